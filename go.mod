@@ -1,0 +1,3 @@
+module github.com/gasproject/gas
+
+go 1.26

@@ -1,0 +1,70 @@
+package domain
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// JobStatus is where a job stands in the annotation workflow.
+type JobStatus string
+
+const (
+	StatusPending   JobStatus = "PENDING"
+	StatusRunning   JobStatus = "RUNNING"
+	StatusCompleted JobStatus = "COMPLETED"
+	StatusFailed    JobStatus = "FAILED"
+)
+
+// ResultState says where a completed job's result lives.
+type ResultState string
+
+const (
+	ResultAvailable ResultState = "AVAILABLE" // hot, downloadable
+	ResultArchived  ResultState = "ARCHIVED"  // in the GLACIER storage class
+	ResultRestoring ResultState = "RESTORING" // a restore was requested and is in flight
+)
+
+// Job is one annotation request and everything that happened to it.
+// Zero times mean "not yet".
+type Job struct {
+	ID          string    `json:"id"`
+	UserID      string    `json:"user_id"`
+	InputName   string    `json:"input_name"` // the file name as the user gave it (display only)
+	InputKey    string    `json:"input_key"`  // blob key of the uploaded VCF
+	InputSize   int64     `json:"input_size"`
+	SubmittedAt time.Time `json:"submitted_at"`
+	StartedAt   time.Time `json:"started_at,omitzero"`
+	CompletedAt time.Time `json:"completed_at,omitzero"`
+	Status      JobStatus `json:"status"`
+
+	ResultKey string          `json:"result_key,omitempty"` // annotated VCF
+	LogKey    string          `json:"log_key,omitempty"`    // human-readable summary log
+	Summary   json.RawMessage `json:"summary,omitempty"`    // annotate.Summary as JSON, for the charts
+
+	ResultState        ResultState `json:"result_state,omitempty"`
+	ArchivedAt         time.Time   `json:"archived_at,omitzero"`
+	RestoreRequestedAt time.Time   `json:"restore_requested_at,omitzero"`
+	RestoreTier        RestoreTier `json:"restore_tier,omitempty"`
+	RestoreReadyBy     time.Time   `json:"restore_ready_by,omitzero"` // estimate shown to the user
+	RestoredAt         time.Time   `json:"restored_at,omitzero"`
+	RestoreError       string      `json:"restore_error,omitempty"` // last restore failure, shown to the user
+
+	Error       string `json:"error,omitempty"`        // why the job FAILED, in words a user can act on
+	ExecutionID string `json:"execution_id,omitempty"` // workflow execution (ARN on AWS)
+}
+
+// Terminal reports whether the job will not change status again.
+func (j Job) Terminal() bool { return j.Status == StatusCompleted || j.Status == StatusFailed }
+
+// Page asks for one page of a listing. Cursor is opaque; empty means first page.
+type Page struct {
+	Limit  int
+	Cursor string
+}
+
+// JobFilter narrows a job listing for the audit views. Zero fields match all.
+type JobFilter struct {
+	UserID      string
+	Status      JobStatus
+	ResultState ResultState
+}

@@ -1,0 +1,152 @@
+package domain
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"time"
+)
+
+// Jobs stores jobs. Update is the only read-modify-write path: fn sees the
+// current job and mutates it; the store commits only if nobody changed the job
+// meanwhile (SQLite transaction, DynamoDB condition expression). If fn returns
+// an error nothing is written and that error is returned.
+type Jobs interface {
+	Create(ctx context.Context, j Job) error // ErrConflict if the id exists
+	Get(ctx context.Context, id string) (Job, error)
+	Update(ctx context.Context, id string, fn func(*Job) error) (Job, error)
+	// ListByUser returns the user's jobs newest first, and the cursor of the next page ("" at the end).
+	ListByUser(ctx context.Context, userID string, p Page) ([]Job, string, error)
+	// List returns jobs across users newest first, for auditors and the restore workflow.
+	List(ctx context.Context, f JobFilter, p Page) ([]Job, string, error)
+}
+
+// Profiles stores users.
+type Profiles interface {
+	Create(ctx context.Context, p Profile) error // ErrConflict if the id or email exists
+	Get(ctx context.Context, id string) (Profile, error)
+	GetByEmail(ctx context.Context, email string) (Profile, error)
+	Update(ctx context.Context, id string, fn func(*Profile) error) (Profile, error)
+}
+
+// StorageClass is an object's storage class, in S3's vocabulary.
+type StorageClass string
+
+const (
+	ClassStandard StorageClass = "STANDARD"
+	ClassGlacier  StorageClass = "GLACIER"
+)
+
+// RestoreTier is a Glacier retrieval tier, in S3's vocabulary.
+type RestoreTier string
+
+const (
+	TierExpedited RestoreTier = "Expedited" // minutes
+	TierStandard  RestoreTier = "Standard"  // hours
+	TierBulk      RestoreTier = "Bulk"
+)
+
+// ObjectInfo is what Head reports.
+type ObjectInfo struct {
+	Key          string
+	Size         int64
+	StorageClass StorageClass
+	LastModified time.Time
+	// Restore status of a GLACIER object: in progress, or readable until RestoredUntil.
+	RestoreInProgress bool
+	RestoredUntil     time.Time
+}
+
+// Readable reports whether Get will return the object's bytes.
+func (o ObjectInfo) Readable(now time.Time) bool {
+	return o.StorageClass != ClassGlacier || (!o.RestoreInProgress && now.Before(o.RestoredUntil))
+}
+
+// Blobs is the object store (S3 or a directory tree with the same semantics).
+type Blobs interface {
+	Put(ctx context.Context, key string, r io.Reader) error
+	// Get fails with ErrArchived for a GLACIER object that is not restored, ErrNotFound if absent.
+	Get(ctx context.Context, key string) (io.ReadCloser, error)
+	Head(ctx context.Context, key string) (ObjectInfo, error)
+	Delete(ctx context.Context, key string) error // deleting an absent key is not an error
+	// Copy copies src to dst in the given storage class (src == dst changes the class in place).
+	Copy(ctx context.Context, src, dst string, class StorageClass) error
+	// Restore asks for a temporary readable copy of a GLACIER object. It fails with
+	// ErrExpeditedUnavailable when that tier has no capacity; asking again while a
+	// restore runs is not an error.
+	Restore(ctx context.Context, key string, tier RestoreTier, days int) error
+}
+
+// Message is one email.
+type Message struct {
+	To      string
+	Subject string
+	Text    string
+}
+
+// Mailer sends email.
+type Mailer interface {
+	Send(ctx context.Context, m Message) error
+}
+
+// Execution statuses, in Step Functions' vocabulary.
+const (
+	ExecRunning   = "RUNNING"
+	ExecSucceeded = "SUCCEEDED"
+	ExecFailed    = "FAILED"
+	ExecTimedOut  = "TIMED_OUT"
+	ExecAborted   = "ABORTED"
+)
+
+// Execution is one run of a state machine.
+type Execution struct {
+	ID           string          `json:"id"` // execution ARN on AWS; a stable id locally
+	Name         string          `json:"name"`
+	StateMachine string          `json:"state_machine"`
+	Status       string          `json:"status"`
+	StartedAt    time.Time       `json:"started_at"`
+	StoppedAt    time.Time       `json:"stopped_at,omitzero"`
+	Input        json.RawMessage `json:"input,omitempty"`
+	Output       json.RawMessage `json:"output,omitempty"`
+	Error        string          `json:"error,omitempty"`
+	Cause        string          `json:"cause,omitempty"`
+}
+
+// HistoryEvent is one event of an execution's history, in Step Functions'
+// vocabulary (ExecutionStarted, TaskStateEntered, TaskScheduled, TaskSucceeded, ...).
+type HistoryEvent struct {
+	ID              int64           `json:"id"`
+	PreviousEventID int64           `json:"previous_event_id,omitempty"`
+	Timestamp       time.Time       `json:"timestamp"`
+	Type            string          `json:"type"`
+	StateName       string          `json:"state_name,omitempty"`
+	Resource        string          `json:"resource,omitempty"`
+	Input           json.RawMessage `json:"input,omitempty"`
+	Output          json.RawMessage `json:"output,omitempty"`
+	Error           string          `json:"error,omitempty"`
+	Cause           string          `json:"cause,omitempty"`
+}
+
+// ExecutionFilter narrows ListExecutions. Zero fields match all.
+type ExecutionFilter struct {
+	StateMachine string
+	Status       string
+	NamePrefix   string
+	Since, Until time.Time
+}
+
+// Workflow starts and inspects state machine executions.
+type Workflow interface {
+	// Start begins an execution named name. Starting a name that already exists
+	// with the same input is not an error and returns the existing execution id.
+	Start(ctx context.Context, stateMachine, name string, input json.RawMessage) (string, error)
+	Describe(ctx context.Context, executionID string) (Execution, error)
+	History(ctx context.Context, executionID string) ([]HistoryEvent, error)
+	List(ctx context.Context, f ExecutionFilter, p Page) ([]Execution, string, error)
+}
+
+// State machine names, the same locally and on AWS (they key statemachines.Definitions).
+const (
+	MachineAnnotation = "annotation"
+	MachineRestore    = "restore"
+)
