@@ -40,11 +40,26 @@ type Transcript struct {
 	Canonical              bool // Ensembl_canonical (or is_canonical) tag
 	Tags                   []string
 
+	// CDS lists the coding segments in transcript order, with the stop codon
+	// included as for CodingStart/End. Usually the exons clipped to the coding
+	// region; it differs when a source annotates ribosomal slippage (overlapping
+	// segments). Empty when the transcript has no CDS.
+	CDS []CDSPart
+
+	Name      string // transcript name, e.g. "AP001342.1-001" ("" when the source has none)
+	ProteinID string // ENSP..., without version ("" when none)
+
 	// Mature miRNA regions (genomic), for miRNA transcripts when the source has them.
 	MatureMiRNA [][2]int
 
 	// CodonTable is the NCBI translation table id: 1 standard, 2 vertebrate mitochondrial.
 	CodonTable int
+}
+
+// CDSPart is one coding segment of a transcript (1-based inclusive, genomic).
+type CDSPart struct {
+	Start, End int
+	Phase      int // bases to skip at the segment's 5' end (transcript order) to reach a codon start
 }
 
 // Coding reports whether the transcript has a CDS.

@@ -1,0 +1,106 @@
+package refdata
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+)
+
+// ParseError is a bad-input error: it names the source, the line and the reason.
+type ParseError struct {
+	Source string // file name (or "-" / a label for readers)
+	Line   int    // 1-based line number, 0 when not line-specific
+	Msg    string
+}
+
+func (e *ParseError) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("%s:%d: %s", e.Source, e.Line, e.Msg)
+	}
+	return fmt.Sprintf("%s: %s", e.Source, e.Msg)
+}
+
+func parseErr(source string, line int, format string, args ...any) error {
+	return &ParseError{Source: source, Line: line, Msg: fmt.Sprintf(format, args...)}
+}
+
+// maxLine bounds one input line; reference lines (GTF attributes, VCF INFO) are far shorter.
+// FASTA reads lines the same way: a single-line chromosome would exceed it and gets a clear error.
+const maxLine = 64 << 20
+
+// Decompress returns a reader of r's content, transparently gunzipping gzip
+// and BGZF (multi-member gzip) input, detected by the magic bytes.
+func Decompress(r io.Reader) (io.Reader, error) {
+	br := bufio.NewReaderSize(r, 1<<16)
+	magic, err := br.Peek(2)
+	if err != nil && !errors.Is(err, io.EOF) {
+		return nil, err
+	}
+	if len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
+		zr, err := gzip.NewReader(br)
+		if err != nil {
+			return nil, fmt.Errorf("gzip header: %w", err)
+		}
+		return zr, nil
+	}
+	return br, nil
+}
+
+// openSource opens a possibly compressed file for reading.
+func openSource(path string) (io.Reader, func() error, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	r, err := Decompress(f)
+	if err != nil {
+		f.Close()
+		return nil, nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return r, f.Close, nil
+}
+
+// lineReader yields lines without their terminator (LF or CRLF), counting them.
+type lineReader struct {
+	source string
+	sc     *bufio.Scanner
+	line   int
+}
+
+func newLineReader(r io.Reader, source string) *lineReader {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 0, 1<<16), maxLine)
+	return &lineReader{source: source, sc: sc}
+}
+
+// next returns the next line (valid until the following call) or ok=false at the end.
+func (lr *lineReader) next() (line []byte, ok bool) {
+	if !lr.sc.Scan() {
+		return nil, false
+	}
+	lr.line++
+	return bytes.TrimSuffix(lr.sc.Bytes(), []byte{'\r'}), true
+}
+
+// err reports a read error after next returned false, naming the line.
+func (lr *lineReader) err() error {
+	err := lr.sc.Err()
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, bufio.ErrTooLong) {
+		return parseErr(lr.source, lr.line+1, "line longer than %d bytes", maxLine)
+	}
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		return parseErr(lr.source, lr.line+1, "truncated input (unexpected end of compressed data)")
+	}
+	return parseErr(lr.source, lr.line+1, "read: %v", err)
+}
+
+func (lr *lineReader) errorf(format string, args ...any) error {
+	return parseErr(lr.source, lr.line, format, args...)
+}
