@@ -168,7 +168,9 @@ func parseGTFAttrs(b []byte) (gtfAttrs, error) {
 
 type attrError string
 
-func (e attrError) Error() string { return "malformed attribute column near " + strconv.Quote(string(e)) }
+func (e attrError) Error() string {
+	return "malformed attribute column near " + strconv.Quote(string(e))
+}
 
 func errAttr(s string) error {
 	if len(s) > 40 {
