@@ -1,0 +1,67 @@
+package auth
+
+import (
+	"context"
+	"time"
+)
+
+// Session is a signed-in browser. Only the hash of its cookie value is
+// stored, so a leaked database does not hand out live sessions.
+type Session struct {
+	IDHash    string
+	UserID    string
+	CreatedAt time.Time
+	ExpiresAt time.Time
+}
+
+// Token is a personal API token. Only its SHA-256 hash is stored; the plain
+// value is shown once when it is made.
+type Token struct {
+	ID        string    `json:"id"`
+	UserID    string    `json:"user_id"`
+	Name      string    `json:"name"`
+	Hash      string    `json:"-"`
+	Prefix    string    `json:"prefix"` // first characters, so a user can tell tokens apart
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// Sessions stores browser sessions.
+type Sessions interface {
+	CreateSession(ctx context.Context, s Session) error
+	// GetSession fails with domain.ErrNotFound for an unknown or expired session.
+	GetSession(ctx context.Context, idHash string, now time.Time) (Session, error)
+	DeleteSession(ctx context.Context, idHash string) error
+}
+
+// Tokens stores API tokens.
+type Tokens interface {
+	CreateToken(ctx context.Context, t Token) error
+	// GetTokenByHash fails with domain.ErrNotFound for an unknown token.
+	GetTokenByHash(ctx context.Context, hash string) (Token, error)
+	// ListTokens returns the user's tokens, oldest first.
+	ListTokens(ctx context.Context, userID string) ([]Token, error)
+	// DeleteToken fails with domain.ErrNotFound unless the token exists and belongs to userID.
+	DeleteToken(ctx context.Context, userID, id string) error
+}
+
+// Passwords stores password hashes (PHC strings) by user id.
+type Passwords interface {
+	SetPasswordHash(ctx context.Context, userID, hash string) error
+	// PasswordHash fails with domain.ErrNotFound when the user has no password (e.g. OIDC only).
+	PasswordHash(ctx context.Context, userID string) (string, error)
+}
+
+// Limiter counts attempts in fixed windows.
+type Limiter interface {
+	// Hit records one attempt under key and reports how many attempts the
+	// current window (of length window, started at or before now) holds, this one included.
+	Hit(ctx context.Context, key string, window time.Duration, now time.Time) (int, error)
+}
+
+// Store is everything the Service persists. One adapter usually implements all of it.
+type Store interface {
+	Sessions
+	Tokens
+	Passwords
+	Limiter
+}

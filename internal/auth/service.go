@@ -1,0 +1,378 @@
+package auth
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/mail"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/gasproject/gas/internal/domain"
+)
+
+// Errors of this package. They wrap domain errors where one fits, so the
+// HTTP edge translates them with the rest.
+var (
+	ErrBadCredentials = fmt.Errorf("wrong email or password: %w", domain.ErrUnauthorized)
+	ErrRateLimited    = errors.New("too many attempts; wait a few minutes and try again")
+)
+
+// Config tunes the Service. Zero fields take the defaults noted.
+type Config struct {
+	// Key signs CSRF tokens and OIDC state; at least 32 bytes. Every instance
+	// serving the same users must share it.
+	Key          []byte
+	SessionTTL   time.Duration // default 14 days
+	Argon2       Argon2Params  // default DefaultArgon2
+	SignInLimit  int           // attempts per window per email and per client; default 10
+	SignInWindow time.Duration // default 15 minutes
+	Now          func() time.Time
+}
+
+// Service signs users in and out and resolves sessions and API tokens to profiles.
+type Service struct {
+	profiles domain.Profiles
+	store    Store
+	cfg      Config
+}
+
+// New returns a Service over profiles and store.
+func New(profiles domain.Profiles, store Store, cfg Config) (*Service, error) {
+	if len(cfg.Key) < 32 {
+		return nil, errors.New("auth: key must be at least 32 bytes")
+	}
+	if cfg.SessionTTL == 0 {
+		cfg.SessionTTL = 14 * 24 * time.Hour
+	}
+	if cfg.Argon2 == (Argon2Params{}) {
+		cfg.Argon2 = DefaultArgon2
+	}
+	if cfg.SignInLimit == 0 {
+		cfg.SignInLimit = 10
+	}
+	if cfg.SignInWindow == 0 {
+		cfg.SignInWindow = 15 * time.Minute
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	return &Service{profiles: profiles, store: store, cfg: cfg}, nil
+}
+
+// SessionTTL is how long a session lives; the web layer uses it for the cookie.
+func (s *Service) SessionTTL() time.Duration { return s.cfg.SessionTTL }
+
+// SignUp is what the sign-up form asks for.
+type SignUp struct {
+	Email, Name, Institution, Password string
+}
+
+// MinPasswordLen is the shortest password SignUp accepts.
+const MinPasswordLen = 8
+
+// SignUp creates a free local account. It fails with domain.ErrConflict when the email is taken.
+func (s *Service) SignUp(ctx context.Context, in SignUp) (domain.Profile, error) {
+	email, err := NormalizeEmail(in.Email)
+	if err != nil {
+		return domain.Profile{}, err
+	}
+	name := strings.TrimSpace(in.Name)
+	if name == "" || utf8.RuneCountInString(name) > 200 {
+		return domain.Profile{}, fmt.Errorf("name must be 1 to 200 characters: %w", domain.ErrInvalid)
+	}
+	if utf8.RuneCountInString(in.Password) < MinPasswordLen || len(in.Password) > 1024 {
+		return domain.Profile{}, fmt.Errorf("password must be at least %d characters: %w", MinPasswordLen, domain.ErrInvalid)
+	}
+	if _, err := s.profiles.GetByEmail(ctx, email); err == nil {
+		return domain.Profile{}, fmt.Errorf("an account with this email exists: %w", domain.ErrConflict)
+	} else if !errors.Is(err, domain.ErrNotFound) {
+		return domain.Profile{}, fmt.Errorf("look up %s: %w", email, err)
+	}
+	hash, err := HashPassword(in.Password, s.cfg.Argon2)
+	if err != nil {
+		return domain.Profile{}, err
+	}
+	p := domain.Profile{
+		ID: NewUserID(), Name: name, Email: email,
+		Institution: strings.TrimSpace(in.Institution),
+		Role:        domain.RoleFree, CreatedAt: s.cfg.Now().UTC(),
+	}
+	if err := s.profiles.Create(ctx, p); err != nil {
+		return domain.Profile{}, fmt.Errorf("create profile %s: %w", email, err)
+	}
+	if err := s.store.SetPasswordHash(ctx, p.ID, hash); err != nil {
+		return domain.Profile{}, fmt.Errorf("store password of %s: %w", p.ID, err)
+	}
+	return p, nil
+}
+
+// dummyHash makes an unknown email cost as much as a wrong password, so
+// response times do not tell which emails have accounts.
+var dummyHash = sync.OnceValue(func() string {
+	h, _ := HashPassword("not a real password", DefaultArgon2)
+	return h
+})
+
+// SignIn checks a password. client identifies the caller (its IP) for rate limiting.
+func (s *Service) SignIn(ctx context.Context, email, password, client string) (domain.Profile, error) {
+	email, err := NormalizeEmail(email)
+	if err != nil {
+		return domain.Profile{}, ErrBadCredentials
+	}
+	for _, key := range []string{"signin:email:" + email, "signin:client:" + client} {
+		n, err := s.store.Hit(ctx, key, s.cfg.SignInWindow, s.cfg.Now())
+		if err != nil {
+			return domain.Profile{}, fmt.Errorf("rate limit: %w", err)
+		}
+		if n > s.cfg.SignInLimit {
+			return domain.Profile{}, ErrRateLimited
+		}
+	}
+	p, err := s.profiles.GetByEmail(ctx, email)
+	hash := dummyHash()
+	if err == nil {
+		hash, err = s.store.PasswordHash(ctx, p.ID)
+		if errors.Is(err, domain.ErrNotFound) {
+			hash, err = dummyHash(), nil
+			p = domain.Profile{}
+		}
+	} else if errors.Is(err, domain.ErrNotFound) {
+		err = nil
+	}
+	if err != nil {
+		return domain.Profile{}, fmt.Errorf("sign in %s: %w", email, err)
+	}
+	ok, err := VerifyPassword(password, hash)
+	if err != nil {
+		return domain.Profile{}, fmt.Errorf("sign in %s: %w", email, err)
+	}
+	if !ok || p.ID == "" {
+		return domain.Profile{}, ErrBadCredentials
+	}
+	return p, nil
+}
+
+// SetPassword replaces a user's password (used by `gas user add --password`).
+func (s *Service) SetPassword(ctx context.Context, userID, password string) error {
+	if utf8.RuneCountInString(password) < MinPasswordLen {
+		return fmt.Errorf("password must be at least %d characters: %w", MinPasswordLen, domain.ErrInvalid)
+	}
+	hash, err := HashPassword(password, s.cfg.Argon2)
+	if err != nil {
+		return err
+	}
+	return s.store.SetPasswordHash(ctx, userID, hash)
+}
+
+// StartSession creates a session for userID and returns the cookie value.
+func (s *Service) StartSession(ctx context.Context, userID string) (string, error) {
+	secret := randomString(32)
+	now := s.cfg.Now().UTC()
+	err := s.store.CreateSession(ctx, Session{
+		IDHash: hashSecret(secret), UserID: userID, CreatedAt: now, ExpiresAt: now.Add(s.cfg.SessionTTL),
+	})
+	if err != nil {
+		return "", fmt.Errorf("create session for %s: %w", userID, err)
+	}
+	return secret, nil
+}
+
+// SessionUser resolves a session cookie value to its profile; ErrUnauthorized when it is unknown or expired.
+func (s *Service) SessionUser(ctx context.Context, cookie string) (domain.Profile, error) {
+	if cookie == "" {
+		return domain.Profile{}, domain.ErrUnauthorized
+	}
+	sess, err := s.store.GetSession(ctx, hashSecret(cookie), s.cfg.Now())
+	if errors.Is(err, domain.ErrNotFound) {
+		return domain.Profile{}, domain.ErrUnauthorized
+	}
+	if err != nil {
+		return domain.Profile{}, fmt.Errorf("session: %w", err)
+	}
+	return s.profile(ctx, sess.UserID)
+}
+
+// EndSession deletes a session; an unknown one is not an error.
+func (s *Service) EndSession(ctx context.Context, cookie string) error {
+	if cookie == "" {
+		return nil
+	}
+	return s.store.DeleteSession(ctx, hashSecret(cookie))
+}
+
+// TokenPrefix starts every API token, so secret scanners can spot leaked ones.
+const TokenPrefix = "gas_"
+
+// CreateToken makes an API token for userID and returns its plain value, shown once.
+func (s *Service) CreateToken(ctx context.Context, userID, name string) (string, Token, error) {
+	name = strings.TrimSpace(name)
+	if name == "" {
+		name = "token"
+	}
+	if utf8.RuneCountInString(name) > 100 {
+		return "", Token{}, fmt.Errorf("token name too long: %w", domain.ErrInvalid)
+	}
+	plain := TokenPrefix + randomString(32)
+	t := Token{
+		ID: "t" + randomHex(8), UserID: userID, Name: name, Hash: hashSecret(plain),
+		Prefix: plain[:len(TokenPrefix)+6], CreatedAt: s.cfg.Now().UTC(),
+	}
+	if err := s.store.CreateToken(ctx, t); err != nil {
+		return "", Token{}, fmt.Errorf("create token for %s: %w", userID, err)
+	}
+	return plain, t, nil
+}
+
+// ListTokens lists a user's tokens (never their values).
+func (s *Service) ListTokens(ctx context.Context, userID string) ([]Token, error) {
+	return s.store.ListTokens(ctx, userID)
+}
+
+// RevokeToken deletes one of the user's tokens; ErrNotFound if it is not theirs.
+func (s *Service) RevokeToken(ctx context.Context, userID, id string) error {
+	return s.store.DeleteToken(ctx, userID, id)
+}
+
+// TokenUser resolves a bearer token to its profile; ErrUnauthorized when unknown.
+func (s *Service) TokenUser(ctx context.Context, plain string) (domain.Profile, error) {
+	if !strings.HasPrefix(plain, TokenPrefix) {
+		return domain.Profile{}, domain.ErrUnauthorized
+	}
+	t, err := s.store.GetTokenByHash(ctx, hashSecret(plain))
+	if errors.Is(err, domain.ErrNotFound) {
+		return domain.Profile{}, domain.ErrUnauthorized
+	}
+	if err != nil {
+		return domain.Profile{}, fmt.Errorf("token: %w", err)
+	}
+	return s.profile(ctx, t.UserID)
+}
+
+func (s *Service) profile(ctx context.Context, id string) (domain.Profile, error) {
+	p, err := s.profiles.Get(ctx, id)
+	if errors.Is(err, domain.ErrNotFound) {
+		return domain.Profile{}, domain.ErrUnauthorized // the account is gone
+	}
+	if err != nil {
+		return domain.Profile{}, fmt.Errorf("profile %s: %w", id, err)
+	}
+	return p, nil
+}
+
+// UpsertUser is what `gas user add` asks for.
+type UpsertUser struct {
+	Email, Name string
+	Role        domain.Role // empty keeps the current role (free for a new account)
+	Auditor     bool
+}
+
+// UpsertUser creates or updates an account by email.
+func (s *Service) UpsertUser(ctx context.Context, in UpsertUser) (domain.Profile, error) {
+	email, err := NormalizeEmail(in.Email)
+	if err != nil {
+		return domain.Profile{}, err
+	}
+	if in.Role != "" && !in.Role.Valid() {
+		return domain.Profile{}, fmt.Errorf("role %q is not free_user or premium_user: %w", in.Role, domain.ErrInvalid)
+	}
+	existing, err := s.profiles.GetByEmail(ctx, email)
+	if errors.Is(err, domain.ErrNotFound) {
+		p := domain.Profile{
+			ID: NewUserID(), Email: email, Name: strings.TrimSpace(in.Name), Role: in.Role,
+			Auditor: in.Auditor, CreatedAt: s.cfg.Now().UTC(),
+		}
+		if p.Name == "" {
+			p.Name = email
+		}
+		if p.Role == "" {
+			p.Role = domain.RoleFree
+		}
+		if err := s.profiles.Create(ctx, p); err != nil {
+			return domain.Profile{}, fmt.Errorf("create profile %s: %w", email, err)
+		}
+		return p, nil
+	}
+	if err != nil {
+		return domain.Profile{}, fmt.Errorf("look up %s: %w", email, err)
+	}
+	return s.profiles.Update(ctx, existing.ID, func(p *domain.Profile) error {
+		if n := strings.TrimSpace(in.Name); n != "" {
+			p.Name = n
+		}
+		if in.Role != "" {
+			p.Role = in.Role
+		}
+		p.Auditor = in.Auditor
+		return nil
+	})
+}
+
+// CSRFToken returns the form token bound to seed (the browser's CSRF cookie).
+// It is an HMAC, so a page can carry it without the key ever reaching HTML.
+func (s *Service) CSRFToken(seed string) string {
+	return base64.RawURLEncoding.EncodeToString(s.mac("csrf", seed))
+}
+
+// ValidCSRF reports whether token matches seed.
+func (s *Service) ValidCSRF(seed, token string) bool {
+	if seed == "" || token == "" {
+		return false
+	}
+	got, err := base64.RawURLEncoding.DecodeString(token)
+	return err == nil && hmac.Equal(got, s.mac("csrf", seed))
+}
+
+func encodeMAC(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
+
+func decodeMAC(s string) ([]byte, error) { return base64.RawURLEncoding.DecodeString(s) }
+
+func (s *Service) mac(purpose, msg string) []byte {
+	m := hmac.New(sha256.New, s.cfg.Key)
+	m.Write([]byte(purpose))
+	m.Write([]byte{0})
+	m.Write([]byte(msg))
+	return m.Sum(nil)
+}
+
+// NormalizeEmail checks an address and lower-cases it.
+func NormalizeEmail(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	a, err := mail.ParseAddress(s)
+	if err != nil || a.Address != s || len(s) > 254 {
+		return "", fmt.Errorf("%q is not an email address: %w", s, domain.ErrInvalid)
+	}
+	return strings.ToLower(s), nil
+}
+
+// NewUserID returns a fresh profile id: short, and safe in execution names and keys.
+func NewUserID() string { return "u" + randomHex(8) }
+
+// RandomString returns n random bytes, URL-safe base64 encoded.
+func RandomString(n int) string { return randomString(n) }
+
+func randomString(n int) string {
+	b := make([]byte, n)
+	rand.Read(b) // never fails (crypto/rand since Go 1.24)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// hashSecret is how session ids and tokens are stored: they carry 256 bits
+// of entropy, so a fast hash is enough (no salt or stretching needed).
+func hashSecret(s string) string {
+	h := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(h[:])
+}

@@ -1,0 +1,211 @@
+package auth_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gasproject/gas/internal/auth"
+	"github.com/gasproject/gas/internal/auth/authtest"
+	"github.com/gasproject/gas/internal/domain"
+)
+
+// cheap keeps password hashing fast in tests; production uses DefaultArgon2.
+var cheap = auth.Argon2Params{Memory: 64, Time: 1, Threads: 1}
+
+func newService(t *testing.T) (*auth.Service, *fakeProfiles, *time.Time) {
+	t.Helper()
+	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	profiles := newFakeProfiles()
+	svc, err := auth.New(profiles, auth.NewMemStore(), auth.Config{
+		Key: []byte(strings.Repeat("k", 32)), Argon2: cheap, SignInLimit: 3, SignInWindow: time.Minute,
+		Now: func() time.Time { return now },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return svc, profiles, &now
+}
+
+func TestMemStoreContract(t *testing.T) { authtest.StoreContract(t, auth.NewMemStore()) }
+
+func TestPasswordHash(t *testing.T) {
+	h, err := auth.HashPassword("correct horse", cheap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(h, "$argon2id$v=19$m=64,t=1,p=1$") {
+		t.Errorf("hash %q is not a PHC argon2id string", h)
+	}
+	for _, tc := range []struct {
+		pw   string
+		hash string
+		ok   bool
+		err  bool
+	}{
+		{"correct horse", h, true, false},
+		{"correct hors", h, false, false},
+		{"", h, false, false},
+		{"x", "$bcrypt$whatever", false, true},
+		{"x", "$argon2id$v=19$m=x$a$b", false, true},
+	} {
+		ok, err := auth.VerifyPassword(tc.pw, tc.hash)
+		if ok != tc.ok || (err != nil) != tc.err {
+			t.Errorf("VerifyPassword(%q, %q) = %v, %v", tc.pw, tc.hash, ok, err)
+		}
+	}
+}
+
+func TestSignUpSignIn(t *testing.T) {
+	ctx := context.Background()
+	svc, _, _ := newService(t)
+	p, err := svc.SignUp(ctx, auth.SignUp{Email: "Ada@Example.org", Name: "Ada", Password: "longenough"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Email != "ada@example.org" || p.Role != domain.RoleFree || p.ID == "" {
+		t.Errorf("profile = %+v", p)
+	}
+	for _, tc := range []struct {
+		name string
+		in   auth.SignUp
+		want error
+	}{
+		{"taken", auth.SignUp{Email: "ada@example.org", Name: "A", Password: "longenough"}, domain.ErrConflict},
+		{"bad email", auth.SignUp{Email: "nope", Name: "A", Password: "longenough"}, domain.ErrInvalid},
+		{"short password", auth.SignUp{Email: "b@example.org", Name: "B", Password: "short"}, domain.ErrInvalid},
+		{"no name", auth.SignUp{Email: "b@example.org", Name: " ", Password: "longenough"}, domain.ErrInvalid},
+	} {
+		if _, err := svc.SignUp(ctx, tc.in); !errors.Is(err, tc.want) {
+			t.Errorf("%s: err = %v, want %v", tc.name, err, tc.want)
+		}
+	}
+	got, err := svc.SignIn(ctx, "ADA@example.org", "longenough", "1.2.3.4")
+	if err != nil || got.ID != p.ID {
+		t.Fatalf("SignIn = %+v, %v", got, err)
+	}
+	if _, err := svc.SignIn(ctx, "ada@example.org", "wrong", "1.2.3.4"); !errors.Is(err, auth.ErrBadCredentials) {
+		t.Errorf("wrong password: err = %v", err)
+	}
+	if _, err := svc.SignIn(ctx, "who@example.org", "longenough", "1.2.3.5"); !errors.Is(err, auth.ErrBadCredentials) {
+		t.Errorf("unknown email: err = %v", err)
+	}
+}
+
+func TestSignInRateLimited(t *testing.T) {
+	ctx := context.Background()
+	svc, _, now := newService(t)
+	if _, err := svc.SignUp(ctx, auth.SignUp{Email: "a@example.org", Name: "A", Password: "longenough"}); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 3; i++ {
+		if _, err := svc.SignIn(ctx, "a@example.org", "wrong", "ip"); !errors.Is(err, auth.ErrBadCredentials) {
+			t.Fatalf("attempt %d: %v", i, err)
+		}
+	}
+	// Even the right password is refused once the window is used up...
+	if _, err := svc.SignIn(ctx, "a@example.org", "longenough", "ip"); !errors.Is(err, auth.ErrRateLimited) {
+		t.Errorf("4th attempt: err = %v, want ErrRateLimited", err)
+	}
+	// ...from another address too, since the email is limited on its own.
+	if _, err := svc.SignIn(ctx, "a@example.org", "longenough", "other-ip"); !errors.Is(err, auth.ErrRateLimited) {
+		t.Errorf("other client: err = %v, want ErrRateLimited", err)
+	}
+	*now = now.Add(2 * time.Minute)
+	if _, err := svc.SignIn(ctx, "a@example.org", "longenough", "ip"); err != nil {
+		t.Errorf("after the window: %v", err)
+	}
+}
+
+func TestSessions(t *testing.T) {
+	ctx := context.Background()
+	svc, _, now := newService(t)
+	p, _ := svc.SignUp(ctx, auth.SignUp{Email: "a@example.org", Name: "A", Password: "longenough"})
+	cookie, err := svc.StartSession(ctx, p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := svc.SessionUser(ctx, cookie); err != nil || got.ID != p.ID {
+		t.Fatalf("SessionUser = %+v, %v", got, err)
+	}
+	for _, bad := range []string{"", "x", cookie + "x"} {
+		if _, err := svc.SessionUser(ctx, bad); !errors.Is(err, domain.ErrUnauthorized) {
+			t.Errorf("SessionUser(%q): err = %v", bad, err)
+		}
+	}
+	if err := svc.EndSession(ctx, cookie); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.SessionUser(ctx, cookie); !errors.Is(err, domain.ErrUnauthorized) {
+		t.Errorf("after sign-out: err = %v", err)
+	}
+	cookie, _ = svc.StartSession(ctx, p.ID)
+	*now = now.Add(svc.SessionTTL())
+	if _, err := svc.SessionUser(ctx, cookie); !errors.Is(err, domain.ErrUnauthorized) {
+		t.Errorf("expired: err = %v", err)
+	}
+}
+
+func TestTokens(t *testing.T) {
+	ctx := context.Background()
+	svc, _, _ := newService(t)
+	a, _ := svc.SignUp(ctx, auth.SignUp{Email: "a@example.org", Name: "A", Password: "longenough"})
+	b, _ := svc.SignUp(ctx, auth.SignUp{Email: "b@example.org", Name: "B", Password: "longenough"})
+	plain, tok, err := svc.CreateToken(ctx, a.ID, "laptop")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(plain, auth.TokenPrefix) || tok.Hash == plain || strings.Contains(tok.Hash, plain) {
+		t.Errorf("token %q stored as %+v", plain, tok)
+	}
+	if got, err := svc.TokenUser(ctx, plain); err != nil || got.ID != a.ID {
+		t.Errorf("TokenUser = %+v, %v", got, err)
+	}
+	if err := svc.RevokeToken(ctx, b.ID, tok.ID); !errors.Is(err, domain.ErrNotFound) {
+		t.Errorf("revoking another user's token: %v", err)
+	}
+	list, _ := svc.ListTokens(ctx, a.ID)
+	if len(list) != 1 || list[0].Name != "laptop" {
+		t.Errorf("ListTokens = %+v", list)
+	}
+	if err := svc.RevokeToken(ctx, a.ID, tok.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.TokenUser(ctx, plain); !errors.Is(err, domain.ErrUnauthorized) {
+		t.Errorf("revoked token: err = %v", err)
+	}
+	if _, err := svc.TokenUser(ctx, "gas_made-up"); !errors.Is(err, domain.ErrUnauthorized) {
+		t.Errorf("made-up token: err = %v", err)
+	}
+}
+
+func TestCSRF(t *testing.T) {
+	svc, _, _ := newService(t)
+	tok := svc.CSRFToken("seed")
+	if !svc.ValidCSRF("seed", tok) {
+		t.Error("own token rejected")
+	}
+	for _, tc := range [][2]string{{"seed", ""}, {"", tok}, {"other", tok}, {"seed", tok + "A"}, {"seed", "seed"}} {
+		if svc.ValidCSRF(tc[0], tc[1]) {
+			t.Errorf("ValidCSRF(%q, %q) = true", tc[0], tc[1])
+		}
+	}
+}
+
+func TestUpsertUser(t *testing.T) {
+	ctx := context.Background()
+	svc, _, _ := newService(t)
+	p, err := svc.UpsertUser(ctx, auth.UpsertUser{Email: "aud@example.org", Name: "Aud", Auditor: true})
+	if err != nil || p.Role != domain.RoleFree || !p.Auditor {
+		t.Fatalf("create = %+v, %v", p, err)
+	}
+	q, err := svc.UpsertUser(ctx, auth.UpsertUser{Email: "aud@example.org", Role: domain.RolePremium})
+	if err != nil || q.ID != p.ID || q.Role != domain.RolePremium || q.Auditor || q.Name != "Aud" {
+		t.Errorf("update = %+v, %v", q, err)
+	}
+	if _, err := svc.UpsertUser(ctx, auth.UpsertUser{Email: "x@example.org", Role: "gold"}); !errors.Is(err, domain.ErrInvalid) {
+		t.Errorf("bad role: %v", err)
+	}
+}
