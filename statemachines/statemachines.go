@@ -1,0 +1,145 @@
+package statemachines
+
+import (
+	"embed"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/gasproject/gas/internal/domain"
+)
+
+//go:embed annotation.asl.json restore.asl.json
+var files embed.FS
+
+// Function is one Lambda a state machine calls: the placeholder its ARN
+// replaces, and the handler name the local runner registers it under (also
+// the folder functions/<Name>).
+type Function struct {
+	Placeholder string // without ${ }, e.g. "AnnotateFunctionArn"
+	Name        string // e.g. "annotate"
+}
+
+// Functions lists, per state machine, the functions its definition calls.
+var Functions = map[string][]Function{
+	domain.MachineAnnotation: {
+		{"AnnotateFunctionArn", "annotate"},
+		{"NotifyCompletedFunctionArn", "notify-completed"},
+		{"ArchiveIfFreeFunctionArn", "archive-if-free"},
+		{"MarkFailedFunctionArn", "mark-failed"},
+		{"NotifyFailedFunctionArn", "notify-failed"},
+	},
+	domain.MachineRestore: {
+		{"ListArchivedFunctionArn", "list-archived"},
+		{"RequestRestoreFunctionArn", "request-restore"},
+		{"CheckRestoreFunctionArn", "check-restore"},
+		{"CopyBackFunctionArn", "copy-back"},
+		{"MarkAvailableFunctionArn", "mark-available"},
+		{"RestoreFailedFunctionArn", "restore-failed"},
+		{"NotifyRestoredFunctionArn", "notify-restored"},
+	},
+}
+
+// Names lists the state machines, in a stable order.
+func Names() []string { return []string{domain.MachineAnnotation, domain.MachineRestore} }
+
+// Definition returns the raw definition (with ${...} placeholders) of the
+// named state machine.
+func Definition(name string) ([]byte, error) {
+	if _, ok := Functions[name]; !ok {
+		return nil, fmt.Errorf("state machine %q: %w", name, domain.ErrNotFound)
+	}
+	b, err := files.ReadFile(name + ".asl.json")
+	if err != nil {
+		return nil, fmt.Errorf("state machine %q: %w", name, err)
+	}
+	return b, nil
+}
+
+// Placeholders returns the placeholders (without ${ }) the named definition
+// uses, sorted.
+func Placeholders(name string) ([]string, error) {
+	def, err := Definition(name)
+	if err != nil {
+		return nil, err
+	}
+	return placeholdersIn(def), nil
+}
+
+// placeholder is what CloudFormation's DefinitionSubstitutions replaces.
+var placeholder = regexp.MustCompile(`\$\{([A-Za-z0-9_]+)\}`)
+
+func placeholdersIn(def []byte) []string {
+	var out []string
+	for _, m := range placeholder.FindAllSubmatch(def, -1) {
+		out = append(out, string(m[1]))
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// Substitute replaces every ${Name} in def with subs[Name], as
+// DefinitionSubstitutions does on AWS. It fails if a placeholder has no
+// substitution, and the values are JSON-escaped since placeholders sit inside
+// strings. Unused substitutions are ignored.
+func Substitute(def []byte, subs map[string]string) ([]byte, error) {
+	var missing []string
+	out := placeholder.ReplaceAllFunc(def, func(m []byte) []byte {
+		name := string(m[2 : len(m)-1])
+		v, ok := subs[name]
+		if !ok {
+			missing = append(missing, name)
+			return m
+		}
+		q, _ := json.Marshal(v)
+		return q[1 : len(q)-1]
+	})
+	if len(missing) > 0 {
+		slices.Sort(missing)
+		return nil, fmt.Errorf("substitute: no value for %s: %w", strings.Join(slices.Compact(missing), ", "), domain.ErrInvalid)
+	}
+	if !json.Valid(out) {
+		return nil, fmt.Errorf("substitute: result is not JSON: %w", domain.ErrInvalid)
+	}
+	return out, nil
+}
+
+// LocalDefinition returns the named definition with each function placeholder
+// replaced by the function's handler Name, as the local runner registers them.
+func LocalDefinition(name string) ([]byte, error) {
+	def, err := Definition(name)
+	if err != nil {
+		return nil, err
+	}
+	subs := map[string]string{}
+	for _, f := range Functions[name] {
+		subs[f.Placeholder] = f.Name
+	}
+	return Substitute(def, subs)
+}
+
+// InvalidInputError is the error a step returns when retrying cannot help
+// (a malformed VCF, a missing job). The annotation machine does not retry it.
+// Its Go type name is its Step Functions error name both on AWS (aws-lambda-go
+// reports the type name) and in the local runner.
+type InvalidInputError struct {
+	Reason string
+}
+
+func (e *InvalidInputError) Error() string { return e.Reason }
+
+// ErrorMessage extracts the message from a Catch's Cause: a Lambda function
+// error's cause is the JSON {"errorMessage": ..., "errorType": ...}; other
+// causes (States.Timeout, ...) are returned as they are.
+func ErrorMessage(cause string) string {
+	var lambdaErr struct {
+		ErrorMessage *string `json:"errorMessage"`
+	}
+	if json.Unmarshal([]byte(cause), &lambdaErr) == nil && lambdaErr.ErrorMessage != nil {
+		return *lambdaErr.ErrorMessage
+	}
+	return cause
+}
+
