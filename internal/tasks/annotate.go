@@ -1,0 +1,145 @@
+package tasks
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"runtime/debug"
+
+	"github.com/gasproject/gas/internal/domain"
+)
+
+// JobInput is the payload of every per-job step: ids only, never file contents
+// (Step Functions caps a state's payload at 256 KB).
+type JobInput struct {
+	JobID string `json:"job_id"`
+}
+
+// AnnotateOutput is the result of the Annotate step.
+type AnnotateOutput struct {
+	JobID     string `json:"job_id"`
+	ResultKey string `json:"result_key"`
+	LogKey    string `json:"log_key"`
+}
+
+// Annotate runs the engine on the job's input and stores the annotated VCF and
+// the log; the summary goes on the job. The job moves PENDING -> RUNNING ->
+// COMPLETED through conditional updates, so a retried or repeated step is
+// harmless: a COMPLETED job returns its recorded result without work, a
+// RUNNING one (a crashed or timed-out attempt) runs again and overwrites the
+// same keys. A VCF the parser rejects returns *InvalidInputError.
+func (t *Tasks) Annotate(ctx context.Context, in JobInput) (AnnotateOutput, error) {
+	j, err := t.loadJob(ctx, in.JobID)
+	if err != nil {
+		return AnnotateOutput{}, err
+	}
+	switch j.Status {
+	case domain.StatusCompleted:
+		return AnnotateOutput{JobID: j.ID, ResultKey: j.ResultKey, LogKey: j.LogKey}, nil
+	case domain.StatusFailed:
+		// Only MarkFailed sets FAILED; report the same permanent failure again.
+		return AnnotateOutput{}, &InvalidInputError{JobID: j.ID, Reason: j.Error}
+	}
+	if t.annotator == nil {
+		return AnnotateOutput{}, errors.New("annotate: no annotation engine configured in this process")
+	}
+
+	j, err = t.jobs.Update(ctx, j.ID, func(j *domain.Job) error {
+		switch j.Status {
+		case domain.StatusPending:
+			j.Status = domain.StatusRunning
+			j.StartedAt = t.now()
+		case domain.StatusRunning: // a retry: keep the first start time
+		default:
+			return fmt.Errorf("job is %s, not PENDING or RUNNING: %w", j.Status, domain.ErrConflict)
+		}
+		return nil
+	})
+	if err != nil {
+		return AnnotateOutput{}, fmt.Errorf("annotate job %s: mark running: %w", in.JobID, err)
+	}
+	t.cfg.Logger.InfoContext(ctx, "job running", "job", j.ID, "user", j.UserID)
+
+	resultKey, logKey := ResultKey(j), LogKey(j)
+	rep, err := t.runEngine(ctx, j, resultKey)
+	if err != nil {
+		// Never leave a half-written result behind; the key is ours alone.
+		if derr := t.blobs.Delete(ctx, resultKey); derr != nil {
+			t.cfg.Logger.WarnContext(ctx, "delete partial result", "job", j.ID, "err", derr)
+		}
+		if errors.Is(err, domain.ErrInvalid) {
+			return AnnotateOutput{}, &InvalidInputError{JobID: j.ID, Reason: fmt.Sprintf("%s: %v", j.InputName, err)}
+		}
+		return AnnotateOutput{}, fmt.Errorf("annotate job %s: %w", j.ID, err)
+	}
+	if err := t.blobs.Put(ctx, logKey, bytesReader(rep.Log)); err != nil {
+		return AnnotateOutput{}, fmt.Errorf("annotate job %s: store log: %w", j.ID, err)
+	}
+
+	j, err = t.jobs.Update(ctx, j.ID, func(j *domain.Job) error {
+		switch j.Status {
+		case domain.StatusRunning:
+		case domain.StatusCompleted: // a concurrent attempt won; same keys, same content
+			return nil
+		default:
+			return fmt.Errorf("job is %s, not RUNNING: %w", j.Status, domain.ErrConflict)
+		}
+		j.Status = domain.StatusCompleted
+		j.CompletedAt = t.now()
+		j.ResultKey, j.LogKey = resultKey, logKey
+		j.Summary = rep.Summary
+		j.ResultState = domain.ResultAvailable
+		j.Error = ""
+		return nil
+	})
+	if err != nil {
+		return AnnotateOutput{}, fmt.Errorf("annotate job %s: mark completed: %w", in.JobID, err)
+	}
+	t.cfg.Logger.InfoContext(ctx, "job completed", "job", j.ID, "result", resultKey)
+	return AnnotateOutput{JobID: j.ID, ResultKey: resultKey, LogKey: logKey}, nil
+}
+
+// runEngine streams input blob -> engine -> result blob through a pipe, so
+// memory stays flat whatever the file size.
+func (t *Tasks) runEngine(ctx context.Context, j domain.Job, resultKey string) (Report, error) {
+	in, err := t.blobs.Get(ctx, j.InputKey)
+	if errors.Is(err, domain.ErrNotFound) {
+		return Report{}, fmt.Errorf("%w: the uploaded file is missing (%s)", domain.ErrInvalid, j.InputKey)
+	}
+	if err != nil {
+		return Report{}, fmt.Errorf("read input %s: %w", j.InputKey, err)
+	}
+	defer in.Close()
+
+	pr, pw := io.Pipe()
+	var rep Report
+	var runErr error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		// A panic here would kill the whole process (it is not the caller's
+		// goroutine): turn it into an ordinary, retryable error.
+		defer func() {
+			if r := recover(); r != nil {
+				runErr = fmt.Errorf("annotation engine panicked: %v\n%s", r, debug.Stack())
+			}
+			pw.CloseWithError(runErr)
+		}()
+		rep, runErr = t.annotator.Annotate(ctx, in, pw)
+	}()
+	putErr := t.blobs.Put(ctx, resultKey, pr)
+	if putErr != nil {
+		pr.CloseWithError(putErr) // unblock the engine's writes
+	} else {
+		pr.Close()
+	}
+	<-done
+	if runErr != nil {
+		return Report{}, runErr
+	}
+	if putErr != nil {
+		return Report{}, fmt.Errorf("store result %s: %w", resultKey, putErr)
+	}
+	return rep, nil
+}

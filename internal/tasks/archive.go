@@ -1,0 +1,98 @@
+package tasks
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/gasproject/gas/internal/domain"
+)
+
+// ArchiveOutput is the result of ArchiveIfFree.
+type ArchiveOutput struct {
+	JobID    string `json:"job_id"`
+	Archived bool   `json:"archived"`
+	// Reason says why nothing was archived ("premium_user", "not completed", ...), or "archived".
+	Reason     string `json:"reason"`
+	ArchiveKey string `json:"archive_key,omitempty"`
+}
+
+// ArchiveIfFree moves a free user's result to the GLACIER storage class. The
+// tier is read now, not when the job started: a user who upgraded during the
+// retention wait keeps the result hot. The copy is verified with Head before
+// the job points at it and before the hot copy is dropped, so a crash at any
+// point leaves a readable result; running it again changes nothing.
+func (t *Tasks) ArchiveIfFree(ctx context.Context, in JobInput) (ArchiveOutput, error) {
+	j, err := t.loadJob(ctx, in.JobID)
+	if err != nil {
+		return ArchiveOutput{}, err
+	}
+	out := ArchiveOutput{JobID: j.ID}
+	hotKey, coldKey := ResultKey(j), ArchiveKey(j)
+
+	switch {
+	case j.ResultState == domain.ResultArchived:
+		// Done before; finish the last step in case we crashed right after it.
+		if err := t.blobs.Delete(ctx, hotKey); err != nil {
+			return out, fmt.Errorf("archive job %s: drop hot copy: %w", j.ID, err)
+		}
+		out.Archived, out.Reason, out.ArchiveKey = true, "archived", j.ResultKey
+		return out, nil
+	case j.Status != domain.StatusCompleted:
+		out.Reason = "job is " + string(j.Status)
+		return out, nil
+	case j.ResultState != domain.ResultAvailable || j.ResultKey != hotKey:
+		out.Reason = "result is " + string(j.ResultState)
+		return out, nil
+	}
+
+	p, err := t.profiles.Get(ctx, j.UserID)
+	if err != nil {
+		return out, fmt.Errorf("archive job %s: load user %s: %w", j.ID, j.UserID, err)
+	}
+	if p.Premium() {
+		out.Reason = string(p.Role)
+		return out, nil
+	}
+
+	hot, err := t.blobs.Head(ctx, hotKey)
+	if err != nil {
+		return out, fmt.Errorf("archive job %s: head %s: %w", j.ID, hotKey, err)
+	}
+	if err := t.blobs.Copy(ctx, hotKey, coldKey, domain.ClassGlacier); err != nil {
+		return out, fmt.Errorf("archive job %s: copy to %s: %w", j.ID, coldKey, err)
+	}
+	cold, err := t.blobs.Head(ctx, coldKey)
+	if err != nil {
+		return out, fmt.Errorf("archive job %s: verify %s: %w", j.ID, coldKey, err)
+	}
+	if cold.StorageClass != domain.ClassGlacier || cold.Size != hot.Size {
+		return out, fmt.Errorf("archive job %s: copy %s is %s with %d bytes, want GLACIER with %d",
+			j.ID, coldKey, cold.StorageClass, cold.Size, hot.Size)
+	}
+
+	errMoved := errors.New("result moved meanwhile")
+	_, err = t.jobs.Update(ctx, j.ID, func(j *domain.Job) error {
+		if j.ResultState != domain.ResultAvailable || j.ResultKey != hotKey {
+			return errMoved
+		}
+		j.ResultKey = coldKey
+		j.ResultState = domain.ResultArchived
+		j.ArchivedAt = t.now()
+		return nil
+	})
+	if errors.Is(err, errMoved) {
+		// Someone else archived (a concurrent retry); their record stands.
+		out.Reason = "result moved meanwhile"
+		return out, nil
+	}
+	if err != nil {
+		return out, fmt.Errorf("archive job %s: record archive: %w", j.ID, err)
+	}
+	if err := t.blobs.Delete(ctx, hotKey); err != nil {
+		return out, fmt.Errorf("archive job %s: drop hot copy: %w", j.ID, err)
+	}
+	t.cfg.Logger.InfoContext(ctx, "job archived", "job", j.ID, "key", coldKey)
+	out.Archived, out.Reason, out.ArchiveKey = true, "archived", coldKey
+	return out, nil
+}

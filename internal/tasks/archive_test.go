@@ -1,0 +1,131 @@
+package tasks
+
+import (
+	"context"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/gasproject/gas/internal/domain"
+)
+
+// completed returns a fixture whose job j1 (of user) has been annotated.
+func completed(t *testing.T, user string) *fixture {
+	t.Helper()
+	f := newFixture(t)
+	if user != "u1" {
+		f.addJob(t, "j2", user)
+	}
+	id := map[bool]string{true: "j1", false: "j2"}[user == "u1"]
+	if _, err := f.t.Annotate(context.Background(), JobInput{JobID: id}); err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+func TestArchiveIfFreeArchivesOnceForFreeUsers(t *testing.T) {
+	f := completed(t, "u1")
+	ctx := context.Background()
+	out, err := f.t.ArchiveIfFree(ctx, JobInput{JobID: "j1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !out.Archived || out.ArchiveKey != "archive/u1/j1/annotated.vcf" {
+		t.Fatalf("out = %+v", out)
+	}
+	j := f.job(t, "j1")
+	if j.ResultState != domain.ResultArchived || j.ResultKey != out.ArchiveKey || !j.ArchivedAt.Equal(f.now) {
+		t.Errorf("job: %s %s %v", j.ResultState, j.ResultKey, j.ArchivedAt)
+	}
+	info, err := f.blobs.Head(ctx, j.ResultKey)
+	if err != nil || info.StorageClass != domain.ClassGlacier {
+		t.Fatalf("archive head: %+v %v", info, err)
+	}
+	if got := f.blobs.objs[j.ResultKey].data; string(got) != "CHR1\t1\n" {
+		t.Errorf("archived bytes %q", got)
+	}
+	if _, ok := f.blobs.objs["results/u1/j1/annotated.vcf"]; ok {
+		t.Error("hot copy still present")
+	}
+	if _, ok := f.blobs.objs[j.LogKey]; !ok {
+		t.Error("log was removed; only the result is archived")
+	}
+
+	// A second run changes nothing.
+	keys := f.blobs.keys()
+	out2, err := f.t.ArchiveIfFree(ctx, JobInput{JobID: "j1"})
+	if err != nil || out2 != out {
+		t.Fatalf("second run: %+v %v", out2, err)
+	}
+	if !reflect.DeepEqual(f.job(t, "j1"), j) || !reflect.DeepEqual(f.blobs.keys(), keys) {
+		t.Error("second run changed the job or the store")
+	}
+}
+
+func TestArchiveIfFreeLeavesOthersHot(t *testing.T) {
+	tests := []struct {
+		name   string
+		setup  func(*testing.T) *fixture
+		job    string
+		reason string
+	}{
+		{"premium user", func(t *testing.T) *fixture { return completed(t, "p1") }, "j2", "premium_user"},
+		{"upgraded during the wait", func(t *testing.T) *fixture {
+			f := completed(t, "u1")
+			f.profiles.Update(context.Background(), "u1", func(p *domain.Profile) error { p.Role = domain.RolePremium; return nil })
+			return f
+		}, "j1", "premium_user"},
+		{"not completed", newFixture, "j1", "job is PENDING"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			f := tc.setup(t)
+			before := f.job(t, tc.job)
+			keys := f.blobs.keys()
+			out, err := f.t.ArchiveIfFree(context.Background(), JobInput{JobID: tc.job})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if out.Archived || out.Reason != tc.reason {
+				t.Errorf("out = %+v, want not archived because %q", out, tc.reason)
+			}
+			if !reflect.DeepEqual(f.job(t, tc.job), before) || !reflect.DeepEqual(f.blobs.keys(), keys) {
+				t.Error("something changed")
+			}
+		})
+	}
+}
+
+func TestArchiveIfFreeKeepsHotCopyWhenVerifyFails(t *testing.T) {
+	f := completed(t, "u1")
+	f.blobs.copyClassOverride = domain.ClassStandard // the store ignored the class
+	_, err := f.t.ArchiveIfFree(context.Background(), JobInput{JobID: "j1"})
+	if err == nil || !strings.Contains(err.Error(), "want GLACIER") {
+		t.Fatalf("err = %v", err)
+	}
+	j := f.job(t, "j1")
+	if j.ResultState != domain.ResultAvailable || j.ResultKey != "results/u1/j1/annotated.vcf" {
+		t.Errorf("job moved: %s %s", j.ResultState, j.ResultKey)
+	}
+	if f.blob(t, j.ResultKey) != "CHR1\t1\n" {
+		t.Error("hot copy lost")
+	}
+}
+
+func TestArchiveIfFreeFinishesAfterCrash(t *testing.T) {
+	// Crash after recording ARCHIVED but before dropping the hot copy.
+	f := completed(t, "u1")
+	ctx := context.Background()
+	f.blobs.Copy(ctx, "results/u1/j1/annotated.vcf", "archive/u1/j1/annotated.vcf", domain.ClassGlacier)
+	f.jobs.Update(ctx, "j1", func(j *domain.Job) error {
+		j.ResultKey, j.ResultState, j.ArchivedAt = "archive/u1/j1/annotated.vcf", domain.ResultArchived, f.now
+		return nil
+	})
+	out, err := f.t.ArchiveIfFree(ctx, JobInput{JobID: "j1"})
+	if err != nil || !out.Archived {
+		t.Fatalf("%+v %v", out, err)
+	}
+	if _, ok := f.blobs.objs["results/u1/j1/annotated.vcf"]; ok {
+		t.Error("hot copy not dropped")
+	}
+}

@@ -1,0 +1,67 @@
+package tasks
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/gasproject/gas/internal/domain"
+)
+
+// NotifyOutput is the result of a notify step.
+type NotifyOutput struct {
+	JobID string `json:"job_id,omitempty"`
+	To    string `json:"to"`
+}
+
+// JobURL is the portal page of a job; emails link to it.
+func (t *Tasks) JobURL(jobID string) string {
+	return strings.TrimRight(t.cfg.BaseURL, "/") + "/jobs/" + jobID
+}
+
+// NotifyCompleted emails the job's owner that the result is ready.
+func (t *Tasks) NotifyCompleted(ctx context.Context, in JobInput) (NotifyOutput, error) {
+	return t.notifyJob(ctx, in, func(j domain.Job) domain.Message {
+		return domain.Message{
+			Subject: fmt.Sprintf("GAS: annotation of %s is complete (job %s)", j.InputName, j.ID),
+			Text: fmt.Sprintf("Your annotation job %s for %s completed at %s.\n\nView the summary and download the result:\n%s\n",
+				j.ID, j.InputName, j.CompletedAt.UTC().Format("2006-01-02 15:04:05 MST"), t.JobURL(j.ID)),
+		}
+	})
+}
+
+// NotifyFailed emails the job's owner why the job failed.
+func (t *Tasks) NotifyFailed(ctx context.Context, in JobInput) (NotifyOutput, error) {
+	return t.notifyJob(ctx, in, func(j domain.Job) domain.Message {
+		reason := j.Error
+		if reason == "" {
+			reason = "an internal error; please try again later"
+		}
+		return domain.Message{
+			Subject: fmt.Sprintf("GAS: annotation of %s failed (job %s)", j.InputName, j.ID),
+			Text: fmt.Sprintf("Your annotation job %s for %s failed.\n\nReason: %s\n\nDetails:\n%s\n",
+				j.ID, j.InputName, reason, t.JobURL(j.ID)),
+		}
+	})
+}
+
+func (t *Tasks) notifyJob(ctx context.Context, in JobInput, compose func(domain.Job) domain.Message) (NotifyOutput, error) {
+	j, err := t.loadJob(ctx, in.JobID)
+	if err != nil {
+		return NotifyOutput{}, err
+	}
+	p, err := t.profiles.Get(ctx, j.UserID)
+	if err != nil {
+		return NotifyOutput{}, fmt.Errorf("notify job %s: load user %s: %w", j.ID, j.UserID, err)
+	}
+	m := compose(j)
+	m.To = p.Email
+	if err := t.mail.Send(ctx, m); err != nil {
+		return NotifyOutput{}, fmt.Errorf("notify job %s: send to %s: %w", j.ID, p.Email, err)
+	}
+	return NotifyOutput{JobID: j.ID, To: p.Email}, nil
+}
+
+func bytesReader(b []byte) io.Reader { return bytes.NewReader(b) }

@@ -1,0 +1,61 @@
+package tasks
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/gasproject/gas/internal/domain"
+)
+
+func TestNotify(t *testing.T) {
+	tests := []struct {
+		name string
+		run  func(*fixture) (NotifyOutput, error)
+		want []string
+	}{
+		{"completed", func(f *fixture) (NotifyOutput, error) {
+			f.t.Annotate(context.Background(), JobInput{JobID: "j1"})
+			return f.t.NotifyCompleted(context.Background(), JobInput{JobID: "j1"})
+		}, []string{"j1", "sample.vcf", "complete", "http://gas.test/jobs/j1"}},
+		{"failed", func(f *fixture) (NotifyOutput, error) {
+			f.t.MarkFailed(context.Background(), MarkFailedInput{JobID: "j1",
+				Error: StepError{Error: "InvalidInput", Cause: "sample.vcf: line 3: bad REF"}})
+			return f.t.NotifyFailed(context.Background(), JobInput{JobID: "j1"})
+		}, []string{"j1", "sample.vcf", "failed", "line 3: bad REF", "http://gas.test/jobs/j1"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t)
+			out, err := tc.run(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(f.mail.sent) != 1 {
+				t.Fatalf("sent %d messages", len(f.mail.sent))
+			}
+			m := f.mail.sent[0]
+			if m.To != "u1@example.org" || out.To != m.To {
+				t.Errorf("to %q (out %q)", m.To, out.To)
+			}
+			all := m.Subject + "\n" + m.Text
+			for _, w := range tc.want {
+				if !strings.Contains(all, w) {
+					t.Errorf("message lacks %q:\n%s", w, all)
+				}
+			}
+		})
+	}
+}
+
+func TestNotifyUnknownUserFails(t *testing.T) {
+	f := newFixture(t)
+	f.addJob(t, "j9", "ghost")
+	if _, err := f.t.NotifyCompleted(context.Background(), JobInput{JobID: "j9"}); err == nil {
+		t.Fatal("no error for a job whose owner is gone")
+	}
+	if len(f.mail.sent) != 0 {
+		t.Error("sent mail anyway")
+	}
+	_ = domain.ErrNotFound
+}

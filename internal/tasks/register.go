@@ -1,0 +1,95 @@
+package tasks
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"runtime/debug"
+)
+
+// Handler is one workflow task as both runtimes call it: the JSON payload the
+// state machine passes in, the JSON result it gets back. The local runner
+// (internal/asl) and the Lambda mains (functions/*) share this shape.
+type Handler = func(ctx context.Context, payload json.RawMessage) (json.RawMessage, error)
+
+// Function names: the FunctionName each Task state invokes, after the
+// statemachines placeholders are substituted. Locally these are the names
+// themselves; on AWS the infra maps each placeholder to a Lambda ARN, and a
+// Lambda main serves the handler of the same name (HandlerFor).
+const (
+	FnAnnotate        = "gas-annotate"
+	FnNotifyCompleted = "gas-notify-completed"
+	FnNotifyFailed    = "gas-notify-failed"
+	FnArchiveIfFree   = "gas-archive-if-free"
+	FnMarkFailed      = "gas-mark-failed"
+	FnListArchived    = "gas-list-archived"
+	FnRequestRestore  = "gas-request-restore"
+	FnCheckRestore    = "gas-check-restore"
+	FnCompleteRestore = "gas-complete-restore"
+	FnRestoreFailed   = "gas-restore-failed"
+	FnNotifyRestored  = "gas-notify-restored"
+)
+
+// Handlers maps every function name to its handler with JSON decode/encode.
+// It is the one table both runtimes use.
+func (t *Tasks) Handlers() map[string]Handler {
+	return map[string]Handler{
+		FnAnnotate:        wrap(t.Annotate),
+		FnNotifyCompleted: wrap(t.NotifyCompleted),
+		FnNotifyFailed:    wrap(t.NotifyFailed),
+		FnArchiveIfFree:   wrap(t.ArchiveIfFree),
+		FnMarkFailed:      wrap(t.MarkFailed),
+		FnListArchived:    wrap(t.ListArchived),
+		FnRequestRestore:  wrap(t.RequestRestore),
+		FnCheckRestore:    wrap(t.CheckRestore),
+		FnCompleteRestore: wrap(t.CompleteRestore),
+		FnRestoreFailed:   wrap(t.RestoreFailed),
+		FnNotifyRestored:  wrap(t.NotifyRestored),
+	}
+}
+
+// HandlerFor returns the handler of one function name, for a Lambda main.
+func (t *Tasks) HandlerFor(name string) (Handler, error) {
+	h, ok := t.Handlers()[name]
+	if !ok {
+		return nil, fmt.Errorf("no task handler named %q", name)
+	}
+	return h, nil
+}
+
+// Register calls add for every function name and handler; pass the local
+// runner's registration method, e.g. tasks.Register(runner.Register, t).
+func Register(add func(name string, h Handler), t *Tasks) {
+	for name, h := range t.Handlers() {
+		add(name, h)
+	}
+}
+
+// wrap adapts a typed handler to the JSON shape. Unknown payload fields are
+// ignored: states pass their whole input through Parameters-less Tasks.
+func wrap[In, Out any](fn func(context.Context, In) (Out, error)) Handler {
+	return func(ctx context.Context, payload json.RawMessage) (res json.RawMessage, err error) {
+		defer func() {
+			// A panicking step is a failed attempt (the workflow retries it), not a dead process.
+			if r := recover(); r != nil {
+				err = fmt.Errorf("task panicked: %v\n%s", r, debug.Stack())
+			}
+		}()
+		var in In
+		if len(bytes.TrimSpace(payload)) > 0 {
+			if err := json.Unmarshal(payload, &in); err != nil {
+				return nil, fmt.Errorf("decode task payload: %w", err)
+			}
+		}
+		out, err := fn(ctx, in)
+		if err != nil {
+			return nil, err
+		}
+		b, err := json.Marshal(out)
+		if err != nil {
+			return nil, fmt.Errorf("encode task result: %w", err)
+		}
+		return b, nil
+	}
+}

@@ -1,0 +1,54 @@
+package tasks
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+func TestHandlersTable(t *testing.T) {
+	f := newFixture(t)
+	hs := f.t.Handlers()
+	names := []string{FnAnnotate, FnNotifyCompleted, FnNotifyFailed, FnArchiveIfFree, FnMarkFailed, FnListArchived,
+		FnRequestRestore, FnCheckRestore, FnCompleteRestore, FnRestoreFailed, FnNotifyRestored}
+	if len(hs) != len(names) {
+		t.Errorf("%d handlers, want %d", len(hs), len(names))
+	}
+	for _, n := range names {
+		if hs[n] == nil {
+			t.Errorf("no handler for %s", n)
+		}
+	}
+
+	// JSON in, JSON out; unknown fields (the rest of the state) are ignored.
+	res, err := hs[FnAnnotate](context.Background(), json.RawMessage(`{"job_id":"j1","user_id":"u1","retention_seconds":1}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out AnnotateOutput
+	if err := json.Unmarshal(res, &out); err != nil || out.JobID != "j1" || out.ResultKey == "" {
+		t.Errorf("result %s (%v)", res, err)
+	}
+
+	if _, err := hs[FnArchiveIfFree](context.Background(), json.RawMessage(`{"job_id":`)); err == nil || !strings.Contains(err.Error(), "decode task payload") {
+		t.Errorf("bad payload: %v", err)
+	}
+
+	var got []string
+	Register(func(name string, h Handler) { got = append(got, name) }, f.t)
+	if len(got) != len(names) {
+		t.Errorf("Register added %d", len(got))
+	}
+	if _, err := f.t.HandlerFor("nope"); err == nil {
+		t.Error("HandlerFor(nope) succeeded")
+	}
+}
+
+func TestWrapRecoversPanics(t *testing.T) {
+	h := wrap(func(context.Context, JobInput) (JobInput, error) { panic("boom") })
+	_, err := h(context.Background(), json.RawMessage(`{}`))
+	if err == nil || !strings.Contains(err.Error(), "task panicked: boom") {
+		t.Fatalf("err = %v", err)
+	}
+}

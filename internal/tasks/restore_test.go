@@ -1,0 +1,162 @@
+package tasks
+
+import (
+	"context"
+	"errors"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gasproject/gas/internal/domain"
+)
+
+// archived returns a fixture whose free user u1 has two archived jobs, j1 and j3.
+func archived(t *testing.T) *fixture {
+	t.Helper()
+	f := newFixture(t)
+	f.addJob(t, "j3", "u1")
+	for _, id := range []string{"j1", "j3"} {
+		if _, err := f.t.Annotate(context.Background(), JobInput{JobID: id}); err != nil {
+			t.Fatal(err)
+		}
+		if out, err := f.t.ArchiveIfFree(context.Background(), JobInput{JobID: id}); err != nil || !out.Archived {
+			t.Fatal(out, err)
+		}
+	}
+	return f
+}
+
+func TestRestoreHappyPathAndIdempotency(t *testing.T) {
+	f := archived(t)
+	ctx := context.Background()
+
+	list, err := f.t.ListArchived(ctx, UserInput{UserID: "u1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []JobInput{{"j1"}, {"j3"}}; !reflect.DeepEqual(list.Jobs, want) || list.Count != 2 {
+		t.Fatalf("list = %+v", list)
+	}
+
+	st, err := f.t.RequestRestore(ctx, JobInput{JobID: "j1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Tier != domain.TierExpedited || st.Restored || st.WaitSeconds != 5 || !st.ReadyBy.Equal(f.now.Add(5*time.Second)) {
+		t.Errorf("request: %+v", st)
+	}
+	j := f.job(t, "j1")
+	if j.ResultState != domain.ResultRestoring || j.RestoreTier != domain.TierExpedited || !j.RestoreReadyBy.Equal(st.ReadyBy) {
+		t.Errorf("job after request: %s %s %v", j.ResultState, j.RestoreTier, j.RestoreReadyBy)
+	}
+	// Asking again while in flight requests nothing new; a restarted restore lists it again.
+	if _, err := f.t.RequestRestore(ctx, JobInput{JobID: "j1"}); err != nil {
+		t.Fatal(err)
+	}
+	if len(f.blobs.restores) != 1 {
+		t.Errorf("restore requested %d times", len(f.blobs.restores))
+	}
+	if list, _ := f.t.ListArchived(ctx, UserInput{UserID: "u1"}); list.Count != 2 {
+		t.Errorf("RESTORING job not listed: %+v", list)
+	}
+
+	if st, err := f.t.CheckRestore(ctx, JobInput{JobID: "j1"}); err != nil || st.Restored {
+		t.Fatalf("check before ready: %+v %v", st, err)
+	}
+	if _, err := f.t.CompleteRestore(ctx, JobInput{JobID: "j1"}); !errors.Is(err, domain.ErrArchived) {
+		t.Fatalf("complete before ready: %v", err)
+	}
+
+	f.blobs.finishRestore("archive/u1/j1/annotated.vcf")
+	if st, err := f.t.CheckRestore(ctx, JobInput{JobID: "j1"}); err != nil || !st.Restored {
+		t.Fatalf("check after ready: %+v %v", st, err)
+	}
+	done, err := f.t.CompleteRestore(ctx, JobInput{JobID: "j1"})
+	if err != nil || !done.Available || done.ResultKey != "results/u1/j1/annotated.vcf" {
+		t.Fatalf("complete: %+v %v", done, err)
+	}
+	j = f.job(t, "j1")
+	if j.ResultState != domain.ResultAvailable || j.ResultKey != done.ResultKey || j.RestoredAt.IsZero() {
+		t.Errorf("job after restore: %s %s %v", j.ResultState, j.ResultKey, j.RestoredAt)
+	}
+	if info, _ := f.blobs.Head(ctx, j.ResultKey); info.StorageClass != domain.ClassStandard || f.blob(t, j.ResultKey) != "CHR1\t1\n" {
+		t.Errorf("restored object %+v", info)
+	}
+	if slices.Contains(f.blobs.keys(), "archive/u1/j1/annotated.vcf") {
+		t.Error("archive copy kept after a verified restore")
+	}
+
+	keys := f.blobs.keys()
+	for _, step := range []func(context.Context, JobInput) (RestoreStatus, error){f.t.RequestRestore, f.t.CheckRestore, f.t.CompleteRestore} {
+		if st, err := step(ctx, JobInput{JobID: "j1"}); err != nil || !st.Available {
+			t.Errorf("repeat on an available job: %+v %v", st, err)
+		}
+	}
+	if !reflect.DeepEqual(f.job(t, "j1"), j) || !reflect.DeepEqual(f.blobs.keys(), keys) {
+		t.Error("repeating restore steps changed something")
+	}
+}
+
+func TestRequestRestoreFallsBackToStandard(t *testing.T) {
+	f := archived(t)
+	f.blobs.expeditedUnavailable = true
+	st, err := f.t.RequestRestore(context.Background(), JobInput{JobID: "j1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Tier != domain.TierStandard || st.WaitSeconds != 30 {
+		t.Errorf("status %+v, want Standard with a 30 s estimate", st)
+	}
+	if j := f.job(t, "j1"); j.RestoreTier != domain.TierStandard || j.ResultState != domain.ResultRestoring {
+		t.Errorf("job %s %s", j.RestoreTier, j.ResultState)
+	}
+	if !reflect.DeepEqual(f.blobs.restores, []domain.RestoreTier{domain.TierStandard}) {
+		t.Errorf("restores %v", f.blobs.restores)
+	}
+}
+
+func TestRestoreFailedKeepsArchiveAndOthersCarryOn(t *testing.T) {
+	f := archived(t)
+	ctx := context.Background()
+	for _, id := range []string{"j1", "j3"} {
+		if _, err := f.t.RequestRestore(ctx, JobInput{JobID: id}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out, err := f.t.RestoreFailed(ctx, MarkFailedInput{JobID: "j1", Error: StepError{Error: "States.TaskFailed", Cause: "copy failed"}})
+	if err != nil || !strings.Contains(out.Reason, "copy failed") {
+		t.Fatalf("%+v %v", out, err)
+	}
+	j := f.job(t, "j1")
+	if j.ResultState != domain.ResultArchived || j.RestoreError != out.Reason || j.ResultKey != "archive/u1/j1/annotated.vcf" {
+		t.Errorf("failed job: %s %q %s", j.ResultState, j.RestoreError, j.ResultKey)
+	}
+	f.blobs.finishRestore("archive/u1/j3/annotated.vcf")
+	if _, err := f.t.CompleteRestore(ctx, JobInput{JobID: "j3"}); err != nil {
+		t.Fatal(err)
+	}
+
+	n, err := f.t.NotifyRestored(ctx, NotifyRestoredInput{UserID: "u1", Jobs: []JobInput{{"j1"}, {"j3"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n.Restored != 1 || !reflect.DeepEqual(n.Failed, []string{"j1"}) || n.To != "u1@example.org" {
+		t.Errorf("notify %+v", n)
+	}
+	m := f.mail.sent[len(f.mail.sent)-1]
+	for _, w := range []string{"1 archived result(s) are available again", "j1 (sample.vcf)", "copy failed", "http://gas.test/jobs/j1"} {
+		if !strings.Contains(m.Text, w) {
+			t.Errorf("mail lacks %q:\n%s", w, m.Text)
+		}
+	}
+	// Without a job list, every job with a restore record counts.
+	if n2, err := f.t.NotifyRestored(ctx, NotifyRestoredInput{UserID: "u1"}); err != nil || n2.Restored != 1 || len(n2.Failed) != 1 {
+		t.Errorf("notify from store: %+v %v", n2, err)
+	}
+	// And the failed one is picked up by the next restore.
+	if list, _ := f.t.ListArchived(ctx, UserInput{UserID: "u1"}); !reflect.DeepEqual(list.Jobs, []JobInput{{"j1"}}) {
+		t.Errorf("next restore lists %+v", list.Jobs)
+	}
+}

@@ -1,0 +1,133 @@
+package tasks
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+
+	"github.com/gasproject/gas/internal/domain"
+)
+
+// Annotator runs the annotation engine with the installed reference on one VCF.
+// A bad input must come back as an error wrapping domain.ErrInvalid whose
+// message names the line and the reason; any other error is treated as transient.
+type Annotator interface {
+	Annotate(ctx context.Context, in io.Reader, out io.Writer) (Report, error)
+}
+
+// Report is what an annotation run produced besides the VCF itself.
+type Report struct {
+	Summary json.RawMessage // machine-readable counts, for the portal's charts
+	Log     []byte          // human-readable summary log
+}
+
+// Config holds the settings the handlers read. Zero values get defaults in New.
+type Config struct {
+	// BaseURL prefixes links in emails, e.g. "http://127.0.0.1:8080".
+	BaseURL string
+	// RestoreEstimate is how long a restore of each tier is expected to take; it is
+	// shown to the user as "ready by". Defaults: AWS's published typical times.
+	RestoreEstimate map[domain.RestoreTier]time.Duration
+	// RestoreDays is how long a restored GLACIER copy stays readable (S3 RestoreRequest Days).
+	RestoreDays int
+	// Now is the clock; tests replace it.
+	Now func() time.Time
+	// Logger receives one line per state change; nil means slog.Default().
+	Logger *slog.Logger
+}
+
+// Tasks holds the ports the step handlers use. Build it once per process
+// (Lambda cold start, or `gas serve`), then call its methods per step.
+type Tasks struct {
+	jobs      domain.Jobs
+	profiles  domain.Profiles
+	blobs     domain.Blobs
+	mail      domain.Mailer
+	annotator Annotator
+	cfg       Config
+}
+
+// New wires the handlers. annotator may be nil in processes that never run the
+// Annotate step (every other handler works without it).
+func New(jobs domain.Jobs, profiles domain.Profiles, blobs domain.Blobs, mail domain.Mailer, annotator Annotator, cfg Config) *Tasks {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.RestoreDays <= 0 {
+		cfg.RestoreDays = 7
+	}
+	est := map[domain.RestoreTier]time.Duration{
+		domain.TierExpedited: 5 * time.Minute,
+		domain.TierStandard:  5 * time.Hour,
+		domain.TierBulk:      12 * time.Hour,
+	}
+	for k, v := range cfg.RestoreEstimate {
+		est[k] = v
+	}
+	cfg.RestoreEstimate = est
+	return &Tasks{jobs: jobs, profiles: profiles, blobs: blobs, mail: mail, annotator: annotator, cfg: cfg}
+}
+
+func (t *Tasks) now() time.Time { return t.cfg.Now().UTC() }
+
+// Blob keys derived from a job. Everything a job produces lives under one
+// prefix so an operator can find it; the archive lives under its own prefix so
+// a lifecycle rule or an audit can tell hot from cold at a glance.
+
+// ResultKey is where the annotated VCF lives while hot.
+func ResultKey(j domain.Job) string { return "results/" + j.UserID + "/" + j.ID + "/annotated.vcf" }
+
+// LogKey is where the human-readable annotation log lives.
+func LogKey(j domain.Job) string { return "results/" + j.UserID + "/" + j.ID + "/annotate.log" }
+
+// ArchiveKey is where the annotated VCF lives in the GLACIER storage class.
+func ArchiveKey(j domain.Job) string { return "archive/" + j.UserID + "/" + j.ID + "/annotated.vcf" }
+
+// ErrorNameInvalidInput is the ASL error name of a permanent input failure:
+// the annotation machine catches it without retrying.
+const ErrorNameInvalidInput = "InvalidInput"
+
+// InvalidInputError is a permanent failure caused by what the user uploaded
+// (a VCF the parser rejects). Retrying cannot help, so the workflow catches it
+// at once; Reason is shown to the user as the job's error.
+type InvalidInputError struct {
+	JobID  string
+	Reason string
+}
+
+func (e *InvalidInputError) Error() string { return e.Reason }
+
+// ErrorName is the error name the workflow sees (States "Error" field).
+func (e *InvalidInputError) ErrorName() string { return ErrorNameInvalidInput }
+
+// Is lets callers test errors.Is(err, domain.ErrInvalid).
+func (e *InvalidInputError) Is(target error) bool { return target == domain.ErrInvalid }
+
+// ErrorName returns the name the workflow should see for err: the ErrorName of
+// a typed task error, or "" for an ordinary (retryable) error, which adapters
+// report in their own vocabulary (Lambda's error type, the runner's default).
+func ErrorName(err error) string {
+	var named interface{ ErrorName() string }
+	if errors.As(err, &named) {
+		return named.ErrorName()
+	}
+	return ""
+}
+
+func (t *Tasks) loadJob(ctx context.Context, id string) (domain.Job, error) {
+	if id == "" {
+		return domain.Job{}, fmt.Errorf("%w: job_id is empty", domain.ErrInvalid)
+	}
+	j, err := t.jobs.Get(ctx, id)
+	if err != nil {
+		return domain.Job{}, fmt.Errorf("load job %s: %w", id, err)
+	}
+	return j, nil
+}
