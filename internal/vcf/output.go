@@ -1,0 +1,98 @@
+package vcf
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// Output is a VCF destination that appears at its path only when complete:
+// data goes to a temporary file in the same directory, renamed over the path
+// by Commit. Abort (or a failed Commit) removes the temporary file, so an
+// error never leaves a partial file at the path. A path ending in ".gz" is
+// written as BGZF; "-" is standard output (plain, not atomic).
+type Output struct {
+	path string
+	f    *os.File // the temp file, nil for stdout
+	bw   *bufio.Writer
+	z    *BGZFWriter
+	w    io.Writer
+	done bool
+}
+
+// Create opens an Output for path.
+func Create(path string) (*Output, error) {
+	if path == "-" {
+		bw := bufio.NewWriterSize(os.Stdout, 256<<10)
+		return &Output{path: path, bw: bw, w: bw}, nil
+	}
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return nil, fmt.Errorf("create output %s: %w", path, err)
+	}
+	o := &Output{path: path, f: f, bw: bufio.NewWriterSize(f, 256<<10)}
+	o.w = o.bw
+	if strings.HasSuffix(path, ".gz") {
+		o.z = NewBGZFWriter(o.bw)
+		o.w = o.z
+	}
+	return o, nil
+}
+
+func (o *Output) Write(p []byte) (int, error) { return o.w.Write(p) }
+
+// Commit flushes everything, syncs and renames the file into place.
+func (o *Output) Commit() error {
+	if o.done {
+		return errors.New("output already committed or aborted")
+	}
+	o.done = true
+	err := o.finish()
+	if o.f == nil {
+		return err
+	}
+	if err == nil {
+		err = o.f.Sync()
+	}
+	if cerr := o.f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Chmod(o.f.Name(), 0o644)
+	}
+	if err == nil {
+		err = os.Rename(o.f.Name(), o.path)
+	}
+	if err != nil {
+		os.Remove(o.f.Name())
+		return fmt.Errorf("write output %s: %w", o.path, err)
+	}
+	return nil
+}
+
+// Abort discards the output. It is a no-op after Commit, so it can be deferred.
+func (o *Output) Abort() {
+	if o.done {
+		return
+	}
+	o.done = true
+	if o.f == nil {
+		o.bw.Flush()
+		return
+	}
+	o.f.Close()
+	os.Remove(o.f.Name())
+}
+
+func (o *Output) finish() error {
+	if o.z != nil {
+		if err := o.z.Close(); err != nil {
+			return err
+		}
+	}
+	return o.bw.Flush()
+}

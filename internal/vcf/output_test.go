@@ -1,0 +1,124 @@
+package vcf
+
+import (
+	"bytes"
+	"compress/gzip"
+	"encoding/binary"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+func TestBGZFRoundTrip(t *testing.T) {
+	// Enough records for several blocks, plus an incompressible tail.
+	var b strings.Builder
+	b.WriteString(small)
+	for i := 0; i < 20000; i++ {
+		b.WriteString("21\t300\t.\tA\tC\t.\t.\tDP=7\tGT\t0/1\n")
+	}
+	want := b.String()
+	var out bytes.Buffer
+	z := NewBGZFWriter(&out)
+	if _, err := io.WriteString(z, want); err != nil {
+		t.Fatal(err)
+	}
+	if err := z.Close(); err != nil {
+		t.Fatal(err)
+	}
+	data := out.Bytes()
+	if !bytes.HasSuffix(data, bgzfEOF) {
+		t.Error("no BGZF EOF block")
+	}
+	// Walk the blocks: each is a gzip member whose BC field gives its size.
+	blocks := 0
+	for off := 0; off < len(data); blocks++ {
+		h := data[off:]
+		if len(h) < 28 || h[0] != 0x1f || h[1] != 0x8b || h[3]&4 == 0 || h[12] != 'B' || h[13] != 'C' {
+			t.Fatalf("block %d at %d: bad header % x", blocks, off, h[:min(len(h), 18)])
+		}
+		off += int(binary.LittleEndian.Uint16(h[16:])) + 1
+	}
+	if blocks < 3 {
+		t.Errorf("%d blocks, want several", blocks)
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := io.ReadAll(zr)
+	if err != nil || string(got) != want {
+		t.Fatalf("gzip reader: err %v, equal %v", err, string(got) == want)
+	}
+	if got := reemit(t, bytes.NewReader(data)); string(got) != want {
+		t.Error("Reader on BGZF did not give the input back")
+	}
+}
+
+func TestOutputAtomic(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "out.vcf")
+	o, err := Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.WriteString(o, small)
+	if _, err := os.Stat(path); !os.IsNotExist(err) {
+		t.Errorf("output visible before Commit: %v", err)
+	}
+	o.Abort()
+	if ents, _ := os.ReadDir(dir); len(ents) != 0 {
+		t.Errorf("Abort left %d files", len(ents))
+	}
+
+	o, err = Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.WriteString(o, small)
+	if err := o.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	o.Abort() // a deferred Abort after Commit must not remove the result
+	got, err := os.ReadFile(path)
+	if err != nil || string(got) != small {
+		t.Fatalf("read back: %v %q", err, got)
+	}
+	if ents, _ := os.ReadDir(dir); len(ents) != 1 {
+		t.Errorf("%d files in the directory, want only the output", len(ents))
+	}
+}
+
+// TestBGZFTabix checks that tabix indexes what we write (skipped without tabix
+// outside CI; CI installs it).
+func TestBGZFTabix(t *testing.T) {
+	tabix, err := exec.LookPath("tabix")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("tabix is required in CI (.ci/run installs it)")
+		}
+		t.Skip("tabix not installed: apt-get install tabix")
+	}
+	path := filepath.Join(t.TempDir(), "x.vcf.gz")
+	o, err := Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.WriteString(o, small)
+	for pos := 1000; pos < 60000; pos++ {
+		io.WriteString(o, "21\t"+strconv.Itoa(pos)+"\t.\tA\tC\t.\t.\t.\tGT\t0/1\n")
+	}
+	if err := o.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command(tabix, "-p", "vcf", path).CombinedOutput(); err != nil {
+		t.Fatalf("tabix -p vcf: %v\n%s", err, out)
+	}
+	out, err := exec.Command(tabix, path, "21:50000-50002").Output()
+	if err != nil || strings.Count(string(out), "\n") != 3 {
+		t.Fatalf("tabix query: %v %q", err, out)
+	}
+}
