@@ -28,7 +28,7 @@ type AnnotateOutput struct {
 // COMPLETED through conditional updates, so a retried or repeated step is
 // harmless: a COMPLETED job returns its recorded result without work, a
 // RUNNING one (a crashed or timed-out attempt) runs again and overwrites the
-// same keys. A VCF the parser rejects returns *InvalidInputError.
+// same keys. A VCF the parser rejects returns *statemachines.InvalidInputError.
 func (t *Tasks) Annotate(ctx context.Context, in JobInput) (AnnotateOutput, error) {
 	j, err := t.loadJob(ctx, in.JobID)
 	if err != nil {
@@ -39,7 +39,7 @@ func (t *Tasks) Annotate(ctx context.Context, in JobInput) (AnnotateOutput, erro
 		return AnnotateOutput{JobID: j.ID, ResultKey: j.ResultKey, LogKey: j.LogKey}, nil
 	case domain.StatusFailed:
 		// Only MarkFailed sets FAILED; report the same permanent failure again.
-		return AnnotateOutput{}, &InvalidInputError{JobID: j.ID, Reason: j.Error}
+		return AnnotateOutput{}, invalidInput(j.Error)
 	}
 	if t.annotator == nil {
 		return AnnotateOutput{}, errors.New("annotate: no annotation engine configured in this process")
@@ -69,7 +69,7 @@ func (t *Tasks) Annotate(ctx context.Context, in JobInput) (AnnotateOutput, erro
 			t.cfg.Logger.WarnContext(ctx, "delete partial result", "job", j.ID, "err", derr)
 		}
 		if errors.Is(err, domain.ErrInvalid) {
-			return AnnotateOutput{}, &InvalidInputError{JobID: j.ID, Reason: fmt.Sprintf("%s: %v", j.InputName, err)}
+			return AnnotateOutput{}, invalidInput(fmt.Sprintf("%s: %v", j.InputName, err))
 		}
 		return AnnotateOutput{}, fmt.Errorf("annotate job %s: %w", j.ID, err)
 	}

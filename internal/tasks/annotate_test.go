@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gasproject/gas/internal/domain"
+	"github.com/gasproject/gas/statemachines"
 )
 
 func TestAnnotateCompletesAndIsIdempotent(t *testing.T) {
@@ -92,15 +93,10 @@ func TestAnnotateFailures(t *testing.T) {
 			if !strings.Contains(err.Error(), tc.reason) {
 				t.Errorf("error %q does not contain %q", err, tc.reason)
 			}
-			var inv *InvalidInputError
-			if got := errors.As(err, &inv); got != tc.permanent {
-				t.Errorf("InvalidInputError = %v, want %v (%v)", got, tc.permanent, err)
-			}
-			if tc.permanent && ErrorName(err) != "InvalidInput" {
-				t.Errorf("ErrorName = %q", ErrorName(err))
-			}
-			if !tc.permanent && ErrorName(err) != "" {
-				t.Errorf("transient error named %q", ErrorName(err))
+			// Permanent failures are the unwrapped type the ASL names and does not retry.
+			_, got := err.(*statemachines.InvalidInputError)
+			if got != tc.permanent {
+				t.Errorf("InvalidInputError = %v, want %v (%T %v)", got, tc.permanent, err, err)
 			}
 			if _, err := f.blobs.Head(context.Background(), "results/u1/j1/annotated.vcf"); !errors.Is(err, domain.ErrNotFound) {
 				t.Errorf("partial result left behind: %v", err)
@@ -114,8 +110,8 @@ func TestAnnotateAfterMarkFailedStaysFailed(t *testing.T) {
 	ctx := context.Background()
 	f.jobs.Update(ctx, "j1", func(j *domain.Job) error { j.Status, j.Error = domain.StatusFailed, "bad header"; return nil })
 	_, err := f.t.Annotate(ctx, JobInput{JobID: "j1"})
-	if ErrorName(err) != ErrorNameInvalidInput || err.Error() != "bad header" {
-		t.Fatalf("got %v (%q)", err, ErrorName(err))
+	if _, ok := err.(*statemachines.InvalidInputError); !ok || err.Error() != "bad header" {
+		t.Fatalf("got %T %v", err, err)
 	}
 	if f.engine.calls != 0 {
 		t.Error("engine ran on a FAILED job")

@@ -4,28 +4,30 @@
 // (`gas serve`, tests) and in the Lambda mains on AWS; Handlers() is the one
 // table mapping each FunctionName to its JSON handler.
 //
-// Handlers (payloads carry ids and keys, never file contents):
+// The task contract (function names, payloads, results, error names) is the
+// table in package statemachines; Handlers implements it:
 //
-//	function               method           payload in                          result
-//	gas-annotate           Annotate         {"job_id"}                          {"job_id","result_key","log_key"}
-//	gas-notify-completed   NotifyCompleted  {"job_id"}                          {"job_id","to"}
-//	gas-notify-failed      NotifyFailed     {"job_id"}                          {"job_id","to"}
-//	gas-archive-if-free    ArchiveIfFree    {"job_id"}                          {"job_id","archived","reason","archive_key"}
-//	gas-mark-failed        MarkFailed       {"job_id","error":{"Error","Cause"}} {"job_id","status","reason"}
-//	gas-list-archived      ListArchived     {"user_id"}                         {"user_id","jobs":[{"job_id"}],"count"}
-//	gas-request-restore    RequestRestore   {"job_id"}                          RestoreStatus
-//	gas-check-restore      CheckRestore     {"job_id"}                          RestoreStatus
-//	gas-complete-restore   CompleteRestore  {"job_id"}                          RestoreStatus
-//	gas-restore-failed     RestoreFailed    {"job_id","error":{"Error","Cause"}} {"job_id","reason"}
-//	gas-notify-restored    NotifyRestored   {"user_id","jobs"?:[{"job_id"}]}    {"to","restored","failed":[ids]}
+//	function          method           result (besides the fields the ASL selects)
+//	annotate          Annotate         AnnotateOutput {"job_id","result_key","log_key"}
+//	notify-completed  NotifyCompleted  {"job_id","to"}
+//	notify-failed     NotifyFailed     {"job_id","to"}
+//	archive-if-free   ArchiveIfFree    {"job_id","archived","reason","archive_key"}
+//	mark-failed       MarkFailed       {"job_id","status","reason"}
+//	list-archived     ListArchived     {"user_id","job_ids"}
+//	request-restore   RequestRestore   RestoreStatus {"job_id","tier","ready_by","poll_seconds","restored"}
+//	check-restore     CheckRestore     RestoreStatus
+//	copy-back         CopyBack         {"job_id","result_key"}
+//	mark-available    MarkAvailable    {"job_id","result_key"}
+//	restore-failed    RestoreFailed    {"job_id","reason"}
+//	notify-restored   NotifyRestored   {"to","restored","failed":[job ids]}
 //
-// RestoreStatus is {"job_id","tier","ready_by","wait_seconds","restored","available","result_key"}.
 // Unknown payload fields are ignored.
 //
-// Errors: a VCF the parser rejects (or a missing upload) is *InvalidInputError,
-// named "InvalidInput" (ErrorName) — permanent: the annotation machine catches it
-// without retrying, and MarkFailed shows its message to the user. Every other
-// error, including a recovered panic, is transient and retried by the ASL.
+// Errors: a VCF the parser rejects (or a missing upload) returns an unwrapped
+// *statemachines.InvalidInputError — permanent: the annotation machine catches
+// it without retrying, and MarkFailed shows its message to the user
+// (FailureReason). Every other error, including a recovered panic, is
+// transient and retried by the ASL.
 //
 // Every handler is idempotent: job transitions are conditional
 // (PENDING -> RUNNING -> COMPLETED; AVAILABLE -> ARCHIVED -> RESTORING -> AVAILABLE),

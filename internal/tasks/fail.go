@@ -2,24 +2,20 @@ package tasks
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
+	"reflect"
 	"strings"
 
 	"github.com/gasproject/gas/internal/domain"
+	"github.com/gasproject/gas/statemachines"
 )
 
-// StepError is what a Catch puts into the state (ResultPath "$.error"): the
-// error name and its cause, in Step Functions' spelling.
-type StepError struct {
-	Error string `json:"Error"`
-	Cause string `json:"Cause"`
-}
-
-// MarkFailedInput is the payload of MarkFailed.
+// MarkFailedInput is the payload of MarkFailed and RestoreFailed: the job and
+// the error name and cause a Catch caught.
 type MarkFailedInput struct {
-	JobID string    `json:"job_id"`
-	Error StepError `json:"error"`
+	JobID string `json:"job_id"`
+	Error string `json:"error"`
+	Cause string `json:"cause"`
 }
 
 // MarkFailedOutput is the result of MarkFailed.
@@ -34,7 +30,7 @@ type MarkFailedOutput struct {
 // as archiving failed) keeps its downloadable result and status, and only the
 // reason is recorded. Repeating it changes nothing.
 func (t *Tasks) MarkFailed(ctx context.Context, in MarkFailedInput) (MarkFailedOutput, error) {
-	reason := FailureReason(in.Error)
+	reason := FailureReason(in.Error, in.Cause)
 	j, err := t.jobs.Update(ctx, in.JobID, func(j *domain.Job) error {
 		switch j.Status {
 		case domain.StatusFailed:
@@ -51,33 +47,30 @@ func (t *Tasks) MarkFailed(ctx context.Context, in MarkFailedInput) (MarkFailedO
 	if err != nil {
 		return MarkFailedOutput{}, fmt.Errorf("mark job %s failed: %w", in.JobID, err)
 	}
-	t.cfg.Logger.InfoContext(ctx, "job failed", "job", j.ID, "error", in.Error.Error, "reason", reason)
+	t.cfg.Logger.InfoContext(ctx, "job failed", "job", j.ID, "error", in.Error, "reason", reason)
 	return MarkFailedOutput{JobID: j.ID, Status: string(j.Status), Reason: j.Error}, nil
 }
 
-// FailureReason turns a caught error into words a user can act on. Input
-// errors carry their own explanation; Lambda wraps causes in a JSON object
-// ({"errorMessage": ...}), which is unwrapped; anything else is an internal
-// failure named by its error.
-func FailureReason(e StepError) string {
-	cause := strings.TrimSpace(e.Cause)
-	var lambdaErr struct {
-		ErrorMessage string `json:"errorMessage"`
-	}
-	if strings.HasPrefix(cause, "{") && json.Unmarshal([]byte(cause), &lambdaErr) == nil && lambdaErr.ErrorMessage != "" {
-		cause = lambdaErr.ErrorMessage
-	}
+// invalidInputName is the Step Functions error name of statemachines.InvalidInputError.
+var invalidInputName = reflect.TypeFor[statemachines.InvalidInputError]().Name()
+
+// FailureReason turns a caught error (name and cause) into words a user can
+// act on. Input errors carry their own explanation; a Lambda function error's
+// cause is unwrapped from its JSON; anything else is an internal failure named
+// by its error.
+func FailureReason(name, cause string) string {
+	cause = strings.TrimSpace(statemachines.ErrorMessage(cause))
 	switch {
-	case e.Error == ErrorNameInvalidInput && cause != "":
+	case name == invalidInputName && cause != "":
 		return cause
-	case e.Error == "States.Timeout":
+	case name == "States.Timeout":
 		return "a workflow step timed out; please try again or contact support"
 	case cause == "":
-		return "internal error (" + e.Error + ")"
+		return "internal error (" + name + ")"
 	}
 	// Internal causes can be long (stack traces); keep the first line.
 	if i := strings.IndexByte(cause, '\n'); i >= 0 {
 		cause = cause[:i]
 	}
-	return fmt.Sprintf("internal error (%s): %s", e.Error, cause)
+	return fmt.Sprintf("internal error (%s): %s", name, cause)
 }

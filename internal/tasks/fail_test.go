@@ -9,25 +9,26 @@ import (
 
 func TestFailureReason(t *testing.T) {
 	tests := []struct {
-		in   StepError
-		want string
+		name, cause string
+		want        string
 	}{
-		{StepError{"InvalidInput", "x.vcf: line 3: bad REF"}, "x.vcf: line 3: bad REF"},
-		{StepError{"InvalidInput", `{"errorMessage":"x.vcf: line 3: bad REF","errorType":"InvalidInputError"}`}, "x.vcf: line 3: bad REF"},
-		{StepError{"States.Timeout", ""}, "a workflow step timed out; please try again or contact support"},
-		{StepError{"States.TaskFailed", "task panicked: boom\ngoroutine 1 [running]:"}, "internal error (States.TaskFailed): task panicked: boom"},
-		{StepError{"Lambda.Unknown", ""}, "internal error (Lambda.Unknown)"},
+		{"InvalidInputError", "x.vcf: line 3: bad REF", "x.vcf: line 3: bad REF"},
+		{"InvalidInputError", `{"errorMessage":"x.vcf: line 3: bad REF","errorType":"InvalidInputError"}`, "x.vcf: line 3: bad REF"},
+		{"States.Timeout", "", "a workflow step timed out; please try again or contact support"},
+		{"States.TaskFailed", "task panicked: boom\ngoroutine 1 [running]:", "internal error (States.TaskFailed): task panicked: boom"},
+		{"wrapError", `{"errorMessage":"load job j1: disk I/O error","errorType":"wrapError"}`, "internal error (wrapError): load job j1: disk I/O error"},
+		{"Lambda.Unknown", "", "internal error (Lambda.Unknown)"},
 	}
 	for _, tc := range tests {
-		if got := FailureReason(tc.in); got != tc.want {
-			t.Errorf("FailureReason(%+v) = %q, want %q", tc.in, got, tc.want)
+		if got := FailureReason(tc.name, tc.cause); got != tc.want {
+			t.Errorf("FailureReason(%q, %q) = %q, want %q", tc.name, tc.cause, got, tc.want)
 		}
 	}
 }
 
 func TestMarkFailed(t *testing.T) {
 	ctx := context.Background()
-	in := MarkFailedInput{JobID: "j1", Error: StepError{Error: "InvalidInput", Cause: "sample.vcf: line 3: bad REF"}}
+	in := MarkFailedInput{JobID: "j1", Error: "InvalidInputError", Cause: "sample.vcf: line 3: bad REF"}
 
 	f := newFixture(t)
 	out, err := f.t.MarkFailed(ctx, in)
@@ -43,7 +44,7 @@ func TestMarkFailed(t *testing.T) {
 	}
 	// Idempotent: a second call (different cause even) changes nothing.
 	f.now = f.now.Add(1e9)
-	if _, err := f.t.MarkFailed(ctx, MarkFailedInput{JobID: "j1", Error: StepError{Error: "X"}}); err != nil {
+	if _, err := f.t.MarkFailed(ctx, MarkFailedInput{JobID: "j1", Error: "X"}); err != nil {
 		t.Fatal(err)
 	}
 	if j2 := f.job(t, "j1"); j2.Error != j.Error || !j2.CompletedAt.Equal(j.CompletedAt) {
@@ -52,7 +53,7 @@ func TestMarkFailed(t *testing.T) {
 
 	// A completed job keeps its result and status.
 	f = completed(t, "u1")
-	if _, err := f.t.MarkFailed(ctx, MarkFailedInput{JobID: "j1", Error: StepError{Error: "States.Timeout"}}); err != nil {
+	if _, err := f.t.MarkFailed(ctx, MarkFailedInput{JobID: "j1", Error: "States.Timeout"}); err != nil {
 		t.Fatal(err)
 	}
 	if j := f.job(t, "j1"); j.Status != domain.StatusCompleted || j.ResultState != domain.ResultAvailable || j.Error == "" {

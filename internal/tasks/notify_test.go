@@ -20,7 +20,7 @@ func TestNotify(t *testing.T) {
 		}, []string{"j1", "sample.vcf", "complete", "http://gas.test/jobs/j1"}},
 		{"failed", func(f *fixture) (NotifyOutput, error) {
 			f.t.MarkFailed(context.Background(), MarkFailedInput{JobID: "j1",
-				Error: StepError{Error: "InvalidInput", Cause: "sample.vcf: line 3: bad REF"}})
+				Error: "InvalidInputError", Cause: "sample.vcf: line 3: bad REF"})
 			return f.t.NotifyFailed(context.Background(), JobInput{JobID: "j1"})
 		}, []string{"j1", "sample.vcf", "failed", "line 3: bad REF", "http://gas.test/jobs/j1"}},
 	}

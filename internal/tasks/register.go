@@ -13,22 +13,24 @@ import (
 // (internal/asl) and the Lambda mains (functions/*) share this shape.
 type Handler = func(ctx context.Context, payload json.RawMessage) (json.RawMessage, error)
 
-// Function names: the FunctionName each Task state invokes, after the
-// statemachines placeholders are substituted. Locally these are the names
-// themselves; on AWS the infra maps each placeholder to a Lambda ARN, and a
-// Lambda main serves the handler of the same name (HandlerFor).
+// Function names: the FunctionName each Task state invokes after
+// statemachines.LocalDefinition substitutes the placeholders (see
+// statemachines.Functions; a test keeps both lists equal). On AWS the infra
+// maps each placeholder to a Lambda ARN, and functions/<name> serves the
+// handler of the same name (HandlerFor).
 const (
-	FnAnnotate        = "gas-annotate"
-	FnNotifyCompleted = "gas-notify-completed"
-	FnNotifyFailed    = "gas-notify-failed"
-	FnArchiveIfFree   = "gas-archive-if-free"
-	FnMarkFailed      = "gas-mark-failed"
-	FnListArchived    = "gas-list-archived"
-	FnRequestRestore  = "gas-request-restore"
-	FnCheckRestore    = "gas-check-restore"
-	FnCompleteRestore = "gas-complete-restore"
-	FnRestoreFailed   = "gas-restore-failed"
-	FnNotifyRestored  = "gas-notify-restored"
+	FnAnnotate        = "annotate"
+	FnNotifyCompleted = "notify-completed"
+	FnNotifyFailed    = "notify-failed"
+	FnArchiveIfFree   = "archive-if-free"
+	FnMarkFailed      = "mark-failed"
+	FnListArchived    = "list-archived"
+	FnRequestRestore  = "request-restore"
+	FnCheckRestore    = "check-restore"
+	FnCopyBack        = "copy-back"
+	FnMarkAvailable   = "mark-available"
+	FnRestoreFailed   = "restore-failed"
+	FnNotifyRestored  = "notify-restored"
 )
 
 // Handlers maps every function name to its handler with JSON decode/encode.
@@ -43,7 +45,8 @@ func (t *Tasks) Handlers() map[string]Handler {
 		FnListArchived:    wrap(t.ListArchived),
 		FnRequestRestore:  wrap(t.RequestRestore),
 		FnCheckRestore:    wrap(t.CheckRestore),
-		FnCompleteRestore: wrap(t.CompleteRestore),
+		FnCopyBack:        wrap(t.CopyBack),
+		FnMarkAvailable:   wrap(t.MarkAvailable),
 		FnRestoreFailed:   wrap(t.RestoreFailed),
 		FnNotifyRestored:  wrap(t.NotifyRestored),
 	}

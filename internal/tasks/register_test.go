@@ -5,13 +5,20 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"github.com/gasproject/gas/statemachines"
 )
 
 func TestHandlersTable(t *testing.T) {
 	f := newFixture(t)
 	hs := f.t.Handlers()
-	names := []string{FnAnnotate, FnNotifyCompleted, FnNotifyFailed, FnArchiveIfFree, FnMarkFailed, FnListArchived,
-		FnRequestRestore, FnCheckRestore, FnCompleteRestore, FnRestoreFailed, FnNotifyRestored}
+	// Every function the state machines call has a handler, and nothing else.
+	var names []string
+	for _, fns := range statemachines.Functions {
+		for _, fn := range fns {
+			names = append(names, fn.Name)
+		}
+	}
 	if len(hs) != len(names) {
 		t.Errorf("%d handlers, want %d", len(hs), len(names))
 	}

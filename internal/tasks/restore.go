@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/gasproject/gas/internal/domain"
@@ -17,22 +16,20 @@ type UserInput struct {
 
 // ListArchivedOutput lists the jobs a restore must bring back.
 type ListArchivedOutput struct {
-	UserID string     `json:"user_id"`
-	Jobs   []JobInput `json:"jobs"`
-	Count  int        `json:"count"`
+	UserID string   `json:"user_id"`
+	JobIDs []string `json:"job_ids"`
 }
 
-// RestoreStatus is the result of the per-job restore steps.
+// RestoreStatus is the result of RequestRestore and CheckRestore. Every field
+// is always present: the state machine selects them by path.
 type RestoreStatus struct {
 	JobID string             `json:"job_id"`
-	Tier  domain.RestoreTier `json:"tier,omitempty"`
-	// ReadyBy is the estimate shown to the user; WaitSeconds is the same as a
-	// delay from now, for a Wait state's SecondsPath (at least 1).
-	ReadyBy     time.Time `json:"ready_by,omitzero"`
-	WaitSeconds int       `json:"wait_seconds"`
-	Restored    bool      `json:"restored"` // the archived object is readable (or the result is already hot)
-	Available   bool      `json:"available"` // the job's result is hot again
-	ResultKey   string    `json:"result_key,omitempty"`
+	Tier  domain.RestoreTier `json:"tier"`
+	// ReadyBy is the estimate shown to the user.
+	ReadyBy time.Time `json:"ready_by"`
+	// PollSeconds is how long the machine should wait before checking again (>= 1).
+	PollSeconds int  `json:"poll_seconds"`
+	Restored    bool `json:"restored"` // the archived object is readable, or the result is hot already
 }
 
 // ListArchived returns every job of the user whose result is in GLACIER,
@@ -42,7 +39,7 @@ func (t *Tasks) ListArchived(ctx context.Context, in UserInput) (ListArchivedOut
 	if in.UserID == "" {
 		return ListArchivedOutput{}, fmt.Errorf("%w: user_id is empty", domain.ErrInvalid)
 	}
-	out := ListArchivedOutput{UserID: in.UserID, Jobs: []JobInput{}}
+	out := ListArchivedOutput{UserID: in.UserID, JobIDs: []string{}}
 	for _, state := range []domain.ResultState{domain.ResultArchived, domain.ResultRestoring} {
 		page := domain.Page{Limit: 100}
 		for {
@@ -51,7 +48,7 @@ func (t *Tasks) ListArchived(ctx context.Context, in UserInput) (ListArchivedOut
 				return ListArchivedOutput{}, fmt.Errorf("list %s jobs of %s: %w", state, in.UserID, err)
 			}
 			for _, j := range jobs {
-				out.Jobs = append(out.Jobs, JobInput{JobID: j.ID})
+				out.JobIDs = append(out.JobIDs, j.ID)
 			}
 			if next == "" {
 				break
@@ -59,7 +56,6 @@ func (t *Tasks) ListArchived(ctx context.Context, in UserInput) (ListArchivedOut
 			page.Cursor = next
 		}
 	}
-	out.Count = len(out.Jobs)
 	return out, nil
 }
 
@@ -72,8 +68,9 @@ func (t *Tasks) RequestRestore(ctx context.Context, in JobInput) (RestoreStatus,
 	if err != nil {
 		return RestoreStatus{}, err
 	}
+	now := t.now()
 	if j.ResultState == domain.ResultAvailable {
-		return RestoreStatus{JobID: j.ID, Restored: true, Available: true, WaitSeconds: 1, ResultKey: j.ResultKey}, nil
+		return RestoreStatus{JobID: j.ID, Tier: j.RestoreTier, ReadyBy: now, PollSeconds: 1, Restored: true}, nil
 	}
 	if j.ResultState != domain.ResultArchived && j.ResultState != domain.ResultRestoring {
 		return RestoreStatus{}, fmt.Errorf("restore job %s: result is %q, not archived: %w", j.ID, j.ResultState, domain.ErrConflict)
@@ -82,7 +79,6 @@ func (t *Tasks) RequestRestore(ctx context.Context, in JobInput) (RestoreStatus,
 	if err != nil {
 		return RestoreStatus{}, fmt.Errorf("restore job %s: head %s: %w", j.ID, j.ResultKey, err)
 	}
-	now := t.now()
 	if j.ResultState == domain.ResultRestoring && (info.RestoreInProgress || info.Readable(now)) {
 		return t.restoreStatus(j, info, now), nil
 	}
@@ -123,86 +119,122 @@ func (t *Tasks) CheckRestore(ctx context.Context, in JobInput) (RestoreStatus, e
 	if err != nil {
 		return RestoreStatus{}, err
 	}
+	now := t.now()
 	if j.ResultState == domain.ResultAvailable {
-		return RestoreStatus{JobID: j.ID, Restored: true, Available: true, WaitSeconds: 1, ResultKey: j.ResultKey}, nil
+		return RestoreStatus{JobID: j.ID, Tier: j.RestoreTier, ReadyBy: now, PollSeconds: 1, Restored: true}, nil
 	}
 	info, err := t.blobs.Head(ctx, j.ResultKey)
 	if err != nil {
 		return RestoreStatus{}, fmt.Errorf("check restore of job %s: head %s: %w", j.ID, j.ResultKey, err)
 	}
-	return t.restoreStatus(j, info, t.now()), nil
+	return t.restoreStatus(j, info, now), nil
 }
 
+// restoreStatus suggests waiting until the estimate, then polling at a tenth
+// of the tier's typical time (1 s to 15 min) once the estimate has passed.
 func (t *Tasks) restoreStatus(j domain.Job, info domain.ObjectInfo, now time.Time) RestoreStatus {
-	wait := 1
-	if d := j.RestoreReadyBy.Sub(now); d > time.Second {
-		wait = int(d.Round(time.Second) / time.Second)
+	wait := j.RestoreReadyBy.Sub(now)
+	if wait < time.Second {
+		wait = min(max(t.cfg.RestoreEstimate[j.RestoreTier]/10, time.Second), 15*time.Minute)
 	}
-	return RestoreStatus{JobID: j.ID, Tier: j.RestoreTier, ReadyBy: j.RestoreReadyBy, WaitSeconds: wait,
-		Restored: info.Readable(now), ResultKey: j.ResultKey}
+	return RestoreStatus{JobID: j.ID, Tier: j.RestoreTier, ReadyBy: j.RestoreReadyBy,
+		PollSeconds: int((wait + time.Second - 1) / time.Second), Restored: info.Readable(now)}
 }
 
-// CompleteRestore copies the restored object back to STANDARD under the job's
-// hot key, verifies the copy, points the job at it (AVAILABLE), and only then
-// drops the archived copy. It fails (retryably) while the restore is still
-// running. Repeating it changes nothing.
-func (t *Tasks) CompleteRestore(ctx context.Context, in JobInput) (RestoreStatus, error) {
+// CopyBackOutput is the result of CopyBack and MarkAvailable.
+type CopyBackOutput struct {
+	JobID     string `json:"job_id"`
+	ResultKey string `json:"result_key"`
+}
+
+// CopyBack copies the restored archive object to STANDARD under the job's hot
+// key and verifies the copy. The job still points at the archive: MarkAvailable
+// switches it. It fails (retryably) while the restore is still running, and
+// does nothing when the copy is already there.
+func (t *Tasks) CopyBack(ctx context.Context, in JobInput) (CopyBackOutput, error) {
 	j, err := t.loadJob(ctx, in.JobID)
 	if err != nil {
-		return RestoreStatus{}, err
+		return CopyBackOutput{}, err
 	}
 	hotKey, coldKey := ResultKey(j), ArchiveKey(j)
 	if j.ResultState == domain.ResultAvailable {
-		// Finish the last step in case we crashed right after recording.
-		if j.ResultKey == hotKey {
-			if err := t.blobs.Delete(ctx, coldKey); err != nil {
-				return RestoreStatus{}, fmt.Errorf("complete restore of job %s: drop archive: %w", j.ID, err)
-			}
-		}
-		return RestoreStatus{JobID: j.ID, Tier: j.RestoreTier, Restored: true, Available: true, WaitSeconds: 1, ResultKey: j.ResultKey}, nil
+		return CopyBackOutput{JobID: j.ID, ResultKey: j.ResultKey}, nil
 	}
 	if j.ResultKey != coldKey {
-		return RestoreStatus{}, fmt.Errorf("complete restore of job %s: result key %q is not the archive key %q: %w", j.ID, j.ResultKey, coldKey, domain.ErrConflict)
+		return CopyBackOutput{}, fmt.Errorf("copy back job %s: result key %q is not the archive key %q: %w", j.ID, j.ResultKey, coldKey, domain.ErrConflict)
 	}
 	cold, err := t.blobs.Head(ctx, coldKey)
 	if err != nil {
-		return RestoreStatus{}, fmt.Errorf("complete restore of job %s: head %s: %w", j.ID, coldKey, err)
+		return CopyBackOutput{}, fmt.Errorf("copy back job %s: head %s: %w", j.ID, coldKey, err)
+	}
+	if err := t.verifyHot(ctx, hotKey, cold); err == nil {
+		return CopyBackOutput{JobID: j.ID, ResultKey: hotKey}, nil // copied by an earlier attempt
 	}
 	if !cold.Readable(t.now()) {
-		return RestoreStatus{}, fmt.Errorf("complete restore of job %s: %s: %w", j.ID, coldKey, domain.ErrArchived)
+		return CopyBackOutput{}, fmt.Errorf("copy back job %s: %s: %w", j.ID, coldKey, domain.ErrArchived)
 	}
 	if err := t.blobs.Copy(ctx, coldKey, hotKey, domain.ClassStandard); err != nil {
-		return RestoreStatus{}, fmt.Errorf("complete restore of job %s: copy to %s: %w", j.ID, hotKey, err)
+		return CopyBackOutput{}, fmt.Errorf("copy back job %s: copy to %s: %w", j.ID, hotKey, err)
 	}
+	if err := t.verifyHot(ctx, hotKey, cold); err != nil {
+		return CopyBackOutput{}, fmt.Errorf("copy back job %s: %w", j.ID, err)
+	}
+	return CopyBackOutput{JobID: j.ID, ResultKey: hotKey}, nil
+}
+
+// verifyHot checks that hotKey is a STANDARD object of the archive's size.
+func (t *Tasks) verifyHot(ctx context.Context, hotKey string, cold domain.ObjectInfo) error {
 	hot, err := t.blobs.Head(ctx, hotKey)
 	if err != nil {
-		return RestoreStatus{}, fmt.Errorf("complete restore of job %s: verify %s: %w", j.ID, hotKey, err)
+		return fmt.Errorf("verify %s: %w", hotKey, err)
 	}
 	if hot.StorageClass != domain.ClassStandard || hot.Size != cold.Size {
-		return RestoreStatus{}, fmt.Errorf("complete restore of job %s: copy %s is %s with %d bytes, want STANDARD with %d",
-			j.ID, hotKey, hot.StorageClass, hot.Size, cold.Size)
+		return fmt.Errorf("copy %s is %s with %d bytes, want STANDARD with %d", hotKey, hot.StorageClass, hot.Size, cold.Size)
 	}
-	j, err = t.jobs.Update(ctx, j.ID, func(j *domain.Job) error {
-		if j.ResultState == domain.ResultAvailable {
-			return nil
-		}
-		if j.ResultKey != coldKey {
-			return fmt.Errorf("result key is %q: %w", j.ResultKey, domain.ErrConflict)
-		}
-		j.ResultKey = hotKey
-		j.ResultState = domain.ResultAvailable
-		j.RestoredAt = t.now()
-		j.RestoreError = ""
-		return nil
-	})
+	return nil
+}
+
+// MarkAvailable points the job at the hot copy CopyBack made (AVAILABLE), and
+// only then drops the archived copy. Repeating it changes nothing.
+func (t *Tasks) MarkAvailable(ctx context.Context, in JobInput) (CopyBackOutput, error) {
+	j, err := t.loadJob(ctx, in.JobID)
 	if err != nil {
-		return RestoreStatus{}, fmt.Errorf("complete restore of job %s: record: %w", in.JobID, err)
+		return CopyBackOutput{}, err
 	}
-	if err := t.blobs.Delete(ctx, coldKey); err != nil {
-		return RestoreStatus{}, fmt.Errorf("complete restore of job %s: drop archive: %w", j.ID, err)
+	hotKey, coldKey := ResultKey(j), ArchiveKey(j)
+	if j.ResultState != domain.ResultAvailable {
+		cold, err := t.blobs.Head(ctx, coldKey)
+		if err != nil {
+			return CopyBackOutput{}, fmt.Errorf("mark job %s available: head %s: %w", j.ID, coldKey, err)
+		}
+		if err := t.verifyHot(ctx, hotKey, cold); err != nil {
+			return CopyBackOutput{}, fmt.Errorf("mark job %s available: %w", j.ID, err)
+		}
+		j, err = t.jobs.Update(ctx, j.ID, func(j *domain.Job) error {
+			if j.ResultState == domain.ResultAvailable {
+				return nil
+			}
+			if j.ResultKey != coldKey {
+				return fmt.Errorf("result key is %q: %w", j.ResultKey, domain.ErrConflict)
+			}
+			j.ResultKey = hotKey
+			j.ResultState = domain.ResultAvailable
+			j.RestoredAt = t.now()
+			j.RestoreError = ""
+			return nil
+		})
+		if err != nil {
+			return CopyBackOutput{}, fmt.Errorf("mark job %s available: %w", in.JobID, err)
+		}
+		t.cfg.Logger.InfoContext(ctx, "result restored", "job", j.ID, "key", hotKey)
 	}
-	t.cfg.Logger.InfoContext(ctx, "result restored", "job", j.ID, "key", hotKey)
-	return RestoreStatus{JobID: j.ID, Tier: j.RestoreTier, Restored: true, Available: true, WaitSeconds: 1, ResultKey: hotKey}, nil
+	if j.ResultKey == hotKey {
+		// The job no longer needs the archive (also finishes a run that crashed here).
+		if err := t.blobs.Delete(ctx, coldKey); err != nil {
+			return CopyBackOutput{}, fmt.Errorf("mark job %s available: drop archive: %w", j.ID, err)
+		}
+	}
+	return CopyBackOutput{JobID: j.ID, ResultKey: j.ResultKey}, nil
 }
 
 // RestoreFailedOutput is the result of RestoreFailed.
@@ -215,7 +247,7 @@ type RestoreFailedOutput struct {
 // result stays in the archive (nothing is lost) and the job goes back to
 // ARCHIVED, so the next restore picks it up again. The other jobs carry on.
 func (t *Tasks) RestoreFailed(ctx context.Context, in MarkFailedInput) (RestoreFailedOutput, error) {
-	reason := FailureReason(in.Error)
+	reason := FailureReason(in.Error, in.Cause)
 	j, err := t.jobs.Update(ctx, in.JobID, func(j *domain.Job) error {
 		if j.ResultState == domain.ResultAvailable {
 			return nil // it made it after all
@@ -229,80 +261,4 @@ func (t *Tasks) RestoreFailed(ctx context.Context, in MarkFailedInput) (RestoreF
 	}
 	t.cfg.Logger.WarnContext(ctx, "restore failed", "job", j.ID, "reason", reason)
 	return RestoreFailedOutput{JobID: j.ID, Reason: j.RestoreError}, nil
-}
-
-// NotifyRestoredInput names the user and, optionally, the jobs this restore
-// covered (ListArchived's list); without them every job with a restore record counts.
-type NotifyRestoredInput struct {
-	UserID string     `json:"user_id"`
-	Jobs   []JobInput `json:"jobs,omitempty"`
-}
-
-// NotifyRestoredOutput is the result of NotifyRestored.
-type NotifyRestoredOutput struct {
-	To       string   `json:"to"`
-	Restored int      `json:"restored"`
-	Failed   []string `json:"failed"`
-}
-
-// NotifyRestored emails the user how many results are available again and
-// which could not be restored (and why), reading each job's state now.
-func (t *Tasks) NotifyRestored(ctx context.Context, in NotifyRestoredInput) (NotifyRestoredOutput, error) {
-	p, err := t.profiles.Get(ctx, in.UserID)
-	if err != nil {
-		return NotifyRestoredOutput{}, fmt.Errorf("notify restore: load user %s: %w", in.UserID, err)
-	}
-	var jobs []domain.Job
-	if in.Jobs != nil {
-		for _, ref := range in.Jobs {
-			j, err := t.loadJob(ctx, ref.JobID)
-			if err != nil {
-				return NotifyRestoredOutput{}, fmt.Errorf("notify restore: %w", err)
-			}
-			jobs = append(jobs, j)
-		}
-	} else {
-		page := domain.Page{Limit: 100}
-		for {
-			js, next, err := t.jobs.ListByUser(ctx, in.UserID, page)
-			if err != nil {
-				return NotifyRestoredOutput{}, fmt.Errorf("notify restore: list jobs of %s: %w", in.UserID, err)
-			}
-			for _, j := range js {
-				if !j.RestoreRequestedAt.IsZero() || j.RestoreError != "" {
-					jobs = append(jobs, j)
-				}
-			}
-			if next == "" {
-				break
-			}
-			page.Cursor = next
-		}
-	}
-
-	out := NotifyRestoredOutput{To: p.Email, Failed: []string{}}
-	var failed strings.Builder
-	for _, j := range jobs {
-		if j.ResultState == domain.ResultAvailable {
-			out.Restored++
-			continue
-		}
-		out.Failed = append(out.Failed, j.ID)
-		reason := j.RestoreError
-		if reason == "" {
-			reason = "still " + strings.ToLower(string(j.ResultState))
-		}
-		fmt.Fprintf(&failed, "  %s (%s): %s\n    %s\n", j.ID, j.InputName, reason, t.JobURL(j.ID))
-	}
-	text := fmt.Sprintf("Welcome to premium. %d archived result(s) are available again.\n\nYour jobs:\n%s\n",
-		out.Restored, strings.TrimRight(t.cfg.BaseURL, "/")+"/jobs")
-	if len(out.Failed) > 0 {
-		text += fmt.Sprintf("\n%d result(s) could not be restored yet; they stay safely archived and will be retried:\n%s",
-			len(out.Failed), failed.String())
-	}
-	m := domain.Message{To: p.Email, Subject: fmt.Sprintf("GAS: %d archived result(s) restored", out.Restored), Text: text}
-	if err := t.mail.Send(ctx, m); err != nil {
-		return NotifyRestoredOutput{}, fmt.Errorf("notify restore: send to %s: %w", p.Email, err)
-	}
-	return out, nil
 }

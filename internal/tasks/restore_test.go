@@ -31,20 +31,21 @@ func archived(t *testing.T) *fixture {
 func TestRestoreHappyPathAndIdempotency(t *testing.T) {
 	f := archived(t)
 	ctx := context.Background()
+	j1 := JobInput{JobID: "j1"}
 
 	list, err := f.t.ListArchived(ctx, UserInput{UserID: "u1"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := []JobInput{{"j1"}, {"j3"}}; !reflect.DeepEqual(list.Jobs, want) || list.Count != 2 {
+	if want := []string{"j1", "j3"}; !reflect.DeepEqual(list.JobIDs, want) {
 		t.Fatalf("list = %+v", list)
 	}
 
-	st, err := f.t.RequestRestore(ctx, JobInput{JobID: "j1"})
+	st, err := f.t.RequestRestore(ctx, j1)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st.Tier != domain.TierExpedited || st.Restored || st.WaitSeconds != 5 || !st.ReadyBy.Equal(f.now.Add(5*time.Second)) {
+	if st.Tier != domain.TierExpedited || st.Restored || st.PollSeconds != 5 || !st.ReadyBy.Equal(f.now.Add(5*time.Second)) {
 		t.Errorf("request: %+v", st)
 	}
 	j := f.job(t, "j1")
@@ -52,33 +53,49 @@ func TestRestoreHappyPathAndIdempotency(t *testing.T) {
 		t.Errorf("job after request: %s %s %v", j.ResultState, j.RestoreTier, j.RestoreReadyBy)
 	}
 	// Asking again while in flight requests nothing new; a restarted restore lists it again.
-	if _, err := f.t.RequestRestore(ctx, JobInput{JobID: "j1"}); err != nil {
+	if _, err := f.t.RequestRestore(ctx, j1); err != nil {
 		t.Fatal(err)
 	}
 	if len(f.blobs.restores) != 1 {
 		t.Errorf("restore requested %d times", len(f.blobs.restores))
 	}
-	if list, _ := f.t.ListArchived(ctx, UserInput{UserID: "u1"}); list.Count != 2 {
+	if list, _ := f.t.ListArchived(ctx, UserInput{UserID: "u1"}); len(list.JobIDs) != 2 {
 		t.Errorf("RESTORING job not listed: %+v", list)
 	}
 
-	if st, err := f.t.CheckRestore(ctx, JobInput{JobID: "j1"}); err != nil || st.Restored {
+	if st, err := f.t.CheckRestore(ctx, j1); err != nil || st.Restored || st.PollSeconds != 5 {
 		t.Fatalf("check before ready: %+v %v", st, err)
 	}
-	if _, err := f.t.CompleteRestore(ctx, JobInput{JobID: "j1"}); !errors.Is(err, domain.ErrArchived) {
-		t.Fatalf("complete before ready: %v", err)
+	f.now = f.now.Add(10 * time.Second) // past the estimate, still not restored: poll at a tenth of it
+	if st, _ := f.t.CheckRestore(ctx, j1); st.Restored || st.PollSeconds != 1 {
+		t.Errorf("check after the estimate: %+v", st)
+	}
+	if _, err := f.t.CopyBack(ctx, j1); !errors.Is(err, domain.ErrArchived) {
+		t.Fatalf("copy back before ready: %v", err)
+	}
+	if _, err := f.t.MarkAvailable(ctx, j1); err == nil {
+		t.Fatal("mark available without a hot copy succeeded")
 	}
 
 	f.blobs.finishRestore("archive/u1/j1/annotated.vcf")
-	if st, err := f.t.CheckRestore(ctx, JobInput{JobID: "j1"}); err != nil || !st.Restored {
+	if st, err := f.t.CheckRestore(ctx, j1); err != nil || !st.Restored {
 		t.Fatalf("check after ready: %+v %v", st, err)
 	}
-	done, err := f.t.CompleteRestore(ctx, JobInput{JobID: "j1"})
-	if err != nil || !done.Available || done.ResultKey != "results/u1/j1/annotated.vcf" {
-		t.Fatalf("complete: %+v %v", done, err)
+	cb, err := f.t.CopyBack(ctx, j1)
+	if err != nil || cb.ResultKey != "results/u1/j1/annotated.vcf" {
+		t.Fatalf("copy back: %+v %v", cb, err)
+	}
+	if j := f.job(t, "j1"); j.ResultState != domain.ResultRestoring {
+		t.Errorf("copy back changed the job to %s; MarkAvailable does", j.ResultState)
+	}
+	if _, err := f.t.CopyBack(ctx, j1); err != nil { // a retry finds the copy and does nothing
+		t.Fatal(err)
+	}
+	if _, err := f.t.MarkAvailable(ctx, j1); err != nil {
+		t.Fatal(err)
 	}
 	j = f.job(t, "j1")
-	if j.ResultState != domain.ResultAvailable || j.ResultKey != done.ResultKey || j.RestoredAt.IsZero() {
+	if j.ResultState != domain.ResultAvailable || j.ResultKey != cb.ResultKey || j.RestoredAt.IsZero() {
 		t.Errorf("job after restore: %s %s %v", j.ResultState, j.ResultKey, j.RestoredAt)
 	}
 	if info, _ := f.blobs.Head(ctx, j.ResultKey); info.StorageClass != domain.ClassStandard || f.blob(t, j.ResultKey) != "CHR1\t1\n" {
@@ -89,9 +106,14 @@ func TestRestoreHappyPathAndIdempotency(t *testing.T) {
 	}
 
 	keys := f.blobs.keys()
-	for _, step := range []func(context.Context, JobInput) (RestoreStatus, error){f.t.RequestRestore, f.t.CheckRestore, f.t.CompleteRestore} {
-		if st, err := step(ctx, JobInput{JobID: "j1"}); err != nil || !st.Available {
+	for _, step := range []func(context.Context, JobInput) (RestoreStatus, error){f.t.RequestRestore, f.t.CheckRestore} {
+		if st, err := step(ctx, j1); err != nil || !st.Restored {
 			t.Errorf("repeat on an available job: %+v %v", st, err)
+		}
+	}
+	for _, step := range []func(context.Context, JobInput) (CopyBackOutput, error){f.t.CopyBack, f.t.MarkAvailable} {
+		if out, err := step(ctx, j1); err != nil || out.ResultKey != j.ResultKey {
+			t.Errorf("repeat on an available job: %+v %v", out, err)
 		}
 	}
 	if !reflect.DeepEqual(f.job(t, "j1"), j) || !reflect.DeepEqual(f.blobs.keys(), keys) {
@@ -106,7 +128,7 @@ func TestRequestRestoreFallsBackToStandard(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st.Tier != domain.TierStandard || st.WaitSeconds != 30 {
+	if st.Tier != domain.TierStandard || st.PollSeconds != 30 {
 		t.Errorf("status %+v, want Standard with a 30 s estimate", st)
 	}
 	if j := f.job(t, "j1"); j.RestoreTier != domain.TierStandard || j.ResultState != domain.ResultRestoring {
@@ -125,7 +147,7 @@ func TestRestoreFailedKeepsArchiveAndOthersCarryOn(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	out, err := f.t.RestoreFailed(ctx, MarkFailedInput{JobID: "j1", Error: StepError{Error: "States.TaskFailed", Cause: "copy failed"}})
+	out, err := f.t.RestoreFailed(ctx, MarkFailedInput{JobID: "j1", Error: "States.TaskFailed", Cause: "copy failed"})
 	if err != nil || !strings.Contains(out.Reason, "copy failed") {
 		t.Fatalf("%+v %v", out, err)
 	}
@@ -134,11 +156,14 @@ func TestRestoreFailedKeepsArchiveAndOthersCarryOn(t *testing.T) {
 		t.Errorf("failed job: %s %q %s", j.ResultState, j.RestoreError, j.ResultKey)
 	}
 	f.blobs.finishRestore("archive/u1/j3/annotated.vcf")
-	if _, err := f.t.CompleteRestore(ctx, JobInput{JobID: "j3"}); err != nil {
-		t.Fatal(err)
+	for _, step := range []func(context.Context, JobInput) (CopyBackOutput, error){f.t.CopyBack, f.t.MarkAvailable} {
+		if _, err := step(ctx, JobInput{JobID: "j3"}); err != nil {
+			t.Fatal(err)
+		}
 	}
 
-	n, err := f.t.NotifyRestored(ctx, NotifyRestoredInput{UserID: "u1", Jobs: []JobInput{{"j1"}, {"j3"}}})
+	n, err := f.t.NotifyRestored(ctx, NotifyRestoredInput{UserID: "u1", Results: []RestoreResult{
+		{JobID: "j1", Error: "States.TaskFailed"}, {JobID: "j3", Restored: true}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -151,12 +176,8 @@ func TestRestoreFailedKeepsArchiveAndOthersCarryOn(t *testing.T) {
 			t.Errorf("mail lacks %q:\n%s", w, m.Text)
 		}
 	}
-	// Without a job list, every job with a restore record counts.
-	if n2, err := f.t.NotifyRestored(ctx, NotifyRestoredInput{UserID: "u1"}); err != nil || n2.Restored != 1 || len(n2.Failed) != 1 {
-		t.Errorf("notify from store: %+v %v", n2, err)
-	}
-	// And the failed one is picked up by the next restore.
-	if list, _ := f.t.ListArchived(ctx, UserInput{UserID: "u1"}); !reflect.DeepEqual(list.Jobs, []JobInput{{"j1"}}) {
-		t.Errorf("next restore lists %+v", list.Jobs)
+	// The failed one is picked up by the next restore.
+	if list, _ := f.t.ListArchived(ctx, UserInput{UserID: "u1"}); !reflect.DeepEqual(list.JobIDs, []string{"j1"}) {
+		t.Errorf("next restore lists %+v", list.JobIDs)
 	}
 }

@@ -3,13 +3,13 @@ package tasks
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"time"
 
 	"github.com/gasproject/gas/internal/domain"
+	"github.com/gasproject/gas/statemachines"
 )
 
 // Annotator runs the annotation engine with the installed reference on one VCF.
@@ -90,36 +90,11 @@ func LogKey(j domain.Job) string { return "results/" + j.UserID + "/" + j.ID + "
 // ArchiveKey is where the annotated VCF lives in the GLACIER storage class.
 func ArchiveKey(j domain.Job) string { return "archive/" + j.UserID + "/" + j.ID + "/annotated.vcf" }
 
-// ErrorNameInvalidInput is the ASL error name of a permanent input failure:
-// the annotation machine catches it without retrying.
-const ErrorNameInvalidInput = "InvalidInput"
-
-// InvalidInputError is a permanent failure caused by what the user uploaded
-// (a VCF the parser rejects). Retrying cannot help, so the workflow catches it
-// at once; Reason is shown to the user as the job's error.
-type InvalidInputError struct {
-	JobID  string
-	Reason string
-}
-
-func (e *InvalidInputError) Error() string { return e.Reason }
-
-// ErrorName is the error name the workflow sees (States "Error" field).
-func (e *InvalidInputError) ErrorName() string { return ErrorNameInvalidInput }
-
-// Is lets callers test errors.Is(err, domain.ErrInvalid).
-func (e *InvalidInputError) Is(target error) bool { return target == domain.ErrInvalid }
-
-// ErrorName returns the name the workflow should see for err: the ErrorName of
-// a typed task error, or "" for an ordinary (retryable) error, which adapters
-// report in their own vocabulary (Lambda's error type, the runner's default).
-func ErrorName(err error) string {
-	var named interface{ ErrorName() string }
-	if errors.As(err, &named) {
-		return named.ErrorName()
-	}
-	return ""
-}
+// invalidInput is the permanent failure of a step whose input cannot work
+// (a VCF the parser rejects, a missing upload): the annotation machine catches
+// it without retrying and MarkFailed shows reason to the user. It must be
+// returned unwrapped: its Go type name is its Step Functions error name.
+func invalidInput(reason string) error { return &statemachines.InvalidInputError{Reason: reason} }
 
 func (t *Tasks) loadJob(ctx context.Context, id string) (domain.Job, error) {
 	if id == "" {
