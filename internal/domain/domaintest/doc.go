@@ -1,0 +1,14 @@
+// Package domaintest holds the contract suites every adapter of a domain port
+// must pass: the embedded ones (internal/sqlite, internal/fsblob) and the AWS
+// ones run against emulators. An adapter's test calls the suite with a
+// constructor that returns a fresh, empty store:
+//
+//	func TestContract(t *testing.T) {
+//		domaintest.TestJobs(t, func(t *testing.T) domain.Jobs { return openTestDB(t).Jobs() })
+//	}
+//
+// Each suite runs its cases as subtests and asks for a new store per case, so
+// cases never see each other's data. Times are compared with time.Equal after
+// conversion to UTC, and JSON fields after compaction, so adapters may store
+// them in any faithful encoding.
+package domaintest

@@ -1,0 +1,405 @@
+package domaintest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"reflect"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gasproject/gas/internal/domain"
+)
+
+// base is the submitted time of the first sample job; later jobs are newer.
+var base = time.Date(2026, 3, 1, 9, 30, 0, 123456000, time.UTC)
+
+// SampleJob returns a job with every field set, so a store that drops a field fails the round trip.
+func SampleJob(id, user string, submitted time.Time) domain.Job {
+	return domain.Job{
+		ID:                 id,
+		UserID:             user,
+		InputName:          "sample ü.vcf",
+		InputKey:           "inputs/" + user + "/" + id + "/sample.vcf",
+		InputSize:          4096,
+		SubmittedAt:        submitted,
+		StartedAt:          submitted.Add(time.Second),
+		CompletedAt:        submitted.Add(2 * time.Second),
+		Status:             domain.StatusCompleted,
+		ResultKey:          "results/" + user + "/" + id + "/sample.annot.vcf",
+		LogKey:             "results/" + user + "/" + id + "/sample.log",
+		Summary:            json.RawMessage(`{"records": 12, "consequences": {"missense_variant": 3}}`),
+		ResultState:        domain.ResultAvailable,
+		ArchivedAt:         submitted.Add(time.Hour),
+		RestoreRequestedAt: submitted.Add(2 * time.Hour),
+		RestoreTier:        domain.TierExpedited,
+		RestoreReadyBy:     submitted.Add(2*time.Hour + 5*time.Minute),
+		RestoredAt:         submitted.Add(2*time.Hour + 4*time.Minute),
+		RestoreError:       "",
+		Error:              "",
+		ExecutionID:        "exec-" + id,
+	}
+}
+
+// TestJobs runs the domain.Jobs contract. newStore must return an empty store.
+func TestJobs(t *testing.T, newStore func(t *testing.T) domain.Jobs) {
+	t.Run("CreateGet", func(t *testing.T) { jobsCreateGet(t, newStore(t)) })
+	t.Run("GetNotFound", func(t *testing.T) { jobsNotFound(t, newStore(t)) })
+	t.Run("CreateDuplicate", func(t *testing.T) { jobsDuplicate(t, newStore(t)) })
+	t.Run("Update", func(t *testing.T) { jobsUpdate(t, newStore(t)) })
+	t.Run("UpdateFnErrorWritesNothing", func(t *testing.T) { jobsUpdateFnError(t, newStore(t)) })
+	t.Run("UpdateConcurrent", func(t *testing.T) { jobsUpdateConcurrent(t, newStore(t)) })
+	t.Run("ListByUserPages", func(t *testing.T) { jobsListByUser(t, newStore(t)) })
+	t.Run("ListFilters", func(t *testing.T) { jobsListFilters(t, newStore(t)) })
+	t.Run("ListBadCursor", func(t *testing.T) { jobsBadCursor(t, newStore(t)) })
+}
+
+func jobsCreateGet(t *testing.T, s domain.Jobs) {
+	ctx := context.Background()
+	want := SampleJob("job-1", "user-1", base)
+	if err := s.Create(ctx, want); err != nil {
+		t.Fatalf("Create: %v", err)
+	}
+	got, err := s.Get(ctx, "job-1")
+	if err != nil {
+		t.Fatalf("Get: %v", err)
+	}
+	assertJob(t, got, want)
+
+	// A minimal job (zero times, no summary) round-trips too.
+	min := domain.Job{ID: "job-2", UserID: "user-1", InputKey: "k", SubmittedAt: base, Status: domain.StatusPending}
+	if err := s.Create(ctx, min); err != nil {
+		t.Fatalf("Create minimal: %v", err)
+	}
+	got, err = s.Get(ctx, "job-2")
+	if err != nil {
+		t.Fatalf("Get minimal: %v", err)
+	}
+	assertJob(t, got, min)
+	if !got.StartedAt.IsZero() || !got.ArchivedAt.IsZero() {
+		t.Errorf("zero times came back non-zero: started %v archived %v", got.StartedAt, got.ArchivedAt)
+	}
+}
+
+func jobsNotFound(t *testing.T, s domain.Jobs) {
+	ctx := context.Background()
+	if _, err := s.Get(ctx, "nope"); !errors.Is(err, domain.ErrNotFound) {
+		t.Errorf("Get absent: err = %v, want ErrNotFound", err)
+	}
+	called := false
+	_, err := s.Update(ctx, "nope", func(*domain.Job) error { called = true; return nil })
+	if !errors.Is(err, domain.ErrNotFound) {
+		t.Errorf("Update absent: err = %v, want ErrNotFound", err)
+	}
+	if called {
+		t.Error("Update absent called fn")
+	}
+}
+
+func jobsDuplicate(t *testing.T, s domain.Jobs) {
+	ctx := context.Background()
+	first := SampleJob("dup", "user-1", base)
+	if err := s.Create(ctx, first); err != nil {
+		t.Fatalf("Create: %v", err)
+	}
+	second := SampleJob("dup", "user-2", base.Add(time.Minute))
+	if err := s.Create(ctx, second); !errors.Is(err, domain.ErrConflict) {
+		t.Fatalf("Create duplicate: err = %v, want ErrConflict", err)
+	}
+	got, err := s.Get(ctx, "dup")
+	if err != nil {
+		t.Fatalf("Get: %v", err)
+	}
+	assertJob(t, got, first) // the loser did not overwrite
+}
+
+func jobsUpdate(t *testing.T, s domain.Jobs) {
+	ctx := context.Background()
+	j := domain.Job{ID: "u1", UserID: "user-1", InputKey: "in", SubmittedAt: base, Status: domain.StatusPending}
+	if err := s.Create(ctx, j); err != nil {
+		t.Fatalf("Create: %v", err)
+	}
+	started := base.Add(3 * time.Second)
+	got, err := s.Update(ctx, "u1", func(j *domain.Job) error {
+		if j.Status != domain.StatusPending {
+			return fmt.Errorf("status %s: %w", j.Status, domain.ErrConflict)
+		}
+		j.Status = domain.StatusRunning
+		j.StartedAt = started
+		j.Summary = json.RawMessage(`{"records":1}`)
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("Update: %v", err)
+	}
+	want := j
+	want.Status, want.StartedAt, want.Summary = domain.StatusRunning, started, json.RawMessage(`{"records":1}`)
+	assertJob(t, got, want) // Update returns the stored job
+	stored, err := s.Get(ctx, "u1")
+	if err != nil {
+		t.Fatalf("Get: %v", err)
+	}
+	assertJob(t, stored, want)
+
+	// The id is the key: fn may not change it.
+	if _, err := s.Update(ctx, "u1", func(j *domain.Job) error { j.ID = "other"; return nil }); err == nil {
+		t.Error("Update that changed the id succeeded")
+	}
+	if _, err := s.Get(ctx, "other"); !errors.Is(err, domain.ErrNotFound) {
+		t.Errorf("a job appeared under the changed id: err = %v", err)
+	}
+}
+
+func jobsUpdateFnError(t *testing.T, s domain.Jobs) {
+	ctx := context.Background()
+	j := SampleJob("e1", "user-1", base)
+	if err := s.Create(ctx, j); err != nil {
+		t.Fatalf("Create: %v", err)
+	}
+	boom := errors.New("boom")
+	_, err := s.Update(ctx, "e1", func(j *domain.Job) error {
+		j.Status = domain.StatusFailed
+		j.Error = "should not be stored"
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatalf("Update: err = %v, want the fn's error", err)
+	}
+	got, err := s.Get(ctx, "e1")
+	if err != nil {
+		t.Fatalf("Get: %v", err)
+	}
+	assertJob(t, got, j)
+}
+
+// jobsUpdateConcurrent proves the conditional write: N goroutines each add one
+// to a counter through Update; a store that lets two read-modify-writes
+// interleave loses increments.
+func jobsUpdateConcurrent(t *testing.T, s domain.Jobs) {
+	ctx := context.Background()
+	if err := s.Create(ctx, domain.Job{ID: "c1", UserID: "u", SubmittedAt: base, Status: domain.StatusPending}); err != nil {
+		t.Fatalf("Create: %v", err)
+	}
+	const workers, each = 8, 5
+	var wg sync.WaitGroup
+	errs := make(chan error, workers*each)
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < each; i++ {
+				_, err := updateRetrying(ctx, s, "c1", func(j *domain.Job) error {
+					n := j.InputSize
+					time.Sleep(time.Millisecond) // widen the window between read and write
+					j.InputSize = n + 1
+					return nil
+				})
+				if err != nil {
+					errs <- err
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Errorf("concurrent Update: %v", err)
+	}
+	got, err := s.Get(ctx, "c1")
+	if err != nil {
+		t.Fatalf("Get: %v", err)
+	}
+	if got.InputSize != workers*each {
+		t.Errorf("counter = %d after %d increments: updates were lost", got.InputSize, workers*each)
+	}
+}
+
+// updateRetrying retries an Update that lost a race (ErrConflict), as callers
+// of an optimistic store are expected to; a pessimistic store never loses.
+func updateRetrying(ctx context.Context, s domain.Jobs, id string, fn func(*domain.Job) error) (domain.Job, error) {
+	for attempt := 0; ; attempt++ {
+		j, err := s.Update(ctx, id, fn)
+		if !errors.Is(err, domain.ErrConflict) || attempt == 50 {
+			return j, err
+		}
+		time.Sleep(time.Duration(attempt+1) * time.Millisecond)
+	}
+}
+
+func jobsListByUser(t *testing.T, s domain.Jobs) {
+	ctx := context.Background()
+	// 7 jobs for alice; two share a submitted time so the cursor must break ties by id.
+	var want []string
+	for i := 0; i < 7; i++ {
+		at := base.Add(time.Duration(i) * time.Minute)
+		if i == 4 {
+			at = base.Add(3 * time.Minute)
+		}
+		id := fmt.Sprintf("a%d", i)
+		if err := s.Create(ctx, SampleJob(id, "alice", at)); err != nil {
+			t.Fatalf("Create %s: %v", id, err)
+		}
+	}
+	want = []string{"a6", "a5", "a4", "a3", "a2", "a1", "a0"} // a4 and a3 tie; id descending breaks it
+	if err := s.Create(ctx, SampleJob("b0", "bob", base.Add(time.Hour))); err != nil {
+		t.Fatalf("Create: %v", err)
+	}
+
+	for _, limit := range []int{1, 2, 3, 7, 100} {
+		t.Run(fmt.Sprintf("limit%d", limit), func(t *testing.T) {
+			var got []string
+			cursor := ""
+			for pages := 0; ; pages++ {
+				if pages > 10 {
+					t.Fatal("pagination does not end")
+				}
+				js, next, err := s.ListByUser(ctx, "alice", domain.Page{Limit: limit, Cursor: cursor})
+				if err != nil {
+					t.Fatalf("ListByUser: %v", err)
+				}
+				if len(js) > limit {
+					t.Fatalf("page of %d jobs, limit %d", len(js), limit)
+				}
+				for _, j := range js {
+					if j.UserID != "alice" {
+						t.Fatalf("job %s of %s listed for alice", j.ID, j.UserID)
+					}
+					got = append(got, j.ID)
+				}
+				if next == "" {
+					break
+				}
+				cursor = next
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("ids = %v, want %v", got, want)
+			}
+		})
+	}
+
+	js, next, err := s.ListByUser(ctx, "nobody", domain.Page{Limit: 10})
+	if err != nil || len(js) != 0 || next != "" {
+		t.Errorf("ListByUser(nobody) = %d jobs, next %q, err %v; want none", len(js), next, err)
+	}
+	// Limit 0 means a default page size, not zero jobs.
+	js, _, err = s.ListByUser(ctx, "alice", domain.Page{})
+	if err != nil || len(js) == 0 {
+		t.Errorf("ListByUser with zero limit = %d jobs, err %v; want a default page", len(js), err)
+	}
+	// Listed jobs are complete, not just ids.
+	if len(js) > 0 {
+		assertJob(t, js[0], SampleJob("a6", "alice", base.Add(6*time.Minute)))
+	}
+}
+
+func jobsListFilters(t *testing.T, s domain.Jobs) {
+	ctx := context.Background()
+	mk := func(id, user string, min int, st domain.JobStatus, rs domain.ResultState) {
+		j := SampleJob(id, user, base.Add(time.Duration(min)*time.Minute))
+		j.Status, j.ResultState = st, rs
+		if err := s.Create(ctx, j); err != nil {
+			t.Fatalf("Create %s: %v", id, err)
+		}
+	}
+	mk("j1", "alice", 1, domain.StatusCompleted, domain.ResultArchived)
+	mk("j2", "bob", 2, domain.StatusCompleted, domain.ResultAvailable)
+	mk("j3", "alice", 3, domain.StatusFailed, "")
+	mk("j4", "bob", 4, domain.StatusCompleted, domain.ResultArchived)
+	mk("j5", "alice", 5, domain.StatusRunning, "")
+	mk("j6", "alice", 6, domain.StatusCompleted, domain.ResultArchived)
+
+	cases := []struct {
+		name string
+		f    domain.JobFilter
+		want []string
+	}{
+		{"all", domain.JobFilter{}, []string{"j6", "j5", "j4", "j3", "j2", "j1"}},
+		{"user", domain.JobFilter{UserID: "bob"}, []string{"j4", "j2"}},
+		{"status", domain.JobFilter{Status: domain.StatusCompleted}, []string{"j6", "j4", "j2", "j1"}},
+		{"resultState", domain.JobFilter{ResultState: domain.ResultArchived}, []string{"j6", "j4", "j1"}},
+		{"userAndState", domain.JobFilter{UserID: "alice", ResultState: domain.ResultArchived}, []string{"j6", "j1"}},
+		{"allThree", domain.JobFilter{UserID: "alice", Status: domain.StatusCompleted, ResultState: domain.ResultArchived}, []string{"j6", "j1"}},
+		{"none", domain.JobFilter{UserID: "carol"}, nil},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var got []string
+			cursor := ""
+			for pages := 0; ; pages++ {
+				if pages > 10 {
+					t.Fatal("pagination does not end")
+				}
+				js, next, err := s.List(ctx, c.f, domain.Page{Limit: 2, Cursor: cursor})
+				if err != nil {
+					t.Fatalf("List: %v", err)
+				}
+				for _, j := range js {
+					got = append(got, j.ID)
+				}
+				if next == "" {
+					break
+				}
+				cursor = next
+			}
+			if !reflect.DeepEqual(got, c.want) {
+				t.Errorf("ids = %v, want %v", got, c.want)
+			}
+		})
+	}
+}
+
+func jobsBadCursor(t *testing.T, s domain.Jobs) {
+	ctx := context.Background()
+	if err := s.Create(ctx, SampleJob("x", "alice", base)); err != nil {
+		t.Fatalf("Create: %v", err)
+	}
+	for _, cur := range []string{"not a cursor!", "%%%", "AAAA"} {
+		if _, _, err := s.ListByUser(ctx, "alice", domain.Page{Limit: 1, Cursor: cur}); !errors.Is(err, domain.ErrInvalid) {
+			t.Errorf("ListByUser cursor %q: err = %v, want ErrInvalid", cur, err)
+		}
+		if _, _, err := s.List(ctx, domain.JobFilter{}, domain.Page{Limit: 1, Cursor: cur}); !errors.Is(err, domain.ErrInvalid) {
+			t.Errorf("List cursor %q: err = %v, want ErrInvalid", cur, err)
+		}
+	}
+}
+
+// assertJob compares jobs field by field, times by instant and JSON by content.
+func assertJob(t *testing.T, got, want domain.Job) {
+	t.Helper()
+	g, w := normJob(got), normJob(want)
+	if !reflect.DeepEqual(g, w) {
+		gb, _ := json.MarshalIndent(g, "", " ")
+		wb, _ := json.MarshalIndent(w, "", " ")
+		t.Errorf("job %s differs:\ngot  %s\nwant %s", want.ID, gb, wb)
+	}
+}
+
+func normJob(j domain.Job) domain.Job {
+	for _, p := range []*time.Time{&j.SubmittedAt, &j.StartedAt, &j.CompletedAt, &j.ArchivedAt,
+		&j.RestoreRequestedAt, &j.RestoreReadyBy, &j.RestoredAt} {
+		*p = normTime(*p)
+	}
+	j.Summary = normJSON(j.Summary)
+	return j
+}
+
+func normTime(t time.Time) time.Time {
+	if t.IsZero() {
+		return time.Time{}
+	}
+	return time.Unix(0, t.UnixNano()).UTC()
+}
+
+func normJSON(b json.RawMessage) json.RawMessage {
+	if len(b) == 0 || string(b) == "null" {
+		return nil
+	}
+	var buf bytes.Buffer
+	if err := json.Compact(&buf, b); err != nil {
+		return b
+	}
+	return buf.Bytes()
+}

@@ -1,0 +1,174 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/gasproject/gas/internal/domain"
+)
+
+// Jobs is the domain.Jobs adapter.
+type Jobs struct{ db *sql.DB }
+
+var _ domain.Jobs = (*Jobs)(nil)
+
+// Create stores a new job; ErrConflict if the id exists.
+func (s *Jobs) Create(ctx context.Context, j domain.Job) error {
+	if j.ID == "" {
+		return fmt.Errorf("create job: empty id: %w", domain.ErrInvalid)
+	}
+	doc, err := json.Marshal(j)
+	if err != nil {
+		return fmt.Errorf("create job %s: encode: %w", j.ID, err)
+	}
+	_, err = s.db.ExecContext(ctx,
+		`INSERT INTO jobs (id, user_id, status, result_state, submitted_ns, doc) VALUES (?, ?, ?, ?, ?, ?)`,
+		j.ID, j.UserID, string(j.Status), string(j.ResultState), j.SubmittedAt.UnixNano(), string(doc))
+	if isConstraint(err) {
+		return fmt.Errorf("create job %s: %w", j.ID, domain.ErrConflict)
+	}
+	if err != nil {
+		return fmt.Errorf("create job %s: %w", j.ID, err)
+	}
+	return nil
+}
+
+// Get returns the job; ErrNotFound if absent.
+func (s *Jobs) Get(ctx context.Context, id string) (domain.Job, error) {
+	j, err := getJob(ctx, s.db, id)
+	if err != nil {
+		return domain.Job{}, fmt.Errorf("get job %s: %w", id, err)
+	}
+	return j, nil
+}
+
+// queryRower is what *sql.DB and *sql.Tx share for single-row reads.
+type queryRower interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+func getJob(ctx context.Context, q queryRower, id string) (domain.Job, error) {
+	var doc string
+	err := q.QueryRowContext(ctx, `SELECT doc FROM jobs WHERE id = ?`, id).Scan(&doc)
+	if errors.Is(err, sql.ErrNoRows) {
+		return domain.Job{}, domain.ErrNotFound
+	}
+	if err != nil {
+		return domain.Job{}, err
+	}
+	var j domain.Job
+	if err := json.Unmarshal([]byte(doc), &j); err != nil {
+		return domain.Job{}, fmt.Errorf("decode stored job: %w", err)
+	}
+	return j, nil
+}
+
+// Update reads, changes and writes the job inside one write transaction, so
+// concurrent updates serialise. If fn fails nothing is written.
+func (s *Jobs) Update(ctx context.Context, id string, fn func(*domain.Job) error) (domain.Job, error) {
+	var out domain.Job
+	err := withTx(ctx, s.db, func(tx *sql.Tx) error {
+		j, err := getJob(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if err := fn(&j); err != nil {
+			return err
+		}
+		if j.ID != id {
+			return fmt.Errorf("the update changed the id to %q: %w", j.ID, domain.ErrInvalid)
+		}
+		doc, err := json.Marshal(j)
+		if err != nil {
+			return fmt.Errorf("encode: %w", err)
+		}
+		_, err = tx.ExecContext(ctx,
+			`UPDATE jobs SET user_id = ?, status = ?, result_state = ?, submitted_ns = ?, doc = ? WHERE id = ?`,
+			j.UserID, string(j.Status), string(j.ResultState), j.SubmittedAt.UnixNano(), string(doc), id)
+		if err != nil {
+			return err
+		}
+		out = j
+		return nil
+	})
+	if err != nil {
+		return domain.Job{}, fmt.Errorf("update job %s: %w", id, err)
+	}
+	return out, nil
+}
+
+// ListByUser returns the user's jobs newest first.
+func (s *Jobs) ListByUser(ctx context.Context, userID string, p domain.Page) ([]domain.Job, string, error) {
+	js, next, err := s.list(ctx, domain.JobFilter{UserID: userID}, p)
+	if err != nil {
+		return nil, "", fmt.Errorf("list jobs of %s: %w", userID, err)
+	}
+	return js, next, nil
+}
+
+// List returns jobs across users newest first, narrowed by f.
+func (s *Jobs) List(ctx context.Context, f domain.JobFilter, p domain.Page) ([]domain.Job, string, error) {
+	js, next, err := s.list(ctx, f, p)
+	if err != nil {
+		return nil, "", fmt.Errorf("list jobs: %w", err)
+	}
+	return js, next, nil
+}
+
+func (s *Jobs) list(ctx context.Context, f domain.JobFilter, p domain.Page) ([]domain.Job, string, error) {
+	cur, after, err := decodeCursor(p.Cursor)
+	if err != nil {
+		return nil, "", err
+	}
+	var where []string
+	var args []any
+	if f.UserID != "" {
+		where, args = append(where, "user_id = ?"), append(args, f.UserID)
+	}
+	if f.Status != "" {
+		where, args = append(where, "status = ?"), append(args, string(f.Status))
+	}
+	if f.ResultState != "" {
+		where, args = append(where, "result_state = ?"), append(args, string(f.ResultState))
+	}
+	if after {
+		where = append(where, "(submitted_ns < ? OR (submitted_ns = ? AND id < ?))")
+		args = append(args, cur.ns, cur.ns, cur.id)
+	}
+	q := `SELECT id, submitted_ns, doc FROM jobs`
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	limit := pageLimit(p)
+	q += " ORDER BY submitted_ns DESC, id DESC LIMIT ?"
+	args = append(args, limit+1) // one extra row tells whether a next page exists
+
+	rows, err := s.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, "", err
+	}
+	defer rows.Close()
+	var out []domain.Job
+	var last cursor
+	for rows.Next() {
+		var id, doc string
+		var ns int64
+		if err := rows.Scan(&id, &ns, &doc); err != nil {
+			return nil, "", err
+		}
+		if len(out) == limit {
+			return out, encodeCursor(last), rows.Close()
+		}
+		var j domain.Job
+		if err := json.Unmarshal([]byte(doc), &j); err != nil {
+			return nil, "", fmt.Errorf("decode stored job %s: %w", id, err)
+		}
+		out = append(out, j)
+		last = cursor{ns: ns, id: id}
+	}
+	return out, "", rows.Err()
+}

@@ -1,0 +1,121 @@
+package sqlite
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gasproject/gas/internal/domain"
+	"github.com/gasproject/gas/internal/domain/domaintest"
+)
+
+func openTest(t *testing.T) *DB {
+	t.Helper()
+	db, err := Open(filepath.Join(t.TempDir(), "gas.db"))
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+func TestJobsContract(t *testing.T) {
+	domaintest.TestJobs(t, func(t *testing.T) domain.Jobs { return openTest(t).Jobs() })
+}
+
+func TestProfilesContract(t *testing.T) {
+	domaintest.TestProfiles(t, func(t *testing.T) domain.Profiles { return openTest(t).Profiles() })
+}
+
+// TestReopen: data survives closing and reopening the file, and reopening
+// does not run the migrations again.
+func TestReopen(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "gas.db")
+	db, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	job := domaintest.SampleJob("j1", "u1", time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
+	if err := db.Jobs().Create(ctx, job); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Profiles().Create(ctx, domaintest.SampleProfile("p1", "a@example.org")); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	db, err = Open(path)
+	if err != nil {
+		t.Fatalf("reopen: %v", err)
+	}
+	defer db.Close()
+	got, err := db.Jobs().Get(ctx, "j1")
+	if err != nil || got.ResultKey != job.ResultKey || !got.SubmittedAt.Equal(job.SubmittedAt) {
+		t.Errorf("after reopen Get = %+v, %v", got, err)
+	}
+	if _, err := db.Profiles().GetByEmail(ctx, "A@example.org"); err != nil {
+		t.Errorf("after reopen GetByEmail: %v", err)
+	}
+	var version int
+	if err := db.SQL().QueryRow("PRAGMA user_version").Scan(&version); err != nil || version != len(migrations) {
+		t.Errorf("user_version = %d, %v; want %d", version, err, len(migrations))
+	}
+	var mode string
+	if err := db.SQL().QueryRow("PRAGMA journal_mode").Scan(&mode); err != nil || mode != "wal" {
+		t.Errorf("journal_mode = %q, %v; want wal", mode, err)
+	}
+}
+
+// TestNewerSchema: a database written by a newer program is refused, not damaged.
+func TestNewerSchema(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "gas.db")
+	db, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.SQL().Exec("PRAGMA user_version = 999"); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	_, err = Open(path)
+	if err == nil || !strings.Contains(err.Error(), "newer") || !strings.Contains(err.Error(), path) {
+		t.Errorf("Open of a newer schema: err = %v, want a clear refusal naming the file", err)
+	}
+}
+
+func TestOpenErrors(t *testing.T) {
+	for _, path := range []string{"", ":memory:"} {
+		if _, err := Open(path); err == nil {
+			t.Errorf("Open(%q) succeeded", path)
+		}
+	}
+	notDB := filepath.Join(t.TempDir(), "junk.db")
+	if err := os.WriteFile(notDB, []byte(strings.Repeat("this is not a database\n", 200)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Open(notDB); err == nil || !strings.Contains(err.Error(), notDB) {
+		t.Errorf("Open of a non-database: err = %v, want an error naming the file", err)
+	}
+}
+
+func TestCorruptRowIsAnError(t *testing.T) {
+	ctx := context.Background()
+	db := openTest(t)
+	if err := db.Jobs().Create(ctx, domain.Job{ID: "j1", UserID: "u", Status: domain.StatusPending}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.SQL().Exec(`UPDATE jobs SET doc = '{broken' WHERE id = 'j1'`); err != nil {
+		t.Fatal(err)
+	}
+	_, err := db.Jobs().Get(ctx, "j1")
+	if err == nil || errors.Is(err, domain.ErrNotFound) || !strings.Contains(err.Error(), "j1") {
+		t.Errorf("Get of a corrupt row: err = %v, want a decode error naming the job", err)
+	}
+}
