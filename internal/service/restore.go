@@ -1,0 +1,60 @@
+package service
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/gasproject/gas/internal/domain"
+)
+
+// RestoreExecutionPrefix starts the name of every restore execution of a user:
+// restore-<user>-<n>, n counting from 1.
+func RestoreExecutionPrefix(userID string) string { return "restore-" + userID + "-" }
+
+// Upgrade makes the user premium and starts the restore of their archived
+// results. Calling it again for a premium user only starts another restore
+// (which picks up whatever a previous one could not bring back). Payment is the
+// caller's business (Stripe webhook, or the portal's test mode).
+func (s *Service) Upgrade(ctx context.Context, userID string) (domain.Profile, string, error) {
+	p, err := s.ports.Profiles.Update(ctx, userID, func(p *domain.Profile) error {
+		p.Role = domain.RolePremium
+		return nil
+	})
+	if err != nil {
+		return domain.Profile{}, "", fmt.Errorf("upgrade %s: %w", userID, err)
+	}
+	execID, err := s.StartRestore(ctx, userID)
+	if err != nil {
+		return p, "", fmt.Errorf("upgrade %s: %w", userID, err)
+	}
+	s.cfg.Logger.InfoContext(ctx, "user upgraded", "user", userID, "restore", execID)
+	return p, execID, nil
+}
+
+// StartRestore starts restore-<user>-<n> for the user's archived results, n
+// one more than the user's restores so far; if that name exists (two
+// concurrent calls) the start is idempotent and returns the same execution.
+func (s *Service) StartRestore(ctx context.Context, userID string) (string, error) {
+	prefix := RestoreExecutionPrefix(userID)
+	n := 0
+	page := domain.Page{Limit: 100}
+	for {
+		execs, next, err := s.ports.Workflow.List(ctx, domain.ExecutionFilter{StateMachine: domain.MachineRestore, NamePrefix: prefix}, page)
+		if err != nil {
+			return "", fmt.Errorf("start restore for %s: list executions: %w", userID, err)
+		}
+		n += len(execs)
+		if next == "" {
+			break
+		}
+		page.Cursor = next
+	}
+	input, _ := json.Marshal(map[string]string{"user_id": userID})
+	name := fmt.Sprintf("%s%d", prefix, n+1)
+	id, err := s.ports.Workflow.Start(ctx, domain.MachineRestore, name, input)
+	if err != nil {
+		return "", fmt.Errorf("start restore %s: %w", name, err)
+	}
+	return id, nil
+}

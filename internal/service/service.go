@@ -1,0 +1,222 @@
+// Package service holds the use cases the portal and the JSON API share,
+// over the domain ports only, so the same code runs with the embedded
+// adapters (`gas serve`, wired by internal/app) and with the AWS ones (the
+// api Lambda): submit a job, upgrade a user and restore their archive, read a
+// job or its execution history with the owner/auditor check.
+package service
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/gasproject/gas/internal/domain"
+)
+
+// Ports are the adapters the use cases need.
+type Ports struct {
+	Jobs     domain.Jobs
+	Profiles domain.Profiles
+	Blobs    domain.Blobs
+	Workflow domain.Workflow
+}
+
+// Config holds the service's settings.
+type Config struct {
+	// Retention is how long a free user's result stays hot before archiving
+	// (the annotation execution's retention_seconds). Default 180 s.
+	Retention time.Duration
+	// FreeCap is the largest upload a free user may make, in bytes. Default 150 KB.
+	FreeCap int64
+	// UploadLimit is the operator's cap on any upload, premium included, in
+	// bytes; 0 means no limit.
+	UploadLimit int64
+	Now         func() time.Time
+	Logger      *slog.Logger
+}
+
+// Defaults of Config.
+const (
+	DefaultRetention       = 180 * time.Second
+	DefaultFreeCap   int64 = 150 * 1000
+)
+
+// Service runs the use cases.
+type Service struct {
+	ports Ports
+	cfg   Config
+}
+
+// New builds the service; zero Config fields get their defaults.
+func New(p Ports, cfg Config) *Service {
+	if cfg.Retention <= 0 {
+		cfg.Retention = DefaultRetention
+	}
+	if cfg.FreeCap <= 0 {
+		cfg.FreeCap = DefaultFreeCap
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	return &Service{ports: p, cfg: cfg}
+}
+
+// Config returns the settings in effect (defaults filled in).
+func (s *Service) Config() Config { return s.cfg }
+
+// UploadCap is the largest input p may submit, in bytes (0: unlimited).
+func (s *Service) UploadCap(p domain.Profile) int64 {
+	limit := s.cfg.UploadLimit
+	if !p.Premium() && (limit == 0 || s.cfg.FreeCap < limit) {
+		limit = s.cfg.FreeCap
+	}
+	return limit
+}
+
+// NewJobID returns a fresh, URL-safe job id. It is also the annotation
+// execution's name, so it must be unique.
+func NewJobID() string { return strings.ToLower(rand.Text()) }
+
+// InputKey is where a job's uploaded VCF lives; the portal (or a presigned
+// upload on AWS) stores the file there before StartJob.
+func InputKey(userID, jobID, fileName string) string {
+	return "inputs/" + userID + "/" + jobID + "/" + SafeFileName(fileName)
+}
+
+// SafeFileName reduces a user-supplied file name to a harmless base name.
+func SafeFileName(name string) string {
+	name = path.Base(strings.ReplaceAll(name, `\`, "/"))
+	var b strings.Builder
+	for _, r := range name {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '.', r == '-', r == '_':
+			b.WriteRune(r)
+		default:
+			b.WriteByte('_')
+		}
+	}
+	s := strings.TrimLeft(b.String(), ".")
+	if s == "" {
+		s = "input.vcf"
+	}
+	return s
+}
+
+// SubmitRequest is an upload to annotate.
+type SubmitRequest struct {
+	UserID   string
+	FileName string    // as the user named it (display only)
+	Body     io.Reader // the VCF (plain, gzip or BGZF)
+}
+
+// SubmitJob stores the upload, creates the PENDING job and starts its
+// annotation execution (name = job id). An upload over the user's cap fails
+// with domain.ErrTooLarge and leaves nothing behind.
+func (s *Service) SubmitJob(ctx context.Context, req SubmitRequest) (domain.Job, error) {
+	p, err := s.ports.Profiles.Get(ctx, req.UserID)
+	if err != nil {
+		return domain.Job{}, fmt.Errorf("submit job: user %s: %w", req.UserID, err)
+	}
+	if strings.TrimSpace(req.FileName) == "" {
+		return domain.Job{}, fmt.Errorf("submit job: %w: no file name", domain.ErrInvalid)
+	}
+	id := NewJobID()
+	key := InputKey(p.ID, id, req.FileName)
+	body := &countingReader{r: req.Body, limit: s.UploadCap(p)}
+	if err := s.ports.Blobs.Put(ctx, key, body); err != nil {
+		s.ports.Blobs.Delete(ctx, key) // a store may keep a partial object; ours is unused
+		if body.over {
+			return domain.Job{}, fmt.Errorf("submit job: %s is larger than your limit of %d bytes: %w", req.FileName, body.limit, domain.ErrTooLarge)
+		}
+		return domain.Job{}, fmt.Errorf("submit job: store %s: %w", key, err)
+	}
+	return s.StartJob(ctx, StartRequest{UserID: p.ID, JobID: id, FileName: req.FileName, InputKey: key})
+}
+
+// StartRequest names an input that is already in the store (uploaded by
+// SubmitJob, or by the browser straight to S3 with a presigned POST).
+type StartRequest struct {
+	UserID   string
+	JobID    string // from NewJobID; the key's job segment
+	FileName string
+	InputKey string
+}
+
+// StartJob creates the PENDING job for a stored input and starts its
+// execution. The input's size is checked against the user's cap (the store
+// may have enforced it already). Starting the same job again is harmless.
+func (s *Service) StartJob(ctx context.Context, req StartRequest) (domain.Job, error) {
+	p, err := s.ports.Profiles.Get(ctx, req.UserID)
+	if err != nil {
+		return domain.Job{}, fmt.Errorf("start job: user %s: %w", req.UserID, err)
+	}
+	if req.JobID == "" || !strings.HasPrefix(req.InputKey, "inputs/"+p.ID+"/"+req.JobID+"/") {
+		return domain.Job{}, fmt.Errorf("start job: %w: key %q is not an input of user %s, job %s", domain.ErrForbidden, req.InputKey, p.ID, req.JobID)
+	}
+	info, err := s.ports.Blobs.Head(ctx, req.InputKey)
+	if err != nil {
+		return domain.Job{}, fmt.Errorf("start job %s: input %s: %w", req.JobID, req.InputKey, err)
+	}
+	if limit := s.UploadCap(p); limit > 0 && info.Size > limit {
+		s.ports.Blobs.Delete(ctx, req.InputKey)
+		return domain.Job{}, fmt.Errorf("start job: %s is %d bytes, larger than your limit of %d: %w", req.FileName, info.Size, limit, domain.ErrTooLarge)
+	}
+	j := domain.Job{
+		ID: req.JobID, UserID: p.ID, InputName: req.FileName, InputKey: req.InputKey, InputSize: info.Size,
+		SubmittedAt: s.cfg.Now().UTC(), Status: domain.StatusPending,
+	}
+	if err := s.ports.Jobs.Create(ctx, j); err != nil && !errors.Is(err, domain.ErrConflict) {
+		return domain.Job{}, fmt.Errorf("start job %s: %w", j.ID, err)
+	}
+	input, _ := json.Marshal(map[string]any{
+		"job_id": j.ID, "user_id": j.UserID, "retention_seconds": int64(s.cfg.Retention / time.Second),
+	})
+	execID, err := s.ports.Workflow.Start(ctx, domain.MachineAnnotation, j.ID, input)
+	if err != nil {
+		reason := "the annotation workflow could not be started; please submit the file again"
+		s.ports.Jobs.Update(ctx, j.ID, func(j *domain.Job) error {
+			if j.Status == domain.StatusPending && j.ExecutionID == "" {
+				j.Status, j.Error, j.CompletedAt = domain.StatusFailed, reason, s.cfg.Now().UTC()
+			}
+			return nil
+		})
+		return domain.Job{}, fmt.Errorf("start job %s: start execution: %w", j.ID, err)
+	}
+	j, err = s.ports.Jobs.Update(ctx, j.ID, func(j *domain.Job) error {
+		j.ExecutionID = execID
+		return nil
+	})
+	if err != nil {
+		return domain.Job{}, fmt.Errorf("start job %s: record execution: %w", req.JobID, err)
+	}
+	s.cfg.Logger.InfoContext(ctx, "job submitted", "job", j.ID, "user", j.UserID, "bytes", j.InputSize)
+	return j, nil
+}
+
+// countingReader fails once more than limit bytes (limit > 0) pass through.
+type countingReader struct {
+	r     io.Reader
+	n     int64
+	limit int64
+	over  bool
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	if c.limit > 0 && c.n > c.limit {
+		c.over = true
+		return n, domain.ErrTooLarge
+	}
+	return n, err
+}

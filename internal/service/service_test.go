@@ -1,0 +1,154 @@
+package service
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gasproject/gas/internal/domain"
+)
+
+type fixture struct {
+	s    *Service
+	jobs *fakeJobs
+	prof *fakeProfiles
+	blob *fakeBlobs
+	wf   *fakeWorkflow
+}
+
+func newFixture() *fixture {
+	f := &fixture{
+		jobs: &fakeJobs{jobs: map[string]domain.Job{}},
+		prof: &fakeProfiles{users: map[string]domain.Profile{
+			"u1": {ID: "u1", Role: domain.RoleFree},
+			"p1": {ID: "p1", Role: domain.RolePremium},
+			"a1": {ID: "a1", Role: domain.RoleFree, Auditor: true},
+		}},
+		blob: &fakeBlobs{objs: map[string][]byte{}},
+		wf:   &fakeWorkflow{execs: map[string]domain.Execution{}, events: map[string][]domain.HistoryEvent{}},
+	}
+	f.s = New(Ports{Jobs: f.jobs, Profiles: f.prof, Blobs: f.blob, Workflow: f.wf},
+		Config{Retention: 2 * time.Second, FreeCap: 10, UploadLimit: 20})
+	return f
+}
+
+func TestSubmitJob(t *testing.T) {
+	f := newFixture()
+	ctx := context.Background()
+	j, err := f.s.SubmitJob(ctx, SubmitRequest{UserID: "u1", FileName: `C:\data\my sample.vcf`, Body: strings.NewReader("0123456789")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if j.Status != domain.StatusPending || j.InputName != `C:\data\my sample.vcf` || j.InputSize != 10 || j.SubmittedAt.IsZero() {
+		t.Errorf("job %+v", j)
+	}
+	if want := "inputs/u1/" + j.ID + "/my_sample.vcf"; j.InputKey != want {
+		t.Errorf("key %q, want %q", j.InputKey, want)
+	}
+	if string(f.blob.objs[j.InputKey]) != "0123456789" {
+		t.Error("input not stored")
+	}
+	e, err := f.wf.Describe(ctx, j.ExecutionID)
+	if err != nil || e.Name != j.ID || e.StateMachine != domain.MachineAnnotation {
+		t.Fatalf("execution %+v %v", e, err)
+	}
+	var in map[string]any
+	json.Unmarshal(e.Input, &in)
+	if in["job_id"] != j.ID || in["user_id"] != "u1" || in["retention_seconds"] != 2.0 {
+		t.Errorf("execution input %s", e.Input)
+	}
+	if stored, _ := f.jobs.Get(ctx, j.ID); stored.ExecutionID != j.ExecutionID {
+		t.Errorf("stored job lacks execution id")
+	}
+}
+
+func TestSubmitJobCaps(t *testing.T) {
+	tests := []struct {
+		user string
+		size int
+		ok   bool
+	}{
+		{"u1", 10, true}, {"u1", 11, false}, // free cap
+		{"p1", 20, true}, {"p1", 21, false}, // operator limit
+	}
+	for _, tc := range tests {
+		f := newFixture()
+		_, err := f.s.SubmitJob(context.Background(), SubmitRequest{UserID: tc.user, FileName: "x.vcf", Body: strings.NewReader(strings.Repeat("x", tc.size))})
+		if tc.ok != (err == nil) {
+			t.Errorf("%s %d bytes: err %v", tc.user, tc.size, err)
+		}
+		if !tc.ok && (!errors.Is(err, domain.ErrTooLarge) || len(f.blob.objs) != 0 || len(f.jobs.jobs) != 0) {
+			t.Errorf("%s %d bytes: %v; left %d blobs, %d jobs", tc.user, tc.size, err, len(f.blob.objs), len(f.jobs.jobs))
+		}
+	}
+}
+
+func TestStartJobFailsTheJobWhenTheWorkflowWillNot(t *testing.T) {
+	f := newFixture()
+	f.wf.fail = errors.New("throttled")
+	_, err := f.s.SubmitJob(context.Background(), SubmitRequest{UserID: "u1", FileName: "x.vcf", Body: strings.NewReader("x")})
+	if err == nil {
+		t.Fatal("no error")
+	}
+	for _, j := range f.jobs.jobs {
+		if j.Status != domain.StatusFailed || j.Error == "" {
+			t.Errorf("job left %s %q", j.Status, j.Error)
+		}
+	}
+}
+
+func TestStartJobRejectsForeignKeys(t *testing.T) {
+	f := newFixture()
+	f.blob.objs["inputs/p1/J/x.vcf"] = []byte("x")
+	_, err := f.s.StartJob(context.Background(), StartRequest{UserID: "u1", JobID: "J", FileName: "x.vcf", InputKey: "inputs/p1/J/x.vcf"})
+	if !errors.Is(err, domain.ErrForbidden) {
+		t.Errorf("err = %v", err)
+	}
+}
+
+func TestUpgradeStartsNumberedRestores(t *testing.T) {
+	f := newFixture()
+	ctx := context.Background()
+	p, id1, err := f.s.Upgrade(ctx, "u1")
+	if err != nil || p.Role != domain.RolePremium || id1 != "restore:restore-u1-1" {
+		t.Fatalf("upgrade: %+v %q %v", p, id1, err)
+	}
+	if e := f.wf.execs[id1]; string(e.Input) != `{"user_id":"u1"}` {
+		t.Errorf("input %s", e.Input)
+	}
+	id2, err := f.s.StartRestore(ctx, "u1")
+	if err != nil || id2 != "restore:restore-u1-2" {
+		t.Errorf("second restore %q %v", id2, err)
+	}
+}
+
+func TestJobAccess(t *testing.T) {
+	f := newFixture()
+	ctx := context.Background()
+	f.jobs.jobs["j"] = domain.Job{ID: "j", UserID: "u1", ExecutionID: "annotation:j"}
+	f.wf.execs["annotation:j"] = domain.Execution{ID: "annotation:j"}
+	f.wf.events["annotation:j"] = []domain.HistoryEvent{{ID: 1, Type: "ExecutionStarted"}}
+	for _, viewer := range []string{"u1", "a1"} {
+		_, ev, err := f.s.JobHistory(ctx, f.prof.users[viewer], "j")
+		if err != nil || len(ev) != 1 {
+			t.Errorf("%s: %v %v", viewer, ev, err)
+		}
+	}
+	if _, err := f.s.Job(ctx, f.prof.users["p1"], "j"); !errors.Is(err, domain.ErrNotFound) {
+		t.Errorf("stranger: %v", err)
+	}
+}
+
+func TestSafeFileName(t *testing.T) {
+	for in, want := range map[string]string{
+		"a.vcf": "a.vcf", "../../etc/passwd": "passwd", `..\..\x.vcf.gz`: "x.vcf.gz", "..": "input.vcf",
+		"ü b.vcf": "__b.vcf", ".hidden": "hidden", "": "input.vcf",
+	} {
+		if got := SafeFileName(in); got != want {
+			t.Errorf("SafeFileName(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
