@@ -63,7 +63,10 @@ func (f *fakeJobs) List(context.Context, domain.JobFilter, domain.Page) ([]domai
 
 type fakeProfiles struct{ users map[string]domain.Profile }
 
-func (f *fakeProfiles) Create(_ context.Context, p domain.Profile) error { f.users[p.ID] = p; return nil }
+func (f *fakeProfiles) Create(_ context.Context, p domain.Profile) error {
+	f.users[p.ID] = p
+	return nil
+}
 func (f *fakeProfiles) Get(_ context.Context, id string) (domain.Profile, error) {
 	p, ok := f.users[id]
 	if !ok {
