@@ -1,0 +1,319 @@
+package refdata
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/gasproject/gas/internal/testshared"
+)
+
+var (
+	miniOnce sync.Once
+	miniDir  string
+	miniErr  error
+)
+
+// miniBundle builds the mini reference bundle once per test binary.
+func miniBundle(t testing.TB) *Bundle {
+	t.Helper()
+	shared := testshared.Dir(t)
+	miniOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "gas-refdata-test-")
+		if err != nil {
+			miniErr = err
+			return
+		}
+		miniDir = filepath.Join(dir, "mini")
+		_, miniErr = BuildMini(context.Background(), shared, miniDir)
+	})
+	if miniErr != nil {
+		t.Fatalf("BuildMini: %v", miniErr)
+	}
+	b, err := Open(miniDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Close() })
+	return b
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if miniDir != "" {
+		os.RemoveAll(filepath.Dir(miniDir))
+	}
+	os.Exit(code)
+}
+
+func TestMiniManifest(t *testing.T) {
+	m := miniBundle(t).Manifest()
+	c := m.Counts
+	if m.Format != FormatVersion || m.Assembly != "GRCh38" {
+		t.Errorf("format/assembly = %d/%s", m.Format, m.Assembly)
+	}
+	if c.Chromosomes != 2 || c.Genes != 26+37 || c.Transcripts != 53+37 || c.Bands != 15 {
+		t.Errorf("counts = %+v", c)
+	}
+	// 115,435 dbSNP records; multi-allelic ones are split per ALT.
+	if c.KnownVariants < 115435 || c.SkippedKnown != 0 {
+		t.Errorf("known variants = %d (skipped %d)", c.KnownVariants, c.SkippedKnown)
+	}
+	if len(m.Sources) != 6 {
+		t.Errorf("sources = %d, want 6", len(m.Sources))
+	}
+	for _, s := range m.Sources {
+		if len(s.SHA256) != 64 || s.Size == 0 {
+			t.Errorf("source %+v lacks checksum or size", s)
+		}
+	}
+	// The chr21 FASTA is N up to 24,985,580: that run is not stored.
+	if got := m.Chroms[0]; got.Name != "21" || got.Length != 26000306 || got.StoredBases != 26000306-24985580 {
+		t.Errorf("chr21 entry = %+v", got)
+	}
+}
+
+func TestChromAliases(t *testing.T) {
+	b := miniBundle(t)
+	tests := []struct{ name, want string }{
+		{"21", "21"}, {"chr21", "21"}, {"CHR21", "21"},
+		{"MT", "MT"}, {"M", "MT"}, {"chrM", "MT"}, {"chrMT", "MT"}, {"mt", "MT"},
+	}
+	for _, tc := range tests {
+		c, err := b.Chrom(tc.name)
+		if err != nil || c.Name != tc.want {
+			t.Errorf("Chrom(%q) = %v, %v; want %s", tc.name, c, err, tc.want)
+		}
+	}
+	for _, name := range []string{"chrY", "Y", "22", "chr21_KI270872v1_alt", ""} {
+		if _, err := b.Chrom(name); !errors.Is(err, ErrNotCovered) {
+			t.Errorf("Chrom(%q) error = %v, want ErrNotCovered", name, err)
+		}
+	}
+	if CanonicalChrom("chrX") != "X" || CanonicalChrom("x") != "X" || CanonicalChrom("MN908947.3") != "MN908947.3" {
+		t.Error("CanonicalChrom mapping of X / contig names")
+	}
+}
+
+func TestSeq(t *testing.T) {
+	b := miniBundle(t)
+	c21, _ := b.Chrom("21")
+	mt, _ := b.Chrom("MT")
+	fa := readFASTAFile(t, miniPath(t, "chr21.fa.gz"))["21"]
+	tests := []struct {
+		c          *Chrom
+		start, end int
+		want       string
+		err        bool
+	}{
+		{c21, 24985581, 24985600, string(fa[24985580:24985600]), false},
+		{c21, 24985571, 24985590, string(fa[24985570:24985590]), false}, // crosses into the stored segment
+		{c21, 1, 5, "NNNNN", false},
+		{c21, 26000300, 26000306, string(fa[26000299:26000306]), false},
+		{c21, 26000306, 26000307, "", true},
+		{c21, 0, 3, "", true},
+		{c21, 25000000, 25000001 - 1, "", false}, // empty range: an insertion's REF
+		{mt, 1, 10, "GATCACAGGT", false},          // rCRS starts GATCACAGGTCTATCACCC
+		{mt, 16560, 16569, "", false},
+	}
+	for _, tc := range tests {
+		got, err := tc.c.Seq(tc.start, tc.end)
+		if (err != nil) != tc.err {
+			t.Errorf("%s:%d-%d error = %v", tc.c.Name, tc.start, tc.end, err)
+			continue
+		}
+		if tc.want != "" && got != tc.want {
+			t.Errorf("%s:%d-%d = %q, want %q", tc.c.Name, tc.start, tc.end, got, tc.want)
+		}
+		if !tc.err && len(got) != max(0, tc.end-tc.start+1) {
+			t.Errorf("%s:%d-%d length %d", tc.c.Name, tc.start, tc.end, len(got))
+		}
+	}
+	if c21.Base(24985580) != 'N' || c21.Base(24985581) != fa[24985580] || c21.Base(0) != 0 {
+		t.Error("Base around the stored segment start")
+	}
+}
+
+func TestTranscriptsQuery(t *testing.T) {
+	b := miniBundle(t)
+	c, _ := b.Chrom("chr21")
+	all := c.AllTranscripts()
+	if len(all) != 53 {
+		t.Fatalf("%d transcripts on 21", len(all))
+	}
+	// Compare the interval query with a linear scan over assorted windows.
+	for _, w := range [][2]int{{1, 1}, {25031005, 25031005}, {25031529, 25031530}, {25600000, 25610000},
+		{25095000, 25101200}, {24000000, 27000000}, {25714672, 25714672}, {25333826, 25333826}} {
+		var want []string
+		for _, tx := range all {
+			if tx.Start <= w[1] && tx.End >= w[0] {
+				want = append(want, tx.ID)
+			}
+		}
+		var got []string
+		prev := 0
+		for _, tx := range c.Transcripts(w[0], w[1]) {
+			got = append(got, tx.ID)
+			if tx.Start < prev {
+				t.Errorf("window %v: not sorted by Start", w)
+			}
+			prev = tx.Start
+		}
+		if strings.Join(got, ",") != strings.Join(want, ",") {
+			t.Errorf("window %v: got %v, want %v", w, got, want)
+		}
+	}
+	mt, _ := b.Chrom("MT")
+	for _, tx := range mt.Transcripts(1, 16569) {
+		if tx.CodonTable != 2 {
+			t.Errorf("%s: codon table %d", tx.ID, tx.CodonTable)
+		}
+	}
+	// Canonical and incomplete-CDS flags survive the round trip.
+	byID := map[string]*Transcript{}
+	for _, tx := range all {
+		byID[tx.ID] = tx
+	}
+	if tx := byID["ENST00000419219"]; tx == nil || !tx.CDSEndNF {
+		t.Errorf("ENST00000419219 should be cds_end_NF: %+v", tx)
+	}
+	if tx := byID["ENST00000423389"]; tx == nil || !tx.Canonical || tx.Version != "1" || tx.GeneName != "AP001342.1" {
+		t.Errorf("ENST00000423389 = %+v", tx)
+	}
+}
+
+func TestKnownQuery(t *testing.T) {
+	b := miniBundle(t)
+	c, _ := b.Chrom("21")
+	tests := []struct {
+		start, end int
+		want       []KnownVariant
+	}{
+		{25000001, 25000001, []KnownVariant{{Pos: 25000001, Ref: "C", Alt: "T", ID: "rs574523538", Freq: 0.0002}}},
+		// Multi-allelic: split per ALT, no GMAF.
+		{25000025, 25000025, []KnownVariant{
+			{Pos: 25000025, Ref: "A", Alt: "G", ID: "rs189842435", Freq: -1},
+			{Pos: 25000025, Ref: "A", Alt: "T", ID: "rs189842435", Freq: -1}}},
+		// A/AT insertion at 25000416: Pos is the base after the insertion point.
+		{25000417, 25000417, []KnownVariant{{Pos: 25000417, Ref: "", Alt: "T", ID: "rs564125802", Freq: -1}}},
+		// CAT/C deletion at 25000424: deleted bases start at 25000425.
+		{25000425, 25000425, []KnownVariant{{Pos: 25000425, Ref: "AT", Alt: "", ID: "rs983383573", Freq: -1}}},
+		{25880545, 25880545, []KnownVariant{{Pos: 25880545, Ref: "A", Alt: "C", ID: "rs45599935", Freq: 0.0078, ClinSig: "likely_benign"}}},
+		{1, 100, nil},
+	}
+	for _, tc := range tests {
+		got := c.Known(tc.start, tc.end)
+		var filtered []KnownVariant
+		for _, v := range got {
+			if v.ID == "" || tc.want == nil || v.ID == tc.want[0].ID {
+				filtered = append(filtered, v)
+			}
+		}
+		if len(filtered) != len(tc.want) {
+			t.Errorf("Known(%d,%d) = %+v, want %+v", tc.start, tc.end, got, tc.want)
+			continue
+		}
+		for i := range tc.want {
+			if filtered[i] != tc.want[i] {
+				t.Errorf("Known(%d,%d)[%d] = %+v, want %+v", tc.start, tc.end, i, filtered[i], tc.want[i])
+			}
+		}
+	}
+	// A wide window spans many blocks and stays sorted; the whole slice holds every record.
+	all := c.Known(1, c.Length)
+	if len(all) != b.Manifest().Chroms[0].KnownVariants {
+		t.Errorf("Known(whole) = %d, manifest %d", len(all), b.Manifest().Chroms[0].KnownVariants)
+	}
+	for i := 1; i < len(all); i++ {
+		if all[i].Pos < all[i-1].Pos {
+			t.Fatalf("Known not sorted at %d", i)
+		}
+	}
+	mt, _ := b.Chrom("MT")
+	if v := mt.Known(1, 16569); len(v) != 0 {
+		t.Errorf("MT has %d known variants, want 0", len(v))
+	}
+}
+
+func TestCytoband(t *testing.T) {
+	b := miniBundle(t)
+	c, _ := b.Chrom("21")
+	mt, _ := b.Chrom("MT")
+	// UCSC hg38 chr21: q21.2 is 22600000-25500000, q21.3 25500000-30200000 (0-based half-open).
+	tests := []struct {
+		c    *Chrom
+		pos  int
+		want string
+	}{
+		{c, 25500000, "q21.2"}, {c, 25500001, "q21.3"}, {c, 26000000, "q21.3"},
+		{c, 1, "p13"}, {c, 3100000, "p13"}, {c, 3100001, "p12"}, {c, 46709983, "q22.3"}, {c, 46709984, ""},
+		{mt, 100, ""},
+	}
+	for _, tc := range tests {
+		if got := tc.c.Cytoband(tc.pos); got != tc.want {
+			t.Errorf("Cytoband(%s:%d) = %q, want %q", tc.c.Name, tc.pos, got, tc.want)
+		}
+	}
+}
+
+func TestOpenErrors(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := Open(dir); !errors.Is(err, ErrNotBundle) || !strings.Contains(err.Error(), "manifest.json") {
+		t.Errorf("empty dir: %v", err)
+	}
+	os.WriteFile(filepath.Join(dir, ManifestFile), []byte(`{"format":0,"assembly":"GRCh38"}`), 0o644)
+	if _, err := Open(dir); !errors.Is(err, ErrNotBundle) || !strings.Contains(err.Error(), "rebuild") {
+		t.Errorf("old format: %v", err)
+	}
+}
+
+func BenchmarkOpenMini(b *testing.B) {
+	bundle := miniBundle(b)
+	dir := bundle.Dir()
+	for b.Loop() {
+		bb, err := Open(dir)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, name := range []string{"21", "MT"} {
+			c, err := bb.Chrom(name)
+			if err != nil {
+				b.Fatal(err)
+			}
+			c.Known(25000000, 25000000)
+		}
+		bb.Close()
+	}
+}
+
+func BenchmarkLookups(b *testing.B) {
+	bundle := miniBundle(b)
+	c, _ := bundle.Chrom("21")
+	var txBuf []*Transcript
+	var seqBuf []byte
+	b.ResetTimer()
+	pos := 24985581
+	for b.Loop() {
+		pos += 7
+		if pos > 26000000 {
+			pos = 24985581
+		}
+		txBuf = c.AppendTranscripts(txBuf[:0], pos-5000, pos+5000)
+		_ = c.Known(pos, pos)
+		seqBuf, _ = c.AppendSeq(seqBuf[:0], pos, pos+2)
+		_ = c.Cytoband(pos)
+	}
+}
+
+func BenchmarkBuildMini(b *testing.B) {
+	shared := testshared.Dir(b)
+	for b.Loop() {
+		if _, err := BuildMini(context.Background(), shared, filepath.Join(b.TempDir(), "mini")); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

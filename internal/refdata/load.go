@@ -1,0 +1,300 @@
+package refdata
+
+import (
+	"compress/gzip"
+	"encoding/gob"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"sync"
+)
+
+// ErrNotCovered is returned (wrapped) by Bundle.Chrom for a chromosome the
+// bundle does not hold: the annotator passes such records through.
+var ErrNotCovered = errors.New("chromosome not covered by the reference bundle")
+
+// mmapThreshold: sequence files at least this large are memory-mapped.
+var mmapThreshold int64 = 8 << 20
+
+// Bundle is an opened reference bundle. Chromosomes load on first use; a
+// Bundle is safe for concurrent use.
+type Bundle struct {
+	dir    string
+	man    Manifest
+	byName map[string]int // canonical name -> index in man.Chroms
+
+	mu     sync.Mutex
+	chroms map[int]*chromSlot
+}
+
+type chromSlot struct {
+	once sync.Once
+	c    *Chrom
+	err  error
+}
+
+// Open reads and validates a bundle's manifest; nothing else is loaded yet.
+func Open(dir string) (*Bundle, error) {
+	m, err := readManifest(dir)
+	if err != nil {
+		return nil, fmt.Errorf("open reference bundle %s: %w", dir, err)
+	}
+	b := &Bundle{dir: dir, man: m, byName: map[string]int{}, chroms: map[int]*chromSlot{}}
+	for i, c := range m.Chroms {
+		b.byName[c.Name] = i
+	}
+	return b, nil
+}
+
+// Manifest returns the bundle's manifest.
+func (b *Bundle) Manifest() Manifest { return b.man }
+
+// Dir is the bundle directory.
+func (b *Bundle) Dir() string { return b.dir }
+
+// Covers reports whether the bundle holds chromosome name (any alias).
+func (b *Bundle) Covers(name string) bool {
+	_, ok := b.byName[CanonicalChrom(name)]
+	return ok
+}
+
+// Chrom returns chromosome name (any alias, see CanonicalChrom), loading it on
+// first use. Its known variants are read block by block on demand.
+func (b *Bundle) Chrom(name string) (*Chrom, error) {
+	i, ok := b.byName[CanonicalChrom(name)]
+	if !ok {
+		return nil, fmt.Errorf("%s: %w", name, ErrNotCovered)
+	}
+	b.mu.Lock()
+	slot := b.chroms[i]
+	if slot == nil {
+		slot = &chromSlot{}
+		b.chroms[i] = slot
+	}
+	b.mu.Unlock()
+	slot.once.Do(func() {
+		slot.c, slot.err = loadChrom(b.dir, b.man.Chroms[i])
+		if slot.err != nil {
+			slot.err = fmt.Errorf("load chromosome %s from %s: %w", b.man.Chroms[i].Name, b.dir, slot.err)
+		}
+	})
+	return slot.c, slot.err
+}
+
+// Close releases the loaded chromosomes (mapped sequence, open files). The
+// bundle and its Chroms must not be used afterwards.
+func (b *Bundle) Close() error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var errs []error
+	for _, s := range b.chroms {
+		if s.c != nil {
+			errs = append(errs, s.c.close())
+		}
+	}
+	b.chroms = map[int]*chromSlot{}
+	return errors.Join(errs...)
+}
+
+// Chrom is one loaded chromosome. All positions are 1-based inclusive.
+type Chrom struct {
+	Name   string // canonical name, e.g. "21", "MT"
+	Length int
+
+	segs  []Segment
+	seq   []byte
+	unmap func() error
+
+	tx     []*Transcript // sorted by Start, End, ID
+	maxEnd []int         // maxEnd[i] = max End of tx[:i+1]
+	bands  []Band
+	known  *knownStore // nil when the chromosome has no known variants
+}
+
+func loadChrom(dir string, e ChromEntry) (*Chrom, error) {
+	var meta chromMeta
+	data, err := os.ReadFile(filepath.Join(dir, e.Files.Meta))
+	if err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(data, &meta); err != nil {
+		return nil, fmt.Errorf("%s: %w", e.Files.Meta, err)
+	}
+	c := &Chrom{Name: e.Name, Length: meta.Length, segs: meta.Segments, bands: meta.Bands, unmap: func() error { return nil }}
+	if c.seq, c.unmap, err = mapFile(filepath.Join(dir, e.Files.Seq)); err != nil {
+		return nil, err
+	}
+	var want int64
+	for _, s := range c.segs {
+		want = max(want, s.Offset+int64(s.End-s.Start+1))
+	}
+	if int64(len(c.seq)) < want {
+		c.close()
+		return nil, fmt.Errorf("%s: %d bytes, segments need %d", e.Files.Seq, len(c.seq), want)
+	}
+	if e.Files.Transcripts != "" {
+		if c.tx, err = readTranscripts(filepath.Join(dir, e.Files.Transcripts)); err != nil {
+			c.close()
+			return nil, err
+		}
+	}
+	c.maxEnd = make([]int, len(c.tx))
+	for i, t := range c.tx {
+		c.maxEnd[i] = t.End
+		if i > 0 {
+			c.maxEnd[i] = max(t.End, c.maxEnd[i-1])
+		}
+	}
+	if e.Files.Known != "" {
+		if c.known, err = openKnownStore(filepath.Join(dir, e.Files.Known)); err != nil {
+			c.close()
+			return nil, err
+		}
+	}
+	return c, nil
+}
+
+func readTranscripts(path string) ([]*Transcript, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	var tx []*Transcript
+	if err := gob.NewDecoder(zr).Decode(&tx); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return tx, nil
+}
+
+func (c *Chrom) close() error {
+	err := c.unmap()
+	if c.known != nil {
+		err = errors.Join(err, c.known.close())
+	}
+	return err
+}
+
+// Seq returns bases start..end (1-based inclusive), uppercase, with 'N' where
+// the bundle stores no sequence. end == start-1 gives "" (the empty REF of an
+// insertion). Positions outside 1..Length are an error.
+func (c *Chrom) Seq(start, end int) (string, error) {
+	if start >= 1 && end <= c.Length && start <= end {
+		// Fast path: the whole range inside one stored segment, one allocation.
+		if i := c.segAt(start); i < len(c.segs) && c.segs[i].Start <= start && end <= c.segs[i].End {
+			s := c.segs[i]
+			off := s.Offset + int64(start-s.Start)
+			return string(c.seq[off : off+int64(end-start+1)]), nil
+		}
+	}
+	b, err := c.AppendSeq(nil, start, end)
+	return string(b), err
+}
+
+// AppendSeq appends bases start..end to dst, like Seq without allocating
+// when dst has room.
+func (c *Chrom) AppendSeq(dst []byte, start, end int) ([]byte, error) {
+	if end == start-1 && start >= 1 && end <= c.Length {
+		return dst, nil
+	}
+	if start < 1 || end > c.Length || start > end {
+		return dst, fmt.Errorf("sequence %s:%d-%d outside 1-%d", c.Name, start, end, c.Length)
+	}
+	pos := start
+	for i := c.segAt(start); pos <= end; i++ {
+		next := end + 1 // where the next stored segment begins, or past the range
+		if i < len(c.segs) {
+			next = min(c.segs[i].Start, end+1)
+		}
+		for ; pos < next; pos++ {
+			dst = append(dst, 'N')
+		}
+		if pos > end {
+			break
+		}
+		s := c.segs[i]
+		to := min(end, s.End)
+		off := s.Offset + int64(pos-s.Start)
+		dst = append(dst, c.seq[off:off+int64(to-pos+1)]...)
+		pos = to + 1
+	}
+	return dst, nil
+}
+
+// Base returns the base at pos ('N' where not stored), or 0 outside 1..Length.
+func (c *Chrom) Base(pos int) byte {
+	if pos < 1 || pos > c.Length {
+		return 0
+	}
+	if i := c.segAt(pos); i < len(c.segs) && c.segs[i].Start <= pos {
+		s := c.segs[i]
+		return c.seq[s.Offset+int64(pos-s.Start)]
+	}
+	return 'N'
+}
+
+// segAt is the index of the first segment ending at or after pos.
+func (c *Chrom) segAt(pos int) int {
+	return sort.Search(len(c.segs), func(i int) bool { return c.segs[i].End >= pos })
+}
+
+// Transcripts returns every transcript overlapping [start,end], sorted by
+// Start. The transcripts are shared: callers must not modify them.
+func (c *Chrom) Transcripts(start, end int) []*Transcript {
+	return c.AppendTranscripts(nil, start, end)
+}
+
+// AppendTranscripts is Transcripts appending to dst, for callers that reuse a buffer.
+func (c *Chrom) AppendTranscripts(dst []*Transcript, start, end int) []*Transcript {
+	// Transcripts are sorted by Start; maxEnd lets the backward scan stop as
+	// soon as no earlier transcript can reach start.
+	hi := sort.Search(len(c.tx), func(i int) bool { return c.tx[i].Start > end })
+	n := len(dst)
+	for i := hi - 1; i >= 0 && c.maxEnd[i] >= start; i-- {
+		if c.tx[i].End >= start {
+			dst = append(dst, c.tx[i])
+		}
+	}
+	slices.Reverse(dst[n:])
+	return dst
+}
+
+// AllTranscripts returns the chromosome's transcripts sorted by Start (shared, read-only).
+func (c *Chrom) AllTranscripts() []*Transcript { return c.tx }
+
+// Known returns the known variants with Pos in [start,end] (for insertions Pos
+// is the base after the insertion point), sorted by Pos. The result may share
+// memory with the bundle's cache: callers must not modify it. A damaged
+// known-variant file yields no variants; KnownErr reports the error.
+func (c *Chrom) Known(start, end int) []KnownVariant {
+	v, _ := c.KnownErr(nil, start, end)
+	return v
+}
+
+// KnownErr is Known appending to dst and reporting read errors.
+func (c *Chrom) KnownErr(dst []KnownVariant, start, end int) ([]KnownVariant, error) {
+	if c.known == nil {
+		return dst, nil
+	}
+	return c.known.appendRange(dst, start, end)
+}
+
+// Cytoband returns the band name at pos (e.g. "q21.3"), "" if none.
+func (c *Chrom) Cytoband(pos int) string {
+	i := sort.Search(len(c.bands), func(i int) bool { return c.bands[i].End >= pos })
+	if i < len(c.bands) && c.bands[i].Start <= pos {
+		return c.bands[i].Name
+	}
+	return ""
+}
+
+// Bands returns the chromosome's cytogenetic bands sorted by Start (read-only).
+func (c *Chrom) Bands() []Band { return c.bands }
