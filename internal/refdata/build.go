@@ -318,11 +318,11 @@ func writeTranscripts(path string, txs []*Transcript) error {
 // line can sort before them.
 func (b *builder) readKnown(path string) error {
 	var (
-		cur      string // chromosome being written, "" for none/skipped
-		curIdx   = -1
-		w        *knownWriter
-		pending  []KnownVariant
-		lastPos  int
+		cur     string // chromosome being written, "" for none/skipped
+		curIdx  = -1
+		w       *knownWriter
+		pending []KnownVariant
+		lastPos int
 	)
 	if b.knownDone == nil {
 		b.knownDone = map[string]bool{}

@@ -117,7 +117,7 @@ func TestSeq(t *testing.T) {
 		{c21, 26000306, 26000307, "", true},
 		{c21, 0, 3, "", true},
 		{c21, 25000000, 25000001 - 1, "", false}, // empty range: an insertion's REF
-		{mt, 1, 10, "GATCACAGGT", false},          // rCRS starts GATCACAGGTCTATCACCC
+		{mt, 1, 10, "GATCACAGGT", false},         // rCRS starts GATCACAGGTCTATCACCC
 		{mt, 16560, 16569, "", false},
 	}
 	for _, tc := range tests {

@@ -165,4 +165,3 @@ func truncate(s string) string {
 	}
 	return s
 }
-
