@@ -36,6 +36,7 @@ CREATE TABLE profiles (
 	doc       TEXT NOT NULL             -- the domain.Profile as JSON
 ) STRICT;
 `},
+	{name: "workflow executions (executions.go)", sql: executionsSchema},
 }
 
 // migrate applies the migrations the database has not run yet.
