@@ -34,5 +34,27 @@ bench:
 fuzz:
 	$(GO) test ./internal/vcf -run '^$$' -fuzz FuzzParseRecord -fuzztime 60s
 
+## build: every Lambda as dist/<fn>/bootstrap (linux/arm64, static, stripped)
+FUNCTIONS := api annotate notify archive mark-failed restore
+LAMBDA_ENV := GOOS=linux GOARCH=arm64 CGO_ENABLED=0
+build:
+	@for fn in $(FUNCTIONS); do \
+	  echo "build dist/$$fn/bootstrap"; \
+	  $(LAMBDA_ENV) $(GO) build -tags lambda.norpc -trimpath -ldflags='-s -w' -o dist/$$fn/bootstrap ./functions/$$fn || exit 1; \
+	done
+
+## synth: the CloudFormation template in cdk.out, offline (no AWS account, no CDK CLI)
+CDK_ENV := CDK_OUTDIR=cdk.out JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION=1
+synth: build
+	rm -rf cdk.out
+	$(CDK_ENV) $(GO) run ./infra
+	@echo "template: cdk.out/$$(cd cdk.out && ls *.template.json)"
+
+## deploy: build, then `cdk deploy` with the CLI pinned in tools/cdk (needs AWS credentials)
+CDK := tools/cdk/node_modules/.bin/cdk
+deploy: build
+	@test -x $(CDK) || npm ci --prefix tools/cdk --no-audit --no-fund
+	JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION=1 $(CDK) deploy --no-notices $(CDK_ARGS)
+
 clean:
 	rm -rf dist cdk.out

@@ -1,0 +1,47 @@
+package main
+
+import (
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatchactions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssnssubscriptions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsstepfunctions"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+)
+
+// newAlarms raises an alarm on any failed, timed-out or aborted execution and
+// on any Lambda error, within five minutes. With an alarm email configured
+// they notify it through an SNS topic.
+func newAlarms(scope constructs.Construct, cfg Config, machines map[string]awsstepfunctions.StateMachine, fns map[string]lambdaFn) {
+	var topic awssns.Topic
+	if cfg.AlarmEmail != "" {
+		topic = awssns.NewTopic(scope, jsii.String("Alarms"), &awssns.TopicProps{EnforceSSL: jsii.Bool(true)})
+		topic.AddSubscription(awssnssubscriptions.NewEmailSubscription(jsii.String(cfg.AlarmEmail), nil))
+	}
+	add := func(id string, m awscloudwatch.IMetric, what string) {
+		a := awscloudwatch.NewAlarm(scope, jsii.String(id), &awscloudwatch.AlarmProps{
+			Metric:             m,
+			Threshold:          jsii.Number(1),
+			EvaluationPeriods:  jsii.Number(1),
+			ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+			TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
+			AlarmDescription:   jsii.String(what),
+		})
+		if topic != nil {
+			a.AddAlarmAction(awscloudwatchactions.NewSnsAction(topic))
+		}
+	}
+	sum := &awscloudwatch.MetricOptions{Period: awscdk.Duration_Minutes(jsii.Number(5)), Statistic: jsii.String("Sum")}
+	for _, name := range sortedKeys(machines) {
+		sm := machines[name]
+		id := constructID(name)
+		add(id+"ExecutionsFailed", sm.MetricFailed(sum), "GAS "+name+" executions failed")
+		add(id+"ExecutionsTimedOut", sm.MetricTimedOut(sum), "GAS "+name+" executions timed out")
+		add(id+"ExecutionsAborted", sm.MetricAborted(sum), "GAS "+name+" executions aborted")
+	}
+	for _, name := range sortedKeys(fns) {
+		add(constructID(name)+"Errors", fns[name].fn.MetricErrors(sum), "GAS Lambda "+name+" returned errors")
+	}
+}

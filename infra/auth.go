@@ -1,0 +1,97 @@
+package main
+
+import (
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscognito"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+)
+
+// signIn is how the portal finds its OIDC provider.
+type signIn struct {
+	issuer   *string
+	clientID *string
+	// clientSecret is set only for an external issuer; the Cognito client is
+	// a public one using PKCE, so there is no secret to store.
+	clientSecret awssecretsmanager.Secret
+	hostedUI     *string // Cognito hosted-UI base URL, nil for an external issuer
+	userPoolID   *string
+}
+
+// callbackPath is where the portal receives the OIDC authorization code.
+const callbackPath = "/auth/callback"
+
+// newSignIn creates a Cognito user pool with a hosted-UI client, or, when
+// the operator configured an external issuer, only a secret for its client
+// secret (filled in by the operator after deploy).
+func newSignIn(scope constructs.Construct, cfg Config, portalURL *string) signIn {
+	if cfg.OIDCIssuer != "" {
+		return signIn{
+			issuer:   jsii.String(cfg.OIDCIssuer),
+			clientID: jsii.String(cfg.OIDCClientID),
+			clientSecret: awssecretsmanager.NewSecret(scope, jsii.String("OIDCClientSecret"), &awssecretsmanager.SecretProps{
+				Description: jsii.String(`GAS: {"client_secret": "..."} of the external OIDC client; set after deploy`),
+			}),
+		}
+	}
+	pool := awscognito.NewUserPool(scope, jsii.String("Users"), &awscognito.UserPoolProps{
+		SelfSignUpEnabled: jsii.Bool(true),
+		SignInAliases:     &awscognito.SignInAliases{Email: jsii.Bool(true)},
+		AutoVerify:        &awscognito.AutoVerifiedAttrs{Email: jsii.Bool(true)},
+		StandardAttributes: &awscognito.StandardAttributes{
+			Email:    &awscognito.StandardAttribute{Required: jsii.Bool(true), Mutable: jsii.Bool(true)},
+			Fullname: &awscognito.StandardAttribute{Required: jsii.Bool(false), Mutable: jsii.Bool(true)},
+		},
+		AccountRecovery: awscognito.AccountRecovery_EMAIL_ONLY,
+		RemovalPolicy:   awscdk.RemovalPolicy_RETAIN,
+	})
+	client := pool.AddClient(jsii.String("Portal"), &awscognito.UserPoolClientOptions{
+		GenerateSecret: jsii.Bool(false),
+		OAuth: &awscognito.OAuthSettings{
+			Flows:        &awscognito.OAuthFlows{AuthorizationCodeGrant: jsii.Bool(true)},
+			Scopes:       &[]awscognito.OAuthScope{awscognito.OAuthScope_OPENID(), awscognito.OAuthScope_EMAIL(), awscognito.OAuthScope_PROFILE()},
+			CallbackUrls: jsii.Strings(*awscdk.Fn_Join(jsii.String(""), jsii.Strings(*portalURL, callbackPath))),
+			LogoutUrls:   jsii.Strings(*portalURL),
+		},
+		PreventUserExistenceErrors: jsii.Bool(true),
+	})
+	prefix := cfg.CognitoDomainPrefix
+	if prefix == "" {
+		prefix = *awscdk.Fn_Join(jsii.String("-"), jsii.Strings("gas", *awscdk.Aws_ACCOUNT_ID()))
+	}
+	domain := pool.AddDomain(jsii.String("HostedUI"), &awscognito.UserPoolDomainOptions{
+		CognitoDomain: &awscognito.CognitoDomainOptions{DomainPrefix: jsii.String(prefix)},
+	})
+	return signIn{
+		issuer:     pool.UserPoolProviderUrl(),
+		clientID:   client.UserPoolClientId(),
+		hostedUI:   domain.BaseUrl(nil),
+		userPoolID: pool.UserPoolId(),
+	}
+}
+
+// secrets the portal reads at cold start.
+type secrets struct {
+	stripe     awssecretsmanager.Secret
+	sessionKey awssecretsmanager.Secret
+}
+
+func newSecrets(scope constructs.Construct) secrets {
+	return secrets{
+		// Created with a random placeholder; the operator puts the real keys
+		// in after deploy (README: "Deploying to AWS").
+		stripe: awssecretsmanager.NewSecret(scope, jsii.String("StripeKeys"), &awssecretsmanager.SecretProps{
+			Description: jsii.String(`GAS: {"secret_key","webhook_secret","price_id"} of Stripe; set after deploy`),
+		}),
+		// Signs and encrypts session cookies, so any Lambda instance can read
+		// a session another one issued.
+		sessionKey: awssecretsmanager.NewSecret(scope, jsii.String("SessionKey"), &awssecretsmanager.SecretProps{
+			Description: jsii.String("GAS: key for session cookies (generated)"),
+			GenerateSecretString: &awssecretsmanager.SecretStringGenerator{
+				PasswordLength:     jsii.Number(64),
+				ExcludePunctuation: jsii.Bool(true),
+			},
+		}),
+	}
+}

@@ -1,0 +1,150 @@
+package main
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// Config is what an operator chooses per deployment. Every field can be set
+// with `cdk deploy -c key=value` (or in cdk.json's "context"); see the README
+// section "Deploying to AWS".
+type Config struct {
+	// DistDir holds one folder per Lambda with its arm64 `bootstrap`
+	// (written by `make build`).
+	DistDir string
+	// RetentionSeconds is how long a free user's result stays hot before it
+	// is archived to the GLACIER storage class.
+	RetentionSeconds int64
+	// FreeCapBytes is the largest upload a free user may make.
+	FreeCapBytes int64
+	// PremiumCapBytes is the largest upload a premium user may make.
+	PremiumCapBytes int64
+	// Domain is the portal's custom domain (optional; needs CertificateARN).
+	Domain string
+	// CertificateARN is an ACM certificate for Domain in the stack's region.
+	CertificateARN string
+	// EmailSender is the From address; SES must verify it (or its domain).
+	EmailSender string
+	// OIDCIssuer and OIDCClientID select an external OIDC provider (such as
+	// Globus Auth) instead of the Cognito user pool the stack creates.
+	OIDCIssuer   string
+	OIDCClientID string
+	// CognitoDomainPrefix is the hosted-UI domain prefix; it must be unique in
+	// the region. Default: "gas-" followed by the account id.
+	CognitoDomainPrefix string
+	// AlarmEmail, if set, is subscribed to the alarms' SNS topic.
+	AlarmEmail string
+}
+
+// Context keys, one per Config field.
+const (
+	ctxDistDir             = "distDir"
+	ctxRetentionSeconds    = "retentionSeconds"
+	ctxFreeCapBytes        = "freeCapBytes"
+	ctxPremiumCapBytes     = "premiumCapBytes"
+	ctxDomain              = "domain"
+	ctxCertificateARN      = "certificateArn"
+	ctxEmailSender         = "emailSender"
+	ctxOIDCIssuer          = "oidcIssuer"
+	ctxOIDCClientID        = "oidcClientId"
+	ctxCognitoDomainPrefix = "cognitoDomainPrefix"
+	ctxAlarmEmail          = "alarmEmail"
+)
+
+// DefaultConfig is what a deployment gets when no context is given.
+func DefaultConfig() Config {
+	return Config{
+		DistDir:          "dist",
+		RetentionSeconds: 180,
+		FreeCapBytes:     150 << 10, // 150 KiB, the free tier's upload cap
+		PremiumCapBytes:  5 << 30,   // S3's single-POST limit
+		EmailSender:      "gas@example.com",
+	}
+}
+
+// ConfigFromContext overlays context values (strings from `-c`, or JSON
+// values from cdk.json) on the defaults. get returns nil for an unset key.
+func ConfigFromContext(get func(key string) any) (Config, error) {
+	c := DefaultConfig()
+	strs := []struct {
+		key string
+		dst *string
+	}{
+		{ctxDistDir, &c.DistDir},
+		{ctxDomain, &c.Domain},
+		{ctxCertificateARN, &c.CertificateARN},
+		{ctxEmailSender, &c.EmailSender},
+		{ctxOIDCIssuer, &c.OIDCIssuer},
+		{ctxOIDCClientID, &c.OIDCClientID},
+		{ctxCognitoDomainPrefix, &c.CognitoDomainPrefix},
+		{ctxAlarmEmail, &c.AlarmEmail},
+	}
+	for _, s := range strs {
+		if v := get(s.key); v != nil {
+			*s.dst = fmt.Sprint(v)
+		}
+	}
+	ints := []struct {
+		key string
+		dst *int64
+	}{
+		{ctxRetentionSeconds, &c.RetentionSeconds},
+		{ctxFreeCapBytes, &c.FreeCapBytes},
+		{ctxPremiumCapBytes, &c.PremiumCapBytes},
+	}
+	for _, n := range ints {
+		v := get(n.key)
+		if v == nil {
+			continue
+		}
+		i, err := toInt(v)
+		if err != nil {
+			return Config{}, fmt.Errorf("context %s: %w", n.key, err)
+		}
+		*n.dst = i
+	}
+	return c, c.Validate()
+}
+
+// Validate rejects settings that would deploy a broken stack.
+func (c Config) Validate() error {
+	switch {
+	case c.DistDir == "":
+		return fmt.Errorf("context %s: empty", ctxDistDir)
+	case c.RetentionSeconds < 0:
+		return fmt.Errorf("context %s: %d is negative", ctxRetentionSeconds, c.RetentionSeconds)
+	case c.FreeCapBytes <= 0 || c.PremiumCapBytes < c.FreeCapBytes:
+		return fmt.Errorf("context %s=%d, %s=%d: need 0 < free cap <= premium cap",
+			ctxFreeCapBytes, c.FreeCapBytes, ctxPremiumCapBytes, c.PremiumCapBytes)
+	case c.PremiumCapBytes > 5<<30:
+		return fmt.Errorf("context %s=%d: S3 accepts at most 5 GiB in one POST", ctxPremiumCapBytes, c.PremiumCapBytes)
+	case !strings.Contains(c.EmailSender, "@"):
+		return fmt.Errorf("context %s=%q: not an email address", ctxEmailSender, c.EmailSender)
+	case (c.Domain == "") != (c.CertificateARN == ""):
+		return fmt.Errorf("context %s and %s: set both or neither", ctxDomain, ctxCertificateARN)
+	case (c.OIDCIssuer == "") != (c.OIDCClientID == ""):
+		return fmt.Errorf("context %s and %s: set both or neither", ctxOIDCIssuer, ctxOIDCClientID)
+	case c.OIDCIssuer != "" && !strings.HasPrefix(c.OIDCIssuer, "https://"):
+		return fmt.Errorf("context %s=%q: must be an https URL", ctxOIDCIssuer, c.OIDCIssuer)
+	}
+	return nil
+}
+
+func toInt(v any) (int64, error) {
+	switch x := v.(type) {
+	case float64:
+		if x != float64(int64(x)) {
+			return 0, fmt.Errorf("%v is not a whole number", x)
+		}
+		return int64(x), nil
+	case string:
+		i, err := strconv.ParseInt(x, 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("%q is not an integer", x)
+		}
+		return i, nil
+	default:
+		return 0, fmt.Errorf("%v (%T) is not an integer", v, v)
+	}
+}

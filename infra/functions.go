@@ -1,0 +1,108 @@
+package main
+
+import (
+	"path/filepath"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+)
+
+// lambdaSpec sizes one Lambda. The names are the folders under functions/
+// and dist/.
+type lambdaSpec struct {
+	name       string
+	memoryMB   float64
+	timeoutSec float64
+	tmpMB      float64 // ephemeral /tmp; 0 means Lambda's default 512 MB
+}
+
+// Sizes: see the README section "Deploying to AWS" for how annotate's were
+// chosen. The others only touch DynamoDB, SES or S3 metadata.
+var (
+	specAPI        = lambdaSpec{name: "api", memoryMB: 512, timeoutSec: 29} // API Gateway's own limit is 30 s
+	specAnnotate   = lambdaSpec{name: "annotate", memoryMB: 1769, timeoutSec: 900, tmpMB: 2048}
+	specNotify     = lambdaSpec{name: "notify", memoryMB: 256, timeoutSec: 60}
+	specArchive    = lambdaSpec{name: "archive", memoryMB: 256, timeoutSec: 300}
+	specMarkFailed = lambdaSpec{name: "mark-failed", memoryMB: 256, timeoutSec: 60}
+	specRestore    = lambdaSpec{name: "restore", memoryMB: 256, timeoutSec: 300}
+)
+
+// taskCode says which binary (functions/<name>) serves each workflow task,
+// keyed by the task's handler name in statemachines.Functions. Tasks that
+// need the same permissions share a binary; each task still gets a Lambda of
+// its own (the binary picks the handler from GAS_TASK), because the ASL
+// passes the same {"job_id"} payload to several of them.
+var taskCode = map[string]lambdaSpec{
+	"annotate":         specAnnotate,
+	"notify-completed": specNotify,
+	"notify-failed":    specNotify,
+	"notify-restored":  specNotify,
+	"archive-if-free":  specArchive,
+	"mark-failed":      specMarkFailed,
+	"list-archived":    specRestore,
+	"request-restore":  specRestore,
+	"check-restore":    specRestore,
+	"copy-back":        specRestore,
+	"mark-available":   specRestore,
+	"restore-failed":   specRestore,
+}
+
+// lambdaFn is a function and the role it runs as, so grants can target either.
+type lambdaFn struct {
+	fn   awslambda.Function
+	role awsiam.Role
+}
+
+// newLambda creates an arm64 PROVIDED_AL2023 function from dist/<name>/bootstrap,
+// with its own role and log group. The role gets no managed policy: only
+// writes to its own log group, plus what the caller grants.
+func newLambda(scope constructs.Construct, id string, cfg Config, s lambdaSpec, env map[string]*string) lambdaFn {
+	logs := awslogs.NewLogGroup(scope, jsii.String(id+"Logs"), &awslogs.LogGroupProps{
+		Retention:     awslogs.RetentionDays_ONE_MONTH,
+		RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
+	})
+	role := awsiam.NewRole(scope, jsii.String(id+"Role"), &awsiam.RoleProps{
+		AssumedBy: awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
+	})
+	logs.GrantWrite(role)
+	props := &awslambda.FunctionProps{
+		Runtime:       awslambda.Runtime_PROVIDED_AL2023(),
+		Architecture:  awslambda.Architecture_ARM_64(),
+		Handler:       jsii.String("bootstrap"),
+		Code:          awslambda.Code_FromAsset(jsii.String(filepath.Join(cfg.DistDir, s.name)), nil),
+		MemorySize:    jsii.Number(s.memoryMB),
+		Timeout:       awscdk.Duration_Seconds(jsii.Number(s.timeoutSec)),
+		Environment:   &env,
+		Role:          role,
+		LogGroup:      logs,
+		LoggingFormat: awslambda.LoggingFormat_JSON,
+		Tracing:       awslambda.Tracing_ACTIVE,
+	}
+	if s.tmpMB > 0 {
+		props.EphemeralStorageSize = awscdk.Size_Mebibytes(jsii.Number(s.tmpMB))
+	}
+	return lambdaFn{fn: awslambda.NewFunction(scope, jsii.String(id), props), role: role}
+}
+
+// constructID turns "mark-failed" into "MarkFailed".
+func constructID(name string) string {
+	out := make([]byte, 0, len(name))
+	up := true
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if c == '-' || c == '_' {
+			up = true
+			continue
+		}
+		if up && c >= 'a' && c <= 'z' {
+			c -= 'a' - 'A'
+		}
+		up = false
+		out = append(out, c)
+	}
+	return string(out)
+}

@@ -1,0 +1,220 @@
+package main
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsses"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsstepfunctions"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/gasproject/gas/functions/awsenv"
+	"github.com/gasproject/gas/internal/domain"
+	"github.com/gasproject/gas/statemachines"
+)
+
+// GasStackProps configures the stack.
+type GasStackProps struct {
+	awscdk.StackProps
+	Config Config
+}
+
+// NewGasStack builds the whole AWS deployment of GAS: portal, workflow, storage,
+// sign-in, mail, secrets and alarms.
+func NewGasStack(scope constructs.Construct, id string, props *GasStackProps) (awscdk.Stack, error) {
+	cfg := props.Config
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	stack := awscdk.NewStack(scope, &id, &props.StackProps)
+
+	web := newPortal(stack, cfg)
+	origin := web.url
+	b := newBuckets(stack, cfg, origin)
+	t := newTables(stack)
+	mail := newMailIdentity(stack, cfg)
+	sec := newSecrets(stack)
+	auth := newSignIn(stack, cfg, web.url)
+
+	// Settings every workflow task reads.
+	taskEnv := map[string]*string{
+		awsenv.JobsTable:     t.jobs.TableName(),
+		awsenv.ProfilesTable: t.profiles.TableName(),
+		awsenv.InputsBucket:  b.inputs.BucketName(),
+		awsenv.ResultsBucket: b.results.BucketName(),
+		awsenv.MailFrom:      jsii.String(cfg.EmailSender),
+		awsenv.PublicURL:     web.url,
+	}
+	g := grants{buckets: b, tables: t, mail: mail}
+	tasks := map[string]lambdaFn{} // by placeholder
+	machines := map[string]awsstepfunctions.StateMachine{}
+	for _, name := range statemachines.Names() {
+		asl, err := statemachines.Definition(name)
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range statemachines.Functions[name] {
+			if _, done := tasks[f.Placeholder]; done {
+				continue
+			}
+			tasks[f.Placeholder], err = newTaskLambda(stack, cfg, f, taskEnv, g)
+			if err != nil {
+				return nil, fmt.Errorf("state machine %s: %w", name, err)
+			}
+		}
+		sm, err := newStateMachine(stack, constructID(name)+"Workflow", string(asl), tasks)
+		if err != nil {
+			return nil, err
+		}
+		machines[name] = sm
+	}
+
+	apiEnv := maps.Clone(taskEnv)
+	apiEnv[awsenv.TokensTable] = t.tokens.TableName()
+	apiEnv[awsenv.WebhooksTable] = t.webhooks.TableName()
+	apiEnv[awsenv.AnnotationMachineARN] = machines[domain.MachineAnnotation].StateMachineArn()
+	apiEnv[awsenv.RestoreMachineARN] = machines[domain.MachineRestore].StateMachineArn()
+	apiEnv[awsenv.RetentionSeconds] = jsii.String(strconv.FormatInt(cfg.RetentionSeconds, 10))
+	apiEnv[awsenv.FreeCapBytes] = jsii.String(strconv.FormatInt(cfg.FreeCapBytes, 10))
+	apiEnv[awsenv.PremiumCapBytes] = jsii.String(strconv.FormatInt(cfg.PremiumCapBytes, 10))
+	apiEnv[awsenv.OIDCIssuer] = auth.issuer
+	apiEnv[awsenv.OIDCClientID] = auth.clientID
+	apiEnv[awsenv.StripeSecretARN] = sec.stripe.SecretArn()
+	apiEnv[awsenv.SessionKeyARN] = sec.sessionKey.SecretArn()
+	if auth.clientSecret != nil {
+		apiEnv[awsenv.OIDCSecretARN] = auth.clientSecret.SecretArn()
+	}
+	api := newLambda(stack, "Api", cfg, specAPI, apiEnv)
+	grantAPI(api, b, t, machines, sec, auth)
+	connectPortal(stack, web, api.fn)
+
+	all := map[string]lambdaFn{specAPI.name: api}
+	for p, f := range tasks {
+		all[strings.TrimSuffix(p, "FunctionArn")] = f
+	}
+	newAlarms(stack, cfg, machines, all)
+	addOutputs(stack, web, b, machines, sec, auth)
+	return stack, nil
+}
+
+// refdataPrefix is where `gas refdata upload` puts the bundle in the refdata bucket.
+const refdataPrefix = "bundle/"
+
+// newTaskLambda creates the Lambda behind one ASL placeholder
+// ("${ArchiveIfFreeFunctionArn}") with the grants of its binary.
+func newTaskLambda(scope constructs.Construct, cfg Config, f statemachines.Function, env map[string]*string, g grants) (lambdaFn, error) {
+	spec, ok := taskCode[f.Name]
+	if !ok {
+		return lambdaFn{}, fmt.Errorf("task %q (${%s}) has no binary (see taskCode)", f.Name, f.Placeholder)
+	}
+	env = maps.Clone(env)
+	env[awsenv.Task] = jsii.String(f.Name)
+	if spec == specAnnotate {
+		env[awsenv.RefdataBucket] = g.buckets.refdata.BucketName()
+		env[awsenv.RefdataPrefix] = jsii.String(refdataPrefix)
+	}
+	l := newLambda(scope, constructID(f.Name)+"Task", cfg, spec, env)
+	g.task(spec, l.role)
+	return l, nil
+}
+
+// grants holds what task Lambdas are granted access to.
+type grants struct {
+	buckets buckets
+	tables  tables
+	mail    awsses.EmailIdentity
+}
+
+// task gives a workflow Lambda what its binary's steps need and nothing else.
+func (g grants) task(spec lambdaSpec, r awsiam.IRole) {
+	b, t := g.buckets, g.tables
+	switch spec {
+	case specAnnotate:
+		b.inputs.GrantRead(r, nil)
+		b.results.GrantPut(r, nil)
+		b.refdata.GrantRead(r, nil)
+		t.jobs.GrantReadWriteData(r)
+	case specNotify:
+		t.jobs.GrantReadData(r)
+		t.profiles.GrantReadData(r)
+		g.mail.GrantSendEmail(r)
+	case specArchive:
+		// Copies the result to the GLACIER class, then drops the hot copy and
+		// records where the result lives; it checks the user's tier first.
+		b.results.GrantRead(r, nil)
+		b.results.GrantPut(r, nil)
+		b.results.GrantDelete(r, nil)
+		t.jobs.GrantReadWriteData(r)
+		t.profiles.GrantReadData(r)
+	case specMarkFailed:
+		t.jobs.GrantReadWriteData(r)
+	case specRestore:
+		// Lists archived jobs, asks S3 for a temporary copy, polls it, copies
+		// it back to STANDARD and records the outcome on the job.
+		b.results.GrantRead(r, nil)
+		b.results.GrantPut(r, nil)
+		b.results.GrantDelete(r, nil)
+		r.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Actions:   jsii.Strings("s3:RestoreObject"),
+			Resources: jsii.Strings(*b.results.ArnForObjects(jsii.String("*"))),
+		}))
+		t.jobs.GrantReadWriteData(r)
+		t.profiles.GrantReadData(r)
+	}
+}
+
+// grantAPI gives the portal Lambda its grants: it signs upload forms and
+// download links, keeps users, jobs, tokens and webhook ids, starts and
+// inspects executions and reads its secrets.
+func grantAPI(api lambdaFn, b buckets, t tables, machines map[string]awsstepfunctions.StateMachine, sec secrets, auth signIn) {
+	r := api.role
+	b.inputs.GrantPut(r, nil) // presigned POST is signed with the Lambda's credentials
+	b.results.GrantRead(r, nil)
+	t.jobs.GrantReadWriteData(r)
+	t.profiles.GrantReadWriteData(r)
+	t.tokens.GrantReadWriteData(r)
+	t.webhooks.GrantReadWriteData(r)
+	for _, name := range sortedKeys(machines) {
+		machines[name].GrantStartExecution(r)
+		grantAudit(machines[name], r)
+	}
+	sec.stripe.GrantRead(r, nil)
+	sec.sessionKey.GrantRead(r, nil)
+	if auth.clientSecret != nil {
+		auth.clientSecret.GrantRead(r, nil)
+	}
+}
+
+func addOutputs(stack awscdk.Stack, web portal, b buckets, machines map[string]awsstepfunctions.StateMachine, sec secrets, auth signIn) {
+	out := func(id string, v *string, what string) {
+		awscdk.NewCfnOutput(stack, jsii.String(id), &awscdk.CfnOutputProps{Value: v, Description: jsii.String(what)})
+	}
+	out("PortalURL", web.url, "Open this in a browser")
+	if web.regionalDomain != nil {
+		out("PortalDomainTarget", web.regionalDomain, "CNAME the custom domain to this name")
+	}
+	out("InputsBucketName", b.inputs.BucketName(), "Uploaded VCFs")
+	out("ResultsBucketName", b.results.BucketName(), "Annotated VCFs, logs and archives")
+	out("RefdataBucketName", b.refdata.BucketName(), "Upload the reference bundle here (gas refdata upload)")
+	out("AnnotationStateMachineArn", machines[domain.MachineAnnotation].StateMachineArn(), "Annotation workflow")
+	out("RestoreStateMachineArn", machines[domain.MachineRestore].StateMachineArn(), "Restore workflow")
+	out("StripeSecretArn", sec.stripe.SecretArn(), `Put {"secret_key","webhook_secret","price_id"} here`)
+	out("OIDCIssuer", auth.issuer, "OpenID Connect issuer users sign in with")
+	if auth.hostedUI != nil {
+		out("HostedUIURL", auth.hostedUI, "Cognito hosted sign-in page")
+		out("UserPoolId", auth.userPoolID, "Cognito user pool")
+	}
+	if auth.clientSecret != nil {
+		out("OIDCClientSecretArn", auth.clientSecret.SecretArn(), `Put {"client_secret": "..."} here`)
+	}
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	return slices.Sorted(maps.Keys(m))
+}

@@ -1,0 +1,64 @@
+package main
+
+import (
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+)
+
+// buckets are the stack's object stores.
+type buckets struct {
+	inputs  awss3.Bucket // uploaded VCFs, written by browsers through presigned POST
+	results awss3.Bucket // annotated VCFs, logs and summaries; GLACIER archives
+	refdata awss3.Bucket // the reference bundle, read by the annotate Lambda
+}
+
+// newBuckets creates the buckets. All of them block public access, encrypt
+// at rest with S3-managed keys, refuse plain HTTP and are retained when the
+// stack is deleted (results are user data; see the README's teardown notes).
+func newBuckets(scope constructs.Construct, cfg Config, portalOrigin *string) buckets {
+	abortUploads := &awss3.LifecycleRule{
+		Id:                                  jsii.String("AbortIncompleteUploads"),
+		AbortIncompleteMultipartUploadAfter: awscdk.Duration_Days(jsii.Number(1)),
+	}
+	return buckets{
+		inputs: newBucket(scope, "Inputs", &awss3.BucketProps{
+			// The portal's page POSTs straight to the bucket with XHR, to show progress.
+			Cors: &[]*awss3.CorsRule{{
+				AllowedMethods: &[]awss3.HttpMethods{awss3.HttpMethods_POST},
+				AllowedOrigins: jsii.Strings(*portalOrigin),
+				AllowedHeaders: jsii.Strings("*"),
+				ExposedHeaders: jsii.Strings("ETag", "Location"),
+				MaxAge:         jsii.Number(3000),
+			}},
+			LifecycleRules: &[]*awss3.LifecycleRule{abortUploads},
+		}),
+		results: newBucket(scope, "Results", &awss3.BucketProps{
+			Versioned: jsii.Bool(true),
+			LifecycleRules: &[]*awss3.LifecycleRule{
+				abortUploads,
+				// Archiving copies a result onto itself in the GLACIER class; the
+				// hot STANDARD version it replaces becomes noncurrent. Dropping it
+				// a day later is what makes the archive save money.
+				{
+					Id:                          jsii.String("DropReplacedVersions"),
+					NoncurrentVersionExpiration: awscdk.Duration_Days(jsii.Number(1)),
+				},
+			},
+		}),
+		refdata: newBucket(scope, "Refdata", &awss3.BucketProps{
+			LifecycleRules: &[]*awss3.LifecycleRule{abortUploads},
+		}),
+	}
+}
+
+// newBucket applies the guards every bucket must have on top of p.
+func newBucket(scope constructs.Construct, id string, p *awss3.BucketProps) awss3.Bucket {
+	p.BlockPublicAccess = awss3.BlockPublicAccess_BLOCK_ALL()
+	p.Encryption = awss3.BucketEncryption_S3_MANAGED
+	p.EnforceSSL = jsii.Bool(true)
+	p.ObjectOwnership = awss3.ObjectOwnership_BUCKET_OWNER_ENFORCED
+	p.RemovalPolicy = awscdk.RemovalPolicy_RETAIN
+	return awss3.NewBucket(scope, jsii.String(id), p)
+}

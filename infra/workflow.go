@@ -1,0 +1,74 @@
+package main
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsstepfunctions"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+)
+
+// placeholderRE finds the ${Name} placeholders of an ASL definition.
+var placeholderRE = regexp.MustCompile(`\$\{([A-Za-z0-9_]+)\}`)
+
+// placeholders returns the distinct placeholder names in an ASL definition, sorted.
+func placeholders(asl string) []string {
+	var names []string
+	for _, m := range placeholderRE.FindAllStringSubmatch(asl, -1) {
+		if !slices.Contains(names, m[1]) {
+			names = append(names, m[1])
+		}
+	}
+	slices.Sort(names)
+	return names
+}
+
+// newStateMachine creates a Standard state machine from an embedded ASL
+// definition. Each ${XFunctionArn} placeholder is substituted with the ARN of
+// the Lambda registered under that name, and only those Lambdas may be
+// invoked by the machine's role. An unknown placeholder is an error, so a
+// renamed task cannot deploy as a literal "${...}".
+func newStateMachine(scope constructs.Construct, id, asl string, fns map[string]lambdaFn) (awsstepfunctions.StateMachine, error) {
+	subs := map[string]*string{}
+	var invoked []lambdaFn
+	for _, p := range placeholders(asl) {
+		f, ok := fns[p]
+		if !ok {
+			return nil, fmt.Errorf("state machine %s: placeholder ${%s} names no Lambda of the stack", id, p)
+		}
+		subs[p] = f.fn.FunctionArn()
+		invoked = append(invoked, f)
+	}
+	logs := awslogs.NewLogGroup(scope, jsii.String(id+"ExecutionLogs"), &awslogs.LogGroupProps{
+		Retention:     awslogs.RetentionDays_SIX_MONTHS, // auditors read these
+		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
+	})
+	sm := awsstepfunctions.NewStateMachine(scope, jsii.String(id), &awsstepfunctions.StateMachineProps{
+		StateMachineType:        awsstepfunctions.StateMachineType_STANDARD,
+		DefinitionBody:          awsstepfunctions.DefinitionBody_FromString(jsii.String(asl)),
+		DefinitionSubstitutions: &subs,
+		Logs: &awsstepfunctions.LogOptions{
+			Destination:          logs,
+			Level:                awsstepfunctions.LogLevel_ALL,
+			IncludeExecutionData: jsii.Bool(true),
+		},
+		TracingEnabled: jsii.Bool(true),
+	})
+	for _, f := range invoked {
+		f.fn.GrantInvoke(sm)
+	}
+	return sm, nil
+}
+
+// grantAudit lets grantee start nothing but read the machine's executions
+// and their history. (StateMachine.GrantRead would also grant
+// states:ListActivities on "*", which GAS does not need.)
+func grantAudit(sm awsstepfunctions.StateMachine, grantee awsiam.IGrantable) {
+	sm.Grant(grantee, jsii.String("states:ListExecutions"), jsii.String("states:DescribeStateMachine"))
+	sm.GrantExecution(grantee, jsii.String("states:DescribeExecution"), jsii.String("states:GetExecutionHistory"))
+}
