@@ -1,11 +1,179 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/gasproject/gas/internal/app"
+	"github.com/gasproject/gas/internal/domain"
+	"github.com/gasproject/gas/internal/sqlite"
 )
 
-// runHistory is being built; see the issue that owns it.
+// runHistory prints a workflow execution's event history, the way the Step
+// Functions console lists it: one line per event with its id, time, time
+// since the start, type, state and a summary of its input, output or error.
 func runHistory(ctx context.Context, args []string) error {
-	return errors.New("not implemented yet")
+	fs := flag.NewFlagSet("history", flag.ContinueOnError)
+	data := fs.String("data", app.DataDirFromEnv(), "data directory of `gas serve` (env GAS_DATA)")
+	full := fs.Bool("full", false, "print whole inputs and outputs instead of one-line summaries")
+	asJSON := fs.Bool("json", false, "print the execution and its events as JSON")
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "usage: gas history [--data DIR] [--full] [--json] JOB_ID|EXECUTION_NAME")
+		fmt.Fprintln(fs.Output(), "\nPrints the workflow execution history of a job (or of a restore execution such as restore-<user>-1).")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		fs.Usage()
+		return errors.New("want exactly one JOB_ID or execution name")
+	}
+	path := app.DBPath(*data)
+	if _, err := os.Stat(path); err != nil {
+		return fmt.Errorf("no GAS database in %s (run `gas serve --data %s` first, or pass --data): %w", *data, *data, err)
+	}
+	db, err := sqlite.Open(path)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+
+	exec, err := findExecution(ctx, db, fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	events, err := db.Executions().History(ctx, exec.ID)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		enc := json.NewEncoder(os.Stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(struct {
+			Execution domain.Execution      `json:"execution"`
+			Events    []domain.HistoryEvent `json:"events"`
+		}{exec, events})
+	}
+	return printHistory(os.Stdout, exec, events, *full)
+}
+
+// findExecution resolves a job id (its annotation execution), an execution
+// id, or an execution name.
+func findExecution(ctx context.Context, db *sqlite.DB, ref string) (domain.Execution, error) {
+	execs := db.Executions()
+	if j, err := db.Jobs().Get(ctx, ref); err == nil {
+		if j.ExecutionID == "" {
+			return domain.Execution{}, fmt.Errorf("job %s has no workflow execution yet", ref)
+		}
+		rec, err := execs.GetExecution(ctx, j.ExecutionID)
+		if err != nil {
+			return domain.Execution{}, fmt.Errorf("execution of job %s: %w", ref, err)
+		}
+		return rec.Execution, nil
+	} else if !errors.Is(err, domain.ErrNotFound) {
+		return domain.Execution{}, err
+	}
+	if rec, err := execs.GetExecution(ctx, ref); err == nil {
+		return rec.Execution, nil
+	}
+	page := domain.Page{Limit: 100}
+	for {
+		list, next, err := execs.ListExecutions(ctx, domain.ExecutionFilter{NamePrefix: ref}, page)
+		if err != nil {
+			return domain.Execution{}, err
+		}
+		for _, e := range list {
+			if e.Name == ref {
+				return e, nil
+			}
+		}
+		if next == "" {
+			return domain.Execution{}, fmt.Errorf("no job or execution named %q: %w", ref, domain.ErrNotFound)
+		}
+		page.Cursor = next
+	}
+}
+
+const timeLayout = "2006-01-02 15:04:05.000"
+
+// printHistory writes the execution's header and its events as a table.
+func printHistory(w io.Writer, e domain.Execution, events []domain.HistoryEvent, full bool) error {
+	fmt.Fprintf(w, "Execution %s (state machine %s): %s\n", e.Name, e.StateMachine, e.Status)
+	fmt.Fprintf(w, "  id:       %s\n", e.ID)
+	fmt.Fprintf(w, "  started:  %s UTC\n", e.StartedAt.UTC().Format(timeLayout))
+	if !e.StoppedAt.IsZero() {
+		fmt.Fprintf(w, "  stopped:  %s UTC (after %s)\n", e.StoppedAt.UTC().Format(timeLayout), e.StoppedAt.Sub(e.StartedAt).Round(time.Millisecond))
+	}
+	fmt.Fprintf(w, "  input:    %s\n", summarize(e.Input, full))
+	if len(e.Output) > 0 {
+		fmt.Fprintf(w, "  output:   %s\n", summarize(e.Output, full))
+	}
+	if e.Error != "" {
+		fmt.Fprintf(w, "  error:    %s\n  cause:    %s\n", e.Error, oneLine(e.Cause, full))
+	}
+	fmt.Fprintln(w)
+
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tDATE AND TIME (UTC)\tELAPSED\tTYPE\tSTEP\tDETAIL")
+	var start time.Time
+	if len(events) > 0 {
+		start = events[0].Timestamp
+	}
+	for _, ev := range events {
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", ev.ID, ev.Timestamp.UTC().Format(timeLayout),
+			ev.Timestamp.Sub(start).Round(time.Millisecond), ev.Type, ev.StateName, eventDetail(ev, full))
+	}
+	return tw.Flush()
+}
+
+// eventDetail is what the console shows when an event is expanded, in brief:
+// the error, else the output, else the input, else the resource.
+func eventDetail(ev domain.HistoryEvent, full bool) string {
+	switch {
+	case ev.Error != "" || ev.Cause != "":
+		return "error " + ev.Error + ": " + oneLine(ev.Cause, full)
+	case len(ev.Output) > 0:
+		return "output " + summarize(ev.Output, full)
+	case len(ev.Input) > 0:
+		return "input " + summarize(ev.Input, full)
+	case ev.Resource != "":
+		return "resource " + ev.Resource
+	}
+	return ""
+}
+
+// summarize prints JSON compactly on one line, cut short unless full.
+func summarize(raw json.RawMessage, full bool) string {
+	if len(raw) == 0 {
+		return "-"
+	}
+	var b bytes.Buffer
+	if err := json.Compact(&b, raw); err != nil {
+		return oneLine(string(raw), full)
+	}
+	return oneLine(b.String(), full)
+}
+
+const maxDetail = 120
+
+func oneLine(s string, full bool) string {
+	if !full {
+		if i := strings.IndexByte(s, '\n'); i >= 0 {
+			s = s[:i] + " ..."
+		}
+		if len(s) > maxDetail {
+			s = s[:maxDetail] + "..."
+		}
+	}
+	return s
 }

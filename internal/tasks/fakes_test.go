@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"slices"
 	"strings"
 	"sync"
@@ -313,6 +314,7 @@ func newFixture(t *testing.T) *fixture {
 	f.t = New(f.jobs, f.profiles, f.blobs, f.mail, f.engine, Config{
 		BaseURL: "http://gas.test/",
 		Now:     clock,
+		Logger:  slog.New(slog.DiscardHandler),
 		RestoreEstimate: map[domain.RestoreTier]time.Duration{
 			domain.TierExpedited: 5 * time.Second, domain.TierStandard: 30 * time.Second,
 		},
