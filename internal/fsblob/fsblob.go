@@ -1,0 +1,382 @@
+// Package fsblob is the embedded object store: a directory tree with S3's
+// keys and storage-class semantics, used by `gas serve` and the tests.
+//
+// Layout under the root directory:
+//
+//	keys/<key>.json    one metadata file (sidecar) per object, the key's
+//	                   slashes as directories: size, modified time, storage
+//	                   class, restore state, and the name of its data file
+//	blobs/ab/ab12...   the bytes, named by a random id
+//	tmp/               writes in progress (cleared on Open)
+//
+// Every change writes a new sidecar and renames it into place, so a crash
+// leaves the old object or the new one. Copies hard-link the data file, so
+// archiving a large result is instant. A crash can at worst leave an
+// unreferenced file in blobs/.
+//
+// Storage classes: a GLACIER object cannot be read until restored. A restore
+// completes after a per-tier delay (Options.RestoreDelays; by default
+// Expedited 5 s, Standard 30 s, Bulk 60 s) and the restored copy stays
+// readable for the requested days. SetExpeditedUnavailable makes Expedited
+// restores fail the way S3 does when it has no capacity.
+//
+// Keys: S3 allows any UTF-8 key; this store refuses the ones a directory tree
+// cannot hold without aliasing (absolute, empty, "." or ".." segments, NUL)
+// with domain.ErrInvalid.
+package fsblob
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/gasproject/gas/internal/domain"
+)
+
+var errNotDir = syscall.ENOTDIR
+
+// DefaultRestoreDelays are the local stand-ins for S3's minutes (Expedited)
+// and hours (Standard, Bulk).
+var DefaultRestoreDelays = map[domain.RestoreTier]time.Duration{
+	domain.TierExpedited: 5 * time.Second,
+	domain.TierStandard:  30 * time.Second,
+	domain.TierBulk:      60 * time.Second,
+}
+
+// Options configures a Store. The zero value is usable.
+type Options struct {
+	// RestoreDelays is how long a restore takes per tier; tiers left out use DefaultRestoreDelays.
+	RestoreDelays map[domain.RestoreTier]time.Duration
+	// Now is the clock (default time.Now); tests inject a fake one.
+	Now func() time.Time
+}
+
+// Store is a domain.Blobs on a directory tree.
+type Store struct {
+	root   string
+	delays map[domain.RestoreTier]time.Duration
+	now    func() time.Time
+
+	mu                   sync.Mutex // serialises sidecar read-modify-writes
+	expeditedUnavailable atomic.Bool
+}
+
+var _ domain.Blobs = (*Store)(nil)
+
+// Open uses root (created if needed) as the store's directory.
+func Open(root string, opts Options) (*Store, error) {
+	abs, err := filepath.Abs(root)
+	if err != nil {
+		return nil, fmt.Errorf("open blob store %s: %w", root, err)
+	}
+	for _, d := range []string{"keys", "blobs", "tmp"} {
+		if err := os.MkdirAll(filepath.Join(abs, d), 0o755); err != nil {
+			return nil, fmt.Errorf("open blob store %s: %w", root, err)
+		}
+	}
+	// Leftovers of writes interrupted by a crash.
+	if entries, err := os.ReadDir(filepath.Join(abs, "tmp")); err == nil {
+		for _, e := range entries {
+			os.Remove(filepath.Join(abs, "tmp", e.Name()))
+		}
+	}
+	s := &Store{root: abs, delays: map[domain.RestoreTier]time.Duration{}, now: opts.Now}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	for tier, d := range DefaultRestoreDelays {
+		s.delays[tier] = d
+	}
+	for tier, d := range opts.RestoreDelays {
+		if _, ok := DefaultRestoreDelays[tier]; !ok || d < 0 {
+			return nil, fmt.Errorf("open blob store %s: bad restore delay %v for tier %q", root, d, tier)
+		}
+		s.delays[tier] = d
+	}
+	return s, nil
+}
+
+// SetExpeditedUnavailable makes Expedited restores fail with
+// domain.ErrExpeditedUnavailable (S3's GlacierExpeditedRetrievalNotAvailable).
+func (s *Store) SetExpeditedUnavailable(unavailable bool) { s.expeditedUnavailable.Store(unavailable) }
+
+// Put stores r's bytes under key as a STANDARD object, replacing any object there.
+func (s *Store) Put(ctx context.Context, key string, r io.Reader) error {
+	if err := checkKey(key); err != nil {
+		return err
+	}
+	var size int64
+	tmp, err := s.writeTemp(func(f *os.File) error {
+		n, err := io.Copy(f, ctxReader{ctx, r})
+		size = n
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("put %q: %w", key, err)
+	}
+	name, err := s.adoptBlob(tmp)
+	if err != nil {
+		return fmt.Errorf("put %q: %w", key, err)
+	}
+	m := &sidecar{Format: sidecarFormat, Key: key, Blob: name, Size: size, Modified: s.now().UTC(), Class: domain.ClassStandard}
+	if err := s.replace(m); err != nil {
+		os.Remove(s.blobPath(name))
+		return fmt.Errorf("put %q: %w", key, err)
+	}
+	return nil
+}
+
+// replace commits m as its key's sidecar and drops the data file it replaced.
+func (s *Store) replace(m *sidecar) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.replaceLocked(m)
+}
+
+func (s *Store) replaceLocked(m *sidecar) error {
+	old, _ := s.load(m.Key) // a damaged old sidecar is simply replaced
+	if err := s.save(m); err != nil {
+		return err
+	}
+	if old != nil && old.Blob != m.Blob {
+		os.Remove(s.blobPath(old.Blob))
+	}
+	return nil
+}
+
+// Get opens the object's bytes; ErrArchived for a GLACIER object not restored.
+func (s *Store) Get(ctx context.Context, key string) (io.ReadCloser, error) {
+	if err := checkKey(key); err != nil {
+		return nil, err
+	}
+	// A concurrent Put may drop the data file between reading the sidecar and
+	// opening it; the new sidecar is then in place, so read it again.
+	for attempt := 0; ; attempt++ {
+		m, err := s.load(key)
+		if err != nil {
+			return nil, fmt.Errorf("get: %w", err)
+		}
+		if !m.readable(s.now()) {
+			return nil, fmt.Errorf("get %q: %w", key, domain.ErrArchived)
+		}
+		f, err := os.Open(s.blobPath(m.Blob))
+		if errors.Is(err, fs.ErrNotExist) && attempt < 3 {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("get %q: data file: %w", key, err)
+		}
+		return f, nil
+	}
+}
+
+// Head reports the object's size, class and restore status.
+func (s *Store) Head(ctx context.Context, key string) (domain.ObjectInfo, error) {
+	if err := checkKey(key); err != nil {
+		return domain.ObjectInfo{}, err
+	}
+	m, err := s.load(key)
+	if err != nil {
+		return domain.ObjectInfo{}, fmt.Errorf("head: %w", err)
+	}
+	return m.info(s.now()), nil
+}
+
+// Delete removes the object; an absent key is not an error.
+func (s *Store) Delete(ctx context.Context, key string) error {
+	if err := checkKey(key); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m, err := s.load(key)
+	if errors.Is(err, domain.ErrNotFound) {
+		return nil
+	}
+	if err := s.removeSidecar(key); err != nil {
+		return fmt.Errorf("delete: %w", err)
+	}
+	if m != nil { // a damaged sidecar is removed; its data file, if any, is left behind
+		os.Remove(s.blobPath(m.Blob))
+	}
+	return nil
+}
+
+// Copy copies src to dst in class. src == dst changes the class in place;
+// reading a GLACIER source requires a finished restore (ErrArchived otherwise).
+func (s *Store) Copy(ctx context.Context, src, dst string, class domain.StorageClass) error {
+	if err := checkKey(src); err != nil {
+		return err
+	}
+	if err := checkKey(dst); err != nil {
+		return err
+	}
+	if class != domain.ClassStandard && class != domain.ClassGlacier {
+		return fmt.Errorf("copy %q: storage class %q: %w", src, class, domain.ErrInvalid)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m, err := s.load(src)
+	if err != nil {
+		return fmt.Errorf("copy: %w", err)
+	}
+	now := s.now()
+	if src == dst && m.Class == class {
+		return nil // nothing to change
+	}
+	if src == dst && class == domain.ClassGlacier {
+		m.Class, m.Restore, m.Modified = domain.ClassGlacier, nil, now.UTC()
+		if err := s.save(m); err != nil {
+			return fmt.Errorf("copy %q to %s: %w", src, class, err)
+		}
+		return nil
+	}
+	if !m.readable(now) {
+		return fmt.Errorf("copy %q: %w", src, domain.ErrArchived)
+	}
+	if src == dst { // GLACIER, restored, to STANDARD
+		m.Class, m.Restore, m.Modified = domain.ClassStandard, nil, now.UTC()
+		if err := s.save(m); err != nil {
+			return fmt.Errorf("copy %q to %s: %w", src, class, err)
+		}
+		return nil
+	}
+	name, err := s.cloneBlob(m.Blob)
+	if err != nil {
+		return fmt.Errorf("copy %q to %q: %w", src, dst, err)
+	}
+	out := &sidecar{Format: sidecarFormat, Key: dst, Blob: name, Size: m.Size, Modified: now.UTC(), Class: class}
+	if err := s.replaceLocked(out); err != nil {
+		os.Remove(s.blobPath(name))
+		return fmt.Errorf("copy %q to %q: %w", src, dst, err)
+	}
+	return nil
+}
+
+// Restore asks for a readable copy of a GLACIER object for days days.
+func (s *Store) Restore(ctx context.Context, key string, tier domain.RestoreTier, days int) error {
+	if err := checkKey(key); err != nil {
+		return err
+	}
+	delay, ok := s.delays[tier]
+	if !ok {
+		return fmt.Errorf("restore %q: unknown tier %q: %w", key, tier, domain.ErrInvalid)
+	}
+	if days < 1 {
+		return fmt.Errorf("restore %q: days %d, want at least 1: %w", key, days, domain.ErrInvalid)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m, err := s.load(key)
+	if err != nil {
+		return fmt.Errorf("restore: %w", err)
+	}
+	if m.Class != domain.ClassGlacier {
+		return fmt.Errorf("restore %q: a %s object needs no restore: %w", key, m.Class, domain.ErrInvalid)
+	}
+	now := s.now()
+	keep := time.Duration(days) * 24 * time.Hour
+	switch {
+	case m.inProgress(now):
+		return nil // S3 answers RestoreAlreadyInProgress; the port calls that success
+	case m.restored(now):
+		m.Restore.Until = now.Add(keep).UTC() // asking again extends the expiry
+	default:
+		if tier == domain.TierExpedited && s.expeditedUnavailable.Load() {
+			return fmt.Errorf("restore %q: %w", key, domain.ErrExpeditedUnavailable)
+		}
+		ready := now.Add(delay)
+		m.Restore = &restoreState{Tier: tier, RequestedAt: now.UTC(), ReadyAt: ready.UTC(), Until: ready.Add(keep).UTC()}
+	}
+	if err := s.save(m); err != nil {
+		return fmt.Errorf("restore %q: %w", key, err)
+	}
+	return nil
+}
+
+// writeTemp creates a file under tmp/, lets fill write it, and syncs it.
+func (s *Store) writeTemp(fill func(*os.File) error) (string, error) {
+	f, err := os.CreateTemp(filepath.Join(s.root, "tmp"), "w-*")
+	if err != nil {
+		return "", err
+	}
+	err = fill(f)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(f.Name())
+		return "", err
+	}
+	return f.Name(), nil
+}
+
+// adoptBlob moves a finished temp file into blobs/ under a new random name.
+func (s *Store) adoptBlob(tmp string) (string, error) {
+	name := newBlobName()
+	path := s.blobPath(name)
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		os.Remove(tmp)
+		return "", err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
+		return "", err
+	}
+	return name, nil
+}
+
+// cloneBlob gives a data file a second name: a hard link where the file
+// system allows it (data files are never modified in place), else a copy.
+func (s *Store) cloneBlob(name string) (string, error) {
+	clone := newBlobName()
+	path := s.blobPath(clone)
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return "", err
+	}
+	if err := os.Link(s.blobPath(name), path); err == nil {
+		return clone, nil
+	}
+	src, err := os.Open(s.blobPath(name))
+	if err != nil {
+		return "", fmt.Errorf("data file: %w", err)
+	}
+	defer src.Close()
+	tmp, err := s.writeTemp(func(f *os.File) error { _, err := io.Copy(f, src); return err })
+	if err != nil {
+		return "", err
+	}
+	return s.adoptBlob(tmp)
+}
+
+func newBlobName() string {
+	var b [16]byte
+	rand.Read(b[:]) // never fails (crypto/rand since Go 1.24)
+	return hex.EncodeToString(b[:])
+}
+
+// ctxReader stops a long Put when its context is cancelled.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
+}

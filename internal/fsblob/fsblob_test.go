@@ -1,0 +1,342 @@
+package fsblob
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gasproject/gas/internal/domain"
+	"github.com/gasproject/gas/internal/domain/domaintest"
+)
+
+// fakeClock is a settable clock shared by a store and its test.
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *fakeClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+// control implements domaintest.BlobControl for a Store on a fake clock.
+type control struct {
+	*fakeClock
+	s *Store
+}
+
+func (c control) SetExpeditedUnavailable(v bool) { c.s.SetExpeditedUnavailable(v) }
+
+// CompleteRestores lets the longest tier delay pass.
+func (c control) CompleteRestores() {
+	var longest time.Duration
+	for _, d := range c.s.delays {
+		longest = max(longest, d)
+	}
+	c.Advance(longest)
+}
+
+func newTestStore(t *testing.T, root string) (*Store, *fakeClock) {
+	t.Helper()
+	clock := &fakeClock{t: time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)}
+	s, err := Open(root, Options{Now: clock.Now})
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	return s, clock
+}
+
+func TestBlobsContract(t *testing.T) {
+	domaintest.TestBlobs(t, func(t *testing.T) (domain.Blobs, domaintest.BlobControl) {
+		s, clock := newTestStore(t, t.TempDir())
+		return s, control{clock, s}
+	})
+}
+
+// TestRestoreRealClock: with the real clock a restore finishes by itself after its tier's delay.
+func TestRestoreRealClock(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(t.TempDir(), Options{RestoreDelays: map[domain.RestoreTier]time.Duration{
+		domain.TierExpedited: 30 * time.Millisecond,
+		domain.TierStandard:  time.Hour,
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"fast", "slow"} {
+		if err := s.Put(ctx, k, strings.NewReader(k)); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Copy(ctx, k, k, domain.ClassGlacier); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.Restore(ctx, "fast", domain.TierExpedited, 1); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Restore(ctx, "slow", domain.TierStandard, 1); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		info, err := s.Head(ctx, "fast")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if info.Readable(time.Now()) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("Expedited restore with a 30ms delay not done after 5s: %+v", info)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if info, _ := s.Head(ctx, "slow"); !info.RestoreInProgress {
+		t.Errorf("Standard restore with a 1h delay: %+v, want in progress", info)
+	}
+}
+
+// TestReopen: objects and restore state survive a new Store on the same directory.
+func TestReopen(t *testing.T) {
+	ctx := context.Background()
+	root := t.TempDir()
+	s, clock := newTestStore(t, root)
+	if err := s.Put(ctx, "results/u/j/out.vcf", strings.NewReader("hot")); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Put(ctx, "results/u/j2/out.vcf", strings.NewReader("cold")); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Copy(ctx, "results/u/j2/out.vcf", "results/u/j2/out.vcf", domain.ClassGlacier); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Restore(ctx, "results/u/j2/out.vcf", domain.TierExpedited, 1); err != nil {
+		t.Fatal(err)
+	}
+
+	s2, err := Open(root, Options{Now: clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := read(t, s2, "results/u/j/out.vcf"); got != "hot" {
+		t.Errorf("after reopen = %q", got)
+	}
+	info, err := s2.Head(ctx, "results/u/j2/out.vcf")
+	if err != nil || !info.RestoreInProgress || info.StorageClass != domain.ClassGlacier {
+		t.Fatalf("after reopen Head = %+v, %v; want GLACIER restore in progress", info, err)
+	}
+	clock.Advance(DefaultRestoreDelays[domain.TierExpedited])
+	if got := read(t, s2, "results/u/j2/out.vcf"); got != "cold" {
+		t.Errorf("restored after reopen = %q", got)
+	}
+}
+
+func read(t *testing.T, s *Store, key string) string {
+	t.Helper()
+	rc, err := s.Get(context.Background(), key)
+	if err != nil {
+		t.Fatalf("Get %q: %v", key, err)
+	}
+	defer rc.Close()
+	b, err := io.ReadAll(rc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func TestCorruptSidecar(t *testing.T) {
+	ctx := context.Background()
+	root := t.TempDir()
+	s, _ := newTestStore(t, root)
+	if err := s.Put(ctx, "a/b.vcf", strings.NewReader("x")); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(root, "keys", "a", "b.vcf.json")
+	cases := map[string]string{
+		"truncated":     `{"format":1,"key":"a/b.vcf","blo`,
+		"wrong key":     `{"format":1,"key":"other","blob":"0123456789abcdef0123456789abcdef","size":1,"storage_class":"STANDARD"}`,
+		"escaping blob": `{"format":1,"key":"a/b.vcf","blob":"../../../etc/passwd","size":1,"storage_class":"STANDARD"}`,
+		"bad class":     `{"format":1,"key":"a/b.vcf","blob":"0123456789abcdef0123456789abcdef","size":1,"storage_class":"DEEP"}`,
+		"future format": `{"format":9,"key":"a/b.vcf","blob":"0123456789abcdef0123456789abcdef","size":1,"storage_class":"STANDARD"}`,
+	}
+	for name, content := range cases {
+		t.Run(name, func(t *testing.T) {
+			if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			_, err := s.Head(ctx, "a/b.vcf")
+			if err == nil || errors.Is(err, domain.ErrNotFound) || !strings.Contains(err.Error(), path) ||
+				!strings.Contains(err.Error(), "damaged") {
+				t.Errorf("Head: err = %v, want a damaged-metadata error naming %s", err, path)
+			}
+			if _, err := s.Get(ctx, "a/b.vcf"); err == nil || !strings.Contains(err.Error(), path) {
+				t.Errorf("Get: err = %v, want it to name %s", err, path)
+			}
+		})
+	}
+	// A Put repairs the object by replacing it.
+	if err := s.Put(ctx, "a/b.vcf", strings.NewReader("fresh")); err != nil {
+		t.Fatalf("Put over a damaged sidecar: %v", err)
+	}
+	if got := read(t, s, "a/b.vcf"); got != "fresh" {
+		t.Errorf("after repair = %q", got)
+	}
+}
+
+// TestNothingEscapesRoot: rejected keys write nothing, anywhere.
+func TestNothingEscapesRoot(t *testing.T) {
+	ctx := context.Background()
+	parent := t.TempDir()
+	root := filepath.Join(parent, "store")
+	s, _ := newTestStore(t, root)
+	bad := []string{"../x", "a/../../x", "/etc/x", "a/./b", "a//b", "a/", "x\x00y", "bad\xffutf8", strings.Repeat("k", 251), strings.Repeat("a/", 600)}
+	for _, k := range bad {
+		if err := s.Put(ctx, k, strings.NewReader("evil")); !errors.Is(err, domain.ErrInvalid) {
+			t.Errorf("Put %q: err = %v, want ErrInvalid", k, err)
+		}
+		if _, err := s.Head(ctx, k); !errors.Is(err, domain.ErrInvalid) {
+			t.Errorf("Head %q: err = %v, want ErrInvalid", k, err)
+		}
+		if err := s.Copy(ctx, "src", k, domain.ClassStandard); !errors.Is(err, domain.ErrInvalid) {
+			t.Errorf("Copy to %q: err = %v, want ErrInvalid", k, err)
+		}
+	}
+	entries, err := os.ReadDir(parent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 1 || entries[0].Name() != "store" {
+		t.Errorf("files appeared beside the store: %v", entries)
+	}
+	if n := countFiles(t, root); n != 0 {
+		t.Errorf("%d files in the store after only rejected writes", n)
+	}
+}
+
+func countFiles(t *testing.T, root string) int {
+	t.Helper()
+	n := 0
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if !d.IsDir() {
+			n++
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// TestNoLeftovers: failed writes, overwrites and deletes leave no stray data files.
+func TestNoLeftovers(t *testing.T) {
+	ctx := context.Background()
+	root := t.TempDir()
+	s, _ := newTestStore(t, root)
+	if err := s.Put(ctx, "k", strings.NewReader("v1")); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Put(ctx, "k", strings.NewReader("v2")); err != nil {
+		t.Fatal(err)
+	}
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	if err := s.Put(cancelled, "k", strings.NewReader("v3")); err == nil {
+		t.Error("Put with a cancelled context succeeded")
+	}
+	if err := s.Copy(ctx, "k", "deep/copy", domain.ClassGlacier); err != nil {
+		t.Fatal(err)
+	}
+	if n := countFiles(t, root); n != 4 { // two sidecars, two data names (a hard link counts twice)
+		t.Errorf("%d files, want 4", n)
+	}
+	for _, k := range []string{"k", "deep/copy"} {
+		if err := s.Delete(ctx, k); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := countFiles(t, root); n != 0 {
+		t.Errorf("%d files left after deleting everything", n)
+	}
+	if _, err := os.Stat(filepath.Join(root, "keys", "deep")); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("empty key directory left behind: %v", err)
+	}
+	// Interrupted writes from a crash are cleared on Open.
+	if err := os.WriteFile(filepath.Join(root, "tmp", "w-123"), []byte("partial"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Open(root, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if n := countFiles(t, root); n != 0 {
+		t.Errorf("Open left %d files", n)
+	}
+}
+
+// TestKeyPrefixCollision: "a" and "a.json/b" would share a path; the second is refused, the first intact.
+func TestKeyPrefixCollision(t *testing.T) {
+	ctx := context.Background()
+	s, _ := newTestStore(t, t.TempDir())
+	if err := s.Put(ctx, "a", strings.NewReader("first")); err != nil {
+		t.Fatal(err)
+	}
+	err := s.Put(ctx, "a.json/b", strings.NewReader("second"))
+	if !errors.Is(err, domain.ErrConflict) {
+		t.Errorf("Put a.json/b: err = %v, want ErrConflict", err)
+	}
+	if got := read(t, s, "a"); got != "first" {
+		t.Errorf("a = %q", got)
+	}
+	// Both "a" and "a/b" are fine: directories and sidecars never share a name.
+	if err := s.Put(ctx, "a/b", strings.NewReader("child")); err != nil {
+		t.Errorf("Put a/b: %v", err)
+	}
+}
+
+func TestOpenOptions(t *testing.T) {
+	_, err := Open(t.TempDir(), Options{RestoreDelays: map[domain.RestoreTier]time.Duration{"Instant": 0}})
+	if err == nil {
+		t.Error("Open accepted an unknown tier")
+	}
+	s, err := Open(t.TempDir(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Put(context.Background(), "k", bytes.NewReader(nil)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Copy(context.Background(), "k", "k", "DEEP_ARCHIVE"); !errors.Is(err, domain.ErrInvalid) {
+		t.Errorf("Copy to an unknown class: err = %v", err)
+	}
+	if err := s.Copy(context.Background(), "k", "k", domain.ClassGlacier); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		tier domain.RestoreTier
+		days int
+	}{{"Instant", 1}, {domain.TierStandard, 0}} {
+		if err := s.Restore(context.Background(), "k", c.tier, c.days); !errors.Is(err, domain.ErrInvalid) {
+			t.Errorf("Restore(%s, %d): err = %v, want ErrInvalid", c.tier, c.days, err)
+		}
+	}
+}
