@@ -51,6 +51,9 @@ func Build(ctx context.Context, o BuildOptions) (Manifest, error) {
 	if err != nil {
 		return Manifest{}, err
 	}
+	if err := os.Chmod(tmp, 0o755); err != nil { // MkdirTemp makes it private
+		return Manifest{}, err
+	}
 	ok := false
 	defer func() {
 		if !ok {

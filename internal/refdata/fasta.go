@@ -55,16 +55,17 @@ func ReadFASTA(r io.Reader, source string, fn func(name, desc string, seq []byte
 		if !inRecord {
 			return lr.errorf("sequence data before the first '>' header (not a FASTA file?)")
 		}
-		for i, c := range line {
+		for i, c := range line { // uppercase in place: the line buffer is ours until the next read
 			switch {
+			case c >= 'A' && c <= 'Z':
 			case c >= 'a' && c <= 'z':
-				c -= 'a' - 'A'
-			case c >= 'A' && c <= 'Z', c == '*', c == '-':
+				line[i] = c - ('a' - 'A')
+			case c == '*', c == '-':
 			default:
 				return lr.errorf("invalid sequence character %q at column %d", c, i+1)
 			}
-			seq = append(seq, c)
 		}
+		seq = append(seq, line...)
 	}
 	if err := lr.err(); err != nil {
 		return err

@@ -51,7 +51,7 @@ func newKnownWriter(path string) (*knownWriter, error) {
 		return nil, err
 	}
 	w := &knownWriter{f: f, bw: bufio.NewWriterSize(f, 1<<16)}
-	w.fw, _ = flate.NewWriter(&w.comp, flate.DefaultCompression)
+	w.fw, _ = flate.NewWriter(&w.comp, flate.BestSpeed)
 	return w, nil
 }
 
