@@ -1,0 +1,107 @@
+package main
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/gasproject/gas/functions/awsenv"
+)
+
+// actionsByFunction maps each Lambda (its GAS_TASK, or "api") to the IAM
+// actions its role's policies allow.
+func actionsByFunction(t *testing.T, tmpl assertions.Template) map[string][]string {
+	t.Helper()
+	byRole := map[string][]string{}
+	for _, pol := range resources(t, tmpl, "AWS::IAM::Policy") {
+		p := props(pol)
+		doc, _ := p["PolicyDocument"].(map[string]any)
+		for _, r := range list(p["Roles"]) {
+			for _, s := range list(doc["Statement"]) {
+				st, _ := s.(map[string]any)
+				for _, a := range list(st["Action"]) {
+					byRole[refID(r)] = append(byRole[refID(r)], a.(string))
+				}
+			}
+		}
+	}
+	out := map[string][]string{}
+	for _, f := range resources(t, tmpl, "AWS::Lambda::Function") {
+		p := props(f)
+		env, _ := p["Environment"].(map[string]any)
+		vars, _ := env["Variables"].(map[string]any)
+		name, _ := vars[awsenv.Task].(string)
+		if name == "" {
+			name = "api"
+		}
+		out[name] = byRole[refID(p["Role"])]
+	}
+	return out
+}
+
+func TestEachLambdaGetsOnlyTheGrantsOfItsStep(t *testing.T) {
+	// GIVEN the stack with default settings
+	// WHEN it is synthesized
+	tmpl := synth(t, defaultTestConfig())
+	got := actionsByFunction(t, tmpl)
+
+	// THEN each function has what its step needs and lacks what it does not
+	hasPrefix := func(actions []string, prefix string) bool {
+		return slices.ContainsFunc(actions, func(a string) bool { return strings.HasPrefix(a, prefix) })
+	}
+	tests := []struct {
+		fn           string
+		want, forbid []string // action prefixes
+	}{
+		{"api", []string{"states:StartExecution", "states:GetExecutionHistory", "s3:PutObject", "secretsmanager:GetSecretValue", "dynamodb:PutItem"}, []string{"ses:", "s3:RestoreObject", "s3:DeleteObject", "lambda:"}},
+		{"annotate", []string{"s3:GetObject", "s3:PutObject", "dynamodb:UpdateItem"}, []string{"ses:", "s3:RestoreObject", "s3:DeleteObject", "states:", "secretsmanager:"}},
+		{"notify-completed", []string{"ses:SendEmail", "dynamodb:GetItem"}, []string{"s3:", "dynamodb:PutItem", "dynamodb:UpdateItem", "states:"}},
+		{"notify-restored", []string{"ses:SendEmail"}, []string{"s3:", "dynamodb:PutItem", "states:"}},
+		{"mark-failed", []string{"dynamodb:UpdateItem"}, []string{"s3:", "ses:", "states:", "secretsmanager:"}},
+		{"archive-if-free", []string{"s3:PutObject", "s3:GetObject", "dynamodb:UpdateItem"}, []string{"ses:", "s3:RestoreObject", "states:"}},
+		{"request-restore", []string{"s3:RestoreObject", "dynamodb:UpdateItem"}, []string{"ses:", "states:", "secretsmanager:"}},
+		{"check-restore", []string{"s3:GetObject"}, []string{"ses:", "states:"}},
+	}
+	for _, tc := range tests {
+		actions, ok := got[tc.fn]
+		if !ok {
+			t.Errorf("no Lambda serves %s", tc.fn)
+			continue
+		}
+		for _, w := range tc.want {
+			if !hasPrefix(actions, w) {
+				t.Errorf("%s lacks %s (has %v)", tc.fn, w, actions)
+			}
+		}
+		for _, f := range tc.forbid {
+			if hasPrefix(actions, f) {
+				t.Errorf("%s may %s*, which its step does not need", tc.fn, f)
+			}
+		}
+	}
+}
+
+func TestExternalOIDCIssuerReplacesCognito(t *testing.T) {
+	// GIVEN an operator who signs users in with Globus Auth
+	cfg := defaultTestConfig()
+	cfg.OIDCIssuer = "https://auth.globus.org"
+	cfg.OIDCClientID = "client-123"
+	// WHEN the stack is synthesized
+	tmpl := synth(t, cfg)
+
+	// THEN no user pool is created, the portal gets the issuer, and a secret awaits the client secret
+	check(t, "no user pool", func() { tmpl.ResourceCountIs(jsii.String("AWS::Cognito::UserPool"), jsii.Number(0)) })
+	check(t, "api env", func() {
+		tmpl.HasResourceProperties(jsii.String("AWS::Lambda::Function"), map[string]any{
+			"Environment": map[string]any{"Variables": assertions.Match_ObjectLike(&map[string]any{
+				awsenv.OIDCIssuer:    "https://auth.globus.org",
+				awsenv.OIDCClientID:  "client-123",
+				awsenv.OIDCSecretARN: assertions.Match_AnyValue(),
+			})},
+		})
+	})
+	check(t, "secrets", func() { tmpl.ResourceCountIs(jsii.String("AWS::SecretsManager::Secret"), jsii.Number(3)) })
+}
