@@ -12,7 +12,9 @@ func TestConfigFromContext(t *testing.T) {
 		check   func(Config) bool
 		wantErr string
 	}{
-		{"defaults", nil, func(c Config) bool { return c.RetentionSeconds == 180 && c.FreeCapBytes == 150<<10 && c.DistDir == "dist" }, ""},
+		{"defaults", nil, func(c Config) bool {
+			return c.RetentionSeconds == 180 && c.FreeCapBytes == 150<<10 && c.DistDir == "dist"
+		}, ""},
 		{"number from cdk.json", map[string]any{"retentionSeconds": float64(600)}, func(c Config) bool { return c.RetentionSeconds == 600 }, ""},
 		{"string from -c", map[string]any{"freeCapBytes": "1000"}, func(c Config) bool { return c.FreeCapBytes == 1000 }, ""},
 		{"not a number", map[string]any{"retentionSeconds": "soon"}, nil, "retentionSeconds"},

@@ -94,7 +94,10 @@ func TestAnnotationDefinitionWaitsWithSecondsPathAndCatchesFailures(t *testing.T
 		States map[string]struct {
 			Type        string
 			SecondsPath string
-			Catch       []struct{ ErrorEquals []string; Next string }
+			Catch       []struct {
+				ErrorEquals []string
+				Next        string
+			}
 		}
 	}
 	var subs map[string]any
