@@ -2,10 +2,155 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/gasproject/gas/internal/annotate"
+	"github.com/gasproject/gas/internal/refdata"
+	"github.com/gasproject/gas/internal/vcf"
 )
 
-// runAnnotate is being built; see the issue that owns it.
+const annotateUsage = `usage: gas annotate --ref DIR [-o OUT] [--summary S.json] [--log L.txt] IN
+
+Annotates the VCF IN (plain, gzip or BGZF; "-" for standard input) with the
+reference bundle DIR and writes the annotated VCF to OUT ("-", the default, is
+standard output; a name ending in .gz is written as BGZF, ready for tabix).
+OUT appears only when the run succeeds. Bad input exits non-zero with the
+line number and the reason.
+
+flags:
+`
+
+// runAnnotate implements `gas annotate`.
 func runAnnotate(ctx context.Context, args []string) error {
-	return errors.New("not implemented yet")
+	fs := flag.NewFlagSet("annotate", flag.ContinueOnError)
+	refDir := fs.String("ref", "", "reference bundle directory (built by `gas refdata build`)")
+	outPath := fs.String("o", "-", "output VCF; .gz gives BGZF; - is standard output")
+	sumPath := fs.String("summary", "", "also write the run summary as JSON to this file")
+	logPath := fs.String("log", "", "write the human-readable summary to this file instead of standard error")
+	workers := fs.Int("workers", 0, "annotating goroutines (0: one per CPU)")
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), annotateUsage)
+		fs.PrintDefaults()
+	}
+	inputs, err := parseInterleaved(fs, args)
+	if err != nil {
+		return err
+	}
+	if *refDir == "" || len(inputs) != 1 {
+		fs.Usage()
+		return errors.New("need --ref DIR and exactly one input (IN or -)")
+	}
+	inPath := inputs[0]
+
+	bundle, err := refdata.Open(*refDir)
+	if err != nil {
+		return err
+	}
+	defer bundle.Close()
+
+	var in io.Reader = os.Stdin
+	var size int64
+	if inPath != "-" {
+		f, err := os.Open(inPath)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
+			size = st.Size()
+		}
+		in = f
+	}
+	out, err := vcf.Create(*outPath)
+	if err != nil {
+		return err
+	}
+	defer out.Abort() // no-op after Commit: a failed run leaves nothing at OUT
+
+	opts := annotate.Options{InputSize: size, Workers: *workers}
+	if isTerminal(os.Stderr) {
+		opts.Progress = os.Stderr
+	}
+	sum, err := annotate.New(bundle).Run(ctx, in, out, opts)
+	if err != nil {
+		return fmt.Errorf("%s: %w", displayName(inPath), err)
+	}
+	if err := out.Commit(); err != nil {
+		return err
+	}
+	if *sumPath != "" {
+		js, err := json.MarshalIndent(sum, "", "  ")
+		if err != nil {
+			return err
+		}
+		if err := writeFileAtomic(*sumPath, append(js, '\n')); err != nil {
+			return err
+		}
+	}
+	var log strings.Builder
+	sum.WriteText(&log)
+	if *logPath != "" {
+		return writeFileAtomic(*logPath, []byte(log.String()))
+	}
+	_, err = io.WriteString(os.Stderr, log.String())
+	return err
+}
+
+// parseInterleaved parses flags given before or after the positional
+// arguments (the flag package alone stops at the first positional one).
+func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+}
+
+func displayName(p string) string {
+	if p == "-" {
+		return "standard input"
+	}
+	return p
+}
+
+func isTerminal(f *os.File) bool {
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// writeFileAtomic writes data to a temporary file beside path, then renames it.
+func writeFileAtomic(path string, data []byte) error {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(data)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Chmod(f.Name(), 0o644)
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), path)
+	}
+	if err != nil {
+		os.Remove(f.Name())
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
 }

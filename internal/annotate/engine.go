@@ -1,0 +1,190 @@
+package annotate
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"runtime"
+	"sync/atomic"
+	"time"
+
+	"github.com/gasproject/gas/internal/domain"
+	"github.com/gasproject/gas/internal/refdata"
+	"github.com/gasproject/gas/internal/vcf"
+)
+
+// INFO keys the engine adds, declared in the output header by addHeader.
+const (
+	InfoKnownAF     = "KNOWN_AF"
+	InfoKnownClnsig = "KNOWN_CLNSIG"
+	InfoCytoband    = "CYTOBAND"
+	InfoCSQ         = "CSQ"
+)
+
+// CSQFields is the CSQ layout, in order, as declared in the header.
+const CSQFields = "Allele|Consequence|IMPACT|SYMBOL|Gene|Feature_type|Feature|BIOTYPE|EXON|INTRON|HGVSc|HGVSp|cDNA_position|CDS_position|Protein_position|Amino_acids|Codons|Existing_variation|DISTANCE|STRAND|FLAGS|VARIANT_CLASS|CANONICAL"
+
+var infoDecls = []struct{ id, number, typ, desc string }{
+	{InfoKnownAF, "A", "Float", "Frequency of each ALT allele in the known-variants source (dbSNP GMAF or AF) of the variant matched at the same position with the same trimmed alleles; . when no match or no frequency"},
+	{InfoKnownClnsig, "A", "String", "Clinical significance (dbSNP CLIN_SIG) of the known variant matched for each ALT allele, several values joined by &; . when none"},
+	{InfoCytoband, "1", "String", "Cytogenetic band of POS (UCSC cytoBand), e.g. 21q21.3"},
+	{InfoCSQ, ".", "String", "Consequence annotations. Format: " + CSQFields},
+}
+
+// chromosome is what the engine needs from one covered chromosome
+// (*refdata.Chrom provides it, see bundleRef).
+type chromosome interface {
+	KnownErr(dst []refdata.KnownVariant, start, end int) ([]refdata.KnownVariant, error)
+	Cytoband(pos int) string
+	AppendTranscripts(dst []*refdata.Transcript, start, end int) []*refdata.Transcript
+	Seq(start, end int) (string, error)
+	Len() int
+}
+
+// reference resolves chromosome names (aliases included). A chromosome it
+// does not hold is an error wrapping refdata.ErrNotCovered.
+type reference interface {
+	chrom(name string) (chromosome, error)
+}
+
+// predictor appends the CSQ entries of one ALT allele to dst (comma-separated,
+// no leading comma), counts every consequence term in t.consequences, and
+// returns the most severe term and the variant class.
+type predictor interface {
+	appendCSQ(dst []byte, c chromosome, v Variant, existing []byte, t *tally) (out []byte, worst, class string, err error)
+}
+
+// Variant is one ALT allele as the predictor sees it: the input's POS, REF
+// and ALT (upper-case, untrimmed) and the bundle's chromosome name.
+type Variant struct {
+	Chrom    string
+	Pos      int
+	Ref, Alt string
+}
+
+// Engine annotates VCF streams with one reference bundle. It is safe for
+// concurrent use; each Run uses its own workers.
+type Engine struct {
+	ref     reference
+	pred    predictor
+	refDesc string
+}
+
+// New returns an Engine using bundle b for known variants, cytobands,
+// transcripts and sequence.
+func New(b *refdata.Bundle) *Engine {
+	m := b.Manifest()
+	desc := fmt.Sprintf("%s (bundle format %d, built %s, %s)", m.Assembly, m.Format, m.Built.UTC().Format(time.RFC3339), b.Dir())
+	return &Engine{ref: bundleRef{b}, pred: newPredictor(), refDesc: desc}
+}
+
+// Options tune a Run. The zero value is valid.
+type Options struct {
+	// Progress receives a progress bar (carriage-return updates); nil for none.
+	// The CLI sets it to stderr only when stderr is a terminal.
+	Progress io.Writer
+	// InputSize is the input's size in bytes (as read, compressed or not),
+	// for the progress percentage; 0 when unknown.
+	InputSize int64
+	// Workers is the number of annotating goroutines; 0 means GOMAXPROCS.
+	Workers int
+}
+
+// InputError is bad input: the message names the line and the reason. It
+// matches both *vcf.ParseError (errors.As) and domain.ErrInvalid (errors.Is).
+type InputError struct{ Err *vcf.ParseError }
+
+func (e *InputError) Error() string   { return e.Err.Error() }
+func (e *InputError) Unwrap() []error { return []error{e.Err, domain.ErrInvalid} }
+
+func inputErr(err error) error {
+	var pe *vcf.ParseError
+	if errors.As(err, &pe) {
+		return &InputError{pe}
+	}
+	return err
+}
+
+// Run reads a VCF from in and writes the annotated VCF to out, record by
+// record in input order, with memory bounded by a few batches in flight.
+// On error the output is incomplete: write it somewhere temporary (see
+// vcf.Create). The Summary is returned only on success.
+func (e *Engine) Run(ctx context.Context, in io.Reader, out io.Writer, opts Options) (*Summary, error) {
+	start := time.Now()
+	counted := &countingReader{r: in}
+	rd, err := vcf.NewReader(counted)
+	if err != nil {
+		return nil, inputErr(err)
+	}
+	defer rd.Close()
+	hdr := rd.Header()
+	strip := addHeader(hdr, e.refDesc)
+	if _, err := hdr.WriteTo(out); err != nil {
+		return nil, fmt.Errorf("write header: %w", err)
+	}
+	workers := opts.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	sum := newSummary()
+	sum.Reference = e.refDesc
+	var prog *progress
+	if opts.Progress != nil {
+		prog = newProgress(opts.Progress, opts.InputSize, counted)
+	}
+	p := &pipeline{eng: e, rd: rd, cols: hdr.Columns(), strip: strip, workers: workers}
+	if err := p.run(ctx, out, sum, prog); err != nil {
+		if prog != nil {
+			prog.stop(false)
+		}
+		return nil, inputErr(err)
+	}
+	if prog != nil {
+		prog.stop(true)
+	}
+	sum.ElapsedSeconds = time.Since(start).Seconds()
+	sum.finish()
+	return sum, nil
+}
+
+// addHeader declares the INFO keys the engine writes and records the
+// reference. It returns the keys the input already declared: their old
+// values are removed from records so no key appears twice.
+func addHeader(h *vcf.Header, refDesc string) (strip [][]byte) {
+	for _, d := range infoDecls {
+		if h.SetInfo(d.id, d.number, d.typ, d.desc) {
+			strip = append(strip, []byte(d.id))
+		}
+	}
+	h.AddMeta(fmt.Sprintf("##GAS_reference=%q", refDesc))
+	return strip
+}
+
+// countingReader counts input bytes for the progress bar (read by the
+// reader goroutine, sampled by the progress goroutine).
+type countingReader struct {
+	r io.Reader
+	n atomic.Int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n.Add(int64(n))
+	return n, err
+}
+
+// bundleRef adapts *refdata.Bundle to reference.
+type bundleRef struct{ b *refdata.Bundle }
+
+func (r bundleRef) chrom(name string) (chromosome, error) {
+	c, err := r.b.Chrom(name)
+	if err != nil {
+		return nil, err
+	}
+	return bundleChrom{c}, nil
+}
+
+type bundleChrom struct{ *refdata.Chrom }
+
+func (c bundleChrom) Len() int { return c.Length }

@@ -1,0 +1,166 @@
+package annotate
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+
+	"github.com/gasproject/gas/internal/vcf"
+)
+
+// The pipeline: one goroutine reads raw lines into batches, N workers parse
+// and annotate batches in parallel, and the caller's goroutine writes the
+// batches' output in input order. At most a few batches are in flight, so
+// memory does not grow with the input.
+const (
+	batchLines = 1024
+	batchBytes = 512 << 10
+)
+
+type batch struct {
+	buf     []byte // the raw lines, back to back
+	ends    []int  // end offset of each line in buf
+	lineNos []int  // input line number of each line
+	readErr error  // the reader's error after these lines (truncated gzip, long line, ctx)
+	out     []byte // annotated lines, each ending in "\n"
+	t       tally
+	err     error // first error of this batch, in line order
+	done    chan struct{}
+}
+
+type pipeline struct {
+	eng     *Engine
+	rd      *vcf.Reader
+	cols    int
+	strip   [][]byte
+	workers int
+}
+
+func (p *pipeline) run(ctx context.Context, out io.Writer, sum *Summary, prog *progress) error {
+	work := make(chan *batch, p.workers)
+	ordered := make(chan *batch, 2*p.workers+2)
+	free := make(chan *batch, 3*p.workers+4)
+	quit := make(chan struct{})
+	var wg sync.WaitGroup
+
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		defer close(work)
+		defer close(ordered)
+		p.read(ctx, work, ordered, free, quit)
+	}()
+	for range p.workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			w := newWorker(p)
+			for b := range work {
+				w.process(b)
+				close(b.done)
+			}
+		}()
+	}
+
+	var err error
+	for b := range ordered {
+		<-b.done
+		if b.err != nil {
+			err = b.err
+			break
+		}
+		if _, werr := out.Write(b.out); werr != nil {
+			err = fmt.Errorf("write output: %w", werr)
+			break
+		}
+		sum.add(&b.t)
+		if prog != nil {
+			prog.update(sum.Records)
+		}
+		select {
+		case free <- b:
+		default:
+		}
+	}
+	close(quit)
+	// Let the reader see quit, then let the workers finish what they hold.
+	for range ordered {
+	}
+	wg.Wait()
+	return err
+}
+
+// read fills batches with raw lines; parsing is left to the workers.
+func (p *pipeline) read(ctx context.Context, work, ordered, free chan *batch, quit chan struct{}) {
+	for {
+		var b *batch
+		select {
+		case b = <-free:
+		default:
+			b = &batch{}
+		}
+		b.buf, b.ends, b.lineNos, b.readErr, b.err = b.buf[:0], b.ends[:0], b.lineNos[:0], nil, nil
+		b.done = make(chan struct{})
+		eof := false
+		if err := ctx.Err(); err != nil {
+			b.readErr = err
+		}
+		for b.readErr == nil && len(b.ends) < batchLines && len(b.buf) < batchBytes {
+			line, n, err := p.rd.ReadLine()
+			if err == io.EOF {
+				eof = true
+				break
+			}
+			if err != nil {
+				b.readErr = err
+				break
+			}
+			b.buf = append(b.buf, line...)
+			b.ends = append(b.ends, len(b.buf))
+			b.lineNos = append(b.lineNos, n)
+		}
+		// ordered first: the writer then waits on b.done in input order.
+		select {
+		case ordered <- b:
+		case <-quit:
+			return
+		}
+		select {
+		case work <- b:
+		case <-quit:
+			close(b.done)
+			return
+		}
+		if eof || b.readErr != nil {
+			return
+		}
+	}
+}
+
+// process parses and annotates one batch. The first bad line stops it.
+func (w *worker) process(b *batch) {
+	b.out = b.out[:0]
+	b.t.reset()
+	start := 0
+	for i, end := range b.ends {
+		line := b.buf[start:end]
+		start = end
+		if err := vcf.ParseRecord(line, w.p.cols, &w.rec); err != nil {
+			var pe *vcf.ParseError
+			if errors.As(err, &pe) {
+				pe.Line = b.lineNos[i]
+			}
+			b.err = err
+			return
+		}
+		out, err := w.annotate(b.out, &w.rec, b.lineNos[i], &b.t)
+		if err != nil {
+			b.err = fmt.Errorf("line %d: %w", b.lineNos[i], err)
+			return
+		}
+		b.out = append(out, '\n')
+	}
+	b.err = b.readErr
+}

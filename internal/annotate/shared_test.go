@@ -1,0 +1,212 @@
+package annotate
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/gasproject/gas/internal/refdata"
+	"github.com/gasproject/gas/internal/testshared"
+	"github.com/gasproject/gas/internal/vcf"
+)
+
+// The mini bundle is built once per test binary, into a directory removed by TestMain.
+var (
+	miniOnce   sync.Once
+	miniBundle *refdata.Bundle
+	miniErr    error
+	miniDir    string
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if miniBundle != nil {
+		miniBundle.Close()
+	}
+	if miniDir != "" {
+		os.RemoveAll(miniDir)
+	}
+	os.Exit(code)
+}
+
+func miniEngine(t testing.TB) *Engine {
+	t.Helper()
+	shared := testshared.Dir(t)
+	miniOnce.Do(func() {
+		miniDir, miniErr = os.MkdirTemp("", "gas-annotate-mini-")
+		if miniErr != nil {
+			return
+		}
+		out := filepath.Join(miniDir, "bundle")
+		if _, miniErr = refdata.BuildMini(context.Background(), shared, out); miniErr != nil {
+			return
+		}
+		miniBundle, miniErr = refdata.Open(out)
+	})
+	if miniErr != nil {
+		t.Fatalf("build mini bundle: %v", miniErr)
+	}
+	return New(miniBundle)
+}
+
+func annotateFile(t testing.TB, e *Engine, path string) ([]byte, *Summary) {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var out bytes.Buffer
+	sum, err := e.Run(context.Background(), f, &out, Options{})
+	if err != nil {
+		t.Fatalf("%s: %v", filepath.Base(path), err)
+	}
+	return out.Bytes(), sum
+}
+
+// TestAnnotateSharedFiles annotates every file in ../shared/vcf: each must
+// finish, keep every record and sample column, and count records on
+// chromosomes outside the mini reference (chr21 slice and MT) as not covered.
+func TestAnnotateSharedFiles(t *testing.T) {
+	e := miniEngine(t)
+	files, _ := filepath.Glob(testshared.Path(t, "vcf", "*.vcf"))
+	if len(files) < 7 {
+		t.Fatalf("found %d shared VCFs, want 7", len(files))
+	}
+	for _, path := range files {
+		t.Run(filepath.Base(path), func(t *testing.T) {
+			in, _ := os.ReadFile(path)
+			out, sum := annotateFile(t, e, path)
+			inRecs, outRecs := dataLines(in), dataLines(out)
+			if len(inRecs) != len(outRecs) || sum.Records != int64(len(inRecs)) {
+				t.Fatalf("records in %d, out %d, summary %d", len(inRecs), len(outRecs), sum.Records)
+			}
+			var notCovered int64
+			for i, l := range inRecs {
+				f := strings.SplitN(l, "\t", 10)
+				g := strings.SplitN(outRecs[i], "\t", 10)
+				chrom := refdata.CanonicalChrom(f[0])
+				if chrom != "21" && chrom != "MT" {
+					notCovered++
+					if outRecs[i] != l {
+						t.Fatalf("not-covered record changed:\n%s\n%s", l, outRecs[i])
+					}
+				}
+				if len(f) == 10 && f[9] != g[9] {
+					t.Fatalf("line %d: sample columns changed", i+1)
+				}
+				if f[1] != g[1] || f[3] != g[3] || f[4] != g[4] {
+					t.Fatalf("record %d: POS/REF/ALT changed", i+1)
+				}
+			}
+			if sum.NotCovered != notCovered {
+				t.Errorf("not covered %d, want %d", sum.NotCovered, notCovered)
+			}
+			if _, err := vcf.NewReader(bytes.NewReader(out)); err != nil {
+				t.Errorf("output does not read back: %v", err)
+			}
+			t.Logf("%d records, %d alleles, %d not covered, %d known (%.1f%%), Ts/Tv %.2f, %.2fs",
+				sum.Records, sum.Alleles, sum.NotCovered, sum.KnownHits, sum.KnownPercent, sum.TsTv, sum.ElapsedSeconds)
+		})
+	}
+}
+
+func dataLines(b []byte) []string {
+	var out []string
+	for _, l := range strings.Split(strings.TrimSuffix(string(b), "\n"), "\n") {
+		if l != "" && !strings.HasPrefix(l, "#") {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// TestKnownIDsChr21 removes the rs ids of chr21_vep_test.vcf and checks that
+// the known-variant match puts every one of them back.
+func TestKnownIDsChr21(t *testing.T) {
+	e := miniEngine(t)
+	in, err := os.ReadFile(testshared.Path(t, "vcf", "chr21_vep_test.vcf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stripped strings.Builder
+	var want []string
+	for _, l := range strings.SplitAfter(string(in), "\n") {
+		if l == "" || strings.HasPrefix(l, "#") {
+			stripped.WriteString(l)
+			continue
+		}
+		f := strings.Split(l, "\t")
+		want = append(want, f[2])
+		f[2] = "."
+		stripped.WriteString(strings.Join(f, "\t"))
+	}
+	var out bytes.Buffer
+	sum, err := e.Run(context.Background(), strings.NewReader(stripped.String()), &out, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := dataLines(out.Bytes())
+	for i, l := range got {
+		f := strings.Split(l, "\t")
+		if f[2] != want[i] {
+			t.Errorf("record %d (%s:%s %s>%s): ID %q, want %q", i+1, f[0], f[1], f[3], f[4], f[2], want[i])
+		}
+		if !strings.Contains(f[7], "CYTOBAND=21q21") {
+			t.Errorf("record %d: no cytoband in %q", i+1, f[7])
+		}
+	}
+	if sum.KnownHits != int64(len(want)) || sum.NotCovered != 0 {
+		t.Errorf("known hits %d of %d, not covered %d", sum.KnownHits, len(want), sum.NotCovered)
+	}
+}
+
+// TestBcftoolsReadsOutput: bcftools view accepts the output and
+// bcftools +split-vep -l lists our CSQ fields.
+func TestBcftoolsReadsOutput(t *testing.T) {
+	bcftools, err := exec.LookPath("bcftools")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("bcftools is required in CI (.ci/run installs it)")
+		}
+		t.Skip("bcftools not installed (apt-get install bcftools); skipping the compatibility check")
+	}
+	e := miniEngine(t)
+	dir := t.TempDir()
+	for _, name := range []string{"chr21_vep_test.vcf", "test.vcf", "premium_3.vcf"} {
+		out, _ := annotateFile(t, e, testshared.Path(t, "vcf", name))
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, out, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		cmd := exec.Command(bcftools, "view", "-Ov", path)
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		cmd.Stdout = io.Discard
+		if err := cmd.Run(); err != nil {
+			t.Fatalf("bcftools view %s: %v\n%s", name, err, stderr.String())
+		}
+		if strings.Contains(stderr.String(), "[E::") {
+			t.Errorf("bcftools view %s reported errors:\n%s", name, stderr.String())
+		}
+		list, err := exec.Command(bcftools, "+split-vep", "-l", path).CombinedOutput()
+		if err != nil {
+			t.Fatalf("bcftools +split-vep -l %s: %v\n%s", name, err, list)
+		}
+		var fields []string
+		for _, l := range strings.Split(strings.TrimSpace(string(list)), "\n") {
+			if f := strings.Fields(l); len(f) == 2 {
+				fields = append(fields, f[1])
+			}
+		}
+		if got := strings.Join(fields, "|"); got != CSQFields {
+			t.Errorf("split-vep fields of %s:\n%s\nwant\n%s", name, got, CSQFields)
+		}
+	}
+}

@@ -1,0 +1,209 @@
+package annotate
+
+import (
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+	"strings"
+)
+
+// Summary is what a run found, for people (WriteText) and for the portal's
+// charts (as JSON). Counts are per record or per ALT allele as named.
+type Summary struct {
+	// Reference describes the bundle used, e.g. "GRCh38 (bundle format 1, built 2026-11-27T12:00:00Z)".
+	Reference string `json:"reference"`
+	// Records is the number of data lines read.
+	Records int64 `json:"records"`
+	// Alleles is the number of ALT alleles over all records ("." counts none).
+	Alleles int64 `json:"alleles"`
+	// NotCovered counts records on chromosomes the bundle does not hold; they
+	// are written unchanged.
+	NotCovered int64 `json:"not_covered"`
+	// AnnotatedAlleles counts ALT alleles on covered chromosomes that got
+	// consequences (symbolic and "*" alleles excluded).
+	AnnotatedAlleles int64 `json:"annotated_alleles"`
+	// KnownHits counts annotated alleles matching a known variant (same
+	// position and trimmed alleles); KnownPercent is KnownHits/AnnotatedAlleles*100.
+	KnownHits    int64   `json:"known_hits"`
+	KnownPercent float64 `json:"known_percent"`
+	// MostSevere counts each annotated allele once, under its most severe
+	// consequence over all transcripts (VEP's order), e.g. "missense_variant": 12.
+	MostSevere map[string]int64 `json:"most_severe_consequence"`
+	// Consequences counts every term of every CSQ entry (an allele hitting 3
+	// transcripts counts up to 3 times).
+	Consequences map[string]int64 `json:"consequences"`
+	// Impact counts annotated alleles by the IMPACT of their most severe
+	// consequence (HIGH, MODERATE, LOW, MODIFIER).
+	Impact map[string]int64 `json:"impact"`
+	// VariantClass counts annotated alleles by VEP's VARIANT_CLASS (SNV, insertion, ...).
+	VariantClass map[string]int64 `json:"variant_class"`
+	// Chromosomes counts records per chromosome, as named in the input.
+	Chromosomes []ChromCount `json:"chromosomes"`
+	// Transitions and Transversions count SNV alleles (REF and ALT one of
+	// A,C,G,T) over all records, covered or not; TsTv is their ratio (0 when
+	// there is no transversion).
+	Transitions   int64   `json:"transitions"`
+	Transversions int64   `json:"transversions"`
+	TsTv          float64 `json:"ts_tv"`
+	// Passthrough counts ALT alleles written without consequences, by kind:
+	// "*" (upstream deletion), "symbolic" (<DEL>, <NON_REF>, ...), "breakend",
+	// "missing" ("."), "other" (letters outside ACGTN).
+	Passthrough map[string]int64 `json:"passthrough"`
+	// Notes are the first few passthrough alleles, each with its line, for the log.
+	Notes []string `json:"notes,omitempty"`
+	// ElapsedSeconds is the wall time of the run.
+	ElapsedSeconds float64 `json:"elapsed_seconds"`
+}
+
+// ChromCount is one chromosome's record count and whether the bundle covers it.
+type ChromCount struct {
+	Name    string `json:"name"`
+	Records int64  `json:"records"`
+	Covered bool   `json:"covered"`
+}
+
+const maxNotes = 20
+
+// tally is one batch's counts, merged into the Summary in input order.
+type tally struct {
+	records, alleles, notCovered, annotated, known int64
+	ts, tv                                         int64
+	mostSevere, consequences, impact, class        map[string]int64
+	passthrough                                    map[string]int64
+	chroms                                         []ChromCount // in first-seen order, consecutive runs merged
+	notes                                          []string
+}
+
+func (t *tally) reset() {
+	*t = tally{
+		mostSevere: reuse(t.mostSevere), consequences: reuse(t.consequences), impact: reuse(t.impact),
+		class: reuse(t.class), passthrough: reuse(t.passthrough), chroms: t.chroms[:0], notes: t.notes[:0],
+	}
+}
+
+func reuse(m map[string]int64) map[string]int64 {
+	if m == nil {
+		return map[string]int64{}
+	}
+	clear(m)
+	return m
+}
+
+func (t *tally) chrom(name []byte, covered bool) {
+	if n := len(t.chroms); n > 0 && t.chroms[n-1].Name == string(name) {
+		t.chroms[n-1].Records++
+		return
+	}
+	t.chroms = append(t.chroms, ChromCount{Name: string(name), Records: 1, Covered: covered})
+}
+
+func newSummary() *Summary {
+	return &Summary{
+		MostSevere: map[string]int64{}, Consequences: map[string]int64{}, Impact: map[string]int64{},
+		VariantClass: map[string]int64{}, Passthrough: map[string]int64{},
+	}
+}
+
+// add merges one batch's tally.
+func (s *Summary) add(t *tally) {
+	s.Records += t.records
+	s.Alleles += t.alleles
+	s.NotCovered += t.notCovered
+	s.AnnotatedAlleles += t.annotated
+	s.KnownHits += t.known
+	s.Transitions += t.ts
+	s.Transversions += t.tv
+	addCounts(s.MostSevere, t.mostSevere)
+	addCounts(s.Consequences, t.consequences)
+	addCounts(s.Impact, t.impact)
+	addCounts(s.VariantClass, t.class)
+	addCounts(s.Passthrough, t.passthrough)
+	for _, c := range t.chroms {
+		i := slices.IndexFunc(s.Chromosomes, func(x ChromCount) bool { return x.Name == c.Name })
+		if i < 0 {
+			s.Chromosomes = append(s.Chromosomes, c)
+		} else {
+			s.Chromosomes[i].Records += c.Records
+		}
+	}
+	for _, n := range t.notes {
+		if len(s.Notes) < maxNotes {
+			s.Notes = append(s.Notes, n)
+		}
+	}
+}
+
+func addCounts(dst, src map[string]int64) {
+	for k, v := range src {
+		dst[k] += v
+	}
+}
+
+// finish computes the derived fields.
+func (s *Summary) finish() {
+	if s.AnnotatedAlleles > 0 {
+		s.KnownPercent = float64(s.KnownHits) * 100 / float64(s.AnnotatedAlleles)
+	}
+	if s.Transversions > 0 {
+		s.TsTv = float64(s.Transitions) / float64(s.Transversions)
+	}
+}
+
+// WriteText writes the summary as a plain-text log for people.
+func (s *Summary) WriteText(w io.Writer) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "GAS annotation summary\n")
+	fmt.Fprintf(&b, "reference:          %s\n", s.Reference)
+	fmt.Fprintf(&b, "records:            %d\n", s.Records)
+	fmt.Fprintf(&b, "ALT alleles:        %d\n", s.Alleles)
+	fmt.Fprintf(&b, "not covered:        %d records (chromosomes the reference does not hold; written unchanged)\n", s.NotCovered)
+	fmt.Fprintf(&b, "annotated alleles:  %d\n", s.AnnotatedAlleles)
+	fmt.Fprintf(&b, "known variants:     %d (%.1f%% of annotated alleles)\n", s.KnownHits, s.KnownPercent)
+	fmt.Fprintf(&b, "Ts/Tv:              %.3f (%d transitions, %d transversions)\n", s.TsTv, s.Transitions, s.Transversions)
+	fmt.Fprintf(&b, "elapsed:            %.2f s\n", s.ElapsedSeconds)
+	writeCounts(&b, "most severe consequence per allele", s.MostSevere)
+	writeCounts(&b, "impact (of the most severe consequence)", s.Impact)
+	writeCounts(&b, "variant class", s.VariantClass)
+	writeCounts(&b, "all consequences (every transcript)", s.Consequences)
+	if len(s.Chromosomes) > 0 {
+		fmt.Fprintf(&b, "\nrecords by chromosome:\n")
+		for _, c := range s.Chromosomes {
+			cov := ""
+			if !c.Covered {
+				cov = "  (not covered)"
+			}
+			fmt.Fprintf(&b, "  %-24s %10d%s\n", c.Name, c.Records, cov)
+		}
+	}
+	writeCounts(&b, "alleles passed through without consequences", s.Passthrough)
+	if len(s.Notes) > 0 {
+		fmt.Fprintf(&b, "\nnotes (first %d):\n", maxNotes)
+		for _, n := range s.Notes {
+			fmt.Fprintf(&b, "  %s\n", n)
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// writeCounts lists a count map, largest first (ties by name).
+func writeCounts(b *strings.Builder, title string, m map[string]int64) {
+	if len(m) == 0 {
+		return
+	}
+	keys := slices.Collect(maps.Keys(m))
+	slices.SortFunc(keys, func(x, y string) int {
+		if m[x] != m[y] {
+			if m[x] > m[y] {
+				return -1
+			}
+			return 1
+		}
+		return strings.Compare(x, y)
+	})
+	fmt.Fprintf(b, "\n%s:\n", title)
+	for _, k := range keys {
+		fmt.Fprintf(b, "  %-44s %10d\n", k, m[k])
+	}
+}
