@@ -1,0 +1,99 @@
+package tasks
+
+import (
+	"context"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/gasproject/gas/internal/annotate"
+	"github.com/gasproject/gas/internal/domain"
+	"github.com/gasproject/gas/internal/refdata"
+	"github.com/gasproject/gas/internal/testshared"
+	"github.com/gasproject/gas/statemachines"
+)
+
+var mini struct {
+	once   sync.Once
+	dir    string
+	bundle *refdata.Bundle
+	err    error
+}
+
+// miniEngine builds the mini reference bundle once per test binary.
+func miniEngine(t *testing.T) Engine {
+	t.Helper()
+	shared := testshared.Dir(t)
+	mini.once.Do(func() {
+		mini.dir, mini.err = os.MkdirTemp("", "gas-tasks-ref-")
+		if mini.err != nil {
+			return
+		}
+		if _, mini.err = refdata.BuildMini(context.Background(), shared, mini.dir); mini.err != nil {
+			return
+		}
+		mini.bundle, mini.err = refdata.Open(mini.dir)
+	})
+	if mini.err != nil {
+		t.Fatalf("mini bundle: %v", mini.err)
+	}
+	return Engine{Engine: annotate.New(mini.bundle)}
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if mini.bundle != nil {
+		mini.bundle.Close()
+	}
+	if mini.dir != "" {
+		os.RemoveAll(mini.dir)
+	}
+	os.Exit(code)
+}
+
+func TestAnnotateWithTheRealEngine(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the reference bundle")
+	}
+	vcf, err := os.ReadFile(testshared.Path(t, "vcf", "test.vcf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, input string
+		wantErr     string // "" for success
+	}{
+		{"test.vcf", string(vcf), ""},
+		{"bad POS", "##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\nMT\tabc\t.\tA\tG\t.\t.\t.\n", "line 3"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t)
+			f.t.annotator = miniEngine(t)
+			ctx := context.Background()
+			f.blobs.Put(ctx, "inputs/u1/j1/sample.vcf", strings.NewReader(tc.input))
+			_, err := f.t.Annotate(ctx, JobInput{JobID: "j1"})
+			if tc.wantErr != "" {
+				if _, ok := err.(*statemachines.InvalidInputError); !ok || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("err = %T %v, want InvalidInputError naming %q", err, err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			j := f.job(t, "j1")
+			if j.Status != domain.StatusCompleted || !strings.Contains(string(j.Summary), `"records":350`) {
+				t.Errorf("job %s, summary %.200s", j.Status, j.Summary)
+			}
+			out := f.blob(t, j.ResultKey)
+			if !strings.HasPrefix(out, "##fileformat=VCF") || !strings.Contains(out, "##INFO=<ID=CSQ") {
+				t.Errorf("result does not look annotated: %.300s", out)
+			}
+			if log := f.blob(t, j.LogKey); !strings.Contains(log, "records:") {
+				t.Errorf("log %q", log)
+			}
+		})
+	}
+}
