@@ -55,6 +55,7 @@ func TestJobs(t *testing.T, newStore func(t *testing.T) domain.Jobs) {
 	t.Run("ListByUserPages", func(t *testing.T) { jobsListByUser(t, newStore(t)) })
 	t.Run("ListFilters", func(t *testing.T) { jobsListFilters(t, newStore(t)) })
 	t.Run("ListBadCursor", func(t *testing.T) { jobsBadCursor(t, newStore(t)) })
+	t.Run("UpdateMovesBetweenFilters", func(t *testing.T) { jobsUpdateFilters(t, newStore(t)) })
 }
 
 func jobsCreateGet(t *testing.T, s domain.Jobs) {
@@ -348,6 +349,48 @@ func jobsListFilters(t *testing.T, s domain.Jobs) {
 				t.Errorf("ids = %v, want %v", got, c.want)
 			}
 		})
+	}
+}
+
+// jobsUpdateFilters: a store that indexes status, result state or owner must
+// move the job between listings when Update changes them.
+func jobsUpdateFilters(t *testing.T, s domain.Jobs) {
+	ctx := context.Background()
+	j := SampleJob("m1", "alice", base)
+	if err := s.Create(ctx, j); err != nil {
+		t.Fatalf("Create: %v", err)
+	}
+	later := base.Add(time.Hour)
+	if _, err := s.Update(ctx, "m1", func(j *domain.Job) error {
+		j.Status, j.ResultState, j.UserID, j.SubmittedAt = domain.StatusFailed, domain.ResultArchived, "bob", later
+		return nil
+	}); err != nil {
+		t.Fatalf("Update: %v", err)
+	}
+	ids := func(f domain.JobFilter) []string {
+		js, _, err := s.List(ctx, f, domain.Page{Limit: 10})
+		if err != nil {
+			t.Fatalf("List %+v: %v", f, err)
+		}
+		var out []string
+		for _, j := range js {
+			out = append(out, j.ID)
+		}
+		return out
+	}
+	for _, f := range []domain.JobFilter{{Status: domain.StatusCompleted}, {ResultState: domain.ResultAvailable}, {UserID: "alice"}} {
+		if got := ids(f); len(got) != 0 {
+			t.Errorf("List %+v = %v after the update moved the job away", f, got)
+		}
+	}
+	for _, f := range []domain.JobFilter{{Status: domain.StatusFailed}, {ResultState: domain.ResultArchived}, {UserID: "bob"}} {
+		if got := ids(f); !reflect.DeepEqual(got, []string{"m1"}) {
+			t.Errorf("List %+v = %v, want [m1]", f, got)
+		}
+	}
+	js, _, err := s.ListByUser(ctx, "bob", domain.Page{Limit: 10})
+	if err != nil || len(js) != 1 || !js[0].SubmittedAt.Equal(later) {
+		t.Errorf("ListByUser(bob) = %v, %v; want m1 at its new time", js, err)
 	}
 }
 
