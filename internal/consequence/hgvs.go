@@ -1,0 +1,209 @@
+package consequence
+
+import (
+	"strconv"
+	"strings"
+)
+
+// hgvsc returns HGVSc as VEP writes it (ENST...:c.123A>G, n. for non-coding
+// transcripts). Insertions and deletions are shifted to their most 3'
+// position in transcript orientation first (VEP's default shift_hgvs), without
+// leaving the exon or intron they lie in; an insertion that repeats the
+// preceding bases is written as a duplication.
+func (x *txInfo) hgvsc(a *allele, seq Sequence) string {
+	ref, alt, start, end := a.ref, a.alt, a.start, a.end
+	// HGVS describes the minimal change.
+	for len(ref) > 0 && len(alt) > 0 && ref[0] == alt[0] {
+		ref, alt, start = ref[1:], alt[1:], start+1
+	}
+	for len(ref) > 0 && len(alt) > 0 && ref[len(ref)-1] == alt[len(alt)-1] {
+		ref, alt, end = ref[:len(ref)-1], alt[:len(alt)-1], end-1
+	}
+	if ref == "" && alt == "" {
+		return ""
+	}
+	plus := x.t.Strand >= 0
+	if (ref == "") != (alt == "") && seq != nil {
+		start, end, ref, alt = x.shift3(start, end, ref, alt, seq)
+	}
+	var b strings.Builder
+	b.WriteString(x.t.FullID())
+	if x.coding {
+		b.WriteString(":c.")
+	} else {
+		b.WriteString(":n.")
+	}
+	tx := func(s string) string {
+		if plus {
+			return s
+		}
+		return revComp(s)
+	}
+	switch {
+	case ref == "": // insertion between end and start
+		n := len(alt)
+		if seq != nil {
+			ds, de := end-n+1, end // bases before the insertion, transcript orientation
+			if !plus {
+				ds, de = start, start+n-1
+			}
+			if s, err := seq.Seq(ds, de); err == nil && strings.ToUpper(s) == alt {
+				x.writeRange(&b, ds, de)
+				b.WriteString("dup")
+				return b.String()
+			}
+		}
+		x.writeRange(&b, end, start)
+		b.WriteString("ins")
+		b.WriteString(tx(alt))
+	case alt == "":
+		x.writeRange(&b, start, end)
+		b.WriteString("del")
+	case len(ref) == 1 && len(alt) == 1:
+		x.writeRange(&b, start, end)
+		b.WriteString(tx(ref))
+		b.WriteByte('>')
+		b.WriteString(tx(alt))
+	case len(ref) == len(alt) && alt == revComp(ref):
+		x.writeRange(&b, start, end)
+		b.WriteString("inv")
+	default:
+		x.writeRange(&b, start, end)
+		b.WriteString("delins")
+		b.WriteString(tx(alt))
+	}
+	return b.String()
+}
+
+// writeRange writes the genomic range g1..g2 as transcript positions, 5'
+// first ("123", "123_125", "123+1_123+4").
+func (x *txInfo) writeRange(b *strings.Builder, g1, g2 int) {
+	p1, p2 := x.anchorOf(g1), x.anchorOf(g2)
+	if x.t.Strand < 0 {
+		p1, p2 = p2, p1
+	}
+	x.writePos(b, p1)
+	if g1 != g2 {
+		b.WriteByte('_')
+		x.writePos(b, p2)
+	}
+}
+
+func (x *txInfo) writePos(b *strings.Builder, p anchor) {
+	var buf [24]byte
+	c := p.cdna
+	switch {
+	case x.coding && c < x.cdsStart:
+		b.WriteByte('-')
+		b.Write(strconv.AppendInt(buf[:0], int64(x.cdsStart-c), 10))
+	case x.coding && c > x.cdsEnd:
+		b.WriteByte('*')
+		b.Write(strconv.AppendInt(buf[:0], int64(c-x.cdsEnd), 10))
+	case x.coding:
+		b.Write(strconv.AppendInt(buf[:0], int64(c-x.cdsStart+1), 10))
+	case c < 1:
+		b.WriteByte('-')
+		b.Write(strconv.AppendInt(buf[:0], int64(1-c), 10))
+	case c > x.cdnaLen:
+		b.WriteByte('*')
+		b.Write(strconv.AppendInt(buf[:0], int64(c-x.cdnaLen), 10))
+	default:
+		b.Write(strconv.AppendInt(buf[:0], int64(c), 10))
+	}
+	if p.offset > 0 {
+		b.WriteByte('+')
+		b.Write(strconv.AppendInt(buf[:0], int64(p.offset), 10))
+	} else if p.offset < 0 {
+		b.Write(strconv.AppendInt(buf[:0], int64(p.offset), 10))
+	}
+}
+
+// featureBounds returns the exon or intron (genomic bounds) containing both
+// g1 and g2, or ok false when they lie in different features or outside the
+// transcript.
+func (x *txInfo) featureBounds(g1, g2 int) (lo, hi int, ok bool) {
+	for i, e := range x.t.Exons {
+		if g1 >= e.Start && g2 <= e.End {
+			return e.Start, e.End, true
+		}
+		if i < x.nIntrons() {
+			s, en := x.intron(i)
+			if g1 >= s && g2 <= en {
+				return s, en, true
+			}
+		}
+	}
+	return 0, 0, false
+}
+
+// shiftWindow bounds how far one sequence read looks ahead when shifting.
+const shiftWindow = 64
+
+// shift3 moves a pure insertion or deletion to its most 3' equivalent
+// position (transcript orientation) within its exon or intron. Forward-strand
+// ref/alt rotate as the variant moves.
+func (x *txInfo) shift3(start, end int, ref, alt string, seq Sequence) (int, int, string, string) {
+	ins := ref == ""
+	g1, g2 := start, end
+	if ins {
+		g1, g2 = end, start // the flanks must lie in one feature
+	}
+	lo, hi, ok := x.featureBounds(g1, g2)
+	if !ok {
+		return start, end, ref, alt
+	}
+	unit := []byte(alt)
+	if !ins {
+		unit = []byte(ref)
+	}
+	n := len(unit)
+	if ins {
+		// keep both flanks of an insertion inside the feature
+		lo, hi = lo+1, hi-1
+	}
+	if x.t.Strand >= 0 {
+		// Next base after the variant must equal the unit's first base.
+		next := end + 1 // for an insertion end+1 == start
+		for next <= hi {
+			w, err := seq.Seq(next, min(hi, next+shiftWindow-1))
+			if err != nil || w == "" {
+				break
+			}
+			w = strings.ToUpper(w)
+			moved := 0
+			for moved < len(w) && w[moved] == unit[0] {
+				copy(unit, unit[1:])
+				unit[n-1] = w[moved]
+				moved++
+			}
+			start, end, next = start+moved, end+moved, next+moved
+			if moved < len(w) {
+				break
+			}
+		}
+	} else {
+		prev := start - 1
+		for prev >= lo {
+			ws := max(lo, prev-shiftWindow+1)
+			w, err := seq.Seq(ws, prev)
+			if err != nil || w == "" {
+				break
+			}
+			w = strings.ToUpper(w)
+			moved := 0
+			for moved < len(w) && w[len(w)-1-moved] == unit[n-1] {
+				copy(unit[1:], unit[:n-1])
+				unit[0] = w[len(w)-1-moved]
+				moved++
+			}
+			start, end, prev = start-moved, end-moved, prev-moved
+			if moved < len(w) {
+				break
+			}
+		}
+	}
+	if ins {
+		return start, end, "", string(unit)
+	}
+	return start, end, string(unit), ""
+}

@@ -1,0 +1,526 @@
+package consequence
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/gasproject/gas/internal/refdata"
+)
+
+// Variant is one ALT allele of a VCF record, as written in the record (REF and
+// ALT may share a leading base).
+type Variant struct {
+	Chrom    string
+	Pos      int
+	Ref, Alt string
+	// AllAlts optionally lists every ALT of the record. VEP strips the shared
+	// first base of an indel record only when all alleles share it, so a
+	// multi-allelic record needs them all; nil means Alt is the only ALT.
+	AllAlts []string
+}
+
+// Sequence returns reference bases, 1-based inclusive, forward strand of the
+// variant's chromosome.
+type Sequence interface {
+	Seq(start, end int) (string, error)
+}
+
+// maxDistance is VEP's default upstream/downstream window.
+const maxDistance = 5000
+
+// allele is the variant after VEP's input processing.
+type allele struct {
+	start, end int    // genomic; end == start-1 for an insertion
+	ref, alt   string // forward strand, uppercase; "" when empty
+	vep        string // the Allele field
+	class      string // VARIANT_CLASS
+}
+
+func (a *allele) insertion() bool { return a.end == a.start-1 }
+
+// normalize applies VEP's VCF conventions: the first base is stripped from
+// indel records when every allele shares it. Symbolic, '*' and malformed
+// alleles are not annotated (ok is false).
+func normalize(v Variant) (allele, bool) {
+	ref, alt := strings.ToUpper(v.Ref), strings.ToUpper(v.Alt)
+	if ref == "" || alt == "" || !isBases(ref) || !isBases(alt) || v.Pos < 1 {
+		return allele{}, false
+	}
+	alts := v.AllAlts
+	if len(alts) == 0 {
+		alts = []string{v.Alt}
+	}
+	start := v.Pos
+	if stripFirst(ref, alts) {
+		ref, alt = ref[1:], alt[1:]
+		start++
+	}
+	a := allele{start: start, end: start + len(ref) - 1, ref: ref, alt: alt, vep: alt}
+	if alt == "" {
+		a.vep = "-"
+	}
+	a.class = classOf(ref, alt)
+	return a, true
+}
+
+func isBases(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case 'A', 'C', 'G', 'T', 'N':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// stripFirst reports whether VEP removes the first base of the record: only
+// for records with a length-changing ALT, and only when every allele starts
+// with the same base.
+func stripFirst(ref string, alts []string) bool {
+	indel := false
+	for _, a := range alts {
+		if len(a) != len(ref) {
+			indel = true
+		}
+	}
+	if !indel {
+		return false
+	}
+	for _, a := range alts {
+		if a == "" || upper(a[0]) != upper(ref[0]) {
+			return false
+		}
+	}
+	return true
+}
+
+func upper(b byte) byte {
+	if b >= 'a' && b <= 'z' {
+		return b - 32
+	}
+	return b
+}
+
+func classOf(ref, alt string) string {
+	switch {
+	case len(ref) == 1 && len(alt) == 1:
+		return "SNV"
+	case ref == "" && alt != "":
+		return "insertion"
+	case alt == "" && ref != "":
+		return "deletion"
+	case len(ref) == len(alt):
+		return "substitution"
+	default:
+		return "indel"
+	}
+}
+
+// VariantClass is VEP's VARIANT_CLASS for one REF/ALT pair as written in a
+// VCF record: SNV, insertion, deletion, indel, substitution, or
+// sequence_alteration for anything that is not plain sequence.
+func VariantClass(ref, alt string) string {
+	ref, alt = strings.ToUpper(ref), strings.ToUpper(alt)
+	if ref == "" || alt == "" || !isBases(ref) || !isBases(alt) {
+		return "sequence_alteration"
+	}
+	if stripFirst(ref, []string{alt}) {
+		ref, alt = ref[1:], alt[1:]
+	}
+	return classOf(ref, alt)
+}
+
+// VEPAllele is the Allele field VEP writes for ALT i of a record: the shared
+// first base is stripped only when all alleles share it (and the record has
+// an indel), and an empty allele becomes "-".
+func VEPAllele(ref string, alts []string, i int) string {
+	if i < 0 || i >= len(alts) {
+		return ""
+	}
+	alt := alts[i]
+	if !isBases(strings.ToUpper(alt)) {
+		return alt
+	}
+	if stripFirst(ref, alts) {
+		alt = alt[1:]
+	}
+	if alt == "" {
+		return "-"
+	}
+	return alt
+}
+
+// Predict returns one Entry per transcript the variant affects (upstream and
+// downstream within 5 kb included), or a single intergenic_variant entry when
+// none. transcripts should hold every transcript overlapping pos±5 kb; seq is
+// read only for exonic variants of coding transcripts and for HGVS shifting.
+// Symbolic and '*' alleles yield no entries. When the sequence cannot be
+// read, location-based consequences are still returned and the codon-level
+// fields are left empty.
+func Predict(v Variant, transcripts []*refdata.Transcript, seq Sequence) []Entry {
+	a, ok := normalize(v)
+	if !ok {
+		return nil
+	}
+	var out []Entry
+	for _, t := range transcripts {
+		if len(t.Exons) == 0 {
+			continue
+		}
+		if e, ok := predictTranscript(&a, infoFor(t), seq); ok {
+			out = append(out, e)
+		}
+	}
+	if len(out) == 0 {
+		out = append(out, Entry{
+			Allele:       a.vep,
+			Consequences: []string{Intergenic},
+			Impact:       impactModifier,
+			VariantClass: a.class,
+		})
+	}
+	return out
+}
+
+func overlaps(s1, e1, s2, e2 int) bool { return e1 >= s2 && s1 <= e2 }
+
+// predictTranscript computes the entry of one transcript (ok false when the
+// variant is farther than 5 kb from it).
+func predictTranscript(a *allele, x *txInfo, seq Sequence) (Entry, bool) {
+	t := x.t
+	e := Entry{
+		Allele:       a.vep,
+		Symbol:       t.GeneName,
+		Gene:         t.GeneID,
+		FeatureType:  "Transcript",
+		Feature:      t.FullID(),
+		Biotype:      t.Biotype,
+		Strand:       "1",
+		VariantClass: a.class,
+	}
+	if t.Strand < 0 {
+		e.Strand = "-1"
+	}
+	if t.Canonical {
+		e.Canonical = "YES"
+	}
+	switch {
+	case t.CDSStartNF && t.CDSEndNF:
+		e.Flags = "cds_start_NF&cds_end_NF"
+	case t.CDSStartNF:
+		e.Flags = "cds_start_NF"
+	case t.CDSEndNF:
+		e.Flags = "cds_end_NF"
+	}
+
+	var terms termSet
+	if !overlaps(a.start, a.end, t.Start, t.End) {
+		before := a.end >= t.Start-maxDistance && a.end < t.Start
+		after := a.start <= t.End+maxDistance && a.start > t.End
+		if !before && !after {
+			return e, false
+		}
+		if before == (t.Strand >= 0) {
+			terms.add(Upstream)
+		} else {
+			terms.add(Downstream)
+		}
+		e.Distance = strconv.Itoa(distance(a, t))
+		e.Consequences, e.Impact = terms.list(), terms.impact()
+		return e, true
+	}
+
+	e.Exon, e.Intron = x.numbers(a)
+	x.spliceTerms(a, &terms)
+
+	loc := x.locate(a)
+	if loc.exonic {
+		e.CDNAPosition = formatCoords(loc.cdnaStart, loc.cdnaEnd)
+	}
+	if x.coding {
+		if loc.exonic {
+			if loc.utr5 {
+				terms.add(FivePrimeUTR)
+			}
+			if loc.utr3 {
+				terms.add(ThreePrimeUTR)
+			}
+			if loc.cds {
+				x.codingTerms(a, &loc, seq, &e, &terms)
+			}
+		}
+	} else {
+		mirna := t.Biotype == "miRNA" && x.inMatureMiRNA(a)
+		switch {
+		case mirna:
+			terms.add(MatureMiRNA)
+		case loc.exonic:
+			terms.add(NonCodingTranscriptExon)
+		default:
+			terms.add(NonCodingTranscript)
+		}
+	}
+	if t.Biotype == "nonsense_mediated_decay" {
+		terms.add(NMDTranscript)
+	}
+	if terms == 0 {
+		// e.g. within a frameshift intron of the CDS
+		if x.coding {
+			terms.add(CodingSequence)
+		} else {
+			terms.add(NonCodingTranscript)
+		}
+	}
+	e.HGVSc = x.hgvsc(a, seq)
+	e.Consequences, e.Impact = terms.list(), terms.impact()
+	return e, true
+}
+
+// distance is VEP's distance_to_transcript: the smallest absolute difference
+// between a variant end and a transcript end.
+func distance(a *allele, t *refdata.Transcript) int {
+	d := -1
+	for _, v := range [4]int{a.start - t.Start, a.start - t.End, a.end - t.Start, a.end - t.End} {
+		if v < 0 {
+			v = -v
+		}
+		if d < 0 || v < d {
+			d = v
+		}
+	}
+	return d
+}
+
+// numbers returns the EXON and INTRON fields ("2/5", "2-3/5").
+func (x *txInfo) numbers(a *allele) (exon, intron string) {
+	first, last := 0, 0
+	for i, ex := range x.t.Exons {
+		if overlaps(a.start, a.end, ex.Start, ex.End) {
+			if first == 0 {
+				first = i + 1
+			}
+			last = i + 1
+		}
+	}
+	exon = rangeOf(first, last, len(x.t.Exons))
+	first, last = 0, 0
+	for i := 0; i < x.nIntrons(); i++ {
+		s, en := x.intron(i)
+		if s <= en && overlaps(a.start, a.end, s, en) {
+			if first == 0 {
+				first = i + 1
+			}
+			last = i + 1
+		}
+	}
+	intron = rangeOf(first, last, x.nIntrons())
+	return exon, intron
+}
+
+func rangeOf(first, last, total int) string {
+	if first == 0 {
+		return ""
+	}
+	if first == last {
+		return strconv.Itoa(first) + "/" + strconv.Itoa(total)
+	}
+	return strconv.Itoa(first) + "-" + strconv.Itoa(last) + "/" + strconv.Itoa(total)
+}
+
+// formatCoords writes a start-end pair as VEP does: "5", "5-7", "?-7", "5-?".
+// Zero means undefined; an insertion (start == end+1) prints end-start.
+func formatCoords(start, end int) string {
+	switch {
+	case start > 0 && end > 0:
+		if start > end {
+			start, end = end, start
+		}
+		if start == end {
+			return strconv.Itoa(start)
+		}
+		return strconv.Itoa(start) + "-" + strconv.Itoa(end)
+	case start > 0:
+		return strconv.Itoa(start) + "-?"
+	case end > 0:
+		return "?-" + strconv.Itoa(end)
+	}
+	return ""
+}
+
+// region is a stretch where REF and ALT differ; VEP evaluates splice effects
+// on these, so an MNV whose changed bases avoid a splice site is not flagged.
+type region struct{ s, e int }
+
+func differingRegions(a *allele, buf []region) []region {
+	if len(a.ref) != len(a.alt) || len(a.ref) < 2 {
+		return append(buf, region{a.start, a.end})
+	}
+	for i := 0; i < len(a.ref); {
+		if a.ref[i] == a.alt[i] {
+			i++
+			continue
+		}
+		j := i
+		for j+1 < len(a.ref) && a.ref[j+1] != a.alt[j+1] {
+			j++
+		}
+		buf = append(buf, region{a.start + i, a.start + j})
+		i = j + 1
+	}
+	return buf
+}
+
+// spliceTerms adds the intron and splice-site terms, following VEP's
+// _intron_effects: donor/acceptor are the first/last two intron bases; splice
+// region is 3-8 bases into the intron or 1-3 into the exon (with VEP's
+// special cases for insertions); the donor 5th base, donor region (+3..+6)
+// and polypyrimidine tract (-3..-17) are flagged in addition.
+func (x *txInfo) spliceTerms(a *allele, terms *termSet) {
+	var (
+		intronic, startSS, endSS, inRegion bool
+		fifth, donorReg, ppt               bool // donor-side/acceptor-side in forward genomic terms
+		fifthRev, donorRegRev, pptRev      bool
+	)
+	var buf [4]region
+	for _, r := range differingRegions(a, buf[:0]) {
+		ins := r.e == r.s-1
+		for i := 0; i < x.nIntrons(); i++ {
+			is, ie := x.intron(i)
+			if is > ie || r.s > ie+3 || r.e < is-3 {
+				continue
+			}
+			if ie-is <= 12 && overlaps(r.s, r.e, is, ie) {
+				continue // frameshift intron: VEP treats it as exonic
+			}
+			if overlaps(r.s, r.e, is+2, ie-2) || (ins && (r.s == is+2 || r.e == ie-2)) {
+				intronic = true
+			}
+			s1 := overlaps(r.s, r.e, is, is+1)
+			s2 := overlaps(r.s, r.e, ie-1, ie)
+			startSS = startSS || s1
+			endSS = endSS || s2
+			fifth = fifth || overlaps(r.s, r.e, is+4, is+4)
+			donorReg = donorReg || overlaps(r.s, r.e, is+2, is+5)
+			ppt = ppt || overlaps(r.s, r.e, ie-16, ie-2)
+			fifthRev = fifthRev || overlaps(r.s, r.e, ie-4, ie-4)
+			donorRegRev = donorRegRev || overlaps(r.s, r.e, ie-5, ie-2)
+			pptRev = pptRev || overlaps(r.s, r.e, is+2, is+16)
+			if !s1 && !s2 && intronBoundary(r.s, r.e, is, ie, ins) {
+				inRegion = true
+			}
+		}
+	}
+	donor, acceptor := startSS, endSS
+	if x.t.Strand < 0 {
+		donor, acceptor = endSS, startSS
+		fifth, donorReg, ppt = fifthRev, donorRegRev, pptRev
+	}
+	if donor {
+		terms.add(SpliceDonor)
+	}
+	if acceptor {
+		terms.add(SpliceAcceptor)
+	}
+	if fifth {
+		terms.add(SpliceDonor5thBase)
+	}
+	if donorReg && !fifth {
+		terms.add(SpliceDonorRegion)
+	}
+	if ppt {
+		terms.add(SplicePolypyrimidineTract)
+	}
+	if inRegion && !donor && !acceptor {
+		terms.add(SpliceRegion)
+	}
+	if intronic {
+		terms.add(Intron)
+	}
+}
+
+// intronBoundary is VEP's _intron_overlap: the splice region of one intron.
+func intronBoundary(s, e, is, ie int, ins bool) bool {
+	return overlaps(s, e, is+2, is+7) ||
+		overlaps(s, e, ie-7, ie-2) ||
+		overlaps(s, e, is-3, is-1) ||
+		overlaps(s, e, ie+1, ie+3) ||
+		(ins && (s == is || e == ie || s == is+2 || e == ie-2))
+}
+
+// location is where the variant falls on the spliced transcript.
+type location struct {
+	exonic             bool
+	whole              bool // entirely inside one exon (an insertion: at least one flank exonic)
+	cdnaStart, cdnaEnd int  // transcript-orientation ends, 0 when not exonic; insertion: start == end+1
+	lo, hi             int  // exonic cDNA span
+	utr5, utr3, cds    bool
+}
+
+func (x *txInfo) locate(a *allele) location {
+	var l location
+	plus := x.t.Strand >= 0
+	if a.insertion() {
+		f5, f3 := a.end, a.start // genomic flanks, 5' and 3' in transcript orientation
+		if !plus {
+			f5, f3 = a.start, a.end
+		}
+		c5, c3 := x.cdnaOf(f5), x.cdnaOf(f3)
+		switch {
+		case c5 > 0:
+			l.cdnaEnd, l.cdnaStart = c5, c5+1
+		case c3 > 0:
+			l.cdnaEnd, l.cdnaStart = c3-1, c3
+		default:
+			return l
+		}
+		l.exonic, l.whole = true, true
+		l.lo, l.hi = l.cdnaEnd, l.cdnaStart
+		if x.coding {
+			l.utr5 = l.cdnaEnd < x.cdsStart
+			l.utr3 = l.cdnaEnd >= x.cdsEnd
+			l.cds = !l.utr5 && !l.utr3
+		}
+		return l
+	}
+	g5, g3 := a.start, a.end
+	if !plus {
+		g5, g3 = a.end, a.start
+	}
+	l.cdnaStart, l.cdnaEnd = x.cdnaOf(g5), x.cdnaOf(g3)
+	for i, ex := range x.t.Exons {
+		if !overlaps(a.start, a.end, ex.Start, ex.End) {
+			continue
+		}
+		s, e := max(a.start, ex.Start), min(a.end, ex.End)
+		c1, c2 := x.cum[i]+s-ex.Start+1, x.cum[i]+e-ex.Start+1
+		if !plus {
+			c1, c2 = x.cum[i]+ex.End-e+1, x.cum[i]+ex.End-s+1
+		}
+		if !l.exonic || c1 < l.lo {
+			l.lo = c1
+		}
+		if !l.exonic || c2 > l.hi {
+			l.hi = c2
+		}
+		l.exonic = true
+		if a.start >= ex.Start && a.end <= ex.End {
+			l.whole = true
+		}
+	}
+	if l.exonic && x.coding {
+		l.utr5 = l.lo < x.cdsStart
+		l.utr3 = l.hi > x.cdsEnd
+		l.cds = l.lo <= x.cdsEnd && l.hi >= x.cdsStart
+	}
+	return l
+}
+
+func (x *txInfo) inMatureMiRNA(a *allele) bool {
+	for _, r := range x.t.MatureMiRNA {
+		if overlaps(a.start, a.end, r[0], r[1]) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,149 @@
+package consequence
+
+// Sequence Ontology consequence terms as Ensembl VEP writes them.
+const (
+	TranscriptAblation         = "transcript_ablation"
+	SpliceAcceptor             = "splice_acceptor_variant"
+	SpliceDonor                = "splice_donor_variant"
+	StopGained                 = "stop_gained"
+	Frameshift                 = "frameshift_variant"
+	StopLost                   = "stop_lost"
+	StartLost                  = "start_lost"
+	TranscriptAmplification    = "transcript_amplification"
+	FeatureElongation          = "feature_elongation"
+	FeatureTruncation          = "feature_truncation"
+	InframeInsertion           = "inframe_insertion"
+	InframeDeletion            = "inframe_deletion"
+	Missense                   = "missense_variant"
+	ProteinAltering            = "protein_altering_variant"
+	SpliceDonor5thBase         = "splice_donor_5th_base_variant"
+	SpliceRegion               = "splice_region_variant"
+	SpliceDonorRegion          = "splice_donor_region_variant"
+	SplicePolypyrimidineTract  = "splice_polypyrimidine_tract_variant"
+	IncompleteTerminalCodon    = "incomplete_terminal_codon_variant"
+	StartRetained              = "start_retained_variant"
+	StopRetained               = "stop_retained_variant"
+	Synonymous                 = "synonymous_variant"
+	CodingSequence             = "coding_sequence_variant"
+	MatureMiRNA                = "mature_miRNA_variant"
+	FivePrimeUTR               = "5_prime_UTR_variant"
+	ThreePrimeUTR              = "3_prime_UTR_variant"
+	NonCodingTranscriptExon    = "non_coding_transcript_exon_variant"
+	Intron                     = "intron_variant"
+	NMDTranscript              = "NMD_transcript_variant"
+	NonCodingTranscript        = "non_coding_transcript_variant"
+	CodingTranscript           = "coding_transcript_variant"
+	Upstream                   = "upstream_gene_variant"
+	Downstream                 = "downstream_gene_variant"
+	Intergenic                 = "intergenic_variant"
+	sequenceVariant            = "sequence_variant"
+	impactHigh, impactModerate = "HIGH", "MODERATE"
+	impactLow, impactModifier  = "LOW", "MODIFIER"
+)
+
+// termOrder is VEP's severity order (most severe first), as in the table of
+// consequence terms in the VEP documentation. Entries list consequences in
+// this order, and the order decides the "worst" consequence of a record.
+var termOrder = []struct{ term, impact string }{
+	{TranscriptAblation, impactHigh},
+	{SpliceAcceptor, impactHigh},
+	{SpliceDonor, impactHigh},
+	{StopGained, impactHigh},
+	{Frameshift, impactHigh},
+	{StopLost, impactHigh},
+	{StartLost, impactHigh},
+	{TranscriptAmplification, impactHigh},
+	{FeatureElongation, impactModifier},
+	{FeatureTruncation, impactModifier},
+	{InframeInsertion, impactModerate},
+	{InframeDeletion, impactModerate},
+	{Missense, impactModerate},
+	{ProteinAltering, impactModerate},
+	{SpliceRegion, impactLow},
+	{SpliceDonor5thBase, impactLow},
+	{SpliceDonorRegion, impactLow},
+	{SplicePolypyrimidineTract, impactLow},
+	{IncompleteTerminalCodon, impactLow},
+	{StartRetained, impactLow},
+	{StopRetained, impactLow},
+	{Synonymous, impactLow},
+	{CodingSequence, impactModifier},
+	{MatureMiRNA, impactModifier},
+	{FivePrimeUTR, impactModifier},
+	{ThreePrimeUTR, impactModifier},
+	{NonCodingTranscriptExon, impactModifier},
+	{Intron, impactModifier},
+	{NMDTranscript, impactModifier},
+	{NonCodingTranscript, impactModifier},
+	{CodingTranscript, impactModifier},
+	{Upstream, impactModifier},
+	{Downstream, impactModifier},
+	{Intergenic, impactModifier},
+	{sequenceVariant, impactModifier},
+}
+
+var termRank = func() map[string]int {
+	m := make(map[string]int, len(termOrder))
+	for i, t := range termOrder {
+		m[t.term] = i
+	}
+	return m
+}()
+
+// Rank is the position of term in VEP's severity order (0 is most severe);
+// unknown terms rank last.
+func Rank(term string) int {
+	if r, ok := termRank[term]; ok {
+		return r
+	}
+	return len(termOrder)
+}
+
+// Impact is VEP's IMPACT for a consequence term (HIGH, MODERATE, LOW, MODIFIER).
+func Impact(term string) string {
+	if r, ok := termRank[term]; ok {
+		return termOrder[r].impact
+	}
+	return impactModifier
+}
+
+// WorstConsequence returns the most severe of the given terms ("" for none).
+func WorstConsequence(terms ...string) string {
+	best, bestRank := "", len(termOrder)+1
+	for _, t := range terms {
+		if r := Rank(t); r < bestRank {
+			best, bestRank = t, r
+		}
+	}
+	return best
+}
+
+// termSet collects consequences as a bit set over termOrder, so an entry's
+// terms come out in VEP's order without sorting.
+type termSet uint64
+
+func (s *termSet) add(term string) { *s |= 1 << uint(termRank[term]) }
+func (s termSet) has(term string) bool {
+	return s&(1<<uint(termRank[term])) != 0
+}
+func (s *termSet) del(term string) { *s &^= 1 << uint(termRank[term]) }
+
+func (s termSet) list() []string {
+	out := make([]string, 0, 4)
+	for i := range termOrder {
+		if s&(1<<uint(i)) != 0 {
+			out = append(out, termOrder[i].term)
+		}
+	}
+	return out
+}
+
+// impact of the most severe term in the set.
+func (s termSet) impact() string {
+	for i := range termOrder {
+		if s&(1<<uint(i)) != 0 {
+			return termOrder[i].impact
+		}
+	}
+	return impactModifier
+}

@@ -1,0 +1,225 @@
+package consequence
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/gasproject/gas/internal/refdata"
+)
+
+// txInfo is what Predict precomputes once per transcript: cumulative exon
+// offsets for genomic->cDNA mapping, the coding region in cDNA coordinates
+// and, lazily, the spliced sequence.
+type txInfo struct {
+	t        *refdata.Transcript
+	cum      []int // cum[i]: cDNA bases before exon i (transcript order)
+	cdnaLen  int
+	coding   bool
+	cdsStart int // cDNA coordinate of the first coding base (0 when non-coding)
+	cdsEnd   int // cDNA coordinate of the last coding base, stop codon included
+	pad      int // N bases VEP prepends to a 5'-incomplete CDS to restore the frame
+	table    int
+
+	once sync.Once
+	seq  *txSeq
+	err  error
+}
+
+// txSeq is the transcript's spliced sequence in transcript orientation.
+type txSeq struct {
+	cdna string // exons, 5'->3', uppercase
+	cds  string // pad Ns + coding bases (+ poly-A completion of a mitochondrial stop)
+	utr3 string // cDNA after the CDS
+	pep  string // translation of cds up to and including the first stop
+}
+
+// cache maps *refdata.Transcript to *txInfo. It is cleared when it grows past
+// cacheLimit so memory stays flat over a whole genome (input is sorted, so
+// transcripts are revisited only while the input is near them).
+var (
+	cache      sync.Map
+	cacheCount atomic.Int64
+)
+
+const cacheLimit = 20000
+
+func infoFor(t *refdata.Transcript) *txInfo {
+	if v, ok := cache.Load(t); ok {
+		return v.(*txInfo)
+	}
+	x := newTxInfo(t)
+	if v, loaded := cache.LoadOrStore(t, x); loaded {
+		return v.(*txInfo)
+	}
+	if cacheCount.Add(1) > cacheLimit {
+		cache.Clear()
+		cacheCount.Store(0)
+	}
+	return x
+}
+
+func newTxInfo(t *refdata.Transcript) *txInfo {
+	x := &txInfo{t: t, cum: make([]int, len(t.Exons)), table: t.CodonTable}
+	if x.table == 0 {
+		x.table = 1
+	}
+	n := 0
+	for i, e := range t.Exons {
+		x.cum[i] = n
+		n += e.End - e.Start + 1
+	}
+	x.cdnaLen = n
+	if t.Coding() {
+		var s, e int
+		if t.Strand >= 0 {
+			s, e = x.cdnaOf(t.CodingStart), x.cdnaOf(t.CodingEnd)
+		} else {
+			s, e = x.cdnaOf(t.CodingEnd), x.cdnaOf(t.CodingStart)
+		}
+		if s > 0 && e >= s {
+			x.coding, x.cdsStart, x.cdsEnd = true, s, e
+			if t.StartPhase > 0 {
+				x.pad = (3 - t.StartPhase%3) % 3
+			}
+		}
+	}
+	return x
+}
+
+// exonIndex returns the index (transcript order) of the exon containing g, or -1.
+func (x *txInfo) exonIndex(g int) int {
+	for i, e := range x.t.Exons {
+		if g >= e.Start && g <= e.End {
+			return i
+		}
+	}
+	return -1
+}
+
+// cdnaOf maps a genomic position to its cDNA coordinate, 0 when not exonic.
+func (x *txInfo) cdnaOf(g int) int {
+	i := x.exonIndex(g)
+	if i < 0 {
+		return 0
+	}
+	e := x.t.Exons[i]
+	if x.t.Strand >= 0 {
+		return x.cum[i] + g - e.Start + 1
+	}
+	return x.cum[i] + e.End - g + 1
+}
+
+// intron is the i-th intron (transcript order) between exons i and i+1.
+func (x *txInfo) intron(i int) (start, end int) {
+	a, b := x.t.Exons[i], x.t.Exons[i+1]
+	if x.t.Strand >= 0 {
+		return a.End + 1, b.Start - 1
+	}
+	return b.End + 1, a.Start - 1
+}
+
+func (x *txInfo) nIntrons() int { return len(x.t.Exons) - 1 }
+
+// cdsLen is the length of the translateable sequence (pad included, poly-A
+// completion excluded).
+func (x *txInfo) cdsLen() int { return x.cdsEnd - x.cdsStart + 1 + x.pad }
+
+// anchor is a transcript coordinate for HGVS: a cDNA position (which may lie
+// before 1 or after the cDNA length for positions outside the transcript)
+// and an intronic offset.
+type anchor struct {
+	cdna, offset int
+}
+
+// anchorOf places a genomic position on the transcript for HGVS: exonic
+// positions map directly, intronic ones to the nearer exon boundary with an
+// offset (the middle base of an odd intron counts from the upstream exon).
+func (x *txInfo) anchorOf(g int) anchor {
+	if c := x.cdnaOf(g); c > 0 {
+		return anchor{cdna: c}
+	}
+	t := x.t
+	plus := t.Strand >= 0
+	if g < t.Start || g > t.End {
+		before := (plus && g < t.Start) || (!plus && g > t.End)
+		if before {
+			d := t.Start - g
+			if !plus {
+				d = g - t.End
+			}
+			return anchor{cdna: 1 - d}
+		}
+		d := g - t.End
+		if !plus {
+			d = t.Start - g
+		}
+		return anchor{cdna: x.cdnaLen + d}
+	}
+	for i := 0; i < x.nIntrons(); i++ {
+		s, e := x.intron(i)
+		if g < s || g > e {
+			continue
+		}
+		upC := x.cum[i] + x.t.Exons[i].End - x.t.Exons[i].Start + 1
+		var up, down int
+		if plus {
+			up, down = g-s+1, e-g+1
+		} else {
+			up, down = e-g+1, g-s+1
+		}
+		if up <= down {
+			return anchor{cdna: upC, offset: up}
+		}
+		return anchor{cdna: upC + 1, offset: -down}
+	}
+	return anchor{cdna: 0}
+}
+
+// load fetches and splices the transcript sequence once.
+func (x *txInfo) load(seq Sequence) (*txSeq, error) {
+	x.once.Do(func() {
+		var b strings.Builder
+		b.Grow(x.cdnaLen)
+		for _, e := range x.t.Exons {
+			s, err := seq.Seq(e.Start, e.End)
+			if err != nil {
+				x.err = fmt.Errorf("sequence of %s exon %d: %w", x.t.FullID(), e.Number, err)
+				return
+			}
+			if len(s) != e.End-e.Start+1 {
+				x.err = fmt.Errorf("sequence of %s exon %d: got %d bases, want %d", x.t.FullID(), e.Number, len(s), e.End-e.Start+1)
+				return
+			}
+			s = strings.ToUpper(s)
+			if x.t.Strand < 0 {
+				s = revComp(s)
+			}
+			b.WriteString(s)
+		}
+		ts := &txSeq{cdna: b.String()}
+		if x.coding {
+			cds := strings.Repeat("N", x.pad) + ts.cdna[x.cdsStart-1:x.cdsEnd]
+			ts.utr3 = ts.cdna[x.cdsEnd:]
+			// Mitochondrial mRNAs complete a T or TA stop by polyadenylation.
+			if r := len(cds) % 3; r != 0 && x.table == 2 && !x.t.CDSEndNF {
+				done := cds + strings.Repeat("A", 3-r)
+				if translateCodon(done[len(done)-3:], 2) == '*' {
+					cds = done
+				}
+			}
+			ts.cds = cds
+			pep := translate(make([]byte, 0, len(cds)/3+1), cds[:len(cds)/3*3], x.table)
+			if i := strings.IndexByte(string(pep), '*'); i >= 0 {
+				pep = pep[:i+1]
+			}
+			if x.pad == 0 && len(cds) >= 3 && isStartCodon(cds[:3], x.table) && !x.t.CDSStartNF {
+				pep[0] = 'M'
+			}
+			ts.pep = string(pep)
+		}
+		x.seq = ts
+	})
+	return x.seq, x.err
+}
