@@ -33,7 +33,7 @@ type state struct {
 	end       bool
 
 	inputPath, outputPath, resultPath optPath
-	parameters, resultSelector         *template
+	parameters, resultSelector        *template
 
 	// Task
 	functionName   string

@@ -28,7 +28,7 @@ type thread struct {
 	EnteredAt   time.Time                  `json:"entered_at"`
 	Phase       string                     `json:"phase,omitempty"` // "" not entered yet, then "entered", "running", "waiting", "done"
 	Retries     []int                      `json:"retries,omitempty"`
-	WakeAt      time.Time                  `json:"wake_at,omitzero"`    // a Wait's deadline or the end of a retry back-off
+	WakeAt      time.Time                  `json:"wake_at,omitzero"`      // a Wait's deadline or the end of a retry back-off
 	MapResults  map[string]json.RawMessage `json:"map_results,omitempty"` // finished iterations of a running Map, by index
 	Output      json.RawMessage            `json:"output,omitempty"`      // when done
 	LastEventID int64                      `json:"last_event_id"`         // previous event of this thread
