@@ -290,23 +290,48 @@ func BenchmarkOpenMini(b *testing.B) {
 	}
 }
 
+// BenchmarkLookups measures each lookup the annotator makes per record, over
+// positions walking the chr21 slice the way a sorted VCF would.
 func BenchmarkLookups(b *testing.B) {
 	bundle := miniBundle(b)
 	c, _ := bundle.Chrom("21")
-	var txBuf []*Transcript
-	var seqBuf []byte
-	b.ResetTimer()
-	pos := 24985581
-	for b.Loop() {
-		pos += 7
-		if pos > 26000000 {
-			pos = 24985581
+	const first, last = 24985581, 26000306
+	next := func(pos int) int {
+		if pos += 37; pos > last {
+			pos = first
 		}
-		txBuf = c.AppendTranscripts(txBuf[:0], pos-5000, pos+5000)
-		_ = c.Known(pos, pos)
-		seqBuf, _ = c.AppendSeq(seqBuf[:0], pos, pos+2)
-		_ = c.Cytoband(pos)
+		return pos
 	}
+	b.Run("Transcripts±5kb", func(b *testing.B) {
+		var buf []*Transcript
+		pos := first
+		for b.Loop() {
+			pos = next(pos)
+			buf = c.AppendTranscripts(buf[:0], pos-5000, pos+5000)
+		}
+	})
+	b.Run("Known", func(b *testing.B) {
+		pos := first
+		for b.Loop() {
+			pos = next(pos)
+			_ = c.Known(pos, pos)
+		}
+	})
+	b.Run("Seq3", func(b *testing.B) {
+		var buf []byte
+		pos := first
+		for b.Loop() {
+			pos = next(pos)
+			buf, _ = c.AppendSeq(buf[:0], pos, pos+2)
+		}
+	})
+	b.Run("Cytoband", func(b *testing.B) {
+		pos := first
+		for b.Loop() {
+			pos = next(pos)
+			_ = c.Cytoband(pos)
+		}
+	})
 }
 
 func BenchmarkBuildMini(b *testing.B) {

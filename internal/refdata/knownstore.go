@@ -10,6 +10,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"slices"
 	"sort"
 	"sync"
 )
@@ -22,7 +23,7 @@ const (
 	knownFooterMagic = "GASKIDX1"
 	knownFooterSize  = 8 + 4 + 8
 	knownIndexSize   = 4 + 4 + 8 + 4 + 4 + 4
-	knownCacheBlocks = 64 // decoded blocks kept per chromosome
+	knownCacheBlocks = 256 // decoded blocks kept per chromosome (~30 MB at most)
 )
 
 type knownBlockIndex struct {
@@ -148,8 +149,15 @@ type knownStore struct {
 	index []knownBlockIndex
 
 	mu    sync.Mutex
-	cache map[int][]KnownVariant
-	fifo  []int // cached block numbers, oldest first
+	cache []*knownBlock // by block number; nil when not decoded
+	fifo  []int         // cached block numbers, oldest first
+}
+
+// knownBlock is a decoded block. pos mirrors recs[i].Pos in a dense array so
+// binary searches touch few cache lines.
+type knownBlock struct {
+	pos  []int32
+	recs []KnownVariant
 }
 
 func openKnownStore(path string) (*knownStore, error) {
@@ -189,7 +197,7 @@ func readKnownIndex(f *os.File) (*knownStore, error) {
 	if _, err := f.ReadAt(raw, idxOff); err != nil {
 		return nil, err
 	}
-	ks := &knownStore{f: f, index: make([]knownBlockIndex, n), cache: map[int][]KnownVariant{}}
+	ks := &knownStore{f: f, index: make([]knownBlockIndex, n), cache: make([]*knownBlock, n)}
 	for i := range ks.index {
 		e := raw[i*knownIndexSize:]
 		ks.index[i] = knownBlockIndex{
@@ -211,44 +219,47 @@ func (ks *knownStore) appendRange(dst []KnownVariant, start, end int) ([]KnownVa
 	s32, e32 := int32(start), int32(min(end, math.MaxInt32))
 	b := sort.Search(len(ks.index), func(i int) bool { return ks.index[i].last >= s32 })
 	for ; b < len(ks.index) && ks.index[b].first <= e32; b++ {
-		recs, err := ks.block(b)
+		blk, err := ks.block(b)
 		if err != nil {
 			return dst, err
 		}
-		i := sort.Search(len(recs), func(i int) bool { return recs[i].Pos >= start })
-		j := i + sort.Search(len(recs)-i, func(k int) bool { return recs[i+k].Pos > end })
+		i, _ := slices.BinarySearch(blk.pos, s32) // first record with Pos >= start
+		j := i
+		for j < len(blk.pos) && blk.pos[j] <= e32 {
+			j++
+		}
 		if i == j {
 			continue
 		}
 		if len(dst) == 0 && (b+1 == len(ks.index) || ks.index[b+1].first > e32) {
-			return recs[i:j:j], nil
+			return blk.recs[i:j:j], nil
 		}
-		dst = append(dst, recs[i:j]...)
+		dst = append(dst, blk.recs[i:j]...)
 	}
 	return dst, nil
 }
 
 // block returns block b decoded, from the cache when possible.
-func (ks *knownStore) block(b int) ([]KnownVariant, error) {
+func (ks *knownStore) block(b int) (*knownBlock, error) {
 	ks.mu.Lock()
 	defer ks.mu.Unlock()
-	if recs, ok := ks.cache[b]; ok {
-		return recs, nil
+	if blk := ks.cache[b]; blk != nil {
+		return blk, nil
 	}
-	recs, err := ks.decode(b)
+	blk, err := ks.decode(b)
 	if err != nil {
 		return nil, err
 	}
 	if len(ks.fifo) >= knownCacheBlocks {
-		delete(ks.cache, ks.fifo[0])
+		ks.cache[ks.fifo[0]] = nil
 		ks.fifo = ks.fifo[1:]
 	}
-	ks.cache[b] = recs
+	ks.cache[b] = blk
 	ks.fifo = append(ks.fifo, b)
-	return recs, nil
+	return blk, nil
 }
 
-func (ks *knownStore) decode(b int) ([]KnownVariant, error) {
+func (ks *knownStore) decode(b int) (*knownBlock, error) {
 	ix := ks.index[b]
 	comp := make([]byte, ix.clen)
 	if _, err := ks.f.ReadAt(comp, ix.off); err != nil {
@@ -259,17 +270,18 @@ func (ks *knownStore) decode(b int) ([]KnownVariant, error) {
 		return nil, fmt.Errorf("known block %d: %w", b, err)
 	}
 	d := blockDecoder{raw: raw, str: string(raw)} // one string: every allele and id is a substring of it
-	recs := make([]KnownVariant, ix.count)
+	blk := &knownBlock{pos: make([]int32, ix.count), recs: make([]KnownVariant, ix.count)}
 	pos := int(ix.first)
-	for i := range recs {
+	for i := range blk.recs {
 		pos += d.uvarint()
-		recs[i] = KnownVariant{Pos: pos, Ref: d.str8(), Alt: d.str8(), ID: d.str8(), ClinSig: d.str8()}
-		recs[i].Freq = math.Float64frombits(d.u64())
+		blk.pos[i] = int32(pos)
+		blk.recs[i] = KnownVariant{Pos: pos, Ref: d.str8(), Alt: d.str8(), ID: d.str8(), ClinSig: d.str8()}
+		blk.recs[i].Freq = math.Float64frombits(d.u64())
 	}
-	if d.bad {
+	if d.bad || pos > math.MaxInt32 {
 		return nil, fmt.Errorf("known block %d: corrupt data", b)
 	}
-	return recs, nil
+	return blk, nil
 }
 
 // blockDecoder reads a block payload; bad is sticky, so callers check it once.
