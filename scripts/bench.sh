@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# make bench: throughput and peak memory of `gas annotate` against
+# `bcftools csq -l` (Debian package) on the same deterministic input and the
+# same reference (the FASTA and GFF3 of ../shared/refdata/grch38-mini), in the
+# same run, then the Go benchmark of the engine.
+#
+# Environment: GAS_SHARED (default ../shared), BENCH_RECORDS (default
+# 2000000), BENCH_RUNS (runs of each tool, best kept; default 1), BENCH_DIR
+# (work directory, kept; default a temporary one, removed), BENCH_GO=0 skips
+# the Go benchmark.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SHARED=${GAS_SHARED:-../shared}
+MINI="$SHARED/refdata/grch38-mini"
+N=${BENCH_RECORDS:-2000000}
+RUNS=${BENCH_RUNS:-1}
+[ -d "$MINI" ] || { echo "bench: $MINI not found (set GAS_SHARED)" >&2; exit 1; }
+
+need_apt=()
+command -v bcftools >/dev/null || need_apt+=(bcftools)
+[ -x /usr/bin/time ] || need_apt+=(time)
+if ((${#need_apt[@]})); then
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need_apt[@]}"
+fi
+
+if [ -n "${BENCH_DIR:-}" ]; then
+  WORK=$BENCH_DIR; mkdir -p "$WORK"
+else
+  WORK=$(mktemp -d); trap 'rm -rf "$WORK"' EXIT
+fi
+
+echo "== preparing in $WORK"
+go build -o "$WORK/gas" ./cmd/gas
+# One reference for both tools: the mini FASTA and the Ensembl GFF3 files.
+(zcat -f "$MINI/chr21.fa.gz"; cat "$MINI/chrM.fa") > "$WORK/ref.fa"
+(zcat -f "$MINI/chr21.genes.gff3.gz"; grep -v '^#' "$MINI/chrM.genes.gff3") > "$WORK/genes.gff3"
+"$WORK/gas" refdata build -q -o "$WORK/bundle" --assembly GRCh38 \
+  --fasta "$MINI/chr21.fa.gz" --fasta "$MINI/chrM.fa" \
+  --genes "$MINI/chr21.genes.gff3.gz" --genes "$MINI/chrM.genes.gff3" \
+  --known "$MINI/dbsnp149.chr21.vcf.gz" --cytoband "$MINI/cytoBand.hg38.txt.gz" >/dev/null
+go run ./internal/annotate/cmd/genvcf --ref "$WORK/bundle" -n "$N" -o "$WORK/input.vcf"
+records=$(grep -vc '^#' "$WORK/input.vcf")
+echo "input: $records records, $(du -m "$WORK/input.vcf" | cut -f1) MB, over 21:24985581-26000306 and MT"
+
+# measure NAME CMD...: runs CMD under /usr/bin/time -v, RUNS times; keeps the
+# fastest wall time and the highest peak RSS in ${NAME}_secs / ${NAME}_rss_kb.
+measure() {
+  local name=$1; shift
+  local best="" rss=0 t
+  for ((i = 1; i <= RUNS; i++)); do
+    /usr/bin/time -v -o "$WORK/$name.time" "$@" 2>"$WORK/$name.stderr" || {
+      echo "bench: $name failed:" >&2; tail -20 "$WORK/$name.stderr" >&2; exit 1; }
+    t=$(awk -F': ' '/Elapsed \(wall clock\)/ {
+          n = split($2, p, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + p[i]; print s }' "$WORK/$name.time")
+    r=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$WORK/$name.time")
+    if [ -z "$best" ] || awk -v a="$t" -v b="$best" 'BEGIN{exit !(a < b)}'; then best=$t; fi
+    ((r > rss)) && rss=$r
+  done
+  printf -v "${name}_secs" '%s' "$best"
+  printf -v "${name}_rss_kb" '%s' "$rss"
+}
+
+echo "== gas annotate"
+measure gas "$WORK/gas" annotate --ref "$WORK/bundle" -o "$WORK/gas.vcf" --log "$WORK/gas.log" "$WORK/input.vcf"
+echo "== bcftools csq -l ($(bcftools --version | head -1))"
+measure bcf bcftools csq -l -f "$WORK/ref.fa" -g "$WORK/genes.gff3" -Ov -o "$WORK/bcftools.vcf" "$WORK/input.vcf"
+
+gas_out=$(grep -vc '^#' "$WORK/gas.vcf")
+bcf_out=$(grep -vc '^#' "$WORK/bcftools.vcf")
+gas_csq=$(grep -v '^#' "$WORK/gas.vcf" | grep -c 'CSQ=' || true)
+bcf_csq=$(grep -v '^#' "$WORK/bcftools.vcf" | grep -c 'BCSQ=' || true)
+
+awk -v n="$records" -v gs="$gas_secs" -v gr="$gas_rss_kb" -v bs="$bcf_secs" -v br="$bcf_rss_kb" \
+    -v go="$gas_out" -v bo="$bcf_out" -v gc="$gas_csq" -v bc="$bcf_csq" -v runs="$RUNS" 'BEGIN {
+  printf "\n%-22s %10s %14s %12s %18s\n", "tool", "seconds", "variants/s", "peak RSS", "records (with CSQ)"
+  printf "%-22s %10.2f %14.0f %9.0f MB %9d (%d)\n", "gas annotate", gs, n / gs, gr / 1024, go, gc
+  printf "%-22s %10.2f %14.0f %9.0f MB %9d (%d)\n", "bcftools csq -l", bs, n / bs, br / 1024, bo, bc
+  printf "\nthroughput ratio gas/bcftools: %.2fx (target >= 2x); gas peak RSS %.0f MB (target < 300 MB)\n", bs / gs, gr / 1024
+  printf "best of %d run(s) each; the machine is shared, so expect noise between runs.\n", runs
+}'
+
+if [ "${BENCH_GO:-1}" != 0 ]; then
+  echo
+  echo "== go test -bench (engine on the mini bundle, in-memory input)"
+  GAS_SHARED="$SHARED" go test -run '^$' -bench 'BenchmarkRun' -benchtime 2x -count 1 ./internal/annotate
+fi
