@@ -21,6 +21,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/gasproject/gas/internal/annotate"
@@ -92,7 +93,9 @@ type App struct {
 	Service  *service.Service // the use cases the portal calls
 	Bundle   *refdata.Bundle
 
-	unlock func()
+	unlock    func()
+	closeOnce sync.Once
+	closeErr  error
 }
 
 // Open builds the local service and resumes unfinished executions.
@@ -246,6 +249,11 @@ func BuildBundle(ctx context.Context, sharedDir, dir string, log *slog.Logger) e
 // Close stops the runner (executions stay RUNNING in the database and resume
 // on the next Open) and closes the stores.
 func (a *App) Close() error {
+	a.closeOnce.Do(func() { a.closeErr = a.close() })
+	return a.closeErr
+}
+
+func (a *App) close() error {
 	var errs []error
 	if a.Runner != nil {
 		errs = append(errs, a.Runner.Close())

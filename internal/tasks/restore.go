@@ -84,6 +84,9 @@ func (t *Tasks) RequestRestore(ctx context.Context, in JobInput) (RestoreStatus,
 	}
 
 	tier := domain.TierExpedited
+	if info.Readable(now) && j.RestoreTier != "" {
+		tier = j.RestoreTier // restored by an earlier request; nothing to ask for
+	}
 	if !info.Readable(now) {
 		err = t.blobs.Restore(ctx, j.ResultKey, tier, t.cfg.RestoreDays)
 		if errors.Is(err, domain.ErrExpeditedUnavailable) {
