@@ -80,6 +80,7 @@ func (x *execution) run(ctx context.Context) {
 	top := x.cp.Threads[""]
 	x.mu.Unlock()
 	out, err := x.runThread(ctx, "", x.m.top, top)
+	top = x.current("")
 	var se *Error
 	switch {
 	case err == nil:
@@ -96,6 +97,13 @@ func (x *execution) run(ctx context.Context) {
 	default:
 		x.r.cfg.Logger.Debug("asl: execution paused", "execution", x.rec.ID, "reason", err)
 	}
+}
+
+// current returns the thread at key (runThread replaces it at each state).
+func (x *execution) current(key string) *thread {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	return x.cp.Threads[key]
 }
 
 // runThread runs states from th until the thread ends. The error is an

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"sync"
 	"testing"
@@ -70,7 +71,7 @@ func mustLoad(t *testing.T, def string) *Machine {
 
 func newTestRunner(t *testing.T, store Store, machines map[string]*Machine, handlers map[string]Handler) *Runner {
 	t.Helper()
-	r, err := NewRunner(Config{Store: store, Machines: machines, Handlers: handlers, Jitter: func() float64 { return 1 }})
+	r, err := NewRunner(Config{Store: store, Machines: machines, Handlers: handlers, Jitter: func() float64 { return 1 }, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -154,6 +154,7 @@ func (x *execution) attemptMap(ctx context.Context, key string, st *state, th *t
 				}
 			}
 			out, err := x.runThread(mctx, childKey, st.processor, child)
+			child = x.current(childKey)
 			var se *Error
 			switch {
 			case err == nil:
