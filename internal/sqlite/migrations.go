@@ -37,6 +37,7 @@ CREATE TABLE profiles (
 ) STRICT;
 `},
 	{name: "workflow executions (executions.go)", sql: executionsSchema},
+	{name: "portal credentials (auth.go)", sql: authSchema},
 }
 
 // migrate applies the migrations the database has not run yet.

@@ -1,0 +1,183 @@
+package webui
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gasproject/gas/internal/domain"
+)
+
+// jobJSON is a job as the API shows it: no storage keys, links instead.
+type jobJSON struct {
+	ID             string             `json:"id"`
+	Status         domain.JobStatus   `json:"status"`
+	InputName      string             `json:"input_name"`
+	InputSize      int64              `json:"input_size"`
+	SubmittedAt    time.Time          `json:"submitted_at"`
+	StartedAt      time.Time          `json:"started_at,omitzero"`
+	CompletedAt    time.Time          `json:"completed_at,omitzero"`
+	ResultState    domain.ResultState `json:"result_state,omitempty"`
+	ArchiveAt      time.Time          `json:"archive_at,omitzero"` // when a free user's result will be archived
+	ArchivedAt     time.Time          `json:"archived_at,omitzero"`
+	RestoreReadyBy time.Time          `json:"restore_ready_by,omitzero"`
+	RestoreError   string             `json:"restore_error,omitempty"`
+	Summary        json.RawMessage    `json:"summary,omitempty"`
+	Error          string             `json:"error,omitempty"`
+	Links          map[string]string  `json:"links"`
+}
+
+func (s *Server) jobJSON(owner *domain.Profile, j domain.Job) jobJSON {
+	base := "/api/v1/jobs/" + j.ID
+	out := jobJSON{
+		ID: j.ID, Status: j.Status, InputName: j.InputName, InputSize: j.InputSize,
+		SubmittedAt: j.SubmittedAt, StartedAt: j.StartedAt, CompletedAt: j.CompletedAt,
+		ResultState: resultState(j), ArchivedAt: j.ArchivedAt, RestoreError: j.RestoreError,
+		Summary: j.Summary, Error: j.Error,
+		Links: map[string]string{
+			"self": base, "input": base + "/input", "history": base + "/history", "page": "/jobs/" + j.ID,
+		},
+	}
+	if owner != nil {
+		out.ArchiveAt = s.archiveAt(*owner, j)
+	}
+	if out.ResultState == domain.ResultRestoring {
+		out.RestoreReadyBy = j.RestoreReadyBy
+	}
+	if j.LogKey != "" {
+		out.Links["log"] = base + "/log"
+	}
+	if out.ResultState != "" {
+		out.Links["result"] = base + "/result"
+	}
+	return out
+}
+
+func (s *Server) apiSubmit(w http.ResponseWriter, r *http.Request, rq *request) error {
+	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxUpload+uploadOverhead)
+	j, err := s.receiveUpload(r, rq.viewer, nil)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Location", "/api/v1/jobs/"+j.ID)
+	writeJSON(w, http.StatusCreated, s.jobJSON(rq.viewer, j))
+	return nil
+}
+
+type jobListJSON struct {
+	Jobs []jobJSON `json:"jobs"`
+	Next string    `json:"next,omitempty"` // pass as ?cursor= for the next page
+}
+
+func (s *Server) apiList(w http.ResponseWriter, r *http.Request, rq *request) error {
+	limit, _ := strconv.Atoi(r.URL.Query().Get("limit"))
+	jobs, next, err := s.listJobs(r.Context(), rq.viewer, r.URL.Query().Get("cursor"), limit)
+	if err != nil {
+		return err
+	}
+	out := jobListJSON{Jobs: make([]jobJSON, len(jobs)), Next: next}
+	for i, j := range jobs {
+		out.Jobs[i] = s.jobJSON(rq.viewer, j)
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+func (s *Server) apiJob(w http.ResponseWriter, r *http.Request, rq *request) error {
+	ctx := r.Context()
+	j, err := s.jobFor(ctx, rq.viewer, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	owner := rq.viewer
+	if j.UserID != owner.ID {
+		owner = nil
+		if p, err := s.cfg.Profiles.Get(ctx, j.UserID); err == nil {
+			owner = &p
+		}
+	}
+	writeJSON(w, http.StatusOK, s.jobJSON(owner, j))
+	return nil
+}
+
+func (s *Server) apiInput(w http.ResponseWriter, r *http.Request, rq *request) error {
+	return s.apiBlob(w, r, rq, blobInput)
+}
+
+func (s *Server) apiResult(w http.ResponseWriter, r *http.Request, rq *request) error {
+	return s.apiBlob(w, r, rq, blobResult)
+}
+
+func (s *Server) apiLog(w http.ResponseWriter, r *http.Request, rq *request) error {
+	return s.apiBlob(w, r, rq, blobLog)
+}
+
+func (s *Server) apiBlob(w http.ResponseWriter, r *http.Request, rq *request, kind blobKind) error {
+	rc, j, err := s.openJobBlob(r.Context(), rq.viewer, r.PathValue("id"), kind)
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	if kind == blobLog {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		io.Copy(w, rc)
+		return nil
+	}
+	sendFile(w, downloadName(j, kind), "text/plain; charset=utf-8", rc)
+	return nil
+}
+
+type historyJSON struct {
+	Execution *domain.Execution     `json:"execution"` // null until the job has started
+	Events    []domain.HistoryEvent `json:"events"`
+}
+
+func (s *Server) apiHistory(w http.ResponseWriter, r *http.Request, rq *request) error {
+	j, ex, events, err := s.jobHistory(r.Context(), rq.viewer, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	out := historyJSON{Events: events}
+	if j.ExecutionID != "" {
+		out.Execution = &ex
+	}
+	if out.Events == nil {
+		out.Events = []domain.HistoryEvent{}
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+type accountJSON struct {
+	ID          string      `json:"id"`
+	Email       string      `json:"email"`
+	Name        string      `json:"name"`
+	Institution string      `json:"institution,omitempty"`
+	Role        domain.Role `json:"role"`
+	Auditor     bool        `json:"auditor"`
+	UploadLimit int64       `json:"upload_limit_bytes"`
+	TestMode    bool        `json:"test_mode_billing,omitempty"`
+}
+
+func (s *Server) account(p *domain.Profile) accountJSON {
+	return accountJSON{ID: p.ID, Email: p.Email, Name: p.Name, Institution: p.Institution,
+		Role: p.Role, Auditor: p.Auditor, UploadLimit: s.capFor(p)}
+}
+
+func (s *Server) apiAccount(w http.ResponseWriter, r *http.Request, rq *request) error {
+	writeJSON(w, http.StatusOK, s.account(rq.viewer))
+	return nil
+}
+
+func (s *Server) apiUpgrade(w http.ResponseWriter, r *http.Request, rq *request) error {
+	p, err := s.upgrade(r.Context(), rq.viewer)
+	if err != nil {
+		return err
+	}
+	out := s.account(&p)
+	out.TestMode = true
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}

@@ -1,0 +1,104 @@
+package webui
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/gasproject/gas/internal/auth"
+	"github.com/gasproject/gas/internal/domain"
+)
+
+// statusOf is the one place where errors become HTTP statuses.
+func statusOf(err error) int {
+	var se *statusError
+	switch {
+	case errors.As(err, &se):
+		return se.status
+	case errors.Is(err, auth.ErrRateLimited):
+		return http.StatusTooManyRequests
+	case errors.Is(err, domain.ErrUnauthorized):
+		return http.StatusUnauthorized
+	case errors.Is(err, domain.ErrForbidden):
+		return http.StatusForbidden
+	case errors.Is(err, domain.ErrNotFound):
+		return http.StatusNotFound
+	case errors.Is(err, domain.ErrTooLarge):
+		return http.StatusRequestEntityTooLarge
+	case errors.Is(err, domain.ErrInvalid):
+		return http.StatusBadRequest
+	case errors.Is(err, domain.ErrArchived), errors.Is(err, domain.ErrRestoreInProgress), errors.Is(err, domain.ErrConflict):
+		return http.StatusConflict
+	}
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return http.StatusRequestEntityTooLarge
+	}
+	return http.StatusInternalServerError
+}
+
+// publicError marks an error whose text is written for users (validation
+// messages, upload limits), so it may be shown as is. Other errors may carry
+// keys and internal ids in their text and are shown by their status only.
+type publicError struct{ err error }
+
+func (e *publicError) Error() string { return e.err.Error() }
+func (e *publicError) Unwrap() error { return e.err }
+
+// public marks err as safe to show; nil stays nil.
+func public(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &publicError{err}
+}
+
+// statusError is an error that carries its own status (405, 403 for auditors, ...).
+type statusError struct {
+	status int
+	msg    string
+}
+
+func (e *statusError) Error() string { return e.msg }
+
+var (
+	errMethod       = &statusError{http.StatusMethodNotAllowed, "this address does not accept that method"}
+	errNoRoute      = &statusError{http.StatusNotFound, "there is no page at this address"}
+	errAuditorWrite = &statusError{http.StatusForbidden, "auditor accounts are read-only"}
+	errNotAuditor   = &statusError{http.StatusForbidden, "only auditors may see every execution"}
+	errCSRF         = &statusError{http.StatusForbidden, "the form expired or came from another site; reload the page and try again"}
+)
+
+// messageOf is the text shown for err at status.
+func messageOf(err error, status int) string {
+	var pe *publicError
+	var se *statusError
+	switch {
+	case errors.As(err, &pe):
+		return pe.Error()
+	case errors.As(err, &se):
+		return se.msg
+	case errors.Is(err, auth.ErrRateLimited):
+		return auth.ErrRateLimited.Error()
+	}
+	switch status {
+	case http.StatusUnauthorized:
+		return "sign in first (API: send Authorization: Bearer <token>)"
+	case http.StatusNotFound:
+		return "not found"
+	case http.StatusConflict:
+		switch {
+		case errors.Is(err, domain.ErrArchived):
+			return "the result is archived; upgrade to premium to restore it"
+		case errors.Is(err, domain.ErrRestoreInProgress):
+			return "the result is being restored; try again later"
+		}
+		return "the request conflicts with the current state; reload and try again"
+	case http.StatusRequestEntityTooLarge:
+		return "the request is too large"
+	case http.StatusBadRequest:
+		return "the request is not valid"
+	case http.StatusForbidden:
+		return "you may not do that"
+	}
+	return "something went wrong on our side; it has been logged"
+}

@@ -1,0 +1,86 @@
+package webui
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/gasproject/gas/internal/auth"
+	"github.com/gasproject/gas/internal/domain"
+)
+
+type profilePage struct {
+	Tokens   []auth.Token
+	NewToken string // shown once, right after it is made
+	Cap      int64
+}
+
+func (s *Server) profile(w http.ResponseWriter, r *http.Request, rq *request) error {
+	return s.renderProfile(w, r, rq, http.StatusOK, "")
+}
+
+func (s *Server) renderProfile(w http.ResponseWriter, r *http.Request, rq *request, status int, newToken string) error {
+	tokens, err := s.cfg.Auth.ListTokens(r.Context(), rq.viewer.ID)
+	if err != nil {
+		return err
+	}
+	s.render(w, r, rq, status, "profile", "Your profile", profilePage{Tokens: tokens, NewToken: newToken, Cap: s.capFor(rq.viewer)})
+	return nil
+}
+
+func (s *Server) updateProfile(w http.ResponseWriter, r *http.Request, rq *request) error {
+	name := strings.TrimSpace(r.PostForm.Get("name"))
+	inst := strings.TrimSpace(r.PostForm.Get("institution"))
+	if name == "" || utf8.RuneCountInString(name) > 200 || utf8.RuneCountInString(inst) > 200 {
+		return public(fmt.Errorf("name must be 1 to 200 characters and institution at most 200: %w", domain.ErrInvalid))
+	}
+	_, err := s.cfg.Profiles.Update(r.Context(), rq.viewer.ID, func(p *domain.Profile) error {
+		p.Name, p.Institution = name, inst
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/profile?flash=Profile+saved.", http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) createToken(w http.ResponseWriter, r *http.Request, rq *request) error {
+	plain, _, err := s.cfg.Auth.CreateToken(r.Context(), rq.viewer.ID, r.PostForm.Get("name"))
+	if err != nil {
+		return public(err)
+	}
+	// Rendered rather than redirected: the value must never sit in a URL or a log.
+	return s.renderProfile(w, r, rq, http.StatusCreated, plain)
+}
+
+func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request, rq *request) error {
+	if err := s.cfg.Auth.RevokeToken(r.Context(), rq.viewer.ID, r.PathValue("tid")); err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/profile?flash=Token+revoked.", http.StatusSeeOther)
+	return nil
+}
+
+type subscribePage struct {
+	TestMode   bool
+	FreeCap    int64
+	PremiumCap int64
+	Retention  string
+}
+
+func (s *Server) subscribeForm(w http.ResponseWriter, r *http.Request, rq *request) error {
+	s.render(w, r, rq, http.StatusOK, "subscribe", "Upgrade to premium", subscribePage{
+		TestMode: true, FreeCap: s.cfg.FreeCap, PremiumCap: s.cfg.MaxUpload, Retention: formatDuration(s.cfg.Retention),
+	})
+	return nil
+}
+
+func (s *Server) subscribe(w http.ResponseWriter, r *http.Request, rq *request) error {
+	if _, err := s.upgrade(r.Context(), rq.viewer); err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/jobs?flash=You+are+premium+now.+Archived+results+are+being+restored.", http.StatusSeeOther)
+	return nil
+}

@@ -1,0 +1,354 @@
+package webui
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"mime"
+	"mime/multipart"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gasproject/gas/internal/domain"
+)
+
+type annotatePage struct {
+	Cap        int64
+	Premium    bool
+	PremiumCap int64
+	Auditor    bool
+}
+
+func (s *Server) annotateForm(w http.ResponseWriter, r *http.Request, rq *request) error {
+	v := rq.viewer
+	s.render(w, r, rq, http.StatusOK, "annotate", "Annotate a VCF",
+		annotatePage{Cap: s.capFor(v), Premium: v.Premium(), PremiumCap: s.cfg.MaxUpload, Auditor: v.Auditor})
+	return nil
+}
+
+// annotate takes the upload form. The page's script posts it with
+// XMLHttpRequest (for the progress bar) and gets JSON back; without
+// JavaScript the browser posts it and follows a redirect.
+func (s *Server) annotate(w http.ResponseWriter, r *http.Request, rq *request) error {
+	xhr := r.Header.Get("X-Requested-With") == "XMLHttpRequest"
+	csrfOK := s.cfg.Auth.ValidCSRF(cookieValue(r, csrfCookie), r.Header.Get("X-CSRF-Token"))
+	j, err := s.receiveUpload(r, rq.viewer, func(field string) bool {
+		csrfOK = csrfOK || s.cfg.Auth.ValidCSRF(cookieValue(r, csrfCookie), field)
+		return csrfOK
+	})
+	if err != nil {
+		if xhr {
+			s.apiFail(w, r, err)
+			return nil
+		}
+		return err
+	}
+	next := "/jobs/" + j.ID + "/submitted"
+	if xhr {
+		writeJSON(w, http.StatusCreated, map[string]string{"id": j.ID, "redirect": next})
+		return nil
+	}
+	http.Redirect(w, r, next, http.StatusSeeOther)
+	return nil
+}
+
+// receiveUpload streams the multipart field "file" into a new job. csrf,
+// when not nil, is given the "csrf" field if one comes before the file and
+// must approve before the file is read.
+func (s *Server) receiveUpload(r *http.Request, v *domain.Profile, csrf func(field string) bool) (domain.Job, error) {
+	if v.Auditor {
+		return domain.Job{}, errAuditorWrite
+	}
+	limit := s.capFor(v)
+	if r.ContentLength > limit+uploadOverhead {
+		// Refuse before reading a byte: the size alone decides.
+		return domain.Job{}, public(&tooLargeError{name: "the file", limit: limit, premiumLimit: s.cfg.MaxUpload,
+			upgradable: !v.Premium() && s.cfg.MaxUpload > limit})
+	}
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || mt != "multipart/form-data" {
+		return domain.Job{}, public(&statusError{http.StatusBadRequest, "send the VCF as multipart/form-data in the field \"file\""})
+	}
+	mr, err := r.MultipartReader()
+	if err != nil {
+		return domain.Job{}, public(&statusError{http.StatusBadRequest, "malformed multipart body: " + err.Error()})
+	}
+	for {
+		part, err := mr.NextPart()
+		if err == io.EOF {
+			return domain.Job{}, public(&statusError{http.StatusBadRequest, "no file: send the VCF in the multipart field \"file\""})
+		}
+		if err != nil {
+			return domain.Job{}, uploadReadError(err)
+		}
+		switch part.FormName() {
+		case "csrf":
+			if csrf != nil {
+				b, _ := io.ReadAll(io.LimitReader(part, 256))
+				csrf(string(b))
+			}
+		case "file":
+			if csrf != nil && !csrf("") {
+				return domain.Job{}, errCSRF
+			}
+			j, err := s.submit(r.Context(), v, part.FileName(), part)
+			if err != nil {
+				return domain.Job{}, uploadReadError(err)
+			}
+			return j, nil
+		}
+		part.Close()
+	}
+}
+
+// uploadReadError maps a body that hit the server's hard limit to 413.
+func uploadReadError(err error) error {
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return public(&statusError{http.StatusRequestEntityTooLarge, "the upload is larger than this server accepts (" + formatBytes(mbe.Limit-uploadOverhead) + ")"})
+	}
+	if errors.Is(err, multipart.ErrMessageTooLarge) {
+		return public(&statusError{http.StatusRequestEntityTooLarge, "the form is too large"})
+	}
+	return err
+}
+
+type submittedPage struct{ Job domain.Job }
+
+func (s *Server) submitted(w http.ResponseWriter, r *http.Request, rq *request) error {
+	j, err := s.jobFor(r.Context(), rq.viewer, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	s.render(w, r, rq, http.StatusOK, "submitted", "Job submitted", submittedPage{Job: j})
+	return nil
+}
+
+type jobListPage struct {
+	Jobs   []jobRow
+	Next   string
+	First  bool
+	Cursor string
+}
+
+type jobRow struct {
+	domain.Job
+	State domain.ResultState
+}
+
+func (s *Server) jobList(w http.ResponseWriter, r *http.Request, rq *request) error {
+	cursor := r.URL.Query().Get("cursor")
+	limit, _ := strconv.Atoi(r.URL.Query().Get("limit"))
+	jobs, next, err := s.listJobs(r.Context(), rq.viewer, cursor, limit)
+	if err != nil {
+		return err
+	}
+	rows := make([]jobRow, len(jobs))
+	for i, j := range jobs {
+		rows[i] = jobRow{Job: j, State: resultState(j)}
+	}
+	s.render(w, r, rq, http.StatusOK, "jobs", "Your jobs", jobListPage{Jobs: rows, Next: next, First: cursor == "", Cursor: cursor})
+	return nil
+}
+
+type jobPage struct {
+	Job        domain.Job
+	State      domain.ResultState
+	Owner      domain.Profile
+	Mine       bool
+	ArchiveAt  time.Time
+	RestoreBy  time.Time
+	Runtime    time.Duration
+	Summary    *summaryView
+	SummaryErr string
+}
+
+func (s *Server) jobDetail(w http.ResponseWriter, r *http.Request, rq *request) error {
+	ctx := r.Context()
+	j, err := s.jobFor(ctx, rq.viewer, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	owner := *rq.viewer
+	if j.UserID != owner.ID {
+		if owner, err = s.cfg.Profiles.Get(ctx, j.UserID); err != nil {
+			owner = domain.Profile{ID: j.UserID, Name: j.UserID, Role: domain.RoleFree}
+		}
+	}
+	page := jobPage{Job: j, State: resultState(j), Owner: owner, Mine: j.UserID == rq.viewer.ID, ArchiveAt: s.archiveAt(owner, j), Runtime: -1}
+	if page.State == domain.ResultRestoring {
+		page.RestoreBy = j.RestoreReadyBy
+		if page.RestoreBy.IsZero() {
+			page.RestoreBy = j.RestoreRequestedAt.Add(s.cfg.RestoreEstimate)
+		}
+	}
+	if !j.StartedAt.IsZero() && !j.CompletedAt.IsZero() {
+		page.Runtime = j.CompletedAt.Sub(j.StartedAt)
+	}
+	if len(j.Summary) > 0 {
+		sv, err := parseSummary(j.Summary)
+		if err != nil {
+			page.SummaryErr = "the summary could not be read"
+			s.cfg.Log.Warn("bad summary", "job", j.ID, "err", err)
+		} else {
+			page.Summary = sv
+		}
+	}
+	s.render(w, r, rq, http.StatusOK, "job", "Job "+j.ID, page)
+	return nil
+}
+
+func (s *Server) downloadInput(w http.ResponseWriter, r *http.Request, rq *request) error {
+	return s.download(w, r, rq, blobInput)
+}
+
+func (s *Server) downloadResult(w http.ResponseWriter, r *http.Request, rq *request) error {
+	return s.download(w, r, rq, blobResult)
+}
+
+func (s *Server) download(w http.ResponseWriter, r *http.Request, rq *request, kind blobKind) error {
+	rc, j, err := s.openJobBlob(r.Context(), rq.viewer, r.PathValue("id"), kind)
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	sendFile(w, downloadName(j, kind), "text/plain; charset=utf-8", rc)
+	return nil
+}
+
+// downloadName is the file name a browser saves: the user's own name, with
+// .annotated before the extension for the result.
+func downloadName(j domain.Job, kind blobKind) string {
+	name := sanitizeName(j.InputName)
+	switch kind {
+	case blobResult:
+		return stem(name) + ".annotated.vcf"
+	case blobLog:
+		return stem(name) + ".log"
+	}
+	return name
+}
+
+func stem(name string) string {
+	for _, ext := range []string{".vcf.gz", ".vcf.bgz", ".vcf", ".gz"} {
+		if len(name) > len(ext) && equalFoldSuffix(name, ext) {
+			return name[:len(name)-len(ext)]
+		}
+	}
+	return name
+}
+
+func equalFoldSuffix(s, suffix string) bool {
+	tail := s[len(s)-len(suffix):]
+	for i := range len(suffix) {
+		a, b := tail[i], suffix[i]
+		if 'A' <= a && a <= 'Z' {
+			a += 'a' - 'A'
+		}
+		if a != b {
+			return false
+		}
+	}
+	return true
+}
+
+func sendFile(w http.ResponseWriter, name, contentType string, body io.Reader) {
+	w.Header().Set("Content-Type", contentType)
+	// FormatMediaType writes filename*=utf-8''... for non-ASCII names.
+	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": name}))
+	w.Header().Set("Cache-Control", "private, no-store")
+	w.WriteHeader(http.StatusOK)
+	io.Copy(w, body)
+}
+
+type logPage struct {
+	Job  domain.Job
+	Text string
+	Cut  bool
+}
+
+const maxLogView = 1 << 20
+
+func (s *Server) logView(w http.ResponseWriter, r *http.Request, rq *request) error {
+	rc, j, err := s.openJobBlob(r.Context(), rq.viewer, r.PathValue("id"), blobLog)
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	b, err := io.ReadAll(io.LimitReader(rc, maxLogView+1))
+	if err != nil {
+		return err
+	}
+	page := logPage{Job: j, Text: string(b), Cut: len(b) > maxLogView}
+	if page.Cut {
+		page.Text = page.Text[:maxLogView]
+	}
+	s.render(w, r, rq, http.StatusOK, "log", "Log of job "+j.ID, page)
+	return nil
+}
+
+type historyPage struct {
+	Job    *domain.Job
+	Exec   domain.Execution
+	Events []eventRow
+}
+
+type eventRow struct {
+	domain.HistoryEvent
+	Offset time.Duration // since the execution started
+	Class  string
+}
+
+func (s *Server) historyView(w http.ResponseWriter, r *http.Request, rq *request) error {
+	j, ex, events, err := s.jobHistory(r.Context(), rq.viewer, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	s.render(w, r, rq, http.StatusOK, "history", "Execution history of job "+j.ID, historyPage{Job: &j, Exec: ex, Events: eventRows(ex, events)})
+	return nil
+}
+
+func (s *Server) executionView(w http.ResponseWriter, r *http.Request, rq *request) error {
+	ex, events, err := s.executionFor(r.Context(), rq.viewer, r.PathValue("eid"))
+	if err != nil {
+		return err
+	}
+	s.render(w, r, rq, http.StatusOK, "history", "Execution "+ex.Name, historyPage{Exec: ex, Events: eventRows(ex, events)})
+	return nil
+}
+
+func eventRows(ex domain.Execution, events []domain.HistoryEvent) []eventRow {
+	rows := make([]eventRow, len(events))
+	for i, e := range events {
+		rows[i] = eventRow{HistoryEvent: e, Offset: e.Timestamp.Sub(ex.StartedAt), Class: eventClass(e.Type)}
+	}
+	return rows
+}
+
+func eventClass(t string) string {
+	switch {
+	case contains(t, "Failed"), contains(t, "TimedOut"), contains(t, "Aborted"):
+		return "ev bad"
+	case contains(t, "Succeeded"):
+		return "ev ok"
+	case contains(t, "Entered"), contains(t, "Started"):
+		return "ev run"
+	}
+	return "ev"
+}
+
+func contains(s, sub string) bool { return strings.Contains(s, sub) }
+
+func prettyJSON(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	var v any
+	if err := json.Unmarshal(b, &v); err != nil {
+		return string(b)
+	}
+	out, _ := json.MarshalIndent(v, "", "  ")
+	return string(out)
+}

@@ -1,0 +1,140 @@
+package webui
+
+import (
+	"bytes"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/gasproject/gas/internal/domain"
+)
+
+// pages holds one template set per page, each with the shared layout.
+type pages struct{ sets map[string]*template.Template }
+
+var funcs = template.FuncMap{
+	"bytes":     formatBytes,
+	"time":      formatTime,
+	"isoTime":   func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+	"ago":       func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC") },
+	"duration":  formatDuration,
+	"badge":     badgeClass,
+	"pathEsc":   url.PathEscape,
+	"queryEsc":  url.QueryEscape,
+	"isZero":    func(t time.Time) bool { return t.IsZero() },
+	"upper":     strings.ToUpper,
+	"add":       func(a, b int) int { return a + b },
+	"sub":       func(a, b float64) float64 { return a - b },
+	"printJSON": func(b []byte) string { return prettyJSON(b) },
+}
+
+func loadPages() (*pages, error) {
+	names, err := fs.Glob(templateFS, "templates/*.html")
+	if err != nil {
+		return nil, err
+	}
+	p := &pages{sets: map[string]*template.Template{}}
+	for _, n := range names {
+		base := strings.TrimSuffix(path.Base(n), ".html")
+		if base == "layout" {
+			continue
+		}
+		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", n)
+		if err != nil {
+			return nil, fmt.Errorf("parse template %s: %w", n, err)
+		}
+		p.sets[base] = t
+	}
+	return p, nil
+}
+
+// view is what every page template receives.
+type view struct {
+	Title   string
+	User    *domain.Profile
+	CSRF    string
+	Nav     string
+	Flash   string
+	FreeCap int64
+	Data    any
+}
+
+// render writes page name with data; a template error becomes a plain 500
+// (the page may be half written, so it cannot be an error page of its own).
+func (s *Server) render(w http.ResponseWriter, r *http.Request, rq *request, status int, name, title string, data any) {
+	t, ok := s.pages.sets[name]
+	if !ok {
+		s.cfg.Log.Error("no template", "name", name)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	v := view{Title: title, User: rq.viewer, CSRF: rq.csrf, Nav: name, Flash: r.URL.Query().Get("flash"), FreeCap: s.cfg.FreeCap, Data: data}
+	var buf bytes.Buffer
+	if err := t.Execute(&buf, v); err != nil {
+		s.cfg.Log.Error("render", "template", name, "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}
+
+type errorPage struct {
+	Status  int
+	Title   string
+	Message string
+}
+
+func formatBytes(n int64) string {
+	switch {
+	case n >= 1<<30:
+		return fmt.Sprintf("%.1f GB", float64(n)/(1<<30))
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.0f KB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
+
+func formatTime(t time.Time) string {
+	if t.IsZero() {
+		return "—"
+	}
+	return t.UTC().Format("2006-01-02 15:04:05 UTC")
+}
+
+func formatDuration(d time.Duration) string {
+	switch {
+	case d < 0:
+		return "—"
+	case d < time.Second:
+		return fmt.Sprintf("%d ms", d.Milliseconds())
+	case d < time.Minute:
+		return fmt.Sprintf("%.1f s", d.Seconds())
+	case d < time.Hour:
+		return fmt.Sprintf("%d min %d s", int(d.Minutes()), int(d.Seconds())%60)
+	}
+	return fmt.Sprintf("%d h %d min", int(d.Hours()), int(d.Minutes())%60)
+}
+
+func badgeClass(s string) string {
+	switch s {
+	case string(domain.StatusCompleted), domain.ExecSucceeded, string(domain.ResultAvailable):
+		return "badge ok"
+	case string(domain.StatusFailed), domain.ExecTimedOut, domain.ExecAborted: // ExecFailed is "FAILED" too
+		return "badge bad"
+	case string(domain.StatusRunning), string(domain.ResultRestoring):
+		return "badge run"
+	case string(domain.ResultArchived):
+		return "badge cold"
+	}
+	return "badge"
+}

@@ -1,0 +1,149 @@
+package webui
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gasproject/gas/internal/auth"
+	"github.com/gasproject/gas/internal/domain"
+	"github.com/gasproject/gas/internal/service"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+// UseCases are the shared use cases (internal/service) the portal calls.
+type UseCases interface {
+	// SubmitJob stores the upload and starts its annotation; over the cap it
+	// fails with domain.ErrTooLarge and leaves nothing behind.
+	SubmitJob(ctx context.Context, req service.SubmitRequest) (domain.Job, error)
+	// Job returns a job its owner or an auditor may see, else domain.ErrNotFound.
+	Job(ctx context.Context, viewer domain.Profile, jobID string) (domain.Job, error)
+	// Upgrade makes the user premium and starts restoring their archive.
+	Upgrade(ctx context.Context, userID string) (domain.Profile, string, error)
+	// UploadCap is the largest input the user may submit (0: no cap).
+	UploadCap(p domain.Profile) int64
+}
+
+var _ UseCases = (*service.Service)(nil)
+
+// Config is what the portal needs; all but OIDC, Log and Now are required.
+// The ports are used for read-only queries (listings, downloads, history);
+// every change goes through Service.
+type Config struct {
+	Service  UseCases
+	Auth     *auth.Service
+	OIDC     *auth.OIDC // nil: no "sign in with" button
+	OIDCName string     // label of the OIDC button, e.g. "Globus"
+	Jobs     domain.Jobs
+	Profiles domain.Profiles
+	Blobs    domain.Blobs
+	Workflow domain.Workflow
+
+	FreeCap   int64         // upload cap of free users, bytes (shown; Service enforces it)
+	MaxUpload int64         // operator limit for everyone, bytes: the request body limit
+	Retention time.Duration // how long a free user's result stays hot (for the countdown)
+	// RestoreEstimate is shown while a restore runs and the job has no estimate of its own.
+	RestoreEstimate time.Duration
+	// SecureCookies forces the Secure flag; it is also set for requests that arrived over HTTPS.
+	SecureCookies bool
+	Log           *slog.Logger
+	Now           func() time.Time
+}
+
+// Server is the portal and API.
+type Server struct {
+	cfg   Config
+	pages *pages
+	mux   *http.ServeMux
+}
+
+// New checks cfg and builds the handler.
+func New(cfg Config) (*Server, error) {
+	if cfg.Service == nil || cfg.Auth == nil || cfg.Jobs == nil || cfg.Profiles == nil || cfg.Blobs == nil || cfg.Workflow == nil {
+		return nil, errors.New("webui: Service, Auth, Jobs, Profiles, Blobs and Workflow are required")
+	}
+	if cfg.FreeCap <= 0 || cfg.MaxUpload <= 0 {
+		return nil, errors.New("webui: FreeCap and MaxUpload must be positive")
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.RestoreEstimate == 0 {
+		cfg.RestoreEstimate = 5 * time.Minute
+	}
+	p, err := loadPages()
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{cfg: cfg, pages: p, mux: http.NewServeMux()}
+	s.routes()
+	return s, nil
+}
+
+// ServeHTTP serves the portal, the API and the static assets.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	setSecurityHeaders(w)
+	defer s.recoverPanic(w, r)
+	if _, pattern := s.mux.Handler(r); pattern == "" {
+		s.unrouted(w, r)
+		return
+	}
+	s.mux.ServeHTTP(w, r)
+}
+
+func (s *Server) routes() {
+	m := s.mux
+	// Pages open to everyone.
+	m.Handle("GET /static/", http.FileServerFS(staticFS))
+	m.HandleFunc("GET /{$}", s.page(s.home))
+	m.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ok\n") })
+	m.HandleFunc("GET /signup", s.page(s.signUpForm))
+	m.HandleFunc("POST /signup", s.form(s.signUp))
+	m.HandleFunc("GET /signin", s.page(s.signInForm))
+	m.HandleFunc("POST /signin", s.form(s.signIn))
+	m.HandleFunc("POST /signout", s.form(s.signOut))
+	m.HandleFunc("GET /auth/oidc/login", s.page(s.oidcLogin))
+	m.HandleFunc("GET /auth/oidc/callback", s.page(s.oidcCallback))
+
+	// Pages for signed-in users.
+	m.HandleFunc("GET /profile", s.page(s.signedIn(s.profile)))
+	m.HandleFunc("POST /profile", s.form(s.signedIn(s.updateProfile)))
+	m.HandleFunc("POST /profile/tokens", s.form(s.signedIn(s.createToken)))
+	m.HandleFunc("POST /profile/tokens/{tid}/revoke", s.form(s.signedIn(s.revokeToken)))
+	m.HandleFunc("GET /annotate", s.page(s.signedIn(s.annotateForm)))
+	m.HandleFunc("POST /annotate", s.upload(s.signedIn(s.annotate)))
+	m.HandleFunc("GET /jobs", s.page(s.signedIn(s.jobList)))
+	m.HandleFunc("GET /jobs/{id}", s.page(s.signedIn(s.jobDetail)))
+	m.HandleFunc("GET /jobs/{id}/submitted", s.page(s.signedIn(s.submitted)))
+	m.HandleFunc("GET /jobs/{id}/input", s.page(s.signedIn(s.downloadInput)))
+	m.HandleFunc("GET /jobs/{id}/result", s.page(s.signedIn(s.downloadResult)))
+	m.HandleFunc("GET /jobs/{id}/log", s.page(s.signedIn(s.logView)))
+	m.HandleFunc("GET /jobs/{id}/history", s.page(s.signedIn(s.historyView)))
+	m.HandleFunc("GET /executions/{eid}", s.page(s.signedIn(s.executionView)))
+	m.HandleFunc("GET /audit", s.page(s.signedIn(s.auditView)))
+	m.HandleFunc("GET /subscribe", s.page(s.signedIn(s.subscribeForm)))
+	m.HandleFunc("POST /subscribe", s.form(s.signedIn(s.subscribe)))
+
+	// JSON API.
+	m.HandleFunc("POST /api/v1/jobs", s.api(s.apiSubmit))
+	m.HandleFunc("GET /api/v1/jobs", s.api(s.apiList))
+	m.HandleFunc("GET /api/v1/jobs/{id}", s.api(s.apiJob))
+	m.HandleFunc("GET /api/v1/jobs/{id}/input", s.api(s.apiInput))
+	m.HandleFunc("GET /api/v1/jobs/{id}/result", s.api(s.apiResult))
+	m.HandleFunc("GET /api/v1/jobs/{id}/log", s.api(s.apiLog))
+	m.HandleFunc("GET /api/v1/jobs/{id}/history", s.api(s.apiHistory))
+	m.HandleFunc("GET /api/v1/account", s.api(s.apiAccount))
+	m.HandleFunc("POST /api/v1/account/upgrade", s.api(s.apiUpgrade))
+}

@@ -1,0 +1,146 @@
+// gas.js — the little the portal does in the browser: the upload form
+// (size check, progress bar), live job statuses, countdowns.
+"use strict";
+
+function fmtBytes(n) {
+  if (n >= 1048576) return (n / 1048576).toFixed(1) + " MB";
+  if (n >= 1024) return Math.round(n / 1024) + " KB";
+  return n + " bytes";
+}
+
+function setupUpload() {
+  const form = document.getElementById("upload");
+  if (!form) return;
+  const file = document.getElementById("file");
+  const submit = document.getElementById("submit");
+  const info = document.getElementById("file-info");
+  const bar = document.getElementById("progress");
+  const errBox = document.getElementById("upload-error");
+  const cap = Number(form.dataset.cap);
+  const csrf = form.querySelector("input[name=csrf]").value;
+
+  function showError(msg, upgrade) {
+    errBox.textContent = msg;
+    if (upgrade) {
+      const a = document.createElement("a");
+      a.href = "/subscribe";
+      a.textContent = " Upgrade to premium.";
+      errBox.appendChild(a);
+    }
+    errBox.hidden = false;
+  }
+
+  file.addEventListener("change", () => {
+    errBox.hidden = true;
+    const f = file.files[0];
+    if (!f) { submit.disabled = true; info.textContent = "No file chosen."; return; }
+    info.textContent = f.name + " — " + fmtBytes(f.size);
+    if (f.size > cap) {
+      submit.disabled = true;
+      showError(f.name + " is " + fmtBytes(f.size) + ", over your limit of " + fmtBytes(cap) + ".", true);
+      return;
+    }
+    submit.disabled = false;
+  });
+
+  form.addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    const f = file.files[0];
+    if (!f || f.size > cap) return;
+    const data = new FormData();
+    data.append("csrf", csrf);
+    data.append("file", f, f.name);
+    const xhr = new XMLHttpRequest();
+    xhr.open("POST", form.action);
+    xhr.setRequestHeader("X-Requested-With", "XMLHttpRequest");
+    xhr.setRequestHeader("X-CSRF-Token", csrf);
+    xhr.responseType = "json";
+    bar.hidden = false; bar.value = 0;
+    submit.disabled = true; file.disabled = true;
+    xhr.upload.addEventListener("progress", (e) => {
+      if (e.lengthComputable) bar.value = Math.round(100 * e.loaded / e.total);
+    });
+    xhr.addEventListener("load", () => {
+      const body = xhr.response || {};
+      if (xhr.status === 201 && body.redirect) { bar.value = 100; window.location.assign(body.redirect); return; }
+      file.disabled = false; submit.disabled = false; bar.hidden = true;
+      showError(body.error || ("Upload failed (" + xhr.status + ")."), !!body.upgrade);
+    });
+    xhr.addEventListener("error", () => {
+      file.disabled = false; submit.disabled = false; bar.hidden = true;
+      showError("The upload did not reach the server. Check your connection and try again.", false);
+    });
+    xhr.send(data);
+  });
+}
+
+const badgeClass = {
+  COMPLETED: "badge ok", AVAILABLE: "badge ok", SUCCEEDED: "badge ok",
+  FAILED: "badge bad", RUNNING: "badge run", RESTORING: "badge run", ARCHIVED: "badge cold",
+};
+
+function setBadge(el, value) {
+  const text = value || "—";
+  if (el.textContent === text) return;
+  el.textContent = text;
+  el.className = badgeClass[value] || "badge";
+}
+
+// The job list polls the JSON API and updates status badges in place.
+function setupJobList() {
+  const table = document.getElementById("jobs");
+  if (!table) return;
+  async function poll() {
+    if (document.hidden) return;
+    try {
+      const resp = await fetch(table.dataset.live, { headers: { Accept: "application/json" } });
+      if (!resp.ok) return;
+      const body = await resp.json();
+      for (const j of body.jobs) {
+        const row = table.querySelector('tr[data-job="' + CSS.escape(j.id) + '"]');
+        if (!row) continue;
+        setBadge(row.querySelector('[data-field="status"]'), j.status);
+        setBadge(row.querySelector('[data-field="result_state"]'), j.result_state);
+      }
+    } catch (e) { /* offline for a moment: try again next tick */ }
+  }
+  setInterval(poll, 2000);
+}
+
+// A job page reloads itself when its status or result state changes.
+function setupJobPage() {
+  const job = document.getElementById("job");
+  if (!job) return;
+  async function poll() {
+    if (document.hidden) return;
+    try {
+      const resp = await fetch("/api/v1/jobs/" + encodeURIComponent(job.dataset.job));
+      if (!resp.ok) return;
+      const j = await resp.json();
+      if (j.status !== job.dataset.status || (j.result_state || "") !== job.dataset.state) window.location.reload();
+    } catch (e) { /* try again */ }
+  }
+  setInterval(poll, 2000);
+}
+
+function setupCountdowns() {
+  const els = document.querySelectorAll("[data-deadline]");
+  if (!els.length) return;
+  function tick() {
+    for (const el of els) {
+      const left = Math.round((Date.parse(el.dataset.deadline) - Date.now()) / 1000);
+      if (left <= 0) { el.textContent = "a moment"; continue; }
+      const h = Math.floor(left / 3600), m = Math.floor(left % 3600 / 60), s = left % 60;
+      el.textContent = (h ? h + " h " : "") + (h || m ? m + " min " : "") + s + " s";
+    }
+  }
+  tick();
+  setInterval(tick, 1000);
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  setupUpload();
+  setupJobList();
+  setupJobPage();
+  setupCountdowns();
+});
