@@ -29,7 +29,6 @@ type txDraft struct {
 	utrs       []span
 	startCodon []span
 	stopCodon  []span
-	gtf        bool // GTF: CDS rows exclude the stop codon
 }
 
 // setLocus records chromosome and strand, checking every row of a transcript agrees.
@@ -63,13 +62,10 @@ func (d *txDraft) finish(source string) error {
 	t.Chrom = CanonicalChrom(d.seqid)
 	t.CodonTable = codonTableFor(t.Chrom)
 
+	// GTF (and GENCODE GFF3) CDS rows exclude the stop codon; the model includes it.
 	cds := slices.Clone(d.cds)
-	if d.gtf {
-		// GTF CDS rows exclude the stop codon; the model includes it.
-		for _, s := range d.stopCodon {
-			cds = append(cds, span{s.start, s.end, -1})
-		}
-		cds = mergeSpans(cds)
+	for _, s := range d.stopCodon {
+		cds = addStopCodon(cds, s)
 	}
 	exons := d.exons
 	if len(exons) == 0 {
@@ -136,6 +132,22 @@ func (d *txDraft) finish(source string) error {
 		}
 	}
 	return nil
+}
+
+// addStopCodon extends the CDS segment a stop codon touches, or adds it as a
+// segment of its own (a stop codon split by an intron). Overlapping CDS rows
+// (ribosomal slippage) are left as they are.
+func addStopCodon(cds []span, stop span) []span {
+	for i, c := range cds {
+		if stop.start >= c.start && stop.end <= c.end {
+			return cds // already inside (Ensembl GFF3)
+		}
+		if stop.start <= c.end+1 && stop.end >= c.start-1 {
+			cds[i].start, cds[i].end = min(c.start, stop.start), max(c.end, stop.end)
+			return cds
+		}
+	}
+	return append(cds, span{stop.start, stop.end, -1})
 }
 
 // mergeSpans sorts spans and merges overlapping or adjacent ones, keeping the

@@ -127,6 +127,9 @@ func TestCDSTranslates(t *testing.T) {
 		if i := strings.IndexByte(prot, '*'); i >= 0 && i < len(prot)-1 {
 			t.Errorf("%s: internal stop at codon %d", tx.ID, i+1)
 		}
+		if start := string(cds[:3]); tx.CodonTable == 2 && !strings.Contains("ATG ATA ATT GTG", start) {
+			t.Errorf("%s: mitochondrial start codon %s", tx.ID, start)
+		}
 		if tx.Chrom == "MT" && tx.CodonTable != 2 {
 			t.Errorf("%s: MT transcript with table %d", tx.ID, tx.CodonTable)
 		}

@@ -56,7 +56,7 @@ func ParseGTF(r io.Reader, source string) ([]*Transcript, error) {
 			if ver == "" {
 				id, ver = splitVersion(tid)
 			}
-			d = &txDraft{t: &Transcript{ID: id, Version: ver}, line: lr.line, gtf: true}
+			d = &txDraft{t: &Transcript{ID: id, Version: ver}, line: lr.line}
 			byID[tid] = d
 			order = append(order, d)
 		}

@@ -225,3 +225,23 @@ func TestGTFStopCodonAndVersions(t *testing.T) {
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
+
+func TestGFF3WithStopCodonRows(t *testing.T) {
+	// GENCODE-style GFF3: CDS rows exclude the stop codon, which has its own
+	// row, here split by an intron on the minus strand.
+	const gff = "1\tx\tmRNA\t100\t300\t.\t-\t.\tID=T;Parent=G\n" +
+		"1\tx\texon\t100\t150\t.\t-\t.\tParent=T\n" +
+		"1\tx\texon\t200\t300\t.\t-\t.\tParent=T\n" +
+		"1\tx\tCDS\t201\t251\t.\t-\t0\tParent=T\n" + // 17 codons
+		"1\tx\tstop_codon\t200\t200\t.\t-\t0\tParent=T\n" +
+		"1\tx\tstop_codon\t149\t150\t.\t-\t0\tParent=T\n"
+	txs, err := ParseGFF3(strings.NewReader(gff), "in")
+	if err != nil || len(txs) != 1 {
+		t.Fatal(txs, err)
+	}
+	tx := txs[0]
+	want := []CDSPart{{200, 251, 0}, {149, 150, 2}}
+	if tx.CodingStart != 149 || tx.CodingEnd != 251 || len(tx.CDS) != 2 || tx.CDS[0] != want[0] || tx.CDS[1] != want[1] {
+		t.Errorf("coding %d-%d %v, want 149-251 %v", tx.CodingStart, tx.CodingEnd, tx.CDS, want)
+	}
+}
