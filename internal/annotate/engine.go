@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/gasproject/gas/internal/consequence"
 	"github.com/gasproject/gas/internal/domain"
 	"github.com/gasproject/gas/internal/refdata"
 	"github.com/gasproject/gas/internal/vcf"
@@ -48,19 +49,12 @@ type reference interface {
 	chrom(name string) (chromosome, error)
 }
 
-// predictor appends the CSQ entries of one ALT allele to dst (comma-separated,
+// predictor appends the CSQ entries of one ALT allele (v as written in the
+// record, upper-case, with the bundle's chromosome name) to dst (comma-separated,
 // no leading comma), counts every consequence term in t.consequences, and
 // returns the most severe term and the variant class.
 type predictor interface {
-	appendCSQ(dst []byte, c chromosome, v Variant, existing []byte, t *tally) (out []byte, worst, class string, err error)
-}
-
-// Variant is one ALT allele as the predictor sees it: the input's POS, REF
-// and ALT (upper-case, untrimmed) and the bundle's chromosome name.
-type Variant struct {
-	Chrom    string
-	Pos      int
-	Ref, Alt string
+	appendCSQ(dst []byte, c chromosome, v consequence.Variant, existing []byte, t *tally) (out []byte, worst, class string, err error)
 }
 
 // Engine annotates VCF streams with one reference bundle. It is safe for

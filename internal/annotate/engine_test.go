@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gasproject/gas/internal/consequence"
 	"github.com/gasproject/gas/internal/domain"
 	"github.com/gasproject/gas/internal/refdata"
 	"github.com/gasproject/gas/internal/vcf"
@@ -51,7 +52,7 @@ func (c *fakeChrom) Len() int                           { return c.length }
 
 type fakePredictor struct{}
 
-func (fakePredictor) appendCSQ(dst []byte, c chromosome, v Variant, existing []byte, t *tally) ([]byte, string, string, error) {
+func (fakePredictor) appendCSQ(dst []byte, c chromosome, v consequence.Variant, existing []byte, t *tally) ([]byte, string, string, error) {
 	t.consequences["missense_variant"]++
 	return fmt.Appendf(dst, "%s|missense_variant|MODERATE|G|ENSG1|Transcript|ENST1|protein_coding||||||||||%s|||||SNV|YES", v.Alt, existing), "missense_variant", "SNV", nil
 }

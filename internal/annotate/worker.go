@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 
+	"github.com/gasproject/gas/internal/consequence"
 	"github.com/gasproject/gas/internal/refdata"
 	"github.com/gasproject/gas/internal/vcf"
 )
@@ -28,6 +29,8 @@ type worker struct {
 	upRef  []byte
 	upAlt  []byte
 	band   []byte
+	// allAlts are the record's ALTs, upper-case: VEP's Allele field depends on all of them.
+	allAlts []string
 }
 
 type chromInfo struct {
@@ -81,6 +84,10 @@ func (w *worker) annotate(dst []byte, rec *vcf.Record, lineNo int, t *tally) ([]
 	w.upRef = appendUpper(w.upRef[:0], rec.Ref())
 	ref := string(w.upRef)
 	w.ids = append(w.ids[:0], rec.ID()...)
+	w.allAlts = w.allAlts[:0]
+	for _, a := range alts {
+		w.allAlts = append(w.allAlts, string(appendUpper(w.upAlt[:0], a)))
+	}
 	w.csq, w.af, w.clnsig = w.csq[:0], w.af[:0], w.clnsig[:0]
 	anyAF, anyClnsig := false, false
 	for i, altB := range alts {
@@ -97,8 +104,7 @@ func (w *worker) annotate(dst []byte, rec *vcf.Record, lineNo int, t *tally) ([]
 			w.clnsig = append(w.clnsig, '.')
 			continue
 		}
-		w.upAlt = appendUpper(w.upAlt[:0], altB)
-		alt := string(w.upAlt)
+		alt := w.allAlts[i]
 		t.annotated++
 
 		// Known variants: same trimmed position and alleles.
@@ -154,7 +160,7 @@ func (w *worker) annotate(dst []byte, rec *vcf.Record, lineNo int, t *tally) ([]
 		if n > 0 {
 			w.csq = append(w.csq, ',')
 		}
-		out, worst, class, err := w.p.eng.pred.appendCSQ(w.csq, ci.c, Variant{Chrom: ci.canon, Pos: rec.Pos, Ref: ref, Alt: alt}, w.exist, t)
+		out, worst, class, err := w.p.eng.pred.appendCSQ(w.csq, ci.c, consequence.Variant{Chrom: ci.canon, Pos: rec.Pos, Ref: ref, Alt: alt, AllAlts: w.allAlts}, w.exist, t)
 		if err != nil {
 			return dst, fmt.Errorf("consequences of %s:%d %s>%s: %w", ci.name, rec.Pos, ref, alt, err)
 		}

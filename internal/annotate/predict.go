@@ -1,0 +1,41 @@
+package annotate
+
+import (
+	"github.com/gasproject/gas/internal/consequence"
+)
+
+// vepPredictor computes CSQ entries with package consequence.
+type vepPredictor struct{}
+
+func newPredictor() predictor { return vepPredictor{} }
+
+// window is VEP's upstream/downstream distance: transcripts this far from
+// the variant still get an entry.
+const window = 5000
+
+func (vepPredictor) appendCSQ(dst []byte, c chromosome, v consequence.Variant, existing []byte, t *tally) ([]byte, string, string, error) {
+	end := v.Pos + len(v.Ref) - 1
+	txs := c.AppendTranscripts(nil, v.Pos-window, end+window)
+	entries := consequence.Predict(v, txs, c)
+	worst, worstRank := "", -1
+	ex := string(existing)
+	for i, e := range entries {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = e.AppendCSQ(dst, ex)
+		for _, term := range e.Consequences {
+			t.consequences[term]++
+			if r := consequence.Rank(term); worstRank < 0 || r < worstRank {
+				worst, worstRank = term, r
+			}
+		}
+	}
+	class := ""
+	if len(entries) > 0 {
+		class = entries[0].VariantClass
+	}
+	return dst, worst, class, nil
+}
+
+func impactOf(term string) string { return consequence.Impact(term) }
