@@ -8,7 +8,8 @@ const (
 	KeySubmittedAt = "submitted_at" // jobs GSI sort key: fixed-width UTC timestamp, sorts by time
 	KeyAllJobs     = "all_jobs"     // constant partition of the cross-user index
 
-	KeyPK        = "pk"         // partition key of the profiles, tokens and webhooks tables
+	KeyPK        = "pk"         // partition key of the profiles and portal tables
+	KeySK        = "sk"         // sort key of the portal table
 	KeyExpiresAt = "expires_at" // TTL attribute (epoch seconds)
 
 	IndexJobsByUser      = "by_user"
