@@ -142,4 +142,3 @@ func ErrorMessage(cause string) string {
 	}
 	return cause
 }
-

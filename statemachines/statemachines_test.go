@@ -87,9 +87,9 @@ func TestLocalDefinitionNamesHandlers(t *testing.T) {
 func TestErrorMessage(t *testing.T) {
 	for cause, want := range map[string]string{
 		`{"errorMessage":"line 3: bad REF","errorType":"InvalidInputError"}`: "line 3: bad REF",
-		"Task timed out after 900 seconds":                                  "Task timed out after 900 seconds",
-		`{"other":1}`:                                                       `{"other":1}`,
-		"":                                                                  "",
+		"Task timed out after 900 seconds":                                   "Task timed out after 900 seconds",
+		`{"other":1}`:                                                        `{"other":1}`,
+		"":                                                                   "",
 	} {
 		if got := ErrorMessage(cause); got != want {
 			t.Errorf("ErrorMessage(%q) = %q, want %q", cause, got, want)

@@ -1,0 +1,413 @@
+package asl_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/gasproject/gas/internal/asl"
+	"github.com/gasproject/gas/internal/domain"
+	"github.com/gasproject/gas/statemachines"
+)
+
+// world is a stub of the step handlers: just enough state to check that the
+// real definitions call the right steps with the right payloads.
+type world struct {
+	mu       sync.Mutex
+	premium  map[string]bool // user -> premium
+	owner    map[string]string
+	calls    []string // "handler job-or-user"
+	payloads map[string][]map[string]any
+	archived map[string]int // job -> times archived
+
+	annotate func(n int) error // error for the n-th call (1-based); nil: success
+	notReady map[string]int    // job -> CheckRestore answers "not restored" this many times
+	failCopy map[string]bool
+}
+
+func newWorld() *world {
+	return &world{premium: map[string]bool{}, owner: map[string]string{}, payloads: map[string][]map[string]any{},
+		archived: map[string]int{}, notReady: map[string]int{}, failCopy: map[string]bool{}}
+}
+
+type brokenCopy struct{}
+
+func (brokenCopy) Error() string { return "copy failed" }
+
+func (w *world) handlers() map[string]asl.Handler {
+	h := map[string]asl.Handler{}
+	for _, machine := range statemachines.Names() {
+		for _, f := range statemachines.Functions[machine] {
+			name := f.Name
+			h[name] = func(ctx context.Context, raw json.RawMessage) (json.RawMessage, error) {
+				var p map[string]any
+				if err := json.Unmarshal(raw, &p); err != nil {
+					return nil, err
+				}
+				out, err := w.step(ctx, name, p)
+				if err != nil {
+					return nil, err
+				}
+				return json.Marshal(out)
+			}
+		}
+	}
+	return h
+}
+
+func (w *world) step(ctx context.Context, name string, p map[string]any) (any, error) {
+	w.mu.Lock()
+	job, _ := p["job_id"].(string)
+	key := job
+	if key == "" {
+		key, _ = p["user_id"].(string)
+	}
+	w.calls = append(w.calls, name+" "+key)
+	w.payloads[name] = append(w.payloads[name], p)
+	n := 0
+	for _, c := range w.calls {
+		if strings.HasPrefix(c, name+" ") {
+			n++
+		}
+	}
+	annotate := w.annotate
+	w.mu.Unlock()
+
+	switch name {
+	case "annotate":
+		if annotate != nil {
+			if err := annotate(n); err != nil {
+				if err.Error() == "sleep" {
+					time.Sleep(time.Hour) // past TimeoutSeconds
+					return nil, nil
+				}
+				return nil, err
+			}
+		}
+		return map[string]any{"result_key": "results/" + job + ".vcf", "log_key": "results/" + job + ".log"}, nil
+	case "archive-if-free":
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		if w.premium[w.owner[job]] {
+			return map[string]any{"archived": false}, nil
+		}
+		w.archived[job]++
+		return map[string]any{"archived": true}, nil
+	case "list-archived":
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		ids := []string{}
+		for j, n := range w.archived {
+			if n > 0 && w.owner[j] == p["user_id"] {
+				ids = append(ids, j)
+			}
+		}
+		slices.Sort(ids)
+		return map[string]any{"job_ids": ids}, nil
+	case "request-restore":
+		return map[string]any{"tier": "Standard", "ready_by": "2000-01-01T05:00:00Z", "poll_seconds": 60}, nil
+	case "check-restore":
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		if w.notReady[job] > 0 {
+			w.notReady[job]--
+			return map[string]any{"restored": false, "poll_seconds": 30}, nil
+		}
+		return map[string]any{"restored": true, "poll_seconds": 0}, nil
+	case "copy-back":
+		if w.failCopy[job] {
+			return nil, brokenCopy{}
+		}
+		w.mu.Lock()
+		w.archived[job] = 0
+		w.mu.Unlock()
+	}
+	return map[string]any{}, nil
+}
+
+func (w *world) called(name string) []string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	var out []string
+	for _, c := range w.calls {
+		if strings.HasPrefix(c, name+" ") {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func (w *world) payload(name string, i int) map[string]any {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.payloads[name][i]
+}
+
+func loadMachines(t *testing.T) map[string]*asl.Machine {
+	t.Helper()
+	ms := map[string]*asl.Machine{}
+	for _, name := range statemachines.Names() {
+		def, err := statemachines.LocalDefinition(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ms[name], err = asl.Load(def); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+	}
+	return ms
+}
+
+func newRunner(t *testing.T, store asl.Store, w *world) *asl.Runner {
+	t.Helper()
+	r, err := asl.NewRunner(asl.Config{Store: store, Machines: loadMachines(t), Handlers: w.handlers(),
+		Jitter: func() float64 { return 1 }, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// statePath lists the states entered, in order.
+func statePath(h []domain.HistoryEvent) string {
+	var s []string
+	for _, e := range h {
+		if strings.HasSuffix(e.Type, "StateEntered") {
+			s = append(s, e.StateName)
+		}
+	}
+	return strings.Join(s, " ")
+}
+
+func TestAnnotationMachine(t *testing.T) {
+	invalid := &statemachines.InvalidInputError{Reason: "line 12: REF is empty"}
+	tests := []struct {
+		name        string
+		premium     bool
+		upgradeMid  bool
+		annotate    func(n int) error
+		wantStatus  string
+		wantPath    string
+		wantArchive int
+		wantCalls   int // annotate invocations
+		wantError   string
+		wantMessage string // the text MarkFailed can show the user
+	}{
+		{name: "free user: archived", wantStatus: domain.ExecSucceeded, wantArchive: 1, wantCalls: 1,
+			wantPath: "Annotate NotifyCompleted WaitRetention ArchiveIfFree Done"},
+		{name: "premium user: kept hot", premium: true, wantStatus: domain.ExecSucceeded, wantCalls: 1,
+			wantPath: "Annotate NotifyCompleted WaitRetention ArchiveIfFree Done"},
+		{name: "upgrade during the wait: kept hot", upgradeMid: true, wantStatus: domain.ExecSucceeded, wantCalls: 1,
+			wantPath: "Annotate NotifyCompleted WaitRetention ArchiveIfFree Done"},
+		{name: "bad VCF: not retried, failed with the reason", annotate: func(int) error { return invalid },
+			wantStatus: domain.ExecFailed, wantCalls: 1, wantError: "InvalidInputError", wantMessage: invalid.Reason,
+			wantPath: "Annotate MarkFailed NotifyFailed Failed"},
+		{name: "panic: retried twice, then failed", annotate: func(int) error { panic("index out of range") },
+			wantStatus: domain.ExecFailed, wantCalls: 3, wantError: "string", wantMessage: "index out of range",
+			wantPath: "Annotate MarkFailed NotifyFailed Failed"},
+		{name: "timeout: retried twice, then failed", annotate: func(int) error { return fmt.Errorf("sleep") },
+			wantStatus: domain.ExecFailed, wantCalls: 3, wantError: asl.ErrTimeout, wantMessage: "Task timed out after 900 seconds",
+			wantPath: "Annotate MarkFailed NotifyFailed Failed"},
+		{name: "Lambda service errors: retried with back-off, then success", wantStatus: domain.ExecSucceeded, wantArchive: 1, wantCalls: 4,
+			annotate: func(n int) error {
+				if n <= 3 {
+					return lambdaErr("Lambda.ServiceException")
+				}
+				return nil
+			},
+			wantPath: "Annotate NotifyCompleted WaitRetention ArchiveIfFree Done"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				w := newWorld()
+				w.owner["job-1"], w.premium["u1"], w.annotate = "u1", tt.premium, tt.annotate
+				r := newRunner(t, asl.NewMemStore(), w)
+				defer r.Close()
+				ctx := context.Background()
+				id, err := r.Start(ctx, domain.MachineAnnotation, "job-1", json.RawMessage(`{"job_id":"job-1","user_id":"u1","retention_seconds":180}`))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if tt.upgradeMid {
+					time.Sleep(90 * time.Second)
+					w.mu.Lock()
+					w.premium["u1"] = true
+					w.mu.Unlock()
+				}
+				e, err := r.Wait(ctx, id)
+				if err != nil {
+					t.Fatal(err)
+				}
+				time.Sleep(2 * time.Hour) // let abandoned (timed-out) handlers return
+				h, _ := r.History(ctx, id)
+				if e.Status != tt.wantStatus || statePath(h) != tt.wantPath {
+					t.Fatalf("status %s (%s %s), path %q; want %s, %q", e.Status, e.Error, e.Cause, statePath(h), tt.wantStatus, tt.wantPath)
+				}
+				if got := len(w.called("annotate")); got != tt.wantCalls {
+					t.Errorf("annotate ran %d times, want %d", got, tt.wantCalls)
+				}
+				if w.archived["job-1"] != tt.wantArchive {
+					t.Errorf("archived %d times, want %d", w.archived["job-1"], tt.wantArchive)
+				}
+				if tt.wantStatus == domain.ExecSucceeded {
+					var out map[string]any
+					_ = json.Unmarshal(e.Output, &out)
+					if out["annotation"] == nil || out["archive"] == nil || out["job_id"] != "job-1" {
+						t.Errorf("output %s", e.Output)
+					}
+					if len(w.called("notify-completed")) != 1 || len(w.called("mark-failed")) != 0 {
+						t.Errorf("calls %v", w.calls)
+					}
+					return
+				}
+				if e.Error != tt.wantError || statemachines.ErrorMessage(e.Cause) != tt.wantMessage {
+					t.Errorf("execution error %q cause %q; want %q with message %q", e.Error, e.Cause, tt.wantError, tt.wantMessage)
+				}
+				mf := w.payload("mark-failed", 0)
+				if mf["job_id"] != "job-1" || mf["error"] != tt.wantError || statemachines.ErrorMessage(mf["cause"].(string)) != tt.wantMessage {
+					t.Errorf("mark-failed payload %v", mf)
+				}
+				if len(w.called("notify-failed")) != 1 || len(w.called("notify-completed")) != 0 {
+					t.Errorf("calls %v", w.calls)
+				}
+			})
+		})
+	}
+}
+
+type lambdaErr string
+
+func (e lambdaErr) Error() string     { return "service unavailable" }
+func (e lambdaErr) ErrorName() string { return string(e) }
+
+// TestAnnotationRestartDuringRetention: archived exactly once, on time.
+func TestAnnotationRestartDuringRetention(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		w := newWorld()
+		w.owner["job-1"] = "u1"
+		store := asl.NewMemStore()
+		ctx := context.Background()
+		start := time.Now()
+		r1 := newRunner(t, store, w)
+		id, err := r1.Start(ctx, domain.MachineAnnotation, "job-1", json.RawMessage(`{"job_id":"job-1","user_id":"u1","retention_seconds":180}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(100 * time.Second)
+		r1.Close()
+		time.Sleep(20 * time.Second)
+		r2 := newRunner(t, store, w)
+		defer r2.Close()
+		if err := r2.Resume(ctx); err != nil {
+			t.Fatal(err)
+		}
+		e, _ := r2.Wait(ctx, id)
+		if e.Status != domain.ExecSucceeded || w.archived["job-1"] != 1 || len(w.called("annotate")) != 1 {
+			t.Fatalf("status %s, archived %d, annotate %d", e.Status, w.archived["job-1"], len(w.called("annotate")))
+		}
+		h, _ := r2.History(ctx, id)
+		for _, ev := range h {
+			if ev.Type == "TaskScheduled" && ev.StateName == "ArchiveIfFree" && ev.Timestamp.Sub(start) != 180*time.Second {
+				t.Errorf("ArchiveIfFree scheduled at +%v, want +180s", ev.Timestamp.Sub(start))
+			}
+		}
+	})
+}
+
+func TestRestoreMachine(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		w := newWorld()
+		for _, j := range []string{"j1", "j2", "j3"} {
+			w.owner[j] = "u1"
+			w.archived[j] = 1
+		}
+		w.owner["other"], w.archived["other"] = "u2", 1
+		w.notReady["j1"] = 2
+		w.failCopy["j2"] = true
+		r := newRunner(t, asl.NewMemStore(), w)
+		defer r.Close()
+		ctx := context.Background()
+		start := time.Now()
+		id, err := r.Start(ctx, domain.MachineRestore, "restore-u1", json.RawMessage(`{"user_id":"u1"}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		e, _ := r.Wait(ctx, id)
+		if e.Status != domain.ExecSucceeded {
+			t.Fatalf("status %s %s %s", e.Status, e.Error, e.Cause)
+		}
+		var out struct {
+			Results []map[string]any `json:"results"`
+		}
+		_ = json.Unmarshal(e.Output, &out)
+		want := `[map[job_id:j1 restored:true] map[error:brokenCopy job_id:j2 restored:false] map[job_id:j3 restored:true]]`
+		if fmt.Sprint(out.Results) != want {
+			t.Fatalf("results %v\nwant    %s", out.Results, want)
+		}
+		if w.archived["j1"] != 0 || w.archived["j3"] != 0 || w.archived["j2"] != 1 || w.archived["other"] != 1 {
+			t.Errorf("archived %v", w.archived)
+		}
+		if got := w.called("check-restore"); len(got) != 3+1+1 {
+			t.Errorf("check-restore calls %v", got)
+		}
+		if got := w.called("copy-back"); len(got) != 2+3 { // j2: 1 + 2 retries of States.TaskFailed
+			t.Errorf("copy-back calls %v", got)
+		}
+		rf := w.payload("restore-failed", 0)
+		if rf["job_id"] != "j2" || rf["error"] != "brokenCopy" {
+			t.Errorf("restore-failed payload %v", rf)
+		}
+		if n := len(w.called("notify-restored")); n != 1 {
+			t.Fatalf("notify-restored ran %d times", n)
+		}
+		if res := w.payload("notify-restored", 0)["results"].([]any); len(res) != 3 {
+			t.Errorf("notify-restored results %v", res)
+		}
+		// j1: RequestRestore, wait 60 s, not ready, wait 30 s, not ready, wait 30 s, restored.
+		if took := time.Since(start); took < 120*time.Second {
+			t.Errorf("restore took %v, want at least the 120 s of polling", took)
+		}
+	})
+}
+
+func TestRestoreMachineNothingArchived(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		w := newWorld()
+		r := newRunner(t, asl.NewMemStore(), w)
+		defer r.Close()
+		id, _ := r.Start(context.Background(), domain.MachineRestore, "restore-u9", json.RawMessage(`{"user_id":"u9"}`))
+		e, _ := r.Wait(context.Background(), id)
+		h, _ := r.History(context.Background(), id)
+		if e.Status != domain.ExecSucceeded || statePath(h) != "ListArchived AnyArchived NothingToRestore" || len(w.called("notify-restored")) != 0 {
+			t.Fatalf("status %s path %q", e.Status, statePath(h))
+		}
+	})
+}
+
+func TestRestoreMachineGivesUpPolling(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		w := newWorld()
+		w.owner["j1"], w.archived["j1"], w.notReady["j1"] = "u1", 1, 1_000_000
+		r := newRunner(t, asl.NewMemStore(), w)
+		defer r.Close()
+		id, _ := r.Start(context.Background(), domain.MachineRestore, "restore-u1", json.RawMessage(`{"user_id":"u1"}`))
+		e, _ := r.Wait(context.Background(), id)
+		if e.Status != domain.ExecSucceeded {
+			t.Fatalf("status %s %s", e.Status, e.Cause)
+		}
+		if n := len(w.called("check-restore")); n != 501 {
+			t.Errorf("check-restore ran %d times, want 501", n)
+		}
+		if rf := w.payload("restore-failed", 0); rf["error"] != "RestoreTimedOut" {
+			t.Errorf("restore-failed payload %v", rf)
+		}
+	})
+}
