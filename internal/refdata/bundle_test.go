@@ -94,8 +94,14 @@ func TestChromAliases(t *testing.T) {
 			t.Errorf("Chrom(%q) error = %v, want ErrNotCovered", name, err)
 		}
 	}
-	if CanonicalChrom("chrX") != "X" || CanonicalChrom("x") != "X" || CanonicalChrom("MN908947.3") != "MN908947.3" {
-		t.Error("CanonicalChrom mapping of X / contig names")
+	for in, want := range map[string]string{
+		"chrX": "X", "x": "X", "chrY": "Y", "1": "1", "chr1_KI270706v1_random": "1_KI270706v1_random",
+		"MN908947.3": "MN908947.3", "NC_000021.9": "21", "NC_000023.11": "X", "NC_000024.10": "Y",
+		"NC_012920.1": "MT", "NC_000025.1": "NC_000025.1", "NC_045512.2": "NC_045512.2", "I": "I",
+	} {
+		if got := CanonicalChrom(in); got != want {
+			t.Errorf("CanonicalChrom(%q) = %q, want %q", in, got, want)
+		}
 	}
 }
 

@@ -196,7 +196,7 @@ func translate(cds []byte, table int) string {
 	return b.String()
 }
 
-func TestParseCSQCasesGFF(t *testing.T) {
+func TestParseCSQCases(t *testing.T) {
 	files, err := filepath.Glob(filepath.Join(testshared.Dir(t), "csq-cases", "*", "*.gff"))
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no csq-cases GFF files: %v", err)
@@ -205,6 +205,12 @@ func TestParseCSQCasesGFF(t *testing.T) {
 		txs := parseFile(t, f)
 		if len(txs) == 0 {
 			t.Errorf("%s: no transcripts", f)
+		}
+	}
+	fastas, _ := filepath.Glob(filepath.Join(testshared.Dir(t), "csq-cases", "*", "*.fa"))
+	for _, f := range fastas {
+		if len(readFASTAFile(t, f)) == 0 {
+			t.Errorf("%s: no sequences", f)
 		}
 	}
 }
