@@ -239,6 +239,17 @@ func TestKnownQuery(t *testing.T) {
 			t.Fatalf("Known not sorted at %d", i)
 		}
 	}
+	// Results are the caller's: changing them, or reusing them as a buffer,
+	// must not write into the loader's cache.
+	buf := c.Known(25000001, 25000001)
+	buf[0].ID = "clobbered"
+	for range 3 {
+		buf, _ = c.KnownErr(buf[:0], 25000001, 25000001)
+		buf[0].ID = "clobbered"
+	}
+	if v := c.Known(25000001, 25000001); len(v) != 1 || v[0].ID != "rs574523538" {
+		t.Errorf("cache modified through a returned slice: %+v", v)
+	}
 	mt, _ := b.Chrom("MT")
 	if v := mt.Known(1, 16569); len(v) != 0 {
 		t.Errorf("MT has %d known variants, want 0", len(v))
@@ -317,10 +328,11 @@ func BenchmarkLookups(b *testing.B) {
 		}
 	})
 	b.Run("Known", func(b *testing.B) {
+		var buf []KnownVariant
 		pos := first
 		for b.Loop() {
 			pos = next(pos)
-			_ = c.Known(pos, pos)
+			buf, _ = c.KnownErr(buf[:0], pos, pos)
 		}
 	})
 	b.Run("Seq3", func(b *testing.B) {

@@ -65,7 +65,8 @@
 // other-version bundle). Bundle.Chrom resolves aliases and loads a chromosome
 // on first use, once, safely under concurrency (ErrNotCovered when absent).
 // Chrom.Seq, Transcripts, Known and Cytoband use binary searches over sorted
-// slices and do not allocate per call beyond the returned value; Append*
-// variants reuse caller buffers. Returned transcripts and known variants are
-// shared and must not be modified.
+// slices and do not allocate per call beyond the returned value;
+// AppendTranscripts, AppendSeq and KnownErr append to a caller's buffer and
+// do not allocate once it has grown. Returned *Transcript values are shared
+// and must not be modified; known variants are copied into the result.
 package refdata

@@ -209,9 +209,9 @@ func readKnownIndex(f *os.File) (*knownStore, error) {
 	return ks, nil
 }
 
-// appendRange appends the records with Pos in [start,end] to dst. When they
-// all come from one block and dst is empty, the block's own slice is returned
-// (no copy): callers must not modify it.
+// appendRange appends copies of the records with Pos in [start,end] to dst.
+// Never returning the cache's own slice keeps callers that reuse buffers
+// (dst[:0]) from writing into it; the strings inside are shared, immutably.
 func (ks *knownStore) appendRange(dst []KnownVariant, start, end int) ([]KnownVariant, error) {
 	if start > end || start > math.MaxInt32 {
 		return dst, nil
@@ -227,12 +227,6 @@ func (ks *knownStore) appendRange(dst []KnownVariant, start, end int) ([]KnownVa
 		j := i
 		for j < len(blk.pos) && blk.pos[j] <= e32 {
 			j++
-		}
-		if i == j {
-			continue
-		}
-		if len(dst) == 0 && (b+1 == len(ks.index) || ks.index[b+1].first > e32) {
-			return blk.recs[i:j:j], nil
 		}
 		dst = append(dst, blk.recs[i:j]...)
 	}

@@ -271,15 +271,16 @@ func (c *Chrom) AppendTranscripts(dst []*Transcript, start, end int) []*Transcri
 func (c *Chrom) AllTranscripts() []*Transcript { return c.tx }
 
 // Known returns the known variants with Pos in [start,end] (for insertions Pos
-// is the base after the insertion point), sorted by Pos. The result may share
-// memory with the bundle's cache: callers must not modify it. A damaged
-// known-variant file yields no variants; KnownErr reports the error.
+// is the base after the insertion point), sorted by Pos, in a new slice
+// (nil when none). A damaged known-variant file yields no variants; use
+// KnownErr to see the error.
 func (c *Chrom) Known(start, end int) []KnownVariant {
 	v, _ := c.KnownErr(nil, start, end)
 	return v
 }
 
-// KnownErr is Known appending to dst and reporting read errors.
+// KnownErr is Known appending to dst, so a caller reusing dst[:0] does not
+// allocate per lookup, and reporting read errors.
 func (c *Chrom) KnownErr(dst []KnownVariant, start, end int) ([]KnownVariant, error) {
 	if c.known == nil {
 		return dst, nil
