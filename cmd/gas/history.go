@@ -22,6 +22,10 @@ import (
 // Functions console lists it: one line per event with its id, time, time
 // since the start, type, state and a summary of its input, output or error.
 func runHistory(ctx context.Context, args []string) error {
+	return history(ctx, args, os.Stdout)
+}
+
+func history(ctx context.Context, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("history", flag.ContinueOnError)
 	data := fs.String("data", app.DataDirFromEnv(), "data directory of `gas serve` (env GAS_DATA)")
 	full := fs.Bool("full", false, "print whole inputs and outputs instead of one-line summaries")
@@ -57,14 +61,14 @@ func runHistory(ctx context.Context, args []string) error {
 		return err
 	}
 	if *asJSON {
-		enc := json.NewEncoder(os.Stdout)
+		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
 		return enc.Encode(struct {
 			Execution domain.Execution      `json:"execution"`
 			Events    []domain.HistoryEvent `json:"events"`
 		}{exec, events})
 	}
-	return printHistory(os.Stdout, exec, events, *full)
+	return printHistory(stdout, exec, events, *full)
 }
 
 // findExecution resolves a job id (its annotation execution), an execution

@@ -1,12 +1,23 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/gasproject/gas/internal/app"
 	"github.com/gasproject/gas/internal/domain"
+	"github.com/gasproject/gas/internal/refdata"
+	"github.com/gasproject/gas/internal/service"
+	"github.com/gasproject/gas/internal/testshared"
 )
 
 func TestPrintHistory(t *testing.T) {
@@ -44,5 +55,71 @@ func TestPrintHistory(t *testing.T) {
 	}
 	if strings.Contains(out, strings.Repeat("y", 200)) {
 		t.Error("long output not cut")
+	}
+}
+
+// TestHistoryCommand runs a real job through the local service, then reads
+// its history from the data directory as `gas history` does (while the
+// service is still running, as an operator would).
+func TestHistoryCommand(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the workflow")
+	}
+	ctx := context.Background()
+	dir := t.TempDir()
+	ref := filepath.Join(t.TempDir(), "ref")
+	if _, err := refdata.BuildMini(ctx, testshared.Dir(t), ref); err != nil {
+		t.Fatal(err)
+	}
+	a, err := app.Open(ctx, app.Config{DataDir: dir, RefDir: ref, Retention: time.Second, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	if err := a.Profiles.Create(ctx, domain.Profile{ID: "hal", Email: "hal@example.org", Role: domain.RolePremium}); err != nil {
+		t.Fatal(err)
+	}
+	vcf, err := os.ReadFile(testshared.Path(t, "vcf", "test.vcf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	j, err := a.Service.SubmitJob(ctx, service.SubmitRequest{UserID: "hal", FileName: "test.vcf", Body: bytes.NewReader(vcf)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	if _, err := a.Runner.Wait(wctx, j.ExecutionID); err != nil {
+		t.Fatal(err)
+	}
+
+	for _, ref := range []string{j.ID, j.ExecutionID} {
+		var out strings.Builder
+		if err := history(ctx, []string{"--data", dir, ref}, &out); err != nil {
+			t.Fatal(err)
+		}
+		for _, want := range []string{`Execution ` + j.ID + ` \(state machine annotation\): SUCCEEDED`, `\n1 +\S+ \S+ +0s +ExecutionStarted +input \{"job_id"`,
+			`TaskSucceeded +Annotate +output \{`, `WaitStateExited +WaitRetention`, `\n21 .* ExecutionSucceeded +output`} {
+			if !regexp.MustCompile(want).MatchString(out.String()) {
+				t.Errorf("gas history %s lacks %s:\n%s", ref, want, out.String())
+			}
+		}
+	}
+	var js strings.Builder
+	if err := history(ctx, []string{"--data", dir, "--json", j.ID}, &js); err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Execution domain.Execution      `json:"execution"`
+		Events    []domain.HistoryEvent `json:"events"`
+	}
+	if err := json.Unmarshal([]byte(js.String()), &doc); err != nil || doc.Execution.ID != j.ExecutionID || len(doc.Events) < 10 {
+		t.Errorf("--json: %v, %d events", err, len(doc.Events))
+	}
+	if err := history(ctx, []string{"--data", dir, "nope"}, io.Discard); err == nil || !strings.Contains(err.Error(), `no job or execution named "nope"`) {
+		t.Errorf("unknown id: %v", err)
+	}
+	if err := history(ctx, []string{"--data", t.TempDir(), j.ID}, io.Discard); err == nil || !strings.Contains(err.Error(), "no GAS database") {
+		t.Errorf("empty data dir: %v", err)
 	}
 }

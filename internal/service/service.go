@@ -175,7 +175,17 @@ func (s *Service) StartJob(ctx context.Context, req StartRequest) (domain.Job, e
 		ID: req.JobID, UserID: p.ID, InputName: req.FileName, InputKey: req.InputKey, InputSize: info.Size,
 		SubmittedAt: s.cfg.Now().UTC(), Status: domain.StatusPending,
 	}
-	if err := s.ports.Jobs.Create(ctx, j); err != nil && !errors.Is(err, domain.ErrConflict) {
+	if err := s.ports.Jobs.Create(ctx, j); errors.Is(err, domain.ErrConflict) {
+		// Started before (a retried request): carry on with the stored job if it is this one.
+		existing, gerr := s.ports.Jobs.Get(ctx, j.ID)
+		if gerr != nil {
+			return domain.Job{}, fmt.Errorf("start job %s: %w", j.ID, gerr)
+		}
+		if existing.UserID != j.UserID || existing.InputKey != j.InputKey {
+			return domain.Job{}, fmt.Errorf("start job %s: another job has this id: %w", j.ID, domain.ErrConflict)
+		}
+		j = existing
+	} else if err != nil {
 		return domain.Job{}, fmt.Errorf("start job %s: %w", j.ID, err)
 	}
 	input, _ := json.Marshal(map[string]any{

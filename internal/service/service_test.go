@@ -152,3 +152,20 @@ func TestSafeFileName(t *testing.T) {
 		}
 	}
 }
+
+func TestStartJobRefusesAnotherUsersJobID(t *testing.T) {
+	f := newFixture()
+	ctx := context.Background()
+	j, err := f.s.SubmitJob(ctx, SubmitRequest{UserID: "p1", FileName: "x.vcf", Body: strings.NewReader("x")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := InputKey("u1", j.ID, "y.vcf")
+	f.blob.objs[key] = []byte("y")
+	if _, err := f.s.StartJob(ctx, StartRequest{UserID: "u1", JobID: j.ID, FileName: "y.vcf", InputKey: key}); !errors.Is(err, domain.ErrConflict) {
+		t.Errorf("err = %v, want ErrConflict", err)
+	}
+	if got, _ := f.jobs.Get(ctx, j.ID); got.UserID != "p1" || got.Status != domain.StatusPending {
+		t.Errorf("the other user's job changed: %+v", got)
+	}
+}

@@ -32,9 +32,19 @@ func (t *Tasks) NotifyCompleted(ctx context.Context, in JobInput) (NotifyOutput,
 	})
 }
 
-// NotifyFailed emails the job's owner why the job failed.
+// NotifyFailed emails the job's owner why the job failed (or, for a job
+// whose annotation had completed, which later step failed).
 func (t *Tasks) NotifyFailed(ctx context.Context, in JobInput) (NotifyOutput, error) {
 	return t.notifyJob(ctx, in, func(j domain.Job) domain.Message {
+		if j.Status == domain.StatusCompleted {
+			// A step after annotation failed (archiving, the completion email):
+			// the result is intact, so say so rather than "failed".
+			return domain.Message{
+				Subject: fmt.Sprintf("GAS: job %s (%s) needs attention", j.ID, j.InputName),
+				Text: fmt.Sprintf("Your annotation job %s for %s completed, but a later step did not: %s\n\nYour result is still there:\n%s\n",
+					j.ID, j.InputName, j.Error, t.JobURL(j.ID)),
+			}
+		}
 		reason := j.Error
 		if reason == "" {
 			reason = "an internal error; please try again later"

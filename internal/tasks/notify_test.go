@@ -59,3 +59,16 @@ func TestNotifyUnknownUserFails(t *testing.T) {
 	}
 	_ = domain.ErrNotFound
 }
+
+func TestNotifyFailedAfterCompletionSaysTheResultIsSafe(t *testing.T) {
+	f := completed(t, "u1")
+	ctx := context.Background()
+	f.t.MarkFailed(ctx, MarkFailedInput{JobID: "j1", Error: "States.Timeout"})
+	if _, err := f.t.NotifyFailed(ctx, JobInput{JobID: "j1"}); err != nil {
+		t.Fatal(err)
+	}
+	m := f.mail.sent[0]
+	if strings.Contains(m.Subject, "failed") || !strings.Contains(m.Text, "still there") || !strings.Contains(m.Text, "timed out") {
+		t.Errorf("message:\n%s\n%s", m.Subject, m.Text)
+	}
+}
