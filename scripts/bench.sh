@@ -46,20 +46,23 @@ records=$(grep -vc '^#' "$WORK/input.vcf")
 echo "input: $records records, $(du -m "$WORK/input.vcf" | cut -f1) MB, over 21:24985581-26000306 and MT"
 
 # measure NAME CMD...: runs CMD under /usr/bin/time -v, RUNS times; keeps the
-# fastest wall time and the highest peak RSS in ${NAME}_secs / ${NAME}_rss_kb.
+# fastest wall time, its CPU time (user+sys) and the highest peak RSS in
+# ${NAME}_secs / ${NAME}_cpu / ${NAME}_rss_kb.
 measure() {
   local name=$1; shift
-  local best="" rss=0 t
+  local best="" cpu="" rss=0 t c
   for ((i = 1; i <= RUNS; i++)); do
     /usr/bin/time -v -o "$WORK/$name.time" "$@" 2>"$WORK/$name.stderr" || {
       echo "bench: $name failed:" >&2; tail -20 "$WORK/$name.stderr" >&2; exit 1; }
     t=$(awk -F': ' '/Elapsed \(wall clock\)/ {
           n = split($2, p, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + p[i]; print s }' "$WORK/$name.time")
+    c=$(awk -F': ' '/(User|System) time \(seconds\)/ {s += $2} END {print s}' "$WORK/$name.time")
     r=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$WORK/$name.time")
-    if [ -z "$best" ] || awk -v a="$t" -v b="$best" 'BEGIN{exit !(a < b)}'; then best=$t; fi
+    if [ -z "$best" ] || awk -v a="$t" -v b="$best" 'BEGIN{exit !(a < b)}'; then best=$t; cpu=$c; fi
     ((r > rss)) && rss=$r
   done
   printf -v "${name}_secs" '%s' "$best"
+  printf -v "${name}_cpu" '%s' "$cpu"
   printf -v "${name}_rss_kb" '%s' "$rss"
 }
 
@@ -74,12 +77,14 @@ gas_csq=$(grep -v '^#' "$WORK/gas.vcf" | grep -c 'CSQ=' || true)
 bcf_csq=$(grep -v '^#' "$WORK/bcftools.vcf" | grep -c 'BCSQ=' || true)
 
 awk -v n="$records" -v gs="$gas_secs" -v gr="$gas_rss_kb" -v bs="$bcf_secs" -v br="$bcf_rss_kb" \
+    -v gc_cpu="$gas_cpu" -v bc_cpu="$bcf_cpu" -v load="$(cut -d' ' -f1-3 /proc/loadavg)" \
     -v go="$gas_out" -v bo="$bcf_out" -v gc="$gas_csq" -v bc="$bcf_csq" -v runs="$RUNS" 'BEGIN {
-  printf "\n%-22s %10s %14s %12s %18s\n", "tool", "seconds", "variants/s", "peak RSS", "records (with CSQ)"
-  printf "%-22s %10.2f %14.0f %9.0f MB %9d (%d)\n", "gas annotate", gs, n / gs, gr / 1024, go, gc
-  printf "%-22s %10.2f %14.0f %9.0f MB %9d (%d)\n", "bcftools csq -l", bs, n / bs, br / 1024, bo, bc
-  printf "\nthroughput ratio gas/bcftools: %.2fx (target >= 2x); gas peak RSS %.0f MB (target < 300 MB)\n", bs / gs, gr / 1024
-  printf "best of %d run(s) each; the machine is shared, so expect noise between runs.\n", runs
+  printf "\n%-18s %9s %12s %9s %12s %18s\n", "tool", "wall s", "variants/s", "CPU s", "peak RSS", "records (with CSQ)"
+  printf "%-18s %9.2f %12.0f %9.2f %9.0f MB %9d (%d)\n", "gas annotate", gs, n / gs, gc_cpu, gr / 1024, go, gc
+  printf "%-18s %9.2f %12.0f %9.2f %9.0f MB %9d (%d)\n", "bcftools csq -l", bs, n / bs, bc_cpu, br / 1024, bo, bc
+  printf "\nthroughput ratio gas/bcftools (wall): %.2fx (target >= 2x); gas peak RSS %.0f MB (target < 300 MB)\n", bs / gs, gr / 1024
+  printf "CPU-time ratio bcftools/gas: %.2fx (gas may use both cores, bcftools csq uses one)\n", bc_cpu / gc_cpu
+  printf "best of %d run(s) each; load average %s: the machine is shared, so expect noise between runs.\n", runs, load
 }'
 
 if [ "${BENCH_GO:-1}" != 0 ]; then
