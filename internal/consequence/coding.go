@@ -1,7 +1,6 @@
 package consequence
 
 import (
-	"strconv"
 	"strings"
 )
 
@@ -35,7 +34,9 @@ func (x *txInfo) codingTerms(a *allele, l *location, seq Sequence, e *Entry, ter
 		e.ProteinPosition = formatCoords(codonNumber(cs), codonNumber(ce))
 		terms.add(CodingSequence)
 		if !x.t.CDSStartNF && x.pad == 0 && overlaps(l.lo, l.hi, x.cdsStart, x.cdsStart+2) {
-			terms.add(StartLost)
+			if ts, err := x.load(seq); err == nil && len(ts.cds) >= 3 && isStartCodon(ts.cds[:3], x.table) {
+				terms.add(StartLost)
+			}
 		}
 		if !x.t.CDSEndNF && overlaps(l.lo, l.hi, x.cdsEnd-2, x.cdsEnd) {
 			terms.add(StopLost)
@@ -68,7 +69,10 @@ func (x *txInfo) codingTerms(a *allele, l *location, seq Sequence, e *Entry, ter
 	stopGained := altStop >= 0 && refStop < 0
 	stopLost := refStop >= 0 && altStop < 0 && !x.t.CDSEndNF
 	stopRetained := refStop >= 0 && altStop >= 0 && refStop == altStop && diff == 0
-	overStart := !x.t.CDSStartNF && x.pad == 0 && overlaps(cc.cdsStart, cc.cdsEnd, 1, 3)
+	// A start codon change counts only when the annotated CDS really starts
+	// with an initiator codon (VEP: the reference peptide starts with M).
+	overStart := !x.t.CDSStartNF && x.pad == 0 && overlaps(cc.cdsStart, cc.cdsEnd, 1, 3) &&
+		len(ts.cds) >= 3 && isStartCodon(ts.cds[:3], x.table)
 	startOK := len(cc.altCodon) >= 3 && isStartCodon(cc.altCodon[:3], x.table)
 	startLost := overStart && !startOK
 	startRetained := overStart && startOK
@@ -76,7 +80,7 @@ func (x *txInfo) codingTerms(a *allele, l *location, seq Sequence, e *Entry, ter
 		(cc.refPep == "-" || strings.HasPrefix(cc.altPep, cc.refPep) || strings.HasSuffix(cc.altPep, cc.refPep))
 	inframeDel := !frameshift && !partial && diff < 0
 	samePepLen := len(cc.refPep) == len(cc.altPep) && cc.refPep != "-"
-	missense := samePepLen && cc.refPep != cc.altPep && !startLost && !stopLost && !stopGained && !partial && !inframeIns && !inframeDel
+	missense := samePepLen && cc.refPep != cc.altPep && !frameshift && !startLost && !stopLost && !stopGained && !partial && !inframeIns && !inframeDel
 	synonymous := cc.refPep == cc.altPep && cc.refPep != "-" && !stopRetained &&
 		!strings.Contains(cc.refPep, "X") && diff == 0
 	proteinAltering := !frameshift && !partial && len(cc.refPep) != len(cc.altPep) &&
@@ -170,147 +174,4 @@ func displayCodon(c string, off, n int) string {
 		}
 	}
 	return string(b)
-}
-
-// hgvsp builds HGVSp from the whole reference and alternate proteins, so
-// in-frame deletions and duplications come out 3'-shifted at the protein
-// level, and frameshift/extension lengths are read from the new reading frame
-// through the 3' UTR.
-func (x *txInfo) hgvsp(cc *codonChange, ts *txSeq, startLost, frameshift bool) string {
-	id := x.t.ProteinID
-	if id == "" {
-		id = x.t.FullID()
-	}
-	prefix := id + ":p."
-	if startLost {
-		return prefix + "Met1?"
-	}
-	ref := ts.pep
-	full := ts.cds + ts.utr3
-	if cc.cdsStart-1 > len(full) || cc.cdsEnd > len(full) {
-		return ""
-	}
-	// Alternate sequence from the first affected codon onwards.
-	codonS := (cc.tlStart - 1) * 3
-	if cc.tlStart > cc.tlEnd { // insertion between codons
-		codonS = cc.cdsEnd / 3 * 3
-	}
-	if codonS > cc.cdsStart-1 {
-		codonS = (cc.cdsStart - 1) / 3 * 3
-	}
-	altTailDNA := full[codonS:cc.cdsStart-1] + cc.alleleTx + full[cc.cdsEnd:]
-	first := codonS / 3 // 0-based index of the first codon that can differ
-	if first > len(ref) {
-		return ""
-	}
-	alt := make([]byte, 0, len(ref)+8)
-	alt = append(alt, ref[:first]...)
-	for i := 0; i+3 <= len(altTailDNA); i += 3 {
-		aa := translateCodon(altTailDNA[i:i+3], x.table)
-		if first == 0 && i == 0 && x.pad == 0 && isStartCodon(altTailDNA[:3], x.table) {
-			aa = 'M'
-		}
-		alt = append(alt, aa)
-		if aa == '*' {
-			break
-		}
-	}
-	altS := string(alt)
-	// First differing residue.
-	i := 0
-	for i < len(ref) && i < len(altS) && ref[i] == altS[i] {
-		i++
-	}
-	b := []byte(prefix)
-	if i == len(ref) && i == len(altS) {
-		// No change to the protein: synonymous or stop retained.
-		p := cc.tlStart
-		if p < 1 || p > len(ref) {
-			return ""
-		}
-		b = appendThree(b, ref[p-1:p])
-		b = strconv.AppendInt(b, int64(p), 10)
-		return string(append(b, '=')) // escaped to %3D in the CSQ
-	}
-	if i >= len(ref) {
-		// The change lies after the reference stop (e.g. inserted after it).
-		return ""
-	}
-	if ref[i] == '*' {
-		// Stop lost: extension to the next stop in the new frame, if any.
-		b = append(b, "Ter"...)
-		b = strconv.AppendInt(b, int64(i+1), 10)
-		if i < len(altS) {
-			b = appendThree(b, altS[i:i+1])
-		}
-		b = append(b, "extTer"...)
-		if j := strings.IndexByte(altS[i:], '*'); j > 0 {
-			b = strconv.AppendInt(b, int64(j), 10)
-		} else {
-			b = append(b, '?')
-		}
-		return string(b)
-	}
-	if i < len(altS) && altS[i] == '*' {
-		b = appendThree(b, ref[i:i+1])
-		b = strconv.AppendInt(b, int64(i+1), 10)
-		return string(append(b, "Ter"...))
-	}
-	if frameshift {
-		b = appendThree(b, ref[i:i+1])
-		b = strconv.AppendInt(b, int64(i+1), 10)
-		if i < len(altS) {
-			b = appendThree(b, altS[i:i+1])
-		}
-		b = append(b, "fsTer"...)
-		if j := strings.IndexByte(altS[i:], '*'); j >= 0 {
-			b = strconv.AppendInt(b, int64(j+1), 10)
-		} else {
-			b = append(b, '?')
-		}
-		return string(b)
-	}
-	// In frame: trim the common suffix too.
-	k := 0
-	for k < len(ref)-i && k < len(altS)-i && ref[len(ref)-1-k] == altS[len(altS)-1-k] {
-		k++
-	}
-	del, ins := ref[i:len(ref)-k], altS[i:len(altS)-k]
-	switch {
-	case len(del) == 1 && len(ins) == 1:
-		b = appendThree(b, del)
-		b = strconv.AppendInt(b, int64(i+1), 10)
-		b = appendThree(b, ins)
-	case len(ins) == 0:
-		b = appendRange(b, ref, i, i+len(del)-1)
-		b = append(b, "del"...)
-	case len(del) == 0:
-		if n := len(ins); i-n >= 0 && ref[i-n:i] == ins {
-			b = appendRange(b, ref, i-n, i-1)
-			b = append(b, "dup"...)
-		} else if i == 0 {
-			return ""
-		} else {
-			b = appendRange(b, ref, i-1, i)
-			b = append(b, "ins"...)
-			b = appendThree(b, ins)
-		}
-	default:
-		b = appendRange(b, ref, i, i+len(del)-1)
-		b = append(b, "delins"...)
-		b = appendThree(b, ins)
-	}
-	return string(b)
-}
-
-// appendRange writes "Lys23" or "Lys23_Ala25" for 0-based residues s..e.
-func appendRange(b []byte, pep string, s, e int) []byte {
-	b = appendThree(b, pep[s:s+1])
-	b = strconv.AppendInt(b, int64(s+1), 10)
-	if e > s {
-		b = append(b, '_')
-		b = appendThree(b, pep[e:e+1])
-		b = strconv.AppendInt(b, int64(e+1), 10)
-	}
-	return b
 }

@@ -12,6 +12,10 @@ import (
 // preceding bases is written as a duplication.
 func (x *txInfo) hgvsc(a *allele, seq Sequence) string {
 	ref, alt, start, end := a.ref, a.alt, a.start, a.end
+	// VEP gives no HGVSc to variants reaching outside the transcript.
+	if min(start, end) < x.t.Start || max(start, end) > x.t.End {
+		return ""
+	}
 	// HGVS describes the minimal change.
 	for len(ref) > 0 && len(alt) > 0 && ref[0] == alt[0] {
 		ref, alt, start = ref[1:], alt[1:], start+1

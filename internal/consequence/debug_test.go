@@ -1,0 +1,58 @@
+package consequence
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/gasproject/gas/internal/testshared"
+)
+
+func TestDebugDump(t *testing.T) {
+	if os.Getenv("CSQ_DUMP") == "" {
+		t.Skip()
+	}
+	m := loadMini(t)
+	f, _ := os.Open(testshared.Path(t, "vcf", os.Getenv("CSQ_DUMP")))
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 1<<26)
+	for sc.Scan() {
+		l := sc.Text()
+		if strings.HasPrefix(l, "#") {
+			continue
+		}
+		c := strings.Split(l, "\t")
+		pos, _ := strconv.Atoi(c[1])
+		for _, alt := range strings.Split(c[4], ",") {
+			v := Variant{Chrom: c[0], Pos: pos, Ref: c[3], Alt: alt, AllAlts: strings.Split(c[4], ",")}
+			for _, e := range m.predict(v) {
+				fmt.Println(c[0], c[1], c[3], alt, string(e.AppendCSQ(nil, "")))
+			}
+		}
+	}
+}
+
+func TestDebugTx(t *testing.T) {
+	id := os.Getenv("CSQ_TX")
+	if id == "" {
+		t.Skip()
+	}
+	m := loadMini(t)
+	for _, tx := range m.txs {
+		if tx.ID != id {
+			continue
+		}
+		x := infoFor(tx)
+		fmt.Printf("%s %s strand %d %d-%d cds %d-%d cdna cds %d-%d len %d biotype %s phase %d nf %v %v canon %v\n", tx.FullID(), tx.GeneName, tx.Strand, tx.Start, tx.End, tx.CodingStart, tx.CodingEnd, x.cdsStart, x.cdsEnd, x.cdnaLen, tx.Biotype, tx.StartPhase, tx.CDSStartNF, tx.CDSEndNF, tx.Canonical)
+		for i, e := range tx.Exons {
+			fmt.Printf("  exon %d %d-%d cum %d\n", i+1, e.Start, e.End, x.cum[i])
+		}
+		ts, _ := x.load(chromSeq(m.seqs[tx.Chrom]))
+		if ts != nil && len(ts.cds) > 0 {
+			fmt.Printf("  cds %s...%s len %d\n  pep %s\n", ts.cds[:12], ts.cds[len(ts.cds)-12:], len(ts.cds), ts.pep)
+		}
+	}
+}

@@ -1,0 +1,198 @@
+package consequence
+
+import (
+	"strconv"
+	"strings"
+)
+
+// hgvsp builds HGVSp the way VEP's TranscriptVariationAllele does: frameshifts
+// name the first changed residue of the new frame and count to its stop
+// (p.Tyr345ValfsTer25); in-frame changes clip the codon-level peptides, shift
+// insertions and deletions 3' along the protein and call duplications; stop
+// loss adds the extension to the next stop in the 3' UTR (p.Ter313GlnextTer13).
+func (x *txInfo) hgvsp(cc *codonChange, ts *txSeq, startLost, frameshift bool) string {
+	id := x.t.ProteinID
+	if id == "" {
+		id = x.t.FullID()
+	}
+	b := []byte(id + ":p.")
+	if startLost {
+		return string(append(b, "Met1?"...))
+	}
+	ref := strings.TrimSuffix(ts.pep, "*") // VEP's _peptide has no terminal stop
+	if frameshift {
+		return x.hgvspFrameshift(b, cc, ts, ref)
+	}
+	r, a := strings.Trim(cc.refPep, "-"), strings.Trim(cc.altPep, "-")
+	if i := strings.IndexByte(a, '*'); i >= 0 {
+		a = a[:i+1] // residues after a new stop are not reported
+	}
+	s, e := cc.tlStart, cc.tlEnd
+	// Clip the common prefix and suffix.
+	for len(r) > 0 && len(a) > 0 && r[0] == a[0] {
+		if r[0] == '*' { // stop re-created: no protein change
+			return string(appendInt(append(b, "Ter"...), s)) + "="
+		}
+		r, a, s = r[1:], a[1:], s+1
+	}
+	for len(r) > 0 && len(a) > 0 && r[len(r)-1] == a[len(a)-1] {
+		r, a, e = r[:len(r)-1], a[:len(a)-1], e-1
+	}
+	switch {
+	case r == "" && a == "":
+		p := cc.tlStart
+		if p < 1 || p > len(ts.pep) {
+			return ""
+		}
+		b = appendThree(b, ts.pep[p-1:p])
+		return string(appendInt(b, p)) + "="
+	case r == "": // insertion between residues e and s (e == s-1)
+		// Shift 3' while the following reference residues repeat the insertion.
+		ins := []byte(a)
+		for e < len(ref) && e >= 0 && ref[e] == ins[0] && !strings.Contains(a, "*") {
+			copy(ins, ins[1:])
+			ins[len(ins)-1] = ref[e]
+			s, e = s+1, e+1
+		}
+		n := len(ins)
+		if !strings.Contains(a, "*") && e-n >= 0 && e <= len(ref) && ref[e-n:e] == string(ins) {
+			b = appendSpan(b, ref, e-n+1, e)
+			return string(append(b, "dup"...))
+		}
+		if e < 1 || e+1 > len(ts.pep) {
+			return ""
+		}
+		b = appendSpan(b, ts.pep, e, e+1)
+		b = append(b, "ins"...)
+		return string(appendThree(b, string(ins)))
+	case a == "": // deletion of residues s..e
+		del := []byte(r)
+		if !strings.Contains(r, "*") {
+			for e < len(ref) && ref[e] == del[0] {
+				copy(del, del[1:])
+				del[len(del)-1] = ref[e]
+				s, e = s+1, e+1
+			}
+		}
+		if strings.HasPrefix(r, "*") {
+			return x.extension(b, cc, ts, s, "")
+		}
+		b = appendSpanPep(b, string(del), s, e)
+		return string(append(b, "del"...))
+	case len(r) == 1 && len(a) == 1:
+		if r == "*" {
+			return x.extension(b, cc, ts, s, a)
+		}
+		b = appendThree(b, r)
+		b = appendInt(b, s)
+		return string(appendThree(b, a))
+	default:
+		b = appendSpanPep(b, r, s, e)
+		b = append(b, "delins"...)
+		return string(appendThree(b, a))
+	}
+}
+
+// extension writes a stop loss: Ter<pos><new residue>extTer<n>, n counting
+// from the lost stop to the next stop read through the 3' UTR.
+func (x *txInfo) extension(b []byte, cc *codonChange, ts *txSeq, pos int, alt string) string {
+	b = append(b, "Ter"...)
+	b = appendInt(b, pos)
+	if alt != "" {
+		b = appendThree(b, alt[:1])
+	}
+	b = append(b, "extTer"...)
+	refLen := len(strings.TrimSuffix(ts.pep, "*"))
+	if p := x.altStop(cc, ts); p > 0 && p-1-refLen > 0 {
+		return string(appendInt(b, p-1-refLen))
+	}
+	return string(append(b, '?'))
+}
+
+// altStop translates the alternate CDS (read on into the 3' UTR) and returns
+// the 1-based position of its first stop, 0 when there is none.
+func (x *txInfo) altStop(cc *codonChange, ts *txSeq) int {
+	full := ts.cds + ts.utr3
+	if cc.cdsStart-1 > len(full) || cc.cdsEnd > len(full) || cc.cdsEnd < 0 {
+		return 0
+	}
+	alt := full[:cc.cdsStart-1] + cc.alleleTx + full[cc.cdsEnd:]
+	for i := 0; i+3 <= len(alt); i += 3 {
+		if translateCodon(alt[i:i+3], x.table) == '*' {
+			return i/3 + 1
+		}
+	}
+	return 0
+}
+
+func (x *txInfo) hgvspFrameshift(b []byte, cc *codonChange, ts *txSeq, ref string) string {
+	full := ts.cds + ts.utr3
+	if cc.cdsStart-1 > len(full) || cc.cdsEnd > len(full) {
+		return ""
+	}
+	alt := full[:cc.cdsStart-1] + cc.alleleTx + full[cc.cdsEnd:]
+	refS := ref + "*"
+	// First residue that differs, from the first affected codon on.
+	p := max(cc.tlStart, 1)
+	if cc.tlEnd < cc.tlStart {
+		p = max(cc.tlEnd, 1)
+	}
+	var ra, aa byte
+	for {
+		if 3*p > len(alt) || p > len(refS) {
+			return ""
+		}
+		ra, aa = refS[p-1], translateCodon(alt[3*p-3:3*p], x.table)
+		if ra == '*' && aa == '*' {
+			return string(appendInt(append(b, "Ter"...), p)) + "="
+		}
+		if ra != aa {
+			break
+		}
+		p++
+	}
+	b = appendThree(b, string(ra))
+	b = appendInt(b, p)
+	b = appendThree(b, string(aa))
+	if aa == '*' {
+		return string(b)
+	}
+	b = append(b, "fsTer"...)
+	stop := 0
+	for i := 3 * (p - 1); i+3 <= len(alt); i += 3 {
+		if translateCodon(alt[i:i+3], x.table) == '*' {
+			stop = i/3 + 1
+			break
+		}
+	}
+	if n := stop - p + 1; stop > 0 && n > 0 {
+		return string(appendInt(b, n))
+	}
+	return string(append(b, '?'))
+}
+
+func appendInt(b []byte, n int) []byte { return strconv.AppendInt(b, int64(n), 10) }
+
+// appendSpan writes residues s..e (1-based) of pep as "Lys23" or "Lys23_Ala25".
+func appendSpan(b []byte, pep string, s, e int) []byte {
+	b = appendThree(b, pep[s-1:s])
+	b = appendInt(b, s)
+	if e > s {
+		b = append(b, '_')
+		b = appendThree(b, pep[e-1:e])
+		b = appendInt(b, e)
+	}
+	return b
+}
+
+// appendSpanPep writes the first and last residue of seg, numbered s and e.
+func appendSpanPep(b []byte, seg string, s, e int) []byte {
+	b = appendThree(b, seg[:1])
+	b = appendInt(b, s)
+	if e > s && len(seg) > 1 {
+		b = append(b, '_')
+		b = appendThree(b, seg[len(seg)-1:])
+		b = appendInt(b, e)
+	}
+	return b
+}
