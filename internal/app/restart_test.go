@@ -232,3 +232,45 @@ func TestRestoreFailureOfOneJobKeepsItArchivedAndTheOthersGoOn(t *testing.T) {
 		t.Errorf("after retry: %s %q", j.ResultState, j.RestoreError)
 	}
 }
+
+func TestRestartDuringAnnotateRunsItAgainHarmlessly(t *testing.T) {
+	dir := t.TempDir()
+	cfg := testConfig(t, dir)
+	started := make(chan struct{})
+	var once sync.Once
+	first := cfg
+	first.wrapHandlers = func(h map[string]asl.Handler) {
+		// The first process dies (closes) while Annotate is in flight.
+		h[tasks.FnAnnotate] = func(ctx context.Context, p json.RawMessage) (json.RawMessage, error) {
+			once.Do(func() { close(started) })
+			<-ctx.Done()
+			return nil, ctx.Err()
+		}
+	}
+	a := openApp(t, first)
+	addUser(t, a, "ivan", domain.RoleFree)
+	j := submit(t, a, "ivan", "test.vcf", sharedVCF(t, "test.vcf"))
+	select {
+	case <-started:
+	case <-time.After(30 * time.Second):
+		t.Fatal("Annotate never started")
+	}
+	if err := a.Close(); err != nil {
+		t.Fatal(err)
+	}
+	b := openApp(t, cfg)
+	e := wait(t, b, j.ExecutionID)
+	if e.Status != domain.ExecSucceeded {
+		t.Fatalf("execution %s %s %s", e.Status, e.Error, e.Cause)
+	}
+	if j := job(t, b, j.ID); j.Status != domain.StatusCompleted || j.ResultState != domain.ResultArchived {
+		t.Errorf("job %s %s", j.Status, j.ResultState)
+	}
+	ev := history(t, b, j.ExecutionID)
+	if count(ev, "TaskSucceeded", "Annotate") != 1 || count(ev, "TaskFailed", "Annotate") != 0 || count(ev, "ExecutionStarted", "") != 1 {
+		t.Errorf("history:\n%s", strings.Join(steps(ev), "\n"))
+	}
+	if ms := mails(t, b); len(ms) != 1 {
+		t.Errorf("%d emails", len(ms))
+	}
+}
