@@ -260,7 +260,12 @@ func (ks *knownStore) decode(b int) (*knownBlock, error) {
 		return nil, fmt.Errorf("known block %d: %w", b, err)
 	}
 	raw := make([]byte, ix.ulen)
-	if _, err := io.ReadFull(flate.NewReader(bytes.NewReader(comp)), raw); err != nil {
+	zr := inflaters.Get().(io.ReadCloser)
+	defer inflaters.Put(zr)
+	if err := zr.(flate.Resetter).Reset(bytes.NewReader(comp), nil); err != nil {
+		return nil, err
+	}
+	if _, err := io.ReadFull(zr, raw); err != nil {
 		return nil, fmt.Errorf("known block %d: %w", b, err)
 	}
 	d := blockDecoder{raw: raw, str: string(raw)} // one string: every allele and id is a substring of it
@@ -277,6 +282,9 @@ func (ks *knownStore) decode(b int) (*knownBlock, error) {
 	}
 	return blk, nil
 }
+
+// inflaters recycles DEFLATE readers: each holds a 32 KB window.
+var inflaters = sync.Pool{New: func() any { return flate.NewReader(bytes.NewReader(nil)) }}
 
 // blockDecoder reads a block payload; bad is sticky, so callers check it once.
 type blockDecoder struct {
