@@ -76,8 +76,7 @@ func NewGasStack(scope constructs.Construct, id string, props *GasStackProps) (a
 	}
 
 	apiEnv := maps.Clone(taskEnv)
-	apiEnv[awsenv.TokensTable] = t.tokens.TableName()
-	apiEnv[awsenv.WebhooksTable] = t.webhooks.TableName()
+	apiEnv[awsenv.PortalTable] = t.portal.TableName()
 	apiEnv[awsenv.AnnotationMachineARN] = machines[domain.MachineAnnotation].StateMachineArn()
 	apiEnv[awsenv.RestoreMachineARN] = machines[domain.MachineRestore].StateMachineArn()
 	apiEnv[awsenv.RetentionSeconds] = jsii.String(strconv.FormatInt(cfg.RetentionSeconds, 10))
@@ -170,7 +169,7 @@ func (g grants) task(spec lambdaSpec, r awsiam.IRole) {
 }
 
 // grantAPI gives the portal Lambda its grants: it signs upload forms and
-// download links, keeps users, jobs, tokens and webhook ids, starts and
+// download links, keeps users, jobs, sessions and tokens, starts and
 // inspects executions and reads its secrets.
 func grantAPI(api lambdaFn, b buckets, t tables, machines map[string]awsstepfunctions.StateMachine, sec secrets, auth signIn) {
 	r := api.role
@@ -178,8 +177,7 @@ func grantAPI(api lambdaFn, b buckets, t tables, machines map[string]awsstepfunc
 	b.results.GrantRead(r, nil)
 	t.jobs.GrantReadWriteData(r)
 	t.profiles.GrantReadWriteData(r)
-	t.tokens.GrantReadWriteData(r)
-	t.webhooks.GrantReadWriteData(r)
+	t.portal.GrantReadWriteData(r)
 	for _, name := range sortedKeys(machines) {
 		machines[name].GrantStartExecution(r)
 		grantAudit(machines[name], r)

@@ -14,8 +14,7 @@ import (
 type tables struct {
 	jobs     awsdynamodb.Table
 	profiles awsdynamodb.Table
-	tokens   awsdynamodb.Table
-	webhooks awsdynamodb.Table
+	portal   awsdynamodb.Table // sessions, API tokens, password hashes, rate limits
 }
 
 func newTables(scope constructs.Construct) tables {
@@ -42,9 +41,10 @@ func newTables(scope constructs.Construct) tables {
 		// Profiles and email claims (one item per address, so Create can
 		// refuse a taken email in the same transaction) share the table.
 		profiles: newTable(scope, "Profiles", &awsdynamodb.TableProps{PartitionKey: str(dynamo.KeyPK)}),
-		tokens:   newTable(scope, "Tokens", &awsdynamodb.TableProps{PartitionKey: str(dynamo.KeyPK)}),
-		webhooks: newTable(scope, "Webhooks", &awsdynamodb.TableProps{
+		// Expiring items (sessions, rate-limit windows) are removed by TTL.
+		portal: newTable(scope, "PortalData", &awsdynamodb.TableProps{
 			PartitionKey:        str(dynamo.KeyPK),
+			SortKey:             str(dynamo.KeySK),
 			TimeToLiveAttribute: jsii.String(dynamo.KeyExpiresAt),
 		}),
 	}

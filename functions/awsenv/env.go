@@ -13,8 +13,7 @@ import (
 const (
 	JobsTable     = "GAS_JOBS_TABLE"     // DynamoDB jobs table (GSI by user)
 	ProfilesTable = "GAS_PROFILES_TABLE" // DynamoDB profiles table (profile and email-claim items)
-	TokensTable   = "GAS_TOKENS_TABLE"   // DynamoDB API tokens (hashed) table
-	WebhooksTable = "GAS_WEBHOOKS_TABLE" // DynamoDB processed Stripe webhook event ids
+	PortalTable   = "GAS_PORTAL_TABLE"   // DynamoDB sessions, API tokens (hashed), password hashes, rate limits
 
 	InputsBucket  = "GAS_INPUTS_BUCKET"  // uploaded VCFs
 	ResultsBucket = "GAS_RESULTS_BUCKET" // annotated VCFs, logs, summaries (versioned; GLACIER archives)

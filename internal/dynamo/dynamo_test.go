@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	miniserver "github.com/truora/minidyn/server"
 
+	"github.com/gasproject/gas/internal/auth/authtest"
 	"github.com/gasproject/gas/internal/domain"
 	"github.com/gasproject/gas/internal/domain/domaintest"
 )
@@ -67,4 +68,8 @@ func TestJobsContract(t *testing.T) {
 
 func TestProfilesContract(t *testing.T) {
 	domaintest.TestProfiles(t, func(t *testing.T) domain.Profiles { return NewProfiles(newDB(t), "profiles") })
+}
+
+func TestPortalAuthStoreContract(t *testing.T) {
+	authtest.StoreContract(t, NewPortal(newDB(t), "portal"))
 }
