@@ -259,3 +259,16 @@ func TestCancel(t *testing.T) {
 		t.Errorf("err = %v, want context.Canceled", err)
 	}
 }
+
+func TestProgress(t *testing.T) {
+	in := hdr + strings.Repeat("21\t100\t.\tA\tG\t.\t.\t.\tGT\t0/1\n", 3000)
+	var bar bytes.Buffer
+	_, err := fakeEngine().Run(context.Background(), strings.NewReader(in), &bytes.Buffer{},
+		Options{Progress: &bar, InputSize: int64(len(in))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := bar.String(); !strings.HasPrefix(got, "\r[") || !strings.Contains(got, "100% 3000 records") || !strings.HasSuffix(got, "\n") {
+		t.Errorf("progress output %q", got)
+	}
+}

@@ -1,0 +1,77 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/gasproject/gas/internal/refdata"
+	"github.com/gasproject/gas/internal/testshared"
+)
+
+func TestRunAnnotate(t *testing.T) {
+	shared := testshared.Dir(t)
+	dir := t.TempDir()
+	bundle := filepath.Join(dir, "bundle")
+	if _, err := refdata.BuildMini(context.Background(), shared, bundle); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+
+	t.Run("gz output, summary and log, flags after IN", func(t *testing.T) {
+		out := filepath.Join(dir, "out.vcf.gz")
+		sum, log := filepath.Join(dir, "s.json"), filepath.Join(dir, "l.txt")
+		in := filepath.Join(shared, "vcf", "chr21_vep_test.vcf")
+		if err := runAnnotate(ctx, []string{"--ref", bundle, in, "-o", out, "--summary", sum, "--log", log}); err != nil {
+			t.Fatal(err)
+		}
+		b, err := os.ReadFile(out)
+		if err != nil || len(b) < 28 || b[0] != 0x1f || b[12] != 'B' || b[13] != 'C' {
+			t.Fatalf("output is not BGZF (%v)", err)
+		}
+		var s struct {
+			Records   int64 `json:"records"`
+			KnownHits int64 `json:"known_hits"`
+		}
+		js, _ := os.ReadFile(sum)
+		if err := json.Unmarshal(js, &s); err != nil || s.Records != 132 || s.KnownHits != 132 {
+			t.Errorf("summary %s: %v", js, err)
+		}
+		if txt, _ := os.ReadFile(log); !strings.Contains(string(txt), "records:            132") {
+			t.Errorf("log:\n%s", txt)
+		}
+	})
+
+	t.Run("bad input: line and reason, nothing at OUT", func(t *testing.T) {
+		sub := t.TempDir()
+		in := filepath.Join(sub, "bad.vcf")
+		var b strings.Builder
+		b.WriteString("##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n")
+		for i := 0; i < 5000; i++ {
+			b.WriteString("21\t25585733\t.\tC\tT\t.\t.\t.\n")
+		}
+		b.WriteString("21\t25585733\t.\tCQ\tT\t.\t.\t.\n")
+		os.WriteFile(in, []byte(b.String()), 0o644)
+		out := filepath.Join(sub, "out.vcf")
+		err := runAnnotate(ctx, []string{"--ref", bundle, "-o", out, in})
+		if err == nil || !strings.Contains(err.Error(), "line 5003: REF \"CQ\"") || !strings.Contains(err.Error(), "bad.vcf") {
+			t.Fatalf("err = %v", err)
+		}
+		ents, _ := os.ReadDir(sub)
+		if len(ents) != 1 {
+			t.Errorf("files left beside the input: %v", ents)
+		}
+	})
+
+	t.Run("usage errors", func(t *testing.T) {
+		if err := runAnnotate(ctx, []string{"x.vcf"}); err == nil {
+			t.Error("no --ref accepted")
+		}
+		if err := runAnnotate(ctx, []string{"--ref", bundle}); err == nil {
+			t.Error("no input accepted")
+		}
+	})
+}
