@@ -7,14 +7,17 @@ import (
 )
 
 // gff3Row is one feature row kept until parents are resolved: GFF3 allows
-// children before parents.
+// children before parents. Exon/CDS/UTR rows (most of a genome's file) keep
+// only what they need instead of their attribute map.
 type gff3Row struct {
 	line       int
 	seqid, typ string
 	start, end int
 	strand     byte
 	phase      int
-	attrs      map[string]string
+	attrs      map[string]string // rows with an ID (genes, transcripts)
+	parents    string            // part rows: Parent=
+	proteinID  string            // CDS rows: protein_id=
 }
 
 // ParseGFF3 reads an Ensembl-dialect GFF3 (plain, gzip or BGZF) into
@@ -65,7 +68,7 @@ func ParseGFF3(r io.Reader, source string) ([]*Transcript, error) {
 		if !part && id == "" {
 			continue // e.g. biological_region: nothing refers to it
 		}
-		row := &gff3Row{line: lr.line, seqid: string(cols[0]), typ: typ, strand: strandByte(cols[6]), attrs: attrs}
+		row := &gff3Row{line: lr.line, seqid: string(cols[0]), typ: typ, strand: strandByte(cols[6])}
 		if part || strings.HasPrefix(id, "transcript:") {
 			// Coordinates of rows we use must be valid; others (a "chromosome"
 			// row with a negative start) are ignored whatever they say.
@@ -80,15 +83,16 @@ func ParseGFF3(r io.Reader, source string) ([]*Transcript, error) {
 			}
 		}
 		if part {
-			parents := attrs["Parent"]
-			if parents == "" {
+			row.parents, row.proteinID = attrs["Parent"], attrs["protein_id"]
+			if row.parents == "" {
 				return nil, lr.errorf("%s row without Parent", typ)
 			}
-			for _, p := range strings.Split(parents, ",") {
+			for _, p := range strings.Split(row.parents, ",") {
 				addTx(p)
 			}
 			parts = append(parts, row)
 		} else {
+			row.attrs = attrs
 			if byID[id] != nil {
 				continue // GFF3 allows one feature over several rows; the first row defines it
 			}
@@ -119,7 +123,7 @@ func ParseGFF3(r io.Reader, source string) ([]*Transcript, error) {
 		order = append(order, d)
 	}
 	for _, p := range parts {
-		for _, parent := range strings.Split(p.attrs["Parent"], ",") {
+		for _, parent := range strings.Split(p.parents, ",") {
 			d := drafts[parent]
 			if d.line == 0 {
 				d.line = p.line
@@ -133,8 +137,8 @@ func ParseGFF3(r io.Reader, source string) ([]*Transcript, error) {
 				d.exons = append(d.exons, s)
 			case "CDS":
 				d.cds = append(d.cds, s)
-				if pid := p.attrs["protein_id"]; pid != "" && d.t.ProteinID == "" {
-					d.t.ProteinID, _ = splitVersion(pid)
+				if p.proteinID != "" && d.t.ProteinID == "" {
+					d.t.ProteinID, _ = splitVersion(p.proteinID)
 				}
 			case "start_codon":
 				d.startCodon = append(d.startCodon, s)
@@ -185,6 +189,8 @@ func (d *txDraft) fillGFF3(txID string, row *gff3Row, byID map[string]*gff3Row) 
 		t.GeneBiotype = firstNonEmpty(ga["biotype"], ga["gene_biotype"], ga["gene_type"])
 	} else if geneKey != "" {
 		t.GeneID = strings.TrimPrefix(geneKey, "gene:")
+	} else {
+		t.GeneID = t.ID // exons parented by a gene-like feature: it is its own gene
 	}
 	t.GeneID, _ = splitVersion(t.GeneID)
 	if t.GeneBiotype == "" {
