@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 )
 
 // summaryJSON is the part of annotate.Summary (stored on the job as JSON)
@@ -58,7 +59,7 @@ type bar struct {
 }
 
 const (
-	chartLabelW = 200
+	chartLabelW = 280
 	chartBarW   = 340
 	chartRow    = 24
 	chartBarH   = 16
@@ -70,7 +71,11 @@ func parseSummary(raw []byte) (*summaryView, error) {
 	if err := json.Unmarshal(raw, &s); err != nil {
 		return nil, fmt.Errorf("decode summary: %w", err)
 	}
-	v := &summaryView{Reference: s.Reference}
+	ref := s.Reference
+	if i := strings.Index(ref, ", /"); i > 0 && strings.HasSuffix(ref, ")") {
+		ref = ref[:i] + ")" // the bundle's path on the server is nobody's business
+	}
+	v := &summaryView{Reference: ref}
 	add := func(k, val string) { v.Stats = append(v.Stats, [2]string{k, val}) }
 	add("Records", strconv.FormatInt(s.Records, 10))
 	add("ALT alleles", strconv.FormatInt(s.Alleles, 10))

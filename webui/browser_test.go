@@ -1,0 +1,169 @@
+package webui_test
+
+import (
+	"context"
+	"crypto/rand"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/gasproject/gas/internal/app"
+	"github.com/gasproject/gas/internal/auth"
+	"github.com/gasproject/gas/internal/testshared"
+	"github.com/gasproject/gas/webui"
+)
+
+const chromium = "/usr/bin/chromium"
+
+// TestBrowser drives Debian's chromium through the portal on the real local
+// service: sign up, upload test.vcf, wait for COMPLETED, open the result and
+// the charts, save a screenshot (under the test's temp dir; also to
+// docs/screenshot.png when GAS_UPDATE_SCREENSHOT=1).
+func TestBrowser(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser test skipped in -short mode")
+	}
+	if _, err := os.Stat(chromium); err != nil {
+		t.Skipf("%s not installed (.ci/run installs it): %v", chromium, err)
+	}
+	shared := testshared.Dir(t)
+	ctx := context.Background()
+	a, err := app.Open(ctx, app.Config{DataDir: t.TempDir(), SharedDir: shared})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Close() })
+	authSvc, err := auth.New(a.Profiles, a.DB.Auth(), auth.Config{Key: []byte(rand.Text() + rand.Text())})
+	if err != nil {
+		t.Fatal(err)
+	}
+	portal, err := webui.New(webui.Config{
+		Service: a.Service, Auth: authSvc, Jobs: a.Jobs, Profiles: a.Profiles, Blobs: a.Blobs, Workflow: a.Workflow,
+		FreeCap: a.Config.FreeCap, MaxUpload: 100 << 20, Retention: a.Config.Retention,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(portal)
+	t.Cleanup(srv.Close)
+
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(chromium),
+		chromedp.Headless, chromedp.NoSandbox, chromedp.NoFirstRun, chromedp.DisableGPU,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1280, 1000),
+	}
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
+	t.Cleanup(cancelAlloc)
+	bctx, cancelBrowser := chromedp.NewContext(allocCtx)
+	t.Cleanup(cancelBrowser)
+	// The first Run starts the browser; it must not carry the timeout.
+	if err := chromedp.Do(bctx, chromedp.Navigate(srv.URL)); err != nil {
+		t.Fatalf("start chromium: %v", err)
+	}
+	tctx, cancel := context.WithTimeout(bctx, 2*time.Minute)
+	defer cancel()
+
+	step := func(name string, actions ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		if err := chromedp.Do(tctx, actions...); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+	}
+
+	step("sign up",
+		chromedp.Navigate(srv.URL+"/signup"),
+		chromedp.SendKeys(chromedp.CSS("input[name=name]"), "Rosalind Franklin"),
+		chromedp.SendKeys(chromedp.CSS("input[name=email]"), "rosalind@example.org"),
+		chromedp.SendKeys(chromedp.CSS("input[name=institution]"), "King's College"),
+		chromedp.SendKeys(chromedp.CSS("input[name=password]"), "double helix 51"),
+		chromedp.Click(chromedp.ID("signup-submit")),
+		chromedp.WaitVisible(chromedp.CSS("a[href='/profile']")),
+	)
+
+	vcf := filepath.Join(shared, "vcf", "test.vcf")
+	step("choose the file",
+		chromedp.Navigate(srv.URL+"/annotate"),
+		chromedp.WaitVisible(chromedp.ID("file")),
+	)
+	disabled, err := chromedp.Run(tctx, chromedp.Evaluate[bool](`document.getElementById("submit").disabled`))
+	if err != nil || !disabled {
+		t.Errorf("submit before choosing a file: disabled = %v, %v; want true", disabled, err)
+	}
+	step("upload",
+		chromedp.SetUploadFiles(chromedp.ID("file"), []string{vcf}),
+		chromedp.WaitEnabled(chromedp.ID("submit")),
+		chromedp.Click(chromedp.ID("submit")),
+		chromedp.WaitVisible(chromedp.ID("view-job")),
+	)
+	submitted := time.Now()
+	step("open the job", chromedp.Click(chromedp.ID("view-job")))
+	// The job page polls the API and reloads itself when the status changes;
+	// a reload destroys the page's JavaScript context, so evaluate in a loop.
+	for deadline := time.Now().Add(60 * time.Second); ; {
+		done, err := chromedp.Run(tctx, chromedp.Evaluate[bool](`(document.getElementById("job-status") || {}).textContent === "COMPLETED"`))
+		if err == nil && done {
+			break
+		}
+		if time.Now().After(deadline) {
+			text, _ := chromedp.Run(tctx, chromedp.Evaluate[string](`document.body.innerText`))
+			t.Fatalf("job not COMPLETED after 60 s (last error %v); page:\n%s", err, text)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Logf("upload to COMPLETED seen in the browser: %v", time.Since(submitted).Round(time.Millisecond))
+
+	step("charts", chromedp.WaitVisible(chromedp.CSS("#chart-consequences svg")),
+		chromedp.WaitVisible(chromedp.CSS("#chart-impact svg")), chromedp.WaitVisible(chromedp.CSS("#chart-chromosomes svg")))
+	bars, err := chromedp.Run(tctx, chromedp.Evaluate[int](`document.querySelectorAll("#chart-consequences rect").length`))
+	if err != nil || bars == 0 {
+		t.Errorf("consequence chart has %d bars (%v)", bars, err)
+	}
+	// Open the result as the browser would (same cookies) and check it is annotated.
+	result, err := chromedp.Run(tctx, chromedp.Evaluate[string](
+		`fetch(document.getElementById("result-link").href).then(r => r.text())`,
+		chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatalf("fetch result: %v", err)
+	}
+	if !strings.Contains(result, "##INFO=<ID=CSQ") || !strings.Contains(result, "\nMT\t") {
+		t.Errorf("result is not an annotated VCF: %.300q", result)
+	}
+
+	shot, err := chromedp.Run(tctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "job.png")
+	if err := os.WriteFile(path, shot, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("screenshot: %s (%d bytes)", path, len(shot))
+	if os.Getenv("GAS_UPDATE_SCREENSHOT") == "1" {
+		if err := os.WriteFile(filepath.Join("..", "docs", "screenshot.png"), shot, 0o644); err != nil {
+			t.Error(err)
+		}
+	}
+
+	step("history and log",
+		chromedp.Click(chromedp.ID("history-link")),
+		chromedp.WaitVisible(chromedp.CSS("#timeline li")),
+		chromedp.NavigateBack(),
+		chromedp.Click(chromedp.ID("log-link")),
+		chromedp.WaitVisible(chromedp.ID("log")),
+	)
+	step("job list", chromedp.Navigate(srv.URL+"/jobs"), chromedp.WaitVisible(chromedp.CSS("#jobs tbody tr")))
+	badge, err := chromedp.Run(tctx, chromedp.Text(chromedp.CSS(`#jobs [data-field="status"]`)))
+	if err != nil || badge != "COMPLETED" {
+		t.Errorf("job list badge = %q, %v", badge, err)
+	}
+}
