@@ -119,3 +119,50 @@ func TestCorruptRowIsAnError(t *testing.T) {
 		t.Errorf("Get of a corrupt row: err = %v, want a decode error naming the job", err)
 	}
 }
+
+// TestTwoHandlesOneFile: `gas serve` and a `gas user` command open the same
+// file; their read-modify-writes still serialise.
+func TestTwoHandlesOneFile(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "gas.db")
+	a, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	b, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	if err := a.Jobs().Create(ctx, domain.Job{ID: "j", UserID: "u", Status: domain.StatusPending}); err != nil {
+		t.Fatal(err)
+	}
+	const each = 20
+	done := make(chan error, 2)
+	for _, db := range []*DB{a, b} {
+		go func() {
+			for i := 0; i < each; i++ {
+				if _, err := db.Jobs().Update(ctx, "j", func(j *domain.Job) error {
+					n := j.InputSize
+					time.Sleep(100 * time.Microsecond)
+					j.InputSize = n + 1
+					return nil
+				}); err != nil {
+					done <- err
+					return
+				}
+			}
+			done <- nil
+		}()
+	}
+	for range 2 {
+		if err := <-done; err != nil {
+			t.Fatalf("Update: %v", err)
+		}
+	}
+	got, err := b.Jobs().Get(ctx, "j")
+	if err != nil || got.InputSize != 2*each {
+		t.Errorf("counter = %d, %v; want %d", got.InputSize, err, 2*each)
+	}
+}
