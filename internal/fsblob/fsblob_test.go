@@ -356,7 +356,7 @@ func TestConcurrentPutGet(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for i := 0; i < 30; i++ {
+			for i := 0; i < 15; i++ {
 				if err := s.Put(ctx, "k", strings.NewReader(versions[(w+i)%len(versions)])); err != nil {
 					t.Errorf("Put: %v", err)
 					return
