@@ -141,9 +141,19 @@ func TestBadVCFFailsTheJobWithTheParsersReason(t *testing.T) {
 	if n := count(ev, "TaskFailed", "Annotate"); n != 1 {
 		t.Errorf("Annotate failed %d times; bad input must not be retried", n)
 	}
-	want := []string{"TaskStateEntered MarkFailed", "TaskStateEntered NotifyFailed", "FailStateEntered Failed", "ExecutionFailed"}
-	if !inOrder(steps(ev), want) {
-		t.Errorf("history lacks %q in order:\n%s", want, strings.Join(steps(ev), "\n"))
+	want := []string{
+		"ExecutionStarted",
+		"TaskStateEntered Annotate", "TaskScheduled Annotate", "TaskStarted Annotate", "TaskFailed Annotate", "TaskStateExited Annotate",
+		"TaskStateEntered MarkFailed", "TaskScheduled MarkFailed", "TaskStarted MarkFailed", "TaskSucceeded MarkFailed", "TaskStateExited MarkFailed",
+		"TaskStateEntered NotifyFailed", "TaskScheduled NotifyFailed", "TaskStarted NotifyFailed", "TaskSucceeded NotifyFailed", "TaskStateExited NotifyFailed",
+		"FailStateEntered Failed",
+		"ExecutionFailed",
+	}
+	if got := steps(ev); !slices.Equal(got, want) {
+		t.Errorf("history:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if last := ev[len(ev)-1]; last.Error != "InvalidInputError" || !strings.Contains(last.Cause, "line 4") {
+		t.Errorf("ExecutionFailed carries %q %q", last.Error, last.Cause)
 	}
 	if _, err := a.Blobs.Head(context.Background(), tasks.ResultKey(j)); err == nil {
 		t.Error("a partial result was left behind")
@@ -204,15 +214,4 @@ func TestCrashingStepIsRetriedThenFails(t *testing.T) {
 			}
 		})
 	}
-}
-
-// inOrder reports whether want occurs in got as a subsequence.
-func inOrder(got, want []string) bool {
-	i := 0
-	for _, g := range got {
-		if i < len(want) && g == want[i] {
-			i++
-		}
-	}
-	return i == len(want)
 }
