@@ -129,15 +129,20 @@ func (x *txInfo) codons(a *allele, l *location, ts *txSeq) codonChange {
 	cds := ts.cds
 	codonS := cc.tlStart*3 - 2
 	codonE := min(cc.tlEnd*3, len(cds))
-	if codonS-1 <= codonE {
-		cc.refCodon = cds[codonS-1 : codonE]
+	// Like VEP, the reference codon is built from the REF allele as given
+	// (it differs from the genome only when the input REF does).
+	refTx := a.ref
+	if x.t.Strand < 0 {
+		refTx = revComp(a.ref)
 	}
 	tail := ""
 	if cc.cdsEnd < codonE {
 		tail = cds[cc.cdsEnd:codonE]
 	}
 	if cc.cdsStart-1 >= codonS-1 && cc.cdsStart-1 <= len(cds) {
-		cc.altCodon = cds[codonS-1:cc.cdsStart-1] + cc.alleleTx + tail
+		head := cds[codonS-1 : cc.cdsStart-1]
+		cc.refCodon = head + refTx + tail
+		cc.altCodon = head + cc.alleleTx + tail
 	}
 	cc.refPep = pepOf(cc.refCodon, x.table)
 	cc.altPep = pepOf(cc.altCodon, x.table)
