@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 )
 
 // ParseError is a bad-input error: it names the source, the line and the reason.
@@ -48,20 +47,6 @@ func Decompress(r io.Reader) (io.Reader, error) {
 		return zr, nil
 	}
 	return br, nil
-}
-
-// openSource opens a possibly compressed file for reading.
-func openSource(path string) (io.Reader, func() error, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, nil, err
-	}
-	r, err := Decompress(f)
-	if err != nil {
-		f.Close()
-		return nil, nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return r, f.Close, nil
 }
 
 // lineReader yields lines without their terminator (LF or CRLF), counting them.

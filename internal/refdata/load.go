@@ -105,7 +105,7 @@ type Chrom struct {
 	Name   string // canonical name, e.g. "21", "MT"
 	Length int
 
-	segs  []Segment
+	segs  []segment
 	seq   []byte
 	unmap func() error
 

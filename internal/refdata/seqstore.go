@@ -9,9 +9,9 @@ import (
 // are stored as they are, so segments stay few.
 const minNRun = 1000
 
-// Segment is a stored stretch of a chromosome's sequence: bases Start..End
+// segment is a stored stretch of a chromosome's sequence: bases Start..End
 // (1-based inclusive) are at Offset in the chromosome's sequence file.
-type Segment struct {
+type segment struct {
 	Start  int   `json:"start"`
 	End    int   `json:"end"`
 	Offset int64 `json:"offset"`
@@ -21,25 +21,25 @@ type Segment struct {
 type chromMeta struct {
 	Name     string    `json:"name"`
 	Length   int       `json:"length"`
-	Segments []Segment `json:"segments"`
+	Segments []segment `json:"segments"`
 	Bands    []Band    `json:"bands,omitempty"`
 }
 
 // writeSeq stores seq without its N runs of minNRun or more and returns the
 // segments it wrote.
-func writeSeq(path string, seq []byte) ([]Segment, error) {
+func writeSeq(path string, seq []byte) ([]segment, error) {
 	f, err := os.Create(path)
 	if err != nil {
 		return nil, err
 	}
 	bw := bufio.NewWriterSize(f, 1<<20)
-	var segs []Segment
+	var segs []segment
 	var off int64
 	emit := func(from, to int) { // 0-based half-open
 		if from >= to {
 			return
 		}
-		segs = append(segs, Segment{Start: from + 1, End: to, Offset: off})
+		segs = append(segs, segment{Start: from + 1, End: to, Offset: off})
 		bw.Write(seq[from:to])
 		off += int64(to - from)
 	}
