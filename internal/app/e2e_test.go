@@ -37,7 +37,8 @@ func TestFreeUserResultIsArchived(t *testing.T) {
 		t.Error("hot copy still there")
 	}
 	ms := mails(t, a)
-	if len(ms) != 1 || !strings.Contains(ms[0], j.ID) || !strings.Contains(ms[0], "http://gas.test/jobs/"+j.ID) {
+	if len(ms) != 1 || !strings.Contains(ms[0], "To: <alice@example.org>") || !strings.Contains(ms[0], "test.vcf") ||
+		!strings.Contains(ms[0], j.ID) || !strings.Contains(ms[0], "http://gas.test/jobs/"+j.ID) {
 		t.Errorf("mails: %q", ms)
 	}
 	// The history reads like the Step Functions console's.

@@ -6,6 +6,9 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"mime"
+	"mime/quotedprintable"
+	"net/mail"
 	"os"
 	"path/filepath"
 	"strings"
@@ -160,7 +163,7 @@ func count(events []domain.HistoryEvent, typ, state string) int {
 	return n
 }
 
-// mails returns the outbox's messages, oldest first.
+// mails returns the outbox's messages (To, Subject and the decoded body), oldest first.
 func mails(t *testing.T, a *App) []string {
 	t.Helper()
 	entries, err := os.ReadDir(a.OutboxDir())
@@ -169,11 +172,25 @@ func mails(t *testing.T, a *App) []string {
 	}
 	var out []string
 	for _, e := range entries {
-		b, err := os.ReadFile(filepath.Join(a.OutboxDir(), e.Name()))
+		f, err := os.Open(filepath.Join(a.OutboxDir(), e.Name()))
 		if err != nil {
 			t.Fatal(err)
 		}
-		out = append(out, string(b))
+		m, err := mail.ReadMessage(f)
+		if err != nil {
+			t.Fatalf("%s: %v", e.Name(), err)
+		}
+		var body io.Reader = m.Body
+		if strings.EqualFold(m.Header.Get("Content-Transfer-Encoding"), "quoted-printable") {
+			body = quotedprintable.NewReader(body)
+		}
+		text, err := io.ReadAll(body)
+		f.Close()
+		if err != nil {
+			t.Fatalf("%s: %v", e.Name(), err)
+		}
+		subject, _ := new(mime.WordDecoder).DecodeHeader(m.Header.Get("Subject"))
+		out = append(out, "To: "+m.Header.Get("To")+"\nSubject: "+subject+"\n\n"+string(text))
 	}
 	return out
 }
