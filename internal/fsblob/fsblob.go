@@ -45,6 +45,9 @@ import (
 
 var errNotDir = syscall.ENOTDIR
 
+// maxRestoreDays keeps days*24h inside a time.Duration (S3 allows more, GAS asks for a few).
+const maxRestoreDays = 36500
+
 // DefaultRestoreDelays are the local stand-ins for S3's minutes (Expedited)
 // and hours (Standard, Bulk).
 var DefaultRestoreDelays = map[domain.RestoreTier]time.Duration{
@@ -272,8 +275,8 @@ func (s *Store) Restore(ctx context.Context, key string, tier domain.RestoreTier
 	if !ok {
 		return fmt.Errorf("restore %q: unknown tier %q: %w", key, tier, domain.ErrInvalid)
 	}
-	if days < 1 {
-		return fmt.Errorf("restore %q: days %d, want at least 1: %w", key, days, domain.ErrInvalid)
+	if days < 1 || days > maxRestoreDays {
+		return fmt.Errorf("restore %q: days %d, want 1 to %d: %w", key, days, maxRestoreDays, domain.ErrInvalid)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -334,7 +334,7 @@ func TestOpenOptions(t *testing.T) {
 	for _, c := range []struct {
 		tier domain.RestoreTier
 		days int
-	}{{"Instant", 1}, {domain.TierStandard, 0}} {
+	}{{"Instant", 1}, {domain.TierStandard, 0}, {domain.TierStandard, 1_000_000}} {
 		if err := s.Restore(context.Background(), "k", c.tier, c.days); !errors.Is(err, domain.ErrInvalid) {
 			t.Errorf("Restore(%s, %d): err = %v, want ErrInvalid", c.tier, c.days, err)
 		}

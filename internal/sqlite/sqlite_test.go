@@ -166,3 +166,22 @@ func TestTwoHandlesOneFile(t *testing.T) {
 		t.Errorf("counter = %d, %v; want %d", got.InputSize, err, 2*each)
 	}
 }
+
+// TestOddPath: the path goes into a file: URI, so characters special there
+// must still name the file the caller gave.
+func TestOddPath(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "a b?c#d%20e&f=g ü")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "gas.db")
+	db, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	if _, err := os.Stat(path); err != nil {
+		entries, _ := os.ReadDir(dir)
+		t.Fatalf("database not at %s: %v (directory holds %v)", path, err, entries)
+	}
+}
