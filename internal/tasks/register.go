@@ -61,14 +61,6 @@ func (t *Tasks) HandlerFor(name string) (Handler, error) {
 	return h, nil
 }
 
-// Register calls add for every function name and handler; pass the local
-// runner's registration method, e.g. tasks.Register(runner.Register, t).
-func Register(add func(name string, h Handler), t *Tasks) {
-	for name, h := range t.Handlers() {
-		add(name, h)
-	}
-}
-
 // wrap adapts a typed handler to the JSON shape. Unknown payload fields are
 // ignored: states pass their whole input through Parameters-less Tasks.
 func wrap[In, Out any](fn func(context.Context, In) (Out, error)) Handler {
