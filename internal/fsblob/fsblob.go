@@ -6,13 +6,13 @@
 //	keys/<key>.json    one metadata file (sidecar) per object, the key's
 //	                   slashes as directories: size, modified time, storage
 //	                   class, restore state, and the name of its data file
-//	blobs/ab/ab12...   the bytes, named by a random id
+//	data/ab/ab12...    the bytes, named by a random id
 //	tmp/               writes in progress (cleared on Open)
 //
 // Every change writes a new sidecar and renames it into place, so a crash
 // leaves the old object or the new one. Copies hard-link the data file, so
 // archiving a large result is instant. A crash can at worst leave an
-// unreferenced file in blobs/.
+// unreferenced file in data/.
 //
 // Storage classes: a GLACIER object cannot be read until restored. A restore
 // completes after a per-tier delay (Options.RestoreDelays; by default
@@ -82,7 +82,7 @@ func Open(root string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open blob store %s: %w", root, err)
 	}
-	for _, d := range []string{"keys", "blobs", "tmp"} {
+	for _, d := range []string{"keys", "data", "tmp"} {
 		if err := os.MkdirAll(filepath.Join(abs, d), 0o755); err != nil {
 			return nil, fmt.Errorf("open blob store %s: %w", root, err)
 		}
@@ -327,7 +327,7 @@ func (s *Store) writeTemp(fill func(*os.File) error) (string, error) {
 	return f.Name(), nil
 }
 
-// adoptBlob moves a finished temp file into blobs/ under a new random name.
+// adoptBlob moves a finished temp file into data/ under a new random name.
 func (s *Store) adoptBlob(tmp string) (string, error) {
 	name := newBlobName()
 	path := s.blobPath(name)

@@ -21,7 +21,7 @@ import (
 type sidecar struct {
 	Format   int                 `json:"format"` // sidecarFormat
 	Key      string              `json:"key"`
-	Blob     string              `json:"blob"` // file name under blobs/<first two chars>/
+	Blob     string              `json:"blob"` // file name under data/<first two chars>/
 	Size     int64               `json:"size"`
 	Modified time.Time           `json:"modified"`
 	Class    domain.StorageClass `json:"storage_class"`
@@ -115,7 +115,7 @@ func (s *Store) sidecarPath(key string) string {
 }
 
 func (s *Store) blobPath(name string) string {
-	return filepath.Join(s.root, "blobs", name[:2], name)
+	return filepath.Join(s.root, "data", name[:2], name)
 }
 
 // load reads key's sidecar; ErrNotFound if the object does not exist, and a
