@@ -7,7 +7,7 @@
 //	                   slashes as directories: size, modified time, storage
 //	                   class, restore state, and the name of its data file
 //	data/ab/ab12...    the bytes, named by a random id
-//	tmp/               writes in progress (cleared on Open)
+//	tmp/               writes in progress (stale ones removed on Open)
 //
 // Every change writes a new sidecar and renames it into place, so a crash
 // leaves the old object or the new one. Copies hard-link the data file, so
@@ -48,6 +48,9 @@ var errNotDir = syscall.ENOTDIR
 // maxRestoreDays keeps days*24h inside a time.Duration (S3 allows more, GAS asks for a few).
 const maxRestoreDays = 36500
 
+// staleTemp is when Open considers a temp file abandoned (writes touch it far more often).
+const staleTemp = time.Hour
+
 // DefaultRestoreDelays are the local stand-ins for S3's minutes (Expedited)
 // and hours (Standard, Bulk).
 var DefaultRestoreDelays = map[domain.RestoreTier]time.Duration{
@@ -87,10 +90,13 @@ func Open(root string, opts Options) (*Store, error) {
 			return nil, fmt.Errorf("open blob store %s: %w", root, err)
 		}
 	}
-	// Leftovers of writes interrupted by a crash.
+	// Leftovers of writes interrupted by a crash. Recent files may belong to
+	// another process writing right now, so only stale ones go.
 	if entries, err := os.ReadDir(filepath.Join(abs, "tmp")); err == nil {
 		for _, e := range entries {
-			os.Remove(filepath.Join(abs, "tmp", e.Name()))
+			if info, err := e.Info(); err == nil && time.Since(info.ModTime()) > staleTemp {
+				os.Remove(filepath.Join(abs, "tmp", e.Name()))
+			}
 		}
 	}
 	s := &Store{root: abs, delays: map[domain.RestoreTier]time.Duration{}, now: opts.Now}

@@ -281,15 +281,26 @@ func TestNoLeftovers(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(root, "keys", "deep")); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("empty key directory left behind: %v", err)
 	}
-	// Interrupted writes from a crash are cleared on Open.
-	if err := os.WriteFile(filepath.Join(root, "tmp", "w-123"), []byte("partial"), 0o644); err != nil {
+	// Interrupted writes from a crash are cleared on Open; a fresh one may be
+	// another process's write in progress and stays.
+	stale, fresh := filepath.Join(root, "tmp", "w-123"), filepath.Join(root, "tmp", "w-456")
+	for _, p := range []string{stale, fresh} {
+		if err := os.WriteFile(p, []byte("partial"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	old := time.Now().Add(-2 * staleTemp)
+	if err := os.Chtimes(stale, old, old); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := Open(root, Options{}); err != nil {
 		t.Fatal(err)
 	}
-	if n := countFiles(t, root); n != 0 {
-		t.Errorf("Open left %d files", n)
+	if _, err := os.Stat(stale); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("stale temp file survived Open: %v", err)
+	}
+	if _, err := os.Stat(fresh); err != nil {
+		t.Errorf("fresh temp file removed by Open: %v", err)
 	}
 }
 
