@@ -12,7 +12,8 @@
 // Every change writes a new sidecar and renames it into place, so a crash
 // leaves the old object or the new one. Copies hard-link the data file, so
 // archiving a large result is instant. A crash can at worst leave an
-// unreferenced file in data/.
+// unreferenced file in data/. Writers are serialised within one process;
+// one process (gas serve) owns a store, others may read it.
 //
 // Storage classes: a GLACIER object cannot be read until restored. A restore
 // completes after a per-tier delay (Options.RestoreDelays; by default
