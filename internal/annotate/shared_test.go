@@ -208,5 +208,16 @@ func TestBcftoolsReadsOutput(t *testing.T) {
 		if got := strings.Join(fields, "|"); got != CSQFields {
 			t.Errorf("split-vep fields of %s:\n%s\nwant\n%s", name, got, CSQFields)
 		}
+		if name != "chr21_vep_test.vcf" {
+			continue
+		}
+		// The values themselves split: one row per entry, with HGVSp where coding.
+		rows, err := exec.Command(bcftools, "+split-vep", "-d", "-f", "%POS %Consequence %HGVSp %Existing_variation\n", path).Output()
+		if err != nil {
+			t.Fatalf("bcftools +split-vep -f: %v", err)
+		}
+		if !strings.Contains(string(rows), "25585733 missense_variant ENSP00000284967:p.Ala331Thr rs142513484\n") {
+			t.Errorf("split-vep rows lack the MRPL39 missense entry:\n%.2000s", rows)
+		}
 	}
 }
