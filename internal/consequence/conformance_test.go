@@ -16,7 +16,7 @@ import (
 
 // conformanceFloor is the pass rate (comparable records) the suite must keep;
 // set just under what the engine achieves so regressions fail the build.
-const conformanceFloor = 0.0
+const conformanceFloor = 0.97
 
 // bcftoolsTerm maps bcftools csq consequence names to VEP's SO terms.
 var bcftoolsTerm = map[string]string{
@@ -43,6 +43,30 @@ var bcftoolsTerm = map[string]string{
 	"feature_elongation": FeatureElongation,
 	"feature_truncation": FeatureTruncation,
 	"intergenic":         Intergenic,
+}
+
+// vepDifferences lists records where bcftools' expectation differs from what
+// VEP's rules give, with the rule that decides it; VEP wins for our output, so
+// these are counted apart instead of bending the engine. Keys are
+// "case/file.vcf:POS".
+var vepDifferences = map[string]string{
+	"EDUMMY0002/boundaries.vcf:11":                                "deletion removes the start codon from outside the transcript: no codon for a partial CDS overlap, start_lost",
+	"ENSCAFT00000047742/test.vcf:104":                             "1-bp intron is a frameshift intron (<=12 bp): VEP treats it as exonic, no splice sites",
+	"ENST00000227471/insert-splice-vs-frameshift.vcf:6609":        "2-bp frameshift intron; an insertion at an exon edge maps to the exon (coding), splice_region via VEP's insertion rule, no acceptor",
+	"ENST00000545279/splice-region-insert.vcf:44572":              "2-bp frameshift intron; insertion at the exon edge is coding (frameshift) plus splice_region, no donor",
+	"ENST00000230048/start-del.vcf:214":                           "1-bp deletion in the start codon: VEP's predicates are independent, frameshift_variant and start_lost",
+	"ENST00000318249/start-lost.vcf:4959":                         "1-bp deletion in the start codon: frameshift_variant and start_lost",
+	"ENST00000368801/compound-lost.vcf:11191":                     "1-bp deletion in the start codon: frameshift_variant and start_lost (bcftools realigns to a retained ATG)",
+	"ENST00000368801.2/start-lost.vcf:11191":                      "1-bp deletion in the start codon: frameshift_variant and start_lost (bcftools realigns to a retained ATG)",
+	"ENST00000318249.2/synonymous-start-lost.vcf:4958":            "deletion across 5' UTR and start codon: no codon for a partial CDS overlap (coding_sequence_variant), start_lost",
+	"ENST00000375992/incorrect-synon-del-not-start-lost.vcf:6453": "deletion across 5' UTR and start codon: coding_sequence_variant and start_lost, no synonymous call",
+	"ENST00000409523/long-overlapping-del.vcf:18990":              "deletion from intron into CDS: splice_acceptor + coding_sequence_variant (VEP calls no frameshift without both CDS ends)",
+	"ENST00000420670/start-stop-lost.vcf:44688":                   "ATG>ATA in an annotated start codon: start_lost (bcftools: missense, the 3-bp CDS has no stop)",
+	"ENST00000423372/insert3.vcf:2723":                            "insertion 3 bases inside the exon edge: outside VEP's exonic splice region for insertions",
+	"ENST00000423372/insert3.vcf:3630":                            "insertion in the stop codon, Ter>CysLeu: VEP's inframe_insertion needs the reference peptide kept at one end; stop_lost only",
+	"ENST00000518414/incorrect-inframe-del.vcf:11397":             "deletion past the 3' end of a 3'-incomplete CDS: partial CDS overlap, coding_sequence_variant",
+	"ENST00000528237/retained-stop-incomplete-cds.vcf:14714":      "Arg>Ter in a 3'-incomplete CDS: stop_gained in VEP",
+	"ENST00000519442/synon-splice-region-del.vcf:42130":           "VEP does not left-align: the deletion as written touches intron +8 (splice_region_variant); bcftools' left-aligned one does not",
 }
 
 // csqRecord is one VCF record of the suite with its expectation.
@@ -178,9 +202,15 @@ func TestConformanceCSQCases(t *testing.T) {
 				}
 				msg := r.file + ":" + strconv.Itoa(r.line) + " " + strconv.Itoa(r.pos) + " " + r.ref + ">" + strings.Join(r.alts, ",") +
 					"\n\twant " + strings.Join(want, "&") + "  (" + r.exp + ")\n\tgot  " + strings.Join(have, "&") + "  " + strings.Join(detail, "; ")
+				key := r.file + ":" + strconv.Itoa(r.pos)
+				if why, ok := vepDifferences[key]; ok {
+					convention++
+					conventions = append(conventions, msg+"\n\tVEP rule: "+why)
+					continue
+				}
 				if notMinimal(r.ref, r.alts) {
 					convention++
-					conventions = append(conventions, msg)
+					conventions = append(conventions, msg+"\n\tVEP rule: REF/ALT not minimal; VEP evaluates the whole REF span, bcftools the trimmed change")
 					continue
 				}
 				fail++
@@ -190,8 +220,8 @@ func TestConformanceCSQCases(t *testing.T) {
 	}
 	total := pass + fail
 	rate := float64(pass) / float64(max(total, 1))
-	t.Logf("csq-cases: %d/%d comparable records agree (%.1f%%); %d VEP-vs-bcftools convention differences counted apart; %d compound (@) skipped; %d without expectation or symbolic",
-		pass, total, 100*rate, convention, compound, skipped)
+	t.Logf("csq-cases: %d/%d records agree (%.1f%%) excluding %d VEP-vs-bcftools convention differences (%.1f%% of all %d); %d compound (@) skipped; %d without expectation or symbolic",
+		pass, total, 100*rate, convention, 100*float64(pass)/float64(max(total+convention, 1)), total+convention, compound, skipped)
 	for _, m := range conventions {
 		t.Logf("convention: %s", m)
 	}
