@@ -56,6 +56,7 @@ func TestJobs(t *testing.T, newStore func(t *testing.T) domain.Jobs) {
 	t.Run("ListFilters", func(t *testing.T) { jobsListFilters(t, newStore(t)) })
 	t.Run("ListBadCursor", func(t *testing.T) { jobsBadCursor(t, newStore(t)) })
 	t.Run("UpdateMovesBetweenFilters", func(t *testing.T) { jobsUpdateFilters(t, newStore(t)) })
+	t.Run("ListOrderIgnoresTimeZone", func(t *testing.T) { jobsZones(t, newStore(t)) })
 }
 
 func jobsCreateGet(t *testing.T, s domain.Jobs) {
@@ -391,6 +392,42 @@ func jobsUpdateFilters(t *testing.T, s domain.Jobs) {
 	js, _, err := s.ListByUser(ctx, "bob", domain.Page{Limit: 10})
 	if err != nil || len(js) != 1 || !js[0].SubmittedAt.Equal(later) {
 		t.Errorf("ListByUser(bob) = %v, %v; want m1 at its new time", js, err)
+	}
+}
+
+// jobsZones: the listing order is by instant, whatever zone a time was
+// written in (a store that sorts formatted local times gets this wrong).
+func jobsZones(t *testing.T, s domain.Jobs) {
+	ctx := context.Background()
+	tokyo, newYork := time.FixedZone("JST", 9*3600), time.FixedZone("EST", -5*3600)
+	at := []time.Time{
+		base.In(tokyo),                    // z0 oldest, written as a later wall clock
+		base.Add(time.Hour).In(newYork),   // z1, written as an earlier wall clock
+		base.Add(2 * time.Hour),           // z2 UTC
+		base.Add(3 * time.Hour).In(tokyo), // z3 newest
+	}
+	for i, a := range at {
+		if err := s.Create(ctx, SampleJob(fmt.Sprintf("z%d", i), "zoe", a)); err != nil {
+			t.Fatalf("Create: %v", err)
+		}
+	}
+	var got []string
+	cursor := ""
+	for pages := 0; pages < 10; pages++ {
+		js, next, err := s.ListByUser(ctx, "zoe", domain.Page{Limit: 3, Cursor: cursor})
+		if err != nil {
+			t.Fatalf("ListByUser: %v", err)
+		}
+		for _, j := range js {
+			got = append(got, j.ID)
+		}
+		if next == "" {
+			break
+		}
+		cursor = next
+	}
+	if want := []string{"z3", "z2", "z1", "z0"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("ids = %v, want %v", got, want)
 	}
 }
 
