@@ -23,7 +23,7 @@ func (s *Jobs) Create(ctx context.Context, j domain.Job) error {
 	}
 	doc, err := json.Marshal(j)
 	if err != nil {
-		return fmt.Errorf("create job %s: encode: %w", j.ID, err)
+		return fmt.Errorf("create job %s: encode (summary must be JSON): %v: %w", j.ID, err, domain.ErrInvalid)
 	}
 	_, err = s.db.ExecContext(ctx,
 		`INSERT INTO jobs (id, user_id, status, result_state, submitted_ns, doc) VALUES (?, ?, ?, ?, ?, ?)`,
@@ -84,7 +84,7 @@ func (s *Jobs) Update(ctx context.Context, id string, fn func(*domain.Job) error
 		}
 		doc, err := json.Marshal(j)
 		if err != nil {
-			return fmt.Errorf("encode: %w", err)
+			return fmt.Errorf("encode (summary must be JSON): %v: %w", err, domain.ErrInvalid)
 		}
 		_, err = tx.ExecContext(ctx,
 			`UPDATE jobs SET user_id = ?, status = ?, result_state = ?, submitted_ns = ?, doc = ? WHERE id = ?`,

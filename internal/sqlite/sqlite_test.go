@@ -185,3 +185,20 @@ func TestOddPath(t *testing.T) {
 		t.Fatalf("database not at %s: %v (directory holds %v)", path, err, entries)
 	}
 }
+
+func TestBadSummaryIsInvalid(t *testing.T) {
+	ctx := context.Background()
+	jobs := openTest(t).Jobs()
+	bad := domain.Job{ID: "j1", UserID: "u", Status: domain.StatusPending, Summary: []byte("{not json")}
+	if err := jobs.Create(ctx, bad); !errors.Is(err, domain.ErrInvalid) {
+		t.Errorf("Create with a bad summary: err = %v, want ErrInvalid", err)
+	}
+	bad.Summary = nil
+	if err := jobs.Create(ctx, bad); err != nil {
+		t.Fatal(err)
+	}
+	_, err := jobs.Update(ctx, "j1", func(j *domain.Job) error { j.Summary = []byte("[1,"); return nil })
+	if !errors.Is(err, domain.ErrInvalid) {
+		t.Errorf("Update to a bad summary: err = %v, want ErrInvalid", err)
+	}
+}
