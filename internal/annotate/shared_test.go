@@ -221,3 +221,40 @@ func TestBcftoolsReadsOutput(t *testing.T) {
 		}
 	}
 }
+
+// TestEdgeRecords: valid but unusual records on covered chromosomes never
+// fail the run and are all written.
+func TestEdgeRecords(t *testing.T) {
+	e := miniEngine(t)
+	recs := []string{
+		"chrM\t1\t.\tG\tA,GT,<DEL>,*",                              // first base, mixed ALTs
+		"MT\t16569\t.\tG\tGAAAA",                                   // last base, insertion
+		"MT\t16560\t.\tCACACACACACA\tC",                            // deletion running past the end
+		"M\t0\t.\tN\tA",                                            // telomere position 0
+		"21\t1\t.\tN\tT",                                           // N-padded part of chr21
+		"21\t24985581\t.\tnnnnnacgt\ta",                            // lower case, N in REF
+		"21\t25585733\trs142513484;rs1\tC\tC",                      // ALT equal to REF
+		"21\t25585733\t.\tC\tG]21:25585800]",                       // breakend
+		"21\t25585700\t.\tACGTACGTACGTACGTACGTACGTACGTACGTACGT\tA", // deletion (REF need not match)
+		"21\t26000306\t.\tA\tT",                                    // last base of the slice
+		"21\t46000000\t.\tA\tT",                                    // past the bundle's chr21 end
+		"chr21\t25587701\t.\tT\tC,G,A",                             // multi-allelic
+		"22\t100\t.\tA\tT",                                         // not covered
+	}
+	in := "##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n"
+	for _, r := range recs {
+		in += r + "\t.\t.\t.\n"
+	}
+	var out bytes.Buffer
+	sum, err := e.Run(context.Background(), strings.NewReader(in), &out, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := dataLines(out.Bytes()); len(got) != len(recs) {
+		t.Fatalf("%d records out, want %d", len(got), len(recs))
+	}
+	if sum.NotCovered != 1 || sum.Passthrough["outside reference"] < 2 {
+		t.Errorf("not covered %d, passthrough %v", sum.NotCovered, sum.Passthrough)
+	}
+	t.Logf("passthrough %v, notes %q", sum.Passthrough, sum.Notes)
+}

@@ -152,7 +152,7 @@ func (w *worker) annotate(dst []byte, rec *vcf.Record, lineNo int, t *tally) ([]
 		if rec.Pos+len(ref)-1 > ci.c.Len() || rec.Pos < 1 {
 			t.passthrough["outside reference"]++
 			if len(t.notes) < maxNotes {
-				t.notes = append(t.notes, fmt.Sprintf("line %d: %s:%d is outside the reference sequence (length %d)", lineNo, ci.name, rec.Pos, ci.c.Len()))
+				t.notes = append(t.notes, fmt.Sprintf("line %d: %s:%d-%d is not inside the reference sequence 1-%d: no consequences", lineNo, ci.name, rec.Pos, rec.Pos+len(ref)-1, ci.c.Len()))
 			}
 			continue
 		}
