@@ -28,7 +28,7 @@ import (
 // Defaults of `gas serve`.
 const (
 	defaultAddr      = "127.0.0.1:8080"
-	defaultMaxUpload = 100 << 20
+	defaultMaxUpload = 100_000_000 // 100 MB
 )
 
 // serveFlags are the settings of `gas serve`; each flag's default comes from its env var.
@@ -64,7 +64,7 @@ func parseServeFlags(args []string) (serveFlags, error) {
 	}
 	f.freeCap, f.maxUpload = freeCap, maxUpload
 	fs.Func("free-cap", "largest upload of a free user, e.g. 150KB, 1MiB or bytes (env GAS_FREE_CAP; default 150KB)", sizeSetter(&f.freeCap))
-	fs.Func("max-upload", "operator limit on any upload, premium included (env GAS_MAX_UPLOAD; default 100MiB)", sizeSetter(&f.maxUpload))
+	fs.Func("max-upload", "operator limit on any upload, premium included (env GAS_MAX_UPLOAD; default 100MB)", sizeSetter(&f.maxUpload))
 	fs.BoolVar(&f.secureCookies, "secure-cookies", os.Getenv("GAS_SECURE_COOKIES") == "true", "always mark cookies Secure (they are anyway for HTTPS requests) (env GAS_SECURE_COOKIES=true)")
 	fs.StringVar(&f.oidcIssuer, "oidc-issuer", os.Getenv("GAS_OIDC_ISSUER"), "OIDC issuer URL; enables \"sign in with\" (env GAS_OIDC_ISSUER; secret in GAS_OIDC_CLIENT_SECRET)")
 	fs.StringVar(&f.oidcClientID, "oidc-client-id", os.Getenv("GAS_OIDC_CLIENT_ID"), "OIDC client id (env GAS_OIDC_CLIENT_ID)")

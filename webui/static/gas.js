@@ -2,9 +2,10 @@
 // (size check, progress bar), live job statuses, countdowns.
 "use strict";
 
+// Decimal units, as the server shows the caps ("150 KB" is 150,000 bytes).
 function fmtBytes(n) {
-  if (n >= 1048576) return (n / 1048576).toFixed(1) + " MB";
-  if (n >= 1024) return Math.round(n / 1024) + " KB";
+  if (n >= 1e6) return (n / 1e6).toFixed(1) + " MB";
+  if (n >= 1e3) return Math.round(n / 1e3) + " KB";
   return n + " bytes";
 }
 

@@ -1,0 +1,377 @@
+package webui_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gasproject/gas/internal/auth"
+	"github.com/gasproject/gas/internal/domain"
+	"github.com/gasproject/gas/internal/fsblob"
+	"github.com/gasproject/gas/internal/service"
+	"github.com/gasproject/gas/internal/sqlite"
+	"github.com/gasproject/gas/webui"
+)
+
+// harness is the portal on the embedded adapters (SQLite, directory blobs)
+// with a hand-written workflow fake, served by httptest.
+type harness struct {
+	t     *testing.T
+	db    *sqlite.DB
+	blobs *fsblob.Store
+	wf    *fakeWorkflow
+	auth  *auth.Service
+	key   []byte
+	srv   *httptest.Server
+	now   time.Time
+}
+
+const freeCap = 150_000
+
+func newHarness(t *testing.T) *harness {
+	t.Helper()
+	dir := t.TempDir()
+	db, err := sqlite.Open(filepath.Join(dir, "gas.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	blobs, err := fsblob.Open(filepath.Join(dir, "blobs"), fsblob.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &harness{t: t, db: db, blobs: blobs, wf: newFakeWorkflow(), key: bytes.Repeat([]byte("secret-key!"), 4), now: time.Now().UTC()}
+	h.auth, err = auth.New(db.Profiles(), db.Auth(), auth.Config{
+		Key: h.key, Argon2: auth.Argon2Params{Memory: 64, Time: 1, Threads: 1}, SignInLimit: 5,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := service.New(service.Ports{Jobs: db.Jobs(), Profiles: db.Profiles(), Blobs: blobs, Workflow: h.wf},
+		service.Config{FreeCap: freeCap, UploadLimit: 1 << 20})
+	portal, err := webui.New(webui.Config{
+		Service: svc, Auth: h.auth, Jobs: db.Jobs(), Profiles: db.Profiles(), Blobs: blobs, Workflow: h.wf,
+		FreeCap: freeCap, MaxUpload: 1 << 20, Retention: 180 * time.Second,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.srv = httptest.NewServer(portal)
+	t.Cleanup(h.srv.Close)
+	return h
+}
+
+// user makes an account with a password ("password1") and an API token.
+func (h *harness) user(email string, role domain.Role, auditor bool) (domain.Profile, string) {
+	h.t.Helper()
+	ctx := context.Background()
+	p, err := h.auth.UpsertUser(ctx, auth.UpsertUser{Email: email, Name: strings.Split(email, "@")[0], Role: role, Auditor: auditor})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	if err := h.auth.SetPassword(ctx, p.ID, "password1"); err != nil {
+		h.t.Fatal(err)
+	}
+	tok, _, err := h.auth.CreateToken(ctx, p.ID, "test")
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return p, tok
+}
+
+// completedJob stores a finished job of owner with input, result, log and summary.
+func (h *harness) completedJob(owner domain.Profile, id string, submitted time.Time) domain.Job {
+	h.t.Helper()
+	ctx := context.Background()
+	j := domain.Job{
+		ID: id, UserID: owner.ID, InputName: "sample ü.vcf", InputKey: "inputs/" + owner.ID + "/" + id + "/sample.vcf",
+		InputSize: 30, SubmittedAt: submitted, StartedAt: submitted.Add(time.Second), CompletedAt: submitted.Add(2 * time.Second),
+		Status: domain.StatusCompleted, ResultKey: "results/" + owner.ID + "/" + id + "/annotated.vcf",
+		LogKey: "results/" + owner.ID + "/" + id + "/annotate.log", ResultState: domain.ResultAvailable,
+		Summary: json.RawMessage(`{"reference":"GRCh38 (bundle format 1, /srv/ref)","records":3,"alleles":3,"annotated_alleles":2,
+			"known_hits":1,"known_percent":50,"not_covered":1,"most_severe_consequence":{"missense_variant":1,"synonymous_variant":1},
+			"impact":{"MODERATE":1,"LOW":1},"chromosomes":[{"name":"MT","records":2,"covered":true},{"name":"chrY","records":1,"covered":false}],
+			"transitions":2,"transversions":1,"ts_tv":2}`),
+	}
+	for key, body := range map[string]string{j.InputKey: "##fileformat=VCFv4.2\ninput\n", j.ResultKey: "##fileformat=VCFv4.2\n##INFO=<ID=CSQ>\nresult\n", j.LogKey: "log of " + id + "\n"} {
+		if err := h.blobs.Put(ctx, key, strings.NewReader(body)); err != nil {
+			h.t.Fatal(err)
+		}
+	}
+	ex, err := h.wf.Start(ctx, domain.MachineAnnotation, id, json.RawMessage(`{"job_id":"`+id+`"}`))
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	h.wf.finish(ex, domain.ExecSucceeded)
+	j.ExecutionID = ex
+	if err := h.db.Jobs().Create(ctx, j); err != nil {
+		h.t.Fatal(err)
+	}
+	return j
+}
+
+func (h *harness) updateJob(id string, fn func(*domain.Job)) {
+	h.t.Helper()
+	if _, err := h.db.Jobs().Update(context.Background(), id, func(j *domain.Job) error { fn(j); return nil }); err != nil {
+		h.t.Fatal(err)
+	}
+}
+
+// resp is a response read whole.
+type resp struct {
+	status int
+	header http.Header
+	body   string
+}
+
+func (r resp) json(t *testing.T, v any) {
+	t.Helper()
+	if err := json.Unmarshal([]byte(r.body), v); err != nil {
+		t.Fatalf("decode %q: %v", r.body, err)
+	}
+}
+
+func read(t *testing.T, res *http.Response, err error) resp {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp{res.StatusCode, res.Header, string(b)}
+}
+
+// api sends a request with an optional bearer token.
+func (h *harness) api(method, path, token string, body io.Reader, contentType string) resp {
+	h.t.Helper()
+	req, err := http.NewRequest(method, h.srv.URL+path, body)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	res, err := http.DefaultClient.Do(req)
+	return read(h.t, res, err)
+}
+
+// multipartFile builds a multipart body with the file in field "file" (and extra fields first).
+func multipartFile(t *testing.T, name, content string, fields ...string) (io.Reader, string) {
+	t.Helper()
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	for i := 0; i+1 < len(fields); i += 2 {
+		mw.WriteField(fields[i], fields[i+1])
+	}
+	fw, err := mw.CreateFormFile("file", name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.WriteString(fw, content)
+	mw.Close()
+	return &buf, mw.FormDataContentType()
+}
+
+func (h *harness) upload(token, name, content string) resp {
+	h.t.Helper()
+	body, ct := multipartFile(h.t, name, content)
+	return h.api("POST", "/api/v1/jobs", token, body, ct)
+}
+
+// browser is a cookie-keeping client that does not follow redirects.
+type browser struct {
+	t    *testing.T
+	h    *harness
+	c    *http.Client
+	csrf string
+}
+
+func (h *harness) browser() *browser {
+	jar, _ := cookiejar.New(nil)
+	return &browser{t: h.t, h: h, c: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error {
+		return http.ErrUseLastResponse
+	}}}
+}
+
+var csrfField = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
+
+func (b *browser) get(path string) resp {
+	b.t.Helper()
+	res, err := b.c.Get(b.h.srv.URL + path)
+	r := read(b.t, res, err)
+	if m := csrfField.FindStringSubmatch(r.body); m != nil {
+		b.csrf = m[1]
+	}
+	return r
+}
+
+// post sends a form with the page's CSRF token (fetching a page first if needed).
+func (b *browser) post(path string, form url.Values) resp {
+	b.t.Helper()
+	if b.csrf == "" {
+		b.get("/signin") // any page with a form carries the token
+	}
+	if form == nil {
+		form = url.Values{}
+	}
+	if !form.Has("csrf") {
+		form.Set("csrf", b.csrf)
+	}
+	res, err := b.c.PostForm(b.h.srv.URL+path, form)
+	return read(b.t, res, err)
+}
+
+func (b *browser) signIn(email string) {
+	b.t.Helper()
+	r := b.post("/signin", url.Values{"email": {email}, "password": {"password1"}})
+	if r.status != http.StatusSeeOther {
+		b.t.Fatalf("sign in %s: %d %s", email, r.status, r.body)
+	}
+}
+
+func (b *browser) cookie(name string) *http.Cookie {
+	u, _ := url.Parse(b.h.srv.URL)
+	for _, c := range b.c.Jar.Cookies(u) {
+		if c.Name == name {
+			return c
+		}
+	}
+	return nil
+}
+
+// fakeWorkflow is an in-memory domain.Workflow: executions start RUNNING and
+// stay so until the test finishes them.
+type fakeWorkflow struct {
+	mu     sync.Mutex
+	execs  map[string]domain.Execution
+	events map[string][]domain.HistoryEvent
+	order  []string
+	failOn string // Describe of this execution fails (a 500 for the page)
+}
+
+func newFakeWorkflow() *fakeWorkflow {
+	return &fakeWorkflow{execs: map[string]domain.Execution{}, events: map[string][]domain.HistoryEvent{}}
+}
+
+func (f *fakeWorkflow) Start(_ context.Context, machine, name string, input json.RawMessage) (string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	id := "arn:local:execution:" + machine + ":" + name
+	if _, ok := f.execs[id]; ok {
+		return id, nil
+	}
+	now := time.Now().UTC()
+	f.execs[id] = domain.Execution{ID: id, Name: name, StateMachine: machine, Status: domain.ExecRunning, StartedAt: now, Input: input}
+	f.events[id] = []domain.HistoryEvent{
+		{ID: 1, Timestamp: now, Type: "ExecutionStarted", Input: input},
+		{ID: 2, PreviousEventID: 1, Timestamp: now.Add(time.Millisecond), Type: "TaskStateEntered", StateName: "Annotate", Input: input},
+	}
+	f.order = append(f.order, id)
+	return id, nil
+}
+
+func (f *fakeWorkflow) finish(id, status string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	ex := f.execs[id]
+	ex.Status, ex.StoppedAt = status, ex.StartedAt.Add(2*time.Second)
+	if status == domain.ExecFailed {
+		ex.Error, ex.Cause = "States.TaskFailed", "bad record on line 7"
+	}
+	f.execs[id] = ex
+	typ := "ExecutionSucceeded"
+	if status != domain.ExecSucceeded {
+		typ = "ExecutionFailed"
+	}
+	f.events[id] = append(f.events[id], domain.HistoryEvent{ID: 3, PreviousEventID: 2, Timestamp: ex.StoppedAt, Type: typ,
+		Output: json.RawMessage(`{"ok":true}`), Error: ex.Error, Cause: ex.Cause})
+}
+
+func (f *fakeWorkflow) Describe(_ context.Context, id string) (domain.Execution, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if id == f.failOn {
+		return domain.Execution{}, fmt.Errorf("workflow store is down")
+	}
+	ex, ok := f.execs[id]
+	if !ok {
+		return ex, fmt.Errorf("execution %s: %w", id, domain.ErrNotFound)
+	}
+	return ex, nil
+}
+
+func (f *fakeWorkflow) History(_ context.Context, id string) ([]domain.HistoryEvent, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if _, ok := f.execs[id]; !ok {
+		return nil, fmt.Errorf("execution %s: %w", id, domain.ErrNotFound)
+	}
+	return slices.Clone(f.events[id]), nil
+}
+
+func (f *fakeWorkflow) List(_ context.Context, flt domain.ExecutionFilter, p domain.Page) ([]domain.Execution, string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	start := 0
+	if p.Cursor != "" {
+		n, err := strconv.Atoi(p.Cursor)
+		if err != nil {
+			return nil, "", fmt.Errorf("cursor: %w", domain.ErrInvalid)
+		}
+		start = n
+	}
+	if p.Limit <= 0 {
+		p.Limit = 100
+	}
+	var out []domain.Execution
+	for i := len(f.order) - 1 - start; i >= 0; i-- { // newest first
+		start++
+		ex := f.execs[f.order[i]]
+		if (flt.StateMachine != "" && ex.StateMachine != flt.StateMachine) || (flt.Status != "" && ex.Status != flt.Status) ||
+			!strings.HasPrefix(ex.Name, flt.NamePrefix) || (!flt.Since.IsZero() && ex.StartedAt.Before(flt.Since)) ||
+			(!flt.Until.IsZero() && ex.StartedAt.After(flt.Until)) {
+			continue
+		}
+		out = append(out, ex)
+		if len(out) == p.Limit {
+			if i > 0 {
+				return out, strconv.Itoa(start), nil
+			}
+			break
+		}
+	}
+	return out, "", nil
+}
+
+func (f *fakeWorkflow) started(machine string) []domain.Execution {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []domain.Execution
+	for _, id := range f.order {
+		if f.execs[id].StateMachine == machine {
+			out = append(out, f.execs[id])
+		}
+	}
+	return out
+}
