@@ -186,7 +186,7 @@ type statusWriter struct {
 	status int
 }
 
-func (s *statusWriter) WriteHeader(code int) { s.status = code; s.ResponseWriter.WriteHeader(code) }
+func (s *statusWriter) WriteHeader(code int)        { s.status = code; s.ResponseWriter.WriteHeader(code) }
 func (s *statusWriter) Unwrap() http.ResponseWriter { return s.ResponseWriter }
 
 // loadKey returns the key that signs CSRF tokens and OIDC state:
