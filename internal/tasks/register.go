@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"runtime/debug"
 )
 
 // Handler is one workflow task as both runtimes call it: the JSON payload the
@@ -64,13 +63,9 @@ func (t *Tasks) HandlerFor(name string) (Handler, error) {
 // wrap adapts a typed handler to the JSON shape. Unknown payload fields are
 // ignored: states pass their whole input through Parameters-less Tasks.
 func wrap[In, Out any](fn func(context.Context, In) (Out, error)) Handler {
-	return func(ctx context.Context, payload json.RawMessage) (res json.RawMessage, err error) {
-		defer func() {
-			// A panicking step is a failed attempt (the workflow retries it), not a dead process.
-			if r := recover(); r != nil {
-				err = fmt.Errorf("task panicked: %v\n%s", r, debug.Stack())
-			}
-		}()
+	// Panics are left to the runtime (the local runner and aws-lambda-go both
+	// recover them and name the error by the panic value's type, alike).
+	return func(ctx context.Context, payload json.RawMessage) (json.RawMessage, error) {
 		var in In
 		if len(bytes.TrimSpace(payload)) > 0 {
 			if err := json.Unmarshal(payload, &in); err != nil {

@@ -46,11 +46,3 @@ func TestHandlersTable(t *testing.T) {
 		t.Error("HandlerFor(nope) succeeded")
 	}
 }
-
-func TestWrapRecoversPanics(t *testing.T) {
-	h := wrap(func(context.Context, JobInput) (JobInput, error) { panic("boom") })
-	_, err := h(context.Background(), json.RawMessage(`{}`))
-	if err == nil || !strings.Contains(err.Error(), "task panicked: boom") {
-		t.Fatalf("err = %v", err)
-	}
-}
