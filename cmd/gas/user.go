@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"unicode/utf8"
 
 	"github.com/gasproject/gas/internal/app"
 	"github.com/gasproject/gas/internal/auth"
@@ -44,6 +45,9 @@ func runUserAdd(ctx context.Context, args []string, out io.Writer) error {
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if *password != "" && utf8.RuneCountInString(*password) < auth.MinPasswordLen {
+		return fmt.Errorf("--password must be at least %d characters", auth.MinPasswordLen)
 	}
 	if err := os.MkdirAll(*data, 0o755); err != nil {
 		return err
