@@ -1,10 +1,14 @@
 package refdata
 
 import (
+	"cmp"
 	"context"
 	"errors"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -357,6 +361,36 @@ func BenchmarkBuildMini(b *testing.B) {
 	for b.Loop() {
 		if _, err := BuildMini(context.Background(), shared, filepath.Join(b.TempDir(), "mini")); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// AppendTranscripts must agree with a linear scan, also among nested
+// megabase-long transcripts.
+func TestTranscriptsOverlapRandom(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	c := &Chrom{Name: "1", Length: 10_000_000}
+	for i := range 2000 {
+		start := 1 + r.IntN(9_000_000)
+		l := 1 + r.IntN(50_000)
+		if r.IntN(50) == 0 {
+			l = 1 + r.IntN(2_000_000)
+		}
+		c.tx = append(c.tx, &Transcript{ID: strconv.Itoa(i), Start: start, End: start + l - 1})
+	}
+	slices.SortStableFunc(c.tx, func(a, b *Transcript) int { return cmp.Compare(a.Start, b.Start) })
+	c.indexTranscripts()
+	for range 2000 {
+		qs := r.IntN(10_000_000)
+		qe := qs + r.IntN(20_000)
+		var want []*Transcript
+		for _, tx := range c.tx {
+			if tx.Start <= qe && tx.End >= qs {
+				want = append(want, tx)
+			}
+		}
+		if got := c.Transcripts(qs, qe); !slices.Equal(got, want) {
+			t.Fatalf("query %d-%d: %d transcripts, want %d", qs, qe, len(got), len(want))
 		}
 	}
 }

@@ -144,6 +144,19 @@ func loadChrom(dir string, e ChromEntry) (*Chrom, error) {
 			return nil, err
 		}
 	}
+	c.indexTranscripts()
+	if e.Files.Known != "" {
+		if c.known, err = openKnownStore(filepath.Join(dir, e.Files.Known)); err != nil {
+			c.close()
+			return nil, err
+		}
+	}
+	return c, nil
+}
+
+// indexTranscripts fills the dense arrays AppendTranscripts searches; c.tx
+// must be sorted by Start.
+func (c *Chrom) indexTranscripts() {
 	n := len(c.tx)
 	c.txStart, c.txEnd, c.maxEnd = make([]int, n), make([]int, n), make([]int, n)
 	for i, t := range c.tx {
@@ -152,13 +165,6 @@ func loadChrom(dir string, e ChromEntry) (*Chrom, error) {
 			c.maxEnd[i] = max(t.End, c.maxEnd[i-1])
 		}
 	}
-	if e.Files.Known != "" {
-		if c.known, err = openKnownStore(filepath.Join(dir, e.Files.Known)); err != nil {
-			c.close()
-			return nil, err
-		}
-	}
-	return c, nil
 }
 
 func readTranscripts(path string) ([]*Transcript, error) {
