@@ -238,7 +238,7 @@ func (s *Server) copyObject(w http.ResponseWriter, r *http.Request, bucket, key 
 
 // restoreRequest is the body of RestoreObject.
 type restoreRequest struct {
-	Days int `xml:"Days"`
+	Days int    `xml:"Days"`
 	Tier string `xml:"GlacierJobParameters>Tier"`
 }
 
