@@ -31,7 +31,8 @@ func (x *txInfo) hgvsc(a *allele, seq Sequence) string {
 		start, end, ref, alt = x.shift3(start, end, ref, alt, seq)
 	}
 	var b strings.Builder
-	b.WriteString(x.t.FullID())
+	b.Grow(len(x.fullID) + 24)
+	b.WriteString(x.fullID)
 	if x.coding {
 		b.WriteString(":c.")
 	} else {

@@ -13,7 +13,7 @@ import (
 func (x *txInfo) hgvsp(cc *codonChange, ts *txSeq, startLost, frameshift bool) string {
 	id := x.t.ProteinID
 	if id == "" {
-		id = x.t.FullID()
+		id = x.fullID
 	}
 	b := []byte(id + ":p.")
 	if startLost {

@@ -60,6 +60,9 @@ func normalize(v Variant) (allele, bool) {
 		a.vep = "-"
 	}
 	a.class = classOf(ref, alt)
+	if len(v.AllAlts) > 1 {
+		a.class = RecordClass(v.Ref, v.AllAlts)
+	}
 	return a, true
 }
 
@@ -131,6 +134,37 @@ func VariantClass(ref, alt string) string {
 	return classOf(ref, alt)
 }
 
+// RecordClass is VEP's VARIANT_CLASS for a whole (possibly multi-allelic)
+// record, which VEP derives from the record's allele string: SNV when every
+// allele is one base, substitution when all have REF's length, insertion or
+// deletion for a single ALT after the shared first base is stripped, indel
+// otherwise, and sequence_alteration when any allele is not plain sequence.
+func RecordClass(ref string, alts []string) string {
+	if len(alts) == 1 {
+		return VariantClass(ref, alts[0])
+	}
+	ref = strings.ToUpper(ref)
+	if ref == "" || !isBases(ref) || len(alts) == 0 {
+		return "sequence_alteration"
+	}
+	snv, sameLen := len(ref) == 1, true
+	for _, a := range alts {
+		a = strings.ToUpper(a)
+		if a == "" || !isBases(a) {
+			return "sequence_alteration"
+		}
+		snv = snv && len(a) == 1
+		sameLen = sameLen && len(a) == len(ref)
+	}
+	switch {
+	case snv:
+		return "SNV"
+	case sameLen:
+		return "substitution"
+	}
+	return "indel"
+}
+
 // VEPAllele is the Allele field VEP writes for ALT i of a record: the shared
 // first base is stripped only when all alleles share it (and the record has
 // an indel), and an empty allele becomes "-".
@@ -163,13 +197,14 @@ func Predict(v Variant, transcripts []*refdata.Transcript, seq Sequence) []Entry
 	if !ok {
 		return nil
 	}
-	var out []Entry
+	out := make([]Entry, 0, len(transcripts))
 	for _, t := range transcripts {
 		if len(t.Exons) == 0 {
 			continue
 		}
-		if e, ok := predictTranscript(&a, infoFor(t), seq); ok {
-			out = append(out, e)
+		out = append(out, Entry{})
+		if !predictTranscript(&out[len(out)-1], &a, infoFor(t), seq) {
+			out = out[:len(out)-1]
 		}
 	}
 	if len(out) == 0 {
@@ -185,16 +220,16 @@ func Predict(v Variant, transcripts []*refdata.Transcript, seq Sequence) []Entry
 
 func overlaps(s1, e1, s2, e2 int) bool { return e1 >= s2 && s1 <= e2 }
 
-// predictTranscript computes the entry of one transcript (ok false when the
+// predictTranscript fills the entry of one transcript (false when the
 // variant is farther than 5 kb from it).
-func predictTranscript(a *allele, x *txInfo, seq Sequence) (Entry, bool) {
+func predictTranscript(e *Entry, a *allele, x *txInfo, seq Sequence) bool {
 	t := x.t
-	e := Entry{
+	*e = Entry{
 		Allele:       a.vep,
 		Symbol:       t.GeneName,
 		Gene:         t.GeneID,
 		FeatureType:  "Transcript",
-		Feature:      t.FullID(),
+		Feature:      x.fullID,
 		Biotype:      t.Biotype,
 		Strand:       "1",
 		VariantClass: a.class,
@@ -219,7 +254,7 @@ func predictTranscript(a *allele, x *txInfo, seq Sequence) (Entry, bool) {
 		before := a.end >= t.Start-maxDistance && a.end < t.Start
 		after := a.start <= t.End+maxDistance && a.start > t.End
 		if !before && !after {
-			return e, false
+			return false
 		}
 		if before == (t.Strand >= 0) {
 			terms.add(Upstream)
@@ -228,7 +263,7 @@ func predictTranscript(a *allele, x *txInfo, seq Sequence) (Entry, bool) {
 		}
 		e.Distance = strconv.Itoa(distance(a, t))
 		e.Consequences, e.Impact = terms.list(), terms.impact()
-		return e, true
+		return true
 	}
 
 	e.Exon, e.Intron = x.numbers(a)
@@ -247,7 +282,7 @@ func predictTranscript(a *allele, x *txInfo, seq Sequence) (Entry, bool) {
 				terms.add(ThreePrimeUTR)
 			}
 			if loc.cds {
-				x.codingTerms(a, &loc, seq, &e, &terms)
+				x.codingTerms(a, &loc, seq, e, &terms)
 			}
 		}
 	} else {
@@ -274,7 +309,7 @@ func predictTranscript(a *allele, x *txInfo, seq Sequence) (Entry, bool) {
 	}
 	e.HGVSc = x.hgvsc(a, seq)
 	e.Consequences, e.Impact = terms.list(), terms.impact()
-	return e, true
+	return true
 }
 
 // distance is VEP's distance_to_transcript: the smallest absolute difference

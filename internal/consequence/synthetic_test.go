@@ -157,6 +157,22 @@ func TestVariantClass(t *testing.T) {
 	}
 }
 
+func TestRecordClass(t *testing.T) {
+	for _, c := range []struct {
+		ref  string
+		alts []string
+		want string
+	}{
+		{"A", []string{"G", "T"}, "SNV"}, {"AT", []string{"GC", "CC"}, "substitution"},
+		{"A", []string{"G", "AT"}, "indel"}, {"AT", []string{"A", "ATT"}, "indel"},
+		{"A", []string{"AT"}, "insertion"}, {"A", []string{"G", "<DEL>"}, "sequence_alteration"},
+	} {
+		if got := RecordClass(c.ref, c.alts); got != c.want {
+			t.Errorf("RecordClass(%s, %v) = %s, want %s", c.ref, c.alts, got, c.want)
+		}
+	}
+}
+
 func TestAppendCSQEscapes(t *testing.T) {
 	e := Entry{Allele: "T", Consequences: []string{Synonymous, NMDTranscript}, Impact: "LOW",
 		HGVSp: "ENSP1:p.Leu5=", Symbol: "A B;C,D|E", Strand: "1"}

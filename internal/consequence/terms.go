@@ -1,5 +1,10 @@
 package consequence
 
+import (
+	"sync"
+	"sync/atomic"
+)
+
 // Sequence Ontology consequence terms as Ensembl VEP writes them.
 const (
 	TranscriptAblation         = "transcript_ablation"
@@ -128,7 +133,39 @@ func (s termSet) has(term string) bool {
 }
 func (s *termSet) del(term string) { *s &^= 1 << uint(termRank[term]) }
 
+// listCache shares one read-only slice per distinct set: entries hold the
+// same few combinations millions of times. Copy-on-write keeps reads free of
+// locks and allocations.
+var (
+	listCache   atomic.Pointer[map[termSet][]string]
+	listCacheMu sync.Mutex
+)
+
 func (s termSet) list() []string {
+	if m := listCache.Load(); m != nil {
+		if l, ok := (*m)[s]; ok {
+			return l
+		}
+	}
+	listCacheMu.Lock()
+	defer listCacheMu.Unlock()
+	old := listCache.Load()
+	next := make(map[termSet][]string, 8)
+	if old != nil {
+		if l, ok := (*old)[s]; ok {
+			return l
+		}
+		for k, v := range *old {
+			next[k] = v
+		}
+	}
+	l := s.build()
+	next[s] = l
+	listCache.Store(&next)
+	return l
+}
+
+func (s termSet) build() []string {
 	out := make([]string, 0, 4)
 	for i := range termOrder {
 		if s&(1<<uint(i)) != 0 {

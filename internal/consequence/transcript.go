@@ -14,7 +14,8 @@ import (
 // and, lazily, the spliced sequence.
 type txInfo struct {
 	t        *refdata.Transcript
-	cum      []int // cum[i]: cDNA bases before exon i (transcript order)
+	fullID   string // t.FullID(), computed once
+	cum      []int  // cum[i]: cDNA bases before exon i (transcript order)
 	cdnaLen  int
 	coding   bool
 	cdsStart int // cDNA coordinate of the first coding base (0 when non-coding)
@@ -61,7 +62,7 @@ func infoFor(t *refdata.Transcript) *txInfo {
 }
 
 func newTxInfo(t *refdata.Transcript) *txInfo {
-	x := &txInfo{t: t, cum: make([]int, len(t.Exons)), table: t.CodonTable}
+	x := &txInfo{t: t, fullID: t.FullID(), cum: make([]int, len(t.Exons)), table: t.CodonTable}
 	if x.table == 0 {
 		x.table = 1
 	}
