@@ -1,0 +1,67 @@
+// Package consequence predicts the effect of a variant allele on transcripts
+// the way Ensembl VEP does, and formats it as one VEP CSQ entry per
+// transcript (CSQFormat).
+//
+// # API
+//
+//	Predict(v Variant, transcripts []*refdata.Transcript, seq Sequence) []Entry
+//
+// v is one ALT of a VCF record as written (REF and ALT may share a leading
+// base); set Variant.AllAlts to every ALT of a multi-allelic record so the
+// first-base stripping and VARIANT_CLASS follow the whole record as VEP's do.
+// transcripts are those overlapping pos±5 kb; seq reads the forward strand.
+// The result has an entry per transcript within 5 kb, or one
+// intergenic_variant entry; symbolic and '*' ALTs give nil (pass them through).
+// Entry.AppendCSQ writes the entry in CSQFormat order with VEP's escaping;
+// VEPAllele, VariantClass and RecordClass give the Allele and VARIANT_CLASS
+// fields; Impact, Rank and WorstConsequence expose VEP's severity table.
+// Predict is safe for concurrent use; per-transcript data (exon offsets,
+// spliced sequence, translation) is computed once and kept in a bounded cache.
+//
+// # VEP conventions followed
+//
+//   - Input: an indel record loses its first base only when every allele shares
+//     it; other REF/ALT pairs are used as given (no trimming, no left-alignment),
+//     so splice and UTR calls cover the whole REF span. Allele "-" is a deletion.
+//   - Upstream/downstream within 5 kb, DISTANCE as VEP's distance_to_transcript.
+//   - Splice terms from VEP's _intron_effects on the bases where REF and ALT
+//     differ: donor/acceptor are intron bases 1-2 at either end; splice_region
+//     is intron bases 3-8 or exon bases 1-3 next to an intron (plus VEP's
+//     insertion special cases) unless donor/acceptor apply; donor 5th base
+//     (+5), donor region (+3..+6, not when +5 applies) and polypyrimidine tract
+//     (-3..-17) are added independently; intron_variant needs intron bases
+//     3..len-2. Introns of 12 bp or less are frameshift introns and get none.
+//   - Coding calls from the codons VEP builds (REF/ALT spliced into the CDS):
+//     a variant only partly in the CDS or crossing an intron has no codon and
+//     is coding_sequence_variant (plus start/stop loss when it reaches them).
+//     start_lost/start_retained need an annotated initiator codon;
+//     inframe_insertion needs the reference peptide kept at one end, otherwise
+//     protein_altering_variant; a partial last codon is
+//     incomplete_terminal_codon_variant.
+//   - Consequences are listed in VEP's severity order; IMPACT is the worst.
+//   - HGVSc: c. for coding, n. for non-coding transcripts, intronic offsets
+//     (the middle base of an odd intron counts from the upstream exon), c.-N
+//     and c.*N in UTRs; indels are shifted 3' in transcript orientation within
+//     their exon or intron; an insertion repeating the preceding bases is a
+//     dup; del/dup omit the bases; MNVs are minimised and written delins, or
+//     inv when ALT is the reverse complement. None for variants reaching
+//     outside the transcript.
+//   - HGVSp (prefixed with the protein id, else the transcript id): three-letter
+//     codes, Ter never '*', p.Ala2= for synonymous and p.Ter313= for stop
+//     retained, p.Met1? for start loss, p.Ala2ArgfsTer36 counting the new
+//     frame through the 3' UTR (fsTer? without a stop), p.Ter313GlnextTer13
+//     for stop loss, in-frame del/dup/ins/delins clipped and 3'-shifted along
+//     the protein as VEP's TranscriptVariationAllele does.
+//   - Mitochondria: translation table 2 (Refdata CodonTable), ATT/ATC/ATA/ATG/GTG
+//     initiate translation (coded Met at position 1), and a CDS ending in T or TA
+//     is completed to TAA by polyadenylation (so T>C at ND1 c.955 is stop_lost).
+//   - CDS and protein positions of 5'-incomplete CDSs include the start phase
+//     padding, as VEP's transcript mapper does.
+//
+// # Known gaps
+//
+// Ribosomal slippage (overlapping CDS parts) is not modelled; the protein id
+// has no version (the gene model has none); structural variants are not
+// annotated; VEP's special HGVS positions at a stop codon followed directly by
+// an intron are not reproduced.
+package consequence
