@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -147,5 +148,37 @@ func TestBuildRejectsWrongAssembly(t *testing.T) {
 	os.WriteFile(o.Genes[0], []byte(gtf), 0o644)
 	if _, err := Build(context.Background(), o); err == nil || !strings.Contains(err.Error(), "beyond the sequence length") {
 		t.Errorf("transcript past the chromosome end: %v", err)
+	}
+}
+
+func TestRelease(t *testing.T) {
+	defer func(v int64) { mmapThreshold = v }(mmapThreshold)
+	mmapThreshold = 0
+	o := tinySources(t, "#CHROM\tPOS\tID\tREF\tALT\nchr1\t1511\trsA\tG\tA\n")
+	if _, err := Build(context.Background(), o); err != nil {
+		t.Fatal(err)
+	}
+	b, err := Open(o.Out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	held, _ := b.Chrom("1")
+	b.Release("chr1")
+	runtime.GC()
+	runtime.GC()
+	// A caller still holding the chromosome keeps it usable.
+	if s, err := held.Seq(1511, 1513); err != nil || s != "GGG" {
+		t.Errorf("held chromosome after Release: %q %v", s, err)
+	}
+	again, _ := b.Chrom("1")
+	if again == held {
+		t.Error("Release did not drop the chromosome")
+	}
+	held = nil
+	runtime.GC()
+	runtime.GC()
+	if s, _ := again.Seq(1, 4); s != "ACGT" || len(again.Known(1511, 1511)) != 1 {
+		t.Errorf("reloaded chromosome: %q", s)
 	}
 }

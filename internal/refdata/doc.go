@@ -57,13 +57,14 @@
 // uint32, record count uint32. The file ends with a 20-byte footer: index
 // offset uint64, block count uint32, "GASKIDX1". The loader reads the index
 // when the chromosome is first used and decodes blocks on demand, keeping the
-// last 256 decoded per chromosome.
+// last 256 decoded blocks of the whole bundle (about 30 MB).
 //
 // # Loading
 //
 // Open reads and checks the manifest only (ErrNotBundle for a missing or
 // other-version bundle). Bundle.Chrom resolves aliases and loads a chromosome
-// on first use, once, safely under concurrency (ErrNotCovered when absent).
+// on first use, once, safely under concurrency (ErrNotCovered when absent);
+// Bundle.Release drops one again, for whole-genome input read in order.
 // Chrom.Seq, Transcripts, Known and Cytoband use binary searches over sorted
 // slices and do not allocate per call beyond the returned value;
 // AppendTranscripts, AppendSeq and KnownErr append to a caller's buffer and

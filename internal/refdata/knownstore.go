@@ -23,7 +23,7 @@ const (
 	knownFooterMagic = "GASKIDX1"
 	knownFooterSize  = 8 + 4 + 8
 	knownIndexSize   = 4 + 4 + 8 + 4 + 4 + 4
-	knownCacheBlocks = 256 // decoded blocks kept per chromosome (~30 MB at most)
+	knownCacheBlocks = 256 // decoded blocks kept per bundle (~30 MB at most)
 )
 
 type knownBlockIndex struct {
@@ -148,9 +148,22 @@ type knownStore struct {
 	f     *os.File
 	index []knownBlockIndex
 
+	lru   *blockCache
+	cache []*knownBlock // by block number; nil when not decoded; guarded by lru.mu
+}
+
+// blockCache bounds the decoded known-variant blocks of all chromosomes of a
+// bundle together, so memory stays flat however many chromosomes a job
+// touches. Eviction is first-in first-out, which suits position-sorted input.
+type blockCache struct {
 	mu    sync.Mutex
-	cache []*knownBlock // by block number; nil when not decoded
-	fifo  []int         // cached block numbers, oldest first
+	limit int
+	fifo  []cachedBlock // oldest first
+}
+
+type cachedBlock struct {
+	ks *knownStore
+	b  int
 }
 
 // knownBlock is a decoded block. pos mirrors recs[i].Pos in a dense array so
@@ -160,7 +173,7 @@ type knownBlock struct {
 	recs []KnownVariant
 }
 
-func openKnownStore(path string) (*knownStore, error) {
+func openKnownStore(path string, lru *blockCache) (*knownStore, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -170,6 +183,7 @@ func openKnownStore(path string) (*knownStore, error) {
 		f.Close()
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
+	ks.lru = lru
 	return ks, nil
 }
 
@@ -235,8 +249,9 @@ func (ks *knownStore) appendRange(dst []KnownVariant, start, end int) ([]KnownVa
 
 // block returns block b decoded, from the cache when possible.
 func (ks *knownStore) block(b int) (*knownBlock, error) {
-	ks.mu.Lock()
-	defer ks.mu.Unlock()
+	c := ks.lru
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	if blk := ks.cache[b]; blk != nil {
 		return blk, nil
 	}
@@ -244,12 +259,13 @@ func (ks *knownStore) block(b int) (*knownBlock, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(ks.fifo) >= knownCacheBlocks {
-		ks.cache[ks.fifo[0]] = nil
-		ks.fifo = ks.fifo[1:]
+	if len(c.fifo) >= c.limit {
+		old := c.fifo[0]
+		old.ks.cache[old.b] = nil
+		c.fifo = c.fifo[1:]
 	}
 	ks.cache[b] = blk
-	ks.fifo = append(ks.fifo, b)
+	c.fifo = append(c.fifo, cachedBlock{ks, b})
 	return blk, nil
 }
 

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"sort"
 	"sync"
@@ -29,6 +30,7 @@ type Bundle struct {
 
 	mu     sync.Mutex
 	chroms map[int]*chromSlot
+	blocks *blockCache // decoded known-variant blocks, shared by all chromosomes
 }
 
 type chromSlot struct {
@@ -43,7 +45,8 @@ func Open(dir string) (*Bundle, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open reference bundle %s: %w", dir, err)
 	}
-	b := &Bundle{dir: dir, man: m, byName: map[string]int{}, chroms: map[int]*chromSlot{}}
+	b := &Bundle{dir: dir, man: m, byName: map[string]int{}, chroms: map[int]*chromSlot{},
+		blocks: &blockCache{limit: knownCacheBlocks}}
 	for i, c := range m.Chroms {
 		b.byName[c.Name] = i
 	}
@@ -77,12 +80,26 @@ func (b *Bundle) Chrom(name string) (*Chrom, error) {
 	}
 	b.mu.Unlock()
 	slot.once.Do(func() {
-		slot.c, slot.err = loadChrom(b.dir, b.man.Chroms[i])
+		slot.c, slot.err = loadChrom(b.dir, b.man.Chroms[i], b.blocks)
 		if slot.err != nil {
 			slot.err = fmt.Errorf("load chromosome %s from %s: %w", b.man.Chroms[i].Name, b.dir, slot.err)
 		}
 	})
 	return slot.c, slot.err
+}
+
+// Release drops a loaded chromosome so its memory can be reclaimed once no
+// caller holds its *Chrom; a later Chrom call loads it again. An annotator
+// reading position-sorted whole-genome input can release each chromosome when
+// it moves on, keeping memory flat.
+func (b *Bundle) Release(name string) {
+	i, ok := b.byName[CanonicalChrom(name)]
+	if !ok {
+		return
+	}
+	b.mu.Lock()
+	delete(b.chroms, i)
+	b.mu.Unlock()
 }
 
 // Close releases the loaded chromosomes (mapped sequence, open files). The
@@ -105,9 +122,10 @@ type Chrom struct {
 	Name   string // canonical name, e.g. "21", "MT"
 	Length int
 
-	segs  []segment
-	seq   []byte
-	unmap func() error
+	segs    []segment
+	seq     []byte
+	release func() error // unmaps the sequence and closes files, once
+	cleanup runtime.Cleanup
 
 	tx      []*Transcript // sorted by Start, End, ID
 	txStart []int         // tx[i].Start, dense for binary search
@@ -117,7 +135,7 @@ type Chrom struct {
 	known   *knownStore // nil when the chromosome has no known variants
 }
 
-func loadChrom(dir string, e ChromEntry) (*Chrom, error) {
+func loadChrom(dir string, e ChromEntry, blocks *blockCache) (*Chrom, error) {
 	var meta chromMeta
 	data, err := os.ReadFile(filepath.Join(dir, e.Files.Meta))
 	if err != nil {
@@ -126,10 +144,12 @@ func loadChrom(dir string, e ChromEntry) (*Chrom, error) {
 	if err := json.Unmarshal(data, &meta); err != nil {
 		return nil, fmt.Errorf("%s: %w", e.Files.Meta, err)
 	}
-	c := &Chrom{Name: e.Name, Length: meta.Length, segs: meta.Segments, bands: meta.Bands, unmap: func() error { return nil }}
-	if c.seq, c.unmap, err = mapFile(filepath.Join(dir, e.Files.Seq)); err != nil {
+	c := &Chrom{Name: e.Name, Length: meta.Length, segs: meta.Segments, bands: meta.Bands}
+	var unmap func() error
+	if c.seq, unmap, err = mapFile(filepath.Join(dir, e.Files.Seq)); err != nil {
 		return nil, err
 	}
+	c.release = sync.OnceValue(unmap)
 	var want int64
 	for _, s := range c.segs {
 		want = max(want, s.Offset+int64(s.End-s.Start+1))
@@ -146,11 +166,17 @@ func loadChrom(dir string, e ChromEntry) (*Chrom, error) {
 	}
 	c.indexTranscripts()
 	if e.Files.Known != "" {
-		if c.known, err = openKnownStore(filepath.Join(dir, e.Files.Known)); err != nil {
+		if c.known, err = openKnownStore(filepath.Join(dir, e.Files.Known), blocks); err != nil {
 			c.close()
 			return nil, err
 		}
+		ks, unmapSeq := c.known, c.release
+		c.release = sync.OnceValue(func() error { return errors.Join(unmapSeq(), ks.close()) })
 	}
+	// A released chromosome (Bundle.Release) frees its mapping and file once
+	// no caller holds it. Nothing handed out points into the mapping: Seq and
+	// AppendSeq copy.
+	c.cleanup = runtime.AddCleanup(c, func(release func() error) { release() }, c.release)
 	return c, nil
 }
 
@@ -185,11 +211,8 @@ func readTranscripts(path string) ([]*Transcript, error) {
 }
 
 func (c *Chrom) close() error {
-	err := c.unmap()
-	if c.known != nil {
-		err = errors.Join(err, c.known.close())
-	}
-	return err
+	c.cleanup.Stop()
+	return c.release()
 }
 
 // Seq returns bases start..end (1-based inclusive), uppercase, with 'N' where
