@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"runtime/pprof"
 	"strings"
 
 	"github.com/gasproject/gas/internal/annotate"
@@ -36,6 +37,7 @@ func runAnnotate(ctx context.Context, args []string) error {
 	sumPath := fs.String("summary", "", "also write the run summary as JSON to this file")
 	logPath := fs.String("log", "", "write the human-readable summary to this file instead of standard error")
 	workers := fs.Int("workers", 0, "annotating goroutines (0: one per CPU)")
+	cpuProfile := fs.String("cpuprofile", "", "write a Go CPU profile to this file (for performance work)")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), annotateUsage)
 		fs.PrintDefaults()
@@ -76,6 +78,17 @@ func runAnnotate(ctx context.Context, args []string) error {
 	defer out.Abort() // no-op after Commit: a failed run leaves nothing at OUT
 
 	tuneGC()
+	if *cpuProfile != "" {
+		pf, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer pf.Close()
+		if err := pprof.StartCPUProfile(pf); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	opts := annotate.Options{InputSize: size, Workers: *workers}
 	if isTerminal(os.Stderr) {
 		opts.Progress = os.Stderr

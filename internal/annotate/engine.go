@@ -61,7 +61,7 @@ type predictor interface {
 // concurrent use; each Run uses its own workers.
 type Engine struct {
 	ref     reference
-	pred    predictor
+	newPred func() predictor // one predictor per worker: it may keep buffers
 	refDesc string
 }
 
@@ -70,7 +70,7 @@ type Engine struct {
 func New(b *refdata.Bundle) *Engine {
 	m := b.Manifest()
 	desc := fmt.Sprintf("%s (bundle format %d, built %s, %s)", m.Assembly, m.Format, m.Built.UTC().Format(time.RFC3339), b.Dir())
-	return &Engine{ref: bundleRef{b}, pred: newPredictor(), refDesc: desc}
+	return &Engine{ref: bundleRef{b}, newPred: newPredictor, refDesc: desc}
 }
 
 // Options tune a Run. The zero value is valid.

@@ -2,21 +2,23 @@ package annotate
 
 import (
 	"github.com/gasproject/gas/internal/consequence"
+	"github.com/gasproject/gas/internal/refdata"
 )
 
-// vepPredictor computes CSQ entries with package consequence.
-type vepPredictor struct{}
+// vepPredictor computes CSQ entries with package consequence. Each worker
+// has its own, so the transcript buffer is reused without locking.
+type vepPredictor struct{ txs []*refdata.Transcript }
 
-func newPredictor() predictor { return vepPredictor{} }
+func newPredictor() predictor { return &vepPredictor{} }
 
 // window is VEP's upstream/downstream distance: transcripts this far from
 // the variant still get an entry.
 const window = 5000
 
-func (vepPredictor) appendCSQ(dst []byte, c chromosome, v consequence.Variant, existing []byte, t *tally) ([]byte, string, string, error) {
+func (p *vepPredictor) appendCSQ(dst []byte, c chromosome, v consequence.Variant, existing []byte, t *tally) ([]byte, string, string, error) {
 	end := v.Pos + len(v.Ref) - 1
-	txs := c.AppendTranscripts(nil, v.Pos-window, end+window)
-	entries := consequence.Predict(v, txs, c)
+	p.txs = c.AppendTranscripts(p.txs[:0], v.Pos-window, end+window)
+	entries := consequence.Predict(v, p.txs, c)
 	worst, worstRank := "", -1
 	ex := string(existing)
 	for i, e := range entries {

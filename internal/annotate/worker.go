@@ -15,6 +15,7 @@ import (
 // buffers are reused without locking.
 type worker struct {
 	p      *pipeline
+	pred   predictor
 	rec    vcf.Record
 	chroms map[string]chromInfo
 	last   chromInfo
@@ -40,7 +41,7 @@ type chromInfo struct {
 }
 
 func newWorker(p *pipeline) *worker {
-	return &worker{p: p, chroms: map[string]chromInfo{}}
+	return &worker{p: p, pred: p.eng.newPred(), chroms: map[string]chromInfo{}}
 }
 
 // lookup resolves the record's chromosome once per name per worker.
@@ -160,7 +161,7 @@ func (w *worker) annotate(dst []byte, rec *vcf.Record, lineNo int, t *tally) ([]
 		if n > 0 {
 			w.csq = append(w.csq, ',')
 		}
-		out, worst, class, err := w.p.eng.pred.appendCSQ(w.csq, ci.c, consequence.Variant{Chrom: ci.canon, Pos: rec.Pos, Ref: ref, Alt: alt, AllAlts: w.allAlts}, w.exist, t)
+		out, worst, class, err := w.pred.appendCSQ(w.csq, ci.c, consequence.Variant{Chrom: ci.canon, Pos: rec.Pos, Ref: ref, Alt: alt, AllAlts: w.allAlts}, w.exist, t)
 		if err != nil {
 			return dst, fmt.Errorf("consequences of %s:%d %s>%s: %w", ci.name, rec.Pos, ref, alt, err)
 		}
