@@ -117,15 +117,18 @@ func (x *execution) attemptMap(ctx context.Context, key string, st *state, th *t
 			results[i] = v
 			continue
 		}
+		// Items start in order, as on AWS: wait for a free slot here.
+		select {
+		case sem <- struct{}{}:
+		case <-mctx.Done():
+		}
+		if mctx.Err() != nil {
+			break
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			select {
-			case sem <- struct{}{}:
-				defer func() { <-sem }()
-			case <-mctx.Done():
-				return
-			}
+			defer func() { <-sem }()
 			childKey := childPrefix + idx
 			if child == nil {
 				itemCtx := map[string]any{}
@@ -172,12 +175,15 @@ func (x *execution) attemptMap(ctx context.Context, key string, st *state, th *t
 				e := ev("MapIterationFailed", st)
 				e.Input, e.Error, e.Cause = encode(map[string]any{"index": i}), se.Name, se.Cause
 				fail(se, x.save(child, func() { x.dropThreads(childKey) }, e))
-			case ctx.Err() == nil: // aborted because another iteration failed
+			case ctx.Err() != nil: // the runner is closing: the checkpoint stays for Resume
+			case mctx.Err() != nil: // aborted because another iteration failed
 				e := ev("MapIterationAborted", st)
 				e.Input = encode(map[string]any{"index": i})
 				if err := x.save(child, func() { x.dropThreads(childKey) }, e); err != nil {
 					fail(nil, err)
 				}
+			default: // the store failed
+				fail(nil, err)
 			}
 		}()
 	}

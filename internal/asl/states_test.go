@@ -331,6 +331,33 @@ func TestMap(t *testing.T) {
 		jsonEq(t, e.Output, `{"ids":["a","bad","c"],"tag":"T","results":[
 			{"id":"a","i":0,"tag":"T","out":{"r":"a-0-T"}},{"id":"bad","failed":"ItemBroken"},{"id":"c","i":2,"tag":"T","out":{"r":"c-2-T"}}]}`)
 	})
+	t.Run("Retry runs the whole Map again", func(t *testing.T) {
+		retryDef := strings.Replace(fmt.Sprintf(def, "", ""), `"MaxConcurrency":2`, `"MaxConcurrency":1`, 1)
+		retryDef = strings.Replace(retryDef, `"ResultPath":"$.results",`, `"ResultPath":"$.results","Retry":[{"ErrorEquals":["ItemBroken"],"IntervalSeconds":1,"MaxAttempts":1}],`, 1)
+		c := newCalls()
+		flakyOnce := 0
+		h := c.wrap("work", handlerFunc(func(p map[string]any) (any, error) {
+			if p["id"] == "flaky" {
+				flakyOnce++
+				if flakyOnce == 1 {
+					return nil, namedErr{"ItemBroken", "first time"}
+				}
+			}
+			return p["id"], nil
+		}))
+		e, hist := runOnce(t, retryDef, map[string]Handler{"work": h}, `{"ids":["a","flaky","c"],"tag":"T"}`)
+		if e.Status != "SUCCEEDED" || strings.Contains(string(e.Output), "mapError") {
+			t.Fatalf("got %s %s", e.Status, e.Output)
+		}
+		// a, flaky (fails; c never starts), then a, flaky, c again
+		if c.count("work") != 5 {
+			t.Errorf("work ran %d times, want 5", c.count("work"))
+		}
+		if got := types(hist); strings.Count(got, "MapStateStarted:M") != 2 || strings.Count(got, "MapStateEntered:M") != 1 ||
+			!strings.Contains(got, "MapIterationFailed:M MapStateFailed:M MapStateStarted:M") {
+			t.Errorf("history %s", got)
+		}
+	})
 	t.Run("empty array", func(t *testing.T) {
 		e, _ := runOnce(t, fmt.Sprintf(def, "", ""), map[string]Handler{"work": handlerFunc(work)}, `{"ids":[],"tag":"T"}`)
 		jsonEq(t, e.Output, `{"ids":[],"tag":"T","results":[]}`)
