@@ -89,7 +89,17 @@ func (x *txInfo) hgvsp(cc *codonChange, ts *txSeq, startLost, frameshift bool) s
 	default:
 		b = appendSpanPep(b, r, s, e)
 		b = append(b, "delins"...)
-		return string(appendThree(b, a))
+		b = appendThree(b, a)
+		if strings.HasSuffix(r, "*") && !strings.Contains(a, "*") {
+			// the stop is replaced: VEP adds the extension to the next stop
+			b = append(b, "extTer"...)
+			refLen := len(strings.TrimSuffix(ts.pep, "*"))
+			if p := x.altStop(cc, ts); p > 0 && p-1-refLen > 0 {
+				return string(appendInt(b, p-1-refLen))
+			}
+			return string(append(b, '?'))
+		}
+		return string(b)
 	}
 }
 
