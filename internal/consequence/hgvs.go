@@ -97,6 +97,13 @@ func (x *txInfo) writeRange(b *strings.Builder, g1, g2 int) {
 func (x *txInfo) writePos(b *strings.Builder, p anchor) {
 	var buf [24]byte
 	c := p.cdna
+	if x.coding && c == x.cdsEnd && p.offset > 0 {
+		// VEP's _get_cDNA_position writes an intron position after an exon
+		// ending with the stop codon as "*N".
+		b.WriteByte('*')
+		b.Write(strconv.AppendInt(buf[:0], int64(p.offset), 10))
+		return
+	}
 	switch {
 	case x.coding && c < x.cdsStart:
 		b.WriteByte('-')
