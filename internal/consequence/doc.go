@@ -45,7 +45,8 @@
 //     their exon or intron; an insertion repeating the preceding bases is a
 //     dup; del/dup omit the bases; MNVs are minimised and written delins, or
 //     inv when ALT is the reverse complement. None for variants reaching
-//     outside the transcript.
+//     outside the transcript. An intron position after an exon that ends with
+//     the stop codon is written c.*N, as VEP's _get_cDNA_position does.
 //   - HGVSp (prefixed with the protein id, else the transcript id): three-letter
 //     codes, Ter never '*', p.Ala2= for synonymous and p.Ter313= for stop
 //     retained, p.Met1? for start loss, p.Ala2ArgfsTer36 counting the new
@@ -62,6 +63,5 @@
 //
 // Ribosomal slippage (overlapping CDS parts) is not modelled; the protein id
 // has no version (the gene model has none); structural variants are not
-// annotated; VEP's special HGVS positions at a stop codon followed directly by
-// an intron are not reproduced.
+// annotated.
 package consequence

@@ -24,6 +24,8 @@ func synthetic() (chromSeq, []*refdata.Transcript) {
 	put(120, "GTTTTTC")
 	// I (+): exon 301-330, CDS 311-320 = ATG AAA TTT G, 3'-incomplete.
 	put(311, "ATGAAATTTG")
+	// Q (+): exons 401-420 and 440-460, CDS 403-420 ends with exon 1.
+	put(403, "ATGAAATTTGGGCCCTAA")
 	tx := func(id string, strand int8, start, end, cs, ce int, biotype string) *refdata.Transcript {
 		return &refdata.Transcript{ID: id, Version: "1", GeneID: "G" + id, GeneName: "GENE" + id, Biotype: biotype,
 			Chrom: "S", Strand: strand, Start: start, End: end, CodingStart: cs, CodingEnd: ce, CodonTable: 1,
@@ -35,7 +37,9 @@ func synthetic() (chromSeq, []*refdata.Transcript) {
 	r.MatureMiRNA = [][2]int{{220, 241}}
 	i := tx("I", 1, 301, 330, 311, 320, "protein_coding")
 	i.CDSEndNF = true
-	return chromSeq(seq), []*refdata.Transcript{p, n, r, i}
+	q := tx("Q", 1, 401, 460, 403, 420, "protein_coding")
+	q.Exons = []refdata.Exon{{Start: 401, End: 420, Number: 1}, {Start: 440, End: 460, Number: 2}}
+	return chromSeq(seq), []*refdata.Transcript{p, n, r, i, q}
 }
 
 func TestSynthetic(t *testing.T) {
@@ -69,6 +73,11 @@ func TestSynthetic(t *testing.T) {
 			csq: "mature_miRNA_variant"},
 		{name: "miRNA outside mature", tx: "R", v: Variant{Chrom: "S", Pos: 205, Ref: "A", Alt: "C"},
 			csq: "non_coding_transcript_exon_variant"},
+		// Intron base +5 after an exon that ends with the stop codon: VEP
+		// writes it relative to the stop as c.*5. The 19-bp intron (421-439)
+		// puts it also 15 bases before the acceptor: polypyrimidine tract.
+		{name: "intron after stop", tx: "Q", v: Variant{Chrom: "S", Pos: 425, Ref: string(seq[424]), Alt: "N"},
+			csq: "splice_region_variant&splice_donor_5th_base_variant&splice_polypyrimidine_tract_variant&intron_variant", hgvsc: "Q.1:c.*5" + string(seq[424]) + ">N"},
 		// c.10 is the lone base of the incomplete last codon.
 		{name: "incomplete terminal codon", tx: "I", v: Variant{Chrom: "S", Pos: 320, Ref: "G", Alt: "A"},
 			csq: "incomplete_terminal_codon_variant&coding_sequence_variant", prot: "4"},
