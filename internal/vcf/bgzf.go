@@ -4,18 +4,22 @@ import (
 	"bytes"
 	"compress/flate"
 	"encoding/binary"
+	"errors"
 	"hash/crc32"
 	"io"
+	"runtime"
+	"sync"
 )
 
 // BGZF is gzip cut into independent members of at most 64 KiB, each carrying
 // its compressed size in a "BC" extra field, so that tabix can index the file
 // and seek into it. See the SAM/BAM format specification, section 4.1.
+// Blocks are independent, so they are compressed in parallel and written in
+// order.
 
 const (
 	bgzfMaxInput   = 0xff00 // uncompressed bytes per block, as htslib uses
 	bgzfMaxBlock   = 1 << 16
-	bgzfHeaderSize = 18
 	bgzfFooterSize = 8
 	bgzfLevel      = 5 // a balance of speed and size; bgzip's default is 6
 )
@@ -26,26 +30,53 @@ var bgzfEOF = []byte{
 	0x1b, 0, 0x03, 0, 0, 0, 0, 0, 0, 0, 0, 0,
 }
 
+var bgzfHeader = []byte{0x1f, 0x8b, 0x08, 0x04, 0, 0, 0, 0, 0, 0xff, 0x06, 0, 'B', 'C', 0x02, 0, 0, 0}
+
 // BGZFWriter compresses to BGZF. Close writes the last block and the EOF
-// marker; it does not close the underlying writer.
+// marker; it does not close the underlying writer. Not safe for concurrent
+// Writes.
 type BGZFWriter struct {
-	w    io.Writer
-	buf  []byte // pending uncompressed data, < bgzfMaxInput
-	out  bytes.Buffer
-	fw   *flate.Writer
-	err  error
-	done bool
+	buf     []byte          // pending uncompressed data, < bgzfMaxInput
+	ordered chan *bgzfBlock // blocks in output order, to the writing goroutine
+	work    chan *bgzfBlock // blocks to compress, to the workers
+	free    chan *bgzfBlock
+	wg      sync.WaitGroup // workers and the writing goroutine
+	mu      sync.Mutex
+	err     error // first write error
+	closed  bool
 }
 
-// NewBGZFWriter returns a writer producing BGZF on w.
+type bgzfBlock struct {
+	in    []byte
+	out   bytes.Buffer
+	ready chan struct{}
+	err   error
+}
+
+// NewBGZFWriter returns a writer producing BGZF on w, compressing with one
+// goroutine per CPU.
 func NewBGZFWriter(w io.Writer) *BGZFWriter {
-	fw, _ := flate.NewWriter(nil, bgzfLevel) // error only for a bad level
-	return &BGZFWriter{w: w, buf: make([]byte, 0, bgzfMaxInput), fw: fw}
+	n := runtime.GOMAXPROCS(0)
+	z := &BGZFWriter{
+		buf:     make([]byte, 0, bgzfMaxInput),
+		ordered: make(chan *bgzfBlock, 2*n),
+		work:    make(chan *bgzfBlock, 2*n),
+		free:    make(chan *bgzfBlock, 3*n+1),
+	}
+	z.wg.Add(n + 1)
+	for range n {
+		go z.compressLoop()
+	}
+	go z.writeLoop(w)
+	return z
 }
 
 func (z *BGZFWriter) Write(p []byte) (int, error) {
-	if z.err != nil {
-		return 0, z.err
+	if err := z.error(); err != nil {
+		return 0, err
+	}
+	if z.closed {
+		return 0, errors.New("bgzf: write after close")
 	}
 	n := len(p)
 	for len(p) > 0 {
@@ -53,73 +84,119 @@ func (z *BGZFWriter) Write(p []byte) (int, error) {
 		z.buf = append(z.buf, p[:k]...)
 		p = p[k:]
 		if len(z.buf) == bgzfMaxInput {
-			if err := z.flushBlock(); err != nil {
-				return 0, err
-			}
+			z.dispatch()
 		}
 	}
 	return n, nil
 }
 
-// Close flushes the pending block and writes the EOF marker.
+// Close flushes the pending block, waits for all blocks to be written and
+// writes the EOF marker.
 func (z *BGZFWriter) Close() error {
-	if z.done {
-		return z.err
+	if z.closed {
+		return z.error()
 	}
-	z.done = true
-	if z.err == nil && len(z.buf) > 0 {
-		z.flushBlock()
+	z.closed = true
+	if len(z.buf) > 0 {
+		z.dispatch()
 	}
-	if z.err == nil {
-		_, z.err = z.w.Write(bgzfEOF)
-	}
+	eof := &bgzfBlock{ready: make(chan struct{})}
+	eof.out.Write(bgzfEOF)
+	close(eof.ready)
+	z.ordered <- eof
+	close(z.ordered)
+	close(z.work)
+	z.wg.Wait()
+	return z.error()
+}
+
+func (z *BGZFWriter) error() error {
+	z.mu.Lock()
+	defer z.mu.Unlock()
 	return z.err
 }
 
-func (z *BGZFWriter) flushBlock() error {
-	block, err := z.compress(z.buf, bgzfLevel)
-	if err == nil && len(block) > bgzfMaxBlock {
-		// Incompressible data: store it; 0xff00 bytes stored always fit.
-		block, err = z.compress(z.buf, flate.NoCompression)
+// dispatch hands the pending data to the workers as one block.
+func (z *BGZFWriter) dispatch() {
+	var b *bgzfBlock
+	select {
+	case b = <-z.free:
+	default:
+		b = &bgzfBlock{in: make([]byte, 0, bgzfMaxInput)}
 	}
-	if err == nil {
-		_, err = z.w.Write(block)
-	}
+	b.in = append(b.in[:0], z.buf...)
+	b.ready = make(chan struct{})
 	z.buf = z.buf[:0]
-	z.err = err
-	return err
+	z.ordered <- b
+	z.work <- b
 }
 
-func (z *BGZFWriter) compress(data []byte, level int) ([]byte, error) {
-	z.out.Reset()
-	z.out.Write([]byte{0x1f, 0x8b, 0x08, 0x04, 0, 0, 0, 0, 0, 0xff, 0x06, 0, 'B', 'C', 0x02, 0, 0, 0})
-	if level != bgzfLevel {
-		fw, err := flate.NewWriter(&z.out, level)
+func (z *BGZFWriter) compressLoop() {
+	defer z.wg.Done()
+	fw, _ := flate.NewWriter(nil, bgzfLevel) // error only for a bad level
+	for b := range z.work {
+		b.err = compressBlock(&b.out, fw, b.in)
+		close(b.ready)
+	}
+}
+
+// writeLoop writes blocks in order; after a write error it keeps draining
+// so that Write and Close never block, and reports the error.
+func (z *BGZFWriter) writeLoop(w io.Writer) {
+	defer z.wg.Done()
+	for b := range z.ordered {
+		<-b.ready
+		err := b.err
+		if err == nil && z.error() == nil {
+			_, err = w.Write(b.out.Bytes())
+		}
 		if err != nil {
-			return nil, err
+			z.mu.Lock()
+			if z.err == nil {
+				z.err = err
+			}
+			z.mu.Unlock()
 		}
-		if _, err := fw.Write(data); err != nil {
-			return nil, err
+		select {
+		case z.free <- b:
+		default:
 		}
-		if err := fw.Close(); err != nil {
-			return nil, err
+	}
+}
+
+// compressBlock writes one complete BGZF block holding data to out.
+func compressBlock(out *bytes.Buffer, fw *flate.Writer, data []byte) error {
+	if err := deflateBlock(out, fw, data); err != nil {
+		return err
+	}
+	if out.Len() > bgzfMaxBlock {
+		// Incompressible data: store it; 0xff00 bytes stored always fit.
+		stored, err := flate.NewWriter(nil, flate.NoCompression)
+		if err != nil {
+			return err
 		}
-	} else {
-		z.fw.Reset(&z.out)
-		if _, err := z.fw.Write(data); err != nil {
-			return nil, err
+		if err := deflateBlock(out, stored, data); err != nil {
+			return err
 		}
-		if err := z.fw.Close(); err != nil {
-			return nil, err
-		}
+	}
+	b := out.Bytes()
+	binary.LittleEndian.PutUint16(b[16:], uint16(len(b)-1)) // BSIZE: block size minus 1
+	return nil
+}
+
+func deflateBlock(out *bytes.Buffer, fw *flate.Writer, data []byte) error {
+	out.Reset()
+	out.Write(bgzfHeader)
+	fw.Reset(out)
+	if _, err := fw.Write(data); err != nil {
+		return err
+	}
+	if err := fw.Close(); err != nil {
+		return err
 	}
 	var foot [bgzfFooterSize]byte
 	binary.LittleEndian.PutUint32(foot[0:], crc32.ChecksumIEEE(data))
 	binary.LittleEndian.PutUint32(foot[4:], uint32(len(data)))
-	z.out.Write(foot[:])
-	b := z.out.Bytes()
-	if len(b) <= bgzfMaxBlock {
-		binary.LittleEndian.PutUint16(b[16:], uint16(len(b)-1)) // BSIZE: block size minus 1
-	}
-	return b, nil
+	out.Write(foot[:])
+	return nil
 }

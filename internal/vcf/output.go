@@ -80,6 +80,9 @@ func (o *Output) Abort() {
 		return
 	}
 	o.done = true
+	if o.z != nil {
+		o.z.Close() // stops its goroutines; the data is discarded below
+	}
 	if o.f == nil {
 		o.bw.Flush()
 		return

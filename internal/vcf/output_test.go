@@ -122,3 +122,40 @@ func TestBGZFTabix(t *testing.T) {
 		t.Fatalf("tabix query: %v %q", err, out)
 	}
 }
+
+func TestBGZFIncompressibleAndErrors(t *testing.T) {
+	// Random bytes do not compress: blocks are stored, and still read back.
+	data := make([]byte, 3*bgzfMaxInput+123)
+	rng := uint64(42)
+	for i := range data {
+		rng = rng*6364136223846793005 + 1442695040888963407
+		data[i] = byte(rng >> 56)
+	}
+	var out bytes.Buffer
+	z := NewBGZFWriter(&out)
+	z.Write(data)
+	if err := z.Close(); err != nil {
+		t.Fatal(err)
+	}
+	zr, err := gzip.NewReader(&out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := io.ReadAll(zr); err != nil || !bytes.Equal(got, data) {
+		t.Fatalf("round trip of incompressible data: %v", err)
+	}
+
+	// A failing destination surfaces from Write or Close.
+	z = NewBGZFWriter(failWriter{})
+	var werr error
+	for i := 0; i < 20 && werr == nil; i++ {
+		_, werr = z.Write(data)
+	}
+	if cerr := z.Close(); werr == nil && cerr == nil {
+		t.Fatal("write error not reported")
+	}
+}
+
+type failWriter struct{}
+
+func (failWriter) Write(p []byte) (int, error) { return 0, io.ErrShortWrite }
