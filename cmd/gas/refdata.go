@@ -41,16 +41,19 @@ func refdataBuild(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	var fasta, genes, known, cyto fileList
 	fs.StringVar(&o.Out, "o", "", "bundle `directory` to write (replaced if it already holds a bundle)")
 	fs.StringVar(&o.Assembly, "assembly", "GRCh38", "assembly `name` recorded in the manifest")
-	fs.Var(&fasta, "fasta", "reference FASTA, plain/gz/bgzf (repeatable); defines the chromosomes")
-	fs.Var(&genes, "genes", "Ensembl/GENCODE GTF or Ensembl GFF3, plain/gz (repeatable)")
-	fs.Var(&known, "known", "known-variants VCF such as dbSNP, sorted (repeatable)")
-	fs.Var(&cyto, "cytoband", "UCSC cytoBand table (repeatable)")
+	fs.Var(&fasta, "fasta", "reference `FASTA`, plain/gz/bgzf (repeatable); defines the chromosomes")
+	fs.Var(&genes, "genes", "Ensembl/GENCODE GTF or Ensembl GFF3 `file`, plain/gz (repeatable)")
+	fs.Var(&known, "known", "known-variants `VCF` such as dbSNP, sorted by position (repeatable)")
+	fs.Var(&cyto, "cytoband", "UCSC cytoBand `file` (repeatable)")
 	quiet := fs.Bool("q", false, "no progress lines on stderr")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: gas refdata build -o DIR --assembly GRCh38 --fasta F [--fasta F2 ...] --genes GTF_OR_GFF3 [...] --known VCF [...] --cytoband FILE")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
 		return err
 	}
 	if fs.NArg() > 0 {
@@ -81,6 +84,9 @@ func refdataInfo(args []string, stdout io.Writer) error {
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
 		return err
 	}
 	if fs.NArg() != 1 {
