@@ -27,7 +27,8 @@ type response struct {
 
 type scenario struct {
 	name      string
-	machine   string
+	machine   string // a machine of statemachines, or "synthetic" with def
+	def       string
 	input     string
 	responses map[string][]response // by "function" or "function job-or-user"
 }
@@ -90,21 +91,29 @@ func TestDifferentialAgainstAWSLocalStepFunctions(t *testing.T) {
 		"notify-restored": ok(map[string]any{}),
 	}
 	scenarios := []scenario{
-		{"annotation success", "annotation", annIn, annotationOK},
-		{"annotation premium", "annotation", annIn, with(annotationOK, "archive-if-free", response{OK: map[string]any{"archived": false}})},
-		{"annotation retry then success", "annotation", annIn, with(annotationOK, "annotate",
+		{"annotation success", "annotation", "", annIn, annotationOK},
+		{"annotation premium", "annotation", "", annIn, with(annotationOK, "archive-if-free", response{OK: map[string]any{"archived": false}})},
+		{"annotation retry then success", "annotation", "", annIn, with(annotationOK, "annotate",
 			fail("Lambda.ServiceException", "busy"), fail("Lambda.TooManyRequestsException", "slow down"), annotationOK["annotate"][0])},
-		{"annotation bad input", "annotation", annIn, with(annotationOK, "annotate", fail("InvalidInputError", "line 3: bad REF"))},
-		{"annotation crash retried then failed", "annotation", annIn, with(annotationOK, "annotate", fail("errorString", "boom"))},
-		{"annotation archive fails", "annotation", annIn, with(annotationOK, "archive-if-free", fail("wrapError", "copy: disk full"))},
-		{"annotation lost failure email", "annotation", annIn, with(with(annotationOK, "annotate", fail("InvalidInputError", "empty file")),
+		{"annotation bad input", "annotation", "", annIn, with(annotationOK, "annotate", fail("InvalidInputError", "line 3: bad REF"))},
+		{"annotation crash retried then failed", "annotation", "", annIn, with(annotationOK, "annotate", fail("errorString", "boom"))},
+		{"annotation archive fails", "annotation", "", annIn, with(annotationOK, "archive-if-free", fail("wrapError", "copy: disk full"))},
+		{"annotation lost failure email", "annotation", "", annIn, with(with(annotationOK, "annotate", fail("InvalidInputError", "empty file")),
 			"notify-failed", fail("errorString", "smtp down"))},
-		{"restore all", "restore", `{"user_id":"u1"}`, restoreOK},
-		{"restore nothing", "restore", `{"user_id":"u1"}`, with(restoreOK, "list-archived", response{OK: map[string]any{"job_ids": []string{}}})},
-		{"restore partial failure", "restore", `{"user_id":"u1"}`, with(with(restoreOK, "check-restore j1",
+		{"restore all", "restore", "", `{"user_id":"u1"}`, restoreOK},
+		{"restore nothing", "restore", "", `{"user_id":"u1"}`, with(restoreOK, "list-archived", response{OK: map[string]any{"job_ids": []string{}}})},
+		{"restore partial failure", "restore", "", `{"user_id":"u1"}`, with(with(restoreOK, "check-restore j1",
 			response{OK: map[string]any{"restored": false, "poll_seconds": 30}}, response{OK: map[string]any{"restored": true, "poll_seconds": 0}}),
 			"copy-back j2", fail("brokenCopy", "copy failed"))},
-		{"restore request fails", "restore", `{"user_id":"u1"}`, with(restoreOK, "request-restore j3", fail("InvalidObjectState", "not archived"))},
+		{"restore request fails", "restore", "", `{"user_id":"u1"}`, with(restoreOK, "request-restore j3", fail("InvalidObjectState", "not archived"))},
+		{"synthetic paths, intrinsics, choice", "synthetic", syntheticLanguage, `{"job":{"id":"j7","n":4},"s":"{\"k\":[1,2,3]}","when":"2026-01-02T03:04:05Z"}`,
+			map[string][]response{"f": ok(map[string]any{"size": 12, "tags": []string{"a", "b"}})}},
+		{"synthetic choice default and fail", "synthetic", syntheticLanguage, `{"job":{"id":"x","n":40},"s":"[]","when":"2020-01-01T00:00:00Z"}`,
+			map[string][]response{"f": ok(map[string]any{"size": 0, "tags": []string{}})}},
+		{"synthetic caught error keeps input", "synthetic", syntheticLanguage, `{"job":{"id":"j7","n":4},"s":"{}","when":"2026-01-02T03:04:05Z"}`,
+			map[string][]response{"f": {fail("Boom", "first"), fail("Boom", "second")}}},
+		{"synthetic map item index", "synthetic", syntheticMap, `{"items":["x","y","z"],"prefix":"p"}`,
+			map[string][]response{"g": ok("done"), "g y": {fail("ItemError", "y broke")}}},
 	}
 	defs := map[string][]byte{}
 	for _, name := range statemachines.Names() {
@@ -112,11 +121,12 @@ func TestDifferentialAgainstAWSLocalStepFunctions(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	defs["synthetic"] = nil
 	peers := runPeer(t, node, tools, defs, scenarios)
 	for i, sc := range scenarios {
 		t.Run(sc.name, func(t *testing.T) {
 			peer := peers[i]
-			ours := runOurs(t, defs[sc.machine], sc)
+			ours := runOurs(t, sc.definition(defs), sc)
 			if ours.Status != peer.Status || ours.Error != peer.Error || ours.Cause != peer.Cause {
 				t.Errorf("end: ours %s %q %q; aws-local-stepfunctions %s %q %q", ours.Status, ours.Error, ours.Cause, peer.Status, peer.Error, peer.Cause)
 			}
@@ -125,11 +135,14 @@ func TestDifferentialAgainstAWSLocalStepFunctions(t *testing.T) {
 			}
 			// Map iterations interleave, so compare order only without a Map.
 			o, p := ours.Entered, peer.Entered
-			if sc.machine == "restore" {
+			if sc.machine == "restore" || sc.def == syntheticMap {
 				o, p = slices.Sorted(slices.Values(o)), slices.Sorted(slices.Values(p))
 			}
 			if !slices.Equal(o, p) {
 				t.Errorf("states entered:\n ours %v\n peer %v", o, p)
+			}
+			if want, ok := syntheticEnds[sc.name]; ok && strings.Join(ours.Entered, " ") != want {
+				t.Errorf("states entered %v, want %s", ours.Entered, want)
 			}
 			if fmt.Sprint(ours.Calls) != fmt.Sprint(peer.Calls) {
 				t.Errorf("calls: ours %v, peer %v", ours.Calls, peer.Calls)
@@ -137,6 +150,61 @@ func TestDifferentialAgainstAWSLocalStepFunctions(t *testing.T) {
 		})
 	}
 }
+
+func (sc scenario) definition(defs map[string][]byte) []byte {
+	if sc.def != "" {
+		return []byte(sc.def)
+	}
+	return defs[sc.machine]
+}
+
+// syntheticEnds pins the path of the synthetic scenarios, so that both
+// runners agreeing on an early failure cannot pass for a match.
+var syntheticEnds = map[string]string{
+	"synthetic paths, intrinsics, choice": "Prepare Call Decide Big",
+	"synthetic choice default and fail":   "Prepare Call Decide Old",
+	"synthetic caught error keeps input":  "Prepare Call Recovered",
+	"synthetic map item index":            "Each Work Work ItemFailed Work", // MaxConcurrency 1: items in order
+}
+
+// syntheticLanguage exercises paths, intrinsics, Choice and Fail beyond
+// what the real machines use.
+const syntheticLanguage = `{"StartAt":"Prepare","States":{
+	"Prepare":{"Type":"Pass","Parameters":{
+		"label.$":"States.Format('job {} of {}', $.job.id, $.job.n)",
+		"next.$":"States.MathAdd($.job.n, 1)",
+		"parsed.$":"States.StringToJson($.s)",
+		"pair.$":"States.Array($.job.id, 2)",
+		"exec.$":"$$.Execution.Input.job.id"},
+		"ResultPath":"$.prep","Next":"Call"},
+	"Call":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke",
+		"InputPath":"$.job","Parameters":{"FunctionName":"f","Payload":{"id.$":"$.id","static":{"nested":[1,{"k.$":"$.n"}]}}},
+		"ResultSelector":{"size.$":"$.Payload.size","tags.$":"$.Payload.tags","count.$":"States.ArrayLength($.Payload.tags)"},
+		"ResultPath":"$.result","OutputPath":"$",
+		"Retry":[{"ErrorEquals":["Boom"],"IntervalSeconds":1,"MaxAttempts":1,"BackoffRate":1.5}],
+		"Catch":[{"ErrorEquals":["States.ALL"],"ResultPath":"$.error","Next":"Recovered"}],
+		"Next":"Decide"},
+	"Recovered":{"Type":"Pass","Result":{"recovered":true},"ResultPath":"$.recovery","End":true},
+	"Decide":{"Type":"Choice","Choices":[
+		{"And":[{"Variable":"$.result.size","NumericGreaterThan":10},{"Variable":"$.prep.label","StringMatches":"job * of 4"},
+			{"Not":{"Variable":"$.result.tags[0]","StringEquals":"z"}}],"Next":"Big"},
+		{"Or":[{"Variable":"$.when","TimestampLessThan":"2021-01-01T00:00:00Z"},{"Variable":"$.missing","IsPresent":true}],"Next":"Old"}],
+		"Default":"Other"},
+	"Big":{"Type":"Pass","InputPath":"$.result","Parameters":{"big":true,"size.$":"$.size","count.$":"$.count"},"End":true},
+	"Old":{"Type":"Fail","Error":"TooOld","Cause":"the job is from before 2021"},
+	"Other":{"Type":"Succeed","OutputPath":"$.prep"}}}`
+
+// syntheticMap checks ItemSelector with the context object and an item
+// that catches its own error.
+const syntheticMap = `{"StartAt":"Each","States":{
+	"Each":{"Type":"Map","ItemsPath":"$.items","MaxConcurrency":1,
+		"ItemSelector":{"job_id.$":"$$.Map.Item.Value","index.$":"$$.Map.Item.Index","prefix.$":"$.prefix"},
+		"ItemProcessor":{"ProcessorConfig":{"Mode":"INLINE"},"StartAt":"Work","States":{
+			"Work":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"FunctionName":"g","Payload.$":"$"},
+				"ResultSelector":{"r.$":"$.Payload"},"ResultPath":"$.out",
+				"Catch":[{"ErrorEquals":["ItemError"],"ResultPath":"$.err","Next":"ItemFailed"}],"End":true},
+			"ItemFailed":{"Type":"Pass","Parameters":{"job_id.$":"$.job_id","error.$":"$.err.Error"},"End":true}}},
+		"ResultSelector":{"all.$":"$"},"ResultPath":"$.results","End":true}}}`
 
 func canonical(t *testing.T, b json.RawMessage) []byte {
 	if len(b) == 0 {
@@ -154,7 +222,7 @@ func runPeer(t *testing.T, node, tools string, defs map[string][]byte, scs []sce
 	t.Helper()
 	var batch []any
 	for _, sc := range scs {
-		batch = append(batch, map[string]any{"definition": json.RawMessage(defs[sc.machine]), "input": json.RawMessage(sc.input), "responses": sc.responses})
+		batch = append(batch, map[string]any{"definition": json.RawMessage(sc.definition(defs)), "input": json.RawMessage(sc.input), "responses": sc.responses})
 	}
 	in, _ := json.Marshal(batch)
 	cmd := exec.Command(node, "testdata/sfndiff.cjs", tools)
