@@ -35,7 +35,8 @@ type KnownRecord struct {
 // KnownVariant per ALT allele, trimmed with TrimAlleles. chrom is the
 // canonical chromosome name (CanonicalChrom). The id is the ID column, or
 // INFO/RS when the column is "."; Freq comes from INFO/GMAF (allele:freq, for
-// the matching allele only) or INFO/AF (one value per ALT), -1 when unknown;
+// the matching allele only), INFO/AF (one value per ALT) or INFO/CAF (REF
+// first, as in older NCBI dbSNP files), -1 when unknown ("." in AF/CAF too);
 // ClinSig is INFO/CLIN_SIG as written. Symbolic, "*" and "." ALTs are
 // skipped.
 func ReadKnownVCF(r io.Reader, source string, fn func(KnownRecord) error) error {
@@ -85,6 +86,12 @@ func ReadKnownVCF(r io.Reader, source string, fn func(KnownRecord) error) error 
 		}
 		gmaf := infoValue(info, "GMAF")
 		afs := strings.Split(infoValue(info, "AF"), ",")
+		if len(afs) == 1 && afs[0] == "" {
+			// Older NCBI dbSNP VCFs: CAF lists the REF frequency first.
+			if caf := strings.Split(infoValue(info, "CAF"), ","); len(caf) > 1 {
+				afs = caf[1:]
+			}
+		}
 		clin := infoValue(info, "CLIN_SIG")
 		for i, alt := range strings.Split(string(cols[4]), ",") {
 			if !isBases(alt) {

@@ -130,7 +130,8 @@ func TestReadKnownVCF(t *testing.T) {
 		"chr1\t10\trs1\tA\tG,T\t.\t.\tGMAF=T:0.25;CLIN_SIG=pathogenic,benign\n" +
 		"1\t20\t.\tAT\tA,<DEL>,*\t.\t.\tRS=22;AF=0.5,0.1,0.2\n" +
 		"chrM\t30\trs3\tC\tCA\t.\t.\tGMAF=-:0.5\n" + // "-" is a deletion allele: no match for an insertion
-		"MT\t40\trs4\tC\tCA\t.\t.\tGMAF=A:0.5\n"
+		"MT\t40\trs4\tC\tCA\t.\t.\tGMAF=A:0.5\n" +
+		"MT\t50\trs5\tG\tA,T\t.\t.\tCAF=0.9,.,0.1\n"
 	var got []KnownRecord
 	err := ReadKnownVCF(bytes.NewReader(bgzf(vcf)), "in", func(r KnownRecord) error {
 		got = append(got, r)
@@ -145,6 +146,8 @@ func TestReadKnownVCF(t *testing.T) {
 		{"1", 4, 20, KnownVariant{Pos: 21, Ref: "T", Alt: "", ID: "rs22", Freq: 0.5}},
 		{"MT", 5, 30, KnownVariant{Pos: 31, Ref: "", Alt: "A", ID: "rs3", Freq: -1}},
 		{"MT", 6, 40, KnownVariant{Pos: 41, Ref: "", Alt: "A", ID: "rs4", Freq: 0.5}},
+		{"MT", 7, 50, KnownVariant{Pos: 50, Ref: "G", Alt: "A", ID: "rs5", Freq: -1}},
+		{"MT", 7, 50, KnownVariant{Pos: 50, Ref: "G", Alt: "T", ID: "rs5", Freq: 0.1}},
 	}
 	if len(got) != len(want) {
 		t.Fatalf("got %d records: %+v", len(got), got)
