@@ -69,6 +69,10 @@ func (x *txInfo) codingTerms(a *allele, l *location, seq Sequence, e *Entry, ter
 	stopGained := altStop >= 0 && refStop < 0
 	stopLost := refStop >= 0 && altStop < 0 && !x.t.CDSEndNF
 	stopRetained := refStop >= 0 && altStop >= 0 && refStop == altStop && diff == 0
+	if diff != 0 && !frameshift {
+		// an in-frame indel next to the stop that keeps it
+		stopRetained = strings.HasSuffix(cc.refPep, "*") && strings.HasSuffix(cc.altPep, "*")
+	}
 	// A start codon change counts only when the annotated CDS really starts
 	// with an initiator codon (VEP: the reference peptide starts with M).
 	overStart := !x.t.CDSStartNF && x.pad == 0 && overlaps(cc.cdsStart, cc.cdsEnd, 1, 3) &&

@@ -59,6 +59,10 @@ func TestSynthetic(t *testing.T) {
 		// TAA inserted between codons 2 and 3: a new stop, in frame.
 		{name: "stop by insertion", tx: "P", v: Variant{Chrom: "S", Pos: 16, Ref: "A", Alt: "ATAA"},
 			csq: "stop_gained&inframe_insertion", hgvsp: "P.1:p.Lys2_Phe3insTer", aas: "-/*", cods: "-/TAA", prot: "2-3"},
+		// AAT inserted after the T of the stop codon: TAA becomes TAA TAA, the
+		// stop is kept at the same residue.
+		{name: "stop retained by insertion", tx: "P", v: Variant{Chrom: "S", Pos: 26, Ref: "T", Alt: "TAAT"},
+			csq: "inframe_insertion&stop_retained_variant", hgvsp: "P.1:p.Ter6=", aas: "*/**", cods: "taa/tAATaa"},
 		// One T deleted from forward TTTTT (121-125) of a - strand transcript:
 		// 3'-most in transcript orientation is genomic 121 = n.(160-121+1).
 		{name: "minus deletion shift", tx: "N", v: Variant{Chrom: "S", Pos: 122, Ref: "TT", Alt: "T"},
