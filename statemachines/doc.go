@@ -55,7 +55,7 @@
 //   - RequestRestore asks for Expedited and falls back to Standard when
 //     Expedited has no capacity (domain.ErrExpeditedUnavailable); an object that
 //     is already restored or being restored is not an error. The machine waits
-//     poll_seconds, calls CheckRestore, and loops (at most 500 checks) until
+//     poll_seconds, calls CheckRestore, and loops (at most 100 checks, each 11 history events of the 25,000 AWS allows per execution) until
 //     "restored" is true; CopyBack then copies the object to STANDARD and
 //     MarkAvailable marks the result AVAILABLE. A failure in one job's
 //     iteration is caught, recorded by restore-failed, and the other jobs go on.

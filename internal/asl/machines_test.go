@@ -403,8 +403,8 @@ func TestRestoreMachineGivesUpPolling(t *testing.T) {
 		if e.Status != domain.ExecSucceeded {
 			t.Fatalf("status %s %s", e.Status, e.Cause)
 		}
-		if n := len(w.called("check-restore")); n != 501 {
-			t.Errorf("check-restore ran %d times, want 501", n)
+		if n := len(w.called("check-restore")); n != 101 {
+			t.Errorf("check-restore ran %d times, want 101", n)
 		}
 		if rf := w.payload("restore-failed", 0); rf["error"] != "RestoreTimedOut" {
 			t.Errorf("restore-failed payload %v", rf)
