@@ -108,7 +108,9 @@ func (x *txInfo) codingTerms(a *allele, l *location, seq Sequence, e *Entry, ter
 	if partial {
 		return
 	}
-	e.HGVSp = x.hgvsp(&cc, ts, startLost, frameshift)
+	if strings.IndexByte(a.alt, 'N') < 0 {
+		e.HGVSp = x.hgvsp(&cc, ts, startLost, frameshift)
+	}
 }
 
 func codonNumber(cds int) int {

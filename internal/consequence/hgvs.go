@@ -12,6 +12,9 @@ import (
 // preceding bases is written as a duplication.
 func (x *txInfo) hgvsc(a *allele, seq Sequence) string {
 	ref, alt, start, end := a.ref, a.alt, a.start, a.end
+	if strings.IndexByte(alt, 'N') >= 0 {
+		return "" // VEP writes no HGVS for alleles with other than ACGT
+	}
 	// VEP gives no HGVSc to variants reaching outside the transcript.
 	if min(start, end) < x.t.Start || max(start, end) > x.t.End {
 		return ""
