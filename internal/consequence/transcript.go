@@ -44,7 +44,7 @@ var (
 	cacheCount atomic.Int64
 )
 
-const cacheLimit = 20000
+const cacheLimit = 4096
 
 func infoFor(t *refdata.Transcript) *txInfo {
 	if v, ok := cache.Load(t); ok {
