@@ -80,6 +80,7 @@ func (s *Server) apiList(w http.ResponseWriter, r *http.Request, rq *request) er
 	out := jobListJSON{Jobs: make([]jobJSON, len(jobs)), Next: next}
 	for i, j := range jobs {
 		out.Jobs[i] = s.jobJSON(rq.viewer, j)
+		out.Jobs[i].Summary = nil // only GET /api/v1/jobs/{id} carries it: lists stay small and fast
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil

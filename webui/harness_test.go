@@ -31,7 +31,7 @@ import (
 // harness is the portal on the embedded adapters (SQLite, directory blobs)
 // with a hand-written workflow fake, served by httptest.
 type harness struct {
-	t     *testing.T
+	t     testing.TB
 	db    *sqlite.DB
 	blobs *fsblob.Store
 	wf    *fakeWorkflow
@@ -43,7 +43,7 @@ type harness struct {
 
 const freeCap = 150_000
 
-func newHarness(t *testing.T) *harness {
+func newHarness(t testing.TB) *harness {
 	t.Helper()
 	dir := t.TempDir()
 	db, err := sqlite.Open(filepath.Join(dir, "gas.db"))
@@ -146,7 +146,7 @@ func (r resp) json(t *testing.T, v any) {
 	}
 }
 
-func read(t *testing.T, res *http.Response, err error) resp {
+func read(t testing.TB, res *http.Response, err error) resp {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
@@ -177,7 +177,7 @@ func (h *harness) api(method, path, token string, body io.Reader, contentType st
 }
 
 // multipartFile builds a multipart body with the file in field "file" (and extra fields first).
-func multipartFile(t *testing.T, name, content string, fields ...string) (io.Reader, string) {
+func multipartFile(t testing.TB, name, content string, fields ...string) (io.Reader, string) {
 	t.Helper()
 	var buf bytes.Buffer
 	mw := multipart.NewWriter(&buf)
@@ -201,7 +201,7 @@ func (h *harness) upload(token, name, content string) resp {
 
 // browser is a cookie-keeping client that does not follow redirects.
 type browser struct {
-	t    *testing.T
+	t    testing.TB
 	h    *harness
 	c    *http.Client
 	csrf string
