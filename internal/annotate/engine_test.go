@@ -101,7 +101,7 @@ func TestAnnotateRecords(t *testing.T) {
 	}{
 		{"SNV known, second ALT unknown",
 			"chr21\t100\t.\tA\tG,T\t.\tPASS\tDP=3\tGT\t0/1",
-			"chr21\t100\trs100\tA\tG,T\t.\tPASS\tDP=3;KNOWN_AF=0.25,.;KNOWN_CLNSIG=likely_benign_other,.;CYTOBAND=21q21.3;CSQ=G|missense_variant|MODERATE|G|ENSG1|Transcript|ENST1|protein_coding||||||||||rs100|||||SNV|YES,T|missense_variant|MODERATE|G|ENSG1|Transcript|ENST1|protein_coding|||||||||||||||SNV|YES\tGT\t0/1"},
+			"chr21\t100\trs100\tA\tG,T\t.\tPASS\tDP=3;KNOWN_AF=0.25,.;KNOWN_CLNSIG=likely_benign&other,.;CYTOBAND=21q21.3;CSQ=G|missense_variant|MODERATE|G|ENSG1|Transcript|ENST1|protein_coding||||||||||rs100|||||SNV|YES,T|missense_variant|MODERATE|G|ENSG1|Transcript|ENST1|protein_coding|||||||||||||||SNV|YES\tGT\t0/1"},
 		{"allele-aware: same position, other ALT matches the other id; existing id kept",
 			"21\t100\trs9;rs101\ta\tc\t.\t.\t.\tGT\t1/1",
 			"21\t100\trs9;rs101\ta\tc\t.\t.\tCYTOBAND=21q21.3;CSQ=C|missense_variant|MODERATE|G|ENSG1|Transcript|ENST1|protein_coding||||||||||rs101|||||SNV|YES\tGT\t1/1"},
@@ -116,7 +116,7 @@ func TestAnnotateRecords(t *testing.T) {
 			"21\t100\t.\tA\tT\t.\t.\tCYTOBAND=21q21.3;CSQ=T|missense_variant|MODERATE|G|ENSG1|Transcript|ENST1|protein_coding|||||||||||||||SNV|YES\tGT\t0/1"},
 		{"star and symbolic alleles pass through",
 			"21\t100\t.\tA\t*,<DEL>,G\t.\t.\t.\tGT\t0/1",
-			"21\t100\trs100\tA\t*,<DEL>,G\t.\t.\tKNOWN_AF=.,.,0.25;KNOWN_CLNSIG=.,.,likely_benign_other;CYTOBAND=21q21.3;CSQ=G|missense_variant|MODERATE|G|ENSG1|Transcript|ENST1|protein_coding||||||||||rs100|||||SNV|YES\tGT\t0/1"},
+			"21\t100\trs100\tA\t*,<DEL>,G\t.\t.\tKNOWN_AF=.,.,0.25;KNOWN_CLNSIG=.,.,likely_benign&other;CYTOBAND=21q21.3;CSQ=G|missense_variant|MODERATE|G|ENSG1|Transcript|ENST1|protein_coding||||||||||rs100|||||SNV|YES\tGT\t0/1"},
 		{"not covered: unchanged",
 			"chrY\t100\t.\tA\tG\t.\t.\tDP=1\tGT\t0/1",
 			"chrY\t100\t.\tA\tG\t.\t.\tDP=1\tGT\t0/1"},

@@ -258,3 +258,30 @@ func TestEdgeRecords(t *testing.T) {
 	}
 	t.Logf("passthrough %v, notes %q", sum.Passthrough, sum.Notes)
 }
+
+// TestKnownFrequencyAndClinsig checks INFO values against dbSNP 149 records
+// of the mini reference.
+func TestKnownFrequencyAndClinsig(t *testing.T) {
+	e := miniEngine(t)
+	in := "##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n" +
+		"chr21\t25880545\t.\tA\tC,T\t.\t.\t.\n" +
+		"21\t25891783\trs1\tA\tC\t.\t.\t.\n"
+	var out bytes.Buffer
+	if _, err := e.Run(context.Background(), strings.NewReader(in), &out, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	recs := dataLines(out.Bytes())
+	for i, wants := range [][]string{
+		{"\trs45599935\t", "KNOWN_AF=0.0078,.;", "KNOWN_CLNSIG=likely_benign,.;", "CYTOBAND=21q21.3;"},
+		{"\trs1;rs63749964\t", "\tKNOWN_CLNSIG=not_provided&pathogenic;"},
+	} {
+		for _, want := range wants {
+			if !strings.Contains(recs[i], want) {
+				t.Errorf("record %d lacks %q:\n%.300s", i+1, want, recs[i])
+			}
+		}
+		if i == 1 && strings.Contains(recs[i], "KNOWN_AF") {
+			t.Errorf("KNOWN_AF written without a frequency: %.200s", recs[i])
+		}
+	}
+}

@@ -293,14 +293,17 @@ func appendList(list []byte, sep byte, item string) []byte {
 	return append(list, item...)
 }
 
-// appendSanitized writes a free-text value so it is a valid INFO list item:
-// separators of VCF (, ; = space tab |) become "_" (a "," inside one value
-// would read as a second ALT).
+// appendSanitized writes a free-text value so it is a valid item of a
+// Number=A INFO list: a list separator ("," or "|") becomes "&", as VEP joins
+// several values (a "," would read as the next ALT's value), and ";", "=",
+// space and tab become "_".
 func appendSanitized(dst []byte, s string) []byte {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		switch c {
-		case ',', ';', '=', ' ', '\t', '|':
+		case ',', '|':
+			c = '&'
+		case ';', '=', ' ', '\t':
 			c = '_'
 		}
 		dst = append(dst, c)
