@@ -152,15 +152,6 @@ func (x *txInfo) codons(a *allele, l *location, ts *txSeq) codonChange {
 	}
 	cc.refPep = pepOf(cc.refCodon, x.table)
 	cc.altPep = pepOf(cc.altCodon, x.table)
-	if cc.tlStart == 1 && x.pad == 0 && !x.t.CDSStartNF {
-		// Alternative start codons (table 2) still encode the initiator Met.
-		if len(cc.refCodon) >= 3 && isStartCodon(cc.refCodon[:3], x.table) {
-			cc.refPep = "M" + cc.refPep[1:]
-		}
-		if len(cc.altCodon) >= 3 && isStartCodon(cc.altCodon[:3], x.table) {
-			cc.altPep = "M" + cc.altPep[1:]
-		}
-	}
 	return cc
 }
 

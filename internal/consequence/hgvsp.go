@@ -17,9 +17,17 @@ func (x *txInfo) hgvsp(cc *codonChange, ts *txSeq, startLost, frameshift bool) s
 	}
 	b := []byte(id + ":p.")
 	if startLost {
-		return string(append(b, "Met1?"...))
+		// VEP keeps the reference residue of the codon: Met1?, or Ile1? for
+		// the mitochondrial ATT start of MT-ND2.
+		b = appendThree(b, cc.refPep[:1])
+		return string(appendInt(b, max(cc.tlStart, 1))) + "?"
 	}
 	ref := strings.TrimSuffix(ts.pep, "*") // VEP's _peptide has no terminal stop
+	if cc.refPep == cc.altPep && !frameshift {
+		// no change: the codon-level residues, numbered from the first
+		b = appendThree(b, cc.refPep)
+		return string(appendInt(b, cc.tlStart)) + "="
+	}
 	if frameshift {
 		return x.hgvspFrameshift(b, cc, ts, ref)
 	}
@@ -40,12 +48,7 @@ func (x *txInfo) hgvsp(cc *codonChange, ts *txSeq, startLost, frameshift bool) s
 	}
 	switch {
 	case r == "" && a == "":
-		p := cc.tlStart
-		if p < 1 || p > len(ts.pep) {
-			return ""
-		}
-		b = appendThree(b, ts.pep[p-1:p])
-		return string(appendInt(b, p)) + "="
+		return "" // unreachable: equal peptides are handled above
 	case r == "": // insertion between residues e and s (e == s-1)
 		// Shift 3' while the following reference residues repeat the insertion.
 		ins := []byte(a)
