@@ -11,6 +11,8 @@ import (
 	"github.com/gasproject/gas/internal/testshared"
 )
 
+// TestDebugDump prints our CSQ for every record of a shared VCF, for
+// inspection: CSQ_DUMP=chr21_vep_test.vcf go test -run DebugDump -v .
 func TestDebugDump(t *testing.T) {
 	if os.Getenv("CSQ_DUMP") == "" {
 		t.Skip()
@@ -35,6 +37,8 @@ func TestDebugDump(t *testing.T) {
 	}
 }
 
+// TestDebugTx prints a mini-reference transcript's structure, coding
+// sequence and translation: CSQ_TX=ENST00000352957 go test -run DebugTx -v .
 func TestDebugTx(t *testing.T) {
 	id := os.Getenv("CSQ_TX")
 	if id == "" {

@@ -3,6 +3,7 @@ package consequence
 import (
 	"errors"
 	"math/rand"
+	"sync"
 	"testing"
 
 	"github.com/gasproject/gas/internal/refdata"
@@ -123,4 +124,25 @@ func TestDegenerateTranscripts(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestConcurrentPredict runs Predict from several goroutines over the same
+// transcripts (the per-transcript cache is shared); run with -race.
+func TestConcurrentPredict(t *testing.T) {
+	m := loadMini(t)
+	seq := chromSeq(m.seqs["21"])
+	var wg sync.WaitGroup
+	for g := 0; g < 4; g++ {
+		wg.Add(1)
+		go func(g int) {
+			defer wg.Done()
+			for pos := 25585600 + g; pos < 25586600; pos += 3 {
+				ref := string(m.seqs["21"][pos-1 : pos+1])
+				for _, alt := range []string{ref[:1], ref[:1] + "A", "T"} {
+					Predict(Variant{Chrom: "21", Pos: pos, Ref: ref, Alt: alt}, near(m.txs, "21", pos, pos+1), seq)
+				}
+			}
+		}(g)
+	}
+	wg.Wait()
 }
