@@ -44,7 +44,7 @@ func TestBrowser(t *testing.T) {
 	}
 	portal, err := webui.New(webui.Config{
 		Service: a.Service, Auth: authSvc, Jobs: a.Jobs, Profiles: a.Profiles, Blobs: a.Blobs, Workflow: a.Workflow,
-		FreeCap: a.Config.FreeCap, MaxUpload: 100 << 20, Retention: a.Config.Retention,
+		FreeCap: a.Config.FreeCap, MaxUpload: 100_000_000, Retention: a.Config.Retention,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -166,4 +166,26 @@ func TestBrowser(t *testing.T) {
 	if err != nil || badge != "COMPLETED" {
 		t.Errorf("job list badge = %q, %v", badge, err)
 	}
+
+	// GAS_SCREENSHOT_DIR=DIR keeps a picture of every page, for looking at the design.
+	if dir := os.Getenv("GAS_SCREENSHOT_DIR"); dir != "" {
+		for _, page := range []string{"/", "/jobs", "/annotate", "/profile", "/subscribe", "/jobs/" + jobID(t, tctx) + "/history", "/nope"} {
+			step("visit "+page, chromedp.Navigate(srv.URL+page))
+			shot, err := chromedp.Run(tctx, chromedp.FullScreenshot(100))
+			if err != nil {
+				t.Fatal(err)
+			}
+			name := strings.NewReplacer("/", "_").Replace(strings.Trim(page, "/"))
+			os.WriteFile(filepath.Join(dir, "page_"+name+".png"), shot, 0o644)
+		}
+	}
+}
+
+// jobID reads the id of the first job on the job list page.
+func jobID(t *testing.T, ctx context.Context) string {
+	id, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector("#jobs tbody tr").dataset.job`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
 }

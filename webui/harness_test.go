@@ -43,7 +43,10 @@ type harness struct {
 
 const freeCap = 150_000
 
-func newHarness(t testing.TB) *harness {
+func newHarness(t testing.TB) *harness { return newHarnessWith(t, nil) }
+
+// newHarnessWith lets edit change the portal's Config before it is built.
+func newHarnessWith(t testing.TB, edit func(*webui.Config)) *harness {
 	t.Helper()
 	dir := t.TempDir()
 	db, err := sqlite.Open(filepath.Join(dir, "gas.db"))
@@ -64,10 +67,14 @@ func newHarness(t testing.TB) *harness {
 	}
 	svc := service.New(service.Ports{Jobs: db.Jobs(), Profiles: db.Profiles(), Blobs: blobs, Workflow: h.wf},
 		service.Config{FreeCap: freeCap, UploadLimit: 1 << 20})
-	portal, err := webui.New(webui.Config{
+	cfg := webui.Config{
 		Service: svc, Auth: h.auth, Jobs: db.Jobs(), Profiles: db.Profiles(), Blobs: blobs, Workflow: h.wf,
 		FreeCap: freeCap, MaxUpload: 1 << 20, Retention: 180 * time.Second,
-	})
+	}
+	if edit != nil {
+		edit(&cfg)
+	}
+	portal, err := webui.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -121,9 +121,15 @@ func formatDuration(d time.Duration) string {
 	case d < time.Minute:
 		return fmt.Sprintf("%.1f s", d.Seconds())
 	case d < time.Hour:
-		return fmt.Sprintf("%d min %d s", int(d.Minutes()), int(d.Seconds())%60)
+		if s := int(d.Seconds()) % 60; s != 0 {
+			return fmt.Sprintf("%d min %d s", int(d.Minutes()), s)
+		}
+		return fmt.Sprintf("%d min", int(d.Minutes()))
 	}
-	return fmt.Sprintf("%d h %d min", int(d.Hours()), int(d.Minutes())%60)
+	if m := int(d.Minutes()) % 60; m != 0 {
+		return fmt.Sprintf("%d h %d min", int(d.Hours()), m)
+	}
+	return fmt.Sprintf("%d h", int(d.Hours()))
 }
 
 func badgeClass(s string) string {
