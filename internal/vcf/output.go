@@ -17,18 +17,37 @@ import (
 // written as BGZF; "-" is standard output (plain, not atomic).
 type Output struct {
 	path string
-	f    *os.File // the temp file, nil for stdout
+	f    *os.File // the temp file, nil for stdout and devices
+	dev  *os.File // a device or FIFO written in place, closed by Commit/Abort
 	bw   *bufio.Writer
 	z    *BGZFWriter
 	w    io.Writer
 	done bool
 }
 
-// Create opens an Output for path.
+// Create opens an Output for path. An existing path that is not a regular
+// file (/dev/null, a FIFO, /dev/stdout) is written in place: renaming over
+// it would replace the device.
 func Create(path string) (*Output, error) {
 	if path == "-" {
 		bw := bufio.NewWriterSize(os.Stdout, 256<<10)
 		return &Output{path: path, bw: bw, w: bw}, nil
+	}
+	if st, err := os.Stat(path); err == nil && !st.Mode().IsRegular() {
+		if st.IsDir() {
+			return nil, fmt.Errorf("create output %s: is a directory", path)
+		}
+		f, err := os.OpenFile(path, os.O_WRONLY, 0)
+		if err != nil {
+			return nil, fmt.Errorf("create output %s: %w", path, err)
+		}
+		bw := bufio.NewWriterSize(f, 256<<10)
+		o := &Output{path: path, dev: f, bw: bw, w: bw}
+		if strings.HasSuffix(path, ".gz") {
+			o.z = NewBGZFWriter(bw)
+			o.w = o.z
+		}
+		return o, nil
 	}
 	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
@@ -52,6 +71,11 @@ func (o *Output) Commit() error {
 	}
 	o.done = true
 	err := o.finish()
+	if o.dev != nil {
+		if cerr := o.dev.Close(); err == nil {
+			err = cerr
+		}
+	}
 	if o.f == nil {
 		return err
 	}
@@ -85,6 +109,9 @@ func (o *Output) Abort() {
 	}
 	if o.f == nil {
 		o.bw.Flush()
+		if o.dev != nil {
+			o.dev.Close()
+		}
 		return
 	}
 	o.f.Close()
