@@ -15,5 +15,6 @@
 // Writing: Create returns an Output that writes to a temporary file beside the
 // destination and renames it on Commit, so a failed run leaves nothing at the
 // path; a name ending in ".gz" is written as BGZF (with the EOF block), which
-// `tabix -p vcf` can index.
+// `tabix -p vcf` can index. An existing device or FIFO (/dev/null, /dev/stdout)
+// is written in place rather than replaced.
 package vcf
