@@ -41,8 +41,9 @@
 //   - Consequences are listed in VEP's severity order; IMPACT is the worst.
 //   - HGVSc: c. for coding, n. for non-coding transcripts, intronic offsets
 //     (the middle base of an odd intron counts from the upstream exon), c.-N
-//     and c.*N in UTRs; indels are shifted 3' in transcript orientation within
-//     their exon or intron; an insertion repeating the preceding bases is a
+//     and c.*N in UTRs; indels are shifted 3' in transcript orientation along
+//     the genome (up to 1 kb, across exon/intron boundaries as VEP's
+//     _return_3prime does); an insertion repeating the preceding bases is a
 //     dup; del/dup omit the bases; MNVs are minimised and written delins, or
 //     inv when ALT is the reverse complement. None for variants reaching
 //     outside the transcript. An intron position after an exon that ends with

@@ -7,8 +7,8 @@ import (
 
 // hgvsc returns HGVSc as VEP writes it (ENST...:c.123A>G, n. for non-coding
 // transcripts). Insertions and deletions are shifted to their most 3'
-// position in transcript orientation first (VEP's default shift_hgvs), without
-// leaving the exon or intron they lie in; an insertion that repeats the
+// position in transcript orientation first (VEP's default shift_hgvs, which
+// reads on across exon/intron boundaries); an insertion that repeats the
 // preceding bases is written as a duplication.
 func (x *txInfo) hgvsc(a *allele, seq Sequence) string {
 	ref, alt, start, end := a.ref, a.alt, a.start, a.end
@@ -133,49 +133,25 @@ func (x *txInfo) writePos(b *strings.Builder, p anchor) {
 	}
 }
 
-// featureBounds returns the exon or intron (genomic bounds) containing both
-// g1 and g2, or ok false when they lie in different features or outside the
-// transcript.
-func (x *txInfo) featureBounds(g1, g2 int) (lo, hi int, ok bool) {
-	for i, e := range x.t.Exons {
-		if g1 >= e.Start && g2 <= e.End {
-			return e.Start, e.End, true
-		}
-		if i < x.nIntrons() {
-			s, en := x.intron(i)
-			if g1 >= s && g2 <= en {
-				return s, en, true
-			}
-		}
-	}
-	return 0, 0, false
-}
-
-// shiftWindow bounds how far one sequence read looks ahead when shifting.
-const shiftWindow = 64
+// shiftWindow bounds how far one sequence read looks ahead when shifting;
+// shiftLimit is VEP's search area.
+const (
+	shiftWindow = 64
+	shiftLimit  = 1000
+)
 
 // shift3 moves a pure insertion or deletion to its most 3' equivalent
-// position (transcript orientation) within its exon or intron. Forward-strand
-// ref/alt rotate as the variant moves.
+// position in transcript orientation, reading the genome up to shiftLimit
+// bases on, as VEP's _return_3prime does (it does not stop at exon/intron
+// boundaries). Forward-strand ref/alt rotate as the variant moves.
 func (x *txInfo) shift3(start, end int, ref, alt string, seq Sequence) (int, int, string, string) {
 	ins := ref == ""
-	g1, g2 := start, end
-	if ins {
-		g1, g2 = end, start // the flanks must lie in one feature
-	}
-	lo, hi, ok := x.featureBounds(g1, g2)
-	if !ok {
-		return start, end, ref, alt
-	}
+	lo, hi := max(1, start-shiftLimit), end+shiftLimit
 	unit := []byte(alt)
 	if !ins {
 		unit = []byte(ref)
 	}
 	n := len(unit)
-	if ins {
-		// keep both flanks of an insertion inside the feature
-		lo, hi = lo+1, hi-1
-	}
 	if x.t.Strand >= 0 {
 		// Next base after the variant must equal the unit's first base.
 		next := end + 1 // for an insertion end+1 == start
