@@ -30,17 +30,21 @@ func history(ctx context.Context, args []string, stdout io.Writer) error {
 	data := fs.String("data", app.DataDirFromEnv(), "data directory of `gas serve` (env GAS_DATA)")
 	full := fs.Bool("full", false, "print whole inputs and outputs instead of one-line summaries")
 	asJSON := fs.Bool("json", false, "print the execution and its events as JSON")
+	list := fs.Bool("list", false, "list executions (newest first) instead of printing one history")
+	machine := fs.String("machine", "", "with --list: only this state machine (annotation or restore)")
+	status := fs.String("status", "", "with --list: only this status (RUNNING, SUCCEEDED, FAILED, ...)")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: gas history [--data DIR] [--full] [--json] JOB_ID|EXECUTION_NAME")
+		fmt.Fprintln(fs.Output(), "       gas history [--data DIR] --list [--machine M] [--status S]")
 		fmt.Fprintln(fs.Output(), "\nPrints the workflow execution history of a job (or of a restore execution such as restore-<user>-1).")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if fs.NArg() != 1 {
+	if *list != (fs.NArg() == 0) || fs.NArg() > 1 {
 		fs.Usage()
-		return errors.New("want exactly one JOB_ID or execution name")
+		return errors.New("want exactly one JOB_ID or execution name, or --list")
 	}
 	path := app.DBPath(*data)
 	if _, err := os.Stat(path); err != nil {
@@ -52,6 +56,9 @@ func history(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	defer db.Close()
 
+	if *list {
+		return listExecutions(ctx, db, domain.ExecutionFilter{StateMachine: *machine, Status: strings.ToUpper(*status)}, stdout)
+	}
 	exec, err := findExecution(ctx, db, fs.Arg(0))
 	if err != nil {
 		return err
@@ -103,6 +110,30 @@ func findExecution(ctx context.Context, db *sqlite.DB, ref string) (domain.Execu
 		}
 		if next == "" {
 			return domain.Execution{}, fmt.Errorf("no job or execution named %q: %w", ref, domain.ErrNotFound)
+		}
+		page.Cursor = next
+	}
+}
+
+// listExecutions prints one line per execution matching f, newest first.
+func listExecutions(ctx context.Context, db *sqlite.DB, f domain.ExecutionFilter, w io.Writer) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "STARTED (UTC)\tDURATION\tSTATUS\tMACHINE\tNAME\tERROR")
+	page := domain.Page{Limit: 100}
+	for {
+		execs, next, err := db.Executions().ListExecutions(ctx, f, page)
+		if err != nil {
+			return err
+		}
+		for _, e := range execs {
+			dur := "-"
+			if !e.StoppedAt.IsZero() {
+				dur = e.StoppedAt.Sub(e.StartedAt).Round(time.Millisecond).String()
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", e.StartedAt.UTC().Format(timeLayout), dur, e.Status, e.StateMachine, e.Name, e.Error)
+		}
+		if next == "" {
+			return tw.Flush()
 		}
 		page.Cursor = next
 	}

@@ -116,6 +116,17 @@ func TestHistoryCommand(t *testing.T) {
 	if err := json.Unmarshal([]byte(js.String()), &doc); err != nil || doc.Execution.ID != j.ExecutionID || len(doc.Events) < 10 {
 		t.Errorf("--json: %v, %d events", err, len(doc.Events))
 	}
+	var list strings.Builder
+	if err := history(ctx, []string{"--data", dir, "--list", "--machine", "annotation", "--status", "succeeded"}, &list); err != nil {
+		t.Fatal(err)
+	}
+	if !regexp.MustCompile(`\n\S+ \S+ +1\.\d+s +SUCCEEDED +annotation +` + j.ID + `\s`).MatchString(list.String()) {
+		t.Errorf("--list:\n%s", list.String())
+	}
+	var none strings.Builder
+	if err := history(ctx, []string{"--data", dir, "--list", "--status", "FAILED"}, &none); err != nil || strings.Count(none.String(), "\n") != 1 {
+		t.Errorf("--list --status FAILED: %v\n%s", err, none.String())
+	}
 	if err := history(ctx, []string{"--data", dir, "nope"}, io.Discard); err == nil || !strings.Contains(err.Error(), `no job or execution named "nope"`) {
 		t.Errorf("unknown id: %v", err)
 	}
