@@ -160,6 +160,7 @@ type accountJSON struct {
 	Auditor     bool        `json:"auditor"`
 	UploadLimit int64       `json:"upload_limit_bytes"`
 	TestMode    bool        `json:"test_mode_billing,omitempty"`
+	CheckoutURL string      `json:"checkout_url,omitempty"` // with a payment provider: pay here to upgrade
 }
 
 func (s *Server) account(p *domain.Profile) accountJSON {
@@ -173,6 +174,19 @@ func (s *Server) apiAccount(w http.ResponseWriter, r *http.Request, rq *request)
 }
 
 func (s *Server) apiUpgrade(w http.ResponseWriter, r *http.Request, rq *request) error {
+	if s.cfg.Checkout != nil {
+		if rq.viewer.Auditor {
+			return errAuditorWrite
+		}
+		u, err := s.checkoutURL(r, rq.viewer)
+		if err != nil {
+			return err
+		}
+		out := s.account(rq.viewer)
+		out.CheckoutURL = u
+		writeJSON(w, http.StatusOK, out)
+		return nil
+	}
 	p, err := s.upgrade(r.Context(), rq.viewer)
 	if err != nil {
 		return err

@@ -72,15 +72,44 @@ type subscribePage struct {
 
 func (s *Server) subscribeForm(w http.ResponseWriter, r *http.Request, rq *request) error {
 	s.render(w, r, rq, http.StatusOK, "subscribe", "Upgrade to premium", subscribePage{
-		TestMode: true, FreeCap: s.cfg.FreeCap, PremiumCap: s.cfg.MaxUpload, Retention: formatDuration(s.cfg.Retention),
+		TestMode: s.cfg.Checkout == nil, FreeCap: s.cfg.FreeCap, PremiumCap: s.cfg.MaxUpload, Retention: formatDuration(s.cfg.Retention),
 	})
 	return nil
 }
 
 func (s *Server) subscribe(w http.ResponseWriter, r *http.Request, rq *request) error {
+	if s.cfg.Checkout != nil {
+		if rq.viewer.Auditor {
+			return errAuditorWrite
+		}
+		u, err := s.checkoutURL(r, rq.viewer)
+		if err != nil {
+			return err
+		}
+		http.Redirect(w, r, u, http.StatusSeeOther)
+		return nil
+	}
 	if _, err := s.upgrade(r.Context(), rq.viewer); err != nil {
 		return err
 	}
 	http.Redirect(w, r, "/jobs?flash=You+are+premium+now.+Archived+results+are+being+restored.", http.StatusSeeOther)
 	return nil
+}
+
+// checkoutURL asks the payment provider for the viewer's payment page.
+func (s *Server) checkoutURL(r *http.Request, v *domain.Profile) (string, error) {
+	base := strings.TrimSuffix(s.cfg.BaseURL, "/")
+	if base == "" {
+		scheme := "http"
+		if s.secure(r) {
+			scheme = "https"
+		}
+		base = scheme + "://" + r.Host
+	}
+	u, err := s.cfg.Checkout.CheckoutURL(r.Context(), *v,
+		base+"/jobs?flash=Thank+you.+Your+premium+plan+starts+as+soon+as+the+payment+is+confirmed.", base+"/subscribe")
+	if err != nil {
+		return "", fmt.Errorf("checkout for %s: %w", v.ID, err)
+	}
+	return u, nil
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/gasproject/gas/internal/domain"
+	"github.com/gasproject/gas/webui"
 )
 
 func TestSignUpSignInSignOut(t *testing.T) {
@@ -505,5 +506,42 @@ func TestNoSecretsInHTML(t *testing.T) {
 				t.Errorf("%s contains a secret (%.6s…)", path, s)
 			}
 		}
+	}
+}
+
+// fakeCheckout stands in for Stripe Checkout.
+type fakeCheckout struct{ success, cancel string }
+
+func (f *fakeCheckout) CheckoutURL(_ context.Context, p domain.Profile, success, cancel string) (string, error) {
+	f.success, f.cancel = success, cancel
+	return "https://pay.example/session/" + p.ID, nil
+}
+
+func TestSubscribeWithPaymentProvider(t *testing.T) {
+	co := &fakeCheckout{}
+	hooked := false
+	h := newHarnessWith(t, func(cfg *webui.Config) {
+		cfg.Checkout = co
+		cfg.Webhook = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hooked = true })
+	})
+	p, tok := h.user("a@example.org", domain.RoleFree, false)
+	b := h.browser()
+	b.signIn("a@example.org")
+	if r := b.get("/subscribe"); strings.Contains(r.body, "Test mode") || !strings.Contains(r.body, "Subscribe") {
+		t.Error("subscribe page says test mode with a payment provider")
+	}
+	r := b.post("/subscribe", nil)
+	if r.status != 303 || r.header.Get("Location") != "https://pay.example/session/"+p.ID || !strings.HasPrefix(co.cancel, h.srv.URL+"/subscribe") {
+		t.Errorf("subscribe: %d %q, return links %q %q", r.status, r.header.Get("Location"), co.success, co.cancel)
+	}
+	if got := mustProfile(t, h, "a@example.org"); got.Role != domain.RoleFree || len(h.wf.started(domain.MachineRestore)) != 0 {
+		t.Error("upgraded before paying")
+	}
+	a := h.api("POST", "/api/v1/account/upgrade", tok, nil, "")
+	if a.status != 200 || !strings.Contains(a.body, `"checkout_url":"https://pay.example/session/`) {
+		t.Errorf("API upgrade: %d %s", a.status, a.body)
+	}
+	if w := h.api("POST", "/webhooks/stripe", "", strings.NewReader("{}"), "application/json"); w.status != 200 || !hooked {
+		t.Errorf("webhook not mounted: %d", w.status)
 	}
 }

@@ -35,6 +35,15 @@ type UseCases interface {
 
 var _ UseCases = (*service.Service)(nil)
 
+// Checkout starts a paid subscription (Stripe Checkout on AWS and when keys
+// are configured). Without one the portal runs billing in a labelled test
+// mode: upgrading is immediate and free.
+type Checkout interface {
+	// CheckoutURL returns the payment page to send the user to; the payment
+	// provider's webhook (Config.Webhook) makes the user premium.
+	CheckoutURL(ctx context.Context, user domain.Profile, successURL, cancelURL string) (string, error)
+}
+
 // Config is what the portal needs; all but OIDC, Log and Now are required.
 // The ports are used for read-only queries (listings, downloads, history);
 // every change goes through Service.
@@ -47,6 +56,12 @@ type Config struct {
 	Profiles domain.Profiles
 	Blobs    domain.Blobs
 	Workflow domain.Workflow
+	// Checkout and Webhook switch billing from test mode to a payment
+	// provider; Webhook is served at POST /webhooks/stripe.
+	Checkout Checkout
+	Webhook  http.Handler
+	// BaseURL is the portal's public URL, for the payment provider's return links.
+	BaseURL string
 
 	FreeCap   int64         // upload cap of free users, bytes (shown; Service enforces it)
 	MaxUpload int64         // operator limit for everyone, bytes: the request body limit
@@ -135,6 +150,10 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /audit", s.page(s.signedIn(s.auditView)))
 	m.HandleFunc("GET /subscribe", s.page(s.signedIn(s.subscribeForm)))
 	m.HandleFunc("POST /subscribe", s.form(s.signedIn(s.subscribe)))
+	if s.cfg.Webhook != nil {
+		// Signed by the provider, not by our CSRF token; the handler checks the signature.
+		m.Handle("POST /webhooks/stripe", http.MaxBytesHandler(s.cfg.Webhook, 1<<20))
+	}
 
 	// JSON API.
 	m.HandleFunc("POST /api/v1/jobs", s.api(s.apiSubmit))

@@ -125,6 +125,7 @@ func runServe(ctx context.Context, args []string) error {
 		Service: a.Service, Auth: authSvc, Jobs: a.Jobs, Profiles: a.Profiles, Blobs: a.Blobs, Workflow: a.Workflow,
 		FreeCap: f.freeCap, MaxUpload: f.maxUpload, Retention: f.retention,
 		RestoreEstimate: a.Config.RestoreDelays[domain.TierExpedited], SecureCookies: f.secureCookies, Log: log,
+		BaseURL: f.baseURL,
 	}
 	if f.oidcIssuer != "" {
 		cfg.OIDC, err = authSvc.NewOIDC(ctx, auth.OIDCConfig{
