@@ -64,10 +64,10 @@ func (t *Tasks) Annotate(ctx context.Context, in JobInput) (AnnotateOutput, erro
 	resultKey, logKey := ResultKey(j), LogKey(j)
 	rep, err := t.runEngine(ctx, j, resultKey)
 	if err != nil {
-		// Never leave a half-written result behind; the key is ours alone.
-		if derr := t.blobs.Delete(ctx, resultKey); derr != nil {
-			t.cfg.Logger.WarnContext(ctx, "delete partial result", "job", j.ID, "err", derr)
-		}
+		// No half-written result is left behind: the engine's error reaches
+		// Put through the pipe, and a failed Put stores nothing (the Blobs
+		// contract). Deleting here instead could remove the result of a
+		// retry that overlapped a timed-out attempt.
 		if errors.Is(err, domain.ErrInvalid) {
 			return AnnotateOutput{}, invalidInput(fmt.Sprintf("%s: %v", j.InputName, err))
 		}
