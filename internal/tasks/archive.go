@@ -82,9 +82,9 @@ func (t *Tasks) ArchiveIfFree(ctx context.Context, in JobInput) (ArchiveOutput, 
 		return nil
 	})
 	if errors.Is(err, errMoved) {
-		// Someone else archived (a concurrent retry); their record stands.
-		out.Reason = "result moved meanwhile"
-		return out, nil
+		// A concurrent attempt (a retry overlapping a timed-out one) got
+		// there first: its record stands; finish like a repeated run.
+		return t.ArchiveIfFree(ctx, in)
 	}
 	if err != nil {
 		return out, fmt.Errorf("archive job %s: record archive: %w", j.ID, err)

@@ -129,3 +129,38 @@ func TestArchiveIfFreeFinishesAfterCrash(t *testing.T) {
 		t.Error("hot copy not dropped")
 	}
 }
+
+// racingJobs lets another attempt commit first, just before our next Update.
+type racingJobs struct {
+	*memJobs
+	race func()
+}
+
+func (r *racingJobs) Update(ctx context.Context, id string, fn func(*domain.Job) error) (domain.Job, error) {
+	if r.race != nil {
+		race := r.race
+		r.race = nil
+		race()
+	}
+	return r.memJobs.Update(ctx, id, fn)
+}
+
+func TestArchiveIfFreeLosingARaceStillReportsArchived(t *testing.T) {
+	f := completed(t, "u1")
+	ctx := context.Background()
+	rj := &racingJobs{memJobs: f.jobs}
+	other := New(f.jobs, f.profiles, f.blobs, f.mail, nil, f.t.cfg)
+	rj.race = func() {
+		if out, err := other.ArchiveIfFree(ctx, JobInput{JobID: "j1"}); err != nil || !out.Archived {
+			t.Fatalf("the other attempt: %+v %v", out, err)
+		}
+	}
+	racer := New(rj, f.profiles, f.blobs, f.mail, nil, f.t.cfg)
+	out, err := racer.ArchiveIfFree(ctx, JobInput{JobID: "j1"})
+	if err != nil || !out.Archived || out.ArchiveKey != "archive/u1/j1/annotated.vcf" {
+		t.Fatalf("%+v %v", out, err)
+	}
+	if j := f.job(t, "j1"); j.ResultState != domain.ResultArchived {
+		t.Errorf("job %s", j.ResultState)
+	}
+}
