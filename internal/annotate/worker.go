@@ -22,14 +22,15 @@ type worker struct {
 
 	known  []refdata.KnownVariant
 	ids    []byte // new ID column
-	info   []byte // new INFO column
-	csq    []byte // CSQ value for the whole record
 	af     []byte // KNOWN_AF value
 	clnsig []byte // KNOWN_CLNSIG value
-	exist  []byte // Existing_variation of one allele
-	upRef  []byte
-	upAlt  []byte
-	band   []byte
+	// Existing_variation of ALT i is exist[existEnd[i-1]:existEnd[i]].
+	exist    []byte
+	existEnd []int
+	predict  []bool // ALT i gets consequences
+	upRef    []byte
+	upAlt    []byte
+	band     []byte
 	// allAlts are the record's ALTs, upper-case: VEP's Allele field depends on all of them.
 	allAlts []string
 }
@@ -66,7 +67,10 @@ func (w *worker) lookup(name []byte) (chromInfo, error) {
 	return ci, nil
 }
 
-// annotate appends the annotated record to dst (without "\n").
+// annotate appends the annotated record to dst (without "\n"). A first
+// pass over the ALTs finds known variants (they decide ID and the KNOWN_*
+// values, which precede CSQ); the second writes the CSQ entries straight into
+// dst, so the largest part of the output is written once.
 func (w *worker) annotate(dst []byte, rec *vcf.Record, lineNo int, t *tally) ([]byte, error) {
 	t.records++
 	alts := rec.Alts()
@@ -84,33 +88,46 @@ func (w *worker) annotate(dst []byte, rec *vcf.Record, lineNo int, t *tally) ([]
 
 	w.upRef = appendUpper(w.upRef[:0], rec.Ref())
 	ref := string(w.upRef)
+	refEnd := rec.Pos + len(ref) - 1
+	inside := rec.Pos >= 1 && refEnd <= ci.c.Len()
 	w.ids = append(w.ids[:0], rec.ID()...)
 	w.allAlts = w.allAlts[:0]
 	for _, a := range alts {
 		w.allAlts = append(w.allAlts, string(appendUpper(w.upAlt[:0], a)))
 	}
-	w.csq, w.af, w.clnsig = w.csq[:0], w.af[:0], w.clnsig[:0]
-	anyAF, anyClnsig := false, false
+	w.af, w.clnsig = w.af[:0], w.clnsig[:0]
+	w.exist, w.existEnd, w.predict = w.exist[:0], w.existEnd[:0], w.predict[:0]
+	anyAF, anyClnsig, anyPredict := false, false, false
 	for i, altB := range alts {
 		if i > 0 {
 			w.af = append(w.af, ',')
 			w.clnsig = append(w.clnsig, ',')
 		}
-		if kind := passthroughKind(altB); kind != "" {
+		existStart := len(w.exist)
+		kind := passthroughKind(altB)
+		if kind == "" {
+			t.annotated++
+			if !inside {
+				kind = "outside reference"
+			}
+		}
+		w.predict = append(w.predict, kind == "")
+		anyPredict = anyPredict || kind == ""
+		if kind != "" {
 			t.passthrough[kind]++
 			if len(t.notes) < maxNotes {
-				t.notes = append(t.notes, fmt.Sprintf("line %d: ALT %s (%s) passed through without consequences", lineNo, clip(altB), kind))
+				t.notes = append(t.notes, passthroughNote(lineNo, ci, rec.Pos, refEnd, altB, kind))
 			}
+		}
+		if kind != "" && kind != "outside reference" {
 			w.af = append(w.af, '.')
 			w.clnsig = append(w.clnsig, '.')
+			w.existEnd = append(w.existEnd, len(w.exist))
 			continue
 		}
-		alt := w.allAlts[i]
-		t.annotated++
 
 		// Known variants: same trimmed position and alleles.
-		w.exist = w.exist[:0]
-		tpos, tref, talt := refdata.TrimAlleles(rec.Pos, ref, alt)
+		tpos, tref, talt := refdata.TrimAlleles(rec.Pos, ref, w.allAlts[i])
 		w.known, err = ci.c.KnownErr(w.known[:0], tpos, tpos)
 		if err != nil {
 			return dst, fmt.Errorf("known variants at %s:%d: %w", ci.canon, tpos, err)
@@ -121,7 +138,7 @@ func (w *worker) annotate(dst []byte, rec *vcf.Record, lineNo int, t *tally) ([]
 				continue
 			}
 			if k.ID != "" {
-				w.exist = appendList(w.exist, '&', k.ID)
+				w.exist = appendListFrom(w.exist, existStart, '&', k.ID)
 				w.ids = addID(w.ids, k.ID)
 			}
 			if k.Freq >= 0 && !gotFreq {
@@ -134,7 +151,8 @@ func (w *worker) annotate(dst []byte, rec *vcf.Record, lineNo int, t *tally) ([]
 				w.clnsig = appendSanitized(w.clnsig, k.ClinSig)
 			}
 		}
-		if len(w.exist) > 0 {
+		w.existEnd = append(w.existEnd, len(w.exist))
+		if len(w.exist) > existStart {
 			t.known++
 		}
 		if gotFreq {
@@ -148,58 +166,71 @@ func (w *worker) annotate(dst []byte, rec *vcf.Record, lineNo int, t *tally) ([]
 		} else {
 			w.clnsig = append(w.clnsig, '.')
 		}
-
-		// Consequences.
-		if rec.Pos+len(ref)-1 > ci.c.Len() || rec.Pos < 1 {
-			t.passthrough["outside reference"]++
-			if len(t.notes) < maxNotes {
-				t.notes = append(t.notes, fmt.Sprintf("line %d: %s:%d-%d is not inside the reference sequence 1-%d: no consequences", lineNo, ci.name, rec.Pos, rec.Pos+len(ref)-1, ci.c.Len()))
-			}
-			continue
-		}
-		n := len(w.csq)
-		if n > 0 {
-			w.csq = append(w.csq, ',')
-		}
-		out, worst, class, err := w.pred.appendCSQ(w.csq, ci.c, consequence.Variant{Chrom: ci.canon, Pos: rec.Pos, Ref: ref, Alt: alt, AllAlts: w.allAlts}, w.exist, t)
-		if err != nil {
-			return dst, fmt.Errorf("consequences of %s:%d %s>%s: %w", ci.name, rec.Pos, ref, alt, err)
-		}
-		if len(out) == n+1 { // no entry: drop the separator
-			out = out[:n]
-		}
-		w.csq = out
-		if worst != "" {
-			t.mostSevere[worst]++
-			t.impact[impactOf(worst)]++
-		}
-		if class != "" {
-			t.class[class]++
-		}
 	}
 
-	// INFO: the input's keys (minus any we replace), then ours.
-	w.info = w.info[:0]
+	// INFO: the input's keys (minus any we replace), then ours, CSQ last.
+	dst = rec.AppendHead(dst, w.ids)
+	infoStart := len(dst)
 	if info := rec.Info(); !(len(info) == 1 && info[0] == '.') {
-		w.info = appendStripped(w.info, info, w.p.strip)
+		dst = appendStripped(dst, info, w.p.strip)
 	}
 	if anyAF {
-		w.info = appendKV(w.info, InfoKnownAF, w.af)
+		dst = appendKV(dst, infoStart, InfoKnownAF, w.af)
 	}
 	if anyClnsig {
-		w.info = appendKV(w.info, InfoKnownClnsig, w.clnsig)
+		dst = appendKV(dst, infoStart, InfoKnownClnsig, w.clnsig)
 	}
 	if band := ci.c.Cytoband(rec.Pos); band != "" {
 		w.band = append(append(w.band[:0], ci.canon...), band...)
-		w.info = appendKV(w.info, InfoCytoband, w.band)
+		dst = appendKV(dst, infoStart, InfoCytoband, w.band)
 	}
-	if len(w.csq) > 0 {
-		w.info = appendKV(w.info, InfoCSQ, w.csq)
+	if anyPredict {
+		keyStart := len(dst)
+		dst = appendKV(dst, infoStart, InfoCSQ, nil)
+		csqStart := len(dst)
+		existStart := 0
+		for i, ok := range w.predict {
+			exist := w.exist[existStart:w.existEnd[i]]
+			existStart = w.existEnd[i]
+			if !ok {
+				continue
+			}
+			n := len(dst)
+			if n > csqStart {
+				dst = append(dst, ',')
+			}
+			alt := w.allAlts[i]
+			out, worst, class, err := w.pred.appendCSQ(dst, ci.c, consequence.Variant{Chrom: ci.canon, Pos: rec.Pos, Ref: ref, Alt: alt, AllAlts: w.allAlts}, exist, t)
+			if err != nil {
+				return dst, fmt.Errorf("consequences of %s:%d %s>%s: %w", ci.name, rec.Pos, ref, alt, err)
+			}
+			if len(out) == n+1 && n > csqStart { // no entry: drop the separator
+				out = out[:n]
+			}
+			dst = out
+			if worst != "" {
+				t.mostSevere[worst]++
+				t.impact[impactOf(worst)]++
+			}
+			if class != "" {
+				t.class[class]++
+			}
+		}
+		if len(dst) == csqStart { // no entry at all: no CSQ key
+			dst = dst[:keyStart]
+		}
 	}
-	if len(w.info) == 0 {
-		w.info = append(w.info, '.')
+	if len(dst) == infoStart {
+		dst = append(dst, '.')
 	}
-	return rec.AppendWith(dst, w.ids, w.info), nil
+	return rec.AppendTail(dst), nil
+}
+
+func passthroughNote(lineNo int, ci chromInfo, pos, end int, alt []byte, kind string) string {
+	if kind == "outside reference" {
+		return fmt.Sprintf("line %d: %s:%d-%d is not inside the reference sequence 1-%d: no consequences", lineNo, ci.name, pos, end, ci.c.Len())
+	}
+	return fmt.Sprintf("line %d: ALT %s (%s) passed through without consequences", lineNo, clip(alt), kind)
 }
 
 // passthroughKind classifies an ALT that gets no consequences ("" for a
@@ -274,9 +305,10 @@ func addID(ids []byte, id string) []byte {
 	return append(append(ids, ';'), id...)
 }
 
-// appendList appends item to a sep-separated list unless already present.
-func appendList(list []byte, sep byte, item string) []byte {
-	for rest := list; len(rest) > 0; {
+// appendListFrom appends item to the sep-separated list list[from:] unless
+// already present in it.
+func appendListFrom(list []byte, from int, sep byte, item string) []byte {
+	for rest := list[from:]; len(rest) > 0; {
 		cur := rest
 		if k := bytes.IndexByte(rest, sep); k >= 0 {
 			cur, rest = rest[:k], rest[k+1:]
@@ -287,7 +319,7 @@ func appendList(list []byte, sep byte, item string) []byte {
 			return list
 		}
 	}
-	if len(list) > 0 {
+	if len(list) > from {
 		list = append(list, sep)
 	}
 	return append(list, item...)
@@ -311,13 +343,15 @@ func appendSanitized(dst []byte, s string) []byte {
 	return dst
 }
 
-func appendKV(info []byte, key string, val []byte) []byte {
-	if len(info) > 0 {
-		info = append(info, ';')
+// appendKV appends ";key=val" to an INFO column that began at infoStart
+// (no ";" when it is still empty).
+func appendKV(dst []byte, infoStart int, key string, val []byte) []byte {
+	if len(dst) > infoStart {
+		dst = append(dst, ';')
 	}
-	info = append(info, key...)
-	info = append(info, '=')
-	return append(info, val...)
+	dst = append(dst, key...)
+	dst = append(dst, '=')
+	return append(dst, val...)
 }
 
 // appendStripped copies INFO items, leaving out the keys in strip.

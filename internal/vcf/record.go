@@ -52,11 +52,22 @@ func (r *Record) field(i int) []byte {
 // AppendWith appends the record to dst with the ID and INFO columns replaced
 // by id and info; every other byte is copied from the input line.
 func (r *Record) AppendWith(dst, id, info []byte) []byte {
+	return r.AppendTail(append(r.AppendHead(dst, id), info...))
+}
+
+// AppendHead appends the columns before INFO, with ID replaced by id, and
+// the tab that precedes INFO. With AppendTail it lets a writer build INFO in
+// place: AppendTail(append(AppendHead(dst, id), info...)) is AppendWith.
+func (r *Record) AppendHead(dst, id []byte) []byte {
 	dst = append(dst, r.Line[:r.start[2]]...)
 	dst = append(dst, id...)
 	dst = append(dst, '\t')
-	dst = append(dst, r.Line[r.start[3]:r.start[7]]...)
-	dst = append(dst, info...)
+	return append(dst, r.Line[r.start[3]:r.start[7]]...)
+}
+
+// AppendTail appends what follows INFO: a tab, FORMAT and the sample
+// columns, or nothing for an 8-column line.
+func (r *Record) AppendTail(dst []byte) []byte {
 	if r.start[8] <= len(r.Line) {
 		dst = append(dst, '\t')
 		dst = append(dst, r.Line[r.start[8]:]...)
