@@ -132,6 +132,21 @@ var handCases = []handCase{
 		csq: "3_prime_UTR_variant", cdna: "1119-1122"},
 	{name: "VEP deletion -", v: Variant{Chrom: "21", Pos: 25585732, Ref: "GC", Alt: "G"}, tx: "ENST00000352957",
 		csq: "frameshift_variant", cdna: "1033", cds: "991", prot: "331", aas: "A/X", codons: "Gca/ca"},
+	// VEP's --minimal expansion of 21:25741665 CAGAAGAAAG>TAGAAGAAAG,C on
+	// GABPA ENST00000400075 (+), ensembl-vep t/OutputFactory.t; written here
+	// as the two single-ALT records VEP tested.
+	{name: "VEP inframe deletion +", v: Variant{Chrom: "21", Pos: 25741665, Ref: "CAGAAGAAAG", Alt: "C"}, tx: "ENST00000400075",
+		csq: "inframe_deletion&splice_region_variant", cdna: "289-297", cds: "68-76", prot: "23-26",
+		aas: "KKKG/S", codons: "aAGAAGAAAGgc/agc"},
+	{name: "VEP missense +", v: snv(25741665, "C", "T"), tx: "ENST00000400075",
+		csq: "missense_variant", cdna: "288", cds: "67", prot: "23", aas: "P/S", codons: "Cca/Tca"},
+	// VEP shifts 21:25592985 A>ATAAA to g.25592986_25592989dup on the forward
+	// strand (t/OutputFactory.t). On MRPL39 (- strand) the shift runs the
+	// other way through ...A(978)AAAT(982)AAAT(986)AAA...: the insertion
+	// ends between 978 and 979 and duplicates 979-982, which lie 14-17 bases
+	// before exon 8 (c.768).
+	{name: "VEP insertion shift -", v: Variant{Chrom: "21", Pos: 25592985, Ref: "A", Alt: "ATAAA"}, tx: "ENST00000352957",
+		csq: "intron_variant", hgvsc: "ENST00000352957.8:c.768-17_768-14dup"},
 	// MRPL39 c.1-3 = 25607475-473 (ATG on the - strand): c.2 T>C.
 	{name: "start_lost -", v: snv(25607474, "A", "G"), tx: "ENST00000352957",
 		csq: "start_lost", codons: "aTg/aCg", hgvsc: "ENST00000352957.8:c.2T>C", hgvsp: "ENSP00000284967:p.Met1?"},
