@@ -267,6 +267,12 @@ func predictTranscript(e *Entry, a *allele, x *txInfo, seq Sequence) bool {
 	}
 
 	e.Exon, e.Intron = x.numbers(a)
+	if len(a.alt) < len(a.ref) && a.start <= t.Start && a.end >= t.End {
+		// a deletion removing the whole transcript: VEP's feature_ablation
+		terms.add(TranscriptAblation)
+		e.Consequences, e.Impact = terms.list(), terms.impact()
+		return true
+	}
 	x.spliceTerms(a, &terms)
 
 	loc := x.locate(a)
