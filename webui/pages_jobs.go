@@ -327,19 +327,18 @@ func eventRows(ex domain.Execution, events []domain.HistoryEvent) []eventRow {
 	return rows
 }
 
+// eventClass colours a timeline dot by the event type's outcome.
 func eventClass(t string) string {
 	switch {
-	case contains(t, "Failed"), contains(t, "TimedOut"), contains(t, "Aborted"):
+	case strings.HasSuffix(t, "Failed"), strings.HasSuffix(t, "TimedOut"), strings.HasSuffix(t, "Aborted"):
 		return "ev bad"
-	case contains(t, "Succeeded"):
+	case strings.HasSuffix(t, "Succeeded"):
 		return "ev ok"
-	case contains(t, "Entered"), contains(t, "Started"):
+	case strings.HasSuffix(t, "Entered"), strings.HasSuffix(t, "Started"):
 		return "ev run"
 	}
 	return "ev"
 }
-
-func contains(s, sub string) bool { return strings.Contains(s, sub) }
 
 func prettyJSON(b []byte) string {
 	if len(b) == 0 {

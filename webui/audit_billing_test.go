@@ -1,0 +1,141 @@
+package webui_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gasproject/gas/internal/domain"
+	"github.com/gasproject/gas/webui"
+)
+
+func TestAuditAndExecutions(t *testing.T) {
+	h := newHarness(t)
+	a, _ := h.user("a@example.org", domain.RoleFree, false)
+	bUser, _ := h.user("b@example.org", domain.RoleFree, false)
+	h.user("aud@example.org", domain.RoleFree, true)
+	h.completedJob(a, "joba", time.Now().UTC())
+	jb := h.completedJob(bUser, "jobb", time.Now().UTC())
+	h.wf.finish(jb.ExecutionID, domain.ExecFailed)
+	restore, _ := h.wf.Start(context.Background(), domain.MachineRestore, "restore-"+a.ID+"-1", nil)
+
+	user := h.browser()
+	user.signIn("a@example.org")
+	if r := user.get("/audit"); r.status != 403 {
+		t.Errorf("audit as a user: %d", r.status)
+	}
+	aud := h.browser()
+	aud.signIn("aud@example.org")
+	r := aud.get("/audit")
+	if r.status != 200 || !strings.Contains(r.body, "joba") || !strings.Contains(r.body, "jobb") || !strings.Contains(r.body, "restore-"+a.ID+"-1") {
+		t.Fatalf("audit: %d", r.status)
+	}
+	for q, want := range map[string][]string{
+		"status=FAILED":                 {"jobb"},
+		"user=a@example.org":            {"joba", "restore-"},
+		"user=" + bUser.ID:              {"jobb"},
+		"from=2000-01-01&to=2000-01-02": {},
+	} {
+		r := aud.get("/audit?" + q)
+		got := []string{}
+		for _, name := range []string{"joba", "jobb", "restore-"} {
+			if strings.Contains(r.body, ">"+name) {
+				got = append(got, name)
+			}
+		}
+		if strings.Join(got, ",") != strings.Join(want, ",") {
+			t.Errorf("audit?%s shows %v, want %v", q, got, want)
+		}
+	}
+	if r := aud.get("/audit?from=yesterday"); r.status != 400 {
+		t.Errorf("bad date: %d", r.status)
+	}
+	if r := aud.get("/audit?user=nobody@example.org"); r.status != 404 {
+		t.Errorf("unknown user: %d", r.status)
+	}
+	// A restore execution: its user and auditors may read it, others not.
+	path := "/executions/" + url.PathEscape(restore)
+	if r := user.get(path); r.status != 200 || !strings.Contains(r.body, "ExecutionStarted") {
+		t.Errorf("own restore execution: %d", r.status)
+	}
+	if r := aud.get(path); r.status != 200 {
+		t.Errorf("auditor restore execution: %d", r.status)
+	}
+	other := h.browser()
+	other.signIn("b@example.org")
+	if r := other.get(path); r.status != 404 {
+		t.Errorf("another user's restore execution: %d", r.status)
+	}
+	if r := other.get("/jobs/jobb/history"); r.status != 200 || !strings.Contains(r.body, "bad record on line 7") {
+		t.Errorf("failed execution history: %d", r.status)
+	}
+}
+
+func TestSubscribeTestMode(t *testing.T) {
+	h := newHarness(t)
+	p, _ := h.user("a@example.org", domain.RoleFree, false)
+	h.user("aud@example.org", domain.RoleFree, true)
+	b := h.browser()
+	b.signIn("a@example.org")
+	r := b.get("/subscribe")
+	if !strings.Contains(r.body, "Test mode") || !strings.Contains(r.body, `id="upgrade"`) {
+		t.Fatalf("subscribe page: %d", r.status)
+	}
+	if r := b.post("/subscribe", nil); r.status != 303 {
+		t.Fatalf("upgrade: %d", r.status)
+	}
+	if got := mustProfile(t, h, "a@example.org"); got.Role != domain.RolePremium {
+		t.Errorf("role %s after upgrade", got.Role)
+	}
+	if rs := h.wf.started(domain.MachineRestore); len(rs) != 1 || rs[0].Name != "restore-"+p.ID+"-1" {
+		t.Errorf("restores %+v", rs)
+	}
+	if r := b.get("/subscribe"); !strings.Contains(r.body, "premium already") {
+		t.Error("premium user sees the upgrade button")
+	}
+	aud := h.browser()
+	aud.signIn("aud@example.org")
+	if r := aud.post("/subscribe", nil); r.status != 403 {
+		t.Errorf("auditor upgrade: %d", r.status)
+	}
+}
+
+// fakeCheckout stands in for Stripe Checkout.
+type fakeCheckout struct{ success, cancel string }
+
+func (f *fakeCheckout) CheckoutURL(_ context.Context, p domain.Profile, success, cancel string) (string, error) {
+	f.success, f.cancel = success, cancel
+	return "https://pay.example/session/" + p.ID, nil
+}
+
+func TestSubscribeWithPaymentProvider(t *testing.T) {
+	co := &fakeCheckout{}
+	hooked := false
+	h := newHarnessWith(t, func(cfg *webui.Config) {
+		cfg.Checkout = co
+		cfg.Webhook = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hooked = true })
+	})
+	p, tok := h.user("a@example.org", domain.RoleFree, false)
+	b := h.browser()
+	b.signIn("a@example.org")
+	if r := b.get("/subscribe"); strings.Contains(r.body, "Test mode") || !strings.Contains(r.body, "Subscribe") {
+		t.Error("subscribe page says test mode with a payment provider")
+	}
+	r := b.post("/subscribe", nil)
+	if r.status != 303 || r.header.Get("Location") != "https://pay.example/session/"+p.ID || !strings.HasPrefix(co.cancel, h.srv.URL+"/subscribe") {
+		t.Errorf("subscribe: %d %q, return links %q %q", r.status, r.header.Get("Location"), co.success, co.cancel)
+	}
+	if got := mustProfile(t, h, "a@example.org"); got.Role != domain.RoleFree || len(h.wf.started(domain.MachineRestore)) != 0 {
+		t.Error("upgraded before paying")
+	}
+	a := h.api("POST", "/api/v1/account/upgrade", tok, nil, "")
+	if a.status != 200 || !strings.Contains(a.body, `"checkout_url":"https://pay.example/session/`) {
+		t.Errorf("API upgrade: %d %s", a.status, a.body)
+	}
+	if w := h.api("POST", "/webhooks/stripe", "", strings.NewReader("{}"), "application/json"); w.status != 200 || !hooked {
+		t.Errorf("webhook not mounted: %d", w.status)
+	}
+}
