@@ -416,4 +416,3 @@ func TestNoSecretsInHTML(t *testing.T) {
 		}
 	}
 }
-
