@@ -28,8 +28,9 @@
 //     differ: donor/acceptor are intron bases 1-2 at either end; splice_region
 //     is intron bases 3-8 or exon bases 1-3 next to an intron (plus VEP's
 //     insertion special cases) unless donor/acceptor apply; donor 5th base
-//     (+5), donor region (+3..+6, not when +5 applies) and polypyrimidine tract
-//     (-3..-17) are added independently; intron_variant needs intron bases
+//     (+5) and donor region (+3..+6, not when +5 applies) replace
+//     splice_region_variant (as VEP does since release 105), the
+//     polypyrimidine tract (-3..-17) is added to it; intron_variant needs intron bases
 //     3..len-2. Introns of 12 bp or less are frameshift introns and get none.
 //   - Coding calls from the codons VEP builds (REF/ALT spliced into the CDS):
 //     a variant only partly in the CDS or crossing an intron has no codon and

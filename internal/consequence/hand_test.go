@@ -49,14 +49,18 @@ var handCases = []handCase{
 	// Exon 1 ends at c.67 (cDNA 617); 25639889 is intron 1 base +1 (G of GT).
 	{name: "splice_donor", v: snv(25639889, "G", "A"), tx: "ENST00000400532",
 		csq: "splice_donor_variant", impact: "HIGH", intron: "1/9", hgvsc: "ENST00000400532.5:c.67+1G>A"},
-	// +5 (G of GTAAGT): 5th base, inside the 3-8 splice region, intronic.
+	// +5 (G of GTAAGT): 5th base; since VEP 105 it replaces splice_region.
 	{name: "donor 5th base", v: snv(25639893, "G", "A"), tx: "ENST00000400532",
-		csq: "splice_region_variant&splice_donor_5th_base_variant&intron_variant", impact: "LOW",
+		csq: "splice_donor_5th_base_variant&intron_variant", impact: "LOW",
 		hgvsc: "ENST00000400532.5:c.67+5G>A"},
-	// +3: donor region (+3..+6) and splice region.
+	// +3: donor region (+3..+6), which replaces splice_region (VEP 105+
+	// prints e.g. splice_donor_region_variant&intron_variant for c.-21+3G>T).
 	{name: "donor region", v: snv(25639891, "A", "G"), tx: "ENST00000400532",
-		csq:   "splice_region_variant&splice_donor_region_variant&intron_variant",
+		csq:   "splice_donor_region_variant&intron_variant",
 		hgvsc: "ENST00000400532.5:c.67+3A>G"},
+	// +7 (T of GTAAGTTG): splice region only.
+	{name: "intronic splice region", v: snv(25639895, "T", "C"), tx: "ENST00000400532",
+		csq: "splice_region_variant&intron_variant", impact: "LOW", hgvsc: "ENST00000400532.5:c.67+7T>C"},
 	// Last exon base c.67 is the first base of codon 23 (TAT Tyr, finished by
 	// c.68-69 in exon 2): T>C gives CAT (His); exonic splice region.
 	{name: "exonic splice region", v: snv(25639888, "T", "C"), tx: "ENST00000400532",

@@ -83,7 +83,10 @@ func (x *txInfo) spliceTerms(a *allele, terms *termSet) {
 	if ppt {
 		terms.add(SplicePolypyrimidineTract)
 	}
-	if inRegion && !donor && !acceptor {
+	// Since VEP 105 the donor 5th-base and donor-region terms replace
+	// splice_region_variant (ensembl-vep issue 1345); the polypyrimidine
+	// tract term is added alongside it.
+	if inRegion && !donor && !acceptor && !fifth && !donorReg {
 		terms.add(SpliceRegion)
 	}
 	if intronic {

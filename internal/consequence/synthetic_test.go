@@ -85,7 +85,7 @@ func TestSynthetic(t *testing.T) {
 		// writes it relative to the stop as c.*5. The 19-bp intron (421-439)
 		// puts it also 15 bases before the acceptor: polypyrimidine tract.
 		{name: "intron after stop", tx: "Q", v: Variant{Chrom: "S", Pos: 425, Ref: string(seq[424]), Alt: alt425},
-			csq: "splice_region_variant&splice_donor_5th_base_variant&splice_polypyrimidine_tract_variant&intron_variant", hgvsc: "Q.1:c.*5" + string(seq[424]) + ">" + alt425},
+			csq: "splice_donor_5th_base_variant&splice_polypyrimidine_tract_variant&intron_variant", hgvsc: "Q.1:c.*5" + string(seq[424]) + ">" + alt425},
 		// A deletion covering all of R (201-280).
 		{name: "transcript ablation", tx: "R", v: Variant{Chrom: "S", Pos: 199, Ref: string(seq[198:282]), Alt: string(seq[198])},
 			csq: "transcript_ablation"},
