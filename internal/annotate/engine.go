@@ -69,7 +69,8 @@ type Engine struct {
 // transcripts and sequence.
 func New(b *refdata.Bundle) *Engine {
 	m := b.Manifest()
-	desc := fmt.Sprintf("%s (bundle format %d, built %s, %s)", m.Assembly, m.Format, m.Built.UTC().Format(time.RFC3339), b.Dir())
+	// No directory: the text reaches users (header, portal) and a server path is not theirs.
+	desc := fmt.Sprintf("%s (bundle format %d, built %s)", m.Assembly, m.Format, m.Built.UTC().Format(time.RFC3339))
 	return &Engine{ref: bundleRef{b}, newPred: newPredictor, refDesc: desc}
 }
 
