@@ -35,3 +35,22 @@ func FuzzParseRecord(f *testing.F) {
 		}
 	})
 }
+
+// FuzzReader: any input, compressed or not, reads to the end or stops with
+// an error; never a panic, and bad input is always a *ParseError.
+func FuzzReader(f *testing.F) {
+	f.Add([]byte(small))
+	f.Add([]byte("##fileformat=VCFv3.3\n##INFO=DP,1,Integer,\"x\"\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\r\n1\t5\t.\tA\tC\t-1\t0\tDP=1\r\n"))
+	f.Add([]byte("#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n"))
+	f.Add([]byte{0x1f, 0x8b, 0x08, 0x00})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		_, _, err := readAll(bytes.NewReader(data))
+		if err == nil {
+			return
+		}
+		var pe *ParseError
+		if !errors.As(err, &pe) {
+			t.Fatalf("error %v (%T) is not a *ParseError", err, err)
+		}
+	})
+}
