@@ -38,6 +38,7 @@ CREATE TABLE profiles (
 `},
 	{name: "workflow executions (executions.go)", sql: executionsSchema},
 	{name: "portal credentials (auth.go)", sql: authSchema},
+	{name: "processed webhook events (webhooks.go)", sql: webhooksSchema},
 }
 
 // migrate applies the migrations the database has not run yet.
