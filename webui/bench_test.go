@@ -102,7 +102,7 @@ func BenchmarkUploadToCompleted(b *testing.B) {
 		b.Fatal(err)
 	}
 	ctx := context.Background()
-	a, err := app.Open(ctx, app.Config{DataDir: b.TempDir(), SharedDir: shared, Logger: nil})
+	a, err := app.Open(ctx, app.Config{DataDir: b.TempDir(), SharedDir: shared, Logger: quiet})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -33,7 +33,7 @@ func TestBrowser(t *testing.T) {
 	}
 	shared := testshared.Dir(t)
 	ctx := context.Background()
-	a, err := app.Open(ctx, app.Config{DataDir: t.TempDir(), SharedDir: shared})
+	a, err := app.Open(ctx, app.Config{DataDir: t.TempDir(), SharedDir: shared, Logger: quiet})
 	if err != nil {
 		t.Fatal(err)
 	}

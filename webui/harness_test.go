@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"mime/multipart"
 	"net/http"
 	"net/http/cookiejar"
@@ -43,6 +44,9 @@ type harness struct {
 
 const freeCap = 150_000
 
+// quiet keeps the services' info logs out of test output.
+var quiet = slog.New(slog.DiscardHandler)
+
 func newHarness(t testing.TB) *harness { return newHarnessWith(t, nil) }
 
 // newHarnessWith lets edit change the portal's Config before it is built.
@@ -66,7 +70,7 @@ func newHarnessWith(t testing.TB, edit func(*webui.Config)) *harness {
 		t.Fatal(err)
 	}
 	svc := service.New(service.Ports{Jobs: db.Jobs(), Profiles: db.Profiles(), Blobs: blobs, Workflow: h.wf},
-		service.Config{FreeCap: freeCap, UploadLimit: 1 << 20})
+		service.Config{FreeCap: freeCap, UploadLimit: 1 << 20, Logger: quiet})
 	cfg := webui.Config{
 		Service: svc, Auth: h.auth, Jobs: db.Jobs(), Profiles: db.Profiles(), Blobs: blobs, Workflow: h.wf,
 		FreeCap: freeCap, MaxUpload: 1 << 20, Retention: 180 * time.Second,

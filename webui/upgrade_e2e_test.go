@@ -31,7 +31,7 @@ func TestUpgradeRestoresArchive(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	a, err := app.Open(ctx, app.Config{DataDir: t.TempDir(), SharedDir: shared, Retention: time.Second,
+	a, err := app.Open(ctx, app.Config{DataDir: t.TempDir(), SharedDir: shared, Retention: time.Second, Logger: quiet,
 		RestoreDelays: map[domain.RestoreTier]time.Duration{domain.TierExpedited: 300 * time.Millisecond}})
 	if err != nil {
 		t.Fatal(err)
