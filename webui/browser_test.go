@@ -99,6 +99,16 @@ func TestBrowser(t *testing.T) {
 	if err != nil || !disabled {
 		t.Errorf("submit before choosing a file: disabled = %v, %v; want true", disabled, err)
 	}
+	// Over the free cap: refused in the browser, the button stays disabled.
+	step("choose a file over the cap",
+		chromedp.SetUploadFiles(chromedp.ID("file"), []string{filepath.Join(shared, "vcf", "premium_1.vcf")}),
+		chromedp.WaitVisible(chromedp.ID("upload-error")),
+	)
+	msg, err := chromedp.Run(tctx, chromedp.Text(chromedp.ID("upload-error")))
+	disabled, _ = chromedp.Run(tctx, chromedp.Evaluate[bool](`document.getElementById("submit").disabled`))
+	if err != nil || !strings.Contains(msg, "over your limit of 150 KB") || !disabled {
+		t.Errorf("over-cap file: message %q (%v), submit disabled %v", msg, err, disabled)
+	}
 	step("upload",
 		chromedp.SetUploadFiles(chromedp.ID("file"), []string{vcf}),
 		chromedp.WaitEnabled(chromedp.ID("submit")),
