@@ -26,7 +26,17 @@ type jobJSON struct {
 	RestoreError   string             `json:"restore_error,omitempty"`
 	Summary        json.RawMessage    `json:"summary,omitempty"`
 	Error          string             `json:"error,omitempty"`
-	Links          map[string]string  `json:"links"`
+	Links          jobLinks           `json:"links"`
+}
+
+// jobLinks are where the job's parts are; empty ones do not exist (yet).
+type jobLinks struct {
+	Self    string `json:"self"`
+	Page    string `json:"page"`
+	Input   string `json:"input"`
+	History string `json:"history"`
+	Log     string `json:"log,omitempty"`
+	Result  string `json:"result,omitempty"`
 }
 
 func (s *Server) jobJSON(owner *domain.Profile, j domain.Job) jobJSON {
@@ -36,9 +46,7 @@ func (s *Server) jobJSON(owner *domain.Profile, j domain.Job) jobJSON {
 		SubmittedAt: j.SubmittedAt, StartedAt: j.StartedAt, CompletedAt: j.CompletedAt,
 		ResultState: resultState(j), ArchivedAt: j.ArchivedAt, RestoreError: j.RestoreError,
 		Summary: j.Summary, Error: j.Error,
-		Links: map[string]string{
-			"self": base, "input": base + "/input", "history": base + "/history", "page": "/jobs/" + j.ID,
-		},
+		Links: jobLinks{Self: base, Input: base + "/input", History: base + "/history", Page: "/jobs/" + j.ID},
 	}
 	if owner != nil {
 		out.ArchiveAt = s.archiveAt(*owner, j)
@@ -47,10 +55,10 @@ func (s *Server) jobJSON(owner *domain.Profile, j domain.Job) jobJSON {
 		out.RestoreReadyBy = j.RestoreReadyBy
 	}
 	if j.LogKey != "" {
-		out.Links["log"] = base + "/log"
+		out.Links.Log = base + "/log"
 	}
 	if out.ResultState != "" {
-		out.Links["result"] = base + "/result"
+		out.Links.Result = base + "/result"
 	}
 	return out
 }
