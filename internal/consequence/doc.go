@@ -51,13 +51,15 @@
 //     the stop codon is written c.*N, as VEP's _get_cDNA_position does.
 //   - HGVSp (prefixed with the protein id, else the transcript id): three-letter
 //     codes, Ter never '*', p.Ala2= for synonymous and p.Ter313= for stop
-//     retained, p.Met1? for start loss, p.Ala2ArgfsTer36 counting the new
+//     retained, p.Met1? for start loss (the codon's residue: Ile1? for the ATT
+//     start of MT-ND2), p.Ala2ArgfsTer36 counting the new
 //     frame through the 3' UTR (fsTer? without a stop), p.Ter313GlnextTer13
 //     for stop loss, in-frame del/dup/ins/delins clipped and 3'-shifted along
 //     the protein as VEP's TranscriptVariationAllele does.
-//   - Mitochondria: translation table 2 (Refdata CodonTable), ATT/ATC/ATA/ATG/GTG
-//     initiate translation (coded Met at position 1), and a CDS ending in T or TA
-//     is completed to TAA by polyadenylation (so T>C at ND1 c.955 is stop_lost).
+//   - Mitochondria: translation table 2 (refdata CodonTable); ATT/ATC/ATA/ATG/GTG
+//     count as initiator codons for start_lost/start_retained (Amino_acids keep
+//     the codon's own residue, as VEP's do); a CDS ending in T or TA is
+//     completed to TAA by polyadenylation (so T>C at ND1 c.955 is stop_lost).
 //   - CDS and protein positions of 5'-incomplete CDSs include the start phase
 //     padding, as VEP's transcript mapper does.
 //
