@@ -377,6 +377,9 @@ func TestErrorPages(t *testing.T) {
 			t.Errorf("%s %s: 405 without Allow", tc.method, tc.path)
 		}
 	}
+	if r := b.get("/static/"); r.status != 404 {
+		t.Errorf("static directory listing: %d", r.status)
+	}
 	if r := b.get("/static/gas.css"); r.status != 200 || !strings.HasPrefix(r.header.Get("Content-Type"), "text/css") {
 		t.Errorf("stylesheet: %d %q", r.status, r.header.Get("Content-Type"))
 	}

@@ -121,7 +121,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (s *Server) routes() {
 	m := s.mux
 	// Pages open to everyone.
-	m.Handle("GET /static/", http.FileServerFS(staticFS))
+	m.Handle("GET /static/{file}", http.FileServerFS(staticFS)) // files only, no directory listing
 	m.HandleFunc("GET /{$}", s.page(s.home))
 	m.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ok\n") })
 	m.HandleFunc("GET /signup", s.page(s.signUpForm))
