@@ -246,7 +246,10 @@ func subscription(id, user string, status stripe.SubscriptionStatus) *stripe.Sub
 
 func TestSubscriptionEventsFollowStripesCurrentState(t *testing.T) {
 	periodEnd := time.Unix(1_800_000_000, 0).UTC()
-	premium := func(p domain.Profile) domain.Profile { p.Role, p.StripeSubscriptionID = domain.RolePremium, "sub_1"; return p }
+	premium := func(p domain.Profile) domain.Profile {
+		p.Role, p.StripeSubscriptionID = domain.RolePremium, "sub_1"
+		return p
+	}
 	tests := []struct {
 		name     string
 		profile  domain.Profile
