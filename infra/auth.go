@@ -20,7 +20,7 @@ type signIn struct {
 }
 
 // callbackPath is where the portal receives the OIDC authorization code.
-const callbackPath = "/auth/callback"
+const callbackPath = "/auth/oidc/callback"
 
 // newSignIn creates a Cognito user pool with a hosted-UI client, or, when
 // the operator configured an external issuer, only a secret for its client

@@ -173,8 +173,12 @@ func (g grants) task(spec lambdaSpec, r awsiam.IRole) {
 // inspects executions and reads its secrets.
 func grantAPI(api lambdaFn, b buckets, t tables, machines map[string]awsstepfunctions.StateMachine, sec secrets, auth signIn) {
 	r := api.role
-	b.inputs.GrantPut(r, nil) // presigned POST is signed with the Lambda's credentials
-	b.results.GrantRead(r, nil)
+	// Uploads: presigned POSTs are signed with the Lambda's credentials;
+	// starting a job checks the upload's size and deletes a refused one.
+	b.inputs.GrantPut(r, nil)
+	b.inputs.GrantRead(r, nil)
+	b.inputs.GrantDelete(r, nil)
+	b.results.GrantRead(r, nil) // downloads and restore status
 	t.jobs.GrantReadWriteData(r)
 	t.profiles.GrantReadWriteData(r)
 	t.portal.GrantReadWriteData(r)

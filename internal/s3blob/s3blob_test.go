@@ -1,7 +1,11 @@
 package s3blob
 
 import (
+	"errors"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -38,4 +42,72 @@ func TestBlobsContract(t *testing.T) {
 		client, fake, _ := newFake(t)
 		return New(client, testBucket), fake
 	})
+}
+
+func TestSplitRoutesInputsToTheirBucket(t *testing.T) {
+	fake, err := s3fake.New("inputs", "results")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(fake)
+	t.Cleanup(srv.Close)
+	client := s3.New(s3.Options{
+		Region: s3fake.Region, BaseEndpoint: aws.String(srv.URL), UsePathStyle: true,
+		Credentials: credentials.NewStaticCredentialsProvider(s3fake.AccessKeyID, s3fake.SecretAccessKey, ""),
+	})
+	inputs, results := New(client, "inputs"), New(client, "results")
+	split := Split{Inputs: inputs, Results: results}
+	ctx := t.Context()
+	for _, key := range []string{"inputs/u/j/a.vcf", "results/u/j/annotated.vcf"} {
+		if err := split.Put(ctx, key, strings.NewReader(key)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := inputs.Head(ctx, "inputs/u/j/a.vcf"); err != nil {
+		t.Errorf("upload not in the inputs bucket: %v", err)
+	}
+	if _, err := results.Head(ctx, "results/u/j/annotated.vcf"); err != nil {
+		t.Errorf("result not in the results bucket: %v", err)
+	}
+	if _, err := inputs.Head(ctx, "results/u/j/annotated.vcf"); !errors.Is(err, domain.ErrNotFound) {
+		t.Errorf("result leaked into the inputs bucket: %v", err)
+	}
+	if err := split.Copy(ctx, "results/u/j/annotated.vcf", "archive/u/j/annotated.vcf", domain.ClassGlacier); err != nil {
+		t.Errorf("archive copy within results: %v", err)
+	}
+	if err := split.Copy(ctx, "inputs/u/j/a.vcf", "results/u/j/a.vcf", domain.ClassStandard); !errors.Is(err, domain.ErrInvalid) {
+		t.Errorf("copy across buckets: err = %v, want ErrInvalid", err)
+	}
+}
+
+func TestDownloadDirCopiesAPrefixOnce(t *testing.T) {
+	client, _, _ := newFake(t)
+	store := New(client, testBucket)
+	ctx := t.Context()
+	files := map[string]string{"bundle/manifest.json": `{"v":1}`, "bundle/chr21/seq.bin": "ACGT", "other/x": "no"}
+	for k, v := range files {
+		if err := store.Put(ctx, k, strings.NewReader(v)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dir := filepath.Join(t.TempDir(), "refdata")
+	n, err := store.DownloadDir(ctx, "bundle/", dir)
+	if err != nil || n != 2 {
+		t.Fatalf("DownloadDir = %d, %v; want 2 files", n, err)
+	}
+	for rel, want := range map[string]string{"manifest.json": `{"v":1}`, "chr21/seq.bin": "ACGT"} {
+		if got, err := os.ReadFile(filepath.Join(dir, rel)); err != nil || string(got) != want {
+			t.Errorf("%s = %q, %v; want %q", rel, got, err, want)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "x")); err == nil {
+		t.Error("an object outside the prefix was downloaded")
+	}
+	// A warm start finds the directory and downloads nothing.
+	if n, err := store.DownloadDir(ctx, "bundle/", dir); err != nil || n != 0 {
+		t.Errorf("second DownloadDir = %d, %v; want 0, nil", n, err)
+	}
+	if _, err := store.DownloadDir(ctx, "missing/", filepath.Join(t.TempDir(), "none")); err == nil {
+		t.Error("DownloadDir of an empty prefix succeeded")
+	}
 }

@@ -1,0 +1,120 @@
+// Command api is the Lambda behind the HTTP API: the portal and the JSON API
+// (webui's http.Handler) over the AWS adapters, adapted to API Gateway's
+// payload format 2.0 by aws-lambda-go-api-proxy.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
+
+	"github.com/gasproject/gas/functions/awsenv"
+	"github.com/gasproject/gas/functions/internal/wire"
+	"github.com/gasproject/gas/internal/auth"
+	"github.com/gasproject/gas/internal/domain"
+	"github.com/gasproject/gas/internal/dynamo"
+	"github.com/gasproject/gas/internal/service"
+	"github.com/gasproject/gas/internal/sfnflow"
+	"github.com/gasproject/gas/webui"
+)
+
+// maxRequestUpload keeps an upload through the Lambda under the 6 MB
+// synchronous payload limit (after base64). Larger files need the
+// presigned POST straight to S3 (s3blob.PresignPost).
+const maxRequestUpload = 4 << 20
+
+func main() {
+	if err := run(context.Background()); err != nil {
+		wire.Fatal(nil, "cold start", err)
+	}
+}
+
+func run(ctx context.Context) error {
+	st, err := wire.Open(ctx)
+	if err != nil {
+		return err
+	}
+	env := st.Env
+	portalTable := env.String(awsenv.PortalTable)
+	annotation, restore := env.String(awsenv.AnnotationMachineARN), env.String(awsenv.RestoreMachineARN)
+	retention := time.Duration(env.Int(awsenv.RetentionSeconds)) * time.Second
+	freeCap, premiumCap := env.Int(awsenv.FreeCapBytes), env.Int(awsenv.PremiumCapBytes)
+	publicURL, sessionKeyARN := env.String(awsenv.PublicURL), env.String(awsenv.SessionKeyARN)
+	issuer, clientID, clientSecretARN := env.Optional(awsenv.OIDCIssuer), env.Optional(awsenv.OIDCClientID), env.Optional(awsenv.OIDCSecretARN)
+	if err := env.Err(); err != nil {
+		return err
+	}
+	key, err := st.Secret(ctx, sessionKeyARN)
+	if err != nil {
+		return err
+	}
+	workflow := sfnflow.New(sfn.NewFromConfig(st.AWS), map[string]string{domain.MachineAnnotation: annotation, domain.MachineRestore: restore})
+	limit := min(premiumCap, maxRequestUpload)
+	svc := service.New(service.Ports{Jobs: st.Jobs, Profiles: st.Profiles, Blobs: st.Blobs, Workflow: workflow},
+		service.Config{Retention: retention, FreeCap: freeCap, UploadLimit: limit, Logger: st.Log})
+	authSvc, err := auth.New(st.Profiles, dynamo.NewPortal(dynamodb.NewFromConfig(st.AWS), portalTable), auth.Config{Key: []byte(key)})
+	if err != nil {
+		return err
+	}
+	cfg := webui.Config{
+		Service: svc, Auth: authSvc, Jobs: st.Jobs, Profiles: st.Profiles, Blobs: st.Blobs, Workflow: workflow,
+		FreeCap: freeCap, MaxUpload: limit, Retention: retention, SecureCookies: true, Log: st.Log,
+	}
+	if issuer != "" {
+		secret := ""
+		if clientSecretARN != "" { // external issuers; the Cognito client is public
+			if secret, err = clientSecret(ctx, st, clientSecretARN); err != nil {
+				return err
+			}
+		}
+		cfg.OIDC, err = authSvc.NewOIDC(ctx, auth.OIDCConfig{
+			Issuer: issuer, ClientID: clientID, ClientSecret: secret,
+			RedirectURL: strings.TrimSuffix(publicURL, "/") + "/auth/oidc/callback",
+		})
+		if err != nil {
+			return err
+		}
+		cfg.OIDCName = providerName(issuer)
+	}
+	portal, err := webui.New(cfg)
+	if err != nil {
+		return err
+	}
+	lambda.Start(httpadapter.NewV2(portal).ProxyWithContext)
+	return nil
+}
+
+// clientSecret reads {"client_secret": "..."} from Secrets Manager.
+func clientSecret(ctx context.Context, st *wire.Stores, arn string) (string, error) {
+	raw, err := st.Secret(ctx, arn)
+	if err != nil {
+		return "", err
+	}
+	var v struct {
+		ClientSecret string `json:"client_secret"`
+	}
+	if err := json.Unmarshal([]byte(raw), &v); err != nil || v.ClientSecret == "" {
+		return "", fmt.Errorf("secret %s: want {\"client_secret\": \"...\"} (set it after deploy)", arn)
+	}
+	return v.ClientSecret, nil
+}
+
+// providerName labels the "sign in with" button.
+func providerName(issuer string) string {
+	u, err := url.Parse(issuer)
+	if err != nil || u.Host == "" {
+		return "single sign-on"
+	}
+	if strings.HasPrefix(u.Host, "cognito-idp.") {
+		return "GAS account (Cognito)"
+	}
+	return u.Host
+}

@@ -1,0 +1,25 @@
+// Command restore is the Lambda binary for the steps of the restore workflow
+// (ListArchived, RequestRestore, CheckRestore, CopyBack, MarkAvailable,
+// RestoreFailed). infra/ deploys it once per step; GAS_TASK picks the step.
+package main
+
+import (
+	"context"
+
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/gasproject/gas/functions/internal/wire"
+	"github.com/gasproject/gas/internal/tasks"
+)
+
+func main() {
+	st, err := wire.Open(context.Background())
+	if err != nil {
+		wire.Fatal(nil, "cold start", err)
+	}
+	h, err := st.TaskHandler([]string{tasks.FnListArchived, tasks.FnRequestRestore, tasks.FnCheckRestore, tasks.FnCopyBack, tasks.FnMarkAvailable, tasks.FnRestoreFailed}, nil, nil)
+	if err != nil {
+		wire.Fatal(st.Log, "cold start", err)
+	}
+	lambda.Start(h)
+}

@@ -1,0 +1,79 @@
+package s3blob
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+)
+
+// DownloadDir copies every object under prefix into dir (keys relative to
+// prefix become paths), for the annotate Lambda's reference bundle in /tmp.
+// It writes into a sibling temporary directory and renames it into place, so
+// dir either holds the complete copy or does not exist; an existing dir is
+// taken as complete and left alone (a warm Lambda reuses it).
+func (s *Store) DownloadDir(ctx context.Context, prefix, dir string) (files int, err error) {
+	if _, err := os.Stat(dir); err == nil {
+		return 0, nil
+	}
+	tmp := dir + ".partial"
+	if err := os.RemoveAll(tmp); err != nil {
+		return 0, fmt.Errorf("download s3://%s/%s: %w", s.bucket, prefix, err)
+	}
+	defer os.RemoveAll(tmp)
+	pages := s3.NewListObjectsV2Paginator(s.client, &s3.ListObjectsV2Input{Bucket: aws.String(s.bucket), Prefix: aws.String(prefix)})
+	for pages.HasMorePages() {
+		page, err := pages.NextPage(ctx)
+		if err != nil {
+			return files, fmt.Errorf("list s3://%s/%s: %w", s.bucket, prefix, err)
+		}
+		for _, obj := range page.Contents {
+			rel := strings.TrimPrefix(aws.ToString(obj.Key), prefix)
+			if rel == "" || strings.HasSuffix(rel, "/") {
+				continue // the prefix itself, or a "folder" marker
+			}
+			if checkKey(rel) != nil {
+				return files, fmt.Errorf("download s3://%s/%s: key %q would leave %s", s.bucket, prefix, rel, dir)
+			}
+			if err := s.downloadFile(ctx, aws.ToString(obj.Key), filepath.Join(tmp, filepath.FromSlash(rel))); err != nil {
+				return files, err
+			}
+			files++
+		}
+	}
+	if files == 0 {
+		return 0, fmt.Errorf("download s3://%s/%s: no objects under that prefix", s.bucket, prefix)
+	}
+	if err := os.Rename(tmp, dir); err != nil {
+		return files, fmt.Errorf("download s3://%s/%s: %w", s.bucket, prefix, err)
+	}
+	return files, nil
+}
+
+func (s *Store) downloadFile(ctx context.Context, key, path string) error {
+	body, err := s.Get(ctx, key)
+	if err != nil {
+		return err
+	}
+	defer body.Close()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("download %s: %w", key, err)
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("download %s: %w", key, err)
+	}
+	if _, err := io.Copy(f, body); err != nil {
+		f.Close()
+		return fmt.Errorf("download s3://%s/%s: %w", s.bucket, key, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("download %s: %w", key, err)
+	}
+	return nil
+}

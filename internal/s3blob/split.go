@@ -1,0 +1,58 @@
+package s3blob
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/gasproject/gas/internal/domain"
+)
+
+// InputsPrefix is the key prefix of uploaded VCFs (service.InputKey).
+const InputsPrefix = "inputs/"
+
+// Split is the one domain.Blobs the use cases see, over the stack's two
+// buckets: keys under InputsPrefix live in the inputs bucket (browsers
+// upload there), everything else (results, logs, archives) in the results
+// bucket, which is versioned and has the archive lifecycle rules.
+type Split struct {
+	Inputs, Results *Store
+}
+
+var _ domain.Blobs = Split{}
+
+func (s Split) store(key string) *Store {
+	if strings.HasPrefix(key, InputsPrefix) {
+		return s.Inputs
+	}
+	return s.Results
+}
+
+func (s Split) Put(ctx context.Context, key string, r io.Reader) error {
+	return s.store(key).Put(ctx, key, r)
+}
+
+func (s Split) Get(ctx context.Context, key string) (io.ReadCloser, error) {
+	return s.store(key).Get(ctx, key)
+}
+
+func (s Split) Head(ctx context.Context, key string) (domain.ObjectInfo, error) {
+	return s.store(key).Head(ctx, key)
+}
+
+func (s Split) Delete(ctx context.Context, key string) error {
+	return s.store(key).Delete(ctx, key)
+}
+
+// Copy copies within one bucket; GAS never copies between them.
+func (s Split) Copy(ctx context.Context, src, dst string, class domain.StorageClass) error {
+	if s.store(src) != s.store(dst) {
+		return fmt.Errorf("copy %s to %s: keys live in different buckets: %w", src, dst, domain.ErrInvalid)
+	}
+	return s.store(src).Copy(ctx, src, dst, class)
+}
+
+func (s Split) Restore(ctx context.Context, key string, tier domain.RestoreTier, days int) error {
+	return s.store(key).Restore(ctx, key, tier, days)
+}
