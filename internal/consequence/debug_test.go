@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -18,7 +19,14 @@ func TestDebugDump(t *testing.T) {
 		t.Skip()
 	}
 	m := loadMini(t)
-	f, _ := os.Open(testshared.Path(t, "vcf", os.Getenv("CSQ_DUMP")))
+	path := os.Getenv("CSQ_DUMP")
+	if !filepath.IsAbs(path) {
+		path = testshared.Path(t, "vcf", path)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 1<<20), 1<<26)
 	for sc.Scan() {
@@ -27,6 +35,9 @@ func TestDebugDump(t *testing.T) {
 			continue
 		}
 		c := strings.Split(l, "\t")
+		if len(c) < 5 {
+			continue
+		}
 		pos, _ := strconv.Atoi(c[1])
 		for _, alt := range strings.Split(c[4], ",") {
 			v := Variant{Chrom: c[0], Pos: pos, Ref: c[3], Alt: alt, AllAlts: strings.Split(c[4], ",")}
