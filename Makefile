@@ -10,7 +10,7 @@ export AWS_EC2_METADATA_DISABLED=true
 
 ## run: the whole service on 127.0.0.1:8080 (portal, API, workflow runner, embedded storage)
 run:
-	$(GO) run ./cmd/gas serve --data $(DATA)
+	GAS_SHARED=$(SHARED) $(GO) run ./cmd/gas serve --data $(DATA)
 
 ## test: everything CI runs
 test: vet asl test-go
