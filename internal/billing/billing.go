@@ -74,7 +74,7 @@ func New(cfg Config, ports Ports) (*Service, error) {
 		cfg.HTTPClient = &http.Client{Timeout: 30 * time.Second}
 	}
 	bc := &stripe.BackendConfig{HTTPClient: cfg.HTTPClient, EnableTelemetry: stripe.Bool(false),
-		LeveledLogger: &stripe.LeveledLogger{Level: stripe.LevelError}}
+		LeveledLogger: &stripe.LeveledLogger{Level: stripe.LevelNull}} // errors are returned and logged by the caller
 	if cfg.APIURL != "" {
 		bc.URL = stripe.String(cfg.APIURL)
 	}
