@@ -2,6 +2,7 @@ package main
 
 import (
 	"path/filepath"
+	"slices"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
@@ -9,6 +10,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/gasproject/gas/functions/awsenv"
 )
 
 // lambdaSpec sizes one Lambda. The names are the folders under functions/
@@ -31,24 +34,19 @@ var (
 	specRestore    = lambdaSpec{name: "restore", memoryMB: 256, timeoutSec: 300}
 )
 
-// taskCode says which binary (functions/<name>) serves each workflow task,
-// keyed by the task's handler name in statemachines.Functions. Tasks that
-// need the same permissions share a binary; each task still gets a Lambda of
-// its own (the binary picks the handler from GAS_TASK), because the ASL
-// passes the same {"job_id"} payload to several of them.
-var taskCode = map[string]lambdaSpec{
-	"annotate":         specAnnotate,
-	"notify-completed": specNotify,
-	"notify-failed":    specNotify,
-	"notify-restored":  specNotify,
-	"archive-if-free":  specArchive,
-	"mark-failed":      specMarkFailed,
-	"list-archived":    specRestore,
-	"request-restore":  specRestore,
-	"check-restore":    specRestore,
-	"copy-back":        specRestore,
-	"mark-available":   specRestore,
-	"restore-failed":   specRestore,
+// taskSpec returns the sizing of the binary that serves a workflow task
+// (awsenv.TaskBinaries says which one).
+func taskSpec(task string) (lambdaSpec, bool) {
+	for bin, names := range awsenv.TaskBinaries {
+		if slices.Contains(names, task) {
+			for _, s := range []lambdaSpec{specAnnotate, specNotify, specArchive, specMarkFailed, specRestore} {
+				if s.name == bin {
+					return s, true
+				}
+			}
+		}
+	}
+	return lambdaSpec{}, false
 }
 
 // lambdaFn is a function and the role it runs as, so grants can target either.

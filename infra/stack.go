@@ -108,9 +108,9 @@ const refdataPrefix = "bundle/"
 // newTaskLambda creates the Lambda behind one ASL placeholder
 // ("${ArchiveIfFreeFunctionArn}") with the grants of its binary.
 func newTaskLambda(scope constructs.Construct, cfg Config, f statemachines.Function, env map[string]*string, g grants) (lambdaFn, error) {
-	spec, ok := taskCode[f.Name]
+	spec, ok := taskSpec(f.Name)
 	if !ok {
-		return lambdaFn{}, fmt.Errorf("task %q (${%s}) has no binary (see taskCode)", f.Name, f.Placeholder)
+		return lambdaFn{}, fmt.Errorf("task %q (${%s}) has no binary (see awsenv.TaskBinaries)", f.Name, f.Placeholder)
 	}
 	env = maps.Clone(env)
 	env[awsenv.Task] = jsii.String(f.Name)

@@ -1,4 +1,5 @@
-// Command archive is the Lambda binary for the ArchiveIfFree step, which reads the user's tier and moves a free user's result to the GLACIER class.
+// Command archive is the Lambda binary for the ArchiveIfFree step, which reads
+// the user's tier and moves a free user's result to the GLACIER class.
 // GAS_TASK names the step (infra/ sets it).
 package main
 
@@ -7,8 +8,8 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
+	"github.com/gasproject/gas/functions/awsenv"
 	"github.com/gasproject/gas/functions/internal/wire"
-	"github.com/gasproject/gas/internal/tasks"
 )
 
 func main() {
@@ -16,7 +17,7 @@ func main() {
 	if err != nil {
 		wire.Fatal(nil, "cold start", err)
 	}
-	h, err := st.TaskHandler([]string{tasks.FnArchiveIfFree}, nil, nil)
+	h, err := st.TaskHandler(awsenv.TaskBinaries["archive"], nil, nil)
 	if err != nil {
 		wire.Fatal(st.Log, "cold start", err)
 	}

@@ -7,8 +7,8 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
+	"github.com/gasproject/gas/functions/awsenv"
 	"github.com/gasproject/gas/functions/internal/wire"
-	"github.com/gasproject/gas/internal/tasks"
 )
 
 func main() {
@@ -16,7 +16,7 @@ func main() {
 	if err != nil {
 		wire.Fatal(nil, "cold start", err)
 	}
-	h, err := st.TaskHandler([]string{tasks.FnMarkFailed}, nil, nil)
+	h, err := st.TaskHandler(awsenv.TaskBinaries["mark-failed"], nil, nil)
 	if err != nil {
 		wire.Fatal(st.Log, "cold start", err)
 	}

@@ -8,8 +8,8 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
+	"github.com/gasproject/gas/functions/awsenv"
 	"github.com/gasproject/gas/functions/internal/wire"
-	"github.com/gasproject/gas/internal/tasks"
 )
 
 func main() {
@@ -21,7 +21,7 @@ func main() {
 	if err != nil {
 		wire.Fatal(st.Log, "cold start", err)
 	}
-	h, err := st.TaskHandler([]string{tasks.FnNotifyCompleted, tasks.FnNotifyFailed, tasks.FnNotifyRestored}, mail, nil)
+	h, err := st.TaskHandler(awsenv.TaskBinaries["notify"], mail, nil)
 	if err != nil {
 		wire.Fatal(st.Log, "cold start", err)
 	}

@@ -8,8 +8,8 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
+	"github.com/gasproject/gas/functions/awsenv"
 	"github.com/gasproject/gas/functions/internal/wire"
-	"github.com/gasproject/gas/internal/tasks"
 )
 
 func main() {
@@ -17,7 +17,7 @@ func main() {
 	if err != nil {
 		wire.Fatal(nil, "cold start", err)
 	}
-	h, err := st.TaskHandler([]string{tasks.FnListArchived, tasks.FnRequestRestore, tasks.FnCheckRestore, tasks.FnCopyBack, tasks.FnMarkAvailable, tasks.FnRestoreFailed}, nil, nil)
+	h, err := st.TaskHandler(awsenv.TaskBinaries["restore"], nil, nil)
 	if err != nil {
 		wire.Fatal(st.Log, "cold start", err)
 	}
