@@ -194,10 +194,17 @@ func (s *Server) upgrade(ctx context.Context, v *domain.Profile) (domain.Profile
 }
 
 // archiveAt is when a free user's completed result moves to the archive;
-// zero when it will not.
+// zero when it will not. The archive step runs once, at the end of the
+// retention wait: a result still hot well after that (its owner was premium
+// then, or it was restored) stays hot.
 func (s *Server) archiveAt(owner domain.Profile, j domain.Job) time.Time {
-	if owner.Premium() || resultState(j) != domain.ResultAvailable || j.CompletedAt.IsZero() || !j.ArchivedAt.IsZero() {
+	if owner.Premium() || resultState(j) != domain.ResultAvailable || j.CompletedAt.IsZero() ||
+		!j.ArchivedAt.IsZero() || !j.RestoredAt.IsZero() {
 		return time.Time{}
 	}
-	return j.CompletedAt.Add(s.cfg.Retention)
+	at := j.CompletedAt.Add(s.cfg.Retention)
+	if s.cfg.Now().After(at.Add(time.Minute)) {
+		return time.Time{}
+	}
+	return at
 }
