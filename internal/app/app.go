@@ -26,6 +26,7 @@ import (
 
 	"github.com/gasproject/gas/internal/annotate"
 	"github.com/gasproject/gas/internal/asl"
+	"github.com/gasproject/gas/internal/billing"
 	"github.com/gasproject/gas/internal/domain"
 	"github.com/gasproject/gas/internal/fsblob"
 	"github.com/gasproject/gas/internal/outbox"
@@ -68,6 +69,10 @@ type Config struct {
 	ExpeditedUnavailable bool
 	// Logger receives the service's logs (default slog.Default()).
 	Logger *slog.Logger
+	// Stripe, when its keys are set (billing.ConfigFromEnv), bills premium
+	// through Stripe Checkout and its webhook (App.Billing); without them the
+	// portal's upgrade runs in test mode.
+	Stripe billing.Config
 
 	// Test hooks.
 	editDefinition func(machine string, def []byte) []byte // before asl.Load
@@ -91,6 +96,7 @@ type App struct {
 	Runner   *asl.Runner // the Workflow, with Wait for tests and tools
 	Tasks    *tasks.Tasks
 	Service  *service.Service // the use cases the portal calls
+	Billing  *billing.Service // Stripe Checkout and webhook; nil in test mode
 	Bundle   *refdata.Bundle
 
 	unlock    func()
@@ -170,6 +176,16 @@ func Open(ctx context.Context, cfg Config) (_ *App, err error) {
 	a.Workflow = a.Runner
 	a.Service = service.New(service.Ports{Jobs: a.Jobs, Profiles: a.Profiles, Blobs: a.Blobs, Workflow: a.Workflow},
 		service.Config{Retention: cfg.Retention, FreeCap: cfg.FreeCap, UploadLimit: cfg.UploadLimit, Logger: cfg.Logger})
+	if cfg.Stripe.Enabled() {
+		stripeCfg := cfg.Stripe
+		if stripeCfg.Logger == nil {
+			stripeCfg.Logger = cfg.Logger
+		}
+		a.Billing, err = billing.New(stripeCfg, billing.Ports{Profiles: a.Profiles, Users: a.Service, Events: a.DB.Webhooks(), Mailer: a.Mailer})
+		if err != nil {
+			return nil, err
+		}
+	}
 	if err := a.Runner.Resume(ctx); err != nil {
 		// One broken execution must not keep the service down; the rest run.
 		cfg.Logger.Error("resume executions", "err", err)
