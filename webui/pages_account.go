@@ -42,7 +42,7 @@ func (s *Server) updateProfile(w http.ResponseWriter, r *http.Request, rq *reque
 	if err != nil {
 		return err
 	}
-	http.Redirect(w, r, "/profile?flash=Profile+saved.", http.StatusSeeOther)
+	http.Redirect(w, r, "/profile?flash=saved", http.StatusSeeOther)
 	return nil
 }
 
@@ -59,7 +59,7 @@ func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request, rq *request
 	if err := s.cfg.Auth.RevokeToken(r.Context(), rq.viewer.ID, r.PathValue("tid")); err != nil {
 		return err
 	}
-	http.Redirect(w, r, "/profile?flash=Token+revoked.", http.StatusSeeOther)
+	http.Redirect(w, r, "/profile?flash=revoked", http.StatusSeeOther)
 	return nil
 }
 
@@ -92,7 +92,7 @@ func (s *Server) subscribe(w http.ResponseWriter, r *http.Request, rq *request) 
 	if _, err := s.upgrade(r.Context(), rq.viewer); err != nil {
 		return err
 	}
-	http.Redirect(w, r, "/jobs?flash=You+are+premium+now.+Archived+results+are+being+restored.", http.StatusSeeOther)
+	http.Redirect(w, r, "/jobs?flash=upgraded", http.StatusSeeOther)
 	return nil
 }
 
@@ -107,7 +107,7 @@ func (s *Server) checkoutURL(r *http.Request, v *domain.Profile) (string, error)
 		base = scheme + "://" + r.Host
 	}
 	u, err := s.cfg.Checkout.CheckoutURL(r.Context(), *v,
-		base+"/jobs?flash=Thank+you.+Your+premium+plan+starts+as+soon+as+the+payment+is+confirmed.", base+"/subscribe")
+		base+"/jobs?flash=paid", base+"/subscribe")
 	if err != nil {
 		return "", fmt.Errorf("checkout for %s: %w", v.ID, err)
 	}

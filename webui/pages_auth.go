@@ -102,7 +102,7 @@ func (s *Server) signOut(w http.ResponseWriter, r *http.Request, rq *request) er
 		return err
 	}
 	s.setCookie(w, r, sessionCookie, "", -1)
-	http.Redirect(w, r, "/?flash=Signed+out.", http.StatusSeeOther)
+	http.Redirect(w, r, "/?flash=signed-out", http.StatusSeeOther)
 	return nil
 }
 

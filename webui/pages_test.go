@@ -419,3 +419,14 @@ func TestNoSecretsInHTML(t *testing.T) {
 		}
 	}
 }
+
+func TestFlashOnlyFromCodes(t *testing.T) {
+	h := newHarness(t)
+	b := h.browser()
+	if r := b.get("/?flash=signed-out"); !strings.Contains(r.body, "Signed out.") {
+		t.Error("known flash code not shown")
+	}
+	if r := b.get("/?flash=Your+account+is+locked"); strings.Contains(r.body, "account is locked") {
+		t.Error("free text from the URL shown as a notice")
+	}
+}

@@ -73,7 +73,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, rq *request, sta
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
-	v := view{Title: title, User: rq.viewer, CSRF: rq.csrf, Nav: name, Flash: r.URL.Query().Get("flash"), FreeCap: s.cfg.FreeCap, Data: data}
+	v := view{Title: title, User: rq.viewer, CSRF: rq.csrf, Nav: name, Flash: flashes[r.URL.Query().Get("flash")], FreeCap: s.cfg.FreeCap, Data: data}
 	var buf bytes.Buffer
 	if err := t.Execute(&buf, v); err != nil {
 		s.cfg.Log.Error("render", "template", name, "err", err)
@@ -84,6 +84,16 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, rq *request, sta
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
 	w.Write(buf.Bytes())
+}
+
+// flashes are the one-line notices a redirect may ask for (?flash=code).
+// Only codes travel in the URL, so a crafted link cannot put words on our page.
+var flashes = map[string]string{
+	"saved":      "Profile saved.",
+	"revoked":    "Token revoked.",
+	"signed-out": "Signed out.",
+	"upgraded":   "You are premium now (test mode). Archived results are being restored; each job shows the estimate.",
+	"paid":       "Thank you. Your premium plan starts as soon as the payment is confirmed.",
 }
 
 type errorPage struct {
