@@ -30,10 +30,16 @@ type request struct {
 
 type handler func(w http.ResponseWriter, r *http.Request, rq *request) error
 
-func setSecurityHeaders(w http.ResponseWriter) {
+func (s *Server) setSecurityHeaders(w http.ResponseWriter) {
 	h := w.Header()
 	// Everything is served from here; inline scripts and styles are not used.
-	h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
+	// Browsers apply form-action to the redirect after a POST too, so with a
+	// payment provider the subscribe form may lead to its (HTTPS) checkout page.
+	formAction := "'self'"
+	if s.cfg.Checkout != nil {
+		formAction = "'self' https:"
+	}
+	h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action "+formAction)
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Referrer-Policy", "same-origin")
 	h.Set("X-Frame-Options", "DENY")
