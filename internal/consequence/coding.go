@@ -25,91 +25,48 @@ func (x *txInfo) codingTerms(a *allele, l *location, seq Sequence, e *Entry, ter
 		}
 		return c - x.cdsStart + 1 + x.pad
 	}
-	if !l.whole || (!a.insertion() && (cdsOf(l.cdnaStart) == 0 || cdsOf(l.cdnaEnd) == 0)) {
-		// Partly outside the CDS or across an intron: VEP has no codon and
-		// reports coding_sequence_variant (plus start/stop loss when the
-		// change reaches those codons).
+	ts, err := x.load(seq)
+	if err != nil {
+		e.CDSPosition = formatCoords(cdsOf(l.cdnaStart), cdsOf(l.cdnaEnd))
+		terms.add(CodingSequence)
+		return
+	}
+	// VEP has codons only when both ends map into the CDS of one exon.
+	var cc *codonChange
+	if l.whole && (a.insertion() || (cdsOf(l.cdnaStart) != 0 && cdsOf(l.cdnaEnd) != 0)) {
+		c := x.codons(a, l, ts)
+		cc = &c
+		e.CDSPosition = formatCoords(cc.cdsStart, cc.cdsEnd)
+		e.ProteinPosition = formatCoords(cc.tlStart, cc.tlEnd)
+		off := cc.cdsStart - (cc.tlStart*3 - 2)
+		e.Codons = displayCodon(cc.refCodon, off, cc.vfLen) + "/" + displayCodon(cc.altCodon, off, len(cc.alleleTx))
+		if cc.refPep == cc.altPep {
+			e.AminoAcids = cc.refPep
+		} else {
+			e.AminoAcids = cc.refPep + "/" + cc.altPep
+		}
+	} else {
 		cs, ce := cdsOf(l.cdnaStart), cdsOf(l.cdnaEnd)
 		e.CDSPosition = formatCoords(cs, ce)
 		e.ProteinPosition = formatCoords(codonNumber(cs), codonNumber(ce))
-		terms.add(CodingSequence)
-		if !x.t.CDSStartNF && x.pad == 0 && overlaps(l.lo, l.hi, x.cdsStart, x.cdsStart+2) {
-			if ts, err := x.load(seq); err == nil && len(ts.cds) >= 3 && isStartCodon(ts.cds[:3], x.table) {
-				terms.add(StartLost)
-			}
-		}
-		if !x.t.CDSEndNF && overlaps(l.lo, l.hi, x.cdsEnd-2, x.cdsEnd) {
-			terms.add(StopLost)
-		}
-		return
 	}
-	ts, err := x.load(seq)
-	if err != nil {
-		terms.add(CodingSequence)
-		return
-	}
-	cc := x.codons(a, l, ts)
-	e.CDSPosition = formatCoords(cc.cdsStart, cc.cdsEnd)
-	e.ProteinPosition = formatCoords(cc.tlStart, cc.tlEnd)
-	e.Codons = displayCodon(cc.refCodon, cc.cdsStart-(cc.tlStart*3-2), cc.vfLen) + "/" +
-		displayCodon(cc.altCodon, cc.cdsStart-(cc.tlStart*3-2), len(cc.alleleTx))
-	if cc.refPep == cc.altPep {
-		e.AminoAcids = cc.refPep
-	} else {
-		e.AminoAcids = cc.refPep + "/" + cc.altPep
-	}
-
-	cdsLen := len(ts.cds)
-	codonS := cc.tlStart*3 - 2
-	partial := cdsLen%3 != 0 && codonS+2 > cdsLen && codonS <= cdsLen
-	diff := len(cc.alleleTx) - cc.vfLen
-	frameshift := diff%3 != 0 && !partial
-	refStop := strings.IndexByte(cc.refPep, '*')
-	altStop := strings.IndexByte(cc.altPep, '*')
-	stopGained := altStop >= 0 && refStop < 0
-	stopLost := refStop >= 0 && altStop < 0 && !x.t.CDSEndNF
-	stopRetained := refStop >= 0 && altStop >= 0 && refStop == altStop && diff == 0
-	if diff != 0 && !frameshift {
-		// an in-frame indel next to the stop that keeps it
-		stopRetained = strings.HasSuffix(cc.refPep, "*") && strings.HasSuffix(cc.altPep, "*")
-	}
-	// A start codon change counts only when the annotated CDS really starts
-	// with an initiator codon (VEP: the reference peptide starts with M).
-	overStart := !x.t.CDSStartNF && x.pad == 0 && overlaps(cc.cdsStart, cc.cdsEnd, 1, 3) &&
-		len(ts.cds) >= 3 && isStartCodon(ts.cds[:3], x.table)
-	startOK := len(cc.altCodon) >= 3 && isStartCodon(cc.altCodon[:3], x.table)
-	startLost := overStart && !startOK
-	startRetained := overStart && startOK
-	inframeIns := !frameshift && !partial && diff > 0 &&
-		(cc.refPep == "-" || strings.HasPrefix(cc.altPep, cc.refPep) || strings.HasSuffix(cc.altPep, cc.refPep))
-	inframeDel := !frameshift && !partial && diff < 0
-	samePepLen := len(cc.refPep) == len(cc.altPep) && cc.refPep != "-"
-	missense := samePepLen && cc.refPep != cc.altPep && !frameshift && !startLost && !stopLost && !stopGained && !partial && !inframeIns && !inframeDel
-	synonymous := cc.refPep == cc.altPep && cc.refPep != "-" && !stopRetained &&
-		!strings.Contains(cc.refPep, "X") && diff == 0
-	proteinAltering := !frameshift && !partial && len(cc.refPep) != len(cc.altPep) &&
-		cc.refPep[0] != '*' && cc.altPep[0] != '*' && !inframeIns && !inframeDel && !startLost
-	unknown := strings.Contains(cc.altPep, "X") && !frameshift && !inframeDel && !proteinAltering
-
-	for _, c := range []struct {
+	c := x.vepCoding(a, l, ts, cc)
+	for _, t := range []struct {
 		on   bool
 		term string
 	}{
-		{stopGained, StopGained}, {frameshift, Frameshift}, {stopLost, StopLost},
-		{startLost, StartLost}, {inframeIns, InframeInsertion}, {inframeDel, InframeDeletion},
-		{missense, Missense}, {proteinAltering, ProteinAltering}, {partial, IncompleteTerminalCodon},
-		{startRetained, StartRetained}, {stopRetained, StopRetained}, {synonymous, Synonymous},
-		{unknown, CodingSequence},
+		{c.stopGained, StopGained}, {c.frameshift, Frameshift}, {c.stopLost, StopLost},
+		{c.startLost, StartLost}, {c.inframeIns, InframeInsertion}, {c.inframeDel, InframeDeletion},
+		{c.missense, Missense}, {c.proteinAltering, ProteinAltering}, {c.partial, IncompleteTerminalCodon},
+		{c.startRetained, StartRetained}, {c.stopRetained, StopRetained}, {c.synonymous, Synonymous},
+		{c.unknown, CodingSequence},
 	} {
-		if c.on {
-			terms.add(c.term)
+		if t.on {
+			terms.add(t.term)
 		}
 	}
-	if partial {
-		return
-	}
-	if strings.IndexByte(a.alt, 'N') < 0 {
-		e.HGVSp = x.hgvsp(&cc, ts, startLost, frameshift)
+	if cc != nil && !c.partial && strings.IndexByte(a.alt, 'N') < 0 {
+		e.HGVSp = x.hgvsp(cc, ts, c.startLost, c.frameshift)
 	}
 }
 
