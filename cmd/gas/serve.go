@@ -19,6 +19,7 @@ import (
 
 	"github.com/gasproject/gas/internal/app"
 	"github.com/gasproject/gas/internal/auth"
+	"github.com/gasproject/gas/internal/billing"
 	"github.com/gasproject/gas/internal/domain"
 	"github.com/gasproject/gas/internal/service"
 	"github.com/gasproject/gas/internal/testshared"
@@ -105,9 +106,13 @@ func runServe(ctx context.Context, args []string) error {
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	start := time.Now()
+	stripeCfg, err := billing.ConfigFromEnv(os.Getenv) // GAS_STRIPE_*: none set means test-mode billing
+	if err != nil {
+		return err
+	}
 	a, err := app.Open(ctx, app.Config{
 		DataDir: f.data, RefDir: f.ref, SharedDir: f.shared, Retention: f.retention,
-		FreeCap: f.freeCap, UploadLimit: f.maxUpload, BaseURL: f.baseURL, Logger: log,
+		FreeCap: f.freeCap, UploadLimit: f.maxUpload, BaseURL: f.baseURL, Logger: log, Stripe: stripeCfg,
 	})
 	if err != nil {
 		return err
@@ -126,6 +131,9 @@ func runServe(ctx context.Context, args []string) error {
 		FreeCap: f.freeCap, MaxUpload: f.maxUpload, Retention: f.retention,
 		RestoreEstimate: a.Config.RestoreDelays[domain.TierExpedited], SecureCookies: f.secureCookies, Log: log,
 		BaseURL: f.baseURL,
+	}
+	if a.Billing != nil {
+		cfg.Checkout, cfg.Webhook = a.Billing, a.Billing.Webhook()
 	}
 	if f.oidcIssuer != "" {
 		cfg.OIDC, err = authSvc.NewOIDC(ctx, auth.OIDCConfig{
@@ -152,7 +160,7 @@ func runServe(ctx context.Context, args []string) error {
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	log.Info("GAS is up", "url", "http://"+ln.Addr().String(), "data", f.data, "retention", f.retention,
-		"free_cap", f.freeCap, "max_upload", f.maxUpload, "startup", time.Since(start).Round(time.Millisecond))
+		"free_cap", f.freeCap, "max_upload", f.maxUpload, "stripe", a.Billing != nil, "startup", time.Since(start).Round(time.Millisecond))
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
