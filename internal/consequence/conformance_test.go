@@ -67,6 +67,8 @@ var vepDifferences = map[string]string{
 	"ENST00000518414/incorrect-inframe-del.vcf:11397":             "deletion past the 3' end of a 3'-incomplete CDS: partial CDS overlap, coding_sequence_variant",
 	"ENST00000528237/retained-stop-incomplete-cds.vcf:14714":      "Arg>Ter in a 3'-incomplete CDS: stop_gained in VEP",
 	"ENST00000295641/not-a-start-lost.vcf:79":                     "codon 1 of a CDS that starts with AGG changes to ATG: VEP's start_lost fires for any codon-1 change not keeping the residue",
+	"ENST00000390520/deletion-overlap.vcf:81":                     "deletion past the end of a transcript whose CDS ends at its last base: VEP's _after_coding overlap with the empty UTR range is true, so 3_prime_UTR_variant too",
+	"ENST00000557788/long-overlap-del.vcf:90":                     "as above: deletion past a transcript without 3' UTR gets 3_prime_UTR_variant from VEP's _after_coding",
 	"ENST00000519442/synon-splice-region-del.vcf:42130":           "VEP does not left-align: the deletion as written touches intron +8 (splice_region_variant); bcftools' left-aligned one does not",
 }
 

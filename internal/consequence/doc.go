@@ -34,11 +34,17 @@
 //     3..len-2. Introns of 12 bp or less are frameshift introns and get none.
 //   - Coding calls from the codons VEP builds (REF/ALT spliced into the CDS):
 //     a variant only partly in the CDS or crossing an intron has no codon and
-//     is coding_sequence_variant (plus start/stop loss when it reaches them).
-//     start_lost/start_retained need an annotated initiator codon;
+//     is coding_sequence_variant (plus start/stop loss when it reaches them);
 //     inframe_insertion needs the reference peptide kept at one end, otherwise
 //     protein_altering_variant; a partial last codon is
 //     incomplete_terminal_codon_variant.
+//   - 5'/3' UTR follow VEP's _before_coding/_after_coding: a variant with an
+//     exonic part that overlaps the genomic span between transcript and CDS
+//     ends (insertions next to the CDS ends included).
+//   - Coding predicates are VEP's: start_lost also when codon 1 changes
+//     residue or (with a 5' UTR) no longer reads ATG; start/stop_retained for
+//     indels that keep the UTR+CDS or the stop; missense only without a length
+//     change; inframe_deletion by codon matching.
 //   - Consequences are listed in VEP's severity order; IMPACT is the worst.
 //   - HGVSc: c. for coding, n. for non-coding transcripts, intronic offsets
 //     (the middle base of an odd intron counts from the upstream exon), c.-N

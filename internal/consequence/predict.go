@@ -418,9 +418,8 @@ func (x *txInfo) locate(a *allele) location {
 		l.exonic, l.whole = true, true
 		l.lo, l.hi = l.cdnaEnd, l.cdnaStart
 		if x.coding {
-			l.utr5 = l.cdnaEnd < x.cdsStart
-			l.utr3 = l.cdnaEnd >= x.cdsEnd
-			l.cds = !l.utr5 && !l.utr3
+			l.cds = l.cdnaEnd >= x.cdsStart && l.cdnaEnd < x.cdsEnd
+			l.utr5, l.utr3 = x.utrs(a)
 		}
 		return l
 	}
@@ -450,11 +449,24 @@ func (x *txInfo) locate(a *allele) location {
 		}
 	}
 	if l.exonic && x.coding {
-		l.utr5 = l.lo < x.cdsStart
-		l.utr3 = l.hi > x.cdsEnd
 		l.cds = l.lo <= x.cdsEnd && l.hi >= x.cdsStart
+		l.utr5, l.utr3 = x.utrs(a)
 	}
 	return l
+}
+
+// utrs is VEP's _before_coding/_after_coding on genomic coordinates (so a
+// deletion from a UTR intron into the first coding exon counts as 5' UTR);
+// callers add VEP's within_cdna condition.
+func (x *txInfo) utrs(a *allele) (utr5, utr3 bool) {
+	t := x.t
+	ins := a.insertion()
+	before := (ins && a.start == t.CodingStart) || overlaps(a.start, a.end, t.Start, t.CodingStart-1)
+	after := (ins && a.end == t.CodingEnd) || overlaps(a.start, a.end, t.CodingEnd+1, t.End)
+	if t.Strand < 0 {
+		return after, before
+	}
+	return before, after
 }
 
 func (x *txInfo) inMatureMiRNA(a *allele) bool {
