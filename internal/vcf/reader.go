@@ -34,9 +34,13 @@ type Reader struct {
 func NewReader(in io.Reader) (*Reader, error) {
 	br := bufio.NewReaderSize(in, readBufSize)
 	r := &Reader{br: br}
-	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
-		// gzip and BGZF (a series of gzip members) are both read by gzip.Reader,
-		// which continues across members by default.
+	if head, _ := br.Peek(18); isBGZF(head) {
+		z := newBGZFReader(br)
+		r.closer = z
+		r.br = bufio.NewReaderSize(z, readBufSize)
+	} else if len(head) >= 2 && head[0] == 0x1f && head[1] == 0x8b {
+		// Plain gzip, possibly several members: gzip.Reader continues
+		// across members by default.
 		gz, err := gzip.NewReader(br)
 		if err != nil {
 			return nil, parseErr(0, ErrTruncated, "gzip input: %v", err)

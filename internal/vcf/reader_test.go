@@ -38,7 +38,7 @@ func readAll(in io.Reader) (*Reader, int, error) {
 	}
 }
 
-func gz(t *testing.T, s string) []byte {
+func gz(t testing.TB, s string) []byte {
 	t.Helper()
 	var b bytes.Buffer
 	w := gzip.NewWriter(&b)
@@ -201,7 +201,7 @@ func TestSetInfo(t *testing.T) {
 }
 
 // TestPreservesBytes re-emits every shared VCF unchanged through the Reader
-// and AppendWith and compares byte for byte, plain and gzip-compressed.
+// and AppendWith and compares byte for byte: plain, gzip and BGZF.
 func TestPreservesBytes(t *testing.T) {
 	files, _ := filepath.Glob(testshared.Path(t, "vcf", "*.vcf"))
 	if len(files) == 0 {
@@ -212,10 +212,13 @@ func TestPreservesBytes(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, mode := range []string{"plain", "gzip"} {
+		for _, mode := range []string{"plain", "gzip", "bgzf"} {
 			in := want
-			if mode == "gzip" {
+			switch mode {
+			case "gzip":
 				in = gz(t, string(want))
+			case "bgzf":
+				in = bgzf(t, string(want))
 			}
 			got := reemit(t, bytes.NewReader(in))
 			if !bytes.Equal(got, want) {
