@@ -1,7 +1,8 @@
 // Package vcf reads and writes VCF files as a stream, record by record.
 //
 // Reading: NewReader accepts plain text, gzip or BGZF (sniffed from the first
-// bytes), VCF 4.0-4.3 and the older 3.3 header style (##INFO=ID,Number,Type,"..."),
+// bytes; BGZF blocks are inflated in parallel, one goroutine per CPU; Close
+// stops them), VCF 4.0-4.3 and the older 3.3 header style (##INFO=ID,Number,Type,"..."),
 // with "\n" or "\r\n" line ends. The header is kept byte for byte (Header.Meta,
 // Header.ColumnLine); a Record keeps its line and points into it, and FORMAT
 // with the sample columns stays one raw string (Record.Rest), so records are
