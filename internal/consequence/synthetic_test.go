@@ -63,6 +63,11 @@ func TestSynthetic(t *testing.T) {
 		// TAA inserted between codons 2 and 3: a new stop, in frame.
 		{name: "stop by insertion", tx: "P", v: Variant{Chrom: "S", Pos: 16, Ref: "A", Alt: "ATAA"},
 			csq: "stop_gained&inframe_insertion", hgvsp: "P.1:p.Lys2_Phe3insTer", aas: "-/*", cods: "-/TAA", prot: "2-3"},
+		// TGA inserted after the A of ATG: ATGATG..., the last bases of
+		// UTR+CDS are unchanged and the peptide keeps Met at its start, so
+		// VEP calls start_retained and (by its own exclusion) no insertion.
+		{name: "start retained", tx: "P", v: Variant{Chrom: "S", Pos: 11, Ref: "A", Alt: "ATGA"},
+			csq: "start_retained_variant", aas: "M/MM", cods: "atg/aTGAtg"},
 		// AAT inserted after the T of the stop codon: TAA becomes TAA TAA, the
 		// stop is kept at the same residue.
 		{name: "stop retained by insertion", tx: "P", v: Variant{Chrom: "S", Pos: 26, Ref: "T", Alt: "TAAT"},
