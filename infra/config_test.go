@@ -13,7 +13,7 @@ func TestConfigFromContext(t *testing.T) {
 		wantErr string
 	}{
 		{"defaults", nil, func(c Config) bool {
-			return c.RetentionSeconds == 180 && c.FreeCapBytes == 150<<10 && c.DistDir == "dist"
+			return c.RetentionSeconds == 180 && c.FreeCapBytes == 150_000 && c.PremiumCapBytes == 1<<30 && c.DistDir == "dist"
 		}, ""},
 		{"number from cdk.json", map[string]any{"retentionSeconds": float64(600)}, func(c Config) bool { return c.RetentionSeconds == 600 }, ""},
 		{"string from -c", map[string]any{"freeCapBytes": "1000"}, func(c Config) bool { return c.FreeCapBytes == 1000 }, ""},

@@ -38,12 +38,14 @@ func newBuckets(scope constructs.Construct, cfg Config, portalOrigin *string) bu
 			Versioned: jsii.Bool(true),
 			LifecycleRules: &[]*awss3.LifecycleRule{
 				abortUploads,
-				// Archiving copies a result onto itself in the GLACIER class; the
-				// hot STANDARD version it replaces becomes noncurrent. Dropping it
-				// a day later is what makes the archive save money.
+				// Archiving copies a result to the GLACIER class and deletes the
+				// hot STANDARD object, which versioning keeps as a noncurrent
+				// version. Dropping it a day later is what makes the archive
+				// save money; the delete markers left alone go too.
 				{
 					Id:                          jsii.String("DropReplacedVersions"),
 					NoncurrentVersionExpiration: awscdk.Duration_Days(jsii.Number(1)),
+					ExpiredObjectDeleteMarker:   jsii.Bool(true),
 				},
 			},
 		}),

@@ -78,6 +78,13 @@ func TestSplitRoutesInputsToTheirBucket(t *testing.T) {
 	if err := split.Copy(ctx, "inputs/u/j/a.vcf", "results/u/j/a.vcf", domain.ClassStandard); !errors.Is(err, domain.ErrInvalid) {
 		t.Errorf("copy across buckets: err = %v, want ErrInvalid", err)
 	}
+	if _, err := split.PresignPost(ctx, UploadPolicy{KeyPrefix: "results/u/", MaxBytes: 10}); !errors.Is(err, domain.ErrInvalid) {
+		t.Errorf("upload form outside inputs/: err = %v, want ErrInvalid", err)
+	}
+	form, err := split.PresignPost(ctx, UploadPolicy{KeyPrefix: "inputs/u/j2/", MaxBytes: 10})
+	if err != nil || !strings.HasSuffix(form.URL, "/inputs") {
+		t.Errorf("upload form = %+v, %v; want one posting to the inputs bucket", form, err)
+	}
 }
 
 func TestDownloadDirCopiesAPrefixOnce(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/gasproject/gas/internal/domain"
 )
@@ -55,4 +56,20 @@ func (s Split) Copy(ctx context.Context, src, dst string, class domain.StorageCl
 
 func (s Split) Restore(ctx context.Context, key string, tier domain.RestoreTier, days int) error {
 	return s.store(key).Restore(ctx, key, tier, days)
+}
+
+// PresignPost signs a browser upload into the inputs bucket (p.KeyPrefix
+// must be under InputsPrefix). The portal finds this method by asserting
+// its domain.Blobs to a small interface of its own; the embedded store has
+// none, so the portal uploads through itself there.
+func (s Split) PresignPost(ctx context.Context, p UploadPolicy) (UploadForm, error) {
+	if !strings.HasPrefix(p.KeyPrefix, InputsPrefix) {
+		return UploadForm{}, fmt.Errorf("upload prefix %q is not under %s: %w", p.KeyPrefix, InputsPrefix, domain.ErrInvalid)
+	}
+	return s.Inputs.PresignPost(ctx, p)
+}
+
+// PresignGet returns a download link for key from whichever bucket holds it.
+func (s Split) PresignGet(ctx context.Context, key string, ttl time.Duration, downloadName string) (string, error) {
+	return s.store(key).PresignGet(ctx, key, ttl, downloadName)
 }
