@@ -187,11 +187,32 @@ func collect(source string, order []*txDraft) ([]*Transcript, error) {
 		}
 		out = append(out, d.t)
 	}
+	markSoleTranscriptsCanonical(out)
 	slices.SortStableFunc(out, func(a, b *Transcript) int {
 		return cmp.Or(cmp.Compare(chromRank[a.Chrom], chromRank[b.Chrom]),
 			cmp.Compare(a.Start, b.Start), cmp.Compare(a.End, b.End), cmp.Compare(a.ID, b.ID))
 	})
 	return out, nil
+}
+
+// markSoleTranscriptsCanonical marks the only transcript of a gene canonical
+// when the source carries no canonical tags at all (the NCBI-typed chrM
+// models): Ensembl tags exactly one canonical transcript per gene, so a gene's
+// sole transcript is necessarily it, and VEP reports CANONICAL=YES there.
+// Genes with several transcripts stay unmarked: choosing among them would be a guess.
+func markSoleTranscriptsCanonical(ts []*Transcript) {
+	perGene := map[string]int{}
+	for _, t := range ts {
+		if t.Canonical {
+			return
+		}
+		perGene[t.GeneID]++
+	}
+	for _, t := range ts {
+		if t.GeneID != "" && perGene[t.GeneID] == 1 {
+			t.Canonical = true
+		}
+	}
 }
 
 // splitVersion separates "ENST00000456328.2" into id and version when the

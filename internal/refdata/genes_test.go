@@ -214,3 +214,31 @@ func TestParseCSQCases(t *testing.T) {
 		}
 	}
 }
+
+func TestSoleTranscriptCanonicalWithoutTags(t *testing.T) {
+	tests := []struct {
+		name string
+		in   []*Transcript
+		want []bool
+	}{
+		{"untagged source: sole transcript marked, multi-transcript gene not",
+			[]*Transcript{{ID: "a", GeneID: "g1"}, {ID: "b", GeneID: "g2"}, {ID: "c", GeneID: "g2"}},
+			[]bool{true, false, false}},
+		{"tagged source left as tagged",
+			[]*Transcript{{ID: "a", GeneID: "g1"}, {ID: "b", GeneID: "g2", Canonical: true}},
+			[]bool{false, true}},
+		{"no gene id: never marked",
+			[]*Transcript{{ID: "a"}},
+			[]bool{false}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			markSoleTranscriptsCanonical(tc.in)
+			for i, tr := range tc.in {
+				if tr.Canonical != tc.want[i] {
+					t.Errorf("%s: Canonical = %v, want %v", tr.ID, tr.Canonical, tc.want[i])
+				}
+			}
+		})
+	}
+}
