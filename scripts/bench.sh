@@ -5,7 +5,7 @@
 # same run, then the Go benchmark of the engine.
 #
 # Environment: GAS_SHARED (default ../shared), BENCH_RECORDS (default
-# 2000000), BENCH_RUNS (runs of each tool, best kept; default 1), BENCH_DIR
+# 2000000), BENCH_RUNS (runs of each tool, best kept; default 3), BENCH_DIR
 # (work directory, kept; default a temporary one, removed), BENCH_GO=0 skips
 # the Go benchmark.
 set -euo pipefail
@@ -14,7 +14,7 @@ cd "$(dirname "$0")/.."
 SHARED=${GAS_SHARED:-../shared}
 MINI="$SHARED/refdata/grch38-mini"
 N=${BENCH_RECORDS:-2000000}
-RUNS=${BENCH_RUNS:-1}
+RUNS=${BENCH_RUNS:-3}
 [ -d "$MINI" ] || { echo "bench: $MINI not found (set GAS_SHARED)" >&2; exit 1; }
 
 need_apt=()
