@@ -19,6 +19,7 @@ import (
 	"github.com/gasproject/gas/functions/awsenv"
 	"github.com/gasproject/gas/functions/internal/wire"
 	"github.com/gasproject/gas/internal/auth"
+	"github.com/gasproject/gas/internal/billing"
 	"github.com/gasproject/gas/internal/domain"
 	"github.com/gasproject/gas/internal/dynamo"
 	"github.com/gasproject/gas/internal/service"
@@ -47,7 +48,7 @@ func run(ctx context.Context) error {
 	annotation, restore := env.String(awsenv.AnnotationMachineARN), env.String(awsenv.RestoreMachineARN)
 	retention := time.Duration(env.Int(awsenv.RetentionSeconds)) * time.Second
 	freeCap, premiumCap := env.Int(awsenv.FreeCapBytes), env.Int(awsenv.PremiumCapBytes)
-	publicURL, sessionKeyARN := env.String(awsenv.PublicURL), env.String(awsenv.SessionKeyARN)
+	publicURL, sessionKeyARN, stripeARN := env.String(awsenv.PublicURL), env.String(awsenv.SessionKeyARN), env.String(awsenv.StripeSecretARN)
 	issuer, clientID, clientSecretARN := env.Optional(awsenv.OIDCIssuer), env.Optional(awsenv.OIDCClientID), env.Optional(awsenv.OIDCSecretARN)
 	if err := env.Err(); err != nil {
 		return err
@@ -60,13 +61,28 @@ func run(ctx context.Context) error {
 	limit := min(premiumCap, maxRequestUpload)
 	svc := service.New(service.Ports{Jobs: st.Jobs, Profiles: st.Profiles, Blobs: st.Blobs, Workflow: workflow},
 		service.Config{Retention: retention, FreeCap: freeCap, UploadLimit: limit, Logger: st.Log})
-	authSvc, err := auth.New(st.Profiles, dynamo.NewPortal(dynamodb.NewFromConfig(st.AWS), portalTable), auth.Config{Key: []byte(key)})
+	ddb := dynamodb.NewFromConfig(st.AWS)
+	authSvc, err := auth.New(st.Profiles, dynamo.NewPortal(ddb, portalTable), auth.Config{Key: []byte(key)})
 	if err != nil {
 		return err
 	}
 	cfg := webui.Config{
 		Service: svc, Auth: authSvc, Jobs: st.Jobs, Profiles: st.Profiles, Blobs: st.Blobs, Workflow: workflow,
 		FreeCap: freeCap, MaxUpload: limit, Retention: retention, SecureCookies: true, Log: st.Log,
+	}
+	stripe, err := stripeConfig(ctx, st, stripeARN)
+	if err != nil {
+		return err
+	}
+	if stripe.Enabled() {
+		stripe.Logger = st.Log
+		b, err := billing.New(stripe, billing.Ports{Profiles: st.Profiles, Users: svc, Events: dynamo.NewWebhooks(ddb, portalTable)})
+		if err != nil {
+			return err
+		}
+		cfg.Checkout, cfg.Webhook = b, b.Webhook()
+	} else {
+		st.Log.Warn("Stripe keys not set: the portal upgrades users in test mode, without payment", "secret", stripeARN)
 	}
 	if issuer != "" {
 		secret := ""
@@ -105,6 +121,31 @@ func clientSecret(ctx context.Context, st *wire.Stores, arn string) (string, err
 		return "", fmt.Errorf("secret %s: want {\"client_secret\": \"...\"} (set it after deploy)", arn)
 	}
 	return v.ClientSecret, nil
+}
+
+// stripeConfig reads {"secret_key", "webhook_secret", "price_id"} from
+// Secrets Manager. The stack creates the secret with a random placeholder
+// value; until the operator replaces it, billing stays off (test mode).
+func stripeConfig(ctx context.Context, st *wire.Stores, arn string) (billing.Config, error) {
+	raw, err := st.Secret(ctx, arn)
+	if err != nil {
+		return billing.Config{}, err
+	}
+	var v struct {
+		SecretKey     string `json:"secret_key"`
+		WebhookSecret string `json:"webhook_secret"`
+		PriceID       string `json:"price_id"`
+	}
+	if json.Unmarshal([]byte(raw), &v) != nil {
+		return billing.Config{}, nil // still the generated placeholder
+	}
+	c := billing.Config{SecretKey: v.SecretKey, WebhookSecret: v.WebhookSecret, PriceID: v.PriceID}
+	if c.Enabled() {
+		if err := c.Check(); err != nil {
+			return billing.Config{}, fmt.Errorf("secret %s: %w", arn, err)
+		}
+	}
+	return c, nil
 }
 
 // providerName labels the "sign in with" button.
