@@ -32,7 +32,8 @@ type Config struct {
 	Key          []byte
 	SessionTTL   time.Duration // default 14 days
 	Argon2       Argon2Params  // default DefaultArgon2
-	SignInLimit  int           // attempts per window per email and per client; default 10
+	SignInLimit  int           // attempts per window per email; default 10
+	ClientLimit  int           // attempts per window per client address (many users may share one); default 5×SignInLimit
 	SignInWindow time.Duration // default 15 minutes
 	Now          func() time.Time
 }
@@ -57,6 +58,9 @@ func New(profiles domain.Profiles, store Store, cfg Config) (*Service, error) {
 	}
 	if cfg.SignInLimit == 0 {
 		cfg.SignInLimit = 10
+	}
+	if cfg.ClientLimit == 0 {
+		cfg.ClientLimit = 5 * cfg.SignInLimit
 	}
 	if cfg.SignInWindow == 0 {
 		cfg.SignInWindow = 15 * time.Minute
@@ -127,12 +131,15 @@ func (s *Service) SignIn(ctx context.Context, email, password, client string) (d
 	if err != nil {
 		return domain.Profile{}, ErrBadCredentials
 	}
-	for _, key := range []string{"signin:email:" + email, "signin:client:" + client} {
-		n, err := s.store.Hit(ctx, key, s.cfg.SignInWindow, s.cfg.Now())
+	for _, l := range []struct {
+		key   string
+		limit int
+	}{{"signin:email:" + email, s.cfg.SignInLimit}, {"signin:client:" + client, s.cfg.ClientLimit}} {
+		n, err := s.store.Hit(ctx, l.key, s.cfg.SignInWindow, s.cfg.Now())
 		if err != nil {
 			return domain.Profile{}, fmt.Errorf("rate limit: %w", err)
 		}
-		if n > s.cfg.SignInLimit {
+		if n > l.limit {
 			return domain.Profile{}, ErrRateLimited
 		}
 	}

@@ -3,6 +3,7 @@ package auth_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -116,6 +117,16 @@ func TestSignInRateLimited(t *testing.T) {
 	*now = now.Add(2 * time.Minute)
 	if _, err := svc.SignIn(ctx, "a@example.org", "longenough", "ip"); err != nil {
 		t.Errorf("after the window: %v", err)
+	}
+	// One address trying many emails is limited too, at 5× the per-email limit.
+	*now = now.Add(2 * time.Minute)
+	for i := range 15 {
+		if _, err := svc.SignIn(ctx, fmt.Sprintf("u%d@example.org", i), "x", "busy"); !errors.Is(err, auth.ErrBadCredentials) {
+			t.Fatalf("attempt %d from one address: %v", i, err)
+		}
+	}
+	if _, err := svc.SignIn(ctx, "a@example.org", "longenough", "busy"); !errors.Is(err, auth.ErrRateLimited) {
+		t.Errorf("16th attempt from one address: %v", err)
 	}
 }
 
