@@ -1,0 +1,50 @@
+package main
+
+import (
+	"testing"
+
+	"github.com/gasproject/gas/functions/awsenv"
+)
+
+func TestEveryLambdaGetsTheSettingsItsMainReads(t *testing.T) {
+	// GIVEN the stack with default settings
+	// WHEN it is synthesized
+	tmpl := synth(t, defaultTestConfig())
+
+	// THEN each Lambda's environment has what functions/<binary>/main.go requires
+	common := []string{awsenv.JobsTable, awsenv.ProfilesTable, awsenv.InputsBucket, awsenv.ResultsBucket, awsenv.PublicURL}
+	need := map[string][]string{
+		"api": {awsenv.PortalTable, awsenv.AnnotationMachineARN, awsenv.RestoreMachineARN, awsenv.RetentionSeconds,
+			awsenv.FreeCapBytes, awsenv.PremiumCapBytes, awsenv.SessionKeyARN, awsenv.StripeSecretARN,
+			awsenv.OIDCIssuer, awsenv.OIDCClientID},
+		"annotate": {awsenv.Task, awsenv.RefdataBucket, awsenv.RefdataPrefix},
+		"notify":   {awsenv.Task, awsenv.MailFrom},
+	}
+	binaryOf := map[string]string{}
+	for bin, tasks := range awsenv.TaskBinaries {
+		for _, task := range tasks {
+			binaryOf[task] = bin
+		}
+	}
+	seen := 0
+	for id, f := range resources(t, tmpl, "AWS::Lambda::Function") {
+		env, _ := props(f)["Environment"].(map[string]any)
+		vars, _ := env["Variables"].(map[string]any)
+		bin := "api"
+		if task, ok := vars[awsenv.Task].(string); ok {
+			bin = binaryOf[task]
+			if bin == "" {
+				t.Errorf("%s: %s=%q is served by no binary", id, awsenv.Task, task)
+			}
+		}
+		for _, name := range append(common, need[bin]...) {
+			if vars[name] == nil {
+				t.Errorf("%s (%s): %s is not set", id, bin, name)
+			}
+		}
+		seen++
+	}
+	if seen < 2 {
+		t.Fatalf("only %d Lambdas", seen)
+	}
+}
