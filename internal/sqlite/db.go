@@ -27,6 +27,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"runtime"
 	"strings"
 
 	"modernc.org/sqlite"
@@ -57,6 +58,13 @@ func Open(path string) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
+	// Opening a connection runs the pragmas above, so keep a few open and
+	// idle instead of database/sql's default of two idle: under 50 concurrent
+	// portal clients the pool otherwise churns connections on every request.
+	// SQLite serialises writers anyway; more connections than cores only queue.
+	conns := max(4, 2*runtime.GOMAXPROCS(0))
+	sdb.SetMaxOpenConns(conns)
+	sdb.SetMaxIdleConns(conns)
 	db := &DB{sql: sdb, path: path}
 	if err := db.migrate(context.Background()); err != nil {
 		sdb.Close()
