@@ -7,6 +7,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"net/url"
 	"strings"
 	"time"
@@ -33,16 +34,21 @@ import (
 const maxRequestUpload = 4 << 20
 
 func main() {
-	if err := run(context.Background()); err != nil {
-		wire.Fatal(nil, "cold start", err)
-	}
-}
-
-func run(ctx context.Context) error {
+	ctx := context.Background()
 	st, err := wire.Open(ctx)
 	if err != nil {
-		return err
+		wire.Fatal(nil, "cold start", err)
 	}
+	portal, err := newPortal(ctx, st)
+	if err != nil {
+		wire.Fatal(st.Log, "cold start", err)
+	}
+	lambda.Start(httpadapter.NewV2(portal).ProxyWithContext)
+}
+
+// newPortal builds the portal over the AWS adapters, reading its settings
+// and secrets once.
+func newPortal(ctx context.Context, st *wire.Stores) (http.Handler, error) {
 	env := st.Env
 	portalTable := env.String(awsenv.PortalTable)
 	annotation, restore := env.String(awsenv.AnnotationMachineARN), env.String(awsenv.RestoreMachineARN)
@@ -51,11 +57,11 @@ func run(ctx context.Context) error {
 	publicURL, sessionKeyARN, stripeARN := env.String(awsenv.PublicURL), env.String(awsenv.SessionKeyARN), env.String(awsenv.StripeSecretARN)
 	issuer, clientID, clientSecretARN := env.Optional(awsenv.OIDCIssuer), env.Optional(awsenv.OIDCClientID), env.Optional(awsenv.OIDCSecretARN)
 	if err := env.Err(); err != nil {
-		return err
+		return nil, err
 	}
 	key, err := st.Secret(ctx, sessionKeyARN)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	workflow := sfnflow.New(sfn.NewFromConfig(st.AWS), map[string]string{domain.MachineAnnotation: annotation, domain.MachineRestore: restore})
 	limit := min(premiumCap, maxRequestUpload)
@@ -64,7 +70,7 @@ func run(ctx context.Context) error {
 	ddb := dynamodb.NewFromConfig(st.AWS)
 	authSvc, err := auth.New(st.Profiles, dynamo.NewPortal(ddb, portalTable), auth.Config{Key: []byte(key)})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	cfg := webui.Config{
 		Service: svc, Auth: authSvc, Jobs: st.Jobs, Profiles: st.Profiles, Blobs: st.Blobs, Workflow: workflow,
@@ -72,13 +78,13 @@ func run(ctx context.Context) error {
 	}
 	stripe, err := stripeConfig(ctx, st, stripeARN)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if stripe.Enabled() {
 		stripe.Logger = st.Log
 		b, err := billing.New(stripe, billing.Ports{Profiles: st.Profiles, Users: svc, Events: dynamo.NewWebhooks(ddb, portalTable)})
 		if err != nil {
-			return err
+			return nil, err
 		}
 		cfg.Checkout, cfg.Webhook = b, b.Webhook()
 	} else {
@@ -88,7 +94,7 @@ func run(ctx context.Context) error {
 		secret := ""
 		if clientSecretARN != "" { // external issuers; the Cognito client is public
 			if secret, err = clientSecret(ctx, st, clientSecretARN); err != nil {
-				return err
+				return nil, err
 			}
 		}
 		cfg.OIDC, err = authSvc.NewOIDC(ctx, auth.OIDCConfig{
@@ -96,16 +102,11 @@ func run(ctx context.Context) error {
 			RedirectURL: strings.TrimSuffix(publicURL, "/") + "/auth/oidc/callback",
 		})
 		if err != nil {
-			return err
+			return nil, err
 		}
 		cfg.OIDCName = providerName(issuer)
 	}
-	portal, err := webui.New(cfg)
-	if err != nil {
-		return err
-	}
-	lambda.Start(httpadapter.NewV2(portal).ProxyWithContext)
-	return nil
+	return webui.New(cfg)
 }
 
 // clientSecret reads {"client_secret": "..."} from Secrets Manager.

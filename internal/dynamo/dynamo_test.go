@@ -7,7 +7,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	miniserver "github.com/truora/minidyn/server"
 
 	"github.com/gasproject/gas/internal/auth/authtest"
@@ -28,36 +27,8 @@ func newDB(t *testing.T) *dynamodb.Client {
 		Credentials:  aws.AnonymousCredentials{},
 		Retryer:      aws.NopRetryer{},
 	})
-	ctx := context.Background()
-	str := func(name string) types.AttributeDefinition {
-		return types.AttributeDefinition{AttributeName: aws.String(name), AttributeType: types.ScalarAttributeTypeS}
-	}
-	key := func(hash, rng string) []types.KeySchemaElement {
-		k := []types.KeySchemaElement{{AttributeName: aws.String(hash), KeyType: types.KeyTypeHash}}
-		if rng != "" {
-			k = append(k, types.KeySchemaElement{AttributeName: aws.String(rng), KeyType: types.KeyTypeRange})
-		}
-		return k
-	}
-	all := &types.Projection{ProjectionType: types.ProjectionTypeAll}
-	tables := []*dynamodb.CreateTableInput{
-		{
-			TableName:            aws.String("jobs"),
-			AttributeDefinitions: []types.AttributeDefinition{str(KeyJobID), str(KeyUserID), str(KeyAllJobs), str(KeySubmittedAt)},
-			KeySchema:            key(KeyJobID, ""),
-			GlobalSecondaryIndexes: []types.GlobalSecondaryIndex{
-				{IndexName: aws.String(IndexJobsByUser), KeySchema: key(KeyUserID, KeySubmittedAt), Projection: all},
-				{IndexName: aws.String(IndexJobsBySubmitted), KeySchema: key(KeyAllJobs, KeySubmittedAt), Projection: all},
-			},
-		},
-		{TableName: aws.String("profiles"), AttributeDefinitions: []types.AttributeDefinition{str(KeyPK)}, KeySchema: key(KeyPK, "")},
-		{TableName: aws.String("portal"), AttributeDefinitions: []types.AttributeDefinition{str(KeyPK), str(KeySK)}, KeySchema: key(KeyPK, KeySK)},
-	}
-	for _, in := range tables {
-		in.BillingMode = types.BillingModePayPerRequest
-		if _, err := db.CreateTable(ctx, in); err != nil {
-			t.Fatalf("create table %s: %v", *in.TableName, err)
-		}
+	if err := CreateTables(context.Background(), db, Tables{Jobs: "jobs", Profiles: "profiles", Portal: "portal"}); err != nil {
+		t.Fatal(err)
 	}
 	return db
 }

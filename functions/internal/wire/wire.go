@@ -40,18 +40,24 @@ type Stores struct {
 
 // Open loads the AWS configuration of the Lambda's role and builds the stores.
 func Open(ctx context.Context) (*Stores, error) {
+	cfg, err := config.LoadDefaultConfig(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("load AWS config: %w", err)
+	}
+	return OpenConfig(cfg)
+}
+
+// OpenConfig builds the stores with an explicit AWS configuration; tests
+// point it at emulators (s3Opts can select path-style addressing).
+func OpenConfig(cfg aws.Config, s3Opts ...func(*s3.Options)) (*Stores, error) {
 	env := &awsenv.Lookup{}
 	jobs, profiles := env.String(awsenv.JobsTable), env.String(awsenv.ProfilesTable)
 	inputs, results := env.String(awsenv.InputsBucket), env.String(awsenv.ResultsBucket)
 	if err := env.Err(); err != nil {
 		return nil, err
 	}
-	cfg, err := config.LoadDefaultConfig(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("load AWS config: %w", err)
-	}
 	ddb := dynamodb.NewFromConfig(cfg)
-	s3c := s3.NewFromConfig(cfg)
+	s3c := s3.NewFromConfig(cfg, s3Opts...)
 	return &Stores{
 		AWS:      cfg,
 		S3:       s3c,

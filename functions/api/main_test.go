@@ -1,0 +1,214 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"mime/multipart"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
+	miniserver "github.com/truora/minidyn/server"
+
+	"github.com/gasproject/gas/functions/awsenv"
+	"github.com/gasproject/gas/functions/internal/wire"
+	"github.com/gasproject/gas/internal/auth"
+	"github.com/gasproject/gas/internal/domain"
+	"github.com/gasproject/gas/internal/dynamo"
+	"github.com/gasproject/gas/internal/s3blob/s3fake"
+	"github.com/gasproject/gas/internal/sfnflow/sfnfake"
+)
+
+const (
+	annotationARN = "arn:aws:states:us-east-1:111111111111:stateMachine:AnnotationWorkflow"
+	restoreARN    = "arn:aws:states:us-east-1:111111111111:stateMachine:RestoreWorkflow"
+	sessionKeyARN = "arn:aws:secretsmanager:us-east-1:111111111111:secret:SessionKey"
+	stripeARN     = "arn:aws:secretsmanager:us-east-1:111111111111:secret:StripeKeys"
+	sessionKey    = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+)
+
+// secretsFake answers GetSecretValue (JSON 1.1 protocol) from a map.
+type secretsFake map[string]string
+
+func (f secretsFake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	var in struct{ SecretId string }
+	json.NewDecoder(r.Body).Decode(&in)
+	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+	v, ok := f[in.SecretId]
+	if !ok {
+		w.Header().Set("X-Amzn-Errortype", "ResourceNotFoundException")
+		w.WriteHeader(http.StatusBadRequest)
+		json.NewEncoder(w).Encode(map[string]string{"__type": "ResourceNotFoundException", "message": "no such secret"})
+		return
+	}
+	json.NewEncoder(w).Encode(map[string]string{"ARN": in.SecretId, "Name": in.SecretId, "SecretString": v})
+}
+
+// emulators is DynamoDB, S3, Step Functions and Secrets Manager behind one
+// endpoint, told apart as the services themselves do (X-Amz-Target, else S3).
+type emulators struct {
+	ddb, sfn, secrets, s3 http.Handler
+}
+
+func (e emulators) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	switch target := r.Header.Get("X-Amz-Target"); {
+	case strings.HasPrefix(target, "DynamoDB_20120810."):
+		e.ddb.ServeHTTP(w, r)
+	case strings.HasPrefix(target, "AWSStepFunctions."):
+		e.sfn.ServeHTTP(w, r)
+	case strings.HasPrefix(target, "secretsmanager."):
+		e.secrets.ServeHTTP(w, r)
+	default:
+		e.s3.ServeHTTP(w, r)
+	}
+}
+
+// The api Lambda as deployed, minus AWS: the environment infra/ sets, the
+// real SDK clients, emulators behind them, and requests in API Gateway's
+// payload format 2.0 through aws-lambda-go-api-proxy.
+func TestAPILambdaSubmitsAJobOnAWSAdapters(t *testing.T) {
+	ctx := context.Background()
+	s3f, err := s3fake.New("gas-inputs", "gas-results")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sfnf := sfnfake.New(annotationARN, restoreARN)
+	srv := httptest.NewServer(emulators{
+		ddb: miniserver.NewServer(), sfn: sfnf, s3: s3f,
+		secrets: secretsFake{sessionKeyARN: sessionKey, stripeARN: "generated-placeholder"},
+	})
+	t.Cleanup(srv.Close)
+	cfg := aws.Config{
+		Region:       "us-east-1",
+		BaseEndpoint: aws.String(srv.URL),
+		Credentials:  credentials.NewStaticCredentialsProvider(s3fake.AccessKeyID, s3fake.SecretAccessKey, ""),
+	}
+	tables := dynamo.Tables{Jobs: "gas-jobs", Profiles: "gas-profiles", Portal: "gas-portal"}
+	if err := dynamo.CreateTables(ctx, dynamodb.NewFromConfig(cfg), tables); err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range map[string]string{
+		awsenv.JobsTable: tables.Jobs, awsenv.ProfilesTable: tables.Profiles, awsenv.PortalTable: tables.Portal,
+		awsenv.InputsBucket: "gas-inputs", awsenv.ResultsBucket: "gas-results",
+		awsenv.AnnotationMachineARN: annotationARN, awsenv.RestoreMachineARN: restoreARN,
+		awsenv.RetentionSeconds: "180", awsenv.FreeCapBytes: "150000", awsenv.PremiumCapBytes: "1073741824",
+		awsenv.PublicURL: "https://gas.example.org", awsenv.MailFrom: "gas@example.org",
+		awsenv.SessionKeyARN: sessionKeyARN, awsenv.StripeSecretARN: stripeARN,
+	} {
+		t.Setenv(k, v)
+	}
+
+	// GIVEN the api Lambda's handler, cold-started against the emulators
+	st, err := wire.OpenConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true })
+	if err != nil {
+		t.Fatal(err)
+	}
+	portal, err := newPortal(ctx, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lambdaHandler := httpadapter.NewV2(portal).ProxyWithContext
+	// AND a user with an API token, in the same DynamoDB tables
+	users, err := auth.New(st.Profiles, dynamo.NewPortal(dynamodb.NewFromConfig(cfg), tables.Portal), auth.Config{Key: []byte(sessionKey)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ada, err := users.SignUp(ctx, auth.SignUp{Email: "ada@example.org", Name: "Ada", Password: "correct horse battery"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	token, _, err := users.CreateToken(ctx, ada.ID, "ci")
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	call := func(method, path, contentType string, body []byte) events.APIGatewayV2HTTPResponse {
+		t.Helper()
+		raw, query, _ := strings.Cut(path, "?")
+		req := events.APIGatewayV2HTTPRequest{
+			Version: "2.0", RouteKey: "$default", RawPath: raw, RawQueryString: query,
+			Headers: map[string]string{"authorization": "Bearer " + token, "host": "gas.example.org", "x-forwarded-proto": "https"},
+			RequestContext: events.APIGatewayV2HTTPRequestContext{
+				DomainName: "gas.example.org", Stage: "$default",
+				HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{Method: method, Path: raw, Protocol: "HTTP/1.1", SourceIP: "192.0.2.1"},
+			},
+			Body: base64.StdEncoding.EncodeToString(body), IsBase64Encoded: true,
+		}
+		if contentType != "" {
+			req.Headers["content-type"] = contentType
+		}
+		resp, err := lambdaHandler(ctx, req)
+		if err != nil {
+			t.Fatalf("%s %s: %v", method, path, err)
+		}
+		return resp
+	}
+
+	// WHEN the user submits a VCF through the JSON API
+	var form bytes.Buffer
+	mw := multipart.NewWriter(&form)
+	fw, _ := mw.CreateFormFile("file", "calls.vcf")
+	vcf := "##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\nMT\t73\t.\tA\tG\t.\tPASS\t.\n"
+	fw.Write([]byte(vcf))
+	mw.Close()
+	resp := call(http.MethodPost, "/api/v1/jobs", mw.FormDataContentType(), form.Bytes())
+
+	// THEN the job is created in DynamoDB, the input is in the inputs bucket,
+	// and the annotation execution is started with the job id as its name
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("submit: %d %s", resp.StatusCode, resp.Body)
+	}
+	var created struct {
+		ID     string `json:"id"`
+		Status string `json:"status"`
+	}
+	if err := json.Unmarshal([]byte(resp.Body), &created); err != nil || created.ID == "" {
+		t.Fatalf("submit response %s: %v", resp.Body, err)
+	}
+	job, err := st.Jobs.Get(ctx, created.ID)
+	if err != nil {
+		t.Fatalf("job not in DynamoDB: %v", err)
+	}
+	if job.UserID != ada.ID || job.InputSize != int64(len(vcf)) || !strings.HasPrefix(job.InputKey, "inputs/"+ada.ID+"/"+job.ID+"/") {
+		t.Errorf("job = %+v", job)
+	}
+	if info, err := st.Blobs.Inputs.Head(ctx, job.InputKey); err != nil || info.Size != int64(len(vcf)) {
+		t.Errorf("input in the inputs bucket: %+v, %v", info, err)
+	}
+	if n := sfnf.Calls("StartExecution"); n != 1 {
+		t.Fatalf("StartExecution called %d times", n)
+	}
+	resp = call(http.MethodGet, "/api/v1/jobs/"+job.ID+"/history", "", nil)
+	var history struct {
+		Events []domain.HistoryEvent `json:"events"`
+	}
+	if err := json.Unmarshal([]byte(resp.Body), &history); err != nil || len(history.Events) == 0 {
+		t.Fatalf("history: %d %s (%v)", resp.StatusCode, resp.Body, err)
+	}
+	var input struct {
+		JobID            string `json:"job_id"`
+		UserID           string `json:"user_id"`
+		RetentionSeconds int    `json:"retention_seconds"`
+	}
+	json.Unmarshal(history.Events[0].Input, &input)
+	if history.Events[0].Type != "ExecutionStarted" || input.JobID != job.ID || input.UserID != ada.ID || input.RetentionSeconds != 180 {
+		t.Errorf("execution started with %s, want job %s, user %s, retention 180", history.Events[0].Input, job.ID, ada.ID)
+	}
+
+	// AND the job reads back through the API, and the health check answers
+	if resp := call(http.MethodGet, "/api/v1/jobs/"+job.ID, "", nil); resp.StatusCode != http.StatusOK || !strings.Contains(resp.Body, job.ID) {
+		t.Errorf("get job: %d %s", resp.StatusCode, resp.Body)
+	}
+	if resp := call(http.MethodGet, "/healthz", "", nil); resp.StatusCode != http.StatusOK || resp.Body != "ok\n" {
+		t.Errorf("healthz: %d %q", resp.StatusCode, resp.Body)
+	}
+}
