@@ -1,0 +1,135 @@
+package wire
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	miniserver "github.com/truora/minidyn/server"
+
+	"github.com/gasproject/gas/functions/awsenv"
+	"github.com/gasproject/gas/internal/domain"
+	"github.com/gasproject/gas/internal/dynamo"
+	"github.com/gasproject/gas/internal/s3blob/s3fake"
+	"github.com/gasproject/gas/internal/tasks"
+)
+
+// The archive and restore steps as their Lambdas run them (GAS_TASK, JSON
+// payloads), over the DynamoDB and S3 adapters on emulators: the GLACIER
+// semantics of S3 and the conditional writes of DynamoDB meet the step code.
+func TestArchiveAndRestoreStepsOnAWSAdapters(t *testing.T) {
+	ctx := context.Background()
+	s3f, err := s3fake.New("in", "out")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ddb := miniserver.NewServer()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.Header.Get("X-Amz-Target"), "DynamoDB_20120810.") {
+			ddb.ServeHTTP(w, r)
+			return
+		}
+		s3f.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	cfg := aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(srv.URL),
+		Credentials: credentials.NewStaticCredentialsProvider(s3fake.AccessKeyID, s3fake.SecretAccessKey, "")}
+	if err := dynamo.CreateTables(ctx, dynamodb.NewFromConfig(cfg), dynamo.Tables{Jobs: "jobs", Profiles: "profiles", Portal: "portal"}); err != nil {
+		t.Fatal(err)
+	}
+	setEnv(t, "")
+	st, err := OpenConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true })
+	if err != nil {
+		t.Fatal(err)
+	}
+	step := func(task string, out any) {
+		t.Helper()
+		t.Setenv(awsenv.Task, task)
+		st.Env = &awsenv.Lookup{}
+		bin := "archive"
+		if task != tasks.FnArchiveIfFree {
+			bin = "restore"
+		}
+		h, err := st.TaskHandler(awsenv.TaskBinaries[bin], nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := h(ctx, json.RawMessage(`{"job_id":"job-1"}`))
+		if err != nil {
+			t.Fatalf("%s: %v", task, err)
+		}
+		if err := json.Unmarshal(res, out); err != nil {
+			t.Fatalf("%s result %s: %v", task, res, err)
+		}
+	}
+
+	// GIVEN a free user's completed job whose result is in the results bucket
+	now := time.Now().UTC()
+	if err := st.Profiles.Create(ctx, domain.Profile{ID: "u1", Email: "u1@example.org", Role: domain.RoleFree, CreatedAt: now}); err != nil {
+		t.Fatal(err)
+	}
+	j := domain.Job{ID: "job-1", UserID: "u1", InputKey: "inputs/u1/job-1/a.vcf", SubmittedAt: now, CompletedAt: now,
+		Status: domain.StatusCompleted, ResultState: domain.ResultAvailable}
+	j.ResultKey = tasks.ResultKey(j)
+	if err := st.Jobs.Create(ctx, j); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Blobs.Put(ctx, j.ResultKey, strings.NewReader("annotated\n")); err != nil {
+		t.Fatal(err)
+	}
+
+	// WHEN ArchiveIfFree runs
+	var archived struct{ Archived bool }
+	step(tasks.FnArchiveIfFree, &archived)
+	// THEN the result lives only in GLACIER, in the results bucket
+	got, _ := st.Jobs.Get(ctx, "job-1")
+	info, err := st.Blobs.Results.Head(ctx, got.ResultKey)
+	if !archived.Archived || got.ResultState != domain.ResultArchived || err != nil || info.StorageClass != domain.ClassGlacier {
+		t.Fatalf("after archive: %+v, job %+v, head %+v %v", archived, got, info, err)
+	}
+	if _, err := st.Blobs.Head(ctx, j.ResultKey); !errors.Is(err, domain.ErrNotFound) {
+		t.Errorf("hot copy still there: %v", err)
+	}
+
+	// WHEN the user upgrades and a restore runs while Expedited has no capacity
+	s3f.SetExpeditedUnavailable(true)
+	var req struct{ Tier string }
+	step(tasks.FnRequestRestore, &req)
+	var check struct{ Restored bool }
+	step(tasks.FnCheckRestore, &check)
+	if req.Tier != string(domain.TierStandard) || check.Restored {
+		t.Fatalf("request %+v, check %+v; want a Standard restore in progress", req, check)
+	}
+	s3f.CompleteRestores()
+	step(tasks.FnCheckRestore, &check)
+	if !check.Restored {
+		t.Fatal("restore completed but check-restore says no")
+	}
+	var ignored map[string]any
+	step(tasks.FnCopyBack, &ignored)
+	step(tasks.FnMarkAvailable, &ignored)
+
+	// THEN the result is hot and readable again
+	got, _ = st.Jobs.Get(ctx, "job-1")
+	if got.ResultState != domain.ResultAvailable || got.RestoreTier != domain.TierStandard {
+		t.Errorf("after restore job = %+v", got)
+	}
+	rc, err := st.Blobs.Get(ctx, got.ResultKey)
+	if err != nil {
+		t.Fatalf("Get restored result: %v", err)
+	}
+	defer rc.Close()
+	if b, _ := io.ReadAll(rc); string(b) != "annotated\n" {
+		t.Errorf("restored result = %q", b)
+	}
+}
