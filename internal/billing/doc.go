@@ -36,7 +36,9 @@
 //	    canceled, unpaid, incomplete_expired, paused
 //	                          free_user (Stripe sends .deleted at the period end)
 //	    incomplete            no change (the checkout's completion upgrades)
-//	    Events of a subscription other than the user's current one are ignored.
+//	    Only the subscription linked to the user counts: events of a replaced
+//	    one, or of a new one whose checkout has not completed yet (Stripe sends
+//	    .created first), are ignored, so one purchase starts one restore.
 //	invoice.payment_failed
 //	    the role does not change (the subscription is past_due while Stripe
 //	    retries); the user gets an email with the invoice's payment link.

@@ -183,22 +183,26 @@ func (s *Service) syncSubscription(ctx context.Context, id string) (Outcome, err
 	return s.applySubscription(ctx, userID, sub)
 }
 
-// errOtherSubscription stops an update for a subscription the user has replaced.
-var errOtherSubscription = errors.New("not the user's current subscription")
+// errOtherSubscription stops an update for a subscription that is not the
+// one linked to the user: a replaced one, or a new one whose checkout has not
+// completed yet (checkout.session.completed links it and upgrades; upgrading
+// here too would start a second restore).
+var errOtherSubscription = errors.New("not the user's linked subscription")
 
-// applySubscription maps the subscription's status to the user's role:
-// active or trialing is premium (until the period end when cancelling),
+// applySubscription maps the status of the user's linked subscription to
+// their role: active or trialing is premium (service.Upgrade when the user
+// was free, e.g. an unpaid subscription paid after all), or premium until the
+// period end when cancelling,
 // past_due keeps the role while Stripe retries the payment, and canceled,
 // unpaid, incomplete_expired or paused is free. incomplete changes nothing:
 // the checkout's completion does the upgrade.
 func (s *Service) applySubscription(ctx context.Context, userID string, sub *stripe.Subscription) (Outcome, error) {
 	outcome := OutcomeUpdated
 	_, err := s.ports.Profiles.Update(ctx, userID, func(p *domain.Profile) error {
-		if p.StripeSubscriptionID != "" && p.StripeSubscriptionID != sub.ID {
+		if p.StripeSubscriptionID != sub.ID {
 			return errOtherSubscription
 		}
 		outcome = OutcomeUpdated
-		p.StripeSubscriptionID = sub.ID
 		if sub.Customer != nil && sub.Customer.ID != "" {
 			p.StripeCustomerID = sub.Customer.ID
 		}
@@ -221,7 +225,7 @@ func (s *Service) applySubscription(ctx context.Context, userID string, sub *str
 		return nil
 	})
 	if errors.Is(err, errOtherSubscription) {
-		s.cfg.Logger.InfoContext(ctx, "event of a replaced subscription ignored", "user", userID, "subscription", sub.ID)
+		s.cfg.Logger.InfoContext(ctx, "event of a subscription not linked to the user ignored", "user", userID, "subscription", sub.ID)
 		return OutcomeIgnored, nil
 	}
 	if err != nil {

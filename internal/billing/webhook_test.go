@@ -246,8 +246,9 @@ func subscription(id, user string, status stripe.SubscriptionStatus) *stripe.Sub
 
 func TestSubscriptionEventsFollowStripesCurrentState(t *testing.T) {
 	periodEnd := time.Unix(1_800_000_000, 0).UTC()
-	premium := func(p domain.Profile) domain.Profile {
-		p.Role, p.StripeSubscriptionID = domain.RolePremium, "sub_1"
+	linked := func(role domain.Role, sub string) domain.Profile {
+		p := free("ada")
+		p.Role, p.StripeCustomerID, p.StripeSubscriptionID = role, "cus_1", sub
 		return p
 	}
 	tests := []struct {
@@ -260,31 +261,35 @@ func TestSubscriptionEventsFollowStripesCurrentState(t *testing.T) {
 		until    time.Time
 		restores int
 	}{
-		{"active makes a free user premium", free("ada"), "customer.subscription.updated",
-			subscription("sub_1", "ada", stripe.SubscriptionStatusActive), OutcomeUpgraded, domain.RolePremium, time.Time{}, 1},
-		{"trialing counts as paid", free("ada"), "customer.subscription.created",
-			subscription("sub_1", "ada", stripe.SubscriptionStatusTrialing), OutcomeUpgraded, domain.RolePremium, time.Time{}, 1},
-		{"renewal of a premium user changes nothing", premium(free("ada")), "customer.subscription.updated",
+		{"renewal of a premium user changes nothing", linked(domain.RolePremium, "sub_1"), "customer.subscription.updated",
 			subscription("sub_1", "ada", stripe.SubscriptionStatusActive), OutcomeUpdated, domain.RolePremium, time.Time{}, 0},
-		{"cancel at period end keeps premium until then", premium(free("ada")), "customer.subscription.updated",
+		{"an unpaid subscription paid after all upgrades again", linked(domain.RoleFree, "sub_1"), "customer.subscription.updated",
+			subscription("sub_1", "ada", stripe.SubscriptionStatusActive), OutcomeUpgraded, domain.RolePremium, time.Time{}, 1},
+		{"trialing counts as paid", linked(domain.RoleFree, "sub_1"), "customer.subscription.resumed",
+			subscription("sub_1", "ada", stripe.SubscriptionStatusTrialing), OutcomeUpgraded, domain.RolePremium, time.Time{}, 1},
+		{"cancel at period end keeps premium until then", linked(domain.RolePremium, "sub_1"), "customer.subscription.updated",
 			func() *stripe.Subscription {
 				s := subscription("sub_1", "ada", stripe.SubscriptionStatusActive)
 				s.CancelAtPeriodEnd = true
 				return s
 			}(), OutcomeUpdated, domain.RolePremium, periodEnd, 0},
-		{"past due keeps premium while Stripe retries", premium(free("ada")), "customer.subscription.updated",
+		{"past due keeps premium while Stripe retries", linked(domain.RolePremium, "sub_1"), "customer.subscription.updated",
 			subscription("sub_1", "ada", stripe.SubscriptionStatusPastDue), OutcomeUpdated, domain.RolePremium, time.Time{}, 0},
-		{"deleted at period end returns to free", premium(free("ada")), "customer.subscription.deleted",
+		{"deleted at period end returns to free", linked(domain.RolePremium, "sub_1"), "customer.subscription.deleted",
 			subscription("sub_1", "ada", stripe.SubscriptionStatusCanceled), OutcomeDowngraded, domain.RoleFree, time.Time{}, 0},
-		{"unpaid returns to free", premium(free("ada")), "customer.subscription.updated",
+		{"unpaid returns to free", linked(domain.RolePremium, "sub_1"), "customer.subscription.updated",
 			subscription("sub_1", "ada", stripe.SubscriptionStatusUnpaid), OutcomeDowngraded, domain.RoleFree, time.Time{}, 0},
 		// Events arrive out of order: an old "active" update of a subscription that has
 		// since been deleted must not upgrade, because the handler reads the current state.
-		{"stale active event of a cancelled subscription", free("ada"), "customer.subscription.updated",
+		{"stale active event of a cancelled subscription", linked(domain.RoleFree, "sub_1"), "customer.subscription.updated",
 			subscription("sub_1", "ada", stripe.SubscriptionStatusCanceled), OutcomeUpdated, domain.RoleFree, time.Time{}, 0},
-		{"a replaced subscription's deletion is ignored", func() domain.Profile { p := premium(free("ada")); p.StripeSubscriptionID = "sub_2"; return p }(),
-			"customer.subscription.deleted", subscription("sub_1", "ada", stripe.SubscriptionStatusCanceled), OutcomeIgnored, domain.RolePremium, time.Time{}, 0},
-		{"a subscription of no GAS user is ignored", premium(free("ada")), "customer.subscription.deleted",
+		// subscription.created comes before checkout.session.completed, which links and upgrades:
+		// upgrading here too would start a second restore.
+		{"a new subscription waits for its checkout", free("ada"), "customer.subscription.created",
+			subscription("sub_1", "ada", stripe.SubscriptionStatusActive), OutcomeIgnored, domain.RoleFree, time.Time{}, 0},
+		{"a replaced subscription's deletion is ignored", linked(domain.RolePremium, "sub_2"), "customer.subscription.deleted",
+			subscription("sub_1", "ada", stripe.SubscriptionStatusCanceled), OutcomeIgnored, domain.RolePremium, time.Time{}, 0},
+		{"a subscription of no GAS user is ignored", linked(domain.RolePremium, "sub_1"), "customer.subscription.deleted",
 			subscription("sub_1", "", stripe.SubscriptionStatusCanceled), OutcomeIgnored, domain.RolePremium, time.Time{}, 0},
 	}
 	for _, tc := range tests {
