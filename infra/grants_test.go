@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"slices"
 	"strings"
 	"testing"
@@ -11,24 +12,22 @@ import (
 	"github.com/gasproject/gas/functions/awsenv"
 )
 
-// actionsByFunction maps each Lambda (its GAS_TASK, or "api") to the IAM
-// actions its role's policies allow.
-func actionsByFunction(t *testing.T, tmpl assertions.Template) map[string][]string {
+// statementsByFunction maps each Lambda (its GAS_TASK, or "api") to the IAM
+// statements of its role's policies.
+func statementsByFunction(t *testing.T, tmpl assertions.Template) map[string][]map[string]any {
 	t.Helper()
-	byRole := map[string][]string{}
+	byRole := map[string][]map[string]any{}
 	for _, pol := range resources(t, tmpl, "AWS::IAM::Policy") {
 		p := props(pol)
 		doc, _ := p["PolicyDocument"].(map[string]any)
 		for _, r := range list(p["Roles"]) {
 			for _, s := range list(doc["Statement"]) {
 				st, _ := s.(map[string]any)
-				for _, a := range list(st["Action"]) {
-					byRole[refID(r)] = append(byRole[refID(r)], a.(string))
-				}
+				byRole[refID(r)] = append(byRole[refID(r)], st)
 			}
 		}
 	}
-	out := map[string][]string{}
+	out := map[string][]map[string]any{}
 	for _, f := range resources(t, tmpl, "AWS::Lambda::Function") {
 		p := props(f)
 		env, _ := p["Environment"].(map[string]any)
@@ -38,6 +37,20 @@ func actionsByFunction(t *testing.T, tmpl assertions.Template) map[string][]stri
 			name = "api"
 		}
 		out[name] = byRole[refID(p["Role"])]
+	}
+	return out
+}
+
+// actionsByFunction maps each Lambda to the IAM actions its role allows.
+func actionsByFunction(t *testing.T, tmpl assertions.Template) map[string][]string {
+	t.Helper()
+	out := map[string][]string{}
+	for fn, sts := range statementsByFunction(t, tmpl) {
+		for _, st := range sts {
+			for _, a := range list(st["Action"]) {
+				out[fn] = append(out[fn], a.(string))
+			}
+		}
 	}
 	return out
 }
@@ -82,6 +95,47 @@ func TestEachLambdaGetsOnlyTheGrantsOfItsStep(t *testing.T) {
 			}
 		}
 	}
+}
+
+func TestOnlyArchiveAndRestoreStepsMayDeleteResults(t *testing.T) {
+	// GIVEN the stack with default settings
+	// WHEN it is synthesized
+	tmpl := synth(t, defaultTestConfig())
+
+	// THEN s3:DeleteObject on the results bucket belongs to the archive and
+	// restore steps only; the portal may delete uploads (refused ones) and nothing else
+	deleters := map[string]bool{}
+	for fn, sts := range statementsByFunction(t, tmpl) {
+		for _, st := range sts {
+			if !slices.ContainsFunc(list(st["Action"]), func(a any) bool { return strings.HasPrefix(a.(string), "s3:DeleteObject") }) {
+				continue
+			}
+			res, _ := json.Marshal(st["Resource"])
+			switch {
+			case strings.Contains(string(res), `"Results`):
+				deleters[fn] = true
+			case fn != "api" || !strings.Contains(string(res), `"Inputs`):
+				t.Errorf("%s may delete from %s", fn, res)
+			}
+		}
+	}
+	for fn := range deleters {
+		if bin := binaryOfTask(fn); bin != "archive" && bin != "restore" {
+			t.Errorf("%s (binary %q) may delete results", fn, bin)
+		}
+	}
+	if !deleters["archive-if-free"] {
+		t.Error("archive-if-free cannot drop the hot copy")
+	}
+}
+
+func binaryOfTask(task string) string {
+	for bin, names := range awsenv.TaskBinaries {
+		if slices.Contains(names, task) {
+			return bin
+		}
+	}
+	return ""
 }
 
 func TestExternalOIDCIssuerReplacesCognito(t *testing.T) {
