@@ -64,7 +64,8 @@ func newSignIn(scope constructs.Construct, cfg Config, portalURL *string) signIn
 		CognitoDomain: &awscognito.CognitoDomainOptions{DomainPrefix: jsii.String(prefix)},
 	})
 	return signIn{
-		issuer:     pool.UserPoolProviderUrl(),
+		// The pool's ProviderURL attribute lacks the scheme an OIDC issuer has.
+		issuer:     awscdk.Fn_Join(jsii.String(""), jsii.Strings("https://cognito-idp.", *awscdk.Aws_REGION(), ".amazonaws.com/", *pool.UserPoolId())),
 		clientID:   client.UserPoolClientId(),
 		hostedUI:   domain.BaseUrl(nil),
 		userPoolID: pool.UserPoolId(),

@@ -138,6 +138,29 @@ func binaryOfTask(task string) string {
 	return ""
 }
 
+func TestCognitoIssuerIsAnHTTPSURL(t *testing.T) {
+	// GIVEN the stack with the Cognito user pool (no external issuer)
+	// WHEN it is synthesized
+	tmpl := synth(t, defaultTestConfig())
+
+	// THEN the portal's issuer is https://cognito-idp.<region>.amazonaws.com/<pool id>
+	found := false
+	for _, f := range resources(t, tmpl, "AWS::Lambda::Function") {
+		env, _ := props(f)["Environment"].(map[string]any)
+		vars, _ := env["Variables"].(map[string]any)
+		if issuer, ok := vars[awsenv.OIDCIssuer]; ok {
+			found = true
+			b, _ := json.Marshal(issuer)
+			if !strings.Contains(string(b), `"https://cognito-idp."`) || !strings.Contains(string(b), `{"Ref":"Users`) {
+				t.Errorf("issuer = %s", b)
+			}
+		}
+	}
+	if !found {
+		t.Error("no Lambda gets the OIDC issuer")
+	}
+}
+
 func TestExternalOIDCIssuerReplacesCognito(t *testing.T) {
 	// GIVEN an operator who signs users in with Globus Auth
 	cfg := defaultTestConfig()

@@ -203,7 +203,7 @@ func addOutputs(stack awscdk.Stack, web portal, b buckets, machines map[string]a
 	}
 	out("InputsBucketName", b.inputs.BucketName(), "Uploaded VCFs")
 	out("ResultsBucketName", b.results.BucketName(), "Annotated VCFs, logs and archives")
-	out("RefdataBucketName", b.refdata.BucketName(), "Upload the reference bundle here (gas refdata upload)")
+	out("RefdataBucketName", b.refdata.BucketName(), "aws s3 sync <bundle dir> s3://<this bucket>/bundle/")
 	out("AnnotationStateMachineArn", machines[domain.MachineAnnotation].StateMachineArn(), "Annotation workflow")
 	out("RestoreStateMachineArn", machines[domain.MachineRestore].StateMachineArn(), "Restore workflow")
 	out("StripeSecretArn", sec.stripe.SecretArn(), `Put {"secret_key","webhook_secret","price_id"} here`)
