@@ -77,3 +77,35 @@ func (s *Store) downloadFile(ctx context.Context, key, path string) error {
 	}
 	return nil
 }
+
+// UploadDir copies every file under dir to prefix + its slash-separated
+// relative path (for `gas refdata upload`: the bundle into the refdata
+// bucket). Each file is streamed; nothing is deleted at the destination.
+func (s *Store) UploadDir(ctx context.Context, dir, prefix string) (files int, err error) {
+	err = filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		if !d.Type().IsRegular() {
+			return fmt.Errorf("upload %s: not a regular file", path)
+		}
+		rel, err := filepath.Rel(dir, path)
+		if err != nil {
+			return err
+		}
+		f, err := os.Open(path)
+		if err != nil {
+			return fmt.Errorf("upload %s: %w", path, err)
+		}
+		defer f.Close()
+		if err := s.Put(ctx, prefix+filepath.ToSlash(rel), f); err != nil {
+			return err
+		}
+		files++
+		return nil
+	})
+	if err != nil {
+		return files, fmt.Errorf("upload %s to s3://%s/%s: %w", dir, s.bucket, prefix, err)
+	}
+	return files, nil
+}

@@ -87,15 +87,22 @@ func TestSplitRoutesInputsToTheirBucket(t *testing.T) {
 	}
 }
 
-func TestDownloadDirCopiesAPrefixOnce(t *testing.T) {
+func TestUploadDirThenDownloadDirRoundTrips(t *testing.T) {
 	client, _, _ := newFake(t)
 	store := New(client, testBucket)
 	ctx := t.Context()
-	files := map[string]string{"bundle/manifest.json": `{"v":1}`, "bundle/chr21/seq.bin": "ACGT", "other/x": "no"}
-	for k, v := range files {
-		if err := store.Put(ctx, k, strings.NewReader(v)); err != nil {
+	src := t.TempDir()
+	for rel, body := range map[string]string{"manifest.json": `{"v":1}`, "chr21/seq.bin": "ACGT"} {
+		os.MkdirAll(filepath.Dir(filepath.Join(src, rel)), 0o755)
+		if err := os.WriteFile(filepath.Join(src, rel), []byte(body), 0o644); err != nil {
 			t.Fatal(err)
 		}
+	}
+	if n, err := store.UploadDir(ctx, src, "bundle/"); err != nil || n != 2 {
+		t.Fatalf("UploadDir = %d, %v", n, err)
+	}
+	if err := store.Put(ctx, "other/x", strings.NewReader("no")); err != nil {
+		t.Fatal(err)
 	}
 	dir := filepath.Join(t.TempDir(), "refdata")
 	n, err := store.DownloadDir(ctx, "bundle/", dir)
