@@ -33,6 +33,7 @@ type ProcessedEvents interface {
 type stripeAPI interface {
 	CreateCheckoutSession(ctx context.Context, p *stripe.CheckoutSessionCreateParams) (*stripe.CheckoutSession, error)
 	Subscription(ctx context.Context, id string) (*stripe.Subscription, error)
+	CreatePortalSession(ctx context.Context, p *stripe.BillingPortalSessionCreateParams) (*stripe.BillingPortalSession, error)
 }
 
 // Ports are what the service changes.
@@ -116,6 +117,22 @@ func (s *Service) CheckoutURL(ctx context.Context, user domain.Profile, successU
 	return sess.URL, nil
 }
 
+// ManageURL returns a Stripe customer portal page where a subscriber updates
+// their card or cancels (at the period end, which the webhook then follows).
+// A user who never paid through Stripe gets domain.ErrNotFound.
+func (s *Service) ManageURL(ctx context.Context, user domain.Profile, returnURL string) (string, error) {
+	if user.StripeCustomerID == "" {
+		return "", fmt.Errorf("manage subscription of %s: %w: no Stripe subscription", user.ID, domain.ErrNotFound)
+	}
+	sess, err := s.api.CreatePortalSession(ctx, &stripe.BillingPortalSessionCreateParams{
+		Customer: stripe.String(user.StripeCustomerID), ReturnURL: stripe.String(returnURL),
+	})
+	if err != nil {
+		return "", fmt.Errorf("customer portal for %s: %w", user.ID, err)
+	}
+	return sess.URL, nil
+}
+
 // stripeClient adapts stripe-go's client to stripeAPI.
 type stripeClient struct{ c *stripe.Client }
 
@@ -125,4 +142,8 @@ func (c stripeClient) CreateCheckoutSession(ctx context.Context, p *stripe.Check
 
 func (c stripeClient) Subscription(ctx context.Context, id string) (*stripe.Subscription, error) {
 	return c.c.V1Subscriptions.Retrieve(ctx, id, nil)
+}
+
+func (c stripeClient) CreatePortalSession(ctx context.Context, p *stripe.BillingPortalSessionCreateParams) (*stripe.BillingPortalSession, error) {
+	return c.c.V1BillingPortalSessions.Create(ctx, p)
 }

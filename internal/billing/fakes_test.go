@@ -154,6 +154,10 @@ func (f *fakeStripe) Subscription(_ context.Context, id string) (*stripe.Subscri
 	return s, nil
 }
 
+func (f *fakeStripe) CreatePortalSession(_ context.Context, p *stripe.BillingPortalSessionCreateParams) (*stripe.BillingPortalSession, error) {
+	return &stripe.BillingPortalSession{ID: "bps_1", URL: "https://billing.stripe.test/p/" + *p.Customer}, nil
+}
+
 // mailbox is domain.Mailer in memory.
 type mailbox struct {
 	sent []domain.Message

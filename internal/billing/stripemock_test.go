@@ -138,6 +138,17 @@ func TestStripeMock(t *testing.T) {
 			t.Errorf("returning customer: %v", err)
 		}
 	})
+	t.Run("customer portal", func(t *testing.T) {
+		p := free("ada")
+		p.Role, p.StripeCustomerID = domain.RolePremium, "cus_123"
+		u, err := s.ManageURL(ctx, p, "https://gas.test/subscribe")
+		if err != nil || !strings.HasPrefix(u, "https://") {
+			t.Fatalf("portal: %q %v", u, err)
+		}
+		if _, err := s.ManageURL(ctx, free("ada"), "https://gas.test/subscribe"); !errors.Is(err, domain.ErrNotFound) {
+			t.Errorf("never subscribed: %v", err)
+		}
+	})
 	t.Run("stripe-mock checks requests against the spec", func(t *testing.T) {
 		// So the successful calls above were valid requests, not just answered ones.
 		_, err := s.api.CreateCheckoutSession(ctx, &stripe.CheckoutSessionCreateParams{Mode: stripe.String("monthly")})
