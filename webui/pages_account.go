@@ -98,14 +98,7 @@ func (s *Server) subscribe(w http.ResponseWriter, r *http.Request, rq *request) 
 
 // checkoutURL asks the payment provider for the viewer's payment page.
 func (s *Server) checkoutURL(r *http.Request, v *domain.Profile) (string, error) {
-	base := strings.TrimSuffix(s.cfg.BaseURL, "/")
-	if base == "" {
-		scheme := "http"
-		if s.secure(r) {
-			scheme = "https"
-		}
-		base = scheme + "://" + r.Host
-	}
+	base := s.publicBase(r)
 	u, err := s.cfg.Checkout.CheckoutURL(r.Context(), *v,
 		base+"/jobs?flash=paid", base+"/subscribe")
 	if err != nil {

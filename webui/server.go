@@ -150,6 +150,7 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /audit", s.page(s.signedIn(s.auditView)))
 	m.HandleFunc("GET /subscribe", s.page(s.signedIn(s.subscribeForm)))
 	m.HandleFunc("POST /subscribe", s.form(s.signedIn(s.subscribe)))
+	m.HandleFunc("POST /subscribe/manage", s.form(s.signedIn(s.manageSubscription))) // billing.go
 	if s.cfg.Webhook != nil {
 		// Signed by the provider, not by our CSRF token; the handler checks the signature.
 		m.Handle("POST /webhooks/stripe", http.MaxBytesHandler(s.cfg.Webhook, 1<<20))
