@@ -8,6 +8,8 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -131,6 +133,28 @@ func TestAPILambdaSubmitsAJobOnAWSAdapters(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// browser calls as a browser does: cookies, no token.
+	browser := func(method, path, contentType string, body []byte, cookies []string) events.APIGatewayV2HTTPResponse {
+		t.Helper()
+		raw, query, _ := strings.Cut(path, "?")
+		req := events.APIGatewayV2HTTPRequest{
+			Version: "2.0", RouteKey: "$default", RawPath: raw, RawQueryString: query, Cookies: cookies,
+			Headers: map[string]string{"host": "gas.example.org", "x-forwarded-proto": "https"},
+			RequestContext: events.APIGatewayV2HTTPRequestContext{
+				DomainName: "gas.example.org", Stage: "$default",
+				HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{Method: method, Path: raw, Protocol: "HTTP/1.1", SourceIP: "192.0.2.1"},
+			},
+			Body: base64.StdEncoding.EncodeToString(body), IsBase64Encoded: true,
+		}
+		if contentType != "" {
+			req.Headers["content-type"] = contentType
+		}
+		resp, err := lambdaHandler(ctx, req)
+		if err != nil {
+			t.Fatalf("%s %s: %v", method, path, err)
+		}
+		return resp
+	}
 	call := func(method, path, contentType string, body []byte) events.APIGatewayV2HTTPResponse {
 		t.Helper()
 		raw, query, _ := strings.Cut(path, "?")
@@ -211,4 +235,42 @@ func TestAPILambdaSubmitsAJobOnAWSAdapters(t *testing.T) {
 	if resp := call(http.MethodGet, "/healthz", "", nil); resp.StatusCode != http.StatusOK || resp.Body != "ok\n" {
 		t.Errorf("healthz: %d %q", resp.StatusCode, resp.Body)
 	}
+
+	// AND a browser signs in: the session cookie (payload 2.0 "cookies"), kept
+	// in DynamoDB, shows the user's jobs on the next request
+	resp = browser(http.MethodGet, "/signin", "", nil, nil)
+	csrf := regexp.MustCompile(`name="csrf" value="([^"]+)"`).FindStringSubmatch(resp.Body)
+	if resp.StatusCode != http.StatusOK || csrf == nil || len(resp.Cookies) == 0 {
+		t.Fatalf("sign-in page: %d, cookies %v", resp.StatusCode, resp.Cookies)
+	}
+	jar := cookieJar(nil, resp.Cookies)
+	signin := url.Values{"email": {"ada@example.org"}, "password": {"correct horse battery"}, "csrf": {csrf[1]}}
+	resp = browser(http.MethodPost, "/signin", "application/x-www-form-urlencoded", []byte(signin.Encode()), jar)
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("sign in: %d %s", resp.StatusCode, resp.Body)
+	}
+	jar = cookieJar(jar, resp.Cookies)
+	resp = browser(http.MethodGet, "/jobs", "", nil, jar)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(resp.Body, job.ID) {
+		t.Errorf("jobs page after sign-in: %d, job %s listed: %v", resp.StatusCode, job.ID, strings.Contains(resp.Body, job.ID))
+	}
+}
+
+// cookieJar merges Set-Cookie values into name=value cookies to send back.
+func cookieJar(jar, setCookies []string) []string {
+	byName := map[string]string{}
+	for _, c := range jar {
+		name, _, _ := strings.Cut(c, "=")
+		byName[name] = c
+	}
+	for _, sc := range setCookies {
+		pair, _, _ := strings.Cut(sc, ";")
+		name, _, _ := strings.Cut(pair, "=")
+		byName[name] = pair
+	}
+	out := []string{}
+	for _, c := range byName {
+		out = append(out, c)
+	}
+	return out
 }
