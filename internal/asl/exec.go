@@ -56,7 +56,9 @@ func (x *execution) save(th *thread, mutate func(), evs ...domain.HistoryEvent) 
 	for i := range evs {
 		x.cp.LastEventID++
 		evs[i].ID = x.cp.LastEventID
-		evs[i].Timestamp = now
+		if evs[i].Timestamp.IsZero() { // a Wait stamps its own entry: its deadline counts from it
+			evs[i].Timestamp = now
+		}
 		if th != nil {
 			evs[i].PreviousEventID = th.LastEventID
 			th.LastEventID = evs[i].ID
@@ -323,11 +325,18 @@ func (x *execution) runWait(ctx context.Context, st *state, th *thread, raw any,
 		return nil, "", nil, serr
 	}
 	if th.Phase == "" {
-		until, serr := waitDeadline(st, th.EnteredAt, eff, ctxObj)
+		// Count the wait from the WaitStateEntered event's own timestamp, so the
+		// history never shows a wait shorter than asked (AWS: exited - entered >= Seconds).
+		entered := x.r.cfg.Clock.Now()
+		if entered.Before(th.EnteredAt) {
+			entered = th.EnteredAt
+		}
+		until, serr := waitDeadline(st, entered, eff, ctxObj)
 		if serr != nil {
 			return nil, "", nil, serr
 		}
 		e := ev("WaitStateEntered", st)
+		e.Timestamp = entered
 		e.Input = th.Input
 		if err := x.save(th, func() { th.Phase, th.WakeAt = "waiting", until }, e); err != nil {
 			return nil, "", nil, err
