@@ -35,8 +35,7 @@ func NewGasStack(scope constructs.Construct, id string, props *GasStackProps) (a
 	stack := awscdk.NewStack(scope, &id, &props.StackProps)
 
 	web := newPortal(stack, cfg)
-	origin := web.url
-	b := newBuckets(stack, cfg, origin)
+	b := newBuckets(stack, cfg, web.url)
 	t := newTables(stack)
 	mail := newMailIdentity(stack, cfg)
 	sec := newSecrets(stack)
@@ -102,7 +101,8 @@ func NewGasStack(scope constructs.Construct, id string, props *GasStackProps) (a
 	return stack, nil
 }
 
-// refdataPrefix is where `gas refdata upload` puts the bundle in the refdata bucket.
+// refdataPrefix is where the operator puts the reference bundle in the
+// refdata bucket (README: "After the first deploy").
 const refdataPrefix = "bundle/"
 
 // newTaskLambda creates the Lambda behind one ASL placeholder
