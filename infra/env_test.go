@@ -16,7 +16,7 @@ func TestEveryLambdaGetsTheSettingsItsMainReads(t *testing.T) {
 	need := map[string][]string{
 		"api": {awsenv.PortalTable, awsenv.AnnotationMachineARN, awsenv.RestoreMachineARN, awsenv.RetentionSeconds,
 			awsenv.FreeCapBytes, awsenv.PremiumCapBytes, awsenv.SessionKeyARN, awsenv.StripeSecretARN,
-			awsenv.OIDCIssuer, awsenv.OIDCClientID},
+			awsenv.OIDCIssuer, awsenv.OIDCClientID, awsenv.MailFrom},
 		"annotate": {awsenv.Task, awsenv.RefdataBucket, awsenv.RefdataPrefix},
 		"notify":   {awsenv.Task, awsenv.MailFrom},
 	}

@@ -89,7 +89,7 @@ func NewGasStack(scope constructs.Construct, id string, props *GasStackProps) (a
 		apiEnv[awsenv.OIDCSecretARN] = auth.clientSecret.SecretArn()
 	}
 	api := newLambda(stack, "Api", cfg, specAPI, apiEnv)
-	grantAPI(api, b, t, machines, sec, auth)
+	grantAPI(api, b, t, machines, sec, auth, mail)
 	connectPortal(stack, web, api.fn)
 
 	all := map[string]lambdaFn{specAPI.name: api}
@@ -171,7 +171,7 @@ func (g grants) task(spec lambdaSpec, r awsiam.IRole) {
 // grantAPI gives the portal Lambda its grants: it signs upload forms and
 // download links, keeps users, jobs, sessions and tokens, starts and
 // inspects executions and reads its secrets.
-func grantAPI(api lambdaFn, b buckets, t tables, machines map[string]awsstepfunctions.StateMachine, sec secrets, auth signIn) {
+func grantAPI(api lambdaFn, b buckets, t tables, machines map[string]awsstepfunctions.StateMachine, sec secrets, auth signIn, mail awsses.EmailIdentity) {
 	r := api.role
 	// Uploads: presigned POSTs are signed with the Lambda's credentials;
 	// starting a job checks the upload's size and deletes a refused one.
@@ -191,6 +191,7 @@ func grantAPI(api lambdaFn, b buckets, t tables, machines map[string]awsstepfunc
 	if auth.clientSecret != nil {
 		auth.clientSecret.GrantRead(r, nil)
 	}
+	mail.GrantSendEmail(r) // billing tells a user their payment failed
 }
 
 func addOutputs(stack awscdk.Stack, web portal, b buckets, machines map[string]awsstepfunctions.StateMachine, sec secrets, auth signIn) {
@@ -203,7 +204,7 @@ func addOutputs(stack awscdk.Stack, web portal, b buckets, machines map[string]a
 	}
 	out("InputsBucketName", b.inputs.BucketName(), "Uploaded VCFs")
 	out("ResultsBucketName", b.results.BucketName(), "Annotated VCFs, logs and archives")
-	out("RefdataBucketName", b.refdata.BucketName(), "aws s3 sync <bundle dir> s3://<this bucket>/bundle/")
+	out("RefdataBucketName", b.refdata.BucketName(), "gas refdata upload --bucket <this bucket> <bundle dir>")
 	out("AnnotationStateMachineArn", machines[domain.MachineAnnotation].StateMachineArn(), "Annotation workflow")
 	out("RestoreStateMachineArn", machines[domain.MachineRestore].StateMachineArn(), "Restore workflow")
 	out("StripeSecretArn", sec.stripe.SecretArn(), `Put {"secret_key","webhook_secret","price_id"} here`)

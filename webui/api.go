@@ -64,7 +64,7 @@ func (s *Server) jobJSON(owner *domain.Profile, j domain.Job) jobJSON {
 }
 
 func (s *Server) apiSubmit(w http.ResponseWriter, r *http.Request, rq *request) error {
-	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxUpload+uploadOverhead)
+	r.Body = http.MaxBytesReader(w, r.Body, s.bodyLimit()+uploadOverhead)
 	j, err := s.receiveUpload(r, rq.viewer, nil)
 	if err != nil {
 		return err
@@ -124,6 +124,9 @@ func (s *Server) apiLog(w http.ResponseWriter, r *http.Request, rq *request) err
 }
 
 func (s *Server) apiBlob(w http.ResponseWriter, r *http.Request, rq *request, kind blobKind) error {
+	if s.cfg.Direct != nil && kind != blobLog {
+		return s.redirectDownload(w, r, rq.viewer, kind) // follow it (curl -L)
+	}
 	rc, j, err := s.openJobBlob(r.Context(), rq.viewer, r.PathValue("id"), kind)
 	if err != nil {
 		return err

@@ -32,17 +32,27 @@ type handler func(w http.ResponseWriter, r *http.Request, rq *request) error
 
 func (s *Server) setSecurityHeaders(w http.ResponseWriter) {
 	h := w.Header()
-	// Everything is served from here; inline scripts and styles are not used.
-	// Browsers apply form-action to the redirect after a POST too, so with a
-	// payment provider the subscribe form may lead to its (HTTPS) checkout page.
-	formAction := "'self'"
-	if s.cfg.Checkout != nil {
-		formAction = "'self' https:"
-	}
-	h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action "+formAction)
+	s.setCSP(w, "")
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Referrer-Policy", "same-origin")
 	h.Set("X-Frame-Options", "DENY")
+}
+
+// setCSP sets the Content-Security-Policy; uploadOrigin, if set, is the
+// object store a page's form and script may post to (direct uploads).
+func (s *Server) setCSP(w http.ResponseWriter, uploadOrigin string) {
+	// Everything is served from here; inline scripts and styles are not used.
+	// Browsers apply form-action to the redirect after a POST too, so with a
+	// payment provider the subscribe form may lead to its (HTTPS) checkout page.
+	formAction, connect := "'self'", "'self'"
+	if s.cfg.Checkout != nil {
+		formAction = "'self' https:"
+	}
+	if uploadOrigin != "" {
+		formAction += " " + uploadOrigin
+		connect += " " + uploadOrigin
+	}
+	w.Header().Set("Content-Security-Policy", "default-src 'self'; connect-src "+connect+"; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action "+formAction)
 }
 
 func (s *Server) secure(r *http.Request) bool {
@@ -122,7 +132,7 @@ func (s *Server) form(h handler) http.HandlerFunc {
 // handler checks (see readUpload).
 func (s *Server) upload(h handler) http.HandlerFunc {
 	return s.page(func(w http.ResponseWriter, r *http.Request, rq *request) error {
-		r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxUpload+uploadOverhead)
+		r.Body = http.MaxBytesReader(w, r.Body, s.bodyLimit()+uploadOverhead)
 		return h(w, r, rq)
 	})
 }

@@ -19,12 +19,24 @@ type annotatePage struct {
 	Premium    bool
 	PremiumCap int64
 	Auditor    bool
+	Direct     *directForm // set when the browser uploads straight to the object store (direct.go)
 }
 
 func (s *Server) annotateForm(w http.ResponseWriter, r *http.Request, rq *request) error {
 	v := rq.viewer
-	s.render(w, r, rq, http.StatusOK, "annotate", "Annotate a VCF",
-		annotatePage{Cap: s.capFor(v), Premium: v.Premium(), PremiumCap: s.cfg.MaxUpload, Auditor: v.Auditor})
+	page := annotatePage{Cap: s.capFor(v), Premium: v.Premium(), PremiumCap: s.cfg.MaxUpload, Auditor: v.Auditor}
+	if s.cfg.Direct != nil && !v.Auditor {
+		f, err := s.newDirectForm(r.Context(), v)
+		if err != nil {
+			return err
+		}
+		page.Direct = f
+		// The script posts to the bucket, so this page may connect to it.
+		s.setCSP(w, originOf(f.URL))
+	} else {
+		page.Cap = min(page.Cap, s.bodyLimit())
+	}
+	s.render(w, r, rq, http.StatusOK, "annotate", "Annotate a VCF", page)
 	return nil
 }
 
@@ -61,11 +73,9 @@ func (s *Server) receiveUpload(r *http.Request, v *domain.Profile, csrf func(fie
 	if v.Auditor {
 		return domain.Job{}, errAuditorWrite
 	}
-	limit := s.capFor(v)
-	if r.ContentLength > limit+uploadOverhead {
+	if r.ContentLength > min(s.capFor(v), s.bodyLimit())+uploadOverhead {
 		// Refuse before reading a byte: the size alone decides.
-		return domain.Job{}, public(&tooLargeError{name: "the file", limit: limit, premiumLimit: s.cfg.MaxUpload,
-			upgradable: !v.Premium() && s.cfg.MaxUpload > limit})
+		return domain.Job{}, s.tooLarge(v, "the file")
 	}
 	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil || mt != "multipart/form-data" {
@@ -93,7 +103,12 @@ func (s *Server) receiveUpload(r *http.Request, v *domain.Profile, csrf func(fie
 			if csrf != nil && !csrf("") {
 				return domain.Job{}, errCSRF
 			}
-			j, err := s.submit(r.Context(), v, part.FileName(), part)
+			var file io.Reader = part
+			if limit := s.bodyLimit(); limit < s.capFor(v) {
+				// Hold the file itself to what the portal carries, not the body around it.
+				file = http.MaxBytesReader(nil, part, limit)
+			}
+			j, err := s.submit(r.Context(), v, part.FileName(), file)
 			if err != nil {
 				return domain.Job{}, uploadReadError(err)
 			}
@@ -209,6 +224,9 @@ func (s *Server) downloadResult(w http.ResponseWriter, r *http.Request, rq *requ
 }
 
 func (s *Server) download(w http.ResponseWriter, r *http.Request, rq *request, kind blobKind) error {
+	if s.cfg.Direct != nil {
+		return s.redirectDownload(w, r, rq.viewer, kind)
+	}
 	rc, j, err := s.openJobBlob(r.Context(), rq.viewer, r.PathValue("id"), kind)
 	if err != nil {
 		return err

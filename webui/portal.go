@@ -54,30 +54,9 @@ const (
 
 // openJobBlob opens a job's input, result or log for the viewer.
 func (s *Server) openJobBlob(ctx context.Context, v *domain.Profile, id string, kind blobKind) (io.ReadCloser, domain.Job, error) {
-	j, err := s.jobFor(ctx, v, id)
+	key, j, err := s.jobBlobKey(ctx, v, id, kind)
 	if err != nil {
 		return nil, j, err
-	}
-	var key string
-	switch kind {
-	case blobInput:
-		key = j.InputKey
-	case blobLog:
-		key = j.LogKey
-		if key == "" {
-			return nil, j, public(fmt.Errorf("job %s has no log yet (it is %s): %w", j.ID, j.Status, domain.ErrNotFound))
-		}
-	case blobResult:
-		if j.Status != domain.StatusCompleted {
-			return nil, j, public(fmt.Errorf("job %s has no result: it is %s: %w", j.ID, j.Status, domain.ErrConflict))
-		}
-		switch resultState(j) {
-		case domain.ResultArchived:
-			return nil, j, public(fmt.Errorf("the result of job %s is archived; upgrade to premium to restore it: %w", j.ID, domain.ErrArchived))
-		case domain.ResultRestoring:
-			return nil, j, public(fmt.Errorf("the result of job %s is being restored; try again later: %w", j.ID, domain.ErrRestoreInProgress))
-		}
-		key = j.ResultKey
 	}
 	rc, err := s.cfg.Blobs.Get(ctx, key)
 	if errors.Is(err, domain.ErrArchived) {
@@ -87,6 +66,37 @@ func (s *Server) openJobBlob(ctx context.Context, v *domain.Profile, id string, 
 		return nil, j, fmt.Errorf("open %s of job %s: %w", key, j.ID, err)
 	}
 	return rc, j, nil
+}
+
+// jobBlobKey is the key of a job's input, result or log, if the viewer may
+// read it now.
+func (s *Server) jobBlobKey(ctx context.Context, v *domain.Profile, id string, kind blobKind) (string, domain.Job, error) {
+	j, err := s.jobFor(ctx, v, id)
+	if err != nil {
+		return "", j, err
+	}
+	var key string
+	switch kind {
+	case blobInput:
+		key = j.InputKey
+	case blobLog:
+		key = j.LogKey
+		if key == "" {
+			return "", j, public(fmt.Errorf("job %s has no log yet (it is %s): %w", j.ID, j.Status, domain.ErrNotFound))
+		}
+	case blobResult:
+		if j.Status != domain.StatusCompleted {
+			return "", j, public(fmt.Errorf("job %s has no result: it is %s: %w", j.ID, j.Status, domain.ErrConflict))
+		}
+		switch resultState(j) {
+		case domain.ResultArchived:
+			return "", j, public(fmt.Errorf("the result of job %s is archived; upgrade to premium to restore it: %w", j.ID, domain.ErrArchived))
+		case domain.ResultRestoring:
+			return "", j, public(fmt.Errorf("the result of job %s is being restored; try again later: %w", j.ID, domain.ErrRestoreInProgress))
+		}
+		key = j.ResultKey
+	}
+	return key, j, nil
 }
 
 // jobHistory returns the job's workflow execution and its events.
@@ -161,6 +171,35 @@ func (s *Server) capFor(p *domain.Profile) int64 {
 	return s.cfg.MaxUpload
 }
 
+// bodyLimit is the largest upload the portal carries itself (the request
+// body limit); with Config.Direct it may be below the users' caps.
+func (s *Server) bodyLimit() int64 {
+	if s.cfg.RequestLimit > 0 && s.cfg.RequestLimit < s.cfg.MaxUpload {
+		return s.cfg.RequestLimit
+	}
+	return s.cfg.MaxUpload
+}
+
+// tooLarge is the error for an upload of name over what v may send through
+// the portal: their cap, or the request limit when that is lower.
+func (s *Server) tooLarge(v *domain.Profile, name string) error {
+	limit := s.capFor(v)
+	if body := s.bodyLimit(); body < limit {
+		return public(&statusError{http.StatusRequestEntityTooLarge, fmt.Sprintf(
+			"%s is larger than this server accepts in one request (%s); upload larger files on the portal's Annotate page",
+			name, formatBytes(body))})
+	}
+	return s.overCap(v, name)
+}
+
+// overCap is the error for an upload of name over v's cap, with the upgrade
+// hint when premium would allow more.
+func (s *Server) overCap(v *domain.Profile, name string) error {
+	limit := s.capFor(v)
+	return public(&tooLargeError{name: name, limit: limit, premiumLimit: s.cfg.MaxUpload,
+		upgradable: !v.Premium() && s.cfg.MaxUpload > limit})
+}
+
 // submit checks that the upload is a VCF and starts one job.
 func (s *Server) submit(ctx context.Context, v *domain.Profile, fileName string, body io.Reader) (domain.Job, error) {
 	if v.Auditor {
@@ -177,9 +216,7 @@ func (s *Server) submit(ctx context.Context, v *domain.Profile, fileName string,
 	}
 	var mbe *http.MaxBytesError
 	if errors.Is(err, domain.ErrTooLarge) || errors.As(err, &mbe) {
-		limit := s.capFor(v)
-		return domain.Job{}, public(&tooLargeError{name: name, limit: limit, premiumLimit: s.cfg.MaxUpload,
-			upgradable: !v.Premium() && s.cfg.MaxUpload > limit})
+		return domain.Job{}, s.tooLarge(v, name)
 	}
 	return domain.Job{}, err
 }

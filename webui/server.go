@@ -31,6 +31,9 @@ type UseCases interface {
 	Upgrade(ctx context.Context, userID string) (domain.Profile, string, error)
 	// UploadCap is the largest input the user may submit (0: no cap).
 	UploadCap(p domain.Profile) int64
+	// StartJob starts the job of an input already in the store (a direct
+	// upload); it checks the key is the user's and the size within the cap.
+	StartJob(ctx context.Context, req service.StartRequest) (domain.Job, error)
 }
 
 var _ UseCases = (*service.Service)(nil)
@@ -65,6 +68,13 @@ type Config struct {
 
 	FreeCap   int64         // upload cap of free users, bytes (shown; Service enforces it)
 	MaxUpload int64         // operator limit for everyone, bytes: the request body limit
+	// Direct, when set, has browsers upload to and download from the object
+	// store itself (presigned POST and GET), for a portal whose requests and
+	// responses are size-limited (Lambda); see direct.go.
+	Direct DirectStore
+	// RequestLimit, when below MaxUpload, caps what the portal carries itself
+	// (the JSON API's multipart upload) while Direct uploads go up to the caps.
+	RequestLimit int64
 	Retention time.Duration // how long a free user's result stays hot (for the countdown)
 	// RestoreEstimate is shown while a restore runs and the job has no estimate of its own.
 	RestoreEstimate time.Duration
@@ -139,6 +149,9 @@ func (s *Server) routes() {
 	m.HandleFunc("POST /profile/tokens/{tid}/revoke", s.form(s.signedIn(s.revokeToken)))
 	m.HandleFunc("GET /annotate", s.page(s.signedIn(s.annotateForm)))
 	m.HandleFunc("POST /annotate", s.upload(s.signedIn(s.annotate)))
+	if s.cfg.Direct != nil {
+		m.HandleFunc("GET "+uploadedPath, s.page(s.signedIn(s.uploaded)))
+	}
 	m.HandleFunc("GET /jobs", s.page(s.signedIn(s.jobList)))
 	m.HandleFunc("GET /jobs/{id}", s.page(s.signedIn(s.jobDetail)))
 	m.HandleFunc("GET /jobs/{id}/submitted", s.page(s.signedIn(s.submitted)))

@@ -28,9 +28,10 @@ import (
 	"github.com/gasproject/gas/webui"
 )
 
-// maxRequestUpload keeps an upload through the Lambda under the 6 MB
-// synchronous payload limit (after base64). Larger files need the
-// presigned POST straight to S3 (s3blob.PresignPost).
+// maxRequestUpload keeps an upload through the Lambda (the JSON API's
+// multipart POST) under the 6 MB synchronous payload limit (after base64).
+// The portal's page uploads straight to S3 with a presigned POST instead,
+// up to the user's cap, and downloads go through presigned GETs.
 const maxRequestUpload = 4 << 20
 
 func main() {
@@ -64,9 +65,12 @@ func newPortal(ctx context.Context, st *wire.Stores) (http.Handler, error) {
 		return nil, err
 	}
 	workflow := sfnflow.New(sfn.NewFromConfig(st.AWS), map[string]string{domain.MachineAnnotation: annotation, domain.MachineRestore: restore})
-	limit := min(premiumCap, maxRequestUpload)
 	svc := service.New(service.Ports{Jobs: st.Jobs, Profiles: st.Profiles, Blobs: st.Blobs, Workflow: workflow},
-		service.Config{Retention: retention, FreeCap: freeCap, UploadLimit: limit, Logger: st.Log})
+		service.Config{Retention: retention, FreeCap: freeCap, UploadLimit: premiumCap, Logger: st.Log})
+	mail, err := st.Mailer() // tells a user their payment failed
+	if err != nil {
+		return nil, err
+	}
 	ddb := dynamodb.NewFromConfig(st.AWS)
 	authSvc, err := auth.New(st.Profiles, dynamo.NewPortal(ddb, portalTable), auth.Config{Key: []byte(key)})
 	if err != nil {
@@ -74,7 +78,8 @@ func newPortal(ctx context.Context, st *wire.Stores) (http.Handler, error) {
 	}
 	cfg := webui.Config{
 		Service: svc, Auth: authSvc, Jobs: st.Jobs, Profiles: st.Profiles, Blobs: st.Blobs, Workflow: workflow,
-		FreeCap: freeCap, MaxUpload: limit, Retention: retention, SecureCookies: true, Log: st.Log,
+		FreeCap: freeCap, MaxUpload: premiumCap, Retention: retention, SecureCookies: true, Log: st.Log,
+		Direct: st.Blobs, RequestLimit: maxRequestUpload,
 	}
 	stripe, err := stripeConfig(ctx, st, stripeARN)
 	if err != nil {
@@ -82,7 +87,7 @@ func newPortal(ctx context.Context, st *wire.Stores) (http.Handler, error) {
 	}
 	if stripe.Enabled() {
 		stripe.Logger = st.Log
-		b, err := billing.New(stripe, billing.Ports{Profiles: st.Profiles, Users: svc, Events: dynamo.NewWebhooks(ddb, portalTable)})
+		b, err := billing.New(stripe, billing.Ports{Profiles: st.Profiles, Users: svc, Events: dynamo.NewWebhooks(ddb, portalTable), Mailer: mail})
 		if err != nil {
 			return nil, err
 		}

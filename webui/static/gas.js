@@ -18,7 +18,9 @@ function setupUpload() {
   const bar = document.getElementById("progress");
   const errBox = document.getElementById("upload-error");
   const cap = Number(form.dataset.cap);
-  const csrf = form.querySelector("input[name=csrf]").value;
+  const direct = form.dataset.direct === "1"; // straight to the object store (AWS)
+  const csrfInput = form.querySelector("input[name=csrf]");
+  const csrf = csrfInput ? csrfInput.value : "";
 
   function showError(msg, upgrade) {
     errBox.textContent = msg;
@@ -44,10 +46,55 @@ function setupUpload() {
     submit.disabled = false;
   });
 
+  function failed() {
+    file.disabled = false; submit.disabled = false; bar.hidden = true;
+  }
+
+  // A presigned POST: the signed fields, then the file (S3 ignores fields
+  // after it). S3 answers 201 with the object's key in XML; the success
+  // page then checks the object and starts the job.
+  function uploadDirect(f) {
+    const data = new FormData(form); // hidden policy fields in order, the file input last
+    const xhr = new XMLHttpRequest();
+    xhr.open("POST", form.action);
+    bar.hidden = false; bar.value = 0;
+    submit.disabled = true; file.disabled = true;
+    xhr.upload.addEventListener("progress", (e) => {
+      if (e.lengthComputable) bar.value = Math.round(100 * e.loaded / e.total);
+    });
+    xhr.addEventListener("load", () => {
+      const doc = xhr.responseXML;
+      const field = (name) => {
+        const el = doc && doc.getElementsByTagName(name)[0];
+        return el ? el.textContent : "";
+      };
+      if (xhr.status >= 200 && xhr.status < 300) {
+        bar.value = 100;
+        const key = field("Key") || form.dataset.prefix + f.name;
+        window.location.assign(form.dataset.success + "&key=" + encodeURIComponent(key));
+        return;
+      }
+      failed();
+      if (field("Code") === "EntityTooLarge") {
+        showError(f.name + " is over your limit of " + fmtBytes(cap) + ".", true);
+      } else if (field("Code") === "AccessDenied" && /expired/i.test(field("Message"))) {
+        showError("The upload form expired. Reload the page and try again.", false);
+      } else {
+        showError("The upload was refused (" + xhr.status + (field("Message") ? ": " + field("Message") : "") + ").", false);
+      }
+    });
+    xhr.addEventListener("error", () => {
+      failed();
+      showError("The upload did not reach the storage service. Check your connection and try again.", false);
+    });
+    xhr.send(data);
+  }
+
   form.addEventListener("submit", (ev) => {
     ev.preventDefault();
     const f = file.files[0];
     if (!f || f.size > cap) return;
+    if (direct) { uploadDirect(f); return; }
     const data = new FormData();
     data.append("csrf", csrf);
     data.append("file", f, f.name);
@@ -64,11 +111,11 @@ function setupUpload() {
     xhr.addEventListener("load", () => {
       const body = xhr.response || {};
       if (xhr.status === 201 && body.redirect) { bar.value = 100; window.location.assign(body.redirect); return; }
-      file.disabled = false; submit.disabled = false; bar.hidden = true;
+      failed();
       showError(body.error || ("Upload failed (" + xhr.status + ")."), !!body.upgrade);
     });
     xhr.addEventListener("error", () => {
-      file.disabled = false; submit.disabled = false; bar.hidden = true;
+      failed();
       showError("The upload did not reach the server. Check your connection and try again.", false);
     });
     xhr.send(data);
