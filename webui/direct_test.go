@@ -171,7 +171,7 @@ func TestDirectUploadSuccess(t *testing.T) {
 	big := vcf + strings.Repeat("#", freeCap)
 	tests := []struct {
 		name    string
-		object  *string                                // stored at the key; nil: the upload never arrived
+		object  *string                                  // stored at the key; nil: the upload never arrived
 		keyFor  func(user, otherUser, job string) string // the key the browser reports
 		status  int
 		started bool

@@ -68,6 +68,11 @@ type Config struct {
 
 	FreeCap   int64         // upload cap of free users, bytes (shown; Service enforces it)
 	MaxUpload int64         // operator limit for everyone, bytes: the request body limit
+	Retention time.Duration // how long a free user's result stays hot (for the countdown)
+	// RestoreEstimate is shown while a restore runs and the job has no estimate of its own.
+	RestoreEstimate time.Duration
+	// SecureCookies forces the Secure flag; it is also set for requests that arrived over HTTPS.
+	SecureCookies bool
 	// Direct, when set, has browsers upload to and download from the object
 	// store itself (presigned POST and GET), for a portal whose requests and
 	// responses are size-limited (Lambda); see direct.go.
@@ -75,13 +80,8 @@ type Config struct {
 	// RequestLimit, when below MaxUpload, caps what the portal carries itself
 	// (the JSON API's multipart upload) while Direct uploads go up to the caps.
 	RequestLimit int64
-	Retention time.Duration // how long a free user's result stays hot (for the countdown)
-	// RestoreEstimate is shown while a restore runs and the job has no estimate of its own.
-	RestoreEstimate time.Duration
-	// SecureCookies forces the Secure flag; it is also set for requests that arrived over HTTPS.
-	SecureCookies bool
-	Log           *slog.Logger
-	Now           func() time.Time
+	Log          *slog.Logger
+	Now          func() time.Time
 }
 
 // Server is the portal and API.

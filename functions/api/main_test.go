@@ -7,27 +7,18 @@ import (
 	"encoding/json"
 	"mime/multipart"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/aws/aws-lambda-go/events"
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
-	miniserver "github.com/truora/minidyn/server"
 
-	"github.com/gasproject/gas/functions/awsenv"
-	"github.com/gasproject/gas/functions/internal/wire"
 	"github.com/gasproject/gas/internal/auth"
 	"github.com/gasproject/gas/internal/domain"
 	"github.com/gasproject/gas/internal/dynamo"
-	"github.com/gasproject/gas/internal/s3blob/s3fake"
-	"github.com/gasproject/gas/internal/sfnflow/sfnfake"
 )
 
 const (
@@ -79,45 +70,10 @@ func (e emulators) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // payload format 2.0 through aws-lambda-go-api-proxy.
 func TestAPILambdaSubmitsAJobOnAWSAdapters(t *testing.T) {
 	ctx := context.Background()
-	s3f, err := s3fake.New("gas-inputs", "gas-results")
-	if err != nil {
-		t.Fatal(err)
-	}
-	sfnf := sfnfake.New(annotationARN, restoreARN)
-	srv := httptest.NewServer(emulators{
-		ddb: miniserver.NewServer(), sfn: sfnf, s3: s3f,
-		secrets: secretsFake{sessionKeyARN: sessionKey, stripeARN: "generated-placeholder"},
-	})
-	t.Cleanup(srv.Close)
-	cfg := aws.Config{
-		Region:       "us-east-1",
-		BaseEndpoint: aws.String(srv.URL),
-		Credentials:  credentials.NewStaticCredentialsProvider(s3fake.AccessKeyID, s3fake.SecretAccessKey, ""),
-	}
-	tables := dynamo.Tables{Jobs: "gas-jobs", Profiles: "gas-profiles", Portal: "gas-portal"}
-	if err := dynamo.CreateTables(ctx, dynamodb.NewFromConfig(cfg), tables); err != nil {
-		t.Fatal(err)
-	}
-	for k, v := range map[string]string{
-		awsenv.JobsTable: tables.Jobs, awsenv.ProfilesTable: tables.Profiles, awsenv.PortalTable: tables.Portal,
-		awsenv.InputsBucket: "gas-inputs", awsenv.ResultsBucket: "gas-results",
-		awsenv.AnnotationMachineARN: annotationARN, awsenv.RestoreMachineARN: restoreARN,
-		awsenv.RetentionSeconds: "180", awsenv.FreeCapBytes: "150000", awsenv.PremiumCapBytes: "1073741824",
-		awsenv.PublicURL: "https://gas.example.org", awsenv.MailFrom: "gas@example.org",
-		awsenv.SessionKeyARN: sessionKeyARN, awsenv.StripeSecretARN: stripeARN,
-	} {
-		t.Setenv(k, v)
-	}
-
 	// GIVEN the api Lambda's handler, cold-started against the emulators
-	st, err := wire.OpenConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true })
-	if err != nil {
-		t.Fatal(err)
-	}
-	portal, err := newPortal(ctx, st)
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := coldStart(t)
+	st, sfnf, cfg, tables := e.st, e.sfn, e.cfg, e.tables
+	portal := e.portal
 	lambdaHandler := httpadapter.NewV2(portal).ProxyWithContext
 	// AND a user with an API token, in the same DynamoDB tables
 	users, err := auth.New(st.Profiles, dynamo.NewPortal(dynamodb.NewFromConfig(cfg), tables.Portal), auth.Config{Key: []byte(sessionKey)})
