@@ -103,7 +103,7 @@ func NewGasStack(scope constructs.Construct, id string, props *GasStackProps) (a
 
 // refdataPrefix is where the operator puts the reference bundle in the
 // refdata bucket (README: "After the first deploy").
-const refdataPrefix = "bundle/"
+const refdataPrefix = awsenv.BundlePrefix
 
 // newTaskLambda creates the Lambda behind one ASL placeholder
 // ("${ArchiveIfFreeFunctionArn}") with the grants of its binary.

@@ -21,7 +21,7 @@ func commands() []command {
 	return []command{
 		{"serve", "run portal, API, workflow runner and embedded storage on one machine", runServe},
 		{"annotate", "annotate a VCF with the reference bundle", runAnnotate},
-		{"refdata", "build or inspect a reference bundle", runRefdata},
+		{"refdata", "build, inspect or upload (to AWS) a reference bundle", runRefdata},
 		{"user", "create or update a local account and print an API token", runUser},
 		{"history", "print a job's workflow execution history", runHistory},
 	}

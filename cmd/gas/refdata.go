@@ -14,18 +14,20 @@ import (
 	"github.com/gasproject/gas/internal/refdata"
 )
 
-// runRefdata implements `gas refdata build` and `gas refdata info`.
+// runRefdata implements `gas refdata build`, `info` and `upload` (refdata_upload.go).
 func runRefdata(ctx context.Context, args []string) error {
 	if len(args) == 0 {
-		return errors.New("usage: gas refdata build|info ... (gas refdata build -h for flags)")
+		return errors.New("usage: gas refdata build|info|upload ... (gas refdata build -h for flags)")
 	}
 	switch args[0] {
 	case "build":
 		return refdataBuild(ctx, args[1:], os.Stdout, os.Stderr)
 	case "info":
 		return refdataInfo(args[1:], os.Stdout)
+	case "upload":
+		return refdataUpload(ctx, args[1:], os.Stdout, os.Stderr)
 	}
-	return fmt.Errorf("unknown subcommand %q: want build or info", args[0])
+	return fmt.Errorf("unknown subcommand %q: want build, info or upload", args[0])
 }
 
 // fileList is a repeatable flag (--fasta A --fasta B).
