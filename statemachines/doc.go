@@ -11,8 +11,26 @@
 //     name = job id. Output: the input plus "annotation" {"result_key", "log_key"}
 //     and "archive" {"archived"}. On failure: MarkFailed, NotifyFailed, then the
 //     Fail state "Failed" reports the caught Error and Cause.
-//   - restore: input {"user_id": "..."}. Output: the input plus "archived"
-//     {"job_ids"} and "results" [{"job_id", "restored", "error"?}].
+//   - restore: input {"user_id": "...", "retry_seconds": 900}; name =
+//     restore-<user>-<n>. retry_seconds (default 900 when absent) is the wait
+//     before a round retries what the previous round left archived.
+//     Output: the input plus "archived" {"job_ids"} (the last listing),
+//     "results" [{"job_id", "restored", "error"?}] (the last round) and
+//     "round" {"number", "limit", "outcomes"}: outcomes holds every round's
+//     results newest first, nested as [latest, [previous, [..., []]]] because
+//     ASL has no array concatenation (States.Array can only wrap).
+//
+// # Restore rounds
+//
+// A round is ListArchived plus the RestoreEach Map over what it listed.
+// After each round the machine lists the user's archived jobs again: what is
+// still there failed in that round (or was archived meanwhile). While rounds
+// remain (round.number < round.limit, 3) it waits retry_seconds and runs the
+// Map again over that list; then NotifyRestored sends one email with the
+// latest outcome of every job of every round. Each iteration passes its round
+// and the limit to RestoreFailed, so a job can show whether another round
+// will retry it. A job failing in the last round stays ARCHIVED with its
+// reason until the next restore execution.
 //
 // # Task contract
 //
@@ -35,8 +53,8 @@
 //	CheckRestore     CheckRestoreFunctionArn     check-restore     {"job_id"}                                  {"restored": bool, "poll_seconds": int > 0}
 //	CopyBack         CopyBackFunctionArn         copy-back         {"job_id"}                                  ignored
 //	MarkAvailable    MarkAvailableFunctionArn    mark-available    {"job_id"}                                  ignored
-//	RecordFailure    RestoreFailedFunctionArn    restore-failed    {"job_id", "error", "cause"}                ignored
-//	NotifyRestored   NotifyRestoredFunctionArn   notify-restored   {"user_id", "results": [{"job_id", "restored", "error"?}]}  ignored
+//	RecordFailure    RestoreFailedFunctionArn    restore-failed    {"job_id", "error", "cause", "round", "rounds"}  ignored
+//	NotifyRestored   NotifyRestoredFunctionArn   notify-restored   {"user_id", "rounds": [[{"job_id", "restored", "error"?}], [...earlier rounds..., []]]}  ignored
 //
 // Notes for the handlers:
 //   - "error" and "cause" are the caught Step Functions error name and cause.
@@ -58,6 +76,12 @@
 //     poll_seconds, calls CheckRestore, and loops (at most 100 checks, each 11 history events of the 25,000 AWS allows per execution) until
 //     "restored" is true; CopyBack then copies the object to STANDARD and
 //     MarkAvailable marks the result AVAILABLE. A failure in one job's
-//     iteration is caught, recorded by restore-failed, and the other jobs go on.
-//   - NotifyRestored sends one email per restore, with what "results" says.
+//     iteration is caught, recorded by restore-failed (with "round" of
+//     "rounds", both from 1), and the other jobs go on; ListArchived must list
+//     that job again so the next round retries it.
+//   - NotifyRestored sends one email per restore execution, after the last
+//     round; "rounds" is round.outcomes, and a job that appears in several
+//     rounds counts once, with its latest outcome (tasks.LatestOutcomes).
+//   - The 100-check cap bounds one job's polling per round; with three rounds
+//     a job stuck in RESTORING costs up to 3,300 history events.
 package statemachines

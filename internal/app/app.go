@@ -64,6 +64,10 @@ type Config struct {
 	// (default fsblob.DefaultRestoreDelays: Expedited 5 s, Standard 30 s, Bulk 60 s);
 	// the same values are the estimates shown to users.
 	RestoreDelays map[domain.RestoreTier]time.Duration
+	// RestoreRetry is how long a restore waits before its next round retries
+	// the jobs the previous round could not bring back (default
+	// DefaultRestoreRetry, 30 s; on AWS the service default is 15 min).
+	RestoreRetry time.Duration
 	// ExpeditedUnavailable starts with Expedited retrievals refused, as S3
 	// does without capacity (App.Blobs.SetExpeditedUnavailable changes it later).
 	ExpeditedUnavailable bool
@@ -79,6 +83,10 @@ type Config struct {
 	wrapHandlers   func(map[string]asl.Handler)            // after the task table is built
 	jitter         func() float64                          // retry jitter; nil: random
 }
+
+// DefaultRestoreRetry is the local wait between restore rounds: short, since
+// a local "Glacier" fails only when something is really wrong.
+const DefaultRestoreRetry = 30 * time.Second
 
 // DefaultBaseURL is where `gas serve` listens by default.
 const DefaultBaseURL = "http://127.0.0.1:8080"
@@ -175,7 +183,8 @@ func Open(ctx context.Context, cfg Config) (_ *App, err error) {
 	}
 	a.Workflow = a.Runner
 	a.Service = service.New(service.Ports{Jobs: a.Jobs, Profiles: a.Profiles, Blobs: a.Blobs, Workflow: a.Workflow},
-		service.Config{Retention: cfg.Retention, FreeCap: cfg.FreeCap, UploadLimit: cfg.UploadLimit, Logger: cfg.Logger})
+		service.Config{Retention: cfg.Retention, FreeCap: cfg.FreeCap, UploadLimit: cfg.UploadLimit,
+			RestoreRetry: cfg.RestoreRetry, Logger: cfg.Logger})
 	if cfg.Stripe.Enabled() {
 		stripeCfg := cfg.Stripe
 		if stripeCfg.Logger == nil {
@@ -208,6 +217,9 @@ func withDefaults(cfg Config) Config {
 	}
 	if cfg.BaseURL == "" {
 		cfg.BaseURL = DefaultBaseURL
+	}
+	if cfg.RestoreRetry <= 0 {
+		cfg.RestoreRetry = DefaultRestoreRetry
 	}
 	delays := map[domain.RestoreTier]time.Duration{}
 	for tier, d := range fsblob.DefaultRestoreDelays {

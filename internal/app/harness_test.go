@@ -57,8 +57,8 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// testConfig is retention 1 s, quick restores, no retry jitter (so retries
-// happen at once), quiet logs.
+// testConfig is retention 1 s, quick restores, restore rounds 1 s apart, no
+// retry jitter (so retries happen at once), quiet logs.
 func testConfig(t *testing.T, dataDir string) Config {
 	return Config{
 		DataDir:   dataDir,
@@ -68,8 +68,9 @@ func testConfig(t *testing.T, dataDir string) Config {
 		RestoreDelays: map[domain.RestoreTier]time.Duration{
 			domain.TierExpedited: 500 * time.Millisecond, domain.TierStandard: time.Second,
 		},
-		Logger: slog.New(slog.DiscardHandler),
-		jitter: func() float64 { return 0 },
+		RestoreRetry: time.Second,
+		Logger:       slog.New(slog.DiscardHandler),
+		jitter:       func() float64 { return 0 },
 	}
 }
 

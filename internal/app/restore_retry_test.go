@@ -11,117 +11,208 @@ import (
 
 	"github.com/gasproject/gas/internal/asl"
 	"github.com/gasproject/gas/internal/domain"
+	"github.com/gasproject/gas/internal/service"
 	"github.com/gasproject/gas/internal/tasks"
 )
 
-// Nothing lost when a restore half-fails (issue 6): a transient fault is
-// retried inside the execution, a lasting one leaves that job ARCHIVED with
-// the reason shown while the others come back, and the next restore brings
-// it back with the bytes it had before archiving.
-func TestRestoreRetriesTransientFaultsAndTheNextRestoreTheRest(t *testing.T) {
+// restoreFixture is a free user "hedy" with three archived jobs, whose
+// copy-back fails as failCopy says, and the sha256 of each result before
+// archiving.
+type restoreFixture struct {
+	a        *App
+	ids      []string
+	mu       sync.Mutex
+	hashes   map[string][32]byte
+	copies   map[string]int               // copy-back attempts per job
+	failCopy func(job string, n int) bool // fail the n-th attempt (1-based)?
+	listed   func(call int)               // after each list-archived call (1-based)
+	lists    int
+}
+
+func newRestoreFixture(t *testing.T) *restoreFixture {
+	f := &restoreFixture{hashes: map[string][32]byte{}, copies: map[string]int{},
+		failCopy: func(string, int) bool { return false }, listed: func(int) {}}
 	cfg := testConfig(t, t.TempDir())
-	var (
-		mu        sync.Mutex
-		a         *App
-		hashes    = map[string][32]byte{}
-		flaky     string // job whose first copy-back fails
-		flakyHits int
-		broken    string // job whose copy-back fails until cleared
-	)
 	cfg.wrapHandlers = func(h map[string]asl.Handler) {
 		archive := h[tasks.FnArchiveIfFree]
 		h[tasks.FnArchiveIfFree] = func(ctx context.Context, p json.RawMessage) (json.RawMessage, error) {
 			var in tasks.JobInput
 			json.Unmarshal(p, &in)
-			j := job(t, a, in.JobID)
-			mu.Lock()
-			hashes[j.ID] = sha256.Sum256(readBlob(t, a, j.ResultKey))
-			mu.Unlock()
+			j := job(t, f.a, in.JobID)
+			f.mu.Lock()
+			f.hashes[j.ID] = sha256.Sum256(readBlob(t, f.a, j.ResultKey))
+			f.mu.Unlock()
 			return archive(ctx, p)
 		}
 		copyBack := h[tasks.FnCopyBack]
 		h[tasks.FnCopyBack] = func(ctx context.Context, p json.RawMessage) (json.RawMessage, error) {
 			var in tasks.JobInput
 			json.Unmarshal(p, &in)
-			mu.Lock()
-			fail := in.JobID == broken
-			if in.JobID == flaky {
-				flakyHits++
-				fail = flakyHits == 1
-			}
-			mu.Unlock()
+			f.mu.Lock()
+			f.copies[in.JobID]++
+			fail := f.failCopy(in.JobID, f.copies[in.JobID])
+			f.mu.Unlock()
 			if fail {
 				return nil, errors.New("connection reset by the object store")
 			}
 			return copyBack(ctx, p)
 		}
+		list := h[tasks.FnListArchived]
+		h[tasks.FnListArchived] = func(ctx context.Context, p json.RawMessage) (json.RawMessage, error) {
+			out, err := list(ctx, p)
+			f.mu.Lock()
+			f.lists++
+			n, listed := f.lists, f.listed
+			f.mu.Unlock()
+			listed(n)
+			return out, err
+		}
 	}
-	a = openApp(t, cfg)
-	addUser(t, a, "hedy", domain.RoleFree)
-	var ids []string
+	f.a = openApp(t, cfg)
+	addUser(t, f.a, "hedy", domain.RoleFree)
 	for _, name := range []string{"a.vcf", "b.vcf", "c.vcf"} {
-		j := submit(t, a, "hedy", name, sharedVCF(t, "test.vcf"))
-		if e := wait(t, a, j.ExecutionID); field(t, e.Output, "archive.archived") != true {
+		j := submit(t, f.a, "hedy", name, sharedVCF(t, "test.vcf"))
+		if e := wait(t, f.a, j.ExecutionID); field(t, e.Output, "archive.archived") != true {
 			t.Fatalf("%s not archived: %s", name, e.Output)
 		}
-		ids = append(ids, j.ID)
+		f.ids = append(f.ids, j.ID)
 	}
-	mu.Lock()
-	flaky, broken = ids[0], ids[1]
-	mu.Unlock()
+	return f
+}
 
-	_, restoreID, err := a.Service.Upgrade(context.Background(), "hedy")
+// upgrade makes hedy premium and waits for the one restore execution.
+func (f *restoreFixture) upgrade(t *testing.T) string {
+	t.Helper()
+	_, id, err := f.a.Service.Upgrade(context.Background(), "hedy")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r := wait(t, a, restoreID); r.Status != domain.ExecSucceeded {
+	if r := wait(t, f.a, id); r.Status != domain.ExecSucceeded {
 		t.Fatalf("restore %s %s", r.Status, r.Cause)
 	}
-	for _, id := range []string{ids[0], ids[2]} {
-		if j := job(t, a, id); j.ResultState != domain.ResultAvailable || j.RestoreError != "" {
-			t.Errorf("job %s: %s %q", id, j.ResultState, j.RestoreError)
+	execs, _, err := f.a.Workflow.List(context.Background(), domain.ExecutionFilter{
+		StateMachine: domain.MachineRestore, NamePrefix: service.RestoreExecutionPrefix("hedy")}, domain.Page{Limit: 10})
+	if err != nil || len(execs) != 1 {
+		t.Fatalf("restore executions %v %v, want one", execs, err)
+	}
+	return id
+}
+
+func (f *restoreFixture) restoreMails(t *testing.T) []string {
+	var out []string
+	for _, m := range mails(t, f.a) {
+		if strings.Contains(m, "archived result(s) restored") {
+			out = append(out, m)
 		}
 	}
-	mu.Lock()
-	hits := flakyHits
-	mu.Unlock()
-	if hits != 2 {
-		t.Errorf("the flaky copy-back ran %d times, want 2 (one retry)", hits)
+	return out
+}
+
+func (f *restoreFixture) sameBytes(t *testing.T, id string) {
+	t.Helper()
+	j := job(t, f.a, id)
+	if j.ResultState != domain.ResultAvailable || j.RestoreError != "" {
+		t.Fatalf("job %s: %s %q", id, j.ResultState, j.RestoreError)
 	}
-	if n := count(history(t, a, restoreID), "TaskFailed", "CopyBack"); n < 2 {
-		t.Errorf("%d failed CopyBack attempts in the history, want the flaky one and the broken one's", n)
+	if sha256.Sum256(readBlob(t, f.a, j.ResultKey)) != f.hashes[id] {
+		t.Errorf("job %s: restored bytes differ from those archived", id)
 	}
-	j := job(t, a, ids[1])
-	if j.ResultState != domain.ResultArchived || !strings.Contains(j.RestoreError, "connection reset") {
-		t.Errorf("broken job: %s %q; want ARCHIVED with the reason", j.ResultState, j.RestoreError)
+}
+
+// Nothing lost when a restore half-fails (issue 6): a job whose copy-back
+// fails every attempt of round 1 shows it will be retried, comes back in
+// round 2 of the same execution, and the one email lists every job.
+func TestRestoreRetriesAFailedJobInTheNextRound(t *testing.T) {
+	f := newRestoreFixture(t)
+	flaky := f.ids[0]
+	var during domain.Job                                                       // the flaky job as the list after round 1 sees it
+	f.failCopy = func(job string, n int) bool { return job == flaky && n <= 3 } // 1 + 2 in-round retries
+	f.listed = func(call int) {
+		if call == 2 {
+			during = job(t, f.a, flaky)
+		}
 	}
-	if info, err := a.Blobs.Head(context.Background(), j.ResultKey); err != nil || info.StorageClass != domain.ClassGlacier {
+	restoreID := f.upgrade(t)
+
+	if during.ResultState != domain.ResultArchived || !strings.Contains(during.RestoreError, "connection reset") ||
+		during.RestoreRound != 1 || during.RestoreRounds != 3 || !during.RestoreRetrying() {
+		t.Errorf("after round 1 the flaky job is %s %q round %d of %d; want ARCHIVED, the reason, retrying",
+			during.ResultState, during.RestoreError, during.RestoreRound, during.RestoreRounds)
+	}
+	for _, id := range f.ids {
+		f.sameBytes(t, id)
+		if j := job(t, f.a, id); j.RestoreRound != 0 || j.RestoreRetrying() {
+			t.Errorf("job %s still records round %d", id, j.RestoreRound)
+		}
+	}
+	if f.copies[flaky] != 4 {
+		t.Errorf("the flaky copy-back ran %d times, want 3 in round 1 and 1 in round 2", f.copies[flaky])
+	}
+	h := history(t, f.a, restoreID)
+	if n, w := count(h, "MapStateEntered", "RestoreEach"), count(h, "WaitStateEntered", "WaitBeforeRetry"); n != 2 || w != 1 {
+		t.Errorf("%d rounds and %d waits, want 2 and 1", n, w)
+	}
+	ms := f.restoreMails(t)
+	if len(ms) != 1 {
+		t.Fatalf("%d restore mails, want one:\n%s", len(ms), strings.Join(ms, "\n---\n"))
+	}
+	if !strings.Contains(ms[0], "3 archived result(s) are available again") || strings.Contains(ms[0], "could not be restored") {
+		t.Errorf("restore mail:\n%s", ms[0])
+	}
+	for _, id := range f.ids {
+		if n := strings.Count(ms[0], "/jobs/"+id); n != 1 {
+			t.Errorf("the mail lists %s %d times:\n%s", id, n, ms[0])
+		}
+	}
+}
+
+// A job that fails in every round stays ARCHIVED with the reason and "no more
+// rounds" recorded while the others come back; the one email says so; the
+// next restore (the job page's Retry restore calls StartRestore) brings it
+// back with the bytes it had before archiving.
+func TestRestoreGivesUpAfterTheLastRoundAndTheNextRestoreFinishes(t *testing.T) {
+	f := newRestoreFixture(t)
+	broken := f.ids[1]
+	f.failCopy = func(job string, _ int) bool { return job == broken }
+	f.upgrade(t)
+
+	for _, id := range []string{f.ids[0], f.ids[2]} {
+		f.sameBytes(t, id)
+	}
+	j := job(t, f.a, broken)
+	if j.ResultState != domain.ResultArchived || !strings.Contains(j.RestoreError, "connection reset") ||
+		j.RestoreRound != 3 || j.RestoreRounds != 3 || j.RestoreRetrying() {
+		t.Errorf("broken job: %s %q round %d of %d; want ARCHIVED with the reason, given up",
+			j.ResultState, j.RestoreError, j.RestoreRound, j.RestoreRounds)
+	}
+	if info, err := f.a.Blobs.Head(context.Background(), j.ResultKey); err != nil || info.StorageClass != domain.ClassGlacier {
 		t.Errorf("broken job's archive copy: %+v %v", info, err)
 	}
-	ms := mails(t, a)
-	if last := ms[len(ms)-1]; !strings.Contains(last, "2 archived result(s) are available again") ||
-		!strings.Contains(last, ids[1]) || !strings.Contains(last, "connection reset") {
-		t.Errorf("restore mail does not show the failed job and why:\n%s", last)
+	if f.copies[broken] != 9 {
+		t.Errorf("broken copy-back ran %d times, want 3 in each of 3 rounds", f.copies[broken])
+	}
+	ms := f.restoreMails(t)
+	if len(ms) != 1 {
+		t.Fatalf("%d restore mails, want one", len(ms))
+	}
+	for _, want := range []string{"2 archived result(s) are available again", "1 result(s) could not be restored in 3 round(s)",
+		broken + " (b.vcf): internal error (errorString): connection reset", "Retry restore"} {
+		if !strings.Contains(ms[0], want) {
+			t.Errorf("restore mail lacks %q:\n%s", want, ms[0])
+		}
 	}
 
-	// The fault is gone: the next restore (another upgrade event, or StartRestore) finishes the job.
-	mu.Lock()
-	broken = ""
-	mu.Unlock()
-	id2, err := a.Service.StartRestore(context.Background(), "hedy")
+	f.mu.Lock()
+	f.failCopy = func(string, int) bool { return false }
+	f.mu.Unlock()
+	id2, err := f.a.Service.StartRestore(context.Background(), "hedy")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r := wait(t, a, id2); r.Status != domain.ExecSucceeded {
+	if r := wait(t, f.a, id2); r.Status != domain.ExecSucceeded {
 		t.Fatalf("second restore %s %s", r.Status, r.Cause)
 	}
-	for _, id := range ids {
-		j := job(t, a, id)
-		if j.ResultState != domain.ResultAvailable {
-			t.Fatalf("job %s %s after the second restore", id, j.ResultState)
-		}
-		if sha256.Sum256(readBlob(t, a, j.ResultKey)) != hashes[id] {
-			t.Errorf("job %s: restored bytes differ from those archived", id)
-		}
+	for _, id := range f.ids {
+		f.sameBytes(t, id)
 	}
 }

@@ -81,8 +81,12 @@ func TestDifferentialAgainstAWSLocalStepFunctions(t *testing.T) {
 		return out
 	}
 	annIn := `{"job_id":"j1","user_id":"u1","retention_seconds":180}`
+	listed := func(ids ...string) response {
+		return response{OK: map[string]any{"job_ids": append([]string{}, ids...)}}
+	}
+	restoreIn := `{"user_id":"u1","retry_seconds":60}`
 	restoreOK := map[string][]response{
-		"list-archived":   ok(map[string]any{"job_ids": []string{"j1", "j2", "j3"}}),
+		"list-archived":   {listed("j1", "j2", "j3"), listed()},
 		"request-restore": ok(map[string]any{"tier": "Standard", "ready_by": "2026-01-01T05:00:00Z", "poll_seconds": 60}),
 		"check-restore":   ok(map[string]any{"restored": true, "poll_seconds": 0}),
 		"copy-back":       ok(map[string]any{}),
@@ -100,12 +104,16 @@ func TestDifferentialAgainstAWSLocalStepFunctions(t *testing.T) {
 		{"annotation archive fails", "annotation", "", annIn, with(annotationOK, "archive-if-free", fail("wrapError", "copy: disk full"))},
 		{"annotation lost failure email", "annotation", "", annIn, with(with(annotationOK, "annotate", fail("InvalidInputError", "empty file")),
 			"notify-failed", fail("errorString", "smtp down"))},
-		{"restore all", "restore", "", `{"user_id":"u1"}`, restoreOK},
-		{"restore nothing", "restore", "", `{"user_id":"u1"}`, with(restoreOK, "list-archived", response{OK: map[string]any{"job_ids": []string{}}})},
-		{"restore partial failure", "restore", "", `{"user_id":"u1"}`, with(with(restoreOK, "check-restore j1",
+		{"restore all", "restore", "", restoreIn, restoreOK},
+		{"restore nothing, default retry delay", "restore", "", `{"user_id":"u1"}`, with(restoreOK, "list-archived", listed())},
+		{"restore partial failure: retried in every round", "restore", "", restoreIn, with(with(with(restoreOK, "check-restore j1",
 			response{OK: map[string]any{"restored": false, "poll_seconds": 30}}, response{OK: map[string]any{"restored": true, "poll_seconds": 0}}),
-			"copy-back j2", fail("brokenCopy", "copy failed"))},
-		{"restore request fails", "restore", "", `{"user_id":"u1"}`, with(restoreOK, "request-restore j3", fail("InvalidObjectState", "not archived"))},
+			"copy-back j2", fail("brokenCopy", "copy failed")),
+			"list-archived", listed("j1", "j2", "j3"), listed("j2"), listed("j2"), listed("j2"))},
+		{"restore request fails, next round recovers", "restore", "", restoreIn, with(with(restoreOK,
+			"request-restore j3", fail("InvalidObjectState", "not archived"), fail("InvalidObjectState", "not archived"),
+			fail("InvalidObjectState", "not archived"), restoreOK["request-restore"][0]),
+			"list-archived", listed("j1", "j2", "j3"), listed("j3"), listed())},
 		{"synthetic paths, intrinsics, choice", "synthetic", syntheticLanguage, `{"job":{"id":"j7","n":4},"s":"{\"k\":[1,2,3]}","when":"2026-01-02T03:04:05Z"}`,
 			map[string][]response{"f": ok(map[string]any{"size": 12, "tags": []string{"a", "b"}})}},
 		{"synthetic choice default and fail", "synthetic", syntheticLanguage, `{"job":{"id":"x","n":40},"s":"[]","when":"2020-01-01T00:00:00Z"}`,
@@ -144,6 +152,13 @@ func TestDifferentialAgainstAWSLocalStepFunctions(t *testing.T) {
 			if want, ok := syntheticEnds[sc.name]; ok && strings.Join(ours.Entered, " ") != want {
 				t.Errorf("states entered %v, want %s", ours.Entered, want)
 			}
+			if want, ok := restoreRounds[sc.name]; ok {
+				got := fmt.Sprintf("list-archived:%d restore-failed:%d notify-restored:%d",
+					ours.Calls["list-archived"], ours.Calls["restore-failed"], ours.Calls["notify-restored"])
+				if got != want {
+					t.Errorf("calls %s, want %s", got, want)
+				}
+			}
 			if fmt.Sprint(ours.Calls) != fmt.Sprint(peer.Calls) {
 				t.Errorf("calls: ours %v, peer %v", ours.Calls, peer.Calls)
 			}
@@ -165,6 +180,16 @@ var syntheticEnds = map[string]string{
 	"synthetic choice default and fail":   "Prepare Call Decide Old",
 	"synthetic caught error keeps input":  "Prepare Call Recovered",
 	"synthetic map item index":            "Each Work Work ItemFailed Work", // MaxConcurrency 1: items in order
+}
+
+// restoreRounds pins the rounds of the restore scenarios (one ListArchived
+// per round plus the first, one RestoreFailed per failed job and round, one
+// email at the end), for the same reason.
+var restoreRounds = map[string]string{
+	"restore all":                                     "list-archived:2 restore-failed:0 notify-restored:1",
+	"restore nothing, default retry delay":            "list-archived:1 restore-failed:0 notify-restored:0",
+	"restore partial failure: retried in every round": "list-archived:4 restore-failed:3 notify-restored:1",
+	"restore request fails, next round recovers":      "list-archived:3 restore-failed:1 notify-restored:1",
 }
 
 // syntheticLanguage exercises paths, intrinsics, Choice and Fail beyond

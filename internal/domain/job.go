@@ -48,9 +48,21 @@ type Job struct {
 	RestoreReadyBy     time.Time   `json:"restore_ready_by,omitzero"` // estimate shown to the user
 	RestoredAt         time.Time   `json:"restored_at,omitzero"`
 	RestoreError       string      `json:"restore_error,omitempty"` // last restore failure, shown to the user
+	// RestoreRound is the round of the restore execution RestoreError happened
+	// in (1-based), RestoreRounds how many rounds that execution runs at most;
+	// zero when no failure is recorded (or it predates rounds).
+	RestoreRound  int `json:"restore_round,omitempty"`
+	RestoreRounds int `json:"restore_rounds,omitempty"`
 
 	Error       string `json:"error,omitempty"`        // why the job FAILED, in words a user can act on
 	ExecutionID string `json:"execution_id,omitempty"` // workflow execution (ARN on AWS)
+}
+
+// RestoreRetrying reports whether the recorded restore failure will be
+// retried by a later round of the same restore execution. A failure in the
+// last round stays until the user, or another upgrade, starts a new restore.
+func (j Job) RestoreRetrying() bool {
+	return j.RestoreError != "" && j.RestoreRound < j.RestoreRounds
 }
 
 // Terminal reports whether the job will not change status again.

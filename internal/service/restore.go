@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/gasproject/gas/internal/domain"
 )
@@ -32,9 +33,18 @@ func (s *Service) Upgrade(ctx context.Context, userID string) (domain.Profile, s
 	return p, execID, nil
 }
 
+// restoreInput is the restore execution's input (statemachines/doc.go).
+type restoreInput struct {
+	UserID       string `json:"user_id"`
+	RetrySeconds int    `json:"retry_seconds"` // the wait before a round retries what the previous one could not restore
+}
+
 // StartRestore starts restore-<user>-<n> for the user's archived results, n
 // one more than the user's restores so far; if that name exists (two
 // concurrent calls) the start is idempotent and returns the same execution.
+// The execution retries a job that fails in later rounds, Config.RestoreRetry
+// apart; a job still failing after the last round waits for the next
+// StartRestore (an upgrade event, or the job page's Retry restore).
 func (s *Service) StartRestore(ctx context.Context, userID string) (string, error) {
 	prefix := RestoreExecutionPrefix(userID)
 	n := 0
@@ -50,7 +60,7 @@ func (s *Service) StartRestore(ctx context.Context, userID string) (string, erro
 		}
 		page.Cursor = next
 	}
-	input, _ := json.Marshal(map[string]string{"user_id": userID})
+	input, _ := json.Marshal(restoreInput{UserID: userID, RetrySeconds: max(1, int(s.cfg.RestoreRetry/time.Second))})
 	name := fmt.Sprintf("%s%d", prefix, n+1)
 	id, err := s.ports.Workflow.Start(ctx, domain.MachineRestore, name, input)
 	if err != nil {

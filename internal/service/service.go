@@ -38,14 +38,19 @@ type Config struct {
 	// UploadLimit is the operator's cap on any upload, premium included, in
 	// bytes; 0 means no limit.
 	UploadLimit int64
-	Now         func() time.Time
-	Logger      *slog.Logger
+	// RestoreRetry is how long a restore waits before its next round retries
+	// the jobs the previous round could not bring back (the restore
+	// execution's retry_seconds, whole seconds, at least 1). Default 15 min.
+	RestoreRetry time.Duration
+	Now          func() time.Time
+	Logger       *slog.Logger
 }
 
 // Defaults of Config.
 const (
-	DefaultRetention       = 180 * time.Second
-	DefaultFreeCap   int64 = 150 * 1000
+	DefaultRetention          = 180 * time.Second
+	DefaultFreeCap      int64 = 150 * 1000
+	DefaultRestoreRetry       = 15 * time.Minute
 )
 
 // Service runs the use cases.
@@ -61,6 +66,9 @@ func New(p Ports, cfg Config) *Service {
 	}
 	if cfg.FreeCap <= 0 {
 		cfg.FreeCap = DefaultFreeCap
+	}
+	if cfg.RestoreRetry <= 0 {
+		cfg.RestoreRetry = DefaultRestoreRetry
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now

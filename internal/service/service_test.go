@@ -116,12 +116,30 @@ func TestUpgradeStartsNumberedRestores(t *testing.T) {
 	if err != nil || p.Role != domain.RolePremium || id1 != "restore:restore-u1-1" {
 		t.Fatalf("upgrade: %+v %q %v", p, id1, err)
 	}
-	if e := f.wf.execs[id1]; string(e.Input) != `{"user_id":"u1"}` {
-		t.Errorf("input %s", e.Input)
+	if e := f.wf.execs[id1]; string(e.Input) != `{"user_id":"u1","retry_seconds":900}` {
+		t.Errorf("input %s, want the default 15 min between rounds", e.Input)
 	}
 	id2, err := f.s.StartRestore(ctx, "u1")
 	if err != nil || id2 != "restore:restore-u1-2" {
 		t.Errorf("second restore %q %v", id2, err)
+	}
+}
+
+func TestStartRestorePassesRetryDelay(t *testing.T) {
+	for _, tt := range []struct {
+		retry time.Duration
+		want  string
+	}{
+		{2 * time.Second, `{"user_id":"u1","retry_seconds":2}`},
+		{1500 * time.Millisecond, `{"user_id":"u1","retry_seconds":1}`},
+		{time.Millisecond, `{"user_id":"u1","retry_seconds":1}`}, // a Wait takes whole seconds
+	} {
+		f := newFixture()
+		f.s = New(f.s.ports, Config{RestoreRetry: tt.retry})
+		id, err := f.s.StartRestore(context.Background(), "u1")
+		if err != nil || string(f.wf.execs[id].Input) != tt.want {
+			t.Errorf("RestoreRetry %v: input %s %v, want %s", tt.retry, f.wf.execs[id].Input, err, tt.want)
+		}
 	}
 }
 

@@ -10,8 +10,8 @@ import (
 	"github.com/gasproject/gas/statemachines"
 )
 
-// MarkFailedInput is the payload of MarkFailed and RestoreFailed: the job and
-// the error name and cause a Catch caught.
+// MarkFailedInput is the payload of MarkFailed: the job and the error name
+// and cause a Catch caught.
 type MarkFailedInput struct {
 	JobID string `json:"job_id"`
 	Error string `json:"error"`

@@ -106,7 +106,7 @@ func (t *Tasks) RequestRestore(ctx context.Context, in JobInput) (RestoreStatus,
 		j.RestoreTier = tier
 		j.RestoreRequestedAt = now
 		j.RestoreReadyBy = now.Add(t.cfg.RestoreEstimate[tier])
-		j.RestoreError = ""
+		j.RestoreError, j.RestoreRound, j.RestoreRounds = "", 0, 0
 		return nil
 	})
 	if err != nil {
@@ -223,7 +223,7 @@ func (t *Tasks) MarkAvailable(ctx context.Context, in JobInput) (CopyBackOutput,
 			j.ResultKey = hotKey
 			j.ResultState = domain.ResultAvailable
 			j.RestoredAt = t.now()
-			j.RestoreError = ""
+			j.RestoreError, j.RestoreRound, j.RestoreRounds = "", 0, 0
 			return nil
 		})
 		if err != nil {
@@ -240,28 +240,42 @@ func (t *Tasks) MarkAvailable(ctx context.Context, in JobInput) (CopyBackOutput,
 	return CopyBackOutput{JobID: j.ID, ResultKey: j.ResultKey}, nil
 }
 
+// RestoreFailedInput is the payload of RestoreFailed: the job, the error
+// name and cause a Catch caught, and the restore round it happened in out of
+// the rounds the execution runs at most.
+type RestoreFailedInput struct {
+	JobID  string `json:"job_id"`
+	Error  string `json:"error"`
+	Cause  string `json:"cause"`
+	Round  int    `json:"round"`
+	Rounds int    `json:"rounds"`
+}
+
 // RestoreFailedOutput is the result of RestoreFailed.
 type RestoreFailedOutput struct {
-	JobID  string `json:"job_id"`
-	Reason string `json:"reason"`
+	JobID    string `json:"job_id"`
+	Reason   string `json:"reason"`
+	Retrying bool   `json:"retrying"` // a later round of this restore tries again
 }
 
 // RestoreFailed records a per-job restore failure for the user to see. The
 // result stays in the archive (nothing is lost) and the job goes back to
-// ARCHIVED, so the next restore picks it up again. The other jobs carry on.
-func (t *Tasks) RestoreFailed(ctx context.Context, in MarkFailedInput) (RestoreFailedOutput, error) {
+// ARCHIVED, so the next round (or, after the last, the next restore) picks it
+// up again; the round is recorded so the job page can tell which. The other
+// jobs carry on.
+func (t *Tasks) RestoreFailed(ctx context.Context, in RestoreFailedInput) (RestoreFailedOutput, error) {
 	reason := FailureReason(in.Error, in.Cause)
 	j, err := t.jobs.Update(ctx, in.JobID, func(j *domain.Job) error {
 		if j.ResultState == domain.ResultAvailable {
 			return nil // it made it after all
 		}
 		j.ResultState = domain.ResultArchived
-		j.RestoreError = reason
+		j.RestoreError, j.RestoreRound, j.RestoreRounds = reason, in.Round, in.Rounds
 		return nil
 	})
 	if err != nil {
 		return RestoreFailedOutput{}, fmt.Errorf("record restore failure of job %s: %w", in.JobID, err)
 	}
-	t.cfg.Logger.WarnContext(ctx, "restore failed", "job", j.ID, "reason", reason)
-	return RestoreFailedOutput{JobID: j.ID, Reason: j.RestoreError}, nil
+	t.cfg.Logger.WarnContext(ctx, "restore failed", "job", j.ID, "reason", reason, "round", in.Round, "rounds", in.Rounds)
+	return RestoreFailedOutput{JobID: j.ID, Reason: j.RestoreError, Retrying: j.RestoreRetrying()}, nil
 }

@@ -147,13 +147,14 @@ func TestRestoreFailedKeepsArchiveAndOthersCarryOn(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	out, err := f.t.RestoreFailed(ctx, MarkFailedInput{JobID: "j1", Error: "States.TaskFailed", Cause: "copy failed"})
-	if err != nil || !strings.Contains(out.Reason, "copy failed") {
+	out, err := f.t.RestoreFailed(ctx, RestoreFailedInput{JobID: "j1", Error: "States.TaskFailed", Cause: "copy failed", Round: 3, Rounds: 3})
+	if err != nil || !strings.Contains(out.Reason, "copy failed") || out.Retrying {
 		t.Fatalf("%+v %v", out, err)
 	}
 	j := f.job(t, "j1")
-	if j.ResultState != domain.ResultArchived || j.RestoreError != out.Reason || j.ResultKey != "archive/u1/j1/annotated.vcf" {
-		t.Errorf("failed job: %s %q %s", j.ResultState, j.RestoreError, j.ResultKey)
+	if j.ResultState != domain.ResultArchived || j.RestoreError != out.Reason || j.ResultKey != "archive/u1/j1/annotated.vcf" ||
+		j.RestoreRound != 3 || j.RestoreRounds != 3 || j.RestoreRetrying() {
+		t.Errorf("failed job: %s %q %s round %d of %d", j.ResultState, j.RestoreError, j.ResultKey, j.RestoreRound, j.RestoreRounds)
 	}
 	f.blobs.finishRestore("archive/u1/j3/annotated.vcf")
 	for _, step := range []func(context.Context, JobInput) (CopyBackOutput, error){f.t.CopyBack, f.t.MarkAvailable} {
@@ -162,8 +163,8 @@ func TestRestoreFailedKeepsArchiveAndOthersCarryOn(t *testing.T) {
 		}
 	}
 
-	n, err := f.t.NotifyRestored(ctx, NotifyRestoredInput{UserID: "u1", Results: []RestoreResult{
-		{JobID: "j1", Error: "States.TaskFailed"}, {JobID: "j3", Restored: true}}})
+	n, err := f.t.NotifyRestored(ctx, NotifyRestoredInput{UserID: "u1", Rounds: NestRounds([]RestoreResult{
+		{JobID: "j1", Error: "States.TaskFailed"}, {JobID: "j3", Restored: true}})})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -39,6 +39,8 @@ func SampleJob(id, user string, submitted time.Time) domain.Job {
 		RestoreReadyBy:     submitted.Add(2*time.Hour + 5*time.Minute),
 		RestoredAt:         submitted.Add(2*time.Hour + 4*time.Minute),
 		RestoreError:       "",
+		RestoreRound:       2,
+		RestoreRounds:      3,
 		Error:              "",
 		ExecutionID:        "exec-" + id,
 	}
