@@ -1,0 +1,185 @@
+package webui_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/chromedp/chromedp"
+
+	"github.com/gasproject/gas/internal/auth"
+	"github.com/gasproject/gas/internal/domain"
+	"github.com/gasproject/gas/internal/s3blob"
+	"github.com/gasproject/gas/internal/s3blob/s3fake"
+	"github.com/gasproject/gas/internal/service"
+	"github.com/gasproject/gas/internal/sqlite"
+	"github.com/gasproject/gas/internal/testshared"
+	"github.com/gasproject/gas/webui"
+)
+
+// bucketCORS answers as S3 does with the CORS rule infra/ puts on the inputs
+// bucket: the portal's origin may POST, with any header; ETag and Location
+// are exposed.
+type bucketCORS struct {
+	next   http.Handler
+	origin string
+}
+
+func (c *bucketCORS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Header.Get("Origin") != c.origin {
+		c.next.ServeHTTP(w, r)
+		return
+	}
+	h := w.Header()
+	h.Set("Access-Control-Allow-Origin", c.origin)
+	h.Set("Vary", "Origin")
+	if r.Method == http.MethodOptions {
+		if r.Header.Get("Access-Control-Request-Method") != http.MethodPost {
+			w.WriteHeader(http.StatusForbidden)
+			return
+		}
+		h.Set("Access-Control-Allow-Methods", "POST")
+		if hdrs := r.Header.Get("Access-Control-Request-Headers"); hdrs != "" {
+			h.Set("Access-Control-Allow-Headers", hdrs)
+		}
+		h.Set("Access-Control-Max-Age", "3000")
+		return
+	}
+	h.Set("Access-Control-Expose-Headers", "ETag, Location")
+	c.next.ServeHTTP(w, r)
+}
+
+// TestBrowserDirectUpload drives chromium through the AWS upload flow: the
+// annotate page's script posts the file straight to the S3 emulator (another
+// origin, so CSP and CORS are exercised), then opens the success URL, which
+// starts the job.
+func TestBrowserDirectUpload(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser test skipped in -short mode")
+	}
+	if _, err := os.Stat(chromium); err != nil {
+		t.Skipf("%s not installed (.ci/run installs it): %v", chromium, err)
+	}
+	ctx := context.Background()
+	// GIVEN the portal over S3 (the emulator, behind the bucket's CORS rule)
+	fake, err := s3fake.New("gas-inputs", "gas-results")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cors := &bucketCORS{next: fake}
+	s3srv := httptest.NewServer(cors)
+	t.Cleanup(s3srv.Close)
+	client := s3.New(s3.Options{
+		Region: s3fake.Region, BaseEndpoint: aws.String(s3srv.URL), UsePathStyle: true,
+		Credentials: credentials.NewStaticCredentialsProvider(s3fake.AccessKeyID, s3fake.SecretAccessKey, ""),
+	})
+	blobs := s3blob.Split{Inputs: s3blob.New(client, "gas-inputs"), Results: s3blob.New(client, "gas-results")}
+	db, err := sqlite.Open(filepath.Join(t.TempDir(), "gas.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	wf := newFakeWorkflow()
+	authSvc, err := auth.New(db.Profiles(), db.Auth(), auth.Config{Key: []byte(strings.Repeat("k", 32)), Argon2: auth.Argon2Params{Memory: 64, Time: 1, Threads: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := service.New(service.Ports{Jobs: db.Jobs(), Profiles: db.Profiles(), Blobs: blobs, Workflow: wf},
+		service.Config{FreeCap: freeCap, UploadLimit: 1 << 20, Logger: quiet})
+	portal, err := webui.New(webui.Config{
+		Service: svc, Auth: authSvc, Jobs: db.Jobs(), Profiles: db.Profiles(), Blobs: blobs, Workflow: wf,
+		FreeCap: freeCap, MaxUpload: 1 << 20, Retention: 180 * time.Second, Direct: blobs, RequestLimit: 64 << 10,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(portal)
+	t.Cleanup(srv.Close)
+	cors.origin = srv.URL
+
+	tctx := startChromium(t, srv.URL)
+	step := func(name string, actions ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		sctx, cancel := context.WithTimeout(tctx, 30*time.Second)
+		defer cancel()
+		if err := chromedp.Do(sctx, actions...); err != nil {
+			text, _ := chromedp.Run(tctx, chromedp.Evaluate[string](`document.body.innerText`))
+			t.Fatalf("%s: %v; page:\n%s", name, err, text)
+		}
+	}
+	step("sign up",
+		chromedp.Navigate(srv.URL+"/signup"),
+		chromedp.SendKeys(chromedp.CSS("input[name=name]"), "Ada"),
+		chromedp.SendKeys(chromedp.CSS("input[name=email]"), "ada@example.org"),
+		chromedp.SendKeys(chromedp.CSS("input[name=password]"), "analytical engine"),
+		chromedp.Click(chromedp.ID("signup-submit")),
+		chromedp.WaitVisible(chromedp.CSS("a[href='/profile']")),
+	)
+
+	// WHEN the user picks a VCF on the annotate page and submits it
+	vcf := filepath.Join(testshared.Dir(t), "vcf", "test.vcf")
+	want, err := os.ReadFile(vcf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	step("upload to S3",
+		chromedp.Navigate(srv.URL+"/annotate"),
+		chromedp.WaitVisible(chromedp.ID("file")),
+		chromedp.SetUploadFiles(chromedp.ID("file"), []string{vcf}),
+		chromedp.WaitEnabled(chromedp.ID("submit")),
+		chromedp.Click(chromedp.ID("submit")),
+		chromedp.WaitVisible(chromedp.ID("view-job")),
+	)
+
+	// THEN the file went to the inputs bucket, and the job was started on it
+	started := wf.started(domain.MachineAnnotation)
+	if len(started) != 1 {
+		t.Fatalf("%d executions started", len(started))
+	}
+	j, err := db.Jobs().Get(ctx, started[0].Name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := blobs.Inputs.Head(ctx, j.InputKey)
+	if err != nil || info.Size != int64(len(want)) || j.InputName != "test.vcf" || j.InputSize != int64(len(want)) {
+		t.Errorf("job %+v; object %+v, %v; want %d bytes", j, info, err, len(want))
+	}
+	onSubmitted, err := chromedp.Run(tctx, chromedp.Evaluate[bool](`location.pathname.endsWith("/submitted")`))
+	if err != nil || !onSubmitted {
+		t.Errorf("browser is not on the submitted page (%v)", err)
+	}
+}
+
+// startChromium starts a headless chromium on url and returns a context with
+// a two-minute budget for the test's steps.
+func startChromium(t *testing.T, url string) context.Context {
+	t.Helper()
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(chromium),
+		chromedp.Headless, chromedp.NoSandbox, chromedp.NoFirstRun, chromedp.DisableGPU,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.UserDataDir(t.TempDir()),
+	}
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	t.Cleanup(cancelAlloc)
+	bctx, cancelBrowser := chromedp.NewContext(allocCtx)
+	t.Cleanup(cancelBrowser)
+	// The first Run starts the browser; it must not carry the timeout.
+	if err := chromedp.Do(bctx, chromedp.Navigate(url)); err != nil {
+		t.Fatalf("start chromium: %v", err)
+	}
+	tctx, cancel := context.WithTimeout(bctx, 2*time.Minute)
+	t.Cleanup(cancel)
+	return tctx
+}
