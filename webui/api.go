@@ -24,9 +24,14 @@ type jobJSON struct {
 	ArchivedAt     time.Time          `json:"archived_at,omitzero"`
 	RestoreReadyBy time.Time          `json:"restore_ready_by,omitzero"`
 	RestoreError   string             `json:"restore_error,omitempty"`
-	Summary        json.RawMessage    `json:"summary,omitempty"`
-	Error          string             `json:"error,omitempty"`
-	Links          jobLinks           `json:"links"`
+	// The restore round restore_error happened in, of the rounds that restore
+	// runs; restore_retrying: a later round of it will try again.
+	RestoreRound    int             `json:"restore_round,omitempty"`
+	RestoreRounds   int             `json:"restore_rounds,omitempty"`
+	RestoreRetrying bool            `json:"restore_retrying,omitempty"`
+	Summary         json.RawMessage `json:"summary,omitempty"`
+	Error           string          `json:"error,omitempty"`
+	Links           jobLinks        `json:"links"`
 }
 
 // jobLinks are where the job's parts are; empty ones do not exist (yet).
@@ -45,6 +50,7 @@ func (s *Server) jobJSON(owner *domain.Profile, j domain.Job) jobJSON {
 		ID: j.ID, Status: j.Status, InputName: j.InputName, InputSize: j.InputSize,
 		SubmittedAt: j.SubmittedAt, StartedAt: j.StartedAt, CompletedAt: j.CompletedAt,
 		ResultState: resultState(j), ArchivedAt: j.ArchivedAt, RestoreError: j.RestoreError,
+		RestoreRound: j.RestoreRound, RestoreRounds: j.RestoreRounds, RestoreRetrying: j.RestoreRetrying(),
 		Summary: j.Summary, Error: j.Error,
 		Links: jobLinks{Self: base, Input: base + "/input", History: base + "/history", Page: "/jobs/" + j.ID},
 	}

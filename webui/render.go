@@ -89,11 +89,13 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, rq *request, sta
 // flashes are the one-line notices a redirect may ask for (?flash=code).
 // Only codes travel in the URL, so a crafted link cannot put words on our page.
 var flashes = map[string]string{
-	"saved":      "Profile saved.",
-	"revoked":    "Token revoked.",
-	"signed-out": "Signed out.",
-	"upgraded":   "You are premium now (test mode). Archived results are being restored; each job shows the estimate.",
-	"paid":       "Thank you. Your premium plan starts as soon as the payment is confirmed.",
+	"saved":           "Profile saved.",
+	"revoked":         "Token revoked.",
+	"signed-out":      "Signed out.",
+	"upgraded":        "You are premium now (test mode). Archived results are being restored; each job shows the estimate.",
+	"paid":            "Thank you. Your premium plan starts as soon as the payment is confirmed.",
+	"restore-started": "A new restore of your archived results has started; this page shows its progress.",
+	"restore-running": "Nothing started: this result is not archived, or a restore of yours is still running (it lists this job again after each round); retry when it has finished.",
 }
 
 type errorPage struct {

@@ -29,6 +29,8 @@ type UseCases interface {
 	Job(ctx context.Context, viewer domain.Profile, jobID string) (domain.Job, error)
 	// Upgrade makes the user premium and starts restoring their archive.
 	Upgrade(ctx context.Context, userID string) (domain.Profile, string, error)
+	// StartRestore starts another restore of the user's archived results.
+	StartRestore(ctx context.Context, userID string) (string, error)
 	// UploadCap is the largest input the user may submit (0: no cap).
 	UploadCap(p domain.Profile) int64
 	// StartJob starts the job of an input already in the store (a direct
@@ -159,6 +161,7 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /jobs/{id}/result", s.page(s.signedIn(s.downloadResult)))
 	m.HandleFunc("GET /jobs/{id}/log", s.page(s.signedIn(s.logView)))
 	m.HandleFunc("GET /jobs/{id}/history", s.page(s.signedIn(s.historyView)))
+	m.HandleFunc("POST /jobs/{id}/restore", s.form(s.signedIn(s.retryRestore))) // restore.go
 	m.HandleFunc("GET /executions/{eid}", s.page(s.signedIn(s.executionView)))
 	m.HandleFunc("GET /audit", s.page(s.signedIn(s.auditView)))
 	m.HandleFunc("GET /subscribe", s.page(s.signedIn(s.subscribeForm)))
@@ -177,6 +180,7 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /api/v1/jobs/{id}/result", s.api(s.apiResult))
 	m.HandleFunc("GET /api/v1/jobs/{id}/log", s.api(s.apiLog))
 	m.HandleFunc("GET /api/v1/jobs/{id}/history", s.api(s.apiHistory))
+	m.HandleFunc("POST /api/v1/jobs/{id}/restore", s.api(s.apiRetryRestore))
 	m.HandleFunc("GET /api/v1/account", s.api(s.apiAccount))
 	m.HandleFunc("POST /api/v1/account/upgrade", s.api(s.apiUpgrade))
 }

@@ -1,0 +1,167 @@
+package webui_test
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gasproject/gas/internal/domain"
+)
+
+// The job page and the API say whether a failed restore will be retried by
+// the running restore (round k of N) or was given up on, and only then offer
+// the premium owner a Retry restore button.
+func TestJobPageTellsWhetherARestoreWillBeRetried(t *testing.T) {
+	h := newHarness(t)
+	free, freeTok := h.user("free@example.org", domain.RoleFree, false)
+	prem, premTok := h.user("prem@example.org", domain.RolePremium, false)
+	h.user("audit@example.org", domain.RoleFree, true)
+	archived := func(owner domain.Profile, id, reason string, round, rounds int) {
+		h.completedJob(owner, id, time.Now().UTC())
+		h.updateJob(id, func(j *domain.Job) {
+			j.ResultState, j.ArchivedAt = domain.ResultArchived, time.Now()
+			j.RestoreError, j.RestoreRound, j.RestoreRounds = reason, round, rounds
+		})
+	}
+	archived(free, "free-gaveup", "disk full", 3, 3)
+	archived(prem, "retrying", "disk full", 1, 3)
+	archived(prem, "gaveup", "disk full", 3, 3)
+	archived(prem, "legacy", "disk full", 0, 0)
+	archived(prem, "plain", "", 0, 0)
+	tests := []struct {
+		viewer, job, token string
+		want, wantNot      []string
+		api                string // restore_retrying round/rounds
+	}{
+		{"free@example.org", "free-gaveup", freeTok,
+			[]string{`data-restore="failed"`, "Restore failed after 3 rounds: disk full.", "upgrade to restore", "Contact support"},
+			[]string{`id="retry-restore"`, "tries again"}, "false 3/3"},
+		{"prem@example.org", "retrying", premTok,
+			[]string{`data-restore="retrying"`, "Restore round 1 of 3 failed: disk full.", "round 2 of 3 is next"},
+			[]string{`id="retry-restore"`, "upgrade to restore", "Restore failed"}, "true 1/3"},
+		{"prem@example.org", "gaveup", premTok,
+			[]string{`data-restore="failed"`, "Restore failed after 3 rounds: disk full.", `id="retry-restore"`, "Retry restore", `action="/jobs/gaveup/restore"`},
+			[]string{"upgrade to restore", "tries again"}, "false 3/3"},
+		{"prem@example.org", "legacy", premTok,
+			[]string{"Restore failed: disk full.", "Retry restore"}, []string{"after 0 rounds"}, "false 0/0"},
+		{"prem@example.org", "plain", premTok,
+			[]string{`id="retry-restore"`, ">Restore</button>"}, []string{`id="restore-error"`, "upgrade to restore"}, "false 0/0"},
+		{"audit@example.org", "gaveup", "",
+			[]string{"Restore failed after 3 rounds: disk full."}, []string{`id="retry-restore"`}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.viewer+" "+tt.job, func(t *testing.T) {
+			b := h.browser()
+			b.signIn(tt.viewer)
+			r := b.get("/jobs/" + tt.job)
+			if r.status != http.StatusOK {
+				t.Fatalf("status %d", r.status)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(r.body, w) {
+					t.Errorf("page lacks %q", w)
+				}
+			}
+			for _, w := range tt.wantNot {
+				if strings.Contains(r.body, w) {
+					t.Errorf("page shows %q", w)
+				}
+			}
+			if tt.token == "" {
+				return
+			}
+			var j struct {
+				RestoreError    string `json:"restore_error"`
+				RestoreRound    int    `json:"restore_round"`
+				RestoreRounds   int    `json:"restore_rounds"`
+				RestoreRetrying bool   `json:"restore_retrying"`
+			}
+			h.api("GET", "/api/v1/jobs/"+tt.job, tt.token, nil, "").json(t, &j)
+			if got := fmt.Sprintf("%v %d/%d", j.RestoreRetrying, j.RestoreRound, j.RestoreRounds); got != tt.api {
+				t.Errorf("API: %+v, want %s", j, tt.api)
+			}
+		})
+	}
+}
+
+func TestRetryRestoreStartsOneRestore(t *testing.T) {
+	h := newHarness(t)
+	prem, premTok := h.user("prem@example.org", domain.RolePremium, false)
+	free, freeTok := h.user("free@example.org", domain.RoleFree, false)
+	for _, j := range []struct {
+		owner domain.Profile
+		id    string
+	}{{prem, "gaveup"}, {prem, "retrying"}, {prem, "hot"}, {free, "free-gaveup"}} {
+		h.completedJob(j.owner, j.id, time.Now().UTC())
+		if j.id != "hot" {
+			h.updateJob(j.id, func(job *domain.Job) {
+				job.ResultState, job.RestoreError, job.RestoreRound, job.RestoreRounds = domain.ResultArchived, "disk full", 3, 3
+			})
+		}
+	}
+	h.updateJob("retrying", func(j *domain.Job) { j.RestoreRound = 1 })
+	restores := func() int { return len(h.wf.started(domain.MachineRestore)) }
+
+	b := h.browser()
+	b.signIn("prem@example.org")
+	for _, id := range []string{"retrying", "hot"} {
+		if r := b.post("/jobs/"+id+"/restore", nil); r.status != http.StatusSeeOther || restores() != 0 {
+			t.Errorf("%s: %d, %d restores started; want a redirect and none", id, r.status, restores())
+		}
+	}
+	r := b.post("/jobs/gaveup/restore", nil)
+	if r.status != http.StatusSeeOther || r.header.Get("Location") != "/jobs/gaveup?flash=restore-started" {
+		t.Fatalf("retry: %d %q", r.status, r.header.Get("Location"))
+	}
+	started := h.wf.started(domain.MachineRestore)
+	if len(started) != 1 || started[0].Name != "restore-"+prem.ID+"-1" || !strings.Contains(string(started[0].Input), `"retry_seconds":`) {
+		t.Fatalf("restores %+v", started)
+	}
+	if page := b.get(r.header.Get("Location")); !strings.Contains(page.body, "A new restore of your archived results has started") {
+		t.Error("no notice after the retry")
+	}
+	// A second click while that restore runs starts nothing, and says why.
+	if r := b.post("/jobs/gaveup/restore", nil); r.header.Get("Location") != "/jobs/gaveup?flash=restore-running" || restores() != 1 {
+		t.Errorf("second click: %q, %d restores", r.header.Get("Location"), restores())
+	}
+	var out struct {
+		Started bool `json:"started"`
+	}
+	if r := h.api("POST", "/api/v1/jobs/gaveup/restore", premTok, nil, ""); r.status != http.StatusOK {
+		t.Errorf("API while running: %d %s", r.status, r.body)
+	} else if r.json(t, &out); out.Started {
+		t.Errorf("API started a second restore: %s", r.body)
+	}
+
+	// Once it has finished, the API starts the next one.
+	h.wf.finish(started[0].ID, domain.ExecSucceeded)
+	var next struct {
+		Started   bool   `json:"started"`
+		Execution string `json:"execution"`
+		Job       struct {
+			ID string `json:"id"`
+		} `json:"job"`
+	}
+	r = h.api("POST", "/api/v1/jobs/gaveup/restore", premTok, nil, "")
+	r.json(t, &next)
+	if r.status != http.StatusAccepted || !next.Started || !strings.HasSuffix(next.Execution, "restore-"+prem.ID+"-2") || next.Job.ID != "gaveup" {
+		t.Errorf("API retry: %d %s", r.status, r.body)
+	}
+
+	// Free users must upgrade; nobody restores another's job; auditors write nothing.
+	if r := h.api("POST", "/api/v1/jobs/free-gaveup/restore", freeTok, nil, ""); r.status != http.StatusForbidden || !strings.Contains(r.body, "upgrade") {
+		t.Errorf("free user: %d %s", r.status, r.body)
+	}
+	if r := h.api("POST", "/api/v1/jobs/free-gaveup/restore", premTok, nil, ""); r.status != http.StatusNotFound {
+		t.Errorf("another's job: %d %s", r.status, r.body)
+	}
+	_, audTok := h.user("audit@example.org", domain.RoleFree, true)
+	if r := h.api("POST", "/api/v1/jobs/gaveup/restore", audTok, nil, ""); r.status != http.StatusForbidden {
+		t.Errorf("auditor: %d %s", r.status, r.body)
+	}
+	if n := restores(); n != 2 {
+		t.Errorf("%d restores started, want 2", n)
+	}
+}
