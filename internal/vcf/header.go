@@ -16,8 +16,12 @@ type Header struct {
 	FileFormat string
 }
 
-// Columns is the number of columns the #CHROM line announces (8, or 9 + samples).
-func (h *Header) Columns() int { return bytes.Count(h.ColumnLine, tab) + 1 }
+// Columns is the number of columns the #CHROM line announces (8, or 9 +
+// samples). Trailing blanks after the last name, which some tools write,
+// do not count as a column.
+func (h *Header) Columns() int {
+	return bytes.Count(bytes.TrimRight(h.ColumnLine, " \t"), tab) + 1
+}
 
 // Samples is the number of sample columns.
 func (h *Header) Samples() int {

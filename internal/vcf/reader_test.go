@@ -145,6 +145,19 @@ func TestRecordFields(t *testing.T) {
 	}
 }
 
+func TestHeaderTrailingTab(t *testing.T) {
+	in := "##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\t\n21\t1\t.\tA\tC\t.\t.\t.\n"
+	r, n, err := readAll(strings.NewReader(in))
+	if err != nil || n != 1 || r.Header().Columns() != 8 {
+		t.Fatalf("n=%d err=%v", n, err)
+	}
+	var out bytes.Buffer
+	r.Header().WriteTo(&out)
+	if !strings.Contains(out.String(), "INFO\t\n") {
+		t.Error("the #CHROM line was not kept byte for byte")
+	}
+}
+
 func TestCRLF(t *testing.T) {
 	in := strings.ReplaceAll(small, "\n", "\r\n")
 	r, n, err := readAll(strings.NewReader(in))
