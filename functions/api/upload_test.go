@@ -236,19 +236,23 @@ func TestBrowserUploadsStraightToS3(t *testing.T) {
 func TestS3RefusesAnUploadOverTheFreeCap(t *testing.T) {
 	// GIVEN a free user's signed form (cap 150,000 bytes)
 	e := coldStart(t)
-	_, jar := e.signIn(t, "ada@example.org", domain.RoleFree)
+	ada, jar := e.signIn(t, "ada@example.org", domain.RoleFree)
 	page := e.browser(t, http.MethodGet, "/annotate", "", nil, jar)
 
 	// WHEN the browser posts a larger file anyway (bypassing the page's check)
 	big := append([]byte("##fileformat=VCFv4.2\n"), bytes.Repeat([]byte("#"), 150_000)...)
 	s3resp, success := directUpload(t, page.Body, "big.vcf", big)
 
-	// THEN S3 refuses it, and the success URL, opened by hand, starts nothing
+	// THEN S3 refuses it, and the success URL, opened anyway, starts nothing
 	if s3resp.StatusCode == http.StatusCreated {
 		t.Fatalf("S3 accepted %d bytes over a 150,000-byte policy", len(big))
 	}
-	key := strings.SplitN(strings.TrimPrefix(success, "/annotate/uploaded?job="), "&", 2)[0]
-	r := e.browser(t, http.MethodGet, success+"&key="+url.QueryEscape("inputs/x/"+key+"/big.vcf"), "", nil, jar)
+	job := strings.SplitN(strings.TrimPrefix(success, "/annotate/uploaded?job="), "&", 2)[0]
+	r := e.browser(t, http.MethodGet, success+"&key="+url.QueryEscape("inputs/"+ada.ID+"/"+job+"/big.vcf"), "", nil, jar)
+	if r.StatusCode != http.StatusBadRequest || !strings.Contains(r.Body, "did not arrive") {
+		t.Errorf("refused upload's key: %d %s", r.StatusCode, r.Body)
+	}
+	r = e.browser(t, http.MethodGet, success+"&key="+url.QueryEscape("inputs/someone-else/"+job+"/big.vcf"), "", nil, jar)
 	if r.StatusCode != http.StatusForbidden {
 		t.Errorf("foreign key: %d", r.StatusCode)
 	}
