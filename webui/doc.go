@@ -6,4 +6,8 @@
 // Handlers decode the request, call one use case (portal.go), and render a
 // template or JSON. Domain errors become HTTP statuses in one place
 // (errors.go). Templates and static assets are embedded; no CDN is used.
+//
+// With Config.Direct (on AWS, where a Lambda request or response is capped
+// near 6 MB) browsers upload to and download from the object store through
+// presigned forms and links instead of through the portal (direct.go).
 package webui
