@@ -30,7 +30,10 @@
 // latest outcome of every job of every round. Each iteration passes its round
 // and the limit to RestoreFailed, so a job can show whether another round
 // will retry it. A job failing in the last round stays ARCHIVED with its
-// reason until the next restore execution.
+// reason until the next restore execution. ListArchived is retried like the
+// other steps; if it still fails after a round, NotifyRestored reports the
+// rounds so far, and at the start the execution fails with its error
+// (CannotList).
 //
 // # Task contract
 //

@@ -114,6 +114,9 @@ func TestDifferentialAgainstAWSLocalStepFunctions(t *testing.T) {
 			"request-restore j3", fail("InvalidObjectState", "not archived"), fail("InvalidObjectState", "not archived"),
 			fail("InvalidObjectState", "not archived"), restoreOK["request-restore"][0]),
 			"list-archived", listed("j1", "j2", "j3"), listed("j3"), listed())},
+		{"restore cannot list", "restore", "", restoreIn, with(restoreOK, "list-archived", fail("errorString", "table unavailable"))},
+		{"restore cannot list after a round", "restore", "", restoreIn, with(with(restoreOK, "copy-back j1", fail("brokenCopy", "copy failed")),
+			"list-archived", listed("j1", "j2"), fail("errorString", "table unavailable"))},
 		{"synthetic paths, intrinsics, choice", "synthetic", syntheticLanguage, `{"job":{"id":"j7","n":4},"s":"{\"k\":[1,2,3]}","when":"2026-01-02T03:04:05Z"}`,
 			map[string][]response{"f": ok(map[string]any{"size": 12, "tags": []string{"a", "b"}})}},
 		{"synthetic choice default and fail", "synthetic", syntheticLanguage, `{"job":{"id":"x","n":40},"s":"[]","when":"2020-01-01T00:00:00Z"}`,
@@ -190,6 +193,8 @@ var restoreRounds = map[string]string{
 	"restore nothing, default retry delay":            "list-archived:1 restore-failed:0 notify-restored:0",
 	"restore partial failure: retried in every round": "list-archived:4 restore-failed:3 notify-restored:1",
 	"restore request fails, next round recovers":      "list-archived:3 restore-failed:1 notify-restored:1",
+	"restore cannot list":                             "list-archived:3 restore-failed:0 notify-restored:0",
+	"restore cannot list after a round":               "list-archived:4 restore-failed:1 notify-restored:1",
 }
 
 // syntheticLanguage exercises paths, intrinsics, Choice and Fail beyond

@@ -30,6 +30,7 @@ type world struct {
 	annotate func(n int) error // error for the n-th call (1-based); nil: success
 	notReady map[string]int    // job -> CheckRestore answers "not restored" this many times
 	failCopy map[string]int    // job -> CopyBack fails this many times
+	failList func(n int) error // error for the n-th ListArchived call (1-based); nil: success
 }
 
 func newWorld() *world {
@@ -77,7 +78,7 @@ func (w *world) step(ctx context.Context, name string, p map[string]any) (any, e
 			n++
 		}
 	}
-	annotate := w.annotate
+	annotate, failList := w.annotate, w.failList
 	w.mu.Unlock()
 
 	switch name {
@@ -101,6 +102,11 @@ func (w *world) step(ctx context.Context, name string, p map[string]any) (any, e
 		w.archived[job]++
 		return map[string]any{"archived": true}, nil
 	case "list-archived":
+		if failList != nil {
+			if err := failList(n); err != nil {
+				return nil, err
+			}
+		}
 		w.mu.Lock()
 		defer w.mu.Unlock()
 		ids := []string{}
@@ -514,4 +520,50 @@ func TestRestoreMachineGivesUpPolling(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestRestoreMachineListingFails: a listing that keeps failing after the
+// steps' retries fails the execution at the start, but after a round it
+// still sends the email with what that round did.
+func TestRestoreMachineListingFails(t *testing.T) {
+	for _, tt := range []struct {
+		name       string
+		failFrom   int // first failing list-archived call
+		wantStatus string
+		wantMails  int
+	}{
+		{"at the start", 1, domain.ExecFailed, 0},
+		{"after round 1", 2, domain.ExecSucceeded, 1},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				w := newWorld()
+				w.owner["j1"], w.archived["j1"], w.failCopy["j1"] = "u1", 1, 3
+				w.failList = func(n int) error {
+					if n >= tt.failFrom {
+						return lambdaErr("DynamoDBThrottled")
+					}
+					return nil
+				}
+				r := newRunner(t, asl.NewMemStore(), w)
+				defer r.Close()
+				id, _ := r.Start(context.Background(), domain.MachineRestore, "restore-u1", json.RawMessage(restoreInput))
+				e, _ := r.Wait(context.Background(), id)
+				if e.Status != tt.wantStatus || len(w.called("notify-restored")) != tt.wantMails {
+					t.Fatalf("status %s %s, %d mails", e.Status, e.Error, len(w.called("notify-restored")))
+				}
+				if n := len(w.called("list-archived")); n != tt.failFrom+2 { // the failing call and its two retries
+					t.Errorf("list-archived ran %d times", n)
+				}
+				if tt.wantStatus == domain.ExecFailed && (e.Error != "DynamoDBThrottled" || statemachines.ErrorMessage(e.Cause) != "service unavailable") {
+					t.Errorf("error %q cause %q", e.Error, e.Cause)
+				}
+				if tt.wantMails == 1 {
+					if got := fmt.Sprint(rounds(t, w.payload("notify-restored", 0)["rounds"])); got != "[[j1:false:brokenCopy]]" {
+						t.Errorf("rounds %s", got)
+					}
+				}
+			})
+		})
+	}
 }
