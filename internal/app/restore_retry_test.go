@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/gasproject/gas/internal/asl"
 	"github.com/gasproject/gas/internal/domain"
@@ -20,6 +21,7 @@ import (
 // archiving.
 type restoreFixture struct {
 	a        *App
+	cfg      Config
 	ids      []string
 	mu       sync.Mutex
 	hashes   map[string][32]byte
@@ -29,10 +31,13 @@ type restoreFixture struct {
 	lists    int
 }
 
-func newRestoreFixture(t *testing.T) *restoreFixture {
+func newRestoreFixture(t *testing.T, edit ...func(*Config)) *restoreFixture {
 	f := &restoreFixture{hashes: map[string][32]byte{}, copies: map[string]int{},
 		failCopy: func(string, int) bool { return false }, listed: func(int) {}}
 	cfg := testConfig(t, t.TempDir())
+	for _, e := range edit {
+		e(&cfg)
+	}
 	cfg.wrapHandlers = func(h map[string]asl.Handler) {
 		archive := h[tasks.FnArchiveIfFree]
 		h[tasks.FnArchiveIfFree] = func(ctx context.Context, p json.RawMessage) (json.RawMessage, error) {
@@ -68,6 +73,7 @@ func newRestoreFixture(t *testing.T) *restoreFixture {
 			return out, err
 		}
 	}
+	f.cfg = cfg
 	f.a = openApp(t, cfg)
 	addUser(t, f.a, "hedy", domain.RoleFree)
 	for _, name := range []string{"a.vcf", "b.vcf", "c.vcf"} {
@@ -214,5 +220,39 @@ func TestRestoreGivesUpAfterTheLastRoundAndTheNextRestoreFinishes(t *testing.T) 
 	}
 	for _, id := range f.ids {
 		f.sameBytes(t, id)
+	}
+}
+
+// A restart while the restore waits between rounds loses nothing: the
+// reopened service resumes the wait and runs round 2.
+func TestRestartBetweenRestoreRoundsFinishesTheRestore(t *testing.T) {
+	f := newRestoreFixture(t, func(c *Config) { c.RestoreRetry = 3 * time.Second })
+	flaky := f.ids[2]
+	f.failCopy = func(job string, n int) bool { return job == flaky && n <= 3 }
+	_, id, err := f.a.Service.Upgrade(context.Background(), "hedy")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(30 * time.Second); count(history(t, f.a, id), "WaitStateEntered", "WaitBeforeRetry") == 0; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the restore never reached the wait between rounds")
+		}
+	}
+	if err := f.a.Close(); err != nil {
+		t.Fatal(err)
+	}
+	f.a = openApp(t, f.cfg)
+	if r := wait(t, f.a, id); r.Status != domain.ExecSucceeded {
+		t.Fatalf("restore %s %s", r.Status, r.Cause)
+	}
+	for _, id := range f.ids {
+		f.sameBytes(t, id)
+	}
+	h := history(t, f.a, id)
+	if n, w := count(h, "MapStateEntered", "RestoreEach"), count(h, "WaitStateEntered", "WaitBeforeRetry"); n != 2 || w != 1 {
+		t.Errorf("%d rounds and %d waits, want 2 and 1:\n%s", n, w, strings.Join(steps(h), "\n"))
+	}
+	if ms := f.restoreMails(t); len(ms) != 1 || !strings.Contains(ms[0], "3 archived result(s) are available again") {
+		t.Errorf("restore mails:\n%s", strings.Join(ms, "\n---\n"))
 	}
 }
