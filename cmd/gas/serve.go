@@ -35,7 +35,7 @@ const (
 // serveFlags are the settings of `gas serve`; each flag's default comes from its env var.
 type serveFlags struct {
 	addr, data, ref, shared, baseURL string
-	retention                        time.Duration
+	retention, restoreRetry          time.Duration
 	freeCap, maxUpload               int64
 	secureCookies                    bool
 	oidcIssuer, oidcClientID         string
@@ -55,6 +55,11 @@ func parseServeFlags(args []string) (serveFlags, error) {
 		return f, err
 	}
 	fs.DurationVar(&f.retention, "retention", retention, "how long a free user's result stays downloadable before archiving (env GAS_RETENTION)")
+	restoreRetry, err := envDuration("GAS_RESTORE_RETRY", app.DefaultRestoreRetry)
+	if err != nil {
+		return f, err
+	}
+	fs.DurationVar(&f.restoreRetry, "restore-retry", restoreRetry, "wait between rounds of a restore that had failures (env GAS_RESTORE_RETRY)")
 	freeCap, err := envSize("GAS_FREE_CAP", service.DefaultFreeCap)
 	if err != nil {
 		return f, err
@@ -82,6 +87,9 @@ func parseServeFlags(args []string) (serveFlags, error) {
 	}
 	if f.retention <= 0 {
 		return f, fmt.Errorf("--retention must be positive, got %v", f.retention)
+	}
+	if f.restoreRetry <= 0 {
+		return f, fmt.Errorf("--restore-retry must be positive, got %v", f.restoreRetry)
 	}
 	if f.freeCap <= 0 || f.maxUpload <= 0 {
 		return f, errors.New("--free-cap and --max-upload must be positive")
@@ -111,7 +119,7 @@ func runServe(ctx context.Context, args []string) error {
 		return err
 	}
 	a, err := app.Open(ctx, app.Config{
-		DataDir: f.data, RefDir: f.ref, SharedDir: f.shared, Retention: f.retention,
+		DataDir: f.data, RefDir: f.ref, SharedDir: f.shared, Retention: f.retention, RestoreRetry: f.restoreRetry,
 		FreeCap: f.freeCap, UploadLimit: f.maxUpload, BaseURL: f.baseURL, Logger: log, Stripe: stripeCfg,
 	})
 	if err != nil {

@@ -38,11 +38,12 @@ func TestServeFlagsFromEnv(t *testing.T) {
 	t.Setenv("GAS_RETENTION", "30s")
 	t.Setenv("GAS_FREE_CAP", "1MB")
 	t.Setenv("GAS_MAX_UPLOAD", "5MB")
+	t.Setenv("GAS_RESTORE_RETRY", "45s")
 	f, err := parseServeFlags(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if f.addr != "127.0.0.1:9999" || f.data != "/tmp/gas-env" || f.retention != 30*time.Second || f.freeCap != 1e6 || f.maxUpload != 5e6 {
+	if f.addr != "127.0.0.1:9999" || f.data != "/tmp/gas-env" || f.retention != 30*time.Second || f.freeCap != 1e6 || f.maxUpload != 5e6 || f.restoreRetry != 45*time.Second {
 		t.Errorf("from env: %+v", f)
 	}
 	// Flags win over the environment.
@@ -53,7 +54,7 @@ func TestServeFlagsFromEnv(t *testing.T) {
 	if f.addr != "127.0.0.1:1" || f.retention != 2*time.Minute || f.freeCap != 150_000 || f.maxUpload != 10e6 || f.baseURL != "http://127.0.0.1:1" {
 		t.Errorf("flags: %+v", f)
 	}
-	for _, bad := range [][]string{{"--retention", "soon"}, {"--free-cap", "lots"}, {"--retention", "-1s"}, {"extra"}} {
+	for _, bad := range [][]string{{"--retention", "soon"}, {"--free-cap", "lots"}, {"--retention", "-1s"}, {"--restore-retry", "0s"}, {"extra"}} {
 		if _, err := parseServeFlags(bad); err == nil {
 			t.Errorf("parseServeFlags(%q) accepted", bad)
 		}
