@@ -11,6 +11,7 @@ import (
 
 	"github.com/gasproject/gas/internal/auth"
 	"github.com/gasproject/gas/internal/domain"
+	"github.com/gasproject/gas/internal/memstore"
 )
 
 // authorize plays the browser: it follows the issuer URL and returns the
@@ -38,7 +39,7 @@ func TestOIDC(t *testing.T) {
 	}
 	t.Cleanup(func() { m.Shutdown() })
 	// mockoidc signs with the real clock, so this service uses it too.
-	svc, err := auth.New(newFakeProfiles(), auth.NewMemStore(), auth.Config{Key: make([]byte, 32), Argon2: cheap})
+	svc, err := auth.New(memstore.NewProfiles(), auth.NewMemStore(), auth.Config{Key: make([]byte, 32), Argon2: cheap})
 	if err != nil {
 		t.Fatal(err)
 	}

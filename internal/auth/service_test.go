@@ -11,15 +11,16 @@ import (
 	"github.com/gasproject/gas/internal/auth"
 	"github.com/gasproject/gas/internal/auth/authtest"
 	"github.com/gasproject/gas/internal/domain"
+	"github.com/gasproject/gas/internal/memstore"
 )
 
 // cheap keeps password hashing fast in tests; production uses DefaultArgon2.
 var cheap = auth.Argon2Params{Memory: 64, Time: 1, Threads: 1}
 
-func newService(t *testing.T) (*auth.Service, *fakeProfiles, *time.Time) {
+func newService(t *testing.T) (*auth.Service, *memstore.Profiles, *time.Time) {
 	t.Helper()
 	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
-	profiles := newFakeProfiles()
+	profiles := memstore.NewProfiles()
 	svc, err := auth.New(profiles, auth.NewMemStore(), auth.Config{
 		Key: []byte(strings.Repeat("k", 32)), Argon2: cheap, SignInLimit: 3, SignInWindow: time.Minute,
 		Now: func() time.Time { return now },

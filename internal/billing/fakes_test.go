@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -12,74 +11,12 @@ import (
 	"github.com/stripe/stripe-go/v82"
 
 	"github.com/gasproject/gas/internal/domain"
+	"github.com/gasproject/gas/internal/memstore"
 )
 
-// memProfiles is domain.Profiles in memory; failUpdate makes Update fail.
-type memProfiles struct {
-	mu         sync.Mutex
-	m          map[string]domain.Profile
-	failUpdate error
-}
-
-func newProfiles(ps ...domain.Profile) *memProfiles {
-	f := &memProfiles{m: map[string]domain.Profile{}}
-	for _, p := range ps {
-		f.m[p.ID] = p
-	}
-	return f
-}
-
-func (f *memProfiles) Create(_ context.Context, p domain.Profile) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if _, ok := f.m[p.ID]; ok {
-		return domain.ErrConflict
-	}
-	f.m[p.ID] = p
-	return nil
-}
-
-func (f *memProfiles) Get(_ context.Context, id string) (domain.Profile, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	p, ok := f.m[id]
-	if !ok {
-		return domain.Profile{}, fmt.Errorf("profile %s: %w", id, domain.ErrNotFound)
-	}
-	return p, nil
-}
-
-func (f *memProfiles) GetByEmail(_ context.Context, email string) (domain.Profile, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	for _, p := range f.m {
-		if strings.EqualFold(p.Email, email) {
-			return p, nil
-		}
-	}
-	return domain.Profile{}, domain.ErrNotFound
-}
-
-func (f *memProfiles) Update(_ context.Context, id string, fn func(*domain.Profile) error) (domain.Profile, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.failUpdate != nil {
-		return domain.Profile{}, f.failUpdate
-	}
-	p, ok := f.m[id]
-	if !ok {
-		return domain.Profile{}, fmt.Errorf("profile %s: %w", id, domain.ErrNotFound)
-	}
-	if err := fn(&p); err != nil {
-		return domain.Profile{}, err
-	}
-	f.m[id] = p
-	return p, nil
-}
-
-func (f *memProfiles) get(t *testing.T, id string) domain.Profile {
+func profile(t *testing.T, s *memstore.Profiles, id string) domain.Profile {
 	t.Helper()
-	p, err := f.Get(context.Background(), id)
+	p, err := s.Get(context.Background(), id)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,7 +27,7 @@ func (f *memProfiles) get(t *testing.T, id string) domain.Profile {
 // restores it would start; fail makes it fail after the role change, like a
 // workflow that cannot start.
 type fakeUpgrader struct {
-	profiles *memProfiles
+	profiles *memstore.Profiles
 	restores []string
 	fail     error
 }
@@ -156,18 +93,4 @@ func (f *fakeStripe) Subscription(_ context.Context, id string) (*stripe.Subscri
 
 func (f *fakeStripe) CreatePortalSession(_ context.Context, p *stripe.BillingPortalSessionCreateParams) (*stripe.BillingPortalSession, error) {
 	return &stripe.BillingPortalSession{ID: "bps_1", URL: "https://billing.stripe.test/p/" + *p.Customer}, nil
-}
-
-// mailbox is domain.Mailer in memory.
-type mailbox struct {
-	sent []domain.Message
-	fail error
-}
-
-func (m *mailbox) Send(_ context.Context, msg domain.Message) error {
-	if m.fail != nil {
-		return m.fail
-	}
-	m.sent = append(m.sent, msg)
-	return nil
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/stripe/stripe-go/v82"
 
 	"github.com/gasproject/gas/internal/domain"
+	"github.com/gasproject/gas/internal/memstore"
 )
 
 // stripe-mock (github.com/stripe/stripe-mock, pinned in tools/go.mod) answers
@@ -110,7 +111,7 @@ func startStripeMock(t *testing.T) string {
 	return ""
 }
 
-func mockService(t *testing.T, url string, profiles *memProfiles) *Service {
+func mockService(t *testing.T, url string, profiles *memstore.Profiles) *Service {
 	t.Helper()
 	s, err := New(Config{SecretKey: "sk_test_123", WebhookSecret: testSecret, PriceID: "price_1Premium", APIURL: url,
 		Logger: slog.New(slog.DiscardHandler)},
@@ -124,7 +125,7 @@ func mockService(t *testing.T, url string, profiles *memProfiles) *Service {
 func TestStripeMock(t *testing.T) {
 	url := startStripeMock(t)
 	ctx := context.Background()
-	profiles := newProfiles(free("ada"))
+	profiles := memstore.NewProfiles(free("ada"))
 	s := mockService(t, url, profiles)
 
 	t.Run("checkout session", func(t *testing.T) {
@@ -168,7 +169,7 @@ func TestStripeMock(t *testing.T) {
 		if code != 200 || !strings.Contains(body, "ignored") {
 			t.Errorf("%d %s", code, body)
 		}
-		if p := profiles.get(t, "ada"); p.Role != domain.RoleFree {
+		if p := profile(t, profiles, "ada"); p.Role != domain.RoleFree {
 			t.Errorf("role %s", p.Role)
 		}
 	})

@@ -16,22 +16,23 @@ import (
 	"github.com/stripe/stripe-go/v82/webhook"
 
 	"github.com/gasproject/gas/internal/domain"
+	"github.com/gasproject/gas/internal/memstore"
 )
 
 const testSecret = "whsec_test_gas"
 
 type rig struct {
 	svc      *Service
-	profiles *memProfiles
+	profiles *memstore.Profiles
 	users    *fakeUpgrader
 	events   *memEvents
 	api      *fakeStripe
-	mail     *mailbox
+	mail     *memstore.Mailer
 }
 
 func newRig(t *testing.T, ps ...domain.Profile) *rig {
 	t.Helper()
-	r := &rig{profiles: newProfiles(ps...), events: &memEvents{}, api: &fakeStripe{subs: map[string]*stripe.Subscription{}}, mail: &mailbox{}}
+	r := &rig{profiles: memstore.NewProfiles(ps...), events: &memEvents{}, api: &fakeStripe{subs: map[string]*stripe.Subscription{}}, mail: &memstore.Mailer{}}
 	r.users = &fakeUpgrader{profiles: r.profiles}
 	svc, err := New(Config{SecretKey: "sk_test_gas", WebhookSecret: testSecret, PriceID: "price_premium", Logger: slog.New(slog.DiscardHandler)},
 		Ports{Profiles: r.profiles, Users: r.users, Events: r.events, Mailer: r.mail})
@@ -95,7 +96,7 @@ func TestCheckoutCompletedUpgradesOnceAndLinksStripe(t *testing.T) {
 	if code, body := r.deliverSigned(t, payload); code != 200 || !strings.Contains(body, `"outcome":"upgraded"`) {
 		t.Fatalf("first delivery: %d %s", code, body)
 	}
-	p := r.profiles.get(t, "ada")
+	p := profile(t, r.profiles, "ada")
 	if p.Role != domain.RolePremium || p.StripeCustomerID != "cus_1" || p.StripeSubscriptionID != "sub_1" {
 		t.Errorf("profile %+v", p)
 	}
@@ -144,7 +145,7 @@ func TestBadDeliveriesAre400AndChangeNothing(t *testing.T) {
 			if code != http.StatusBadRequest {
 				t.Errorf("status %d %s, want 400", code, body)
 			}
-			if p := r.profiles.get(t, "ada"); p.Role != domain.RoleFree || len(r.users.restores) != 0 || len(r.events.m) != 0 {
+			if p := profile(t, r.profiles, "ada"); p.Role != domain.RoleFree || len(r.users.restores) != 0 || len(r.events.m) != 0 {
 				t.Errorf("changed: %+v %v %v", p, r.users.restores, r.events.m)
 			}
 		})
@@ -157,18 +158,18 @@ func TestNoUpgradeMeansNon2xxAndStripeRetries(t *testing.T) {
 	}
 	t.Run("profile store down", func(t *testing.T) {
 		r := newRig(t, free("ada"))
-		r.profiles.failUpdate = errors.New("database is locked")
+		r.profiles.FailUpdate(errors.New("database is locked"))
 		if code, _ := r.deliverSigned(t, payload(t)); code < 500 {
 			t.Fatalf("status %d with a failing profile store, want 5xx", code)
 		}
 		if len(r.events.m) != 0 {
 			t.Fatal("a failed event was recorded as processed")
 		}
-		r.profiles.failUpdate = nil // Stripe's retry finds the store back
+		r.profiles.FailUpdate(nil) // Stripe's retry finds the store back
 		if code, body := r.deliverSigned(t, payload(t)); code != 200 || !strings.Contains(body, "upgraded") {
 			t.Fatalf("retry: %d %s", code, body)
 		}
-		if p := r.profiles.get(t, "ada"); p.Role != domain.RolePremium || len(r.users.restores) != 1 {
+		if p := profile(t, r.profiles, "ada"); p.Role != domain.RolePremium || len(r.users.restores) != 1 {
 			t.Errorf("after retry: %s, restores %v", p.Role, r.users.restores)
 		}
 	})
@@ -189,7 +190,7 @@ func TestNoUpgradeMeansNon2xxAndStripeRetries(t *testing.T) {
 		if code, _ := r.deliverSigned(t, payload(t)); code < 500 {
 			t.Fatalf("status %d, want 5xx", code)
 		}
-		if p := r.profiles.get(t, "ada"); p.Role != domain.RolePremium {
+		if p := profile(t, r.profiles, "ada"); p.Role != domain.RolePremium {
 			t.Error("the upgrade itself should stand")
 		}
 	})
@@ -222,7 +223,7 @@ func TestCheckoutEventsThatDoNotUpgrade(t *testing.T) {
 			if code != 200 || !strings.Contains(body, `"outcome":"`+string(tc.outcome)+`"`) {
 				t.Errorf("%d %s, want 200 %s", code, body, tc.outcome)
 			}
-			if p := r.profiles.get(t, "ada"); p.Role != domain.RoleFree || len(r.users.restores) != 0 {
+			if p := profile(t, r.profiles, "ada"); p.Role != domain.RoleFree || len(r.users.restores) != 0 {
 				t.Errorf("upgraded: %+v", p)
 			}
 			if _, ok := r.events.m["evt_x"]; !ok {
@@ -302,7 +303,7 @@ func TestSubscriptionEventsFollowStripesCurrentState(t *testing.T) {
 			if code != 200 || !strings.Contains(body, `"outcome":"`+string(tc.outcome)+`"`) {
 				t.Fatalf("%d %s, want 200 %s", code, body, tc.outcome)
 			}
-			p := r.profiles.get(t, "ada")
+			p := profile(t, r.profiles, "ada")
 			if p.Role != tc.role || !p.PremiumUntil.Equal(tc.until) || len(r.users.restores) != tc.restores {
 				t.Errorf("role %s until %v restores %d; want %s %v %d", p.Role, p.PremiumUntil, len(r.users.restores), tc.role, tc.until, tc.restores)
 			}
@@ -328,16 +329,16 @@ func TestPaymentFailedTellsTheUserAndKeepsTheRole(t *testing.T) {
 	if code != 200 || !strings.Contains(body, "notified") {
 		t.Fatalf("%d %s", code, body)
 	}
-	if got := r.profiles.get(t, "ada"); got.Role != domain.RolePremium {
+	if got := profile(t, r.profiles, "ada"); got.Role != domain.RolePremium {
 		t.Errorf("role %s after one failed payment", got.Role)
 	}
-	if len(r.mail.sent) != 1 || r.mail.sent[0].To != "ada@example.org" || !strings.Contains(r.mail.sent[0].Text, "https://invoice.stripe.test/i/in_1") ||
-		!strings.Contains(r.mail.sent[0].Text, "2027-01-15") {
-		t.Errorf("mail %+v", r.mail.sent)
+	if len(r.mail.Sent()) != 1 || r.mail.Sent()[0].To != "ada@example.org" || !strings.Contains(r.mail.Sent()[0].Text, "https://invoice.stripe.test/i/in_1") ||
+		!strings.Contains(r.mail.Sent()[0].Text, "2027-01-15") {
+		t.Errorf("mail %+v", r.mail.Sent())
 	}
 
 	r = newRig(t, p)
-	r.mail.fail = errors.New("smtp down")
+	r.mail.Fail(errors.New("smtp down"))
 	if code, _ := r.deliverSigned(t, eventJSON(t, "evt_f", "invoice.payment_failed", invoice)); code < 500 {
 		t.Errorf("status %d when the mail cannot go out, want 5xx", code)
 	}

@@ -9,25 +9,26 @@ import (
 	"time"
 
 	"github.com/gasproject/gas/internal/domain"
+	"github.com/gasproject/gas/internal/memstore"
 )
 
 type fixture struct {
 	s    *Service
-	jobs *fakeJobs
-	prof *fakeProfiles
-	blob *fakeBlobs
+	jobs *memstore.Jobs
+	prof *memstore.Profiles
+	blob *memstore.Blobs
 	wf   *fakeWorkflow
 }
 
 func newFixture() *fixture {
 	f := &fixture{
-		jobs: &fakeJobs{jobs: map[string]domain.Job{}},
-		prof: &fakeProfiles{users: map[string]domain.Profile{
-			"u1": {ID: "u1", Role: domain.RoleFree},
-			"p1": {ID: "p1", Role: domain.RolePremium},
-			"a1": {ID: "a1", Role: domain.RoleFree, Auditor: true},
-		}},
-		blob: &fakeBlobs{objs: map[string][]byte{}},
+		jobs: memstore.NewJobs(),
+		prof: memstore.NewProfiles(
+			domain.Profile{ID: "u1", Role: domain.RoleFree},
+			domain.Profile{ID: "p1", Role: domain.RolePremium},
+			domain.Profile{ID: "a1", Role: domain.RoleFree, Auditor: true},
+		),
+		blob: memstore.NewBlobs(nil),
 		wf:   &fakeWorkflow{execs: map[string]domain.Execution{}, events: map[string][]domain.HistoryEvent{}},
 	}
 	f.s = New(Ports{Jobs: f.jobs, Profiles: f.prof, Blobs: f.blob, Workflow: f.wf},
@@ -48,7 +49,7 @@ func TestSubmitJob(t *testing.T) {
 	if want := "inputs/u1/" + j.ID + "/my_sample.vcf"; j.InputKey != want {
 		t.Errorf("key %q, want %q", j.InputKey, want)
 	}
-	if string(f.blob.objs[j.InputKey]) != "0123456789" {
+	if string(f.blobData(j.InputKey)) != "0123456789" {
 		t.Error("input not stored")
 	}
 	e, err := f.wf.Describe(ctx, j.ExecutionID)
@@ -80,8 +81,8 @@ func TestSubmitJobCaps(t *testing.T) {
 		if tc.ok != (err == nil) {
 			t.Errorf("%s %d bytes: err %v", tc.user, tc.size, err)
 		}
-		if !tc.ok && (!errors.Is(err, domain.ErrTooLarge) || len(f.blob.objs) != 0 || len(f.jobs.jobs) != 0) {
-			t.Errorf("%s %d bytes: %v; left %d blobs, %d jobs", tc.user, tc.size, err, len(f.blob.objs), len(f.jobs.jobs))
+		if !tc.ok && (!errors.Is(err, domain.ErrTooLarge) || len(f.blob.Keys()) != 0 || len(f.jobs.All()) != 0) {
+			t.Errorf("%s %d bytes: %v; left %d blobs, %d jobs", tc.user, tc.size, err, len(f.blob.Keys()), len(f.jobs.All()))
 		}
 	}
 }
@@ -93,7 +94,7 @@ func TestStartJobFailsTheJobWhenTheWorkflowWillNot(t *testing.T) {
 	if err == nil {
 		t.Fatal("no error")
 	}
-	for _, j := range f.jobs.jobs {
+	for _, j := range f.jobs.All() {
 		if j.Status != domain.StatusFailed || j.Error == "" {
 			t.Errorf("job left %s %q", j.Status, j.Error)
 		}
@@ -102,7 +103,7 @@ func TestStartJobFailsTheJobWhenTheWorkflowWillNot(t *testing.T) {
 
 func TestStartJobRejectsForeignKeys(t *testing.T) {
 	f := newFixture()
-	f.blob.objs["inputs/p1/J/x.vcf"] = []byte("x")
+	f.putBlob(t, "inputs/p1/J/x.vcf", "x")
 	_, err := f.s.StartJob(context.Background(), StartRequest{UserID: "u1", JobID: "J", FileName: "x.vcf", InputKey: "inputs/p1/J/x.vcf"})
 	if !errors.Is(err, domain.ErrForbidden) {
 		t.Errorf("err = %v", err)
@@ -146,16 +147,16 @@ func TestStartRestorePassesRetryDelay(t *testing.T) {
 func TestJobAccess(t *testing.T) {
 	f := newFixture()
 	ctx := context.Background()
-	f.jobs.jobs["j"] = domain.Job{ID: "j", UserID: "u1", ExecutionID: "annotation:j"}
+	f.addJob(t, domain.Job{ID: "j", UserID: "u1", ExecutionID: "annotation:j"})
 	f.wf.execs["annotation:j"] = domain.Execution{ID: "annotation:j"}
 	f.wf.events["annotation:j"] = []domain.HistoryEvent{{ID: 1, Type: "ExecutionStarted"}}
 	for _, viewer := range []string{"u1", "a1"} {
-		_, ev, err := f.s.JobHistory(ctx, f.prof.users[viewer], "j")
+		_, ev, err := f.s.JobHistory(ctx, f.profile(t, viewer), "j")
 		if err != nil || len(ev) != 1 {
 			t.Errorf("%s: %v %v", viewer, ev, err)
 		}
 	}
-	if _, err := f.s.Job(ctx, f.prof.users["p1"], "j"); !errors.Is(err, domain.ErrNotFound) {
+	if _, err := f.s.Job(ctx, f.profile(t, "p1"), "j"); !errors.Is(err, domain.ErrNotFound) {
 		t.Errorf("stranger: %v", err)
 	}
 }
@@ -179,7 +180,7 @@ func TestStartJobRefusesAnotherUsersJobID(t *testing.T) {
 		t.Fatal(err)
 	}
 	key := InputKey("u1", j.ID, "y.vcf")
-	f.blob.objs[key] = []byte("y")
+	f.putBlob(t, key, "y")
 	if _, err := f.s.StartJob(ctx, StartRequest{UserID: "u1", JobID: j.ID, FileName: "y.vcf", InputKey: key}); !errors.Is(err, domain.ErrConflict) {
 		t.Errorf("err = %v, want ErrConflict", err)
 	}

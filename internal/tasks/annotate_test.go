@@ -117,9 +117,3 @@ func TestAnnotateAfterMarkFailedStaysFailed(t *testing.T) {
 		t.Error("engine ran on a FAILED job")
 	}
 }
-
-func (m *memJobs) Delete(id string) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	delete(m.jobs, id)
-}

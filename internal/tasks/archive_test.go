@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/gasproject/gas/internal/domain"
+	"github.com/gasproject/gas/internal/memstore"
 )
 
 // completed returns a fixture whose job j1 (of user) has been annotated.
@@ -41,23 +42,23 @@ func TestArchiveIfFreeArchivesOnceForFreeUsers(t *testing.T) {
 	if err != nil || info.StorageClass != domain.ClassGlacier {
 		t.Fatalf("archive head: %+v %v", info, err)
 	}
-	if got := f.blobs.objs[j.ResultKey].data; string(got) != "CHR1\t1\n" {
+	if got, _ := f.blobs.Data(j.ResultKey); string(got) != "CHR1\t1\n" {
 		t.Errorf("archived bytes %q", got)
 	}
-	if _, ok := f.blobs.objs["results/u1/j1/annotated.vcf"]; ok {
+	if _, ok := f.blobs.Data("results/u1/j1/annotated.vcf"); ok {
 		t.Error("hot copy still present")
 	}
-	if _, ok := f.blobs.objs[j.LogKey]; !ok {
+	if _, ok := f.blobs.Data(j.LogKey); !ok {
 		t.Error("log was removed; only the result is archived")
 	}
 
 	// A second run changes nothing.
-	keys := f.blobs.keys()
+	keys := f.blobs.Keys()
 	out2, err := f.t.ArchiveIfFree(ctx, JobInput{JobID: "j1"})
 	if err != nil || out2 != out {
 		t.Fatalf("second run: %+v %v", out2, err)
 	}
-	if !reflect.DeepEqual(f.job(t, "j1"), j) || !reflect.DeepEqual(f.blobs.keys(), keys) {
+	if !reflect.DeepEqual(f.job(t, "j1"), j) || !reflect.DeepEqual(f.blobs.Keys(), keys) {
 		t.Error("second run changed the job or the store")
 	}
 }
@@ -81,7 +82,7 @@ func TestArchiveIfFreeLeavesOthersHot(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			f := tc.setup(t)
 			before := f.job(t, tc.job)
-			keys := f.blobs.keys()
+			keys := f.blobs.Keys()
 			out, err := f.t.ArchiveIfFree(context.Background(), JobInput{JobID: tc.job})
 			if err != nil {
 				t.Fatal(err)
@@ -89,7 +90,7 @@ func TestArchiveIfFreeLeavesOthersHot(t *testing.T) {
 			if out.Archived || out.Reason != tc.reason {
 				t.Errorf("out = %+v, want not archived because %q", out, tc.reason)
 			}
-			if !reflect.DeepEqual(f.job(t, tc.job), before) || !reflect.DeepEqual(f.blobs.keys(), keys) {
+			if !reflect.DeepEqual(f.job(t, tc.job), before) || !reflect.DeepEqual(f.blobs.Keys(), keys) {
 				t.Error("something changed")
 			}
 		})
@@ -98,7 +99,7 @@ func TestArchiveIfFreeLeavesOthersHot(t *testing.T) {
 
 func TestArchiveIfFreeKeepsHotCopyWhenVerifyFails(t *testing.T) {
 	f := completed(t, "u1")
-	f.blobs.copyClassOverride = domain.ClassStandard // the store ignored the class
+	f.blobs.SetCopyClass(domain.ClassStandard) // the store ignored the class
 	_, err := f.t.ArchiveIfFree(context.Background(), JobInput{JobID: "j1"})
 	if err == nil || !strings.Contains(err.Error(), "want GLACIER") {
 		t.Fatalf("err = %v", err)
@@ -125,14 +126,14 @@ func TestArchiveIfFreeFinishesAfterCrash(t *testing.T) {
 	if err != nil || !out.Archived {
 		t.Fatalf("%+v %v", out, err)
 	}
-	if _, ok := f.blobs.objs["results/u1/j1/annotated.vcf"]; ok {
+	if _, ok := f.blobs.Data("results/u1/j1/annotated.vcf"); ok {
 		t.Error("hot copy not dropped")
 	}
 }
 
 // racingJobs lets another attempt commit first, just before our next Update.
 type racingJobs struct {
-	*memJobs
+	*memstore.Jobs
 	race func()
 }
 
@@ -142,13 +143,13 @@ func (r *racingJobs) Update(ctx context.Context, id string, fn func(*domain.Job)
 		r.race = nil
 		race()
 	}
-	return r.memJobs.Update(ctx, id, fn)
+	return r.Jobs.Update(ctx, id, fn)
 }
 
 func TestArchiveIfFreeLosingARaceStillReportsArchived(t *testing.T) {
 	f := completed(t, "u1")
 	ctx := context.Background()
-	rj := &racingJobs{memJobs: f.jobs}
+	rj := &racingJobs{Jobs: f.jobs}
 	other := New(f.jobs, f.profiles, f.blobs, f.mail, nil, f.t.cfg)
 	rj.race = func() {
 		if out, err := other.ArchiveIfFree(ctx, JobInput{JobID: "j1"}); err != nil || !out.Archived {

@@ -31,10 +31,10 @@ func TestNotify(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(f.mail.sent) != 1 {
-				t.Fatalf("sent %d messages", len(f.mail.sent))
+			if len(f.mail.Sent()) != 1 {
+				t.Fatalf("sent %d messages", len(f.mail.Sent()))
 			}
-			m := f.mail.sent[0]
+			m := f.mail.Sent()[0]
 			if m.To != "u1@example.org" || out.To != m.To {
 				t.Errorf("to %q (out %q)", m.To, out.To)
 			}
@@ -54,7 +54,7 @@ func TestNotifyUnknownUserFails(t *testing.T) {
 	if _, err := f.t.NotifyCompleted(context.Background(), JobInput{JobID: "j9"}); err == nil {
 		t.Fatal("no error for a job whose owner is gone")
 	}
-	if len(f.mail.sent) != 0 {
+	if len(f.mail.Sent()) != 0 {
 		t.Error("sent mail anyway")
 	}
 	_ = domain.ErrNotFound
@@ -67,7 +67,7 @@ func TestNotifyFailedAfterCompletionSaysTheResultIsSafe(t *testing.T) {
 	if _, err := f.t.NotifyFailed(ctx, JobInput{JobID: "j1"}); err != nil {
 		t.Fatal(err)
 	}
-	m := f.mail.sent[0]
+	m := f.mail.Sent()[0]
 	if strings.Contains(m.Subject, "failed") || !strings.Contains(m.Text, "still there") || !strings.Contains(m.Text, "timed out") {
 		t.Errorf("message:\n%s\n%s", m.Subject, m.Text)
 	}

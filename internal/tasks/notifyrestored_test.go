@@ -77,7 +77,7 @@ func TestRestoreRoundsRetryAndOneEmail(t *testing.T) {
 		t.Errorf("after round 2's request: %+v", j)
 	}
 	for _, id := range []string{"j1", "j3"} {
-		f.blobs.finishRestore("archive/u1/" + id + "/annotated.vcf")
+		f.blobs.FinishRestore("archive/u1/" + id + "/annotated.vcf")
 		for _, step := range []func(context.Context, JobInput) (CopyBackOutput, error){f.t.CopyBack, f.t.MarkAvailable} {
 			if _, err := step(ctx, JobInput{JobID: id}); err != nil {
 				t.Fatal(err)
@@ -90,10 +90,10 @@ func TestRestoreRoundsRetryAndOneEmail(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n.Restored != 2 || len(n.Failed) != 0 || n.Rounds != 2 || len(f.mail.sent) == 0 {
+	if n.Restored != 2 || len(n.Failed) != 0 || n.Rounds != 2 || len(f.mail.Sent()) == 0 {
 		t.Fatalf("notify %+v", n)
 	}
-	m := f.mail.sent[len(f.mail.sent)-1]
+	m := f.mail.Sent()[len(f.mail.Sent())-1]
 	if !strings.Contains(m.Text, "2 archived result(s) are available again") || strings.Contains(m.Text, "could not be restored") {
 		t.Errorf("mail:\n%s", m.Text)
 	}

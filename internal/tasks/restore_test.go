@@ -12,11 +12,18 @@ import (
 	"github.com/gasproject/gas/internal/domain"
 )
 
-// archived returns a fixture whose free user u1 has two archived jobs, j1 and j3.
+// archived returns a fixture whose free user u1 has two archived jobs, j1 and
+// j3; j3 was submitted a minute earlier, so newest-first listings give j1, j3.
 func archived(t *testing.T) *fixture {
 	t.Helper()
 	f := newFixture(t)
 	f.addJob(t, "j3", "u1")
+	if _, err := f.jobs.Update(context.Background(), "j3", func(j *domain.Job) error {
+		j.SubmittedAt = j.SubmittedAt.Add(-time.Minute)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
 	for _, id := range []string{"j1", "j3"} {
 		if _, err := f.t.Annotate(context.Background(), JobInput{JobID: id}); err != nil {
 			t.Fatal(err)
@@ -56,8 +63,8 @@ func TestRestoreHappyPathAndIdempotency(t *testing.T) {
 	if _, err := f.t.RequestRestore(ctx, j1); err != nil {
 		t.Fatal(err)
 	}
-	if len(f.blobs.restores) != 1 {
-		t.Errorf("restore requested %d times", len(f.blobs.restores))
+	if len(f.blobs.Restores()) != 1 {
+		t.Errorf("restore requested %d times", len(f.blobs.Restores()))
 	}
 	if list, _ := f.t.ListArchived(ctx, UserInput{UserID: "u1"}); len(list.JobIDs) != 2 {
 		t.Errorf("RESTORING job not listed: %+v", list)
@@ -77,7 +84,7 @@ func TestRestoreHappyPathAndIdempotency(t *testing.T) {
 		t.Fatal("mark available without a hot copy succeeded")
 	}
 
-	f.blobs.finishRestore("archive/u1/j1/annotated.vcf")
+	f.blobs.FinishRestore("archive/u1/j1/annotated.vcf")
 	if st, err := f.t.CheckRestore(ctx, j1); err != nil || !st.Restored {
 		t.Fatalf("check after ready: %+v %v", st, err)
 	}
@@ -101,11 +108,11 @@ func TestRestoreHappyPathAndIdempotency(t *testing.T) {
 	if info, _ := f.blobs.Head(ctx, j.ResultKey); info.StorageClass != domain.ClassStandard || f.blob(t, j.ResultKey) != "CHR1\t1\n" {
 		t.Errorf("restored object %+v", info)
 	}
-	if slices.Contains(f.blobs.keys(), "archive/u1/j1/annotated.vcf") {
+	if slices.Contains(f.blobs.Keys(), "archive/u1/j1/annotated.vcf") {
 		t.Error("archive copy kept after a verified restore")
 	}
 
-	keys := f.blobs.keys()
+	keys := f.blobs.Keys()
 	for _, step := range []func(context.Context, JobInput) (RestoreStatus, error){f.t.RequestRestore, f.t.CheckRestore} {
 		if st, err := step(ctx, j1); err != nil || !st.Restored {
 			t.Errorf("repeat on an available job: %+v %v", st, err)
@@ -116,14 +123,14 @@ func TestRestoreHappyPathAndIdempotency(t *testing.T) {
 			t.Errorf("repeat on an available job: %+v %v", out, err)
 		}
 	}
-	if !reflect.DeepEqual(f.job(t, "j1"), j) || !reflect.DeepEqual(f.blobs.keys(), keys) {
+	if !reflect.DeepEqual(f.job(t, "j1"), j) || !reflect.DeepEqual(f.blobs.Keys(), keys) {
 		t.Error("repeating restore steps changed something")
 	}
 }
 
 func TestRequestRestoreFallsBackToStandard(t *testing.T) {
 	f := archived(t)
-	f.blobs.expeditedUnavailable = true
+	f.blobs.SetExpeditedUnavailable(true)
 	st, err := f.t.RequestRestore(context.Background(), JobInput{JobID: "j1"})
 	if err != nil {
 		t.Fatal(err)
@@ -134,8 +141,8 @@ func TestRequestRestoreFallsBackToStandard(t *testing.T) {
 	if j := f.job(t, "j1"); j.RestoreTier != domain.TierStandard || j.ResultState != domain.ResultRestoring {
 		t.Errorf("job %s %s", j.RestoreTier, j.ResultState)
 	}
-	if !reflect.DeepEqual(f.blobs.restores, []domain.RestoreTier{domain.TierStandard}) {
-		t.Errorf("restores %v", f.blobs.restores)
+	if !reflect.DeepEqual(f.blobs.Restores(), []domain.RestoreTier{domain.TierStandard}) {
+		t.Errorf("restores %v", f.blobs.Restores())
 	}
 }
 
@@ -156,7 +163,7 @@ func TestRestoreFailedKeepsArchiveAndOthersCarryOn(t *testing.T) {
 		j.RestoreRound != 3 || j.RestoreRounds != 3 || j.RestoreRetrying() {
 		t.Errorf("failed job: %s %q %s round %d of %d", j.ResultState, j.RestoreError, j.ResultKey, j.RestoreRound, j.RestoreRounds)
 	}
-	f.blobs.finishRestore("archive/u1/j3/annotated.vcf")
+	f.blobs.FinishRestore("archive/u1/j3/annotated.vcf")
 	for _, step := range []func(context.Context, JobInput) (CopyBackOutput, error){f.t.CopyBack, f.t.MarkAvailable} {
 		if _, err := step(ctx, JobInput{JobID: "j3"}); err != nil {
 			t.Fatal(err)
@@ -171,7 +178,7 @@ func TestRestoreFailedKeepsArchiveAndOthersCarryOn(t *testing.T) {
 	if n.Restored != 1 || !reflect.DeepEqual(n.Failed, []string{"j1"}) || n.To != "u1@example.org" {
 		t.Errorf("notify %+v", n)
 	}
-	m := f.mail.sent[len(f.mail.sent)-1]
+	m := f.mail.Sent()[len(f.mail.Sent())-1]
 	for _, w := range []string{"1 archived result(s) are available again", "j1 (sample.vcf)", "copy failed", "http://gas.test/jobs/j1"} {
 		if !strings.Contains(m.Text, w) {
 			t.Errorf("mail lacks %q:\n%s", w, m.Text)
