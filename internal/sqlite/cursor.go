@@ -1,7 +1,10 @@
 package sqlite
 
 import (
+	"context"
+	"database/sql"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -9,7 +12,7 @@ import (
 	"github.com/gasproject/gas/internal/domain"
 )
 
-// Listings are ordered by (time DESC, id DESC). A cursor names the last row
+// Listings are ordered by time, newest first, then by id. A cursor names the last row
 // of a page; the next page starts strictly after it. It is opaque to callers:
 // base64url of "v1|<unix nanos>|<id>".
 
@@ -56,4 +59,35 @@ func pageLimit(p domain.Page) int {
 		return maxLimit
 	}
 	return p.Limit
+}
+
+// queryPage runs q, a SELECT of (id, listing time in Unix nanoseconds, JSON
+// doc) in listing order, for one row more than limit — the extra row tells
+// whether a next page exists — and decodes each doc into a T. what names the
+// rows in errors.
+func queryPage[T any](ctx context.Context, db *sql.DB, what, q string, args []any, limit int) ([]T, string, error) {
+	rows, err := db.QueryContext(ctx, q+" LIMIT ?", append(args, limit+1)...)
+	if err != nil {
+		return nil, "", err
+	}
+	defer rows.Close()
+	var out []T
+	var last cursor
+	for rows.Next() {
+		var id, doc string
+		var ns int64
+		if err := rows.Scan(&id, &ns, &doc); err != nil {
+			return nil, "", err
+		}
+		if len(out) == limit {
+			return out, encodeCursor(last), rows.Close()
+		}
+		var v T
+		if err := json.Unmarshal([]byte(doc), &v); err != nil {
+			return nil, "", fmt.Errorf("decode stored %s %s: %w", what, id, err)
+		}
+		out = append(out, v)
+		last = cursor{ns: ns, id: id}
+	}
+	return out, "", rows.Err()
 }

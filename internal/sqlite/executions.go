@@ -215,33 +215,8 @@ func (s *Executions) list(ctx context.Context, f domain.ExecutionFilter, p domai
 		limit = defaultExecutionPage
 	}
 	limit = min(limit, maxLimit)
-	q += " ORDER BY started_ns DESC, id ASC LIMIT ?"
-	args = append(args, limit+1)
-
-	rows, err := s.db.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, "", err
-	}
-	defer rows.Close()
-	var out []domain.Execution
-	var last cursor
-	for rows.Next() {
-		var id, doc string
-		var ns int64
-		if err := rows.Scan(&id, &ns, &doc); err != nil {
-			return nil, "", err
-		}
-		if len(out) == limit {
-			return out, encodeCursor(last), rows.Close()
-		}
-		var e domain.Execution
-		if err := json.Unmarshal([]byte(doc), &e); err != nil {
-			return nil, "", fmt.Errorf("decode stored execution %s: %w", id, err)
-		}
-		out = append(out, e)
-		last = cursor{ns: ns, id: id}
-	}
-	return out, "", rows.Err()
+	q += " ORDER BY started_ns DESC, id ASC"
+	return queryPage[domain.Execution](ctx, s.db, "execution", q, args, limit)
 }
 
 // UnfinishedExecutions returns every RUNNING execution, oldest first, with

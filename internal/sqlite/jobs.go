@@ -52,19 +52,25 @@ type queryRower interface {
 }
 
 func getJob(ctx context.Context, q queryRower, id string) (domain.Job, error) {
+	return getDoc[domain.Job](ctx, q, "job", `SELECT doc FROM jobs WHERE id = ?`, id)
+}
+
+// getDoc decodes the JSON doc of the one row query selects; ErrNotFound if
+// there is none. what names the row in errors.
+func getDoc[T any](ctx context.Context, q queryRower, what, query string, args ...any) (T, error) {
+	var v T
 	var doc string
-	err := q.QueryRowContext(ctx, `SELECT doc FROM jobs WHERE id = ?`, id).Scan(&doc)
+	err := q.QueryRowContext(ctx, query, args...).Scan(&doc)
 	if errors.Is(err, sql.ErrNoRows) {
-		return domain.Job{}, domain.ErrNotFound
+		return v, domain.ErrNotFound
 	}
 	if err != nil {
-		return domain.Job{}, err
+		return v, err
 	}
-	var j domain.Job
-	if err := json.Unmarshal([]byte(doc), &j); err != nil {
-		return domain.Job{}, fmt.Errorf("decode stored job: %w", err)
+	if err := json.Unmarshal([]byte(doc), &v); err != nil {
+		return v, fmt.Errorf("decode stored %s: %w", what, err)
 	}
-	return j, nil
+	return v, nil
 }
 
 // Update reads, changes and writes the job inside one write transaction, so
@@ -143,32 +149,6 @@ func (s *Jobs) list(ctx context.Context, f domain.JobFilter, p domain.Page) ([]d
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
-	limit := pageLimit(p)
-	q += " ORDER BY submitted_ns DESC, id DESC LIMIT ?"
-	args = append(args, limit+1) // one extra row tells whether a next page exists
-
-	rows, err := s.db.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, "", err
-	}
-	defer rows.Close()
-	var out []domain.Job
-	var last cursor
-	for rows.Next() {
-		var id, doc string
-		var ns int64
-		if err := rows.Scan(&id, &ns, &doc); err != nil {
-			return nil, "", err
-		}
-		if len(out) == limit {
-			return out, encodeCursor(last), rows.Close()
-		}
-		var j domain.Job
-		if err := json.Unmarshal([]byte(doc), &j); err != nil {
-			return nil, "", fmt.Errorf("decode stored job %s: %w", id, err)
-		}
-		out = append(out, j)
-		last = cursor{ns: ns, id: id}
-	}
-	return out, "", rows.Err()
+	q += " ORDER BY submitted_ns DESC, id DESC"
+	return queryPage[domain.Job](ctx, s.db, "job", q, args, pageLimit(p))
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -58,19 +57,7 @@ func (s *Profiles) GetByEmail(ctx context.Context, email string) (domain.Profile
 }
 
 func getProfile(ctx context.Context, q queryRower, query string, arg string) (domain.Profile, error) {
-	var doc string
-	err := q.QueryRowContext(ctx, query, arg).Scan(&doc)
-	if errors.Is(err, sql.ErrNoRows) {
-		return domain.Profile{}, domain.ErrNotFound
-	}
-	if err != nil {
-		return domain.Profile{}, err
-	}
-	var p domain.Profile
-	if err := json.Unmarshal([]byte(doc), &p); err != nil {
-		return domain.Profile{}, fmt.Errorf("decode stored profile: %w", err)
-	}
-	return p, nil
+	return getDoc[domain.Profile](ctx, q, "profile", query, arg)
 }
 
 // Update changes a profile inside one write transaction; ErrConflict if the
