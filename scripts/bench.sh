@@ -73,15 +73,18 @@ measure bcf bcftools csq -l -f "$WORK/ref.fa" -g "$WORK/genes.gff3" -Ov -o "$WOR
 
 gas_out=$(grep -vc '^#' "$WORK/gas.vcf")
 bcf_out=$(grep -vc '^#' "$WORK/bcftools.vcf")
+gas_mb=$(du -m "$WORK/gas.vcf" | cut -f1)
+bcf_mb=$(du -m "$WORK/bcftools.vcf" | cut -f1)
 gas_csq=$(grep -v '^#' "$WORK/gas.vcf" | grep -c 'CSQ=' || true)
 bcf_csq=$(grep -v '^#' "$WORK/bcftools.vcf" | grep -c 'BCSQ=' || true)
 
 awk -v n="$records" -v gs="$gas_secs" -v gr="$gas_rss_kb" -v bs="$bcf_secs" -v br="$bcf_rss_kb" \
     -v gc_cpu="$gas_cpu" -v bc_cpu="$bcf_cpu" -v load="$(cut -d' ' -f1-3 /proc/loadavg)" \
-    -v go="$gas_out" -v bo="$bcf_out" -v gc="$gas_csq" -v bc="$bcf_csq" -v runs="$RUNS" 'BEGIN {
-  printf "\n%-18s %9s %12s %9s %12s %18s\n", "tool", "wall s", "variants/s", "CPU s", "peak RSS", "records (with CSQ)"
-  printf "%-18s %9.2f %12.0f %9.2f %9.0f MB %9d (%d)\n", "gas annotate", gs, n / gs, gc_cpu, gr / 1024, go, gc
-  printf "%-18s %9.2f %12.0f %9.2f %9.0f MB %9d (%d)\n", "bcftools csq -l", bs, n / bs, bc_cpu, br / 1024, bo, bc
+    -v go="$gas_out" -v bo="$bcf_out" -v gc="$gas_csq" -v bc="$bcf_csq" -v runs="$RUNS" \
+    -v gm="$gas_mb" -v bm="$bcf_mb" 'BEGIN {
+  printf "\n%-18s %9s %12s %9s %12s %18s %10s\n", "tool", "wall s", "variants/s", "CPU s", "peak RSS", "records (with CSQ)", "output"
+  printf "%-18s %9.2f %12.0f %9.2f %9.0f MB %9d (%d) %7d MB\n", "gas annotate", gs, n / gs, gc_cpu, gr / 1024, go, gc, gm
+  printf "%-18s %9.2f %12.0f %9.2f %9.0f MB %9d (%d) %7d MB\n", "bcftools csq -l", bs, n / bs, bc_cpu, br / 1024, bo, bc, bm
   printf "\nthroughput ratio gas/bcftools (wall): %.2fx (target >= 2x); gas peak RSS %.0f MB (target < 300 MB)\n", bs / gs, gr / 1024
   printf "CPU-time ratio bcftools/gas: %.2fx (gas may use both cores, bcftools csq uses one)\n", bc_cpu / gc_cpu
   printf "best of %d run(s) each; load average %s: the machine is shared, so expect noise between runs.\n", runs, load
