@@ -179,8 +179,12 @@ var handCases = []handCase{
 func snv(pos int, ref, alt string) Variant { return Variant{Chrom: "21", Pos: pos, Ref: ref, Alt: alt} }
 
 func TestHandChecked(t *testing.T) {
+	runHandCases(t, handCases)
+}
+
+func runHandCases(t *testing.T, cases []handCase) {
 	m := loadMini(t)
-	for _, c := range handCases {
+	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			e := m.entry(t, c.v, c.tx)
 			check := func(field, got, want string) {

@@ -77,8 +77,12 @@ func (x *txInfo) hgvsp(cc *codonChange, ts *txSeq, startLost, frameshift bool) s
 				s, e = s+1, e+1
 			}
 		}
-		if strings.HasPrefix(r, "*") {
-			return x.extension(b, cc, ts, s, "")
+		if strings.HasSuffix(r, "*") {
+			// The stop is deleted: VEP's _get_hgvs_protein_format writes
+			// stop_lost deletions as <ref span>delextTer<n>
+			// (p.Ter286delextTer56 in ensembl-variation's HGVS tests).
+			b = appendSpanPep(b, r, s, e)
+			return x.extTer(append(b, "del"...), cc, ts)
 		}
 		b = appendSpanPep(b, string(del), s, e)
 		return string(append(b, "del"...))
@@ -95,12 +99,7 @@ func (x *txInfo) hgvsp(cc *codonChange, ts *txSeq, startLost, frameshift bool) s
 		b = appendThree(b, a)
 		if strings.HasSuffix(r, "*") && !strings.Contains(a, "*") {
 			// the stop is replaced: VEP adds the extension to the next stop
-			b = append(b, "extTer"...)
-			refLen := len(strings.TrimSuffix(ts.pep, "*"))
-			if p := x.altStop(cc, ts); p > 0 && p-1-refLen > 0 {
-				return string(appendInt(b, p-1-refLen))
-			}
-			return string(append(b, '?'))
+			return x.extTer(b, cc, ts)
 		}
 		return string(b)
 	}
@@ -114,6 +113,13 @@ func (x *txInfo) extension(b []byte, cc *codonChange, ts *txSeq, pos int, alt st
 	if alt != "" {
 		b = appendThree(b, alt[:1])
 	}
+	return x.extTer(b, cc, ts)
+}
+
+// extTer appends extTer<n>, n = (position of the first stop of the alternate
+// protein read on through the 3' UTR) - 1 - (reference length), as VEP's
+// _stop_loss_extra_AA counts; extTer? without a stop.
+func (x *txInfo) extTer(b []byte, cc *codonChange, ts *txSeq) string {
 	b = append(b, "extTer"...)
 	refLen := len(strings.TrimSuffix(ts.pep, "*"))
 	if p := x.altStop(cc, ts); p > 0 && p-1-refLen > 0 {
