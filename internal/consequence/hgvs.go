@@ -32,6 +32,13 @@ func (x *txInfo) hgvsc(a *allele, seq Sequence) string {
 	plus := x.t.Strand >= 0
 	if (ref == "") != (alt == "") && seq != nil {
 		start, end, ref, alt = x.shift3(start, end, ref, alt, seq)
+		// VEP's hgvs_transcript returns undef when the shift carries the
+		// variant past the transcript's 3' end (its shifted slice end
+		// exceeds the transcript slice); an insertion right after the last
+		// base is still inside.
+		if plus && end > x.t.End || !plus && start < x.t.Start {
+			return ""
+		}
 	}
 	var b strings.Builder
 	b.Grow(len(x.fullID) + 24)
@@ -55,7 +62,10 @@ func (x *txInfo) hgvsc(a *allele, seq Sequence) string {
 			if !plus {
 				ds, de = start, start+n-1
 			}
-			if s, err := seq.Seq(ds, de); err == nil && strings.ToUpper(s) == alt {
+			// VEP's dup test reads the bases before the insertion from the
+			// transcript's own slice, so they must lie inside the transcript.
+			inside := ds >= x.t.Start && de <= x.t.End
+			if s, err := seq.Seq(ds, de); inside && err == nil && strings.ToUpper(s) == alt {
 				x.writeRange(&b, ds, de)
 				b.WriteString("dup")
 				return b.String()
