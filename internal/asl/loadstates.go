@@ -1,0 +1,254 @@
+package asl
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// The loader's checks of each kind of state's own fields (the shared ones are in definition.go).
+
+func (l *loader) task(st *state, f fields) error {
+	var res string
+	if err := f.str("Resource", &res, true); err != nil {
+		return err
+	}
+	if res != LambdaInvoke {
+		return f.errf("Resource", fmt.Sprintf("%q is not supported; use %q", res, LambdaInvoke))
+	}
+	raw, _ := f.has("Parameters")
+	var params map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &params); err != nil || params == nil {
+		return f.errf("Parameters", "lambda:invoke needs Parameters with FunctionName")
+	}
+	for k := range params {
+		if k != "FunctionName" && k != "Payload" && k != "Payload.$" {
+			return f.errf("Parameters."+k, "not supported by the local runner (FunctionName, Payload)")
+		}
+	}
+	if err := json.Unmarshal(params["FunctionName"], &st.functionName); err != nil || st.functionName == "" {
+		return f.errf("Parameters.FunctionName", "must be a non-empty string")
+	}
+	if strings.Contains(st.functionName, "${") {
+		return f.errf("Parameters.FunctionName", fmt.Sprintf("%q still has a placeholder; substitute the definition first", st.functionName))
+	}
+	l.functions = append(l.functions, st.functionName)
+	if raw, ok := f.has("TimeoutSeconds"); ok {
+		if err := json.Unmarshal(raw, &st.timeoutSeconds); err != nil || st.timeoutSeconds <= 0 {
+			return f.errf("TimeoutSeconds", "must be a positive integer")
+		}
+	}
+	return l.retryCatch(st, f)
+}
+
+func (l *loader) retryCatch(st *state, f fields) error {
+	if raw, ok := f.has("Retry"); ok {
+		var rs []map[string]json.RawMessage
+		if err := json.Unmarshal(raw, &rs); err != nil {
+			return f.errf("Retry", "must be an array of objects")
+		}
+		for i, r := range rs {
+			rf := fields{raw: r, state: st.name, prefix: fmt.Sprintf("Retry[%d].", i)}
+			if err := rf.only("ErrorEquals", "IntervalSeconds", "MaxAttempts", "BackoffRate", "MaxDelaySeconds", "JitterStrategy", "Comment"); err != nil {
+				return err
+			}
+			ret := retrier{intervalSeconds: 1, maxAttempts: 3, backoffRate: 2}
+			var err error
+			if ret.errorEquals, err = rf.errorEquals(i == len(rs)-1); err != nil {
+				return err
+			}
+			if err := rf.number("IntervalSeconds", &ret.intervalSeconds, 1, true); err != nil {
+				return err
+			}
+			var maxAttempts float64 = 3
+			if err := rf.number("MaxAttempts", &maxAttempts, 0, true); err != nil {
+				return err
+			}
+			ret.maxAttempts = int(maxAttempts)
+			if err := rf.number("BackoffRate", &ret.backoffRate, 1, false); err != nil {
+				return err
+			}
+			if err := rf.number("MaxDelaySeconds", &ret.maxDelaySeconds, 1, true); err != nil {
+				return err
+			}
+			var jitter string
+			if err := rf.str("JitterStrategy", &jitter, false); err != nil {
+				return err
+			}
+			switch jitter {
+			case "", "NONE":
+			case "FULL":
+				ret.fullJitter = true
+			default:
+				return rf.errf("JitterStrategy", "must be FULL or NONE")
+			}
+			st.retry = append(st.retry, ret)
+		}
+	}
+	if raw, ok := f.has("Catch"); ok {
+		var cs []map[string]json.RawMessage
+		if err := json.Unmarshal(raw, &cs); err != nil {
+			return f.errf("Catch", "must be an array of objects")
+		}
+		for i, c := range cs {
+			cf := fields{raw: c, state: st.name, prefix: fmt.Sprintf("Catch[%d].", i)}
+			if err := cf.only("ErrorEquals", "ResultPath", "Next", "Comment"); err != nil {
+				return err
+			}
+			var cat catcher
+			var err error
+			if cat.errorEquals, err = cf.errorEquals(i == len(cs)-1); err != nil {
+				return err
+			}
+			if err := cf.str("Next", &cat.next, true); err != nil {
+				return err
+			}
+			if cat.resultPath, err = cf.optPath("ResultPath", true); err != nil {
+				return err
+			}
+			st.catch = append(st.catch, cat)
+		}
+	}
+	return nil
+}
+
+func (l *loader) wait(st *state, f fields) error {
+	n := 0
+	if raw, ok := f.has("Seconds"); ok {
+		n++
+		var s int64
+		if err := json.Unmarshal(raw, &s); err != nil || s < 0 {
+			return f.errf("Seconds", "must be a non-negative integer")
+		}
+		st.seconds = &s
+	}
+	if raw, ok := f.has("Timestamp"); ok {
+		n++
+		var s string
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return f.errf("Timestamp", "must be a string")
+		}
+		t, err := time.Parse(time.RFC3339, s)
+		if err != nil {
+			return f.errf("Timestamp", "must be an RFC 3339 timestamp such as 2026-01-02T03:04:05Z")
+		}
+		st.timestamp = t
+	}
+	for _, pf := range []struct {
+		name string
+		dst  **path
+	}{{"SecondsPath", &st.secondsPath}, {"TimestampPath", &st.timestampPath}} {
+		if _, ok := f.has(pf.name); ok {
+			n++
+			op, err := f.optPath(pf.name, true)
+			if err != nil {
+				return err
+			}
+			if op.null || op.p == nil {
+				return f.errf(pf.name, "must be a path")
+			}
+			*pf.dst = op.p
+		}
+	}
+	if n != 1 {
+		return f.errf("Seconds", "exactly one of Seconds, SecondsPath, Timestamp and TimestampPath is required")
+	}
+	return nil
+}
+
+func (l *loader) fail(st *state, f fields) error {
+	if err := f.str("Error", &st.errName, false); err != nil {
+		return err
+	}
+	if err := f.str("Cause", &st.cause, false); err != nil {
+		return err
+	}
+	for _, pf := range []struct {
+		name, other string
+		dst         **path
+	}{{"ErrorPath", "Error", &st.errorPath}, {"CausePath", "Cause", &st.causePath}} {
+		if _, ok := f.has(pf.name); !ok {
+			continue
+		}
+		if _, both := f.has(pf.other); both {
+			return f.errf(pf.name, "cannot be given with "+pf.other)
+		}
+		var s string
+		if err := f.str(pf.name, &s, true); err != nil {
+			return err
+		}
+		p, err := parsePath(s)
+		if err != nil || !p.definite() {
+			return f.errf(pf.name, fmt.Sprintf("%q is not a reference path", s))
+		}
+		*pf.dst = p
+	}
+	return nil
+}
+
+func (l *loader) mapState(st *state, f fields) error {
+	var err error
+	if st.itemsPath, err = f.optPath("ItemsPath", true); err != nil {
+		return err
+	}
+	if st.itemsPath.null {
+		return f.errf("ItemsPath", "cannot be null")
+	}
+	_, hasSel := f.has("ItemSelector")
+	if st.parameters != nil && hasSel {
+		return f.errf("Parameters", "cannot be given with ItemSelector")
+	}
+	if hasSel {
+		if st.itemSelector, err = f.template("ItemSelector"); err != nil {
+			return err
+		}
+	} else {
+		st.itemSelector, st.parameters = st.parameters, nil // legacy name of ItemSelector
+	}
+	if raw, ok := f.has("MaxConcurrency"); ok {
+		if err := json.Unmarshal(raw, &st.maxConcurrency); err != nil || st.maxConcurrency < 0 {
+			return f.errf("MaxConcurrency", "must be a non-negative integer")
+		}
+	}
+	procName := "ItemProcessor"
+	raw, ok := f.has("ItemProcessor")
+	if it, legacy := f.has("Iterator"); legacy {
+		if ok {
+			return f.errf("Iterator", "cannot be given with ItemProcessor")
+		}
+		procName, raw, ok = "Iterator", it, true
+	}
+	if !ok {
+		return f.errf("ItemProcessor", "missing")
+	}
+	var pr map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &pr); err != nil {
+		return f.errf(procName, "must be an object")
+	}
+	pf := fields{raw: pr, state: st.name, prefix: procName + "."}
+	if err := pf.only("ProcessorConfig", "StartAt", "States", "Comment"); err != nil {
+		return err
+	}
+	if rawCfg, ok := pf.has("ProcessorConfig"); ok {
+		var cfg map[string]json.RawMessage
+		if err := json.Unmarshal(rawCfg, &cfg); err != nil {
+			return pf.errf("ProcessorConfig", "must be an object")
+		}
+		cf := fields{raw: cfg, state: st.name, prefix: procName + ".ProcessorConfig."}
+		if err := cf.only("Mode"); err != nil {
+			return err
+		}
+		var mode string
+		if err := cf.str("Mode", &mode, false); err != nil {
+			return err
+		}
+		if mode != "" && mode != "INLINE" {
+			return cf.errf("Mode", "only INLINE is supported (no distributed Map)")
+		}
+	}
+	if st.processor, err = l.stateSet(pf, st.name); err != nil {
+		return err
+	}
+	return l.retryCatch(st, f)
+}
