@@ -53,21 +53,29 @@
 //     _return_3prime does); an insertion repeating the preceding bases is a
 //     dup; del/dup omit the bases; MNVs are minimised and written delins, or
 //     inv when ALT is the reverse complement. None for variants reaching
-//     outside the transcript. An intron position after an exon that ends with
-//     the stop codon is written c.*N, as VEP's _get_cDNA_position does.
+//     outside the transcript or shifted past its 3' end, and no dup when the
+//     repeated bases lie partly outside it (VEP's hgvs_transcript reads them
+//     from the transcript's slice). An intron position after an exon that
+//     ends with the stop codon is written c.*N, as VEP's _get_cDNA_position
+//     does.
 //   - HGVSp (prefixed with the protein id, else the transcript id): three-letter
 //     codes, Ter never '*', p.Ala2= for synonymous and p.Ter313= for stop
 //     retained, p.Met1? for start loss (the codon's residue: Ile1? for the ATT
 //     start of MT-ND2), p.Ala2ArgfsTer36 counting the new
 //     frame through the 3' UTR (fsTer? without a stop), p.Ter313GlnextTer13
-//     for stop loss, in-frame del/dup/ins/delins clipped and 3'-shifted along
+//     for stop loss (p.Ter354delextTer23 when the stop is deleted), in-frame del/dup/ins/delins clipped and 3'-shifted along
 //     the protein as VEP's TranscriptVariationAllele does.
 //   - Mitochondria: translation table 2 (refdata CodonTable); ATT/ATC/ATA/ATG/GTG
 //     count as initiator codons for start_lost/start_retained (Amino_acids keep
 //     the codon's own residue, as VEP's do); a CDS ending in T or TA is
 //     completed to TAA by polyadenylation (so T>C at ND1 c.955 is stop_lost).
 //   - CDS and protein positions of 5'-incomplete CDSs include the start phase
-//     padding, as VEP's transcript mapper does.
+//     padding, as VEP's TranscriptVariation does; so does the HGVSc of an SNV
+//     inside such a CDS (VEP takes it from cds_start), while other HGVSc
+//     positions are unpadded.
+//   - Cross-checked against snpEff 5.1 on the mini reference: the classes of
+//     disagreement and who is right are the cases in snpeff_test.go;
+//     SNPEFF_ANN runs the comparison (see TestCrossCheckSnpEff).
 //
 // # Known gaps
 //

@@ -78,7 +78,15 @@ func (x *txInfo) hgvsc(a *allele, seq Sequence) string {
 		x.writeRange(&b, start, end)
 		b.WriteString("del")
 	case len(ref) == 1 && len(alt) == 1:
-		x.writeRange(&b, start, end)
+		if c := x.cdnaOf(start); x.pad > 0 && len(a.ref) == 1 && len(a.alt) == 1 && x.coding && c >= x.cdsStart && c <= x.cdsEnd {
+			// VEP's hgvs_transcript numbers an SNV inside the CDS by the
+			// TranscriptVariation's cds_start, which adds the start phase
+			// of a 5'-incomplete CDS (as CDS_position does); every other
+			// position comes from _get_cDNA_position, which does not.
+			b.WriteString(strconv.Itoa(c - x.cdsStart + 1 + x.pad))
+		} else {
+			x.writeRange(&b, start, end)
+		}
 		b.WriteString(tx(ref))
 		b.WriteByte('>')
 		b.WriteString(tx(alt))

@@ -18,6 +18,70 @@ var snpEffCases = []handCase{
 	{name: "stop codon deleted", v: Variant{Chrom: "21", Pos: 25585750, Ref: "GTTA", Alt: "G"}, tx: "ENST00000307301",
 		csq: "stop_lost&inframe_deletion&splice_region_variant", prot: "354", aas: "*/-", codons: "TAA/-",
 		hgvsc: "ENST00000307301.11:c.1060_1062del", hgvsp: "ENSP00000305682:p.Ter354delextTer23"},
+
+	// The rest are VEP conventions snpEff does not follow.
+	//
+	// VEP computes consequences at the input position (--shift_3prime is
+	// off by default) and shifts only for HGVS; snpEff uses the shifted one.
+	// JAM2 (+) exon 8 starts at 25709434: TTTC>T deletes 25709423-425,
+	// intron -11..-9, which misses splice_region (-3..-8) but is in the
+	// polypyrimidine tract (-3..-17); shifted it is -9..-7 (snpEff:
+	// splice_region_variant).
+	{name: "deletion evaluated unshifted", v: Variant{Chrom: "21", Pos: 25709422, Ref: "TTTC", Alt: "T"}, tx: "ENST00000400532",
+		csq: "splice_polypyrimidine_tract_variant&intron_variant", hgvsc: "ENST00000400532.5:c.806-9_806-7del"},
+	// JAM2 exon starts at 25698677: the G inserted between 25698675 (-2)
+	// and 25698676 (-1) splits the acceptor AG: splice_acceptor_variant and
+	// no protein change; shifted it becomes c.395-1dup, which snpEff calls
+	// frameshift p.Val132fs.
+	{name: "insertion inside the acceptor", v: Variant{Chrom: "21", Pos: 25698675, Ref: "A", Alt: "AG"}, tx: "ENST00000400532",
+		csq: "splice_acceptor_variant", hgvsc: "ENST00000400532.5:c.395-1dup"},
+	// MRPL39 (-) exon 2 starts at 25606449, so the donor is 25606448 (+1)
+	// and 25606447 (+2); the A inserted between 25606447 and 25606446 (+3)
+	// leaves GT intact: VEP's insertion special case gives splice_region
+	// (snpEff: splice_donor_variant from the shifted dup of +2).
+	{name: "insertion after the donor", v: Variant{Chrom: "21", Pos: 25606446, Ref: "T", Alt: "TA"}, tx: "ENST00000307301",
+		csq: "splice_region_variant&intron_variant", hgvsc: "ENST00000307301.11:c.280+2dup"},
+	// ATP5J (-) stop TAA is 25717691-689; the 11 bases deleted from
+	// 25717679 take its last A and 10 UTR bases, and the UTR brings a G:
+	// TAA -> TAG, stop retained (snpEff: frameshift&stop_lost). The
+	// deletion reaches past the CDS, so VEP writes 360-? and no HGVSp.
+	{name: "stop retained by a deletion", v: Variant{Chrom: "21", Pos: 25717678, Ref: "CTAGCTGCTGGT", Alt: "C"}, tx: "ENST00000400099",
+		csq: "stop_retained_variant&3_prime_UTR_variant", cds: "360-?", prot: "120-?", hgvsc: "ENST00000400099.5:c.360_*10del"},
+	// JAM2 codon 63 TGG: deleting its second G reads TGA at once. VEP
+	// writes a frameshift whose first new residue is a stop as a
+	// substitution (_get_hgvs_protein_format); snpEff writes p.Trp63fs.
+	{name: "frameshift to an immediate stop", v: Variant{Chrom: "21", Pos: 25689919, Ref: "TG", Alt: "T"}, tx: "ENST00000400532",
+		csq: "frameshift_variant", cds: "188", prot: "63", aas: "W/X", codons: "tGg/tg",
+		hgvsc: "ENST00000400532.5:c.189del", hgvsp: "ENSP00000383376:p.Trp63Ter"},
+	// 25585656 is the last base of MRPL39's last exon: VEP's splice region
+	// is only next to introns (snpEff flags the transcript end too).
+	{name: "transcript end is not a splice region", v: snv(25585656, "T", "C"), tx: "ENST00000307301",
+		csq: "3_prime_UTR_variant", hgvsc: "ENST00000307301.11:c.*95A>G"},
+	// ENST00000409758 is on the - strand, so 3' is towards lower
+	// coordinates: one A of the run 25177049-052 deleted is written at
+	// 25177049 (n.90-1604); snpEff leaves it at 25177052 (n.90-1607).
+	{name: "3' shift on the - strand", v: Variant{Chrom: "21", Pos: 25177051, Ref: "AA", Alt: "A"}, tx: "ENST00000409758",
+		hgvsc: "ENST00000409758.1:n.90-1604del"},
+	// TG is the reverse complement of CA: VEP's hgvs_variant_notation
+	// calls it inv (snpEff: delins).
+	{name: "two-base inversion", v: Variant{Chrom: "21", Pos: 25733304, Ref: "CA", Alt: "TG"}, tx: "ENST00000284971",
+		csq: "intron_variant", hgvsc: "ENST00000284971.7:c.-8+1548_-8+1549inv"},
+	// JAM2 NMD transcript with a 5'-incomplete CDS starting at cDNA 1
+	// (GTF frame 2 = Ensembl phase 1, one N of padding): VEP keeps it
+	// coding (snpEff: non-coding, n.176C>T). cDNA 178 is CDS 179 and codon
+	// 60 (TranscriptVariation::cds_start adds the phase).
+	// FIX: VEP's hgvs_transcript takes an SNV's position inside the CDS
+	// from that cds_start, so HGVSc is c.179C>T; we wrote c.178C>T, the
+	// unpadded _get_cDNA_position number VEP uses for everything else.
+	{name: "cds_start_NF SNV numbering", v: snv(25693825, "C", "T"), tx: "ENST00000460679",
+		csq: "missense_variant&NMD_transcript_variant", cdna: "178", cds: "179", prot: "60", codons: "gCg/gTg",
+		hgvsc: "ENST00000460679.5:c.179C>T", hgvsp: "ENSP00000436801:p.Ala60Val"},
+	// The same transcript's indels keep the unpadded number: one G of the
+	// GG at 25689920-921 (cDNA 55-56, CDS 56-57) deleted is shifted to
+	// cDNA 56 and written c.56del (_get_cDNA_position; padded it would be
+	// c.57del).
+	{name: "cds_start_NF indel numbering", v: Variant{Chrom: "21", Pos: 25689919, Ref: "TG", Alt: "T"}, tx: "ENST00000460679",
+		cdna: "55", cds: "56", hgvsc: "ENST00000460679.5:c.56del"},
 }
 
 func TestSnpEffDisagreements(t *testing.T) {
