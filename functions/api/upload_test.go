@@ -24,6 +24,7 @@ import (
 	miniserver "github.com/truora/minidyn/server"
 
 	"github.com/gasproject/gas/functions/awsenv"
+	"github.com/gasproject/gas/functions/internal/portal"
 	"github.com/gasproject/gas/functions/internal/wire"
 	"github.com/gasproject/gas/internal/auth"
 	"github.com/gasproject/gas/internal/domain"
@@ -78,11 +79,11 @@ func coldStart(t *testing.T) *lambdaEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	portal, err := newPortal(ctx, st)
+	h, err := portal.New(ctx, st)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &lambdaEnv{st: st, sfn: sfnf, cfg: cfg, tables: tables, portal: portal}
+	return &lambdaEnv{st: st, sfn: sfnf, cfg: cfg, tables: tables, portal: h}
 }
 
 // browser sends one request as API Gateway (payload 2.0) passes a browser's to the Lambda.
