@@ -1,6 +1,16 @@
 package consequence
 
-import "testing"
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"regexp"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+)
 
 // snpEffCases come from cross-checking our calls with snpEff 5.1 on the mini
 // reference (dbSNP 149 sample, chr21_vep_test.vcf, test.vcf). Each is a class
@@ -127,4 +137,164 @@ func TestHGVScTranscriptEdges(t *testing.T) {
 			}
 		})
 	}
+}
+
+// snpEffTerm maps snpEff's effect names to VEP's where they differ.
+var snpEffTerm = map[string]string{
+	"conservative_inframe_deletion":                  InframeDeletion,
+	"disruptive_inframe_deletion":                    InframeDeletion,
+	"conservative_inframe_insertion":                 InframeInsertion,
+	"disruptive_inframe_insertion":                   InframeInsertion,
+	"5_prime_UTR_premature_start_codon_gain_variant": FivePrimeUTR,
+	"initiator_codon_variant":                        StartRetained,
+	"intergenic_region":                              Intergenic,
+}
+
+var (
+	reBasesAfter = regexp.MustCompile(`(del|dup|inv)[ACGTN]+`)
+	reSameAA     = regexp.MustCompile(`^p\.([A-Z][a-z]{2})(\d+)([A-Z][a-z]{2})$`)
+	reFS         = regexp.MustCompile(`^(p\.[A-Z][a-z]{2}\d+)([A-Z][a-z]{2})?fs.*$`)
+	reExt        = regexp.MustCompile(`^(p\.Ter\d+[A-Za-z]*?)ext.*$`)
+)
+
+// snpEffNotation removes what is only notation between the tools: the
+// transcript/protein prefix, deleted/duplicated bases (VEP omits them),
+// '*' for Ter, X12X for X12=, the frameshift and extension tails (snpEff
+// writes the short forms).
+func snpEffNotation(h string) string {
+	if _, s, ok := strings.Cut(h, ":"); ok {
+		h = s
+	}
+	h = reBasesAfter.ReplaceAllString(h, "$1")
+	h = strings.ReplaceAll(h, "*", "Ter")
+	if m := reSameAA.FindStringSubmatch(h); m != nil && m[1] == m[3] {
+		h = "p." + m[1] + m[2] + "="
+	}
+	h = reFS.ReplaceAllString(h, "${1}fs")
+	return reExt.ReplaceAllString(h, "${1}ext")
+}
+
+// TestCrossCheckSnpEff compares our calls with snpEff's ANN (snpEff 5.1,
+// database built from the same mini reference GTF and FASTA, default
+// options): SNPEFF_ANN=file.vcf go test -run CrossCheckSnpEff -v . It logs
+// the agreement on consequence terms (VEP-only terms left out, snpEff names
+// mapped), HGVSc and HGVSp per transcript, and the disagreements by class.
+// A development aid: snpEff follows other conventions (see snpEffCases), so
+// it asserts nothing.
+func TestCrossCheckSnpEff(t *testing.T) {
+	path := os.Getenv("SNPEFF_ANN")
+	if path == "" {
+		t.Skip("set SNPEFF_ANN to a snpEff ann output on the mini reference")
+	}
+	m := loadMini(t)
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 1<<26)
+	type tally struct{ n, agree int }
+	counts := map[string]*tally{"terms": {}, "HGVSc": {}, "HGVSp": {}}
+	hist, examples := map[string]int{}, map[string]string{}
+	note := func(field string, ok bool, class, example string) {
+		counts[field].n++
+		if ok {
+			counts[field].agree++
+			return
+		}
+		k := field + ": " + class
+		hist[k]++
+		if _, seen := examples[k]; !seen {
+			examples[k] = example
+		}
+	}
+	for sc.Scan() {
+		l := sc.Text()
+		if l == "" || l[0] == '#' {
+			continue
+		}
+		c := strings.Split(l, "\t")
+		if len(c) < 8 || strings.Contains(c[4], ",") || symbolic([]string{c[4]}) {
+			continue
+		}
+		pos, err := strconv.Atoi(c[1])
+		if err != nil {
+			t.Fatalf("%s: bad POS %q", path, c[1])
+		}
+		ours := map[string]Entry{}
+		for _, e := range m.predict(Variant{Chrom: c[0], Pos: pos, Ref: c[3], Alt: c[4]}) {
+			ours[e.Feature] = e
+		}
+		// snpEff may split one transcript's effects over several entries.
+		type theirs struct {
+			terms        map[string]bool
+			hgvsc, hgvsp string
+		}
+		their := map[string]*theirs{}
+		for _, kv := range strings.Split(c[7], ";") {
+			ann, ok := strings.CutPrefix(kv, "ANN=")
+			if !ok {
+				continue
+			}
+			for _, entry := range strings.Split(ann, ",") {
+				fl := strings.Split(entry, "|")
+				if len(fl) < 11 || fl[5] != "transcript" {
+					continue
+				}
+				th := their[fl[6]]
+				if th == nil {
+					th = &theirs{terms: map[string]bool{}, hgvsc: fl[9], hgvsp: fl[10]}
+					their[fl[6]] = th
+				}
+				for _, term := range strings.Split(fl[1], "&") {
+					if so, ok := snpEffTerm[term]; ok {
+						term = so
+					}
+					th.terms[term] = true
+				}
+			}
+		}
+		for tx, th := range their {
+			e, ok := ours[tx]
+			if !ok {
+				continue
+			}
+			ex := fmt.Sprintf("%s:%s %s>%s %s ours %s %s %s, snpEff %s %s", c[0], c[1], c[3], c[4], tx,
+				strings.Join(e.Consequences, "&"), e.HGVSc, e.HGVSp, th.hgvsc, th.hgvsp)
+			we := map[string]bool{}
+			for _, term := range e.Consequences {
+				we[term] = true
+			}
+			wl, tl := comparable(we), comparable(th.terms)
+			note("terms", slices.Equal(wl, tl), strings.Join(wl, "&")+" vs "+strings.Join(tl, "&"), ex)
+			if e.HGVSc != "" && th.hgvsc != "" {
+				a, b := snpEffNotation(e.HGVSc), snpEffNotation(th.hgvsc)
+				note("HGVSc", a == b, hgvsShape(a)+" vs "+hgvsShape(b), ex)
+			}
+			if e.HGVSp != "" || th.hgvsp != "" {
+				a, b := snpEffNotation(e.HGVSp), snpEffNotation(th.hgvsp)
+				note("HGVSp", a == b, hgvsShape(a)+" vs "+hgvsShape(b), ex)
+			}
+		}
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"terms", "HGVSc", "HGVSp"} {
+		t.Logf("%s: %d/%d transcript calls agree", k, counts[k].agree, counts[k].n)
+	}
+	keys := make([]string, 0, len(hist))
+	for k := range hist {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool { return hist[keys[i]] > hist[keys[j]] || hist[keys[i]] == hist[keys[j]] && keys[i] < keys[j] })
+	for _, k := range keys {
+		t.Logf("%5d  %s  e.g. %s", hist[k], k, examples[k])
+	}
+}
+
+// hgvsShape replaces numbers by N so that disagreements group by kind.
+func hgvsShape(h string) string {
+	return regexp.MustCompile(`\d+`).ReplaceAllString(h, "N")
 }
