@@ -288,7 +288,9 @@ func TestCrossCheckSnpEff(t *testing.T) {
 	for k := range hist {
 		keys = append(keys, k)
 	}
-	sort.Slice(keys, func(i, j int) bool { return hist[keys[i]] > hist[keys[j]] || hist[keys[i]] == hist[keys[j]] && keys[i] < keys[j] })
+	sort.Slice(keys, func(i, j int) bool {
+		return hist[keys[i]] > hist[keys[j]] || hist[keys[i]] == hist[keys[j]] && keys[i] < keys[j]
+	})
 	for _, k := range keys {
 		t.Logf("%5d  %s  e.g. %s", hist[k], k, examples[k])
 	}
