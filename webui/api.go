@@ -191,25 +191,12 @@ func (s *Server) apiAccount(w http.ResponseWriter, r *http.Request, rq *request)
 }
 
 func (s *Server) apiUpgrade(w http.ResponseWriter, r *http.Request, rq *request) error {
-	if s.cfg.Checkout != nil {
-		if rq.viewer.Auditor {
-			return errAuditorWrite
-		}
-		u, err := s.checkoutURL(r, rq.viewer)
-		if err != nil {
-			return err
-		}
-		out := s.account(rq.viewer)
-		out.CheckoutURL = u
-		writeJSON(w, http.StatusOK, out)
-		return nil
-	}
-	p, err := s.upgrade(r.Context(), rq.viewer)
+	checkout, p, err := s.upgrade(r, rq.viewer)
 	if err != nil {
 		return err
 	}
 	out := s.account(&p)
-	out.TestMode = true
+	out.CheckoutURL, out.TestMode = checkout, checkout == ""
 	writeJSON(w, http.StatusOK, out)
 	return nil
 }

@@ -78,19 +78,13 @@ func (s *Server) subscribeForm(w http.ResponseWriter, r *http.Request, rq *reque
 }
 
 func (s *Server) subscribe(w http.ResponseWriter, r *http.Request, rq *request) error {
-	if s.cfg.Checkout != nil {
-		if rq.viewer.Auditor {
-			return errAuditorWrite
-		}
-		u, err := s.checkoutURL(r, rq.viewer)
-		if err != nil {
-			return err
-		}
-		http.Redirect(w, r, u, http.StatusSeeOther)
-		return nil
-	}
-	if _, err := s.upgrade(r.Context(), rq.viewer); err != nil {
+	checkout, _, err := s.upgrade(r, rq.viewer)
+	if err != nil {
 		return err
+	}
+	if checkout != "" {
+		http.Redirect(w, r, checkout, http.StatusSeeOther)
+		return nil
 	}
 	http.Redirect(w, r, "/jobs?flash=upgraded", http.StatusSeeOther)
 	return nil

@@ -221,13 +221,20 @@ func (s *Server) submit(ctx context.Context, v *domain.Profile, fileName string,
 	return domain.Job{}, err
 }
 
-// upgrade makes the viewer premium (test mode: at once) and starts the restore.
-func (s *Server) upgrade(ctx context.Context, v *domain.Profile) (domain.Profile, error) {
+// upgrade is the one decision behind the page's and the API's upgrade. With a
+// payment provider (Config.Checkout) nothing changes yet: checkout is the
+// payment page to send the viewer to, and the provider's webhook upgrades.
+// Without one (test mode) the viewer becomes premium at once and the restore starts.
+func (s *Server) upgrade(r *http.Request, v *domain.Profile) (checkout string, p domain.Profile, err error) {
 	if v.Auditor {
-		return domain.Profile{}, errAuditorWrite
+		return "", domain.Profile{}, errAuditorWrite
 	}
-	p, _, err := s.cfg.Service.Upgrade(ctx, v.ID)
-	return p, err
+	if s.cfg.Checkout != nil {
+		u, err := s.checkoutURL(r, v)
+		return u, *v, err
+	}
+	p, _, err = s.cfg.Service.Upgrade(r.Context(), v.ID)
+	return "", p, err
 }
 
 // archiveAt is when a free user's completed result moves to the archive;
