@@ -9,10 +9,10 @@ import (
 	"github.com/gasproject/gas/internal/domain"
 )
 
-// Manager is implemented by a Config.Checkout that also offers subscribers a
+// SubscriptionManager is implemented by a Config.Checkout that also offers subscribers a
 // page of their own (Stripe's customer portal: change the card, cancel at
 // the end of the period).
-type Manager interface {
+type SubscriptionManager interface {
 	ManageURL(ctx context.Context, user domain.Profile, returnURL string) (string, error)
 }
 
@@ -22,7 +22,7 @@ func (s *Server) manageSubscription(w http.ResponseWriter, r *http.Request, rq *
 	if rq.viewer.Auditor {
 		return errAuditorWrite
 	}
-	m, ok := s.cfg.Checkout.(Manager)
+	m, ok := s.cfg.Checkout.(SubscriptionManager)
 	if !ok || rq.viewer.StripeCustomerID == "" {
 		return public(fmt.Errorf("there is no paid subscription to manage: %w", domain.ErrNotFound))
 	}

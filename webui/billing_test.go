@@ -23,7 +23,7 @@ func (f *fakeManager) ManageURL(_ context.Context, p domain.Profile, returnURL s
 	return "https://pay.example/portal/" + p.StripeCustomerID, nil
 }
 
-var _ webui.Manager = (*fakeManager)(nil)
+var _ webui.SubscriptionManager = (*fakeManager)(nil)
 
 func TestManageSubscription(t *testing.T) {
 	until := time.Date(2027, 1, 15, 8, 0, 0, 0, time.UTC)
