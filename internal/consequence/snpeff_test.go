@@ -180,7 +180,16 @@ func snpEffNotation(h string) string {
 // the agreement on consequence terms (VEP-only terms left out, snpEff names
 // mapped), HGVSc and HGVSp per transcript, and the disagreements by class.
 // A development aid: snpEff follows other conventions (see snpEffCases), so
-// it asserts nothing.
+// it asserts nothing. To make the input (outside the repository):
+//
+//	apt-get install -y snpeff; S=.../shared/refdata/grch38-mini; D=/tmp/se
+//	mkdir -p $D/data/mini
+//	(zcat $S/chr21.genes.gtf.gz; cat $S/chrM.genes.gtf) > $D/data/mini/genes.gtf
+//	(zcat $S/chr21.fa.gz; cat $S/chrM.fa) > $D/data/mini/sequences.fa
+//	{ echo "data.dir = $D/data/"; grep '^codon\.' /etc/snpeff/snpEff.config
+//	  printf 'mini.genome : mini\nmini.MT.codonTable : Vertebrate_Mitochondrial\n'; } > $D/snpEff.config
+//	java -jar /usr/share/java/snpeff.jar build -gtf22 -c $D/snpEff.config -noCheckCds -noCheckProtein mini
+//	java -jar /usr/share/java/snpeff.jar ann -c $D/snpEff.config -noStats -noLog mini in.vcf > ann.vcf
 func TestCrossCheckSnpEff(t *testing.T) {
 	path := os.Getenv("SNPEFF_ANN")
 	if path == "" {
