@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"mime/multipart"
 	"net/http"
@@ -92,19 +91,8 @@ func TestAPILambdaSubmitsAJobOnAWSAdapters(t *testing.T) {
 	// browser calls as a browser does: cookies, no token.
 	browser := func(method, path, contentType string, body []byte, cookies []string) events.APIGatewayV2HTTPResponse {
 		t.Helper()
-		raw, query, _ := strings.Cut(path, "?")
-		req := events.APIGatewayV2HTTPRequest{
-			Version: "2.0", RouteKey: "$default", RawPath: raw, RawQueryString: query, Cookies: cookies,
-			Headers: map[string]string{"host": "gas.example.org", "x-forwarded-proto": "https"},
-			RequestContext: events.APIGatewayV2HTTPRequestContext{
-				DomainName: "gas.example.org", Stage: "$default",
-				HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{Method: method, Path: raw, Protocol: "HTTP/1.1", SourceIP: "192.0.2.1"},
-			},
-			Body: base64.StdEncoding.EncodeToString(body), IsBase64Encoded: true,
-		}
-		if contentType != "" {
-			req.Headers["content-type"] = contentType
-		}
+		req := gatewayRequest(method, path, contentType, body)
+		req.Cookies = cookies
 		resp, err := lambdaHandler(ctx, req)
 		if err != nil {
 			t.Fatalf("%s %s: %v", method, path, err)
@@ -113,19 +101,8 @@ func TestAPILambdaSubmitsAJobOnAWSAdapters(t *testing.T) {
 	}
 	call := func(method, path, contentType string, body []byte) events.APIGatewayV2HTTPResponse {
 		t.Helper()
-		raw, query, _ := strings.Cut(path, "?")
-		req := events.APIGatewayV2HTTPRequest{
-			Version: "2.0", RouteKey: "$default", RawPath: raw, RawQueryString: query,
-			Headers: map[string]string{"authorization": "Bearer " + token, "host": "gas.example.org", "x-forwarded-proto": "https"},
-			RequestContext: events.APIGatewayV2HTTPRequestContext{
-				DomainName: "gas.example.org", Stage: "$default",
-				HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{Method: method, Path: raw, Protocol: "HTTP/1.1", SourceIP: "192.0.2.1"},
-			},
-			Body: base64.StdEncoding.EncodeToString(body), IsBase64Encoded: true,
-		}
-		if contentType != "" {
-			req.Headers["content-type"] = contentType
-		}
+		req := gatewayRequest(method, path, contentType, body)
+		req.Headers["authorization"] = "Bearer " + token
 		resp, err := lambdaHandler(ctx, req)
 		if err != nil {
 			t.Fatalf("%s %s: %v", method, path, err)

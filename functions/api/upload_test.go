@@ -86,12 +86,12 @@ func coldStart(t *testing.T) *lambdaEnv {
 	return &lambdaEnv{st: st, sfn: sfnf, cfg: cfg, tables: tables, portal: h}
 }
 
-// browser sends one request as API Gateway (payload 2.0) passes a browser's to the Lambda.
-func (e *lambdaEnv) browser(t *testing.T, method, path, contentType string, body []byte, cookies []string) events.APIGatewayV2HTTPResponse {
-	t.Helper()
+// gatewayRequest is the event API Gateway (payload 2.0) passes the Lambda
+// for one request to https://gas.example.org, with no credentials.
+func gatewayRequest(method, path, contentType string, body []byte) events.APIGatewayV2HTTPRequest {
 	raw, query, _ := strings.Cut(path, "?")
 	req := events.APIGatewayV2HTTPRequest{
-		Version: "2.0", RouteKey: "$default", RawPath: raw, RawQueryString: query, Cookies: cookies,
+		Version: "2.0", RouteKey: "$default", RawPath: raw, RawQueryString: query,
 		Headers: map[string]string{"host": "gas.example.org", "x-forwarded-proto": "https"},
 		RequestContext: events.APIGatewayV2HTTPRequestContext{
 			DomainName: "gas.example.org", Stage: "$default",
@@ -102,6 +102,14 @@ func (e *lambdaEnv) browser(t *testing.T, method, path, contentType string, body
 	if contentType != "" {
 		req.Headers["content-type"] = contentType
 	}
+	return req
+}
+
+// browser sends one request as API Gateway (payload 2.0) passes a browser's to the Lambda.
+func (e *lambdaEnv) browser(t *testing.T, method, path, contentType string, body []byte, cookies []string) events.APIGatewayV2HTTPResponse {
+	t.Helper()
+	req := gatewayRequest(method, path, contentType, body)
+	req.Cookies = cookies
 	resp, err := httpadapter.NewV2(e.portal).ProxyWithContext(context.Background(), req)
 	if err != nil {
 		t.Fatalf("%s %s: %v", method, path, err)
