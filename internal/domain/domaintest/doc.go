@@ -1,6 +1,6 @@
 // Package domaintest holds the contract suites every adapter of a domain port
-// must pass: the embedded ones (internal/sqlite, internal/fsblob) and the AWS
-// ones run against emulators. An adapter's test calls the suite with a
+// must pass: the embedded ones (internal/sqlite, internal/fsblob), the AWS
+// ones run against emulators, and the in-memory fakes (internal/memstore). An adapter's test calls the suite with a
 // constructor that returns a fresh, empty store:
 //
 //	func TestContract(t *testing.T) {
