@@ -7,7 +7,10 @@ import (
 
 // vepPredictor computes CSQ entries with package consequence. Each worker
 // has its own, so the transcript buffer is reused without locking.
-type vepPredictor struct{ txs []*refdata.Transcript }
+type vepPredictor struct {
+	txs     []*refdata.Transcript
+	entries []consequence.Entry
+}
 
 func newPredictor() predictor { return &vepPredictor{} }
 
@@ -18,7 +21,8 @@ const window = 5000
 func (p *vepPredictor) appendCSQ(dst []byte, c chromosome, v consequence.Variant, existing []byte, t *tally) ([]byte, string, string, error) {
 	end := v.Pos + len(v.Ref) - 1
 	p.txs = c.AppendTranscripts(p.txs[:0], v.Pos-window, end+window)
-	entries := consequence.Predict(v, p.txs, c)
+	p.entries = consequence.PredictAppend(p.entries[:0], v, p.txs, c)
+	entries := p.entries
 	worst, worstRank := "", -1
 	ex := string(existing)
 	for i, e := range entries {

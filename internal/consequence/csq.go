@@ -72,8 +72,17 @@ func (e Entry) AppendCSQ(dst []byte, existingVariation string) []byte {
 	return dst
 }
 
+// needsEscape marks the bytes appendEscaped rewrites.
+var needsEscape = [256]bool{',': true, '|': true, ';': true, '=': true, ' ': true, '\t': true, '\n': true, '\r': true}
+
 func appendEscaped(dst []byte, s string) []byte {
-	for i := 0; i < len(s); i++ {
+	// Fast path: almost every field is plain and is copied whole.
+	i := 0
+	for i < len(s) && !needsEscape[s[i]] {
+		i++
+	}
+	dst = append(dst, s[:i]...)
+	for ; i < len(s); i++ {
 		switch c := s[i]; c {
 		case ',', '|':
 			dst = append(dst, '&')

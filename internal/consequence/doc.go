@@ -5,6 +5,7 @@
 // # API
 //
 //	Predict(v Variant, transcripts []*refdata.Transcript, seq Sequence) []Entry
+//	PredictAppend(dst []Entry, v Variant, transcripts []*refdata.Transcript, seq Sequence) []Entry
 //
 // v is one ALT of a VCF record as written (REF and ALT may share a leading
 // base); set Variant.AllAlts to every ALT of a multi-allelic record so the
@@ -15,7 +16,8 @@
 // Entry.AppendCSQ writes the entry in CSQFormat order with VEP's escaping;
 // VEPAllele, VariantClass and RecordClass give the Allele and VARIANT_CLASS
 // fields; Impact, Rank and WorstConsequence expose VEP's severity table.
-// Predict is safe for concurrent use; per-transcript data (exon offsets,
+// PredictAppend is Predict appending to a caller's slice (reuse dst[:0] per
+// variant to avoid an allocation per call). Predict is safe for concurrent use; per-transcript data (exon offsets,
 // spliced sequence, translation) is computed once and kept in a bounded cache.
 //
 // # VEP conventions followed

@@ -193,30 +193,46 @@ func VEPAllele(ref string, alts []string, i int) string {
 // read, location-based consequences are still returned and the codon-level
 // fields are left empty.
 func Predict(v Variant, transcripts []*refdata.Transcript, seq Sequence) []Entry {
-	a, ok := normalize(v)
-	if !ok {
+	out := PredictAppend(nil, v, transcripts, seq)
+	if len(out) == 0 {
 		return nil
 	}
-	out := make([]Entry, 0, len(transcripts))
+	return out
+}
+
+// PredictAppend is Predict appending the entries to dst, so a caller that
+// reuses dst[:0] per variant does not allocate the slice each time. The
+// entries' strings do not alias dst: reusing dst is safe once the entries
+// have been written out.
+func PredictAppend(dst []Entry, v Variant, transcripts []*refdata.Transcript, seq Sequence) []Entry {
+	a, ok := normalize(v)
+	if !ok {
+		return dst
+	}
+	n := len(dst)
 	for _, t := range transcripts {
 		if len(t.Exons) == 0 {
 			continue
 		}
-		out = append(out, Entry{})
-		if !predictTranscript(&out[len(out)-1], &a, infoFor(t), seq) {
-			out = out[:len(out)-1]
+		dst = append(dst, Entry{})
+		if !predictTranscript(&dst[len(dst)-1], &a, infoFor(t), seq) {
+			dst = dst[:len(dst)-1]
 		}
 	}
-	if len(out) == 0 {
-		out = append(out, Entry{
+	if len(dst) == n {
+		dst = append(dst, Entry{
 			Allele:       a.vep,
-			Consequences: []string{Intergenic},
+			Consequences: intergenicTerms,
 			Impact:       impactModifier,
 			VariantClass: a.class,
 		})
 	}
-	return out
+	return dst
 }
+
+// intergenicTerms is shared read-only by every intergenic entry, as the term
+// lists of termSet.list are.
+var intergenicTerms = []string{Intergenic}
 
 func overlaps(s1, e1, s2, e2 int) bool { return e1 >= s2 && s1 <= e2 }
 
