@@ -13,7 +13,7 @@ run:
 	GAS_SHARED=$(SHARED) $(GO) run ./cmd/gas serve --data $(DATA)
 
 ## test: everything CI runs
-test: vet asl test-go
+test: vet asl test-go synth
 
 vet:
 	$(GO) vet ./...
