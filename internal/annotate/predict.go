@@ -30,11 +30,8 @@ func (p *vepPredictor) appendCSQ(dst []byte, c chromosome, v consequence.Variant
 			dst = append(dst, ',')
 		}
 		dst = e.AppendCSQ(dst, ex)
-		for _, term := range e.Consequences {
-			t.consequences[term]++
-			if r := consequence.Rank(term); worstRank < 0 || r < worstRank {
-				worst, worstRank = term, r
-			}
+		if w, r := t.countTerms(e.Consequences); r >= 0 && (worstRank < 0 || r < worstRank) {
+			worst, worstRank = w, r
 		}
 	}
 	class := ""

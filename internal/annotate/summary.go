@@ -6,6 +6,8 @@ import (
 	"maps"
 	"slices"
 	"strings"
+
+	"github.com/gasproject/gas/internal/consequence"
 )
 
 // Summary is what a run found, for people (WriteText) and for the portal's
@@ -71,15 +73,67 @@ type tally struct {
 	ts, tv                                         int64
 	mostSevere, consequences, impact, class        map[string]int64
 	passthrough                                    map[string]int64
-	chroms                                         []ChromCount // in first-seen order, consecutive runs merged
-	notes                                          []string
+	// lists counts entries per distinct consequence list (keyed by its first
+	// element: the lists are shared), folded into consequences by Summary.add.
+	lists  map[*string]termCount
+	chroms []ChromCount // in first-seen order, consecutive runs merged
+	notes  []string
 }
 
 func (t *tally) reset() {
 	*t = tally{
 		mostSevere: reuse(t.mostSevere), consequences: reuse(t.consequences), impact: reuse(t.impact),
 		class: reuse(t.class), passthrough: reuse(t.passthrough), chroms: t.chroms[:0], notes: t.notes[:0],
+		lists: t.lists,
 	}
+	if t.lists == nil {
+		t.lists = map[*string]termCount{}
+	}
+	clear(t.lists)
+}
+
+// termCount is how many entries had one consequence list, and its worst term.
+type termCount struct {
+	terms []string
+	n     int64
+	worst string
+	rank  int
+}
+
+// countTerms counts one entry's consequences and returns the most severe
+// (rank -1 for none). Entries share a few lists, so this costs one map
+// access per entry rather than one per term.
+func (t *tally) countTerms(terms []string) (worst string, rank int) {
+	if len(terms) == 0 {
+		return "", -1
+	}
+	if t.lists == nil {
+		t.lists = map[*string]termCount{}
+	}
+	c, ok := t.lists[&terms[0]]
+	if !ok || len(c.terms) != len(terms) {
+		if ok { // same first element, different length: count this one directly
+			for _, term := range terms {
+				t.consequences[term]++
+			}
+			return worstOf(terms)
+		}
+		c = termCount{terms: terms}
+		c.worst, c.rank = worstOf(terms)
+	}
+	c.n++
+	t.lists[&terms[0]] = c
+	return c.worst, c.rank
+}
+
+func worstOf(terms []string) (string, int) {
+	worst, rank := "", -1
+	for _, term := range terms {
+		if r := consequence.Rank(term); rank < 0 || r < rank {
+			worst, rank = term, r
+		}
+	}
+	return worst, rank
 }
 
 func reuse(m map[string]int64) map[string]int64 {
@@ -115,6 +169,11 @@ func (s *Summary) add(t *tally) {
 	s.Transitions += t.ts
 	s.Transversions += t.tv
 	addCounts(s.MostSevere, t.mostSevere)
+	for _, c := range t.lists {
+		for _, term := range c.terms {
+			s.Consequences[term] += c.n
+		}
+	}
 	addCounts(s.Consequences, t.consequences)
 	addCounts(s.Impact, t.impact)
 	addCounts(s.VariantClass, t.class)

@@ -25,6 +25,22 @@ type Entry struct {
 	Flags           string
 	VariantClass    string
 	Canonical       string
+
+	// Set by Predict so AppendCSQ can copy precomputed text; AppendCSQ
+	// uses it only while the fields still hold the values it was made from.
+	tx   *txInfo
+	cons *termList
+}
+
+// setTerms sets the consequences and the impact from a term set.
+func (e *Entry) setTerms(s termSet) {
+	l := s.list()
+	e.Consequences, e.Impact, e.cons = l.terms, s.impact(), l
+}
+
+// sameSlice reports whether a and b are the same slice (not just equal).
+func sameSlice(a, b []string) bool {
+	return len(a) == len(b) && (len(a) == 0 || &a[0] == &b[0])
 }
 
 // CSQFormat is the Format of the CSQ INFO key, in the order AppendCSQ writes.
@@ -55,15 +71,29 @@ func (e Entry) Fields(existingVariation string) []string {
 func (e Entry) AppendCSQ(dst []byte, existingVariation string) []byte {
 	dst = appendEscaped(dst, e.Allele)
 	dst = append(dst, '|')
-	for i, c := range e.Consequences {
-		if i > 0 {
-			dst = append(dst, '&')
+	if e.cons != nil && sameSlice(e.Consequences, e.cons.terms) {
+		dst = append(dst, e.cons.csq...)
+	} else {
+		for i, c := range e.Consequences {
+			if i > 0 {
+				dst = append(dst, '&')
+			}
+			dst = appendEscaped(dst, c)
 		}
-		dst = appendEscaped(dst, c)
+	}
+	dst = append(dst, '|')
+	dst = appendEscaped(dst, e.Impact)
+	if x := e.tx; x != nil && e.Symbol == x.t.GeneName && e.Gene == x.t.GeneID &&
+		e.FeatureType == "Transcript" && e.Feature == x.fullID && e.Biotype == x.t.Biotype {
+		dst = append(dst, x.csqFeature...)
+	} else {
+		for _, f := range [...]string{e.Symbol, e.Gene, e.FeatureType, e.Feature, e.Biotype} {
+			dst = append(dst, '|')
+			dst = appendEscaped(dst, f)
+		}
 	}
 	for _, f := range [...]string{
-		e.Impact, e.Symbol, e.Gene, e.FeatureType, e.Feature, e.Biotype, e.Exon, e.Intron,
-		e.HGVSc, e.HGVSp, e.CDNAPosition, e.CDSPosition, e.ProteinPosition, e.AminoAcids,
+		e.Exon, e.Intron, e.HGVSc, e.HGVSp, e.CDNAPosition, e.CDSPosition, e.ProteinPosition, e.AminoAcids,
 		e.Codons, existingVariation, e.Distance, e.Strand, e.Flags, e.VariantClass, e.Canonical,
 	} {
 		dst = append(dst, '|')

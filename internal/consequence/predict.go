@@ -222,9 +222,10 @@ func PredictAppend(dst []Entry, v Variant, transcripts []*refdata.Transcript, se
 	if len(dst) == n {
 		dst = append(dst, Entry{
 			Allele:       a.vep,
-			Consequences: intergenicTerms,
+			Consequences: intergenicTerms.terms,
 			Impact:       impactModifier,
 			VariantClass: a.class,
+			cons:         intergenicTerms,
 		})
 	}
 	return dst
@@ -232,7 +233,7 @@ func PredictAppend(dst []Entry, v Variant, transcripts []*refdata.Transcript, se
 
 // intergenicTerms is shared read-only by every intergenic entry, as the term
 // lists of termSet.list are.
-var intergenicTerms = []string{Intergenic}
+var intergenicTerms = newTermList([]string{Intergenic})
 
 func overlaps(s1, e1, s2, e2 int) bool { return e1 >= s2 && s1 <= e2 }
 
@@ -249,6 +250,7 @@ func predictTranscript(e *Entry, a *allele, x *txInfo, seq Sequence) bool {
 		Biotype:      t.Biotype,
 		Strand:       "1",
 		VariantClass: a.class,
+		tx:           x,
 	}
 	if t.Strand < 0 {
 		e.Strand = "-1"
@@ -278,7 +280,7 @@ func predictTranscript(e *Entry, a *allele, x *txInfo, seq Sequence) bool {
 			terms.add(Downstream)
 		}
 		e.Distance = strconv.Itoa(distance(a, t))
-		e.Consequences, e.Impact = terms.list(), terms.impact()
+		e.setTerms(terms)
 		return true
 	}
 
@@ -286,7 +288,7 @@ func predictTranscript(e *Entry, a *allele, x *txInfo, seq Sequence) bool {
 	if len(a.alt) < len(a.ref) && a.start <= t.Start && a.end >= t.End {
 		// a deletion removing the whole transcript: VEP's feature_ablation
 		terms.add(TranscriptAblation)
-		e.Consequences, e.Impact = terms.list(), terms.impact()
+		e.setTerms(terms)
 		return true
 	}
 	x.spliceTerms(a, &terms)
@@ -330,7 +332,7 @@ func predictTranscript(e *Entry, a *allele, x *txInfo, seq Sequence) bool {
 		}
 	}
 	e.HGVSc = x.hgvsc(a, seq)
-	e.Consequences, e.Impact = terms.list(), terms.impact()
+	e.setTerms(terms)
 	return true
 }
 

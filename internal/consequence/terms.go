@@ -133,15 +133,22 @@ func (s termSet) has(term string) bool {
 }
 func (s *termSet) del(term string) { *s &^= 1 << uint(termRank[term]) }
 
-// listCache shares one read-only slice per distinct set: entries hold the
-// same few combinations millions of times. Copy-on-write keeps reads free of
-// locks and allocations.
+// termList is one distinct set of terms: the read-only slice entries share
+// and its CSQ form (joined with '&'), written once instead of per entry.
+type termList struct {
+	terms []string
+	csq   string
+}
+
+// listCache shares one termList per distinct set: entries hold the same few
+// combinations millions of times. Copy-on-write keeps reads free of locks
+// and allocations.
 var (
-	listCache   atomic.Pointer[map[termSet][]string]
+	listCache   atomic.Pointer[map[termSet]*termList]
 	listCacheMu sync.Mutex
 )
 
-func (s termSet) list() []string {
+func (s termSet) list() *termList {
 	if m := listCache.Load(); m != nil {
 		if l, ok := (*m)[s]; ok {
 			return l
@@ -150,7 +157,7 @@ func (s termSet) list() []string {
 	listCacheMu.Lock()
 	defer listCacheMu.Unlock()
 	old := listCache.Load()
-	next := make(map[termSet][]string, 8)
+	next := make(map[termSet]*termList, 8)
 	if old != nil {
 		if l, ok := (*old)[s]; ok {
 			return l
@@ -159,10 +166,21 @@ func (s termSet) list() []string {
 			next[k] = v
 		}
 	}
-	l := s.build()
+	l := newTermList(s.build())
 	next[s] = l
 	listCache.Store(&next)
 	return l
+}
+
+func newTermList(terms []string) *termList {
+	var csq []byte
+	for i, t := range terms {
+		if i > 0 {
+			csq = append(csq, '&')
+		}
+		csq = appendEscaped(csq, t)
+	}
+	return &termList{terms: terms, csq: string(csq)}
 }
 
 func (s termSet) build() []string {

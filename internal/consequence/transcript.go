@@ -13,15 +13,18 @@ import (
 // offsets for genomic->cDNA mapping, the coding region in cDNA coordinates
 // and, lazily, the spliced sequence.
 type txInfo struct {
-	t        *refdata.Transcript
-	fullID   string // t.FullID(), computed once
-	cum      []int  // cum[i]: cDNA bases before exon i (transcript order)
-	cdnaLen  int
-	coding   bool
-	cdsStart int // cDNA coordinate of the first coding base (0 when non-coding)
-	cdsEnd   int // cDNA coordinate of the last coding base, stop codon included
-	pad      int // N bases VEP prepends to a 5'-incomplete CDS to restore the frame
-	table    int
+	t      *refdata.Transcript
+	fullID string // t.FullID(), computed once
+	// csqFeature is "|SYMBOL|Gene|Transcript|Feature|BIOTYPE" of the CSQ
+	// entry, escaped once.
+	csqFeature string
+	cum        []int // cum[i]: cDNA bases before exon i (transcript order)
+	cdnaLen    int
+	coding     bool
+	cdsStart   int // cDNA coordinate of the first coding base (0 when non-coding)
+	cdsEnd     int // cDNA coordinate of the last coding base, stop codon included
+	pad        int // N bases VEP prepends to a 5'-incomplete CDS to restore the frame
+	table      int
 
 	once sync.Once
 	seq  *txSeq
@@ -72,6 +75,9 @@ func newTxInfo(t *refdata.Transcript) *txInfo {
 		n += e.End - e.Start + 1
 	}
 	x.cdnaLen = n
+	for _, f := range [...]string{t.GeneName, t.GeneID, "Transcript", x.fullID, t.Biotype} {
+		x.csqFeature = string(appendEscaped(append([]byte(x.csqFeature), '|'), f))
+	}
 	if t.Coding() {
 		var s, e int
 		if t.Strand >= 0 {
