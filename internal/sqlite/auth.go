@@ -47,12 +47,15 @@ CREATE INDEX rate_limits_by_start ON rate_limits (window_start_ns);
 `
 
 // Auth is the auth.Store adapter.
-type Auth struct{ db *sql.DB }
+type Auth struct {
+	db    *sql.DB
+	reads *stmtCache // reads outside transactions (stmts.go)
+}
 
 var _ auth.Store = (*Auth)(nil)
 
 // Auth returns the store of portal credentials.
-func (db *DB) Auth() *Auth { return &Auth{db: db.sql} }
+func (db *DB) Auth() *Auth { return &Auth{db: db.sql, reads: db.reads} }
 
 // CreateSession stores a session and drops expired ones, so the table does
 // not grow with every sign-in ever made.
@@ -77,7 +80,7 @@ func (a *Auth) CreateSession(ctx context.Context, s auth.Session) error {
 func (a *Auth) GetSession(ctx context.Context, idHash string, now time.Time) (auth.Session, error) {
 	var s auth.Session
 	var created, expires int64
-	err := a.db.QueryRowContext(ctx,
+	err := a.reads.QueryRowContext(ctx,
 		`SELECT id_hash, user_id, created_ns, expires_ns FROM auth_sessions WHERE id_hash = ? AND expires_ns > ?`,
 		idHash, now.UnixNano()).Scan(&s.IDHash, &s.UserID, &created, &expires)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -123,7 +126,7 @@ func scanToken(row interface{ Scan(...any) error }) (auth.Token, error) {
 }
 
 func (a *Auth) GetTokenByHash(ctx context.Context, hash string) (auth.Token, error) {
-	t, err := scanToken(a.db.QueryRowContext(ctx, `SELECT `+tokenColumns+` FROM auth_tokens WHERE hash = ?`, hash))
+	t, err := scanToken(a.reads.QueryRowContext(ctx, `SELECT `+tokenColumns+` FROM auth_tokens WHERE hash = ?`, hash))
 	if errors.Is(err, sql.ErrNoRows) {
 		return auth.Token{}, fmt.Errorf("get token: %w", domain.ErrNotFound)
 	}

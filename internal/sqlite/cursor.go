@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -65,7 +64,7 @@ func pageLimit(p domain.Page) int {
 // doc) in listing order, for one row more than limit — the extra row tells
 // whether a next page exists — and decodes each doc into a T. what names the
 // rows in errors.
-func queryPage[T any](ctx context.Context, db *sql.DB, what, q string, args []any, limit int) ([]T, string, error) {
+func queryPage[T any](ctx context.Context, db *stmtCache, what, q string, args []any, limit int) ([]T, string, error) {
 	rows, err := db.QueryContext(ctx, q+" LIMIT ?", append(args, limit+1)...)
 	if err != nil {
 		return nil, "", err

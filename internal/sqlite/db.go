@@ -36,8 +36,9 @@ import (
 
 // DB is an open GAS database.
 type DB struct {
-	sql  *sql.DB
-	path string
+	sql   *sql.DB
+	reads *stmtCache
+	path  string
 }
 
 // Open opens (creating if needed) the database file at path and brings its
@@ -65,7 +66,7 @@ func Open(path string) (*DB, error) {
 	conns := max(4, 2*runtime.GOMAXPROCS(0))
 	sdb.SetMaxOpenConns(conns)
 	sdb.SetMaxIdleConns(conns)
-	db := &DB{sql: sdb, path: path}
+	db := &DB{sql: sdb, reads: newStmtCache(sdb), path: path}
 	if err := db.migrate(context.Background()); err != nil {
 		sdb.Close()
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
@@ -74,17 +75,20 @@ func Open(path string) (*DB, error) {
 }
 
 // Close closes the database.
-func (db *DB) Close() error { return db.sql.Close() }
+func (db *DB) Close() error {
+	db.reads.close()
+	return db.sql.Close()
+}
 
 // SQL exposes the underlying handle for adapters that add their own tables
 // through migrations.go (the portal's accounts and sessions, for instance).
 func (db *DB) SQL() *sql.DB { return db.sql }
 
 // Jobs returns the domain.Jobs adapter.
-func (db *DB) Jobs() *Jobs { return &Jobs{db: db.sql} }
+func (db *DB) Jobs() *Jobs { return &Jobs{db: db.sql, reads: db.reads} }
 
 // Profiles returns the domain.Profiles adapter.
-func (db *DB) Profiles() *Profiles { return &Profiles{db: db.sql} }
+func (db *DB) Profiles() *Profiles { return &Profiles{db: db.sql, reads: db.reads} }
 
 // isConstraint reports whether err is a UNIQUE or PRIMARY KEY violation.
 func isConstraint(err error) bool {

@@ -40,12 +40,15 @@ CREATE TABLE execution_events (
 const defaultExecutionPage = 100
 
 // Executions is the asl.Store adapter: the local runner's durable state.
-type Executions struct{ db *sql.DB }
+type Executions struct {
+	db    *sql.DB
+	reads *stmtCache // reads outside transactions (stmts.go)
+}
 
 var _ asl.Store = (*Executions)(nil)
 
 // Executions returns the asl.Store adapter.
-func (db *DB) Executions() *Executions { return &Executions{db: db.sql} }
+func (db *DB) Executions() *Executions { return &Executions{db: db.sql, reads: db.reads} }
 
 // CreateExecution inserts rec and its first events, unless an execution of
 // the same state machine and name exists: then that one is returned.
@@ -216,7 +219,7 @@ func (s *Executions) list(ctx context.Context, f domain.ExecutionFilter, p domai
 	}
 	limit = min(limit, maxLimit)
 	q += " ORDER BY started_ns DESC, id ASC"
-	return queryPage[domain.Execution](ctx, s.db, "execution", q, args, limit)
+	return queryPage[domain.Execution](ctx, s.reads, "execution", q, args, limit)
 }
 
 // UnfinishedExecutions returns every RUNNING execution, oldest first, with

@@ -12,7 +12,10 @@ import (
 )
 
 // Jobs is the domain.Jobs adapter.
-type Jobs struct{ db *sql.DB }
+type Jobs struct {
+	db    *sql.DB
+	reads *stmtCache // reads outside transactions (stmts.go)
+}
 
 var _ domain.Jobs = (*Jobs)(nil)
 
@@ -39,7 +42,7 @@ func (s *Jobs) Create(ctx context.Context, j domain.Job) error {
 
 // Get returns the job; ErrNotFound if absent.
 func (s *Jobs) Get(ctx context.Context, id string) (domain.Job, error) {
-	j, err := getJob(ctx, s.db, id)
+	j, err := getJob(ctx, s.reads, id)
 	if err != nil {
 		return domain.Job{}, fmt.Errorf("get job %s: %w", id, err)
 	}
@@ -150,5 +153,5 @@ func (s *Jobs) list(ctx context.Context, f domain.JobFilter, p domain.Page) ([]d
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
 	q += " ORDER BY submitted_ns DESC, id DESC"
-	return queryPage[domain.Job](ctx, s.db, "job", q, args, pageLimit(p))
+	return queryPage[domain.Job](ctx, s.reads, "job", q, args, pageLimit(p))
 }

@@ -11,7 +11,10 @@ import (
 )
 
 // Profiles is the domain.Profiles adapter.
-type Profiles struct{ db *sql.DB }
+type Profiles struct {
+	db    *sql.DB
+	reads *stmtCache // reads outside transactions (stmts.go)
+}
 
 var _ domain.Profiles = (*Profiles)(nil)
 
@@ -40,7 +43,7 @@ func (s *Profiles) Create(ctx context.Context, p domain.Profile) error {
 
 // Get returns the profile; ErrNotFound if absent.
 func (s *Profiles) Get(ctx context.Context, id string) (domain.Profile, error) {
-	p, err := getProfile(ctx, s.db, `SELECT doc FROM profiles WHERE id = ?`, id)
+	p, err := getProfile(ctx, s.reads, `SELECT doc FROM profiles WHERE id = ?`, id)
 	if err != nil {
 		return domain.Profile{}, fmt.Errorf("get profile %s: %w", id, err)
 	}
@@ -49,7 +52,7 @@ func (s *Profiles) Get(ctx context.Context, id string) (domain.Profile, error) {
 
 // GetByEmail finds a profile by email, ignoring case; ErrNotFound if none.
 func (s *Profiles) GetByEmail(ctx context.Context, email string) (domain.Profile, error) {
-	p, err := getProfile(ctx, s.db, `SELECT doc FROM profiles WHERE email_key = ?`, emailKey(email))
+	p, err := getProfile(ctx, s.reads, `SELECT doc FROM profiles WHERE email_key = ?`, emailKey(email))
 	if err != nil {
 		return domain.Profile{}, fmt.Errorf("get profile by email %s: %w", email, err)
 	}
