@@ -28,7 +28,7 @@ func (x *txInfo) codingTerms(a *allele, l *location, seq Sequence, e *Entry, ter
 	ts, err := x.load(seq)
 	if err != nil {
 		e.CDSPosition = formatCoords(cdsOf(l.cdnaStart), cdsOf(l.cdnaEnd))
-		terms.add(CodingSequence)
+		terms.set(bitCodingSequence)
 		return
 	}
 	// VEP has codons only when both ends map into the CDS of one exon.

@@ -40,19 +40,13 @@ func (x *txInfo) hgvsc(a *allele, seq Sequence) string {
 			return ""
 		}
 	}
-	var b strings.Builder
-	b.Grow(len(x.fullID) + 24)
-	b.WriteString(x.fullID)
+	// Built in a stack buffer: one allocation, the final string.
+	var buf [96]byte
+	b := append(buf[:0], x.fullID...)
 	if x.coding {
-		b.WriteString(":c.")
+		b = append(b, ":c."...)
 	} else {
-		b.WriteString(":n.")
-	}
-	tx := func(s string) string {
-		if plus {
-			return s
-		}
-		return revComp(s)
+		b = append(b, ":n."...)
 	}
 	switch {
 	case ref == "": // insertion between end and start
@@ -66,89 +60,94 @@ func (x *txInfo) hgvsc(a *allele, seq Sequence) string {
 			// transcript's own slice, so they must lie inside the transcript.
 			inside := ds >= x.t.Start && de <= x.t.End
 			if s, err := seq.Seq(ds, de); inside && err == nil && strings.ToUpper(s) == alt {
-				x.writeRange(&b, ds, de)
-				b.WriteString("dup")
-				return b.String()
+				b = x.appendRange(b, ds, de)
+				return string(append(b, "dup"...))
 			}
 		}
-		x.writeRange(&b, end, start)
-		b.WriteString("ins")
-		b.WriteString(tx(alt))
+		b = x.appendRange(b, end, start)
+		b = append(b, "ins"...)
+		b = appendTx(b, alt, plus)
 	case alt == "":
-		x.writeRange(&b, start, end)
-		b.WriteString("del")
+		b = x.appendRange(b, start, end)
+		b = append(b, "del"...)
 	case len(ref) == 1 && len(alt) == 1:
 		if c := x.cdnaOf(start); x.pad > 0 && len(a.ref) == 1 && len(a.alt) == 1 && x.coding && c >= x.cdsStart && c <= x.cdsEnd {
 			// VEP's hgvs_transcript numbers an SNV inside the CDS by the
 			// TranscriptVariation's cds_start, which adds the start phase
 			// of a 5'-incomplete CDS (as CDS_position does); every other
 			// position comes from _get_cDNA_position, which does not.
-			b.WriteString(strconv.Itoa(c - x.cdsStart + 1 + x.pad))
+			b = strconv.AppendInt(b, int64(c-x.cdsStart+1+x.pad), 10)
 		} else {
-			x.writeRange(&b, start, end)
+			b = x.appendRange(b, start, end)
 		}
-		b.WriteString(tx(ref))
-		b.WriteByte('>')
-		b.WriteString(tx(alt))
+		b = appendTx(b, ref, plus)
+		b = append(b, '>')
+		b = appendTx(b, alt, plus)
 	case len(ref) == len(alt) && alt == revComp(ref):
-		x.writeRange(&b, start, end)
-		b.WriteString("inv")
+		b = x.appendRange(b, start, end)
+		b = append(b, "inv"...)
 	default:
-		x.writeRange(&b, start, end)
-		b.WriteString("delins")
-		b.WriteString(tx(alt))
+		b = x.appendRange(b, start, end)
+		b = append(b, "delins"...)
+		b = appendTx(b, alt, plus)
 	}
-	return b.String()
+	return string(b)
 }
 
-// writeRange writes the genomic range g1..g2 as transcript positions, 5'
+// appendTx appends forward-strand bases in transcript orientation
+// (reverse-complemented on the minus strand).
+func appendTx(b []byte, s string, plus bool) []byte {
+	if plus {
+		return append(b, s...)
+	}
+	for i := len(s) - 1; i >= 0; i-- {
+		b = append(b, complementBase(s[i]))
+	}
+	return b
+}
+
+// appendRange writes the genomic range g1..g2 as transcript positions, 5'
 // first ("123", "123_125", "123+1_123+4").
-func (x *txInfo) writeRange(b *strings.Builder, g1, g2 int) {
+func (x *txInfo) appendRange(b []byte, g1, g2 int) []byte {
 	p1, p2 := x.anchorOf(g1), x.anchorOf(g2)
 	if x.t.Strand < 0 {
 		p1, p2 = p2, p1
 	}
-	x.writePos(b, p1)
+	b = x.appendPos(b, p1)
 	if g1 != g2 {
-		b.WriteByte('_')
-		x.writePos(b, p2)
+		b = append(b, '_')
+		b = x.appendPos(b, p2)
 	}
+	return b
 }
 
-func (x *txInfo) writePos(b *strings.Builder, p anchor) {
-	var buf [24]byte
+func (x *txInfo) appendPos(b []byte, p anchor) []byte {
 	c := p.cdna
 	if x.coding && c == x.cdsEnd && p.offset > 0 {
 		// VEP's _get_cDNA_position writes an intron position after an exon
 		// ending with the stop codon as "*N".
-		b.WriteByte('*')
-		b.Write(strconv.AppendInt(buf[:0], int64(p.offset), 10))
-		return
+		return appendInt(append(b, '*'), p.offset)
 	}
 	switch {
 	case x.coding && c < x.cdsStart:
-		b.WriteByte('-')
-		b.Write(strconv.AppendInt(buf[:0], int64(x.cdsStart-c), 10))
+		b = appendInt(append(b, '-'), x.cdsStart-c)
 	case x.coding && c > x.cdsEnd:
-		b.WriteByte('*')
-		b.Write(strconv.AppendInt(buf[:0], int64(c-x.cdsEnd), 10))
+		b = appendInt(append(b, '*'), c-x.cdsEnd)
 	case x.coding:
-		b.Write(strconv.AppendInt(buf[:0], int64(c-x.cdsStart+1), 10))
+		b = appendInt(b, c-x.cdsStart+1)
 	case c < 1:
-		b.WriteByte('-')
-		b.Write(strconv.AppendInt(buf[:0], int64(1-c), 10))
+		b = appendInt(append(b, '-'), 1-c)
 	case c > x.cdnaLen:
-		b.WriteByte('*')
-		b.Write(strconv.AppendInt(buf[:0], int64(c-x.cdnaLen), 10))
+		b = appendInt(append(b, '*'), c-x.cdnaLen)
 	default:
-		b.Write(strconv.AppendInt(buf[:0], int64(c), 10))
+		b = appendInt(b, c)
 	}
 	if p.offset > 0 {
-		b.WriteByte('+')
-		b.Write(strconv.AppendInt(buf[:0], int64(p.offset), 10))
+		b = appendInt(append(b, '+'), p.offset)
 	} else if p.offset < 0 {
-		b.Write(strconv.AppendInt(buf[:0], int64(p.offset), 10))
+		b = appendInt(b, p.offset)
 	}
+	return b
 }
 
 // shiftWindow bounds how far one sequence read looks ahead when shifting;

@@ -275,9 +275,9 @@ func predictTranscript(e *Entry, a *allele, x *txInfo, seq Sequence) bool {
 			return false
 		}
 		if before == (t.Strand >= 0) {
-			terms.add(Upstream)
+			terms.set(bitUpstream)
 		} else {
-			terms.add(Downstream)
+			terms.set(bitDownstream)
 		}
 		e.Distance = strconv.Itoa(distance(a, t))
 		e.setTerms(terms)
@@ -287,7 +287,7 @@ func predictTranscript(e *Entry, a *allele, x *txInfo, seq Sequence) bool {
 	e.Exon, e.Intron = x.numbers(a)
 	if len(a.alt) < len(a.ref) && a.start <= t.Start && a.end >= t.End {
 		// a deletion removing the whole transcript: VEP's feature_ablation
-		terms.add(TranscriptAblation)
+		terms.set(bitTranscriptAblation)
 		e.setTerms(terms)
 		return true
 	}
@@ -300,10 +300,10 @@ func predictTranscript(e *Entry, a *allele, x *txInfo, seq Sequence) bool {
 	if x.coding {
 		if loc.exonic {
 			if loc.utr5 {
-				terms.add(FivePrimeUTR)
+				terms.set(bitFivePrimeUTR)
 			}
 			if loc.utr3 {
-				terms.add(ThreePrimeUTR)
+				terms.set(bitThreePrimeUTR)
 			}
 			if loc.cds {
 				x.codingTerms(a, &loc, seq, e, &terms)
@@ -313,22 +313,22 @@ func predictTranscript(e *Entry, a *allele, x *txInfo, seq Sequence) bool {
 		mirna := t.Biotype == "miRNA" && x.inMatureMiRNA(a)
 		switch {
 		case mirna:
-			terms.add(MatureMiRNA)
+			terms.set(bitMatureMiRNA)
 		case loc.exonic:
-			terms.add(NonCodingTranscriptExon)
+			terms.set(bitNonCodingTranscriptExon)
 		default:
-			terms.add(NonCodingTranscript)
+			terms.set(bitNonCodingTranscript)
 		}
 	}
 	if t.Biotype == "nonsense_mediated_decay" {
-		terms.add(NMDTranscript)
+		terms.set(bitNMDTranscript)
 	}
 	if terms == 0 {
 		// e.g. within a frameshift intron of the CDS
 		if x.coding {
-			terms.add(CodingSequence)
+			terms.set(bitCodingSequence)
 		} else {
-			terms.add(NonCodingTranscript)
+			terms.set(bitNonCodingTranscript)
 		}
 	}
 	e.HGVSc = x.hgvsc(a, seq)
@@ -381,15 +381,18 @@ func rangeOf(first, last, total int) string {
 	if first == 0 {
 		return ""
 	}
-	if first == last {
-		return strconv.Itoa(first) + "/" + strconv.Itoa(total)
+	var buf [32]byte
+	b := appendInt(buf[:0], first)
+	if first != last {
+		b = appendInt(append(b, '-'), last)
 	}
-	return strconv.Itoa(first) + "-" + strconv.Itoa(last) + "/" + strconv.Itoa(total)
+	return string(appendInt(append(b, '/'), total))
 }
 
 // formatCoords writes a start-end pair as VEP does: "5", "5-7", "?-7", "5-?".
 // Zero means undefined; an insertion (start == end+1) prints end-start.
 func formatCoords(start, end int) string {
+	var buf [32]byte
 	switch {
 	case start > 0 && end > 0:
 		if start > end {
@@ -398,11 +401,11 @@ func formatCoords(start, end int) string {
 		if start == end {
 			return strconv.Itoa(start)
 		}
-		return strconv.Itoa(start) + "-" + strconv.Itoa(end)
+		return string(appendInt(append(appendInt(buf[:0], start), '-'), end))
 	case start > 0:
-		return strconv.Itoa(start) + "-?"
+		return string(append(appendInt(buf[:0], start), "-?"...))
 	case end > 0:
-		return "?-" + strconv.Itoa(end)
+		return string(appendInt(append(buf[:0], "?-"...), end))
 	}
 	return ""
 }

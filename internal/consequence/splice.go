@@ -69,28 +69,28 @@ func (x *txInfo) spliceTerms(a *allele, terms *termSet) {
 		fifth, donorReg, ppt = fifthRev, donorRegRev, pptRev
 	}
 	if donor {
-		terms.add(SpliceDonor)
+		terms.set(bitSpliceDonor)
 	}
 	if acceptor {
-		terms.add(SpliceAcceptor)
+		terms.set(bitSpliceAcceptor)
 	}
 	if fifth {
-		terms.add(SpliceDonor5thBase)
+		terms.set(bitSpliceDonor5thBase)
 	}
 	if donorReg && !fifth {
-		terms.add(SpliceDonorRegion)
+		terms.set(bitSpliceDonorRegion)
 	}
 	if ppt {
-		terms.add(SplicePolypyrimidineTract)
+		terms.set(bitSplicePolypyrimidineTract)
 	}
 	// Since VEP 105 the donor 5th-base and donor-region terms replace
 	// splice_region_variant (ensembl-vep issue 1345); the polypyrimidine
 	// tract term is added alongside it.
 	if inRegion && !donor && !acceptor && !fifth && !donorReg {
-		terms.add(SpliceRegion)
+		terms.set(bitSpliceRegion)
 	}
 	if intronic {
-		terms.add(Intron)
+		terms.set(bitIntron)
 	}
 }
 

@@ -127,7 +127,34 @@ func WorstConsequence(terms ...string) string {
 // terms come out in VEP's order without sorting.
 type termSet uint64
 
-func (s *termSet) add(term string) { *s |= 1 << uint(termRank[term]) }
+func (s *termSet) add(term string) { *s |= bitOf(term) }
+
+// set adds precomputed bits: the hot paths use the bit* values below rather
+// than a map lookup per term.
+func (s *termSet) set(bits termSet) { *s |= bits }
+
+func bitOf(term string) termSet { return 1 << uint(termRank[term]) }
+
+var (
+	bitCodingSequence            = bitOf(CodingSequence)
+	bitDownstream                = bitOf(Downstream)
+	bitFivePrimeUTR              = bitOf(FivePrimeUTR)
+	bitIntron                    = bitOf(Intron)
+	bitMatureMiRNA               = bitOf(MatureMiRNA)
+	bitNMDTranscript             = bitOf(NMDTranscript)
+	bitNonCodingTranscript       = bitOf(NonCodingTranscript)
+	bitNonCodingTranscriptExon   = bitOf(NonCodingTranscriptExon)
+	bitSpliceAcceptor            = bitOf(SpliceAcceptor)
+	bitSpliceDonor               = bitOf(SpliceDonor)
+	bitSpliceDonor5thBase        = bitOf(SpliceDonor5thBase)
+	bitSpliceDonorRegion         = bitOf(SpliceDonorRegion)
+	bitSplicePolypyrimidineTract = bitOf(SplicePolypyrimidineTract)
+	bitSpliceRegion              = bitOf(SpliceRegion)
+	bitThreePrimeUTR             = bitOf(ThreePrimeUTR)
+	bitTranscriptAblation        = bitOf(TranscriptAblation)
+	bitUpstream                  = bitOf(Upstream)
+)
+
 func (s termSet) has(term string) bool {
 	return s&(1<<uint(termRank[term])) != 0
 }
