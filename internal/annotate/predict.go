@@ -25,7 +25,8 @@ func (p *vepPredictor) appendCSQ(dst []byte, c chromosome, v consequence.Variant
 	entries := p.entries
 	worst, worstRank := "", -1
 	ex := string(existing)
-	for i, e := range entries {
+	for i := range entries {
+		e := &entries[i]
 		if i > 0 {
 			dst = append(dst, ',')
 		}

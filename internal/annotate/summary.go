@@ -71,25 +71,56 @@ const maxNotes = 20
 type tally struct {
 	records, alleles, notCovered, annotated, known int64
 	ts, tv                                         int64
-	mostSevere, consequences, impact, class        map[string]int64
-	passthrough                                    map[string]int64
+	consequences, passthrough                      map[string]int64
 	// lists counts entries per distinct consequence list (keyed by its first
 	// element: the lists are shared), folded into consequences by Summary.add.
-	lists  map[*string]termCount
-	chroms []ChromCount // in first-seen order, consecutive runs merged
-	notes  []string
+	lists map[*string]termCount
+	// worst and classes count alleles by most severe term and by variant
+	// class: a handful of distinct values, found faster by a linear scan
+	// (mostly pointer-equal strings) than by hashing. Summary.add folds them
+	// into the Summary's MostSevere, Impact and VariantClass.
+	worst, classes smallCounts
+	chroms         []ChromCount // in first-seen order, consecutive runs merged
+	notes          []string
 }
 
 func (t *tally) reset() {
 	*t = tally{
-		mostSevere: reuse(t.mostSevere), consequences: reuse(t.consequences), impact: reuse(t.impact),
-		class: reuse(t.class), passthrough: reuse(t.passthrough), chroms: t.chroms[:0], notes: t.notes[:0],
-		lists: t.lists,
+		consequences: reuse(t.consequences), passthrough: reuse(t.passthrough), chroms: t.chroms[:0], notes: t.notes[:0],
+		lists: t.lists, worst: t.worst[:0], classes: t.classes[:0],
 	}
 	if t.lists == nil {
 		t.lists = map[*string]termCount{}
 	}
 	clear(t.lists)
+}
+
+// allele counts one annotated allele's most severe term and class ("" for none).
+func (t *tally) allele(worst, class string) {
+	if worst != "" {
+		t.worst.inc(worst)
+	}
+	if class != "" {
+		t.classes.inc(class)
+	}
+}
+
+type keyCount struct {
+	key string
+	n   int64
+}
+
+// smallCounts counts a few distinct keys in first-seen order.
+type smallCounts []keyCount
+
+func (c *smallCounts) inc(key string) {
+	for i := range *c {
+		if (*c)[i].key == key {
+			(*c)[i].n++
+			return
+		}
+	}
+	*c = append(*c, keyCount{key, 1})
 }
 
 // termCount is how many entries had one consequence list, and its worst term.
@@ -168,15 +199,19 @@ func (s *Summary) add(t *tally) {
 	s.KnownHits += t.known
 	s.Transitions += t.ts
 	s.Transversions += t.tv
-	addCounts(s.MostSevere, t.mostSevere)
+	for _, c := range t.worst {
+		s.MostSevere[c.key] += c.n
+		s.Impact[impactOf(c.key)] += c.n
+	}
+	for _, c := range t.classes {
+		s.VariantClass[c.key] += c.n
+	}
 	for _, c := range t.lists {
 		for _, term := range c.terms {
 			s.Consequences[term] += c.n
 		}
 	}
 	addCounts(s.Consequences, t.consequences)
-	addCounts(s.Impact, t.impact)
-	addCounts(s.VariantClass, t.class)
 	addCounts(s.Passthrough, t.passthrough)
 	for _, c := range t.chroms {
 		i := slices.IndexFunc(s.Chromosomes, func(x ChromCount) bool { return x.Name == c.Name })

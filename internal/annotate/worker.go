@@ -208,13 +208,7 @@ func (w *worker) annotate(dst []byte, rec *vcf.Record, lineNo int, t *tally) ([]
 				out = out[:n]
 			}
 			dst = out
-			if worst != "" {
-				t.mostSevere[worst]++
-				t.impact[impactOf(worst)]++
-			}
-			if class != "" {
-				t.class[class]++
-			}
+			t.allele(worst, class)
 		}
 		if len(dst) == csqStart { // no entry at all: no CSQ key
 			dst = dst[:keyStart]
