@@ -92,14 +92,31 @@ func (e Entry) AppendCSQ(dst []byte, existingVariation string) []byte {
 			dst = appendEscaped(dst, f)
 		}
 	}
-	for _, f := range [...]string{
-		e.Exon, e.Intron, e.HGVSc, e.HGVSp, e.CDNAPosition, e.CDSPosition, e.ProteinPosition, e.AminoAcids,
-		e.Codons, existingVariation, e.Distance, e.Strand, e.Flags, e.VariantClass, e.Canonical,
-	} {
-		dst = append(dst, '|')
-		dst = appendEscaped(dst, f)
+	dst = appendField(dst, e.Exon)
+	dst = appendField(dst, e.Intron)
+	dst = appendField(dst, e.HGVSc)
+	dst = appendField(dst, e.HGVSp)
+	dst = appendField(dst, e.CDNAPosition)
+	dst = appendField(dst, e.CDSPosition)
+	dst = appendField(dst, e.ProteinPosition)
+	dst = appendField(dst, e.AminoAcids)
+	dst = appendField(dst, e.Codons)
+	dst = appendField(dst, existingVariation)
+	dst = appendField(dst, e.Distance)
+	dst = appendField(dst, e.Strand)
+	dst = appendField(dst, e.Flags)
+	dst = appendField(dst, e.VariantClass)
+	return appendField(dst, e.Canonical)
+}
+
+// appendField appends '|' and the escaped field; most fields of most
+// entries are empty.
+func appendField(dst []byte, s string) []byte {
+	dst = append(dst, '|')
+	if s == "" {
+		return dst
 	}
-	return dst
+	return appendEscaped(dst, s)
 }
 
 // needsEscape marks the bytes appendEscaped rewrites.
@@ -107,12 +124,16 @@ var needsEscape = [256]bool{',': true, '|': true, ';': true, '=': true, ' ': tru
 
 func appendEscaped(dst []byte, s string) []byte {
 	// Fast path: almost every field is plain and is copied whole.
-	i := 0
-	for i < len(s) && !needsEscape[s[i]] {
-		i++
+	for i := 0; i < len(s); i++ {
+		if needsEscape[s[i]] {
+			return appendEscapedFrom(append(dst, s[:i]...), s[i:])
+		}
 	}
-	dst = append(dst, s[:i]...)
-	for ; i < len(s); i++ {
+	return append(dst, s...)
+}
+
+func appendEscapedFrom(dst []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
 		switch c := s[i]; c {
 		case ',', '|':
 			dst = append(dst, '&')
