@@ -13,6 +13,7 @@ import (
 	"slices"
 	"sort"
 	"sync"
+	"sync/atomic"
 )
 
 // Known-variant file (see doc.go): flate-compressed blocks of knownBlockSize
@@ -148,8 +149,10 @@ type knownStore struct {
 	f     *os.File
 	index []knownBlockIndex
 
-	lru   *blockCache
-	cache []*knownBlock // by block number; nil when not decoded; guarded by lru.mu
+	lru *blockCache
+	// cache holds the decoded blocks by number (nil when not decoded). Hits
+	// read it without locking; decoding and eviction hold lru.mu.
+	cache []atomic.Pointer[knownBlock]
 }
 
 // blockCache bounds the decoded known-variant blocks of all chromosomes of a
@@ -211,7 +214,7 @@ func readKnownIndex(f *os.File) (*knownStore, error) {
 	if _, err := f.ReadAt(raw, idxOff); err != nil {
 		return nil, err
 	}
-	ks := &knownStore{f: f, index: make([]knownBlockIndex, n), cache: make([]*knownBlock, n)}
+	ks := &knownStore{f: f, index: make([]knownBlockIndex, n), cache: make([]atomic.Pointer[knownBlock], n)}
 	for i := range ks.index {
 		e := raw[i*knownIndexSize:]
 		ks.index[i] = knownBlockIndex{
@@ -249,10 +252,13 @@ func (ks *knownStore) appendRange(dst []KnownVariant, start, end int) ([]KnownVa
 
 // block returns block b decoded, from the cache when possible.
 func (ks *knownStore) block(b int) (*knownBlock, error) {
+	if blk := ks.cache[b].Load(); blk != nil {
+		return blk, nil
+	}
 	c := ks.lru
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if blk := ks.cache[b]; blk != nil {
+	if blk := ks.cache[b].Load(); blk != nil {
 		return blk, nil
 	}
 	blk, err := ks.decode(b)
@@ -261,10 +267,10 @@ func (ks *knownStore) block(b int) (*knownBlock, error) {
 	}
 	if len(c.fifo) >= c.limit {
 		old := c.fifo[0]
-		old.ks.cache[old.b] = nil
+		old.ks.cache[old.b].Store(nil)
 		c.fifo = c.fifo[1:]
 	}
-	ks.cache[b] = blk
+	ks.cache[b].Store(blk)
 	c.fifo = append(c.fifo, cachedBlock{ks, b})
 	return blk, nil
 }
