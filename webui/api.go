@@ -16,13 +16,14 @@ type jobJSON struct {
 	Status         domain.JobStatus   `json:"status"`
 	InputName      string             `json:"input_name"`
 	InputSize      int64              `json:"input_size"`
-	SubmittedAt    time.Time          `json:"submitted_at"`
-	StartedAt      time.Time          `json:"started_at,omitzero"`
-	CompletedAt    time.Time          `json:"completed_at,omitzero"`
+	// Times are RFC 3339 strings (see apiTime), omitted when unset.
+	SubmittedAt    string             `json:"submitted_at"`
+	StartedAt      string             `json:"started_at,omitempty"`
+	CompletedAt    string             `json:"completed_at,omitempty"`
 	ResultState    domain.ResultState `json:"result_state,omitempty"`
-	ArchiveAt      time.Time          `json:"archive_at,omitzero"` // when a free user's result will be archived
-	ArchivedAt     time.Time          `json:"archived_at,omitzero"`
-	RestoreReadyBy time.Time          `json:"restore_ready_by,omitzero"`
+	ArchiveAt      string             `json:"archive_at,omitempty"` // when a free user's result will be archived
+	ArchivedAt     string             `json:"archived_at,omitempty"`
+	RestoreReadyBy string             `json:"restore_ready_by,omitempty"`
 	RestoreError   string             `json:"restore_error,omitempty"`
 	// The restore round restore_error happened in, of the rounds that restore
 	// runs; restore_retrying: a later round of it will try again.
@@ -48,17 +49,17 @@ func (s *Server) jobJSON(owner *domain.Profile, j domain.Job) jobJSON {
 	base := "/api/v1/jobs/" + j.ID
 	out := jobJSON{
 		ID: j.ID, Status: j.Status, InputName: j.InputName, InputSize: j.InputSize,
-		SubmittedAt: j.SubmittedAt, StartedAt: j.StartedAt, CompletedAt: j.CompletedAt,
-		ResultState: resultState(j), ArchivedAt: j.ArchivedAt, RestoreError: j.RestoreError,
+		SubmittedAt: j.SubmittedAt.Format(time.RFC3339Nano), StartedAt: apiTime(j.StartedAt), CompletedAt: apiTime(j.CompletedAt),
+		ResultState: resultState(j), ArchivedAt: apiTime(j.ArchivedAt), RestoreError: j.RestoreError,
 		RestoreRound: j.RestoreRound, RestoreRounds: j.RestoreRounds, RestoreRetrying: j.RestoreRetrying(),
 		Summary: j.Summary, Error: j.Error,
 		Links: jobLinks{Self: base, Input: base + "/input", History: base + "/history", Page: "/jobs/" + j.ID},
 	}
 	if owner != nil {
-		out.ArchiveAt = s.archiveAt(*owner, j)
+		out.ArchiveAt = apiTime(s.archiveAt(*owner, j))
 	}
 	if out.ResultState == domain.ResultRestoring {
-		out.RestoreReadyBy = j.RestoreReadyBy
+		out.RestoreReadyBy = apiTime(j.RestoreReadyBy)
 	}
 	if j.LogKey != "" {
 		out.Links.Log = base + "/log"
@@ -67,6 +68,17 @@ func (s *Server) jobJSON(owner *domain.Profile, j domain.Job) jobJSON {
 		out.Links.Result = base + "/result"
 	}
 	return out
+}
+
+// apiTime writes t as encoding/json writes a time.Time (RFC 3339 with
+// nanoseconds), or "" (omitted) for the zero time. Strings encode without
+// the boxing and re-compaction encoding/json spends on every time.Time with
+// omitzero: a tenth of a job list's allocations.
+func apiTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.Format(time.RFC3339Nano)
 }
 
 func (s *Server) apiSubmit(w http.ResponseWriter, r *http.Request, rq *request) error {

@@ -3,10 +3,12 @@ package webui
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"net/url"
 	"runtime/debug"
+	"strconv"
 	"strings"
 
 	"github.com/gasproject/gas/internal/auth"
@@ -238,10 +240,21 @@ func (s *Server) logError(r *http.Request, status int, err error) {
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
+	buf := getBuf()
+	defer putBuf(buf)
+	// compact: lists are read by programs (pipe through jq to read)
+	if err := json.NewEncoder(buf).Encode(v); err != nil {
+		// Only a value this package built can get here (an invalid raw summary, say).
+		buf.Reset()
+		status = http.StatusInternalServerError
+		fmt.Fprintf(buf, `{"error":"internal error","status":%d}`+"\n", status)
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	h.Set("Content-Length", strconv.Itoa(buf.Len()))
 	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(v) // compact: lists are read by programs (pipe through jq to read)
+	w.Write(buf.Bytes())
 }
 
 func isAPI(r *http.Request) bool { return strings.HasPrefix(r.URL.Path, "/api/") }

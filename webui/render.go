@@ -1,13 +1,13 @@
 package webui
 
 import (
-	"bytes"
 	"fmt"
 	"html/template"
 	"io/fs"
 	"net/http"
 	"net/url"
 	"path"
+	"strconv"
 	"strings"
 	"time"
 
@@ -74,14 +74,16 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, rq *request, sta
 		return
 	}
 	v := view{Title: title, User: rq.viewer, CSRF: rq.csrf, Nav: name, Flash: flashes[r.URL.Query().Get("flash")], FreeCap: s.cfg.FreeCap, Data: data}
-	var buf bytes.Buffer
-	if err := t.Execute(&buf, v); err != nil {
+	buf := getBuf()
+	defer putBuf(buf)
+	if err := t.Execute(buf, v); err != nil {
 		s.cfg.Log.Error("render", "template", name, "err", err)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
 	w.WriteHeader(status)
 	w.Write(buf.Bytes())
 }
