@@ -11,12 +11,12 @@ import (
 )
 
 // jobJSON is a job as the API shows it: no storage keys, links instead.
+// Times are RFC 3339 strings (see apiTime), omitted when unset.
 type jobJSON struct {
-	ID        string           `json:"id"`
-	Status    domain.JobStatus `json:"status"`
-	InputName string           `json:"input_name"`
-	InputSize int64            `json:"input_size"`
-	// Times are RFC 3339 strings (see apiTime), omitted when unset.
+	ID             string             `json:"id"`
+	Status         domain.JobStatus   `json:"status"`
+	InputName      string             `json:"input_name"`
+	InputSize      int64              `json:"input_size"`
 	SubmittedAt    string             `json:"submitted_at"`
 	StartedAt      string             `json:"started_at,omitempty"`
 	CompletedAt    string             `json:"completed_at,omitempty"`
