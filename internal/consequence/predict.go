@@ -354,8 +354,10 @@ func distance(a *allele, t *refdata.Transcript) int {
 // numbers returns the EXON and INTRON fields ("2/5", "2-3/5").
 func (x *txInfo) numbers(a *allele) (exon, intron string) {
 	first, last := 0, 0
-	for i, ex := range x.t.Exons {
-		if overlaps(a.start, a.end, ex.Start, ex.End) {
+	lo, hi := min(a.start, a.end), max(a.start, a.end)
+	j, k := x.exonWindow(lo, hi)
+	for i := j; i < k; i++ {
+		if ex := x.t.Exons[i]; overlaps(a.start, a.end, ex.Start, ex.End) {
 			if first == 0 {
 				first = i + 1
 			}
@@ -364,7 +366,8 @@ func (x *txInfo) numbers(a *allele) (exon, intron string) {
 	}
 	exon = rangeOf(first, last, len(x.t.Exons))
 	first, last = 0, 0
-	for i := 0; i < x.nIntrons(); i++ {
+	i0, i1 := x.intronWindow(lo, hi)
+	for i := i0; i < i1; i++ {
 		s, en := x.intron(i)
 		if s <= en && overlaps(a.start, a.end, s, en) {
 			if first == 0 {
@@ -449,7 +452,9 @@ func (x *txInfo) locate(a *allele) location {
 		g5, g3 = a.end, a.start
 	}
 	l.cdnaStart, l.cdnaEnd = x.cdnaOf(g5), x.cdnaOf(g3)
-	for i, ex := range x.t.Exons {
+	j, k := x.exonWindow(min(a.start, a.end), max(a.start, a.end))
+	for i := j; i < k; i++ {
+		ex := x.t.Exons[i]
 		if !overlaps(a.start, a.end, ex.Start, ex.End) {
 			continue
 		}

@@ -37,7 +37,8 @@ func (x *txInfo) spliceTerms(a *allele, terms *termSet) {
 	var buf [4]region
 	for _, r := range differingRegions(a, buf[:0]) {
 		ins := r.e == r.s-1
-		for i := 0; i < x.nIntrons(); i++ {
+		i0, i1 := x.intronWindow(min(r.s, r.e)-3, max(r.s, r.e)+3)
+		for i := i0; i < i1; i++ {
 			is, ie := x.intron(i)
 			if is > ie || r.s > ie+3 || r.e < is-3 {
 				continue

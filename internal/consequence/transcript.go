@@ -25,6 +25,9 @@ type txInfo struct {
 	cdsEnd     int // cDNA coordinate of the last coding base, stop codon included
 	pad        int // N bases VEP prepends to a 5'-incomplete CDS to restore the frame
 	table      int
+	// disjoint: the exons are in strict transcript order without overlaps,
+	// so exonWindow can binary-search them.
+	disjoint bool
 
 	once sync.Once
 	seq  *txSeq
@@ -75,6 +78,12 @@ func newTxInfo(t *refdata.Transcript) *txInfo {
 		n += e.End - e.Start + 1
 	}
 	x.cdnaLen = n
+	x.disjoint = true
+	for i, e := range t.Exons {
+		if e.Start > e.End || i > 0 && (t.Strand >= 0 && t.Exons[i-1].End >= e.Start || t.Strand < 0 && e.End >= t.Exons[i-1].Start) {
+			x.disjoint = false
+		}
+	}
 	for _, f := range [...]string{t.GeneName, t.GeneID, "Transcript", x.fullID, t.Biotype} {
 		x.csqFeature = string(appendEscaped(append([]byte(x.csqFeature), '|'), f))
 	}
@@ -95,10 +104,54 @@ func newTxInfo(t *refdata.Transcript) *txInfo {
 	return x
 }
 
+// exonWindow returns the exons [j,k) (transcript order) that can overlap
+// the genomic range lo..hi; introns that can overlap it are
+// [max(j-1,0), min(k,nIntrons)). It binary-searches disjoint exons and
+// returns every exon otherwise, so callers still test each one.
+func (x *txInfo) exonWindow(lo, hi int) (j, k int) {
+	ex := x.t.Exons
+	n := len(ex)
+	if !x.disjoint {
+		return 0, n
+	}
+	if x.t.Strand >= 0 {
+		// ascending: j = first exon ending at or after lo, k = first starting after hi
+		j = searchInts(n, func(i int) bool { return ex[i].End >= lo })
+		k = searchInts(n, func(i int) bool { return ex[i].Start > hi })
+	} else {
+		// descending: j = first exon starting at or before hi, k = first ending before lo
+		j = searchInts(n, func(i int) bool { return ex[i].Start <= hi })
+		k = searchInts(n, func(i int) bool { return ex[i].End < lo })
+	}
+	return j, max(j, k)
+}
+
+// intronWindow is the introns [i0,i1) that can overlap lo..hi.
+func (x *txInfo) intronWindow(lo, hi int) (i0, i1 int) {
+	j, k := x.exonWindow(lo, hi)
+	return max(j-1, 0), min(k, x.nIntrons())
+}
+
+// searchInts is sort.Search without the interface: the first i in [0,n)
+// for which f is true (f false then true), n when none.
+func searchInts(n int, f func(int) bool) int {
+	lo, hi := 0, n
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if !f(m) {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	return lo
+}
+
 // exonIndex returns the index (transcript order) of the exon containing g, or -1.
 func (x *txInfo) exonIndex(g int) int {
-	for i, e := range x.t.Exons {
-		if g >= e.Start && g <= e.End {
+	j, k := x.exonWindow(g, g)
+	for i := j; i < k; i++ {
+		if e := x.t.Exons[i]; g >= e.Start && g <= e.End {
 			return i
 		}
 	}
@@ -164,7 +217,8 @@ func (x *txInfo) anchorOf(g int) anchor {
 		}
 		return anchor{cdna: x.cdnaLen + d}
 	}
-	for i := 0; i < x.nIntrons(); i++ {
+	i0, i1 := x.intronWindow(g, g)
+	for i := i0; i < i1; i++ {
 		s, e := x.intron(i)
 		if g < s || g > e {
 			continue
