@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -23,6 +24,13 @@ const (
 type cursor struct {
 	ns int64
 	id string
+}
+
+// decodeJSON is queryPage's decode for rows without a cache.
+func decodeJSON[T any](_ string, doc []byte) (T, error) {
+	var v T
+	err := json.Unmarshal(doc, &v)
+	return v, err
 }
 
 func encodeCursor(c cursor) string {
@@ -62,9 +70,10 @@ func pageLimit(p domain.Page) int {
 
 // queryPage runs q, a SELECT of (id, listing time in Unix nanoseconds, JSON
 // doc) in listing order, for one row more than limit — the extra row tells
-// whether a next page exists — and decodes each doc into a T. what names the
-// rows in errors.
-func queryPage[T any](ctx context.Context, db *stmtCache, what, q string, args []any, limit int) ([]T, string, error) {
+// whether a next page exists — and decodes each doc into a T with decode
+// (the doc is only valid during the call). what names the rows in errors.
+func queryPage[T any](ctx context.Context, db *stmtCache, what, q string, args []any, limit int,
+	decode func(id string, doc []byte) (T, error)) ([]T, string, error) {
 	rows, err := db.QueryContext(ctx, q+" LIMIT ?", append(args, limit+1)...)
 	if err != nil {
 		return nil, "", err
@@ -73,7 +82,8 @@ func queryPage[T any](ctx context.Context, db *stmtCache, what, q string, args [
 	var out []T
 	var last cursor
 	for rows.Next() {
-		var id, doc string
+		var id string
+		var doc sql.RawBytes // the driver's copy, not another one
 		var ns int64
 		if err := rows.Scan(&id, &ns, &doc); err != nil {
 			return nil, "", err
@@ -81,8 +91,8 @@ func queryPage[T any](ctx context.Context, db *stmtCache, what, q string, args [
 		if len(out) == limit {
 			return out, encodeCursor(last), rows.Close()
 		}
-		var v T
-		if err := json.Unmarshal([]byte(doc), &v); err != nil {
+		v, err := decode(id, doc)
+		if err != nil {
 			return nil, "", fmt.Errorf("decode stored %s %s: %w", what, id, err)
 		}
 		out = append(out, v)

@@ -38,6 +38,7 @@ import (
 type DB struct {
 	sql   *sql.DB
 	reads *stmtCache
+	jobs  *jobDocs
 	path  string
 }
 
@@ -66,7 +67,7 @@ func Open(path string) (*DB, error) {
 	conns := max(4, 2*runtime.GOMAXPROCS(0))
 	sdb.SetMaxOpenConns(conns)
 	sdb.SetMaxIdleConns(conns)
-	db := &DB{sql: sdb, reads: newStmtCache(sdb), path: path}
+	db := &DB{sql: sdb, reads: newStmtCache(sdb), jobs: newJobDocs(), path: path}
 	if err := db.migrate(context.Background()); err != nil {
 		sdb.Close()
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
@@ -85,7 +86,7 @@ func (db *DB) Close() error {
 func (db *DB) SQL() *sql.DB { return db.sql }
 
 // Jobs returns the domain.Jobs adapter.
-func (db *DB) Jobs() *Jobs { return &Jobs{db: db.sql, reads: db.reads} }
+func (db *DB) Jobs() *Jobs { return &Jobs{db: db.sql, reads: db.reads, docs: db.jobs} }
 
 // Profiles returns the domain.Profiles adapter.
 func (db *DB) Profiles() *Profiles { return &Profiles{db: db.sql, reads: db.reads} }

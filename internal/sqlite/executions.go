@@ -219,7 +219,7 @@ func (s *Executions) list(ctx context.Context, f domain.ExecutionFilter, p domai
 	}
 	limit = min(limit, maxLimit)
 	q += " ORDER BY started_ns DESC, id ASC"
-	return queryPage[domain.Execution](ctx, s.reads, "execution", q, args, limit)
+	return queryPage(ctx, s.reads, "execution", q, args, limit, decodeJSON[domain.Execution])
 }
 
 // UnfinishedExecutions returns every RUNNING execution, oldest first, with

@@ -15,6 +15,7 @@ import (
 type Jobs struct {
 	db    *sql.DB
 	reads *stmtCache // reads outside transactions (stmts.go)
+	docs  *jobDocs   // decoded docs of listed jobs (doccache.go)
 }
 
 var _ domain.Jobs = (*Jobs)(nil)
@@ -153,5 +154,5 @@ func (s *Jobs) list(ctx context.Context, f domain.JobFilter, p domain.Page) ([]d
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
 	q += " ORDER BY submitted_ns DESC, id DESC"
-	return queryPage[domain.Job](ctx, s.reads, "job", q, args, pageLimit(p))
+	return queryPage(ctx, s.reads, "job", q, args, pageLimit(p), s.docs.decode)
 }

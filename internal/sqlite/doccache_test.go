@@ -1,0 +1,45 @@
+package sqlite
+
+import (
+	"fmt"
+	"testing"
+)
+
+func TestJobDocsDecodesChangedDocAfresh(t *testing.T) {
+	c := newJobDocs()
+	for _, tc := range []struct {
+		doc, wantStatus, wantSummary string
+	}{
+		{`{"id":"j1","status":"RUNNING"}`, "RUNNING", ""},
+		{`{"id":"j1","status":"RUNNING"}`, "RUNNING", ""}, // hit
+		{`{"id":"j1","status":"COMPLETED","summary":{"records":3}}`, "COMPLETED", `{"records":3}`},
+		{`{"id":"j1","status":"COMPLETED","summary":{"records":3}}`, "COMPLETED", `{"records":3}`}, // hit
+	} {
+		j, err := c.decode("j1", []byte(tc.doc))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(j.Status) != tc.wantStatus || string(j.Summary) != tc.wantSummary {
+			t.Errorf("decode(%s) = status %q summary %q, want %q %q", tc.doc, j.Status, j.Summary, tc.wantStatus, tc.wantSummary)
+		}
+		if len(j.Summary) > 0 {
+			j.Summary[0] = 'X' // a caller scribbling on its copy must not reach the cache
+		}
+	}
+	if _, err := c.decode("j2", []byte(`{"id":`)); err == nil {
+		t.Error("a broken doc decoded without error")
+	}
+}
+
+func TestJobDocsStaysBounded(t *testing.T) {
+	c := newJobDocs()
+	for i := range maxJobDocs + 10 {
+		id := fmt.Sprintf("j%d", i)
+		if _, err := c.decode(id, []byte(`{"id":"`+id+`"}`)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := len(c.m); n > maxJobDocs {
+		t.Errorf("cache holds %d entries, want at most %d", n, maxJobDocs)
+	}
+}
