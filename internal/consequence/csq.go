@@ -35,7 +35,7 @@ type Entry struct {
 // setTerms sets the consequences and the impact from a term set.
 func (e *Entry) setTerms(s termSet) {
 	l := s.list()
-	e.Consequences, e.Impact, e.cons = l.terms, s.impact(), l
+	e.Consequences, e.Impact, e.cons = l.terms, l.impact, l
 }
 
 // sameSlice reports whether a and b are the same slice (not just equal).

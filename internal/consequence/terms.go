@@ -163,8 +163,9 @@ func (s *termSet) del(term string) { *s &^= 1 << uint(termRank[term]) }
 // termList is one distinct set of terms: the read-only slice entries share
 // and its CSQ form (joined with '&'), written once instead of per entry.
 type termList struct {
-	terms []string
-	csq   string
+	terms  []string
+	csq    string
+	impact string // of the most severe term
 }
 
 // listCache shares one termList per distinct set: entries hold the same few
@@ -194,6 +195,7 @@ func (s termSet) list() *termList {
 		}
 	}
 	l := newTermList(s.build())
+	l.impact = s.impact()
 	next[s] = l
 	listCache.Store(&next)
 	return l
