@@ -79,7 +79,9 @@ func queryPage[T any](ctx context.Context, db *stmtCache, what, q string, args [
 		return nil, "", err
 	}
 	defer rows.Close()
-	var out []T
+	// Sized up front: a domain.Job is a few hundred bytes, and growing the
+	// slice row by row copied each page about twice.
+	out := make([]T, 0, min(limit, 100))
 	var last cursor
 	for rows.Next() {
 		var id string
@@ -97,6 +99,9 @@ func queryPage[T any](ctx context.Context, db *stmtCache, what, q string, args [
 		}
 		out = append(out, v)
 		last = cursor{ns: ns, id: id}
+	}
+	if len(out) == 0 {
+		out = nil // an empty listing stays nil, as before the capacity above
 	}
 	return out, "", rows.Err()
 }
