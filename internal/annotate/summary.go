@@ -72,9 +72,13 @@ type tally struct {
 	records, alleles, notCovered, annotated, known int64
 	ts, tv                                         int64
 	consequences, passthrough                      map[string]int64
-	// lists counts entries per distinct consequence list (keyed by its first
-	// element: the lists are shared), folded into consequences by Summary.add.
-	lists map[*string]termCount
+	// counts counts entries per distinct consequence list, found by its
+	// first element (the lists are shared) in lists; Summary.add folds them
+	// into Consequences.
+	lists   map[*string]int // index in counts
+	counts  []termCount
+	lastKey *string // the list counted last, counts[lastIdx]
+	lastIdx int
 	// worst and classes count alleles by most severe term and by variant
 	// class: a handful of distinct values, found faster by a linear scan
 	// (mostly pointer-equal strings) than by hashing. Summary.add folds them
@@ -87,10 +91,10 @@ type tally struct {
 func (t *tally) reset() {
 	*t = tally{
 		consequences: reuse(t.consequences), passthrough: reuse(t.passthrough), chroms: t.chroms[:0], notes: t.notes[:0],
-		lists: t.lists, worst: t.worst[:0], classes: t.classes[:0],
+		lists: t.lists, counts: t.counts[:0], worst: t.worst[:0], classes: t.classes[:0],
 	}
 	if t.lists == nil {
-		t.lists = map[*string]termCount{}
+		t.lists = map[*string]int{}
 	}
 	clear(t.lists)
 }
@@ -138,22 +142,34 @@ func (t *tally) countTerms(terms []string) (worst string, rank int) {
 	if len(terms) == 0 {
 		return "", -1
 	}
+	key := &terms[0]
+	// Consecutive entries often share their list: check the last one first.
+	if key == t.lastKey && len(t.counts[t.lastIdx].terms) == len(terms) {
+		c := &t.counts[t.lastIdx]
+		c.n++
+		return c.worst, c.rank
+	}
 	if t.lists == nil {
-		t.lists = map[*string]termCount{}
+		t.lists = map[*string]int{}
 	}
-	c, ok := t.lists[&terms[0]]
-	if !ok || len(c.terms) != len(terms) {
-		if ok { // same first element, different length: count this one directly
-			for _, term := range terms {
-				t.consequences[term]++
-			}
-			return worstOf(terms)
+	i, ok := t.lists[key]
+	if ok && len(t.counts[i].terms) != len(terms) {
+		// same first element, different length: count this one directly
+		for _, term := range terms {
+			t.consequences[term]++
 		}
-		c = termCount{terms: terms}
-		c.worst, c.rank = worstOf(terms)
+		return worstOf(terms)
 	}
+	if !ok {
+		c := termCount{terms: terms}
+		c.worst, c.rank = worstOf(terms)
+		i = len(t.counts)
+		t.counts = append(t.counts, c)
+		t.lists[key] = i
+	}
+	t.lastKey, t.lastIdx = key, i
+	c := &t.counts[i]
 	c.n++
-	t.lists[&terms[0]] = c
 	return c.worst, c.rank
 }
 
@@ -206,7 +222,7 @@ func (s *Summary) add(t *tally) {
 	for _, c := range t.classes {
 		s.VariantClass[c.key] += c.n
 	}
-	for _, c := range t.lists {
+	for _, c := range t.counts {
 		for _, term := range c.terms {
 			s.Consequences[term] += c.n
 		}

@@ -34,7 +34,17 @@ type Entry struct {
 
 // setTerms sets the consequences and the impact from a term set.
 func (e *Entry) setTerms(s termSet) {
-	l := s.list()
+	var l *termList
+	if x := e.tx; x != nil {
+		// Variants near one another mostly get the same terms on a
+		// transcript: remember its last list.
+		if l = x.lastTerms.Load(); l == nil || l.set != s {
+			l = s.list()
+			x.lastTerms.Store(l)
+		}
+	} else {
+		l = s.list()
+	}
 	e.Consequences, e.Impact, e.cons = l.terms, l.impact, l
 }
 

@@ -163,6 +163,7 @@ func (s *termSet) del(term string) { *s &^= 1 << uint(termRank[term]) }
 // termList is one distinct set of terms: the read-only slice entries share
 // and its CSQ form (joined with '&'), written once instead of per entry.
 type termList struct {
+	set    termSet
 	terms  []string
 	csq    string
 	impact string // of the most severe term
@@ -195,7 +196,7 @@ func (s termSet) list() *termList {
 		}
 	}
 	l := newTermList(s.build())
-	l.impact = s.impact()
+	l.set, l.impact = s, s.impact()
 	next[s] = l
 	listCache.Store(&next)
 	return l

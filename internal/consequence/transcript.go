@@ -28,6 +28,9 @@ type txInfo struct {
 	// disjoint: the exons are in strict transcript order without overlaps,
 	// so exonWindow can binary-search them.
 	disjoint bool
+	// lastTerms is the term list of the last entry made for the
+	// transcript (see Entry.setTerms).
+	lastTerms atomic.Pointer[termList]
 
 	once sync.Once
 	seq  *txSeq
