@@ -71,7 +71,7 @@ func (x *txInfo) hgvsc(a *allele, seq Sequence) string {
 		b = x.appendRange(b, start, end)
 		b = append(b, "del"...)
 	case len(ref) == 1 && len(alt) == 1:
-		if c := x.cdnaOf(start); x.pad > 0 && len(a.ref) == 1 && len(a.alt) == 1 && x.coding && c >= x.cdsStart && c <= x.cdsEnd {
+		if c := x.padCDNA(start, a); c > 0 {
 			// VEP's hgvs_transcript numbers an SNV inside the CDS by the
 			// TranscriptVariation's cds_start, which adds the start phase
 			// of a 5'-incomplete CDS (as CDS_position does); every other
@@ -94,6 +94,18 @@ func (x *txInfo) hgvsc(a *allele, seq Sequence) string {
 	return string(b)
 }
 
+// padCDNA is the cDNA position of an SNV at g inside the CDS of a
+// transcript with a 5'-incomplete CDS (pad > 0), 0 otherwise.
+func (x *txInfo) padCDNA(g int, a *allele) int {
+	if x.pad == 0 || !x.coding || len(a.ref) != 1 || len(a.alt) != 1 {
+		return 0
+	}
+	if c := x.cdnaOf(g); c >= x.cdsStart && c <= x.cdsEnd {
+		return c
+	}
+	return 0
+}
+
 // appendTx appends forward-strand bases in transcript orientation
 // (reverse-complemented on the minus strand).
 func appendTx(b []byte, s string, plus bool) []byte {
@@ -109,7 +121,11 @@ func appendTx(b []byte, s string, plus bool) []byte {
 // appendRange writes the genomic range g1..g2 as transcript positions, 5'
 // first ("123", "123_125", "123+1_123+4").
 func (x *txInfo) appendRange(b []byte, g1, g2 int) []byte {
-	p1, p2 := x.anchorOf(g1), x.anchorOf(g2)
+	p1 := x.anchorOf(g1)
+	p2 := p1
+	if g2 != g1 {
+		p2 = x.anchorOf(g2)
+	}
 	if x.t.Strand < 0 {
 		p1, p2 = p2, p1
 	}
