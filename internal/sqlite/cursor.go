@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -27,9 +26,9 @@ type cursor struct {
 }
 
 // decodeJSON is queryPage's decode for rows without a cache.
-func decodeJSON[T any](_ string, doc []byte) (T, error) {
+func decodeJSON[T any](_, doc string) (T, error) {
 	var v T
-	err := json.Unmarshal(doc, &v)
+	err := json.Unmarshal([]byte(doc), &v)
 	return v, err
 }
 
@@ -70,10 +69,10 @@ func pageLimit(p domain.Page) int {
 
 // queryPage runs q, a SELECT of (id, listing time in Unix nanoseconds, JSON
 // doc) in listing order, for one row more than limit — the extra row tells
-// whether a next page exists — and decodes each doc into a T with decode
-// (the doc is only valid during the call). what names the rows in errors.
+// whether a next page exists — and decodes each doc into a T with decode.
+// what names the rows in errors.
 func queryPage[T any](ctx context.Context, db *stmtCache, what, q string, args []any, limit int,
-	decode func(id string, doc []byte) (T, error)) ([]T, string, error) {
+	decode func(id, doc string) (T, error)) ([]T, string, error) {
 	rows, err := db.QueryContext(ctx, q+" LIMIT ?", append(args, limit+1)...)
 	if err != nil {
 		return nil, "", err
@@ -84,8 +83,7 @@ func queryPage[T any](ctx context.Context, db *stmtCache, what, q string, args [
 	out := make([]T, 0, min(limit, 100))
 	var last cursor
 	for rows.Next() {
-		var id string
-		var doc sql.RawBytes // the driver's copy, not another one
+		var id, doc string // the driver's strings, taken without another copy
 		var ns int64
 		if err := rows.Scan(&id, &ns, &doc); err != nil {
 			return nil, "", err

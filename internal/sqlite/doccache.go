@@ -34,25 +34,25 @@ const maxJobDocs = 4096
 func newJobDocs() *jobDocs { return &jobDocs{m: map[string]cachedJob{}} }
 
 // decode returns the job stored as doc under id.
-func (c *jobDocs) decode(id string, doc []byte) (domain.Job, error) {
+func (c *jobDocs) decode(id, doc string) (domain.Job, error) {
 	c.mu.Lock()
 	e, ok := c.m[id]
 	c.mu.Unlock()
-	if ok && e.doc == string(doc) {
+	if ok && e.doc == doc {
 		j := e.job
 		// Callers own what they get: no shared backing array.
 		j.Summary = bytes.Clone(j.Summary)
 		return j, nil
 	}
 	var j domain.Job
-	if err := json.Unmarshal(doc, &j); err != nil {
+	if err := json.Unmarshal([]byte(doc), &j); err != nil {
 		return domain.Job{}, err
 	}
 	c.mu.Lock()
 	if len(c.m) >= maxJobDocs {
 		clear(c.m)
 	}
-	e = cachedJob{doc: string(doc), job: j}
+	e = cachedJob{doc: doc, job: j}
 	e.job.Summary = bytes.Clone(j.Summary)
 	c.m[id] = e
 	c.mu.Unlock()

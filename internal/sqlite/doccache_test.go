@@ -15,7 +15,7 @@ func TestJobDocsDecodesChangedDocAfresh(t *testing.T) {
 		{`{"id":"j1","status":"COMPLETED","summary":{"records":3}}`, "COMPLETED", `{"records":3}`},
 		{`{"id":"j1","status":"COMPLETED","summary":{"records":3}}`, "COMPLETED", `{"records":3}`}, // hit
 	} {
-		j, err := c.decode("j1", []byte(tc.doc))
+		j, err := c.decode("j1", tc.doc)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -26,7 +26,7 @@ func TestJobDocsDecodesChangedDocAfresh(t *testing.T) {
 			j.Summary[0] = 'X' // a caller scribbling on its copy must not reach the cache
 		}
 	}
-	if _, err := c.decode("j2", []byte(`{"id":`)); err == nil {
+	if _, err := c.decode("j2", `{"id":`); err == nil {
 		t.Error("a broken doc decoded without error")
 	}
 }
@@ -35,7 +35,7 @@ func TestJobDocsStaysBounded(t *testing.T) {
 	c := newJobDocs()
 	for i := range maxJobDocs + 10 {
 		id := fmt.Sprintf("j%d", i)
-		if _, err := c.decode(id, []byte(`{"id":"`+id+`"}`)); err != nil {
+		if _, err := c.decode(id, `{"id":"`+id+`"}`); err != nil {
 			t.Fatal(err)
 		}
 	}
