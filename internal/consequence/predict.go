@@ -1,6 +1,7 @@
 package consequence
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 
@@ -214,7 +215,8 @@ func PredictAppend(dst []Entry, v Variant, transcripts []*refdata.Transcript, se
 		if len(t.Exons) == 0 {
 			continue
 		}
-		dst = append(dst, Entry{})
+		// predictTranscript overwrites the whole entry: no need to zero it first
+		dst = slices.Grow(dst, 1)[:len(dst)+1]
 		if !predictTranscript(&dst[len(dst)-1], &a, infoFor(t), seq) {
 			dst = dst[:len(dst)-1]
 		}

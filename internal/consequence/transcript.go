@@ -152,9 +152,22 @@ func searchInts(n int, f func(int) bool) int {
 
 // exonIndex returns the index (transcript order) of the exon containing g, or -1.
 func (x *txInfo) exonIndex(g int) int {
-	j, k := x.exonWindow(g, g)
-	for i := j; i < k; i++ {
-		if e := x.t.Exons[i]; g >= e.Start && g <= e.End {
+	ex := x.t.Exons
+	if x.disjoint {
+		// the only candidate: the first exon (transcript order) not wholly 5' of g
+		var i int
+		if x.t.Strand >= 0 {
+			i = searchInts(len(ex), func(i int) bool { return ex[i].End >= g })
+		} else {
+			i = searchInts(len(ex), func(i int) bool { return ex[i].Start <= g })
+		}
+		if i < len(ex) && g >= ex[i].Start && g <= ex[i].End {
+			return i
+		}
+		return -1
+	}
+	for i, e := range ex {
+		if g >= e.Start && g <= e.End {
 			return i
 		}
 	}
