@@ -3,6 +3,8 @@ package auth
 import (
 	"context"
 	"time"
+
+	"github.com/gasproject/gas/internal/domain"
 )
 
 // Session is a signed-in browser. Only the hash of its cookie value is
@@ -56,6 +58,24 @@ type Limiter interface {
 	// Hit records one attempt under key and reports how many attempts the
 	// current window (of length window, started at or before now) holds, this one included.
 	Hit(ctx context.Context, key string, window time.Duration, now time.Time) (int, error)
+}
+
+// OwnerLookup is an optional Store capability: resolving a token or session
+// hash straight to its owner's profile in one read, where the Store holds
+// the profiles too (the SQLite adapter: one database). Every API request
+// and page resolves its caller, so this halves the reads they all pay.
+// The Service uses it only when ReadsProfiles confirms that the Store reads
+// the very profiles New was given; otherwise it reads the credential and
+// then the profile, as before.
+type OwnerLookup interface {
+	// ReadsProfiles reports whether the Store's profile reads are those of p.
+	ReadsProfiles(p domain.Profiles) bool
+	// TokenOwner fails with domain.ErrNotFound for an unknown token or a
+	// token whose profile is gone.
+	TokenOwner(ctx context.Context, hash string) (domain.Profile, error)
+	// SessionOwner fails with domain.ErrNotFound for an unknown or expired
+	// session, or one whose profile is gone.
+	SessionOwner(ctx context.Context, idHash string, now time.Time) (domain.Profile, error)
 }
 
 // Store is everything the Service persists. One adapter usually implements all of it.

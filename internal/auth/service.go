@@ -42,6 +42,7 @@ type Config struct {
 type Service struct {
 	profiles domain.Profiles
 	store    Store
+	owners   OwnerLookup // nil unless store offers it for these profiles
 	cfg      Config
 }
 
@@ -68,7 +69,11 @@ func New(profiles domain.Profiles, store Store, cfg Config) (*Service, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Service{profiles: profiles, store: store, cfg: cfg}, nil
+	s := &Service{profiles: profiles, store: store, cfg: cfg}
+	if o, ok := store.(OwnerLookup); ok && o.ReadsProfiles(profiles) {
+		s.owners = o
+	}
+	return s, nil
 }
 
 // SessionTTL is how long a session lives; the web layer uses it for the cookie.
@@ -197,6 +202,9 @@ func (s *Service) SessionUser(ctx context.Context, cookie string) (domain.Profil
 	if cookie == "" {
 		return domain.Profile{}, domain.ErrUnauthorized
 	}
+	if s.owners != nil {
+		return ownerOrUnauthorized(s.owners.SessionOwner(ctx, hashSecret(cookie), s.cfg.Now()))
+	}
 	sess, err := s.store.GetSession(ctx, hashSecret(cookie), s.cfg.Now())
 	if errors.Is(err, domain.ErrNotFound) {
 		return domain.Profile{}, domain.ErrUnauthorized
@@ -253,6 +261,9 @@ func (s *Service) TokenUser(ctx context.Context, plain string) (domain.Profile, 
 	if !strings.HasPrefix(plain, TokenPrefix) {
 		return domain.Profile{}, domain.ErrUnauthorized
 	}
+	if s.owners != nil {
+		return ownerOrUnauthorized(s.owners.TokenOwner(ctx, hashSecret(plain)))
+	}
 	t, err := s.store.GetTokenByHash(ctx, hashSecret(plain))
 	if errors.Is(err, domain.ErrNotFound) {
 		return domain.Profile{}, domain.ErrUnauthorized
@@ -261,6 +272,18 @@ func (s *Service) TokenUser(ctx context.Context, plain string) (domain.Profile, 
 		return domain.Profile{}, fmt.Errorf("token: %w", err)
 	}
 	return s.profile(ctx, t.UserID)
+}
+
+// ownerOrUnauthorized maps an OwnerLookup answer as the two-read path does:
+// an unknown credential or a vanished account is ErrUnauthorized.
+func ownerOrUnauthorized(p domain.Profile, err error) (domain.Profile, error) {
+	if errors.Is(err, domain.ErrNotFound) {
+		return domain.Profile{}, domain.ErrUnauthorized
+	}
+	if err != nil {
+		return domain.Profile{}, fmt.Errorf("credential owner: %w", err)
+	}
+	return p, nil
 }
 
 func (s *Service) profile(ctx context.Context, id string) (domain.Profile, error) {

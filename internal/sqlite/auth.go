@@ -212,3 +212,33 @@ RETURNING hits`, key, now.UnixNano(), int64(window)).Scan(&n)
 	}
 	return n, nil
 }
+
+var _ auth.OwnerLookup = (*Auth)(nil)
+
+// ReadsProfiles reports whether p is this database's Profiles adapter, whose
+// table TokenOwner and SessionOwner join.
+func (a *Auth) ReadsProfiles(p domain.Profiles) bool {
+	sp, ok := p.(*Profiles)
+	return ok && sp.db == a.db
+}
+
+// TokenOwner reads the profile of the token's owner in one query.
+func (a *Auth) TokenOwner(ctx context.Context, hash string) (domain.Profile, error) {
+	p, err := getDoc[domain.Profile](ctx, a.reads, "profile",
+		`SELECT p.doc FROM auth_tokens t JOIN profiles p ON p.id = t.user_id WHERE t.hash = ?`, hash)
+	if err != nil {
+		return domain.Profile{}, fmt.Errorf("token owner: %w", err)
+	}
+	return p, nil
+}
+
+// SessionOwner reads the profile of the live session's user in one query.
+func (a *Auth) SessionOwner(ctx context.Context, idHash string, now time.Time) (domain.Profile, error) {
+	p, err := getDoc[domain.Profile](ctx, a.reads, "profile",
+		`SELECT p.doc FROM auth_sessions s JOIN profiles p ON p.id = s.user_id WHERE s.id_hash = ? AND s.expires_ns > ?`,
+		idHash, now.UnixNano())
+	if err != nil {
+		return domain.Profile{}, fmt.Errorf("session owner: %w", err)
+	}
+	return p, nil
+}
