@@ -78,7 +78,7 @@ func (e Entry) Fields(existingVariation string) []string {
 // comma). Characters that may not appear in an INFO value are escaped as VEP
 // does: ',' and '|' inside a field become '&', ';' is %3B, '=' is %3D and
 // whitespace becomes '_'.
-func (e Entry) AppendCSQ(dst []byte, existingVariation string) []byte {
+func (e *Entry) AppendCSQ(dst []byte, existingVariation string) []byte {
 	dst = appendEscaped(dst, e.Allele)
 	dst = append(dst, '|')
 	if e.cons != nil && sameSlice(e.Consequences, e.cons.terms) {
