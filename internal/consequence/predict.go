@@ -286,16 +286,19 @@ func predictTranscript(e *Entry, a *allele, x *txInfo, seq Sequence) bool {
 		return true
 	}
 
-	e.Exon, e.Intron = x.numbers(a)
+	// One exon window for the allele and the 3 bases either side serves
+	// EXON/INTRON, splice terms and locate (each tests every exon in it).
+	j, k := x.exonWindow(min(a.start, a.end)-3, max(a.start, a.end)+3)
+	e.Exon, e.Intron = x.numbers(a, j, k)
 	if len(a.alt) < len(a.ref) && a.start <= t.Start && a.end >= t.End {
 		// a deletion removing the whole transcript: VEP's feature_ablation
 		terms.set(bitTranscriptAblation)
 		e.setTerms(terms)
 		return true
 	}
-	x.spliceTerms(a, &terms)
+	x.spliceTerms(a, &terms, j, k)
 
-	loc := x.locate(a)
+	loc := x.locate(a, j, k)
 	if loc.exonic {
 		e.CDNAPosition = formatCoords(loc.cdnaStart, loc.cdnaEnd)
 	}
@@ -354,10 +357,9 @@ func distance(a *allele, t *refdata.Transcript) int {
 }
 
 // numbers returns the EXON and INTRON fields ("2/5", "2-3/5").
-func (x *txInfo) numbers(a *allele) (exon, intron string) {
+// j, k is an exonWindow covering the allele.
+func (x *txInfo) numbers(a *allele, j, k int) (exon, intron string) {
 	first, last := 0, 0
-	lo, hi := min(a.start, a.end), max(a.start, a.end)
-	j, k := x.exonWindow(lo, hi)
 	for i := j; i < k; i++ {
 		if ex := x.t.Exons[i]; overlaps(a.start, a.end, ex.Start, ex.End) {
 			if first == 0 {
@@ -368,8 +370,7 @@ func (x *txInfo) numbers(a *allele) (exon, intron string) {
 	}
 	exon = rangeOf(first, last, len(x.t.Exons))
 	first, last = 0, 0
-	i0, i1 := x.intronWindow(lo, hi)
-	for i := i0; i < i1; i++ {
+	for i := max(j-1, 0); i < min(k, x.nIntrons()); i++ {
 		s, en := x.intron(i)
 		if s <= en && overlaps(a.start, a.end, s, en) {
 			if first == 0 {
@@ -424,7 +425,8 @@ type location struct {
 	utr5, utr3, cds    bool
 }
 
-func (x *txInfo) locate(a *allele) location {
+// j, k is an exonWindow covering the allele.
+func (x *txInfo) locate(a *allele, j, k int) location {
 	var l location
 	plus := x.t.Strand >= 0
 	if a.insertion() {
@@ -454,7 +456,6 @@ func (x *txInfo) locate(a *allele) location {
 		g5, g3 = a.end, a.start
 	}
 	l.cdnaStart, l.cdnaEnd = x.cdnaOf(g5), x.cdnaOf(g3)
-	j, k := x.exonWindow(min(a.start, a.end), max(a.start, a.end))
 	for i := j; i < k; i++ {
 		ex := x.t.Exons[i]
 		if !overlaps(a.start, a.end, ex.Start, ex.End) {

@@ -28,7 +28,8 @@ func differingRegions(a *allele, buf []region) []region {
 // region is 3-8 bases into the intron or 1-3 into the exon (with VEP's
 // special cases for insertions); the donor 5th base, donor region (+3..+6)
 // and polypyrimidine tract (-3..-17) are flagged in addition.
-func (x *txInfo) spliceTerms(a *allele, terms *termSet) {
+// j, k is an exonWindow covering the allele and 3 bases either side.
+func (x *txInfo) spliceTerms(a *allele, terms *termSet, j, k int) {
 	var (
 		intronic, startSS, endSS, inRegion bool
 		fifth, donorReg, ppt               bool // donor-side/acceptor-side in forward genomic terms
@@ -37,8 +38,7 @@ func (x *txInfo) spliceTerms(a *allele, terms *termSet) {
 	var buf [4]region
 	for _, r := range differingRegions(a, buf[:0]) {
 		ins := r.e == r.s-1
-		i0, i1 := x.intronWindow(min(r.s, r.e)-3, max(r.s, r.e)+3)
-		for i := i0; i < i1; i++ {
+		for i := max(j-1, 0); i < min(k, x.nIntrons()); i++ {
 			is, ie := x.intron(i)
 			if is > ie || r.s > ie+3 || r.e < is-3 {
 				continue
