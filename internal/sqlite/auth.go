@@ -49,13 +49,14 @@ CREATE INDEX rate_limits_by_start ON rate_limits (window_start_ns);
 // Auth is the auth.Store adapter.
 type Auth struct {
 	db    *sql.DB
-	reads *stmtCache // reads outside transactions (stmts.go)
+	reads *stmtCache                // reads outside transactions (stmts.go)
+	profs *docCache[domain.Profile] // the Profiles adapter's decoded docs (doccache.go)
 }
 
 var _ auth.Store = (*Auth)(nil)
 
 // Auth returns the store of portal credentials.
-func (db *DB) Auth() *Auth { return &Auth{db: db.sql, reads: db.reads} }
+func (db *DB) Auth() *Auth { return &Auth{db: db.sql, reads: db.reads, profs: db.profs} }
 
 // CreateSession stores a session and drops expired ones, so the table does
 // not grow with every sign-in ever made.
@@ -224,8 +225,8 @@ func (a *Auth) ReadsProfiles(p domain.Profiles) bool {
 
 // TokenOwner reads the profile of the token's owner in one query.
 func (a *Auth) TokenOwner(ctx context.Context, hash string) (domain.Profile, error) {
-	p, err := getDoc[domain.Profile](ctx, a.reads, "profile",
-		`SELECT p.doc FROM auth_tokens t JOIN profiles p ON p.id = t.user_id WHERE t.hash = ?`, hash)
+	p, err := getCached(ctx, a.reads, a.profs, "profile",
+		`SELECT p.id, p.doc FROM auth_tokens t JOIN profiles p ON p.id = t.user_id WHERE t.hash = ?`, hash)
 	if err != nil {
 		return domain.Profile{}, fmt.Errorf("token owner: %w", err)
 	}
@@ -234,8 +235,8 @@ func (a *Auth) TokenOwner(ctx context.Context, hash string) (domain.Profile, err
 
 // SessionOwner reads the profile of the live session's user in one query.
 func (a *Auth) SessionOwner(ctx context.Context, idHash string, now time.Time) (domain.Profile, error) {
-	p, err := getDoc[domain.Profile](ctx, a.reads, "profile",
-		`SELECT p.doc FROM auth_sessions s JOIN profiles p ON p.id = s.user_id WHERE s.id_hash = ? AND s.expires_ns > ?`,
+	p, err := getCached(ctx, a.reads, a.profs, "profile",
+		`SELECT p.id, p.doc FROM auth_sessions s JOIN profiles p ON p.id = s.user_id WHERE s.id_hash = ? AND s.expires_ns > ?`,
 		idHash, now.UnixNano())
 	if err != nil {
 		return domain.Profile{}, fmt.Errorf("session owner: %w", err)

@@ -30,6 +30,7 @@ import (
 	"runtime"
 	"strings"
 
+	"github.com/gasproject/gas/internal/domain"
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 )
@@ -38,7 +39,8 @@ import (
 type DB struct {
 	sql   *sql.DB
 	reads *stmtCache
-	jobs  *jobDocs
+	jobs  *docCache[domain.Job]
+	profs *docCache[domain.Profile]
 	path  string
 }
 
@@ -67,7 +69,7 @@ func Open(path string) (*DB, error) {
 	conns := max(4, 2*runtime.GOMAXPROCS(0))
 	sdb.SetMaxOpenConns(conns)
 	sdb.SetMaxIdleConns(conns)
-	db := &DB{sql: sdb, reads: newStmtCache(sdb), jobs: newJobDocs(), path: path}
+	db := &DB{sql: sdb, reads: newStmtCache(sdb), jobs: newJobDocs(), profs: newProfileDocs(), path: path}
 	if err := db.migrate(context.Background()); err != nil {
 		sdb.Close()
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
@@ -89,7 +91,7 @@ func (db *DB) SQL() *sql.DB { return db.sql }
 func (db *DB) Jobs() *Jobs { return &Jobs{db: db.sql, reads: db.reads, docs: db.jobs} }
 
 // Profiles returns the domain.Profiles adapter.
-func (db *DB) Profiles() *Profiles { return &Profiles{db: db.sql, reads: db.reads} }
+func (db *DB) Profiles() *Profiles { return &Profiles{db: db.sql, reads: db.reads, docs: db.profs} }
 
 // isConstraint reports whether err is a UNIQUE or PRIMARY KEY violation.
 func isConstraint(err error) bool {

@@ -2,7 +2,10 @@ package sqlite
 
 import (
 	"fmt"
+	"reflect"
 	"testing"
+
+	"github.com/gasproject/gas/internal/domain"
 )
 
 func TestJobDocsDecodesChangedDocAfresh(t *testing.T) {
@@ -33,13 +36,27 @@ func TestJobDocsDecodesChangedDocAfresh(t *testing.T) {
 
 func TestJobDocsStaysBounded(t *testing.T) {
 	c := newJobDocs()
-	for i := range maxJobDocs + 10 {
+	for i := range maxCachedDocs + 10 {
 		id := fmt.Sprintf("j%d", i)
 		if _, err := c.decode(id, `{"id":"`+id+`"}`); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if n := len(c.m); n > maxJobDocs {
-		t.Errorf("cache holds %d entries, want at most %d", n, maxJobDocs)
+	if n := len(c.m); n > maxCachedDocs {
+		t.Errorf("cache holds %d entries, want at most %d", n, maxCachedDocs)
+	}
+}
+
+// TestProfileDocsShareNothing guards newProfileDocs, which hands out cached
+// profiles without copying: that is only safe while domain.Profile holds no
+// slices, maps or pointers. Adding one needs an own func there.
+func TestProfileDocsShareNothing(t *testing.T) {
+	typ := reflect.TypeFor[domain.Profile]()
+	for i := range typ.NumField() {
+		f := typ.Field(i)
+		switch f.Type.Kind() {
+		case reflect.Slice, reflect.Map, reflect.Pointer, reflect.Interface, reflect.Chan, reflect.Func:
+			t.Errorf("domain.Profile.%s is a %s: give newProfileDocs a copying own func", f.Name, f.Type.Kind())
+		}
 	}
 }

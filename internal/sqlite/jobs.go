@@ -14,8 +14,8 @@ import (
 // Jobs is the domain.Jobs adapter.
 type Jobs struct {
 	db    *sql.DB
-	reads *stmtCache // reads outside transactions (stmts.go)
-	docs  *jobDocs   // decoded docs of listed jobs (doccache.go)
+	reads *stmtCache            // reads outside transactions (stmts.go)
+	docs  *docCache[domain.Job] // decoded docs (doccache.go)
 }
 
 var _ domain.Jobs = (*Jobs)(nil)
@@ -43,7 +43,7 @@ func (s *Jobs) Create(ctx context.Context, j domain.Job) error {
 
 // Get returns the job; ErrNotFound if absent.
 func (s *Jobs) Get(ctx context.Context, id string) (domain.Job, error) {
-	j, err := getJob(ctx, s.reads, id)
+	j, err := getCached(ctx, s.reads, s.docs, "job", `SELECT id, doc FROM jobs WHERE id = ?`, id)
 	if err != nil {
 		return domain.Job{}, fmt.Errorf("get job %s: %w", id, err)
 	}

@@ -13,7 +13,8 @@ import (
 // Profiles is the domain.Profiles adapter.
 type Profiles struct {
 	db    *sql.DB
-	reads *stmtCache // reads outside transactions (stmts.go)
+	reads *stmtCache                // reads outside transactions (stmts.go)
+	docs  *docCache[domain.Profile] // decoded docs (doccache.go)
 }
 
 var _ domain.Profiles = (*Profiles)(nil)
@@ -43,7 +44,7 @@ func (s *Profiles) Create(ctx context.Context, p domain.Profile) error {
 
 // Get returns the profile; ErrNotFound if absent.
 func (s *Profiles) Get(ctx context.Context, id string) (domain.Profile, error) {
-	p, err := getProfile(ctx, s.reads, `SELECT doc FROM profiles WHERE id = ?`, id)
+	p, err := getCached(ctx, s.reads, s.docs, "profile", `SELECT id, doc FROM profiles WHERE id = ?`, id)
 	if err != nil {
 		return domain.Profile{}, fmt.Errorf("get profile %s: %w", id, err)
 	}
@@ -52,7 +53,7 @@ func (s *Profiles) Get(ctx context.Context, id string) (domain.Profile, error) {
 
 // GetByEmail finds a profile by email, ignoring case; ErrNotFound if none.
 func (s *Profiles) GetByEmail(ctx context.Context, email string) (domain.Profile, error) {
-	p, err := getProfile(ctx, s.reads, `SELECT doc FROM profiles WHERE email_key = ?`, emailKey(email))
+	p, err := getCached(ctx, s.reads, s.docs, "profile", `SELECT id, doc FROM profiles WHERE email_key = ?`, emailKey(email))
 	if err != nil {
 		return domain.Profile{}, fmt.Errorf("get profile by email %s: %w", email, err)
 	}
