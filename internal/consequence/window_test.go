@@ -59,6 +59,11 @@ func TestExonWindowCoversLinearScan(t *testing.T) {
 			if got := x.exonIndex(lo); got != want {
 				t.Fatalf("exonIndex(%d) = %d, want %d in %+v", lo, got, want, tx.Exons)
 			}
+			linear := newTxInfo(tx)
+			linear.disjoint = false
+			if got, want := x.anchorOf(lo), linear.anchorOf(lo); got != want {
+				t.Fatalf("anchorOf(%d) = %+v, full scan %+v in %+v", lo, got, want, tx.Exons)
+			}
 		}
 	}
 }
