@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/gasproject/gas/internal/refdata"
 )
@@ -281,7 +282,7 @@ func predictTranscript(e *Entry, a *allele, x *txInfo, seq Sequence) bool {
 		} else {
 			terms.set(bitDownstream)
 		}
-		e.Distance = strconv.Itoa(distance(a, t))
+		e.Distance = distanceText(distance(a, t))
 		e.setTerms(terms)
 		return true
 	}
@@ -368,7 +369,11 @@ func (x *txInfo) numbers(a *allele, j, k int) (exon, intron string) {
 			last = i + 1
 		}
 	}
-	exon = rangeOf(first, last, len(x.t.Exons))
+	if first > 0 && first == last {
+		exon = x.exonLabels[first-1]
+	} else {
+		exon = rangeOf(first, last, len(x.t.Exons))
+	}
 	first, last = 0, 0
 	for i := max(j-1, 0); i < min(k, x.nIntrons()); i++ {
 		s, en := x.intron(i)
@@ -379,8 +384,29 @@ func (x *txInfo) numbers(a *allele, j, k int) (exon, intron string) {
 			last = i + 1
 		}
 	}
-	intron = rangeOf(first, last, x.nIntrons())
+	if first > 0 && first == last {
+		intron = x.intronLabels[first-1]
+	} else {
+		intron = rangeOf(first, last, x.nIntrons())
+	}
 	return exon, intron
+}
+
+// distanceTexts holds DISTANCE for 0..maxDistance, made once: up- and
+// downstream entries would otherwise allocate it each time.
+var distanceTexts = sync.OnceValue(func() []string {
+	t := make([]string, maxDistance+1)
+	for i := range t {
+		t[i] = strconv.Itoa(i)
+	}
+	return t
+})
+
+func distanceText(d int) string {
+	if t := distanceTexts(); d >= 0 && d < len(t) {
+		return t[d]
+	}
+	return strconv.Itoa(d)
 }
 
 func rangeOf(first, last, total int) string {

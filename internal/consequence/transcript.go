@@ -28,6 +28,9 @@ type txInfo struct {
 	// disjoint: the exons are in strict transcript order without overlaps,
 	// so exonWindow can binary-search them.
 	disjoint bool
+	// exonLabels[i] and intronLabels[i] are EXON "i+1/n" and INTRON
+	// "i+1/n-1", the common single-feature values, made once.
+	exonLabels, intronLabels []string
 	// lastTerms is the term list of the last entry made for the
 	// transcript (see Entry.setTerms).
 	lastTerms atomic.Pointer[termList]
@@ -81,6 +84,12 @@ func newTxInfo(t *refdata.Transcript) *txInfo {
 		n += e.End - e.Start + 1
 	}
 	x.cdnaLen = n
+	for i := range t.Exons {
+		x.exonLabels = append(x.exonLabels, rangeOf(i+1, i+1, len(t.Exons)))
+		if i+1 < len(t.Exons) {
+			x.intronLabels = append(x.intronLabels, rangeOf(i+1, i+1, len(t.Exons)-1))
+		}
+	}
 	x.disjoint = true
 	for i, e := range t.Exons {
 		if e.Start > e.End || i > 0 && (t.Strand >= 0 && t.Exons[i-1].End >= e.Start || t.Strand < 0 && e.End >= t.Exons[i-1].Start) {
