@@ -22,8 +22,8 @@ import (
 // A hit needs the stored text to be byte-for-byte the cached one, so a
 // changed row (any writer, any process) is decoded afresh: the cache can
 // never return stale data, only save work. It holds at most maxCachedDocs
-// entries and starts over when full, which bounds memory (about 10 MB for jobs with real summaries) without
-// an eviction list.
+// entries and starts over when full, which bounds memory (about 10 MB for
+// jobs with real summaries) without an eviction list.
 type docCache[T any] struct {
 	// own gives the caller a value sharing no memory with the cached one
 	// (nil: T holds no slices or maps).
