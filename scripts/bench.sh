@@ -5,7 +5,7 @@
 # same run, then the Go benchmark of the engine.
 #
 # Environment: GAS_SHARED (default ../shared), BENCH_RECORDS (default
-# 2000000), BENCH_RUNS (runs of each tool, best kept; default 3), BENCH_DIR
+# 2000000), BENCH_RUNS (runs of each tool, alternating, best kept; default 3), BENCH_DIR
 # (work directory, kept; default a temporary one, removed), BENCH_GO=0 skips
 # the Go benchmark.
 set -euo pipefail
@@ -45,31 +45,34 @@ go run ./internal/annotate/cmd/genvcf --ref "$WORK/bundle" -n "$N" -o "$WORK/inp
 records=$(grep -vc '^#' "$WORK/input.vcf")
 echo "input: $records records, $(du -m "$WORK/input.vcf" | cut -f1) MB, over 21:24985581-26000306 and MT"
 
-# measure NAME CMD...: runs CMD under /usr/bin/time -v, RUNS times; keeps the
-# fastest wall time, its CPU time (user+sys) and the highest peak RSS in
-# ${NAME}_secs / ${NAME}_cpu / ${NAME}_rss_kb.
+# measure NAME CMD...: runs CMD once under /usr/bin/time -v; keeps the
+# fastest wall time so far, its CPU time (user+sys) and the highest peak RSS
+# in ${NAME}_secs / ${NAME}_cpu / ${NAME}_rss_kb, and every wall time in
+# ${NAME}_all.
 measure() {
   local name=$1; shift
-  local best="" cpu="" rss=0 t c
-  for ((i = 1; i <= RUNS; i++)); do
-    /usr/bin/time -v -o "$WORK/$name.time" "$@" 2>"$WORK/$name.stderr" || {
-      echo "bench: $name failed:" >&2; tail -20 "$WORK/$name.stderr" >&2; exit 1; }
-    t=$(awk -F': ' '/Elapsed \(wall clock\)/ {
-          n = split($2, p, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + p[i]; print s }' "$WORK/$name.time")
-    c=$(awk -F': ' '/(User|System) time \(seconds\)/ {s += $2} END {print s}' "$WORK/$name.time")
-    r=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$WORK/$name.time")
-    if [ -z "$best" ] || awk -v a="$t" -v b="$best" 'BEGIN{exit !(a < b)}'; then best=$t; cpu=$c; fi
-    ((r > rss)) && rss=$r
-  done
-  printf -v "${name}_secs" '%s' "$best"
-  printf -v "${name}_cpu" '%s' "$cpu"
-  printf -v "${name}_rss_kb" '%s' "$rss"
+  local best_var="${name}_secs" cpu_var="${name}_cpu" rss_var="${name}_rss_kb" all_var="${name}_all" t c r
+  /usr/bin/time -v -o "$WORK/$name.time" "$@" 2>"$WORK/$name.stderr" || {
+    echo "bench: $name failed:" >&2; tail -20 "$WORK/$name.stderr" >&2; exit 1; }
+  t=$(awk -F': ' '/Elapsed \(wall clock\)/ {
+        n = split($2, p, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + p[i]; print s }' "$WORK/$name.time")
+  c=$(awk -F': ' '/(User|System) time \(seconds\)/ {s += $2} END {print s}' "$WORK/$name.time")
+  r=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$WORK/$name.time")
+  if [ -z "${!best_var:-}" ] || awk -v a="$t" -v b="${!best_var}" 'BEGIN{exit !(a < b)}'; then
+    printf -v "$best_var" '%s' "$t"; printf -v "$cpu_var" '%s' "$c"
+  fi
+  ((r > ${!rss_var:-0})) && printf -v "$rss_var" '%s' "$r"
+  printf -v "$all_var" '%s' "${!all_var:-}${!all_var:+ }$t"
 }
 
-echo "== gas annotate"
-measure gas "$WORK/gas" annotate --ref "$WORK/bundle" -o "$WORK/gas.vcf" --log "$WORK/gas.log" "$WORK/input.vcf"
-echo "== bcftools csq -l ($(bcftools --version | head -1))"
-measure bcf bcftools csq -l -f "$WORK/ref.fa" -g "$WORK/genes.gff3" -Ov -o "$WORK/bcftools.vcf" "$WORK/input.vcf"
+# The tools alternate run by run, so a change in the machine's load (it may
+# be shared) affects both alike.
+echo "== gas annotate and bcftools csq -l ($(bcftools --version | head -1)), $RUNS runs each, alternating"
+for ((i = 1; i <= RUNS; i++)); do
+  measure gas "$WORK/gas" annotate --ref "$WORK/bundle" -o "$WORK/gas.vcf" --log "$WORK/gas.log" "$WORK/input.vcf"
+  measure bcf bcftools csq -l -f "$WORK/ref.fa" -g "$WORK/genes.gff3" -Ov -o "$WORK/bcftools.vcf" "$WORK/input.vcf"
+done
+echo "wall times (s): gas $gas_all; bcftools $bcf_all"
 
 gas_out=$(grep -vc '^#' "$WORK/gas.vcf")
 bcf_out=$(grep -vc '^#' "$WORK/bcftools.vcf")
