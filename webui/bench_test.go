@@ -28,6 +28,27 @@ import (
 //
 //	go test ./webui -run '^$' -bench JobList -benchtime 2000x
 func BenchmarkJobList(b *testing.B) {
+	h, _, tok := benchJobs(b)
+	benchLatency(b, h.srv.URL+"/api/v1/jobs", func(req *http.Request) {
+		req.Header.Set("Authorization", "Bearer "+tok)
+	})
+}
+
+// BenchmarkJobsPage is BenchmarkJobList for the HTML page, GET /jobs
+// with a browser session: session lookup, CSRF token, template.
+func BenchmarkJobsPage(b *testing.B) {
+	h, owner, _ := benchJobs(b)
+	br := h.browser()
+	br.signIn(owner.Email)
+	session, csrf := br.cookie("gas_session"), br.cookie("gas_csrf")
+	benchLatency(b, h.srv.URL+"/jobs", func(req *http.Request) {
+		req.AddCookie(session)
+		req.AddCookie(csrf)
+	})
+}
+
+// benchJobs is a portal whose one user has 1,000 completed jobs.
+func benchJobs(b *testing.B) (*harness, domain.Profile, string) {
 	h := newHarness(b)
 	owner, tok := h.user("bench@example.org", domain.RoleFree, false)
 	ctx := context.Background()
@@ -41,10 +62,16 @@ func BenchmarkJobList(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+	return h, owner, tok
+}
+
+// benchLatency GETs url (prepared by auth) from 1 and from 50 concurrent
+// clients over real HTTP, reading each body whole, and reports p50 and p99.
+func benchLatency(b *testing.B, url string, auth func(*http.Request)) {
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
 	get := func() (time.Duration, error) {
-		req, _ := http.NewRequest("GET", h.srv.URL+"/api/v1/jobs", nil)
-		req.Header.Set("Authorization", "Bearer "+tok)
+		req, _ := http.NewRequest("GET", url, nil)
+		auth(req)
 		start := time.Now()
 		res, err := client.Do(req)
 		if err != nil {
