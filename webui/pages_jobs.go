@@ -3,6 +3,8 @@ package webui
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
+	"html/template"
 	"io"
 	"mime"
 	"mime/multipart"
@@ -143,7 +145,7 @@ func (s *Server) submitted(w http.ResponseWriter, r *http.Request, rq *request) 
 }
 
 type jobListPage struct {
-	Jobs   []jobRow
+	Jobs   []template.HTML // rendered rows (jobRowHTML)
 	Next   string
 	First  bool
 	Cursor string
@@ -175,9 +177,11 @@ func (s *Server) jobList(w http.ResponseWriter, r *http.Request, rq *request) er
 	if err != nil {
 		return err
 	}
-	rows := make([]jobRow, len(jobs))
+	rows := make([]template.HTML, len(jobs))
 	for i, j := range jobs {
-		rows[i] = newJobRow(j)
+		if rows[i], err = s.rows.html(s.pages.sets["jobs"], newJobRow(j)); err != nil {
+			return fmt.Errorf("render job row %s: %w", j.ID, err)
+		}
 	}
 	s.render(w, r, rq, http.StatusOK, "jobs", "Your jobs", jobListPage{Jobs: rows, Next: next, First: cursor == "", Cursor: cursor})
 	return nil

@@ -90,6 +90,7 @@ type Config struct {
 type Server struct {
 	cfg   Config
 	pages *pages
+	rows  *rowCache // rendered job list rows (rowcache.go)
 	mux   *http.ServeMux
 }
 
@@ -114,7 +115,7 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, pages: p, mux: http.NewServeMux()}
+	s := &Server{cfg: cfg, pages: p, rows: newRowCache(), mux: http.NewServeMux()}
 	s.routes()
 	return s, nil
 }
