@@ -195,7 +195,7 @@ func VEPAllele(ref string, alts []string, i int) string {
 // read, location-based consequences are still returned and the codon-level
 // fields are left empty.
 func Predict(v Variant, transcripts []*refdata.Transcript, seq Sequence) []Entry {
-	out := PredictAppend(nil, v, transcripts, seq)
+	out := PredictAppend(make([]Entry, 0, max(len(transcripts), 1)), v, transcripts, seq)
 	if len(out) == 0 {
 		return nil
 	}
