@@ -155,11 +155,6 @@ var (
 	bitUpstream                  = bitOf(Upstream)
 )
 
-func (s termSet) has(term string) bool {
-	return s&(1<<uint(termRank[term])) != 0
-}
-func (s *termSet) del(term string) { *s &^= 1 << uint(termRank[term]) }
-
 // termList is one distinct set of terms: the read-only slice entries share
 // and its CSQ form (joined with '&'), written once instead of per entry.
 type termList struct {

@@ -207,10 +207,6 @@ func (x *txInfo) intron(i int) (start, end int) {
 
 func (x *txInfo) nIntrons() int { return len(x.t.Exons) - 1 }
 
-// cdsLen is the length of the translateable sequence (pad included, poly-A
-// completion excluded).
-func (x *txInfo) cdsLen() int { return x.cdsEnd - x.cdsStart + 1 + x.pad }
-
 // anchor is a transcript coordinate for HGVS: a cDNA position (which may lie
 // before 1 or after the cDNA length for positions outside the transcript)
 // and an intronic offset.
