@@ -47,6 +47,7 @@ func (s *Server) signUp(w http.ResponseWriter, r *http.Request, rq *request) err
 	in := auth.SignUp{
 		Email: r.PostForm.Get("email"), Name: r.PostForm.Get("name"),
 		Institution: r.PostForm.Get("institution"), Password: r.PostForm.Get("password"),
+		Client: clientKey(r),
 	}
 	p, err := s.cfg.Auth.SignUp(r.Context(), in)
 	if err != nil {
@@ -123,7 +124,7 @@ func (s *Server) oidcCallback(w http.ResponseWriter, r *http.Request, rq *reques
 	if e := r.URL.Query().Get("error"); e != "" {
 		return public(&statusError{http.StatusUnauthorized, "the identity provider refused the sign-in: " + e})
 	}
-	p, err := s.cfg.OIDC.Finish(r.Context(), cookieValue(r, oidcCookie), r.URL.Query().Get("state"), r.URL.Query().Get("code"))
+	p, err := s.cfg.OIDC.Finish(r.Context(), cookieValue(r, oidcCookie), r.URL.Query().Get("state"), r.URL.Query().Get("code"), clientKey(r))
 	s.setCookie(w, r, oidcCookie, "", -1)
 	if err != nil {
 		return err

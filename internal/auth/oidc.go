@@ -58,8 +58,9 @@ var errOIDCState = fmt.Errorf("sign-in link expired or was opened in another bro
 
 // Finish checks the callback against the cookie, redeems the code, verifies
 // the ID token and returns the profile with that email, creating a free one
-// on first sign-in.
-func (o *OIDC) Finish(ctx context.Context, cookie, state, code string) (domain.Profile, error) {
+// on first sign-in. client identifies the caller (its IP): creating an
+// account counts against the same sign-up limit as the sign-up form.
+func (o *OIDC) Finish(ctx context.Context, cookie, state, code, client string) (domain.Profile, error) {
 	parts := strings.Split(cookie, ".")
 	if len(parts) != 3 || parts[0] != state || state == "" {
 		return domain.Profile{}, errOIDCState
@@ -107,6 +108,9 @@ func (o *OIDC) Finish(ctx context.Context, cookie, state, code string) (domain.P
 	}
 	if !errors.Is(err, domain.ErrNotFound) {
 		return domain.Profile{}, fmt.Errorf("look up %s: %w", email, err)
+	}
+	if err := o.svc.limitSignUp(ctx, client); err != nil {
+		return domain.Profile{}, err
 	}
 	name := claims.Name
 	if name == "" {

@@ -3,6 +3,7 @@ package auth_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"testing"
@@ -56,7 +57,7 @@ func TestOIDC(t *testing.T) {
 		m.QueueUser(&mockoidc.MockUser{Subject: "s1", Email: "Grace@Example.org", EmailVerified: true})
 		redirect, cookie := o.Begin()
 		state, code := authorize(t, redirect)
-		p, err := o.Finish(ctx, cookie, state, code)
+		p, err := o.Finish(ctx, cookie, state, code, "192.0.2.1")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -67,9 +68,33 @@ func TestOIDC(t *testing.T) {
 		m.QueueUser(&mockoidc.MockUser{Subject: "s1", Email: "grace@example.org", EmailVerified: true})
 		redirect, cookie = o.Begin()
 		state, code = authorize(t, redirect)
-		q, err := o.Finish(ctx, cookie, state, code)
+		q, err := o.Finish(ctx, cookie, state, code, "192.0.2.1")
 		if err != nil || q.ID != p.ID {
 			t.Errorf("second sign-in = %+v, %v; want %s", q, err, p.ID)
+		}
+	})
+
+	t.Run("new accounts count against the sign-up limit", func(t *testing.T) {
+		finish := func(email, client string) (domain.Profile, error) {
+			m.QueueUser(&mockoidc.MockUser{Subject: email, Email: email, EmailVerified: true})
+			redirect, cookie := o.Begin()
+			state, code := authorize(t, redirect)
+			return o.Finish(ctx, cookie, state, code, client)
+		}
+		for i := range 5 { // the default: 5 per hour per address
+			if _, err := finish(fmt.Sprintf("n%d@example.org", i), "198.51.100.7"); err != nil {
+				t.Fatalf("account %d: %v", i+1, err)
+			}
+		}
+		if _, err := finish("n5@example.org", "198.51.100.7"); !errors.Is(err, auth.ErrRateLimited) {
+			t.Errorf("6th account: err = %v, want ErrRateLimited", err)
+		}
+		// Existing accounts still sign in from that address; others still sign up.
+		if p, err := finish("n0@example.org", "198.51.100.7"); err != nil || p.Email != "n0@example.org" {
+			t.Errorf("existing account = %+v, %v", p, err)
+		}
+		if _, err := finish("n5@example.org", "198.51.100.8"); err != nil {
+			t.Errorf("other address: %v", err)
 		}
 	})
 
@@ -77,7 +102,7 @@ func TestOIDC(t *testing.T) {
 		m.QueueUser(&mockoidc.MockUser{Subject: "s2", Email: "eve@example.org", EmailVerified: false})
 		redirect, cookie := o.Begin()
 		state, code := authorize(t, redirect)
-		if _, err := o.Finish(ctx, cookie, state, code); !errors.Is(err, domain.ErrUnauthorized) {
+		if _, err := o.Finish(ctx, cookie, state, code, "192.0.2.1"); !errors.Is(err, domain.ErrUnauthorized) {
 			t.Errorf("err = %v, want ErrUnauthorized", err)
 		}
 	})
@@ -86,10 +111,10 @@ func TestOIDC(t *testing.T) {
 		redirect, _ := o.Begin()
 		_, otherCookie := o.Begin()
 		state, code := authorize(t, redirect)
-		if _, err := o.Finish(ctx, otherCookie, state, code); !errors.Is(err, domain.ErrUnauthorized) {
+		if _, err := o.Finish(ctx, otherCookie, state, code, "192.0.2.1"); !errors.Is(err, domain.ErrUnauthorized) {
 			t.Errorf("other browser's cookie: err = %v", err)
 		}
-		if _, err := o.Finish(ctx, "", state, code); !errors.Is(err, domain.ErrUnauthorized) {
+		if _, err := o.Finish(ctx, "", state, code, "192.0.2.1"); !errors.Is(err, domain.ErrUnauthorized) {
 			t.Errorf("no cookie: err = %v", err)
 		}
 	})

@@ -35,6 +35,11 @@ type Config struct {
 	SignInLimit  int           // attempts per window per email; default 10
 	ClientLimit  int           // attempts per window per client address (many users may share one); default 5×SignInLimit
 	SignInWindow time.Duration // default 15 minutes
+	// SignUpLimit caps the accounts one client address may create per
+	// SignUpWindow (sign-up form and first OIDC sign-in alike), so a script
+	// cannot mint unlimited free accounts; default 5 per hour.
+	SignUpLimit  int
+	SignUpWindow time.Duration
 	Now          func() time.Time
 }
 
@@ -66,6 +71,12 @@ func New(profiles domain.Profiles, store Store, cfg Config) (*Service, error) {
 	if cfg.SignInWindow == 0 {
 		cfg.SignInWindow = 15 * time.Minute
 	}
+	if cfg.SignUpLimit == 0 {
+		cfg.SignUpLimit = 5
+	}
+	if cfg.SignUpWindow == 0 {
+		cfg.SignUpWindow = time.Hour
+	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
@@ -79,15 +90,18 @@ func New(profiles domain.Profiles, store Store, cfg Config) (*Service, error) {
 // SessionTTL is how long a session lives; the web layer uses it for the cookie.
 func (s *Service) SessionTTL() time.Duration { return s.cfg.SessionTTL }
 
-// SignUp is what the sign-up form asks for.
+// SignUp is what the sign-up form asks for. Client identifies the caller
+// (its IP) for the sign-up rate limit.
 type SignUp struct {
 	Email, Name, Institution, Password string
+	Client                             string
 }
 
 // MinPasswordLen is the shortest password SignUp accepts.
 const MinPasswordLen = 8
 
-// SignUp creates a free local account. It fails with domain.ErrConflict when the email is taken.
+// SignUp creates a free local account. It fails with domain.ErrConflict when
+// the email is taken and ErrRateLimited when in.Client has made too many accounts.
 func (s *Service) SignUp(ctx context.Context, in SignUp) (domain.Profile, error) {
 	email, err := NormalizeEmail(in.Email)
 	if err != nil {
@@ -104,6 +118,11 @@ func (s *Service) SignUp(ctx context.Context, in SignUp) (domain.Profile, error)
 		return domain.Profile{}, fmt.Errorf("an account with this email exists: %w", domain.ErrConflict)
 	} else if !errors.Is(err, domain.ErrNotFound) {
 		return domain.Profile{}, fmt.Errorf("look up %s: %w", email, err)
+	}
+	// Counted only once the form is valid, so typos do not use up the
+	// budget, and before the costly hash, so refused scripts cost little.
+	if err := s.limitSignUp(ctx, in.Client); err != nil {
+		return domain.Profile{}, err
 	}
 	hash, err := HashPassword(in.Password, s.cfg.Argon2)
 	if err != nil {
@@ -136,17 +155,11 @@ func (s *Service) SignIn(ctx context.Context, email, password, client string) (d
 	if err != nil {
 		return domain.Profile{}, ErrBadCredentials
 	}
-	for _, l := range []struct {
-		key   string
-		limit int
-	}{{"signin:email:" + email, s.cfg.SignInLimit}, {"signin:client:" + client, s.cfg.ClientLimit}} {
-		n, err := s.store.Hit(ctx, l.key, s.cfg.SignInWindow, s.cfg.Now())
-		if err != nil {
-			return domain.Profile{}, fmt.Errorf("rate limit: %w", err)
-		}
-		if n > l.limit {
-			return domain.Profile{}, ErrRateLimited
-		}
+	if err := s.limit(ctx, "signin:email:"+email, s.cfg.SignInLimit, s.cfg.SignInWindow); err != nil {
+		return domain.Profile{}, err
+	}
+	if err := s.limit(ctx, "signin:client:"+client, s.cfg.ClientLimit, s.cfg.SignInWindow); err != nil {
+		return domain.Profile{}, err
 	}
 	p, err := s.profiles.GetByEmail(ctx, email)
 	hash := dummyHash()
@@ -170,6 +183,24 @@ func (s *Service) SignIn(ctx context.Context, email, password, client string) (d
 		return domain.Profile{}, ErrBadCredentials
 	}
 	return p, nil
+}
+
+// limit counts one attempt under key and fails with ErrRateLimited once the
+// window holds more than allowed.
+func (s *Service) limit(ctx context.Context, key string, allowed int, window time.Duration) error {
+	n, err := s.store.Hit(ctx, key, window, s.cfg.Now())
+	if err != nil {
+		return fmt.Errorf("rate limit: %w", err)
+	}
+	if n > allowed {
+		return ErrRateLimited
+	}
+	return nil
+}
+
+// limitSignUp counts one account created by client.
+func (s *Service) limitSignUp(ctx context.Context, client string) error {
+	return s.limit(ctx, "signup:client:"+client, s.cfg.SignUpLimit, s.cfg.SignUpWindow)
 }
 
 // SetPassword replaces a user's password (used by `gas user add --password`).

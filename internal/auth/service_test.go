@@ -96,6 +96,43 @@ func TestSignUpSignIn(t *testing.T) {
 	}
 }
 
+func TestSignUpRateLimited(t *testing.T) {
+	ctx := context.Background()
+	svc, _, now := newService(t) // default limit: 5 sign-ups per hour per client
+	signUp := func(email, client string) error {
+		_, err := svc.SignUp(ctx, auth.SignUp{Email: email, Name: "N", Password: "longenough", Client: client})
+		return err
+	}
+	for i := range 5 {
+		if err := signUp(fmt.Sprintf("u%d@example.org", i), "ip"); err != nil {
+			t.Fatalf("sign-up %d: %v", i+1, err)
+		}
+	}
+	// Invalid forms are refused before they are counted.
+	if err := signUp("u0@example.org", "ip"); !errors.Is(err, domain.ErrConflict) {
+		t.Errorf("taken email from a used-up address: err = %v, want ErrConflict", err)
+	}
+	for _, tc := range []struct {
+		name, email, client string
+		advance             time.Duration
+		want                error
+	}{
+		{"6th from one address", "u5@example.org", "ip", 0, auth.ErrRateLimited},
+		{"another address", "v0@example.org", "other-ip", 0, nil},
+		{"still refused within the hour", "u6@example.org", "ip", 59 * time.Minute, auth.ErrRateLimited},
+		{"after the hour", "u7@example.org", "ip", time.Minute, nil},
+	} {
+		*now = now.Add(tc.advance)
+		if err := signUp(tc.email, tc.client); !errors.Is(err, tc.want) {
+			t.Errorf("%s: err = %v, want %v", tc.name, err, tc.want)
+		}
+	}
+	// A refused sign-up left no account behind.
+	if _, err := svc.SignIn(ctx, "u5@example.org", "longenough", "ip"); !errors.Is(err, auth.ErrBadCredentials) {
+		t.Errorf("sign-in as the refused account: err = %v, want ErrBadCredentials", err)
+	}
+}
+
 func TestSignInRateLimited(t *testing.T) {
 	ctx := context.Background()
 	svc, _, now := newService(t)
