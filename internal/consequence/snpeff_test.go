@@ -1,9 +1,7 @@
 package consequence
 
 import (
-	"bufio"
 	"fmt"
-	"os"
 	"regexp"
 	"slices"
 	"sort"
@@ -191,18 +189,8 @@ func snpEffNotation(h string) string {
 //	java -jar /usr/share/java/snpeff.jar build -gtf22 -c $D/snpEff.config -noCheckCds -noCheckProtein mini
 //	java -jar /usr/share/java/snpeff.jar ann -c $D/snpEff.config -noStats -noLog mini in.vcf > ann.vcf
 func TestCrossCheckSnpEff(t *testing.T) {
-	path := os.Getenv("SNPEFF_ANN")
-	if path == "" {
-		t.Skip("set SNPEFF_ANN to a snpEff ann output on the mini reference")
-	}
+	sc := peerOutput(t, "SNPEFF_ANN", "a snpEff ann output")
 	m := loadMini(t)
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 1<<26)
 	type tally struct{ n, agree int }
 	counts := map[string]*tally{"terms": {}, "HGVSc": {}, "HGVSp": {}}
 	hist, examples := map[string]int{}, map[string]string{}
@@ -229,7 +217,7 @@ func TestCrossCheckSnpEff(t *testing.T) {
 		}
 		pos, err := strconv.Atoi(c[1])
 		if err != nil {
-			t.Fatalf("%s: bad POS %q", path, c[1])
+			t.Fatalf("$SNPEFF_ANN: bad POS %q", c[1])
 		}
 		ours := map[string]Entry{}
 		for _, e := range m.predict(Variant{Chrom: c[0], Pos: pos, Ref: c[3], Alt: c[4]}) {

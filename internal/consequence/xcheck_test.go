@@ -15,18 +15,8 @@ import (
 // the mini reference (a development aid: CSQ_BCSQ=file.vcf go test -run
 // CrossCheck -v .). It prints a histogram of disagreements by term pair.
 func TestCrossCheckBCSQ(t *testing.T) {
-	path := os.Getenv("CSQ_BCSQ")
-	if path == "" {
-		t.Skip("set CSQ_BCSQ to a bcftools csq -l output on the mini reference")
-	}
+	sc := peerOutput(t, "CSQ_BCSQ", "a bcftools csq -l output")
 	m := loadMini(t)
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 1<<24)
 	hist := map[string]int{}
 	examples := map[string]string{}
 	agree, total := 0, 0
@@ -94,4 +84,22 @@ func TestCrossCheckBCSQ(t *testing.T) {
 	for _, k := range keys {
 		t.Logf("%5d  bcftools %s  e.g. %s", hist[k], k, examples[k])
 	}
+}
+
+// peerOutput opens the peer annotation named by env for an opt-in
+// cross-check, skipping the test when env is unset.
+func peerOutput(t *testing.T, env, what string) *bufio.Scanner {
+	t.Helper()
+	path := os.Getenv(env)
+	if path == "" {
+		t.Skipf("set %s to %s on the mini reference", env, what)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 1<<26)
+	return sc
 }
