@@ -1,8 +1,6 @@
 package consequence
 
 import (
-	"fmt"
-	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -38,14 +36,6 @@ type txInfo struct {
 	once sync.Once
 	seq  *txSeq
 	err  error
-}
-
-// txSeq is the transcript's spliced sequence in transcript orientation.
-type txSeq struct {
-	cdna string // exons, 5'->3', uppercase
-	cds  string // pad Ns + coding bases (+ poly-A completion of a mitochondrial stop)
-	utr3 string // cDNA after the CDS
-	pep  string // translation of cds up to and including the first stop
 }
 
 // cache maps *refdata.Transcript to *txInfo. It is cleared when it grows past
@@ -259,49 +249,128 @@ func (x *txInfo) anchorOf(g int) anchor {
 	return anchor{cdna: 0}
 }
 
-// load fetches and splices the transcript sequence once.
-func (x *txInfo) load(seq Sequence) (*txSeq, error) {
-	x.once.Do(func() {
-		var b strings.Builder
-		b.Grow(x.cdnaLen)
-		for _, e := range x.t.Exons {
-			s, err := seq.Seq(e.Start, e.End)
-			if err != nil {
-				x.err = fmt.Errorf("sequence of %s exon %d: %w", x.t.FullID(), e.Number, err)
-				return
+// numbers returns the EXON and INTRON fields ("2/5", "2-3/5").
+// j, k is an exonWindow covering the allele.
+func (x *txInfo) numbers(a *allele, j, k int) (exon, intron string) {
+	first, last := 0, 0
+	for i := j; i < k; i++ {
+		if ex := x.t.Exons[i]; overlaps(a.start, a.end, ex.Start, ex.End) {
+			if first == 0 {
+				first = i + 1
 			}
-			if len(s) != e.End-e.Start+1 {
-				x.err = fmt.Errorf("sequence of %s exon %d: got %d bases, want %d", x.t.FullID(), e.Number, len(s), e.End-e.Start+1)
-				return
-			}
-			s = strings.ToUpper(s)
-			if x.t.Strand < 0 {
-				s = revComp(s)
-			}
-			b.WriteString(s)
+			last = i + 1
 		}
-		ts := &txSeq{cdna: b.String()}
+	}
+	if first > 0 && first == last {
+		exon = x.exonLabels[first-1]
+	} else {
+		exon = rangeOf(first, last, len(x.t.Exons))
+	}
+	first, last = 0, 0
+	for i := max(j-1, 0); i < min(k, x.nIntrons()); i++ {
+		s, en := x.intron(i)
+		if s <= en && overlaps(a.start, a.end, s, en) {
+			if first == 0 {
+				first = i + 1
+			}
+			last = i + 1
+		}
+	}
+	if first > 0 && first == last {
+		intron = x.intronLabels[first-1]
+	} else {
+		intron = rangeOf(first, last, x.nIntrons())
+	}
+	return exon, intron
+}
+
+// location is where the variant falls on the spliced transcript.
+type location struct {
+	exonic             bool
+	whole              bool // entirely inside one exon (an insertion: at least one flank exonic)
+	cdnaStart, cdnaEnd int  // transcript-orientation ends, 0 when not exonic; insertion: start == end+1
+	lo, hi             int  // exonic cDNA span
+	utr5, utr3, cds    bool
+}
+
+// j, k is an exonWindow covering the allele.
+func (x *txInfo) locate(a *allele, j, k int) location {
+	var l location
+	plus := x.t.Strand >= 0
+	if a.insertion() {
+		f5, f3 := a.end, a.start // genomic flanks, 5' and 3' in transcript orientation
+		if !plus {
+			f5, f3 = a.start, a.end
+		}
+		c5, c3 := x.cdnaOf(f5), x.cdnaOf(f3)
+		switch {
+		case c5 > 0:
+			l.cdnaEnd, l.cdnaStart = c5, c5+1
+		case c3 > 0:
+			l.cdnaEnd, l.cdnaStart = c3-1, c3
+		default:
+			return l
+		}
+		l.exonic, l.whole = true, true
+		l.lo, l.hi = l.cdnaEnd, l.cdnaStart
 		if x.coding {
-			cds := strings.Repeat("N", x.pad) + ts.cdna[x.cdsStart-1:x.cdsEnd]
-			ts.utr3 = ts.cdna[x.cdsEnd:]
-			// Mitochondrial mRNAs complete a T or TA stop by polyadenylation.
-			if r := len(cds) % 3; r != 0 && x.table == 2 && !x.t.CDSEndNF {
-				done := cds + strings.Repeat("A", 3-r)
-				if translateCodon(done[len(done)-3:], 2) == '*' {
-					cds = done
-				}
-			}
-			ts.cds = cds
-			pep := translate(make([]byte, 0, len(cds)/3+1), cds[:len(cds)/3*3], x.table)
-			if i := strings.IndexByte(string(pep), '*'); i >= 0 {
-				pep = pep[:i+1]
-			}
-			if x.pad == 0 && len(cds) >= 3 && isStartCodon(cds[:3], x.table) && !x.t.CDSStartNF {
-				pep[0] = 'M'
-			}
-			ts.pep = string(pep)
+			l.cds = l.cdnaEnd >= x.cdsStart && l.cdnaEnd < x.cdsEnd
+			l.utr5, l.utr3 = x.utrs(a)
 		}
-		x.seq = ts
-	})
-	return x.seq, x.err
+		return l
+	}
+	g5, g3 := a.start, a.end
+	if !plus {
+		g5, g3 = a.end, a.start
+	}
+	l.cdnaStart, l.cdnaEnd = x.cdnaOf(g5), x.cdnaOf(g3)
+	for i := j; i < k; i++ {
+		ex := x.t.Exons[i]
+		if !overlaps(a.start, a.end, ex.Start, ex.End) {
+			continue
+		}
+		s, e := max(a.start, ex.Start), min(a.end, ex.End)
+		c1, c2 := x.cum[i]+s-ex.Start+1, x.cum[i]+e-ex.Start+1
+		if !plus {
+			c1, c2 = x.cum[i]+ex.End-e+1, x.cum[i]+ex.End-s+1
+		}
+		if !l.exonic || c1 < l.lo {
+			l.lo = c1
+		}
+		if !l.exonic || c2 > l.hi {
+			l.hi = c2
+		}
+		l.exonic = true
+		if a.start >= ex.Start && a.end <= ex.End {
+			l.whole = true
+		}
+	}
+	if l.exonic && x.coding {
+		l.cds = l.lo <= x.cdsEnd && l.hi >= x.cdsStart
+		l.utr5, l.utr3 = x.utrs(a)
+	}
+	return l
+}
+
+// utrs is VEP's _before_coding/_after_coding on genomic coordinates (so a
+// deletion from a UTR intron into the first coding exon counts as 5' UTR);
+// callers add VEP's within_cdna condition.
+func (x *txInfo) utrs(a *allele) (utr5, utr3 bool) {
+	t := x.t
+	ins := a.insertion()
+	before := (ins && a.start == t.CodingStart) || overlaps(a.start, a.end, t.Start, t.CodingStart-1)
+	after := (ins && a.end == t.CodingEnd) || overlaps(a.start, a.end, t.CodingEnd+1, t.End)
+	if t.Strand < 0 {
+		return after, before
+	}
+	return before, after
+}
+
+func (x *txInfo) inMatureMiRNA(a *allele) bool {
+	for _, r := range x.t.MatureMiRNA {
+		if overlaps(a.start, a.end, r[0], r[1]) {
+			return true
+		}
+	}
+	return false
 }

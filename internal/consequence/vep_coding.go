@@ -22,19 +22,8 @@ func (x *txInfo) vepCoding(a *allele, l *location, ts *txSeq, cc *codonChange) c
 	if x.t.Strand < 0 {
 		alleleTx = revComp(a.alt)
 	}
-	cdnaDefined := l.cdnaStart > 0 && l.cdnaEnd > 0
 	nRef := l.cdnaEnd - l.cdnaStart + 1 // 0 for an insertion
-	// edit replaces nRef bases at 0-based from with the allele.
-	edit := func(seq string, from int) (string, bool) {
-		if from < 0 || from+nRef > len(seq) || nRef < 0 {
-			return "", false
-		}
-		return seq[:from] + alleleTx + seq[from+nRef:], true
-	}
-	cdsStartOf := 0
-	if l.cdnaStart >= x.cdsStart && l.cdnaStart <= x.cdsEnd {
-		cdsStartOf = l.cdnaStart - x.cdsStart + 1 + x.pad
-	}
+	edit := func(seq string, from int) (string, bool) { return spliceIn(seq, from, nRef, alleleTx) }
 
 	// Peptide and codon alleles ('-' is empty), defined only with a codon.
 	var rp, ap, rc, ac string
@@ -48,23 +37,7 @@ func (x *txInfo) vepCoding(a *allele, l *location, ts *txSeq, cc *codonChange) c
 	}
 	codons := cc != nil && !c.frameshift
 
-	// start codon: _overlaps_start_codon, _ins_del_start_altered, _inv_start_altered
-	overStart := !x.t.CDSStartNF && x.pad == 0 && cdnaDefined &&
-		overlaps(l.cdnaStart, l.cdnaEnd, x.cdsStart, x.cdsStart+2)
-	utr5 := ts.cdna[:x.cdsStart-1]
-	insDelStartAltered, invStartAltered := false, false
-	if overStart && strings.IndexByte(a.alt, 'N') < 0 {
-		full := utr5 + ts.cds
-		if ed, ok := edit(full, l.cdnaStart-1); ok {
-			if increase || decrease {
-				insDelStartAltered = len(ed) < len(ts.cds) || ed[len(ed)-len(ts.cds):] != ts.cds
-			}
-			if len(utr5) > 0 && l.cdnaEnd <= len(full) {
-				// VEP compares with ATG whatever the table
-				invStartAltered = len(ed) < len(utr5)+3 || ed[len(utr5):len(utr5)+3] != "ATG"
-			}
-		}
-	}
+	overStart, insDelStartAltered, invStartAltered := x.startCodonChecks(a, l, ts, edit)
 	c.startRetained = (increase || decrease) && overStart && !insDelStartAltered
 
 	// inframe_deletion
@@ -92,15 +65,7 @@ func (x *txInfo) vepCoding(a *allele, l *location, ts *txSeq, cc *codonChange) c
 		(cc != nil && rp != "" && cc.tlStart == 1 && !strings.HasSuffix(ap, rp) && !strings.HasPrefix(ap, rp)))
 	c.inframeIns = insNoStart && !c.startLost
 
-	// stop codon: _overlaps_stop_codon, _ins_del_stop_altered
-	overStop := !x.t.CDSEndNF && cdnaDefined && overlaps(l.cdnaStart, l.cdnaEnd, x.cdsEnd-2, x.cdsEnd)
-	insDelStopAltered := false
-	if overStop && (increase || decrease) && cdsStartOf > 0 && strings.IndexByte(a.alt, 'N') < 0 {
-		if ed, ok := edit(ts.cds+ts.utr3, cdsStartOf-1); ok {
-			L := len(ts.cds)
-			insDelStopAltered = len(ed) < L || L < 3 || translateCodon(ed[L-3:L], x.table) != '*'
-		}
-	}
+	overStop, insDelStopAltered := x.stopCodonChecks(a, l, ts, edit)
 	if cc != nil && ap != "" {
 		switch {
 		case ap[0] != '*':
@@ -126,6 +91,56 @@ func (x *txInfo) vepCoding(a *allele, l *location, ts *txSeq, cc *codonChange) c
 	c.unknown = (cc == nil || strings.Contains(ap, "X") || strings.Contains(rp, "X")) &&
 		!(c.frameshift || c.inframeDel || c.proteinAltering || c.startRetained || c.startLost || c.stopRetained || c.stopLost)
 	return c
+}
+
+// spliceIn replaces nRef bases at 0-based from with allele (false when
+// they are not all inside seq).
+func spliceIn(seq string, from, nRef int, allele string) (string, bool) {
+	if from < 0 || from+nRef > len(seq) || nRef < 0 {
+		return "", false
+	}
+	return seq[:from] + allele + seq[from+nRef:], true
+}
+
+// startCodonChecks are VEP's _overlaps_start_codon, _ins_del_start_altered
+// and _inv_start_altered.
+func (x *txInfo) startCodonChecks(a *allele, l *location, ts *txSeq, edit func(string, int) (string, bool)) (overStart, insDelStartAltered, invStartAltered bool) {
+	increase, decrease := len(a.alt) > len(a.ref), len(a.alt) < len(a.ref)
+	cdnaDefined := l.cdnaStart > 0 && l.cdnaEnd > 0
+	overStart = !x.t.CDSStartNF && x.pad == 0 && cdnaDefined &&
+		overlaps(l.cdnaStart, l.cdnaEnd, x.cdsStart, x.cdsStart+2)
+	utr5 := ts.cdna[:x.cdsStart-1]
+	if overStart && strings.IndexByte(a.alt, 'N') < 0 {
+		full := utr5 + ts.cds
+		if ed, ok := edit(full, l.cdnaStart-1); ok {
+			if increase || decrease {
+				insDelStartAltered = len(ed) < len(ts.cds) || ed[len(ed)-len(ts.cds):] != ts.cds
+			}
+			if len(utr5) > 0 && l.cdnaEnd <= len(full) {
+				// VEP compares with ATG whatever the table
+				invStartAltered = len(ed) < len(utr5)+3 || ed[len(utr5):len(utr5)+3] != "ATG"
+			}
+		}
+	}
+	return overStart, insDelStartAltered, invStartAltered
+}
+
+// stopCodonChecks are VEP's _overlaps_stop_codon and _ins_del_stop_altered.
+func (x *txInfo) stopCodonChecks(a *allele, l *location, ts *txSeq, edit func(string, int) (string, bool)) (overStop, insDelStopAltered bool) {
+	increase, decrease := len(a.alt) > len(a.ref), len(a.alt) < len(a.ref)
+	cdnaDefined := l.cdnaStart > 0 && l.cdnaEnd > 0
+	cdsStartOf := 0
+	if l.cdnaStart >= x.cdsStart && l.cdnaStart <= x.cdsEnd {
+		cdsStartOf = l.cdnaStart - x.cdsStart + 1 + x.pad
+	}
+	overStop = !x.t.CDSEndNF && cdnaDefined && overlaps(l.cdnaStart, l.cdnaEnd, x.cdsEnd-2, x.cdsEnd)
+	if overStop && (increase || decrease) && cdsStartOf > 0 && strings.IndexByte(a.alt, 'N') < 0 {
+		if ed, ok := edit(ts.cds+ts.utr3, cdsStartOf-1); ok {
+			L := len(ts.cds)
+			insDelStopAltered = len(ed) < L || L < 3 || translateCodon(ed[L-3:L], x.table) != '*'
+		}
+	}
+	return overStop, insDelStopAltered
 }
 
 // trimCommon removes the common prefix, then the common suffix, of two strings.
