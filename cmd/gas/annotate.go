@@ -15,10 +15,11 @@ import (
 
 	"github.com/gasproject/gas/internal/annotate"
 	"github.com/gasproject/gas/internal/refdata"
+	"github.com/gasproject/gas/internal/tabix"
 	"github.com/gasproject/gas/internal/vcf"
 )
 
-const annotateUsage = `usage: gas annotate --ref DIR [-o OUT] [--summary S.json] [--log L.txt] IN
+const annotateUsage = `usage: gas annotate --ref DIR [-o OUT [--index]] [--summary S.json] [--log L.txt] IN
 
 Annotates the VCF IN (plain, gzip or BGZF; "-" for standard input) with the
 reference bundle DIR and writes the annotated VCF to OUT ("-", the default, is
@@ -38,6 +39,7 @@ func runAnnotate(ctx context.Context, args []string) error {
 	logPath := fs.String("log", "", "write the human-readable summary to this file instead of standard error")
 	workers := fs.Int("workers", 0, "annotating goroutines (0: one per CPU)")
 	cpuProfile := fs.String("cpuprofile", "", "write a Go CPU profile to this file (for performance work)")
+	index := fs.Bool("index", false, "also write a tabix index beside OUT (OUT.tbi, or OUT.csi for a contig over 512 Mbp); OUT must end in .gz")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), annotateUsage)
 		fs.PrintDefaults()
@@ -51,6 +53,9 @@ func runAnnotate(ctx context.Context, args []string) error {
 		return errors.New("need --ref DIR and exactly one input (IN or -)")
 	}
 	inPath := inputs[0]
+	if *index && !strings.HasSuffix(*outPath, ".gz") {
+		return errors.New("--index needs a BGZF output: -o NAME.vcf.gz")
+	}
 
 	bundle, err := refdata.Open(*refDir)
 	if err != nil {
@@ -99,6 +104,13 @@ func runAnnotate(ctx context.Context, args []string) error {
 	}
 	if err := out.Commit(); err != nil {
 		return err
+	}
+	if *index {
+		// Input that is not sorted by position cannot be indexed: the VCF is
+		// kept and the error says why.
+		if _, err := tabix.IndexVCF(*outPath); err != nil {
+			return fmt.Errorf("%s written, but not indexed: %w", *outPath, err)
+		}
 	}
 	if *sumPath != "" {
 		js, err := json.MarshalIndent(sum, "", "  ")

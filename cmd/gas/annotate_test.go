@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -42,6 +43,28 @@ func TestRunAnnotate(t *testing.T) {
 		}
 		if txt, _ := os.ReadFile(log); !strings.Contains(string(txt), "records:            132") {
 			t.Errorf("log:\n%s", txt)
+		}
+	})
+
+	t.Run("--index writes a .tbi that tabix reads", func(t *testing.T) {
+		bin, err := exec.LookPath("tabix")
+		if err != nil {
+			t.Skip("tabix not installed (.ci/run installs it)")
+		}
+		out := filepath.Join(t.TempDir(), "idx.vcf.gz")
+		in := filepath.Join(shared, "vcf", "chr21_vep_test.vcf")
+		if err := runAnnotate(ctx, []string{"--ref", bundle, "--index", "--log", os.DevNull, "-o", out, in}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := os.Stat(out + ".tbi"); err != nil {
+			t.Fatal(err)
+		}
+		got, err := exec.Command(bin, out, "21:25000000-26000000").Output()
+		if err != nil || strings.Count(string(got), "\n") != 132 {
+			t.Errorf("tabix query: %v, %d lines", err, strings.Count(string(got), "\n"))
+		}
+		if err := runAnnotate(ctx, []string{"--ref", bundle, "--index", "-o", filepath.Join(t.TempDir(), "x.vcf"), in}); err == nil || !strings.Contains(err.Error(), "--index needs") {
+			t.Errorf("--index with plain output: %v", err)
 		}
 	})
 
