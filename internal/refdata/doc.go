@@ -70,4 +70,8 @@
 // AppendTranscripts, AppendSeq and KnownErr append to a caller's buffer and
 // do not allocate once it has grown. Returned *Transcript values are shared
 // and must not be modified; known variants are copied into the result.
+//
+// Manifest.ChromosomeFiles lists the files one chromosome needs; with
+// ReadManifest and OpenPartial a bundle can be copied and opened one
+// chromosome at a time (the sharded workflow's AnnotateShard on Lambda).
 package refdata

@@ -45,12 +45,16 @@ func Open(dir string) (*Bundle, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open reference bundle %s: %w", dir, err)
 	}
+	return newBundle(dir, m), nil
+}
+
+func newBundle(dir string, m Manifest) *Bundle {
 	b := &Bundle{dir: dir, man: m, byName: map[string]int{}, chroms: map[int]*chromSlot{},
 		blocks: &blockCache{limit: knownCacheBlocks}}
 	for i, c := range m.Chroms {
 		b.byName[c.Name] = i
 	}
-	return b, nil
+	return b
 }
 
 // Manifest returns the bundle's manifest.

@@ -74,6 +74,25 @@ type ChromFiles struct {
 var ErrNotBundle = errors.New("not a GAS reference bundle")
 
 func readManifest(dir string) (Manifest, error) {
+	m, err := readManifestOnly(dir)
+	if err != nil {
+		return m, err
+	}
+	for _, c := range m.Chroms {
+		for _, f := range []string{c.Files.Meta, c.Files.Seq, c.Files.Transcripts, c.Files.Known} {
+			if f == "" {
+				continue
+			}
+			if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+				return m, fmt.Errorf("%w: chromosome %s: %v", ErrNotBundle, c.Name, err)
+			}
+		}
+	}
+	return m, nil
+}
+
+// readManifestOnly reads and checks the manifest, not the files it names.
+func readManifestOnly(dir string) (Manifest, error) {
 	var m Manifest
 	data, err := os.ReadFile(filepath.Join(dir, ManifestFile))
 	if errors.Is(err, os.ErrNotExist) {
@@ -88,16 +107,6 @@ func readManifest(dir string) (Manifest, error) {
 	if m.Format != FormatVersion {
 		return m, fmt.Errorf("%w: bundle format %d, this gas reads format %d: rebuild it with 'gas refdata build'",
 			ErrNotBundle, m.Format, FormatVersion)
-	}
-	for _, c := range m.Chroms {
-		for _, f := range []string{c.Files.Meta, c.Files.Seq, c.Files.Transcripts, c.Files.Known} {
-			if f == "" {
-				continue
-			}
-			if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
-				return m, fmt.Errorf("%w: chromosome %s: %v", ErrNotBundle, c.Name, err)
-			}
-		}
 	}
 	return m, nil
 }
