@@ -14,7 +14,7 @@ func TestEveryLambdaGetsTheSettingsItsMainReads(t *testing.T) {
 	// THEN each Lambda's environment has what functions/<binary>/main.go requires
 	common := []string{awsenv.JobsTable, awsenv.ProfilesTable, awsenv.InputsBucket, awsenv.ResultsBucket, awsenv.PublicURL}
 	need := map[string][]string{
-		"api": {awsenv.PortalTable, awsenv.AnnotationMachineARN, awsenv.RestoreMachineARN, awsenv.RetentionSeconds,
+		"api": {awsenv.AuthTable, awsenv.AnnotationMachineARN, awsenv.RestoreMachineARN, awsenv.RetentionSeconds,
 			awsenv.FreeCapBytes, awsenv.PremiumCapBytes, awsenv.SessionKeyARN, awsenv.StripeSecretARN,
 			awsenv.OIDCIssuer, awsenv.OIDCClientID, awsenv.MailFrom},
 		"annotate": {awsenv.Task, awsenv.RefdataBucket, awsenv.RefdataPrefix},

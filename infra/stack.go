@@ -75,7 +75,7 @@ func NewGasStack(scope constructs.Construct, id string, props *GasStackProps) (a
 	}
 
 	apiEnv := maps.Clone(taskEnv)
-	apiEnv[awsenv.PortalTable] = t.portal.TableName()
+	apiEnv[awsenv.AuthTable] = t.portal.TableName()
 	apiEnv[awsenv.AnnotationMachineARN] = machines[domain.MachineAnnotation].StateMachineArn()
 	apiEnv[awsenv.RestoreMachineARN] = machines[domain.MachineRestore].StateMachineArn()
 	apiEnv[awsenv.RetentionSeconds] = jsii.String(strconv.FormatInt(cfg.RetentionSeconds, 10))

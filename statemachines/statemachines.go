@@ -14,32 +14,57 @@ import (
 //go:embed annotation.asl.json restore.asl.json
 var files embed.FS
 
+// Task names: the one list of the workflow's task handlers. Each Task state
+// invokes ${<Name in CamelCase>FunctionArn} (Placeholder); the local runner
+// registers the handler under this name (internal/tasks), and on AWS the
+// Lambda serving it sets GAS_TASK to it (functions/awsenv.TaskBinaries).
+const (
+	TaskAnnotate        = "annotate"
+	TaskNotifyCompleted = "notify-completed"
+	TaskNotifyFailed    = "notify-failed"
+	TaskArchiveIfFree   = "archive-if-free"
+	TaskMarkFailed      = "mark-failed"
+	TaskListArchived    = "list-archived"
+	TaskRequestRestore  = "request-restore"
+	TaskCheckRestore    = "check-restore"
+	TaskCopyBack        = "copy-back"
+	TaskMarkAvailable   = "mark-available"
+	TaskRestoreFailed   = "restore-failed"
+	TaskNotifyRestored  = "notify-restored"
+)
+
 // Function is one Lambda a state machine calls: the placeholder its ARN
-// replaces, and the handler name the local runner registers it under (also
-// the folder functions/<Name>).
+// replaces, and the task name the local runner registers it under.
 type Function struct {
 	Placeholder string // without ${ }, e.g. "AnnotateFunctionArn"
-	Name        string // e.g. "annotate"
+	Name        string // a Task* name, e.g. "annotate"
 }
 
 // Functions lists, per state machine, the functions its definition calls.
 var Functions = map[string][]Function{
-	domain.MachineAnnotation: {
-		{"AnnotateFunctionArn", "annotate"},
-		{"NotifyCompletedFunctionArn", "notify-completed"},
-		{"ArchiveIfFreeFunctionArn", "archive-if-free"},
-		{"MarkFailedFunctionArn", "mark-failed"},
-		{"NotifyFailedFunctionArn", "notify-failed"},
-	},
-	domain.MachineRestore: {
-		{"ListArchivedFunctionArn", "list-archived"},
-		{"RequestRestoreFunctionArn", "request-restore"},
-		{"CheckRestoreFunctionArn", "check-restore"},
-		{"CopyBackFunctionArn", "copy-back"},
-		{"MarkAvailableFunctionArn", "mark-available"},
-		{"RestoreFailedFunctionArn", "restore-failed"},
-		{"NotifyRestoredFunctionArn", "notify-restored"},
-	},
+	domain.MachineAnnotation: functions(TaskAnnotate, TaskNotifyCompleted, TaskArchiveIfFree, TaskMarkFailed, TaskNotifyFailed),
+	domain.MachineRestore: functions(TaskListArchived, TaskRequestRestore, TaskCheckRestore, TaskCopyBack,
+		TaskMarkAvailable, TaskRestoreFailed, TaskNotifyRestored),
+}
+
+func functions(names ...string) []Function {
+	out := make([]Function, len(names))
+	for i, n := range names {
+		out[i] = Function{Placeholder: Placeholder(n), Name: n}
+	}
+	return out
+}
+
+// Placeholder is the definition's placeholder for the ARN of task name:
+// "restore-failed" -> "RestoreFailedFunctionArn".
+func Placeholder(name string) string {
+	var b strings.Builder
+	for _, part := range strings.Split(name, "-") {
+		if part != "" {
+			b.WriteString(strings.ToUpper(part[:1]) + part[1:])
+		}
+	}
+	return b.String() + "FunctionArn"
 }
 
 // Names lists the state machines, in a stable order.

@@ -3,7 +3,7 @@
 // Lambda on AWS. It keeps no state of its own between requests (sessions
 // live in the auth store), so any number of instances may serve it.
 //
-// Handlers decode the request, call one use case (portal.go), and render a
+// Handlers decode the request, call one use case (usecases.go), and render a
 // template or JSON. Domain errors become HTTP statuses in one place
 // (errors.go). Templates and static assets are embedded; no CDN is used.
 //

@@ -22,7 +22,7 @@ import (
 	"github.com/gasproject/gas/internal/billing"
 	"github.com/gasproject/gas/internal/domain"
 	"github.com/gasproject/gas/internal/service"
-	"github.com/gasproject/gas/internal/testshared"
+	"github.com/gasproject/gas/internal/shareddir"
 	"github.com/gasproject/gas/webui"
 )
 
@@ -98,7 +98,7 @@ func parseServeFlags(args []string) (serveFlags, error) {
 		f.baseURL = "http://" + f.addr
 	}
 	if f.shared == "" && f.ref == "" {
-		if d, err := testshared.Find(); err == nil {
+		if d, err := shareddir.Find(); err == nil {
 			f.shared = d
 		}
 	}

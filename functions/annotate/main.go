@@ -36,7 +36,7 @@ func main() {
 	if err != nil {
 		wire.Fatal(st.Log, "reference bundle", err)
 	}
-	h, err := st.TaskHandler(awsenv.TaskBinaries["annotate"], nil, tasks.Engine{Engine: annotate.New(bundle)})
+	h, err := st.TaskHandler(awsenv.TaskBinaries["annotate"], nil, tasks.EngineAnnotator{Engine: annotate.New(bundle)})
 	if err != nil {
 		wire.Fatal(st.Log, "cold start", err)
 	}

@@ -9,7 +9,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
-	"github.com/gasproject/gas/functions/internal/portal"
+	"github.com/gasproject/gas/functions/internal/apihandler"
 	"github.com/gasproject/gas/functions/internal/wire"
 )
 
@@ -19,7 +19,7 @@ func main() {
 	if err != nil {
 		wire.Fatal(nil, "cold start", err)
 	}
-	h, err := portal.New(ctx, st)
+	h, err := apihandler.New(ctx, st)
 	if err != nil {
 		wire.Fatal(st.Log, "cold start", err)
 	}

@@ -75,7 +75,7 @@ func TestAPILambdaSubmitsAJobOnAWSAdapters(t *testing.T) {
 	portal := e.portal
 	lambdaHandler := httpadapter.NewV2(portal).ProxyWithContext
 	// AND a user with an API token, in the same DynamoDB tables
-	users, err := auth.New(st.Profiles, dynamo.NewPortal(dynamodb.NewFromConfig(cfg), tables.Portal), auth.Config{Key: []byte(sessionKey)})
+	users, err := auth.New(st.Profiles, dynamo.NewAuthStore(dynamodb.NewFromConfig(cfg), tables.Auth), auth.Config{Key: []byte(sessionKey)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -24,7 +24,7 @@ import (
 	miniserver "github.com/truora/minidyn/server"
 
 	"github.com/gasproject/gas/functions/awsenv"
-	"github.com/gasproject/gas/functions/internal/portal"
+	"github.com/gasproject/gas/functions/internal/apihandler"
 	"github.com/gasproject/gas/functions/internal/wire"
 	"github.com/gasproject/gas/internal/auth"
 	"github.com/gasproject/gas/internal/domain"
@@ -61,12 +61,12 @@ func coldStart(t *testing.T) *lambdaEnv {
 		BaseEndpoint: aws.String(srv.URL),
 		Credentials:  credentials.NewStaticCredentialsProvider(s3fake.AccessKeyID, s3fake.SecretAccessKey, ""),
 	}
-	tables := dynamo.Tables{Jobs: "gas-jobs", Profiles: "gas-profiles", Portal: "gas-portal"}
+	tables := dynamo.Tables{Jobs: "gas-jobs", Profiles: "gas-profiles", Auth: "gas-auth"}
 	if err := dynamo.CreateTables(ctx, dynamodb.NewFromConfig(cfg), tables); err != nil {
 		t.Fatal(err)
 	}
 	for k, v := range map[string]string{
-		awsenv.JobsTable: tables.Jobs, awsenv.ProfilesTable: tables.Profiles, awsenv.PortalTable: tables.Portal,
+		awsenv.JobsTable: tables.Jobs, awsenv.ProfilesTable: tables.Profiles, awsenv.AuthTable: tables.Auth,
 		awsenv.InputsBucket: "gas-inputs", awsenv.ResultsBucket: "gas-results",
 		awsenv.AnnotationMachineARN: annotationARN, awsenv.RestoreMachineARN: restoreARN,
 		awsenv.RetentionSeconds: "180", awsenv.FreeCapBytes: "150000", awsenv.PremiumCapBytes: "1073741824",
@@ -79,7 +79,7 @@ func coldStart(t *testing.T) *lambdaEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := portal.New(ctx, st)
+	h, err := apihandler.New(ctx, st)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,7 +121,7 @@ func (e *lambdaEnv) browser(t *testing.T, method, path, contentType string, body
 func (e *lambdaEnv) signIn(t *testing.T, email string, role domain.Role) (domain.Profile, []string) {
 	t.Helper()
 	ctx := context.Background()
-	users, err := auth.New(e.st.Profiles, dynamo.NewPortal(dynamodb.NewFromConfig(e.cfg), e.tables.Portal), auth.Config{Key: []byte(sessionKey)})
+	users, err := auth.New(e.st.Profiles, dynamo.NewAuthStore(dynamodb.NewFromConfig(e.cfg), e.tables.Auth), auth.Config{Key: []byte(sessionKey)})
 	if err != nil {
 		t.Fatal(err)
 	}

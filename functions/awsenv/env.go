@@ -7,13 +7,15 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+
+	sm "github.com/gasproject/gas/statemachines"
 )
 
 // Environment variable names set by infra/ on the Lambdas.
 const (
 	JobsTable     = "GAS_JOBS_TABLE"     // DynamoDB jobs table (GSI by user)
 	ProfilesTable = "GAS_PROFILES_TABLE" // DynamoDB profiles table (profile and email-claim items)
-	PortalTable   = "GAS_PORTAL_TABLE"   // DynamoDB sessions, API tokens (hashed), password hashes, rate limits
+	AuthTable     = "GAS_AUTH_TABLE"     // DynamoDB sessions, API tokens (hashed), password hashes, rate limits, processed webhook events
 
 	InputsBucket  = "GAS_INPUTS_BUCKET"  // uploaded VCFs
 	ResultsBucket = "GAS_RESULTS_BUCKET" // annotated VCFs, logs, summaries (versioned; GLACIER archives)
@@ -43,16 +45,16 @@ const (
 const BundlePrefix = "bundle/"
 
 // TaskBinaries says which binary (functions/<key>) serves each workflow task
-// handler (the names in statemachines.Functions and internal/tasks). Steps
-// that need the same permissions share a binary; infra/ still deploys one
+// (the statemachines.Task* names). Steps that need the same permissions share a binary; infra/ still deploys one
 // Lambda per step, with GAS_TASK naming it, because several steps receive
 // the same {"job_id"} payload and could not be told apart otherwise.
 var TaskBinaries = map[string][]string{
-	"annotate":    {"annotate"},
-	"notify":      {"notify-completed", "notify-failed", "notify-restored"},
-	"archive":     {"archive-if-free"},
-	"mark-failed": {"mark-failed"},
-	"restore":     {"list-archived", "request-restore", "check-restore", "copy-back", "mark-available", "restore-failed"},
+	"annotate":    {sm.TaskAnnotate},
+	"notify":      {sm.TaskNotifyCompleted, sm.TaskNotifyFailed, sm.TaskNotifyRestored},
+	"archive":     {sm.TaskArchiveIfFree},
+	"mark-failed": {sm.TaskMarkFailed},
+	"restore": {sm.TaskListArchived, sm.TaskRequestRestore, sm.TaskCheckRestore, sm.TaskCopyBack,
+		sm.TaskMarkAvailable, sm.TaskRestoreFailed},
 }
 
 // Lookup reads environment variables and remembers the first missing or

@@ -151,7 +151,7 @@ func Open(ctx context.Context, cfg Config) (_ *App, err error) {
 		return nil, err
 	}
 
-	a.Tasks = tasks.New(a.Jobs, a.Profiles, a.Blobs, a.Mailer, tasks.Engine{Engine: annotate.New(a.Bundle)}, tasks.Config{
+	a.Tasks = tasks.New(a.Jobs, a.Profiles, a.Blobs, a.Mailer, tasks.EngineAnnotator{Engine: annotate.New(a.Bundle)}, tasks.Config{
 		BaseURL:         cfg.BaseURL,
 		RestoreEstimate: cfg.RestoreDelays,
 		Logger:          cfg.Logger,

@@ -12,6 +12,7 @@ import (
 	"github.com/gasproject/gas/internal/asl"
 	"github.com/gasproject/gas/internal/domain"
 	"github.com/gasproject/gas/internal/tasks"
+	"github.com/gasproject/gas/statemachines"
 )
 
 func TestFreeUserResultIsArchived(t *testing.T) {
@@ -95,8 +96,8 @@ func TestUpgradeDuringTheWaitKeepsResultHot(t *testing.T) {
 	var a *App
 	// The user upgrades right after the completion email, i.e. during the retention wait.
 	cfg.wrapHandlers = func(h map[string]asl.Handler) {
-		notify := h[tasks.FnNotifyCompleted]
-		h[tasks.FnNotifyCompleted] = func(ctx context.Context, p json.RawMessage) (json.RawMessage, error) {
+		notify := h[statemachines.TaskNotifyCompleted]
+		h[statemachines.TaskNotifyCompleted] = func(ctx context.Context, p json.RawMessage) (json.RawMessage, error) {
 			out, err := notify(ctx, p)
 			if _, _, uerr := a.Service.Upgrade(ctx, "ursula"); uerr != nil {
 				t.Errorf("upgrade: %v", uerr)
@@ -177,7 +178,7 @@ func TestCrashingStepIsRetriedThenFails(t *testing.T) {
 			cfg := testConfig(t, t.TempDir())
 			var attempts atomic.Int32
 			cfg.wrapHandlers = func(h map[string]asl.Handler) {
-				h[tasks.FnAnnotate] = func(ctx context.Context, _ json.RawMessage) (json.RawMessage, error) {
+				h[statemachines.TaskAnnotate] = func(ctx context.Context, _ json.RawMessage) (json.RawMessage, error) {
 					attempts.Add(1)
 					return nil, tc.handler(ctx)
 				}

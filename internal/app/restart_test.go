@@ -16,6 +16,7 @@ import (
 	"github.com/gasproject/gas/internal/domain"
 	"github.com/gasproject/gas/internal/service"
 	"github.com/gasproject/gas/internal/tasks"
+	"github.com/gasproject/gas/statemachines"
 )
 
 func TestRestartDuringTheWaitArchivesExactlyOnce(t *testing.T) {
@@ -24,8 +25,8 @@ func TestRestartDuringTheWaitArchivesExactlyOnce(t *testing.T) {
 	cfg.Retention = 2 * time.Second
 	var archives atomic.Int32
 	cfg.wrapHandlers = func(h map[string]asl.Handler) {
-		archive := h[tasks.FnArchiveIfFree]
-		h[tasks.FnArchiveIfFree] = func(ctx context.Context, p json.RawMessage) (json.RawMessage, error) {
+		archive := h[statemachines.TaskArchiveIfFree]
+		h[statemachines.TaskArchiveIfFree] = func(ctx context.Context, p json.RawMessage) (json.RawMessage, error) {
 			archives.Add(1)
 			return archive(ctx, p)
 		}
@@ -114,8 +115,8 @@ func TestRestoreFallsBackToStandardAndBringsTheSameBytesBack(t *testing.T) {
 	var a *App
 	var seenRestoring domain.Job
 	cfg.wrapHandlers = func(h map[string]asl.Handler) {
-		archive := h[tasks.FnArchiveIfFree]
-		h[tasks.FnArchiveIfFree] = func(ctx context.Context, p json.RawMessage) (json.RawMessage, error) {
+		archive := h[statemachines.TaskArchiveIfFree]
+		h[statemachines.TaskArchiveIfFree] = func(ctx context.Context, p json.RawMessage) (json.RawMessage, error) {
 			var in tasks.JobInput
 			json.Unmarshal(p, &in)
 			j := job(t, a, in.JobID)
@@ -124,8 +125,8 @@ func TestRestoreFallsBackToStandardAndBringsTheSameBytesBack(t *testing.T) {
 			mu.Unlock()
 			return archive(ctx, p)
 		}
-		check := h[tasks.FnCheckRestore]
-		h[tasks.FnCheckRestore] = func(ctx context.Context, p json.RawMessage) (json.RawMessage, error) {
+		check := h[statemachines.TaskCheckRestore]
+		h[statemachines.TaskCheckRestore] = func(ctx context.Context, p json.RawMessage) (json.RawMessage, error) {
 			var in tasks.JobInput
 			json.Unmarshal(p, &in)
 			mu.Lock()
@@ -182,8 +183,8 @@ func TestRestoreFailureOfOneJobKeepsItArchivedAndTheOthersGoOn(t *testing.T) {
 	var broken atomic.Value // job id whose copy-back always fails
 	broken.Store("")
 	cfg.wrapHandlers = func(h map[string]asl.Handler) {
-		copyBack := h[tasks.FnCopyBack]
-		h[tasks.FnCopyBack] = func(ctx context.Context, p json.RawMessage) (json.RawMessage, error) {
+		copyBack := h[statemachines.TaskCopyBack]
+		h[statemachines.TaskCopyBack] = func(ctx context.Context, p json.RawMessage) (json.RawMessage, error) {
 			var in tasks.JobInput
 			json.Unmarshal(p, &in)
 			if in.JobID == broken.Load() {
@@ -242,7 +243,7 @@ func TestRestartDuringAnnotateRunsItAgainHarmlessly(t *testing.T) {
 	first := cfg
 	first.wrapHandlers = func(h map[string]asl.Handler) {
 		// The first process dies (closes) while Annotate is in flight.
-		h[tasks.FnAnnotate] = func(ctx context.Context, p json.RawMessage) (json.RawMessage, error) {
+		h[statemachines.TaskAnnotate] = func(ctx context.Context, p json.RawMessage) (json.RawMessage, error) {
 			once.Do(func() { close(started) })
 			<-ctx.Done()
 			return nil, ctx.Err()

@@ -14,6 +14,7 @@ import (
 	"github.com/gasproject/gas/internal/domain"
 	"github.com/gasproject/gas/internal/service"
 	"github.com/gasproject/gas/internal/tasks"
+	"github.com/gasproject/gas/statemachines"
 )
 
 // restoreFixture is a free user "hedy" with three archived jobs, whose
@@ -39,8 +40,8 @@ func newRestoreFixture(t *testing.T, edit ...func(*Config)) *restoreFixture {
 		e(&cfg)
 	}
 	cfg.wrapHandlers = func(h map[string]asl.Handler) {
-		archive := h[tasks.FnArchiveIfFree]
-		h[tasks.FnArchiveIfFree] = func(ctx context.Context, p json.RawMessage) (json.RawMessage, error) {
+		archive := h[statemachines.TaskArchiveIfFree]
+		h[statemachines.TaskArchiveIfFree] = func(ctx context.Context, p json.RawMessage) (json.RawMessage, error) {
 			var in tasks.JobInput
 			json.Unmarshal(p, &in)
 			j := job(t, f.a, in.JobID)
@@ -49,8 +50,8 @@ func newRestoreFixture(t *testing.T, edit ...func(*Config)) *restoreFixture {
 			f.mu.Unlock()
 			return archive(ctx, p)
 		}
-		copyBack := h[tasks.FnCopyBack]
-		h[tasks.FnCopyBack] = func(ctx context.Context, p json.RawMessage) (json.RawMessage, error) {
+		copyBack := h[statemachines.TaskCopyBack]
+		h[statemachines.TaskCopyBack] = func(ctx context.Context, p json.RawMessage) (json.RawMessage, error) {
 			var in tasks.JobInput
 			json.Unmarshal(p, &in)
 			f.mu.Lock()
@@ -62,8 +63,8 @@ func newRestoreFixture(t *testing.T, edit ...func(*Config)) *restoreFixture {
 			}
 			return copyBack(ctx, p)
 		}
-		list := h[tasks.FnListArchived]
-		h[tasks.FnListArchived] = func(ctx context.Context, p json.RawMessage) (json.RawMessage, error) {
+		list := h[statemachines.TaskListArchived]
+		h[statemachines.TaskListArchived] = func(ctx context.Context, p json.RawMessage) (json.RawMessage, error) {
 			out, err := list(ctx, p)
 			f.mu.Lock()
 			f.lists++

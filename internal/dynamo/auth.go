@@ -16,7 +16,7 @@ import (
 	"github.com/gasproject/gas/internal/domain"
 )
 
-// Portal stores what the portal's sign-in keeps (auth.Store): sessions,
+// AuthStore stores what sign-in keeps (auth.Store): sessions,
 // API tokens, password hashes and rate-limit counters, in one table with a
 // partition key "pk" and a sort key "sk". Items that expire carry
 // expires_at (epoch seconds), the table's TTL attribute, so DynamoDB deletes
@@ -28,15 +28,15 @@ import (
 //	user#<id>         token#<token id> the same token, listed per user
 //	user#<id>         password         a password hash (PHC string)
 //	limit#<key>       -                a rate-limit window: start and count
-type Portal struct {
+type AuthStore struct {
 	db    API
 	table string
 }
 
-var _ auth.Store = (*Portal)(nil)
+var _ auth.Store = (*AuthStore)(nil)
 
-// NewPortal returns the store over table.
-func NewPortal(db API, table string) *Portal { return &Portal{db: db, table: table} }
+// NewAuthStore returns the store over table.
+func NewAuthStore(db API, table string) *AuthStore { return &AuthStore{db: db, table: table} }
 
 const (
 	noSort        = "-"
@@ -47,11 +47,11 @@ const (
 	attrStart     = "start_ns"
 )
 
-func (s *Portal) key(pk, sk string) map[string]types.AttributeValue {
+func (s *AuthStore) key(pk, sk string) map[string]types.AttributeValue {
 	return map[string]types.AttributeValue{KeyPK: strAttr(pk), KeySK: strAttr(sk)}
 }
 
-func (s *Portal) getItem(ctx context.Context, pk, sk string) (map[string]types.AttributeValue, error) {
+func (s *AuthStore) getItem(ctx context.Context, pk, sk string) (map[string]types.AttributeValue, error) {
 	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{
 		TableName: aws.String(s.table), Key: s.key(pk, sk), ConsistentRead: aws.Bool(true),
 	})
@@ -62,7 +62,7 @@ func (s *Portal) getItem(ctx context.Context, pk, sk string) (map[string]types.A
 }
 
 // CreateSession stores a session until its expiry.
-func (s *Portal) CreateSession(ctx context.Context, sess auth.Session) error {
+func (s *AuthStore) CreateSession(ctx context.Context, sess auth.Session) error {
 	item := s.key("session#"+sess.IDHash, noSort)
 	item[attrUserID] = strAttr(sess.UserID)
 	item[attrCreatedAt] = numAttr(sess.CreatedAt.UnixNano())
@@ -75,7 +75,7 @@ func (s *Portal) CreateSession(ctx context.Context, sess auth.Session) error {
 }
 
 // GetSession returns a session that has not expired at now.
-func (s *Portal) GetSession(ctx context.Context, idHash string, now time.Time) (auth.Session, error) {
+func (s *AuthStore) GetSession(ctx context.Context, idHash string, now time.Time) (auth.Session, error) {
 	item, err := s.getItem(ctx, "session#"+idHash, noSort)
 	if err != nil {
 		return auth.Session{}, fmt.Errorf("get session: %w", err)
@@ -96,7 +96,7 @@ func (s *Portal) GetSession(ctx context.Context, idHash string, now time.Time) (
 }
 
 // DeleteSession removes a session; an absent one is not an error.
-func (s *Portal) DeleteSession(ctx context.Context, idHash string) error {
+func (s *AuthStore) DeleteSession(ctx context.Context, idHash string) error {
 	_, err := s.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(s.table), Key: s.key("session#"+idHash, noSort)})
 	if err != nil {
 		return fmt.Errorf("delete session: %w", err)
@@ -111,7 +111,7 @@ type tokenRecord struct {
 }
 
 // CreateToken stores a token under its hash and in its user's list, together.
-func (s *Portal) CreateToken(ctx context.Context, t auth.Token) error {
+func (s *AuthStore) CreateToken(ctx context.Context, t auth.Token) error {
 	data, err := json.Marshal(tokenRecord{Token: t, Hash: t.Hash})
 	if err != nil {
 		return fmt.Errorf("encode token %s: %w", t.ID, err)
@@ -145,7 +145,7 @@ func decodeToken(item map[string]types.AttributeValue) (auth.Token, error) {
 }
 
 // GetTokenByHash finds a token by the hash of its value.
-func (s *Portal) GetTokenByHash(ctx context.Context, hash string) (auth.Token, error) {
+func (s *AuthStore) GetTokenByHash(ctx context.Context, hash string) (auth.Token, error) {
 	item, err := s.getItem(ctx, "token#"+hash, noSort)
 	if err != nil {
 		return auth.Token{}, fmt.Errorf("get token: %w", err)
@@ -157,7 +157,7 @@ func (s *Portal) GetTokenByHash(ctx context.Context, hash string) (auth.Token, e
 }
 
 // ListTokens returns the user's tokens, oldest first.
-func (s *Portal) ListTokens(ctx context.Context, userID string) ([]auth.Token, error) {
+func (s *AuthStore) ListTokens(ctx context.Context, userID string) ([]auth.Token, error) {
 	in := &dynamodb.QueryInput{
 		TableName:                 aws.String(s.table),
 		KeyConditionExpression:    aws.String("#pk = :pk AND begins_with(#sk, :tok)"),
@@ -190,7 +190,7 @@ func (s *Portal) ListTokens(ctx context.Context, userID string) ([]auth.Token, e
 }
 
 // DeleteToken revokes a token of userID; domain.ErrNotFound if the user has no such token.
-func (s *Portal) DeleteToken(ctx context.Context, userID, id string) error {
+func (s *AuthStore) DeleteToken(ctx context.Context, userID, id string) error {
 	item, err := s.getItem(ctx, "user#"+userID, "token#"+id)
 	if err != nil {
 		return fmt.Errorf("delete token %s: %w", id, err)
@@ -213,7 +213,7 @@ func (s *Portal) DeleteToken(ctx context.Context, userID, id string) error {
 }
 
 // SetPasswordHash stores or replaces the user's password hash.
-func (s *Portal) SetPasswordHash(ctx context.Context, userID, hash string) error {
+func (s *AuthStore) SetPasswordHash(ctx context.Context, userID, hash string) error {
 	item := s.key("user#"+userID, "password")
 	item[attrHash] = strAttr(hash)
 	if _, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.table), Item: item}); err != nil {
@@ -223,7 +223,7 @@ func (s *Portal) SetPasswordHash(ctx context.Context, userID, hash string) error
 }
 
 // PasswordHash returns the user's password hash; domain.ErrNotFound if none.
-func (s *Portal) PasswordHash(ctx context.Context, userID string) (string, error) {
+func (s *AuthStore) PasswordHash(ctx context.Context, userID string) (string, error) {
 	item, err := s.getItem(ctx, "user#"+userID, "password")
 	if err != nil {
 		return "", fmt.Errorf("get password of %s: %w", userID, err)
@@ -238,7 +238,7 @@ func (s *Portal) PasswordHash(ctx context.Context, userID string) (string, error
 // first attempt after the previous one ended and lasts window. The counter
 // is bumped atomically while the window is open; otherwise a new window is
 // started, conditionally, so two racing first hits cannot both count as 1.
-func (s *Portal) Hit(ctx context.Context, key string, window time.Duration, now time.Time) (int, error) {
+func (s *AuthStore) Hit(ctx context.Context, key string, window time.Duration, now time.Time) (int, error) {
 	pk := "limit#" + key
 	cutoff := numAttr(now.Add(-window).UnixNano())
 	for attempt := 0; attempt < updateAttempts; attempt++ {

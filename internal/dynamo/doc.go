@@ -1,5 +1,5 @@
 // Package dynamo stores GAS's records in DynamoDB: jobs (Jobs), profiles
-// (Profiles), the portal's sign-in data (Portal, an auth.Store) and processed
+// (Profiles), the sign-in data (AuthStore, an auth.Store) and processed
 // Stripe event ids (Webhooks). Every read-modify-write is a conditional write
 // on a version number, so a lost race surfaces as domain.ErrConflict exactly
 // like the SQLite adapter's; Update retries a few times first.

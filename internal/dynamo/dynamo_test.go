@@ -27,7 +27,7 @@ func newDB(t *testing.T) *dynamodb.Client {
 		Credentials:  aws.AnonymousCredentials{},
 		Retryer:      aws.NopRetryer{},
 	})
-	if err := CreateTables(context.Background(), db, Tables{Jobs: "jobs", Profiles: "profiles", Portal: "portal"}); err != nil {
+	if err := CreateTables(context.Background(), db, Tables{Jobs: "jobs", Profiles: "profiles", Auth: "auth"}); err != nil {
 		t.Fatal(err)
 	}
 	return db
@@ -42,5 +42,5 @@ func TestProfilesContract(t *testing.T) {
 }
 
 func TestPortalAuthStoreContract(t *testing.T) {
-	authtest.StoreContract(t, NewPortal(newDB(t), "portal"))
+	authtest.StoreContract(t, NewAuthStore(newDB(t), "auth"))
 }

@@ -16,7 +16,7 @@ type TableCreator interface {
 
 // Tables names the three GAS tables.
 type Tables struct {
-	Jobs, Profiles, Portal string
+	Jobs, Profiles, Auth string // Auth: sign-in data and processed webhook events
 }
 
 // CreateTables creates the tables with the keys and indexes infra/ gives
@@ -45,7 +45,7 @@ func CreateTables(ctx context.Context, db TableCreator, t Tables) error {
 			},
 		},
 		{TableName: aws.String(t.Profiles), AttributeDefinitions: []types.AttributeDefinition{str(KeyPK)}, KeySchema: key(KeyPK, "")},
-		{TableName: aws.String(t.Portal), AttributeDefinitions: []types.AttributeDefinition{str(KeyPK), str(KeySK)}, KeySchema: key(KeyPK, KeySK)},
+		{TableName: aws.String(t.Auth), AttributeDefinitions: []types.AttributeDefinition{str(KeyPK), str(KeySK)}, KeySchema: key(KeyPK, KeySK)},
 	}
 	for _, in := range inputs {
 		in.BillingMode = types.BillingModePayPerRequest

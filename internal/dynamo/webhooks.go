@@ -13,7 +13,7 @@ import (
 )
 
 // Webhooks is the billing.ProcessedEvents adapter. It keeps the ids of the
-// Stripe events whose effects are done in the portal table (see Portal):
+// Stripe events whose effects are done in the auth table (see AuthStore):
 //
 //	pk                 sk   what
 //	webhook#<event id> -    a processed event: its type and when

@@ -7,5 +7,5 @@ import (
 )
 
 func TestWebhooksContract(t *testing.T) {
-	billingtest.TestProcessedEvents(t, NewWebhooks(newDB(t), "portal"))
+	billingtest.TestProcessedEvents(t, NewWebhooks(newDB(t), "auth"))
 }

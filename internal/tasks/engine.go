@@ -10,19 +10,19 @@ import (
 	"github.com/gasproject/gas/internal/annotate"
 )
 
-// Engine adapts the annotation engine to Annotator: the summary becomes the
+// EngineAnnotator adapts the annotation engine to Annotator: the summary becomes the
 // job's JSON (for the charts) and its text form the log. The engine's input
 // errors already match domain.ErrInvalid, which Annotate turns into the
 // permanent InvalidInputError.
-type Engine struct {
+type EngineAnnotator struct {
 	Engine  *annotate.Engine
 	Options annotate.Options
 }
 
-var _ Annotator = Engine{}
+var _ Annotator = EngineAnnotator{}
 
 // Annotate runs the engine once.
-func (e Engine) Annotate(ctx context.Context, in io.Reader, out io.Writer) (Report, error) {
+func (e EngineAnnotator) Annotate(ctx context.Context, in io.Reader, out io.Writer) (Report, error) {
 	sum, err := e.Engine.Run(ctx, in, out, e.Options)
 	if err != nil {
 		return Report{}, err

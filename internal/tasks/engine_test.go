@@ -22,7 +22,7 @@ var mini struct {
 }
 
 // miniEngine builds the mini reference bundle once per test binary.
-func miniEngine(t *testing.T) Engine {
+func miniEngine(t *testing.T) EngineAnnotator {
 	t.Helper()
 	shared := testshared.Dir(t)
 	mini.once.Do(func() {
@@ -38,7 +38,7 @@ func miniEngine(t *testing.T) Engine {
 	if mini.err != nil {
 		t.Fatalf("mini bundle: %v", mini.err)
 	}
-	return Engine{Engine: annotate.New(mini.bundle)}
+	return EngineAnnotator{Engine: annotate.New(mini.bundle)}
 }
 
 func TestMain(m *testing.M) {

@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+
+	"github.com/gasproject/gas/statemachines"
 )
 
 // Handler is one workflow task as both runtimes call it: the JSON payload the
@@ -12,42 +14,22 @@ import (
 // (internal/asl) and the Lambda mains (functions/*) share this shape.
 type Handler = func(ctx context.Context, payload json.RawMessage) (json.RawMessage, error)
 
-// Function names: the FunctionName each Task state invokes after
-// statemachines.LocalDefinition substitutes the placeholders (see
-// statemachines.Functions; a test keeps both lists equal). On AWS the infra
-// maps each placeholder to a Lambda ARN, and functions/<name> serves the
-// handler of the same name (HandlerFor).
-const (
-	FnAnnotate        = "annotate"
-	FnNotifyCompleted = "notify-completed"
-	FnNotifyFailed    = "notify-failed"
-	FnArchiveIfFree   = "archive-if-free"
-	FnMarkFailed      = "mark-failed"
-	FnListArchived    = "list-archived"
-	FnRequestRestore  = "request-restore"
-	FnCheckRestore    = "check-restore"
-	FnCopyBack        = "copy-back"
-	FnMarkAvailable   = "mark-available"
-	FnRestoreFailed   = "restore-failed"
-	FnNotifyRestored  = "notify-restored"
-)
-
-// Handlers maps every function name to its handler with JSON decode/encode.
+// Handlers maps every task name (statemachines.Task*) to its handler with JSON decode/encode.
 // It is the one table both runtimes use.
 func (t *Tasks) Handlers() map[string]Handler {
 	return map[string]Handler{
-		FnAnnotate:        wrap(t.Annotate),
-		FnNotifyCompleted: wrap(t.NotifyCompleted),
-		FnNotifyFailed:    wrap(t.NotifyFailed),
-		FnArchiveIfFree:   wrap(t.ArchiveIfFree),
-		FnMarkFailed:      wrap(t.MarkFailed),
-		FnListArchived:    wrap(t.ListArchived),
-		FnRequestRestore:  wrap(t.RequestRestore),
-		FnCheckRestore:    wrap(t.CheckRestore),
-		FnCopyBack:        wrap(t.CopyBack),
-		FnMarkAvailable:   wrap(t.MarkAvailable),
-		FnRestoreFailed:   wrap(t.RestoreFailed),
-		FnNotifyRestored:  wrap(t.NotifyRestored),
+		statemachines.TaskAnnotate:        wrap(t.Annotate),
+		statemachines.TaskNotifyCompleted: wrap(t.NotifyCompleted),
+		statemachines.TaskNotifyFailed:    wrap(t.NotifyFailed),
+		statemachines.TaskArchiveIfFree:   wrap(t.ArchiveIfFree),
+		statemachines.TaskMarkFailed:      wrap(t.MarkFailed),
+		statemachines.TaskListArchived:    wrap(t.ListArchived),
+		statemachines.TaskRequestRestore:  wrap(t.RequestRestore),
+		statemachines.TaskCheckRestore:    wrap(t.CheckRestore),
+		statemachines.TaskCopyBack:        wrap(t.CopyBack),
+		statemachines.TaskMarkAvailable:   wrap(t.MarkAvailable),
+		statemachines.TaskRestoreFailed:   wrap(t.RestoreFailed),
+		statemachines.TaskNotifyRestored:  wrap(t.NotifyRestored),
 	}
 }
 

@@ -29,7 +29,7 @@ func TestHandlersTable(t *testing.T) {
 	}
 
 	// JSON in, JSON out; unknown fields (the rest of the state) are ignored.
-	res, err := hs[FnAnnotate](context.Background(), json.RawMessage(`{"job_id":"j1","user_id":"u1","retention_seconds":1}`))
+	res, err := hs[statemachines.TaskAnnotate](context.Background(), json.RawMessage(`{"job_id":"j1","user_id":"u1","retention_seconds":1}`))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,7 +38,7 @@ func TestHandlersTable(t *testing.T) {
 		t.Errorf("result %s (%v)", res, err)
 	}
 
-	if _, err := hs[FnArchiveIfFree](context.Background(), json.RawMessage(`{"job_id":`)); err == nil || !strings.Contains(err.Error(), "decode task payload") {
+	if _, err := hs[statemachines.TaskArchiveIfFree](context.Background(), json.RawMessage(`{"job_id":`)); err == nil || !strings.Contains(err.Error(), "decode task payload") {
 		t.Errorf("bad payload: %v", err)
 	}
 

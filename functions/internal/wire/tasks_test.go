@@ -22,6 +22,7 @@ import (
 	"github.com/gasproject/gas/internal/dynamo"
 	"github.com/gasproject/gas/internal/s3blob/s3fake"
 	"github.com/gasproject/gas/internal/tasks"
+	"github.com/gasproject/gas/statemachines"
 )
 
 // The archive and restore steps as their Lambdas run them (GAS_TASK, JSON
@@ -44,7 +45,7 @@ func TestArchiveAndRestoreStepsOnAWSAdapters(t *testing.T) {
 	t.Cleanup(srv.Close)
 	cfg := aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(srv.URL),
 		Credentials: credentials.NewStaticCredentialsProvider(s3fake.AccessKeyID, s3fake.SecretAccessKey, "")}
-	if err := dynamo.CreateTables(ctx, dynamodb.NewFromConfig(cfg), dynamo.Tables{Jobs: "jobs", Profiles: "profiles", Portal: "portal"}); err != nil {
+	if err := dynamo.CreateTables(ctx, dynamodb.NewFromConfig(cfg), dynamo.Tables{Jobs: "jobs", Profiles: "profiles", Auth: "auth"}); err != nil {
 		t.Fatal(err)
 	}
 	setEnv(t, "")
@@ -57,7 +58,7 @@ func TestArchiveAndRestoreStepsOnAWSAdapters(t *testing.T) {
 		t.Setenv(awsenv.Task, task)
 		st.Env = &awsenv.Lookup{}
 		bin := "archive"
-		if task != tasks.FnArchiveIfFree {
+		if task != statemachines.TaskArchiveIfFree {
 			bin = "restore"
 		}
 		h, err := st.TaskHandler(awsenv.TaskBinaries[bin], nil, nil)
@@ -90,7 +91,7 @@ func TestArchiveAndRestoreStepsOnAWSAdapters(t *testing.T) {
 
 	// WHEN ArchiveIfFree runs
 	var archived struct{ Archived bool }
-	step(tasks.FnArchiveIfFree, &archived)
+	step(statemachines.TaskArchiveIfFree, &archived)
 	// THEN the result lives only in GLACIER, in the results bucket
 	got, _ := st.Jobs.Get(ctx, "job-1")
 	info, err := st.Blobs.Results.Head(ctx, got.ResultKey)
@@ -104,20 +105,20 @@ func TestArchiveAndRestoreStepsOnAWSAdapters(t *testing.T) {
 	// WHEN the user upgrades and a restore runs while Expedited has no capacity
 	s3f.SetExpeditedUnavailable(true)
 	var req struct{ Tier string }
-	step(tasks.FnRequestRestore, &req)
+	step(statemachines.TaskRequestRestore, &req)
 	var check struct{ Restored bool }
-	step(tasks.FnCheckRestore, &check)
+	step(statemachines.TaskCheckRestore, &check)
 	if req.Tier != string(domain.TierStandard) || check.Restored {
 		t.Fatalf("request %+v, check %+v; want a Standard restore in progress", req, check)
 	}
 	s3f.CompleteRestores()
-	step(tasks.FnCheckRestore, &check)
+	step(statemachines.TaskCheckRestore, &check)
 	if !check.Restored {
 		t.Fatal("restore completed but check-restore says no")
 	}
 	var ignored map[string]any
-	step(tasks.FnCopyBack, &ignored)
-	step(tasks.FnMarkAvailable, &ignored)
+	step(statemachines.TaskCopyBack, &ignored)
+	step(statemachines.TaskMarkAvailable, &ignored)
 
 	// THEN the result is hot and readable again
 	got, _ = st.Jobs.Get(ctx, "job-1")

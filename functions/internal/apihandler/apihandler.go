@@ -1,9 +1,9 @@
-// Package portal builds the api Lambda's http.Handler: the portal and the
+// Package apihandler builds the api Lambda's http.Handler: the portal and the
 // JSON API (webui) over the AWS adapters, with the session key, Stripe keys
 // and OIDC client secret read from Secrets Manager. It is functions/api's
 // composition, kept apart from wire so that the step Lambdas do not link
 // the web UI and Stripe.
-package portal
+package apihandler
 
 import (
 	"context"
@@ -38,7 +38,7 @@ const maxRequestUpload = 4 << 20
 // secrets once.
 func New(ctx context.Context, st *wire.Stores) (http.Handler, error) {
 	env := st.Env
-	portalTable := env.String(awsenv.PortalTable)
+	authTable := env.String(awsenv.AuthTable)
 	annotation, restore := env.String(awsenv.AnnotationMachineARN), env.String(awsenv.RestoreMachineARN)
 	retention := time.Duration(env.Int(awsenv.RetentionSeconds)) * time.Second
 	freeCap, premiumCap := env.Int(awsenv.FreeCapBytes), env.Int(awsenv.PremiumCapBytes)
@@ -59,7 +59,7 @@ func New(ctx context.Context, st *wire.Stores) (http.Handler, error) {
 		return nil, fmt.Errorf("mailer: %w", err)
 	}
 	ddb := dynamodb.NewFromConfig(st.AWS)
-	authSvc, err := auth.New(st.Profiles, dynamo.NewPortal(ddb, portalTable), auth.Config{Key: []byte(key)})
+	authSvc, err := auth.New(st.Profiles, dynamo.NewAuthStore(ddb, authTable), auth.Config{Key: []byte(key)})
 	if err != nil {
 		return nil, fmt.Errorf("sign-in: %w", err)
 	}
@@ -74,7 +74,7 @@ func New(ctx context.Context, st *wire.Stores) (http.Handler, error) {
 	}
 	if stripe.Enabled() {
 		stripe.Logger = st.Log
-		b, err := billing.New(stripe, billing.Ports{Profiles: st.Profiles, Users: svc, Events: dynamo.NewWebhooks(ddb, portalTable), Mailer: mail})
+		b, err := billing.New(stripe, billing.Ports{Profiles: st.Profiles, Users: svc, Events: dynamo.NewWebhooks(ddb, authTable), Mailer: mail})
 		if err != nil {
 			return nil, fmt.Errorf("billing: %w", err)
 		}
