@@ -34,6 +34,9 @@
 //     splice_region_variant (as VEP does since release 105), the
 //     polypyrimidine tract (-3..-17) is added to it; intron_variant needs intron bases
 //     3..len-2. Introns of 12 bp or less are frameshift introns and get none.
+//     REF/ALT of 2+ bases each are compared base by base as VEP's
+//     _get_differing_regions does (a longer ALT reaches past REF's end);
+//     the polypyrimidine tract counts an insertion with either flank in it.
 //   - Coding calls from the codons VEP builds (REF/ALT spliced into the CDS):
 //     a variant only partly in the CDS or crossing an intron has no codon and
 //     is coding_sequence_variant (plus start/stop loss when it reaches them);
@@ -45,7 +48,8 @@
 //     ends (insertions next to the CDS ends included).
 //   - Coding predicates are VEP's: start_lost also when codon 1 changes
 //     residue or (with a 5' UTR) no longer reads ATG; start/stop_retained for
-//     indels that keep the UTR+CDS or the stop; missense only without a length
+//     indels that keep the UTR+CDS or the stop (a frameshift that keeps the
+//     start codon in place is start_retained); missense only without a length
 //     change; inframe_deletion by codon matching.
 //   - Consequences are listed in VEP's severity order; IMPACT is the worst.
 //   - HGVSc: c. for coding, n. for non-coding transcripts, intronic offsets

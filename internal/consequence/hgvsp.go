@@ -20,7 +20,14 @@ func (x *txInfo) hgvsp(cc *codonChange, ts *txSeq, startLost, frameshift bool) s
 		// VEP keeps the reference residue of the codon: Met1?, or Ile1? for
 		// the mitochondrial ATT start of MT-ND2.
 		b = appendThree(b, cc.refPep[:1])
-		return string(appendInt(b, max(cc.tlStart, 1))) + "?"
+		b = appendInt(b, max(cc.tlStart, 1))
+		if cc.tlEnd > cc.tlStart {
+			// a change over several codons from the start: VEP names the
+			// span with an unknown end residue (p.Met1_?2)
+			b = appendInt(append(b, "_?"...), cc.tlEnd)
+			return string(b)
+		}
+		return string(b) + "?"
 	}
 	ref := strings.TrimSuffix(ts.pep, "*") // VEP's _peptide has no terminal stop
 	if cc.refPep == cc.altPep && !frameshift {
@@ -32,11 +39,10 @@ func (x *txInfo) hgvsp(cc *codonChange, ts *txSeq, startLost, frameshift bool) s
 		return x.hgvspFrameshift(b, cc, ts, ref)
 	}
 	r, a := strings.Trim(cc.refPep, "-"), strings.Trim(cc.altPep, "-")
-	if i := strings.IndexByte(a, '*'); i >= 0 {
-		a = a[:i+1] // residues after a new stop are not reported
-	}
 	s, e := cc.tlStart, cc.tlEnd
-	// Clip the common prefix and suffix.
+	// Clip the common prefix and suffix of the whole codon-level peptides
+	// first, as VEP's _clip_alleles does, so C>*C is an insertion of Ter
+	// before Cys (p.Lys334_Cys335insTer) ...
 	for len(r) > 0 && len(a) > 0 && r[0] == a[0] {
 		if r[0] == '*' { // stop re-created: no protein change
 			return string(appendInt(append(b, "Ter"...), s)) + "="
@@ -45,6 +51,17 @@ func (x *txInfo) hgvsp(cc *codonChange, ts *txSeq, startLost, frameshift bool) s
 	}
 	for len(r) > 0 && len(a) > 0 && r[len(r)-1] == a[len(a)-1] {
 		r, a, e = r[:len(r)-1], a[:len(a)-1], e-1
+	}
+	// ... and C>*D stays a delins (p.Cys335delinsTer): the residues after
+	// the new stop are dropped from the text, not from the comparison.
+	delins := len(r) != len(a) && r != "" && a != ""
+	if i := strings.IndexByte(a, '*'); i >= 0 {
+		a = a[:i+1]
+	}
+	if delins && len(r) == 1 && len(a) == 1 && r != "*" {
+		b = appendSpanPep(b, r, s, e)
+		b = append(b, "delins"...)
+		return string(appendThree(b, a))
 	}
 	switch {
 	case r == "" && a == "":
@@ -158,6 +175,13 @@ func (x *txInfo) hgvspFrameshift(b []byte, cc *codonChange, ts *txSeq, ref strin
 	}
 	var ra, aa byte
 	for {
+		if 3*p > len(alt) && p <= len(ref) && x.t.CDSEndNF && len(ts.utr3) == 0 {
+			// The sequence of a 3'-incomplete CDS ends inside the changed
+			// codon: VEP reports the residues that no longer have a full
+			// codon as deleted (p.Arg297del).
+			b = appendSpan(b, ref, p, len(ref))
+			return string(append(b, "del"...))
+		}
 		if 3*p > len(alt) || p > len(refS) {
 			return ""
 		}

@@ -96,7 +96,7 @@ func predictTranscript(e *Entry, a *allele, x *txInfo, seq Sequence) bool {
 		e.setTerms(terms)
 		return true
 	}
-	x.spliceTerms(a, &terms, j, k)
+	x.spliceTerms(a, &terms)
 	loc := x.locate(a, j, k)
 	if loc.exonic {
 		e.CDNAPosition = formatCoords(loc.cdnaStart, loc.cdnaEnd)
@@ -175,7 +175,10 @@ func (x *txInfo) exonTerms(a *allele, loc *location, seq Sequence, e *Entry, ter
 		switch {
 		case x.t.Biotype == "miRNA" && x.inMatureMiRNA(a):
 			terms.set(bitMatureMiRNA)
-		case loc.exonic:
+		case loc.exonic && (!a.insertion() || x.insideExon(a)):
+			// VEP's non_coding_exon_variant overlaps the variant's own
+			// start/end with each exon: an insertion next to an exon
+			// boundary (one flank intronic) is not in the exon.
 			terms.set(bitNonCodingTranscriptExon)
 		default:
 			terms.set(bitNonCodingTranscript)

@@ -4,17 +4,25 @@ package consequence
 // on these, so an MNV whose changed bases avoid a splice site is not flagged.
 type region struct{ s, e int }
 
+// differingRegions is VEP's _get_differing_regions
+// (BaseVariationFeatureOverlapAllele.pm): when REF and ALT both have more
+// than one base they are compared position by position, as Perl's string
+// XOR does, so the bases past the shorter allele count as different and a
+// longer ALT makes the region reach past REF's end (AA>CGC at acceptor -4
+// covers -4..-2). Otherwise the region is the whole allele.
 func differingRegions(a *allele, buf []region) []region {
-	if len(a.ref) != len(a.alt) || len(a.ref) < 2 {
+	if len(a.ref) < 2 || len(a.alt) < 2 {
 		return append(buf, region{a.start, a.end})
 	}
-	for i := 0; i < len(a.ref); {
-		if a.ref[i] == a.alt[i] {
+	n := max(len(a.ref), len(a.alt))
+	differs := func(i int) bool { return i >= len(a.ref) || i >= len(a.alt) || a.ref[i] != a.alt[i] }
+	for i := 0; i < n; {
+		if !differs(i) {
 			i++
 			continue
 		}
 		j := i
-		for j+1 < len(a.ref) && a.ref[j+1] != a.alt[j+1] {
+		for j+1 < n && differs(j+1) {
 			j++
 		}
 		buf = append(buf, region{a.start + i, a.start + j})
@@ -28,8 +36,7 @@ func differingRegions(a *allele, buf []region) []region {
 // region is 3-8 bases into the intron or 1-3 into the exon (with VEP's
 // special cases for insertions); the donor 5th base, donor region (+3..+6)
 // and polypyrimidine tract (-3..-17) are flagged in addition.
-// j, k is an exonWindow covering the allele and 3 bases either side.
-func (x *txInfo) spliceTerms(a *allele, terms *termSet, j, k int) {
+func (x *txInfo) spliceTerms(a *allele, terms *termSet) {
 	var (
 		intronic, startSS, endSS, inRegion bool
 		fifth, donorReg, ppt               bool // donor-side/acceptor-side in forward genomic terms
@@ -38,7 +45,11 @@ func (x *txInfo) spliceTerms(a *allele, terms *termSet, j, k int) {
 	var buf [4]region
 	for _, r := range differingRegions(a, buf[:0]) {
 		ins := r.e == r.s-1
-		for i := max(j-1, 0); i < min(k, x.nIntrons()); i++ {
+		// VEP tests the polypyrimidine tract on the region's ends in order
+		// (lo, hi), so an insertion counts when either flank is in the tract.
+		lo, hi := min(r.s, r.e), max(r.s, r.e)
+		i0, i1 := x.intronWindow(lo-3, hi+3)
+		for i := i0; i < i1; i++ {
 			is, ie := x.intron(i)
 			if is > ie || r.s > ie+3 || r.e < is-3 {
 				continue
@@ -55,10 +66,10 @@ func (x *txInfo) spliceTerms(a *allele, terms *termSet, j, k int) {
 			endSS = endSS || s2
 			fifth = fifth || overlaps(r.s, r.e, is+4, is+4)
 			donorReg = donorReg || overlaps(r.s, r.e, is+2, is+5)
-			ppt = ppt || overlaps(r.s, r.e, ie-16, ie-2)
+			ppt = ppt || overlaps(lo, hi, ie-16, ie-2)
 			fifthRev = fifthRev || overlaps(r.s, r.e, ie-4, ie-4)
 			donorRegRev = donorRegRev || overlaps(r.s, r.e, ie-5, ie-2)
-			pptRev = pptRev || overlaps(r.s, r.e, is+2, is+16)
+			pptRev = pptRev || overlaps(lo, hi, is+2, is+16)
 			if !s1 && !s2 && intronBoundary(r.s, r.e, is, ie, ins) {
 				inRegion = true
 			}

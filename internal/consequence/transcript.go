@@ -366,6 +366,13 @@ func (x *txInfo) utrs(a *allele) (utr5, utr3 bool) {
 	return before, after
 }
 
+// insideExon reports whether an insertion has both flanks in one exon
+// (VEP's overlap(start, end, exon) with end == start-1).
+func (x *txInfo) insideExon(a *allele) bool {
+	i := x.exonIndex(a.start)
+	return i >= 0 && x.exonIndex(a.end) == i
+}
+
 func (x *txInfo) inMatureMiRNA(a *allele) bool {
 	for _, r := range x.t.MatureMiRNA {
 		if overlaps(a.start, a.end, r[0], r[1]) {

@@ -37,7 +37,7 @@ func (x *txInfo) vepCoding(a *allele, l *location, ts *txSeq, cc *codonChange) c
 	}
 	codons := cc != nil && !c.frameshift
 
-	overStart, insDelStartAltered, invStartAltered := x.startCodonChecks(a, l, ts, edit)
+	overStart, insDelStartAltered, invStartAltered := x.startCodonChecks(a, l, ts, edit, c.frameshift)
 	c.startRetained = (increase || decrease) && overStart && !insDelStartAltered
 
 	// inframe_deletion
@@ -104,7 +104,11 @@ func spliceIn(seq string, from, nRef int, allele string) (string, bool) {
 
 // startCodonChecks are VEP's _overlaps_start_codon, _ins_del_start_altered
 // and _inv_start_altered.
-func (x *txInfo) startCodonChecks(a *allele, l *location, ts *txSeq, edit func(string, int) (string, bool)) (overStart, insDelStartAltered, invStartAltered bool) {
+//
+// A frameshift that leaves the start codon itself in place (A>ATG at the A
+// of ATG reads ATGTG...) is not altered: VEP 115 calls it
+// frameshift_variant&start_retained_variant, not start_lost.
+func (x *txInfo) startCodonChecks(a *allele, l *location, ts *txSeq, edit func(string, int) (string, bool), frameshift bool) (overStart, insDelStartAltered, invStartAltered bool) {
 	increase, decrease := len(a.alt) > len(a.ref), len(a.alt) < len(a.ref)
 	cdnaDefined := l.cdnaStart > 0 && l.cdnaEnd > 0
 	overStart = !x.t.CDSStartNF && x.pad == 0 && cdnaDefined &&
@@ -115,6 +119,9 @@ func (x *txInfo) startCodonChecks(a *allele, l *location, ts *txSeq, edit func(s
 		if ed, ok := edit(full, l.cdnaStart-1); ok {
 			if increase || decrease {
 				insDelStartAltered = len(ed) < len(ts.cds) || ed[len(ed)-len(ts.cds):] != ts.cds
+				if frameshift && len(ed) >= len(utr5)+3 && len(ts.cds) >= 3 && ed[len(utr5):len(utr5)+3] == ts.cds[:3] {
+					insDelStartAltered = false
+				}
 			}
 			if len(utr5) > 0 && l.cdnaEnd <= len(full) {
 				// VEP compares with ATG whatever the table
