@@ -1,0 +1,170 @@
+package variants
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gasproject/gas/internal/annotate"
+	"github.com/gasproject/gas/internal/annotate/synth"
+)
+
+type bundleSeq struct{}
+
+func (bundleSeq) Seq(chrom string, start, end int) (string, error) {
+	c, err := miniBundle.Chrom(chrom)
+	if err != nil {
+		return "", err
+	}
+	return c.Seq(start, end)
+}
+
+// benchRecords is the size of the benchmark's result: GAS_BENCH_RECORDS, default 1,000,000.
+func benchRecords(b *testing.B) int {
+	if s := os.Getenv("GAS_BENCH_RECORDS"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 {
+			b.Fatalf("GAS_BENCH_RECORDS=%q", s)
+		}
+		return n
+	}
+	return 1_000_000
+}
+
+// benchResult annotates n synthetic records into dir/annotated.vcf and
+// builds dir/variants.idx beside it, teed as the Annotate step does.
+func benchResult(b *testing.B, dir string, n int) (vcfPath string, ix *Index) {
+	e := engine(b)
+	var in bytes.Buffer
+	if err := synth.Write(&in, bundleSeq{}, synth.MiniRegions, n, 1); err != nil {
+		b.Fatal(err)
+	}
+	vcfPath = filepath.Join(dir, "annotated.vcf")
+	out, err := os.Create(vcfPath)
+	if err != nil {
+		b.Fatal(err)
+	}
+	idxFile, err := os.Create(filepath.Join(dir, "variants.idx"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	bw := bufio.NewWriterSize(out, 1<<20)
+	bld := NewBuilder(idxFile)
+	if _, err := e.Run(context.Background(), &in, io.MultiWriter(bw, bld), annotate.Options{}); err != nil {
+		b.Fatal(err)
+	}
+	if err := bld.Close(); err != nil {
+		b.Fatal(err)
+	}
+	if err := bw.Flush(); err != nil {
+		b.Fatal(err)
+	}
+	out.Close()
+	st, _ := idxFile.Stat()
+	if ix, err = Open(idxFile, st.Size()); err != nil {
+		b.Fatal(err)
+	}
+	vst, _ := os.Stat(vcfPath)
+	b.Logf("%d records: %d CSQ rows, result %d MB, index %d MB", n, ix.Rows(), vst.Size()>>20, st.Size()>>20)
+	return vcfPath, ix
+}
+
+// firstPageQueries are the filters the first-page benchmark cycles through.
+var firstPageQueries = []string{
+	"", "impact=HIGH", "impact=MODERATE,HIGH", "consequence=missense_variant", "gene=MRPL39",
+	"canonical=true", "max_af=0.01", "chrom=21&start=30000000&end=31000000", "chrom=MT",
+	"impact=MODIFIER&canonical=true&max_af=0.001", "consequence=stop_gained,frameshift_variant&canonical=true",
+	"sort=-af&impact=MODERATE", "sort=gene",
+}
+
+// BenchmarkFirstPage answers the first page (limit 100) of each filter on a
+// GAS_BENCH_RECORDS-record result and reports the p99 latency, next to the
+// peer: one full scan of the annotated VCF applying the same filter
+// (naiveRows' parsing, streamed), timed in the same run.
+//
+//	go test -run '^$' -bench FirstPage -benchtime 20x ./internal/variants
+func BenchmarkFirstPage(b *testing.B) {
+	dir := b.TempDir()
+	vcfPath, ix := benchResult(b, dir, benchRecords(b))
+	qs := make([]Query, len(firstPageQueries))
+	for i, s := range firstPageQueries {
+		v, _ := url.ParseQuery(s)
+		q, err := ParseQuery(v)
+		if err != nil {
+			b.Fatal(err)
+		}
+		qs[i] = q
+	}
+	var lat []time.Duration
+	b.ResetTimer()
+	for b.Loop() {
+		for _, q := range qs {
+			t0 := time.Now()
+			p, err := ix.Query(q)
+			lat = append(lat, time.Since(t0))
+			if err != nil {
+				b.Fatal(err)
+			}
+			if p.Total > 0 && len(p.Rows) == 0 {
+				b.Fatalf("%v: total %d, no rows", q.Values(), p.Total)
+			}
+		}
+	}
+	b.StopTimer()
+	slices.Sort(lat)
+	p99 := lat[(len(lat)*99+99)/100-1]
+	p50 := lat[len(lat)/2]
+
+	t0 := time.Now()
+	total := naiveScan(b, vcfPath, qs[1])
+	peer := time.Since(t0)
+	b.ReportMetric(float64(p99.Microseconds())/1000, "p99-ms")
+	b.ReportMetric(float64(p50.Microseconds())/1000, "p50-ms")
+	b.ReportMetric(float64(peer.Milliseconds()), "fullscan-ms")
+	b.ReportMetric(peer.Seconds()/p99.Seconds(), "fullscan/p99")
+	fmt.Fprintf(os.Stderr, "first page over %d rows, %d queries: p50 %v, p99 %v; full scan of the VCF (impact=HIGH, %d rows) %v: %.0fx slower than the index's p99\n",
+		ix.Rows(), len(lat), p50, p99, total, peer, peer.Seconds()/p99.Seconds())
+}
+
+// naiveScan is the peer: stream the VCF, split every CSQ entry into a Row and
+// filter, keeping the first 100 and counting all.
+func naiveScan(b *testing.B, path string, q Query) int {
+	f, err := os.Open(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	var fields []string
+	sc := bufio.NewScanner(f)
+	sc.Buffer(nil, 16<<20)
+	total := 0
+	var page []Row
+	for sc.Scan() {
+		line := sc.Bytes()
+		if len(line) > 0 && line[0] == '#' {
+			if bytes.HasPrefix(line, []byte("##INFO=<ID=CSQ,")) {
+				fields = csqFields(string(line))
+			}
+			continue
+		}
+		for _, r := range naiveRecord(b, fields, strings.Split(string(line), "\t")) {
+			if naiveMatch(q, r) {
+				total++
+				if len(page) < 100 {
+					page = append(page, r)
+				}
+			}
+		}
+	}
+	return total
+}

@@ -1,0 +1,65 @@
+// Package variants is the per-variant index of an annotated VCF: one row per
+// CSQ entry (variant × transcript), built once per job while the result is
+// written and stored beside it in the blob store, then queried by filters
+// (gene, consequence, impact, max_af, canonical, chrom, start, end) with
+// paging, sorting and an exact total. No server: a query reads one file.
+//
+//	b := variants.NewBuilder(w)   // w receives the index
+//	io.Copy(b, annotatedVCF)      // or tee the engine's output into b
+//	err := b.Close()
+//
+//	ix, err := variants.Open(readerAt, size)
+//	page, err := ix.Query(q)      // q from variants.ParseQuery(url.Values)
+//
+// # Rows
+//
+// The builder reads the CSQ layout from the header's "Format:" list, so any
+// VEP-style CSQ works (GAS's own, or VEP's). Per entry it keeps chrom, pos,
+// id, ref, alt, allele, gene (SYMBOL, else the Gene id), gene_id, feature,
+// biotype, consequence, impact, hgvsc, hgvsp, af, clin_sig and canonical.
+// af is the CSQ field AF when the layout has one, else INFO/KNOWN_AF of the
+// entry's ALT (matched through its VEP allele); clin_sig is CSQ CLIN_SIG,
+// else INFO/KNOWN_CLNSIG. Records without CSQ (not covered, symbolic) have
+// no rows.
+//
+// # File format (version 1)
+//
+// Rows keep the file's order (a sorted VCF gives position order) in blocks of
+// up to 4096 rows; a block never spans two chromosomes. The file is
+//
+//	"GASVIX1\n"
+//	block*          filter section, then display section
+//	footer          flate-compressed JSON: dictionaries and block directory
+//	footer offset   uint64 little-endian
+//	"GASVIX1\n"
+//
+// A block's filter section holds fixed-width columns, n values each: pos
+// (uint32), gene (uint32, index into the footer's gene dictionary),
+// consequence (uint32, index into the dictionary of "&"-joined consequence
+// lists), af (float32, 0 when unknown) and flags (uint8: impact code in bits
+// 0-2, canonical in bit 3, af known in bit 4). Its display section is
+// flate-compressed: per row, nine uvarint-length strings (id, ref, alt,
+// allele, feature, biotype, hgvsc, hgvsp, clin_sig).
+//
+// The footer's block directory carries each block's summary: chromosome,
+// first and last position, smallest and largest af, the genes and
+// consequence lists present, an impact mask and the canonical count. A query
+// skips blocks whose summary cannot match, counts blocks whose summary
+// proves every row matches without reading them, and scans the fixed-width
+// columns of the rest; only the rows of the page are decompressed.
+//
+// # Query semantics
+//
+// Filters combine with AND; a comma means OR within one field. gene matches
+// SYMBOL or Gene id, case-insensitively; consequence matches one SO term of
+// the entry's list (missense_variant matches
+// "missense_variant&splice_region_variant"); impact is HIGH, MODERATE, LOW or
+// MODIFIER; max_af keeps rows whose af is at most the value, and rows with no
+// known frequency (novel variants) count as 0; canonical=true keeps
+// canonical transcripts; chrom uses the bundle's alias rule (chr21 = 21,
+// chrM = MT); start and end (1-based, inclusive) bound pos. sort is
+// position (the file's order, default), gene, impact (most severe first), af
+// or -af (rarest or most common first; unknown counts as 0). limit is 1-1000
+// (default 100); a sorted query pages up to row 10,000. total counts every
+// matching row.
+package variants

@@ -1,0 +1,168 @@
+package variants
+
+import (
+	"bytes"
+	"compress/flate"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+)
+
+const (
+	magic      = "GASVIX1\n"
+	version    = 1
+	blockRows  = 4096
+	trailerLen = 8 + len(magic)
+	// filterWidth is the bytes per row of a block's filter section:
+	// pos, gene, consequence (uint32 each), af (float32), flags (uint8).
+	filterWidth = 4 + 4 + 4 + 4 + 1
+	// displayFields is the number of strings per row in a display section.
+	displayFields = 9
+	// displayGroup is the rows per compressed group of a display section.
+	displayGroup = 128
+)
+
+// Impact codes in the flags byte, most severe first (0 = none given).
+const (
+	impactNone uint8 = iota
+	impactHigh
+	impactModerate
+	impactLow
+	impactModifier
+)
+
+var impactNames = [...]string{"", "HIGH", "MODERATE", "LOW", "MODIFIER"}
+
+func impactCode(s string) uint8 {
+	for i, n := range impactNames {
+		if i > 0 && n == s {
+			return uint8(i)
+		}
+	}
+	return impactNone
+}
+
+func impactName(code uint8) string {
+	if int(code) < len(impactNames) {
+		return impactNames[code]
+	}
+	return ""
+}
+
+const (
+	flagImpact    = 0x07
+	flagCanonical = 0x08
+	flagAF        = 0x10
+)
+
+// Gene is one entry of the gene dictionary.
+type Gene struct {
+	Symbol string `json:"s,omitempty"`
+	ID     string `json:"i,omitempty"`
+}
+
+// Name is what a row shows as its gene: the symbol, else the id.
+func (g Gene) Name() string {
+	if g.Symbol != "" {
+		return g.Symbol
+	}
+	return g.ID
+}
+
+// blockInfo is one block's place in the file and its summary.
+type blockInfo struct {
+	Off        int64    `json:"o"`  // offset of the filter section
+	Rows       int      `json:"n"`  // rows in the block
+	DisplayLen int      `json:"d"`  // compressed display section bytes, after the filter section
+	Chrom      int      `json:"c"`  // index into footer.Chroms
+	MinPos     uint32   `json:"p0"` // smallest pos
+	MaxPos     uint32   `json:"p1"` // largest pos
+	MinAF      float32  `json:"a0"` // smallest af (unknown = 0)
+	MaxAF      float32  `json:"a1"` // largest af
+	Genes      []uint32 `json:"g"`  // distinct gene ids, ascending
+	Csqs       []uint64 `json:"q"`  // bitset of consequence-list ids present
+	Impacts    uint8    `json:"m"`  // bit (1<<code) per impact code present
+	Canonical  int      `json:"k"`  // rows with canonical set
+}
+
+// footer is the file's directory.
+type footer struct {
+	Version int         `json:"version"`
+	Fields  []string    `json:"fields"` // the CSQ layout the index was built from
+	Rows    int64       `json:"rows"`
+	Chroms  []string    `json:"chroms"`
+	Genes   []Gene      `json:"genes"`
+	Csqs    []string    `json:"csqs"` // "&"-joined consequence lists
+	Blocks  []blockInfo `json:"blocks"`
+}
+
+func writeFooter(w io.Writer, f *footer, off int64) error {
+	var buf bytes.Buffer
+	zw, err := flate.NewWriter(&buf, flate.BestSpeed)
+	if err != nil {
+		return err
+	}
+	if err := json.NewEncoder(zw).Encode(f); err != nil {
+		return fmt.Errorf("encode footer: %w", err)
+	}
+	if err := zw.Close(); err != nil {
+		return err
+	}
+	buf.Write(binary.LittleEndian.AppendUint64(nil, uint64(off)))
+	buf.WriteString(magic)
+	_, err = w.Write(buf.Bytes())
+	return err
+}
+
+func readFooter(r io.ReaderAt, size int64) (*footer, error) {
+	if size < int64(len(magic)+trailerLen) {
+		return nil, fmt.Errorf("variant index: %d bytes is too short", size)
+	}
+	head := make([]byte, len(magic))
+	if _, err := r.ReadAt(head, 0); err != nil {
+		return nil, fmt.Errorf("variant index: read magic: %w", err)
+	}
+	tail := make([]byte, trailerLen)
+	if _, err := r.ReadAt(tail, size-int64(trailerLen)); err != nil {
+		return nil, fmt.Errorf("variant index: read trailer: %w", err)
+	}
+	if string(head) != magic || string(tail[8:]) != magic {
+		return nil, fmt.Errorf("variant index: not a GAS variant index (bad magic)")
+	}
+	off := int64(binary.LittleEndian.Uint64(tail))
+	if off < int64(len(magic)) || off > size-int64(trailerLen) {
+		return nil, fmt.Errorf("variant index: footer offset %d out of range", off)
+	}
+	zr := flate.NewReader(io.NewSectionReader(r, off, size-int64(trailerLen)-off))
+	defer zr.Close()
+	var f footer
+	if err := json.NewDecoder(zr).Decode(&f); err != nil {
+		return nil, fmt.Errorf("variant index: decode footer: %w", err)
+	}
+	if f.Version != version {
+		return nil, fmt.Errorf("variant index: version %d, this build reads %d", f.Version, version)
+	}
+	for i, b := range f.Blocks {
+		end := b.Off + int64(b.Rows*filterWidth+b.DisplayLen)
+		if b.Off < int64(len(magic)) || end > off || b.Chrom < 0 || b.Chrom >= len(f.Chroms) {
+			return nil, fmt.Errorf("variant index: block %d out of range", i)
+		}
+	}
+	return &f, nil
+}
+
+// filterCols views a block's filter section as columns.
+type filterCols struct {
+	n   int
+	raw []byte
+}
+
+func (c filterCols) pos(i int) uint32  { return binary.LittleEndian.Uint32(c.raw[4*i:]) }
+func (c filterCols) gene(i int) uint32 { return binary.LittleEndian.Uint32(c.raw[4*(c.n+i):]) }
+func (c filterCols) csq(i int) uint32  { return binary.LittleEndian.Uint32(c.raw[4*(2*c.n+i):]) }
+func (c filterCols) flags(i int) uint8 { return c.raw[16*c.n+i] }
+func (c filterCols) af(i int) float32 {
+	return math.Float32frombits(binary.LittleEndian.Uint32(c.raw[4*(3*c.n+i):]))
+}

@@ -1,0 +1,382 @@
+package variants
+
+import (
+	"compress/flate"
+	"container/heap"
+	"encoding/binary"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// Row is one CSQ entry of one ALT allele: the API's and the page's row.
+type Row struct {
+	Chrom       string   `json:"chrom"`
+	Pos         int      `json:"pos"`
+	ID          string   `json:"id"`
+	Ref         string   `json:"ref"`
+	Alt         string   `json:"alt"`
+	Allele      string   `json:"allele"`
+	Gene        string   `json:"gene"`
+	GeneID      string   `json:"gene_id"`
+	Feature     string   `json:"feature"`
+	Biotype     string   `json:"biotype"`
+	Consequence string   `json:"consequence"`
+	Impact      string   `json:"impact"`
+	HGVSc       string   `json:"hgvsc"`
+	HGVSp       string   `json:"hgvsp"`
+	AF          *float64 `json:"af"`
+	ClinSig     string   `json:"clin_sig"`
+	Canonical   bool     `json:"canonical"`
+}
+
+// Page is one answer to a Query.
+type Page struct {
+	Rows       []Row  `json:"rows"`
+	NextCursor string `json:"next_cursor"` // "" on the last page
+	Total      int64  `json:"total"`       // rows matching the filters, on every page
+}
+
+// Index is an opened variant index. It is safe for concurrent queries.
+type Index struct {
+	r          io.ReaderAt
+	f          *footer
+	first      []int64 // global number of each block's first row
+	geneByName map[string][]uint32
+	csqByTerm  map[string][]uint32
+	geneRank   []uint32 // rank of each gene id by displayed name
+}
+
+// Open reads an index's footer from r (size bytes long).
+func Open(r io.ReaderAt, size int64) (*Index, error) {
+	f, err := readFooter(r, size)
+	if err != nil {
+		return nil, err
+	}
+	ix := &Index{r: r, f: f, geneByName: map[string][]uint32{}, csqByTerm: map[string][]uint32{}}
+	var n int64
+	for _, b := range f.Blocks {
+		ix.first = append(ix.first, n)
+		n += int64(b.Rows)
+	}
+	for i, g := range f.Genes {
+		for _, name := range []string{g.Symbol, g.ID} {
+			if k := strings.ToLower(name); k != "" && !slices.Contains(ix.geneByName[k], uint32(i)) {
+				ix.geneByName[k] = append(ix.geneByName[k], uint32(i))
+			}
+		}
+	}
+	for i, c := range f.Csqs {
+		for _, t := range strings.Split(c, "&") {
+			ix.csqByTerm[t] = append(ix.csqByTerm[t], uint32(i))
+		}
+	}
+	order := make([]uint32, len(f.Genes))
+	for i := range order {
+		order[i] = uint32(i)
+	}
+	slices.SortStableFunc(order, func(a, b uint32) int {
+		return strings.Compare(strings.ToLower(f.Genes[a].Name()), strings.ToLower(f.Genes[b].Name()))
+	})
+	ix.geneRank = make([]uint32, len(f.Genes))
+	for rank, id := range order {
+		ix.geneRank[id] = uint32(rank)
+	}
+	return ix, nil
+}
+
+// Rows is the number of rows in the index.
+func (ix *Index) Rows() int64 { return ix.f.Rows }
+
+// Fields is the CSQ layout the index was built from.
+func (ix *Index) Fields() []string { return ix.f.Fields }
+
+// hit is one matching row.
+type hit struct {
+	blk int
+	i   int
+	key float64 // sort key (sorted queries)
+}
+
+func (ix *Index) row(h hit) int64 { return ix.first[h.blk] + int64(h.i) }
+
+// readFilter reads block bi's filter section into buf.
+func (ix *Index) readFilter(bi int, buf []byte) (filterCols, []byte, error) {
+	b := &ix.f.Blocks[bi]
+	n := b.Rows * filterWidth
+	buf = slices.Grow(buf[:0], n)[:n]
+	if _, err := ix.r.ReadAt(buf, b.Off); err != nil {
+		return filterCols{}, buf, fmt.Errorf("variant index: read block %d: %w", bi, err)
+	}
+	return filterCols{n: b.Rows, raw: buf}, buf, nil
+}
+
+// Query answers one page.
+func (ix *Index) Query(q Query) (Page, error) {
+	from, err := q.cursorRow()
+	if err != nil {
+		return Page{}, err
+	}
+	m := ix.compile(q)
+	if m.none {
+		return Page{Rows: []Row{}}, nil
+	}
+	if q.sorted() {
+		return ix.querySorted(q, m, from)
+	}
+	limit := q.limit()
+	var page Page
+	var hits []hit
+	var buf []byte
+	for bi := range ix.f.Blocks {
+		b := &ix.f.Blocks[bi]
+		skip, rc := m.block(b)
+		if skip {
+			continue
+		}
+		first := ix.first[bi]
+		needPage := len(hits) <= limit && first+int64(b.Rows) > from
+		if !rc.any() && !needPage {
+			page.Total += int64(b.Rows)
+			continue
+		}
+		var cols filterCols
+		if rc.any() {
+			if cols, buf, err = ix.readFilter(bi, buf); err != nil {
+				return Page{}, err
+			}
+		}
+		for i := range b.Rows {
+			if rc.any() && !m.row(rc, cols, i) {
+				continue
+			}
+			page.Total++
+			if needPage && first+int64(i) >= from && len(hits) <= limit {
+				hits = append(hits, hit{blk: bi, i: i})
+			}
+		}
+	}
+	if len(hits) > limit {
+		page.NextCursor = makeCursor("p", ix.row(hits[limit]))
+		hits = hits[:limit]
+	}
+	page.Rows, err = ix.rows(hits)
+	return page, err
+}
+
+// hitHeap is a max-heap on (key, row): it keeps the smallest rows seen.
+type hitHeap struct {
+	ix *Index
+	h  []hit
+}
+
+func (h *hitHeap) less(a, b hit) bool {
+	if a.key != b.key {
+		return a.key < b.key
+	}
+	return h.ix.row(a) < h.ix.row(b)
+}
+func (h *hitHeap) Len() int           { return len(h.h) }
+func (h *hitHeap) Less(i, j int) bool { return h.less(h.h[j], h.h[i]) }
+func (h *hitHeap) Swap(i, j int)      { h.h[i], h.h[j] = h.h[j], h.h[i] }
+func (h *hitHeap) Push(x any)         { h.h = append(h.h, x.(hit)) }
+func (h *hitHeap) Pop() any {
+	x := h.h[len(h.h)-1]
+	h.h = h.h[:len(h.h)-1]
+	return x
+}
+
+func (ix *Index) sortKey(sort string, c filterCols, i int) float64 {
+	switch sort {
+	case SortGene:
+		return float64(ix.geneRank[c.gene(i)])
+	case SortImpact:
+		if code := c.flags(i) & flagImpact; code != impactNone {
+			return float64(code)
+		}
+		return float64(impactModifier + 1)
+	case SortAF:
+		return float64(c.af(i))
+	default: // SortAFDesc
+		return -float64(c.af(i))
+	}
+}
+
+// querySorted keeps the first from+limit+1 rows in sort order (ties in file order).
+func (ix *Index) querySorted(q Query, m *matcher, from int64) (Page, error) {
+	limit := q.limit()
+	keep := int(from) + limit + 1
+	h := &hitHeap{ix: ix}
+	var page Page
+	var buf []byte
+	var err error
+	for bi := range ix.f.Blocks {
+		b := &ix.f.Blocks[bi]
+		skip, rc := m.block(b)
+		if skip {
+			continue
+		}
+		var cols filterCols
+		if cols, buf, err = ix.readFilter(bi, buf); err != nil {
+			return Page{}, err
+		}
+		for i := range b.Rows {
+			if rc.any() && !m.row(rc, cols, i) {
+				continue
+			}
+			page.Total++
+			x := hit{blk: bi, i: i, key: ix.sortKey(q.Sort, cols, i)}
+			if len(h.h) < keep {
+				heap.Push(h, x)
+			} else if h.less(x, h.h[0]) {
+				h.h[0] = x
+				heap.Fix(h, 0)
+			}
+		}
+	}
+	slices.SortFunc(h.h, func(a, b hit) int {
+		if h.less(a, b) {
+			return -1
+		}
+		return 1
+	})
+	hits := h.h[min(int(from), len(h.h)):]
+	if len(hits) > limit {
+		if from+int64(limit) < MaxSortedRows {
+			page.NextCursor = makeCursor("o", from+int64(limit))
+		}
+		hits = hits[:limit]
+	}
+	page.Rows, err = ix.rows(hits)
+	return page, err
+}
+
+// Export calls fn for every row matching q's filters, in file order (q's
+// sort, limit and cursor are ignored). It stops at fn's first error.
+func (ix *Index) Export(q Query, fn func(Row) error) error {
+	m := ix.compile(q)
+	if m.none {
+		return nil
+	}
+	var buf []byte
+	var err error
+	var hits []hit
+	for bi := range ix.f.Blocks {
+		b := &ix.f.Blocks[bi]
+		skip, rc := m.block(b)
+		if skip {
+			continue
+		}
+		var cols filterCols
+		if rc.any() {
+			if cols, buf, err = ix.readFilter(bi, buf); err != nil {
+				return err
+			}
+		}
+		hits = hits[:0]
+		for i := range b.Rows {
+			if !rc.any() || m.row(rc, cols, i) {
+				hits = append(hits, hit{blk: bi, i: i})
+			}
+		}
+		rows, err := ix.rows(hits)
+		if err != nil {
+			return err
+		}
+		for _, r := range rows {
+			if err := fn(r); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// rows materializes hits, in their order, reading each block's filter
+// section and each display group involved once.
+func (ix *Index) rows(hits []hit) ([]Row, error) {
+	out := make([]Row, len(hits))
+	type groupKey struct{ blk, g int }
+	groups := map[groupKey][][displayFields]string{}
+	cols := map[int]filterCols{}
+	for k, h := range hits {
+		c, ok := cols[h.blk]
+		if !ok {
+			var err error
+			if c, _, err = ix.readFilter(h.blk, nil); err != nil {
+				return nil, err
+			}
+			cols[h.blk] = c
+		}
+		key := groupKey{h.blk, h.i / displayGroup}
+		disp, ok := groups[key]
+		if !ok {
+			var err error
+			if disp, err = ix.displayGroup(key.blk, key.g); err != nil {
+				return nil, err
+			}
+			groups[key] = disp
+		}
+		out[k] = ix.makeRow(h.blk, c, disp[h.i%displayGroup], h.i)
+	}
+	return out, nil
+}
+
+// displayGroup inflates group g of block bi's display section and splits it per row.
+func (ix *Index) displayGroup(bi, g int) ([][displayFields]string, error) {
+	b := &ix.f.Blocks[bi]
+	groups := (b.Rows + displayGroup - 1) / displayGroup
+	start := b.Off + int64(b.Rows*filterWidth)
+	head := make([]byte, 8*groups)
+	if _, err := ix.r.ReadAt(head, start); err != nil {
+		return nil, fmt.Errorf("variant index: block %d: %w", bi, err)
+	}
+	off := start + int64(len(head))
+	for k := range g {
+		off += int64(binary.LittleEndian.Uint32(head[8*k:]))
+	}
+	zlen, rawLen := binary.LittleEndian.Uint32(head[8*g:]), binary.LittleEndian.Uint32(head[8*g+4:])
+	if off+int64(zlen) > start+int64(b.DisplayLen) || rawLen > 64<<20 {
+		return nil, fmt.Errorf("variant index: block %d: display data is corrupt", bi)
+	}
+	zr := flate.NewReader(io.NewSectionReader(ix.r, off, int64(zlen)))
+	defer zr.Close()
+	raw := make([]byte, rawLen)
+	if _, err := io.ReadFull(zr, raw); err != nil {
+		return nil, fmt.Errorf("variant index: block %d: %w", bi, err)
+	}
+	text := string(raw) // one allocation; the fields are substrings of it
+	out := make([][displayFields]string, min(displayGroup, b.Rows-g*displayGroup))
+	pos := 0
+	for r := range out {
+		for f := range displayFields {
+			n, k := binary.Uvarint(raw[pos:])
+			if k <= 0 || pos+k+int(n) > len(raw) {
+				return nil, fmt.Errorf("variant index: block %d: display data is corrupt", bi)
+			}
+			pos += k
+			out[r][f] = text[pos : pos+int(n)]
+			pos += int(n)
+		}
+	}
+	return out, nil
+}
+
+func (ix *Index) makeRow(bi int, c filterCols, d [displayFields]string, i int) Row {
+	g := ix.f.Genes[c.gene(i)]
+	fl := c.flags(i)
+	r := Row{
+		Chrom: ix.f.Chroms[ix.f.Blocks[bi].Chrom], Pos: int(c.pos(i)),
+		ID: d[0], Ref: d[1], Alt: d[2], Allele: d[3], Feature: d[4], Biotype: d[5], HGVSc: d[6], HGVSp: d[7], ClinSig: d[8],
+		Gene: g.Name(), GeneID: g.ID, Consequence: ix.f.Csqs[c.csq(i)],
+		Impact: impactName(fl & flagImpact), Canonical: fl&flagCanonical != 0,
+	}
+	if fl&flagAF != 0 {
+		// The shortest decimal that reads back as the stored float32 (0.001, not 0.0010000000474974513).
+		af, _ := strconv.ParseFloat(strconv.FormatFloat(float64(c.af(i)), 'g', -1, 32), 64)
+		r.AF = &af
+	}
+	return r
+}

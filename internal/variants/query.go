@@ -1,0 +1,219 @@
+package variants
+
+import (
+	"encoding/base64"
+	"fmt"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/gasproject/gas/internal/consequence"
+	"github.com/gasproject/gas/internal/domain"
+)
+
+// Limits on one query, so no request can make the server collect without bound.
+const (
+	DefaultLimit = 100
+	MaxLimit     = 1000
+	// MaxSortedRows is how deep a sorted query may page: sorting keeps the
+	// best offset+limit rows in memory. Position order pages without limit.
+	MaxSortedRows = 10_000
+)
+
+// Sort orders.
+const (
+	SortPosition = "position"
+	SortGene     = "gene"
+	SortImpact   = "impact"
+	SortAF       = "af"
+	SortAFDesc   = "-af"
+)
+
+var sorts = []string{SortPosition, SortGene, SortImpact, SortAF, SortAFDesc}
+
+// Query is one request for rows. The zero value matches every row, in
+// position order, DefaultLimit per page.
+type Query struct {
+	Genes        []string // SYMBOL or Gene id, any case
+	Consequences []string // SO terms
+	Impacts      []string // HIGH, MODERATE, LOW, MODIFIER
+	MaxAF        *float64 // rows with af <= MaxAF (unknown af counts as 0)
+	Canonical    bool     // canonical transcripts only
+	Chroms       []string // aliases resolve (chr21 = 21)
+	Start, End   int      // 1-based inclusive bounds on pos; 0 = none
+	Sort         string   // one of the Sort* constants; "" = position
+	Limit        int      // rows per page; 0 = DefaultLimit
+	Cursor       string   // next_cursor of the previous page
+}
+
+// Filter names in URLs, in the order a form shows them.
+var filterParams = []string{"gene", "consequence", "impact", "max_af", "canonical", "chrom", "start", "end"}
+
+func invalid(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", domain.ErrInvalid, fmt.Sprintf(format, args...))
+}
+
+// list splits a comma-separated parameter, dropping blanks.
+func list(v string) []string {
+	var out []string
+	for _, s := range strings.Split(v, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// ParseQuery reads a Query from URL parameters (gene, consequence, impact,
+// max_af, canonical, chrom, start, end, sort, limit, cursor). Unknown values
+// are errors wrapping domain.ErrInvalid that name the parameter.
+func ParseQuery(v url.Values) (Query, error) {
+	q := Query{
+		Genes: list(v.Get("gene")), Consequences: list(v.Get("consequence")),
+		Chroms: list(v.Get("chrom")), Sort: v.Get("sort"), Cursor: v.Get("cursor"),
+	}
+	for _, t := range list(v.Get("consequence")) {
+		if consequence.Rank(t) == consequence.Rank("") {
+			return Query{}, invalid("consequence %q is not a Sequence Ontology term VEP uses (e.g. missense_variant)", t)
+		}
+	}
+	for _, s := range list(v.Get("impact")) {
+		u := strings.ToUpper(s)
+		if impactCode(u) == impactNone {
+			return Query{}, invalid("impact %q is not HIGH, MODERATE, LOW or MODIFIER", s)
+		}
+		q.Impacts = append(q.Impacts, u)
+	}
+	if s := strings.TrimSpace(v.Get("max_af")); s != "" {
+		f, err := strconv.ParseFloat(s, 64)
+		if err != nil || f < 0 || f > 1 {
+			return Query{}, invalid("max_af %q is not a frequency between 0 and 1", s)
+		}
+		q.MaxAF = &f
+	}
+	switch c := v.Get("canonical"); c {
+	case "", "false", "0":
+	case "true", "1", "yes", "on":
+		q.Canonical = true
+	default:
+		return Query{}, invalid("canonical %q is not true or false", c)
+	}
+	var err error
+	if q.Start, err = position(v, "start"); err != nil {
+		return Query{}, err
+	}
+	if q.End, err = position(v, "end"); err != nil {
+		return Query{}, err
+	}
+	if q.Start > 0 && q.End > 0 && q.Start > q.End {
+		return Query{}, invalid("start %d is after end %d", q.Start, q.End)
+	}
+	if q.Sort != "" && !slices.Contains(sorts, q.Sort) {
+		return Query{}, invalid("sort %q is not one of %s", q.Sort, strings.Join(sorts, ", "))
+	}
+	if s := v.Get("limit"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > MaxLimit {
+			return Query{}, invalid("limit %q is not a number from 1 to %d", s, MaxLimit)
+		}
+		q.Limit = n
+	}
+	if _, err := q.cursorRow(); err != nil {
+		return Query{}, err
+	}
+	return q, nil
+}
+
+func position(v url.Values, name string) (int, error) {
+	s := strings.TrimSpace(strings.ReplaceAll(v.Get(name), ",", ""))
+	if s == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 {
+		return 0, invalid("%s %q is not a position (1-based)", name, v.Get(name))
+	}
+	return n, nil
+}
+
+// Values is the query as URL parameters (without cursor and defaults), for links.
+func (q Query) Values() url.Values {
+	v := url.Values{}
+	set := func(k string, vals []string) {
+		if len(vals) > 0 {
+			v.Set(k, strings.Join(vals, ","))
+		}
+	}
+	set("gene", q.Genes)
+	set("consequence", q.Consequences)
+	set("impact", q.Impacts)
+	if q.MaxAF != nil {
+		v.Set("max_af", strconv.FormatFloat(*q.MaxAF, 'g', -1, 64))
+	}
+	if q.Canonical {
+		v.Set("canonical", "true")
+	}
+	set("chrom", q.Chroms)
+	if q.Start > 0 {
+		v.Set("start", strconv.Itoa(q.Start))
+	}
+	if q.End > 0 {
+		v.Set("end", strconv.Itoa(q.End))
+	}
+	if q.Sort != "" && q.Sort != SortPosition {
+		v.Set("sort", q.Sort)
+	}
+	if q.Limit > 0 && q.Limit != DefaultLimit {
+		v.Set("limit", strconv.Itoa(q.Limit))
+	}
+	return v
+}
+
+// Filtered reports whether any filter is set.
+func (q Query) Filtered() bool {
+	v := q.Values()
+	for _, k := range filterParams {
+		if v.Has(k) {
+			return true
+		}
+	}
+	return false
+}
+
+func (q Query) limit() int {
+	if q.Limit <= 0 {
+		return DefaultLimit
+	}
+	return min(q.Limit, MaxLimit)
+}
+
+func (q Query) sorted() bool { return q.Sort != "" && q.Sort != SortPosition }
+
+// A cursor is the next row (position order) or the next offset (sorted),
+// base64url-encoded so clients treat it as opaque.
+func (q Query) cursorRow() (int64, error) {
+	if q.Cursor == "" {
+		return 0, nil
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(q.Cursor)
+	kind := "p"
+	if q.sorted() {
+		kind = "o"
+	}
+	if err != nil || len(raw) < 2 || string(raw[:1]) != kind {
+		return 0, invalid("cursor %q is not a next_cursor of this query's sort order", q.Cursor)
+	}
+	n, err := strconv.ParseInt(string(raw[1:]), 10, 64)
+	if err != nil || n < 0 {
+		return 0, invalid("cursor %q is not a next_cursor of this query's sort order", q.Cursor)
+	}
+	if q.sorted() && n >= MaxSortedRows {
+		return 0, invalid("a sorted query pages up to row %d: narrow the filters or sort by position", MaxSortedRows)
+	}
+	return n, nil
+}
+
+func makeCursor(kind string, n int64) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(kind + strconv.FormatInt(n, 10)))
+}

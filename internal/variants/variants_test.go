@@ -1,0 +1,239 @@
+package variants
+
+import (
+	"bytes"
+	"cmp"
+	"errors"
+	"net/url"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/gasproject/gas/internal/domain"
+)
+
+// allPages pages through q (at most maxPages pages, 0 = all) and returns
+// every row and the totals seen.
+func allPages(t *testing.T, ix *Index, q Query, maxPages int) ([]Row, []int64) {
+	t.Helper()
+	var rows []Row
+	var totals []int64
+	for n := 1; n < 100_000; n++ {
+		p, err := ix.Query(q)
+		if err != nil {
+			t.Fatalf("query %v: %v", q.Values(), err)
+		}
+		if len(p.Rows) > q.limit() {
+			t.Fatalf("page of %d rows, limit %d", len(p.Rows), q.limit())
+		}
+		rows = append(rows, p.Rows...)
+		totals = append(totals, p.Total)
+		if p.NextCursor == "" || (maxPages > 0 && n == maxPages && q.limit() < 1000) {
+			return rows, totals
+		}
+		q.Cursor = p.NextCursor
+	}
+	t.Fatal("no last page")
+	return nil, nil
+}
+
+var queryCases = []string{
+	"",
+	"gene=MRPL39",
+	"gene=mrpl39,ENSG00000260583",
+	"consequence=missense_variant",
+	"consequence=missense_variant,stop_gained,frameshift_variant",
+	"impact=HIGH,MODERATE",
+	"impact=modifier&canonical=true",
+	"max_af=0.01",
+	"max_af=0",
+	"canonical=true",
+	"chrom=chr21",
+	"chrom=MT",
+	"chrom=chrM,21&start=25585000&end=25600000",
+	"start=300&end=600",
+	"chrom=21&start=25587701&end=25587701",
+	"gene=MRPL39&impact=MODERATE&max_af=0.05&canonical=true",
+	"gene=NO_SUCH_GENE",
+	"chrom=22",
+	"consequence=transcript_ablation",
+	"sort=gene",
+	"sort=impact&chrom=21",
+	"sort=af&impact=MODERATE,HIGH",
+	"sort=-af",
+}
+
+func TestQueryMatchesFullScan(t *testing.T) {
+	for _, file := range []string{"free_1.vcf", "premium_3.vcf", "test.vcf"} {
+		vcf := annotated(t, file)
+		ix := build(t, vcf)
+		all := naiveRows(t, vcf)
+		if ix.Rows() != int64(len(all)) || len(all) == 0 {
+			t.Fatalf("%s: index has %d rows, full scan %d", file, ix.Rows(), len(all))
+		}
+		for _, qs := range queryCases {
+			vals, _ := url.ParseQuery(qs)
+			q, err := ParseQuery(vals)
+			if err != nil {
+				t.Fatalf("%s: %v", qs, err)
+			}
+			want := naiveQuery(q, all)
+			if q.sorted() {
+				slices.SortStableFunc(want, naiveOrder(q.Sort))
+				if len(want) > MaxSortedRows {
+					want = want[:MaxSortedRows]
+				}
+			}
+			matching := int64(len(naiveQuery(q, all)))
+			for _, limit := range []int{1000, 37} {
+				q.Limit = limit
+				got, totals := allPages(t, ix, q, 5)
+				if q.sorted() && len(got) > MaxSortedRows {
+					got = got[:MaxSortedRows]
+				}
+				if limit < 1000 && len(want) > len(got) {
+					want = want[:len(got)] // the first pages only
+				}
+				if len(got) != len(want) {
+					t.Fatalf("%s %q limit %d: %d rows, full scan %d", file, qs, limit, len(got), len(want))
+				}
+				for i := range got {
+					if !reflect.DeepEqual(got[i], want[i]) {
+						t.Fatalf("%s %q row %d:\n got %+v\nwant %+v", file, qs, i, got[i], want[i])
+					}
+				}
+				for _, tot := range totals {
+					if tot != matching {
+						t.Fatalf("%s %q: total %d, want %d", file, qs, tot, matching)
+					}
+				}
+			}
+			var exp []Row
+			if err := ix.Export(q, func(r Row) error { exp = append(exp, r); return nil }); err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(exp, naiveQuery(q, all)) {
+				t.Fatalf("%s %q: export differs from the full scan (%d vs %d rows)", file, qs, len(exp), len(naiveQuery(q, all)))
+			}
+		}
+	}
+}
+
+func naiveOrder(sort string) func(a, b Row) int {
+	af := func(r Row) float32 {
+		if r.AF == nil {
+			return 0
+		}
+		return float32(*r.AF)
+	}
+	impact := func(r Row) int {
+		if c := impactCode(r.Impact); c != impactNone {
+			return int(c)
+		}
+		return 5
+	}
+	return func(a, b Row) int {
+		switch sort {
+		case SortGene:
+			return strings.Compare(strings.ToLower(a.Gene), strings.ToLower(b.Gene))
+		case SortImpact:
+			return cmp.Compare(impact(a), impact(b))
+		case SortAF:
+			return cmp.Compare(af(a), af(b))
+		}
+		return cmp.Compare(af(b), af(a))
+	}
+}
+
+func TestFirstRowsOfKnownRecord(t *testing.T) {
+	ix := build(t, annotated(t, "chr21_vep_test.vcf"))
+	p, err := ix.Query(Query{Chroms: []string{"21"}, Start: 25587701, End: 25587701, Genes: []string{"MRPL39"}, Canonical: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Total != 1 || len(p.Rows) != 1 || p.NextCursor != "" {
+		t.Fatalf("page %+v", p)
+	}
+	r := p.Rows[0]
+	if r.ID != "rs187353664" || r.Ref != "T" || r.Alt != "C" || r.Consequence != "missense_variant&splice_region_variant" ||
+		r.Impact != "MODERATE" || r.AF == nil || *r.AF != 0.0002 || r.HGVSp != "ENSP00000305682:p.Glu353Gly" || r.Feature != "ENST00000307301.11" {
+		t.Fatalf("row %+v", r)
+	}
+}
+
+func TestMultiAllelicRowsTakeTheirAltsFrequency(t *testing.T) {
+	vcf := "##fileformat=VCFv4.2\n" +
+		`##INFO=<ID=CSQ,Number=.,Type=String,Description="Consequence annotations. Format: Allele|Consequence|IMPACT|SYMBOL|Gene|Feature|CANONICAL">` + "\n" +
+		"#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n" +
+		"1\t10\trs1\tCA\tC,CAA\t.\t.\tKNOWN_AF=0.5,.;KNOWN_CLNSIG=.,pathogenic;CSQ=-|intron_variant|MODIFIER|G1|ENSG1|ENST1|YES,AA|intron_variant|MODIFIER|G1|ENSG1|ENST1|YES\n" +
+		"1\t20\t.\tG\tT\t.\t.\tDP=3\n"
+	ix := build(t, []byte(vcf))
+	p, err := ix.Query(Query{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Rows) != 2 || p.Total != 2 {
+		t.Fatalf("rows %+v", p.Rows)
+	}
+	a, b := p.Rows[0], p.Rows[1]
+	if a.Alt != "C" || a.AF == nil || *a.AF != 0.5 || a.ClinSig != "" || b.Alt != "CAA" || b.AF != nil || b.ClinSig != "pathogenic" || !b.Canonical {
+		t.Fatalf("rows %+v / %+v", a, b)
+	}
+}
+
+func TestParseQueryRefusesBadValues(t *testing.T) {
+	for _, tc := range []struct{ q, want string }{
+		{"impact=SEVERE", `impact "SEVERE"`},
+		{"consequence=missense", `consequence "missense"`},
+		{"max_af=abc", `max_af "abc"`},
+		{"max_af=2", `max_af "2"`},
+		{"canonical=maybe", `canonical "maybe"`},
+		{"start=0", `start "0"`},
+		{"start=10&end=5", "start 10 is after end 5"},
+		{"sort=random", `sort "random"`},
+		{"limit=0", `limit "0"`},
+		{"limit=1001", `limit "1001"`},
+		{"cursor=zzz", `cursor "zzz"`},
+		{"sort=af&cursor=" + makeCursor("p", 5), "cursor"},
+		{"sort=af&cursor=" + makeCursor("o", MaxSortedRows), "pages up to row 10000"},
+	} {
+		v, _ := url.ParseQuery(tc.q)
+		_, err := ParseQuery(v)
+		if err == nil || !errors.Is(err, domain.ErrInvalid) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: error %v, want one containing %q", tc.q, err, tc.want)
+		}
+	}
+	v, _ := url.ParseQuery("gene=BRCA1,,TP53&impact=high&start=1,000&limit=1000")
+	q, err := ParseQuery(v)
+	if err != nil || !reflect.DeepEqual(q.Genes, []string{"BRCA1", "TP53"}) || q.Impacts[0] != "HIGH" || q.Start != 1000 || q.Limit != 1000 {
+		t.Fatalf("%+v %v", q, err)
+	}
+	if got := q.Values().Encode(); got != "gene=BRCA1%2CTP53&impact=HIGH&limit=1000&start=1000" {
+		t.Fatalf("values %s", got)
+	}
+}
+
+func TestBuilderErrors(t *testing.T) {
+	hdr := "##fileformat=VCFv4.2\n" +
+		`##INFO=<ID=CSQ,Number=.,Type=String,Description="Consequence annotations. Format: Allele|Consequence">` + "\n" +
+		"#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n"
+	for _, tc := range []struct{ body, want string }{
+		{"1\tten\t.\tA\tG\t.\t.\tCSQ=G|intron_variant\n", `line 4: POS "ten"`},
+		{"1\t10\t.\tA\n", "line 4: 4 columns"},
+	} {
+		b := NewBuilder(&bytes.Buffer{})
+		b.Write([]byte(hdr + tc.body))
+		if err := b.Close(); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("error %v, want %q", err, tc.want)
+		}
+	}
+	if _, err := Open(bytes.NewReader([]byte("not an index at all, no")), 23); err == nil {
+		t.Error("garbage opened")
+	}
+	// An index of a file without CSQ has no rows, and opens.
+	ix := build(t, []byte("##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n1\t5\t.\tA\tG\t.\t.\t.\n"))
+	if p, err := ix.Query(Query{}); err != nil || p.Total != 0 || len(p.Rows) != 0 {
+		t.Fatalf("%+v %v", p, err)
+	}
+}
