@@ -84,6 +84,10 @@ type Options struct {
 	InputSize int64
 	// Workers is the number of annotating goroutines; 0 means GOMAXPROCS.
 	Workers int
+	// Limits are enforced while streaming (zero fields: none): the input's
+	// through vcf.NewReaderLimits, AltAlleles per record, OutputBytes on out.
+	// The first one reached stops the run with a *domain.LimitError.
+	Limits domain.Limits
 }
 
 // InputError is bad input: the message names the line and the reason. It
@@ -108,11 +112,14 @@ func inputErr(err error) error {
 func (e *Engine) Run(ctx context.Context, in io.Reader, out io.Writer, opts Options) (*Summary, error) {
 	start := time.Now()
 	counted := &countingReader{r: in}
-	rd, err := vcf.NewReader(counted)
+	rd, err := vcf.NewReaderLimits(counted, opts.Limits)
 	if err != nil {
 		return nil, inputErr(err)
 	}
 	defer rd.Close()
+	if opts.Limits.OutputBytes > 0 {
+		out = &outputLimiter{w: out, left: opts.Limits.OutputBytes, max: opts.Limits.OutputBytes}
+	}
 	hdr := rd.Header()
 	strip := addHeader(hdr, e.refDesc)
 	if _, err := hdr.WriteTo(out); err != nil {
@@ -128,7 +135,7 @@ func (e *Engine) Run(ctx context.Context, in io.Reader, out io.Writer, opts Opti
 	if opts.Progress != nil {
 		prog = newProgress(opts.Progress, opts.InputSize, counted)
 	}
-	p := &pipeline{eng: e, rd: rd, cols: hdr.Columns(), strip: strip, workers: workers}
+	p := &pipeline{eng: e, rd: rd, cols: hdr.Columns(), strip: strip, workers: workers, maxAlts: opts.Limits.AltAlleles}
 	if err := p.run(ctx, out, sum, prog); err != nil {
 		if prog != nil {
 			prog.stop(false)
@@ -167,6 +174,21 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
 	c.n.Add(int64(n))
 	return n, err
+}
+
+// outputLimiter fails the write that would take the output past max bytes,
+// writing none of it.
+type outputLimiter struct {
+	w         io.Writer
+	left, max int64
+}
+
+func (o *outputLimiter) Write(p []byte) (int, error) {
+	if int64(len(p)) > o.left {
+		return 0, &domain.LimitError{Name: domain.LimitOutput, Max: o.max}
+	}
+	o.left -= int64(len(p))
+	return o.w.Write(p)
 }
 
 // bundleRef adapts *refdata.Bundle to reference.

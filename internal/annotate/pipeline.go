@@ -7,6 +7,7 @@ import (
 	"io"
 	"sync"
 
+	"github.com/gasproject/gas/internal/domain"
 	"github.com/gasproject/gas/internal/vcf"
 )
 
@@ -40,9 +41,14 @@ type pipeline struct {
 	cols    int
 	strip   [][]byte
 	workers int
+	maxAlts int64 // ALT alleles per record; 0: no limit
+	ctx     context.Context
 }
 
 func (p *pipeline) run(ctx context.Context, out io.Writer, sum *Summary, prog *progress) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	p.ctx = ctx
 	work := make(chan *batch, p.workers)
 	ordered := make(chan *batch, 2*p.workers+2)
 	// Every batch passes through ordered, so at most cap(ordered) + 2 exist
@@ -94,6 +100,7 @@ func (p *pipeline) run(ctx context.Context, out io.Writer, sum *Summary, prog *p
 		}
 	}
 	close(quit)
+	cancel() // workers stop at their next record
 	// Let the reader see quit, then let the workers finish what they hold.
 	for range ordered {
 	}
@@ -158,6 +165,20 @@ func (p *pipeline) read(ctx context.Context, work, ordered, free chan *batch, qu
 	}
 }
 
+// check enforces the per-record ALT limit on w.rec, and stops at once when
+// the run is cancelled (a deadline, or the writer gave up).
+func (w *worker) check(lineNo int) error {
+	if n := w.p.maxAlts; n > 0 && int64(len(w.rec.Alts())) > n {
+		return &domain.LimitError{Name: domain.LimitAltAlleles, Max: n, Line: lineNo}
+	}
+	select {
+	case <-w.p.ctx.Done():
+		return w.p.ctx.Err()
+	default:
+		return nil
+	}
+}
+
 // process parses and annotates one batch. The first bad line stops it.
 func (w *worker) process(b *batch) {
 	b.out = b.out[:0]
@@ -171,6 +192,10 @@ func (w *worker) process(b *batch) {
 			if errors.As(err, &pe) {
 				pe.Line = b.lineNos[i]
 			}
+			b.err = err
+			return
+		}
+		if err := w.check(b.lineNos[i]); err != nil {
 			b.err = err
 			return
 		}

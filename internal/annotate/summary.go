@@ -56,6 +56,8 @@ type Summary struct {
 	Notes []string `json:"notes,omitempty"`
 	// ElapsedSeconds is the wall time of the run.
 	ElapsedSeconds float64 `json:"elapsed_seconds"`
+
+	chromIndex map[string]int // index in Chromosomes, so add stays linear in distinct names
 }
 
 // ChromCount is one chromosome's record count and whether the bundle covers it.
@@ -229,19 +231,34 @@ func (s *Summary) add(t *tally) {
 	}
 	addCounts(s.Consequences, t.consequences)
 	addCounts(s.Passthrough, t.passthrough)
+	if s.chromIndex == nil {
+		s.chromIndex = map[string]int{}
+	}
 	for _, c := range t.chroms {
-		i := slices.IndexFunc(s.Chromosomes, func(x ChromCount) bool { return x.Name == c.Name })
-		if i < 0 {
-			s.Chromosomes = append(s.Chromosomes, c)
-		} else {
+		c.Name = clipChrom(c.Name)
+		if i, ok := s.chromIndex[c.Name]; ok {
 			s.Chromosomes[i].Records += c.Records
+			continue
 		}
+		s.chromIndex[c.Name] = len(s.Chromosomes)
+		s.Chromosomes = append(s.Chromosomes, c)
 	}
 	for _, n := range t.notes {
 		if len(s.Notes) < maxNotes {
 			s.Notes = append(s.Notes, n)
 		}
 	}
+}
+
+// maxChromName bounds a name in the summary: the contig limit bounds their
+// number, this their size, so the summary stored on the job stays small.
+const maxChromName = 64
+
+func clipChrom(name string) string {
+	if len(name) <= maxChromName {
+		return name
+	}
+	return strings.ToValidUTF8(name[:maxChromName], "") + "…"
 }
 
 func addCounts(dst, src map[string]int64) {

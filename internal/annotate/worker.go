@@ -33,6 +33,7 @@ type worker struct {
 	band     []byte
 	// allAlts are the record's ALTs, upper-case: VEP's Allele field depends on all of them.
 	allAlts []string
+	shape   consequence.Shape // of the record being annotated
 }
 
 type chromInfo struct {
@@ -189,6 +190,7 @@ func (w *worker) annotate(dst []byte, rec *vcf.Record, lineNo int, t *tally) ([]
 		dst = appendKV(dst, infoStart, InfoCSQ, nil)
 		csqStart := len(dst)
 		existStart := 0
+		w.shape = consequence.ShapeOf(ref, w.allAlts) // once per record: linear in the ALTs
 		for i, ok := range w.predict {
 			exist := w.exist[existStart:w.existEnd[i]]
 			existStart = w.existEnd[i]
@@ -200,7 +202,7 @@ func (w *worker) annotate(dst []byte, rec *vcf.Record, lineNo int, t *tally) ([]
 				dst = append(dst, ',')
 			}
 			alt := w.allAlts[i]
-			out, worst, class, err := w.pred.appendCSQ(dst, ci.c, consequence.Variant{Chrom: ci.canon, Pos: rec.Pos, Ref: ref, Alt: alt, AllAlts: w.allAlts}, exist, t)
+			out, worst, class, err := w.pred.appendCSQ(dst, ci.c, consequence.Variant{Chrom: ci.canon, Pos: rec.Pos, Ref: ref, Alt: alt, AllAlts: w.allAlts, Shape: &w.shape}, exist, t)
 			if err != nil {
 				return dst, fmt.Errorf("consequences of %s:%d %s>%s: %w", ci.name, rec.Pos, ref, alt, err)
 			}

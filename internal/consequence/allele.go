@@ -26,8 +26,15 @@ func normalize(v Variant) (allele, bool) {
 	if len(alts) == 0 {
 		alts = []string{v.Alt}
 	}
+	shape := v.Shape
+	if shape == nil {
+		shape = &Shape{StripFirst: stripFirst(ref, alts)}
+		if len(v.AllAlts) > 1 {
+			shape.Class = RecordClass(v.Ref, v.AllAlts)
+		}
+	}
 	start := v.Pos
-	if stripFirst(ref, alts) {
+	if shape.StripFirst {
 		ref, alt = ref[1:], alt[1:]
 		start++
 	}
@@ -37,9 +44,20 @@ func normalize(v Variant) (allele, bool) {
 	}
 	a.class = classOf(ref, alt)
 	if len(v.AllAlts) > 1 {
-		a.class = RecordClass(v.Ref, v.AllAlts)
+		a.class = shape.Class
 	}
 	return a, true
+}
+
+// Shape is what VEP derives from a record's whole allele string.
+type Shape struct {
+	StripFirst bool   // the shared first base is removed from every allele
+	Class      string // RecordClass
+}
+
+// ShapeOf computes the Shape of a record in one pass over its ALTs.
+func ShapeOf(ref string, alts []string) Shape {
+	return Shape{StripFirst: stripFirst(ref, alts), Class: RecordClass(ref, alts)}
 }
 
 func isBases(s string) bool {

@@ -16,6 +16,10 @@ type Variant struct {
 	// first base of an indel record only when all alleles share it, so a
 	// multi-allelic record needs them all; nil means Alt is the only ALT.
 	AllAlts []string
+	// Shape optionally carries ShapeOf(Ref, AllAlts), computed once per
+	// record by a caller that predicts each of its ALTs: without it every
+	// ALT scans all of them, quadratic in the ALT count.
+	Shape *Shape
 }
 
 // Sequence returns reference bases, 1-based inclusive, forward strand of the

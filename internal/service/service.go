@@ -48,10 +48,12 @@ type Config struct {
 
 // Defaults of Config.
 const (
-	DefaultRetention          = 180 * time.Second
-	DefaultFreeCap      int64 = 150 * 1000
-	DefaultRestoreRetry       = 15 * time.Minute
+	DefaultRetention    = 180 * time.Second
+	DefaultRestoreRetry = 15 * time.Minute
 )
+
+// DefaultFreeCap is the free tier's upload cap unless the operator sets another.
+var DefaultFreeCap = domain.FreeLimits.UploadBytes
 
 // Service runs the use cases.
 type Service struct {

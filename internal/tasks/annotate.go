@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"runtime/debug"
+	"time"
 
 	"github.com/gasproject/gas/internal/domain"
 )
@@ -62,12 +63,21 @@ func (t *Tasks) Annotate(ctx context.Context, in JobInput) (AnnotateOutput, erro
 	t.cfg.Logger.InfoContext(ctx, "job running", "job", j.ID, "user", j.UserID)
 
 	resultKey, logKey := ResultKey(j), LogKey(j)
-	rep, err := t.runEngine(ctx, j, resultKey)
+	role, err := t.roleOf(ctx, j.UserID)
+	if err != nil {
+		return AnnotateOutput{}, fmt.Errorf("annotate job %s: %w", j.ID, err)
+	}
+	rep, err := t.runLimited(ctx, j, resultKey, role)
 	if err != nil {
 		// No half-written result is left behind: the engine's error reaches
 		// Put through the pipe, and a failed Put stores nothing (the Blobs
 		// contract). Deleting here instead could remove the result of a
 		// retry that overlapped a timed-out attempt.
+		var le *domain.LimitError
+		if errors.As(err, &le) {
+			t.cfg.Logger.WarnContext(ctx, "job limit reached", "job", j.ID, "user", j.UserID, "limit", le.Name)
+			return AnnotateOutput{}, invalidInput(fmt.Sprintf("%s: %v", j.InputName, le.WithRole(role)))
+		}
 		if errors.Is(err, domain.ErrInvalid) {
 			return AnnotateOutput{}, invalidInput(fmt.Sprintf("%s: %v", j.InputName, err))
 		}
@@ -100,9 +110,42 @@ func (t *Tasks) Annotate(ctx context.Context, in JobInput) (AnnotateOutput, erro
 	return AnnotateOutput{JobID: j.ID, ResultKey: resultKey, LogKey: logKey}, nil
 }
 
+// roleOf is the tier whose limits apply to userID's jobs: the one in effect
+// when the job runs. A deleted profile gets the free tier's.
+func (t *Tasks) roleOf(ctx context.Context, userID string) (domain.Role, error) {
+	p, err := t.profiles.Get(ctx, userID)
+	if errors.Is(err, domain.ErrNotFound) {
+		return domain.RoleFree, nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("read the owner's tier: %w", err)
+	}
+	return p.Role, nil
+}
+
+// runLimited runs the engine within role's limits, JobTime included: the
+// deadline cancels the engine's context, which stops it within a record,
+// and is reported as that limit (a permanent failure, never retried).
+func (t *Tasks) runLimited(ctx context.Context, j domain.Job, resultKey string, role domain.Role) (Report, error) {
+	lim := t.cfg.Limits(role)
+	if lim.JobTime > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeoutCause(ctx, lim.JobTime,
+			&domain.LimitError{Name: domain.LimitJobTime, Max: int64(lim.JobTime / time.Second)})
+		defer cancel()
+	}
+	rep, err := t.runEngine(ctx, j, resultKey, lim)
+	if err != nil && ctx.Err() != nil {
+		if cause := context.Cause(ctx); errors.Is(cause, domain.ErrLimit) {
+			return Report{}, cause
+		}
+	}
+	return rep, err
+}
+
 // runEngine streams input blob -> engine -> result blob through a pipe, so
 // memory stays flat whatever the file size.
-func (t *Tasks) runEngine(ctx context.Context, j domain.Job, resultKey string) (Report, error) {
+func (t *Tasks) runEngine(ctx context.Context, j domain.Job, resultKey string, lim domain.Limits) (Report, error) {
 	in, err := t.blobs.Get(ctx, j.InputKey)
 	if errors.Is(err, domain.ErrNotFound) {
 		return Report{}, fmt.Errorf("%w: the uploaded file is missing (%s)", domain.ErrInvalid, j.InputKey)
@@ -126,7 +169,7 @@ func (t *Tasks) runEngine(ctx context.Context, j domain.Job, resultKey string) (
 			}
 			pw.CloseWithError(runErr)
 		}()
-		rep, runErr = t.annotator.Annotate(ctx, in, pw)
+		rep, runErr = t.annotator.Annotate(ctx, in, pw, lim)
 	}()
 	putErr := t.blobs.Put(ctx, resultKey, pr)
 	if putErr != nil {

@@ -8,6 +8,7 @@ import (
 	"io"
 
 	"github.com/gasproject/gas/internal/annotate"
+	"github.com/gasproject/gas/internal/domain"
 )
 
 // EngineAnnotator adapts the annotation engine to Annotator: the summary becomes the
@@ -22,8 +23,10 @@ type EngineAnnotator struct {
 var _ Annotator = EngineAnnotator{}
 
 // Annotate runs the engine once.
-func (e EngineAnnotator) Annotate(ctx context.Context, in io.Reader, out io.Writer) (Report, error) {
-	sum, err := e.Engine.Run(ctx, in, out, e.Options)
+func (e EngineAnnotator) Annotate(ctx context.Context, in io.Reader, out io.Writer, lim domain.Limits) (Report, error) {
+	opts := e.Options
+	opts.Limits = lim
+	sum, err := e.Engine.Run(ctx, in, out, opts)
 	if err != nil {
 		return Report{}, err
 	}

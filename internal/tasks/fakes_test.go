@@ -19,12 +19,20 @@ type fakeAnnotator struct {
 	calls int
 	err   error
 	panic bool
+	block bool          // run until the context ends
+	lim   domain.Limits // of the last call
 }
 
-func (f *fakeAnnotator) Annotate(_ context.Context, in io.Reader, out io.Writer) (Report, error) {
+func (f *fakeAnnotator) Annotate(ctx context.Context, in io.Reader, out io.Writer, lim domain.Limits) (Report, error) {
 	f.calls++
+	f.lim = lim
 	if f.panic {
 		panic("engine bug")
+	}
+	if f.block {
+		out.Write([]byte("partial"))
+		<-ctx.Done()
+		return Report{}, ctx.Err()
 	}
 	b, err := io.ReadAll(in)
 	if err != nil {

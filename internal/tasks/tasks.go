@@ -12,11 +12,12 @@ import (
 	"github.com/gasproject/gas/statemachines"
 )
 
-// Annotator runs the annotation engine with the installed reference on one VCF.
-// A bad input must come back as an error wrapping domain.ErrInvalid whose
-// message names the line and the reason; any other error is treated as transient.
+// Annotator runs the annotation engine with the installed reference on one VCF,
+// within the job's limits. A bad input must come back as an error wrapping
+// domain.ErrInvalid whose message names the line and the reason, a limit
+// reached as a *domain.LimitError; any other error is treated as transient.
 type Annotator interface {
-	Annotate(ctx context.Context, in io.Reader, out io.Writer) (Report, error)
+	Annotate(ctx context.Context, in io.Reader, out io.Writer, lim domain.Limits) (Report, error)
 }
 
 // Report is what an annotation run produced besides the VCF itself.
@@ -34,6 +35,9 @@ type Config struct {
 	RestoreEstimate map[domain.RestoreTier]time.Duration
 	// RestoreDays is how long a restored GLACIER copy stays readable (S3 RestoreRequest Days).
 	RestoreDays int
+	// Limits gives a tier's limits; nil means domain.LimitsFor (tests
+	// shorten the job time).
+	Limits func(domain.Role) domain.Limits
 	// Now is the clock; tests replace it.
 	Now func() time.Time
 	// Logger receives one line per state change; nil means slog.Default().
@@ -59,6 +63,9 @@ func New(jobs domain.Jobs, profiles domain.Profiles, blobs domain.Blobs, mail do
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
+	}
+	if cfg.Limits == nil {
+		cfg.Limits = domain.LimitsFor
 	}
 	if cfg.RestoreDays <= 0 {
 		cfg.RestoreDays = 7

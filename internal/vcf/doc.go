@@ -12,6 +12,8 @@
 // Bad input is a *ParseError (errors.As) naming the line and the reason, and
 // wrapping one kind (errors.Is): ErrNotVCF, ErrBinary, ErrTruncated,
 // ErrColumns, ErrPos, ErrRef, ErrNoHeader, ErrLineTooLong (over MaxLineBytes).
+// NewReaderLimits also enforces a tier's domain.Limits while streaming; the
+// first one reached is a *domain.LimitError. A leading UTF-8 BOM is skipped.
 //
 // Writing: Create returns an Output that writes to a temporary file beside the
 // destination and renames it on Commit, so a failed run leaves nothing at the

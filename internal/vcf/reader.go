@@ -8,10 +8,17 @@ import (
 	"errors"
 	"fmt"
 	"io"
+
+	"github.com/gasproject/gas/internal/domain"
 )
 
-// MaxLineBytes is the longest line accepted (without its terminator).
+// MaxLineBytes is the longest line accepted (without its terminator),
+// whatever the limits.
 const MaxLineBytes = 1 << 20
+
+// utf8BOM is skipped at the start of the (decompressed) input: some editors
+// on Windows write it, and VCF readers such as bcftools tolerate it.
+var utf8BOM = []byte{0xef, 0xbb, 0xbf}
 
 const readBufSize = 256 << 10
 
@@ -27,17 +34,36 @@ type Reader struct {
 	rec    Record
 	err    error // sticky
 	closer io.Closer
+
+	lim     domain.Limits // zero fields: no limit
+	maxLine int           // min(lim.LineBytes, MaxLineBytes)
+	records int64
+	contigs map[string]struct{} // distinct CHROM names, when lim.Contigs is set
+	chrom   []byte              // CHROM of the last data line
 }
 
 // NewReader sniffs the input, reads the header and returns a Reader positioned
 // at the first data line. Bad input is reported as a *ParseError.
-func NewReader(in io.Reader) (*Reader, error) {
+func NewReader(in io.Reader) (*Reader, error) { return NewReaderLimits(in, domain.Limits{}) }
+
+// NewReaderLimits is NewReader enforcing lim's InputBytes (after
+// decompression), HeaderBytes, HeaderLines, LineBytes, Records and Contigs
+// while it streams: the first line over a limit is a *domain.LimitError, and
+// so is every read after it. Zero fields are not enforced.
+func NewReaderLimits(in io.Reader, lim domain.Limits) (*Reader, error) {
 	br := bufio.NewReaderSize(in, readBufSize)
-	r := &Reader{br: br}
+	r := &Reader{br: br, lim: lim, maxLine: MaxLineBytes}
+	if lim.LineBytes > 0 && lim.LineBytes < MaxLineBytes {
+		r.maxLine = int(lim.LineBytes)
+	}
+	if lim.Contigs > 0 {
+		r.contigs = map[string]struct{}{}
+	}
+	var text io.Reader = br
 	if head, _ := br.Peek(18); isBGZF(head) {
 		z := newBGZFReader(br)
 		r.closer = z
-		r.br = bufio.NewReaderSize(z, readBufSize)
+		text = z
 	} else if len(head) >= 2 && head[0] == 0x1f && head[1] == 0x8b {
 		// Plain gzip, possibly several members: gzip.Reader continues
 		// across members by default.
@@ -46,7 +72,16 @@ func NewReader(in io.Reader) (*Reader, error) {
 			return nil, parseErr(0, ErrTruncated, "gzip input: %v", err)
 		}
 		r.closer = gz
-		r.br = bufio.NewReaderSize(compressedErrReader{gz}, readBufSize)
+		text = compressedErrReader{gz}
+	}
+	if lim.InputBytes > 0 {
+		text = &inputLimiter{r: text, left: lim.InputBytes, max: lim.InputBytes}
+	}
+	if text != io.Reader(br) {
+		r.br = bufio.NewReaderSize(text, readBufSize)
+	}
+	if head, _ := r.br.Peek(len(utf8BOM)); bytes.Equal(head, utf8BOM) {
+		r.br.Discard(len(utf8BOM))
 	}
 	if err := r.sniff(); err != nil {
 		return nil, err
@@ -104,6 +139,7 @@ func looksBinary(b []byte) bool {
 
 func (r *Reader) readHeader() error {
 	h := &Header{}
+	var headerBytes int64
 	for {
 		line, err := r.next()
 		if err == io.EOF {
@@ -111,6 +147,13 @@ func (r *Reader) readHeader() error {
 		}
 		if err != nil {
 			return err
+		}
+		headerBytes += int64(len(line)) + 1
+		switch {
+		case r.lim.HeaderLines > 0 && int64(r.line) > r.lim.HeaderLines:
+			return r.limit(domain.LimitHeaderLines, r.lim.HeaderLines)
+		case r.lim.HeaderBytes > 0 && headerBytes > r.lim.HeaderBytes:
+			return r.limit(domain.LimitHeaderBytes, r.lim.HeaderBytes)
 		}
 		switch {
 		case bytes.HasPrefix(line, []byte("#CHROM")):
@@ -140,10 +183,65 @@ func (r *Reader) ReadLine() ([]byte, int, error) {
 		if err != nil {
 			return nil, r.line, err
 		}
-		if len(line) > 0 {
-			return line, r.line, nil
+		if len(line) == 0 {
+			continue
 		}
+		if err := r.count(line); err != nil {
+			return nil, r.line, err
+		}
+		return line, r.line, nil
 	}
+}
+
+// count enforces the Records and Contigs limits on a data line.
+func (r *Reader) count(line []byte) error {
+	r.records++
+	if r.lim.Records > 0 && r.records > r.lim.Records {
+		return r.limit(domain.LimitRecords, r.lim.Records)
+	}
+	if r.contigs == nil {
+		return nil
+	}
+	chrom, _, _ := bytes.Cut(line, []byte("\t"))
+	if bytes.Equal(chrom, r.chrom) {
+		return nil
+	}
+	r.chrom = append(r.chrom[:0], chrom...)
+	if _, ok := r.contigs[string(chrom)]; ok {
+		return nil
+	}
+	if int64(len(r.contigs)) >= r.lim.Contigs {
+		return r.limit(domain.LimitContigs, r.lim.Contigs)
+	}
+	r.contigs[string(chrom)] = struct{}{}
+	return nil
+}
+
+// limit makes a *domain.LimitError at the current line the sticky error.
+func (r *Reader) limit(name string, max int64) error {
+	r.err = &domain.LimitError{Name: name, Max: max, Line: r.line}
+	return r.err
+}
+
+// inputLimiter fails once more than max bytes come out of the decompressor.
+type inputLimiter struct {
+	r         io.Reader
+	left, max int64
+}
+
+func (l *inputLimiter) Read(p []byte) (int, error) {
+	if l.left < 0 {
+		return 0, &domain.LimitError{Name: domain.LimitInput, Max: l.max}
+	}
+	if int64(len(p)) > l.left+1 {
+		p = p[:l.left+1] // one byte more tells "exactly max" from "over"
+	}
+	n, err := l.r.Read(p)
+	l.left -= int64(n)
+	if l.left < 0 {
+		return n - 1, &domain.LimitError{Name: domain.LimitInput, Max: l.max}
+	}
+	return n, err
 }
 
 // Read parses the next data line. The Record is reused by the next call.
@@ -176,9 +274,8 @@ func (r *Reader) next() ([]byte, error) {
 	if err == bufio.ErrBufferFull {
 		r.long = append(r.long[:0], line...)
 		for err == bufio.ErrBufferFull {
-			if len(r.long) > MaxLineBytes+2 {
-				r.err = parseErr(r.line+1, ErrLineTooLong, "line longer than %d bytes", MaxLineBytes)
-				return nil, r.err
+			if len(r.long) > r.maxLine+2 {
+				return nil, r.tooLong(r.line + 1)
 			}
 			line, err = r.br.ReadSlice('\n')
 			r.long = append(r.long, line...)
@@ -187,7 +284,11 @@ func (r *Reader) next() ([]byte, error) {
 	}
 	if err != nil && err != io.EOF {
 		var ce compressedErr
-		if errors.As(err, &ce) {
+		var le *domain.LimitError
+		if errors.As(err, &le) {
+			le.Line = r.line + 1
+			r.err = le
+		} else if errors.As(err, &ce) {
 			r.err = parseErr(r.line+1, ErrTruncated, "compressed input is truncated or corrupt (%v)", ce.err)
 		} else {
 			r.err = fmt.Errorf("read line %d: %w", r.line+1, err)
@@ -201,11 +302,20 @@ func (r *Reader) next() ([]byte, error) {
 	r.line++
 	line = bytes.TrimSuffix(line, []byte("\n"))
 	line = bytes.TrimSuffix(line, []byte("\r"))
-	if len(line) > MaxLineBytes {
-		r.err = parseErr(r.line, ErrLineTooLong, "line longer than %d bytes", MaxLineBytes)
-		return nil, r.err
+	if len(line) > r.maxLine {
+		return nil, r.tooLong(r.line)
 	}
 	return line, nil
+}
+
+// tooLong reports line n over the line limit: the tier's, or MaxLineBytes.
+func (r *Reader) tooLong(n int) error {
+	if r.maxLine < MaxLineBytes {
+		r.err = &domain.LimitError{Name: domain.LimitLineBytes, Max: int64(r.maxLine), Line: n}
+	} else {
+		r.err = parseErr(n, ErrLineTooLong, "line longer than %d bytes", MaxLineBytes)
+	}
+	return r.err
 }
 
 // compressedErrReader marks decompression failures so that they become
