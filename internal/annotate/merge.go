@@ -2,7 +2,6 @@ package annotate
 
 import (
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 )
@@ -49,11 +48,7 @@ func MergeSummaries(parts []Summary) Summary {
 		addCounts(s.VariantClass, p.VariantClass)
 		addCounts(s.Passthrough, p.Passthrough)
 		for _, c := range p.Chromosomes {
-			if j := slices.IndexFunc(s.Chromosomes, func(x ChromCount) bool { return x.Name == c.Name }); j >= 0 {
-				s.Chromosomes[j].Records += c.Records
-			} else {
-				s.Chromosomes = append(s.Chromosomes, c)
-			}
+			s.addChrom(c)
 		}
 		for _, n := range p.Notes {
 			if len(s.Notes) < maxNotes {

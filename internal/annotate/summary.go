@@ -231,23 +231,28 @@ func (s *Summary) add(t *tally) {
 	}
 	addCounts(s.Consequences, t.consequences)
 	addCounts(s.Passthrough, t.passthrough)
-	if s.chromIndex == nil {
-		s.chromIndex = map[string]int{}
-	}
 	for _, c := range t.chroms {
-		c.Name = clipChrom(c.Name)
-		if i, ok := s.chromIndex[c.Name]; ok {
-			s.Chromosomes[i].Records += c.Records
-			continue
-		}
-		s.chromIndex[c.Name] = len(s.Chromosomes)
-		s.Chromosomes = append(s.Chromosomes, c)
+		s.addChrom(c)
 	}
 	for _, n := range t.notes {
 		if len(s.Notes) < maxNotes {
 			s.Notes = append(s.Notes, n)
 		}
 	}
+}
+
+// addChrom counts c's records under its (clipped) name, in first-seen order.
+func (s *Summary) addChrom(c ChromCount) {
+	if s.chromIndex == nil {
+		s.chromIndex = map[string]int{}
+	}
+	c.Name = clipChrom(c.Name)
+	if i, ok := s.chromIndex[c.Name]; ok {
+		s.Chromosomes[i].Records += c.Records
+		return
+	}
+	s.chromIndex[c.Name] = len(s.Chromosomes)
+	s.Chromosomes = append(s.Chromosomes, c)
 }
 
 // maxChromName bounds a name in the summary: the contig limit bounds their
