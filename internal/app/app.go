@@ -244,6 +244,17 @@ func openBundle(ctx context.Context, cfg Config) (*refdata.Bundle, error) {
 		}
 	}
 	b, err := refdata.Open(cfg.RefDir)
+	if errors.Is(err, refdata.ErrNotBundle) && cfg.RefDir == RefDir(cfg.DataDir) && cfg.SharedDir != "" {
+		// The data directory's own mini bundle from an older gas (another
+		// bundle format): it is ours to rebuild.
+		if rerr := os.RemoveAll(cfg.RefDir); rerr != nil {
+			return nil, fmt.Errorf("replace old reference bundle %s: %w", cfg.RefDir, rerr)
+		}
+		if berr := BuildBundle(ctx, cfg.SharedDir, cfg.RefDir, cfg.Logger); berr != nil {
+			return nil, berr
+		}
+		b, err = refdata.Open(cfg.RefDir)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("open reference bundle %s: %w", cfg.RefDir, err)
 	}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gasproject/gas/internal/refdata"
 	"github.com/gasproject/gas/internal/testshared"
 )
 
@@ -38,6 +39,18 @@ func TestOpenBuildsTheBundleOnFirstStartOnly(t *testing.T) {
 	b.Close()
 	if st2, _ := os.Stat(manifest); !st2.ModTime().Equal(st1.ModTime()) {
 		t.Error("bundle rebuilt on the second start")
+	}
+
+	// A bundle of an older format in the data directory is rebuilt.
+	os.WriteFile(manifest, []byte(`{"format":1,"assembly":"GRCh38"}`), 0o644)
+	cfg.SharedDir = testshared.Dir(t)
+	c, err := Open(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	if c.Bundle.Manifest().Format != refdata.FormatVersion {
+		t.Errorf("old bundle not rebuilt: format %d", c.Bundle.Manifest().Format)
 	}
 }
 

@@ -245,13 +245,16 @@ func (b *builder) addChrom(path, name string, seq []byte) error {
 	}
 	stem := b.stem(name)
 	e := ChromEntry{Name: name, Length: len(seq), Files: ChromFiles{Meta: stem + ".meta.json", Seq: stem + ".seq"}}
-	segs, err := writeSeq(filepath.Join(b.dir, e.Files.Seq), seq)
+	sw, err := newSeqWriter(filepath.Join(b.dir, e.Files.Seq))
 	if err != nil {
 		return err
 	}
-	for _, s := range segs {
-		e.StoredBases += s.End - s.Start + 1
+	sw.Write(seq)
+	runs, err := sw.close()
+	if err != nil {
+		return err
 	}
+	e.StoredBases = sw.stored
 	txs := b.tx[name]
 	if len(txs) > 0 {
 		genes := map[string]bool{}
@@ -272,7 +275,7 @@ func (b *builder) addChrom(path, name string, seq []byte) error {
 		}
 		e.Transcripts, e.Genes = len(txs), len(genes)
 	}
-	meta := chromMeta{Name: name, Length: len(seq), Segments: segs, Bands: b.bands[name]}
+	meta := chromMeta{Name: name, Length: len(seq), Runs: runs, Bands: b.bands[name]}
 	e.Bands = len(meta.Bands)
 	if err := writeJSON(filepath.Join(b.dir, e.Files.Meta), meta); err != nil {
 		return err

@@ -286,9 +286,12 @@ func TestOpenErrors(t *testing.T) {
 	if _, err := Open(dir); !errors.Is(err, ErrNotBundle) || !strings.Contains(err.Error(), "manifest.json") {
 		t.Errorf("empty dir: %v", err)
 	}
-	os.WriteFile(filepath.Join(dir, ManifestFile), []byte(`{"format":0,"assembly":"GRCh38"}`), 0o644)
-	if _, err := Open(dir); !errors.Is(err, ErrNotBundle) || !strings.Contains(err.Error(), "rebuild") {
-		t.Errorf("old format: %v", err)
+	os.WriteFile(filepath.Join(dir, ManifestFile), []byte(`{"format":1,"assembly":"GRCh38","sources":[
+		{"kind":"fasta","path":"/ref/chr 21.fa"},{"kind":"genes","path":"g.gtf"},{"kind":"known","path":"k.vcf.gz"}]}`), 0o644)
+	want := "bundle format 1, this gas reads format 2: rebuild it from the same sources with\n  gas refdata build -o " +
+		dir + " --assembly GRCh38 --fasta '/ref/chr 21.fa' --genes g.gtf --known k.vcf.gz"
+	if _, err := Open(dir); !errors.Is(err, ErrNotBundle) || !strings.Contains(err.Error(), want) {
+		t.Errorf("old format: %v\nwant it to contain %s", err, want)
 	}
 }
 

@@ -27,37 +27,66 @@
 // completed by poly-A counts as a stop) and CDSStartNF when the CDS starts out
 // of frame (FlagIncompleteCDS).
 //
-// # Bundle format (FormatVersion 1)
+// # Bundle format (FormatVersion 2)
 //
 // A bundle is a directory written by Build (CLI: gas refdata build). Build
 // works in a temporary sibling directory and renames it into place, so a
 // failed build leaves nothing behind and a rebuild replaces the old bundle.
+// Open refuses a bundle of another format with ErrNotBundle and a message
+// giving the `gas refdata build` command that rebuilds it from the sources
+// its manifest lists.
 //
 //	manifest.json              Manifest: format, assembly, build time, sources
 //	                           (kind, path, sha256, size), counts, and per
 //	                           chromosome its length, counts and file names
-//	chroms/<name>.meta.json    length, stored segments, cytobands
-//	chroms/<name>.seq          the stored bases, uppercase, segments back to back
+//	chroms/<name>.meta.json    length, non-ACGT runs, cytobands
+//	chroms/<name>.seq          the sequence, 2 bits per base
 //	chroms/<name>.tx.gob.gz    the chromosome's []*Transcript, gob in gzip,
 //	                           sorted by Start, End, ID
 //	chroms/<name>.known        known variants, see below
 //
-// <name> is the canonical chromosome name made file-safe. Sequence: runs of
-// 1000 or more N are not stored; meta.json lists the stored segments as
-// {start, end, offset} (1-based inclusive; offset into .seq), and Seq answers
-// 'N' between them. Large .seq files are memory-mapped, so a whole genome
-// costs only the pages used.
+// # One chromosome on its own
+//
+// A chromosome is exactly the files its ChromEntry.Files names (meta and
+// seq always; tx.gob.gz and known when it has transcripts or known
+// variants), all under chroms/ with the stem <name>: the canonical
+// chromosome name made file-safe (characters outside [A-Za-z0-9._-] become
+// "_", a "~2" suffix keeps stems unique). No file refers to another
+// chromosome's, so a worker that annotates one chromosome needs only
+// manifest.json plus those files (Manifest.ChromosomeFiles lists them).
+// The manifest's other chromosomes are then listed but absent: Open checks
+// every listed file exists, so such a copy is opened with OpenPartial(dir,
+// chroms), which checks only the named chromosomes.
+//
+// Sequence: the whole chromosome, base p (1-based) in byte (p-1)/4 at bits
+// 2*((p-1)%4), A=0 C=1 G=2 T=3, (Length+3)/4 bytes; about 0.77 GB for
+// GRCh38. Bases other than ACGT (N and IUPAC codes) are stored as 0 and
+// listed in meta.json as runs {start, end, base} (1-based inclusive,
+// ascending). Large .seq files are memory-mapped, so a chromosome costs
+// only the pages used, and releasing it (Bundle.Release) unmaps them.
 //
 // Known variants: records split per ALT, trimmed, sorted by Pos, in blocks of
-// 1024. Each block is raw DEFLATE of, per record, uvarint(Pos - previous Pos,
-// 0 for the block's first), then Ref, Alt, ID, ClinSig each as uvarint length
-// and bytes, then Freq as a little-endian float64 (-1 when unknown). After the
-// blocks comes the index, 28 bytes per block, little-endian: first Pos int32,
-// last Pos int32, offset int64, compressed size uint32, uncompressed size
-// uint32, record count uint32. The file ends with a 20-byte footer: index
-// offset uint64, block count uint32, "GASKIDX1". The loader reads the index
-// when the chromosome is first used and decodes blocks on demand, keeping the
-// last 256 decoded blocks of the whole bundle (about 30 MB).
+// 4096, each raw DEFLATE of a columnar payload: seven uvarint column lengths,
+// then the columns pos (uvarint delta from the previous Pos, 0 first),
+// allele (uvarint code: 1+index into the allele dictionary, 0 = inline),
+// flags (one byte per record: 1 frequency, 2 CLIN_SIG, 4 same id as the
+// previous record, 8 "rs"+number id, 16 no id; none of 4/8/16: inline id),
+// ids (the rs numbers as four byte planes, most significant first), freq
+// (uvarint code, 0 = inline float64), clin (uvarint code, 0 = inline), and
+// inline (per record in order: REF and ALT, id, frequency as 8 bytes
+// little-endian, CLIN_SIG; strings as uvarint length and bytes). After the
+// blocks come the dictionaries (each a uvarint count, then the entries:
+// alleles as REF, ALT strings; frequencies as float64; CLIN_SIG strings),
+// filled first come first served while writing and capped (65536 alleles,
+// 65536 frequencies, 4096 CLIN_SIG values; the rest is written inline), then
+// the index, 28 bytes per block, little-endian: first Pos int32, last Pos
+// int32, offset int64, compressed size uint32, uncompressed size uint32,
+// record count uint32. The file ends with a 28-byte footer: dictionary
+// offset uint64, index offset uint64, block count uint32, "GASKNOW2". The
+// loader reads the dictionaries and the index when the chromosome is first
+// used and decodes blocks on demand into flat arrays (no string per
+// record; a KnownVariant is made only for what a lookup returns), keeping
+// the last 192 decoded blocks of the whole bundle (about 20 MB).
 //
 // # Loading
 //

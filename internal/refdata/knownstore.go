@@ -5,26 +5,39 @@ import (
 	"bytes"
 	"compress/flate"
 	"encoding/binary"
-	"errors"
 	"fmt"
-	"io"
 	"math"
 	"os"
-	"slices"
-	"sort"
-	"sync"
-	"sync/atomic"
 )
 
-// Known-variant file (see doc.go): flate-compressed blocks of knownBlockSize
-// records sorted by Pos, then the block index, then a fixed footer.
+// Known-variant file, format 2 (see doc.go): DEFLATE blocks of
+// knownBlockSize records in columns, then the dictionaries, the block index
+// and a fixed footer.
 
 const (
-	knownBlockSize   = 1024
-	knownFooterMagic = "GASKIDX1"
-	knownFooterSize  = 8 + 4 + 8
+	knownBlockSize   = 4096
+	knownFooterMagic = "GASKNOW2"
+	knownFooterSize  = 8 + 8 + 4 + 8
 	knownIndexSize   = 4 + 4 + 8 + 4 + 4 + 4
-	knownCacheBlocks = 256 // decoded blocks kept per bundle (~30 MB at most)
+	knownCacheBlocks = 192 // decoded blocks kept per bundle (about 20 MB)
+)
+
+// Dictionary sizes: values beyond them are written inline in the block
+// (variables so tests can make them overflow).
+var (
+	maxAlleleDict = 1 << 16
+	maxFreqDict   = 1 << 16
+	maxClinDict   = 1 << 12
+)
+
+// Per-record flags (one byte column).
+const (
+	kfFreq   = 1 << iota // a frequency code follows in the freq column
+	kfClin               // a CLIN_SIG code follows in the clin column
+	kfSameID             // same id as the previous record of the block
+	kfRS                 // id is "rs" + the number in the id planes
+	kfNoID               // no id
+	// none of kfSameID, kfRS, kfNoID: the id is an inline string
 )
 
 type knownBlockIndex struct {
@@ -34,6 +47,14 @@ type knownBlockIndex struct {
 	count       uint32
 }
 
+// knownDicts are a chromosome's dictionaries, filled first come first served
+// while writing and read whole when the chromosome is opened.
+type knownDicts struct {
+	alleles [][2]string
+	freqs   []float64
+	clins   []string
+}
+
 // knownWriter writes one chromosome's known-variant file from records in Pos order.
 type knownWriter struct {
 	f     *os.File
@@ -41,10 +62,16 @@ type knownWriter struct {
 	off   int64
 	block []KnownVariant
 	index []knownBlockIndex
-	raw   bytes.Buffer
-	comp  bytes.Buffer
-	fw    *flate.Writer
-	n     int
+	dicts knownDicts
+	// codes of dictionary entries, +1 (0 = not in the dictionary)
+	alleleCode map[[2]string]uint32
+	freqCode   map[float64]uint32
+	clinCode   map[string]uint32
+	cols       [7]bytes.Buffer // pos, allele, flags, id planes (4, one buffer), freq, clin, inline
+	raw        bytes.Buffer
+	comp       bytes.Buffer
+	fw         *flate.Writer
+	n          int
 }
 
 func newKnownWriter(path string) (*knownWriter, error) {
@@ -52,8 +79,9 @@ func newKnownWriter(path string) (*knownWriter, error) {
 	if err != nil {
 		return nil, err
 	}
-	w := &knownWriter{f: f, bw: bufio.NewWriterSize(f, 1<<16)}
-	w.fw, _ = flate.NewWriter(&w.comp, flate.BestSpeed)
+	w := &knownWriter{f: f, bw: bufio.NewWriterSize(f, 1<<16),
+		alleleCode: map[[2]string]uint32{}, freqCode: map[float64]uint32{}, clinCode: map[string]uint32{}}
+	w.fw, _ = flate.NewWriter(&w.comp, flate.DefaultCompression)
 	return w, nil
 }
 
@@ -72,24 +100,116 @@ func (w *knownWriter) add(v KnownVariant) error {
 	return nil
 }
 
+// rsNumber returns n for an id "rs<n>" with 0 < n < 2^32 and no leading zero.
+func rsNumber(id string) (uint32, bool) {
+	if len(id) < 3 || len(id) > 12 || id[0] != 'r' || id[1] != 's' || id[2] == '0' {
+		return 0, false
+	}
+	var n uint64
+	for i := 2; i < len(id); i++ {
+		c := id[i]
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + uint64(c-'0')
+	}
+	return uint32(n), n < 1<<32
+}
+
+func putUvarint(b *bytes.Buffer, x uint64) {
+	var tmp [binary.MaxVarintLen64]byte
+	b.Write(tmp[:binary.PutUvarint(tmp[:], x)])
+}
+
+func putString(b *bytes.Buffer, s string) {
+	putUvarint(b, uint64(len(s)))
+	b.WriteString(s)
+}
+
+// code returns the dictionary code (+1) of key, adding it while there is room; 0 means inline.
+func code[K comparable](m map[K]uint32, key K, limit int, add func()) uint32 {
+	if c, ok := m[key]; ok {
+		return c
+	}
+	if len(m) >= limit {
+		return 0
+	}
+	add()
+	m[key] = uint32(len(m) + 1)
+	return uint32(len(m))
+}
+
+// encodeBlock fills the columns for the buffered records.
+func (w *knownWriter) encodeBlock() {
+	for i := range w.cols {
+		w.cols[i].Reset()
+	}
+	pos, alle, flags, ids, freq, clin, inline := &w.cols[0], &w.cols[1], &w.cols[2], &w.cols[3], &w.cols[4], &w.cols[5], &w.cols[6]
+	var rs []uint32
+	prevPos, prevID := w.block[0].Pos, "\x00"
+	for _, v := range w.block {
+		putUvarint(pos, uint64(v.Pos-prevPos))
+		prevPos = v.Pos
+		key := [2]string{v.Ref, v.Alt}
+		c := code(w.alleleCode, key, maxAlleleDict, func() { w.dicts.alleles = append(w.dicts.alleles, key) })
+		putUvarint(alle, uint64(c))
+		if c == 0 {
+			putString(inline, v.Ref)
+			putString(inline, v.Alt)
+		}
+		var f byte
+		switch n, isRS := rsNumber(v.ID); {
+		case v.ID == prevID:
+			f |= kfSameID
+		case v.ID == "":
+			f |= kfNoID
+		case isRS:
+			f |= kfRS
+			rs = append(rs, n)
+		default:
+			putString(inline, v.ID)
+		}
+		prevID = v.ID
+		if v.Freq >= 0 {
+			f |= kfFreq
+			c := code(w.freqCode, v.Freq, maxFreqDict, func() { w.dicts.freqs = append(w.dicts.freqs, v.Freq) })
+			putUvarint(freq, uint64(c))
+			if c == 0 {
+				var b [8]byte
+				binary.LittleEndian.PutUint64(b[:], math.Float64bits(v.Freq))
+				inline.Write(b[:])
+			}
+		}
+		if v.ClinSig != "" {
+			f |= kfClin
+			c := code(w.clinCode, v.ClinSig, maxClinDict, func() { w.dicts.clins = append(w.dicts.clins, v.ClinSig) })
+			putUvarint(clin, uint64(c))
+			if c == 0 {
+				putString(inline, v.ClinSig)
+			}
+		}
+		flags.WriteByte(f)
+	}
+	// rs numbers in byte planes, most significant first: the high planes
+	// hold few distinct values and compress well.
+	for shift := 24; shift >= 0; shift -= 8 {
+		for _, n := range rs {
+			ids.WriteByte(byte(n >> shift))
+		}
+	}
+}
+
 func (w *knownWriter) flushBlock() error {
 	if len(w.block) == 0 {
 		return nil
 	}
+	w.encodeBlock()
 	w.raw.Reset()
-	var tmp [binary.MaxVarintLen64]byte
-	putU := func(x uint64) { w.raw.Write(tmp[:binary.PutUvarint(tmp[:], x)]) }
-	putS := func(s string) { putU(uint64(len(s))); w.raw.WriteString(s) }
-	prev := w.block[0].Pos
-	for _, v := range w.block {
-		putU(uint64(v.Pos - prev))
-		prev = v.Pos
-		putS(v.Ref)
-		putS(v.Alt)
-		putS(v.ID)
-		putS(v.ClinSig)
-		binary.LittleEndian.PutUint64(tmp[:8], math.Float64bits(v.Freq))
-		w.raw.Write(tmp[:8])
+	for i := range w.cols {
+		putUvarint(&w.raw, uint64(w.cols[i].Len()))
+	}
+	for i := range w.cols {
+		w.raw.Write(w.cols[i].Bytes())
 	}
 	w.comp.Reset()
 	w.fw.Reset(&w.comp)
@@ -111,9 +231,28 @@ func (w *knownWriter) flushBlock() error {
 	return nil
 }
 
-// close writes the last block, the index and the footer.
+// close writes the last block, the dictionaries, the index and the footer.
 func (w *knownWriter) close() error {
 	err := w.flushBlock()
+	dictOff := w.off
+	if err == nil {
+		var d bytes.Buffer
+		putUvarint(&d, uint64(len(w.dicts.alleles)))
+		for _, a := range w.dicts.alleles {
+			putString(&d, a[0])
+			putString(&d, a[1])
+		}
+		putUvarint(&d, uint64(len(w.dicts.freqs)))
+		for _, f := range w.dicts.freqs {
+			d.Write(binary.LittleEndian.AppendUint64(nil, math.Float64bits(f)))
+		}
+		putUvarint(&d, uint64(len(w.dicts.clins)))
+		for _, c := range w.dicts.clins {
+			putString(&d, c)
+		}
+		_, err = w.bw.Write(d.Bytes())
+		w.off += int64(d.Len())
+	}
 	if err == nil {
 		var e [knownIndexSize]byte
 		for _, b := range w.index {
@@ -130,9 +269,10 @@ func (w *knownWriter) close() error {
 	}
 	if err == nil {
 		var foot [knownFooterSize]byte
-		binary.LittleEndian.PutUint64(foot[0:], uint64(w.off))
-		binary.LittleEndian.PutUint32(foot[8:], uint32(len(w.index)))
-		copy(foot[12:], knownFooterMagic)
+		binary.LittleEndian.PutUint64(foot[0:], uint64(dictOff))
+		binary.LittleEndian.PutUint64(foot[8:], uint64(w.off))
+		binary.LittleEndian.PutUint32(foot[16:], uint32(len(w.index)))
+		copy(foot[20:], knownFooterMagic)
 		_, err = w.bw.Write(foot[:])
 	}
 	if err == nil {
@@ -143,206 +283,3 @@ func (w *knownWriter) close() error {
 	}
 	return err
 }
-
-// knownStore reads one chromosome's known variants block by block.
-type knownStore struct {
-	f     *os.File
-	index []knownBlockIndex
-
-	lru *blockCache
-	// cache holds the decoded blocks by number (nil when not decoded). Hits
-	// read it without locking; decoding and eviction hold lru.mu.
-	cache []atomic.Pointer[knownBlock]
-}
-
-// blockCache bounds the decoded known-variant blocks of all chromosomes of a
-// bundle together, so memory stays flat however many chromosomes a job
-// touches. Eviction is first-in first-out, which suits position-sorted input.
-type blockCache struct {
-	mu    sync.Mutex
-	limit int
-	fifo  []cachedBlock // oldest first
-}
-
-type cachedBlock struct {
-	ks *knownStore
-	b  int
-}
-
-// knownBlock is a decoded block. pos mirrors recs[i].Pos in a dense array so
-// binary searches touch few cache lines.
-type knownBlock struct {
-	pos  []int32
-	recs []KnownVariant
-}
-
-func openKnownStore(path string, lru *blockCache) (*knownStore, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	ks, err := readKnownIndex(f)
-	if err != nil {
-		f.Close()
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	ks.lru = lru
-	return ks, nil
-}
-
-func readKnownIndex(f *os.File) (*knownStore, error) {
-	st, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if st.Size() < knownFooterSize {
-		return nil, errors.New("known-variant file too short")
-	}
-	var foot [knownFooterSize]byte
-	if _, err := f.ReadAt(foot[:], st.Size()-knownFooterSize); err != nil {
-		return nil, err
-	}
-	if string(foot[12:]) != knownFooterMagic {
-		return nil, errors.New("known-variant file: bad footer")
-	}
-	idxOff := int64(binary.LittleEndian.Uint64(foot[0:]))
-	n := int(binary.LittleEndian.Uint32(foot[8:]))
-	if idxOff+int64(n)*knownIndexSize+knownFooterSize != st.Size() {
-		return nil, errors.New("known-variant file: index size mismatch")
-	}
-	raw := make([]byte, n*knownIndexSize)
-	if _, err := f.ReadAt(raw, idxOff); err != nil {
-		return nil, err
-	}
-	ks := &knownStore{f: f, index: make([]knownBlockIndex, n), cache: make([]atomic.Pointer[knownBlock], n)}
-	for i := range ks.index {
-		e := raw[i*knownIndexSize:]
-		ks.index[i] = knownBlockIndex{
-			first: int32(binary.LittleEndian.Uint32(e[0:])), last: int32(binary.LittleEndian.Uint32(e[4:])),
-			off: int64(binary.LittleEndian.Uint64(e[8:])), clen: binary.LittleEndian.Uint32(e[16:]),
-			ulen: binary.LittleEndian.Uint32(e[20:]), count: binary.LittleEndian.Uint32(e[24:]),
-		}
-	}
-	return ks, nil
-}
-
-// appendRange appends copies of the records with Pos in [start,end] to dst.
-// Never returning the cache's own slice keeps callers that reuse buffers
-// (dst[:0]) from writing into it; the strings inside are shared, immutably.
-func (ks *knownStore) appendRange(dst []KnownVariant, start, end int) ([]KnownVariant, error) {
-	if start > end || start > math.MaxInt32 {
-		return dst, nil
-	}
-	s32, e32 := int32(start), int32(min(end, math.MaxInt32))
-	b := sort.Search(len(ks.index), func(i int) bool { return ks.index[i].last >= s32 })
-	for ; b < len(ks.index) && ks.index[b].first <= e32; b++ {
-		blk, err := ks.block(b)
-		if err != nil {
-			return dst, err
-		}
-		i, _ := slices.BinarySearch(blk.pos, s32) // first record with Pos >= start
-		j := i
-		for j < len(blk.pos) && blk.pos[j] <= e32 {
-			j++
-		}
-		dst = append(dst, blk.recs[i:j]...)
-	}
-	return dst, nil
-}
-
-// block returns block b decoded, from the cache when possible.
-func (ks *knownStore) block(b int) (*knownBlock, error) {
-	if blk := ks.cache[b].Load(); blk != nil {
-		return blk, nil
-	}
-	c := ks.lru
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if blk := ks.cache[b].Load(); blk != nil {
-		return blk, nil
-	}
-	blk, err := ks.decode(b)
-	if err != nil {
-		return nil, err
-	}
-	if len(c.fifo) >= c.limit {
-		old := c.fifo[0]
-		old.ks.cache[old.b].Store(nil)
-		c.fifo = c.fifo[1:]
-	}
-	ks.cache[b].Store(blk)
-	c.fifo = append(c.fifo, cachedBlock{ks, b})
-	return blk, nil
-}
-
-func (ks *knownStore) decode(b int) (*knownBlock, error) {
-	ix := ks.index[b]
-	comp := make([]byte, ix.clen)
-	if _, err := ks.f.ReadAt(comp, ix.off); err != nil {
-		return nil, fmt.Errorf("known block %d: %w", b, err)
-	}
-	raw := make([]byte, ix.ulen)
-	zr := inflaters.Get().(io.ReadCloser)
-	defer inflaters.Put(zr)
-	if err := zr.(flate.Resetter).Reset(bytes.NewReader(comp), nil); err != nil {
-		return nil, err
-	}
-	if _, err := io.ReadFull(zr, raw); err != nil {
-		return nil, fmt.Errorf("known block %d: %w", b, err)
-	}
-	d := blockDecoder{raw: raw, str: string(raw)} // one string: every allele and id is a substring of it
-	blk := &knownBlock{pos: make([]int32, ix.count), recs: make([]KnownVariant, ix.count)}
-	pos := int(ix.first)
-	for i := range blk.recs {
-		pos += d.uvarint()
-		blk.pos[i] = int32(pos)
-		blk.recs[i] = KnownVariant{Pos: pos, Ref: d.str8(), Alt: d.str8(), ID: d.str8(), ClinSig: d.str8()}
-		blk.recs[i].Freq = math.Float64frombits(d.u64())
-	}
-	if d.bad || pos > math.MaxInt32 {
-		return nil, fmt.Errorf("known block %d: corrupt data", b)
-	}
-	return blk, nil
-}
-
-// inflaters recycles DEFLATE readers: each holds a 32 KB window.
-var inflaters = sync.Pool{New: func() any { return flate.NewReader(bytes.NewReader(nil)) }}
-
-// blockDecoder reads a block payload; bad is sticky, so callers check it once.
-type blockDecoder struct {
-	raw []byte
-	str string
-	p   int
-	bad bool
-}
-
-func (d *blockDecoder) uvarint() int {
-	x, n := binary.Uvarint(d.raw[min(d.p, len(d.raw)):])
-	if n <= 0 {
-		d.bad = true
-		return 0
-	}
-	d.p += n
-	return int(x)
-}
-
-func (d *blockDecoder) str8() string {
-	l := d.uvarint()
-	if d.bad || d.p+l > len(d.raw) {
-		d.bad = true
-		return ""
-	}
-	d.p += l
-	return d.str[d.p-l : d.p]
-}
-
-func (d *blockDecoder) u64() uint64 {
-	if d.bad || d.p+8 > len(d.raw) {
-		d.bad = true
-		return 0
-	}
-	d.p += 8
-	return binary.LittleEndian.Uint64(d.raw[d.p-8:])
-}
-
-func (ks *knownStore) close() error { return ks.f.Close() }

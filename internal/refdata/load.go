@@ -126,8 +126,7 @@ type Chrom struct {
 	Name   string // canonical name, e.g. "21", "MT"
 	Length int
 
-	segs    []segment
-	seq     []byte
+	seq     packedSeq
 	release func() error // unmaps the sequence and closes files, once
 	cleanup runtime.Cleanup
 
@@ -148,19 +147,21 @@ func loadChrom(dir string, e ChromEntry, blocks *blockCache) (*Chrom, error) {
 	if err := json.Unmarshal(data, &meta); err != nil {
 		return nil, fmt.Errorf("%s: %w", e.Files.Meta, err)
 	}
-	c := &Chrom{Name: e.Name, Length: meta.Length, segs: meta.Segments, bands: meta.Bands}
+	c := &Chrom{Name: e.Name, Length: meta.Length, seq: packedSeq{runs: meta.Runs}, bands: meta.Bands}
 	var unmap func() error
-	if c.seq, unmap, err = mapFile(filepath.Join(dir, e.Files.Seq)); err != nil {
+	if c.seq.data, unmap, err = mapFile(filepath.Join(dir, e.Files.Seq)); err != nil {
 		return nil, err
 	}
 	c.release = sync.OnceValue(unmap)
-	var want int64
-	for _, s := range c.segs {
-		want = max(want, s.Offset+int64(s.End-s.Start+1))
-	}
-	if int64(len(c.seq)) < want {
+	if want := (meta.Length + 3) / 4; len(c.seq.data) != want {
 		c.close()
-		return nil, fmt.Errorf("%s: %d bytes, segments need %d", e.Files.Seq, len(c.seq), want)
+		return nil, fmt.Errorf("%s: %d bytes, %d bases need %d", e.Files.Seq, len(c.seq.data), meta.Length, want)
+	}
+	for i, r := range meta.Runs {
+		if r.Start < 1 || r.End < r.Start || r.End > meta.Length || len(r.Base) != 1 || i > 0 && r.Start <= meta.Runs[i-1].End {
+			c.close()
+			return nil, fmt.Errorf("%s: bad sequence run %d", e.Files.Meta, i)
+		}
 	}
 	if e.Files.Transcripts != "" {
 		if c.tx, err = readTranscripts(filepath.Join(dir, e.Files.Transcripts)); err != nil {
@@ -219,20 +220,21 @@ func (c *Chrom) close() error {
 	return c.release()
 }
 
-// Seq returns bases start..end (1-based inclusive), uppercase, with 'N' where
-// the bundle stores no sequence. end == start-1 gives "" (the empty REF of an
-// insertion). Positions outside 1..Length are an error.
+// Seq returns bases start..end (1-based inclusive), uppercase, with 'N' (or
+// the IUPAC code) where the reference has one. end == start-1 gives "" (the
+// empty REF of an insertion). Positions outside 1..Length are an error.
 func (c *Chrom) Seq(start, end int) (string, error) {
-	if start >= 1 && end <= c.Length && start <= end {
-		// Fast path: the whole range inside one stored segment, one allocation.
-		if i := c.segAt(start); i < len(c.segs) && c.segs[i].Start <= start && end <= c.segs[i].End {
-			s := c.segs[i]
-			off := s.Offset + int64(start-s.Start)
-			return string(c.seq[off : off+int64(end-start+1)]), nil
-		}
+	if end == start-1 && start >= 1 && end <= c.Length {
+		return "", nil
 	}
-	b, err := c.AppendSeq(nil, start, end)
-	return string(b), err
+	if start < 1 || end > c.Length || start > end {
+		return "", fmt.Errorf("sequence %s:%d-%d outside 1-%d", c.Name, start, end, c.Length)
+	}
+	var buf [64]byte
+	if end-start < len(buf) {
+		return string(c.seq.appendBases(buf[:0], start, end)), nil
+	}
+	return string(c.seq.appendBases(make([]byte, 0, end-start+1), start, end)), nil
 }
 
 // AppendSeq appends bases start..end to dst, like Seq without allocating
@@ -244,42 +246,15 @@ func (c *Chrom) AppendSeq(dst []byte, start, end int) ([]byte, error) {
 	if start < 1 || end > c.Length || start > end {
 		return dst, fmt.Errorf("sequence %s:%d-%d outside 1-%d", c.Name, start, end, c.Length)
 	}
-	pos := start
-	for i := c.segAt(start); pos <= end; i++ {
-		next := end + 1 // where the next stored segment begins, or past the range
-		if i < len(c.segs) {
-			next = min(c.segs[i].Start, end+1)
-		}
-		for ; pos < next; pos++ {
-			dst = append(dst, 'N')
-		}
-		if pos > end {
-			break
-		}
-		s := c.segs[i]
-		to := min(end, s.End)
-		off := s.Offset + int64(pos-s.Start)
-		dst = append(dst, c.seq[off:off+int64(to-pos+1)]...)
-		pos = to + 1
-	}
-	return dst, nil
+	return c.seq.appendBases(dst, start, end), nil
 }
 
-// Base returns the base at pos ('N' where not stored), or 0 outside 1..Length.
+// Base returns the base at pos, or 0 outside 1..Length.
 func (c *Chrom) Base(pos int) byte {
 	if pos < 1 || pos > c.Length {
 		return 0
 	}
-	if i := c.segAt(pos); i < len(c.segs) && c.segs[i].Start <= pos {
-		s := c.segs[i]
-		return c.seq[s.Offset+int64(pos-s.Start)]
-	}
-	return 'N'
-}
-
-// segAt is the index of the first segment ending at or after pos.
-func (c *Chrom) segAt(pos int) int {
-	return sort.Search(len(c.segs), func(i int) bool { return c.segs[i].End >= pos })
+	return c.seq.base(pos)
 }
 
 // Transcripts returns every transcript overlapping [start,end], sorted by

@@ -6,12 +6,13 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 )
 
 // FormatVersion is the bundle layout this package writes and reads. Bump it on
 // any incompatible change; Open refuses other versions with a clear message.
-const FormatVersion = 1
+const FormatVersion = 2
 
 // ManifestFile is the name of the manifest inside a bundle directory.
 const ManifestFile = "manifest.json"
@@ -52,7 +53,7 @@ type Counts struct {
 type ChromEntry struct {
 	Name          string     `json:"name"`
 	Length        int        `json:"length"`
-	StoredBases   int        `json:"stored_bases"` // bases kept after dropping long N runs
+	StoredBases   int        `json:"stored_bases"` // bases outside runs of 1000 or more N
 	Genes         int        `json:"genes"`
 	Transcripts   int        `json:"transcripts"`
 	KnownVariants int        `json:"known_variants"`
@@ -105,10 +106,35 @@ func readManifestOnly(dir string) (Manifest, error) {
 		return m, fmt.Errorf("%w: %s: %v", ErrNotBundle, ManifestFile, err)
 	}
 	if m.Format != FormatVersion {
-		return m, fmt.Errorf("%w: bundle format %d, this gas reads format %d: rebuild it with 'gas refdata build'",
-			ErrNotBundle, m.Format, FormatVersion)
+		return m, fmt.Errorf("%w: %s is bundle format %d, this gas reads format %d: rebuild it from the same sources with\n  %s",
+			ErrNotBundle, dir, m.Format, FormatVersion, rebuildCommand(dir, m))
 	}
 	return m, nil
+}
+
+// rebuildCommand is the `gas refdata build` command line that rebuilds an
+// old bundle from the sources its manifest lists.
+func rebuildCommand(dir string, m Manifest) string {
+	args := []string{"gas refdata build -o", shellQuote(dir)}
+	if m.Assembly != "" {
+		args = append(args, "--assembly", shellQuote(m.Assembly))
+	}
+	for _, s := range m.Sources {
+		args = append(args, "--"+s.Kind, shellQuote(s.Path))
+	}
+	if len(m.Sources) == 0 {
+		args = append(args, "--fasta F [--genes G] [--known V] [--cytoband C]")
+	}
+	return strings.Join(args, " ")
+}
+
+func shellQuote(s string) string {
+	if s != "" && strings.IndexFunc(s, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("/._-+:=,", r))
+	}) < 0 {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 func writeJSON(path string, v any) error {

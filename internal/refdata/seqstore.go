@@ -3,66 +3,155 @@ package refdata
 import (
 	"bufio"
 	"os"
+	"sort"
 )
 
-// minNRun is the shortest run of N the sequence file leaves out; shorter runs
-// are stored as they are, so segments stay few.
+// Sequence file, format 2: the whole chromosome at 2 bits per base
+// (A=0, C=1, G=2, T=3; base p, 1-based, in byte (p-1)/4 at bits
+// 2*((p-1)%4)), so position arithmetic needs no table. Bases other than
+// ACGT (N and IUPAC codes) are stored as 0 and listed as runs in the
+// chromosome's meta.json.
+
+// minNRun is the shortest run of N that counts as "not stored" in
+// StoredBases (the manifest's statistic of real sequence).
 const minNRun = 1000
 
-// segment is a stored stretch of a chromosome's sequence: bases Start..End
-// (1-based inclusive) are at Offset in the chromosome's sequence file.
-type segment struct {
-	Start  int   `json:"start"`
-	End    int   `json:"end"`
-	Offset int64 `json:"offset"`
+// seqRun is a run of one non-ACGT base: Start..End, 1-based inclusive.
+type seqRun struct {
+	Start int    `json:"start"`
+	End   int    `json:"end"`
+	Base  string `json:"base"` // one letter, e.g. "N"
 }
 
 // chromMeta is a chromosome's small metadata file.
 type chromMeta struct {
-	Name     string    `json:"name"`
-	Length   int       `json:"length"`
-	Segments []segment `json:"segments"`
-	Bands    []Band    `json:"bands,omitempty"`
+	Name   string   `json:"name"`
+	Length int      `json:"length"`
+	Runs   []seqRun `json:"runs,omitempty"` // non-ACGT runs, ascending, not touching when of the same base
+	Bands  []Band   `json:"bands,omitempty"`
 }
 
-// writeSeq stores seq without its N runs of minNRun or more and returns the
-// segments it wrote.
-func writeSeq(path string, seq []byte) ([]segment, error) {
+var baseCode = func() (t [256]byte) {
+	for i := range t {
+		t[i] = 0xff
+	}
+	t['A'], t['C'], t['G'], t['T'] = 0, 1, 2, 3
+	return t
+}()
+
+// decode4 is the four bases a packed byte holds, in order.
+var decode4 = func() (t [256][4]byte) {
+	for b := range t {
+		for k := 0; k < 4; k++ {
+			t[b][k] = "ACGT"[b>>(2*k)&3]
+		}
+	}
+	return t
+}()
+
+// seqWriter packs a chromosome's bases as they stream in.
+type seqWriter struct {
+	f      *os.File
+	bw     *bufio.Writer
+	n      int  // bases written
+	cur    byte // packed byte being filled
+	runs   []seqRun
+	stored int // bases outside N runs of minNRun or more
+}
+
+func newSeqWriter(path string) (*seqWriter, error) {
 	f, err := os.Create(path)
 	if err != nil {
 		return nil, err
 	}
-	bw := bufio.NewWriterSize(f, 1<<20)
-	var segs []segment
-	var off int64
-	emit := func(from, to int) { // 0-based half-open
-		if from >= to {
-			return
+	return &seqWriter{f: f, bw: bufio.NewWriterSize(f, 1<<20)}, nil
+}
+
+// Write appends upper-case bases.
+func (w *seqWriter) Write(p []byte) (int, error) {
+	for _, c := range p {
+		code := baseCode[c]
+		if code == 0xff {
+			pos := w.n + 1
+			if n := len(w.runs); n > 0 && w.runs[n-1].End == pos-1 && w.runs[n-1].Base[0] == c {
+				w.runs[n-1].End = pos
+			} else {
+				w.runs = append(w.runs, seqRun{Start: pos, End: pos, Base: string(c)})
+			}
+			code = 0
 		}
-		segs = append(segs, segment{Start: from + 1, End: to, Offset: off})
-		bw.Write(seq[from:to])
-		off += int64(to - from)
+		w.cur |= code << (2 * (w.n & 3))
+		w.n++
+		if w.n&3 == 0 {
+			w.bw.WriteByte(w.cur)
+			w.cur = 0
+		}
 	}
-	segStart := 0
-	for i := 0; i < len(seq); {
-		if seq[i] != 'N' {
-			i++
-			continue
-		}
-		j := i
-		for j < len(seq) && seq[j] == 'N' {
-			j++
-		}
-		if j-i >= minNRun {
-			emit(segStart, i)
-			segStart = j
-		}
-		i = j
+	return len(p), nil
+}
+
+// close writes the last partial byte and returns the exception runs.
+func (w *seqWriter) close() ([]seqRun, error) {
+	if w.n&3 != 0 {
+		w.bw.WriteByte(w.cur)
 	}
-	emit(segStart, len(seq))
-	err = bw.Flush()
-	if cerr := f.Close(); err == nil {
+	err := w.bw.Flush()
+	if cerr := w.f.Close(); err == nil {
 		err = cerr
 	}
-	return segs, err
+	w.stored = w.n
+	for _, r := range w.runs {
+		if r.Base == "N" && r.End-r.Start+1 >= minNRun {
+			w.stored -= r.End - r.Start + 1
+		}
+	}
+	return w.runs, err
+}
+
+// packedSeq reads a chromosome's packed sequence.
+type packedSeq struct {
+	data []byte // (length+3)/4 bytes
+	runs []seqRun
+}
+
+// appendBases appends bases start..end (1-based inclusive, inside the
+// chromosome) to dst.
+func (s *packedSeq) appendBases(dst []byte, start, end int) []byte {
+	n0 := len(dst)
+	p := start - 1 // 0-based
+	last := end - 1
+	for p <= last && p&3 != 0 {
+		dst = append(dst, decode4[s.data[p>>2]][p&3])
+		p++
+	}
+	for ; p+3 <= last; p += 4 {
+		d := &decode4[s.data[p>>2]]
+		dst = append(dst, d[0], d[1], d[2], d[3])
+	}
+	for ; p <= last; p++ {
+		dst = append(dst, decode4[s.data[p>>2]][p&3])
+	}
+	out := dst[n0:]
+	for i := s.runAt(start); i < len(s.runs) && s.runs[i].Start <= end; i++ {
+		r := s.runs[i]
+		for q := max(r.Start, start); q <= min(r.End, end); q++ {
+			out[q-start] = r.Base[0]
+		}
+	}
+	return dst
+}
+
+func (s *packedSeq) base(pos int) byte {
+	if len(s.runs) > 0 {
+		if i := s.runAt(pos); i < len(s.runs) && s.runs[i].Start <= pos {
+			return s.runs[i].Base[0]
+		}
+	}
+	p := pos - 1
+	return decode4[s.data[p>>2]][p&3]
+}
+
+// runAt is the index of the first run ending at or after pos.
+func (s *packedSeq) runAt(pos int) int {
+	return sort.Search(len(s.runs), func(i int) bool { return s.runs[i].End >= pos })
 }

@@ -1,0 +1,366 @@
+package refdata
+
+import (
+	"bytes"
+	"compress/flate"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"slices"
+	"sort"
+	"strconv"
+	"sync"
+	"sync/atomic"
+)
+
+// knownStore reads one chromosome's known variants block by block.
+type knownStore struct {
+	f     *os.File
+	index []knownBlockIndex
+	dicts knownDicts
+
+	lru *blockCache
+	// cache holds the decoded blocks by number (nil when not decoded). Hits
+	// read it without locking; decoding and eviction hold lru.mu.
+	cache []atomic.Pointer[knownBlock]
+}
+
+// blockCache bounds the decoded known-variant blocks of all chromosomes of a
+// bundle together, so memory stays flat however many chromosomes a job
+// touches. Eviction is first-in first-out, which suits position-sorted input.
+type blockCache struct {
+	mu    sync.Mutex
+	limit int
+	fifo  []cachedBlock // oldest first
+}
+
+type cachedBlock struct {
+	ks *knownStore
+	b  int
+}
+
+// knownBlock is a decoded block: flat arrays, no strings per record. pos
+// mirrors the records' positions densely so binary searches touch few cache
+// lines; a KnownVariant is made only for the records a lookup returns.
+type knownBlock struct {
+	pos       []int32
+	recs      []knownRec
+	inAlleles [][2]string // alleles written inline (dictionary full)
+	inStrs    []string    // ids and CLIN_SIG values written inline
+	inFreqs   []float64
+}
+
+// knownRec refers into the chromosome's dictionaries (index >= 0) or the
+// block's inline values (-(index+1)).
+type knownRec struct {
+	allele, freq, clin int32
+	id                 uint32 // rs number (kfRS) or index into inStrs (inline id)
+	flags              uint8  // kf*; kfSameID is resolved while decoding
+}
+
+func openKnownStore(path string, lru *blockCache) (*knownStore, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	ks, err := readKnownIndex(f)
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	ks.lru = lru
+	return ks, nil
+}
+
+func readKnownIndex(f *os.File) (*knownStore, error) {
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if st.Size() < knownFooterSize {
+		return nil, errors.New("known-variant file too short")
+	}
+	var foot [knownFooterSize]byte
+	if _, err := f.ReadAt(foot[:], st.Size()-knownFooterSize); err != nil {
+		return nil, err
+	}
+	if string(foot[20:]) != knownFooterMagic {
+		return nil, errors.New("known-variant file: bad footer (not format 2: rebuild the bundle with 'gas refdata build')")
+	}
+	dictOff, idxOff := int64(binary.LittleEndian.Uint64(foot[0:])), int64(binary.LittleEndian.Uint64(foot[8:]))
+	n := int64(binary.LittleEndian.Uint32(foot[16:]))
+	if dictOff > idxOff || idxOff+n*knownIndexSize+knownFooterSize != st.Size() {
+		return nil, errors.New("known-variant file: index size mismatch")
+	}
+	raw := make([]byte, st.Size()-knownFooterSize-dictOff)
+	if _, err := f.ReadAt(raw, dictOff); err != nil {
+		return nil, err
+	}
+	ks := &knownStore{f: f, index: make([]knownBlockIndex, n), cache: make([]atomic.Pointer[knownBlock], n)}
+	if ks.dicts, err = readDicts(raw[:idxOff-dictOff]); err != nil {
+		return nil, err
+	}
+	raw = raw[idxOff-dictOff:]
+	for i := range ks.index {
+		e := raw[i*knownIndexSize:]
+		ks.index[i] = knownBlockIndex{
+			first: int32(binary.LittleEndian.Uint32(e[0:])), last: int32(binary.LittleEndian.Uint32(e[4:])),
+			off: int64(binary.LittleEndian.Uint64(e[8:])), clen: binary.LittleEndian.Uint32(e[16:]),
+			ulen: binary.LittleEndian.Uint32(e[20:]), count: binary.LittleEndian.Uint32(e[24:]),
+		}
+	}
+	return ks, nil
+}
+
+func readDicts(raw []byte) (knownDicts, error) {
+	var d knownDicts
+	r := byteDecoder{raw: raw, str: string(raw)}
+	n := r.uvarint()
+	for i := 0; i < n && !r.bad; i++ {
+		d.alleles = append(d.alleles, [2]string{r.str8(), r.str8()})
+	}
+	n = r.uvarint()
+	for i := 0; i < n && !r.bad; i++ {
+		d.freqs = append(d.freqs, math.Float64frombits(r.u64()))
+	}
+	n = r.uvarint()
+	for i := 0; i < n && !r.bad; i++ {
+		d.clins = append(d.clins, r.str8())
+	}
+	if r.bad || r.p != len(raw) {
+		return d, errors.New("known-variant file: corrupt dictionaries")
+	}
+	return d, nil
+}
+
+// appendRange appends the records with Pos in [start,end] to dst.
+func (ks *knownStore) appendRange(dst []KnownVariant, start, end int) ([]KnownVariant, error) {
+	if start > end || start > math.MaxInt32 {
+		return dst, nil
+	}
+	s32, e32 := int32(start), int32(min(end, math.MaxInt32))
+	b := sort.Search(len(ks.index), func(i int) bool { return ks.index[i].last >= s32 })
+	for ; b < len(ks.index) && ks.index[b].first <= e32; b++ {
+		blk, err := ks.block(b)
+		if err != nil {
+			return dst, err
+		}
+		i, _ := slices.BinarySearch(blk.pos, s32) // first record with Pos >= start
+		for ; i < len(blk.pos) && blk.pos[i] <= e32; i++ {
+			dst = append(dst, ks.variant(blk, i))
+		}
+	}
+	return dst, nil
+}
+
+// variant materializes record i of blk.
+func (ks *knownStore) variant(blk *knownBlock, i int) KnownVariant {
+	r := &blk.recs[i]
+	v := KnownVariant{Pos: int(blk.pos[i]), Freq: -1}
+	if r.allele >= 0 {
+		a := ks.dicts.alleles[r.allele]
+		v.Ref, v.Alt = a[0], a[1]
+	} else {
+		a := blk.inAlleles[-r.allele-1]
+		v.Ref, v.Alt = a[0], a[1]
+	}
+	switch {
+	case r.flags&kfRS != 0:
+		v.ID = "rs" + strconv.FormatUint(uint64(r.id), 10)
+	case r.flags&kfNoID == 0:
+		v.ID = blk.inStrs[r.id]
+	}
+	if r.flags&kfFreq != 0 {
+		if r.freq >= 0 {
+			v.Freq = ks.dicts.freqs[r.freq]
+		} else {
+			v.Freq = blk.inFreqs[-r.freq-1]
+		}
+	}
+	if r.flags&kfClin != 0 {
+		if r.clin >= 0 {
+			v.ClinSig = ks.dicts.clins[r.clin]
+		} else {
+			v.ClinSig = blk.inStrs[-r.clin-1]
+		}
+	}
+	return v
+}
+
+// block returns block b decoded, from the cache when possible.
+func (ks *knownStore) block(b int) (*knownBlock, error) {
+	if blk := ks.cache[b].Load(); blk != nil {
+		return blk, nil
+	}
+	c := ks.lru
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if blk := ks.cache[b].Load(); blk != nil {
+		return blk, nil
+	}
+	blk, err := ks.decode(b)
+	if err != nil {
+		return nil, err
+	}
+	if len(c.fifo) >= c.limit {
+		old := c.fifo[0]
+		old.ks.cache[old.b].Store(nil)
+		c.fifo = c.fifo[1:]
+	}
+	ks.cache[b].Store(blk)
+	c.fifo = append(c.fifo, cachedBlock{ks, b})
+	return blk, nil
+}
+
+// inflate reads and decompresses block b's payload.
+func (ks *knownStore) inflate(b int) ([]byte, error) {
+	ix := ks.index[b]
+	comp := make([]byte, ix.clen)
+	if _, err := ks.f.ReadAt(comp, ix.off); err != nil {
+		return nil, fmt.Errorf("known block %d: %w", b, err)
+	}
+	raw := make([]byte, ix.ulen)
+	zr := inflaters.Get().(io.ReadCloser)
+	defer inflaters.Put(zr)
+	if err := zr.(flate.Resetter).Reset(bytes.NewReader(comp), nil); err != nil {
+		return nil, err
+	}
+	if _, err := io.ReadFull(zr, raw); err != nil {
+		return nil, fmt.Errorf("known block %d: %w", b, err)
+	}
+	return raw, nil
+}
+
+func (ks *knownStore) decode(b int) (*knownBlock, error) {
+	raw, err := ks.inflate(b)
+	if err != nil {
+		return nil, err
+	}
+	ix := ks.index[b]
+	var cols [7]byteDecoder
+	hdr := byteDecoder{raw: raw}
+	lens := [7]int{}
+	for i := range lens {
+		lens[i] = hdr.uvarint()
+	}
+	p := hdr.p
+	for i := range cols {
+		if hdr.bad || p+lens[i] > len(raw) {
+			return nil, fmt.Errorf("known block %d: corrupt data", b)
+		}
+		cols[i] = byteDecoder{raw: raw[p : p+lens[i]]}
+		p += lens[i]
+	}
+	pos, alle, flags, ids, freq, clin, inline := &cols[0], &cols[1], &cols[2], &cols[3], &cols[4], &cols[5], &cols[6]
+	inline.str = string(inline.raw) // every inline string is a substring of it
+	n := int(ix.count)
+	blk := &knownBlock{pos: make([]int32, n), recs: make([]knownRec, n)}
+	nRS := 0
+	for _, f := range flags.raw {
+		if f&kfRS != 0 {
+			nRS++
+		}
+	}
+	if len(flags.raw) != n || len(ids.raw) != 4*nRS {
+		return nil, fmt.Errorf("known block %d: corrupt data", b)
+	}
+	at, rsi := int(ix.first), 0
+	for i := range blk.recs {
+		at += pos.uvarint()
+		blk.pos[i] = int32(at)
+		r := &blk.recs[i]
+		r.flags = flags.raw[i]
+		if c := alle.uvarint(); c > 0 && c <= len(ks.dicts.alleles) {
+			r.allele = int32(c - 1)
+		} else {
+			blk.inAlleles = append(blk.inAlleles, [2]string{inline.str8(), inline.str8()})
+			r.allele = -int32(len(blk.inAlleles))
+		}
+		switch {
+		case r.flags&kfSameID != 0 && i > 0:
+			prev := blk.recs[i-1]
+			r.id, r.flags = prev.id, r.flags&^(kfSameID|kfRS|kfNoID)|prev.flags&(kfRS|kfNoID)
+		case r.flags&kfRS != 0:
+			r.id = uint32(ids.raw[rsi])<<24 | uint32(ids.raw[nRS+rsi])<<16 | uint32(ids.raw[2*nRS+rsi])<<8 | uint32(ids.raw[3*nRS+rsi])
+			rsi++
+		case r.flags&kfNoID == 0:
+			blk.inStrs = append(blk.inStrs, inline.str8())
+			r.id = uint32(len(blk.inStrs) - 1)
+		}
+		if r.flags&kfFreq != 0 {
+			if c := freq.uvarint(); c > 0 && c <= len(ks.dicts.freqs) {
+				r.freq = int32(c - 1)
+			} else {
+				blk.inFreqs = append(blk.inFreqs, math.Float64frombits(inline.u64()))
+				r.freq = -int32(len(blk.inFreqs))
+			}
+		}
+		if r.flags&kfClin != 0 {
+			if c := clin.uvarint(); c > 0 && c <= len(ks.dicts.clins) {
+				r.clin = int32(c - 1)
+			} else {
+				blk.inStrs = append(blk.inStrs, inline.str8())
+				r.clin = -int32(len(blk.inStrs))
+			}
+		}
+	}
+	for _, d := range cols {
+		if d.bad {
+			return nil, fmt.Errorf("known block %d: corrupt data", b)
+		}
+	}
+	if at > math.MaxInt32 {
+		return nil, fmt.Errorf("known block %d: corrupt data", b)
+	}
+	return blk, nil
+}
+
+// inflaters recycles DEFLATE readers: each holds a 32 KB window.
+var inflaters = sync.Pool{New: func() any { return flate.NewReader(bytes.NewReader(nil)) }}
+
+// byteDecoder reads varints, strings and fixed fields; bad is sticky, so
+// callers check it once. str, when set, is raw as a string, and strings are
+// its substrings (no allocation per value).
+type byteDecoder struct {
+	raw []byte
+	str string
+	p   int
+	bad bool
+}
+
+func (d *byteDecoder) uvarint() int {
+	x, n := binary.Uvarint(d.raw[min(d.p, len(d.raw)):])
+	if n <= 0 || x > math.MaxInt32 {
+		d.bad = true
+		return 0
+	}
+	d.p += n
+	return int(x)
+}
+
+func (d *byteDecoder) str8() string {
+	l := d.uvarint()
+	if d.bad || d.p+l > len(d.raw) {
+		d.bad = true
+		return ""
+	}
+	d.p += l
+	if d.str == "" {
+		return string(d.raw[d.p-l : d.p])
+	}
+	return d.str[d.p-l : d.p]
+}
+
+func (d *byteDecoder) u64() uint64 {
+	if d.bad || d.p+8 > len(d.raw) {
+		d.bad = true
+		return 0
+	}
+	d.p += 8
+	return binary.LittleEndian.Uint64(d.raw[d.p-8:])
+}
+
+func (ks *knownStore) close() error { return ks.f.Close() }

@@ -1,0 +1,74 @@
+package refdata
+
+import (
+	"fmt"
+	"path/filepath"
+	"reflect"
+	"testing"
+)
+
+// TestKnownStoreRoundTrip writes known variants through every encoding
+// path (dictionary and inline alleles, frequencies and CLIN_SIG; rs, repeated,
+// missing and other ids) and reads them back by range.
+func TestKnownStoreRoundTrip(t *testing.T) {
+	for _, small := range []bool{false, true} {
+		t.Run(fmt.Sprintf("small dictionaries %v", small), func(t *testing.T) {
+			if small {
+				defer func(a, f, c int) { maxAlleleDict, maxFreqDict, maxClinDict = a, f, c }(maxAlleleDict, maxFreqDict, maxClinDict)
+				maxAlleleDict, maxFreqDict, maxClinDict = 3, 2, 1
+			}
+			var want []KnownVariant
+			ids := []string{"rs1", "rs4294967295", "rs4294967296", "ss77", "", "rs012", "rs9"}
+			for i := 0; i < 3*knownBlockSize+17; i++ {
+				v := KnownVariant{Pos: 100 + i/3*7, Ref: "ACGT"[i%4 : i%4+1], Alt: "T", ID: ids[i%len(ids)], Freq: -1}
+				if i%5 == 0 {
+					v.Ref, v.Alt = "", fmt.Sprintf("GA%d", i%9) // insertion, many distinct alleles
+				}
+				if i%3 == 1 {
+					v.ID = want[i-1].ID // a split multi-allelic record
+				}
+				if i%4 == 0 {
+					v.Freq = float64(i%50) / 1000
+				}
+				if i%11 == 0 {
+					v.ClinSig = []string{"pathogenic", "benign", "likely_benign&other"}[i%3]
+				}
+				want = append(want, v)
+			}
+			path := filepath.Join(t.TempDir(), "x.known")
+			w, err := newKnownWriter(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, v := range want {
+				if err := w.add(v); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := w.close(); err != nil {
+				t.Fatal(err)
+			}
+			ks, err := openKnownStore(path, &blockCache{limit: 2})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer ks.close()
+			got, err := ks.appendRange(nil, 1, 1<<30)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, want) {
+				for i := range min(len(got), len(want)) {
+					if got[i] != want[i] {
+						t.Fatalf("record %d: got %+v, want %+v", i, got[i], want[i])
+					}
+				}
+				t.Fatalf("got %d records, want %d", len(got), len(want))
+			}
+			one, _ := ks.appendRange(nil, want[5000].Pos, want[5000].Pos)
+			if len(one) != 3 || one[0] != want[4998] {
+				t.Errorf("lookup at %d: %+v", want[5000].Pos, one)
+			}
+		})
+	}
+}
