@@ -19,7 +19,7 @@ import (
 	"github.com/gasproject/gas/internal/vcf"
 )
 
-const annotateUsage = `usage: gas annotate --ref DIR [-o OUT [--index]] [--summary S.json] [--log L.txt] IN
+const annotateUsage = `usage: gas annotate --ref DIR [-o OUT [--index]] [--transcripts SET] [--distance BP] [--summary S.json] [--log L.txt] IN
 
 Annotates the VCF IN (plain, gzip or BGZF; "-" for standard input) with the
 reference bundle DIR and writes the annotated VCF to OUT ("-", the default, is
@@ -33,10 +33,12 @@ flags:
 // runAnnotate implements `gas annotate`.
 func runAnnotate(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("annotate", flag.ContinueOnError)
-	refDir := fs.String("ref", "", "reference bundle directory (built by `gas refdata build`)")
-	outPath := fs.String("o", "-", "output VCF; .gz gives BGZF; - is standard output")
-	sumPath := fs.String("summary", "", "also write the run summary as JSON to this file")
-	logPath := fs.String("log", "", "write the human-readable summary to this file instead of standard error")
+	refDir := fs.String("ref", "", "reference bundle `DIR`, built by gas refdata build")
+	outPath := fs.String("o", "-", "output VCF `OUT`; .gz gives BGZF; - is standard output")
+	sumPath := fs.String("summary", "", "also write the run summary as JSON to this `file`")
+	logPath := fs.String("log", "", "write the human-readable summary to this `file` instead of standard error")
+	transcripts := fs.String("transcripts", annotate.TranscriptsAll, "transcript `SET`: all, canonical (only canonical transcripts), pick (one entry per allele, VEP's --pick order), per_gene (one per allele and gene)")
+	distance := fs.Int("distance", annotate.DefaultDistance, "up/downstream window in `BP` (VEP's --distance)")
 	workers := fs.Int("workers", 0, "annotating goroutines (0: one per CPU)")
 	cpuProfile := fs.String("cpuprofile", "", "write a Go CPU profile to this file (for performance work)")
 	index := fs.Bool("index", false, "also write a tabix index beside OUT (OUT.tbi, or OUT.csi for a contig over 512 Mbp); OUT must end in .gz")
@@ -53,6 +55,9 @@ func runAnnotate(ctx context.Context, args []string) error {
 		return errors.New("need --ref DIR and exactly one input (IN or -)")
 	}
 	inPath := inputs[0]
+	if err := annotate.CheckRunOptions(*transcripts, *distance); err != nil {
+		return err
+	}
 	if *index && !strings.HasSuffix(*outPath, ".gz") {
 		return errors.New("--index needs a BGZF output: -o NAME.vcf.gz")
 	}
@@ -94,7 +99,7 @@ func runAnnotate(ctx context.Context, args []string) error {
 		}
 		defer pprof.StopCPUProfile()
 	}
-	opts := annotate.Options{InputSize: size, Workers: *workers}
+	opts := annotate.Options{InputSize: size, Workers: *workers, Transcripts: *transcripts, Distance: *distance}
 	if isTerminal(os.Stderr) {
 		opts.Progress = os.Stderr
 	}

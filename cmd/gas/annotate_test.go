@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"flag"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -65,6 +67,30 @@ func TestRunAnnotate(t *testing.T) {
 		}
 		if err := runAnnotate(ctx, []string{"--ref", bundle, "--index", "-o", filepath.Join(t.TempDir(), "x.vcf"), in}); err == nil || !strings.Contains(err.Error(), "--index needs") {
 			t.Errorf("--index with plain output: %v", err)
+		}
+	})
+
+	t.Run("run options: header records them, bad ones refused", func(t *testing.T) {
+		in := filepath.Join(shared, "vcf", "chr21_vep_test.vcf")
+		out := filepath.Join(t.TempDir(), "pick.vcf")
+		if err := runAnnotate(ctx, []string{"--ref", bundle, "--transcripts", "pick", "--distance", "2000", "--log", os.DevNull, "-o", out, in}); err != nil {
+			t.Fatal(err)
+		}
+		if b, _ := os.ReadFile(out); !strings.Contains(string(b), `##GAS_options="transcripts=pick distance=2000"`) {
+			t.Error("options not in the header")
+		}
+		for _, args := range [][]string{{"--transcripts", "best"}, {"--distance", "-5"}} {
+			err := runAnnotate(ctx, append([]string{"--ref", bundle, "-o", filepath.Join(t.TempDir(), "x.vcf"), in}, args...))
+			if err == nil || !strings.Contains(err.Error(), strings.TrimPrefix(args[0], "--")) {
+				t.Errorf("%v: %v", args, err)
+			}
+		}
+	})
+
+	t.Run("-h prints usage with value names and asks main to exit quietly", func(t *testing.T) {
+		err := runAnnotate(ctx, []string{"-h"})
+		if !errors.Is(err, flag.ErrHelp) {
+			t.Fatalf("-h: %v", err)
 		}
 	})
 

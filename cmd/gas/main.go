@@ -4,6 +4,8 @@ package main
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"os/signal"
@@ -36,7 +38,11 @@ func main() {
 	}
 	for _, c := range commands() {
 		if c.name == os.Args[1] {
-			if err := c.run(ctx, os.Args[2:]); err != nil {
+			err := c.run(ctx, os.Args[2:])
+			if errors.Is(err, flag.ErrHelp) {
+				return // -h: the command printed its usage
+			}
+			if err != nil {
 				fmt.Fprintf(os.Stderr, "gas %s: %v\n", c.name, err)
 				os.Exit(1)
 			}

@@ -61,7 +61,7 @@ type predictor interface {
 // concurrent use; each Run uses its own workers.
 type Engine struct {
 	ref     reference
-	newPred func() predictor // one predictor per worker: it may keep buffers
+	newPred func(Options) predictor // one predictor per worker: it may keep buffers
 	refDesc string
 }
 
@@ -88,6 +88,12 @@ type Options struct {
 	// through vcf.NewReaderLimits, AltAlleles per record, OutputBytes on out.
 	// The first one reached stops the run with a *domain.LimitError.
 	Limits domain.Limits
+	// Transcripts is the transcript set reported: one of TranscriptSets;
+	// "" means all. Recorded in the output header (##GAS_options).
+	Transcripts string
+	// Distance is the up/downstream window in bases (VEP's --distance);
+	// 0 means DefaultDistance.
+	Distance int
 }
 
 // InputError is bad input: the message names the line and the reason. It
@@ -120,8 +126,12 @@ func (e *Engine) Run(ctx context.Context, in io.Reader, out io.Writer, opts Opti
 	if opts.Limits.OutputBytes > 0 {
 		out = &outputLimiter{w: out, left: opts.Limits.OutputBytes, max: opts.Limits.OutputBytes}
 	}
+	if err := CheckRunOptions(opts.Transcripts, opts.Distance); err != nil {
+		return nil, fmt.Errorf("%w: %v", domain.ErrInvalid, err)
+	}
 	hdr := rd.Header()
 	strip := addHeader(hdr, e.refDesc)
+	hdr.AddMeta(optionsLine(opts))
 	if _, err := hdr.WriteTo(out); err != nil {
 		return nil, fmt.Errorf("write header: %w", err)
 	}
@@ -135,7 +145,7 @@ func (e *Engine) Run(ctx context.Context, in io.Reader, out io.Writer, opts Opti
 	if opts.Progress != nil {
 		prog = newProgress(opts.Progress, opts.InputSize, counted)
 	}
-	p := &pipeline{eng: e, rd: rd, cols: hdr.Columns(), strip: strip, workers: workers, maxAlts: opts.Limits.AltAlleles}
+	p := &pipeline{eng: e, rd: rd, cols: hdr.Columns(), strip: strip, workers: workers, maxAlts: opts.Limits.AltAlleles, opts: opts}
 	if err := p.run(ctx, out, sum, prog); err != nil {
 		if prog != nil {
 			prog.stop(false)

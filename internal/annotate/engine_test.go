@@ -65,7 +65,7 @@ func fakeEngine() *Engine {
 			{Pos: 201, Ref: "C", Alt: "", ID: "rs201", Freq: 0.5},
 			{Pos: 301, Ref: "", Alt: "T", ID: "rs301", Freq: -1, ClinSig: "pathogenic"},
 		}}},
-		newPred: func() predictor { return fakePredictor{} },
+		newPred: func(Options) predictor { return fakePredictor{} },
 		refDesc: "fake",
 	}
 }

@@ -43,6 +43,7 @@ type pipeline struct {
 	workers int
 	maxAlts int64 // ALT alleles per record; 0: no limit
 	ctx     context.Context
+	opts    Options
 }
 
 func (p *pipeline) run(ctx context.Context, out io.Writer, sum *Summary, prog *progress) error {

@@ -10,19 +10,26 @@ import (
 type vepPredictor struct {
 	txs     []*refdata.Transcript
 	entries []consequence.Entry
+	set     string // Options.Transcripts
+	window  int    // up/downstream distance: transcripts this far from the variant still get an entry
 }
 
-func newPredictor() predictor { return &vepPredictor{} }
-
-// window is VEP's upstream/downstream distance: transcripts this far from
-// the variant still get an entry.
-const window = 5000
+func newPredictor(o Options) predictor {
+	return &vepPredictor{set: o.transcripts(), window: o.distance()}
+}
 
 func (p *vepPredictor) appendCSQ(dst []byte, c chromosome, v consequence.Variant, existing []byte, t *tally) ([]byte, string, string, error) {
 	end := v.Pos + len(v.Ref) - 1
-	p.txs = c.AppendTranscripts(p.txs[:0], v.Pos-window, end+window)
+	p.txs = c.AppendTranscripts(p.txs[:0], v.Pos-p.window, end+p.window)
+	if p.set == TranscriptsCanonical {
+		p.txs = keepCanonical(p.txs)
+	}
+	v.Distance = p.window
 	p.entries = consequence.PredictAppend(p.entries[:0], v, p.txs, c)
 	entries := p.entries
+	if p.set == TranscriptsPick || p.set == TranscriptsPerGene {
+		entries = pick(entries, p.txs, p.set == TranscriptsPerGene)
+	}
 	worst, worstRank := "", -1
 	ex := string(existing)
 	for i := range entries {

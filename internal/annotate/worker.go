@@ -43,7 +43,7 @@ type chromInfo struct {
 }
 
 func newWorker(p *pipeline) *worker {
-	return &worker{p: p, pred: p.eng.newPred(), chroms: map[string]chromInfo{}}
+	return &worker{p: p, pred: p.eng.newPred(p.opts), chroms: map[string]chromInfo{}}
 }
 
 // lookup resolves the record's chromosome once per name per worker.

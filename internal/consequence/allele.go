@@ -10,6 +10,7 @@ type allele struct {
 	ref, alt   string // forward strand, uppercase; "" when empty
 	vep        string // the Allele field
 	class      string // VARIANT_CLASS
+	distance   int    // up/downstream window
 }
 
 func (a *allele) insertion() bool { return a.end == a.start-1 }
@@ -38,7 +39,10 @@ func normalize(v Variant) (allele, bool) {
 		ref, alt = ref[1:], alt[1:]
 		start++
 	}
-	a := allele{start: start, end: start + len(ref) - 1, ref: ref, alt: alt, vep: alt}
+	a := allele{start: start, end: start + len(ref) - 1, ref: ref, alt: alt, vep: alt, distance: maxDistance}
+	if v.Distance > 0 {
+		a.distance = v.Distance
+	}
 	if alt == "" {
 		a.vep = "-"
 	}

@@ -20,6 +20,9 @@ type Variant struct {
 	// record by a caller that predicts each of its ALTs: without it every
 	// ALT scans all of them, quadratic in the ALT count.
 	Shape *Shape
+	// Distance is the up/downstream window in bases (VEP's --distance); 0
+	// means VEP's default, 5000.
+	Distance int
 }
 
 // Sequence returns reference bases, 1-based inclusive, forward strand of the
@@ -156,8 +159,8 @@ func (x *txInfo) describe(e *Entry, a *allele) {
 // downstream_gene_variant within 5 kb (false when farther).
 func (x *txInfo) flanking(e *Entry, a *allele) bool {
 	t := x.t
-	before := a.end >= t.Start-maxDistance && a.end < t.Start
-	after := a.start <= t.End+maxDistance && a.start > t.End
+	before := a.end >= t.Start-a.distance && a.end < t.Start
+	after := a.start <= t.End+a.distance && a.start > t.End
 	if !before && !after {
 		return false
 	}
