@@ -21,6 +21,7 @@ const (
 	InfoKnownClnsig = "KNOWN_CLNSIG"
 	InfoCytoband    = "CYTOBAND"
 	InfoCSQ         = "CSQ"
+	InfoRefMismatch = "REF_MISMATCH"
 )
 
 // CSQFields is the CSQ layout, in order, as declared in the header.
@@ -31,6 +32,7 @@ var infoDecls = []struct{ id, number, typ, desc string }{
 	{InfoKnownClnsig, "A", "String", "Clinical significance (dbSNP CLIN_SIG) of the known variant matched for each ALT allele, several values joined by &; . when none"},
 	{InfoCytoband, "1", "String", "Cytogenetic band of POS (UCSC cytoBand), e.g. 21q21.3"},
 	{InfoCSQ, ".", "String", "Consequence annotations. Format: " + CSQFields},
+	{InfoRefMismatch, "0", "Flag", "REF does not match the reference sequence at POS (an N matches any base): no consequences were computed"},
 }
 
 // chromosome is what the engine needs from one covered chromosome
@@ -41,6 +43,9 @@ type chromosome interface {
 	AppendTranscripts(dst []*refdata.Transcript, start, end int) []*refdata.Transcript
 	Seq(start, end int) (string, error)
 	Len() int
+	// Covered reports whether the reference holds any base in start..end
+	// (a stretch of only N is padding where nothing is stored).
+	Covered(start, end int) bool
 }
 
 // reference resolves chromosome names (aliases included). A chromosome it
@@ -63,6 +68,8 @@ type Engine struct {
 	ref     reference
 	newPred func(Options) predictor // one predictor per worker: it may keep buffers
 	refDesc string
+	// assembly is the bundle's assembly name, for the header checks.
+	assembly string
 }
 
 // New returns an Engine using bundle b for known variants, cytobands,
@@ -71,7 +78,7 @@ func New(b *refdata.Bundle) *Engine {
 	m := b.Manifest()
 	// No directory: the text reaches users (header, portal) and a server path is not theirs.
 	desc := fmt.Sprintf("%s (bundle format %d, built %s)", m.Assembly, m.Format, m.Built.UTC().Format(time.RFC3339))
-	return &Engine{ref: bundleRef{b}, newPred: newPredictor, refDesc: desc}
+	return &Engine{ref: bundleRef{b}, newPred: newPredictor, refDesc: desc, assembly: m.Assembly}
 }
 
 // Options tune a Run. The zero value is valid.
@@ -130,6 +137,7 @@ func (e *Engine) Run(ctx context.Context, in io.Reader, out io.Writer, opts Opti
 		return nil, fmt.Errorf("%w: %v", domain.ErrInvalid, err)
 	}
 	hdr := rd.Header()
+	warnings := headerWarnings(hdr, e.ref, e.assembly)
 	strip := addHeader(hdr, e.refDesc)
 	hdr.AddMeta(optionsLine(opts))
 	if _, err := hdr.WriteTo(out); err != nil {
@@ -141,6 +149,7 @@ func (e *Engine) Run(ctx context.Context, in io.Reader, out io.Writer, opts Opti
 	}
 	sum := newSummary()
 	sum.Reference = e.refDesc
+	sum.Warnings = append(sum.Warnings, warnings...)
 	var prog *progress
 	if opts.Progress != nil {
 		prog = newProgress(opts.Progress, opts.InputSize, counted)
@@ -215,3 +224,12 @@ func (r bundleRef) chrom(name string) (chromosome, error) {
 type bundleChrom struct{ *refdata.Chrom }
 
 func (c bundleChrom) Len() int { return c.Length }
+
+func (c bundleChrom) Covered(start, end int) bool {
+	for p := start; p <= end; p++ {
+		if c.Base(p)&^0x20 != 'N' {
+			return true
+		}
+	}
+	return false
+}

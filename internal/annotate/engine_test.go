@@ -50,6 +50,9 @@ func (c *fakeChrom) AppendTranscripts(dst []*refdata.Transcript, start, end int)
 func (c *fakeChrom) Seq(start, end int) (string, error) { return strings.Repeat("N", end-start+1), nil }
 func (c *fakeChrom) Len() int                           { return c.length }
 
+// Covered: the fake holds bases everywhere (all N, which match any REF).
+func (c *fakeChrom) Covered(start, end int) bool { return true }
+
 type fakePredictor struct{}
 
 func (fakePredictor) appendCSQ(dst []byte, c chromosome, v consequence.Variant, existing []byte, t *tally) ([]byte, string, string, error) {

@@ -2,6 +2,7 @@ package annotate
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -38,6 +39,14 @@ func MergeSummaries(parts []Summary) Summary {
 		s.Records += p.Records
 		s.Alleles += p.Alleles
 		s.NotCovered += p.NotCovered
+		s.NotCoveredPositions += p.NotCoveredPositions
+		s.RefChecked += p.RefChecked
+		s.RefMismatch += p.RefMismatch
+		for _, w := range p.Warnings {
+			if !slices.Contains(s.Warnings, w) {
+				s.Warnings = append(s.Warnings, w)
+			}
+		}
 		s.AnnotatedAlleles += p.AnnotatedAlleles
 		s.KnownHits += p.KnownHits
 		s.Transitions += p.Transitions

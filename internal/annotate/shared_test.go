@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -105,7 +106,7 @@ func TestAnnotateSharedFiles(t *testing.T) {
 					t.Fatalf("record %d: POS/REF/ALT changed", i+1)
 				}
 			}
-			if sum.NotCovered != notCovered {
+			if sum.NotCovered-sum.NotCoveredPositions != notCovered {
 				t.Errorf("not covered %d, want %d", sum.NotCovered, notCovered)
 			}
 			if _, err := vcf.NewReader(bytes.NewReader(out)); err != nil {
@@ -253,8 +254,11 @@ func TestEdgeRecords(t *testing.T) {
 	if got := dataLines(out.Bytes()); len(got) != len(recs) {
 		t.Fatalf("%d records out, want %d", len(got), len(recs))
 	}
-	if sum.NotCovered != 1 || sum.Passthrough["outside reference"] < 2 {
-		t.Errorf("not covered %d, passthrough %v", sum.NotCovered, sum.Passthrough)
+	// not covered: chromosome 22, and four positions without reference bases
+	// (MT past 16569, position 0, chr21's N padding, past chr21's end);
+	// REF mismatches: the three made-up REFs on chr21.
+	if sum.NotCovered != 5 || sum.NotCoveredPositions != 4 || sum.RefMismatch != 3 {
+		t.Errorf("not covered %d (%d positions), REF mismatches %d", sum.NotCovered, sum.NotCoveredPositions, sum.RefMismatch)
 	}
 	t.Logf("passthrough %v, notes %q", sum.Passthrough, sum.Notes)
 }
@@ -282,6 +286,82 @@ func TestKnownFrequencyAndClinsig(t *testing.T) {
 		}
 		if i == 1 && strings.Contains(recs[i], "KNOWN_AF") {
 			t.Errorf("KNOWN_AF written without a frequency: %.200s", recs[i])
+		}
+	}
+}
+
+// TestRefCheck: a REF that differs from the reference gets REF_MISMATCH and
+// no CSQ, an N in REF matches any base, positions without reference bases
+// are not covered, and only alleles with CSQ count as annotated.
+func TestRefCheck(t *testing.T) {
+	e := miniEngine(t)
+	in := "##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n" +
+		"21\t25592826\t.\tT\tA\t.\t.\t.\n" + // the reference base is G
+		"21\t25592826\t.\tG\tA\t.\t.\t.\n" +
+		"21\t25592826\t.\tN\tA\t.\t.\t.\n" +
+		"21\t10000000\t.\tA\tT\t.\t.\t.\n" + // N padding
+		"21\t46000000\t.\tA\tT\t.\t.\t.\n" // past the stored sequence
+	var out bytes.Buffer
+	sum, err := e.Run(context.Background(), strings.NewReader(in), &out, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "##INFO=<ID=REF_MISMATCH,Number=0,Type=Flag,") {
+		t.Error("REF_MISMATCH is not declared")
+	}
+	recs := dataLines(out.Bytes())
+	if !strings.Contains(recs[0], "REF_MISMATCH") || strings.Contains(recs[0], "CSQ=") {
+		t.Errorf("mismatching REF: %.200s", recs[0])
+	}
+	for _, r := range recs[1:3] {
+		if strings.Contains(r, "REF_MISMATCH") || !strings.Contains(r, "CSQ=") {
+			t.Errorf("matching REF: %.200s", r)
+		}
+	}
+	for i, r := range recs[3:] {
+		if want := strings.Split(in, "\n")[i+5]; r != want {
+			t.Errorf("uncovered record changed: %q, want %q", r, want)
+		}
+	}
+	if sum.RefChecked != 3 || sum.RefMismatch != 1 || sum.NotCovered != 2 || sum.NotCoveredPositions != 2 || sum.AnnotatedAlleles != 2 {
+		t.Errorf("checked %d mismatch %d not covered %d (%d positions) annotated %d",
+			sum.RefChecked, sum.RefMismatch, sum.NotCovered, sum.NotCoveredPositions, sum.AnnotatedAlleles)
+	}
+	codes := map[string]bool{}
+	for _, w := range sum.Warnings {
+		codes[w.Code] = true
+	}
+	if !codes["ref_mismatch"] || !codes["other_assembly"] { // 1 of 3 is over 5%
+		t.Errorf("warnings %v", sum.Warnings)
+	}
+}
+
+// TestAssemblyWarnings: ##contig lengths and ##reference/##assembly lines
+// naming another assembly give warnings; GRCh38's own lengths do not, even
+// though the mini bundle holds only part of chr21.
+func TestAssemblyWarnings(t *testing.T) {
+	e := miniEngine(t)
+	for _, c := range []struct {
+		header string
+		codes  []string
+	}{
+		{"##contig=<ID=21,assembly=GCF_000001405.26,length=46709983>\n##reference=GRCh38\n", nil},
+		{"##contig=<ID=chr21,length=48129895>\n", []string{"contig_length"}},
+		{"##contig=<ID=chrM,length=16571>\n", []string{"contig_length"}},
+		{"##reference=human_b36_both.fasta\n", []string{"assembly"}},
+		{"##assembly=hg19\n##contig=<ID=22,length=51304566>\n", []string{"assembly"}}, // 22 is not in the bundle
+	} {
+		in := "##fileformat=VCFv4.2\n" + c.header + "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n21\t25592826\t.\tG\tA\t.\t.\t.\n"
+		sum, err := e.Run(context.Background(), strings.NewReader(in), io.Discard, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, w := range sum.Warnings {
+			got = append(got, w.Code)
+		}
+		if !slices.Equal(got, c.codes) {
+			t.Errorf("%q: warnings %v, want codes %v", c.header, sum.Warnings, c.codes)
 		}
 	}
 }

@@ -19,11 +19,19 @@ type Summary struct {
 	Records int64 `json:"records"`
 	// Alleles is the number of ALT alleles over all records ("." counts none).
 	Alleles int64 `json:"alleles"`
-	// NotCovered counts records on chromosomes the bundle does not hold; they
-	// are written unchanged.
-	NotCovered int64 `json:"not_covered"`
-	// AnnotatedAlleles counts ALT alleles on covered chromosomes that got
-	// consequences (symbolic and "*" alleles excluded).
+	// NotCovered counts records written unchanged because the reference
+	// holds no bases for them: on chromosomes the bundle does not hold, or
+	// (NotCoveredPositions of them) on a covered chromosome but past its
+	// sequence or where it holds only N (unstored padding).
+	NotCovered          int64 `json:"not_covered"`
+	NotCoveredPositions int64 `json:"not_covered_positions"`
+	// RefChecked counts records whose REF was compared with the reference
+	// (every record at a covered position); RefMismatch those whose REF
+	// differs (an N matches any base). A mismatching record gets the INFO
+	// flag REF_MISMATCH and no CSQ.
+	RefChecked  int64 `json:"ref_checked"`
+	RefMismatch int64 `json:"ref_mismatch"`
+	// AnnotatedAlleles counts ALT alleles that got CSQ entries.
 	AnnotatedAlleles int64 `json:"annotated_alleles"`
 	// KnownHits counts annotated alleles matching a known variant (same
 	// position and trimmed alleles); KnownPercent is KnownHits/AnnotatedAlleles*100.
@@ -52,13 +60,31 @@ type Summary struct {
 	// "*" (upstream deletion), "symbolic" (<DEL>, <NON_REF>, ...), "breakend",
 	// "missing" ("."), "other" (letters outside ACGTN).
 	Passthrough map[string]int64 `json:"passthrough"`
-	// Notes are the first few passthrough alleles, each with its line, for the log.
+	// Notes are the first few passthrough alleles, REF mismatches and
+	// uncovered positions, each with its line, for the log.
 	Notes []string `json:"notes,omitempty"`
+	// Warnings are problems with the input as a whole (assembly doubts,
+	// REF mismatches), for the log, the job page and the CLI's stderr.
+	Warnings []Warning `json:"warnings"`
 	// ElapsedSeconds is the wall time of the run.
 	ElapsedSeconds float64 `json:"elapsed_seconds"`
 
 	chromIndex map[string]int // index in Chromosomes, so add stays linear in distinct names
 }
+
+// Warning is one problem with the input as a whole. Code is stable for
+// programs: "contig_length" (a ##contig length differs from the
+// reference's), "assembly" (##reference or ##assembly names another
+// assembly), "ref_mismatch" (some REF differ from the reference),
+// "other_assembly" (more than 5% of the checked records do).
+type Warning struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+// otherAssemblyPercent is the share of REF mismatches above which the file is
+// probably on another assembly.
+const otherAssemblyPercent = 5
 
 // ChromCount is one chromosome's record count and whether the bundle covers it.
 type ChromCount struct {
@@ -72,6 +98,7 @@ const maxNotes = 20
 // tally is one batch's counts, merged into the Summary in input order.
 type tally struct {
 	records, alleles, notCovered, annotated, known int64
+	uncoveredPos, refChecked, refMismatch          int64
 	ts, tv                                         int64
 	consequences, passthrough                      map[string]int64
 	// counts counts entries per distinct consequence list, found by its
@@ -99,6 +126,13 @@ func (t *tally) reset() {
 		t.lists = map[*string]int{}
 	}
 	clear(t.lists)
+}
+
+// note keeps a note for the log while there are fewer than maxNotes.
+func (t *tally) note(n string) {
+	if len(t.notes) < maxNotes {
+		t.notes = append(t.notes, n)
+	}
 }
 
 // allele counts one annotated allele's most severe term and class ("" for none).
@@ -204,7 +238,7 @@ func (t *tally) chrom(name []byte, covered bool) {
 func newSummary() *Summary {
 	return &Summary{
 		MostSevere: map[string]int64{}, Consequences: map[string]int64{}, Impact: map[string]int64{},
-		VariantClass: map[string]int64{}, Passthrough: map[string]int64{},
+		VariantClass: map[string]int64{}, Passthrough: map[string]int64{}, Warnings: []Warning{},
 	}
 }
 
@@ -213,6 +247,9 @@ func (s *Summary) add(t *tally) {
 	s.Records += t.records
 	s.Alleles += t.alleles
 	s.NotCovered += t.notCovered
+	s.NotCoveredPositions += t.uncoveredPos
+	s.RefChecked += t.refChecked
+	s.RefMismatch += t.refMismatch
 	s.AnnotatedAlleles += t.annotated
 	s.KnownHits += t.known
 	s.Transitions += t.ts
@@ -280,17 +317,42 @@ func (s *Summary) finish() {
 	if s.Transversions > 0 {
 		s.TsTv = float64(s.Transitions) / float64(s.Transversions)
 	}
+	s.Warnings = slices.DeleteFunc(s.Warnings, func(w Warning) bool { return w.Code == "ref_mismatch" || w.Code == "other_assembly" })
+	if s.RefMismatch > 0 {
+		pct := float64(s.RefMismatch) * 100 / float64(s.RefChecked)
+		s.Warnings = append(s.Warnings, Warning{Code: "ref_mismatch", Message: fmt.Sprintf(
+			"%d of %d checked records (%.1f%%) have a REF that does not match the reference: they got %s and no consequences",
+			s.RefMismatch, s.RefChecked, pct, InfoRefMismatch)})
+		if pct > otherAssemblyPercent {
+			s.Warnings = append(s.Warnings, Warning{Code: "other_assembly", Message: fmt.Sprintf(
+				"more than %d%% of the checked records mismatch the reference: the file is probably on another assembly than %s",
+				otherAssemblyPercent, s.assemblyName())})
+		}
+	}
+}
+
+// assemblyName is the assembly part of Reference ("GRCh38 (bundle ...)").
+func (s *Summary) assemblyName() string {
+	name, _, _ := strings.Cut(s.Reference, " ")
+	if name == "" {
+		return "the reference"
+	}
+	return name
 }
 
 // WriteText writes the summary as a plain-text log for people.
 func (s *Summary) WriteText(w io.Writer) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "GAS annotation summary\n")
+	for _, w := range s.Warnings {
+		fmt.Fprintf(&b, "WARNING (%s): %s\n", w.Code, w.Message)
+	}
 	fmt.Fprintf(&b, "reference:          %s\n", s.Reference)
 	fmt.Fprintf(&b, "records:            %d\n", s.Records)
 	fmt.Fprintf(&b, "ALT alleles:        %d\n", s.Alleles)
-	fmt.Fprintf(&b, "not covered:        %d records (chromosomes the reference does not hold; written unchanged)\n", s.NotCovered)
-	fmt.Fprintf(&b, "annotated alleles:  %d\n", s.AnnotatedAlleles)
+	fmt.Fprintf(&b, "not covered:        %d records (%d at positions without reference bases, the rest on chromosomes the reference does not hold; written unchanged)\n", s.NotCovered, s.NotCoveredPositions)
+	fmt.Fprintf(&b, "REF mismatches:     %d of %d checked records (flagged %s, no consequences)\n", s.RefMismatch, s.RefChecked, InfoRefMismatch)
+	fmt.Fprintf(&b, "annotated alleles:  %d (alleles with consequences)\n", s.AnnotatedAlleles)
 	fmt.Fprintf(&b, "known variants:     %d (%.1f%% of annotated alleles)\n", s.KnownHits, s.KnownPercent)
 	fmt.Fprintf(&b, "Ts/Tv:              %.3f (%d transitions, %d transversions)\n", s.TsTv, s.Transitions, s.Transversions)
 	fmt.Fprintf(&b, "elapsed:            %.2f s\n", s.ElapsedSeconds)

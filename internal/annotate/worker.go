@@ -90,7 +90,22 @@ func (w *worker) annotate(dst []byte, rec *vcf.Record, lineNo int, t *tally) ([]
 	w.upRef = appendUpper(w.upRef[:0], rec.Ref())
 	ref := string(w.upRef)
 	refEnd := rec.Pos + len(ref) - 1
-	inside := rec.Pos >= 1 && refEnd <= ci.c.Len()
+	refState, err := checkRef(ci.c, rec.Pos, ref)
+	if err != nil {
+		return dst, fmt.Errorf("reference at %s:%d: %w", ci.canon, rec.Pos, err)
+	}
+	if refState == refUncovered {
+		t.notCovered++
+		t.uncoveredPos++
+		t.note(fmt.Sprintf("line %d: %s:%d-%d: the reference holds no bases there: not covered, written unchanged", lineNo, ci.name, rec.Pos, refEnd))
+		return append(dst, rec.Line...), nil
+	}
+	t.refChecked++
+	mismatch := refState == refMismatch
+	if mismatch {
+		t.refMismatch++
+		t.note(fmt.Sprintf("line %d: %s:%d REF %s does not match the reference: no consequences (%s)", lineNo, ci.name, rec.Pos, clip(w.upRef), InfoRefMismatch))
+	}
 	w.ids = append(w.ids[:0], rec.ID()...)
 	w.allAlts = w.allAlts[:0]
 	for _, a := range alts {
@@ -106,21 +121,11 @@ func (w *worker) annotate(dst []byte, rec *vcf.Record, lineNo int, t *tally) ([]
 		}
 		existStart := len(w.exist)
 		kind := passthroughKind(altB)
-		if kind == "" {
-			t.annotated++
-			if !inside {
-				kind = "outside reference"
-			}
-		}
-		w.predict = append(w.predict, kind == "")
-		anyPredict = anyPredict || kind == ""
+		w.predict = append(w.predict, kind == "" && !mismatch)
+		anyPredict = anyPredict || kind == "" && !mismatch
 		if kind != "" {
 			t.passthrough[kind]++
-			if len(t.notes) < maxNotes {
-				t.notes = append(t.notes, passthroughNote(lineNo, ci, rec.Pos, refEnd, altB, kind))
-			}
-		}
-		if kind != "" && kind != "outside reference" {
+			t.note(fmt.Sprintf("line %d: ALT %s (%s) passed through without consequences", lineNo, clip(altB), kind))
 			w.af = append(w.af, '.')
 			w.clnsig = append(w.clnsig, '.')
 			w.existEnd = append(w.existEnd, len(w.exist))
@@ -181,6 +186,10 @@ func (w *worker) annotate(dst []byte, rec *vcf.Record, lineNo int, t *tally) ([]
 	if anyClnsig {
 		dst = appendKV(dst, infoStart, InfoKnownClnsig, w.clnsig)
 	}
+	if mismatch {
+		dst = appendKV(dst, infoStart, InfoRefMismatch, nil)
+		dst = dst[:len(dst)-1] // a flag has no "="
+	}
 	if band := ci.c.Cytoband(rec.Pos); band != "" {
 		w.band = append(append(w.band[:0], ci.canon...), band...)
 		dst = appendKV(dst, infoStart, InfoCytoband, w.band)
@@ -210,6 +219,9 @@ func (w *worker) annotate(dst []byte, rec *vcf.Record, lineNo int, t *tally) ([]
 				out = out[:n]
 			}
 			dst = out
+			if worst != "" { // the allele got CSQ entries
+				t.annotated++
+			}
 			t.allele(worst, class)
 		}
 		if len(dst) == csqStart { // no entry at all: no CSQ key
@@ -222,11 +234,32 @@ func (w *worker) annotate(dst []byte, rec *vcf.Record, lineNo int, t *tally) ([]
 	return rec.AppendTail(dst), nil
 }
 
-func passthroughNote(lineNo int, ci chromInfo, pos, end int, alt []byte, kind string) string {
-	if kind == "outside reference" {
-		return fmt.Sprintf("line %d: %s:%d-%d is not inside the reference sequence 1-%d: no consequences", lineNo, ci.name, pos, end, ci.c.Len())
+// Reference check of a record's REF (checkRef).
+const (
+	refMatches = iota
+	refMismatch
+	refUncovered
+)
+
+// checkRef compares REF with the reference: positions past the sequence's
+// end, or where the reference holds no bases (unstored N padding), are not
+// covered; otherwise every REF base must equal the reference base, an N on
+// either side matching anything.
+func checkRef(c chromosome, pos int, ref string) (int, error) {
+	end := pos + len(ref) - 1
+	if pos < 1 || end > c.Len() || !c.Covered(pos, end) {
+		return refUncovered, nil
 	}
-	return fmt.Sprintf("line %d: ALT %s (%s) passed through without consequences", lineNo, clip(alt), kind)
+	seq, err := c.Seq(pos, end)
+	if err != nil {
+		return 0, err
+	}
+	for i := 0; i < len(seq) && i < len(ref); i++ {
+		if g, r := seq[i]&^0x20, ref[i]; r != 'N' && g != 'N' && r != g {
+			return refMismatch, nil
+		}
+	}
+	return refMatches, nil
 }
 
 // passthroughKind classifies an ALT that gets no consequences ("" for a
