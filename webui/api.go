@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gasproject/gas/internal/domain"
+	"github.com/gasproject/gas/internal/service"
 )
 
 // jobJSON is a job as the API shows it: no storage keys, links instead.
@@ -72,13 +73,13 @@ func (s *Server) jobJSON(owner *domain.Profile, j domain.Job) jobJSON {
 	out := jobJSON{
 		ID: j.ID, Status: j.Status, InputName: j.InputName, InputSize: j.InputSize,
 		SubmittedAt: j.SubmittedAt.Format(time.RFC3339Nano), StartedAt: apiTime(j.StartedAt), CompletedAt: apiTime(j.CompletedAt),
-		ResultState: resultState(j), ArchivedAt: apiTime(j.ArchivedAt), RestoreError: j.RestoreError,
+		ResultState: service.ResultState(j), ArchivedAt: apiTime(j.ArchivedAt), RestoreError: j.RestoreError,
 		RestoreRound: j.RestoreRound, RestoreRounds: j.RestoreRounds, RestoreRetrying: j.RestoreRetrying(),
 		Summary: j.Summary, Error: j.Error,
 	}
 	out.Links = newJobLinks(j.ID, j.LogKey != "", out.ResultState != "")
 	if owner != nil {
-		out.ArchiveAt = apiTime(s.archiveAt(*owner, j))
+		out.ArchiveAt = apiTime(s.cfg.Service.ArchiveAt(*owner, j))
 	}
 	if out.ResultState == domain.ResultRestoring {
 		out.RestoreReadyBy = apiTime(j.RestoreReadyBy)
@@ -115,7 +116,7 @@ type jobListJSON struct {
 
 func (s *Server) apiList(w http.ResponseWriter, r *http.Request, rq *request) error {
 	limit, _ := strconv.Atoi(r.URL.Query().Get("limit"))
-	jobs, next, err := s.listJobs(r.Context(), rq.viewer, r.URL.Query().Get("cursor"), limit)
+	jobs, next, err := s.cfg.Service.ListJobs(r.Context(), *rq.viewer, r.URL.Query().Get("cursor"), limit)
 	if err != nil {
 		return err
 	}
@@ -130,43 +131,40 @@ func (s *Server) apiList(w http.ResponseWriter, r *http.Request, rq *request) er
 
 func (s *Server) apiJob(w http.ResponseWriter, r *http.Request, rq *request) error {
 	ctx := r.Context()
-	j, err := s.jobFor(ctx, rq.viewer, r.PathValue("id"))
+	j, err := s.cfg.Service.Job(ctx, *rq.viewer, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
-	owner := rq.viewer
-	if j.UserID != owner.ID {
-		owner = nil
-		if p, err := s.cfg.Profiles.Get(ctx, j.UserID); err == nil {
-			owner = &p
-		}
+	var owner *domain.Profile // unknown when the profile is gone: no archive countdown
+	if p, err := s.cfg.Service.Owner(ctx, *rq.viewer, j); err == nil {
+		owner = &p
 	}
 	writeJSON(w, http.StatusOK, s.jobJSON(owner, j))
 	return nil
 }
 
 func (s *Server) apiInput(w http.ResponseWriter, r *http.Request, rq *request) error {
-	return s.apiBlob(w, r, rq, blobInput)
+	return s.apiBlob(w, r, rq, service.FileInput)
 }
 
 func (s *Server) apiResult(w http.ResponseWriter, r *http.Request, rq *request) error {
-	return s.apiBlob(w, r, rq, blobResult)
+	return s.apiBlob(w, r, rq, service.FileResult)
 }
 
 func (s *Server) apiLog(w http.ResponseWriter, r *http.Request, rq *request) error {
-	return s.apiBlob(w, r, rq, blobLog)
+	return s.apiBlob(w, r, rq, service.FileLog)
 }
 
-func (s *Server) apiBlob(w http.ResponseWriter, r *http.Request, rq *request, kind blobKind) error {
-	if s.cfg.Direct != nil && kind != blobLog {
+func (s *Server) apiBlob(w http.ResponseWriter, r *http.Request, rq *request, kind service.FileKind) error {
+	if s.cfg.Direct != nil && kind != service.FileLog {
 		return s.redirectDownload(w, r, rq.viewer, kind) // follow it (curl -L)
 	}
-	rc, j, err := s.openJobBlob(r.Context(), rq.viewer, r.PathValue("id"), kind)
+	rc, j, err := s.cfg.Service.OpenJobFile(r.Context(), *rq.viewer, r.PathValue("id"), kind)
 	if err != nil {
 		return err
 	}
 	defer rc.Close()
-	if kind == blobLog {
+	if kind == service.FileLog {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		io.Copy(w, rc)
 		return nil
@@ -181,7 +179,7 @@ type historyJSON struct {
 }
 
 func (s *Server) apiHistory(w http.ResponseWriter, r *http.Request, rq *request) error {
-	j, ex, events, err := s.jobHistory(r.Context(), rq.viewer, r.PathValue("id"))
+	j, ex, events, err := s.cfg.Service.JobHistory(r.Context(), *rq.viewer, r.PathValue("id"))
 	if err != nil {
 		return err
 	}

@@ -141,8 +141,7 @@ func BenchmarkUploadToCompleted(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	portal, err := webui.New(webui.Config{Service: a.Service, Auth: authSvc, Jobs: a.Jobs, Profiles: a.Profiles,
-		Blobs: a.Blobs, Workflow: a.Workflow, FreeCap: a.Config.FreeCap, MaxUpload: 100 << 20, Retention: a.Config.Retention})
+	portal, err := webui.New(webui.Config{Service: a.Service, Auth: authSvc, RequestLimit: 100 << 20})
 	if err != nil {
 		b.Fatal(err)
 	}

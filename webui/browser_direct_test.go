@@ -95,8 +95,7 @@ func TestBrowserDirectUpload(t *testing.T) {
 	svc := service.New(service.Ports{Jobs: db.Jobs(), Profiles: db.Profiles(), Blobs: blobs, Workflow: wf},
 		service.Config{FreeCap: freeCap, UploadLimit: 1 << 20, Logger: quiet})
 	portal, err := webui.New(webui.Config{
-		Service: svc, Auth: authSvc, Jobs: db.Jobs(), Profiles: db.Profiles(), Blobs: blobs, Workflow: wf,
-		FreeCap: freeCap, MaxUpload: 1 << 20, Retention: 180 * time.Second, Direct: blobs, RequestLimit: 64 << 10,
+		Service: svc, Auth: authSvc, Blobs: blobs, Direct: blobs, RequestLimit: 64 << 10,
 	})
 	if err != nil {
 		t.Fatal(err)

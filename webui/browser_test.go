@@ -43,8 +43,7 @@ func TestBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	portal, err := webui.New(webui.Config{
-		Service: a.Service, Auth: authSvc, Jobs: a.Jobs, Profiles: a.Profiles, Blobs: a.Blobs, Workflow: a.Workflow,
-		FreeCap: a.Config.FreeCap, MaxUpload: 100_000_000, Retention: a.Config.Retention,
+		Service: a.Service, Auth: authSvc, RequestLimit: 100_000_000,
 	})
 	if err != nil {
 		t.Fatal(err)

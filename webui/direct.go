@@ -146,8 +146,8 @@ func (s *Server) dropUpload(ctx context.Context, key string) {
 
 // redirectDownload sends the browser (or API client) to a short-lived
 // presigned link for the job's input or result.
-func (s *Server) redirectDownload(w http.ResponseWriter, r *http.Request, v *domain.Profile, kind blobKind) error {
-	key, j, err := s.jobBlobKey(r.Context(), v, r.PathValue("id"), kind)
+func (s *Server) redirectDownload(w http.ResponseWriter, r *http.Request, v *domain.Profile, kind service.FileKind) error {
+	key, j, err := s.cfg.Service.JobFileKey(r.Context(), *v, r.PathValue("id"), kind)
 	if err != nil {
 		return err
 	}

@@ -36,21 +36,10 @@ func statusOf(err error) int {
 	return http.StatusInternalServerError
 }
 
-// publicError marks an error whose text is written for users (validation
-// messages, upload limits), so it may be shown as is. Other errors may carry
-// keys and internal ids in their text and are shown by their status only.
-type publicError struct{ err error }
-
-func (e *publicError) Error() string { return e.err.Error() }
-func (e *publicError) Unwrap() error { return e.err }
-
-// public marks err as safe to show; nil stays nil.
-func public(err error) error {
-	if err == nil {
-		return nil
-	}
-	return &publicError{err}
-}
+// public marks err as written for users (domain.ForUser), so it is shown as
+// it is; other errors may carry keys and internal ids in their text and are
+// shown by their status only. nil stays nil.
+func public(err error) error { return domain.ForUser(err) }
 
 // statusError is an error that carries its own status (405, 403 for auditors, ...).
 type statusError struct {
@@ -70,7 +59,7 @@ var (
 
 // messageOf is the text shown for err at status.
 func messageOf(err error, status int) string {
-	var pe *publicError
+	var pe *domain.UserError
 	var se *statusError
 	switch {
 	case errors.As(err, &pe):

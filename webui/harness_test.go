@@ -71,10 +71,7 @@ func newHarnessWith(t testing.TB, edit func(*webui.Config)) *harness {
 	}
 	svc := service.New(service.Ports{Jobs: db.Jobs(), Profiles: db.Profiles(), Blobs: blobs, Workflow: h.wf},
 		service.Config{FreeCap: freeCap, UploadLimit: 1 << 20, Logger: quiet})
-	cfg := webui.Config{
-		Service: svc, Auth: h.auth, Jobs: db.Jobs(), Profiles: db.Profiles(), Blobs: blobs, Workflow: h.wf,
-		FreeCap: freeCap, MaxUpload: 1 << 20, Retention: 180 * time.Second,
-	}
+	cfg := webui.Config{Service: svc, Auth: h.auth, Blobs: blobs}
 	if edit != nil {
 		edit(&cfg)
 	}

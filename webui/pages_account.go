@@ -3,8 +3,6 @@ package webui
 import (
 	"fmt"
 	"net/http"
-	"strings"
-	"unicode/utf8"
 
 	"github.com/gasproject/gas/internal/auth"
 	"github.com/gasproject/gas/internal/domain"
@@ -30,15 +28,7 @@ func (s *Server) renderProfile(w http.ResponseWriter, r *http.Request, rq *reque
 }
 
 func (s *Server) updateProfile(w http.ResponseWriter, r *http.Request, rq *request) error {
-	name := strings.TrimSpace(r.PostForm.Get("name"))
-	inst := strings.TrimSpace(r.PostForm.Get("institution"))
-	if name == "" || utf8.RuneCountInString(name) > 200 || utf8.RuneCountInString(inst) > 200 {
-		return public(fmt.Errorf("name must be 1 to 200 characters and institution at most 200: %w", domain.ErrInvalid))
-	}
-	_, err := s.cfg.Profiles.Update(r.Context(), rq.viewer.ID, func(p *domain.Profile) error {
-		p.Name, p.Institution = name, inst
-		return nil
-	})
+	_, err := s.cfg.Service.UpdateProfile(r.Context(), rq.viewer.ID, r.PostForm.Get("name"), r.PostForm.Get("institution"))
 	if err != nil {
 		return err
 	}
@@ -72,7 +62,7 @@ type subscribePage struct {
 
 func (s *Server) subscribeForm(w http.ResponseWriter, r *http.Request, rq *request) error {
 	s.render(w, r, rq, http.StatusOK, "subscribe", "Upgrade to premium", subscribePage{
-		TestMode: s.cfg.Checkout == nil, FreeCap: s.cfg.FreeCap, PremiumCap: s.cfg.MaxUpload, Retention: formatDuration(s.cfg.Retention),
+		TestMode: s.cfg.Checkout == nil, FreeCap: s.freeCap(), PremiumCap: s.maxUpload, Retention: formatDuration(s.cfg.Service.Config().Retention),
 	})
 	return nil
 }

@@ -15,7 +15,7 @@ type homePage struct {
 
 func (s *Server) home(w http.ResponseWriter, r *http.Request, rq *request) error {
 	s.render(w, r, rq, http.StatusOK, "home", "Genomics Annotation Service",
-		homePage{MaxUpload: s.cfg.MaxUpload, Retention: formatDuration(s.cfg.Retention)})
+		homePage{MaxUpload: s.maxUpload, Retention: formatDuration(s.cfg.Service.Config().Retention)})
 	return nil
 }
 

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/gasproject/gas/internal/domain"
+	"github.com/gasproject/gas/internal/service"
 )
 
 type annotatePage struct {
@@ -27,7 +28,7 @@ type annotatePage struct {
 
 func (s *Server) annotateForm(w http.ResponseWriter, r *http.Request, rq *request) error {
 	v := rq.viewer
-	page := annotatePage{Cap: s.capFor(v), Premium: v.Premium(), PremiumCap: s.cfg.MaxUpload, Auditor: v.Auditor}
+	page := annotatePage{Cap: s.capFor(v), Premium: v.Premium(), PremiumCap: s.maxUpload, Auditor: v.Auditor}
 	if s.cfg.Direct != nil && !v.Auditor {
 		f, err := s.newDirectForm(r.Context(), v)
 		if err != nil {
@@ -136,7 +137,7 @@ func uploadReadError(err error) error {
 type submittedPage struct{ Job domain.Job }
 
 func (s *Server) submitted(w http.ResponseWriter, r *http.Request, rq *request) error {
-	j, err := s.jobFor(r.Context(), rq.viewer, r.PathValue("id"))
+	j, err := s.cfg.Service.Job(r.Context(), *rq.viewer, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -162,7 +163,7 @@ type jobRow struct {
 }
 
 func newJobRow(j domain.Job) jobRow {
-	state := resultState(j)
+	state := service.ResultState(j)
 	return jobRow{
 		ID: j.ID, PathID: url.PathEscape(j.ID), InputName: j.InputName,
 		Submitted: formatTime(j.SubmittedAt), Size: formatBytes(j.InputSize),
@@ -173,7 +174,7 @@ func newJobRow(j domain.Job) jobRow {
 func (s *Server) jobList(w http.ResponseWriter, r *http.Request, rq *request) error {
 	cursor := r.URL.Query().Get("cursor")
 	limit, _ := strconv.Atoi(r.URL.Query().Get("limit"))
-	jobs, next, err := s.listJobs(r.Context(), rq.viewer, cursor, limit)
+	jobs, next, err := s.cfg.Service.ListJobs(r.Context(), *rq.viewer, cursor, limit)
 	if err != nil {
 		return err
 	}
@@ -201,17 +202,15 @@ type jobPage struct {
 
 func (s *Server) jobDetail(w http.ResponseWriter, r *http.Request, rq *request) error {
 	ctx := r.Context()
-	j, err := s.jobFor(ctx, rq.viewer, r.PathValue("id"))
+	j, err := s.cfg.Service.Job(ctx, *rq.viewer, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
-	owner := *rq.viewer
-	if j.UserID != owner.ID {
-		if owner, err = s.cfg.Profiles.Get(ctx, j.UserID); err != nil {
-			owner = domain.Profile{ID: j.UserID, Name: j.UserID, Role: domain.RoleFree}
-		}
+	owner, err := s.cfg.Service.Owner(ctx, *rq.viewer, j)
+	if err != nil { // the profile is gone (an auditor's view)
+		owner = domain.Profile{ID: j.UserID, Name: j.UserID, Role: domain.RoleFree}
 	}
-	page := jobPage{Job: j, State: resultState(j), Owner: owner, Mine: j.UserID == rq.viewer.ID, ArchiveAt: s.archiveAt(owner, j), Runtime: -1}
+	page := jobPage{Job: j, State: service.ResultState(j), Owner: owner, Mine: j.UserID == rq.viewer.ID, ArchiveAt: s.cfg.Service.ArchiveAt(owner, j), Runtime: -1}
 	if page.State == domain.ResultRestoring {
 		page.RestoreBy = j.RestoreReadyBy
 		if page.RestoreBy.IsZero() {
@@ -235,18 +234,18 @@ func (s *Server) jobDetail(w http.ResponseWriter, r *http.Request, rq *request) 
 }
 
 func (s *Server) downloadInput(w http.ResponseWriter, r *http.Request, rq *request) error {
-	return s.download(w, r, rq, blobInput)
+	return s.download(w, r, rq, service.FileInput)
 }
 
 func (s *Server) downloadResult(w http.ResponseWriter, r *http.Request, rq *request) error {
-	return s.download(w, r, rq, blobResult)
+	return s.download(w, r, rq, service.FileResult)
 }
 
-func (s *Server) download(w http.ResponseWriter, r *http.Request, rq *request, kind blobKind) error {
+func (s *Server) download(w http.ResponseWriter, r *http.Request, rq *request, kind service.FileKind) error {
 	if s.cfg.Direct != nil {
 		return s.redirectDownload(w, r, rq.viewer, kind)
 	}
-	rc, j, err := s.openJobBlob(r.Context(), rq.viewer, r.PathValue("id"), kind)
+	rc, j, err := s.cfg.Service.OpenJobFile(r.Context(), *rq.viewer, r.PathValue("id"), kind)
 	if err != nil {
 		return err
 	}
@@ -257,12 +256,12 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request, rq *request, k
 
 // downloadName is the file name a browser saves: the user's own name, with
 // .annotated before the extension for the result.
-func downloadName(j domain.Job, kind blobKind) string {
+func downloadName(j domain.Job, kind service.FileKind) string {
 	name := sanitizeName(j.InputName)
 	switch kind {
-	case blobResult:
+	case service.FileResult:
 		return stem(name) + ".annotated.vcf"
-	case blobLog:
+	case service.FileLog:
 		return stem(name) + ".log"
 	}
 	return name
@@ -309,7 +308,7 @@ type logPage struct {
 const maxLogView = 1 << 20
 
 func (s *Server) logView(w http.ResponseWriter, r *http.Request, rq *request) error {
-	rc, j, err := s.openJobBlob(r.Context(), rq.viewer, r.PathValue("id"), blobLog)
+	rc, j, err := s.cfg.Service.OpenJobFile(r.Context(), *rq.viewer, r.PathValue("id"), service.FileLog)
 	if err != nil {
 		return err
 	}
@@ -339,7 +338,7 @@ type eventRow struct {
 }
 
 func (s *Server) historyView(w http.ResponseWriter, r *http.Request, rq *request) error {
-	j, ex, events, err := s.jobHistory(r.Context(), rq.viewer, r.PathValue("id"))
+	j, ex, events, err := s.cfg.Service.JobHistory(r.Context(), *rq.viewer, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -348,7 +347,7 @@ func (s *Server) historyView(w http.ResponseWriter, r *http.Request, rq *request
 }
 
 func (s *Server) executionView(w http.ResponseWriter, r *http.Request, rq *request) error {
-	ex, events, err := s.executionFor(r.Context(), rq.viewer, r.PathValue("eid"))
+	ex, events, err := s.cfg.Service.Execution(r.Context(), *rq.viewer, r.PathValue("eid"))
 	if err != nil {
 		return err
 	}

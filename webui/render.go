@@ -73,7 +73,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, rq *request, sta
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
-	v := view{Title: title, User: rq.viewer, CSRF: rq.csrf, Nav: name, Flash: flashes[r.URL.Query().Get("flash")], FreeCap: s.cfg.FreeCap, Data: data}
+	v := view{Title: title, User: rq.viewer, CSRF: rq.csrf, Nav: name, Flash: flashes[r.URL.Query().Get("flash")], FreeCap: s.freeCap(), Data: data}
 	buf := getBuf()
 	defer putBuf(buf)
 	if err := t.Execute(buf, v); err != nil {

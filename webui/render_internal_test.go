@@ -3,8 +3,6 @@ package webui
 import (
 	"testing"
 	"time"
-
-	"github.com/gasproject/gas/internal/domain"
 )
 
 func TestFormats(t *testing.T) {
@@ -35,47 +33,10 @@ func TestSanitizeName(t *testing.T) {
 	}
 }
 
-func TestRestoreOwner(t *testing.T) {
-	for in, want := range map[string]string{
-		"restore-u1234-1": "u1234", "restore-u12-34-7": "u12-34", "restore-": "", "annotation-x": "", "restore-u1": "",
-	} {
-		if got := restoreOwner(in); got != want {
-			t.Errorf("restoreOwner(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
 func TestStem(t *testing.T) {
 	for in, want := range map[string]string{"a.vcf": "a", "a.VCF.GZ": "a", "a.b.vcf.bgz": "a.b", "noext": "noext", ".vcf": ".vcf"} {
 		if got := stem(in); got != want {
 			t.Errorf("stem(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
-func TestArchiveAt(t *testing.T) {
-	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
-	s := &Server{cfg: Config{Retention: 3 * time.Minute, Now: func() time.Time { return now }}}
-	free := domain.Profile{Role: domain.RoleFree}
-	done := domain.Job{Status: domain.StatusCompleted, ResultState: domain.ResultAvailable, CompletedAt: now.Add(-time.Minute)}
-	for _, tc := range []struct {
-		name  string
-		owner domain.Profile
-		edit  func(*domain.Job)
-		want  time.Time
-	}{
-		{"free, hot", free, func(*domain.Job) {}, now.Add(2 * time.Minute)},
-		{"premium", domain.Profile{Role: domain.RolePremium}, func(*domain.Job) {}, time.Time{}},
-		{"running", free, func(j *domain.Job) { j.Status, j.ResultState = domain.StatusRunning, "" }, time.Time{}},
-		{"archived", free, func(j *domain.Job) { j.ResultState = domain.ResultArchived }, time.Time{}},
-		{"restored", free, func(j *domain.Job) { j.RestoredAt = now }, time.Time{}},
-		{"long past the wait", free, func(j *domain.Job) { j.CompletedAt = now.Add(-time.Hour) }, time.Time{}},
-		{"just past the wait", free, func(j *domain.Job) { j.CompletedAt = now.Add(-3*time.Minute - 10*time.Second) }, now.Add(-10 * time.Second)},
-	} {
-		j := done
-		tc.edit(&j)
-		if got := s.archiveAt(tc.owner, j); !got.Equal(tc.want) {
-			t.Errorf("%s: archiveAt = %v, want %v", tc.name, got, tc.want)
 		}
 	}
 }

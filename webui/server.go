@@ -20,22 +20,46 @@ var templateFS embed.FS
 //go:embed static
 var staticFS embed.FS
 
-// UseCases are the shared use cases (internal/service) the portal calls.
+// UseCases are the shared use cases (internal/service) the portal calls; it
+// reaches jobs, profiles, files and executions only through them.
 type UseCases interface {
 	// SubmitJob stores the upload and starts its annotation; over the cap it
 	// fails with domain.ErrTooLarge and leaves nothing behind.
 	SubmitJob(ctx context.Context, req service.SubmitRequest) (domain.Job, error)
-	// Job returns a job its owner or an auditor may see, else domain.ErrNotFound.
-	Job(ctx context.Context, viewer domain.Profile, jobID string) (domain.Job, error)
-	// Upgrade makes the user premium and starts restoring their archive.
-	Upgrade(ctx context.Context, userID string) (domain.Profile, string, error)
-	// StartRestore starts another restore of the user's archived results.
-	StartRestore(ctx context.Context, userID string) (string, error)
-	// UploadCap is the largest input the user may submit (0: no cap).
-	UploadCap(p domain.Profile) int64
 	// StartJob starts the job of an input already in the store (a direct
 	// upload); it checks the key is the user's and the size within the cap.
 	StartJob(ctx context.Context, req service.StartRequest) (domain.Job, error)
+	// Upgrade makes the user premium and starts restoring their archive.
+	Upgrade(ctx context.Context, userID string) (domain.Profile, string, error)
+	// RetryRestore starts another restore for the owner of an archived job
+	// the last restore gave up on; "" when there was nothing to start.
+	RetryRestore(ctx context.Context, viewer domain.Profile, jobID string) (string, error)
+	// UpdateProfile sets the user's name and institution.
+	UpdateProfile(ctx context.Context, userID, name, institution string) (domain.Profile, error)
+
+	// Job returns a job its owner or an auditor may see, else domain.ErrNotFound.
+	Job(ctx context.Context, viewer domain.Profile, jobID string) (domain.Job, error)
+	// ListJobs lists the viewer's own jobs, newest first.
+	ListJobs(ctx context.Context, viewer domain.Profile, cursor string, limit int) ([]domain.Job, string, error)
+	// Owner is the profile of the job's owner.
+	Owner(ctx context.Context, viewer domain.Profile, j domain.Job) (domain.Profile, error)
+	// ArchiveAt is when a free owner's result will be archived (zero: never).
+	ArchiveAt(owner domain.Profile, j domain.Job) time.Time
+	// OpenJobFile opens a job's input, result or log for the viewer.
+	OpenJobFile(ctx context.Context, viewer domain.Profile, jobID string, kind service.FileKind) (io.ReadCloser, domain.Job, error)
+	// JobFileKey is the storage key of a job's file the viewer may read now.
+	JobFileKey(ctx context.Context, viewer domain.Profile, jobID string, kind service.FileKind) (string, domain.Job, error)
+	// JobHistory returns the job, its execution and the execution's events.
+	JobHistory(ctx context.Context, viewer domain.Profile, jobID string) (domain.Job, domain.Execution, []domain.HistoryEvent, error)
+	// Execution returns an execution the viewer may see, with its events.
+	Execution(ctx context.Context, viewer domain.Profile, id string) (domain.Execution, []domain.HistoryEvent, error)
+	// Audit lists every user's executions, for auditors.
+	Audit(ctx context.Context, viewer domain.Profile, f service.AuditFilter) ([]service.AuditRow, string, error)
+
+	// UploadCap is the largest input the user may submit (0: no cap).
+	UploadCap(p domain.Profile) int64
+	// Config holds the caps and the retention the service applies.
+	Config() service.Config
 }
 
 var _ UseCases = (*service.Service)(nil)
@@ -49,18 +73,14 @@ type Checkout interface {
 	CheckoutURL(ctx context.Context, user domain.Profile, successURL, cancelURL string) (string, error)
 }
 
-// Config is what the portal needs; all but OIDC, Log and Now are required.
-// The ports are used for read-only queries (listings, downloads, history);
-// every change goes through Service.
+// Config is what the portal needs: the use cases, sign-in, billing and
+// presentation settings. Service and Auth are required. The upload caps and
+// the retention come from the service.
 type Config struct {
 	Service  UseCases
 	Auth     *auth.Service
 	OIDC     *auth.OIDC // nil: no "sign in with" button
 	OIDCName string     // label of the OIDC button, e.g. "Globus"
-	Jobs     domain.Jobs
-	Profiles domain.Profiles
-	Blobs    domain.Blobs
-	Workflow domain.Workflow
 	// Checkout and Webhook switch billing from test mode to a payment
 	// provider; Webhook is served at POST /webhooks/stripe.
 	Checkout Checkout
@@ -68,9 +88,6 @@ type Config struct {
 	// BaseURL is the portal's public URL, for the payment provider's return links.
 	BaseURL string
 
-	FreeCap   int64         // upload cap of free users, bytes (shown; Service enforces it)
-	MaxUpload int64         // operator limit for everyone, bytes: the request body limit
-	Retention time.Duration // how long a free user's result stays hot (for the countdown)
 	// RestoreEstimate is shown while a restore runs and the job has no estimate of its own.
 	RestoreEstimate time.Duration
 	// SecureCookies forces the Secure flag; it is also set for requests that arrived over HTTPS.
@@ -79,8 +96,12 @@ type Config struct {
 	// store itself (presigned POST and GET), for a portal whose requests and
 	// responses are size-limited (Lambda); see direct.go.
 	Direct DirectStore
-	// RequestLimit, when below MaxUpload, caps what the portal carries itself
-	// (the JSON API's multipart upload) while Direct uploads go up to the caps.
+	// Blobs is the store Direct uploads land in (checked before the job starts).
+	Blobs domain.Blobs
+	// RequestLimit, when positive, caps what the portal carries itself (the
+	// request body) below the premium cap, e.g. under a Lambda's payload
+	// limit while Direct uploads go up to the caps. Required when the service
+	// has no upload limit.
 	RequestLimit int64
 	Log          *slog.Logger
 	Now          func() time.Time
@@ -88,19 +109,27 @@ type Config struct {
 
 // Server is the portal and API.
 type Server struct {
-	cfg   Config
-	pages *pages
-	rows  *rowCache // rendered job list rows (rowcache.go)
-	mux   *http.ServeMux
+	cfg       Config
+	maxUpload int64 // the premium cap: the largest upload anyone may make through the portal
+	pages     *pages
+	rows      *rowCache // rendered job list rows (rowcache.go)
+	mux       *http.ServeMux
 }
 
 // New checks cfg and builds the handler.
 func New(cfg Config) (*Server, error) {
-	if cfg.Service == nil || cfg.Auth == nil || cfg.Jobs == nil || cfg.Profiles == nil || cfg.Blobs == nil || cfg.Workflow == nil {
-		return nil, errors.New("webui: Service, Auth, Jobs, Profiles, Blobs and Workflow are required")
+	if cfg.Service == nil || cfg.Auth == nil {
+		return nil, errors.New("webui: Service and Auth are required")
 	}
-	if cfg.FreeCap <= 0 || cfg.MaxUpload <= 0 {
-		return nil, errors.New("webui: FreeCap and MaxUpload must be positive")
+	if cfg.Direct != nil && cfg.Blobs == nil {
+		return nil, errors.New("webui: Direct needs Blobs")
+	}
+	maxUpload := cfg.Service.Config().UploadLimit
+	if maxUpload <= 0 {
+		maxUpload = cfg.RequestLimit // the service has no limit: the portal's own is the cap
+	}
+	if maxUpload <= 0 {
+		return nil, errors.New("webui: the service's UploadLimit or RequestLimit must be positive")
 	}
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
@@ -115,7 +144,7 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, pages: p, rows: newRowCache(), mux: http.NewServeMux()}
+	s := &Server{cfg: cfg, maxUpload: maxUpload, pages: p, rows: newRowCache(), mux: http.NewServeMux()}
 	s.routes()
 	return s, nil
 }

@@ -41,8 +41,7 @@ func TestUpgradeRestoresArchive(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	portal, err := webui.New(webui.Config{Service: a.Service, Auth: authSvc, Jobs: a.Jobs, Profiles: a.Profiles,
-		Blobs: a.Blobs, Workflow: a.Workflow, FreeCap: a.Config.FreeCap, MaxUpload: 100_000_000, Retention: time.Second})
+	portal, err := webui.New(webui.Config{Service: a.Service, Auth: authSvc, RequestLimit: 100_000_000})
 	if err != nil {
 		t.Fatal(err)
 	}

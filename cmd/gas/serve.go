@@ -135,8 +135,7 @@ func runServe(ctx context.Context, args []string) error {
 		return err
 	}
 	cfg := webui.Config{
-		Service: a.Service, Auth: authSvc, Jobs: a.Jobs, Profiles: a.Profiles, Blobs: a.Blobs, Workflow: a.Workflow,
-		FreeCap: f.freeCap, MaxUpload: f.maxUpload, Retention: f.retention,
+		Service: a.Service, Auth: authSvc,
 		RestoreEstimate: a.Config.RestoreDelays[domain.TierExpedited], SecureCookies: f.secureCookies, Log: log,
 		BaseURL: f.baseURL,
 	}

@@ -70,8 +70,7 @@ func startService(t *testing.T, stripeOn bool) *e2e {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wcfg := webui.Config{Service: a.Service, Auth: authSvc, Jobs: a.Jobs, Profiles: a.Profiles, Blobs: a.Blobs,
-		Workflow: a.Workflow, FreeCap: 150_000, MaxUpload: 10_000_000, Retention: cfg.Retention, BaseURL: cfg.BaseURL}
+	wcfg := webui.Config{Service: a.Service, Auth: authSvc, RequestLimit: 10_000_000, BaseURL: cfg.BaseURL}
 	if a.Billing != nil { // as gas serve wires it
 		wcfg.Checkout, wcfg.Webhook = a.Billing, a.Billing.Webhook()
 	}

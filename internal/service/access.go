@@ -3,32 +3,25 @@ package service
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/gasproject/gas/internal/domain"
 )
 
-// Job returns a job its owner or an auditor may see; anyone else gets
-// domain.ErrNotFound (not ErrForbidden: job ids are not to be probed).
-func (s *Service) Job(ctx context.Context, viewer domain.Profile, jobID string) (domain.Job, error) {
-	j, err := s.ports.Jobs.Get(ctx, jobID)
-	if err != nil {
-		return domain.Job{}, err
-	}
-	if j.UserID != viewer.ID && !viewer.Auditor {
-		return domain.Job{}, fmt.Errorf("job %s: %w", jobID, domain.ErrNotFound)
-	}
-	return j, nil
-}
+// Workflow executions as users see them: a job's annotation execution, and
+// any execution with the access rule (auditors see all; a user sees their
+// jobs' executions and their restores).
 
-// JobHistory returns the job and its execution's event history, with the
-// same access rule as Job.
-func (s *Service) JobHistory(ctx context.Context, viewer domain.Profile, jobID string) (domain.Job, []domain.HistoryEvent, error) {
-	j, err := s.Job(ctx, viewer, jobID)
-	if err != nil {
-		return domain.Job{}, nil, err
+// JobHistory returns the job (the access rule of Job), its annotation
+// execution and that execution's events; ex is the zero Execution and events
+// nil while the job has not started.
+func (s *Service) JobHistory(ctx context.Context, viewer domain.Profile, jobID string) (j domain.Job, ex domain.Execution, events []domain.HistoryEvent, err error) {
+	j, err = s.Job(ctx, viewer, jobID)
+	if err != nil || j.ExecutionID == "" {
+		return j, domain.Execution{}, nil, err
 	}
-	events, err := s.History(ctx, j)
-	return j, events, err
+	ex, events, err = s.execution(ctx, j.ExecutionID)
+	return j, ex, events, err
 }
 
 // History returns the event history of the job's annotation execution (no
@@ -42,4 +35,56 @@ func (s *Service) History(ctx context.Context, j domain.Job) ([]domain.HistoryEv
 		return nil, fmt.Errorf("history of job %s: %w", j.ID, err)
 	}
 	return events, nil
+}
+
+// Execution returns any execution to an auditor, and to a user the
+// executions that concern them (ExecutionOwner); anyone else gets
+// domain.ErrNotFound.
+func (s *Service) Execution(ctx context.Context, viewer domain.Profile, id string) (domain.Execution, []domain.HistoryEvent, error) {
+	ex, events, err := s.execution(ctx, id)
+	if err != nil {
+		return ex, nil, err
+	}
+	if viewer.Auditor || s.ExecutionOwner(ctx, ex) == viewer.ID {
+		return ex, events, nil
+	}
+	return domain.Execution{}, nil, fmt.Errorf("execution %s of another user: %w", id, domain.ErrNotFound)
+}
+
+func (s *Service) execution(ctx context.Context, id string) (domain.Execution, []domain.HistoryEvent, error) {
+	ex, err := s.ports.Workflow.Describe(ctx, id)
+	if err != nil {
+		return ex, nil, fmt.Errorf("describe execution %s: %w", id, err)
+	}
+	events, err := s.ports.Workflow.History(ctx, id)
+	if err != nil {
+		return ex, nil, fmt.Errorf("history of execution %s: %w", id, err)
+	}
+	return ex, events, nil
+}
+
+// ExecutionOwner is the id of the user an execution belongs to, "" when none
+// is known: an annotation is named after its job, a restore is
+// RestoreExecutionPrefix(user) + n.
+func (s *Service) ExecutionOwner(ctx context.Context, ex domain.Execution) string {
+	if ex.StateMachine == domain.MachineRestore {
+		return restoreOwner(ex.Name)
+	}
+	if j, err := s.ports.Jobs.Get(ctx, ex.Name); err == nil {
+		return j.UserID
+	}
+	return ""
+}
+
+// restoreOwner undoes RestoreExecutionPrefix(user) + n; "" when name is not
+// a restore execution's.
+func restoreOwner(name string) string {
+	rest, ok := strings.CutPrefix(name, restorePrefix)
+	if !ok {
+		return ""
+	}
+	if i := strings.LastIndexByte(rest, '-'); i > 0 {
+		return rest[:i]
+	}
+	return ""
 }

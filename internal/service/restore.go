@@ -11,7 +11,9 @@ import (
 
 // RestoreExecutionPrefix starts the name of every restore execution of a user:
 // restore-<user>-<n>, n counting from 1.
-func RestoreExecutionPrefix(userID string) string { return "restore-" + userID + "-" }
+func RestoreExecutionPrefix(userID string) string { return restorePrefix + userID + "-" }
+
+const restorePrefix = "restore-"
 
 // Upgrade makes the user premium and starts the restore of their archived
 // results. Calling it again for a premium user only starts another restore
@@ -66,5 +68,41 @@ func (s *Service) StartRestore(ctx context.Context, userID string) (string, erro
 	if err != nil {
 		return "", fmt.Errorf("start restore %s: %w", name, err)
 	}
+	return id, nil
+}
+
+// RetryRestore starts a new restore for the owner of an archived job that a
+// restore execution gave up on (its last round failed: the job is ARCHIVED
+// and Job.RestoreRetrying is false). It does nothing (returns "") when the
+// job is not archived, a round is about to retry it, or a restore of the
+// owner is running (one in its wait between rounds included, so a double
+// click starts one). Only the job's premium owner may.
+func (s *Service) RetryRestore(ctx context.Context, viewer domain.Profile, jobID string) (string, error) {
+	j, err := s.Job(ctx, viewer, jobID)
+	if err != nil {
+		return "", err
+	}
+	if j.UserID != viewer.ID {
+		return "", fmt.Errorf("job %s: %w", jobID, domain.ErrNotFound)
+	}
+	if !viewer.Premium() {
+		return "", domain.UserErrorf(domain.ErrForbidden, "only premium accounts can restore archived results; upgrade first")
+	}
+	if ResultState(j) != domain.ResultArchived || j.RestoreRetrying() {
+		return "", nil // restored, restoring, or a round is about to retry it
+	}
+	running, _, err := s.ports.Workflow.List(ctx, domain.ExecutionFilter{StateMachine: domain.MachineRestore,
+		Status: domain.ExecRunning, NamePrefix: RestoreExecutionPrefix(viewer.ID)}, domain.Page{Limit: 1})
+	if err != nil {
+		return "", fmt.Errorf("retry restore of job %s: %w", jobID, err)
+	}
+	if len(running) > 0 {
+		return "", nil // it lists the job again after its round
+	}
+	id, err := s.StartRestore(ctx, viewer.ID)
+	if err != nil {
+		return "", fmt.Errorf("retry restore of job %s: %w", jobID, err)
+	}
+	s.cfg.Logger.InfoContext(ctx, "restore started from a job", "job", jobID, "user", viewer.ID, "restore", id)
 	return id, nil
 }

@@ -144,23 +144,6 @@ func TestStartRestorePassesRetryDelay(t *testing.T) {
 	}
 }
 
-func TestJobAccess(t *testing.T) {
-	f := newFixture()
-	ctx := context.Background()
-	f.addJob(t, domain.Job{ID: "j", UserID: "u1", ExecutionID: "annotation:j"})
-	f.wf.execs["annotation:j"] = domain.Execution{ID: "annotation:j"}
-	f.wf.events["annotation:j"] = []domain.HistoryEvent{{ID: 1, Type: "ExecutionStarted"}}
-	for _, viewer := range []string{"u1", "a1"} {
-		_, ev, err := f.s.JobHistory(ctx, f.profile(t, viewer), "j")
-		if err != nil || len(ev) != 1 {
-			t.Errorf("%s: %v %v", viewer, ev, err)
-		}
-	}
-	if _, err := f.s.Job(ctx, f.profile(t, "p1"), "j"); !errors.Is(err, domain.ErrNotFound) {
-		t.Errorf("stranger: %v", err)
-	}
-}
-
 func TestSafeFileName(t *testing.T) {
 	for in, want := range map[string]string{
 		"a.vcf": "a.vcf", "../../etc/passwd": "passwd", `..\..\x.vcf.gz`: "x.vcf.gz", "..": "input.vcf",

@@ -64,9 +64,8 @@ func New(ctx context.Context, st *wire.Stores) (http.Handler, error) {
 		return nil, fmt.Errorf("sign-in: %w", err)
 	}
 	cfg := webui.Config{
-		Service: svc, Auth: authSvc, Jobs: st.Jobs, Profiles: st.Profiles, Blobs: st.Blobs, Workflow: workflow,
-		FreeCap: freeCap, MaxUpload: premiumCap, Retention: retention, SecureCookies: true, Log: st.Log,
-		Direct: st.Blobs, RequestLimit: maxRequestUpload,
+		Service: svc, Auth: authSvc, SecureCookies: true, Log: st.Log,
+		Blobs: st.Blobs, Direct: st.Blobs, RequestLimit: maxRequestUpload,
 	}
 	stripe, err := stripeConfig(ctx, st, stripeARN)
 	if err != nil {

@@ -1,0 +1,162 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/gasproject/gas/internal/domain"
+)
+
+// Read-side use cases of jobs: listing, one job with its owner, its files
+// with the state rule, the archive countdown. Every read of one job goes
+// through Job, so the access rule (the owner and auditors see a job, anyone
+// else gets ErrNotFound) is never skipped.
+
+// Job list page sizes.
+const (
+	DefaultPageSize = 20
+	MaxPageSize     = 100
+)
+
+// Job returns a job its owner or an auditor may see; anyone else gets
+// domain.ErrNotFound (not ErrForbidden: job ids are not to be probed).
+func (s *Service) Job(ctx context.Context, viewer domain.Profile, jobID string) (domain.Job, error) {
+	j, err := s.ports.Jobs.Get(ctx, jobID)
+	if err != nil {
+		return domain.Job{}, err
+	}
+	if j.UserID != viewer.ID && !viewer.Auditor {
+		return domain.Job{}, fmt.Errorf("job %s: %w", jobID, domain.ErrNotFound)
+	}
+	return j, nil
+}
+
+// ListJobs lists the viewer's own jobs, newest first, limit at a time (a
+// limit outside 1..MaxPageSize means DefaultPageSize); next is the cursor of
+// the following page, "" at the end.
+func (s *Service) ListJobs(ctx context.Context, viewer domain.Profile, cursor string, limit int) (jobs []domain.Job, next string, err error) {
+	if limit <= 0 || limit > MaxPageSize {
+		limit = DefaultPageSize
+	}
+	jobs, next, err = s.ports.Jobs.ListByUser(ctx, viewer.ID, domain.Page{Limit: limit, Cursor: cursor})
+	if errors.Is(err, domain.ErrInvalid) {
+		return nil, "", domain.ForUser(fmt.Errorf("the page cursor is not valid: %w", domain.ErrInvalid))
+	}
+	return jobs, next, err
+}
+
+// Owner returns the profile of j's owner: the viewer for their own job,
+// else the stored profile (domain.ErrNotFound when it is gone).
+func (s *Service) Owner(ctx context.Context, viewer domain.Profile, j domain.Job) (domain.Profile, error) {
+	if j.UserID == viewer.ID {
+		return viewer, nil
+	}
+	return s.ports.Profiles.Get(ctx, j.UserID)
+}
+
+// ResultState is the job's result state as users see it: empty until the
+// job completes, AVAILABLE by default once it has.
+func ResultState(j domain.Job) domain.ResultState {
+	if j.Status != domain.StatusCompleted {
+		return ""
+	}
+	if j.ResultState == "" {
+		return domain.ResultAvailable
+	}
+	return j.ResultState
+}
+
+// ArchiveAt is when a free owner's completed result moves to the archive;
+// zero when it will not. The archive step (tasks.ArchiveIfFree) runs once,
+// at the end of the retention wait the execution was started with: a result
+// still hot well after that (its owner was premium then, or it was restored)
+// stays hot.
+func (s *Service) ArchiveAt(owner domain.Profile, j domain.Job) time.Time {
+	if owner.Premium() || ResultState(j) != domain.ResultAvailable || j.CompletedAt.IsZero() ||
+		!j.ArchivedAt.IsZero() || !j.RestoredAt.IsZero() {
+		return time.Time{}
+	}
+	at := j.CompletedAt.Add(s.cfg.Retention)
+	if s.cfg.Now().After(at.Add(time.Minute)) {
+		return time.Time{}
+	}
+	return at
+}
+
+// FileKind names one of a job's files.
+type FileKind int
+
+// A job's files.
+const (
+	FileInput  FileKind = iota // the uploaded VCF
+	FileResult                 // the annotated VCF, once the job completed and while it is not archived
+	FileLog                    // the annotation log, once the job has one
+)
+
+// OpenJobFile opens a job's input, result or log for the viewer (the rules
+// of Job and JobFileKey).
+func (s *Service) OpenJobFile(ctx context.Context, viewer domain.Profile, jobID string, kind FileKind) (io.ReadCloser, domain.Job, error) {
+	key, j, err := s.JobFileKey(ctx, viewer, jobID, kind)
+	if err != nil {
+		return nil, j, err
+	}
+	rc, err := s.ports.Blobs.Get(ctx, key)
+	if errors.Is(err, domain.ErrArchived) {
+		return nil, j, domain.ForUser(fmt.Errorf("this file of job %s is archived; upgrade to premium to restore it: %w", j.ID, domain.ErrArchived))
+	}
+	if err != nil {
+		return nil, j, fmt.Errorf("open %s of job %s: %w", key, j.ID, err)
+	}
+	return rc, j, nil
+}
+
+// JobFileKey is the storage key of a job's input, result or log, if the
+// viewer may read it now: a log once there is one, a result once the job
+// completed and while it is neither archived nor being restored.
+func (s *Service) JobFileKey(ctx context.Context, viewer domain.Profile, jobID string, kind FileKind) (string, domain.Job, error) {
+	j, err := s.Job(ctx, viewer, jobID)
+	if err != nil {
+		return "", j, err
+	}
+	switch kind {
+	case FileLog:
+		if j.LogKey == "" {
+			return "", j, domain.ForUser(fmt.Errorf("job %s has no log yet (it is %s): %w", j.ID, j.Status, domain.ErrNotFound))
+		}
+		return j.LogKey, j, nil
+	case FileResult:
+		if j.Status != domain.StatusCompleted {
+			return "", j, domain.ForUser(fmt.Errorf("job %s has no result: it is %s: %w", j.ID, j.Status, domain.ErrConflict))
+		}
+		switch ResultState(j) {
+		case domain.ResultArchived:
+			return "", j, domain.ForUser(fmt.Errorf("the result of job %s is archived; upgrade to premium to restore it: %w", j.ID, domain.ErrArchived))
+		case domain.ResultRestoring:
+			return "", j, domain.ForUser(fmt.Errorf("the result of job %s is being restored; try again later: %w", j.ID, domain.ErrRestoreInProgress))
+		}
+		return j.ResultKey, j, nil
+	}
+	return j.InputKey, j, nil
+}
+
+// UpdateProfile sets the user's display name (1 to 200 characters) and
+// institution (at most 200), trimmed.
+func (s *Service) UpdateProfile(ctx context.Context, userID, name, institution string) (domain.Profile, error) {
+	name, institution = strings.TrimSpace(name), strings.TrimSpace(institution)
+	if name == "" || utf8.RuneCountInString(name) > 200 || utf8.RuneCountInString(institution) > 200 {
+		return domain.Profile{}, domain.ForUser(fmt.Errorf("name must be 1 to 200 characters and institution at most 200: %w", domain.ErrInvalid))
+	}
+	p, err := s.ports.Profiles.Update(ctx, userID, func(p *domain.Profile) error {
+		p.Name, p.Institution = name, institution
+		return nil
+	})
+	if err != nil {
+		return domain.Profile{}, fmt.Errorf("update profile %s: %w", userID, err)
+	}
+	return p, nil
+}
