@@ -6,7 +6,7 @@ DATA ?= .gas
 export CDK_DISABLE_CLI_TELEMETRY=1
 export AWS_EC2_METADATA_DISABLED=true
 
-.PHONY: run test test-go vet asl bench fuzz build synth deploy clean
+.PHONY: run test test-go vet asl bench bench-genome fuzz build synth deploy clean
 
 ## run: the whole service on 127.0.0.1:8080 (portal, API, workflow runner, embedded storage)
 run:
@@ -29,6 +29,10 @@ asl:
 ## bench: throughput and memory against peers measured in the same run
 bench:
 	GAS_SHARED=$(SHARED) bash scripts/bench.sh
+
+## bench-genome: whole-genome scale (synthetic GRCh38-shaped reference) against bcftools csq -l; GENOME_SCALE=0.01 for a quick run
+bench-genome:
+	bash scripts/bench-genome.sh
 
 ## fuzz: a short fuzzing session on the VCF record parser
 fuzz:

@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# make bench-genome: whole-genome scale. Generates (deterministically) a
+# synthetic reference of GRCh38's shape with dbSNP-like known variants and
+# two queries (go run ./internal/annotate/cmd/gengenome), builds the gas
+# bundle, then annotates both queries with `gas annotate` and `bcftools csq
+# -l` (BGZF output for both), alternating the tools run by run. Prints
+# records/s and the ratio, CPU time, peak RSS (with its anonymous and
+# file-backed parts for gas, sampled from /proc), the bundle size by
+# component, and the build's time and peak RSS.
+#
+# Environment: GENOME_SCALE (default 1 = 3.09 Gbp, 100 M known variants,
+# 5 M WGS and 500 k exome records; 0.01 for a quick run), GENOME_SEED
+# (default 1), GENOME_DIR (work directory, kept and reused when it holds the
+# same scale and seed; default a temporary one, removed), BENCH_RUNS (runs of
+# each tool per query, default 1), NICE (default 10).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SCALE=${GENOME_SCALE:-1}
+SEED=${GENOME_SEED:-1}
+RUNS=${BENCH_RUNS:-1}
+NICE=${NICE:-10}
+
+need_apt=()
+command -v bcftools >/dev/null || need_apt+=(bcftools)
+command -v bgzip >/dev/null || need_apt+=(tabix)
+[ -x /usr/bin/time ] || need_apt+=(time)
+if ((${#need_apt[@]})); then
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need_apt[@]}"
+fi
+
+if [ -n "${GENOME_DIR:-}" ]; then
+  WORK=$GENOME_DIR; mkdir -p "$WORK"
+else
+  WORK=$(mktemp -d); trap 'rm -rf "$WORK"' EXIT
+fi
+N="nice -n $NICE"
+
+echo "== gas and the synthetic genome (scale $SCALE, seed $SEED) in $WORK"
+go build -o "$WORK/gas" ./cmd/gas
+go build -o "$WORK/gengenome" ./internal/annotate/cmd/gengenome
+stamp="scale=$SCALE seed=$SEED"
+if [ "$(cat "$WORK/.generated" 2>/dev/null)" != "$stamp" ]; then
+  rm -f "$WORK/.generated"
+  start=$(date +%s.%N)
+  $N "$WORK/gengenome" -q -o "$WORK/in" --scale "$SCALE" --seed "$SEED" | tee "$WORK/generated.txt"
+  # One bgzipped FASTA for both tools; its .fai is the plain file's.
+  $N bgzip -@2 -f -i "$WORK/in/ref.fa"
+  cp "$WORK/in/ref.fa.fai" "$WORK/in/ref.fa.gz.fai"
+  echo "$stamp" > "$WORK/.generated"
+  awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN { printf "generated in %.0f s\n", e - s }'
+else
+  cat "$WORK/generated.txt"
+fi
+IN=$WORK/in
+
+# measure NAME CMD...: runs CMD under /usr/bin/time -v, sampling the
+# process's RssAnon/RssFile from /proc every 0.2 s. Sets NAME_secs (best
+# wall), NAME_cpu, NAME_rss (peak, MB), NAME_anon, NAME_file (peak MB) and
+# appends to NAME_all.
+measure() {
+  local name=$1; shift
+  local tf="$WORK/$name.time" anon=0 file=0 pid child v
+  /usr/bin/time -v -o "$tf" $N "$@" 2>"$WORK/$name.stderr" &
+  pid=$!
+  while kill -0 "$pid" 2>/dev/null; do
+    child=$(pgrep -P "$(pgrep -P "$pid" | head -1)" 2>/dev/null | head -1 || true)
+    [ -z "$child" ] && child=$(pgrep -P "$pid" | head -1 || true)
+    if [ -n "$child" ] && [ -r "/proc/$child/status" ]; then
+      v=$(awk '/^RssAnon/ {print $2}' "/proc/$child/status" 2>/dev/null || echo 0); ((${v:-0} > anon)) && anon=$v
+      v=$(awk '/^RssFile/ {print $2}' "/proc/$child/status" 2>/dev/null || echo 0); ((${v:-0} > file)) && file=$v
+    fi
+    sleep 0.2
+  done
+  wait "$pid" || { echo "bench-genome: $name failed:" >&2; tail -20 "$WORK/$name.stderr" >&2; exit 1; }
+  local t c r
+  t=$(awk -F': ' '/Elapsed \(wall clock\)/ { n = split($2, p, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + p[i]; print s }' "$tf")
+  c=$(awk -F': ' '/(User|System) time \(seconds\)/ {s += $2} END {print s}' "$tf")
+  r=$(awk -F': ' '/Maximum resident set size/ {print int($2 / 1024)}' "$tf")
+  local bv="${name}_secs"
+  if [ -z "${!bv:-}" ] || awk -v a="$t" -v b="${!bv}" 'BEGIN{exit !(a < b)}'; then
+    printf -v "${name}_secs" '%s' "$t"; printf -v "${name}_cpu" '%s' "$c"
+  fi
+  local rv="${name}_rss" av="${name}_anon" fv="${name}_file" allv="${name}_all"
+  ((r > ${!rv:-0})) && printf -v "$rv" '%s' "$r"
+  ((anon / 1024 > ${!av:-0})) && printf -v "$av" '%s' "$((anon / 1024))"
+  ((file / 1024 > ${!fv:-0})) && printf -v "$fv" '%s' "$((file / 1024))"
+  printf -v "$allv" '%s' "${!allv:-}${!allv:+ }$t"
+}
+
+echo
+echo "== gas refdata build"
+rm -rf "$WORK/bundle"
+measure build "$WORK/gas" refdata build -q -o "$WORK/bundle" --assembly GRCh38 \
+  --fasta "$IN/ref.fa.gz" --genes "$IN/genes.gtf.gz" --known "$IN/known.vcf.gz" >/dev/null
+printf "build: %.0f s wall, %.0f s CPU, peak RSS %d MB\n" "$build_secs" "$build_cpu" "$build_rss"
+echo "bundle by component (MB):"
+known=$(awk -F'[:,]' '/"known_variants"/ {gsub(/ /, "", $2); print $2; exit}' "$WORK/bundle/manifest.json")
+for part in seq known tx.gob.gz meta.json; do
+  du -cb "$WORK/bundle"/chroms/*."$part" 2>/dev/null | tail -1 | awk -v p="$part" '{printf "  %-10s %9.1f\n", p, $1 / 1e6}'
+done
+kb=$(du -cb "$WORK/bundle"/chroms/*.known | tail -1 | cut -f1)
+total=$(du -sb "$WORK/bundle" | cut -f1)
+awk -v t="$total" -v k="$kb" -v n="$known" 'BEGIN { printf "  %-10s %9.1f   (%d known variants, %.2f bytes each)\n", "total", t / 1e6, n, k / n }'
+
+echo
+echo "== annotate: gas annotate and bcftools csq -l ($(bcftools --version | head -1)), $RUNS run(s) each, alternating"
+for q in wgs exome; do
+  records=$(grep -vc '^#' "$IN/$q.vcf")
+  for ((i = 1; i <= RUNS; i++)); do
+    measure "gas_$q" "$WORK/gas" annotate --ref "$WORK/bundle" -o "$WORK/gas.$q.vcf.gz" --log "$WORK/gas.$q.log" "$IN/$q.vcf"
+    measure "bcf_$q" bcftools csq -l -f "$IN/ref.fa.gz" -g "$IN/genes.gff3.gz" -Oz -o "$WORK/bcftools.$q.vcf.gz" "$IN/$q.vcf"
+  done
+  gs="gas_${q}_secs" bs="bcf_${q}_secs" gc="gas_${q}_cpu" bc="bcf_${q}_cpu" gr="gas_${q}_rss" br="bcf_${q}_rss"
+  ga="gas_${q}_anon" gf="gas_${q}_file" gall="gas_${q}_all" ball="bcf_${q}_all"
+  echo "$q: $records records; wall times (s): gas ${!gall}; bcftools ${!ball}"
+  awk -v q="$q" -v n="$records" -v gs="${!gs}" -v bs="${!bs}" -v gc="${!gc}" -v bc="${!bc}" -v gr="${!gr}" -v br="${!br}" \
+      -v ga="${!ga:-0}" -v gf="${!gf:-0}" 'BEGIN {
+    printf "  %-16s %8s %11s %8s %10s\n", "tool", "wall s", "records/s", "CPU s", "peak RSS"
+    printf "  %-16s %8.2f %11.0f %8.2f %7d MB  (anon %d MB, file %d MB)\n", "gas annotate", gs, n / gs, gc, gr, ga, gf
+    printf "  %-16s %8.2f %11.0f %8.2f %7d MB\n", "bcftools csq -l", bs, n / bs, bc, br
+    printf "  %s ratio gas/bcftools (wall): %.2fx; CPU-time ratio bcftools/gas: %.2fx\n", q, bs / gs, bc / gc
+  }'
+done
+echo
+echo "load average $(cut -d' ' -f1-3 /proc/loadavg): the machine is shared, expect noise between runs."
