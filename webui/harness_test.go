@@ -114,7 +114,8 @@ func (h *harness) completedJob(owner domain.Profile, id string, submitted time.T
 		Summary: json.RawMessage(`{"reference":"GRCh38 (bundle format 1, /srv/ref)","records":3,"alleles":3,"annotated_alleles":2,
 			"known_hits":1,"known_percent":50,"not_covered":1,"most_severe_consequence":{"missense_variant":1,"synonymous_variant":1},
 			"impact":{"MODERATE":1,"LOW":1},"chromosomes":[{"name":"MT","records":2,"covered":true},{"name":"chrY","records":1,"covered":false}],
-			"transitions":2,"transversions":1,"ts_tv":2}`),
+			"transitions":2,"transversions":1,"ts_tv":2,"ref_checked":2,"ref_mismatch":1,
+			"warnings":[{"code":"other_assembly","message":"more than 5% of the checked records mismatch the reference: the file is probably on another assembly than GRCh38"}]}`),
 	}
 	for key, body := range map[string]string{j.InputKey: "##fileformat=VCFv4.2\ninput\n", j.ResultKey: "##fileformat=VCFv4.2\n##INFO=<ID=CSQ>\nresult\n", j.LogKey: "log of " + id + "\n"} {
 		if err := h.blobs.Put(ctx, key, strings.NewReader(body)); err != nil {

@@ -274,7 +274,8 @@ func TestJobPages(t *testing.T) {
 
 	r := b.get("/jobs/job1")
 	for _, want := range []string{"COMPLETED", `id="result-link"`, "data-deadline=", `id="chart-consequences"`, `id="chart-impact"`,
-		`id="chart-chromosomes"`, "missense_variant", "<svg", `href="/jobs/job1/log"`, `href="/jobs/job1/history"`, `href="/jobs/job1/input"`, "Ts/Tv 2.00"} {
+		`id="chart-chromosomes"`, "missense_variant", "<svg", `href="/jobs/job1/log"`, `href="/jobs/job1/history"`, `href="/jobs/job1/input"`, "Ts/Tv 2.00",
+		`data-code="other_assembly"`, "probably on another assembly than GRCh38", "1 of 2 checked records"} {
 		if !strings.Contains(r.body, want) {
 			t.Errorf("job page lacks %q", want)
 		}

@@ -13,17 +13,24 @@ import (
 // the job page shows. Decoding our own copy keeps the portal independent of
 // the engine's package; unknown fields are ignored, missing ones are zero.
 type summaryJSON struct {
-	Reference        string           `json:"reference"`
-	Records          int64            `json:"records"`
-	Alleles          int64            `json:"alleles"`
-	NotCovered       int64            `json:"not_covered"`
-	AnnotatedAlleles int64            `json:"annotated_alleles"`
-	KnownHits        int64            `json:"known_hits"`
-	KnownPercent     float64          `json:"known_percent"`
-	MostSevere       map[string]int64 `json:"most_severe_consequence"`
-	Consequences     map[string]int64 `json:"consequences"`
-	Impact           map[string]int64 `json:"impact"`
-	Chromosomes      []struct {
+	Reference        string `json:"reference"`
+	Records          int64  `json:"records"`
+	Alleles          int64  `json:"alleles"`
+	NotCovered       int64  `json:"not_covered"`
+	NotCoveredPos    int64  `json:"not_covered_positions"`
+	RefChecked       int64  `json:"ref_checked"`
+	RefMismatch      int64  `json:"ref_mismatch"`
+	AnnotatedAlleles int64  `json:"annotated_alleles"`
+	Warnings         []struct {
+		Code    string `json:"code"`
+		Message string `json:"message"`
+	} `json:"warnings"`
+	KnownHits    int64            `json:"known_hits"`
+	KnownPercent float64          `json:"known_percent"`
+	MostSevere   map[string]int64 `json:"most_severe_consequence"`
+	Consequences map[string]int64 `json:"consequences"`
+	Impact       map[string]int64 `json:"impact"`
+	Chromosomes  []struct {
 		Name    string `json:"name"`
 		Records int64  `json:"records"`
 		Covered bool   `json:"covered"`
@@ -37,9 +44,13 @@ type summaryJSON struct {
 // summaryView is the summary table and charts of the job page.
 type summaryView struct {
 	Reference string
-	Stats     [][2]string
-	Charts    []chart
+	// Warnings are the run's warnings (assembly doubts, REF mismatches).
+	Warnings []warningView
+	Stats    [][2]string
+	Charts   []chart
 }
+
+type warningView struct{ Code, Message string }
 
 // chart is a horizontal bar chart, laid out here and drawn as SVG by the template.
 type chart struct {
@@ -81,7 +92,15 @@ func parseSummary(raw []byte) (*summaryView, error) {
 	add("ALT alleles", strconv.FormatInt(s.Alleles, 10))
 	add("Annotated alleles", strconv.FormatInt(s.AnnotatedAlleles, 10))
 	add("Known variants (dbSNP)", fmt.Sprintf("%d (%.1f%%)", s.KnownHits, s.KnownPercent))
-	add("Records not covered by the reference", strconv.FormatInt(s.NotCovered, 10))
+	notCovered := strconv.FormatInt(s.NotCovered, 10)
+	if s.NotCoveredPos > 0 {
+		notCovered += fmt.Sprintf(" (%d at positions without reference bases)", s.NotCoveredPos)
+	}
+	add("Records not covered by the reference", notCovered)
+	add("REF mismatches (flagged REF_MISMATCH, not annotated)", fmt.Sprintf("%d of %d checked records", s.RefMismatch, s.RefChecked))
+	for _, w := range s.Warnings {
+		v.Warnings = append(v.Warnings, warningView{w.Code, w.Message})
+	}
 	add("Transitions / transversions", fmt.Sprintf("%d / %d (Ts/Tv %.2f)", s.Transitions, s.Transversions, s.TsTv))
 	if s.ElapsedSeconds > 0 {
 		add("Annotation time", fmt.Sprintf("%.2f s", s.ElapsedSeconds))

@@ -126,6 +126,7 @@ func runAnnotate(ctx context.Context, args []string) error {
 			return err
 		}
 	}
+	writeWarnings(os.Stderr, sum)
 	var log strings.Builder
 	sum.WriteText(&log)
 	if *logPath != "" {
@@ -133,6 +134,14 @@ func runAnnotate(ctx context.Context, args []string) error {
 	}
 	_, err = io.WriteString(os.Stderr, log.String())
 	return err
+}
+
+// writeWarnings prints the summary's warnings (assembly doubts, REF
+// mismatches) on w, whether or not the summary text goes to a --log file.
+func writeWarnings(w io.Writer, sum *annotate.Summary) {
+	for _, x := range sum.Warnings {
+		fmt.Fprintf(w, "gas annotate: warning (%s): %s\n", x.Code, x.Message)
+	}
 }
 
 // tuneGC trades a little memory for CPU: the consequence engine allocates

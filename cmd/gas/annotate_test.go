@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gasproject/gas/internal/annotate"
 	"github.com/gasproject/gas/internal/refdata"
 	"github.com/gasproject/gas/internal/testshared"
 )
@@ -123,4 +124,12 @@ func TestRunAnnotate(t *testing.T) {
 			t.Error("no input accepted")
 		}
 	})
+}
+
+func TestWriteWarnings(t *testing.T) {
+	var b strings.Builder
+	writeWarnings(&b, &annotate.Summary{Warnings: []annotate.Warning{{Code: "assembly", Message: "the header's ##reference=hg19 names GRCh37; the reference is GRCh38"}}})
+	if want := "gas annotate: warning (assembly): the header's ##reference=hg19 names GRCh37; the reference is GRCh38\n"; b.String() != want {
+		t.Errorf("got %q, want %q", b.String(), want)
+	}
 }
