@@ -41,10 +41,13 @@
 //
 // Passed through without CSQ entries (and counted in Summary.Passthrough,
 // with the first few listed in Summary.Notes): "*" alleles, symbolic alleles
-// (<DEL>, <NON_REF>, ...), breakends, "." and ALTs with letters outside ACGTN,
-// and alleles beyond the end of the reference sequence. Records on
-// chromosomes the bundle does not cover are written unchanged and counted in
-// Summary.NotCovered; they never fail the run.
+// (<DEL>, <NON_REF>, ...), breakends, "." and ALTs with letters outside ACGTN.
+// Records on chromosomes the bundle does not cover, or at positions it holds
+// no bases for (past the sequence, N padding), are written unchanged and
+// counted in Summary.NotCovered; they never fail the run. A record whose REF
+// differs from the reference (N matches anything) gets INFO/REF_MISMATCH
+// and no CSQ. Header and REF problems are Summary.Warnings. A VCF 3.3 header
+// is rewritten as VCF 4.2 (vcf.Header.UpgradeV3).
 //
 // The Summary (JSON field names in its struct tags) is documented field by
 // field on the type; WriteText renders the same content for people.

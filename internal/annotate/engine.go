@@ -173,6 +173,11 @@ func (e *Engine) Run(ctx context.Context, in io.Reader, out io.Writer, opts Opti
 // reference. It returns the keys the input already declared: their old
 // values are removed from records so no key appears twice.
 func addHeader(h *vcf.Header, refDesc string) (strip [][]byte) {
+	if h.UpgradeV3() {
+		// VCF 3.3 had no ##contig lines; 4.x readers warn on every
+		// undeclared chromosome, so the usual human names are declared.
+		h.AddContigs(humanContigs)
+	}
 	for _, d := range infoDecls {
 		if h.SetInfo(d.id, d.number, d.typ, d.desc) {
 			strip = append(strip, []byte(d.id))
@@ -181,6 +186,19 @@ func addHeader(h *vcf.Header, refDesc string) (strip [][]byte) {
 	h.AddMeta(fmt.Sprintf("##GAS_reference=%q", refDesc))
 	return strip
 }
+
+// humanContigs are the chromosome names declared for an upgraded VCF 3.3
+// header, in both naming styles.
+var humanContigs = func() []string {
+	var names []string
+	for _, prefix := range []string{"", "chr"} {
+		for i := 1; i <= 22; i++ {
+			names = append(names, fmt.Sprintf("%s%d", prefix, i))
+		}
+		names = append(names, prefix+"X", prefix+"Y")
+	}
+	return append(names, "MT", "chrM")
+}()
 
 // countingReader counts input bytes for the progress bar (read by the
 // reader goroutine, sampled by the progress goroutine).
