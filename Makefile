@@ -6,14 +6,14 @@ DATA ?= .gas
 export CDK_DISABLE_CLI_TELEMETRY=1
 export AWS_EC2_METADATA_DISABLED=true
 
-.PHONY: run test test-go vet asl bench bench-genome fuzz build synth deploy clean
+.PHONY: run test test-go vet asl bench bench-genome fuzz build synth lint deploy clean
 
 ## run: the whole service on 127.0.0.1:8080 (portal, API, workflow runner, embedded storage)
 run:
 	GAS_SHARED=$(SHARED) $(GO) run ./cmd/gas serve --data $(DATA)
 
 ## test: everything CI runs
-test: vet asl test-go synth
+test: vet asl test-go lint
 
 vet:
 	$(GO) vet ./...
@@ -47,12 +47,27 @@ build:
 	  $(LAMBDA_ENV) $(GO) build -tags lambda.norpc -trimpath -ldflags='-s -w' -o dist/$$fn/bootstrap ./functions/$$fn || exit 1; \
 	done
 
-## synth: the CloudFormation template in cdk.out, offline (no AWS account, no CDK CLI)
+## synth: the CloudFormation template in cdk.out, offline (no AWS account, no CDK CLI),
+## checked by cdk-nag (AwsSolutions, Serverless); SYNTH_CONTEXT stands in for `-c` settings
+SYNTH_CONTEXT ?= {"emailSender":"gas@lab.gas-project.org","emailIdentity":"lab.gas-project.org"}
 CDK_ENV := CDK_OUTDIR=cdk.out JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION=1
 synth: build
 	rm -rf cdk.out
-	$(CDK_ENV) $(GO) run ./infra
+	CDK_CONTEXT_JSON='$(SYNTH_CONTEXT)' $(CDK_ENV) $(GO) run ./infra
 	@echo "template: cdk.out/$$(cd cdk.out && ls *.template.json)"
+
+## lint: cfn-lint on the synthesized template; fails on any error (E rules). W3005
+## is left out: CDK itself adds a DependsOn on each role next to the GetAtt of it.
+lint: synth
+	@if ! command -v cfn-lint >/dev/null; then \
+	  echo "cfn-lint: NOT INSTALLED on this machine, the template was NOT linted (cdk-nag ran in synth)"; \
+	else \
+	  out=cdk.out/cfn-lint.txt; rc=0; \
+	  cfn-lint --format parseable --ignore-checks W3005 -- cdk.out/*.template.json > $$out || rc=$$?; \
+	  echo "cfn-lint $$(cfn-lint --version | awk '{print $$2}'): $$(grep -c ':E[0-9]' $$out) errors, $$(grep -c ':W[0-9]' $$out) warnings, $$(grep -c ':I[0-9]' $$out) informational ($$out)"; \
+	  cat $$out; \
+	  if (( rc & 3 )); then exit 1; fi; \
+	fi
 
 ## deploy: build, then `cdk deploy` with the CLI pinned in tools/cdk (needs AWS credentials)
 CDK := tools/cdk/node_modules/.bin/cdk

@@ -4,6 +4,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatchactions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssnssubscriptions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsstepfunctions"
@@ -11,10 +12,11 @@ import (
 	"github.com/aws/jsii-runtime-go"
 )
 
-// newAlarms raises an alarm on any failed, timed-out or aborted execution and
-// on any Lambda error, within five minutes. With an alarm email configured
+// newAlarms raises an alarm on any failed, timed-out or aborted execution,
+// on any Lambda error or throttle, and on the portal's 5xx answers and
+// throttled requests, within five minutes. With an alarm email configured
 // they notify it through an SNS topic.
-func newAlarms(scope constructs.Construct, cfg Config, machines map[string]awsstepfunctions.StateMachine, fns map[string]lambdaFn) {
+func newAlarms(scope constructs.Construct, cfg Config, web portal, machines map[string]awsstepfunctions.StateMachine, fns map[string]lambdaFn) {
 	var topic awssns.Topic
 	if cfg.AlarmEmail != "" {
 		topic = awssns.NewTopic(scope, jsii.String("Alarms"), &awssns.TopicProps{EnforceSSL: jsii.Bool(true)})
@@ -43,5 +45,17 @@ func newAlarms(scope constructs.Construct, cfg Config, machines map[string]awsst
 	}
 	for _, name := range sortedKeys(fns) {
 		add(constructID(name)+"Errors", fns[name].fn.MetricErrors(sum), "GAS Lambda "+name+" returned errors")
+		add(constructID(name)+"Throttles", fns[name].fn.MetricThrottles(sum), "GAS Lambda "+name+" was throttled")
 	}
+	add("Portal5xx", web.api.MetricServerError(sum), "GAS portal answered 5xx")
+	// HTTP APIs publish no throttle metric: count the 429s of the access log.
+	throttled := awslogs.NewMetricFilter(scope, jsii.String("PortalThrottledFilter"), &awslogs.MetricFilterProps{
+		LogGroup:        web.accessLogs,
+		FilterPattern:   awslogs.FilterPattern_StringValue(jsii.String("$.status"), jsii.String("="), jsii.String("429")),
+		MetricNamespace: jsii.String("GAS"),
+		MetricName:      jsii.String("PortalThrottled"),
+		MetricValue:     jsii.String("1"),
+		Dimensions:      &map[string]*string{"Stack": awscdk.Aws_STACK_NAME()},
+	})
+	add("PortalThrottled", throttled.Metric(sum), "GAS portal throttled requests (429)")
 }

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"strings"
+
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscognito"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
@@ -17,6 +19,7 @@ type signIn struct {
 	clientSecret awssecretsmanager.Secret
 	hostedUI     *string // Cognito hosted-UI base URL, nil for an external issuer
 	userPoolID   *string
+	pool         awscognito.UserPool // nil for an external issuer
 }
 
 // callbackPath is where the portal receives the OIDC authorization code.
@@ -44,7 +47,17 @@ func newSignIn(scope constructs.Construct, cfg Config, portalURL *string) signIn
 			Fullname: &awscognito.StandardAttribute{Required: jsii.Bool(false), Mutable: jsii.Bool(true)},
 		},
 		AccountRecovery: awscognito.AccountRecovery_EMAIL_ONLY,
-		RemovalPolicy:   awscdk.RemovalPolicy_RETAIN,
+		// Through the stack's SES identity (EmailSendingAccount DEVELOPER):
+		// Cognito's own sender allows 50 mails a day.
+		Email: awscognito.UserPoolEmail_WithSES(sesOptions(cfg)),
+		PasswordPolicy: &awscognito.PasswordPolicy{
+			MinLength:        jsii.Number(12),
+			RequireLowercase: jsii.Bool(true),
+			RequireUppercase: jsii.Bool(true),
+			RequireDigits:    jsii.Bool(true),
+			RequireSymbols:   jsii.Bool(true),
+		},
+		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
 	})
 	client := pool.AddClient(jsii.String("Portal"), &awscognito.UserPoolClientOptions{
 		GenerateSecret: jsii.Bool(false),
@@ -58,7 +71,11 @@ func newSignIn(scope constructs.Construct, cfg Config, portalURL *string) signIn
 	})
 	prefix := cfg.CognitoDomainPrefix
 	if prefix == "" {
-		prefix = *awscdk.Fn_Join(jsii.String("-"), jsii.Strings("gas", *awscdk.Aws_ACCOUNT_ID()))
+		// Unique per stack: the id CloudFormation gave this stack
+		// (arn:...:stack/<name>/<uuid>), so a second stack in the same
+		// account and region gets its own hosted UI.
+		uuid := awscdk.Fn_Select(jsii.Number(2), awscdk.Fn_Split(jsii.String("/"), awscdk.Aws_STACK_ID(), nil))
+		prefix = *awscdk.Fn_Join(jsii.String("-"), jsii.Strings("gas", *uuid))
 	}
 	domain := pool.AddDomain(jsii.String("HostedUI"), &awscognito.UserPoolDomainOptions{
 		CognitoDomain: &awscognito.CognitoDomainOptions{DomainPrefix: jsii.String(prefix)},
@@ -69,7 +86,21 @@ func newSignIn(scope constructs.Construct, cfg Config, portalURL *string) signIn
 		clientID:   client.UserPoolClientId(),
 		hostedUI:   domain.BaseUrl(nil),
 		userPoolID: pool.UserPoolId(),
+		pool:       pool,
 	}
+}
+
+// sesOptions sends Cognito's mail from the configured sender, through the
+// domain identity when the verified identity is the sender's domain.
+func sesOptions(cfg Config) *awscognito.UserPoolSESOptions {
+	// The stack's own region, where the identity is verified (the region is
+	// a deploy-time token in an environment-agnostic synth).
+	o := &awscognito.UserPoolSESOptions{FromEmail: jsii.String(cfg.EmailSender), FromName: jsii.String("GAS"), SesRegion: awscdk.Aws_REGION()}
+	d := senderDomain(cfg.EmailSender)
+	if !strings.Contains(cfg.EmailIdentity, "@") {
+		o.SesVerifiedDomain = jsii.String(d)
+	}
+	return o
 }
 
 // secrets the portal reads at cold start.

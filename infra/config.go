@@ -25,7 +25,12 @@ type Config struct {
 	// CertificateARN is an ACM certificate for Domain in the stack's region.
 	CertificateARN string
 	// EmailSender is the From address; SES must verify it (or its domain).
+	// There is no default: a placeholder sender fails every mail.
 	EmailSender string
+	// EmailIdentity names the SES identity, verified in the account and
+	// region before deploying, that covers EmailSender: the address itself
+	// or its domain (README: "Mail").
+	EmailIdentity string
 	// OIDCIssuer and OIDCClientID select an external OIDC provider (such as
 	// Globus Auth) instead of the Cognito user pool the stack creates.
 	OIDCIssuer   string
@@ -35,6 +40,10 @@ type Config struct {
 	CognitoDomainPrefix string
 	// AlarmEmail, if set, is subscribed to the alarms' SNS topic.
 	AlarmEmail string
+	// AnnotateConcurrency is the reserved concurrency of each annotation
+	// function (0: none, for accounts whose concurrency quota is too small
+	// to reserve any).
+	AnnotateConcurrency int64
 }
 
 // Context keys, one per Config field.
@@ -46,10 +55,12 @@ const (
 	ctxDomain              = "domain"
 	ctxCertificateARN      = "certificateArn"
 	ctxEmailSender         = "emailSender"
+	ctxEmailIdentity       = "emailIdentity"
 	ctxOIDCIssuer          = "oidcIssuer"
 	ctxOIDCClientID        = "oidcClientId"
 	ctxCognitoDomainPrefix = "cognitoDomainPrefix"
 	ctxAlarmEmail          = "alarmEmail"
+	ctxAnnotateConcurrency = "annotateConcurrency"
 )
 
 // DefaultConfig is what a deployment gets when no context is given.
@@ -61,7 +72,9 @@ func DefaultConfig() Config {
 		// 1 GiB: what the annotate Lambda gets through well inside its
 		// 15-minute limit at the measured rate (README, "Deploying to AWS").
 		PremiumCapBytes: 1 << 30,
-		EmailSender:     "gas@example.com",
+		// Of the default 1,000 per account and region: the rest stays for
+		// the portal and the short workflow steps.
+		AnnotateConcurrency: 100,
 	}
 }
 
@@ -77,6 +90,7 @@ func ConfigFromContext(get func(key string) any) (Config, error) {
 		{ctxDomain, &c.Domain},
 		{ctxCertificateARN, &c.CertificateARN},
 		{ctxEmailSender, &c.EmailSender},
+		{ctxEmailIdentity, &c.EmailIdentity},
 		{ctxOIDCIssuer, &c.OIDCIssuer},
 		{ctxOIDCClientID, &c.OIDCClientID},
 		{ctxCognitoDomainPrefix, &c.CognitoDomainPrefix},
@@ -94,6 +108,7 @@ func ConfigFromContext(get func(key string) any) (Config, error) {
 		{ctxRetentionSeconds, &c.RetentionSeconds},
 		{ctxFreeCapBytes, &c.FreeCapBytes},
 		{ctxPremiumCapBytes, &c.PremiumCapBytes},
+		{ctxAnnotateConcurrency, &c.AnnotateConcurrency},
 	}
 	for _, n := range ints {
 		v := get(n.key)
@@ -114,6 +129,8 @@ func (c Config) Validate() error {
 	switch {
 	case c.DistDir == "":
 		return fmt.Errorf("context %s: empty", ctxDistDir)
+	case c.AnnotateConcurrency < 0:
+		return fmt.Errorf("context %s: %d is negative", ctxAnnotateConcurrency, c.AnnotateConcurrency)
 	case c.RetentionSeconds < 0:
 		return fmt.Errorf("context %s: %d is negative", ctxRetentionSeconds, c.RetentionSeconds)
 	case c.FreeCapBytes <= 0 || c.PremiumCapBytes < c.FreeCapBytes:
@@ -121,8 +138,16 @@ func (c Config) Validate() error {
 			ctxFreeCapBytes, c.FreeCapBytes, ctxPremiumCapBytes, c.PremiumCapBytes)
 	case c.PremiumCapBytes > 5<<30:
 		return fmt.Errorf("context %s=%d: S3 accepts at most 5 GiB in one POST", ctxPremiumCapBytes, c.PremiumCapBytes)
+	case c.EmailSender == "":
+		return fmt.Errorf("context %s: not set; give the address mail comes from (-c %s=gas@your-domain), which SES verifies", ctxEmailSender, ctxEmailSender)
 	case !strings.Contains(c.EmailSender, "@"):
 		return fmt.Errorf("context %s=%q: not an email address", ctxEmailSender, c.EmailSender)
+	case isReservedMailDomain(senderDomain(c.EmailSender)):
+		return fmt.Errorf("context %s=%q: %s is a reserved example domain, no mail can be sent from it", ctxEmailSender, c.EmailSender, senderDomain(c.EmailSender))
+	case c.EmailIdentity == "":
+		return fmt.Errorf("context %s: not set; verify %s (or its domain) in SES first and name that identity (README: Mail)", ctxEmailIdentity, c.EmailSender)
+	case !strings.EqualFold(c.EmailIdentity, c.EmailSender) && !strings.EqualFold(c.EmailIdentity, senderDomain(c.EmailSender)):
+		return fmt.Errorf("context %s=%q does not cover %s=%q: name the verified address itself or its domain", ctxEmailIdentity, c.EmailIdentity, ctxEmailSender, c.EmailSender)
 	case (c.Domain == "") != (c.CertificateARN == ""):
 		return fmt.Errorf("context %s and %s: set both or neither", ctxDomain, ctxCertificateARN)
 	case (c.OIDCIssuer == "") != (c.OIDCClientID == ""):

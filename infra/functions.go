@@ -21,13 +21,14 @@ type lambdaSpec struct {
 	memoryMB   float64
 	timeoutSec float64
 	tmpMB      float64 // ephemeral /tmp; 0 means Lambda's default 512 MB
+	reserved   bool    // gets Config.AnnotateConcurrency reserved instances
 }
 
 // Sizes: see the README section "Deploying to AWS" for how annotate's were
 // chosen. The others only touch DynamoDB, SES or S3 metadata.
 var (
 	specAPI        = lambdaSpec{name: "api", memoryMB: 512, timeoutSec: 29} // API Gateway's own limit is 30 s
-	specAnnotate   = lambdaSpec{name: "annotate", memoryMB: 1769, timeoutSec: 900, tmpMB: 2048}
+	specAnnotate   = lambdaSpec{name: "annotate", memoryMB: 1769, timeoutSec: 900, tmpMB: 2048, reserved: true}
 	specNotify     = lambdaSpec{name: "notify", memoryMB: 256, timeoutSec: 60}
 	specArchive    = lambdaSpec{name: "archive", memoryMB: 256, timeoutSec: 300}
 	specMarkFailed = lambdaSpec{name: "mark-failed", memoryMB: 256, timeoutSec: 60}
@@ -60,6 +61,8 @@ type lambdaFn struct {
 // writes to its own log group, plus what the caller grants.
 func newLambda(scope constructs.Construct, id string, cfg Config, s lambdaSpec, env map[string]*string) lambdaFn {
 	logs := awslogs.NewLogGroup(scope, jsii.String(id+"Logs"), &awslogs.LogGroupProps{
+		// Where Lambda itself would log: /aws/lambda/<stack>-<id>.
+		LogGroupName:  awscdk.Fn_Join(jsii.String(""), jsii.Strings("/aws/lambda/", *awscdk.Aws_STACK_NAME(), "-", id)),
 		Retention:     awslogs.RetentionDays_ONE_MONTH,
 		RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
 	})
@@ -79,6 +82,11 @@ func newLambda(scope constructs.Construct, id string, cfg Config, s lambdaSpec, 
 		LogGroup:      logs,
 		LoggingFormat: awslambda.LoggingFormat_JSON,
 		Tracing:       awslambda.Tracing_ACTIVE,
+	}
+	if s.reserved && cfg.AnnotateConcurrency > 0 {
+		// Caps annotation so it cannot take the account's whole concurrency
+		// from the portal, and keeps that many instances for it.
+		props.ReservedConcurrentExecutions = jsii.Number(cfg.AnnotateConcurrency)
 	}
 	if s.tmpMB > 0 {
 		props.EphemeralStorageSize = awscdk.Size_Mebibytes(jsii.Number(s.tmpMB))

@@ -70,13 +70,17 @@ func TestEachLambdaGetsOnlyTheGrantsOfItsStep(t *testing.T) {
 		want, forbid []string // action prefixes
 	}{
 		{"api", []string{"states:StartExecution", "states:GetExecutionHistory", "s3:PutObject", "secretsmanager:GetSecretValue", "dynamodb:PutItem", "ses:SendEmail"}, []string{"s3:RestoreObject", "lambda:"}},
-		{"annotate", []string{"s3:GetObject", "s3:PutObject", "dynamodb:UpdateItem"}, []string{"ses:", "s3:RestoreObject", "s3:DeleteObject", "states:", "secretsmanager:"}},
-		{"notify-completed", []string{"ses:SendEmail", "dynamodb:GetItem"}, []string{"s3:", "dynamodb:PutItem", "dynamodb:UpdateItem", "states:"}},
-		{"notify-restored", []string{"ses:SendEmail"}, []string{"s3:", "dynamodb:PutItem", "states:"}},
-		{"mark-failed", []string{"dynamodb:UpdateItem"}, []string{"s3:", "ses:", "states:", "secretsmanager:"}},
-		{"archive-if-free", []string{"s3:PutObject", "s3:GetObject", "dynamodb:UpdateItem"}, []string{"ses:", "s3:RestoreObject", "states:"}},
-		{"request-restore", []string{"s3:RestoreObject", "dynamodb:UpdateItem"}, []string{"ses:", "states:", "secretsmanager:"}},
-		{"check-restore", []string{"s3:GetObject"}, []string{"ses:", "states:"}},
+		{"annotate", []string{"s3:GetObject", "s3:PutObject", "dynamodb:PutItem"}, []string{"ses:", "s3:RestoreObject", "s3:DeleteObject", "states:", "secretsmanager:", "dynamodb:Query"}},
+		{"notify-completed", []string{"ses:SendEmail", "dynamodb:GetItem", "dynamodb:PutItem"}, []string{"s3:", "dynamodb:Query", "states:"}},
+		{"notify-restored", []string{"ses:SendEmail"}, []string{"s3:", "states:"}},
+		{"mark-failed", []string{"dynamodb:PutItem"}, []string{"s3:", "ses:", "states:", "secretsmanager:"}},
+		{"archive-if-free", []string{"s3:PutObject", "s3:GetObject", "s3:DeleteObject", "dynamodb:PutItem"}, []string{"ses:", "s3:RestoreObject", "states:"}},
+		{"list-archived", []string{"dynamodb:Query"}, []string{"s3:", "ses:", "dynamodb:PutItem", "dynamodb:GetItem"}},
+		{"request-restore", []string{"s3:RestoreObject", "dynamodb:PutItem"}, []string{"ses:", "states:", "secretsmanager:", "s3:PutObject", "s3:DeleteObject"}},
+		{"check-restore", []string{"s3:GetObject"}, []string{"ses:", "states:", "s3:PutObject", "s3:DeleteObject", "s3:RestoreObject", "dynamodb:PutItem"}},
+		{"copy-back", []string{"s3:GetObject", "s3:PutObject"}, []string{"ses:", "s3:DeleteObject", "s3:RestoreObject", "dynamodb:PutItem"}},
+		{"mark-available", []string{"s3:DeleteObject", "dynamodb:PutItem"}, []string{"ses:", "s3:PutObject", "s3:RestoreObject"}},
+		{"restore-failed", []string{"dynamodb:PutItem"}, []string{"s3:", "ses:", "states:"}},
 	}
 	for _, tc := range tests {
 		actions, ok := got[tc.fn]
@@ -97,45 +101,68 @@ func TestEachLambdaGetsOnlyTheGrantsOfItsStep(t *testing.T) {
 	}
 }
 
-func TestOnlyArchiveAndRestoreStepsMayDeleteResults(t *testing.T) {
+func TestAtMostThreeRolesMayDeleteObjectsAndNoneAVersion(t *testing.T) {
 	// GIVEN the stack with default settings
 	// WHEN it is synthesized
 	tmpl := synth(t, defaultTestConfig())
 
-	// THEN s3:DeleteObject on the results bucket belongs to the archive and
-	// restore steps only; the portal may delete uploads (refused ones) and nothing else
+	// THEN s3:DeleteObject belongs to archive-if-free (hot results/ copy),
+	// mark-available (archive/ copy) and the portal (inputs/ upload) only,
+	// each on its own prefix, and no role may delete an object version
+	want := map[string]string{"archive-if-free": `/results/*"`, "mark-available": `/archive/*"`, "api": `/inputs/*"`}
 	deleters := map[string]bool{}
 	for fn, sts := range statementsByFunction(t, tmpl) {
 		for _, st := range sts {
-			if !slices.ContainsFunc(list(st["Action"]), func(a any) bool { return strings.HasPrefix(a.(string), "s3:DeleteObject") }) {
-				continue
-			}
-			res, _ := json.Marshal(st["Resource"])
-			switch {
-			case strings.Contains(string(res), `"Results`):
+			for _, a := range list(st["Action"]) {
+				action := a.(string)
+				if action == "s3:DeleteObjectVersion" || action == "s3:*" || action == "s3:DeleteObject*" {
+					t.Errorf("%s may %s", fn, action)
+				}
+				if action != "s3:DeleteObject" {
+					continue
+				}
 				deleters[fn] = true
-			case fn != "api" || !strings.Contains(string(res), `"Inputs`):
-				t.Errorf("%s may delete from %s", fn, res)
+				res, _ := json.Marshal(st["Resource"])
+				if w, ok := want[fn]; !ok || !strings.Contains(string(res), w) || strings.Count(string(res), "/*") != 1 {
+					t.Errorf("%s may delete %s", fn, res)
+				}
 			}
 		}
 	}
-	for fn := range deleters {
-		if bin := binaryOfTask(fn); bin != "archive" && bin != "restore" {
-			t.Errorf("%s (binary %q) may delete results", fn, bin)
-		}
+	if len(deleters) > 3 {
+		t.Errorf("%d roles may delete objects: %v", len(deleters), deleters)
 	}
-	if !deleters["archive-if-free"] {
-		t.Error("archive-if-free cannot drop the hot copy")
+	for fn := range want {
+		if !deleters[fn] {
+			t.Errorf("%s cannot delete what its step drops", fn)
+		}
 	}
 }
 
-func binaryOfTask(task string) string {
-	for bin, names := range awsenv.TaskBinaries {
-		if slices.Contains(names, task) {
-			return bin
+func TestTaskGrantsNameOnlyTheirOwnPrefixes(t *testing.T) {
+	// GIVEN the stack with default settings
+	// WHEN it is synthesized
+	tmpl := synth(t, defaultTestConfig())
+
+	// THEN no task role reaches a prefix its step never touches
+	never := map[string][]string{
+		"annotate":        {"/archive/*"},
+		"check-restore":   {"/results/*", "/inputs/*"},
+		"request-restore": {"/results/*", "/inputs/*"},
+		"archive-if-free": {"/inputs/*"},
+		"copy-back":       {"/inputs/*"},
+		"mark-available":  {"/inputs/*"},
+	}
+	for fn, sts := range statementsByFunction(t, tmpl) {
+		for _, st := range sts {
+			res, _ := json.Marshal(st["Resource"])
+			for _, p := range never[fn] {
+				if strings.Contains(string(res), p) {
+					t.Errorf("%s reaches %s: %v on %s", fn, p, st["Action"], res)
+				}
+			}
 		}
 	}
-	return ""
 }
 
 func TestCognitoIssuerIsAnHTTPSURL(t *testing.T) {

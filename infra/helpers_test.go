@@ -95,6 +95,7 @@ func refID(v any) string {
 
 func defaultTestConfig() Config {
 	c := DefaultConfig()
-	c.EmailSender = "gas@example.org"
+	c.EmailSender = "gas@lab.gas-project.org"
+	c.EmailIdentity = "lab.gas-project.org"
 	return c
 }

@@ -8,13 +8,34 @@ import (
 	"github.com/aws/jsii-runtime-go"
 )
 
-// newMailIdentity verifies the sender with SES: the whole domain (DKIM
-// records to publish are in the SES console) when the sender is on the
-// portal's domain, otherwise just the address (SES mails a confirmation link).
-func newMailIdentity(scope constructs.Construct, cfg Config) awsses.EmailIdentity {
-	id := awsses.Identity_Email(jsii.String(cfg.EmailSender))
-	if cfg.Domain != "" && strings.HasSuffix(cfg.EmailSender, "@"+cfg.Domain) {
-		id = awsses.Identity_Domain(jsii.String(cfg.Domain))
+// newMailIdentity refers to the SES identity mail is sent from: one the
+// operator verified in the account before deploying (Config.EmailIdentity,
+// the sender's address or domain). The stack does not create it: Cognito
+// refuses an unverified sender when it creates the user pool, and every
+// mail would fail until someone clicked SES's confirmation link.
+func newMailIdentity(scope constructs.Construct, cfg Config) awsses.IEmailIdentity {
+	return awsses.EmailIdentity_FromEmailIdentityName(scope, jsii.String("Sender"), jsii.String(cfg.EmailIdentity))
+}
+
+// senderDomain is the part of an address after the last "@".
+func senderDomain(addr string) string {
+	return strings.ToLower(addr[strings.LastIndex(addr, "@")+1:])
+}
+
+// reservedMailDomains can never receive or verify mail (RFC 2606, RFC 6761):
+// a sender there is a placeholder someone forgot to replace.
+var reservedMailDomains = []string{"example.com", "example.net", "example.org"}
+
+func isReservedMailDomain(d string) bool {
+	for _, r := range reservedMailDomains {
+		if d == r || strings.HasSuffix(d, "."+r) {
+			return true
+		}
 	}
-	return awsses.NewEmailIdentity(scope, jsii.String("Sender"), &awsses.EmailIdentityProps{Identity: id})
+	for _, tld := range []string{".example", ".test", ".invalid", ".localhost"} {
+		if strings.HasSuffix(d, tld) {
+			return true
+		}
+	}
+	return d == "localhost"
 }

@@ -6,6 +6,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/jsii-runtime-go"
@@ -48,7 +49,17 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	app.Synth(nil)
+	checkWithNag(app, true)
+	asm := app.Synth(nil)
+	if f := nagFindings(asm.GetStackArtifact(jsii.String(name))); len(f) > 0 {
+		return fmt.Errorf("cdk-nag: %d unsuppressed findings (suppress each in infra/nag.go with a reason, or fix it):\n%s",
+			len(f), strings.Join(f, "\n"))
+	}
+	sum, err := nagSummary(*asm.Directory())
+	if err != nil {
+		return err
+	}
+	fmt.Println(sum)
 	return nil
 }
 

@@ -8,8 +8,6 @@ import (
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awsses"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsstepfunctions"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -33,6 +31,9 @@ func NewGasStack(scope constructs.Construct, id string, props *GasStackProps) (a
 		return nil, err
 	}
 	stack := awscdk.NewStack(scope, &id, &props.StackProps)
+	// S3 access logs are delivered under a bucket policy, not the legacy
+	// LogDeliveryWrite ACL (every bucket enforces bucket-owner ownership).
+	stack.Node().SetContext(jsii.String("@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy"), true)
 
 	web := newPortal(stack, cfg)
 	b := newBuckets(stack, cfg, web.url)
@@ -90,14 +91,19 @@ func NewGasStack(scope constructs.Construct, id string, props *GasStackProps) (a
 	}
 	api := newLambda(stack, "Api", cfg, specAPI, apiEnv)
 	grantAPI(api, b, t, machines, sec, auth, mail)
-	connectPortal(stack, web, api.fn)
+	route := connectPortal(stack, web, api.fn)
 
 	all := map[string]lambdaFn{specAPI.name: api}
 	for p, f := range tasks {
 		all[strings.TrimSuffix(p, "FunctionArn")] = f
 	}
-	newAlarms(stack, cfg, machines, all)
+	newAlarms(stack, cfg, web, machines, all)
 	addOutputs(stack, web, b, machines, sec, auth)
+	nt := nagTargets{secrets: []constructs.IConstruct{sec.stripe, sec.sessionKey}, route: route}
+	if auth.pool != nil {
+		nt.userPool = auth.pool
+	}
+	suppressNag(stack, nt)
 	return stack, nil
 }
 
@@ -106,7 +112,7 @@ func NewGasStack(scope constructs.Construct, id string, props *GasStackProps) (a
 const refdataPrefix = awsenv.BundlePrefix
 
 // newTaskLambda creates the Lambda behind one ASL placeholder
-// ("${ArchiveIfFreeFunctionArn}") with the grants of its binary.
+// ("${ArchiveIfFreeFunctionArn}") with the grants of its task.
 func newTaskLambda(scope constructs.Construct, cfg Config, f statemachines.Function, env map[string]*string, g grants) (lambdaFn, error) {
 	spec, ok := taskSpec(f.Name)
 	if !ok {
@@ -119,79 +125,10 @@ func newTaskLambda(scope constructs.Construct, cfg Config, f statemachines.Funct
 		env[awsenv.RefdataPrefix] = jsii.String(refdataPrefix)
 	}
 	l := newLambda(scope, constructID(f.Name)+"Task", cfg, spec, env)
-	g.task(spec, l.role)
+	if err := g.task(f.Name, l.role); err != nil {
+		return lambdaFn{}, err
+	}
 	return l, nil
-}
-
-// grants holds what task Lambdas are granted access to.
-type grants struct {
-	buckets buckets
-	tables  tables
-	mail    awsses.EmailIdentity
-}
-
-// task gives a workflow Lambda what its binary's steps need and nothing else.
-func (g grants) task(spec lambdaSpec, r awsiam.IRole) {
-	b, t := g.buckets, g.tables
-	switch spec {
-	case specAnnotate:
-		b.inputs.GrantRead(r, nil)
-		b.results.GrantPut(r, nil)
-		b.refdata.GrantRead(r, nil)
-		t.jobs.GrantReadWriteData(r)
-	case specNotify:
-		t.jobs.GrantReadData(r)
-		t.profiles.GrantReadData(r)
-		g.mail.GrantSendEmail(r)
-	case specArchive:
-		// Copies the result to the GLACIER class, then drops the hot copy and
-		// records where the result lives; it checks the user's tier first.
-		b.results.GrantRead(r, nil)
-		b.results.GrantPut(r, nil)
-		b.results.GrantDelete(r, nil)
-		t.jobs.GrantReadWriteData(r)
-		t.profiles.GrantReadData(r)
-	case specMarkFailed:
-		t.jobs.GrantReadWriteData(r)
-	case specRestore:
-		// Lists archived jobs, asks S3 for a temporary copy, polls it, copies
-		// it back to STANDARD and records the outcome on the job.
-		b.results.GrantRead(r, nil)
-		b.results.GrantPut(r, nil)
-		b.results.GrantDelete(r, nil)
-		r.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-			Actions:   jsii.Strings("s3:RestoreObject"),
-			Resources: jsii.Strings(*b.results.ArnForObjects(jsii.String("*"))),
-		}))
-		t.jobs.GrantReadWriteData(r)
-		t.profiles.GrantReadData(r)
-	}
-}
-
-// grantAPI gives the portal Lambda its grants: it signs upload forms and
-// download links, keeps users, jobs, sessions and tokens, starts and
-// inspects executions and reads its secrets.
-func grantAPI(api lambdaFn, b buckets, t tables, machines map[string]awsstepfunctions.StateMachine, sec secrets, auth signIn, mail awsses.EmailIdentity) {
-	r := api.role
-	// Uploads: presigned POSTs are signed with the Lambda's credentials;
-	// starting a job checks the upload's size and deletes a refused one.
-	b.inputs.GrantPut(r, nil)
-	b.inputs.GrantRead(r, nil)
-	b.inputs.GrantDelete(r, nil)
-	b.results.GrantRead(r, nil) // downloads and restore status
-	t.jobs.GrantReadWriteData(r)
-	t.profiles.GrantReadWriteData(r)
-	t.portal.GrantReadWriteData(r)
-	for _, name := range sortedKeys(machines) {
-		machines[name].GrantStartExecution(r)
-		grantAudit(machines[name], r)
-	}
-	sec.stripe.GrantRead(r, nil)
-	sec.sessionKey.GrantRead(r, nil)
-	if auth.clientSecret != nil {
-		auth.clientSecret.GrantRead(r, nil)
-	}
-	mail.GrantSendEmail(r) // billing tells a user their payment failed
 }
 
 func addOutputs(stack awscdk.Stack, web portal, b buckets, machines map[string]awsstepfunctions.StateMachine, sec secrets, auth signIn) {

@@ -12,6 +12,9 @@ type buckets struct {
 	inputs  awss3.Bucket // uploaded VCFs, written by browsers through presigned POST
 	results awss3.Bucket // annotated VCFs, logs and summaries; GLACIER archives
 	refdata awss3.Bucket // the reference bundle, read by the annotate Lambda
+	// accessLogs receives S3 server access logs of the other buckets (one
+	// prefix each), so auditors see who read or changed which object.
+	accessLogs awss3.Bucket
 }
 
 // newBuckets creates the buckets. All of them block public access, encrypt
@@ -22,8 +25,15 @@ func newBuckets(scope constructs.Construct, cfg Config, portalOrigin *string) bu
 		Id:                                  jsii.String("AbortIncompleteUploads"),
 		AbortIncompleteMultipartUploadAfter: awscdk.Duration_Days(jsii.Number(1)),
 	}
+	logs := newBucket(scope, "AccessLogs", nil, &awss3.BucketProps{
+		LifecycleRules: &[]*awss3.LifecycleRule{abortUploads, {
+			Id:         jsii.String("ExpireAccessLogs"),
+			Expiration: awscdk.Duration_Days(jsii.Number(accessLogDays)),
+		}},
+	})
 	return buckets{
-		inputs: newBucket(scope, "Inputs", &awss3.BucketProps{
+		accessLogs: logs,
+		inputs: newBucket(scope, "Inputs", logs, &awss3.BucketProps{
 			// The portal's page POSTs straight to the bucket with XHR, to show progress.
 			Cors: &[]*awss3.CorsRule{{
 				AllowedMethods: &[]awss3.HttpMethods{awss3.HttpMethods_POST},
@@ -34,7 +44,7 @@ func newBuckets(scope constructs.Construct, cfg Config, portalOrigin *string) bu
 			}},
 			LifecycleRules: &[]*awss3.LifecycleRule{abortUploads},
 		}),
-		results: newBucket(scope, "Results", &awss3.BucketProps{
+		results: newBucket(scope, "Results", logs, &awss3.BucketProps{
 			Versioned: jsii.Bool(true),
 			LifecycleRules: &[]*awss3.LifecycleRule{
 				abortUploads,
@@ -49,14 +59,23 @@ func newBuckets(scope constructs.Construct, cfg Config, portalOrigin *string) bu
 				},
 			},
 		}),
-		refdata: newBucket(scope, "Refdata", &awss3.BucketProps{
+		refdata: newBucket(scope, "Refdata", logs, &awss3.BucketProps{
 			LifecycleRules: &[]*awss3.LifecycleRule{abortUploads},
 		}),
 	}
 }
 
-// newBucket applies the guards every bucket must have on top of p.
-func newBucket(scope constructs.Construct, id string, p *awss3.BucketProps) awss3.Bucket {
+// accessLogDays is how long S3 access logs are kept: a year and a month, so
+// a yearly audit finds the whole year.
+const accessLogDays = 400
+
+// newBucket applies the guards every bucket must have on top of p, and
+// sends its access logs to logs (nil for the log bucket itself).
+func newBucket(scope constructs.Construct, id string, logs awss3.IBucket, p *awss3.BucketProps) awss3.Bucket {
+	if logs != nil {
+		p.ServerAccessLogsBucket = logs
+		p.ServerAccessLogsPrefix = jsii.String(id + "/")
+	}
 	p.BlockPublicAccess = awss3.BlockPublicAccess_BLOCK_ALL()
 	p.Encryption = awss3.BucketEncryption_S3_MANAGED
 	p.EnforceSSL = jsii.Bool(true)

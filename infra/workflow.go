@@ -45,6 +45,7 @@ func newStateMachine(scope constructs.Construct, id, asl string, fns map[string]
 		invoked = append(invoked, f)
 	}
 	logs := awslogs.NewLogGroup(scope, jsii.String(id+"ExecutionLogs"), &awslogs.LogGroupProps{
+		LogGroupName:  vendedLogName("states", id),
 		Retention:     awslogs.RetentionDays_SIX_MONTHS, // auditors read these
 		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
 	})

@@ -1,0 +1,55 @@
+package main
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/jsii-runtime-go"
+)
+
+func TestCognitoMailsThroughSESWithAPerStackPrefix(t *testing.T) {
+	// GIVEN the stack with the Cognito user pool
+	// WHEN it is synthesized
+	tmpl := synth(t, defaultTestConfig())
+
+	// THEN the pool sends its mail through SES (DEVELOPER) from the configured sender
+	check(t, "email configuration", func() {
+		tmpl.HasResourceProperties(jsii.String("AWS::Cognito::UserPool"), map[string]any{
+			"EmailConfiguration": assertions.Match_ObjectLike(&map[string]any{
+				"EmailSendingAccount": "DEVELOPER",
+				"From":                assertions.Match_StringLikeRegexp(jsii.String("gas@lab.gas-project.org")),
+				"SourceArn":           assertions.Match_AnyValue(),
+			}),
+		})
+	})
+	// AND the hosted-UI prefix is made of this stack's own id, not the account's
+	for id, d := range resources(t, tmpl, "AWS::Cognito::UserPoolDomain") {
+		prefix, _ := json.Marshal(props(d)["Domain"])
+		if !strings.Contains(string(prefix), `"AWS::StackId"`) || strings.Contains(string(prefix), "AccountId") {
+			t.Errorf("%s: domain prefix %s is not unique per stack", id, prefix)
+		}
+	}
+}
+
+func TestCustomDomainIsTheOnlyOriginOfCallbacksCORSAndAPI(t *testing.T) {
+	// GIVEN a deployment on a custom domain
+	cfg := defaultTestConfig()
+	cfg.Domain = "gas.lab.gas-project.org"
+	cfg.CertificateARN = "arn:aws:acm:us-east-1:111111111111:certificate/abc"
+	// WHEN it is synthesized
+	tmpl := synth(t, cfg)
+
+	// THEN the execute-api endpoint is off, so the custom domain is the only origin
+	check(t, "API endpoint", func() {
+		tmpl.HasResourceProperties(jsii.String("AWS::ApiGatewayV2::Api"), map[string]any{"DisableExecuteApiEndpoint": true})
+	})
+	// AND the Cognito callback and logout URLs are on that domain
+	check(t, "callbacks", func() {
+		tmpl.HasResourceProperties(jsii.String("AWS::Cognito::UserPoolClient"), map[string]any{
+			"CallbackURLs": []any{"https://gas.lab.gas-project.org" + callbackPath},
+			"LogoutURLs":   []any{"https://gas.lab.gas-project.org"},
+		})
+	})
+}
