@@ -6,7 +6,12 @@
 //
 // Run reads record by record (package vcf), parses and annotates batches in
 // parallel workers (one per CPU) and writes them in input order; memory is
-// bounded by a few batches in flight, whatever the input size. Bad input is
+// bounded by a few batches in flight, whatever the input size. The workers
+// share one loaded copy of each chromosome, and at most
+// Options.ResidentChromosomes (default 3) stay loaded: the least recently
+// used one no worker holds is released (refdata.Bundle.Release), so a
+// position-sorted whole genome costs about one chromosome of memory;
+// unsorted input stays within the bound by reloading. Bad input is
 // an *InputError: errors.As gives the *vcf.ParseError (line, reason) and
 // errors.Is(err, domain.ErrInvalid) holds. Run writes straight to out: use
 // vcf.Create for an output that appears only on success.

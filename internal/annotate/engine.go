@@ -52,6 +52,9 @@ type chromosome interface {
 // does not hold is an error wrapping refdata.ErrNotCovered.
 type reference interface {
 	chrom(name string) (chromosome, error)
+	// release lets a loaded chromosome go (its memory is reclaimed once no
+	// caller holds it); a later chrom call loads it again.
+	release(name string)
 }
 
 // predictor appends the CSQ entries of one ALT allele (v as written in the
@@ -101,6 +104,9 @@ type Options struct {
 	// Distance is the up/downstream window in bases (VEP's --distance);
 	// 0 means DefaultDistance.
 	Distance int
+	// ResidentChromosomes bounds the chromosomes kept loaded at once;
+	// 0 means DefaultResidentChromosomes.
+	ResidentChromosomes int
 }
 
 // InputError is bad input: the message names the line and the reason. It
@@ -154,7 +160,9 @@ func (e *Engine) Run(ctx context.Context, in io.Reader, out io.Writer, opts Opti
 	if opts.Progress != nil {
 		prog = newProgress(opts.Progress, opts.InputSize, counted)
 	}
-	p := &pipeline{eng: e, rd: rd, cols: hdr.Columns(), strip: strip, workers: workers, maxAlts: opts.Limits.AltAlleles, opts: opts}
+	p := &pipeline{eng: e, rd: rd, cols: hdr.Columns(), strip: strip, workers: workers, maxAlts: opts.Limits.AltAlleles, opts: opts,
+		res: newResidency(e.ref, opts.ResidentChromosomes)}
+	defer p.res.releaseAll()
 	if err := p.run(ctx, out, sum, prog); err != nil {
 		if prog != nil {
 			prog.stop(false)
@@ -238,6 +246,8 @@ func (r bundleRef) chrom(name string) (chromosome, error) {
 	}
 	return bundleChrom{c}, nil
 }
+
+func (r bundleRef) release(name string) { r.b.Release(name) }
 
 type bundleChrom struct{ *refdata.Chrom }
 

@@ -25,6 +25,8 @@ func (f fakeRef) chrom(name string) (chromosome, error) {
 	return nil, fmt.Errorf("%s: %w", name, refdata.ErrNotCovered)
 }
 
+func (f fakeRef) release(name string) {}
+
 type fakeChrom struct {
 	length int
 	known  []refdata.KnownVariant

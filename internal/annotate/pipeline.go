@@ -44,6 +44,7 @@ type pipeline struct {
 	maxAlts int64 // ALT alleles per record; 0: no limit
 	ctx     context.Context
 	opts    Options
+	res     *residency // chromosomes shared by the workers
 }
 
 func (p *pipeline) run(ctx context.Context, out io.Writer, sum *Summary, prog *progress) error {
@@ -182,6 +183,7 @@ func (w *worker) check(lineNo int) error {
 
 // process parses and annotates one batch. The first bad line stops it.
 func (w *worker) process(b *batch) {
+	defer w.releaseHeld()
 	b.out = b.out[:0]
 	b.t.reset()
 	start := 0

@@ -2,7 +2,6 @@ package annotate
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"strconv"
 
@@ -14,11 +13,11 @@ import (
 // worker annotates records; each pipeline goroutine has its own, so its
 // buffers are reused without locking.
 type worker struct {
-	p      *pipeline
-	pred   predictor
-	rec    vcf.Record
-	chroms map[string]chromInfo
-	last   chromInfo
+	p    *pipeline
+	pred predictor
+	rec  vcf.Record
+	last chromInfo // the chromosome of the last record
+	held bool      // last is acquired from p.res
 
 	known  []refdata.KnownVariant
 	ids    []byte // new ID column
@@ -34,6 +33,10 @@ type worker struct {
 	// allAlts are the record's ALTs, upper-case: VEP's Allele field depends on all of them.
 	allAlts []string
 	shape   consequence.Shape // of the record being annotated
+
+	// Per record, set by annotate and matchKnown.
+	mismatch                     bool // REF differs from the reference
+	anyAF, anyClnsig, anyPredict bool
 }
 
 type chromInfo struct {
@@ -43,35 +46,39 @@ type chromInfo struct {
 }
 
 func newWorker(p *pipeline) *worker {
-	return &worker{p: p, pred: p.eng.newPred(p.opts), chroms: map[string]chromInfo{}}
+	return &worker{p: p, pred: p.eng.newPred(p.opts)}
 }
 
-// lookup resolves the record's chromosome once per name per worker.
+// lookup resolves the record's chromosome. A worker holds one chromosome
+// of the run's shared residency at a time: the one its records are on.
 func (w *worker) lookup(name []byte) (chromInfo, error) {
-	if w.last.name == string(name) && w.last.name != "" {
+	if w.held && w.last.name == string(name) {
 		return w.last, nil
 	}
-	ci, ok := w.chroms[string(name)]
-	if !ok {
-		ci = chromInfo{name: string(name)}
-		c, err := w.p.eng.ref.chrom(ci.name)
-		switch {
-		case err == nil:
-			ci.c, ci.canon = c, refdata.CanonicalChrom(ci.name)
-		case errors.Is(err, refdata.ErrNotCovered):
-		default:
-			return ci, err
-		}
-		w.chroms[ci.name] = ci
+	w.releaseHeld()
+	ci := chromInfo{name: string(name)}
+	var err error
+	if ci.c, ci.canon, err = w.p.res.acquire(ci.name); err != nil {
+		return ci, err
 	}
-	w.last = ci
+	w.last, w.held = ci, true
 	return ci, nil
 }
 
-// annotate appends the annotated record to dst (without "\n"). A first
-// pass over the ALTs finds known variants (they decide ID and the KNOWN_*
-// values, which precede CSQ); the second writes the CSQ entries straight into
-// dst, so the largest part of the output is written once.
+// releaseHeld lets go of the chromosome the worker holds, if any.
+func (w *worker) releaseHeld() {
+	if w.held {
+		w.p.res.release(w.last.canon)
+	}
+	w.last, w.held = chromInfo{}, false
+}
+
+// annotate appends the annotated record to dst (without "\n"), in stages:
+// locate the record on the reference (lookup, REF check), match known
+// variants per ALT (they decide ID and the KNOWN_* values, which precede
+// CSQ), write the INFO column, then the CSQ entries straight into dst, so
+// the largest part of the output is written once. Each stage counts what
+// it sees in t.
 func (w *worker) annotate(dst []byte, rec *vcf.Record, lineNo int, t *tally) ([]byte, error) {
 	t.records++
 	alts := rec.Alts()
@@ -86,10 +93,8 @@ func (w *worker) annotate(dst []byte, rec *vcf.Record, lineNo int, t *tally) ([]
 		t.notCovered++
 		return append(dst, rec.Line...), nil
 	}
-
 	w.upRef = appendUpper(w.upRef[:0], rec.Ref())
 	ref := string(w.upRef)
-	refEnd := rec.Pos + len(ref) - 1
 	refState, err := checkRef(ci.c, rec.Pos, ref)
 	if err != nil {
 		return dst, fmt.Errorf("reference at %s:%d: %w", ci.canon, rec.Pos, err)
@@ -97,15 +102,36 @@ func (w *worker) annotate(dst []byte, rec *vcf.Record, lineNo int, t *tally) ([]
 	if refState == refUncovered {
 		t.notCovered++
 		t.uncoveredPos++
-		t.note(fmt.Sprintf("line %d: %s:%d-%d: the reference holds no bases there: not covered, written unchanged", lineNo, ci.name, rec.Pos, refEnd))
+		t.note(fmt.Sprintf("line %d: %s:%d-%d: the reference holds no bases there: not covered, written unchanged", lineNo, ci.name, rec.Pos, rec.Pos+len(ref)-1))
 		return append(dst, rec.Line...), nil
 	}
 	t.refChecked++
-	mismatch := refState == refMismatch
-	if mismatch {
+	w.mismatch = refState == refMismatch
+	if w.mismatch {
 		t.refMismatch++
 		t.note(fmt.Sprintf("line %d: %s:%d REF %s does not match the reference: no consequences (%s)", lineNo, ci.name, rec.Pos, clip(w.upRef), InfoRefMismatch))
 	}
+	if err := w.matchKnown(rec, ci, ref, lineNo, t); err != nil {
+		return dst, err
+	}
+	dst, infoStart := w.appendInfo(dst, rec, ci)
+	if w.anyPredict {
+		if dst, err = w.appendCSQ(dst, rec, ci, ref, infoStart, t); err != nil {
+			return dst, err
+		}
+	}
+	if len(dst) == infoStart {
+		dst = append(dst, '.')
+	}
+	return rec.AppendTail(dst), nil
+}
+
+// matchKnown classifies each ALT (passthrough or predicted) and looks up
+// the known variants with the same trimmed position and alleles, filling
+// the new ID column, the KNOWN_AF and KNOWN_CLNSIG values and each ALT's
+// Existing_variation.
+func (w *worker) matchKnown(rec *vcf.Record, ci chromInfo, ref string, lineNo int, t *tally) error {
+	alts := rec.Alts()
 	w.ids = append(w.ids[:0], rec.ID()...)
 	w.allAlts = w.allAlts[:0]
 	for _, a := range alts {
@@ -113,16 +139,15 @@ func (w *worker) annotate(dst []byte, rec *vcf.Record, lineNo int, t *tally) ([]
 	}
 	w.af, w.clnsig = w.af[:0], w.clnsig[:0]
 	w.exist, w.existEnd, w.predict = w.exist[:0], w.existEnd[:0], w.predict[:0]
-	anyAF, anyClnsig, anyPredict := false, false, false
+	w.anyAF, w.anyClnsig, w.anyPredict = false, false, false
 	for i, altB := range alts {
 		if i > 0 {
 			w.af = append(w.af, ',')
 			w.clnsig = append(w.clnsig, ',')
 		}
-		existStart := len(w.exist)
 		kind := passthroughKind(altB)
-		w.predict = append(w.predict, kind == "" && !mismatch)
-		anyPredict = anyPredict || kind == "" && !mismatch
+		w.predict = append(w.predict, kind == "" && !w.mismatch)
+		w.anyPredict = w.anyPredict || kind == "" && !w.mismatch
 		if kind != "" {
 			t.passthrough[kind]++
 			t.note(fmt.Sprintf("line %d: ALT %s (%s) passed through without consequences", lineNo, clip(altB), kind))
@@ -131,62 +156,75 @@ func (w *worker) annotate(dst []byte, rec *vcf.Record, lineNo int, t *tally) ([]
 			w.existEnd = append(w.existEnd, len(w.exist))
 			continue
 		}
-
-		// Known variants: same trimmed position and alleles.
-		tpos, tref, talt := refdata.TrimAlleles(rec.Pos, ref, w.allAlts[i])
-		w.known, err = ci.c.KnownErr(w.known[:0], tpos, tpos)
-		if err != nil {
-			return dst, fmt.Errorf("known variants at %s:%d: %w", ci.canon, tpos, err)
-		}
-		freq, gotFreq, clnStart := 0.0, false, len(w.clnsig)
-		for _, k := range w.known {
-			if k.Pos != tpos || k.Ref != tref || k.Alt != talt {
-				continue
-			}
-			if k.ID != "" {
-				w.exist = appendListFrom(w.exist, existStart, '&', k.ID)
-				w.ids = addID(w.ids, k.ID)
-			}
-			if k.Freq >= 0 && !gotFreq {
-				freq, gotFreq = k.Freq, true
-			}
-			if k.ClinSig != "" {
-				if len(w.clnsig) > clnStart {
-					w.clnsig = append(w.clnsig, '&')
-				}
-				w.clnsig = appendSanitized(w.clnsig, k.ClinSig)
-			}
-		}
-		w.existEnd = append(w.existEnd, len(w.exist))
-		if len(w.exist) > existStart {
-			t.known++
-		}
-		if gotFreq {
-			w.af = strconv.AppendFloat(w.af, freq, 'g', -1, 64)
-			anyAF = true
-		} else {
-			w.af = append(w.af, '.')
-		}
-		if len(w.clnsig) > clnStart {
-			anyClnsig = true
-		} else {
-			w.clnsig = append(w.clnsig, '.')
+		if err := w.matchAllele(ci, rec.Pos, ref, w.allAlts[i], t); err != nil {
+			return err
 		}
 	}
+	return nil
+}
 
-	// INFO: the input's keys (minus any we replace), then ours, CSQ last.
+// matchAllele appends one sequence ALT's known-variant matches.
+func (w *worker) matchAllele(ci chromInfo, pos int, ref, alt string, t *tally) error {
+	existStart := len(w.exist)
+	tpos, tref, talt := refdata.TrimAlleles(pos, ref, alt)
+	var err error
+	w.known, err = ci.c.KnownErr(w.known[:0], tpos, tpos)
+	if err != nil {
+		return fmt.Errorf("known variants at %s:%d: %w", ci.canon, tpos, err)
+	}
+	freq, gotFreq, clnStart := 0.0, false, len(w.clnsig)
+	for _, k := range w.known {
+		if k.Pos != tpos || k.Ref != tref || k.Alt != talt {
+			continue
+		}
+		if k.ID != "" {
+			w.exist = appendListFrom(w.exist, existStart, '&', k.ID)
+			w.ids = addID(w.ids, k.ID)
+		}
+		if k.Freq >= 0 && !gotFreq {
+			freq, gotFreq = k.Freq, true
+		}
+		if k.ClinSig != "" {
+			if len(w.clnsig) > clnStart {
+				w.clnsig = append(w.clnsig, '&')
+			}
+			w.clnsig = appendSanitized(w.clnsig, k.ClinSig)
+		}
+	}
+	w.existEnd = append(w.existEnd, len(w.exist))
+	if len(w.exist) > existStart {
+		t.known++
+	}
+	if gotFreq {
+		w.af = strconv.AppendFloat(w.af, freq, 'g', -1, 64)
+		w.anyAF = true
+	} else {
+		w.af = append(w.af, '.')
+	}
+	if len(w.clnsig) > clnStart {
+		w.anyClnsig = true
+	} else {
+		w.clnsig = append(w.clnsig, '.')
+	}
+	return nil
+}
+
+// appendInfo writes the columns up to INFO and the INFO keys before CSQ:
+// the input's keys (minus any we replace), then ours. It returns where the
+// INFO column starts.
+func (w *worker) appendInfo(dst []byte, rec *vcf.Record, ci chromInfo) ([]byte, int) {
 	dst = rec.AppendHead(dst, w.ids)
 	infoStart := len(dst)
 	if info := rec.Info(); !(len(info) == 1 && info[0] == '.') {
 		dst = appendStripped(dst, info, w.p.strip)
 	}
-	if anyAF {
+	if w.anyAF {
 		dst = appendKV(dst, infoStart, InfoKnownAF, w.af)
 	}
-	if anyClnsig {
+	if w.anyClnsig {
 		dst = appendKV(dst, infoStart, InfoKnownClnsig, w.clnsig)
 	}
-	if mismatch {
+	if w.mismatch {
 		dst = appendKV(dst, infoStart, InfoRefMismatch, nil)
 		dst = dst[:len(dst)-1] // a flag has no "="
 	}
@@ -194,44 +232,45 @@ func (w *worker) annotate(dst []byte, rec *vcf.Record, lineNo int, t *tally) ([]
 		w.band = append(append(w.band[:0], ci.canon...), band...)
 		dst = appendKV(dst, infoStart, InfoCytoband, w.band)
 	}
-	if anyPredict {
-		keyStart := len(dst)
-		dst = appendKV(dst, infoStart, InfoCSQ, nil)
-		csqStart := len(dst)
-		existStart := 0
-		w.shape = consequence.ShapeOf(ref, w.allAlts) // once per record: linear in the ALTs
-		for i, ok := range w.predict {
-			exist := w.exist[existStart:w.existEnd[i]]
-			existStart = w.existEnd[i]
-			if !ok {
-				continue
-			}
-			n := len(dst)
-			if n > csqStart {
-				dst = append(dst, ',')
-			}
-			alt := w.allAlts[i]
-			out, worst, class, err := w.pred.appendCSQ(dst, ci.c, consequence.Variant{Chrom: ci.canon, Pos: rec.Pos, Ref: ref, Alt: alt, AllAlts: w.allAlts, Shape: &w.shape}, exist, t)
-			if err != nil {
-				return dst, fmt.Errorf("consequences of %s:%d %s>%s: %w", ci.name, rec.Pos, ref, alt, err)
-			}
-			if len(out) == n+1 && n > csqStart { // no entry: drop the separator
-				out = out[:n]
-			}
-			dst = out
-			if worst != "" { // the allele got CSQ entries
-				t.annotated++
-			}
-			t.allele(worst, class)
+	return dst, infoStart
+}
+
+// appendCSQ writes the CSQ key with the entries of every predicted ALT
+// (none: no key) and counts each allele's most severe term and class.
+func (w *worker) appendCSQ(dst []byte, rec *vcf.Record, ci chromInfo, ref string, infoStart int, t *tally) ([]byte, error) {
+	keyStart := len(dst)
+	dst = appendKV(dst, infoStart, InfoCSQ, nil)
+	csqStart := len(dst)
+	existStart := 0
+	w.shape = consequence.ShapeOf(ref, w.allAlts) // once per record: linear in the ALTs
+	for i, ok := range w.predict {
+		exist := w.exist[existStart:w.existEnd[i]]
+		existStart = w.existEnd[i]
+		if !ok {
+			continue
 		}
-		if len(dst) == csqStart { // no entry at all: no CSQ key
-			dst = dst[:keyStart]
+		n := len(dst)
+		if n > csqStart {
+			dst = append(dst, ',')
 		}
+		alt := w.allAlts[i]
+		out, worst, class, err := w.pred.appendCSQ(dst, ci.c, consequence.Variant{Chrom: ci.canon, Pos: rec.Pos, Ref: ref, Alt: alt, AllAlts: w.allAlts, Shape: &w.shape}, exist, t)
+		if err != nil {
+			return dst, fmt.Errorf("consequences of %s:%d %s>%s: %w", ci.name, rec.Pos, ref, alt, err)
+		}
+		if len(out) == n+1 && n > csqStart { // no entry: drop the separator
+			out = out[:n]
+		}
+		dst = out
+		if worst != "" { // the allele got CSQ entries
+			t.annotated++
+		}
+		t.allele(worst, class)
 	}
-	if len(dst) == infoStart {
-		dst = append(dst, '.')
+	if len(dst) == csqStart { // no entry at all: no CSQ key
+		dst = dst[:keyStart]
 	}
-	return rec.AppendTail(dst), nil
+	return dst, nil
 }
 
 // Reference check of a record's REF (checkRef).
