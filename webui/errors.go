@@ -6,6 +6,7 @@ import (
 
 	"github.com/gasproject/gas/internal/auth"
 	"github.com/gasproject/gas/internal/domain"
+	"github.com/gasproject/gas/internal/httpguard"
 )
 
 // statusOf is the one place where errors become HTTP statuses.
@@ -32,6 +33,9 @@ func statusOf(err error) int {
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {
 		return http.StatusRequestEntityTooLarge
+	}
+	if errors.Is(err, httpguard.ErrSlowBody) {
+		return http.StatusRequestTimeout
 	}
 	return http.StatusInternalServerError
 }

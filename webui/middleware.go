@@ -13,6 +13,7 @@ import (
 
 	"github.com/gasproject/gas/internal/auth"
 	"github.com/gasproject/gas/internal/domain"
+	"github.com/gasproject/gas/internal/httpguard"
 )
 
 const (
@@ -21,8 +22,12 @@ const (
 	oidcCookie    = "gas_oidc"
 	maxFormBytes  = 64 << 10
 	// multipart framing and the csrf field around the file.
-	uploadOverhead = 64 << 10
+	uploadOverhead = UploadOverhead
 )
+
+// UploadOverhead is what an upload's body may hold beyond the file itself:
+// multipart framing and the csrf field.
+const UploadOverhead = 64 << 10
 
 // request is what the wrappers learned about a request before the handler runs.
 type request struct {
@@ -32,9 +37,14 @@ type request struct {
 
 type handler func(w http.ResponseWriter, r *http.Request, rq *request) error
 
-func (s *Server) setSecurityHeaders(w http.ResponseWriter) {
+func (s *Server) setSecurityHeaders(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	s.setCSP(w, "")
+	if s.secure(r) {
+		// Browsers ignore HSTS over plain HTTP; over HTTPS it pins the site
+		// to HTTPS for two years, subdomains included.
+		h.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+	}
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Referrer-Policy", "same-origin")
 	h.Set("X-Frame-Options", "DENY")
@@ -119,7 +129,11 @@ func (s *Server) form(h handler) http.HandlerFunc {
 	return s.page(func(w http.ResponseWriter, r *http.Request, rq *request) error {
 		r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
 		if err := r.ParseForm(); err != nil {
-			return public(err)
+			var mbe *http.MaxBytesError
+			if errors.As(err, &mbe) || errors.Is(err, httpguard.ErrSlowBody) {
+				return public(err) // 413, 408 (statusOf)
+			}
+			return public(&statusError{http.StatusBadRequest, "malformed form: " + err.Error()})
 		}
 		if !s.cfg.Auth.ValidCSRF(cookieValue(r, csrfCookie), r.PostForm.Get("csrf")) {
 			return errCSRF

@@ -16,6 +16,7 @@ import (
 
 	"github.com/gasproject/gas/internal/domain"
 	"github.com/gasproject/gas/internal/service"
+	"github.com/gasproject/gas/internal/httpguard"
 )
 
 type annotatePage struct {
@@ -95,7 +96,10 @@ func (s *Server) receiveUpload(r *http.Request, v *domain.Profile, csrf func(fie
 			return domain.Job{}, public(&statusError{http.StatusBadRequest, "no file: send the VCF in the multipart field \"file\""})
 		}
 		if err != nil {
-			return domain.Job{}, uploadReadError(err)
+			if rerr := uploadReadError(err); rerr != err {
+				return domain.Job{}, rerr
+			}
+			return domain.Job{}, public(&statusError{http.StatusBadRequest, "malformed multipart body: " + err.Error()})
 		}
 		switch part.FormName() {
 		case "csrf":
@@ -130,6 +134,12 @@ func uploadReadError(err error) error {
 	}
 	if errors.Is(err, multipart.ErrMessageTooLarge) {
 		return public(&statusError{http.StatusRequestEntityTooLarge, "the form is too large"})
+	}
+	if errors.Is(err, httpguard.ErrSlowBody) {
+		return public(&statusError{http.StatusRequestTimeout, "the upload arrived too slowly; try again on a faster connection"})
+	}
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		return public(&statusError{http.StatusBadRequest, "the upload ended early: the body is shorter than its multipart framing (check Content-Length)"})
 	}
 	return err
 }

@@ -151,7 +151,7 @@ func New(cfg Config) (*Server, error) {
 
 // ServeHTTP serves the portal, the API and the static assets.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	s.setSecurityHeaders(w)
+	s.setSecurityHeaders(w, r)
 	defer s.recoverPanic(w, r)
 	if _, pattern := s.mux.Handler(r); pattern == "" {
 		s.unrouted(w, r)

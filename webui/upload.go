@@ -73,7 +73,9 @@ func sanitizeName(name string) string {
 	name = strings.ReplaceAll(name, "\\", "/")
 	name = path.Base(name)
 	name = strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) || r == '"' || r == '/' {
+		// Cf: format characters, such as right-to-left overrides that make
+		// "gpj.vcf" display as "fcv.jpg", and zero-width ones.
+		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || r == '"' || r == '/' {
 			return '_'
 		}
 		return r

@@ -21,6 +21,7 @@ import (
 	"github.com/gasproject/gas/internal/auth"
 	"github.com/gasproject/gas/internal/billing"
 	"github.com/gasproject/gas/internal/domain"
+	"github.com/gasproject/gas/internal/httpguard"
 	"github.com/gasproject/gas/internal/service"
 	"github.com/gasproject/gas/internal/shareddir"
 	"github.com/gasproject/gas/webui"
@@ -37,6 +38,7 @@ type serveFlags struct {
 	addr, data, ref, shared, baseURL string
 	retention, restoreRetry          time.Duration
 	freeCap, maxUpload               int64
+	maxConnsPerClient                int
 	secureCookies                    bool
 	oidcIssuer, oidcClientID         string
 	oidcName                         string
@@ -71,6 +73,11 @@ func parseServeFlags(args []string) (serveFlags, error) {
 	f.freeCap, f.maxUpload = freeCap, maxUpload
 	fs.Func("free-cap", "largest upload of a free user, e.g. 150KB, 1MiB or bytes (env GAS_FREE_CAP; default 150KB)", sizeSetter(&f.freeCap))
 	fs.Func("max-upload", "operator limit on any upload, premium included (env GAS_MAX_UPLOAD; default 100MB)", sizeSetter(&f.maxUpload))
+	maxConns, err := envInt("GAS_MAX_CONNS_PER_CLIENT", httpguard.DefaultMaxConnsPerClient)
+	if err != nil {
+		return f, err
+	}
+	fs.IntVar(&f.maxConnsPerClient, "max-conns-per-client", maxConns, "open connections one client address may hold; more get 429 (env GAS_MAX_CONNS_PER_CLIENT)")
 	fs.BoolVar(&f.secureCookies, "secure-cookies", os.Getenv("GAS_SECURE_COOKIES") == "true", "always mark cookies Secure (they are anyway for HTTPS requests) (env GAS_SECURE_COOKIES=true)")
 	fs.StringVar(&f.oidcIssuer, "oidc-issuer", os.Getenv("GAS_OIDC_ISSUER"), "OIDC issuer URL; enables \"sign in with\" (env GAS_OIDC_ISSUER; secret in GAS_OIDC_CLIENT_SECRET)")
 	fs.StringVar(&f.oidcClientID, "oidc-client-id", os.Getenv("GAS_OIDC_CLIENT_ID"), "OIDC client id (env GAS_OIDC_CLIENT_ID)")
@@ -160,12 +167,9 @@ func runServe(ctx context.Context, args []string) error {
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", f.addr, err)
 	}
-	srv := &http.Server{
-		Handler:           accessLog(log, portal),
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
+	guard := httpguard.Config{MaxConnsPerClient: f.maxConnsPerClient, DrainLimit: f.maxUpload + webui.UploadOverhead}
+	ln = httpguard.Listen(ln, guard)
+	srv := httpguard.Server(accessLog(log, portal), guard, log)
 	log.Info("GAS is up", "url", "http://"+ln.Addr().String(), "data", f.data, "retention", f.retention,
 		"free_cap", f.freeCap, "max_upload", f.maxUpload, "stripe", a.Billing != nil, "startup", time.Since(start).Round(time.Millisecond))
 	errc := make(chan error, 1)
@@ -266,6 +270,18 @@ func envDuration(name string, def time.Duration) (time.Duration, error) {
 		return 0, fmt.Errorf("%s=%q: %w", name, v, err)
 	}
 	return d, nil
+}
+
+func envInt(name string, def int) (int, error) {
+	v := os.Getenv(name)
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n <= 0 {
+		return 0, fmt.Errorf("%s=%q: want a positive integer", name, v)
+	}
+	return n, nil
 }
 
 func envSize(name string, def int64) (int64, error) {

@@ -1,0 +1,57 @@
+package webui_test
+
+import (
+	"bytes"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/gasproject/gas/internal/domain"
+)
+
+// TestHostileUploads (B11): odd bodies and names get a clear 4xx, never a 500.
+func TestHostileUploads(t *testing.T) {
+	h := newHarness(t)
+	_, token := h.user("a@example.org", domain.RoleFree, false)
+	full, ct := multipartFile(t, "ok.vcf", tinyVCF)
+	whole := full.(*bytes.Buffer).String()
+	cases := []struct {
+		name, body, ct string
+		status         int
+		says           string
+	}{
+		{"NUL in the file name", strings.Replace(whole, `filename="ok.vcf"`, "filename=\"a\x00b.vcf\"", 1), ct, 400, "malformed multipart"},
+		{"body cut short (longer Content-Length than sent)", whole[:len(whole)-40], ct, 400, "ended early"},
+		{"no closing boundary", whole[:len(whole)-8], ct, 400, ""},
+		{"not multipart", "hello", "text/plain", 400, "multipart/form-data"},
+		{"garbage boundary", whole, "multipart/form-data; boundary=nope", 400, ""},
+	}
+	for _, c := range cases {
+		r := h.api("POST", "/api/v1/jobs", token, strings.NewReader(c.body), c.ct)
+		if r.status != c.status || !strings.Contains(r.body, c.says) {
+			t.Errorf("%s: %d %s", c.name, r.status, r.body)
+		}
+	}
+	// Right-to-left override and zero-width characters do not survive in the name.
+	r := h.upload(token, "gpj\u202e.vcf\u200b", tinyVCF)
+	if r.status != 201 || strings.Contains(r.body, "\u202e") || strings.Contains(r.body, `\u202e`) || !strings.Contains(r.body, `"input_name":"gpj_.vcf_"`) {
+		t.Errorf("RTL name: %d %s", r.status, r.body)
+	}
+}
+
+// TestHSTS: over HTTPS (here, behind a proxy that says so) pages carry
+// Strict-Transport-Security; over plain HTTP it would be ignored and is not sent.
+func TestHSTS(t *testing.T) {
+	h := newHarness(t)
+	r := h.api("GET", "/", "", nil, "")
+	if v := r.header.Get("Strict-Transport-Security"); v != "" {
+		t.Errorf("plain HTTP: HSTS %q", v)
+	}
+	req, _ := http.NewRequest("GET", h.srv.URL+"/", nil)
+	req.Header.Set("X-Forwarded-Proto", "https")
+	res, err := h.srv.Client().Do(req)
+	r = read(t, res, err)
+	if v := r.header.Get("Strict-Transport-Security"); v != "max-age=63072000; includeSubDomains" {
+		t.Errorf("HTTPS: HSTS %q", v)
+	}
+}
