@@ -55,8 +55,18 @@ func startService(t *testing.T, stripeOn bool) *e2e {
 		Logger:        slog.New(slog.DiscardHandler),
 	}
 	if stripeOn {
-		// Only the webhook runs here: no call reaches the API address.
-		cfg.Stripe = billing.Config{SecretKey: "sk_test_e2e", WebhookSecret: whsec, PriceID: "price_e2e", APIURL: "http://127.0.0.1:1"}
+		// The webhook reads the checkout's subscription back: a hand-written
+		// Stripe API that knows only sub_e2e, active, and fails every other call.
+		api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Method == http.MethodGet && r.URL.Path == "/v1/subscriptions/sub_e2e" {
+				w.Header().Set("Content-Type", "application/json")
+				io.WriteString(w, `{"id":"sub_e2e","object":"subscription","status":"active","customer":"cus_e2e"}`)
+				return
+			}
+			http.Error(w, `{"error":{"message":"not in this test"}}`, http.StatusServiceUnavailable)
+		}))
+		t.Cleanup(api.Close)
+		cfg.Stripe = billing.Config{SecretKey: "sk_test_e2e", WebhookSecret: whsec, PriceID: "price_e2e", APIURL: api.URL}
 	}
 	a, err := app.Open(context.Background(), cfg)
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -76,9 +77,19 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 // leaves the event to Stripe's retry; effects are idempotent, so a retry
 // after a partial success is harmless.
 func (s *Service) HandleWebhook(ctx context.Context, payload []byte, signature string) (Outcome, error) {
-	ev, err := webhook.ConstructEvent(payload, signature, s.cfg.WebhookSecret)
+	// The library refuses any API version but its own; GAS reads only fields
+	// that are the same in every version AcceptedAPIVersion takes, and reads
+	// subscriptions back through the API at the library's version.
+	ev, err := webhook.ConstructEventWithOptions(payload, signature, s.cfg.WebhookSecret,
+		webhook.ConstructEventOptions{IgnoreAPIVersionMismatch: true})
 	if err != nil {
 		return "", fmt.Errorf("%w: %w", ErrBadRequest, err)
+	}
+	if at, ok := signedAt(signature); !ok || at.After(s.cfg.Now().Add(MaxClockSkew)) {
+		return "", fmt.Errorf("%w: the signature's timestamp is more than %v in the future", ErrBadRequest, MaxClockSkew)
+	}
+	if !AcceptedAPIVersion(ev.APIVersion) {
+		return "", fmt.Errorf("%w: API version %q is not accepted (want 2024-06-20, or a .acacia or .basil version; set the endpoint's version in the Stripe dashboard)", ErrBadRequest, ev.APIVersion)
 	}
 	if ev.ID == "" || ev.Data == nil {
 		return "", fmt.Errorf("%w: event without id or data", ErrBadRequest)
@@ -102,6 +113,31 @@ func (s *Service) HandleWebhook(ctx context.Context, payload []byte, signature s
 	return outcome, nil
 }
 
+// MaxClockSkew is how far in the future a signature's timestamp may be
+// (Stripe's clock against ours); more is refused like a stale signature.
+const MaxClockSkew = 5 * time.Minute
+
+// signedAt is the "t=" timestamp of a Stripe-Signature header.
+func signedAt(header string) (time.Time, bool) {
+	for _, part := range strings.Split(header, ",") {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(part), "t="); ok {
+			sec, err := strconv.ParseInt(v, 10, 64)
+			return time.Unix(sec, 0), err == nil
+		}
+	}
+	return time.Time{}, false
+}
+
+// AcceptedAPIVersion reports whether events of API version v are accepted:
+// 2024-06-20 (the last version before Stripe's named releases) and every
+// .acacia and .basil release. Their checkout sessions and subscription
+// events carry the fields GAS reads in the same place; a failed invoice
+// names its subscription's metadata under parent.subscription_details from
+// 2025-03-31.basil and under subscription_details before, and both are read.
+func AcceptedAPIVersion(v string) bool {
+	return v == "2024-06-20" || strings.HasSuffix(v, ".acacia") || strings.HasSuffix(v, ".basil")
+}
+
 func (s *Service) apply(ctx context.Context, ev stripe.Event) (Outcome, error) {
 	switch ev.Type {
 	case stripe.EventTypeCheckoutSessionCompleted, stripe.EventTypeCheckoutSessionAsyncPaymentSucceeded:
@@ -122,6 +158,12 @@ func (s *Service) apply(ctx context.Context, ev stripe.Event) (Outcome, error) {
 		var inv stripe.Invoice
 		if err := json.Unmarshal(ev.Data.Raw, &inv); err != nil {
 			return "", fmt.Errorf("%w: invoice: %w", ErrBadRequest, err)
+		}
+		var legacy struct {
+			SubscriptionDetails *stripe.InvoiceParentSubscriptionDetails `json:"subscription_details"`
+		}
+		if inv.Parent == nil && json.Unmarshal(ev.Data.Raw, &legacy) == nil && legacy.SubscriptionDetails != nil {
+			inv.Parent = &stripe.InvoiceParent{SubscriptionDetails: legacy.SubscriptionDetails}
 		}
 		return s.paymentFailed(ctx, &inv)
 	}
@@ -149,23 +191,38 @@ func (s *Service) checkoutCompleted(ctx context.Context, sess *stripe.CheckoutSe
 		// A delayed payment method: checkout.session.async_payment_succeeded follows.
 		return OutcomePending, nil
 	}
-	_, err := s.ports.Profiles.Update(ctx, userID, func(p *domain.Profile) error {
+	if sess.Subscription == nil || sess.Subscription.ID == "" {
+		s.cfg.Logger.ErrorContext(ctx, "checkout session has no subscription; nothing upgraded", "session", sess.ID, "user", userID)
+		return OutcomeIgnored, nil
+	}
+	// The subscription's current state decides, not this event: Stripe may
+	// deliver customer.subscription.deleted before this checkout's event.
+	sub, err := s.api.Subscription(ctx, sess.Subscription.ID)
+	if err != nil {
+		return "", fmt.Errorf("retrieve subscription %s of checkout %s: %w", sess.Subscription.ID, sess.ID, err)
+	}
+	_, err = s.ports.Profiles.Update(ctx, userID, func(p *domain.Profile) error {
 		if sess.Customer != nil && sess.Customer.ID != "" {
 			p.StripeCustomerID = sess.Customer.ID
 		}
-		if sess.Subscription != nil && sess.Subscription.ID != "" {
-			p.StripeSubscriptionID = sess.Subscription.ID
-		}
-		p.PremiumUntil = time.Time{}
+		p.StripeSubscriptionID = sub.ID
 		return nil
 	})
+	if errors.Is(err, domain.ErrNotFound) {
+		return s.unknownUser(ctx, userID, "checkout session "+sess.ID)
+	}
 	if err != nil {
 		return "", fmt.Errorf("link checkout session %s to user %s: %w", sess.ID, userID, err)
 	}
-	if _, _, err := s.ports.Users.Upgrade(ctx, userID); err != nil {
-		return "", err
-	}
-	return OutcomeUpgraded, nil
+	return s.applySubscription(ctx, userID, sub, true)
+}
+
+// unknownUser acknowledges an event for a user GAS does not have (deleted,
+// or another deployment's): retrying cannot change that, so it is logged
+// and answered 200 rather than left for Stripe to retry for three days.
+func (s *Service) unknownUser(ctx context.Context, userID, what string) (Outcome, error) {
+	s.cfg.Logger.ErrorContext(ctx, "stripe event for an unknown user; acknowledged, nothing changed", "user", userID, "object", what)
+	return OutcomeIgnored, nil
 }
 
 // syncSubscription reads the subscription from Stripe and applies its state:
@@ -180,7 +237,7 @@ func (s *Service) syncSubscription(ctx context.Context, id string) (Outcome, err
 		s.cfg.Logger.WarnContext(ctx, "subscription names no GAS user; ignored", "subscription", sub.ID)
 		return OutcomeIgnored, nil
 	}
-	return s.applySubscription(ctx, userID, sub)
+	return s.applySubscription(ctx, userID, sub, false)
 }
 
 // errOtherSubscription stops an update for a subscription that is not the
@@ -195,8 +252,10 @@ var errOtherSubscription = errors.New("not the user's linked subscription")
 // period end when cancelling,
 // past_due keeps the role while Stripe retries the payment, and canceled,
 // unpaid, incomplete_expired or paused is free. incomplete changes nothing:
-// the checkout's completion does the upgrade.
-func (s *Service) applySubscription(ctx context.Context, userID string, sub *stripe.Subscription) (Outcome, error) {
+// the checkout's completion does the upgrade. checkout (the checkout's own
+// event) upgrades an active subscription even when the user is premium
+// already, so a retry after a failed restore start starts it again.
+func (s *Service) applySubscription(ctx context.Context, userID string, sub *stripe.Subscription, checkout bool) (Outcome, error) {
 	outcome := OutcomeUpdated
 	_, err := s.ports.Profiles.Update(ctx, userID, func(p *domain.Profile) error {
 		if p.StripeSubscriptionID != sub.ID {
@@ -212,8 +271,12 @@ func (s *Service) applySubscription(ctx context.Context, userID string, sub *str
 			if sub.CancelAtPeriodEnd || sub.CancelAt != 0 {
 				p.PremiumUntil = premiumEnd(sub)
 			}
-			if !p.Premium() {
+			if !p.Premium() || checkout {
 				outcome = OutcomeUpgraded // the role changes in Upgrade, with the restore
+			}
+		case stripe.SubscriptionStatusIncomplete:
+			if checkout {
+				outcome = OutcomePending // the first payment is not confirmed yet
 			}
 		case stripe.SubscriptionStatusCanceled, stripe.SubscriptionStatusUnpaid,
 			stripe.SubscriptionStatusIncompleteExpired, stripe.SubscriptionStatusPaused:
@@ -224,6 +287,9 @@ func (s *Service) applySubscription(ctx context.Context, userID string, sub *str
 		}
 		return nil
 	})
+	if errors.Is(err, domain.ErrNotFound) {
+		return s.unknownUser(ctx, userID, "subscription "+sub.ID)
+	}
 	if errors.Is(err, errOtherSubscription) {
 		s.cfg.Logger.InfoContext(ctx, "event of a subscription not linked to the user ignored", "user", userID, "subscription", sub.ID)
 		return OutcomeIgnored, nil
@@ -274,6 +340,9 @@ func (s *Service) paymentFailed(ctx context.Context, inv *stripe.Invoice) (Outco
 		return OutcomeIgnored, nil
 	}
 	p, err := s.ports.Profiles.Get(ctx, userID)
+	if errors.Is(err, domain.ErrNotFound) {
+		return s.unknownUser(ctx, userID, "invoice "+inv.ID)
+	}
 	if err != nil {
 		return "", fmt.Errorf("failed payment of invoice %s: user %s: %w", inv.ID, userID, err)
 	}
