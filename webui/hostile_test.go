@@ -2,7 +2,9 @@ package webui_test
 
 import (
 	"bytes"
+	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -53,5 +55,26 @@ func TestHSTS(t *testing.T) {
 	r = read(t, res, err)
 	if v := r.header.Get("Strict-Transport-Security"); v != "max-age=63072000; includeSubDomains" {
 		t.Errorf("HTTPS: HSTS %q", v)
+	}
+}
+
+// TestOpenRedirect (B7): next= never leads off the site, whatever browsers
+// make of tabs, newlines, backslashes and doubled slashes.
+func TestOpenRedirect(t *testing.T) {
+	h := newHarness(t)
+	i := 0
+	for next, want := range map[string]string{
+		"/jobs/abc?x=1": "/jobs/abc?x=1", "/\t/evil.example/p": "/jobs", "/\n/evil.example": "/jobs", "/\r/evil.example": "/jobs",
+		"//evil.example": "/jobs", "/\\evil.example": "/jobs", "/\\/evil.example": "/jobs", "\\\\evil.example": "/jobs",
+		"https://evil.example": "/jobs", "/ /evil.example": "/jobs", "/\u00a0/evil.example": "/jobs", "/\u202e/x": "/jobs", "": "/jobs",
+	} {
+		i++ // one account each: sign-in attempts per account are limited
+		email := fmt.Sprintf("u%d@example.org", i)
+		h.user(email, domain.RoleFree, false)
+		b := h.browser()
+		r := b.post("/signin", url.Values{"email": {email}, "password": {"password1"}, "next": {next}})
+		if r.status != http.StatusSeeOther || r.header.Get("Location") != want {
+			t.Errorf("next=%q: %d Location %q, want %q", next, r.status, r.header.Get("Location"), want)
+		}
 	}
 }

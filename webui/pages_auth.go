@@ -3,6 +3,7 @@ package webui
 import (
 	"net/http"
 	"strings"
+	"unicode"
 
 	"github.com/gasproject/gas/internal/auth"
 	"github.com/gasproject/gas/internal/domain"
@@ -133,9 +134,19 @@ func (s *Server) oidcCallback(w http.ResponseWriter, r *http.Request, rq *reques
 }
 
 // safeNext keeps post-sign-in redirects on this site.
+//
+// Browsers drop tabs and newlines from URLs and read "\" as "/", so
+// "/\t/evil.example" or "/\\evil.example" would leave the site: any control
+// or whitespace character, any backslash, and a second leading slash send
+// the user to /jobs instead.
 func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || len(next) > 2000 {
 		return "/jobs"
+	}
+	for _, r := range next {
+		if r <= ' ' || r == 0x7f || r == '\\' || unicode.IsSpace(r) || unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
+			return "/jobs"
+		}
 	}
 	return next
 }

@@ -15,8 +15,8 @@ import (
 	"time"
 
 	"github.com/gasproject/gas/internal/domain"
-	"github.com/gasproject/gas/internal/service"
 	"github.com/gasproject/gas/internal/httpguard"
+	"github.com/gasproject/gas/internal/service"
 )
 
 type annotatePage struct {
