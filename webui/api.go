@@ -148,7 +148,7 @@ func (s *Server) apiInput(w http.ResponseWriter, r *http.Request, rq *request) e
 }
 
 func (s *Server) apiResult(w http.ResponseWriter, r *http.Request, rq *request) error {
-	return s.apiBlob(w, r, rq, service.FileResult)
+	return s.sendResult(w, r, rq.viewer)
 }
 
 func (s *Server) apiLog(w http.ResponseWriter, r *http.Request, rq *request) error {

@@ -151,7 +151,12 @@ func (s *Server) redirectDownload(w http.ResponseWriter, r *http.Request, v *dom
 	if err != nil {
 		return err
 	}
-	link, err := s.cfg.Direct.PresignGet(r.Context(), key, downloadLinkTTL, downloadName(j, kind))
+	return s.redirectKey(w, r, j, key, downloadName(j, kind))
+}
+
+// redirectKey answers 303 to a short-lived presigned link of key, saved as name.
+func (s *Server) redirectKey(w http.ResponseWriter, r *http.Request, j domain.Job, key, name string) error {
+	link, err := s.cfg.Direct.PresignGet(r.Context(), key, downloadLinkTTL, name)
 	if err != nil {
 		return fmt.Errorf("download link of job %s: %w", j.ID, err)
 	}

@@ -248,7 +248,7 @@ func (s *Server) downloadInput(w http.ResponseWriter, r *http.Request, rq *reque
 }
 
 func (s *Server) downloadResult(w http.ResponseWriter, r *http.Request, rq *request) error {
-	return s.download(w, r, rq, service.FileResult)
+	return s.sendResult(w, r, rq.viewer)
 }
 
 func (s *Server) download(w http.ResponseWriter, r *http.Request, rq *request, kind service.FileKind) error {
@@ -301,12 +301,17 @@ func equalFoldSuffix(s, suffix string) bool {
 }
 
 func sendFile(w http.ResponseWriter, name, contentType string, body io.Reader) {
+	setDownload(w, name, contentType)
+	io.Copy(w, body)
+}
+
+// setDownload sends the headers of a file download and the 200 status.
+func setDownload(w http.ResponseWriter, name, contentType string) {
 	w.Header().Set("Content-Type", contentType)
 	// FormatMediaType writes filename*=utf-8''... for non-ASCII names.
 	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": name}))
 	w.Header().Set("Cache-Control", "private, no-store")
 	w.WriteHeader(http.StatusOK)
-	io.Copy(w, body)
 }
 
 type logPage struct {

@@ -49,6 +49,10 @@ type UseCases interface {
 	OpenJobFile(ctx context.Context, viewer domain.Profile, jobID string, kind service.FileKind) (io.ReadCloser, domain.Job, error)
 	// JobFileKey is the storage key of a job's file the viewer may read now.
 	JobFileKey(ctx context.Context, viewer domain.Profile, jobID string, kind service.FileKind) (string, domain.Job, error)
+	// ResultFile says where a download of the job's result in a format comes from.
+	ResultFile(ctx context.Context, viewer domain.Profile, jobID, format string) (service.ResultFile, error)
+	// OpenResult opens the job's result in a format (vcf, vcf.gz, tbi, tsv).
+	OpenResult(ctx context.Context, viewer domain.Profile, jobID, format string) (io.ReadCloser, service.ResultFile, error)
 	// JobHistory returns the job, its execution and the execution's events.
 	JobHistory(ctx context.Context, viewer domain.Profile, jobID string) (domain.Job, domain.Execution, []domain.HistoryEvent, error)
 	// Execution returns an execution the viewer may see, with its events.

@@ -1,8 +1,11 @@
 package app
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
+	"io"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -83,8 +86,17 @@ func TestPremiumUserResultStaysHot(t *testing.T) {
 	if j.ResultState != domain.ResultAvailable || j.ResultKey != tasks.ResultKey(j) {
 		t.Fatalf("job %s %s", j.ResultState, j.ResultKey)
 	}
-	if out := readBlob(t, a, j.ResultKey); !strings.HasPrefix(string(out), "##fileformat=VCF") {
+	zr, err := gzip.NewReader(bytes.NewReader(readBlob(t, a, j.ResultKey)))
+	if err != nil {
+		t.Fatalf("result is not BGZF: %v", err)
+	}
+	if out, _ := io.ReadAll(zr); !strings.HasPrefix(string(out), "##fileformat=VCF") {
 		t.Errorf("result %.100q", out)
+	}
+	for _, k := range domain.ResultFiles(j.ResultKey)[1:] { // the tabix and variant indexes beside it
+		if len(readBlob(t, a, k)) == 0 {
+			t.Errorf("%s is empty", k)
+		}
 	}
 	if ev := history(t, a, j.ExecutionID); count(ev, "TaskSucceeded", "ArchiveIfFree") != 1 {
 		t.Errorf("ArchiveIfFree did not run once:\n%s", strings.Join(steps(ev), "\n"))

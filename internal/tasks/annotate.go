@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"runtime/debug"
 	"time"
 
 	"github.com/gasproject/gas/internal/domain"
@@ -141,48 +139,4 @@ func (t *Tasks) runLimited(ctx context.Context, j domain.Job, resultKey string, 
 		}
 	}
 	return rep, err
-}
-
-// runEngine streams input blob -> engine -> result blob through a pipe, so
-// memory stays flat whatever the file size.
-func (t *Tasks) runEngine(ctx context.Context, j domain.Job, resultKey string, lim domain.Limits) (Report, error) {
-	in, err := t.blobs.Get(ctx, j.InputKey)
-	if errors.Is(err, domain.ErrNotFound) {
-		return Report{}, fmt.Errorf("%w: the uploaded file is missing (%s)", domain.ErrInvalid, j.InputKey)
-	}
-	if err != nil {
-		return Report{}, fmt.Errorf("read input %s: %w", j.InputKey, err)
-	}
-	defer in.Close()
-
-	pr, pw := io.Pipe()
-	var rep Report
-	var runErr error
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		// A panic here would kill the whole process (it is not the caller's
-		// goroutine): turn it into an ordinary, retryable error.
-		defer func() {
-			if r := recover(); r != nil {
-				runErr = fmt.Errorf("annotation engine panicked: %v\n%s", r, debug.Stack())
-			}
-			pw.CloseWithError(runErr)
-		}()
-		rep, runErr = t.annotator.Annotate(ctx, in, pw, lim)
-	}()
-	putErr := t.blobs.Put(ctx, resultKey, pr)
-	if putErr != nil {
-		pr.CloseWithError(putErr) // unblock the engine's writes
-	} else {
-		pr.Close()
-	}
-	<-done
-	if runErr != nil {
-		return Report{}, runErr
-	}
-	if putErr != nil {
-		return Report{}, fmt.Errorf("store result %s: %w", resultKey, putErr)
-	}
-	return rep, nil
 }

@@ -26,10 +26,10 @@ func TestAnnotateCompletesAndIsIdempotent(t *testing.T) {
 	if j.StartedAt.IsZero() || j.CompletedAt.IsZero() {
 		t.Errorf("times not recorded: started %v completed %v", j.StartedAt, j.CompletedAt)
 	}
-	if out.ResultKey != "results/u1/j1/annotated.vcf" || j.ResultKey != out.ResultKey || j.LogKey != out.LogKey {
+	if out.ResultKey != "results/u1/j1/annotated.vcf.gz" || j.ResultKey != out.ResultKey || j.LogKey != out.LogKey {
 		t.Errorf("keys: out %+v, job %s %s", out, j.ResultKey, j.LogKey)
 	}
-	if got := f.blob(t, j.ResultKey); got != "CHR1\t1\n" {
+	if got := f.result(t, j.ResultKey); got != fakeResult {
 		t.Errorf("result = %q", got)
 	}
 	if got := f.blob(t, j.LogKey); got != "2 records\n" {
@@ -98,7 +98,7 @@ func TestAnnotateFailures(t *testing.T) {
 			if got != tc.permanent {
 				t.Errorf("InvalidInputError = %v, want %v (%T %v)", got, tc.permanent, err, err)
 			}
-			if _, err := f.blobs.Head(context.Background(), "results/u1/j1/annotated.vcf"); !errors.Is(err, domain.ErrNotFound) {
+			if _, err := f.blobs.Head(context.Background(), "results/u1/j1/annotated.vcf.gz"); !errors.Is(err, domain.ErrNotFound) {
 				t.Errorf("partial result left behind: %v", err)
 			}
 		})

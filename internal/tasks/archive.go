@@ -33,7 +33,7 @@ func (t *Tasks) ArchiveIfFree(ctx context.Context, in JobInput) (ArchiveOutput, 
 	switch {
 	case j.ResultState == domain.ResultArchived:
 		// Done before; finish the last step in case we crashed right after it.
-		if err := t.blobs.Delete(ctx, hotKey); err != nil {
+		if err := t.deleteAll(ctx, domain.ResultFiles(hotKey)); err != nil {
 			return out, fmt.Errorf("archive job %s: drop hot copy: %w", j.ID, err)
 		}
 		out.Archived, out.Reason, out.ArchiveKey = true, "archived", j.ResultKey
@@ -55,20 +55,8 @@ func (t *Tasks) ArchiveIfFree(ctx context.Context, in JobInput) (ArchiveOutput, 
 		return out, nil
 	}
 
-	hot, err := t.blobs.Head(ctx, hotKey)
-	if err != nil {
-		return out, fmt.Errorf("archive job %s: head %s: %w", j.ID, hotKey, err)
-	}
-	if err := t.blobs.Copy(ctx, hotKey, coldKey, domain.ClassGlacier); err != nil {
-		return out, fmt.Errorf("archive job %s: copy to %s: %w", j.ID, coldKey, err)
-	}
-	cold, err := t.blobs.Head(ctx, coldKey)
-	if err != nil {
-		return out, fmt.Errorf("archive job %s: verify %s: %w", j.ID, coldKey, err)
-	}
-	if cold.StorageClass != domain.ClassGlacier || cold.Size != hot.Size {
-		return out, fmt.Errorf("archive job %s: copy %s is %s with %d bytes, want GLACIER with %d",
-			j.ID, coldKey, cold.StorageClass, cold.Size, hot.Size)
+	if err := t.copyFiles(ctx, domain.ResultFiles(hotKey), domain.ResultFiles(coldKey), domain.ClassGlacier); err != nil {
+		return out, fmt.Errorf("archive job %s: %w", j.ID, err)
 	}
 
 	errMoved := errors.New("result moved meanwhile")
@@ -89,10 +77,46 @@ func (t *Tasks) ArchiveIfFree(ctx context.Context, in JobInput) (ArchiveOutput, 
 	if err != nil {
 		return out, fmt.Errorf("archive job %s: record archive: %w", j.ID, err)
 	}
-	if err := t.blobs.Delete(ctx, hotKey); err != nil {
+	if err := t.deleteAll(ctx, domain.ResultFiles(hotKey)); err != nil {
 		return out, fmt.Errorf("archive job %s: drop hot copy: %w", j.ID, err)
 	}
 	t.cfg.Logger.InfoContext(ctx, "job archived", "job", j.ID, "key", coldKey)
 	out.Archived, out.Reason, out.ArchiveKey = true, "archived", coldKey
 	return out, nil
+}
+
+// copyFiles copies each src file that exists (the first must) to the dst of
+// the same index in the given class, and verifies each copy with Head
+// (class and size) before returning.
+func (t *Tasks) copyFiles(ctx context.Context, src, dst []string, class domain.StorageClass) error {
+	for i := range src {
+		from, err := t.blobs.Head(ctx, src[i])
+		if i > 0 && errors.Is(err, domain.ErrNotFound) {
+			continue // a job from before this file existed
+		}
+		if err != nil {
+			return fmt.Errorf("head %s: %w", src[i], err)
+		}
+		if err := t.blobs.Copy(ctx, src[i], dst[i], class); err != nil {
+			return fmt.Errorf("copy to %s: %w", dst[i], err)
+		}
+		to, err := t.blobs.Head(ctx, dst[i])
+		if err != nil {
+			return fmt.Errorf("verify %s: %w", dst[i], err)
+		}
+		if to.StorageClass != class || to.Size != from.Size {
+			return fmt.Errorf("copy %s is %s with %d bytes, want %s with %d", dst[i], to.StorageClass, to.Size, class, from.Size)
+		}
+	}
+	return nil
+}
+
+// deleteAll deletes every key (absent ones are not an error).
+func (t *Tasks) deleteAll(ctx context.Context, keys []string) error {
+	for _, k := range keys {
+		if err := t.blobs.Delete(ctx, k); err != nil {
+			return fmt.Errorf("delete %s: %w", k, err)
+		}
+	}
+	return nil
 }

@@ -31,7 +31,7 @@ func TestArchiveIfFreeArchivesOnceForFreeUsers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !out.Archived || out.ArchiveKey != "archive/u1/j1/annotated.vcf" {
+	if !out.Archived || out.ArchiveKey != "archive/u1/j1/annotated.vcf.gz" {
 		t.Fatalf("out = %+v", out)
 	}
 	j := f.job(t, "j1")
@@ -42,11 +42,17 @@ func TestArchiveIfFreeArchivesOnceForFreeUsers(t *testing.T) {
 	if err != nil || info.StorageClass != domain.ClassGlacier {
 		t.Fatalf("archive head: %+v %v", info, err)
 	}
-	if got, _ := f.blobs.Data(j.ResultKey); string(got) != "CHR1\t1\n" {
+	if got := f.result(t, j.ResultKey); got != fakeResult {
 		t.Errorf("archived bytes %q", got)
 	}
-	if _, ok := f.blobs.Data("results/u1/j1/annotated.vcf"); ok {
-		t.Error("hot copy still present")
+	for i, hot := range domain.ResultFiles("results/u1/j1/annotated.vcf.gz") {
+		if _, ok := f.blobs.Data(hot); ok {
+			t.Errorf("hot copy %s still present", hot)
+		}
+		cold := domain.ResultFiles(j.ResultKey)[i]
+		if info, err := f.blobs.Head(ctx, cold); err != nil || info.StorageClass != domain.ClassGlacier {
+			t.Errorf("archived %s: %+v %v", cold, info, err)
+		}
 	}
 	if _, ok := f.blobs.Data(j.LogKey); !ok {
 		t.Error("log was removed; only the result is archived")
@@ -105,10 +111,10 @@ func TestArchiveIfFreeKeepsHotCopyWhenVerifyFails(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 	j := f.job(t, "j1")
-	if j.ResultState != domain.ResultAvailable || j.ResultKey != "results/u1/j1/annotated.vcf" {
+	if j.ResultState != domain.ResultAvailable || j.ResultKey != "results/u1/j1/annotated.vcf.gz" {
 		t.Errorf("job moved: %s %s", j.ResultState, j.ResultKey)
 	}
-	if f.blob(t, j.ResultKey) != "CHR1\t1\n" {
+	if f.result(t, j.ResultKey) != fakeResult {
 		t.Error("hot copy lost")
 	}
 }
@@ -117,16 +123,16 @@ func TestArchiveIfFreeFinishesAfterCrash(t *testing.T) {
 	// Crash after recording ARCHIVED but before dropping the hot copy.
 	f := completed(t, "u1")
 	ctx := context.Background()
-	f.blobs.Copy(ctx, "results/u1/j1/annotated.vcf", "archive/u1/j1/annotated.vcf", domain.ClassGlacier)
+	f.blobs.Copy(ctx, "results/u1/j1/annotated.vcf.gz", "archive/u1/j1/annotated.vcf.gz", domain.ClassGlacier)
 	f.jobs.Update(ctx, "j1", func(j *domain.Job) error {
-		j.ResultKey, j.ResultState, j.ArchivedAt = "archive/u1/j1/annotated.vcf", domain.ResultArchived, f.now
+		j.ResultKey, j.ResultState, j.ArchivedAt = "archive/u1/j1/annotated.vcf.gz", domain.ResultArchived, f.now
 		return nil
 	})
 	out, err := f.t.ArchiveIfFree(ctx, JobInput{JobID: "j1"})
 	if err != nil || !out.Archived {
 		t.Fatalf("%+v %v", out, err)
 	}
-	if _, ok := f.blobs.Data("results/u1/j1/annotated.vcf"); ok {
+	if _, ok := f.blobs.Data("results/u1/j1/annotated.vcf.gz"); ok {
 		t.Error("hot copy not dropped")
 	}
 }
@@ -158,7 +164,7 @@ func TestArchiveIfFreeLosingARaceStillReportsArchived(t *testing.T) {
 	}
 	racer := New(rj, f.profiles, f.blobs, f.mail, nil, f.t.cfg)
 	out, err := racer.ArchiveIfFree(ctx, JobInput{JobID: "j1"})
-	if err != nil || !out.Archived || out.ArchiveKey != "archive/u1/j1/annotated.vcf" {
+	if err != nil || !out.Archived || out.ArchiveKey != "archive/u1/j1/annotated.vcf.gz" {
 		t.Fatalf("%+v %v", out, err)
 	}
 	if j := f.job(t, "j1"); j.ResultState != domain.ResultArchived {

@@ -2,6 +2,7 @@ package tasks
 
 import (
 	"context"
+	"github.com/gasproject/gas/internal/variants"
 	"os"
 	"strings"
 	"sync"
@@ -87,9 +88,17 @@ func TestAnnotateWithTheRealEngine(t *testing.T) {
 			if j.Status != domain.StatusCompleted || !strings.Contains(string(j.Summary), `"records":350`) {
 				t.Errorf("job %s, summary %.200s", j.Status, j.Summary)
 			}
-			out := f.blob(t, j.ResultKey)
+			out := f.result(t, j.ResultKey)
 			if !strings.HasPrefix(out, "##fileformat=VCF") || !strings.Contains(out, "##INFO=<ID=CSQ") {
 				t.Errorf("result does not look annotated: %.300s", out)
+			}
+			if tbi := f.blob(t, domain.TabixKey(j.ResultKey)); !strings.HasPrefix(tbi, "\x1f\x8b") {
+				t.Errorf("tabix index is not BGZF: %q", tbi[:min(len(tbi), 20)])
+			}
+			idx := f.blob(t, domain.VariantsKey(j.ResultKey))
+			ix, err := variants.Open(strings.NewReader(idx), int64(len(idx)))
+			if err != nil || ix.Rows() == 0 {
+				t.Errorf("variant index: %v rows, %v", ix, err)
 			}
 			if log := f.blob(t, j.LogKey); !strings.Contains(log, "records:") {
 				t.Errorf("log %q", log)

@@ -2,6 +2,7 @@ package tasks
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"io"
@@ -90,7 +91,7 @@ func (f *fixture) addJob(t *testing.T, id, user string) {
 	t.Helper()
 	ctx := context.Background()
 	key := "inputs/" + user + "/" + id + "/sample.vcf"
-	if err := f.blobs.Put(ctx, key, strings.NewReader("chr1\t1\n")); err != nil {
+	if err := f.blobs.Put(ctx, key, strings.NewReader(strings.ToLower(fakeResult))); err != nil {
 		t.Fatal(err)
 	}
 	if err := f.jobs.Create(ctx, domain.Job{ID: id, UserID: user, InputName: "sample.vcf", InputKey: key,
@@ -108,6 +109,23 @@ func (f *fixture) job(t *testing.T, id string) domain.Job {
 	return j
 }
 
+// fakeResult is what the fake engine makes of every fixture input (stored as BGZF).
+const fakeResult = "##FILEFORMAT=VCFV4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\nCHR1\t1\t.\tA\tG\t.\t.\t.\n"
+
+// result reads a stored result and decompresses it.
+func (f *fixture) result(t *testing.T, key string) string {
+	t.Helper()
+	zr, err := gzip.NewReader(strings.NewReader(f.blob(t, key)))
+	if err != nil {
+		t.Fatalf("%s: %v", key, err)
+	}
+	b, err := io.ReadAll(zr)
+	if err != nil {
+		t.Fatalf("%s: %v", key, err)
+	}
+	return string(b)
+}
+
 func (f *fixture) blob(t *testing.T, key string) string {
 	t.Helper()
 	data, ok := f.blobs.Data(key)
@@ -115,4 +133,11 @@ func (f *fixture) blob(t *testing.T, key string) string {
 		t.Fatalf("blob %s missing; have %v", key, f.blobs.Keys())
 	}
 	return string(data)
+}
+
+// finishRestore completes the restores of an archived result and its other files.
+func (f *fixture) finishRestore(resultKey string) {
+	for _, k := range domain.ResultFiles(resultKey) {
+		f.blobs.FinishRestore(k)
+	}
 }

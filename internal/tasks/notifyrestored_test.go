@@ -77,7 +77,7 @@ func TestRestoreRoundsRetryAndOneEmail(t *testing.T) {
 		t.Errorf("after round 2's request: %+v", j)
 	}
 	for _, id := range []string{"j1", "j3"} {
-		f.blobs.FinishRestore("archive/u1/" + id + "/annotated.vcf")
+		f.finishRestore("archive/u1/" + id + "/annotated.vcf.gz")
 		for _, step := range []func(context.Context, JobInput) (CopyBackOutput, error){f.t.CopyBack, f.t.MarkAvailable} {
 			if _, err := step(ctx, JobInput{JobID: id}); err != nil {
 				t.Fatal(err)

@@ -98,6 +98,9 @@ func (t *Tasks) RequestRestore(ctx context.Context, in JobInput) (RestoreStatus,
 			return RestoreStatus{}, fmt.Errorf("restore job %s: request %s retrieval of %s: %w", j.ID, tier, j.ResultKey, err)
 		}
 	}
+	if err := t.restoreSidecars(ctx, j.ResultKey, tier, now); err != nil {
+		return RestoreStatus{}, fmt.Errorf("restore job %s: %w", j.ID, err)
+	}
 	j, err = t.jobs.Update(ctx, j.ID, func(j *domain.Job) error {
 		if j.ResultState != domain.ResultArchived && j.ResultState != domain.ResultRestoring {
 			return fmt.Errorf("result is %q: %w", j.ResultState, domain.ErrConflict)
@@ -114,6 +117,30 @@ func (t *Tasks) RequestRestore(ctx context.Context, in JobInput) (RestoreStatus,
 	}
 	t.cfg.Logger.InfoContext(ctx, "restore requested", "job", j.ID, "tier", tier, "ready_by", j.RestoreReadyBy)
 	return t.restoreStatus(j, info, now), nil
+}
+
+// restoreSidecars asks for the result's other files in the tier the result got.
+func (t *Tasks) restoreSidecars(ctx context.Context, resultKey string, tier domain.RestoreTier, now time.Time) error {
+	for _, k := range domain.ResultFiles(resultKey)[1:] {
+		info, err := t.blobs.Head(ctx, k)
+		if errors.Is(err, domain.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("head %s: %w", k, err)
+		}
+		if info.Readable(now) || info.RestoreInProgress {
+			continue
+		}
+		err = t.blobs.Restore(ctx, k, tier, t.cfg.RestoreDays)
+		if errors.Is(err, domain.ErrExpeditedUnavailable) {
+			err = t.blobs.Restore(ctx, k, domain.TierStandard, t.cfg.RestoreDays)
+		}
+		if err != nil && !errors.Is(err, domain.ErrRestoreInProgress) {
+			return fmt.Errorf("request %s retrieval of %s: %w", tier, k, err)
+		}
+	}
+	return nil
 }
 
 // CheckRestore reports whether the archived result is readable yet.
@@ -166,21 +193,28 @@ func (t *Tasks) CopyBack(ctx context.Context, in JobInput) (CopyBackOutput, erro
 	if j.ResultKey != coldKey {
 		return CopyBackOutput{}, fmt.Errorf("copy back job %s: result key %q is not the archive key %q: %w", j.ID, j.ResultKey, coldKey, domain.ErrConflict)
 	}
-	cold, err := t.blobs.Head(ctx, coldKey)
-	if err != nil {
-		return CopyBackOutput{}, fmt.Errorf("copy back job %s: head %s: %w", j.ID, coldKey, err)
-	}
-	if err := t.verifyHot(ctx, hotKey, cold); err == nil {
-		return CopyBackOutput{JobID: j.ID, ResultKey: hotKey}, nil // copied by an earlier attempt
-	}
-	if !cold.Readable(t.now()) {
-		return CopyBackOutput{}, fmt.Errorf("copy back job %s: %s: %w", j.ID, coldKey, domain.ErrArchived)
-	}
-	if err := t.blobs.Copy(ctx, coldKey, hotKey, domain.ClassStandard); err != nil {
-		return CopyBackOutput{}, fmt.Errorf("copy back job %s: copy to %s: %w", j.ID, hotKey, err)
-	}
-	if err := t.verifyHot(ctx, hotKey, cold); err != nil {
-		return CopyBackOutput{}, fmt.Errorf("copy back job %s: %w", j.ID, err)
+	now := t.now()
+	hot, cold := domain.ResultFiles(hotKey), domain.ResultFiles(coldKey)
+	for i := range cold {
+		info, err := t.blobs.Head(ctx, cold[i])
+		if i > 0 && errors.Is(err, domain.ErrNotFound) {
+			continue // a job from before this file existed
+		}
+		if err != nil {
+			return CopyBackOutput{}, fmt.Errorf("copy back job %s: head %s: %w", j.ID, cold[i], err)
+		}
+		if err := t.verifyHot(ctx, hot[i], info); err == nil {
+			continue // copied by an earlier attempt
+		}
+		if !info.Readable(now) {
+			return CopyBackOutput{}, fmt.Errorf("copy back job %s: %s: %w", j.ID, cold[i], domain.ErrArchived)
+		}
+		if err := t.blobs.Copy(ctx, cold[i], hot[i], domain.ClassStandard); err != nil {
+			return CopyBackOutput{}, fmt.Errorf("copy back job %s: copy to %s: %w", j.ID, hot[i], err)
+		}
+		if err := t.verifyHot(ctx, hot[i], info); err != nil {
+			return CopyBackOutput{}, fmt.Errorf("copy back job %s: %w", j.ID, err)
+		}
 	}
 	return CopyBackOutput{JobID: j.ID, ResultKey: hotKey}, nil
 }
@@ -233,7 +267,7 @@ func (t *Tasks) MarkAvailable(ctx context.Context, in JobInput) (CopyBackOutput,
 	}
 	if j.ResultKey == hotKey {
 		// The job no longer needs the archive (also finishes a run that crashed here).
-		if err := t.blobs.Delete(ctx, coldKey); err != nil {
+		if err := t.deleteAll(ctx, domain.ResultFiles(coldKey)); err != nil {
 			return CopyBackOutput{}, fmt.Errorf("mark job %s available: drop archive: %w", j.ID, err)
 		}
 	}

@@ -63,7 +63,7 @@ func TestRestoreHappyPathAndIdempotency(t *testing.T) {
 	if _, err := f.t.RequestRestore(ctx, j1); err != nil {
 		t.Fatal(err)
 	}
-	if len(f.blobs.Restores()) != 1 {
+	if len(f.blobs.Restores()) != len(domain.ResultFiles("")) { // the result, its tabix and variant indexes
 		t.Errorf("restore requested %d times", len(f.blobs.Restores()))
 	}
 	if list, _ := f.t.ListArchived(ctx, UserInput{UserID: "u1"}); len(list.JobIDs) != 2 {
@@ -84,12 +84,12 @@ func TestRestoreHappyPathAndIdempotency(t *testing.T) {
 		t.Fatal("mark available without a hot copy succeeded")
 	}
 
-	f.blobs.FinishRestore("archive/u1/j1/annotated.vcf")
+	f.finishRestore("archive/u1/j1/annotated.vcf.gz")
 	if st, err := f.t.CheckRestore(ctx, j1); err != nil || !st.Restored {
 		t.Fatalf("check after ready: %+v %v", st, err)
 	}
 	cb, err := f.t.CopyBack(ctx, j1)
-	if err != nil || cb.ResultKey != "results/u1/j1/annotated.vcf" {
+	if err != nil || cb.ResultKey != "results/u1/j1/annotated.vcf.gz" {
 		t.Fatalf("copy back: %+v %v", cb, err)
 	}
 	if j := f.job(t, "j1"); j.ResultState != domain.ResultRestoring {
@@ -105,10 +105,10 @@ func TestRestoreHappyPathAndIdempotency(t *testing.T) {
 	if j.ResultState != domain.ResultAvailable || j.ResultKey != cb.ResultKey || j.RestoredAt.IsZero() {
 		t.Errorf("job after restore: %s %s %v", j.ResultState, j.ResultKey, j.RestoredAt)
 	}
-	if info, _ := f.blobs.Head(ctx, j.ResultKey); info.StorageClass != domain.ClassStandard || f.blob(t, j.ResultKey) != "CHR1\t1\n" {
+	if info, _ := f.blobs.Head(ctx, j.ResultKey); info.StorageClass != domain.ClassStandard || f.result(t, j.ResultKey) != fakeResult {
 		t.Errorf("restored object %+v", info)
 	}
-	if slices.Contains(f.blobs.Keys(), "archive/u1/j1/annotated.vcf") {
+	if slices.Contains(f.blobs.Keys(), "archive/u1/j1/annotated.vcf.gz") {
 		t.Error("archive copy kept after a verified restore")
 	}
 
@@ -141,7 +141,7 @@ func TestRequestRestoreFallsBackToStandard(t *testing.T) {
 	if j := f.job(t, "j1"); j.RestoreTier != domain.TierStandard || j.ResultState != domain.ResultRestoring {
 		t.Errorf("job %s %s", j.RestoreTier, j.ResultState)
 	}
-	if !reflect.DeepEqual(f.blobs.Restores(), []domain.RestoreTier{domain.TierStandard}) {
+	if !reflect.DeepEqual(f.blobs.Restores(), []domain.RestoreTier{domain.TierStandard, domain.TierStandard, domain.TierStandard}) {
 		t.Errorf("restores %v", f.blobs.Restores())
 	}
 }
@@ -159,11 +159,11 @@ func TestRestoreFailedKeepsArchiveAndOthersCarryOn(t *testing.T) {
 		t.Fatalf("%+v %v", out, err)
 	}
 	j := f.job(t, "j1")
-	if j.ResultState != domain.ResultArchived || j.RestoreError != out.Reason || j.ResultKey != "archive/u1/j1/annotated.vcf" ||
+	if j.ResultState != domain.ResultArchived || j.RestoreError != out.Reason || j.ResultKey != "archive/u1/j1/annotated.vcf.gz" ||
 		j.RestoreRound != 3 || j.RestoreRounds != 3 || j.RestoreRetrying() {
 		t.Errorf("failed job: %s %q %s round %d of %d", j.ResultState, j.RestoreError, j.ResultKey, j.RestoreRound, j.RestoreRounds)
 	}
-	f.blobs.FinishRestore("archive/u1/j3/annotated.vcf")
+	f.finishRestore("archive/u1/j3/annotated.vcf.gz")
 	for _, step := range []func(context.Context, JobInput) (CopyBackOutput, error){f.t.CopyBack, f.t.MarkAvailable} {
 		if _, err := step(ctx, JobInput{JobID: "j3"}); err != nil {
 			t.Fatal(err)

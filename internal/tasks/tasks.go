@@ -88,14 +88,18 @@ func (t *Tasks) now() time.Time { return t.cfg.Now().UTC() }
 // prefix so an operator can find it; the archive lives under its own prefix so
 // a lifecycle rule or an audit can tell hot from cold at a glance.
 
-// ResultKey is where the annotated VCF lives while hot.
-func ResultKey(j domain.Job) string { return "results/" + j.UserID + "/" + j.ID + "/annotated.vcf" }
+// ResultKey is where the annotated VCF (BGZF) lives while hot.
+func ResultKey(j domain.Job) string {
+	return "results/" + j.UserID + "/" + j.ID + "/annotated.vcf.gz"
+}
 
 // LogKey is where the human-readable annotation log lives.
 func LogKey(j domain.Job) string { return "results/" + j.UserID + "/" + j.ID + "/annotate.log" }
 
 // ArchiveKey is where the annotated VCF lives in the GLACIER storage class.
-func ArchiveKey(j domain.Job) string { return "archive/" + j.UserID + "/" + j.ID + "/annotated.vcf" }
+func ArchiveKey(j domain.Job) string {
+	return "archive/" + j.UserID + "/" + j.ID + "/annotated.vcf.gz"
+}
 
 // invalidInput is the permanent failure of a step whose input cannot work
 // (a VCF the parser rejects, a missing upload): the annotation machine catches

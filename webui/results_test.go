@@ -1,0 +1,96 @@
+package webui_test
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gasproject/gas/internal/domain"
+	"github.com/gasproject/gas/internal/tabix"
+	"github.com/gasproject/gas/internal/variants"
+	"github.com/gasproject/gas/internal/vcf"
+)
+
+// annotatedVCF is a small result in GAS's layout: two records, three CSQ entries.
+const annotatedVCF = "##fileformat=VCFv4.2\n" +
+	`##INFO=<ID=CSQ,Number=.,Type=String,Description="Consequence annotations. Format: Allele|Consequence|IMPACT|SYMBOL|Gene|Feature|BIOTYPE|CANONICAL">` + "\n" +
+	"#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n" +
+	"21\t100\trs1\tA\tG\t.\t.\tKNOWN_AF=0.5;CSQ=G|missense_variant|MODERATE|GENE1|ENSG1|ENST1.1|protein_coding|YES,G|intron_variant|MODIFIER|GENE1|ENSG1|ENST2.1||\n" +
+	"21\t200\t.\tC\tT\t.\t.\tCSQ=T|stop_gained|HIGH|GENE2|ENSG2|ENST3.1|protein_coding|YES\n"
+
+// compressedJob turns job id's result into what the Annotate step stores:
+// BGZF at annotated.vcf.gz with its tabix and variant indexes beside it.
+func (h *harness) compressedJob(owner domain.Profile, id string) (domain.Job, []byte, []byte) {
+	h.t.Helper()
+	ctx := context.Background()
+	h.completedJob(owner, id, time.Now().UTC().Add(-time.Minute))
+	key := "results/" + owner.ID + "/" + id + "/annotated.vcf.gz"
+	var gz bytes.Buffer
+	zw := vcf.NewBGZFWriter(&gz)
+	zw.Write([]byte(annotatedVCF))
+	zw.Close()
+	x, err := tabix.ScanVCF(bytes.NewReader(gz.Bytes()))
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	var tbi bytes.Buffer
+	tw := vcf.NewBGZFWriter(&tbi)
+	x.WriteTBI(tw)
+	tw.Close()
+	var idx bytes.Buffer
+	b := variants.NewBuilder(&idx)
+	b.Write([]byte(annotatedVCF))
+	if err := b.Close(); err != nil {
+		h.t.Fatal(err)
+	}
+	for k, body := range map[string][]byte{key: gz.Bytes(), domain.TabixKey(key): tbi.Bytes(), domain.VariantsKey(key): idx.Bytes()} {
+		if err := h.blobs.Put(ctx, k, bytes.NewReader(body)); err != nil {
+			h.t.Fatal(err)
+		}
+	}
+	h.updateJob(id, func(j *domain.Job) { j.ResultKey = key })
+	j, _ := h.db.Jobs().Get(ctx, id)
+	return j, gz.Bytes(), tbi.Bytes()
+}
+
+func TestResultFormats(t *testing.T) {
+	h := newHarness(t)
+	owner, tok := h.user("owner@example.org", domain.RoleFree, false)
+	_, gz, tbi := h.compressedJob(owner, "job1")
+	h.completedJob(owner, "old", time.Now().UTC()) // a plain result from before compression
+
+	for _, tc := range []struct {
+		path, wantType, wantName, wantBody string
+		status                             int
+	}{
+		{"/api/v1/jobs/job1/result", "text/plain; charset=utf-8", "sample%20%C3%BC.annotated.vcf", annotatedVCF, 200},
+		{"/api/v1/jobs/job1/result?format=vcf", "text/plain; charset=utf-8", "annotated.vcf", annotatedVCF, 200},
+		{"/api/v1/jobs/job1/result?format=vcf.gz", "application/gzip", "annotated.vcf.gz", string(gz), 200},
+		{"/api/v1/jobs/job1/result?format=tbi", "application/octet-stream", "annotated.vcf.gz.tbi", string(tbi), 200},
+		{"/api/v1/jobs/job1/result?format=tsv", "text/tab-separated-values; charset=utf-8", "annotated.tsv",
+			"CHROM\tPOS\tID\tREF\tALT\tAllele\tConsequence\tIMPACT\tSYMBOL\tGene\tFeature\tBIOTYPE\tCANONICAL\n" +
+				"21\t100\trs1\tA\tG\tG\tmissense_variant\tMODERATE\tGENE1\tENSG1\tENST1.1\tprotein_coding\tYES\n" +
+				"21\t100\trs1\tA\tG\tG\tintron_variant\tMODIFIER\tGENE1\tENSG1\tENST2.1\t.\t.\n" +
+				"21\t200\t.\tC\tT\tT\tstop_gained\tHIGH\tGENE2\tENSG2\tENST3.1\tprotein_coding\tYES\n", 200},
+		{"/api/v1/jobs/job1/result?format=bam", "", "", `format \"bam\" is not one of vcf, vcf.gz, tbi, tsv`, 400},
+		{"/api/v1/jobs/old/result?format=vcf", "text/plain; charset=utf-8", "annotated.vcf", "result\n", 200},
+		{"/api/v1/jobs/old/result?format=tbi", "", "", "before results were stored compressed", 404},
+	} {
+		r := h.api("GET", tc.path, tok, nil, "")
+		if r.status != tc.status || !strings.Contains(r.body, tc.wantBody) {
+			t.Errorf("%s: %d %.200q", tc.path, r.status, r.body)
+			continue
+		}
+		if tc.status == 200 && (r.header.Get("Content-Type") != tc.wantType || !strings.Contains(r.header.Get("Content-Disposition"), tc.wantName)) {
+			t.Errorf("%s: %q %q", tc.path, r.header.Get("Content-Type"), r.header.Get("Content-Disposition"))
+		}
+	}
+	// The portal's download link takes the same formats.
+	b := h.browser()
+	b.signIn("owner@example.org")
+	if r := b.get("/jobs/job1/result?format=vcf.gz"); r.status != 200 || r.body != string(gz) {
+		t.Errorf("portal vcf.gz: %d", r.status)
+	}
+}
