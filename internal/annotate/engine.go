@@ -73,6 +73,9 @@ type Engine struct {
 	refDesc string
 	// assembly is the bundle's assembly name, for the header checks.
 	assembly string
+	// prov is written as the ##GAS header line and into the summary
+	// (empty for engines not made from a bundle).
+	prov Provenance
 }
 
 // New returns an Engine using bundle b for known variants, cytobands,
@@ -81,7 +84,7 @@ func New(b *refdata.Bundle) *Engine {
 	m := b.Manifest()
 	// No directory: the text reaches users (header, portal) and a server path is not theirs.
 	desc := fmt.Sprintf("%s (bundle format %d, built %s)", m.Assembly, m.Format, m.Built.UTC().Format(time.RFC3339))
-	return &Engine{ref: bundleRef{b}, newPred: newPredictor, refDesc: desc, assembly: m.Assembly}
+	return &Engine{ref: bundleRef{b}, newPred: newPredictor, refDesc: desc, assembly: m.Assembly, prov: provenanceOf(m)}
 }
 
 // Options tune a Run. The zero value is valid.
@@ -145,6 +148,9 @@ func (e *Engine) Run(ctx context.Context, in io.Reader, out io.Writer, opts Opti
 	hdr := rd.Header()
 	warnings := headerWarnings(hdr, e.ref, e.assembly)
 	strip := addHeader(hdr, e.refDesc)
+	if e.prov.BundleID != "" {
+		hdr.AddMeta(e.prov.headerLine())
+	}
 	hdr.AddMeta(optionsLine(opts))
 	if _, err := hdr.WriteTo(out); err != nil {
 		return nil, fmt.Errorf("write header: %w", err)
@@ -155,6 +161,9 @@ func (e *Engine) Run(ctx context.Context, in io.Reader, out io.Writer, opts Opti
 	}
 	sum := newSummary()
 	sum.Reference = e.refDesc
+	if e.prov.BundleID != "" {
+		sum.Provenance = &e.prov
+	}
 	sum.Warnings = append(sum.Warnings, warnings...)
 	var prog *progress
 	if opts.Progress != nil {

@@ -35,6 +35,7 @@ func MergeSummaries(parts []Summary) Summary {
 	for i, p := range parts {
 		if i == 0 {
 			s.Reference = p.Reference
+			s.Provenance = p.Provenance
 		}
 		s.Records += p.Records
 		s.Alleles += p.Alleles

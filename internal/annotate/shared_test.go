@@ -375,3 +375,47 @@ func TestAssemblyWarnings(t *testing.T) {
 		}
 	}
 }
+
+// TestProvenance: the ##GAS header line and the summary name GAS's version,
+// the bundle id and every source with its sha256 (as listed in the mini
+// reference's SHA256SUMS) and release.
+func TestProvenance(t *testing.T) {
+	e := miniEngine(t)
+	in := "##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n21\t25592826\t.\tG\tA\t.\t.\t.\n"
+	var out bytes.Buffer
+	sum, err := e.Run(context.Background(), strings.NewReader(in), &out, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := sum.Provenance
+	if p == nil || p.GASVersion == "" || !strings.HasPrefix(p.BundleID, "GRCh38-") || len(p.Sources) != 6 {
+		t.Fatalf("provenance %+v", p)
+	}
+	var line string
+	for _, l := range strings.Split(out.String(), "\n") {
+		if strings.HasPrefix(l, "##GAS=") {
+			line = l
+		}
+	}
+	sums, err := os.ReadFile(testshared.Path(t, "refdata", "grch38-mini", "SHA256SUMS"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	releases := map[string]string{"dbsnp149.chr21.vcf.gz": "dbSNP 149", "chrM.fa": "NC_012920.1"}
+	for _, s := range p.Sources {
+		if !strings.Contains(string(sums), s.SHA256+"  "+s.File) {
+			t.Errorf("source %s: sha256 %s is not the one in SHA256SUMS", s.File, s.SHA256)
+		}
+		if !strings.Contains(line, s.File+" sha256:"+s.SHA256) {
+			t.Errorf("##GAS line lacks %s: %s", s.File, line)
+		}
+		if s.Release != releases[s.File] {
+			t.Errorf("source %s: release %q, want %q", s.File, s.Release, releases[s.File])
+		}
+	}
+	for _, want := range []string{`##GAS="` + p.GASVersion + `"`, `bundle="` + p.BundleID + `"`, `assembly="GRCh38"`, `known="dbsnp149.chr21.vcf.gz sha256:`} {
+		if !strings.Contains(line, want) {
+			t.Errorf("##GAS line lacks %q: %s", want, line)
+		}
+	}
+}

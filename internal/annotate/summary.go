@@ -15,6 +15,9 @@ import (
 type Summary struct {
 	// Reference describes the bundle used, e.g. "GRCh38 (bundle format 1, built 2026-11-27T12:00:00Z)".
 	Reference string `json:"reference"`
+	// Provenance is GAS's version, the bundle id and its sources (the
+	// ##GAS header line says the same).
+	Provenance *Provenance `json:"provenance,omitempty"`
 	// Records is the number of data lines read.
 	Records int64 `json:"records"`
 	// Alleles is the number of ALT alleles over all records ("." counts none).
@@ -348,6 +351,16 @@ func (s *Summary) WriteText(w io.Writer) error {
 		fmt.Fprintf(&b, "WARNING (%s): %s\n", w.Code, w.Message)
 	}
 	fmt.Fprintf(&b, "reference:          %s\n", s.Reference)
+	if p := s.Provenance; p != nil {
+		fmt.Fprintf(&b, "GAS version:        %s\nbundle:             %s\n", p.GASVersion, p.BundleID)
+		for _, src := range p.Sources {
+			fmt.Fprintf(&b, "  %-9s %s sha256:%s", src.Kind, src.File, src.SHA256)
+			if src.Release != "" {
+				fmt.Fprintf(&b, " (%s)", src.Release)
+			}
+			b.WriteByte('\n')
+		}
+	}
 	fmt.Fprintf(&b, "records:            %d\n", s.Records)
 	fmt.Fprintf(&b, "ALT alleles:        %d\n", s.Alleles)
 	fmt.Fprintf(&b, "not covered:        %d records (%d at positions without reference bases, the rest on chromosomes the reference does not hold; written unchanged)\n", s.NotCovered, s.NotCoveredPositions)

@@ -426,13 +426,15 @@ func (b *builder) withSource(kind, path string, read func(io.Reader) error) erro
 	if err != nil {
 		return parseErr(path, 0, "%v", err)
 	}
-	if err := read(r); err != nil {
+	sniff := &headSniffer{r: r}
+	if err := read(sniff); err != nil {
 		return err
 	}
 	if _, err := io.Copy(io.Discard, h); err != nil { // hash what the parser did not need
 		return err
 	}
-	b.man.Sources = append(b.man.Sources, Source{Kind: kind, Path: path, SHA256: hex.EncodeToString(h.h.Sum(nil)), Size: h.n})
+	b.man.Sources = append(b.man.Sources, Source{Kind: kind, Path: path, SHA256: hex.EncodeToString(h.h.Sum(nil)), Size: h.n,
+		Release: releaseOf(kind, sniff.head)})
 	return nil
 }
 

@@ -33,7 +33,14 @@ type Source struct {
 	Path   string `json:"path"` // as given to the builder
 	SHA256 string `json:"sha256"`
 	Size   int64  `json:"size"`
+	// Release is the release or date the file's header names (Ensembl
+	// genome build, GENCODE version, dbSNP build, FASTA accession), "" when
+	// it names none.
+	Release string `json:"release,omitempty"`
 }
+
+// Name is the source's file name, without the builder's directory.
+func (s Source) Name() string { return fileName(s.Path) }
 
 // Counts are bundle-wide totals. Skipped* count input records on chromosomes
 // that no FASTA provides (they cannot be annotated against a sequence).
