@@ -66,11 +66,14 @@
 //     does.
 //   - HGVSp (prefixed with the protein id, else the transcript id): three-letter
 //     codes, Ter never '*', p.Ala2= for synonymous and p.Ter313= for stop
-//     retained, p.Met1? for start loss (the codon's residue: Ile1? for the ATT
+//     retained, p.Met1? for start loss (p.Met1_?2 when it spans two codons;
+//     the codon's residue: Ile1? for the ATT
 //     start of MT-ND2), p.Ala2ArgfsTer36 counting the new
 //     frame through the 3' UTR (fsTer? without a stop), p.Ter313GlnextTer13
 //     for stop loss (p.Ter354delextTer23 when the stop is deleted), in-frame del/dup/ins/delins clipped and 3'-shifted along
-//     the protein as VEP's TranscriptVariationAllele does.
+//     the protein as VEP's TranscriptVariationAllele does (peptides are
+//     clipped before the residues after a new stop are dropped: C>*D is
+//     p.Cys335delinsTer, C>*C p.Glu334_Cys335insTer).
 //   - Mitochondria: translation table 2 (refdata CodonTable); ATT/ATC/ATA/ATG/GTG
 //     count as initiator codons for start_lost/start_retained (Amino_acids keep
 //     the codon's own residue, as VEP's do); a CDS ending in T or TA is
