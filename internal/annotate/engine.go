@@ -52,6 +52,8 @@ type chromosome interface {
 // does not hold is an error wrapping refdata.ErrNotCovered.
 type reference interface {
 	chrom(name string) (chromosome, error)
+	// length is a chromosome's length without loading it (false: not covered).
+	length(name string) (int, bool)
 	// release lets a loaded chromosome go (its memory is reclaimed once no
 	// caller holds it); a later chrom call loads it again.
 	release(name string)
@@ -257,6 +259,16 @@ func (r bundleRef) chrom(name string) (chromosome, error) {
 }
 
 func (r bundleRef) release(name string) { r.b.Release(name) }
+
+func (r bundleRef) length(name string) (int, bool) {
+	canon := refdata.CanonicalChrom(name)
+	for _, e := range r.b.Manifest().Chroms {
+		if e.Name == canon {
+			return e.Length, true
+		}
+	}
+	return 0, false
+}
 
 type bundleChrom struct{ *refdata.Chrom }
 

@@ -27,6 +27,14 @@ func (f fakeRef) chrom(name string) (chromosome, error) {
 
 func (f fakeRef) release(name string) {}
 
+func (f fakeRef) length(name string) (int, bool) {
+	c, ok := f[refdata.CanonicalChrom(name)]
+	if !ok {
+		return 0, false
+	}
+	return c.length, true
+}
+
 type fakeChrom struct {
 	length int
 	known  []refdata.KnownVariant

@@ -66,27 +66,29 @@
 // only the pages used, and releasing it (Bundle.Release) unmaps them.
 //
 // Known variants: records split per ALT, trimmed, sorted by Pos, in blocks of
-// 4096, each raw DEFLATE of a columnar payload: seven uvarint column lengths,
-// then the columns pos (uvarint delta from the previous Pos, 0 first),
-// allele (uvarint code: 1+index into the allele dictionary, 0 = inline),
-// flags (one byte per record: 1 frequency, 2 CLIN_SIG, 4 same id as the
-// previous record, 8 "rs"+number id, 16 no id; none of 4/8/16: inline id),
-// ids (the rs numbers as four byte planes, most significant first), freq
-// (uvarint code, 0 = inline float64), clin (uvarint code, 0 = inline), and
-// inline (per record in order: REF and ALT, id, frequency as 8 bytes
-// little-endian, CLIN_SIG; strings as uvarint length and bytes). After the
-// blocks come the dictionaries (each a uvarint count, then the entries:
-// alleles as REF, ALT strings; frequencies as float64; CLIN_SIG strings),
-// filled first come first served while writing and capped (65536 alleles,
-// 65536 frequencies, 4096 CLIN_SIG values; the rest is written inline), then
-// the index, 28 bytes per block, little-endian: first Pos int32, last Pos
-// int32, offset int64, compressed size uint32, uncompressed size uint32,
-// record count uint32. The file ends with a 28-byte footer: dictionary
-// offset uint64, index offset uint64, block count uint32, "GASKNOW2". The
-// loader reads the dictionaries and the index when the chromosome is first
-// used and decodes blocks on demand into flat arrays (no string per
-// record; a KnownVariant is made only for what a lookup returns), keeping
-// the last 192 decoded blocks of the whole bundle (about 20 MB).
+// 1024 with a byte-oriented columnar payload (no entropy coding: a block
+// decodes in a few microseconds, where inflating DEFLATE cost far more than
+// the lookups it served): seven uvarint column lengths, then the columns
+// pos (uvarint delta from the previous Pos, 0 first), allele (uvarint code:
+// 1+index into the allele dictionary, 0 = inline), flags (one byte per
+// record: 1 frequency, 2 CLIN_SIG, 4 same id as the previous record, 8
+// "rs"+number id, 16 no id; none of 4/8/16: inline id), ids (the rs numbers
+// as four byte planes, most significant first), freq (uvarint code, 0 =
+// inline float64), clin (uvarint code, 0 = inline), and inline (per record
+// in order: REF and ALT, id, frequency as 8 bytes little-endian, CLIN_SIG;
+// strings as uvarint length and bytes). After the blocks come the
+// dictionaries (each a uvarint count, then the entries: alleles as REF, ALT
+// strings; frequencies as float64; CLIN_SIG strings), filled first come
+// first served while writing and capped (65536 alleles, 65536 frequencies,
+// 4096 CLIN_SIG values; the rest is written inline), then the index, 28
+// bytes per block, little-endian: first Pos int32, last Pos int32, offset
+// int64, stored size uint32 (twice) and record count uint32. The file ends
+// with a 28-byte footer: dictionary offset uint64, index offset uint64,
+// block count uint32, "GASKRAW2". The loader reads the dictionaries and the
+// index when the chromosome is first used and decodes blocks on demand into
+// flat arrays (no string per record; a KnownVariant is made only for what a
+// lookup returns), keeping the last 512 decoded blocks of the whole bundle
+// (about 13 MB).
 //
 // # Loading
 //

@@ -1,12 +1,9 @@
 package refdata
 
 import (
-	"bytes"
-	"compress/flate"
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"os"
 	"slices"
@@ -215,27 +212,21 @@ func (ks *knownStore) block(b int) (*knownBlock, error) {
 	return blk, nil
 }
 
-// inflate reads and decompresses block b's payload.
-func (ks *knownStore) inflate(b int) ([]byte, error) {
+// readBlock reads block b's payload.
+func (ks *knownStore) readBlock(b int) ([]byte, error) {
 	ix := ks.index[b]
-	comp := make([]byte, ix.clen)
-	if _, err := ks.f.ReadAt(comp, ix.off); err != nil {
-		return nil, fmt.Errorf("known block %d: %w", b, err)
+	if ix.clen != ix.ulen {
+		return nil, fmt.Errorf("known block %d: corrupt index", b)
 	}
-	raw := make([]byte, ix.ulen)
-	zr := inflaters.Get().(io.ReadCloser)
-	defer inflaters.Put(zr)
-	if err := zr.(flate.Resetter).Reset(bytes.NewReader(comp), nil); err != nil {
-		return nil, err
-	}
-	if _, err := io.ReadFull(zr, raw); err != nil {
+	raw := make([]byte, ix.clen)
+	if _, err := ks.f.ReadAt(raw, ix.off); err != nil {
 		return nil, fmt.Errorf("known block %d: %w", b, err)
 	}
 	return raw, nil
 }
 
 func (ks *knownStore) decode(b int) (*knownBlock, error) {
-	raw, err := ks.inflate(b)
+	raw, err := ks.readBlock(b)
 	if err != nil {
 		return nil, err
 	}
@@ -317,9 +308,6 @@ func (ks *knownStore) decode(b int) (*knownBlock, error) {
 	}
 	return blk, nil
 }
-
-// inflaters recycles DEFLATE readers: each holds a 32 KB window.
-var inflaters = sync.Pool{New: func() any { return flate.NewReader(bytes.NewReader(nil)) }}
 
 // byteDecoder reads varints, strings and fixed fields; bad is sticky, so
 // callers check it once. str, when set, is raw as a string, and strings are
