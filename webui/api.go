@@ -156,7 +156,7 @@ func (s *Server) apiLog(w http.ResponseWriter, r *http.Request, rq *request) err
 }
 
 func (s *Server) apiBlob(w http.ResponseWriter, r *http.Request, rq *request, kind service.FileKind) error {
-	if s.cfg.Direct != nil && kind != service.FileLog {
+	if s.cfg.Service.Direct() && kind != service.FileLog {
 		return s.redirectDownload(w, r, rq.viewer, kind) // follow it (curl -L)
 	}
 	rc, j, err := s.cfg.Service.OpenJobFile(r.Context(), *rq.viewer, r.PathValue("id"), kind)
@@ -169,7 +169,7 @@ func (s *Server) apiBlob(w http.ResponseWriter, r *http.Request, rq *request, ki
 		io.Copy(w, rc)
 		return nil
 	}
-	sendFile(w, downloadName(j, kind), "text/plain; charset=utf-8", rc)
+	sendFile(w, service.DownloadName(j, kind), "text/plain; charset=utf-8", rc)
 	return nil
 }
 

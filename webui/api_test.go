@@ -58,6 +58,9 @@ func TestAPISubmit(t *testing.T) {
 		{"traversal", free, "../x.vcf", tinyVCF, 201, "x.vcf", false},
 		{"windows path", free, `C:\data\y.vcf`, tinyVCF, 201, "y.vcf", false},
 		{"quote in name", free, `q"uote.vcf`, tinyVCF, 201, "q_uote.vcf", false},
+		{"bidi override in name", free, "calls\u202Efcv.exe", tinyVCF, 201, "calls_fcv.exe", false},
+		{"UTF-8 BOM", free, "bom.vcf", "\xef\xbb\xbf" + tinyVCF, 201, "bom.vcf", false},
+		{"#CHROM first, as the engine reads", free, "bare.vcf", tinyVCF[strings.Index(tinyVCF, "#CHROM"):], 201, "bare.vcf", false},
 		{"not a VCF", free, "notes.txt", "hello world\n", 400, "", false},
 		{"empty", free, "empty.vcf", "", 400, "", false},
 		{"free over cap", free, "premium_1.vcf", string(big), 413, "", true},
@@ -103,8 +106,8 @@ func TestAPISubmit(t *testing.T) {
 			}
 		})
 	}
-	if n := len(h.wf.started(domain.MachineAnnotation)); n != 7 {
-		t.Errorf("%d annotation executions started, want 7 (one per accepted upload)", n)
+	if n := len(h.wf.started(domain.MachineAnnotation)); n != 10 {
+		t.Errorf("%d annotation executions started, want 10 (one per accepted upload)", n)
 	}
 }
 

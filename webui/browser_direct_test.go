@@ -92,10 +92,10 @@ func TestBrowserDirectUpload(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := service.New(service.Ports{Jobs: db.Jobs(), Profiles: db.Profiles(), Blobs: blobs, Workflow: wf},
+	svc := service.New(service.Ports{Jobs: db.Jobs(), Profiles: db.Profiles(), Blobs: blobs, Workflow: wf, Direct: blobs},
 		service.Config{FreeCap: freeCap, UploadLimit: 1 << 20, Logger: quiet})
 	portal, err := webui.New(webui.Config{
-		Service: svc, Auth: authSvc, Blobs: blobs, Direct: blobs, RequestLimit: 64 << 10,
+		Service: svc, Auth: authSvc, RequestLimit: 64 << 10,
 	})
 	if err != nil {
 		t.Fatal(err)

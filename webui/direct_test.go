@@ -12,15 +12,14 @@ import (
 	"time"
 
 	"github.com/gasproject/gas/internal/domain"
-	"github.com/gasproject/gas/internal/s3blob"
 	"github.com/gasproject/gas/webui"
 )
 
-// fakeDirect is a hand-written webui.DirectStore: it records what it signed
+// fakeDirect is a hand-written domain.DirectTransfers: it records what it signed
 // and returns recognisable forms and links.
 type fakeDirect struct {
 	mu       sync.Mutex
-	policies []s3blob.UploadPolicy
+	policies []domain.UploadPolicy
 	gets     []string // keys
 }
 
@@ -31,11 +30,11 @@ const (
 	fakeSigningSecret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
 )
 
-func (f *fakeDirect) PresignPost(_ context.Context, p s3blob.UploadPolicy) (s3blob.UploadForm, error) {
+func (f *fakeDirect) PresignPost(_ context.Context, p domain.UploadPolicy) (domain.UploadForm, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.policies = append(f.policies, p)
-	return s3blob.UploadForm{URL: fakeBucketURL, KeyPrefix: p.KeyPrefix, MaxBytes: p.MaxBytes, Fields: map[string]string{
+	return domain.UploadForm{URL: fakeBucketURL, KeyPrefix: p.KeyPrefix, MaxBytes: p.MaxBytes, Fields: map[string]string{
 		"key":                          p.KeyPrefix + "${filename}",
 		"policy":                       "eyJjb25kaXRpb25zIjpbXX0=",
 		"x-amz-algorithm":              "AWS4-HMAC-SHA256",
@@ -57,7 +56,7 @@ func (f *fakeDirect) PresignGet(_ context.Context, key string, ttl time.Duration
 	return "https://gas-results.s3.example.com/" + key + "?X-Amz-Signature=abc&name=" + url.QueryEscape(name), nil
 }
 
-func (f *fakeDirect) lastPolicy() s3blob.UploadPolicy {
+func (f *fakeDirect) lastPolicy() domain.UploadPolicy {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.policies[len(f.policies)-1]
@@ -67,8 +66,7 @@ const premiumCap = 1 << 20
 
 func newDirectHarness(t *testing.T) (*harness, *fakeDirect) {
 	d := &fakeDirect{}
-	h := newHarnessWith(t, func(c *webui.Config) {
-		c.Direct = d
+	h := newHarnessDirect(t, d, func(c *webui.Config) {
 		c.RequestLimit = 64 << 10 // what the portal carries itself, below the premium cap
 	})
 	return h, d

@@ -52,6 +52,13 @@ func newHarness(t testing.TB) *harness { return newHarnessWith(t, nil) }
 // newHarnessWith lets edit change the portal's Config before it is built.
 func newHarnessWith(t testing.TB, edit func(*webui.Config)) *harness {
 	t.Helper()
+	return newHarnessDirect(t, nil, edit)
+}
+
+// newHarnessDirect is newHarnessWith with the service signing direct
+// transfers with direct (nil: none).
+func newHarnessDirect(t testing.TB, direct domain.DirectTransfers, edit func(*webui.Config)) *harness {
+	t.Helper()
 	dir := t.TempDir()
 	db, err := sqlite.Open(filepath.Join(dir, "gas.db"))
 	if err != nil {
@@ -69,9 +76,9 @@ func newHarnessWith(t testing.TB, edit func(*webui.Config)) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := service.New(service.Ports{Jobs: db.Jobs(), Profiles: db.Profiles(), Blobs: blobs, Workflow: h.wf},
+	svc := service.New(service.Ports{Jobs: db.Jobs(), Profiles: db.Profiles(), Blobs: blobs, Workflow: h.wf, Direct: direct},
 		service.Config{FreeCap: freeCap, UploadLimit: 1 << 20, Logger: quiet})
-	cfg := webui.Config{Service: svc, Auth: h.auth, Blobs: blobs}
+	cfg := webui.Config{Service: svc, Auth: h.auth}
 	if edit != nil {
 		edit(&cfg)
 	}

@@ -30,7 +30,7 @@ type annotatePage struct {
 func (s *Server) annotateForm(w http.ResponseWriter, r *http.Request, rq *request) error {
 	v := rq.viewer
 	page := annotatePage{Cap: s.capFor(v), Premium: v.Premium(), PremiumCap: s.maxUpload, Auditor: v.Auditor}
-	if s.cfg.Direct != nil && !v.Auditor {
+	if s.cfg.Service.Direct() && !v.Auditor {
 		f, err := s.newDirectForm(r.Context(), v)
 		if err != nil {
 			return err
@@ -252,7 +252,7 @@ func (s *Server) downloadResult(w http.ResponseWriter, r *http.Request, rq *requ
 }
 
 func (s *Server) download(w http.ResponseWriter, r *http.Request, rq *request, kind service.FileKind) error {
-	if s.cfg.Direct != nil {
+	if s.cfg.Service.Direct() {
 		return s.redirectDownload(w, r, rq.viewer, kind)
 	}
 	rc, j, err := s.cfg.Service.OpenJobFile(r.Context(), *rq.viewer, r.PathValue("id"), kind)
@@ -260,44 +260,8 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request, rq *request, k
 		return err
 	}
 	defer rc.Close()
-	sendFile(w, downloadName(j, kind), "text/plain; charset=utf-8", rc)
+	sendFile(w, service.DownloadName(j, kind), "text/plain; charset=utf-8", rc)
 	return nil
-}
-
-// downloadName is the file name a browser saves: the user's own name, with
-// .annotated before the extension for the result.
-func downloadName(j domain.Job, kind service.FileKind) string {
-	name := sanitizeName(j.InputName)
-	switch kind {
-	case service.FileResult:
-		return stem(name) + ".annotated.vcf"
-	case service.FileLog:
-		return stem(name) + ".log"
-	}
-	return name
-}
-
-func stem(name string) string {
-	for _, ext := range []string{".vcf.gz", ".vcf.bgz", ".vcf", ".gz"} {
-		if len(name) > len(ext) && equalFoldSuffix(name, ext) {
-			return name[:len(name)-len(ext)]
-		}
-	}
-	return name
-}
-
-func equalFoldSuffix(s, suffix string) bool {
-	tail := s[len(s)-len(suffix):]
-	for i := range len(suffix) {
-		a, b := tail[i], suffix[i]
-		if 'A' <= a && a <= 'Z' {
-			a += 'a' - 'A'
-		}
-		if a != b {
-			return false
-		}
-	}
-	return true
 }
 
 func sendFile(w http.ResponseWriter, name, contentType string, body io.Reader) {

@@ -20,23 +20,3 @@ func TestFormats(t *testing.T) {
 		}
 	}
 }
-
-func TestSanitizeName(t *testing.T) {
-	for in, want := range map[string]string{
-		"a.b.c.vcf": "a.b.c.vcf", "../x.vcf": "x.vcf", "..": "upload.vcf", "": "upload.vcf", `C:\dir\y.vcf`: "y.vcf",
-		"Probe ü 東京.vcf": "Probe ü 東京.vcf", "tab\there.vcf": "tab_here.vcf", "bad\xffutf8.vcf": "bad_utf8.vcf",
-		`"quoted".vcf`: "_quoted_.vcf", "/abs/path/z.vcf.gz": "z.vcf.gz", "  spaced.vcf  ": "spaced.vcf",
-	} {
-		if got := sanitizeName(in); got != want {
-			t.Errorf("sanitizeName(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
-func TestStem(t *testing.T) {
-	for in, want := range map[string]string{"a.vcf": "a", "a.VCF.GZ": "a", "a.b.vcf.bgz": "a.b", "noext": "noext", ".vcf": ".vcf"} {
-		if got := stem(in); got != want {
-			t.Errorf("stem(%q) = %q, want %q", in, got, want)
-		}
-	}
-}

@@ -60,6 +60,14 @@ type UseCases interface {
 	// Audit lists every user's executions, for auditors.
 	Audit(ctx context.Context, viewer domain.Profile, f service.AuditFilter) ([]service.AuditRow, string, error)
 
+	// Direct reports whether browsers upload to and download from the object
+	// store itself; NewDirectUpload, FinishDirectUpload and DownloadLink do that.
+	Direct() bool
+	NewDirectUpload(ctx context.Context, viewer domain.Profile) (service.DirectUpload, error)
+	FinishDirectUpload(ctx context.Context, viewer domain.Profile, jobID, key string) (domain.Job, error)
+	DownloadLink(ctx context.Context, viewer domain.Profile, jobID string, kind service.FileKind) (string, error)
+	ResultLink(ctx context.Context, viewer domain.Profile, jobID, format string) (string, error)
+
 	// UploadCap is the largest input the user may submit (0: no cap).
 	UploadCap(p domain.Profile) int64
 	// Config holds the caps and the retention the service applies.
@@ -96,16 +104,10 @@ type Config struct {
 	RestoreEstimate time.Duration
 	// SecureCookies forces the Secure flag; it is also set for requests that arrived over HTTPS.
 	SecureCookies bool
-	// Direct, when set, has browsers upload to and download from the object
-	// store itself (presigned POST and GET), for a portal whose requests and
-	// responses are size-limited (Lambda); see direct.go.
-	Direct DirectStore
-	// Blobs is the store Direct uploads land in (checked before the job starts).
-	Blobs domain.Blobs
 	// RequestLimit, when positive, caps what the portal carries itself (the
 	// request body) below the premium cap, e.g. under a Lambda's payload
-	// limit while Direct uploads go up to the caps. Required when the service
-	// has no upload limit.
+	// limit while direct uploads (service.Ports.Direct) go up to the caps.
+	// Required when the service has no upload limit.
 	RequestLimit int64
 	Log          *slog.Logger
 	Now          func() time.Time
@@ -124,9 +126,6 @@ type Server struct {
 func New(cfg Config) (*Server, error) {
 	if cfg.Service == nil || cfg.Auth == nil {
 		return nil, errors.New("webui: Service and Auth are required")
-	}
-	if cfg.Direct != nil && cfg.Blobs == nil {
-		return nil, errors.New("webui: Direct needs Blobs")
 	}
 	maxUpload := cfg.Service.Config().UploadLimit
 	if maxUpload <= 0 {
@@ -185,7 +184,7 @@ func (s *Server) routes() {
 	m.HandleFunc("POST /profile/tokens/{tid}/revoke", s.form(s.signedIn(s.revokeToken)))
 	m.HandleFunc("GET /annotate", s.page(s.signedIn(s.annotateForm)))
 	m.HandleFunc("POST /annotate", s.upload(s.signedIn(s.annotate)))
-	if s.cfg.Direct != nil {
+	if s.cfg.Service.Direct() {
 		m.HandleFunc("GET "+uploadedPath, s.page(s.signedIn(s.uploaded)))
 	}
 	m.HandleFunc("GET /jobs", s.page(s.signedIn(s.jobList)))

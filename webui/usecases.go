@@ -56,25 +56,17 @@ func (s *Server) overCap(v *domain.Profile, name string) error {
 		upgradable: !v.Premium() && s.maxUpload > limit})
 }
 
-// submit checks that the upload is a VCF and starts one job.
+// submit starts one job of an upload (the service checks it is a VCF).
 func (s *Server) submit(ctx context.Context, v *domain.Profile, fileName string, body io.Reader) (domain.Job, error) {
 	if v.Auditor {
 		return domain.Job{}, errAuditorWrite
 	}
-	name := sanitizeName(fileName)
-	vcf, err := sniffVCF(name, body)
-	if err == nil {
-		var j domain.Job
-		j, err = s.cfg.Service.SubmitJob(ctx, service.SubmitRequest{UserID: v.ID, FileName: name, Body: vcf})
-		if err == nil {
-			return j, nil
-		}
-	}
+	j, err := s.cfg.Service.SubmitJob(ctx, service.SubmitRequest{UserID: v.ID, FileName: fileName, Body: body})
 	var mbe *http.MaxBytesError
 	if errors.Is(err, domain.ErrTooLarge) || errors.As(err, &mbe) {
-		return domain.Job{}, s.tooLarge(v, name)
+		return domain.Job{}, s.tooLarge(v, service.CleanFileName(fileName))
 	}
-	return domain.Job{}, err
+	return j, err
 }
 
 // upgrade is the one decision behind the page's and the API's upgrade. With a

@@ -29,3 +29,24 @@ func TestShippedBinariesDoNotLinkTesting(t *testing.T) {
 		}
 	}
 }
+
+// The portal reaches the domain only through internal/service: it links no
+// storage, workflow or mail adapter (and so no AWS SDK).
+func TestPortalLinksNoAdapter(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs go list")
+	}
+	const module = "github.com/gasproject/gas/"
+	adapters := []string{"internal/sqlite", "internal/fsblob", "internal/outbox", "internal/memstore",
+		"internal/dynamo", "internal/s3blob", "internal/sfnflow", "internal/sesmail", "internal/asl", "internal/app"}
+	for _, p := range goListDeps(t, "./webui") {
+		for _, a := range adapters {
+			if p == module+a || strings.HasPrefix(p, module+a+"/") {
+				t.Errorf("webui links the adapter %s", p)
+			}
+		}
+		if strings.HasPrefix(p, "github.com/aws/") {
+			t.Errorf("webui links the AWS SDK (%s)", p)
+		}
+	}
+}

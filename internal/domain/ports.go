@@ -89,6 +89,48 @@ type Mailer interface {
 	Send(ctx context.Context, m Message) error
 }
 
+// InputsPrefix starts the key of every uploaded VCF; internal/service owns
+// the layout below it (service.InputPrefix), an object store may keep these
+// keys apart (s3blob.Split: the inputs bucket browsers upload to).
+const InputsPrefix = "inputs/"
+
+// DirectTransfers signs browser transfers straight to and from the object
+// store (S3 presigned POST and GET), for a portal whose requests and
+// responses are size-limited (a Lambda). Stores that have none (the
+// embedded one) leave the portal to carry the bytes itself.
+type DirectTransfers interface {
+	// PresignPost signs a form that uploads one file under p.KeyPrefix, at
+	// most p.MaxBytes long.
+	PresignPost(ctx context.Context, p UploadPolicy) (UploadForm, error)
+	// PresignGet returns a link that downloads key for ttl as downloadName.
+	PresignGet(ctx context.Context, key string, ttl time.Duration, downloadName string) (string, error)
+}
+
+// UploadPolicy says what one browser upload may do.
+type UploadPolicy struct {
+	// KeyPrefix is where the object must land, e.g. "inputs/<user>/<job>/";
+	// the browser's file name completes the key. It must end in "/".
+	KeyPrefix string
+	// MaxBytes is the caller's tier cap; the store rejects a larger file.
+	MaxBytes int64
+	// TTL is how long the form may be used; 0 means the store's default.
+	TTL time.Duration
+	// SuccessRedirect, if set, is where the store sends the browser after the
+	// upload (with bucket, key and etag added to its query). Without it the
+	// answer is 201 with an XML body, which suits an XHR upload that shows progress.
+	SuccessRedirect string
+}
+
+// UploadForm is what the portal renders: a multipart POST to URL with
+// Fields as hidden inputs, and the file input (named "file") last.
+type UploadForm struct {
+	URL       string
+	Fields    map[string]string
+	KeyPrefix string
+	MaxBytes  int64
+	Expires   time.Time
+}
+
 // Execution statuses, in Step Functions' vocabulary.
 const (
 	ExecRunning   = "RUNNING"

@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+
+	"github.com/gasproject/gas/internal/vcf"
 )
 
 // ParseError is a bad-input error: it names the source, the line and the reason.
@@ -32,14 +34,15 @@ func parseErr(source string, line int, format string, args ...any) error {
 const maxLine = 64 << 20
 
 // Decompress returns a reader of r's content, transparently gunzipping gzip
-// and BGZF (multi-member gzip) input, detected by the magic bytes.
+// and BGZF (multi-member gzip) input, detected by the magic bytes (the VCF
+// reader's rule, vcf.IsGzip).
 func Decompress(r io.Reader) (io.Reader, error) {
 	br := bufio.NewReaderSize(r, 1<<16)
 	magic, err := br.Peek(2)
 	if err != nil && !errors.Is(err, io.EOF) {
 		return nil, err
 	}
-	if len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
+	if vcf.IsGzip(magic) {
 		zr, err := gzip.NewReader(br)
 		if err != nil {
 			return nil, fmt.Errorf("gzip header: %w", err)

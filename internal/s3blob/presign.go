@@ -13,33 +13,14 @@ import (
 	"github.com/gasproject/gas/internal/domain"
 )
 
-// UploadPolicy says what one browser upload may do.
-type UploadPolicy struct {
-	// KeyPrefix is where the object must land, e.g. "inputs/<user>/<upload id>/";
-	// the browser's file name completes the key. It must end in "/".
-	KeyPrefix string
-	// MaxBytes is the caller's tier cap; S3 rejects a larger file (EntityTooLarge).
-	MaxBytes int64
-	// TTL is how long the form may be used; 0 means DefaultUploadTTL.
-	TTL time.Duration
-	// SuccessRedirect, if set, is where S3 sends the browser after the upload
-	// (with bucket, key and etag added to its query). Without it S3 answers
-	// 201 with an XML body, which suits an XHR upload that shows progress.
-	SuccessRedirect string
-}
+// UploadPolicy and UploadForm are the domain's (domain.DirectTransfers).
+type (
+	UploadPolicy = domain.UploadPolicy
+	UploadForm   = domain.UploadForm
+)
 
 // DefaultUploadTTL is short: a form is rendered right before it is used.
 const DefaultUploadTTL = 10 * time.Minute
-
-// UploadForm is what the portal renders: a multipart POST to URL with
-// Fields as hidden inputs, and the file input (named "file") last.
-type UploadForm struct {
-	URL       string
-	Fields    map[string]string
-	KeyPrefix string
-	MaxBytes  int64
-	Expires   time.Time
-}
 
 // PresignPost signs a browser upload straight to the bucket. The policy pins
 // the key prefix, the size range [1, MaxBytes], SSE-S3 encryption and the

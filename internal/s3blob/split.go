@@ -10,21 +10,21 @@ import (
 	"github.com/gasproject/gas/internal/domain"
 )
 
-// InputsPrefix is the key prefix of uploaded VCFs (service.InputKey).
-const InputsPrefix = "inputs/"
-
 // Split is the one domain.Blobs the use cases see, over the stack's two
-// buckets: keys under InputsPrefix live in the inputs bucket (browsers
+// buckets: keys under domain.InputsPrefix live in the inputs bucket (browsers
 // upload there), everything else (results, logs, archives) in the results
 // bucket, which is versioned and has the archive lifecycle rules.
 type Split struct {
 	Inputs, Results *Store
 }
 
-var _ domain.Blobs = Split{}
+var (
+	_ domain.Blobs           = Split{}
+	_ domain.DirectTransfers = Split{}
+)
 
 func (s Split) store(key string) *Store {
-	if strings.HasPrefix(key, InputsPrefix) {
+	if strings.HasPrefix(key, domain.InputsPrefix) {
 		return s.Inputs
 	}
 	return s.Results
@@ -59,12 +59,10 @@ func (s Split) Restore(ctx context.Context, key string, tier domain.RestoreTier,
 }
 
 // PresignPost signs a browser upload into the inputs bucket (p.KeyPrefix
-// must be under InputsPrefix). The portal finds this method by asserting
-// its domain.Blobs to a small interface of its own; the embedded store has
-// none, so the portal uploads through itself there.
+// must be under domain.InputsPrefix).
 func (s Split) PresignPost(ctx context.Context, p UploadPolicy) (UploadForm, error) {
-	if !strings.HasPrefix(p.KeyPrefix, InputsPrefix) {
-		return UploadForm{}, fmt.Errorf("upload prefix %q is not under %s: %w", p.KeyPrefix, InputsPrefix, domain.ErrInvalid)
+	if !strings.HasPrefix(p.KeyPrefix, domain.InputsPrefix) {
+		return UploadForm{}, fmt.Errorf("upload prefix %q is not under %s: %w", p.KeyPrefix, domain.InputsPrefix, domain.ErrInvalid)
 	}
 	return s.Inputs.PresignPost(ctx, p)
 }

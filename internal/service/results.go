@@ -35,6 +35,10 @@ type ResultFile struct {
 	AsStored bool
 }
 
+// FileName is the name a browser saves the download under: the input's
+// name without its extension, then Suffix.
+func (f ResultFile) FileName() string { return stem(CleanFileName(f.Job.InputName)) + f.Suffix }
+
 // ResultFile checks that the viewer may download the job's result now (the
 // rule of JobFileKey) in format ("" is vcf) and says where it comes from.
 func (s *Service) ResultFile(ctx context.Context, viewer domain.Profile, jobID, format string) (ResultFile, error) {

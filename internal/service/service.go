@@ -13,7 +13,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"path"
 	"strings"
 	"time"
 
@@ -26,6 +25,9 @@ type Ports struct {
 	Profiles domain.Profiles
 	Blobs    domain.Blobs
 	Workflow domain.Workflow
+	// Direct, when set, signs browser uploads to and downloads from the
+	// object store (direct.go); without it the portal carries the bytes.
+	Direct domain.DirectTransfers
 }
 
 // Config holds the service's settings.
@@ -97,60 +99,42 @@ func (s *Service) UploadCap(p domain.Profile) int64 {
 // execution's name, so it must be unique.
 func NewJobID() string { return strings.ToLower(rand.Text()) }
 
-// InputKey is where a job's uploaded VCF lives; the portal (or a presigned
-// upload on AWS) stores the file there before StartJob.
-func InputKey(userID, jobID, fileName string) string {
-	return "inputs/" + userID + "/" + jobID + "/" + SafeFileName(fileName)
-}
-
-// SafeFileName reduces a user-supplied file name to a harmless base name.
-func SafeFileName(name string) string {
-	name = path.Base(strings.ReplaceAll(name, `\`, "/"))
-	var b strings.Builder
-	for _, r := range name {
-		switch {
-		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '.', r == '-', r == '_':
-			b.WriteRune(r)
-		default:
-			b.WriteByte('_')
-		}
-	}
-	s := strings.TrimLeft(b.String(), ".")
-	if s == "" {
-		s = "input.vcf"
-	}
-	return s
-}
-
 // SubmitRequest is an upload to annotate.
 type SubmitRequest struct {
 	UserID   string
-	FileName string    // as the user named it (display only)
+	FileName string    // as the user named it; CleanFileName makes the job's InputName
 	Body     io.Reader // the VCF (plain, gzip or BGZF)
 }
 
-// SubmitJob stores the upload, creates the PENDING job and starts its
-// annotation execution (name = job id). An upload over the user's cap fails
-// with domain.ErrTooLarge and leaves nothing behind.
+// SubmitJob checks that the upload is a VCF (CheckVCF), stores it, creates
+// the PENDING job and starts its annotation execution (name = job id). An
+// upload over the user's cap fails with domain.ErrTooLarge and leaves
+// nothing behind.
 func (s *Service) SubmitJob(ctx context.Context, req SubmitRequest) (domain.Job, error) {
 	p, err := s.ports.Profiles.Get(ctx, req.UserID)
 	if err != nil {
 		return domain.Job{}, fmt.Errorf("submit job: user %s: %w", req.UserID, err)
 	}
-	if strings.TrimSpace(req.FileName) == "" {
-		return domain.Job{}, fmt.Errorf("submit job: %w: no file name", domain.ErrInvalid)
+	name := CleanFileName(req.FileName)
+	counted := &countingReader{r: req.Body, limit: s.UploadCap(p)}
+	tooLarge := func() error { return &TooLargeError{Name: name, Limit: counted.limit} }
+	body, err := CheckVCF(name, counted)
+	if err != nil {
+		if counted.over {
+			return domain.Job{}, tooLarge()
+		}
+		return domain.Job{}, err
 	}
 	id := NewJobID()
-	key := InputKey(p.ID, id, req.FileName)
-	body := &countingReader{r: req.Body, limit: s.UploadCap(p)}
+	key := InputKey(p.ID, id, name)
 	if err := s.ports.Blobs.Put(ctx, key, body); err != nil {
 		s.ports.Blobs.Delete(ctx, key) // a store may keep a partial object; ours is unused
-		if body.over {
-			return domain.Job{}, fmt.Errorf("submit job: %s is larger than your limit of %d bytes: %w", req.FileName, body.limit, domain.ErrTooLarge)
+		if counted.over {
+			return domain.Job{}, tooLarge()
 		}
 		return domain.Job{}, fmt.Errorf("submit job: store %s: %w", key, err)
 	}
-	return s.StartJob(ctx, StartRequest{UserID: p.ID, JobID: id, FileName: req.FileName, InputKey: key})
+	return s.StartJob(ctx, StartRequest{UserID: p.ID, JobID: id, FileName: name, InputKey: key})
 }
 
 // StartRequest names an input that is already in the store (uploaded by
@@ -170,7 +154,7 @@ func (s *Service) StartJob(ctx context.Context, req StartRequest) (domain.Job, e
 	if err != nil {
 		return domain.Job{}, fmt.Errorf("start job: user %s: %w", req.UserID, err)
 	}
-	if req.JobID == "" || !strings.HasPrefix(req.InputKey, "inputs/"+p.ID+"/"+req.JobID+"/") {
+	if req.JobID == "" || !strings.HasPrefix(req.InputKey, InputPrefix(p.ID, req.JobID)) {
 		return domain.Job{}, fmt.Errorf("start job: %w: key %q is not an input of user %s, job %s", domain.ErrForbidden, req.InputKey, p.ID, req.JobID)
 	}
 	info, err := s.ports.Blobs.Head(ctx, req.InputKey)
@@ -179,10 +163,10 @@ func (s *Service) StartJob(ctx context.Context, req StartRequest) (domain.Job, e
 	}
 	if limit := s.UploadCap(p); limit > 0 && info.Size > limit {
 		s.ports.Blobs.Delete(ctx, req.InputKey)
-		return domain.Job{}, fmt.Errorf("start job: %s is %d bytes, larger than your limit of %d: %w", req.FileName, info.Size, limit, domain.ErrTooLarge)
+		return domain.Job{}, &TooLargeError{Name: CleanFileName(req.FileName), Limit: limit}
 	}
 	j := domain.Job{
-		ID: req.JobID, UserID: p.ID, InputName: req.FileName, InputKey: req.InputKey, InputSize: info.Size,
+		ID: req.JobID, UserID: p.ID, InputName: CleanFileName(req.FileName), InputKey: req.InputKey, InputSize: info.Size,
 		SubmittedAt: s.cfg.Now().UTC(), Status: domain.StatusPending,
 	}
 	if err := s.ports.Jobs.Create(ctx, j); errors.Is(err, domain.ErrConflict) {
@@ -222,6 +206,18 @@ func (s *Service) StartJob(ctx context.Context, req StartRequest) (domain.Job, e
 	s.cfg.Logger.InfoContext(ctx, "job submitted", "job", j.ID, "user", j.UserID, "bytes", j.InputSize)
 	return j, nil
 }
+
+// TooLargeError is an upload over the user's cap; it matches domain.ErrTooLarge.
+type TooLargeError struct {
+	Name  string // the file, as CleanFileName gives it
+	Limit int64  // the user's cap, bytes
+}
+
+func (e *TooLargeError) Error() string {
+	return fmt.Sprintf("%s is larger than your upload limit of %d bytes", e.Name, e.Limit)
+}
+
+func (e *TooLargeError) Unwrap() error { return domain.ErrTooLarge }
 
 // countingReader fails once more than limit bytes (limit > 0) pass through.
 type countingReader struct {

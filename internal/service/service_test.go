@@ -32,24 +32,30 @@ func newFixture() *fixture {
 		wf:   &fakeWorkflow{execs: map[string]domain.Execution{}, events: map[string][]domain.HistoryEvent{}},
 	}
 	f.s = New(Ports{Jobs: f.jobs, Profiles: f.prof, Blobs: f.blob, Workflow: f.wf},
-		Config{Retention: 2 * time.Second, FreeCap: 10, UploadLimit: 20})
+		Config{Retention: 2 * time.Second, FreeCap: 100, UploadLimit: 200})
 	return f
+}
+
+// vcfOf is a body of n bytes (n >= 21) that starts like a VCF.
+func vcfOf(n int) string {
+	const head = "##fileformat=VCFv4.2\n"
+	return head + strings.Repeat("#", n-len(head))
 }
 
 func TestSubmitJob(t *testing.T) {
 	f := newFixture()
 	ctx := context.Background()
-	j, err := f.s.SubmitJob(ctx, SubmitRequest{UserID: "u1", FileName: `C:\data\my sample.vcf`, Body: strings.NewReader("0123456789")})
+	j, err := f.s.SubmitJob(ctx, SubmitRequest{UserID: "u1", FileName: `C:\data\my sample.vcf`, Body: strings.NewReader(vcfOf(30))})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if j.Status != domain.StatusPending || j.InputName != `C:\data\my sample.vcf` || j.InputSize != 10 || j.SubmittedAt.IsZero() {
+	if j.Status != domain.StatusPending || j.InputName != "my sample.vcf" || j.InputSize != 30 || j.SubmittedAt.IsZero() {
 		t.Errorf("job %+v", j)
 	}
 	if want := "inputs/u1/" + j.ID + "/my_sample.vcf"; j.InputKey != want {
 		t.Errorf("key %q, want %q", j.InputKey, want)
 	}
-	if string(f.blobData(j.InputKey)) != "0123456789" {
+	if string(f.blobData(j.InputKey)) != vcfOf(30) {
 		t.Error("input not stored")
 	}
 	e, err := f.wf.Describe(ctx, j.ExecutionID)
@@ -72,12 +78,12 @@ func TestSubmitJobCaps(t *testing.T) {
 		size int
 		ok   bool
 	}{
-		{"u1", 10, true}, {"u1", 11, false}, // free cap
-		{"p1", 20, true}, {"p1", 21, false}, // operator limit
+		{"u1", 100, true}, {"u1", 101, false}, // free cap
+		{"p1", 200, true}, {"p1", 201, false}, // operator limit
 	}
 	for _, tc := range tests {
 		f := newFixture()
-		_, err := f.s.SubmitJob(context.Background(), SubmitRequest{UserID: tc.user, FileName: "x.vcf", Body: strings.NewReader(strings.Repeat("x", tc.size))})
+		_, err := f.s.SubmitJob(context.Background(), SubmitRequest{UserID: tc.user, FileName: "x.vcf", Body: strings.NewReader(vcfOf(tc.size))})
 		if tc.ok != (err == nil) {
 			t.Errorf("%s %d bytes: err %v", tc.user, tc.size, err)
 		}
@@ -90,7 +96,7 @@ func TestSubmitJobCaps(t *testing.T) {
 func TestStartJobFailsTheJobWhenTheWorkflowWillNot(t *testing.T) {
 	f := newFixture()
 	f.wf.fail = errors.New("throttled")
-	_, err := f.s.SubmitJob(context.Background(), SubmitRequest{UserID: "u1", FileName: "x.vcf", Body: strings.NewReader("x")})
+	_, err := f.s.SubmitJob(context.Background(), SubmitRequest{UserID: "u1", FileName: "x.vcf", Body: strings.NewReader(vcfOf(30))})
 	if err == nil {
 		t.Fatal("no error")
 	}
@@ -144,21 +150,10 @@ func TestStartRestorePassesRetryDelay(t *testing.T) {
 	}
 }
 
-func TestSafeFileName(t *testing.T) {
-	for in, want := range map[string]string{
-		"a.vcf": "a.vcf", "../../etc/passwd": "passwd", `..\..\x.vcf.gz`: "x.vcf.gz", "..": "input.vcf",
-		"ü b.vcf": "__b.vcf", ".hidden": "hidden", "": "input.vcf",
-	} {
-		if got := SafeFileName(in); got != want {
-			t.Errorf("SafeFileName(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
 func TestStartJobRefusesAnotherUsersJobID(t *testing.T) {
 	f := newFixture()
 	ctx := context.Background()
-	j, err := f.s.SubmitJob(ctx, SubmitRequest{UserID: "p1", FileName: "x.vcf", Body: strings.NewReader("x")})
+	j, err := f.s.SubmitJob(ctx, SubmitRequest{UserID: "p1", FileName: "x.vcf", Body: strings.NewReader(vcfOf(30))})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -51,6 +51,53 @@ func NewReader(in io.Reader) (*Reader, error) { return NewReaderLimits(in, domai
 // while it streams: the first line over a limit is a *domain.LimitError, and
 // so is every read after it. Zero fields are not enforced.
 func NewReaderLimits(in io.Reader, lim domain.Limits) (*Reader, error) {
+	r, err := open(in, lim)
+	if err != nil {
+		return nil, err
+	}
+	if err := r.sniff(); err != nil {
+		return nil, err
+	}
+	if err := r.readHeader(); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// sniffBytes is how much of the (possibly compressed) input Sniff reads: at
+// least one whole BGZF block, and far more than a gzip header.
+const sniffBytes = 64 << 10
+
+// Sniff applies the checks NewReader makes before it reads the header to the
+// head of in (up to 64 KiB), without consuming it: compressed input (gzip or
+// BGZF, told by IsGzip) must be readable, and the text, a UTF-8 BOM skipped,
+// must not be binary and must start with ##fileformat=VCF or #CHROM. It
+// returns a reader of the whole, untouched stream; its errors are
+// NewReader's *ParseError, or the error of reading in. The portal checks
+// uploads with it, so what it accepts the engine reads.
+func Sniff(in io.Reader) (io.Reader, error) {
+	br := bufio.NewReaderSize(in, sniffBytes)
+	head, err := br.Peek(sniffBytes)
+	if err != nil && err != io.EOF && err != bufio.ErrBufferFull {
+		return nil, err // the source failed (a cap, a network error)
+	}
+	r, err := open(bytes.NewReader(head), domain.Limits{})
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	if err := r.sniff(); err != nil {
+		return nil, err
+	}
+	return br, nil
+}
+
+// IsGzip reports whether head starts with the gzip magic bytes (gzip or BGZF).
+func IsGzip(head []byte) bool { return len(head) >= 2 && head[0] == 0x1f && head[1] == 0x8b }
+
+// open sets up decompression (gzip or BGZF, from the first bytes), the
+// input limit and the line limit, and skips a UTF-8 BOM.
+func open(in io.Reader, lim domain.Limits) (*Reader, error) {
 	br := bufio.NewReaderSize(in, readBufSize)
 	r := &Reader{br: br, lim: lim, maxLine: MaxLineBytes}
 	if lim.LineBytes > 0 && lim.LineBytes < MaxLineBytes {
@@ -64,7 +111,7 @@ func NewReaderLimits(in io.Reader, lim domain.Limits) (*Reader, error) {
 		z := newBGZFReader(br)
 		r.closer = z
 		text = z
-	} else if len(head) >= 2 && head[0] == 0x1f && head[1] == 0x8b {
+	} else if IsGzip(head) {
 		// Plain gzip, possibly several members: gzip.Reader continues
 		// across members by default.
 		gz, err := gzip.NewReader(br)
@@ -82,12 +129,6 @@ func NewReaderLimits(in io.Reader, lim domain.Limits) (*Reader, error) {
 	}
 	if head, _ := r.br.Peek(len(utf8BOM)); bytes.Equal(head, utf8BOM) {
 		r.br.Discard(len(utf8BOM))
-	}
-	if err := r.sniff(); err != nil {
-		return nil, err
-	}
-	if err := r.readHeader(); err != nil {
-		return nil, err
 	}
 	return r, nil
 }

@@ -52,7 +52,7 @@ func New(ctx context.Context, st *wire.Stores) (http.Handler, error) {
 		return nil, fmt.Errorf("session key: %w", err)
 	}
 	workflow := sfnflow.New(sfn.NewFromConfig(st.AWS), map[string]string{domain.MachineAnnotation: annotation, domain.MachineRestore: restore})
-	svc := service.New(service.Ports{Jobs: st.Jobs, Profiles: st.Profiles, Blobs: st.Blobs, Workflow: workflow},
+	svc := service.New(service.Ports{Jobs: st.Jobs, Profiles: st.Profiles, Blobs: st.Blobs, Workflow: workflow, Direct: st.Blobs},
 		service.Config{Retention: retention, FreeCap: freeCap, UploadLimit: premiumCap, Logger: st.Log})
 	mail, err := st.Mailer() // tells a user their payment failed
 	if err != nil {
@@ -65,7 +65,7 @@ func New(ctx context.Context, st *wire.Stores) (http.Handler, error) {
 	}
 	cfg := webui.Config{
 		Service: svc, Auth: authSvc, SecureCookies: true, Log: st.Log,
-		Blobs: st.Blobs, Direct: st.Blobs, RequestLimit: maxRequestUpload,
+		RequestLimit: maxRequestUpload,
 	}
 	stripe, err := stripeConfig(ctx, st, stripeARN)
 	if err != nil {
