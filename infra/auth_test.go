@@ -53,3 +53,45 @@ func TestCustomDomainIsTheOnlyOriginOfCallbacksCORSAndAPI(t *testing.T) {
 		})
 	})
 }
+
+func TestDeployedDefinitionsGoOnAfterALostEmail(t *testing.T) {
+	// GIVEN the stack built from the embedded ASL
+	// WHEN it is synthesized
+	tmpl := synth(t, defaultTestConfig())
+
+	// THEN every notify state retries any error, then catches it and goes on
+	// (NotifyCompleted to the retention wait, never to MarkFailed)
+	want := map[string]string{"NotifyCompleted": "WaitRetention", "NotifyFailed": "Failed", "NotifyRestored": "Done"}
+	for _, m := range resources(t, tmpl, "AWS::StepFunctions::StateMachine") {
+		var def struct {
+			States map[string]struct {
+				Retry []struct{ ErrorEquals []string }
+				Catch []struct {
+					ErrorEquals []string
+					Next        string
+				}
+			}
+		}
+		s, _ := props(m)["DefinitionString"].(string)
+		if err := json.Unmarshal([]byte(s), &def); err != nil {
+			t.Fatal(err)
+		}
+		for name, next := range want {
+			st, ok := def.States[name]
+			if !ok {
+				continue
+			}
+			delete(want, name)
+			last := st.Retry[len(st.Retry)-1]
+			if len(last.ErrorEquals) != 1 || last.ErrorEquals[0] != "States.ALL" {
+				t.Errorf("%s: last retrier %v, want States.ALL", name, last.ErrorEquals)
+			}
+			if len(st.Catch) != 1 || st.Catch[0].Next != next {
+				t.Errorf("%s: catch %+v, want States.ALL -> %s", name, st.Catch, next)
+			}
+		}
+	}
+	if len(want) > 0 {
+		t.Errorf("states not found: %v", want)
+	}
+}

@@ -33,6 +33,7 @@ type jobJSON struct {
 	RestoreRetrying bool            `json:"restore_retrying,omitempty"`
 	Summary         json.RawMessage `json:"summary,omitempty"`
 	Error           string          `json:"error,omitempty"`
+	MailError       string          `json:"mail_error,omitempty"` // an email about the job that could not be delivered
 	Links           jobLinks        `json:"links"`
 }
 
@@ -75,7 +76,7 @@ func (s *Server) jobJSON(owner *domain.Profile, j domain.Job) jobJSON {
 		SubmittedAt: j.SubmittedAt.Format(time.RFC3339Nano), StartedAt: apiTime(j.StartedAt), CompletedAt: apiTime(j.CompletedAt),
 		ResultState: service.ResultState(j), ArchivedAt: apiTime(j.ArchivedAt), RestoreError: j.RestoreError,
 		RestoreRound: j.RestoreRound, RestoreRounds: j.RestoreRounds, RestoreRetrying: j.RestoreRetrying(),
-		Summary: j.Summary, Error: j.Error,
+		Summary: j.Summary, Error: j.Error, MailError: j.MailError,
 	}
 	out.Links = newJobLinks(j.ID, j.LogKey != "", out.ResultState != "")
 	if owner != nil {

@@ -82,6 +82,7 @@ type Config struct {
 	editDefinition func(machine string, def []byte) []byte // before asl.Load
 	wrapHandlers   func(map[string]asl.Handler)            // after the task table is built
 	jitter         func() float64                          // retry jitter; nil: random
+	mailer         domain.Mailer                           // replaces the outbox (tests: SES on an emulator)
 }
 
 // DefaultRestoreRetry is the local wait between restore rounds: short, since
@@ -146,6 +147,9 @@ func Open(ctx context.Context, cfg Config) (_ *App, err error) {
 	}
 	if err != nil {
 		return nil, err
+	}
+	if cfg.mailer != nil {
+		a.Mailer = cfg.mailer
 	}
 	if a.Bundle, err = openBundle(ctx, cfg); err != nil {
 		return nil, err

@@ -54,6 +54,13 @@ type Job struct {
 	RestoreRound  int `json:"restore_round,omitempty"`
 	RestoreRounds int `json:"restore_rounds,omitempty"`
 
+	// MailError is the last email about this job that could not be
+	// delivered, what and why (e.g. SES refused the recipient), shown to the
+	// user and to auditors. A lost email never changes the job's status or
+	// its archiving; a later delivery clears it.
+	MailError   string    `json:"mail_error,omitempty"`
+	MailErrorAt time.Time `json:"mail_error_at,omitzero"`
+
 	Error       string `json:"error,omitempty"`        // why the job FAILED, in words a user can act on
 	ExecutionID string `json:"execution_id,omitempty"` // workflow execution (ARN on AWS)
 }

@@ -3,9 +3,11 @@ package tasks
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/gasproject/gas/internal/domain"
 )
@@ -69,9 +71,42 @@ func (t *Tasks) notifyJob(ctx context.Context, in JobInput, compose func(domain.
 	m := compose(j)
 	m.To = p.Email
 	if err := t.mail.Send(ctx, m); err != nil {
-		return NotifyOutput{}, fmt.Errorf("notify job %s: send to %s: %w", j.ID, p.Email, err)
+		err = fmt.Errorf("notify job %s: send to %s: %w", j.ID, p.Email, err)
+		return NotifyOutput{}, errors.Join(err, t.recordMail(ctx, []string{j.ID}, m.Subject, err))
+	}
+	if j.MailError != "" {
+		if err := t.recordMail(ctx, []string{j.ID}, m.Subject, nil); err != nil {
+			return NotifyOutput{}, err
+		}
 	}
 	return NotifyOutput{JobID: j.ID, To: p.Email}, nil
+}
+
+// recordMail notes on each job that the email with subject could not be
+// delivered (sendErr), or, with sendErr nil, clears an earlier note. The
+// step still returns the send error: the state machine retries it with
+// back-off and, once the retries are spent, goes on without it, so the
+// note on the job is what the user and auditors see of a lost email.
+func (t *Tasks) recordMail(ctx context.Context, jobIDs []string, subject string, sendErr error) error {
+	var errs []error
+	for _, id := range jobIDs {
+		_, err := t.jobs.Update(ctx, id, func(j *domain.Job) error {
+			if sendErr == nil {
+				j.MailError, j.MailErrorAt = "", time.Time{}
+				return nil
+			}
+			j.MailError = fmt.Sprintf("email %q not delivered: %v", subject, errors.Unwrap(sendErr))
+			j.MailErrorAt = t.now()
+			return nil
+		})
+		if err != nil {
+			errs = append(errs, fmt.Errorf("record mail delivery on job %s: %w", id, err))
+		}
+	}
+	if sendErr != nil {
+		t.cfg.Logger.WarnContext(ctx, "mail not delivered", "jobs", jobIDs, "subject", subject, "err", sendErr)
+	}
+	return errors.Join(errs...)
 }
 
 func bytesReader(b []byte) io.Reader { return bytes.NewReader(b) }

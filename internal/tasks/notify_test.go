@@ -2,6 +2,7 @@ package tasks
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 
@@ -70,5 +71,31 @@ func TestNotifyFailedAfterCompletionSaysTheResultIsSafe(t *testing.T) {
 	m := f.mail.Sent()[0]
 	if strings.Contains(m.Subject, "failed") || !strings.Contains(m.Text, "still there") || !strings.Contains(m.Text, "timed out") {
 		t.Errorf("message:\n%s\n%s", m.Subject, m.Text)
+	}
+}
+
+func TestUndeliveredMailIsRecordedOnTheJobAndClearedByTheNextDelivery(t *testing.T) {
+	f := completed(t, "u1")
+	ctx := context.Background()
+	rejected := errors.New("MessageRejected: Email address is not verified")
+	f.mail.Fail(rejected)
+
+	// A refused completion email fails the step (so the machine retries it) and is noted on the job.
+	if _, err := f.t.NotifyCompleted(ctx, JobInput{JobID: "j1"}); !errors.Is(err, rejected) {
+		t.Fatalf("err = %v, want the mail error", err)
+	}
+	j, _ := f.jobs.Get(ctx, "j1")
+	if j.Status != domain.StatusCompleted || !strings.Contains(j.MailError, "not delivered") ||
+		!strings.Contains(j.MailError, "not verified") || !j.MailErrorAt.Equal(f.now) {
+		t.Fatalf("job %s, mail error %q at %v", j.Status, j.MailError, j.MailErrorAt)
+	}
+
+	// A later delivery clears the note.
+	f.mail.Fail(nil)
+	if _, err := f.t.NotifyCompleted(ctx, JobInput{JobID: "j1"}); err != nil {
+		t.Fatal(err)
+	}
+	if j, _ = f.jobs.Get(ctx, "j1"); j.MailError != "" || !j.MailErrorAt.IsZero() {
+		t.Errorf("mail error %q at %v after a delivery", j.MailError, j.MailErrorAt)
 	}
 }

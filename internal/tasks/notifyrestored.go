@@ -2,6 +2,7 @@ package tasks
 
 import (
 	"context"
+	"errors"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -73,8 +74,15 @@ func (t *Tasks) NotifyRestored(ctx context.Context, in NotifyRestoredInput) (Not
 			len(out.Failed), rounds, failed.String())
 	}
 	m := domain.Message{To: p.Email, Subject: fmt.Sprintf("GAS: %d archived result(s) restored", out.Restored), Text: text}
+	ids := make([]string, len(results))
+	for i, r := range results {
+		ids[i] = r.JobID
+	}
 	if err := t.mail.Send(ctx, m); err != nil {
-		return NotifyRestoredOutput{}, fmt.Errorf("notify restore: send to %s: %w", p.Email, err)
+		// Recorded on every job the email was about; the machine retries,
+		// then ends the restore without it.
+		err = fmt.Errorf("notify restore: send to %s: %w", p.Email, err)
+		return NotifyRestoredOutput{}, errors.Join(err, t.recordMail(ctx, ids, m.Subject, err))
 	}
 	return out, nil
 }
