@@ -67,10 +67,17 @@ func (p Provenance) headerLine() string {
 	return b.String()
 }
 
-// Version is GAS's version: the module version of a released build, else
-// the VCS revision it was built from (with "+dirty" for uncommitted
-// changes), else "devel".
+// version may be set at link time:
+// go build -ldflags "-X github.com/gasproject/gas/internal/annotate.version=v1.2.0".
+var version string
+
+// Version is GAS's version: the one set at link time, else the module
+// version of a released build, else the VCS revision it was built from
+// (with "+dirty" for uncommitted changes), else "devel".
 func Version() string {
+	if version != "" {
+		return version
+	}
 	bi, ok := debug.ReadBuildInfo()
 	if !ok {
 		return "devel"
