@@ -176,6 +176,30 @@ func TestBrowser(t *testing.T) {
 		t.Errorf("job list badge = %q, %v", badge, err)
 	}
 
+	// The variant table: a plain GET form, filtered by impact in the browser.
+	variantsURL := srv.URL + "/jobs/" + jobID(t, tctx) + "/variants"
+	step("variant table", chromedp.Navigate(variantsURL), chromedp.WaitVisible(chromedp.CSS("#variants tbody tr")))
+	step("filter the variants",
+		chromedp.Click(chromedp.CSS(`input[name=impact][value=MODERATE]`)),
+		chromedp.Click(chromedp.CSS(`#variant-filters button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS("#variants tbody tr")),
+	)
+	impacts, err := chromedp.Run(tctx, chromedp.Evaluate[[]string](
+		`[...document.querySelectorAll("#variants tbody tr td:nth-child(8)")].map(td => td.textContent.trim())`))
+	if err != nil || len(impacts) == 0 {
+		t.Fatalf("filtered table: %v %v", impacts, err)
+	}
+	for _, i := range impacts {
+		if i != "MODERATE" {
+			t.Fatalf("impact filter let %q through", i)
+		}
+	}
+	count, err := chromedp.Run(tctx, chromedp.Text(chromedp.ID("variant-count")))
+	if err != nil || !strings.Contains(count, "matching rows") {
+		t.Errorf("variant count %q %v", count, err)
+	}
+	t.Logf("variant table, impact=MODERATE: %d rows shown; %s", len(impacts), count)
+
 	// GAS_SCREENSHOT_DIR=DIR keeps a picture of every page, for looking at the design.
 	if dir := os.Getenv("GAS_SCREENSHOT_DIR"); dir != "" {
 		for _, page := range []string{"/", "/jobs", "/annotate", "/profile", "/subscribe", "/jobs/" + jobID(t, tctx) + "/history", "/nope"} {

@@ -31,6 +31,7 @@ var funcs = template.FuncMap{
 	"add":       func(a, b int) int { return a + b },
 	"sub":       func(a, b float64) float64 { return a - b },
 	"printJSON": func(b []byte) string { return prettyJSON(b) },
+	"list":      func(v ...int) []int { return v },
 }
 
 func loadPages() (*pages, error) {

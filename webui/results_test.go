@@ -94,3 +94,76 @@ func TestResultFormats(t *testing.T) {
 		t.Errorf("portal vcf.gz: %d", r.status)
 	}
 }
+
+func TestVariantsAPIAndPage(t *testing.T) {
+	h := newHarness(t)
+	owner, tok := h.user("owner@example.org", domain.RoleFree, false)
+	_, other := h.user("other@example.org", domain.RoleFree, false)
+	h.compressedJob(owner, "job1")
+
+	var page struct {
+		Rows []struct {
+			Gene, Consequence, Impact, ID string
+			AF                            *float64
+			Canonical                     bool
+		}
+		NextCursor string `json:"next_cursor"`
+		Total      int64
+	}
+	r := h.api("GET", "/api/v1/jobs/job1/variants?impact=HIGH,MODERATE&canonical=true", tok, nil, "")
+	r.json(t, &page)
+	if r.status != 200 || page.Total != 2 || len(page.Rows) != 2 || page.Rows[0].Gene != "GENE1" || page.Rows[0].AF == nil || *page.Rows[0].AF != 0.5 {
+		t.Fatalf("filtered: %d %+v", r.status, page)
+	}
+	r = h.api("GET", "/api/v1/jobs/job1/variants?limit=2", tok, nil, "")
+	r.json(t, &page)
+	if page.Total != 3 || len(page.Rows) != 2 || page.NextCursor == "" {
+		t.Fatalf("first page: %+v", page)
+	}
+	r = h.api("GET", "/api/v1/jobs/job1/variants?limit=2&cursor="+page.NextCursor, tok, nil, "")
+	r.json(t, &page)
+	if len(page.Rows) != 1 || page.Rows[0].Consequence != "stop_gained" || page.NextCursor != "" {
+		t.Fatalf("second page: %+v", page)
+	}
+	if r := h.api("GET", "/api/v1/jobs/job1/variants?impact=SEVERE", tok, nil, ""); r.status != 400 || !strings.Contains(r.body, `impact \"SEVERE\"`) {
+		t.Errorf("bad filter: %d %s", r.status, r.body)
+	}
+	if r := h.api("GET", "/api/v1/jobs/job1/variants?limit=5000", tok, nil, ""); r.status != 400 || !strings.Contains(r.body, "1 to 1000") {
+		t.Errorf("limit over the maximum: %d %s", r.status, r.body)
+	}
+	if r := h.api("GET", "/api/v1/jobs/job1/variants", other, nil, ""); r.status != 404 {
+		t.Errorf("another user's job: %d", r.status)
+	}
+	r = h.api("GET", "/api/v1/jobs/job1/variants?gene=gene1&format=tsv", tok, nil, "")
+	if r.status != 200 || !strings.HasPrefix(r.body, variants.TSVHeader) || strings.Count(r.body, "\n") != 3 ||
+		!strings.Contains(r.header.Get("Content-Disposition"), "variants.tsv") {
+		t.Errorf("tsv export: %d %q", r.status, r.body)
+	}
+
+	// The page works without JavaScript: a GET form, a table, counts and links.
+	b := h.browser()
+	b.signIn("owner@example.org")
+	p := b.get("/jobs/job1/variants?gene=GENE1&impact=MODERATE&impact=MODIFIER")
+	for _, want := range []string{
+		"<strong>2</strong> matching rows, showing 1–2",
+		`href="https://www.ensembl.org/Homo_sapiens/Gene/Summary?g=ENSG1"`,
+		`href="https://www.ncbi.nlm.nih.gov/snp/rs1"`,
+		`href="https://genome.ucsc.edu/cgi-bin/hgTracks?db=hg38&amp;position=chr21%3A100-100"`,
+		`https://igv.org/app/?genome=hg38&amp;locus=chr21%3A80-120`,
+		`name="impact" value="MODERATE" checked`,
+		`/api/v1/jobs/job1/variants?format=tsv&amp;gene=GENE1&amp;impact=MODERATE%2CMODIFIER`,
+	} {
+		if !strings.Contains(p.body, want) {
+			t.Errorf("variants page lacks %s", want)
+		}
+	}
+	if p.status != 200 || strings.Contains(p.body, "stop_gained") {
+		t.Errorf("page %d shows rows outside the filter", p.status)
+	}
+	if p := b.get("/jobs/job1/variants?limit=1"); !strings.Contains(p.body, `id="next-page"`) || !strings.Contains(p.body, "from=1") {
+		t.Errorf("no next link on a partial page: %s", p.body[strings.Index(p.body, "variant-count"):])
+	}
+	if p := b.get("/jobs/job1/variants?start=abc"); p.status != 400 || !strings.Contains(p.body, `start`) {
+		t.Errorf("bad filter page: %d", p.status)
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"github.com/gasproject/gas/internal/auth"
 	"github.com/gasproject/gas/internal/domain"
 	"github.com/gasproject/gas/internal/service"
+	"github.com/gasproject/gas/internal/variants"
 )
 
 //go:embed templates/*.html
@@ -53,6 +54,10 @@ type UseCases interface {
 	ResultFile(ctx context.Context, viewer domain.Profile, jobID, format string) (service.ResultFile, error)
 	// OpenResult opens the job's result in a format (vcf, vcf.gz, tbi, tsv).
 	OpenResult(ctx context.Context, viewer domain.Profile, jobID, format string) (io.ReadCloser, service.ResultFile, error)
+	// Variants answers one page of the job's per-variant table.
+	Variants(ctx context.Context, viewer domain.Profile, jobID string, q variants.Query) (variants.Page, domain.Job, error)
+	// ExportVariants writes every row matching q's filters as TSV.
+	ExportVariants(ctx context.Context, viewer domain.Profile, jobID string, q variants.Query, w io.Writer) (domain.Job, error)
 	// JobHistory returns the job, its execution and the execution's events.
 	JobHistory(ctx context.Context, viewer domain.Profile, jobID string) (domain.Job, domain.Execution, []domain.HistoryEvent, error)
 	// Execution returns an execution the viewer may see, with its events.
@@ -193,6 +198,7 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /jobs/{id}/input", s.page(s.signedIn(s.downloadInput)))
 	m.HandleFunc("GET /jobs/{id}/result", s.page(s.signedIn(s.downloadResult)))
 	m.HandleFunc("GET /jobs/{id}/log", s.page(s.signedIn(s.logView)))
+	m.HandleFunc("GET /jobs/{id}/variants", s.page(s.signedIn(s.variantsView))) // variants.go
 	m.HandleFunc("GET /jobs/{id}/history", s.page(s.signedIn(s.historyView)))
 	m.HandleFunc("POST /jobs/{id}/restore", s.form(s.signedIn(s.retryRestore))) // restore.go
 	m.HandleFunc("GET /executions/{eid}", s.page(s.signedIn(s.executionView)))
@@ -212,6 +218,7 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /api/v1/jobs/{id}/input", s.api(s.apiInput))
 	m.HandleFunc("GET /api/v1/jobs/{id}/result", s.api(s.apiResult))
 	m.HandleFunc("GET /api/v1/jobs/{id}/log", s.api(s.apiLog))
+	m.HandleFunc("GET /api/v1/jobs/{id}/variants", s.api(s.apiVariants))
 	m.HandleFunc("GET /api/v1/jobs/{id}/history", s.api(s.apiHistory))
 	m.HandleFunc("POST /api/v1/jobs/{id}/restore", s.api(s.apiRetryRestore))
 	m.HandleFunc("GET /api/v1/account", s.api(s.apiAccount))

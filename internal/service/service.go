@@ -59,8 +59,9 @@ var DefaultFreeCap = domain.FreeLimits.UploadBytes
 
 // Service runs the use cases.
 type Service struct {
-	ports Ports
-	cfg   Config
+	ports   Ports
+	cfg     Config
+	indexes *indexCache // open variant indexes (variants.go)
 }
 
 // New builds the service; zero Config fields get their defaults.
@@ -80,7 +81,7 @@ func New(p Ports, cfg Config) *Service {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	return &Service{ports: p, cfg: cfg}
+	return &Service{ports: p, cfg: cfg, indexes: newIndexCache(32)}
 }
 
 // Config returns the settings in effect (defaults filled in).

@@ -69,16 +69,17 @@ func list(v string) []string {
 // max_af, canonical, chrom, start, end, sort, limit, cursor). Unknown values
 // are errors wrapping domain.ErrInvalid that name the parameter.
 func ParseQuery(v url.Values) (Query, error) {
+	all := func(k string) string { return strings.Join(v[k], ",") } // gene=a&gene=b is gene=a,b
 	q := Query{
-		Genes: list(v.Get("gene")), Consequences: list(v.Get("consequence")),
-		Chroms: list(v.Get("chrom")), Sort: v.Get("sort"), Cursor: v.Get("cursor"),
+		Genes: list(all("gene")), Consequences: list(all("consequence")),
+		Chroms: list(all("chrom")), Sort: v.Get("sort"), Cursor: v.Get("cursor"),
 	}
-	for _, t := range list(v.Get("consequence")) {
+	for _, t := range q.Consequences {
 		if consequence.Rank(t) == consequence.Rank("") {
 			return Query{}, invalid("consequence %q is not a Sequence Ontology term VEP uses (e.g. missense_variant)", t)
 		}
 	}
-	for _, s := range list(v.Get("impact")) {
+	for _, s := range list(all("impact")) {
 		u := strings.ToUpper(s)
 		if impactCode(u) == impactNone {
 			return Query{}, invalid("impact %q is not HIGH, MODERATE, LOW or MODIFIER", s)

@@ -1,0 +1,188 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sync"
+
+	"github.com/gasproject/gas/internal/domain"
+	"github.com/gasproject/gas/internal/variants"
+)
+
+// Variants answers one page of the job's per-variant table (one row per CSQ
+// entry) for the viewer, with the rules of JobFileKey: the job completed and
+// its result is neither archived nor being restored.
+func (s *Service) Variants(ctx context.Context, viewer domain.Profile, jobID string, q variants.Query) (variants.Page, domain.Job, error) {
+	ix, j, release, err := s.variantIndex(ctx, viewer, jobID)
+	if err != nil {
+		return variants.Page{}, j, err
+	}
+	defer release()
+	page, err := ix.Query(q)
+	if errors.Is(err, domain.ErrInvalid) {
+		err = domain.ForUser(err)
+	}
+	return page, j, err
+}
+
+// ExportVariants writes every row matching q's filters as TSV (header
+// variants.TSVHeader), in file order.
+func (s *Service) ExportVariants(ctx context.Context, viewer domain.Profile, jobID string, q variants.Query, w io.Writer) (domain.Job, error) {
+	ix, j, release, err := s.variantIndex(ctx, viewer, jobID)
+	if err != nil {
+		return j, err
+	}
+	defer release()
+	if _, err := io.WriteString(w, variants.TSVHeader); err != nil {
+		return j, err
+	}
+	var buf []byte
+	return j, ix.Export(q, func(r variants.Row) error {
+		buf = r.AppendTSV(buf[:0])
+		_, err := w.Write(buf)
+		return err
+	})
+}
+
+func (s *Service) variantIndex(ctx context.Context, viewer domain.Profile, jobID string) (*variants.Index, domain.Job, func(), error) {
+	key, j, err := s.JobFileKey(ctx, viewer, jobID, FileResult)
+	if err != nil {
+		return nil, j, nil, err
+	}
+	ix, release, err := s.indexes.open(ctx, s.ports.Blobs, domain.VariantsKey(key))
+	if errors.Is(err, domain.ErrNotFound) {
+		return nil, j, nil, domain.UserErrorf(domain.ErrNotFound, "job %s was annotated before the variant table existed; re-run it to get one", j.ID)
+	}
+	if err != nil {
+		return nil, j, nil, fmt.Errorf("variant index of job %s: %w", j.ID, err)
+	}
+	return ix, j, release, nil
+}
+
+// indexCache keeps recently used variant indexes open, at most max of them:
+// a query reads a few blocks of one local file. An index is read from the
+// blob store once: the directory store's file is used in place, any other
+// store's object is copied to an unlinked temporary file.
+type indexCache struct {
+	mu      sync.Mutex
+	max     int
+	entries map[string]*indexEntry
+	clock   int64
+}
+
+type indexEntry struct {
+	ix      *variants.Index
+	f       *os.File
+	refs    int
+	used    int64
+	evicted bool
+}
+
+func newIndexCache(max int) *indexCache {
+	return &indexCache{max: max, entries: map[string]*indexEntry{}}
+}
+
+// open returns the index at key and a release func to call when done with it.
+func (c *indexCache) open(ctx context.Context, blobs domain.Blobs, key string) (*variants.Index, func(), error) {
+	c.mu.Lock()
+	e, ok := c.entries[key]
+	if ok {
+		e.refs++
+		c.clock++
+		e.used = c.clock
+	}
+	c.mu.Unlock()
+	if !ok {
+		f, ix, err := fetchIndex(ctx, blobs, key)
+		if err != nil {
+			return nil, nil, err
+		}
+		c.mu.Lock()
+		c.clock++
+		if old, raced := c.entries[key]; raced { // another request opened it meanwhile
+			f.Close()
+			e = old
+			e.refs++
+			e.used = c.clock
+		} else {
+			e = &indexEntry{ix: ix, f: f, refs: 1, used: c.clock}
+			c.entries[key] = e
+			c.evict()
+		}
+		c.mu.Unlock()
+	}
+	return e.ix, func() { c.release(e) }, nil
+}
+
+func (c *indexCache) release(e *indexEntry) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e.refs--
+	if e.evicted && e.refs == 0 {
+		e.f.Close()
+	}
+}
+
+// evict drops the least recently used entries over max (closed once unused).
+func (c *indexCache) evict() {
+	for len(c.entries) > c.max {
+		var oldKey string
+		var old *indexEntry
+		for k, e := range c.entries {
+			if old == nil || e.used < old.used {
+				oldKey, old = k, e
+			}
+		}
+		c.drop(oldKey, old)
+	}
+}
+
+func (c *indexCache) drop(key string, e *indexEntry) {
+	delete(c.entries, key)
+	e.evicted = true
+	if e.refs == 0 {
+		e.f.Close()
+	}
+}
+
+// forget drops key (its job was deleted or archived).
+func (c *indexCache) forget(key string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e, ok := c.entries[key]; ok {
+		c.drop(key, e)
+	}
+}
+
+func fetchIndex(ctx context.Context, blobs domain.Blobs, key string) (*os.File, *variants.Index, error) {
+	rc, err := blobs.Get(ctx, key)
+	if err != nil {
+		return nil, nil, err
+	}
+	f, ok := rc.(*os.File)
+	if !ok {
+		defer rc.Close()
+		if f, err = os.CreateTemp("", "gas-variants-*.idx"); err != nil {
+			return nil, nil, err
+		}
+		os.Remove(f.Name()) // the open file keeps the data; nothing is left behind
+		if _, err := io.Copy(f, rc); err != nil {
+			f.Close()
+			return nil, nil, fmt.Errorf("copy %s: %w", key, err)
+		}
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, nil, err
+	}
+	ix, err := variants.Open(f, st.Size())
+	if err != nil {
+		f.Close()
+		return nil, nil, err
+	}
+	return f, ix, nil
+}

@@ -1,0 +1,96 @@
+package service
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/gasproject/gas/internal/domain"
+	"github.com/gasproject/gas/internal/variants"
+)
+
+const vcfWithCSQ = "##fileformat=VCFv4.2\n" +
+	`##INFO=<ID=CSQ,Number=.,Type=String,Description="Consequence annotations. Format: Allele|Consequence|IMPACT|SYMBOL|Gene|Feature|CANONICAL">` + "\n" +
+	"#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n" +
+	"21\t100\trs1\tA\tG\t.\t.\tCSQ=G|missense_variant|MODERATE|G1|ENSG1|ENST1.1|YES,G|intron_variant|MODIFIER|G1|ENSG1|ENST2.1|\n" +
+	"21\t200\t.\tC\tT\t.\t.\tCSQ=T|stop_gained|HIGH|G2|ENSG2|ENST3.1|YES\n"
+
+// completedWithIndex adds a completed job of u1 whose variant index is stored.
+func (f *fixture) completedWithIndex(t *testing.T, id string) {
+	t.Helper()
+	key := "results/u1/" + id + "/annotated.vcf.gz"
+	var idx bytes.Buffer
+	b := variants.NewBuilder(&idx)
+	b.Write([]byte(vcfWithCSQ))
+	if err := b.Close(); err != nil {
+		t.Fatal(err)
+	}
+	f.putBlob(t, domain.VariantsKey(key), idx.String())
+	f.addJob(t, domain.Job{ID: id, UserID: "u1", Status: domain.StatusCompleted, ResultKey: key, ResultState: domain.ResultAvailable})
+}
+
+func TestVariantsAccessAndQuery(t *testing.T) {
+	f := newFixture()
+	ctx := context.Background()
+	f.completedWithIndex(t, "j1")
+	v, _ := url.ParseQuery("impact=HIGH")
+	q, _ := variants.ParseQuery(v)
+	for _, viewer := range []string{"u1", "a1"} {
+		page, _, err := f.s.Variants(ctx, f.profile(t, viewer), "j1", q)
+		if err != nil || page.Total != 1 || page.Rows[0].Gene != "G2" {
+			t.Fatalf("%s: %+v %v", viewer, page, err)
+		}
+	}
+	if _, _, err := f.s.Variants(ctx, f.profile(t, "p1"), "j1", q); !errors.Is(err, domain.ErrNotFound) {
+		t.Fatalf("another user: %v", err)
+	}
+	var tsv bytes.Buffer
+	if _, err := f.s.ExportVariants(ctx, f.profile(t, "u1"), "j1", variants.Query{Genes: []string{"g1"}}, &tsv); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Count(tsv.String(), "\n"); got != 3 || !strings.HasPrefix(tsv.String(), variants.TSVHeader) {
+		t.Fatalf("export:\n%s", tsv.String())
+	}
+	// An archived result has no table; a job without an index says why.
+	f.jobs.Update(ctx, "j1", func(j *domain.Job) error { j.ResultState = domain.ResultArchived; return nil })
+	if _, _, err := f.s.Variants(ctx, f.profile(t, "u1"), "j1", q); !errors.Is(err, domain.ErrArchived) {
+		t.Fatalf("archived: %v", err)
+	}
+	f.addJob(t, domain.Job{ID: "old", UserID: "u1", Status: domain.StatusCompleted, ResultKey: "results/u1/old/annotated.vcf", ResultState: domain.ResultAvailable})
+	if _, _, err := f.s.Variants(ctx, f.profile(t, "u1"), "old", q); !errors.Is(err, domain.ErrNotFound) || !strings.Contains(err.Error(), "re-run") {
+		t.Fatalf("old job: %v", err)
+	}
+}
+
+func TestIndexCacheKeepsAtMostMaxOpen(t *testing.T) {
+	f := newFixture()
+	ctx := context.Background()
+	f.s.indexes = newIndexCache(2)
+	for i := range 5 {
+		f.completedWithIndex(t, fmt.Sprint("j", i))
+	}
+	// Hold one index across evictions: it must stay readable until released.
+	held, release, err := f.s.indexes.open(ctx, f.blob, domain.VariantsKey("results/u1/j0/annotated.vcf.gz"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 1; i < 5; i++ {
+		if _, _, err := f.s.Variants(ctx, f.profile(t, "u1"), fmt.Sprint("j", i), variants.Query{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := len(f.s.indexes.entries); n != 2 {
+		t.Fatalf("%d indexes open, max 2", n)
+	}
+	if p, err := held.Query(variants.Query{}); err != nil || p.Total != 3 {
+		t.Fatalf("held index after eviction: %+v %v", p, err)
+	}
+	release()
+	if _, err := held.Query(variants.Query{}); err == nil {
+		t.Fatal("an evicted index is still open after its release")
+	}
+}
