@@ -74,6 +74,11 @@ func (x *txInfo) hgvsp(cc *codonChange, ts *txSeq, startLost, frameshift bool) s
 			ins[len(ins)-1] = ref[e]
 			s, e = s+1, e+1
 		}
+		if a == "*" && s == len(ref)+1 && strings.Trim(cc.refPep, "-") != "" {
+			// a stop made inside the last sense codon takes the old one's
+			// place (a stop inserted between codons stays p.X_TerNinsTer)
+			return string(appendInt(append(b, "Ter"...), s)) + "="
+		}
 		n := len(ins)
 		if !strings.Contains(a, "*") && e-n >= 0 && e <= len(ref) && ref[e-n:e] == string(ins) {
 			b = appendSpan(b, ref, e-n+1, e)

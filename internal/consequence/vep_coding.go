@@ -66,10 +66,18 @@ func (x *txInfo) vepCoding(a *allele, l *location, ts *txSeq, cc *codonChange) c
 	c.inframeIns = insNoStart && !c.startLost
 
 	overStop, insDelStopAltered := x.stopCodonChecks(a, l, ts, edit)
+	refLen := len(strings.TrimSuffix(ts.pep, "*"))
 	if cc != nil && ap != "" {
 		switch {
 		case ap[0] != '*':
-		case cc.tlStart > len(strings.TrimSuffix(ts.pep, "*")):
+			// VEP 112+ (stop_retained's ref_eq_alt_sequence) also calls an
+			// insertion that keeps the residue and adds a stop stop_retained.
+			// That is right only in the last sense codon, where the new stop
+			// takes the old one's place and the protein is unchanged
+			// (K>K* at codon 338 of 338+Ter); earlier it is a premature stop.
+			c.stopRetained = rp != "" && !strings.Contains(rp, "*") && len(ap) > len(rp) &&
+				strings.HasPrefix(ap, rp) && ap[len(rp)] == '*' && cc.tlEnd == refLen
+		case cc.tlStart > refLen:
 			c.stopRetained = true
 		default:
 			c.stopRetained = rp != "" && rp[0] == '*'

@@ -57,6 +57,15 @@ var vepRuleCases = []handCase{
 	// Arg) without a full codon, which VEP writes as p.Arg297del.
 	{name: "cds_end_NF last codon", v: Variant{Chrom: "21", Pos: 25592811, Ref: "CT", Alt: "C"}, tx: "ENST00000419219",
 		hgvsc: "ENST00000419219.1:c.891del", hgvsp: "ENSP00000404426:p.Arg297del", flags: "cds_end_NF"},
+	// VariationEffect.pm stop_retained (release 112+, ref_eq_alt_sequence):
+	// ALT's peptide keeps REF's residue and adds a stop. In the last sense
+	// codon that is right: MRPL39 ENST00000307301 ends GAG TAA (Glu353,
+	// Ter354); AAT inserted after c.1057 reads GAA TAG, E -> E*, the same
+	// protein ending where it did: stop_retained, p.Ter354= (the earlier-
+	// codon case, where VEP is wrong, is in vepWrongCases).
+	{name: "stop inserted in the last sense codon", v: Variant{Chrom: "21", Pos: 25587701, Ref: "T", Alt: "TATT"}, tx: "ENST00000307301",
+		csq: "inframe_insertion&splice_region_variant&stop_retained_variant", aas: "E/E*", codons: "gag/gAATag",
+		hgvsp: "ENSP00000305682:p.Ter354="},
 }
 
 func TestVEPRuleClasses(t *testing.T) { runHandCases(t, vepRuleCases) }
