@@ -49,9 +49,6 @@ var errNotDir = syscall.ENOTDIR
 // maxRestoreDays keeps days*24h inside a time.Duration (S3 allows more, GAS asks for a few).
 const maxRestoreDays = 36500
 
-// staleTemp is when Open considers a temp file abandoned (writes touch it far more often).
-const staleTemp = time.Hour
-
 // DefaultRestoreDelays are the local stand-ins for S3's minutes (Expedited)
 // and hours (Standard, Bulk).
 var DefaultRestoreDelays = map[domain.RestoreTier]time.Duration{
@@ -70,9 +67,11 @@ type Options struct {
 
 // Store is a domain.Blobs on a directory tree.
 type Store struct {
-	root   string
-	delays map[domain.RestoreTier]time.Duration
-	now    func() time.Time
+	root    string
+	tmp     string   // this Store's own directory under tmp/ (see newTempDir)
+	tmpLock *os.File // held while the process lives
+	delays  map[domain.RestoreTier]time.Duration
+	now     func() time.Time
 
 	mu                   sync.Mutex // serialises sidecar read-modify-writes
 	expeditedUnavailable atomic.Bool
@@ -91,16 +90,12 @@ func Open(root string, opts Options) (*Store, error) {
 			return nil, fmt.Errorf("open blob store %s: %w", root, err)
 		}
 	}
-	// Leftovers of writes interrupted by a crash. Recent files may belong to
-	// another process writing right now, so only stale ones go.
-	if entries, err := os.ReadDir(filepath.Join(abs, "tmp")); err == nil {
-		for _, e := range entries {
-			if info, err := e.Info(); err == nil && time.Since(info.ModTime()) > staleTemp {
-				os.Remove(filepath.Join(abs, "tmp", e.Name()))
-			}
-		}
+	cleanTemp(filepath.Join(abs, "tmp"))
+	tmp, lock, err := newTempDir(filepath.Join(abs, "tmp"))
+	if err != nil {
+		return nil, fmt.Errorf("open blob store %s: %w", root, err)
 	}
-	s := &Store{root: abs, delays: map[domain.RestoreTier]time.Duration{}, now: opts.Now}
+	s := &Store{root: abs, tmp: tmp, tmpLock: lock, delays: map[domain.RestoreTier]time.Duration{}, now: opts.Now}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -316,7 +311,7 @@ func (s *Store) Restore(ctx context.Context, key string, tier domain.RestoreTier
 
 // writeTemp creates a file under tmp/, lets fill write it, and syncs it.
 func (s *Store) writeTemp(fill func(*os.File) error) (string, error) {
-	f, err := os.CreateTemp(filepath.Join(s.root, "tmp"), "w-*")
+	f, err := os.CreateTemp(s.tmp, "w-*")
 	if err != nil {
 		return "", err
 	}
