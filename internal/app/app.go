@@ -203,6 +203,12 @@ func Open(ctx context.Context, cfg Config) (_ *App, err error) {
 		// One broken execution must not keep the service down; the rest run.
 		cfg.Logger.Error("resume executions", "err", err)
 	}
+	// Jobs a crash left without their execution link (or execution).
+	if n, err := a.Service.RecoverExecutions(ctx); err != nil {
+		cfg.Logger.Error("recover executions", "err", err)
+	} else if n > 0 {
+		cfg.Logger.Info("jobs linked to their executions after a crash", "jobs", n)
+	}
 	return a, nil
 }
 

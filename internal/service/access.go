@@ -17,6 +17,9 @@ import (
 // nil while the job has not started.
 func (s *Service) JobHistory(ctx context.Context, viewer domain.Profile, jobID string) (j domain.Job, ex domain.Execution, events []domain.HistoryEvent, err error) {
 	j, err = s.Job(ctx, viewer, jobID)
+	if err == nil && j.ExecutionID == "" {
+		j, err = s.recoverExecution(ctx, j, false)
+	}
 	if err != nil || j.ExecutionID == "" {
 		return j, domain.Execution{}, nil, err
 	}
@@ -27,6 +30,12 @@ func (s *Service) JobHistory(ctx context.Context, viewer domain.Profile, jobID s
 // History returns the event history of the job's annotation execution (no
 // access check: for operators and the command line).
 func (s *Service) History(ctx context.Context, j domain.Job) ([]domain.HistoryEvent, error) {
+	if j.ExecutionID == "" {
+		var err error
+		if j, err = s.recoverExecution(ctx, j, false); err != nil {
+			return nil, err
+		}
+	}
 	if j.ExecutionID == "" {
 		return nil, fmt.Errorf("job %s has no workflow execution yet: %w", j.ID, domain.ErrNotFound)
 	}

@@ -8,7 +8,6 @@ package service
 import (
 	"context"
 	"crypto/rand"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -183,10 +182,7 @@ func (s *Service) StartJob(ctx context.Context, req StartRequest) (domain.Job, e
 	} else if err != nil {
 		return domain.Job{}, fmt.Errorf("start job %s: %w", j.ID, err)
 	}
-	input, _ := json.Marshal(map[string]any{
-		"job_id": j.ID, "user_id": j.UserID, "retention_seconds": int64(s.cfg.Retention / time.Second),
-	})
-	execID, err := s.ports.Workflow.Start(ctx, domain.MachineAnnotation, j.ID, input)
+	execID, err := s.ports.Workflow.Start(ctx, domain.MachineAnnotation, j.ID, s.annotationInput(j))
 	if err != nil {
 		reason := "the annotation workflow could not be started; please submit the file again"
 		s.ports.Jobs.Update(ctx, j.ID, func(j *domain.Job) error {
