@@ -96,6 +96,8 @@ func TestAPISubmit(t *testing.T) {
 			if r.header.Get("Location") != "/api/v1/jobs/"+j.ID {
 				t.Errorf("Location %q", r.header.Get("Location"))
 			}
+			// Finished, so the user's concurrent-jobs limit leaves room for the next case.
+			defer h.updateJob(j.ID, func(j *domain.Job) { j.Status = domain.StatusCompleted })
 			// The input downloads back byte for byte, under the clean name.
 			in := h.api("GET", "/api/v1/jobs/"+j.ID+"/input", tc.token, nil, "")
 			if in.status != 200 || in.body != tc.content {

@@ -3,6 +3,8 @@ package webui
 import (
 	"errors"
 	"net/http"
+	"strconv"
+	"time"
 
 	"github.com/gasproject/gas/internal/auth"
 	"github.com/gasproject/gas/internal/domain"
@@ -23,6 +25,8 @@ func statusOf(err error) int {
 		return http.StatusForbidden
 	case errors.Is(err, domain.ErrNotFound):
 		return http.StatusNotFound
+	case errors.Is(err, domain.ErrLimit):
+		return http.StatusTooManyRequests // a per-user limit over time: jobs at once or per day
 	case errors.Is(err, domain.ErrTooLarge):
 		return http.StatusRequestEntityTooLarge
 	case errors.Is(err, domain.ErrInvalid):
@@ -94,4 +98,12 @@ func messageOf(err error, status int) string {
 		return "you may not do that"
 	}
 	return "something went wrong on our side; it has been logged"
+}
+
+// setRetryAfter tells the client when a per-user limit lets it try again.
+func setRetryAfter(w http.ResponseWriter, err error) {
+	var le *domain.LimitError
+	if errors.As(err, &le) && le.RetryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(int(le.RetryAfter.Round(time.Second)/time.Second)))
+	}
 }

@@ -78,3 +78,32 @@ func TestOpenRedirect(t *testing.T) {
 		}
 	}
 }
+
+// TestJobQuotaHTTP: the per-user job limits answer 429 with Retry-After,
+// the limit's name and the upgrade hint; pricing and profile pages list
+// every limit.
+func TestJobQuotaHTTP(t *testing.T) {
+	h := newHarness(t)
+	u, token := h.user("a@example.org", domain.RoleFree, false)
+	for i := range domain.FreeLimits.ConcurrentJobs {
+		if r := h.upload(token, fmt.Sprintf("j%d.vcf", i), tinyVCF); r.status != 201 {
+			t.Fatalf("upload %d: %d %s", i, r.status, r.body)
+		}
+	}
+	r := h.upload(token, "one-too-many.vcf", tinyVCF)
+	var e errBody
+	r.json(t, &e)
+	if r.status != 429 || r.header.Get("Retry-After") == "" || !strings.Contains(e.Error, domain.LimitConcurrentJobs) || e.Upgrade == "" {
+		t.Errorf("over the concurrent jobs: %d Retry-After %q %s", r.status, r.header.Get("Retry-After"), r.body)
+	}
+	b := h.browser()
+	b.signIn(u.Email)
+	for _, page := range []string{"/subscribe", "/profile"} {
+		body := b.get(page).body
+		for _, want := range []string{`id="limits"`, domain.LimitRecords, domain.LimitJobsPerDay, "100,000", "150 KB"} {
+			if !strings.Contains(body, want) {
+				t.Errorf("%s lacks %q", page, want)
+			}
+		}
+	}
+}

@@ -214,6 +214,7 @@ func (s *Server) apiAuth(r *http.Request) (*request, error) {
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, rq *request, err error) {
 	status := statusOf(err)
 	s.logError(r, status, err)
+	setRetryAfter(w, err)
 	if rq == nil {
 		rq = &request{}
 	}
@@ -232,6 +233,11 @@ func (s *Server) apiFail(w http.ResponseWriter, r *http.Request, err error) {
 	status := statusOf(err)
 	s.logError(r, status, err)
 	body := apiError{Error: messageOf(err, status), Status: status}
+	setRetryAfter(w, err)
+	var le *domain.LimitError
+	if errors.As(err, &le) && le.Role == domain.RoleFree {
+		body.Upgrade = "POST /api/v1/account/upgrade (or /subscribe in the portal) raises the limit to the premium one"
+	}
 	var tl *tooLargeError
 	if errors.As(err, &tl) {
 		body.LimitBytes = tl.limit

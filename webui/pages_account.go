@@ -12,6 +12,19 @@ type profilePage struct {
 	Tokens   []auth.Token
 	NewToken string // shown once, right after it is made
 	Cap      int64
+	Limits   []domain.LimitRow // of the viewer's tier
+}
+
+// limitRows are role's limits as pages show them, with the upload row
+// holding the cap this deployment applies (an operator setting).
+func (s *Server) limitRows(role domain.Role) []domain.LimitRow {
+	rows := domain.LimitsFor(role).Rows()
+	for i := range rows {
+		if rows[i].Name == domain.LimitUpload {
+			rows[i].Value = formatBytes(s.capFor(&domain.Profile{Role: role}))
+		}
+	}
+	return rows
 }
 
 func (s *Server) profile(w http.ResponseWriter, r *http.Request, rq *request) error {
@@ -23,7 +36,7 @@ func (s *Server) renderProfile(w http.ResponseWriter, r *http.Request, rq *reque
 	if err != nil {
 		return err
 	}
-	s.render(w, r, rq, status, "profile", "Your profile", profilePage{Tokens: tokens, NewToken: newToken, Cap: s.capFor(rq.viewer)})
+	s.render(w, r, rq, status, "profile", "Your profile", profilePage{Tokens: tokens, NewToken: newToken, Cap: s.capFor(rq.viewer), Limits: s.limitRows(rq.viewer.Role)})
 	return nil
 }
 
@@ -58,11 +71,15 @@ type subscribePage struct {
 	FreeCap    int64
 	PremiumCap int64
 	Retention  string
+	Limits     []limitPair // free and premium side by side
 }
+
+type limitPair struct{ Name, Free, Premium string }
 
 func (s *Server) subscribeForm(w http.ResponseWriter, r *http.Request, rq *request) error {
 	s.render(w, r, rq, http.StatusOK, "subscribe", "Upgrade to premium", subscribePage{
 		TestMode: s.cfg.Checkout == nil, FreeCap: s.freeCap(), PremiumCap: s.maxUpload, Retention: formatDuration(s.cfg.Service.Config().Retention),
+		Limits: s.limitPairs(),
 	})
 	return nil
 }
@@ -89,4 +106,13 @@ func (s *Server) checkoutURL(r *http.Request, v *domain.Profile) (string, error)
 		return "", fmt.Errorf("checkout for %s: %w", v.ID, err)
 	}
 	return u, nil
+}
+
+func (s *Server) limitPairs() []limitPair {
+	free, prem := s.limitRows(domain.RoleFree), s.limitRows(domain.RolePremium)
+	out := make([]limitPair, len(free))
+	for i := range free {
+		out[i] = limitPair{free[i].Name, free[i].Value, prem[i].Value}
+	}
+	return out
 }

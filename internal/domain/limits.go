@@ -64,6 +64,9 @@ type LimitError struct {
 	Max  int64  // the limit in effect
 	Line int    // input line where it was reached; 0 when not tied to a line
 	Role Role   // the tier whose limit it was; "" when unknown
+	// RetryAfter, for per-user limits over time (concurrent jobs, jobs per
+	// day), is when trying again may succeed; 0 otherwise.
+	RetryAfter time.Duration
 }
 
 func (e *LimitError) Error() string {
@@ -75,6 +78,9 @@ func (e *LimitError) Error() string {
 		if p, ok := PremiumLimits.value(e.Name); ok && p > e.Max {
 			msg += fmt.Sprintf(" on the free tier; premium allows %s (upgrade at /subscribe)", formatLimit(e.Name, p))
 		}
+	}
+	if e.RetryAfter > 0 {
+		msg += fmt.Sprintf("; try again in %v", e.RetryAfter.Round(time.Second))
 	}
 	return msg
 }

@@ -125,6 +125,9 @@ func (s *Service) SubmitJob(ctx context.Context, req SubmitRequest) (domain.Job,
 		}
 		return domain.Job{}, err
 	}
+	if err := s.checkJobQuota(ctx, p); err != nil { // before storing an upload that would be refused
+		return domain.Job{}, err
+	}
 	id := NewJobID()
 	key := InputKey(p.ID, id, name)
 	if err := s.ports.Blobs.Put(ctx, key, body); err != nil {
@@ -156,6 +159,14 @@ func (s *Service) StartJob(ctx context.Context, req StartRequest) (domain.Job, e
 	}
 	if req.JobID == "" || !strings.HasPrefix(req.InputKey, InputPrefix(p.ID, req.JobID)) {
 		return domain.Job{}, fmt.Errorf("start job: %w: key %q is not an input of user %s, job %s", domain.ErrForbidden, req.InputKey, p.ID, req.JobID)
+	}
+	if isNew, err := s.isNewJob(ctx, req.JobID); err != nil {
+		return domain.Job{}, fmt.Errorf("start job %s: %w", req.JobID, err)
+	} else if isNew {
+		if err := s.checkJobQuota(ctx, p); err != nil {
+			s.ports.Blobs.Delete(ctx, req.InputKey) // a direct upload that may not run
+			return domain.Job{}, err
+		}
 	}
 	info, err := s.ports.Blobs.Head(ctx, req.InputKey)
 	if err != nil {
