@@ -156,7 +156,7 @@ type drainWriter struct {
 	body    *body
 	limit   int64
 	length  int64 // Content-Length; -1 when unknown
-	expect  bool // Expect: 100-continue: the client waits for us before sending
+	expect  bool  // Expect: 100-continue: the client waits for us before sending
 	drained bool
 }
 
