@@ -11,6 +11,8 @@ import (
 	"github.com/gasproject/gas/internal/domain"
 )
 
+const quotaVCF = "##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n"
+
 // TestJobQuota: a free user gets ConcurrentJobs unfinished jobs at once and
 // JobsPerDay a day; the next is refused before anything is stored, with the
 // limit's name, the upgrade and when to retry.
@@ -22,7 +24,7 @@ func TestJobQuota(t *testing.T) {
 	for i := range lim.ConcurrentJobs {
 		f.addJob(t, domain.Job{ID: fmt.Sprintf("run%d", i), UserID: "u1", Status: domain.StatusRunning, SubmittedAt: now.Add(-time.Minute)})
 	}
-	_, err := f.s.SubmitJob(ctx, SubmitRequest{UserID: "u1", FileName: "a.vcf", Body: strings.NewReader("x")})
+	_, err := f.s.SubmitJob(ctx, SubmitRequest{UserID: "u1", FileName: "a.vcf", Body: strings.NewReader(quotaVCF)})
 	var le *domain.LimitError
 	if !errors.As(err, &le) || le.Name != domain.LimitConcurrentJobs || le.RetryAfter <= 0 || !strings.Contains(err.Error(), "upgrade") {
 		t.Fatalf("err = %v, want the concurrent jobs limit", err)
@@ -31,7 +33,7 @@ func TestJobQuota(t *testing.T) {
 		t.Errorf("a refused upload was stored: %v", keys)
 	}
 	// Premium has room for more at once.
-	if _, err := f.s.SubmitJob(ctx, SubmitRequest{UserID: "p1", FileName: "a.vcf", Body: strings.NewReader("x")}); err != nil {
+	if _, err := f.s.SubmitJob(ctx, SubmitRequest{UserID: "p1", FileName: "a.vcf", Body: strings.NewReader(quotaVCF)}); err != nil {
 		t.Errorf("premium: %v", err)
 	}
 
@@ -42,7 +44,7 @@ func TestJobQuota(t *testing.T) {
 		g.addJob(t, domain.Job{ID: fmt.Sprintf("d%03d", i), UserID: "u1", Status: domain.StatusCompleted, SubmittedAt: first.Add(time.Duration(i) * time.Minute)})
 	}
 	g.addJob(t, domain.Job{ID: "old", UserID: "u1", Status: domain.StatusCompleted, SubmittedAt: now.Add(-25 * time.Hour)})
-	_, err = g.s.SubmitJob(ctx, SubmitRequest{UserID: "u1", FileName: "a.vcf", Body: strings.NewReader("x")})
+	_, err = g.s.SubmitJob(ctx, SubmitRequest{UserID: "u1", FileName: "a.vcf", Body: strings.NewReader(quotaVCF)})
 	if !errors.As(err, &le) || le.Name != domain.LimitJobsPerDay || le.RetryAfter < 59*time.Minute || le.RetryAfter > time.Hour+time.Minute {
 		t.Fatalf("err = %v (retry after %v), want the daily limit, retry in about an hour", err, le.RetryAfter)
 	}
