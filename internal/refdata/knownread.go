@@ -108,6 +108,9 @@ func readKnownIndex(f *os.File) (*knownStore, error) {
 			off: int64(binary.LittleEndian.Uint64(e[8:])), clen: binary.LittleEndian.Uint32(e[16:]),
 			ulen: binary.LittleEndian.Uint32(e[20:]), count: binary.LittleEndian.Uint32(e[24:]),
 		}
+		if ix := ks.index[i]; ix.off < 0 || ix.off+int64(ix.clen) > dictOff || ix.count == 0 || ix.count > 1<<16 {
+			return nil, fmt.Errorf("known-variant file: block %d outside the file or of %d records", i, ix.count)
+		}
 	}
 	return ks, nil
 }
@@ -116,10 +119,12 @@ func readDicts(raw []byte) (knownDicts, error) {
 	var d knownDicts
 	r := byteDecoder{raw: raw, str: string(raw)}
 	n := r.uvarint()
+	d.alleles = make([][2]string, 0, min(n, len(raw)/2))
 	for i := 0; i < n && !r.bad; i++ {
 		d.alleles = append(d.alleles, [2]string{r.str8(), r.str8()})
 	}
 	n = r.uvarint()
+	d.freqs = make([]float64, 0, min(n, len(raw)/8))
 	for i := 0; i < n && !r.bad; i++ {
 		d.freqs = append(d.freqs, math.Float64frombits(r.u64()))
 	}

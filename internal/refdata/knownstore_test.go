@@ -2,6 +2,7 @@ package refdata
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"reflect"
 	"testing"
@@ -71,4 +72,36 @@ func TestKnownStoreRoundTrip(t *testing.T) {
 			}
 		})
 	}
+}
+
+// FuzzKnownFile: a damaged known-variant file gives variants or an error,
+// never a panic (bundles travel through S3 and disks).
+func FuzzKnownFile(f *testing.F) {
+	path := filepath.Join(f.TempDir(), "seed.known")
+	w, err := newKnownWriter(path)
+	if err != nil {
+		f.Fatal(err)
+	}
+	for i := 0; i < 3000; i++ {
+		w.add(KnownVariant{Pos: 10 + i, Ref: "A", Alt: []string{"C", "GT", ""}[i%3], ID: []string{"rs5", "x1", ""}[i%3], Freq: float64(i%7) / 10, ClinSig: []string{"", "benign"}[i%2]})
+	}
+	if err := w.close(); err != nil {
+		f.Fatal(err)
+	}
+	seed, _ := os.ReadFile(path)
+	f.Add(uint32(100), byte(0xff), uint16(3))
+	f.Fuzz(func(t *testing.T, at uint32, val byte, span uint16) {
+		data := append([]byte(nil), seed...)
+		for i := int(at) % len(data); i < len(data) && i < int(at)%len(data)+int(span)%64+1; i++ {
+			data[i] ^= val
+		}
+		p := filepath.Join(t.TempDir(), "x.known")
+		os.WriteFile(p, data, 0o644)
+		ks, err := openKnownStore(p, &blockCache{limit: 4})
+		if err != nil {
+			return
+		}
+		defer ks.close()
+		ks.appendRange(nil, 1, 1<<30)
+	})
 }
