@@ -37,7 +37,9 @@ func (r *countingRef) chrom(name string) (chromosome, error) {
 	return &fakeChrom{length: 1_000_000}, nil
 }
 
-func (r *countingRef) length(name string) (int, bool) { return 1_000_000, refdata.CanonicalChrom(name) != "Z" }
+func (r *countingRef) length(name string) (int, bool) {
+	return 1_000_000, refdata.CanonicalChrom(name) != "Z"
+}
 
 func (r *countingRef) release(name string) {
 	r.mu.Lock()
