@@ -7,6 +7,8 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/gasproject/gas/functions/awsenv"
 )
 
 func TestCognitoMailsThroughSESWithAPerStackPrefix(t *testing.T) {
@@ -93,5 +95,30 @@ func TestDeployedDefinitionsGoOnAfterALostEmail(t *testing.T) {
 	}
 	if len(want) > 0 {
 		t.Errorf("states not found: %v", want)
+	}
+}
+
+func TestBillingFailsClosedByDefault(t *testing.T) { checkBillingTestMode(t, false) }
+
+func TestBillingTestModeOnlyWithTheDeployFlag(t *testing.T) { checkBillingTestMode(t, true) }
+
+func checkBillingTestMode(t *testing.T, on bool) {
+	// GIVEN a deployment with or without -c billingTestMode=true
+	cfg := defaultTestConfig()
+	cfg.BillingTestMode = on
+	// WHEN it is synthesized
+	tmpl := synth(t, cfg)
+
+	// THEN only the flagged one tells the api Lambda that upgrades may be free
+	found := false
+	for _, f := range resources(t, tmpl, "AWS::Lambda::Function") {
+		env, _ := props(f)["Environment"].(map[string]any)
+		vars, _ := env["Variables"].(map[string]any)
+		if v, ok := vars[awsenv.BillingTestMode]; ok {
+			found = found || v == "true"
+		}
+	}
+	if found != on {
+		t.Errorf("billingTestMode=%v: %s set = %v", on, awsenv.BillingTestMode, found)
 	}
 }

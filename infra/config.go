@@ -44,6 +44,10 @@ type Config struct {
 	// function (0: none, for accounts whose concurrency quota is too small
 	// to reserve any).
 	AnnotateConcurrency int64
+	// BillingTestMode lets the portal upgrade users without payment while
+	// no Stripe keys are configured, with a banner on every page. Off, such
+	// upgrades are refused: billing fails closed.
+	BillingTestMode bool
 }
 
 // Context keys, one per Config field.
@@ -61,6 +65,7 @@ const (
 	ctxCognitoDomainPrefix = "cognitoDomainPrefix"
 	ctxAlarmEmail          = "alarmEmail"
 	ctxAnnotateConcurrency = "annotateConcurrency"
+	ctxBillingTestMode     = "billingTestMode"
 )
 
 // DefaultConfig is what a deployment gets when no context is given.
@@ -99,6 +104,15 @@ func ConfigFromContext(get func(key string) any) (Config, error) {
 	for _, s := range strs {
 		if v := get(s.key); v != nil {
 			*s.dst = fmt.Sprint(v)
+		}
+	}
+	if v := get(ctxBillingTestMode); v != nil {
+		switch fmt.Sprint(v) {
+		case "true":
+			c.BillingTestMode = true
+		case "false":
+		default:
+			return Config{}, fmt.Errorf("context %s=%v: want true or false", ctxBillingTestMode, v)
 		}
 	}
 	ints := []struct {

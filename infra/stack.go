@@ -86,6 +86,9 @@ func NewGasStack(scope constructs.Construct, id string, props *GasStackProps) (a
 	apiEnv[awsenv.OIDCClientID] = auth.clientID
 	apiEnv[awsenv.StripeSecretARN] = sec.stripe.SecretArn()
 	apiEnv[awsenv.SessionKeyARN] = sec.sessionKey.SecretArn()
+	if cfg.BillingTestMode {
+		apiEnv[awsenv.BillingTestMode] = jsii.String("true")
+	}
 	if auth.clientSecret != nil {
 		apiEnv[awsenv.OIDCSecretARN] = auth.clientSecret.SecretArn()
 	}

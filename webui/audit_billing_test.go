@@ -84,6 +84,9 @@ func TestSubscribeTestMode(t *testing.T) {
 	if !strings.Contains(r.body, "Test mode") || !strings.Contains(r.body, `id="upgrade"`) {
 		t.Fatalf("subscribe page: %d", r.status)
 	}
+	if !strings.Contains(r.body, `id="billing-test-mode"`) || !strings.Contains(b.get("/jobs").body, `id="billing-test-mode"`) {
+		t.Error("no test-mode banner on every page")
+	}
 	if r := b.post("/subscribe", nil); r.status != 303 {
 		t.Fatalf("upgrade: %d", r.status)
 	}
@@ -100,6 +103,26 @@ func TestSubscribeTestMode(t *testing.T) {
 	aud.signIn("aud@example.org")
 	if r := aud.post("/subscribe", nil); r.status != 403 {
 		t.Errorf("auditor upgrade: %d", r.status)
+	}
+}
+
+func TestUpgradesRefusedWithoutPaymentProviderOrTestMode(t *testing.T) {
+	h := newHarnessWith(t, func(cfg *webui.Config) { cfg.NoTestMode = true })
+	h.user("a@example.org", domain.RoleFree, false)
+	b := h.browser()
+	b.signIn("a@example.org")
+	r := b.get("/subscribe")
+	if !strings.Contains(r.body, `id="no-billing"`) || strings.Contains(r.body, `id="upgrade"`) || strings.Contains(r.body, "billing-test-mode") {
+		t.Fatalf("subscribe page: %d\n%s", r.status, r.body)
+	}
+	if r := b.post("/subscribe", nil); r.status != http.StatusServiceUnavailable || !strings.Contains(r.body, "no payment provider") {
+		t.Errorf("upgrade: %d", r.status)
+	}
+	if got := mustProfile(t, h, "a@example.org"); got.Role != domain.RoleFree {
+		t.Errorf("role %s after a refused upgrade", got.Role)
+	}
+	if rs := h.wf.started(domain.MachineRestore); len(rs) != 0 {
+		t.Errorf("restores %+v", rs)
 	}
 }
 

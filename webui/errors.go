@@ -62,6 +62,7 @@ var (
 	errNoRoute      = &statusError{http.StatusNotFound, "there is no page at this address"}
 	errAuditorWrite = &statusError{http.StatusForbidden, "auditor accounts are read-only"}
 	errNotAuditor   = &statusError{http.StatusForbidden, "only auditors may see every execution"}
+	errNoBilling    = &statusError{http.StatusServiceUnavailable, "premium upgrades are not available yet: this deployment has no payment provider configured (the operator must set the Stripe keys); nothing was charged or changed"}
 	errCSRF         = &statusError{http.StatusForbidden, "the form expired or came from another site; reload the page and try again"}
 )
 

@@ -68,6 +68,7 @@ func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request, rq *request
 
 type subscribePage struct {
 	TestMode   bool
+	NoBilling  bool // upgrades refused: no payment provider and no test mode
 	FreeCap    int64
 	PremiumCap int64
 	Retention  string
@@ -76,9 +77,13 @@ type subscribePage struct {
 
 type limitPair struct{ Name, Free, Premium string }
 
+// billingTestMode reports whether upgrades are free (no payment provider,
+// test mode allowed); every page then carries a banner saying so.
+func (s *Server) billingTestMode() bool { return s.cfg.Checkout == nil && !s.cfg.NoTestMode }
+
 func (s *Server) subscribeForm(w http.ResponseWriter, r *http.Request, rq *request) error {
 	s.render(w, r, rq, http.StatusOK, "subscribe", "Upgrade to premium", subscribePage{
-		TestMode: s.cfg.Checkout == nil, FreeCap: s.freeCap(), PremiumCap: s.maxUpload, Retention: formatDuration(s.cfg.Service.Config().Retention),
+		TestMode: s.billingTestMode(), NoBilling: s.cfg.Checkout == nil && s.cfg.NoTestMode, FreeCap: s.freeCap(), PremiumCap: s.maxUpload, Retention: formatDuration(s.cfg.Service.Config().Retention),
 		Limits: s.limitPairs(),
 	})
 	return nil

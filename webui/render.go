@@ -62,7 +62,10 @@ type view struct {
 	Nav     string
 	Flash   string
 	FreeCap int64
-	Data    any
+	// TestMode: billing runs without a payment provider and upgrades are
+	// free; the layout shows a banner on every page.
+	TestMode bool
+	Data     any
 }
 
 // render writes page name with data; a template error becomes a plain 500
@@ -74,7 +77,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, rq *request, sta
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
-	v := view{Title: title, User: rq.viewer, CSRF: rq.csrf, Nav: name, Flash: flashes[r.URL.Query().Get("flash")], FreeCap: s.freeCap(), Data: data}
+	v := view{Title: title, User: rq.viewer, CSRF: rq.csrf, Nav: name, Flash: flashes[r.URL.Query().Get("flash")], FreeCap: s.freeCap(), TestMode: s.billingTestMode(), Data: data}
 	buf := getBuf()
 	defer putBuf(buf)
 	if err := t.Execute(buf, v); err != nil {

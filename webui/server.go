@@ -102,6 +102,11 @@ type Config struct {
 	// provider; Webhook is served at POST /webhooks/stripe.
 	Checkout Checkout
 	Webhook  http.Handler
+	// NoTestMode refuses upgrades while Checkout is nil (errNoBilling),
+	// instead of the test mode that upgrades without payment. On AWS it is
+	// set unless the operator deployed with billingTestMode=true: billing
+	// fails closed until the Stripe keys are configured.
+	NoTestMode bool
 	// BaseURL is the portal's public URL, for the payment provider's return links.
 	BaseURL string
 

@@ -44,6 +44,7 @@ func New(ctx context.Context, st *wire.Stores) (http.Handler, error) {
 	freeCap, premiumCap := env.Int(awsenv.FreeCapBytes), env.Int(awsenv.PremiumCapBytes)
 	publicURL, sessionKeyARN, stripeARN := env.String(awsenv.PublicURL), env.String(awsenv.SessionKeyARN), env.String(awsenv.StripeSecretARN)
 	issuer, clientID, clientSecretARN := env.Optional(awsenv.OIDCIssuer), env.Optional(awsenv.OIDCClientID), env.Optional(awsenv.OIDCSecretARN)
+	testMode := env.Optional(awsenv.BillingTestMode) == "true"
 	if err := env.Err(); err != nil {
 		return nil, err
 	}
@@ -78,8 +79,12 @@ func New(ctx context.Context, st *wire.Stores) (http.Handler, error) {
 			return nil, fmt.Errorf("billing: %w", err)
 		}
 		cfg.Checkout, cfg.Webhook = b, b.Webhook()
+	} else if testMode {
+		st.Log.Warn("Stripe keys not set and billingTestMode on: the portal upgrades users in test mode, without payment", "secret", stripeARN)
 	} else {
-		st.Log.Warn("Stripe keys not set: the portal upgrades users in test mode, without payment", "secret", stripeARN)
+		// Fails closed: no free upgrades on a real deployment by accident.
+		cfg.NoTestMode = true
+		st.Log.Warn("Stripe keys not set: upgrades are refused until they are", "secret", stripeARN)
 	}
 	if issuer != "" {
 		secret := ""
@@ -117,7 +122,9 @@ func clientSecret(ctx context.Context, st *wire.Stores, arn string) (string, err
 
 // stripeConfig reads {"secret_key", "webhook_secret", "price_id"} from
 // Secrets Manager. The stack creates the secret with a random placeholder
-// value; until the operator replaces it, billing stays off (test mode).
+// value; until the operator replaces it there is no billing: upgrades are
+// refused, or free in the labelled test mode when the stack was deployed
+// with billingTestMode=true.
 func stripeConfig(ctx context.Context, st *wire.Stores, arn string) (billing.Config, error) {
 	raw, err := st.Secret(ctx, arn)
 	if err != nil {
@@ -129,7 +136,7 @@ func stripeConfig(ctx context.Context, st *wire.Stores, arn string) (billing.Con
 		PriceID       string `json:"price_id"`
 	}
 	if json.Unmarshal([]byte(raw), &v) != nil {
-		return billing.Config{}, nil // still the generated placeholder
+		return billing.Config{}, nil // still the generated placeholder: no billing
 	}
 	c := billing.Config{SecretKey: v.SecretKey, WebhookSecret: v.WebhookSecret, PriceID: v.PriceID}
 	if c.Enabled() {
