@@ -122,6 +122,7 @@ func (h *harness) completedJob(owner domain.Profile, id string, submitted time.T
 			"known_hits":1,"known_percent":50,"not_covered":1,"most_severe_consequence":{"missense_variant":1,"synonymous_variant":1},
 			"impact":{"MODERATE":1,"LOW":1},"chromosomes":[{"name":"MT","records":2,"covered":true},{"name":"chrY","records":1,"covered":false}],
 			"transitions":2,"transversions":1,"ts_tv":2,"ref_checked":2,"ref_mismatch":1,
+			"provenance":{"gas_version":"v1.0","bundle_id":"GRCh38-0123456789ab","sources":[{"kind":"known","file":"dbsnp149.chr21.vcf.gz","sha256":"00","release":"dbSNP 149"}]},
 			"warnings":[{"code":"other_assembly","message":"more than 5% of the checked records mismatch the reference: the file is probably on another assembly than GRCh38"}]}`),
 	}
 	for key, body := range map[string]string{j.InputKey: "##fileformat=VCFv4.2\ninput\n", j.ResultKey: "##fileformat=VCFv4.2\n##INFO=<ID=CSQ>\nresult\n", j.LogKey: "log of " + id + "\n"} {

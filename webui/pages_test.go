@@ -277,7 +277,8 @@ func TestJobPages(t *testing.T) {
 	r := b.get("/jobs/job1")
 	for _, want := range []string{"COMPLETED", `id="result-link"`, "data-deadline=", `id="chart-consequences"`, `id="chart-impact"`,
 		`id="chart-chromosomes"`, "missense_variant", "<svg", `href="/jobs/job1/log"`, `href="/jobs/job1/history"`, `href="/jobs/job1/input"`, "Ts/Tv 2.00",
-		`data-code="other_assembly"`, "probably on another assembly than GRCh38", "1 of 2 checked records"} {
+		`data-code="other_assembly"`, "probably on another assembly than GRCh38", "1 of 2 checked records",
+		"GAS v1.0, bundle GRCh38-0123456789ab: dbsnp149.chr21.vcf.gz (dbSNP 149)"} {
 		if !strings.Contains(r.body, want) {
 			t.Errorf("job page lacks %q", want)
 		}

@@ -25,6 +25,14 @@ type summaryJSON struct {
 		Code    string `json:"code"`
 		Message string `json:"message"`
 	} `json:"warnings"`
+	Provenance *struct {
+		GASVersion string `json:"gas_version"`
+		BundleID   string `json:"bundle_id"`
+		Sources    []struct {
+			File    string `json:"file"`
+			Release string `json:"release"`
+		} `json:"sources"`
+	} `json:"provenance"`
 	KnownHits    int64            `json:"known_hits"`
 	KnownPercent float64          `json:"known_percent"`
 	MostSevere   map[string]int64 `json:"most_severe_consequence"`
@@ -102,6 +110,17 @@ func parseSummary(raw []byte) (*summaryView, error) {
 		v.Warnings = append(v.Warnings, warningView{w.Code, w.Message})
 	}
 	add("Transitions / transversions", fmt.Sprintf("%d / %d (Ts/Tv %.2f)", s.Transitions, s.Transversions, s.TsTv))
+	if p := s.Provenance; p != nil {
+		var files []string
+		for _, src := range p.Sources {
+			f := src.File
+			if src.Release != "" {
+				f += " (" + src.Release + ")"
+			}
+			files = append(files, f)
+		}
+		add("Annotated with", fmt.Sprintf("GAS %s, bundle %s: %s", p.GASVersion, p.BundleID, strings.Join(files, ", ")))
+	}
 	if s.ElapsedSeconds > 0 {
 		add("Annotation time", fmt.Sprintf("%.2f s", s.ElapsedSeconds))
 	}
