@@ -47,6 +47,9 @@ func (l *loader) choice(st *state, f fields) error {
 	return nil
 }
 
+// loadRule reads one Choice rule: a comparison (Variable and one
+// comparator) or a boolean of nested rules (And, Or, Not); top rules also
+// name their Next state.
 func loadRule(f fields, top bool) (*rule, error) {
 	r := &rule{}
 	allowed := []string{"Variable", "And", "Or", "Not", "Comment"}
@@ -56,44 +59,20 @@ func loadRule(f fields, top bool) (*rule, error) {
 			return nil, err
 		}
 	}
-	var opName string
-	for k := range f.raw {
-		base := strings.TrimSuffix(k, "Path")
-		if slices.Contains(comparators, k) || (k != base && slices.Contains(comparators, base) && !strings.HasPrefix(base, "Is") && base != "StringMatches") {
-			if opName != "" {
-				return nil, f.errf(k, "a rule has exactly one comparator")
-			}
-			opName = k
-			allowed = append(allowed, k)
-		}
+	opName, err := comparatorOf(f)
+	if err != nil {
+		return nil, err
+	}
+	if opName != "" {
+		allowed = append(allowed, opName)
 	}
 	if err := f.only(allowed...); err != nil {
 		return nil, err
 	}
-	nested := func(name string) ([]*rule, error) {
-		raw, ok := f.has(name)
-		if !ok {
-			return nil, nil
-		}
-		var subs []map[string]json.RawMessage
-		if json.Unmarshal(raw, &subs) != nil || len(subs) == 0 {
-			return nil, f.errf(name, "must be a non-empty array of rules")
-		}
-		var out []*rule
-		for i, s := range subs {
-			sr, err := loadRule(fields{raw: s, state: f.state, prefix: fmt.Sprintf("%s%s[%d].", f.prefix, name, i)}, false)
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, sr)
-		}
-		return out, nil
-	}
-	var err error
-	if r.and, err = nested("And"); err != nil {
+	if r.and, err = nestedRules(f, "And"); err != nil {
 		return nil, err
 	}
-	if r.or, err = nested("Or"); err != nil {
+	if r.or, err = nestedRules(f, "Or"); err != nil {
 		return nil, err
 	}
 	if raw, ok := f.has("Not"); ok {
@@ -120,28 +99,74 @@ func loadRule(f fields, top bool) (*rule, error) {
 		}
 		return r, nil
 	}
-	var v string
-	if err := f.str("Variable", &v, true); err != nil {
+	if err := loadComparison(f, r, opName); err != nil {
 		return nil, err
 	}
+	return r, nil
+}
+
+// comparatorOf is the rule's one comparator field ("" when it has none).
+func comparatorOf(f fields) (string, error) {
+	var opName string
+	for k := range f.raw {
+		base := strings.TrimSuffix(k, "Path")
+		if slices.Contains(comparators, k) || (k != base && slices.Contains(comparators, base) && !strings.HasPrefix(base, "Is") && base != "StringMatches") {
+			if opName != "" {
+				return "", f.errf(k, "a rule has exactly one comparator")
+			}
+			opName = k
+		}
+	}
+	return opName, nil
+}
+
+// nestedRules reads the array of rules under name (And, Or); nil when absent.
+func nestedRules(f fields, name string) ([]*rule, error) {
+	raw, ok := f.has(name)
+	if !ok {
+		return nil, nil
+	}
+	var subs []map[string]json.RawMessage
+	if json.Unmarshal(raw, &subs) != nil || len(subs) == 0 {
+		return nil, f.errf(name, "must be a non-empty array of rules")
+	}
+	var out []*rule
+	for i, s := range subs {
+		sr, err := loadRule(fields{raw: s, state: f.state, prefix: fmt.Sprintf("%s%s[%d].", f.prefix, name, i)}, false)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, sr)
+	}
+	return out, nil
+}
+
+// loadComparison reads Variable and the comparator opName's operand (a
+// value of the comparator's type, or a path for the ...Path forms) into r.
+func loadComparison(f fields, r *rule, opName string) error {
+	var v string
+	if err := f.str("Variable", &v, true); err != nil {
+		return err
+	}
+	var err error
 	if r.variable, err = parsePath(v); err != nil {
-		return nil, f.errf("Variable", err.Error())
+		return f.errf("Variable", err.Error())
 	}
 	operand, err := decode(f.raw[opName])
 	if err != nil {
-		return nil, f.errf(opName, "is not JSON")
+		return f.errf(opName, "is not JSON")
 	}
 	r.op = opName
 	if base, isPath := strings.CutSuffix(opName, "Path"); isPath && slices.Contains(comparators, base) {
 		s, ok := operand.(string)
 		if !ok {
-			return nil, f.errf(opName, "must be a path string")
+			return f.errf(opName, "must be a path string")
 		}
 		if r.opPath, err = parsePath(s); err != nil {
-			return nil, f.errf(opName, err.Error())
+			return f.errf(opName, err.Error())
 		}
 		r.op = base
-		return r, nil
+		return nil
 	}
 	r.operand = operand
 	ok := false
@@ -160,9 +185,9 @@ func loadRule(f fields, top bool) (*rule, error) {
 		_, ok = operand.(bool)
 	}
 	if !ok {
-		return nil, f.errf(opName, fmt.Sprintf("operand %s has the wrong type", abbrev(operand)))
+		return f.errf(opName, fmt.Sprintf("operand %s has the wrong type", abbrev(operand)))
 	}
-	return r, nil
+	return nil
 }
 
 func parseTimestamp(s string) (time.Time, bool) {

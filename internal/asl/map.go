@@ -42,174 +42,252 @@ func (x *execution) runMap(ctx context.Context, key string, st *state, th *threa
 	}
 }
 
+// attemptMap runs the Map's items once: it restores the results of items
+// finished before a restart, runs the others (mapRun.runItem each) and
+// records the outcome.
 func (x *execution) attemptMap(ctx context.Context, key string, st *state, th *thread, raw any, ctxObj map[string]any) (any, *Error, error) {
-	eff, serr := effectiveInput(st, raw, ctxObj)
+	eff, items, serr := mapItems(st, raw, ctxObj)
 	if serr != nil {
 		return nil, serr, nil
+	}
+	if err := x.beginMap(st, th, len(items)); err != nil {
+		return nil, nil, err
+	}
+	m := newMapRun(ctx, x, key, st, th, eff, ctxObj, len(items))
+	defer m.abort()
+	if serr := m.dispatch(items); serr != nil {
+		return nil, serr, nil
+	}
+	m.wg.Wait()
+	if ctx.Err() != nil {
+		return nil, nil, errStopped
+	}
+	if m.fatal != nil {
+		return nil, nil, m.fatal
+	}
+	if m.firstErr != nil {
+		e := ev("MapStateFailed", st)
+		e.Error, e.Cause = m.firstErr.Name, m.firstErr.Cause
+		if err := x.save(th, func() {
+			th.Phase, th.MapResults = "entered", nil // a retry starts the Map over
+			x.dropThreads(m.prefix)
+		}, e); err != nil {
+			return nil, nil, err
+		}
+		return nil, m.firstErr, nil
+	}
+	if err := x.save(th, func() { th.MapResults = nil }, ev("MapStateSucceeded", st)); err != nil {
+		return nil, nil, err
+	}
+	out, serr := applyResult(st, raw, m.results, ctxObj)
+	return out, serr, nil
+}
+
+// mapItems is the Map's effective input and the array its ItemsPath selects.
+func mapItems(st *state, raw any, ctxObj map[string]any) (any, []any, *Error) {
+	eff, serr := effectiveInput(st, raw, ctxObj)
+	if serr != nil {
+		return nil, nil, serr
 	}
 	itemsV := eff
 	if st.itemsPath.p != nil {
 		var err error
 		if itemsV, err = st.itemsPath.p.get(eff, ctxObj); err != nil {
-			return nil, statesErr(ErrRuntime, "state %q: ItemsPath: %v", st.name, err), nil
+			return nil, nil, statesErr(ErrRuntime, "state %q: ItemsPath: %v", st.name, err)
 		}
 	}
 	items, ok := itemsV.([]any)
 	if !ok {
-		return nil, statesErr(ErrRuntime, "state %q: ItemsPath %s must give an array, got %s", st.name, pathSrc(st.itemsPath), abbrev(itemsV)), nil
+		return nil, nil, statesErr(ErrRuntime, "state %q: ItemsPath %s must give an array, got %s", st.name, pathSrc(st.itemsPath), abbrev(itemsV))
 	}
+	return eff, items, nil
+}
+
+// beginMap records MapStateStarted once per attempt (not again after a restart).
+func (x *execution) beginMap(st *state, th *thread, n int) error {
 	if th.Phase != "running" {
 		started := ev("MapStateStarted", st)
-		started.Output = encode(map[string]any{"length": len(items)})
+		started.Output = encode(map[string]any{"length": n})
 		if err := x.save(th, func() {
 			th.Phase, th.WakeAt, th.MapResults = "running", time.Time{}, map[string]json.RawMessage{}
 		}, started); err != nil {
-			return nil, nil, err
+			return err
 		}
 	}
-
 	x.mu.Lock()
 	if th.MapResults == nil { // an empty map is not saved
 		th.MapResults = map[string]json.RawMessage{}
 	}
 	x.mu.Unlock()
+	return nil
+}
 
-	mctx, abort := context.WithCancel(ctx)
-	defer abort()
+// mapRun is one attempt of a Map state over its items: the running
+// iterations, their results and the first failure. runItem is the item
+// worker: it runs one item to its end in a thread of its own.
+type mapRun struct {
+	x      *execution
+	ctx    context.Context // the runner's: done when it closes
+	mctx   context.Context // done also when an iteration failed (abort)
+	abort  context.CancelFunc
+	st     *state
+	th     *thread // the Map state's thread; items run in child threads
+	eff    any     // the Map's effective input, for ItemSelector
+	ctxObj map[string]any
+	prefix string        // child thread keys: prefix + item index
+	sem    chan struct{} // MaxConcurrency slots
+	wg     sync.WaitGroup
+
+	results []any // by item index
+
+	mu       sync.Mutex
+	firstErr *Error // the first failed iteration's error
+	fatal    error  // a store failure
+}
+
+func newMapRun(ctx context.Context, x *execution, key string, st *state, th *thread, eff any, ctxObj map[string]any, n int) *mapRun {
+	m := &mapRun{x: x, ctx: ctx, st: st, th: th, eff: eff, ctxObj: ctxObj, results: make([]any, n)}
+	m.mctx, m.abort = context.WithCancel(ctx)
 	limit := st.maxConcurrency
-	if limit <= 0 || limit > len(items) {
-		limit = max(len(items), 1)
+	if limit <= 0 || limit > n {
+		limit = max(n, 1)
 	}
-	sem := make(chan struct{}, limit)
-	results := make([]any, len(items))
-	var (
-		wg       sync.WaitGroup
-		mu       sync.Mutex
-		firstErr *Error
-		fatal    error // a store failure
-	)
-	fail := func(serr *Error, err error) {
-		mu.Lock()
-		defer mu.Unlock()
-		if serr != nil && firstErr == nil {
-			firstErr = serr
-		}
-		if err != nil && fatal == nil {
-			fatal = err
-		}
-		abort()
-	}
-	childPrefix := st.name + "/"
+	m.sem = make(chan struct{}, limit)
+	m.prefix = st.name + "/"
 	if key != "" {
-		childPrefix = key + "/" + childPrefix
+		m.prefix = key + "/" + m.prefix
 	}
+	return m
+}
+
+// fail records an iteration's error or a store failure and aborts the others.
+func (m *mapRun) fail(serr *Error, err error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if serr != nil && m.firstErr == nil {
+		m.firstErr = serr
+	}
+	if err != nil && m.fatal == nil {
+		m.fatal = err
+	}
+	m.abort()
+}
+
+// dispatch takes the saved result of every item finished before a restart
+// and starts a worker for each other item, in order, as slots free up (as on
+// AWS); it stops starting items once the Map is aborted.
+func (m *mapRun) dispatch(items []any) *Error {
 	for i, item := range items {
 		idx := strconv.Itoa(i)
-		x.mu.Lock()
-		done, finished := th.MapResults[idx]
-		child := x.cp.Threads[childPrefix+idx]
-		x.mu.Unlock()
+		m.x.mu.Lock()
+		done, finished := m.th.MapResults[idx]
+		child := m.x.cp.Threads[m.prefix+idx]
+		m.x.mu.Unlock()
 		if finished {
 			v, err := decode(done)
 			if err != nil {
-				return nil, statesErr(ErrRuntime, "state %q: bad saved result of item %d", st.name, i), nil
+				return statesErr(ErrRuntime, "state %q: bad saved result of item %d", m.st.name, i)
 			}
-			results[i] = v
+			m.results[i] = v
 			continue
 		}
-		// Items start in order, as on AWS: wait for a free slot here.
 		select {
-		case sem <- struct{}{}:
-		case <-mctx.Done():
+		case m.sem <- struct{}{}:
+		case <-m.mctx.Done():
 		}
-		if mctx.Err() != nil {
+		if m.mctx.Err() != nil {
 			break
 		}
-		wg.Add(1)
+		m.wg.Add(1)
 		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			childKey := childPrefix + idx
-			if child == nil {
-				itemCtx := map[string]any{}
-				for k, v := range ctxObj {
-					itemCtx[k] = v
-				}
-				itemCtx["Map"] = map[string]any{"Item": map[string]any{"Index": json.Number(idx), "Value": item}}
-				in := item
-				if st.itemSelector != nil {
-					v, err := st.itemSelector.apply(eff, itemCtx)
-					if err != nil {
-						fail(statesErr(ErrRuntime, "state %q: ItemSelector: %v", st.name, err), nil)
-						return
-					}
-					in = v
-				}
-				child = &thread{State: st.processor.startAt, Input: encode(in), EnteredAt: x.r.cfg.Clock.Now()}
-				started := ev("MapIterationStarted", st)
-				started.Input = encode(map[string]any{"index": i})
-				if err := x.save(th, func() {
-					child.LastEventID = th.LastEventID
-					x.cp.Threads[childKey] = child
-				}, started); err != nil {
-					fail(nil, err)
-					return
-				}
-			}
-			out, err := x.runThread(mctx, childKey, st.processor, child)
-			child = x.current(childKey)
-			var se *Error
-			switch {
-			case err == nil:
-				e := ev("MapIterationSucceeded", st)
-				e.Input, e.Output = encode(map[string]any{"index": i}), encode(out)
-				if err := x.save(child, func() {
-					th.MapResults[idx] = e.Output
-					delete(x.cp.Threads, childKey)
-				}, e); err != nil {
-					fail(nil, err)
-					return
-				}
-				results[i] = out
-			case errors.As(err, &se):
-				e := ev("MapIterationFailed", st)
-				e.Input, e.Error, e.Cause = encode(map[string]any{"index": i}), se.Name, se.Cause
-				fail(se, x.save(child, func() { x.dropThreads(childKey) }, e))
-			case ctx.Err() != nil: // the runner is closing: the checkpoint stays for Resume
-			case mctx.Err() != nil: // aborted because another iteration failed
-				e := ev("MapIterationAborted", st)
-				e.Input = encode(map[string]any{"index": i})
-				if err := x.save(child, func() { x.dropThreads(childKey) }, e); err != nil {
-					fail(nil, err)
-				}
-			default: // the store failed
-				fail(nil, err)
-			}
+			defer m.wg.Done()
+			defer func() { <-m.sem }()
+			m.runItem(i, item, child)
 		}()
 	}
-	wg.Wait()
-	if ctx.Err() != nil {
-		return nil, nil, errStopped
-	}
-	if fatal != nil {
-		return nil, nil, fatal
-	}
-	if firstErr != nil {
-		e := ev("MapStateFailed", st)
-		e.Error, e.Cause = firstErr.Name, firstErr.Cause
-		if err := x.save(th, func() {
-			th.Phase, th.MapResults = "entered", nil // a retry starts the Map over
-			x.dropThreads(childPrefix)
-		}, e); err != nil {
-			return nil, nil, err
+	return nil
+}
+
+// runItem is the item worker: it starts item i's thread (unless a restart
+// found it started: child), runs the item processor in it and records how
+// it ended.
+func (m *mapRun) runItem(i int, item any, child *thread) {
+	childKey := m.prefix + strconv.Itoa(i)
+	if child == nil {
+		var serr *Error
+		var err error
+		if child, serr, err = m.startItem(i, item, childKey); serr != nil || err != nil {
+			m.fail(serr, err)
+			return
 		}
-		return nil, firstErr, nil
 	}
-	if err := x.save(th, func() { th.MapResults = nil }, ev("MapStateSucceeded", st)); err != nil {
+	out, err := m.x.runThread(m.mctx, childKey, m.st.processor, child)
+	m.endItem(i, childKey, out, err)
+}
+
+// startItem makes item i's thread: the item (through ItemSelector) is its
+// input, and MapIterationStarted is saved with it.
+func (m *mapRun) startItem(i int, item any, childKey string) (*thread, *Error, error) {
+	x, st := m.x, m.st
+	itemCtx := make(map[string]any, len(m.ctxObj)+1)
+	for k, v := range m.ctxObj {
+		itemCtx[k] = v
+	}
+	itemCtx["Map"] = map[string]any{"Item": map[string]any{"Index": json.Number(strconv.Itoa(i)), "Value": item}}
+	in := item
+	if st.itemSelector != nil {
+		v, err := st.itemSelector.apply(m.eff, itemCtx)
+		if err != nil {
+			return nil, statesErr(ErrRuntime, "state %q: ItemSelector: %v", st.name, err), nil
+		}
+		in = v
+	}
+	child := &thread{State: st.processor.startAt, Input: encode(in), EnteredAt: x.r.cfg.Clock.Now()}
+	started := ev("MapIterationStarted", st)
+	started.Input = encode(map[string]any{"index": i})
+	if err := x.save(m.th, func() {
+		child.LastEventID = m.th.LastEventID
+		x.cp.Threads[childKey] = child
+	}, started); err != nil {
 		return nil, nil, err
 	}
-	out, serr := applyResult(st, raw, results, ctxObj)
-	return out, serr, nil
+	return child, nil, nil
+}
+
+// endItem records how item i's thread ended: its result, its failure (which
+// aborts the Map), its abort, or nothing when the runner is closing (the
+// checkpoint stays for Resume).
+func (m *mapRun) endItem(i int, childKey string, out any, err error) {
+	x, st := m.x, m.st
+	child := x.current(childKey)
+	index := encode(map[string]any{"index": i})
+	var se *Error
+	switch {
+	case err == nil:
+		e := ev("MapIterationSucceeded", st)
+		e.Input, e.Output = index, encode(out)
+		if err := x.save(child, func() {
+			m.th.MapResults[strconv.Itoa(i)] = e.Output
+			delete(x.cp.Threads, childKey)
+		}, e); err != nil {
+			m.fail(nil, err)
+			return
+		}
+		m.results[i] = out
+	case errors.As(err, &se):
+		e := ev("MapIterationFailed", st)
+		e.Input, e.Error, e.Cause = index, se.Name, se.Cause
+		m.fail(se, x.save(child, func() { x.dropThreads(childKey) }, e))
+	case m.ctx.Err() != nil: // the runner is closing: the checkpoint stays for Resume
+	case m.mctx.Err() != nil: // aborted because another iteration failed
+		e := ev("MapIterationAborted", st)
+		e.Input = index
+		if err := x.save(child, func() { x.dropThreads(childKey) }, e); err != nil {
+			m.fail(nil, err)
+		}
+	default: // the store failed
+		m.fail(nil, err)
+	}
 }
 
 // dropThreads forgets the thread key and every thread nested under it.
