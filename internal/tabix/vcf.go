@@ -126,9 +126,19 @@ func ScanVCF(r io.Reader) (*Indexer, error) {
 
 // addLine indexes one VCF line (headers are skipped).
 func (x *Indexer) addLine(line []byte, vstart, vend uint64) error {
+	chrom, beg, end, ok, err := parseLine(line)
+	if !ok || err != nil {
+		return err
+	}
+	return x.Add(string(chrom), beg, end, vstart, vend)
+}
+
+// parseLine gives a data line's chromosome and 0-based half-open span; ok is
+// false for header and empty lines.
+func parseLine(line []byte) (chrom []byte, beg, end int64, ok bool, err error) {
 	line = bytes.TrimSuffix(line, []byte{'\r'})
 	if len(line) == 0 || line[0] == '#' {
-		return nil
+		return nil, 0, 0, false, nil
 	}
 	var cols [8][]byte
 	rest := line
@@ -143,20 +153,20 @@ func (x *Indexer) addLine(line []byte, vstart, vend uint64) error {
 		rest = after
 	}
 	if n < 5 {
-		return errors.New("fewer than 5 tab-separated columns")
+		return nil, 0, 0, false, errors.New("fewer than 5 tab-separated columns")
 	}
 	pos, err := strconv.ParseInt(string(cols[1]), 10, 64)
 	if err != nil || pos < 1 {
-		return fmt.Errorf("POS %q is not a positive integer", cols[1])
+		return nil, 0, 0, false, fmt.Errorf("POS %q is not a positive integer", cols[1])
 	}
-	beg := pos - 1
-	end := beg + int64(max(len(cols[3]), 1))
+	beg = pos - 1
+	end = beg + int64(max(len(cols[3]), 1))
 	if n >= 8 {
 		if e, ok := infoEnd(cols[7]); ok && e > end {
 			end = e
 		}
 	}
-	return x.Add(string(cols[0]), beg, end, vstart, vend)
+	return cols[0], beg, end, true, nil
 }
 
 // infoEnd reads INFO/END (1-based inclusive, so it is also the 0-based exclusive end).
