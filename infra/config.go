@@ -48,6 +48,17 @@ type Config struct {
 	// no Stripe keys are configured, with a banner on every page. Off, such
 	// upgrades are refused: billing fails closed.
 	BillingTestMode bool
+	// ShardTmpMB and ShardMemoryMB size the AnnotateShard Lambda: /tmp must
+	// hold the files of the largest chromosome of the bundle (one shard's
+	// reference, fetched through a bounded cache). 0 derives them from
+	// BundleDir, or takes the defaults (README, "Sizing AnnotateShard").
+	ShardTmpMB    int64
+	ShardMemoryMB int64
+	// BundleDir is a local copy of the bundle the operator uploads (its
+	// manifest and files are read at synth time to size AnnotateShard).
+	BundleDir string
+	// ShardConcurrency is the ShardMap's MaxConcurrency (0: AWS's limit).
+	ShardConcurrency int64
 }
 
 // Context keys, one per Config field.
@@ -66,6 +77,10 @@ const (
 	ctxAlarmEmail          = "alarmEmail"
 	ctxAnnotateConcurrency = "annotateConcurrency"
 	ctxBillingTestMode     = "billingTestMode"
+	ctxShardTmpMB          = "shardTmpMB"
+	ctxShardMemoryMB       = "shardMemoryMB"
+	ctxBundleDir           = "bundleDir"
+	ctxShardConcurrency    = "shardConcurrency"
 )
 
 // DefaultConfig is what a deployment gets when no context is given.
@@ -80,6 +95,9 @@ func DefaultConfig() Config {
 		// Of the default 1,000 per account and region: the rest stays for
 		// the portal and the short workflow steps.
 		AnnotateConcurrency: 100,
+		// 40 shards at once: a 24-chromosome genome runs in one wave, well
+		// inside the default 1,000 concurrent Lambda executions per region.
+		ShardConcurrency: 40,
 	}
 }
 
@@ -100,6 +118,7 @@ func ConfigFromContext(get func(key string) any) (Config, error) {
 		{ctxOIDCClientID, &c.OIDCClientID},
 		{ctxCognitoDomainPrefix, &c.CognitoDomainPrefix},
 		{ctxAlarmEmail, &c.AlarmEmail},
+		{ctxBundleDir, &c.BundleDir},
 	}
 	for _, s := range strs {
 		if v := get(s.key); v != nil {
@@ -123,6 +142,9 @@ func ConfigFromContext(get func(key string) any) (Config, error) {
 		{ctxFreeCapBytes, &c.FreeCapBytes},
 		{ctxPremiumCapBytes, &c.PremiumCapBytes},
 		{ctxAnnotateConcurrency, &c.AnnotateConcurrency},
+		{ctxShardTmpMB, &c.ShardTmpMB},
+		{ctxShardMemoryMB, &c.ShardMemoryMB},
+		{ctxShardConcurrency, &c.ShardConcurrency},
 	}
 	for _, n := range ints {
 		v := get(n.key)
@@ -168,6 +190,12 @@ func (c Config) Validate() error {
 		return fmt.Errorf("context %s and %s: set both or neither", ctxOIDCIssuer, ctxOIDCClientID)
 	case c.OIDCIssuer != "" && !strings.HasPrefix(c.OIDCIssuer, "https://"):
 		return fmt.Errorf("context %s=%q: must be an https URL", ctxOIDCIssuer, c.OIDCIssuer)
+	case c.ShardTmpMB != 0 && (c.ShardTmpMB < 512 || c.ShardTmpMB > 10240):
+		return fmt.Errorf("context %s=%d: Lambda's /tmp is 512 to 10240 MB", ctxShardTmpMB, c.ShardTmpMB)
+	case c.ShardMemoryMB != 0 && (c.ShardMemoryMB < 128 || c.ShardMemoryMB > 10240):
+		return fmt.Errorf("context %s=%d: Lambda's memory is 128 to 10240 MB", ctxShardMemoryMB, c.ShardMemoryMB)
+	case c.ShardConcurrency < 0 || c.ShardConcurrency > 10000:
+		return fmt.Errorf("context %s=%d: a Distributed Map runs 0 (no limit) to 10000 children at once", ctxShardConcurrency, c.ShardConcurrency)
 	}
 	return nil
 }

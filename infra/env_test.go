@@ -17,7 +17,7 @@ func TestEveryLambdaGetsTheSettingsItsMainReads(t *testing.T) {
 		"api": {awsenv.AuthTable, awsenv.AnnotationMachineARN, awsenv.RestoreMachineARN, awsenv.RetentionSeconds,
 			awsenv.FreeCapBytes, awsenv.PremiumCapBytes, awsenv.SessionKeyARN, awsenv.StripeSecretARN,
 			awsenv.OIDCIssuer, awsenv.OIDCClientID, awsenv.MailFrom},
-		"annotate": {awsenv.Task, awsenv.RefdataBucket, awsenv.RefdataPrefix},
+		"annotate": {awsenv.Task, awsenv.RefdataBucket, awsenv.RefdataPrefix, awsenv.RefdataCacheBytes},
 		"notify":   {awsenv.Task, awsenv.MailFrom},
 	}
 	binaryOf := map[string]string{}

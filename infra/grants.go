@@ -19,6 +19,10 @@ const (
 	prefixInputs  = "inputs/"  // uploads: inputs/<user>/<job>/<file>
 	prefixResults = "results/" // hot results: results/<user>/<job>/...
 	prefixArchive = "archive/" // GLACIER copies: archive/<user>/<job>/...
+	// The sharded workflow's intermediate files: results/<user>/<job>/work/...
+	// (shards, parts, their summaries, the manifest the ItemReader reads).
+	patternWork     = prefixResults + "*/work/*"
+	patternManifest = prefixResults + "*/work/manifest.json"
 )
 
 // grants holds what the Lambdas are granted access to.
@@ -26,6 +30,8 @@ type grants struct {
 	buckets buckets
 	tables  tables
 	mail    awsses.IEmailIdentity
+	shards  shardSizing
+	cfg     Config
 }
 
 // Job table calls, as internal/dynamo makes them: Get is a consistent
@@ -37,10 +43,11 @@ var (
 
 // task gives the Lambda of one workflow task (a handler name of
 // internal/tasks) the calls that task makes, on the key prefixes it touches,
-// and nothing else. Only three roles in the stack may delete objects:
+// and nothing else. Only four roles in the stack may delete objects:
 // archive-if-free (the hot copy, once the GLACIER copy is verified),
-// mark-available (the archive copy, once the hot copy is verified) and the
-// portal (a refused upload). None may delete an object version: archiving
+// mark-available (the archive copy, once the hot copy is verified), merge (a
+// job's work files, once the result is complete) and the portal (a refused
+// upload). None may delete an object version: archiving
 // leaves the hot copy as a noncurrent version, which the results bucket's
 // lifecycle rule expires.
 func (g grants) task(task string, r awsiam.IRole) error {
@@ -51,11 +58,24 @@ func (g grants) task(task string, r awsiam.IRole) error {
 	// the bucket (403 otherwise); the steps tell "not there yet" from errors.
 	headResults := func() { allow(r, []string{"s3:ListBucket"}, b.results.BucketArn()) }
 	switch task {
-	case statemachines.TaskAnnotate:
+	case statemachines.TaskPlan: // reads the upload, writes the shards and the manifest
+		work := b.results.ArnForObjects(jsii.String(patternWork))
 		allow(r, []string{"s3:GetObject"}, b.inputs.ArnForObjects(jsii.String(prefixInputs+"*")))
-		allow(r, []string{"s3:PutObject", "s3:AbortMultipartUpload"}, hot)
+		allow(r, []string{"s3:PutObject", "s3:AbortMultipartUpload"}, work)
+		allow(r, jobUpdate, jobs)
+		allow(r, jobRead, profiles) // the owner's tier: its limits
+	case statemachines.TaskAnnotateShard: // reads its shard and chromosomes, writes its part
+		work := b.results.ArnForObjects(jsii.String(patternWork))
+		headResults() // "is this shard done?" tells 404 from 403
+		allow(r, []string{"s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload"}, work)
 		allow(r, []string{"s3:GetObject"}, b.refdata.ArnForObjects(jsii.String(refdataPrefix+"*")))
 		allowList(r, b.refdata.BucketArn(), refdataPrefix)
+		allow(r, jobUpdate, jobs)
+		allow(r, jobRead, profiles)
+	case statemachines.TaskMerge: // joins the parts into the result and its indexes, then drops the work files
+		work := b.results.ArnForObjects(jsii.String(patternWork))
+		allow(r, []string{"s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload"}, hot)
+		allow(r, []string{"s3:DeleteObject"}, work)
 		allow(r, jobUpdate, jobs)
 	case statemachines.TaskNotifyCompleted, statemachines.TaskNotifyFailed:
 		allow(r, jobUpdate, jobs) // records a delivery failure on the job

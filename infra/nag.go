@@ -72,6 +72,10 @@ func suppressNag(stack awscdk.Stack, r nagTargets) {
 				"of one bucket, and each task function gets only the prefixes and actions of its own calls (infra/grants.go).",
 			matching(`/^Resource::<(Inputs|Results|Refdata|Audit)[0-9A-F]+\.Arn>\/(inputs|results|archive|bundle|executions)\/\*$/`)),
 		suppression("AwsSolutions-IAM5",
+			"The sharded workflow's work files of a job (results/<user>/<job>/work/: shards, parts, the manifest) are named at run time: "+
+				"Plan, AnnotateShard and Merge get only that sub-prefix, and the state machine's ItemReader only the manifests.",
+			matching(`/^Resource::<Results[0-9A-F]+\.Arn>\/results\/\*\/work\/(\*|manifest\.json)$/`)),
+		suppression("AwsSolutions-IAM5",
 			"Step Functions invokes each task Lambda by its ARN; CDK's grantInvoke also allows its versions and aliases (<arn>:*), all of the same function.",
 			matching(`/^Resource::<[A-Za-z0-9]+Task[0-9A-F]+\.Arn>:\*$/`)),
 		suppression("AwsSolutions-IAM5",

@@ -2,12 +2,15 @@ package main
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/gasproject/gas/functions/awsenv"
 )
 
 func TestCdkNagFindsNothingUnsuppressed(t *testing.T) {
@@ -84,13 +87,13 @@ func TestAnnotationHasReservedConcurrency(t *testing.T) {
 	// WHEN the stack is synthesized
 	tmpl := synth(t, cfg)
 
-	// THEN the annotate Lambda, and only it, has that reserved concurrency
+	// THEN the annotation Lambdas (Plan, AnnotateShard, Merge), and only they, have that reserved concurrency
 	for id, f := range resources(t, tmpl, "AWS::Lambda::Function") {
 		p := props(f)
 		env, _ := p["Environment"].(map[string]any)
 		vars, _ := env["Variables"].(map[string]any)
 		rc, has := p["ReservedConcurrentExecutions"]
-		if vars["GAS_TASK"] == "annotate" {
+		if task, _ := vars["GAS_TASK"].(string); binaryOfTask(task) == "annotate" {
 			if rc != float64(7) {
 				t.Errorf("%s: reserved concurrency %v, want 7", id, rc)
 			}
@@ -157,4 +160,14 @@ func TestEveryBucketLogsAccessToTheLogBucket(t *testing.T) {
 		}
 		prefixes[p] = true
 	}
+}
+
+// binaryOfTask is the functions/<binary> serving a workflow task.
+func binaryOfTask(task string) string {
+	for bin, names := range awsenv.TaskBinaries {
+		if slices.Contains(names, task) {
+			return bin
+		}
+	}
+	return ""
 }

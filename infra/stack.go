@@ -51,7 +51,11 @@ func NewGasStack(scope constructs.Construct, id string, props *GasStackProps) (a
 		awsenv.MailFrom:      jsii.String(cfg.EmailSender),
 		awsenv.PublicURL:     web.url,
 	}
-	g := grants{buckets: b, tables: t, mail: mail}
+	shards, err := sizeShards(cfg)
+	if err != nil {
+		return nil, err
+	}
+	g := grants{buckets: b, tables: t, mail: mail, shards: shards, cfg: cfg}
 	tasks := map[string]lambdaFn{} // by placeholder
 	machines := map[string]awsstepfunctions.StateMachine{}
 	for _, name := range statemachines.Names() {
@@ -68,9 +72,13 @@ func NewGasStack(scope constructs.Construct, id string, props *GasStackProps) (a
 				return nil, fmt.Errorf("state machine %s: %w", name, err)
 			}
 		}
-		sm, err := newStateMachine(stack, constructID(name)+"Workflow", string(asl), tasks)
+		buckets := map[string]*string{"ResultsBucketName": b.results.BucketName()}
+		sm, err := newStateMachine(stack, constructID(name)+"Workflow", string(asl), tasks, buckets)
 		if err != nil {
 			return nil, err
+		}
+		if strings.Contains(string(asl), `"DISTRIBUTED"`) {
+			grantDistributedMap(stack, constructID(name)+"MapRuns", sm, b.results)
 		}
 		machines[name] = sm
 	}
@@ -123,9 +131,16 @@ func newTaskLambda(scope constructs.Construct, cfg Config, f statemachines.Funct
 	}
 	env = maps.Clone(env)
 	env[awsenv.Task] = jsii.String(f.Name)
-	if spec == specAnnotate {
+	if spec == specAnnotate { // functions/annotate reads these at cold start (and fetches nothing)
 		env[awsenv.RefdataBucket] = g.buckets.refdata.BucketName()
 		env[awsenv.RefdataPrefix] = jsii.String(refdataPrefix)
+		env[awsenv.RefdataCacheBytes] = jsii.String(strconv.FormatInt(g.shards.cacheBytes, 10))
+	}
+	switch f.Name {
+	case statemachines.TaskPlan:
+		env[awsenv.ShardConcurrency] = jsii.String(strconv.FormatInt(cfg.ShardConcurrency, 10))
+	case statemachines.TaskAnnotateShard:
+		spec.memoryMB, spec.tmpMB = float64(g.shards.memoryMB), float64(g.shards.tmpMB)
 	}
 	l := newLambda(scope, constructID(f.Name)+"Task", cfg, spec, env)
 	if err := g.task(f.Name, l.role); err != nil {

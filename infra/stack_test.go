@@ -114,18 +114,27 @@ func TestAnnotationDefinitionWaitsWithSecondsPathAndCatchesFailures(t *testing.T
 	if w := def.States["WaitRetention"]; w.Type != "Wait" || w.SecondsPath != "$.retention_seconds" {
 		t.Errorf("WaitRetention = %+v, want a Wait with SecondsPath $.retention_seconds", w)
 	}
-	caught := false
-	for _, c := range def.States["Annotate"].Catch {
-		caught = caught || (slices.Contains(c.ErrorEquals, "States.ALL") && c.Next == "MarkFailed")
-	}
-	if !caught {
-		t.Errorf("Annotate catches %+v, want States.ALL -> MarkFailed", def.States["Annotate"].Catch)
+	for _, st := range []string{"Plan", "ShardMap", "Merge"} {
+		caught := false
+		for _, c := range def.States[st].Catch {
+			caught = caught || (slices.Contains(c.ErrorEquals, "States.ALL") && c.Next == "MarkFailed")
+		}
+		if !caught {
+			t.Errorf("%s catches %+v, want States.ALL -> MarkFailed", st, def.States[st].Catch)
+		}
 	}
 
 	// AND every placeholder is substituted with a Lambda ARN of the stack
 	fns := resources(t, tmpl, "AWS::Lambda::Function")
 	want, _ := statemachines.Placeholders("annotation")
+	buckets := resources(t, tmpl, "AWS::S3::Bucket")
 	for _, ph := range want {
+		if ph == "ResultsBucketName" {
+			if _, ok := buckets[refID(subs[ph])]; !ok {
+				t.Errorf("placeholder %s -> %v, want a bucket of the stack", ph, subs[ph])
+			}
+			continue
+		}
 		if _, ok := fns[refID(subs[ph])]; !ok {
 			t.Errorf("placeholder %s -> %v, want a Lambda's ARN", ph, subs[ph])
 		}

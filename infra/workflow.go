@@ -8,6 +8,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsstepfunctions"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -31,12 +32,17 @@ func placeholders(asl string) []string {
 // newStateMachine creates a Standard state machine from an embedded ASL
 // definition. Each ${XFunctionArn} placeholder is substituted with the ARN of
 // the Lambda registered under that name, and only those Lambdas may be
-// invoked by the machine's role. An unknown placeholder is an error, so a
-// renamed task cannot deploy as a literal "${...}".
-func newStateMachine(scope constructs.Construct, id, asl string, fns map[string]lambdaFn) (awsstepfunctions.StateMachine, error) {
+// invoked by the machine's role; other placeholders (bucket names) come from
+// values. An unknown placeholder is an error, so a renamed task cannot deploy
+// as a literal "${...}".
+func newStateMachine(scope constructs.Construct, id, asl string, fns map[string]lambdaFn, values map[string]*string) (awsstepfunctions.StateMachine, error) {
 	subs := map[string]*string{}
 	var invoked []lambdaFn
 	for _, p := range placeholders(asl) {
+		if v, ok := values[p]; ok {
+			subs[p] = v
+			continue
+		}
 		f, ok := fns[p]
 		if !ok {
 			return nil, fmt.Errorf("state machine %s: placeholder ${%s} names no Lambda of the stack", id, p)
@@ -72,4 +78,34 @@ func newStateMachine(scope constructs.Construct, id, asl string, fns map[string]
 func grantAudit(sm awsstepfunctions.StateMachine, grantee awsiam.IGrantable) {
 	sm.Grant(grantee, jsii.String("states:ListExecutions"), jsii.String("states:DescribeStateMachine"))
 	sm.GrantExecution(grantee, jsii.String("states:DescribeExecution"), jsii.String("states:GetExecutionHistory"))
+}
+
+// grantDistributedMap lets the machine run its Distributed Map: start and
+// describe (and stop, when the map run fails) child executions of this state
+// machine only, and read the shard manifests its ItemReader names. A policy
+// of its own, not the role's default one, so that naming the machine's ARN
+// makes no dependency cycle with the machine itself.
+func grantDistributedMap(scope constructs.Construct, id string, sm awsstepfunctions.StateMachine, results awss3.IBucket) {
+	stack := awscdk.Stack_Of(scope)
+	children := stack.FormatArn(&awscdk.ArnComponents{
+		Service: jsii.String("states"), Resource: jsii.String("execution"),
+		ResourceName: jsii.String(*sm.StateMachineName() + "/*"), ArnFormat: awscdk.ArnFormat_COLON_RESOURCE_NAME,
+	})
+	awsiam.NewPolicy(scope, jsii.String(id), &awsiam.PolicyProps{
+		Roles: &[]awsiam.IRole{sm.Role()},
+		Statements: &[]awsiam.PolicyStatement{
+			awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+				Actions:   jsii.Strings("states:StartExecution"),
+				Resources: jsii.Strings(*sm.StateMachineArn()),
+			}),
+			awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+				Actions:   jsii.Strings("states:DescribeExecution", "states:StopExecution"),
+				Resources: jsii.Strings(*children),
+			}),
+			awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+				Actions:   jsii.Strings("s3:GetObject"),
+				Resources: jsii.Strings(*results.ArnForObjects(jsii.String(patternManifest))),
+			}),
+		},
+	})
 }

@@ -19,7 +19,9 @@ var files embed.FS
 // registers the handler under this name (internal/tasks), and on AWS the
 // Lambda serving it sets GAS_TASK to it (functions/awsenv.TaskBinaries).
 const (
-	TaskAnnotate        = "annotate"
+	TaskPlan            = "plan"
+	TaskAnnotateShard   = "annotate-shard"
+	TaskMerge           = "merge"
 	TaskNotifyCompleted = "notify-completed"
 	TaskNotifyFailed    = "notify-failed"
 	TaskArchiveIfFree   = "archive-if-free"
@@ -42,7 +44,7 @@ type Function struct {
 
 // Functions lists, per state machine, the functions its definition calls.
 var Functions = map[string][]Function{
-	domain.MachineAnnotation: functions(TaskAnnotate, TaskNotifyCompleted, TaskArchiveIfFree, TaskMarkFailed, TaskNotifyFailed),
+	domain.MachineAnnotation: functions(TaskPlan, TaskAnnotateShard, TaskMerge, TaskNotifyCompleted, TaskArchiveIfFree, TaskMarkFailed, TaskNotifyFailed),
 	domain.MachineRestore: functions(TaskListArchived, TaskRequestRestore, TaskCheckRestore, TaskCopyBack,
 		TaskMarkAvailable, TaskRestoreFailed, TaskNotifyRestored),
 }
@@ -66,6 +68,16 @@ func Placeholder(name string) string {
 	}
 	return b.String() + "FunctionArn"
 }
+
+// Buckets lists, per state machine, the placeholders that name an S3 bucket
+// (a Distributed Map's ItemReader reads from it). Locally the blob store has
+// one namespace: LocalDefinition puts LocalBucket there.
+var Buckets = map[string][]string{
+	domain.MachineAnnotation: {"ResultsBucketName"},
+}
+
+// LocalBucket is the bucket name local definitions carry.
+const LocalBucket = "local"
 
 // Names lists the state machines, in a stable order.
 func Names() []string { return []string{domain.MachineAnnotation, domain.MachineRestore} }
@@ -141,6 +153,9 @@ func LocalDefinition(name string) ([]byte, error) {
 	subs := map[string]string{}
 	for _, f := range Functions[name] {
 		subs[f.Placeholder] = f.Name
+	}
+	for _, b := range Buckets[name] {
+		subs[b] = LocalBucket
 	}
 	return Substitute(def, subs)
 }

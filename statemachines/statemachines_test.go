@@ -27,6 +27,7 @@ func TestDefinitionsAreJSONWithDeclaredPlaceholders(t *testing.T) {
 		for _, f := range Functions[name] {
 			want = append(want, f.Placeholder)
 		}
+		want = append(want, Buckets[name]...)
 		slices.Sort(want)
 		if !slices.Equal(got, want) {
 			t.Errorf("%s placeholders = %v, Functions declares %v", name, got, want)

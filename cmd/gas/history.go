@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -67,15 +68,71 @@ func history(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+	runs, err := mapRuns(ctx, db, events)
+	if err != nil {
+		return err
+	}
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
 		return enc.Encode(struct {
 			Execution domain.Execution      `json:"execution"`
 			Events    []domain.HistoryEvent `json:"events"`
-		}{exec, events})
+			MapRuns   []mapRun              `json:"map_runs,omitempty"`
+		}{exec, events, runs})
 	}
-	return printHistory(stdout, exec, events, *full)
+	if err := printHistory(stdout, exec, events, *full); err != nil {
+		return err
+	}
+	for _, r := range runs {
+		fmt.Fprintf(stdout, "\nMap run %s (state %s): %d child executions; `gas history ID` prints one\n", r.ARN, r.State, len(r.Children))
+		if err := printExecutions(stdout, r.Children, true); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// mapRun is a Distributed Map run of an execution and its child executions.
+type mapRun struct {
+	ARN      string             `json:"map_run_arn"`
+	State    string             `json:"state"`
+	Children []domain.Execution `json:"children"`
+}
+
+// mapRuns finds the children of every MapRunStarted event (its output names
+// their state machine and name prefix; internal/asl), oldest first.
+func mapRuns(ctx context.Context, db *sqlite.DB, events []domain.HistoryEvent) ([]mapRun, error) {
+	var runs []mapRun
+	for _, ev := range events {
+		if ev.Type != "MapRunStarted" {
+			continue
+		}
+		var out struct {
+			ARN     string `json:"mapRunArn"`
+			Machine string `json:"childStateMachine"`
+			Prefix  string `json:"childNamePrefix"`
+		}
+		if err := json.Unmarshal(ev.Output, &out); err != nil || out.Machine == "" {
+			continue
+		}
+		r := mapRun{ARN: out.ARN, State: ev.StateName}
+		page := domain.Page{Limit: 1000}
+		for {
+			list, next, err := db.Executions().ListExecutions(ctx, domain.ExecutionFilter{StateMachine: out.Machine, NamePrefix: out.Prefix}, page)
+			if err != nil {
+				return nil, err
+			}
+			r.Children = append(r.Children, list...)
+			if next == "" {
+				break
+			}
+			page.Cursor = next
+		}
+		slices.Reverse(r.Children) // oldest first: item order
+		runs = append(runs, r)
+	}
+	return runs, nil
 }
 
 // findExecution resolves a job id (its annotation execution), an execution
@@ -117,26 +174,42 @@ func findExecution(ctx context.Context, db *sqlite.DB, ref string) (domain.Execu
 
 // listExecutions prints one line per execution matching f, newest first.
 func listExecutions(ctx context.Context, db *sqlite.DB, f domain.ExecutionFilter, w io.Writer) error {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "STARTED (UTC)\tDURATION\tSTATUS\tMACHINE\tNAME\tERROR")
+	var all []domain.Execution
 	page := domain.Page{Limit: 100}
 	for {
 		execs, next, err := db.Executions().ListExecutions(ctx, f, page)
 		if err != nil {
 			return err
 		}
-		for _, e := range execs {
-			dur := "-"
-			if !e.StoppedAt.IsZero() {
-				dur = e.StoppedAt.Sub(e.StartedAt).Round(time.Millisecond).String()
-			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", e.StartedAt.UTC().Format(timeLayout), dur, e.Status, e.StateMachine, e.Name, e.Error)
-		}
+		all = append(all, execs...)
 		if next == "" {
-			return tw.Flush()
+			return printExecutions(w, all, false)
 		}
 		page.Cursor = next
 	}
+}
+
+// printExecutions prints one line per execution (with its id for children,
+// whose names alone do not find them).
+func printExecutions(w io.Writer, execs []domain.Execution, withID bool) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	head := "STARTED (UTC)\tDURATION\tSTATUS\tMACHINE\tNAME\tERROR"
+	if withID {
+		head += "\tID"
+	}
+	fmt.Fprintln(tw, head)
+	for _, e := range execs {
+		dur := "-"
+		if !e.StoppedAt.IsZero() {
+			dur = e.StoppedAt.Sub(e.StartedAt).Round(time.Millisecond).String()
+		}
+		line := fmt.Sprintf("%s\t%s\t%s\t%s\t%s\t%s", e.StartedAt.UTC().Format(timeLayout), dur, e.Status, e.StateMachine, e.Name, e.Error)
+		if withID {
+			line += "\t" + e.ID
+		}
+		fmt.Fprintln(tw, line)
+	}
+	return tw.Flush()
 }
 
 const timeLayout = "2006-01-02 15:04:05.000"

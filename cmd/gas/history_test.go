@@ -99,7 +99,9 @@ func TestHistoryCommand(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, want := range []string{`Execution ` + j.ID + ` \(state machine annotation\): SUCCEEDED`, `\n1 +\S+ \S+ +0s +ExecutionStarted +input \{"job_id"`,
-			`TaskSucceeded +Annotate +output \{`, `WaitStateExited +WaitRetention`, `\n21 .* ExecutionSucceeded +output`} {
+			`TaskSucceeded +Plan +output \{`, `MapRunStarted +ShardMap`, `MapRunSucceeded +ShardMap`, `WaitStateExited +WaitRetention`,
+			`\n30 .* ExecutionSucceeded +output`, `Map run \S+ \(state ShardMap\): 1 child executions`,
+			`SUCCEEDED +annotation/Shards +` + j.ID + `:0 +arn:aws:states:local:000000000000:execution:annotation/Shards:` + j.ID + `:0`} {
 			if !regexp.MustCompile(want).MatchString(out.String()) {
 				t.Errorf("gas history %s lacks %s:\n%s", ref, want, out.String())
 			}
@@ -113,7 +115,8 @@ func TestHistoryCommand(t *testing.T) {
 		Execution domain.Execution      `json:"execution"`
 		Events    []domain.HistoryEvent `json:"events"`
 	}
-	if err := json.Unmarshal([]byte(js.String()), &doc); err != nil || doc.Execution.ID != j.ExecutionID || len(doc.Events) < 10 {
+	if err := json.Unmarshal([]byte(js.String()), &doc); err != nil || doc.Execution.ID != j.ExecutionID || len(doc.Events) < 10 ||
+		!strings.Contains(js.String(), `"children"`) {
 		t.Errorf("--json: %v, %d events", err, len(doc.Events))
 	}
 	var list strings.Builder

@@ -1,21 +1,20 @@
-// Command annotate is the Lambda behind the Annotate step: it streams the
-// uploaded VCF from S3 through the annotation engine back to S3. The
-// reference bundle is copied from the refdata bucket to /tmp at cold start
-// and reused by every invocation of this environment.
+// Command annotate is the Lambda behind the Plan, AnnotateShard and Merge
+// steps (GAS_TASK names which). AnnotateShard fetches only its shard's
+// chromosomes of the reference bundle into /tmp, through a cache bounded by
+// GAS_REFDATA_CACHE_BYTES that warm invocations reuse; nothing is fetched at
+// cold start.
 package main
 
 import (
 	"context"
-	"path/filepath"
 
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/gasproject/gas/functions/awsenv"
 	"github.com/gasproject/gas/functions/internal/wire"
 	"github.com/gasproject/gas/internal/annotate"
-	"github.com/gasproject/gas/internal/refdata"
+	"github.com/gasproject/gas/internal/refcache"
 	"github.com/gasproject/gas/internal/s3blob"
-	"github.com/gasproject/gas/internal/tasks"
 )
 
 func main() {
@@ -25,18 +24,12 @@ func main() {
 		wire.Fatal(nil, "cold start", err)
 	}
 	bucket, prefix := st.Env.String(awsenv.RefdataBucket), st.Env.String(awsenv.RefdataPrefix)
+	limit := st.Env.Int(awsenv.RefdataCacheBytes)
 	if err := st.Env.Err(); err != nil {
 		wire.Fatal(st.Log, "cold start", err)
 	}
-	dir := filepath.Join("/tmp", "refdata")
-	if _, err := s3blob.New(st.S3, bucket).DownloadDir(ctx, prefix, dir); err != nil {
-		wire.Fatal(st.Log, "reference bundle", err)
-	}
-	bundle, err := refdata.Open(dir)
-	if err != nil {
-		wire.Fatal(st.Log, "reference bundle", err)
-	}
-	h, err := st.TaskHandler(awsenv.TaskBinaries["annotate"], nil, tasks.EngineAnnotator{Engine: annotate.New(bundle)})
+	cache := refcache.New(s3blob.New(st.S3, bucket), prefix, "/tmp/refdata", limit, annotate.Options{})
+	h, err := st.TaskHandler(awsenv.TaskBinaries["annotate"], nil, cache)
 	if err != nil {
 		wire.Fatal(st.Log, "cold start", err)
 	}

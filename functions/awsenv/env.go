@@ -27,6 +27,11 @@ const (
 
 	Task = "GAS_TASK" // the internal/tasks handler a workflow Lambda serves
 
+	ShardRecords      = "GAS_SHARD_RECORDS"       // optional: most records in a shard (tasks.ShardConfig)
+	ShardMinRecords   = "GAS_SHARD_MIN_RECORDS"   // optional: a chromosome change cuts a shard only past this many
+	ShardConcurrency  = "GAS_SHARD_CONCURRENCY"   // optional: the ShardMap's MaxConcurrency (0: AWS's limit)
+	RefdataCacheBytes = "GAS_REFDATA_CACHE_BYTES" // AnnotateShard: bytes of /tmp the bundle's chromosomes may use
+
 	MailFrom         = "GAS_MAIL_FROM"         // SES-verified sender address
 	RetentionSeconds = "GAS_RETENTION_SECONDS" // wait before a free user's result is archived
 	FreeCapBytes     = "GAS_FREE_CAP_BYTES"    // largest upload a free user may make
@@ -50,7 +55,7 @@ const BundlePrefix = "bundle/"
 // Lambda per step, with GAS_TASK naming it, because several steps receive
 // the same {"job_id"} payload and could not be told apart otherwise.
 var TaskBinaries = map[string][]string{
-	"annotate":    {sm.TaskAnnotate},
+	"annotate":    {sm.TaskPlan, sm.TaskAnnotateShard, sm.TaskMerge},
 	"notify":      {sm.TaskNotifyCompleted, sm.TaskNotifyFailed, sm.TaskNotifyRestored},
 	"archive":     {sm.TaskArchiveIfFree},
 	"mark-failed": {sm.TaskMarkFailed},
@@ -82,6 +87,19 @@ func (l *Lookup) Int(name string) int64 {
 	s := l.String(name)
 	if s == "" {
 		return 0
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil && l.err == nil {
+		l.err = fmt.Errorf("environment variable %s=%q: not an integer", name, s)
+	}
+	return n
+}
+
+// OptionalInt returns an integer variable, or def when it is not set.
+func (l *Lookup) OptionalInt(name string, def int64) int64 {
+	s := l.get(name)
+	if s == "" {
+		return def
 	}
 	n, err := strconv.ParseInt(s, 10, 64)
 	if err != nil && l.err == nil {

@@ -71,6 +71,9 @@ type Config struct {
 	// ExpeditedUnavailable starts with Expedited retrievals refused, as S3
 	// does without capacity (App.Blobs.SetExpeditedUnavailable changes it later).
 	ExpeditedUnavailable bool
+	// Shards tunes how the annotation workflow cuts an input and how many
+	// shards run at once (tasks.ShardConfig; MaxConcurrency 0: one per CPU).
+	Shards tasks.ShardConfig
 	// Logger receives the service's logs (default slog.Default()).
 	Logger *slog.Logger
 	// Stripe, when its keys are set (billing.ConfigFromEnv), bills premium
@@ -159,6 +162,7 @@ func Open(ctx context.Context, cfg Config) (_ *App, err error) {
 		BaseURL:         cfg.BaseURL,
 		RestoreEstimate: cfg.RestoreDelays,
 		Logger:          cfg.Logger,
+		Shards:          cfg.Shards,
 	})
 	handlers := map[string]asl.Handler{}
 	for name, h := range a.Tasks.Handlers() {
@@ -181,7 +185,7 @@ func Open(ctx context.Context, cfg Config) (_ *App, err error) {
 		}
 	}
 	a.Runner, err = asl.NewRunner(asl.Config{Store: a.DB.Executions(), Machines: machines, Handlers: handlers,
-		Jitter: cfg.jitter, Logger: cfg.Logger})
+		Objects: a.Blobs, MapConcurrency: cfg.Shards.MaxConcurrency, Jitter: cfg.jitter, Logger: cfg.Logger})
 	if err != nil {
 		return nil, err
 	}

@@ -1,11 +1,8 @@
 package app
 
 import (
-	"bytes"
-	"compress/gzip"
 	"context"
 	"encoding/json"
-	"io"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -48,7 +45,9 @@ func TestFreeUserResultIsArchived(t *testing.T) {
 	// The history reads like the Step Functions console's.
 	want := []string{
 		"ExecutionStarted",
-		"TaskStateEntered Annotate", "TaskScheduled Annotate", "TaskStarted Annotate", "TaskSucceeded Annotate", "TaskStateExited Annotate",
+		"TaskStateEntered Plan", "TaskScheduled Plan", "TaskStarted Plan", "TaskSucceeded Plan", "TaskStateExited Plan",
+		"MapStateEntered ShardMap", "MapRunStarted ShardMap", "MapRunSucceeded ShardMap", "MapStateExited ShardMap",
+		"TaskStateEntered Merge", "TaskScheduled Merge", "TaskStarted Merge", "TaskSucceeded Merge", "TaskStateExited Merge",
 		"TaskStateEntered NotifyCompleted", "TaskScheduled NotifyCompleted", "TaskStarted NotifyCompleted", "TaskSucceeded NotifyCompleted", "TaskStateExited NotifyCompleted",
 		"WaitStateEntered WaitRetention", "WaitStateExited WaitRetention",
 		"TaskStateEntered ArchiveIfFree", "TaskScheduled ArchiveIfFree", "TaskStarted ArchiveIfFree", "TaskSucceeded ArchiveIfFree", "TaskStateExited ArchiveIfFree",
@@ -65,11 +64,11 @@ func TestFreeUserResultIsArchived(t *testing.T) {
 		}
 	}
 	if len(ev) == len(want) {
-		if waited := ev[12].Timestamp.Sub(ev[11].Timestamp); waited < time.Second {
+		if waited := ev[21].Timestamp.Sub(ev[20].Timestamp); waited < time.Second {
 			t.Errorf("waited %v, want the 1 s retention", waited)
 		}
 		if field(t, ev[0].Input, "retention_seconds") != 1.0 || ev[4].Output == nil {
-			t.Errorf("event payloads: started %s, annotate succeeded %s", ev[0].Input, ev[4].Output)
+			t.Errorf("event payloads: started %s, plan succeeded %s", ev[0].Input, ev[4].Output)
 		}
 	}
 }
@@ -86,11 +85,7 @@ func TestPremiumUserResultStaysHot(t *testing.T) {
 	if j.ResultState != domain.ResultAvailable || j.ResultKey != tasks.ResultKey(j) {
 		t.Fatalf("job %s %s", j.ResultState, j.ResultKey)
 	}
-	zr, err := gzip.NewReader(bytes.NewReader(readBlob(t, a, j.ResultKey)))
-	if err != nil {
-		t.Fatalf("result is not BGZF: %v", err)
-	}
-	if out, _ := io.ReadAll(zr); !strings.HasPrefix(string(out), "##fileformat=VCF") {
+	if out := gunzip(t, readBlob(t, a, j.ResultKey)); !strings.HasPrefix(string(out), "##fileformat=VCF") {
 		t.Errorf("result %.100q", out)
 	}
 	for _, k := range domain.ResultFiles(j.ResultKey)[1:] { // the tabix and variant indexes beside it
@@ -152,12 +147,12 @@ func TestBadVCFFailsTheJobWithTheParsersReason(t *testing.T) {
 		t.Errorf("mails %q", ms)
 	}
 	ev := history(t, a, j.ExecutionID)
-	if n := count(ev, "TaskFailed", "Annotate"); n != 1 {
-		t.Errorf("Annotate failed %d times; bad input must not be retried", n)
+	if n := count(ev, "TaskFailed", "Plan"); n != 1 {
+		t.Errorf("Plan failed %d times; bad input must not be retried", n)
 	}
 	want := []string{
 		"ExecutionStarted",
-		"TaskStateEntered Annotate", "TaskScheduled Annotate", "TaskStarted Annotate", "TaskFailed Annotate", "TaskStateExited Annotate",
+		"TaskStateEntered Plan", "TaskScheduled Plan", "TaskStarted Plan", "TaskFailed Plan", "TaskStateExited Plan",
 		"TaskStateEntered MarkFailed", "TaskScheduled MarkFailed", "TaskStarted MarkFailed", "TaskSucceeded MarkFailed", "TaskStateExited MarkFailed",
 		"TaskStateEntered NotifyFailed", "TaskScheduled NotifyFailed", "TaskStarted NotifyFailed", "TaskSucceeded NotifyFailed", "TaskStateExited NotifyFailed",
 		"FailStateEntered Failed",
@@ -177,20 +172,27 @@ func TestBadVCFFailsTheJobWithTheParsersReason(t *testing.T) {
 func TestCrashingStepIsRetriedThenFails(t *testing.T) {
 	tests := []struct {
 		name      string
+		task      string // the step that fails
+		state     string // its state (in the execution's own history)
 		handler   func(ctx context.Context) error
 		timeout   bool
+		attempts  int32
 		wantError string // on the execution
 		wantJob   string // in the job's error
 	}{
-		{"panic", func(context.Context) error { panic("engine bug") }, false, "string", "internal error (string): engine bug"},
-		{"timeout", func(ctx context.Context) error { <-ctx.Done(); return ctx.Err() }, true, "States.Timeout", "timed out"},
+		{"panic in Plan: retried twice", statemachines.TaskPlan, "Plan", func(context.Context) error { panic("engine bug") }, false, 3,
+			"string", "internal error (string): engine bug"},
+		{"timeout in Plan: never retried", statemachines.TaskPlan, "Plan", func(ctx context.Context) error { <-ctx.Done(); return ctx.Err() }, true, 1,
+			"States.Timeout", "timed out"},
+		{"panic in Merge: retried twice", statemachines.TaskMerge, "Merge", func(context.Context) error { panic("merge bug") }, false, 3,
+			"string", "internal error (string): merge bug"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := testConfig(t, t.TempDir())
 			var attempts atomic.Int32
 			cfg.wrapHandlers = func(h map[string]asl.Handler) {
-				h[statemachines.TaskAnnotate] = func(ctx context.Context, _ json.RawMessage) (json.RawMessage, error) {
+				h[tc.task] = func(ctx context.Context, _ json.RawMessage) (json.RawMessage, error) {
 					attempts.Add(1)
 					return nil, tc.handler(ctx)
 				}
@@ -208,8 +210,8 @@ func TestCrashingStepIsRetriedThenFails(t *testing.T) {
 			if e.Status != domain.ExecFailed || e.Error != tc.wantError {
 				t.Fatalf("execution %s %q %s", e.Status, e.Error, e.Cause)
 			}
-			if n := attempts.Load(); n != 3 {
-				t.Errorf("%d attempts, want 3 (the first and two retries)", n)
+			if n := attempts.Load(); n != tc.attempts {
+				t.Errorf("%d attempts, want %d", n, tc.attempts)
 			}
 			j = job(t, a, j.ID)
 			if j.Status != domain.StatusFailed || !strings.Contains(j.Error, tc.wantJob) {
@@ -220,7 +222,7 @@ func TestCrashingStepIsRetriedThenFails(t *testing.T) {
 			if tc.timeout {
 				failed = "TaskTimedOut"
 			}
-			if n := count(ev, failed, "Annotate"); n != 3 {
+			if n := count(ev, failed, tc.state); n != int(tc.attempts) {
 				t.Errorf("%d %s events:\n%s", n, failed, strings.Join(steps(ev), "\n"))
 			}
 			if len(mails(t, a)) != 1 {

@@ -2,6 +2,7 @@ package app
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"io"
@@ -192,6 +193,20 @@ func mails(t *testing.T, a *App) []string {
 		}
 		subject, _ := new(mime.WordDecoder).DecodeHeader(m.Header.Get("Subject"))
 		out = append(out, "To: "+m.Header.Get("To")+"\nSubject: "+subject+"\n\n"+string(text))
+	}
+	return out
+}
+
+// gunzip inflates a (BGZF) result.
+func gunzip(t *testing.T, b []byte) []byte {
+	t.Helper()
+	zr, err := gzip.NewReader(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := io.ReadAll(zr)
+	if err != nil {
+		t.Fatal(err)
 	}
 	return out
 }

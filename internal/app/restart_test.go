@@ -63,7 +63,7 @@ func TestRestartDuringTheWaitArchivesExactlyOnce(t *testing.T) {
 	}
 	ev := history(t, b, j.ExecutionID)
 	if count(ev, "ExecutionStarted", "") != 1 || count(ev, "WaitStateEntered", "WaitRetention") != 1 ||
-		count(ev, "TaskSucceeded", "ArchiveIfFree") != 1 || count(ev, "TaskStateEntered", "Annotate") != 1 {
+		count(ev, "TaskSucceeded", "ArchiveIfFree") != 1 || count(ev, "TaskStateEntered", "Plan") != 1 {
 		t.Errorf("history:\n%s", strings.Join(steps(ev), "\n"))
 	}
 	for _, e := range ev {
@@ -100,7 +100,7 @@ func TestDuplicateStartIsOneExecution(t *testing.T) {
 		t.Fatalf("%d executions (%v)", len(execs), err)
 	}
 	ev := history(t, a, j.ExecutionID)
-	if count(ev, "ExecutionStarted", "") != 1 || count(ev, "TaskSucceeded", "Annotate") != 1 {
+	if count(ev, "ExecutionStarted", "") != 1 || count(ev, "TaskSucceeded", "Merge") != 1 {
 		t.Errorf("history:\n%s", strings.Join(steps(ev), "\n"))
 	}
 	if ms := mails(t, a); len(ms) != 1 {
@@ -242,8 +242,8 @@ func TestRestartDuringAnnotateRunsItAgainHarmlessly(t *testing.T) {
 	var once sync.Once
 	first := cfg
 	first.wrapHandlers = func(h map[string]asl.Handler) {
-		// The first process dies (closes) while Annotate is in flight.
-		h[statemachines.TaskAnnotate] = func(ctx context.Context, p json.RawMessage) (json.RawMessage, error) {
+		// The first process dies (closes) while AnnotateShard is in flight.
+		h[statemachines.TaskAnnotateShard] = func(ctx context.Context, p json.RawMessage) (json.RawMessage, error) {
 			once.Do(func() { close(started) })
 			<-ctx.Done()
 			return nil, ctx.Err()
@@ -255,7 +255,7 @@ func TestRestartDuringAnnotateRunsItAgainHarmlessly(t *testing.T) {
 	select {
 	case <-started:
 	case <-time.After(30 * time.Second):
-		t.Fatal("Annotate never started")
+		t.Fatal("AnnotateShard never started")
 	}
 	if err := a.Close(); err != nil {
 		t.Fatal(err)
@@ -269,8 +269,13 @@ func TestRestartDuringAnnotateRunsItAgainHarmlessly(t *testing.T) {
 		t.Errorf("job %s %s", j.Status, j.ResultState)
 	}
 	ev := history(t, b, j.ExecutionID)
-	if count(ev, "TaskSucceeded", "Annotate") != 1 || count(ev, "TaskFailed", "Annotate") != 0 || count(ev, "ExecutionStarted", "") != 1 {
+	if count(ev, "MapRunStarted", "ShardMap") != 1 || count(ev, "MapRunSucceeded", "ShardMap") != 1 || count(ev, "ExecutionStarted", "") != 1 {
 		t.Errorf("history:\n%s", strings.Join(steps(ev), "\n"))
+	}
+	// The shard in flight at the restart ran again in the same child execution.
+	child := history(t, b, asl.ExecutionID(domain.MachineAnnotation+"/Shards", j.ID+":0"))
+	if count(child, "TaskSucceeded", "AnnotateShard") != 1 || count(child, "TaskFailed", "AnnotateShard") != 0 || count(child, "ExecutionStarted", "") != 1 {
+		t.Errorf("child history:\n%s", strings.Join(steps(child), "\n"))
 	}
 	if ms := mails(t, b); len(ms) != 1 {
 		t.Errorf("%d emails", len(ms))

@@ -18,6 +18,9 @@ type Machine struct {
 	top     *stateSet
 	// FunctionNames lists the Parameters.FunctionName of every Task, sorted.
 	FunctionNames []string
+	// ReadsItems is true when a Distributed Map reads its items from the
+	// object store (ItemReader): the runner needs Config.Objects.
+	ReadsItems bool
 }
 
 type stateSet struct {
@@ -63,6 +66,15 @@ type state struct {
 	itemSelector   *template
 	processor      *stateSet
 	maxConcurrency int
+
+	// Distributed Map (ProcessorConfig.Mode DISTRIBUTED)
+	distributed        bool
+	itemReader         *template // ItemReader.Parameters of s3:getObject: Bucket, Key
+	readerMaxItems     int       // ItemReader.ReaderConfig.MaxItems; 0: all
+	maxConcurrencyPath *path
+	toleratedPercent   float64
+	toleratedCount     float64
+	label              string
 }
 
 // optPath is InputPath/OutputPath/ResultPath: absent means "$", null means
@@ -135,11 +147,13 @@ func Load(definition []byte) (*Machine, error) {
 	m.top = set
 	slices.Sort(l.functions)
 	m.FunctionNames = slices.Compact(l.functions)
+	m.ReadsItems = l.readsItems
 	return m, nil
 }
 
 type loader struct {
-	functions []string
+	functions  []string
+	readsItems bool
 }
 
 // stateSet loads StartAt + States (the machine, or a Map's ItemProcessor).
@@ -233,7 +247,8 @@ var allowedFields = map[string][]string{
 	"Choice":  {"Choices", "Default", "InputPath", "OutputPath"},
 	"Succeed": {"InputPath", "OutputPath"},
 	"Fail":    {"Error", "ErrorPath", "Cause", "CausePath"},
-	"Map":     {"ItemsPath", "ItemSelector", "Parameters", "ItemProcessor", "Iterator", "MaxConcurrency", "ResultSelector", "ResultPath", "InputPath", "OutputPath", "Retry", "Catch", "Next", "End"},
+	"Map": {"ItemsPath", "ItemSelector", "Parameters", "ItemProcessor", "Iterator", "MaxConcurrency", "ResultSelector", "ResultPath", "InputPath", "OutputPath", "Retry", "Catch", "Next", "End",
+		"ItemReader", "MaxConcurrencyPath", "ToleratedFailurePercentage", "ToleratedFailureCount", "Label"},
 }
 
 func (l *loader) state(name string, f fields) (*state, error) {

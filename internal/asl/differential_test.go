@@ -15,6 +15,7 @@ import (
 	"testing/synctest"
 
 	"github.com/gasproject/gas/internal/asl"
+	"github.com/gasproject/gas/internal/domain"
 	"github.com/gasproject/gas/statemachines"
 )
 
@@ -66,7 +67,10 @@ func TestDifferentialAgainstAWSLocalStepFunctions(t *testing.T) {
 	ok := func(v any) []response { return []response{{OK: v}} }
 	fail := func(name, msg string) response { return response{Error: name, Message: msg} }
 	annotationOK := map[string][]response{
-		"annotate":         ok(map[string]any{"result_key": "results/j1.vcf", "log_key": "results/j1.log"}),
+		"plan": ok(map[string]any{"manifest_key": "work/j1/manifest.json", "shards": 2, "max_concurrency": 0,
+			"items": []any{map[string]any{"index": 0}, map[string]any{"index": 1}}}),
+		"annotate-shard":   ok(map[string]any{"index": 0, "records": 5}),
+		"merge":            ok(map[string]any{"result_key": "results/j1.vcf.gz", "log_key": "results/j1.log"}),
 		"notify-completed": ok(map[string]any{}),
 		"archive-if-free":  ok(map[string]any{"archived": true}),
 		"mark-failed":      ok(map[string]any{}),
@@ -97,12 +101,15 @@ func TestDifferentialAgainstAWSLocalStepFunctions(t *testing.T) {
 	scenarios := []scenario{
 		{"annotation success", "annotation", "", annIn, annotationOK},
 		{"annotation premium", "annotation", "", annIn, with(annotationOK, "archive-if-free", response{OK: map[string]any{"archived": false}})},
-		{"annotation retry then success", "annotation", "", annIn, with(annotationOK, "annotate",
-			fail("Lambda.ServiceException", "busy"), fail("Lambda.TooManyRequestsException", "slow down"), annotationOK["annotate"][0])},
-		{"annotation bad input", "annotation", "", annIn, with(annotationOK, "annotate", fail("InvalidInputError", "line 3: bad REF"))},
-		{"annotation crash retried then failed", "annotation", "", annIn, with(annotationOK, "annotate", fail("errorString", "boom"))},
+		{"annotation retry then success", "annotation", "", annIn, with(annotationOK, "annotate-shard",
+			fail("Lambda.ServiceException", "busy"), fail("Lambda.TooManyRequestsException", "slow down"), annotationOK["annotate-shard"][0])},
+		{"annotation bad input", "annotation", "", annIn, with(annotationOK, "plan", fail("InvalidInputError", "line 3: bad REF"))},
+		{"annotation bad input in a shard", "annotation", "", annIn, with(annotationOK, "annotate-shard", fail("InvalidInputError", "line 9: bad REF"))},
+		{"annotation crash retried then failed", "annotation", "", annIn, with(annotationOK, "plan", fail("errorString", "boom"))},
+		{"annotation shard crash not retried", "annotation", "", annIn, with(annotationOK, "annotate-shard", fail("errorString", "boom"))},
+		{"annotation merge crash retried then success", "annotation", "", annIn, with(annotationOK, "merge", fail("errorString", "boom"), annotationOK["merge"][0])},
 		{"annotation archive fails", "annotation", "", annIn, with(annotationOK, "archive-if-free", fail("wrapError", "copy: disk full"))},
-		{"annotation lost failure email", "annotation", "", annIn, with(with(annotationOK, "annotate", fail("InvalidInputError", "empty file")),
+		{"annotation lost failure email", "annotation", "", annIn, with(with(annotationOK, "plan", fail("InvalidInputError", "empty file")),
 			"notify-failed", fail("errorString", "smtp down"))},
 		{"restore all", "restore", "", restoreIn, restoreOK},
 		{"restore nothing, default retry delay", "restore", "", `{"user_id":"u1"}`, with(restoreOK, "list-archived", listed())},
@@ -133,6 +140,7 @@ func TestDifferentialAgainstAWSLocalStepFunctions(t *testing.T) {
 		}
 	}
 	defs["synthetic"] = nil
+	defs[domain.MachineAnnotation] = inlineShardMap(t, defs[domain.MachineAnnotation])
 	peers := runPeer(t, node, tools, defs, scenarios)
 	for i, sc := range scenarios {
 		t.Run(sc.name, func(t *testing.T) {
@@ -167,6 +175,35 @@ func TestDifferentialAgainstAWSLocalStepFunctions(t *testing.T) {
 			}
 		})
 	}
+}
+
+// inlineShardMap rewrites the annotation machine's Distributed Map as an
+// inline Map over items that Plan's (stub) result carries, because
+// aws-local-stepfunctions 3.0.0 has no ItemReader, child executions,
+// MaxConcurrencyPath or tolerated failures: the differential test compares
+// everything around the map (Plan, Merge, the retries and catches, the
+// notification and archive steps) and the items' task calls. The
+// distributed semantics themselves are tested in dmap_test.go and
+// machines_test.go only. Both runners run the same rewritten definition.
+func inlineShardMap(t *testing.T, def []byte) []byte {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(def, &m); err != nil {
+		t.Fatal(err)
+	}
+	states := m["States"].(map[string]any)
+	sm := states["ShardMap"].(map[string]any)
+	for _, k := range []string{"ItemReader", "MaxConcurrencyPath", "ToleratedFailurePercentage", "Label"} {
+		delete(sm, k)
+	}
+	sm["ItemsPath"] = "$.plan.items"
+	sm["ItemProcessor"].(map[string]any)["ProcessorConfig"] = map[string]any{"Mode": "INLINE"}
+	states["Plan"].(map[string]any)["ResultSelector"].(map[string]any)["items.$"] = "$.Payload.items"
+	out, err := json.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
 
 func (sc scenario) definition(defs map[string][]byte) []byte {

@@ -29,6 +29,7 @@ type thread struct {
 	Retries     []int                      `json:"retries,omitempty"`
 	WakeAt      time.Time                  `json:"wake_at,omitzero"`      // a Wait's deadline or the end of a retry back-off
 	MapResults  map[string]json.RawMessage `json:"map_results,omitempty"` // finished iterations of a running Map, by index
+	MapRuns     int                        `json:"map_runs,omitempty"`    // Distributed Map runs started by this state (retries start new ones)
 	Output      json.RawMessage            `json:"output,omitempty"`      // when done
 	LastEventID int64                      `json:"last_event_id"`         // previous event of this thread
 }

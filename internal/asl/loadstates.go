@@ -236,19 +236,129 @@ func (l *loader) mapState(st *state, f fields) error {
 			return pf.errf("ProcessorConfig", "must be an object")
 		}
 		cf := fields{raw: cfg, state: st.name, prefix: procName + ".ProcessorConfig."}
-		if err := cf.only("Mode"); err != nil {
+		if err := cf.only("Mode", "ExecutionType"); err != nil {
 			return err
 		}
-		var mode string
+		var mode, execType string
 		if err := cf.str("Mode", &mode, false); err != nil {
 			return err
 		}
-		if mode != "" && mode != "INLINE" {
-			return cf.errf("Mode", "only INLINE is supported (no distributed Map)")
+		if err := cf.str("ExecutionType", &execType, false); err != nil {
+			return err
 		}
+		switch mode {
+		case "", "INLINE":
+			if execType != "" {
+				return cf.errf("ExecutionType", "only for Mode DISTRIBUTED")
+			}
+		case "DISTRIBUTED":
+			if execType != "STANDARD" {
+				return cf.errf("ExecutionType", "must be STANDARD (EXPRESS child executions are not supported locally)")
+			}
+			st.distributed = true
+		default:
+			return cf.errf("Mode", "must be INLINE or DISTRIBUTED")
+		}
+	}
+	if err := l.distributedFields(st, f); err != nil {
+		return err
 	}
 	if st.processor, err = l.stateSet(pf, st.name); err != nil {
 		return err
 	}
 	return l.retryCatch(st, f)
+}
+
+// distributedFields loads the fields only a Distributed Map has. ItemBatcher,
+// ResultWriter and the ...Path forms of the tolerances are not supported.
+func (l *loader) distributedFields(st *state, f fields) error {
+	if !st.distributed {
+		for _, name := range []string{"ItemReader", "MaxConcurrencyPath", "ToleratedFailurePercentage", "ToleratedFailureCount", "Label"} {
+			if _, ok := f.has(name); ok {
+				return f.errf(name, "only a Map with ProcessorConfig.Mode DISTRIBUTED has it")
+			}
+		}
+		return nil
+	}
+	if err := f.str("Label", &st.label, false); err != nil {
+		return err
+	}
+	if err := f.number("ToleratedFailurePercentage", &st.toleratedPercent, 0, false); err != nil {
+		return err
+	}
+	if st.toleratedPercent > 100 {
+		return f.errf("ToleratedFailurePercentage", "must be at most 100")
+	}
+	if err := f.number("ToleratedFailureCount", &st.toleratedCount, 0, true); err != nil {
+		return err
+	}
+	if raw, ok := f.has("MaxConcurrencyPath"); ok {
+		if _, both := f.has("MaxConcurrency"); both {
+			return f.errf("MaxConcurrencyPath", "cannot be given with MaxConcurrency")
+		}
+		var s string
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return f.errf("MaxConcurrencyPath", "must be a path string")
+		}
+		p, err := parseReferencePath(s)
+		if err != nil {
+			return f.errf("MaxConcurrencyPath", err.Error())
+		}
+		st.maxConcurrencyPath = p
+	}
+	raw, ok := f.has("ItemReader")
+	if !ok {
+		return nil
+	}
+	if st.itemsPath.p != nil {
+		return f.errf("ItemsPath", "cannot be given with ItemReader")
+	}
+	var ir map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &ir); err != nil {
+		return f.errf("ItemReader", "must be an object")
+	}
+	rf := fields{raw: ir, state: st.name, prefix: "ItemReader."}
+	if err := rf.only("Resource", "ReaderConfig", "Parameters"); err != nil {
+		return err
+	}
+	var res string
+	if err := rf.str("Resource", &res, true); err != nil {
+		return err
+	}
+	if res != "arn:aws:states:::s3:getObject" {
+		return rf.errf("Resource", "only arn:aws:states:::s3:getObject (a JSON array) is supported")
+	}
+	rawCfg, ok := rf.has("ReaderConfig")
+	if !ok {
+		return rf.errf("ReaderConfig", `missing: {"InputType": "JSON"} is required`)
+	}
+	var cfg map[string]json.RawMessage
+	if err := json.Unmarshal(rawCfg, &cfg); err != nil {
+		return rf.errf("ReaderConfig", "must be an object")
+	}
+	cf := fields{raw: cfg, state: st.name, prefix: "ItemReader.ReaderConfig."}
+	if err := cf.only("InputType", "MaxItems"); err != nil {
+		return err
+	}
+	var inputType string
+	if err := cf.str("InputType", &inputType, true); err != nil {
+		return err
+	}
+	if inputType != "JSON" {
+		return cf.errf("InputType", "only JSON is supported")
+	}
+	var maxItems float64
+	if err := cf.number("MaxItems", &maxItems, 1, true); err != nil {
+		return err
+	}
+	st.readerMaxItems = int(maxItems)
+	var err error
+	if st.itemReader, err = rf.template("Parameters"); err != nil {
+		return err
+	}
+	if st.itemReader == nil {
+		return rf.errf("Parameters", "missing: Bucket and Key are required")
+	}
+	l.readsItems = true
+	return nil
 }

@@ -11,7 +11,7 @@ import (
 	"github.com/gasproject/gas/internal/domain"
 )
 
-// runMap runs an inline Map: one thread per item, at most MaxConcurrency at
+// runMap runs a Map state (a Distributed Map: attemptMapRun). An inline Map: one thread per item, at most MaxConcurrency at
 // a time. Finished iterations are kept in the checkpoint, so a restart runs
 // only the unfinished ones. The first failing iteration fails the Map and
 // aborts the others; Retry then runs every item again.
@@ -23,7 +23,14 @@ func (x *execution) runMap(ctx context.Context, key string, st *state, th *threa
 		if err := x.sleepRetry(ctx, th); err != nil {
 			return nil, "", nil, err
 		}
-		out, serr, err := x.attemptMap(ctx, key, st, th, raw, ctxObj)
+		var out any
+		var serr *Error
+		var err error
+		if st.distributed {
+			out, serr, err = x.attemptMapRun(ctx, st, th, raw, ctxObj)
+		} else {
+			out, serr, err = x.attemptMap(ctx, key, st, th, raw, ctxObj)
+		}
 		if err != nil {
 			return nil, "", nil, err
 		}

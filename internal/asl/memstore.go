@@ -127,9 +127,13 @@ func (s *MemStore) History(_ context.Context, id string) ([]domain.HistoryEvent,
 }
 
 // MatchFilter reports whether e passes f; stores may use it to filter in Go.
+// Without a StateMachine only top-level executions match: a Distributed
+// Map's children (machine "<parent machine>/<label>") are listed by naming
+// their machine, as AWS lists them by map run.
 func MatchFilter(e domain.Execution, f domain.ExecutionFilter) bool {
 	switch {
 	case f.StateMachine != "" && e.StateMachine != f.StateMachine,
+		f.StateMachine == "" && isChild(e.StateMachine),
 		f.Status != "" && e.Status != f.Status,
 		f.NamePrefix != "" && !strings.HasPrefix(e.Name, f.NamePrefix),
 		!f.Since.IsZero() && e.StartedAt.Before(f.Since),

@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"math/rand/v2"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -57,6 +59,17 @@ type Config struct {
 	Clock    Clock               // nil: real time
 	Jitter   func() float64      // a number in [0, 1) for JitterStrategy FULL; nil: math/rand/v2
 	Logger   *slog.Logger        // nil: slog.Default()
+	// Objects serves a Distributed Map's ItemReader (S3 getObject: the
+	// bucket is ignored, Key is the blob key). Required by machines that read items.
+	Objects Objects
+	// MapConcurrency caps a Distributed Map whose MaxConcurrency is 0 (AWS:
+	// up to 10,000 child executions at once); 0 means runtime.NumCPU().
+	MapConcurrency int
+}
+
+// Objects is the object store a Distributed Map's ItemReader reads.
+type Objects interface {
+	Get(ctx context.Context, key string) (io.ReadCloser, error)
 }
 
 // Runner executes state machines durably. It implements domain.Workflow.
@@ -82,6 +95,9 @@ func NewRunner(cfg Config) (*Runner, error) {
 		return nil, errors.New("asl: Config.Store is nil")
 	}
 	for name, m := range cfg.Machines {
+		if m.ReadsItems && cfg.Objects == nil {
+			return nil, fmt.Errorf("asl: state machine %q has a Distributed Map with an ItemReader, and Config.Objects is nil", name)
+		}
 		for _, fn := range m.FunctionNames {
 			if cfg.Handlers[fn] == nil {
 				return nil, fmt.Errorf("asl: state machine %q calls function %q, which has no handler", name, fn)
@@ -90,6 +106,9 @@ func NewRunner(cfg Config) (*Runner, error) {
 	}
 	if cfg.Clock == nil {
 		cfg.Clock = realClock{}
+	}
+	if cfg.MapConcurrency <= 0 {
+		cfg.MapConcurrency = runtime.NumCPU()
 	}
 	if cfg.Jitter == nil {
 		cfg.Jitter = rand.Float64
@@ -180,6 +199,9 @@ func (r *Runner) Resume(ctx context.Context) error {
 	}
 	var errs []error
 	for _, rec := range recs {
+		if isChild(rec.StateMachine) {
+			continue // a Distributed Map's child: its parent resumes it
+		}
 		if err := r.launch(rec); err != nil {
 			errs = append(errs, err)
 		}

@@ -24,7 +24,8 @@ type Store interface {
 	SaveExecution(ctx context.Context, rec Record, events []domain.HistoryEvent) error
 	// GetExecution returns one execution with its checkpoint, or domain.ErrNotFound.
 	GetExecution(ctx context.Context, id string) (Record, error)
-	// ListExecutions returns executions matching f, newest StartedAt first
+	// ListExecutions returns executions matching f (see MatchFilter: an empty
+	// StateMachine lists top-level executions only), newest StartedAt first
 	// (ties by ID), and the cursor of the next page ("" at the end). A zero
 	// p.Limit means a default page of 100.
 	ListExecutions(ctx context.Context, f domain.ExecutionFilter, p domain.Page) ([]domain.Execution, string, error)

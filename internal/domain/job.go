@@ -40,6 +40,10 @@ type Job struct {
 	ResultKey string          `json:"result_key,omitempty"` // annotated VCF
 	LogKey    string          `json:"log_key,omitempty"`    // human-readable summary log
 	Summary   json.RawMessage `json:"summary,omitempty"`    // annotate.Summary as JSON, for the charts
+	// ShardsTotal is how many shards the workflow's Plan step cut the input
+	// into, ShardsDone how many are annotated (progress; 0 before Plan).
+	ShardsTotal int `json:"shards_total,omitempty"`
+	ShardsDone  int `json:"shards_done,omitempty"`
 
 	ResultState        ResultState `json:"result_state,omitempty"`
 	ArchivedAt         time.Time   `json:"archived_at,omitzero"`

@@ -191,6 +191,8 @@ func (s *Executions) list(ctx context.Context, f domain.ExecutionFilter, p domai
 	var args []any
 	if f.StateMachine != "" {
 		where, args = append(where, "state_machine = ?"), append(args, f.StateMachine)
+	} else {
+		where = append(where, "instr(state_machine, '/') = 0") // top-level only (asl.MatchFilter)
 	}
 	if f.Status != "" {
 		where, args = append(where, "status = ?"), append(args, f.Status)

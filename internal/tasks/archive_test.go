@@ -18,7 +18,7 @@ func completed(t *testing.T, user string) *fixture {
 		f.addJob(t, "j2", user)
 	}
 	id := map[bool]string{true: "j1", false: "j2"}[user == "u1"]
-	if _, err := f.t.Annotate(context.Background(), JobInput{JobID: id}); err != nil {
+	if err := f.runJob(id); err != nil {
 		t.Fatal(err)
 	}
 	return f

@@ -1,20 +1,17 @@
 package tasks
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"fmt"
 	"io"
 
 	"github.com/gasproject/gas/internal/annotate"
 	"github.com/gasproject/gas/internal/domain"
 )
 
-// EngineAnnotator adapts the annotation engine to Annotator: the summary becomes the
-// job's JSON (for the charts) and its text form the log. The engine's input
-// errors already match domain.ErrInvalid, which Annotate turns into the
-// permanent InvalidInputError.
+// EngineAnnotator adapts the annotation engine over a whole local bundle to
+// Annotator (chroms are not needed: the bundle loads chromosomes on first
+// use). The engine's input errors already match domain.ErrInvalid, which
+// AnnotateShard turns into the permanent InvalidInputError.
 type EngineAnnotator struct {
 	Engine  *annotate.Engine
 	Options annotate.Options
@@ -23,20 +20,12 @@ type EngineAnnotator struct {
 var _ Annotator = EngineAnnotator{}
 
 // Annotate runs the engine once.
-func (e EngineAnnotator) Annotate(ctx context.Context, in io.Reader, out io.Writer, lim domain.Limits) (Report, error) {
+func (e EngineAnnotator) Annotate(ctx context.Context, _ []string, in io.Reader, out io.Writer, lim domain.Limits) (annotate.Summary, error) {
 	opts := e.Options
 	opts.Limits = lim
 	sum, err := e.Engine.Run(ctx, in, out, opts)
 	if err != nil {
-		return Report{}, err
+		return annotate.Summary{}, err
 	}
-	js, err := json.Marshal(sum)
-	if err != nil {
-		return Report{}, fmt.Errorf("encode summary: %w", err)
-	}
-	var log bytes.Buffer
-	if err := sum.WriteText(&log); err != nil {
-		return Report{}, fmt.Errorf("write log: %w", err)
-	}
-	return Report{Summary: js, Log: log.Bytes()}, nil
+	return *sum, nil
 }

@@ -53,7 +53,7 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-func TestAnnotateWithTheRealEngine(t *testing.T) {
+func TestShardedJobWithTheRealEngine(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the reference bundle")
 	}
@@ -61,20 +61,23 @@ func TestAnnotateWithTheRealEngine(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	badPOS := "##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n" +
+		"MT\t5\t.\tA\tG\t.\t.\t.\nMT\tabc\t.\tA\tG\t.\t.\t.\n"
 	tests := []struct {
 		name, input string
 		wantErr     string // "" for success
 	}{
 		{"test.vcf", string(vcf), ""},
-		{"bad POS", "##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\nMT\tabc\t.\tA\tG\t.\t.\t.\n", "line 3"},
+		{"bad POS", badPOS, "line 4"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFixture(t)
 			f.t.annotator = miniEngine(t)
+			f.t.cfg.Shards = ShardConfig{Records: 100, MinRecords: 50}
 			ctx := context.Background()
 			f.blobs.Put(ctx, "inputs/u1/j1/sample.vcf", strings.NewReader(tc.input))
-			_, err := f.t.Annotate(ctx, JobInput{JobID: "j1"})
+			err := f.runJob("j1")
 			if tc.wantErr != "" {
 				if _, ok := err.(*statemachines.InvalidInputError); !ok || !strings.Contains(err.Error(), tc.wantErr) {
 					t.Fatalf("err = %T %v, want InvalidInputError naming %q", err, err, tc.wantErr)
@@ -85,12 +88,13 @@ func TestAnnotateWithTheRealEngine(t *testing.T) {
 				t.Fatal(err)
 			}
 			j := f.job(t, "j1")
-			if j.Status != domain.StatusCompleted || !strings.Contains(string(j.Summary), `"records":350`) {
-				t.Errorf("job %s, summary %.200s", j.Status, j.Summary)
+			if j.Status != domain.StatusCompleted || !strings.Contains(string(j.Summary), `"records":350`) || j.ShardsTotal != 4 {
+				t.Errorf("job %s, %d shards, summary %.200s", j.Status, j.ShardsTotal, j.Summary)
 			}
 			out := f.result(t, j.ResultKey)
-			if !strings.HasPrefix(out, "##fileformat=VCF") || !strings.Contains(out, "##INFO=<ID=CSQ") {
-				t.Errorf("result does not look annotated: %.300s", out)
+			if !strings.HasPrefix(out, "##fileformat=VCF") || !strings.Contains(out, "##INFO=<ID=CSQ") ||
+				strings.Count(out, "\n#CHROM") != 1 || strings.Count(out, "CSQ=") != 350 {
+				t.Errorf("result does not look annotated once: %.300s", out)
 			}
 			if tbi := f.blob(t, domain.TabixKey(j.ResultKey)); !strings.HasPrefix(tbi, "\x1f\x8b") {
 				t.Errorf("tabix index is not BGZF: %q", tbi[:min(len(tbi), 20)])
@@ -100,7 +104,7 @@ func TestAnnotateWithTheRealEngine(t *testing.T) {
 			if err != nil || ix.Rows() == 0 {
 				t.Errorf("variant index: %v rows, %v", ix, err)
 			}
-			if log := f.blob(t, j.LogKey); !strings.Contains(log, "records:") {
+			if log := f.blob(t, j.LogKey); !strings.Contains(log, "records:") || !strings.Contains(log, "shards: 4") {
 				t.Errorf("log %q", log)
 			}
 		})

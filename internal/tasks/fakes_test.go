@@ -1,51 +1,99 @@
 package tasks
 
 import (
-	"bytes"
 	"compress/gzip"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/gasproject/gas/internal/annotate"
 	"github.com/gasproject/gas/internal/domain"
 	"github.com/gasproject/gas/internal/memstore"
 )
 
-// fakeAnnotator upper-cases its input as "annotation", or fails as told.
+// fakeAnnotator "annotates" by adding ANN=<chrom list> to INFO, counts the
+// records, or fails as told.
 type fakeAnnotator struct {
-	calls int
-	err   error
-	panic bool
-	block bool          // run until the context ends
-	lim   domain.Limits // of the last call
+	mu     sync.Mutex
+	calls  int
+	chroms [][]string
+	err    error
+	panic  bool
+	block  bool          // run until the context ends
+	lim    domain.Limits // of the last call
 }
 
-func (f *fakeAnnotator) Annotate(ctx context.Context, in io.Reader, out io.Writer, lim domain.Limits) (Report, error) {
+func (f *fakeAnnotator) Annotate(ctx context.Context, chroms []string, in io.Reader, out io.Writer, lim domain.Limits) (annotate.Summary, error) {
+	f.mu.Lock()
 	f.calls++
+	f.chroms = append(f.chroms, chroms)
 	f.lim = lim
+	f.mu.Unlock()
 	if f.panic {
 		panic("engine bug")
 	}
 	if f.block {
 		out.Write([]byte("partial"))
 		<-ctx.Done()
-		return Report{}, ctx.Err()
+		return annotate.Summary{}, ctx.Err()
 	}
 	b, err := io.ReadAll(in)
 	if err != nil {
-		return Report{}, err
+		return annotate.Summary{}, err
 	}
-	if _, err := out.Write(bytes.ToUpper(b)); err != nil {
-		return Report{}, err
+	var sum annotate.Summary
+	for _, l := range strings.SplitAfter(string(b), "\n") {
+		if l != "" && l[0] != '#' {
+			l = strings.TrimSuffix(l, "\n") + ";ANN=" + strings.Join(chroms, ",") + "\n"
+			sum.Records++
+		}
+		if _, err := io.WriteString(out, l); err != nil {
+			return annotate.Summary{}, err
+		}
 	}
 	if f.err != nil {
-		return Report{}, f.err
+		return annotate.Summary{}, f.err
 	}
-	return Report{Summary: json.RawMessage(`{"records":2}`), Log: []byte("2 records\n")}, nil
+	return sum, nil
+}
+
+// testVCF is a small valid VCF: a header and records on chr1, chr1, chr2.
+const testVCF = "##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n" +
+	"chr1\t100\t.\tA\tG\t.\tPASS\tDP=1\nchr1\t200\t.\tC\tT\t.\tPASS\tDP=2\nchr2\t50\t.\tG\tA\t.\tPASS\tDP=3\n"
+
+// wantResult is testVCF as the fake annotator leaves it (one shard, chr1 and chr2).
+var wantResult = strings.NewReplacer("DP=1\n", "DP=1;ANN=chr1,chr2\n", "DP=2\n", "DP=2;ANN=chr1,chr2\n",
+	"DP=3\n", "DP=3;ANN=chr1,chr2\n").Replace(testVCF)
+
+// runJob runs the annotation steps as the state machine does: Plan, every
+// manifest item through AnnotateShard, Merge.
+func (f *fixture) runJob(id string) error {
+	ctx := context.Background()
+	p, err := f.t.Plan(ctx, JobInput{JobID: id})
+	if err != nil {
+		return err
+	}
+	var shards []Shard
+	data, ok := f.blobs.Data(p.ManifestKey)
+	if !ok {
+		return fmt.Errorf("no manifest at %s", p.ManifestKey)
+	}
+	if err := json.Unmarshal(data, &shards); err != nil {
+		return err
+	}
+	for _, s := range shards {
+		if _, err := f.t.AnnotateShard(ctx, ShardInput{JobID: id, Shard: s}); err != nil {
+			return err
+		}
+	}
+	_, err = f.t.Merge(ctx, JobInput{JobID: id})
+	return err
 }
 
 // fixture is a Tasks over fresh fakes with a free user "u1" (u1@example.org), a premium
@@ -91,7 +139,7 @@ func (f *fixture) addJob(t *testing.T, id, user string) {
 	t.Helper()
 	ctx := context.Background()
 	key := "inputs/" + user + "/" + id + "/sample.vcf"
-	if err := f.blobs.Put(ctx, key, strings.NewReader(strings.ToLower(fakeResult))); err != nil {
+	if err := f.blobs.Put(ctx, key, strings.NewReader(testVCF)); err != nil {
 		t.Fatal(err)
 	}
 	if err := f.jobs.Create(ctx, domain.Job{ID: id, UserID: user, InputName: "sample.vcf", InputKey: key,
@@ -110,7 +158,7 @@ func (f *fixture) job(t *testing.T, id string) domain.Job {
 }
 
 // fakeResult is what the fake engine makes of every fixture input (stored as BGZF).
-const fakeResult = "##FILEFORMAT=VCFV4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\nCHR1\t1\t.\tA\tG\t.\t.\t.\n"
+var fakeResult = wantResult
 
 // result reads a stored result and decompresses it.
 func (f *fixture) result(t *testing.T, key string) string {

@@ -11,37 +11,54 @@ import (
 	"github.com/gasproject/gas/statemachines"
 )
 
-// TestAnnotateLimits: the engine gets the owner's tier limits; a limit it
-// reaches, and the job time, fail the job for good with a message naming the
+// TestAnnotateLimits: Plan enforces the input's limits with the input's line
+// numbers, the engine gets the owner's tier limits in every shard; a limit
+// reached, and the job time, fail the job for good with a message naming the
 // limit and the upgrade, and leave no result behind.
 func TestAnnotateLimits(t *testing.T) {
 	ctx := context.Background()
+	permanent := func(t *testing.T, err error, want string) {
+		t.Helper()
+		var inv *statemachines.InvalidInputError
+		if !errors.As(err, &inv) || !strings.Contains(inv.Reason, want) {
+			t.Fatalf("err = %v, want the permanent InvalidInputError naming %q", err, want)
+		}
+	}
 	t.Run("tier", func(t *testing.T) {
 		f := newFixture(t)
 		f.addJob(t, "p-job", "p1")
-		f.t.Annotate(ctx, JobInput{JobID: "j1"})
+		f.runJob("j1")
 		if f.engine.lim != domain.FreeLimits {
 			t.Errorf("free job ran with %+v", f.engine.lim)
 		}
-		f.t.Annotate(ctx, JobInput{JobID: "p-job"})
+		f.runJob("p-job")
 		if f.engine.lim != domain.PremiumLimits {
 			t.Errorf("premium job ran with %+v", f.engine.lim)
 		}
 	})
-	t.Run("engine limit", func(t *testing.T) {
+	t.Run("records, in Plan", func(t *testing.T) {
 		f := newFixture(t)
-		f.engine.err = &domain.LimitError{Name: domain.LimitRecords, Max: domain.FreeLimits.Records, Line: 100_003}
-		_, err := f.t.Annotate(ctx, JobInput{JobID: "j1"})
-		var inv *statemachines.InvalidInputError
-		if !errors.As(err, &inv) {
-			t.Fatalf("err = %v, want the permanent InvalidInputError", err)
+		f.t.cfg.Limits = func(r domain.Role) domain.Limits {
+			l := domain.LimitsFor(r)
+			l.Records = 2
+			return l
 		}
-		want := "sample.vcf: line 100003: records limit reached: at most 100,000 on the free tier; premium allows 50,000,000 (upgrade at /subscribe)"
-		if inv.Reason != want {
-			t.Errorf("reason = %q\nwant     %q", inv.Reason, want)
+		_, err := f.t.Plan(ctx, JobInput{JobID: "j1"})
+		permanent(t, err, "sample.vcf: line 5: records limit reached: at most 2 on the free tier")
+		if f.engine.calls != 0 {
+			t.Error("the engine ran")
+		}
+	})
+	t.Run("engine limit in a shard", func(t *testing.T) {
+		f := newFixture(t)
+		f.engine.err = &domain.LimitError{Name: domain.LimitAltAlleles, Max: domain.FreeLimits.AltAlleles, Line: 3}
+		err := f.runJob("j1")
+		permanent(t, err, "sample.vcf: line 3: "+domain.LimitAltAlleles+" limit reached")
+		if j := f.job(t, "j1"); j.Status != domain.StatusFailed || !strings.Contains(j.Error, "limit reached") {
+			t.Errorf("job %s %q", j.Status, j.Error)
 		}
 		if _, ok := f.blobs.Data(ResultKey(f.job(t, "j1"))); ok {
-			t.Error("a partial result was stored")
+			t.Error("a result was stored")
 		}
 	})
 	t.Run("job time", func(t *testing.T) {
@@ -53,11 +70,8 @@ func TestAnnotateLimits(t *testing.T) {
 		}
 		f.engine.block = true
 		start := time.Now()
-		_, err := f.t.Annotate(ctx, JobInput{JobID: "j1"})
-		var inv *statemachines.InvalidInputError
-		if !errors.As(err, &inv) || !strings.Contains(inv.Reason, domain.LimitJobTime+" limit reached") {
-			t.Fatalf("err = %v, want the job time limit", err)
-		}
+		err := f.runJob("j1")
+		permanent(t, err, domain.LimitJobTime+" limit reached")
 		if d := time.Since(start); d > 5*time.Second {
 			t.Errorf("stopped after %v", d)
 		}

@@ -1,11 +1,9 @@
 package tasks
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"strings"
 	"time"
 
@@ -108,5 +106,3 @@ func (t *Tasks) recordMail(ctx context.Context, jobIDs []string, subject string,
 	}
 	return errors.Join(errs...)
 }
-
-func bytesReader(b []byte) io.Reader { return bytes.NewReader(b) }

@@ -16,7 +16,7 @@ func TestNotify(t *testing.T) {
 		want []string
 	}{
 		{"completed", func(f *fixture) (NotifyOutput, error) {
-			f.t.Annotate(context.Background(), JobInput{JobID: "j1"})
+			f.runJob("j1")
 			return f.t.NotifyCompleted(context.Background(), JobInput{JobID: "j1"})
 		}, []string{"j1", "sample.vcf", "complete", "http://gas.test/jobs/j1"}},
 		{"failed", func(f *fixture) (NotifyOutput, error) {

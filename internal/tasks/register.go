@@ -18,7 +18,9 @@ type Handler = func(ctx context.Context, payload json.RawMessage) (json.RawMessa
 // It is the one table both runtimes use.
 func (t *Tasks) Handlers() map[string]Handler {
 	return map[string]Handler{
-		statemachines.TaskAnnotate:        wrap(t.Annotate),
+		statemachines.TaskPlan:            wrap(t.Plan),
+		statemachines.TaskAnnotateShard:   wrap(t.AnnotateShard),
+		statemachines.TaskMerge:           wrap(t.Merge),
 		statemachines.TaskNotifyCompleted: wrap(t.NotifyCompleted),
 		statemachines.TaskNotifyFailed:    wrap(t.NotifyFailed),
 		statemachines.TaskArchiveIfFree:   wrap(t.ArchiveIfFree),

@@ -29,12 +29,12 @@ func TestHandlersTable(t *testing.T) {
 	}
 
 	// JSON in, JSON out; unknown fields (the rest of the state) are ignored.
-	res, err := hs[statemachines.TaskAnnotate](context.Background(), json.RawMessage(`{"job_id":"j1","user_id":"u1","retention_seconds":1}`))
+	res, err := hs[statemachines.TaskPlan](context.Background(), json.RawMessage(`{"job_id":"j1","user_id":"u1","retention_seconds":1}`))
 	if err != nil {
 		t.Fatal(err)
 	}
-	var out AnnotateOutput
-	if err := json.Unmarshal(res, &out); err != nil || out.JobID != "j1" || out.ResultKey == "" {
+	var out PlanOutput
+	if err := json.Unmarshal(res, &out); err != nil || out.JobID != "j1" || out.ManifestKey == "" || out.Shards != 1 {
 		t.Errorf("result %s (%v)", res, err)
 	}
 

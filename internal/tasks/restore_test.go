@@ -25,7 +25,7 @@ func archived(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	for _, id := range []string{"j1", "j3"} {
-		if _, err := f.t.Annotate(context.Background(), JobInput{JobID: id}); err != nil {
+		if err := f.runJob(id); err != nil {
 			t.Fatal(err)
 		}
 		if out, err := f.t.ArchiveIfFree(context.Background(), JobInput{JobID: id}); err != nil || !out.Archived {

@@ -2,28 +2,38 @@ package tasks
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
 	"time"
 
+	"github.com/gasproject/gas/internal/annotate"
 	"github.com/gasproject/gas/internal/domain"
 	"github.com/gasproject/gas/statemachines"
 )
 
-// Annotator runs the annotation engine with the installed reference on one VCF,
-// within the job's limits. A bad input must come back as an error wrapping
-// domain.ErrInvalid whose message names the line and the reason, a limit
-// reached as a *domain.LimitError; any other error is treated as transient.
+// Annotator runs the annotation engine on one shard, within the job's limits:
+// a VCF whose records are on chroms (as named in the input), so an
+// implementation may load only their reference files. A bad input must come
+// back as an error wrapping domain.ErrInvalid whose message names the line
+// and the reason, a limit reached as a *domain.LimitError; any other error is
+// treated as transient.
 type Annotator interface {
-	Annotate(ctx context.Context, in io.Reader, out io.Writer, lim domain.Limits) (Report, error)
+	Annotate(ctx context.Context, chroms []string, in io.Reader, out io.Writer, lim domain.Limits) (annotate.Summary, error)
 }
 
-// Report is what an annotation run produced besides the VCF itself.
-type Report struct {
-	Summary json.RawMessage // machine-readable counts, for the portal's charts
-	Log     []byte          // human-readable summary log
+// ShardConfig tunes how Plan cuts an input (see Plan) and how many shards
+// run at once.
+type ShardConfig struct {
+	Records        int64 // most records in a shard; default 500,000
+	MinRecords     int64 // a chromosome change cuts a shard only past this many; default 50,000
+	MaxConcurrency int   // the map's MaxConcurrency; default 0 (the runtime's limit; the local runner uses the core count)
+}
+
+// JobInput is the payload of every per-job step: ids only, never file contents
+// (Step Functions caps a state's payload at 256 KB).
+type JobInput struct {
+	JobID string `json:"job_id"`
 }
 
 // Config holds the settings the handlers read. Zero values get defaults in New.
@@ -42,6 +52,8 @@ type Config struct {
 	Now func() time.Time
 	// Logger receives one line per state change; nil means slog.Default().
 	Logger *slog.Logger
+	// Shards: see ShardConfig.
+	Shards ShardConfig
 }
 
 // Tasks holds the ports the step handlers use. Build it once per process
@@ -56,7 +68,7 @@ type Tasks struct {
 }
 
 // New wires the handlers. annotator may be nil in processes that never run the
-// Annotate step (every other handler works without it).
+// AnnotateShard step (every other handler works without it).
 func New(jobs domain.Jobs, profiles domain.Profiles, blobs domain.Blobs, mail domain.Mailer, annotator Annotator, cfg Config) *Tasks {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -66,6 +78,12 @@ func New(jobs domain.Jobs, profiles domain.Profiles, blobs domain.Blobs, mail do
 	}
 	if cfg.Limits == nil {
 		cfg.Limits = domain.LimitsFor
+	}
+	if cfg.Shards.Records <= 0 {
+		cfg.Shards.Records = 500_000
+	}
+	if cfg.Shards.MinRecords <= 0 {
+		cfg.Shards.MinRecords = 50_000
 	}
 	if cfg.RestoreDays <= 0 {
 		cfg.RestoreDays = 7

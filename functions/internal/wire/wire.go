@@ -95,13 +95,15 @@ func (s *Stores) Secret(ctx context.Context, arn string) (string, error) {
 func (s *Stores) TaskHandler(names []string, mail domain.Mailer, annotator tasks.Annotator) (tasks.Handler, error) {
 	name := s.Env.String(awsenv.Task)
 	publicURL := s.Env.String(awsenv.PublicURL)
+	shards := tasks.ShardConfig{Records: s.Env.OptionalInt(awsenv.ShardRecords, 0), MinRecords: s.Env.OptionalInt(awsenv.ShardMinRecords, 0),
+		MaxConcurrency: int(s.Env.OptionalInt(awsenv.ShardConcurrency, 0))}
 	if err := s.Env.Err(); err != nil {
 		return nil, err
 	}
 	if !slices.Contains(names, name) {
 		return nil, fmt.Errorf("%s=%q: this binary serves only %v", awsenv.Task, name, names)
 	}
-	t := tasks.New(s.Jobs, s.Profiles, s.Blobs, mail, annotator, tasks.Config{BaseURL: publicURL, Logger: s.Log})
+	t := tasks.New(s.Jobs, s.Profiles, s.Blobs, mail, annotator, tasks.Config{BaseURL: publicURL, Logger: s.Log, Shards: shards})
 	return t.HandlerFor(name)
 }
 

@@ -177,6 +177,19 @@ func StoreContract(t *testing.T, newStore func(t *testing.T) asl.Store) {
 		if err != nil || len(got) != 0 {
 			t.Fatalf("status filter: %+v, %v", got, err)
 		}
+		// A Distributed Map's child is listed only under its own machine.
+		child := domain.MachineAnnotation + "/Shards"
+		if _, _, err := s.CreateExecution(ctx, rec("e-child", child, "job-3:0", t0.Add(time.Hour)), nil); err != nil {
+			t.Fatal(err)
+		}
+		got, _, err = s.ListExecutions(ctx, domain.ExecutionFilter{NamePrefix: "job-3"}, domain.Page{})
+		if err != nil || len(got) != 1 || got[0].ID != "e3" {
+			t.Fatalf("children listed without their machine: %+v, %v", got, err)
+		}
+		got, _, err = s.ListExecutions(ctx, domain.ExecutionFilter{StateMachine: child, NamePrefix: "job-3:"}, domain.Page{})
+		if err != nil || len(got) != 1 || got[0].ID != "e-child" {
+			t.Fatalf("children by machine: %+v, %v", got, err)
+		}
 	})
 }
 

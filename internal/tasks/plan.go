@@ -1,0 +1,314 @@
+package tasks
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/gasproject/gas/internal/domain"
+	"github.com/gasproject/gas/internal/vcf"
+)
+
+// Shard is one contiguous slice of a job's input: an item of the manifest
+// the ShardMap's ItemReader reads, and AnnotateShard's payload.
+type Shard struct {
+	Index      int      `json:"index"`
+	Key        string   `json:"key"`         // the slice as a VCF (the input's header, then its records)
+	PartKey    string   `json:"part_key"`    // its annotated records as BGZF without the EOF block
+	SummaryKey string   `json:"summary_key"` // ShardResult JSON, written last
+	Chroms     []string `json:"chroms"`      // chromosomes of its records as named in the input, first-seen order
+	Records    int64    `json:"records"`
+	// LineDelta turns a line number of the shard file into the input's.
+	LineDelta int `json:"line_delta"`
+}
+
+// PlanOutput is the result of the Plan step.
+type PlanOutput struct {
+	JobID       string `json:"job_id"`
+	ManifestKey string `json:"manifest_key"` // JSON array of Shard
+	Shards      int    `json:"shards"`
+	// MaxConcurrency is how many shards the map runs at once (the ASL's MaxConcurrencyPath).
+	MaxConcurrency int `json:"max_concurrency"`
+}
+
+// workKey is where a job's intermediate files live (deleted by Merge).
+func workKey(j domain.Job, name string) string {
+	return "results/" + j.UserID + "/" + j.ID + "/work/" + name
+}
+
+// ManifestKey is the blob key of a job's shard manifest.
+func ManifestKey(j domain.Job) string { return workKey(j, "manifest.json") }
+
+func shardOf(j domain.Job, i int) Shard {
+	n := fmt.Sprintf("%05d", i)
+	return Shard{Index: i, Key: workKey(j, "shard-"+n+".vcf"), PartKey: workKey(j, "part-"+n+".vcf.gz"),
+		SummaryKey: workKey(j, "part-"+n+".json")}
+}
+
+// Plan streams the job's input once and cuts it into shards of contiguous
+// records, so that Merge can join the annotated parts in input order: a
+// shard ends when it holds Config.ShardRecords records, or when the
+// chromosome changes and it holds at least Config.ShardMinRecords. Sorted
+// input thus gives one shard per chromosome (large ones in ranges, small
+// neighbours together), an input below ShardMinRecords one shard, and
+// unsorted input shards that list several chromosomes. Every record is
+// parsed here, so bad input fails the job before any shard runs, with the
+// input's line number. The job moves PENDING -> RUNNING; on a COMPLETED job
+// Plan writes an empty manifest, so a repeated run does nothing.
+func (t *Tasks) Plan(ctx context.Context, in JobInput) (PlanOutput, error) {
+	j, err := t.loadJob(ctx, in.JobID)
+	if err != nil {
+		return PlanOutput{}, err
+	}
+	out := PlanOutput{JobID: j.ID, ManifestKey: ManifestKey(j), MaxConcurrency: t.cfg.Shards.MaxConcurrency}
+	switch j.Status {
+	case domain.StatusCompleted:
+		return out, t.putJSON(ctx, out.ManifestKey, []Shard{})
+	case domain.StatusFailed:
+		return PlanOutput{}, invalidInput(j.Error)
+	}
+	if j, err = t.markRunning(ctx, j.ID); err != nil {
+		return PlanOutput{}, err
+	}
+	role, lim, err := t.limitsOf(ctx, j)
+	if err != nil {
+		return PlanOutput{}, err
+	}
+	lctx, cancel := withJobTime(ctx, lim)
+	defer cancel()
+	shards, err := t.cutShards(lctx, j, lim)
+	if err != nil {
+		if le := limitReached(lctx, err, role, 0); le != nil {
+			t.cfg.Logger.WarnContext(ctx, "job limit reached", "job", j.ID, "user", j.UserID, "limit", le.Name)
+			return PlanOutput{}, invalidInput(fmt.Sprintf("%s: %v", j.InputName, le))
+		}
+		var pe *vcf.ParseError
+		if errors.Is(err, domain.ErrInvalid) || errors.As(err, &pe) {
+			return PlanOutput{}, invalidInput(fmt.Sprintf("%s: %v", j.InputName, err))
+		}
+		return PlanOutput{}, fmt.Errorf("plan job %s: %w", j.ID, err)
+	}
+	if err := t.putJSON(ctx, out.ManifestKey, shards); err != nil {
+		return PlanOutput{}, fmt.Errorf("plan job %s: %w", j.ID, err)
+	}
+	if _, err := t.jobs.Update(ctx, j.ID, func(j *domain.Job) error {
+		j.ShardsTotal, j.ShardsDone = len(shards), 0
+		return nil
+	}); err != nil {
+		return PlanOutput{}, fmt.Errorf("plan job %s: record shards: %w", j.ID, err)
+	}
+	t.cfg.Logger.InfoContext(ctx, "job planned", "job", j.ID, "shards", len(shards))
+	out.Shards = len(shards)
+	return out, nil
+}
+
+// markRunning moves a PENDING job to RUNNING (a RUNNING one stays: a retry).
+func (t *Tasks) markRunning(ctx context.Context, id string) (domain.Job, error) {
+	j, err := t.jobs.Update(ctx, id, func(j *domain.Job) error {
+		switch j.Status {
+		case domain.StatusPending:
+			j.Status = domain.StatusRunning
+			j.StartedAt = t.now()
+		case domain.StatusRunning: // a retry: keep the first start time
+		default:
+			return fmt.Errorf("job is %s, not PENDING or RUNNING: %w", j.Status, domain.ErrConflict)
+		}
+		return nil
+	})
+	if err != nil {
+		return domain.Job{}, fmt.Errorf("job %s: mark running: %w", id, err)
+	}
+	t.cfg.Logger.InfoContext(ctx, "job running", "job", j.ID, "user", j.UserID)
+	return j, nil
+}
+
+// cutShards writes the shard files and returns their descriptions.
+func (t *Tasks) cutShards(ctx context.Context, j domain.Job, lim domain.Limits) ([]Shard, error) {
+	src, err := t.blobs.Get(ctx, j.InputKey)
+	if errors.Is(err, domain.ErrNotFound) {
+		return nil, fmt.Errorf("%w: the uploaded file is missing (%s)", domain.ErrInvalid, j.InputKey)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read input %s: %w", j.InputKey, err)
+	}
+	defer src.Close()
+	r, err := vcf.NewReaderLimits(src, lim)
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	var header bytes.Buffer
+	if _, err := r.Header().WriteTo(&header); err != nil {
+		return nil, fmt.Errorf("copy header: %w", err)
+	}
+	headerLines := bytes.Count(header.Bytes(), []byte("\n"))
+	cols := r.Header().Columns()
+
+	var (
+		shards  []Shard
+		cur     *shardFile
+		rec     vcf.Record
+		records int64
+		contigs = map[string]bool{}
+	)
+	defer func() {
+		if cur != nil {
+			cur.abort()
+		}
+	}()
+	for {
+		line, lineNo, err := r.ReadLine()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		if err := vcf.ParseRecord(line, cols, &rec); err != nil {
+			var pe *vcf.ParseError
+			if errors.As(err, &pe) {
+				pe.Line = lineNo
+			}
+			return nil, err
+		}
+		chrom := string(rec.Chrom())
+		if records++; lim.Records > 0 && records > lim.Records {
+			return nil, &domain.LimitError{Name: domain.LimitRecords, Max: lim.Records, Line: lineNo}
+		}
+		if !contigs[chrom] {
+			if contigs[chrom] = true; lim.Contigs > 0 && int64(len(contigs)) > lim.Contigs {
+				return nil, &domain.LimitError{Name: domain.LimitContigs, Max: lim.Contigs, Line: lineNo}
+			}
+		}
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		if cur != nil && (cur.s.Records >= t.cfg.Shards.Records ||
+			chrom != cur.s.Chroms[len(cur.s.Chroms)-1] && cur.s.Records >= t.cfg.Shards.MinRecords) {
+			if err := cur.finish(); err != nil {
+				return nil, err
+			}
+			shards, cur = append(shards, cur.s), nil
+		}
+		if cur == nil {
+			s := shardOf(j, len(shards))
+			s.LineDelta = lineNo - (headerLines + 1)
+			if cur, err = t.newShardFile(ctx, s, header.Bytes()); err != nil {
+				return nil, err
+			}
+		}
+		if err := cur.add(chrom, line); err != nil {
+			return nil, err
+		}
+	}
+	if cur == nil { // no records: one shard of the header alone
+		if cur, err = t.newShardFile(ctx, shardOf(j, 0), header.Bytes()); err != nil {
+			return nil, err
+		}
+	}
+	if err := cur.finish(); err != nil {
+		return nil, err
+	}
+	shards, cur = append(shards, cur.s), nil
+	return shards, nil
+}
+
+// shardFile streams one shard into the blob store while Plan reads on.
+type shardFile struct {
+	s    Shard
+	pw   *io.PipeWriter
+	buf  *bytes.Buffer // batches lines: one pipe write per 1 MiB
+	done chan error
+	err  error // Put's outcome, once collected
+	over bool  // done has been read
+}
+
+func (t *Tasks) newShardFile(ctx context.Context, s Shard, header []byte) (*shardFile, error) {
+	pr, pw := io.Pipe()
+	f := &shardFile{s: s, pw: pw, buf: bytes.NewBuffer(make([]byte, 0, 1<<20+4096)), done: make(chan error, 1)}
+	go func() {
+		err := t.blobs.Put(ctx, s.Key, pr)
+		pr.CloseWithError(err) // unblock the writer if Put gave up
+		f.done <- err
+	}()
+	f.buf.Write(header)
+	return f, nil
+}
+
+func (f *shardFile) add(chrom string, line []byte) error {
+	if n := len(f.s.Chroms); n == 0 || f.s.Chroms[n-1] != chrom {
+		seen := false
+		for _, c := range f.s.Chroms {
+			seen = seen || c == chrom
+		}
+		if !seen {
+			f.s.Chroms = append(f.s.Chroms, chrom)
+		}
+	}
+	f.s.Records++
+	f.buf.Write(line)
+	f.buf.WriteByte('\n')
+	if f.buf.Len() >= 1<<20 {
+		return f.flush()
+	}
+	return nil
+}
+
+func (f *shardFile) flush() error {
+	if _, err := f.pw.Write(f.buf.Bytes()); err != nil {
+		return fmt.Errorf("store shard %s: %w", f.s.Key, err)
+	}
+	f.buf.Reset()
+	return nil
+}
+
+func (f *shardFile) finish() error {
+	if err := f.flush(); err != nil {
+		f.abort()
+		return err
+	}
+	f.pw.Close()
+	if err := f.wait(); err != nil {
+		return fmt.Errorf("store shard %s: %w", f.s.Key, err)
+	}
+	return nil
+}
+
+// abort makes a pending Put fail, so nothing partial is stored.
+func (f *shardFile) abort() {
+	f.pw.CloseWithError(errors.New("plan stopped"))
+	f.wait()
+}
+
+func (f *shardFile) wait() error {
+	if !f.over {
+		f.err, f.over = <-f.done, true
+	}
+	return f.err
+}
+
+func (t *Tasks) putJSON(ctx context.Context, key string, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("encode %s: %w", key, err)
+	}
+	if err := t.blobs.Put(ctx, key, bytes.NewReader(b)); err != nil {
+		return fmt.Errorf("store %s: %w", key, err)
+	}
+	return nil
+}
+
+func (t *Tasks) getJSON(ctx context.Context, key string, v any) error {
+	rc, err := t.blobs.Get(ctx, key)
+	if err != nil {
+		return fmt.Errorf("read %s: %w", key, err)
+	}
+	defer rc.Close()
+	if err := json.NewDecoder(rc).Decode(v); err != nil {
+		return fmt.Errorf("decode %s: %w", key, err)
+	}
+	return nil
+}

@@ -1,0 +1,209 @@
+package tasks
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"runtime/debug"
+
+	"github.com/gasproject/gas/internal/annotate"
+	"github.com/gasproject/gas/internal/domain"
+	"github.com/gasproject/gas/internal/tabix"
+	"github.com/gasproject/gas/internal/vcf"
+)
+
+// ShardInput is AnnotateShard's payload: the ItemSelector passes the job id
+// and one manifest item.
+type ShardInput struct {
+	JobID string `json:"job_id"`
+	Shard Shard  `json:"shard"`
+}
+
+// ShardOutput is AnnotateShard's result (small: the map keeps none of it).
+type ShardOutput struct {
+	Index   int   `json:"index"`
+	Records int64 `json:"records"`
+}
+
+// ShardResult is what AnnotateShard stores at Shard.SummaryKey for Merge.
+type ShardResult struct {
+	Summary annotate.Summary `json:"summary"`
+	Part    *tabix.Part      `json:"part"` // size and index entries of the part
+}
+
+// AnnotateShard annotates one shard into its BGZF part (records only, no
+// header except in shard 0, no EOF block) and then stores its ShardResult.
+// The result is written last, so its presence means the shard is done: a
+// retried or resumed call returns at once. A shard of another job's keys is
+// refused. Bad input marks the job FAILED with the input's line number and
+// returns *statemachines.InvalidInputError (the map run then fails, and
+// MarkFailed keeps this reason).
+func (t *Tasks) AnnotateShard(ctx context.Context, in ShardInput) (ShardOutput, error) {
+	j, err := t.loadJob(ctx, in.JobID)
+	if err != nil {
+		return ShardOutput{}, err
+	}
+	s := in.Shard
+	out := ShardOutput{Index: s.Index, Records: s.Records}
+	switch j.Status {
+	case domain.StatusCompleted:
+		return out, nil
+	case domain.StatusFailed:
+		return ShardOutput{}, invalidInput(j.Error)
+	}
+	if want := shardOf(j, s.Index); s.Index < 0 || s.Key != want.Key || s.PartKey != want.PartKey || s.SummaryKey != want.SummaryKey {
+		return ShardOutput{}, fmt.Errorf("shard %d of job %s names keys outside the job: %w", s.Index, j.ID, domain.ErrInvalid)
+	}
+	if _, err := t.blobs.Head(ctx, s.SummaryKey); err == nil {
+		return out, nil // done by an earlier attempt
+	} else if !errors.Is(err, domain.ErrNotFound) {
+		return ShardOutput{}, fmt.Errorf("shard %d of job %s: %w", s.Index, j.ID, err)
+	}
+	if t.annotator == nil {
+		return ShardOutput{}, errors.New("annotate shard: no annotation engine configured in this process")
+	}
+
+	role, lim, err := t.limitsOf(ctx, j)
+	if err != nil {
+		return ShardOutput{}, err
+	}
+	lctx, cancel := withJobTime(ctx, lim)
+	defer cancel()
+	res, err := t.runShard(lctx, s, lim)
+	if le := limitReached(lctx, err, role, s.LineDelta); err != nil && le != nil {
+		t.cfg.Logger.WarnContext(ctx, "job limit reached", "job", j.ID, "user", j.UserID, "limit", le.Name)
+		reason := fmt.Sprintf("%s: %v", j.InputName, le)
+		if ferr := t.markInvalid(ctx, j.ID, reason); ferr != nil {
+			return ShardOutput{}, ferr
+		}
+		return ShardOutput{}, invalidInput(reason)
+	}
+	if err != nil {
+		var pe *vcf.ParseError
+		if errors.As(err, &pe) && pe.Line > 0 {
+			pe.Line += s.LineDelta
+		}
+		if errors.Is(err, domain.ErrInvalid) {
+			reason := fmt.Sprintf("%s: %v", j.InputName, err)
+			if ferr := t.markInvalid(ctx, j.ID, reason); ferr != nil {
+				return ShardOutput{}, ferr
+			}
+			return ShardOutput{}, invalidInput(reason)
+		}
+		return ShardOutput{}, fmt.Errorf("shard %d of job %s: %w", s.Index, j.ID, err)
+	}
+	res.Summary.ShiftLines(s.LineDelta)
+	if err := t.putJSON(ctx, s.SummaryKey, res); err != nil {
+		return ShardOutput{}, fmt.Errorf("shard %d of job %s: %w", s.Index, j.ID, err)
+	}
+	if _, err := t.jobs.Update(ctx, j.ID, func(j *domain.Job) error {
+		if j.Status == domain.StatusRunning && j.ShardsDone < j.ShardsTotal {
+			j.ShardsDone++ // progress only: a crash just before this undercounts, Merge sets the total
+		}
+		return nil
+	}); err != nil {
+		return ShardOutput{}, fmt.Errorf("shard %d of job %s: record progress: %w", s.Index, j.ID, err)
+	}
+	return out, nil
+}
+
+// markInvalid ends a job FAILED with reason, unless it ended already.
+func (t *Tasks) markInvalid(ctx context.Context, id, reason string) error {
+	_, err := t.jobs.Update(ctx, id, func(j *domain.Job) error {
+		if j.Terminal() {
+			return nil
+		}
+		j.Status, j.Error, j.CompletedAt = domain.StatusFailed, reason, t.now()
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("job %s: record failure: %w", id, err)
+	}
+	return nil
+}
+
+// runShard streams shard blob -> engine -> part blob.
+func (t *Tasks) runShard(ctx context.Context, s Shard, lim domain.Limits) (ShardResult, error) {
+	src, err := t.blobs.Get(ctx, s.Key)
+	if err != nil {
+		return ShardResult{}, fmt.Errorf("read shard %s: %w", s.Key, err)
+	}
+	defer src.Close()
+
+	pr, pw := io.Pipe()
+	var (
+		res    ShardResult
+		runErr error
+		done   = make(chan struct{})
+	)
+	go func() {
+		defer close(done)
+		defer func() {
+			// A panic here would kill the whole process: make it an ordinary, retryable error.
+			if r := recover(); r != nil {
+				runErr = fmt.Errorf("annotation engine panicked: %v\n%s", r, debug.Stack())
+			}
+			pw.CloseWithError(runErr)
+		}()
+		part := tabix.NewPartWriter(pw)
+		var w io.Writer = part
+		if s.Index > 0 {
+			w = &headerSkipper{w: part}
+		}
+		res.Summary, runErr = t.annotator.Annotate(ctx, s.Chroms, src, w, lim)
+		p, err := part.Close()
+		if runErr == nil {
+			runErr = err
+		}
+		res.Part = p
+	}()
+	putErr := t.blobs.Put(ctx, s.PartKey, pr)
+	if putErr != nil {
+		pr.CloseWithError(putErr) // unblock the engine's writes
+	} else {
+		pr.Close()
+	}
+	<-done
+	if runErr != nil {
+		return ShardResult{}, runErr
+	}
+	if putErr != nil {
+		return ShardResult{}, fmt.Errorf("store part %s: %w", s.PartKey, putErr)
+	}
+	return res, nil
+}
+
+// headerSkipper drops the '#' lines at the start of a stream: every shard's
+// output has the header, the joined result keeps shard 0's.
+type headerSkipper struct {
+	w        io.Writer
+	body     bool // past the header
+	dropping bool // inside a header line
+}
+
+func (h *headerSkipper) Write(p []byte) (int, error) {
+	n := len(p)
+	for !h.body && len(p) > 0 {
+		if !h.dropping {
+			if p[0] != '#' {
+				h.body = true
+				break
+			}
+			h.dropping = true
+		}
+		i := bytes.IndexByte(p, '\n')
+		if i < 0 {
+			return n, nil
+		}
+		p, h.dropping = p[i+1:], false
+	}
+	if len(p) == 0 {
+		return n, nil
+	}
+	if _, err := h.w.Write(p); err != nil {
+		return 0, err
+	}
+	return n, nil
+}

@@ -1,0 +1,240 @@
+package tasks
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/gasproject/gas/internal/domain"
+	"github.com/gasproject/gas/statemachines"
+)
+
+func gunzip(t *testing.T, s string) string {
+	t.Helper()
+	zr, err := gzip.NewReader(strings.NewReader(s))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := io.ReadAll(zr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func vcfOf(recs ...string) string {
+	s := "##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n"
+	for _, r := range recs {
+		c, p, _ := strings.Cut(r, ":")
+		s += c + "\t" + p + "\t.\tA\tG\t.\tPASS\t.\n"
+	}
+	return s
+}
+
+func TestPlanCutsContiguousShards(t *testing.T) {
+	tests := []struct {
+		name       string
+		records    []string
+		max, min   int64
+		wantChroms [][]string
+		wantCounts []int64
+	}{
+		{"one shard per chromosome", []string{"1:1", "1:2", "1:3", "2:1", "2:2", "3:1", "3:2"}, 10, 2,
+			[][]string{{"1"}, {"2"}, {"3"}}, []int64{3, 2, 2}},
+		{"large chromosome in ranges", []string{"1:1", "1:2", "1:3", "1:4", "1:5", "2:1"}, 2, 1,
+			[][]string{{"1"}, {"1"}, {"1"}, {"2"}}, []int64{2, 2, 1, 1}},
+		{"small chromosomes grouped", []string{"1:1", "1:2", "1:3", "2:1", "3:1", "4:1"}, 10, 3,
+			[][]string{{"1"}, {"2", "3", "4"}}, []int64{3, 3}},
+		{"below the threshold: one shard", []string{"1:1", "2:1", "3:1"}, 10, 5,
+			[][]string{{"1", "2", "3"}}, []int64{3}},
+		{"unsorted: runs in input order", []string{"1:1", "1:2", "2:1", "2:2", "1:3", "1:4"}, 10, 2,
+			[][]string{{"1"}, {"2"}, {"1"}}, []int64{2, 2, 2}},
+		{"no records", nil, 10, 2, [][]string{nil}, []int64{0}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t)
+			f.t.cfg.Shards = ShardConfig{Records: tc.max, MinRecords: tc.min, MaxConcurrency: 3}
+			ctx := context.Background()
+			f.blobs.Put(ctx, "inputs/u1/j1/sample.vcf", strings.NewReader(vcfOf(tc.records...)))
+			out, err := f.t.Plan(ctx, JobInput{JobID: "j1"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var shards []Shard
+			json.Unmarshal([]byte(f.blob(t, out.ManifestKey)), &shards)
+			var chroms [][]string
+			var counts []int64
+			var all string
+			for i, s := range shards {
+				chroms, counts = append(chroms, s.Chroms), append(counts, s.Records)
+				body := f.blob(t, s.Key)
+				if !strings.HasPrefix(body, "##fileformat=VCFv4.2\n#CHROM") {
+					t.Errorf("shard %d has no header: %q", i, body)
+				}
+				_, recs, _ := strings.Cut(body, "INFO\n")
+				all += recs
+			}
+			if !reflect.DeepEqual(chroms, tc.wantChroms) || !reflect.DeepEqual(counts, tc.wantCounts) {
+				t.Errorf("shards %v %v, want %v %v", chroms, counts, tc.wantChroms, tc.wantCounts)
+			}
+			if _, recs, _ := strings.Cut(vcfOf(tc.records...), "INFO\n"); all != recs {
+				t.Errorf("shards hold %q, want the records in input order %q", all, recs)
+			}
+			j := f.job(t, "j1")
+			if out.Shards != len(shards) || j.ShardsTotal != len(shards) || j.Status != domain.StatusRunning || out.MaxConcurrency != 3 {
+				t.Errorf("out %+v, job %s with %d shards", out, j.Status, j.ShardsTotal)
+			}
+		})
+	}
+}
+
+func TestPlanRejectsBadInputWithTheInputLine(t *testing.T) {
+	tests := []struct{ name, input, want string }{
+		{"bad POS", vcfOf("1:1", "1:2") + "1\tseventy\t.\tA\tG\t.\t.\t.\n", "sample.vcf: line 5: "},
+		{"not a VCF", "hello\n", "sample.vcf: "},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t)
+			f.blobs.Put(context.Background(), "inputs/u1/j1/sample.vcf", strings.NewReader(tc.input))
+			_, err := f.t.Plan(context.Background(), JobInput{JobID: "j1"})
+			if _, ok := err.(*statemachines.InvalidInputError); !ok || !strings.HasPrefix(err.Error(), tc.want) {
+				t.Fatalf("err = %T %v, want InvalidInputError starting %q", err, err, tc.want)
+			}
+			for _, k := range f.blobs.Keys() {
+				if strings.Contains(k, "/work/") {
+					t.Errorf("work file %s left behind", k)
+				}
+			}
+		})
+	}
+}
+
+func TestShardedJobJoinsPartsInInputOrder(t *testing.T) {
+	f := newFixture(t)
+	f.t.cfg.Shards = ShardConfig{Records: 2, MinRecords: 1}
+	ctx := context.Background()
+	input := vcfOf("1:10", "1:20", "1:30", "2:5", "X:1")
+	f.blobs.Put(ctx, "inputs/u1/j1/sample.vcf", strings.NewReader(input))
+	if err := f.runJob("j1"); err != nil {
+		t.Fatal(err)
+	}
+	j := f.job(t, "j1")
+	if j.Status != domain.StatusCompleted || j.ShardsDone != 4 || j.ShardsTotal != 4 || j.ResultState != domain.ResultAvailable {
+		t.Fatalf("job %s %s, shards %d/%d", j.Status, j.ResultState, j.ShardsDone, j.ShardsTotal)
+	}
+	want := strings.NewReplacer("\t.\n", "\t.;ANN=1\n").Replace(input)
+	want = strings.Replace(want, "2\t5\t.\tA\tG\t.\tPASS\t.;ANN=1", "2\t5\t.\tA\tG\t.\tPASS\t.;ANN=2", 1)
+	want = strings.Replace(want, "X\t1\t.\tA\tG\t.\tPASS\t.;ANN=1", "X\t1\t.\tA\tG\t.\tPASS\t.;ANN=X", 1)
+	if got := gunzip(t, f.blob(t, j.ResultKey)); got != want {
+		t.Fatalf("result:\n%s\nwant:\n%s", got, want)
+	}
+	if !bytes.HasSuffix([]byte(f.blob(t, j.ResultKey)), []byte{0x1b, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0}) {
+		t.Error("result does not end with the BGZF EOF block")
+	}
+	if !strings.HasPrefix(gunzip(t, f.blob(t, domain.TabixKey(j.ResultKey))), "TBI\x01") {
+		t.Error("no tabix index")
+	}
+	if _, ok := f.blobs.Data(domain.VariantsKey(j.ResultKey)); !ok {
+		t.Error("no variant index")
+	}
+	if !strings.Contains(string(j.Summary), `"records":5`) {
+		t.Errorf("summary %s", j.Summary)
+	}
+	for _, k := range f.blobs.Keys() {
+		if strings.Contains(k, "/work/") {
+			t.Errorf("work file %s left behind", k)
+		}
+	}
+	calls := f.engine.calls
+	// A repeated run (a retry after a lost response) does no work.
+	if err := f.runJob("j1"); err != nil || f.engine.calls != calls {
+		t.Fatalf("second run: %v, engine calls %d -> %d", err, calls, f.engine.calls)
+	}
+}
+
+func TestUnsortedInputHasNoIndex(t *testing.T) {
+	f := newFixture(t)
+	f.t.cfg.Shards = ShardConfig{Records: 10, MinRecords: 1}
+	f.blobs.Put(context.Background(), "inputs/u1/j1/sample.vcf", strings.NewReader(vcfOf("1:10", "2:5", "1:30")))
+	if err := f.runJob("j1"); err != nil {
+		t.Fatal(err)
+	}
+	j := f.job(t, "j1")
+	if _, ok := f.blobs.Data(domain.TabixKey(j.ResultKey)); ok || !strings.Contains(f.blob(t, j.LogKey), "no tabix index: the input is not sorted") {
+		t.Fatalf("index %v, log %q", ok, f.blob(t, j.LogKey))
+	}
+}
+
+func TestAnnotateShardSkipsADoneShard(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	p, err := f.t.Plan(ctx, JobInput{JobID: "j1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var shards []Shard
+	json.Unmarshal([]byte(f.blob(t, p.ManifestKey)), &shards)
+	for range 2 {
+		if _, err := f.t.AnnotateShard(ctx, ShardInput{JobID: "j1", Shard: shards[0]}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if f.engine.calls != 1 || f.job(t, "j1").ShardsDone != 1 {
+		t.Fatalf("engine ran %d times, done %d", f.engine.calls, f.job(t, "j1").ShardsDone)
+	}
+}
+
+func TestAnnotateShardFailures(t *testing.T) {
+	tests := []struct {
+		name      string
+		setup     func(*fixture, *Shard)
+		permanent bool
+		reason    string
+	}{
+		{"bad VCF: the input's line", func(f *fixture, s *Shard) {
+			f.engine.err = fmt.Errorf("%w: %w", domain.ErrInvalid, errors.New("bad REF"))
+		}, true, "sample.vcf: invalid input: bad REF"},
+		{"engine error", func(f *fixture, s *Shard) { f.engine.err = errors.New("disk full") }, false, "disk full"},
+		{"engine panic", func(f *fixture, s *Shard) { f.engine.panic = true }, false, "panicked: engine bug"},
+		{"keys of another job", func(f *fixture, s *Shard) { s.Key = "inputs/p1/j9/secret.vcf" }, false, "outside the job"},
+		{"shard missing", func(f *fixture, s *Shard) { f.blobs.Delete(context.Background(), s.Key) }, false, "not found"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t)
+			ctx := context.Background()
+			p, err := f.t.Plan(ctx, JobInput{JobID: "j1"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var shards []Shard
+			json.Unmarshal([]byte(f.blob(t, p.ManifestKey)), &shards)
+			s := shards[0]
+			tc.setup(f, &s)
+			_, err = f.t.AnnotateShard(ctx, ShardInput{JobID: "j1", Shard: s})
+			if err == nil || !strings.Contains(err.Error(), tc.reason) {
+				t.Fatalf("err %v, want it to contain %q", err, tc.reason)
+			}
+			if _, got := err.(*statemachines.InvalidInputError); got != tc.permanent {
+				t.Errorf("InvalidInputError = %v, want %v", got, tc.permanent)
+			}
+			if j := f.job(t, "j1"); tc.permanent != (j.Status == domain.StatusFailed) || tc.permanent && j.Error != err.Error() {
+				t.Errorf("job %s %q", j.Status, j.Error)
+			}
+			for _, k := range []string{s.PartKey, s.SummaryKey} {
+				if _, ok := f.blobs.Data(k); ok {
+					t.Errorf("%s left behind", k)
+				}
+			}
+		})
+	}
+}
