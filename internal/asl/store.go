@@ -8,7 +8,7 @@ import (
 )
 
 // Store persists executions for the Runner so that a restart resumes them.
-// Implementations: MemStore (this package, for tests) and internal/sqlite.
+// Implementations: internal/sqlite, and MemStore in this package's tests.
 // asltest.StoreContract is the contract suite every implementation must pass.
 //
 // Event ids are assigned by the Runner (1, 2, 3... per execution, in the order

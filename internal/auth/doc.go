@@ -6,8 +6,8 @@
 // themselves live behind domain.Profiles; this package only adds credentials.
 //
 // Persistence goes through the small ports in ports.go, implemented by
-// internal/sqlite (the embedded default) and by MemStore (tests, and a
-// single-process server that may forget its sessions on restart).
+// internal/sqlite (the embedded default), internal/dynamo (AWS) and
+// memstore.Auth (tests).
 // Nothing here keeps state in globals, so the same Service works behind
 // several Lambda instances sharing one store.
 package auth

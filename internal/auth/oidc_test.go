@@ -40,7 +40,7 @@ func TestOIDC(t *testing.T) {
 	}
 	t.Cleanup(func() { m.Shutdown() })
 	// mockoidc signs with the real clock, so this service uses it too.
-	svc, err := auth.New(memstore.NewProfiles(), auth.NewMemStore(), auth.Config{Key: make([]byte, 32), Argon2: cheap})
+	svc, err := auth.New(memstore.NewProfiles(), memstore.NewAuth(), auth.Config{Key: make([]byte, 32), Argon2: cheap})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,10 +12,10 @@ import (
 	"github.com/gasproject/gas/internal/memstore"
 )
 
-// ownerStore is a MemStore offering OwnerLookup, answering from its own
+// ownerStore is a memstore.Auth offering OwnerLookup, answering from its own
 // profiles and counting the calls.
 type ownerStore struct {
-	*auth.MemStore
+	*memstore.Auth
 	profiles *memstore.Profiles
 	same     bool // what ReadsProfiles answers
 	calls    int
@@ -49,7 +49,7 @@ func TestOwnerLookupUsedOnlyForTheSameProfiles(t *testing.T) {
 	ctx := context.Background()
 	for _, same := range []bool{true, false} {
 		profiles := memstore.NewProfiles()
-		store := &ownerStore{MemStore: auth.NewMemStore(), profiles: profiles, same: same}
+		store := &ownerStore{Auth: memstore.NewAuth(), profiles: profiles, same: same}
 		svc, err := auth.New(profiles, store, auth.Config{Key: []byte(strings.Repeat("k", 32)), Argon2: cheap})
 		if err != nil {
 			t.Fatal(err)

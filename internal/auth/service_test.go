@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/gasproject/gas/internal/auth"
-	"github.com/gasproject/gas/internal/auth/authtest"
 	"github.com/gasproject/gas/internal/domain"
 	"github.com/gasproject/gas/internal/memstore"
 )
@@ -21,7 +20,7 @@ func newService(t *testing.T) (*auth.Service, *memstore.Profiles, *time.Time) {
 	t.Helper()
 	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 	profiles := memstore.NewProfiles()
-	svc, err := auth.New(profiles, auth.NewMemStore(), auth.Config{
+	svc, err := auth.New(profiles, memstore.NewAuth(), auth.Config{
 		Key: []byte(strings.Repeat("k", 32)), Argon2: cheap, SignInLimit: 3, SignInWindow: time.Minute,
 		Now: func() time.Time { return now },
 	})
@@ -31,7 +30,6 @@ func newService(t *testing.T) (*auth.Service, *memstore.Profiles, *time.Time) {
 	return svc, profiles, &now
 }
 
-func TestMemStoreContract(t *testing.T) { authtest.StoreContract(t, auth.NewMemStore()) }
 
 func TestPasswordHash(t *testing.T) {
 	h, err := auth.HashPassword("correct horse", cheap)

@@ -1,6 +1,7 @@
-// Package memstore holds in-memory adapters of the domain ports — Jobs,
-// Profiles, Blobs and Mailer — for tests of the code that uses them. They pass
-// the same contract suites as the real adapters (internal/domain/domaintest),
+// Package memstore is the one home of the in-memory adapters — the domain
+// ports Jobs, Profiles, Blobs and Mailer, and auth.Store (Auth) — for tests
+// of the code that uses them. They pass the same contract suites as the real
+// adapters (internal/domain/domaintest, internal/auth/authtest),
 // so a test that passes on them exercises the semantics the real stores have:
 // conditional updates, newest-first pages, case-insensitive unique emails,
 // storage classes and Glacier restores.

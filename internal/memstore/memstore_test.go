@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gasproject/gas/internal/auth/authtest"
 	"github.com/gasproject/gas/internal/domain"
 	"github.com/gasproject/gas/internal/domain/domaintest"
 )
@@ -11,6 +12,8 @@ import (
 func TestJobs(t *testing.T) {
 	domaintest.TestJobs(t, func(*testing.T) domain.Jobs { return NewJobs() })
 }
+
+func TestAuth(t *testing.T) { authtest.StoreContract(t, NewAuth()) }
 
 func TestProfiles(t *testing.T) {
 	domaintest.TestProfiles(t, func(*testing.T) domain.Profiles { return NewProfiles() })

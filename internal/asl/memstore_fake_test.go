@@ -12,7 +12,9 @@ import (
 	"github.com/gasproject/gas/internal/domain"
 )
 
-// MemStore is an in-memory Store, for tests and throwaway runs.
+// MemStore is an in-memory Store for this package's tests (in a _test.go
+// file, so it ships in no binary; the runner's stores are internal/sqlite and
+// any other asl.Store). It passes asltest.StoreContract (memstore_test.go).
 type MemStore struct {
 	mu     sync.Mutex
 	recs   map[string]Record // by ID

@@ -1,4 +1,4 @@
-package auth
+package memstore
 
 import (
 	"context"
@@ -7,35 +7,37 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gasproject/gas/internal/auth"
 	"github.com/gasproject/gas/internal/domain"
 )
 
-// MemStore is an in-memory Store: the reference for the contract tests and
-// a fake for handler tests. It forgets everything on restart.
-type MemStore struct {
+// Auth is an in-memory auth.Store (sessions, API tokens, password hashes,
+// rate-limit windows): it passes authtest.StoreContract and serves handler
+// tests. It forgets everything on restart.
+type Auth struct {
 	mu        sync.Mutex
-	sessions  map[string]Session
-	tokens    map[string]Token // by hash
+	sessions  map[string]auth.Session
+	tokens    map[string]auth.Token // by hash
 	passwords map[string]string
-	hits      map[string]memWindow
+	hits      map[string]authWindow
 }
 
-type memWindow struct {
+type authWindow struct {
 	start time.Time
 	n     int
 }
 
-var _ Store = (*MemStore)(nil)
+var _ auth.Store = (*Auth)(nil)
 
-// NewMemStore returns an empty MemStore.
-func NewMemStore() *MemStore {
-	return &MemStore{
-		sessions: map[string]Session{}, tokens: map[string]Token{},
-		passwords: map[string]string{}, hits: map[string]memWindow{},
+// NewAuth returns an empty Auth.
+func NewAuth() *Auth {
+	return &Auth{
+		sessions: map[string]auth.Session{}, tokens: map[string]auth.Token{},
+		passwords: map[string]string{}, hits: map[string]authWindow{},
 	}
 }
 
-func (m *MemStore) CreateSession(_ context.Context, s Session) error {
+func (m *Auth) CreateSession(_ context.Context, s auth.Session) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if _, ok := m.sessions[s.IDHash]; ok {
@@ -45,24 +47,24 @@ func (m *MemStore) CreateSession(_ context.Context, s Session) error {
 	return nil
 }
 
-func (m *MemStore) GetSession(_ context.Context, idHash string, now time.Time) (Session, error) {
+func (m *Auth) GetSession(_ context.Context, idHash string, now time.Time) (auth.Session, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	s, ok := m.sessions[idHash]
 	if !ok || !now.Before(s.ExpiresAt) {
-		return Session{}, fmt.Errorf("session: %w", domain.ErrNotFound)
+		return auth.Session{}, fmt.Errorf("session: %w", domain.ErrNotFound)
 	}
 	return s, nil
 }
 
-func (m *MemStore) DeleteSession(_ context.Context, idHash string) error {
+func (m *Auth) DeleteSession(_ context.Context, idHash string) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	delete(m.sessions, idHash)
 	return nil
 }
 
-func (m *MemStore) CreateToken(_ context.Context, t Token) error {
+func (m *Auth) CreateToken(_ context.Context, t auth.Token) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if _, ok := m.tokens[t.Hash]; ok {
@@ -72,20 +74,20 @@ func (m *MemStore) CreateToken(_ context.Context, t Token) error {
 	return nil
 }
 
-func (m *MemStore) GetTokenByHash(_ context.Context, hash string) (Token, error) {
+func (m *Auth) GetTokenByHash(_ context.Context, hash string) (auth.Token, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	t, ok := m.tokens[hash]
 	if !ok {
-		return Token{}, fmt.Errorf("token: %w", domain.ErrNotFound)
+		return auth.Token{}, fmt.Errorf("token: %w", domain.ErrNotFound)
 	}
 	return t, nil
 }
 
-func (m *MemStore) ListTokens(_ context.Context, userID string) ([]Token, error) {
+func (m *Auth) ListTokens(_ context.Context, userID string) ([]auth.Token, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	var out []Token
+	var out []auth.Token
 	for _, t := range m.tokens {
 		if t.UserID == userID {
 			out = append(out, t)
@@ -100,7 +102,7 @@ func (m *MemStore) ListTokens(_ context.Context, userID string) ([]Token, error)
 	return out, nil
 }
 
-func (m *MemStore) DeleteToken(_ context.Context, userID, id string) error {
+func (m *Auth) DeleteToken(_ context.Context, userID, id string) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for h, t := range m.tokens {
@@ -112,14 +114,14 @@ func (m *MemStore) DeleteToken(_ context.Context, userID, id string) error {
 	return fmt.Errorf("token %s: %w", id, domain.ErrNotFound)
 }
 
-func (m *MemStore) SetPasswordHash(_ context.Context, userID, hash string) error {
+func (m *Auth) SetPasswordHash(_ context.Context, userID, hash string) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.passwords[userID] = hash
 	return nil
 }
 
-func (m *MemStore) PasswordHash(_ context.Context, userID string) (string, error) {
+func (m *Auth) PasswordHash(_ context.Context, userID string) (string, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	h, ok := m.passwords[userID]
@@ -129,12 +131,12 @@ func (m *MemStore) PasswordHash(_ context.Context, userID string) (string, error
 	return h, nil
 }
 
-func (m *MemStore) Hit(_ context.Context, key string, window time.Duration, now time.Time) (int, error) {
+func (m *Auth) Hit(_ context.Context, key string, window time.Duration, now time.Time) (int, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	w := m.hits[key]
 	if w.n == 0 || !now.Before(w.start.Add(window)) {
-		w = memWindow{start: now}
+		w = authWindow{start: now}
 	}
 	w.n++
 	m.hits[key] = w
