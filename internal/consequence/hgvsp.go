@@ -17,17 +17,7 @@ func (x *txInfo) hgvsp(cc *codonChange, ts *txSeq, startLost, frameshift bool) s
 	}
 	b := []byte(id + ":p.")
 	if startLost {
-		// VEP keeps the reference residue of the codon: Met1?, or Ile1? for
-		// the mitochondrial ATT start of MT-ND2.
-		b = appendThree(b, cc.refPep[:1])
-		b = appendInt(b, max(cc.tlStart, 1))
-		if cc.tlEnd > cc.tlStart {
-			// a change over several codons from the start: VEP names the
-			// span with an unknown end residue (p.Met1_?2)
-			b = appendInt(append(b, "_?"...), cc.tlEnd)
-			return string(b)
-		}
-		return string(b) + "?"
+		return hgvspStartLost(b, cc)
 	}
 	ref := strings.TrimSuffix(ts.pep, "*") // VEP's _peptide has no terminal stop
 	if cc.refPep == cc.altPep && !frameshift {
@@ -67,29 +57,7 @@ func (x *txInfo) hgvsp(cc *codonChange, ts *txSeq, startLost, frameshift bool) s
 	case r == "" && a == "":
 		return "" // unreachable: equal peptides are handled above
 	case r == "": // insertion between residues e and s (e == s-1)
-		// Shift 3' while the following reference residues repeat the insertion.
-		ins := []byte(a)
-		for e < len(ref) && e >= 0 && ref[e] == ins[0] && !strings.Contains(a, "*") {
-			copy(ins, ins[1:])
-			ins[len(ins)-1] = ref[e]
-			s, e = s+1, e+1
-		}
-		if a == "*" && s == len(ref)+1 && strings.Trim(cc.refPep, "-") != "" {
-			// a stop made inside the last sense codon takes the old one's
-			// place (a stop inserted between codons stays p.X_TerNinsTer)
-			return string(appendInt(append(b, "Ter"...), s)) + "="
-		}
-		n := len(ins)
-		if !strings.Contains(a, "*") && e-n >= 0 && e <= len(ref) && ref[e-n:e] == string(ins) {
-			b = appendSpan(b, ref, e-n+1, e)
-			return string(append(b, "dup"...))
-		}
-		if e < 1 || e+1 > len(ts.pep) {
-			return ""
-		}
-		b = appendSpan(b, ts.pep, e, e+1)
-		b = append(b, "ins"...)
-		return string(appendThree(b, string(ins)))
+		return hgvspInsertion(b, cc, ts, ref, a, s, e)
 	case a == "": // deletion of residues s..e
 		del := []byte(r)
 		if !strings.Contains(r, "*") {
@@ -125,6 +93,47 @@ func (x *txInfo) hgvsp(cc *codonChange, ts *txSeq, startLost, frameshift bool) s
 		}
 		return string(b)
 	}
+}
+
+// hgvspStartLost keeps the reference residue of the start codon, as VEP
+// does: Met1?, or Ile1? for the mitochondrial ATT start of MT-ND2; a change
+// over several codons from the start names the span with an unknown end
+// residue (p.Met1_?2).
+func hgvspStartLost(b []byte, cc *codonChange) string {
+	b = appendThree(b, cc.refPep[:1])
+	b = appendInt(b, max(cc.tlStart, 1))
+	if cc.tlEnd > cc.tlStart {
+		return string(appendInt(append(b, "_?"...), cc.tlEnd))
+	}
+	return string(b) + "?"
+}
+
+// hgvspInsertion writes residues a inserted between e and s (e == s-1) of
+// the reference protein ref: shifted 3' while the following residues repeat
+// them, a dup when they repeat the preceding ones, else X_Yins.
+func hgvspInsertion(b []byte, cc *codonChange, ts *txSeq, ref, a string, s, e int) string {
+	ins := []byte(a)
+	for e < len(ref) && e >= 0 && ref[e] == ins[0] && !strings.Contains(a, "*") {
+		copy(ins, ins[1:])
+		ins[len(ins)-1] = ref[e]
+		s, e = s+1, e+1
+	}
+	if a == "*" && s == len(ref)+1 && strings.Trim(cc.refPep, "-") != "" {
+		// a stop made inside the last sense codon takes the old one's
+		// place (a stop inserted between codons stays p.X_TerNinsTer)
+		return string(appendInt(append(b, "Ter"...), s)) + "="
+	}
+	n := len(ins)
+	if !strings.Contains(a, "*") && e-n >= 0 && e <= len(ref) && ref[e-n:e] == string(ins) {
+		b = appendSpan(b, ref, e-n+1, e)
+		return string(append(b, "dup"...))
+	}
+	if e < 1 || e+1 > len(ts.pep) {
+		return ""
+	}
+	b = appendSpan(b, ts.pep, e, e+1)
+	b = append(b, "ins"...)
+	return string(appendThree(b, string(ins)))
 }
 
 // extension writes a stop loss: Ter<pos><new residue>extTer<n>, n counting
