@@ -68,19 +68,11 @@ func runAnnotate(ctx context.Context, args []string) error {
 	}
 	defer bundle.Close()
 
-	var in io.Reader = os.Stdin
-	var size int64
-	if inPath != "-" {
-		f, err := os.Open(inPath)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
-			size = st.Size()
-		}
-		in = f
+	in, size, err := openInput(inPath)
+	if err != nil {
+		return err
 	}
+	defer in.Close()
 	out, err := vcf.Create(*outPath)
 	if err != nil {
 		return err
@@ -89,15 +81,11 @@ func runAnnotate(ctx context.Context, args []string) error {
 
 	tuneGC()
 	if *cpuProfile != "" {
-		pf, err := os.Create(*cpuProfile)
+		stop, err := startCPUProfile(*cpuProfile)
 		if err != nil {
 			return err
 		}
-		defer pf.Close()
-		if err := pprof.StartCPUProfile(pf); err != nil {
-			return err
-		}
-		defer pprof.StopCPUProfile()
+		defer stop()
 	}
 	opts := annotate.Options{InputSize: size, Workers: *workers, Transcripts: *transcripts, Distance: *distance}
 	if isTerminal(os.Stderr) {
@@ -117,22 +105,58 @@ func runAnnotate(ctx context.Context, args []string) error {
 			return fmt.Errorf("%s written, but not indexed: %w", *outPath, err)
 		}
 	}
-	if *sumPath != "" {
+	return writeReports(sum, *sumPath, *logPath)
+}
+
+// openInput opens IN ("-": standard input) and says its size when it is a
+// regular file (for the progress bar), 0 otherwise.
+func openInput(path string) (io.ReadCloser, int64, error) {
+	if path == "-" {
+		return io.NopCloser(os.Stdin), 0, nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, 0, err
+	}
+	var size int64
+	if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
+		size = st.Size()
+	}
+	return f, size, nil
+}
+
+// startCPUProfile writes a Go CPU profile to path until stop is called.
+func startCPUProfile(path string) (stop func(), err error) {
+	pf, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(pf); err != nil {
+		pf.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); pf.Close() }, nil
+}
+
+// writeReports writes the summary as JSON to sumPath (if set), its warnings
+// on standard error, and its text to logPath, or standard error without one.
+func writeReports(sum *annotate.Summary, sumPath, logPath string) error {
+	if sumPath != "" {
 		js, err := json.MarshalIndent(sum, "", "  ")
 		if err != nil {
 			return err
 		}
-		if err := writeFileAtomic(*sumPath, append(js, '\n')); err != nil {
+		if err := writeFileAtomic(sumPath, append(js, '\n')); err != nil {
 			return err
 		}
 	}
 	writeWarnings(os.Stderr, sum)
 	var log strings.Builder
 	sum.WriteText(&log)
-	if *logPath != "" {
-		return writeFileAtomic(*logPath, []byte(log.String()))
+	if logPath != "" {
+		return writeFileAtomic(logPath, []byte(log.String()))
 	}
-	_, err = io.WriteString(os.Stderr, log.String())
+	_, err := io.WriteString(os.Stderr, log.String())
 	return err
 }
 
