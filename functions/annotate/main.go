@@ -6,32 +6,22 @@
 package main
 
 import (
-	"context"
-
-	"github.com/aws/aws-lambda-go/lambda"
-
 	"github.com/gasproject/gas/functions/awsenv"
 	"github.com/gasproject/gas/functions/internal/wire"
 	"github.com/gasproject/gas/internal/annotate"
+	"github.com/gasproject/gas/internal/domain"
 	"github.com/gasproject/gas/internal/refcache"
 	"github.com/gasproject/gas/internal/s3blob"
+	"github.com/gasproject/gas/internal/tasks"
 )
 
 func main() {
-	ctx := context.Background()
-	st, err := wire.Open(ctx)
-	if err != nil {
-		wire.Fatal(nil, "cold start", err)
-	}
-	bucket, prefix := st.Env.String(awsenv.RefdataBucket), st.Env.String(awsenv.RefdataPrefix)
-	limit := st.Env.Int(awsenv.RefdataCacheBytes)
-	if err := st.Env.Err(); err != nil {
-		wire.Fatal(st.Log, "cold start", err)
-	}
-	cache := refcache.New(s3blob.New(st.S3, bucket), prefix, "/tmp/refdata", limit, annotate.Options{})
-	h, err := st.TaskHandler(awsenv.TaskBinaries["annotate"], nil, cache)
-	if err != nil {
-		wire.Fatal(st.Log, "cold start", err)
-	}
-	lambda.Start(h)
+	wire.ServeTask("annotate", func(st *wire.Stores) (domain.Mailer, tasks.Annotator, error) {
+		bucket, prefix := st.Env.String(awsenv.RefdataBucket), st.Env.String(awsenv.RefdataPrefix)
+		limit := st.Env.Int(awsenv.RefdataCacheBytes)
+		if err := st.Env.Err(); err != nil {
+			return nil, nil, err
+		}
+		return nil, refcache.New(s3blob.New(st.S3, bucket), prefix, "/tmp/refdata", limit, annotate.Options{}), nil
+	})
 }

@@ -4,26 +4,14 @@
 package main
 
 import (
-	"context"
-
-	"github.com/aws/aws-lambda-go/lambda"
-
-	"github.com/gasproject/gas/functions/awsenv"
 	"github.com/gasproject/gas/functions/internal/wire"
+	"github.com/gasproject/gas/internal/domain"
+	"github.com/gasproject/gas/internal/tasks"
 )
 
 func main() {
-	st, err := wire.Open(context.Background())
-	if err != nil {
-		wire.Fatal(nil, "cold start", err)
-	}
-	mail, err := st.Mailer()
-	if err != nil {
-		wire.Fatal(st.Log, "cold start", err)
-	}
-	h, err := st.TaskHandler(awsenv.TaskBinaries["notify"], mail, nil)
-	if err != nil {
-		wire.Fatal(st.Log, "cold start", err)
-	}
-	lambda.Start(h)
+	wire.ServeTask("notify", func(st *wire.Stores) (domain.Mailer, tasks.Annotator, error) {
+		mail, err := st.Mailer()
+		return mail, nil, err
+	})
 }

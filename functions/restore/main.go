@@ -4,22 +4,7 @@
 package main
 
 import (
-	"context"
-
-	"github.com/aws/aws-lambda-go/lambda"
-
-	"github.com/gasproject/gas/functions/awsenv"
 	"github.com/gasproject/gas/functions/internal/wire"
 )
 
-func main() {
-	st, err := wire.Open(context.Background())
-	if err != nil {
-		wire.Fatal(nil, "cold start", err)
-	}
-	h, err := st.TaskHandler(awsenv.TaskBinaries["restore"], nil, nil)
-	if err != nil {
-		wire.Fatal(st.Log, "cold start", err)
-	}
-	lambda.Start(h)
-}
+func main() { wire.ServeTask("restore", nil) }

@@ -1,7 +1,7 @@
 // Package wire builds GAS's AWS adapters from the Lambda environment that
 // infra/ sets (names in functions/awsenv), once per cold start. It is the
-// shared half of every functions/<name>/main.go; nothing here runs per
-// invocation.
+// shared half of every functions/<name>/main.go (a step binary's main is one
+// ServeTask call); nothing here runs per invocation.
 package wire
 
 import (
@@ -12,6 +12,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -105,6 +106,30 @@ func (s *Stores) TaskHandler(names []string, mail domain.Mailer, annotator tasks
 	}
 	t := tasks.New(s.Jobs, s.Profiles, s.Blobs, mail, annotator, tasks.Config{BaseURL: publicURL, Logger: s.Log, Shards: shards})
 	return t.HandlerFor(name)
+}
+
+// ServeTask is a step binary's whole main: it opens the stores, builds the
+// task handler the binary serves (GAS_TASK names it, among
+// awsenv.TaskBinaries[binary]) and hands it to the Lambda runtime. setup,
+// when not nil, builds the step's mailer or annotator from the stores. A
+// cold-start failure is fatal (Fatal).
+func ServeTask(binary string, setup func(*Stores) (domain.Mailer, tasks.Annotator, error)) {
+	st, err := Open(context.Background())
+	if err != nil {
+		Fatal(nil, "cold start", err)
+	}
+	var mail domain.Mailer
+	var annotator tasks.Annotator
+	if setup != nil {
+		if mail, annotator, err = setup(st); err != nil {
+			Fatal(st.Log, "cold start", err)
+		}
+	}
+	h, err := st.TaskHandler(awsenv.TaskBinaries[binary], mail, annotator)
+	if err != nil {
+		Fatal(st.Log, "cold start", err)
+	}
+	lambda.Start(h)
 }
 
 // Fatal logs a cold-start failure and exits: Lambda reports the init error
