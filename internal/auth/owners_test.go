@@ -23,11 +23,14 @@ type ownerStore struct {
 
 func (o *ownerStore) ReadsProfiles(domain.Profiles) bool { return o.same }
 
-func (o *ownerStore) TokenOwner(ctx context.Context, hash string) (domain.Profile, error) {
+func (o *ownerStore) TokenOwner(ctx context.Context, hash string, createdAfter time.Time) (domain.Profile, error) {
 	o.calls++
 	t, err := o.GetTokenByHash(ctx, hash)
 	if err != nil {
 		return domain.Profile{}, err
+	}
+	if !t.CreatedAt.After(createdAfter) {
+		return domain.Profile{}, domain.ErrNotFound
 	}
 	return o.profiles.Get(ctx, t.UserID)
 }

@@ -25,6 +25,9 @@ type Token struct {
 	Hash      string    `json:"-"`
 	Prefix    string    `json:"prefix"` // first characters, so a user can tell tokens apart
 	CreatedAt time.Time `json:"created_at"`
+	// ExpiresAt is CreatedAt + Config.TokenTTL, filled in by the Service
+	// (not stored: the TTL in effect decides).
+	ExpiresAt time.Time `json:"expires_at,omitzero" dynamodbav:"-"`
 }
 
 // Sessions stores browser sessions.
@@ -70,9 +73,9 @@ type Limiter interface {
 type OwnerLookup interface {
 	// ReadsProfiles reports whether the Store's profile reads are those of p.
 	ReadsProfiles(p domain.Profiles) bool
-	// TokenOwner fails with domain.ErrNotFound for an unknown token or a
-	// token whose profile is gone.
-	TokenOwner(ctx context.Context, hash string) (domain.Profile, error)
+	// TokenOwner fails with domain.ErrNotFound for an unknown token, one
+	// created at or before createdAfter (expired), or one whose profile is gone.
+	TokenOwner(ctx context.Context, hash string, createdAfter time.Time) (domain.Profile, error)
 	// SessionOwner fails with domain.ErrNotFound for an unknown or expired
 	// session, or one whose profile is gone.
 	SessionOwner(ctx context.Context, idHash string, now time.Time) (domain.Profile, error)

@@ -32,7 +32,7 @@ type Config struct {
 	Key          []byte
 	SessionTTL   time.Duration // default 14 days
 	Argon2       Argon2Params  // default DefaultArgon2
-	SignInLimit  int           // attempts per window per email; default 10
+	SignInLimit  int           // attempts per window per email from one client address; default 10
 	ClientLimit  int           // attempts per window per client address (many users may share one); default 5×SignInLimit
 	SignInWindow time.Duration // default 15 minutes
 	// SignUpLimit caps the accounts one client address may create per
@@ -40,8 +40,15 @@ type Config struct {
 	// cannot mint unlimited free accounts; default 5 per hour.
 	SignUpLimit  int
 	SignUpWindow time.Duration
-	Now          func() time.Time
+	// TokenTTL is how long an API token works after it is made; default
+	// DefaultTokenTTL. An expired token is refused like an unknown one (401).
+	TokenTTL time.Duration
+	Now      func() time.Time
 }
+
+// DefaultTokenTTL is the life of an API token: long enough for a pipeline,
+// short enough that a leaked one stops working on its own.
+const DefaultTokenTTL = 90 * 24 * time.Hour
 
 // Service signs users in and out and resolves sessions and API tokens to profiles.
 type Service struct {
@@ -76,6 +83,9 @@ func New(profiles domain.Profiles, store Store, cfg Config) (*Service, error) {
 	}
 	if cfg.SignUpWindow == 0 {
 		cfg.SignUpWindow = time.Hour
+	}
+	if cfg.TokenTTL == 0 {
+		cfg.TokenTTL = DefaultTokenTTL
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -155,10 +165,14 @@ func (s *Service) SignIn(ctx context.Context, email, password, client string) (d
 	if err != nil {
 		return domain.Profile{}, ErrBadCredentials
 	}
-	if err := s.limit(ctx, "signin:email:"+email, s.cfg.SignInLimit, s.cfg.SignInWindow); err != nil {
+	// Counted per client address, and per account from that address: wrong
+	// passwords from one address never lock the owner out of their account
+	// from another. Guessing one account from many addresses is slowed by
+	// argon2id and by each address's own limits.
+	if err := s.limit(ctx, "signin:client:"+client, s.cfg.ClientLimit, s.cfg.SignInWindow); err != nil {
 		return domain.Profile{}, err
 	}
-	if err := s.limit(ctx, "signin:client:"+client, s.cfg.ClientLimit, s.cfg.SignInWindow); err != nil {
+	if err := s.limit(ctx, "signin:email:"+email+"|"+client, s.cfg.SignInLimit, s.cfg.SignInWindow); err != nil {
 		return domain.Profile{}, err
 	}
 	p, err := s.profiles.GetByEmail(ctx, email)
@@ -274,12 +288,17 @@ func (s *Service) CreateToken(ctx context.Context, userID, name string) (string,
 	if err := s.store.CreateToken(ctx, t); err != nil {
 		return "", Token{}, fmt.Errorf("create token for %s: %w", userID, err)
 	}
+	t.ExpiresAt = t.CreatedAt.Add(s.cfg.TokenTTL)
 	return plain, t, nil
 }
 
 // ListTokens lists a user's tokens (never their values).
 func (s *Service) ListTokens(ctx context.Context, userID string) ([]Token, error) {
-	return s.store.ListTokens(ctx, userID)
+	ts, err := s.store.ListTokens(ctx, userID)
+	for i := range ts {
+		ts[i].ExpiresAt = ts[i].CreatedAt.Add(s.cfg.TokenTTL)
+	}
+	return ts, err
 }
 
 // RevokeToken deletes one of the user's tokens; ErrNotFound if it is not theirs.
@@ -292,8 +311,9 @@ func (s *Service) TokenUser(ctx context.Context, plain string) (domain.Profile, 
 	if !strings.HasPrefix(plain, TokenPrefix) {
 		return domain.Profile{}, domain.ErrUnauthorized
 	}
+	createdAfter := s.cfg.Now().Add(-s.cfg.TokenTTL)
 	if s.owners != nil {
-		return ownerOrUnauthorized(s.owners.TokenOwner(ctx, hashSecret(plain)))
+		return ownerOrUnauthorized(s.owners.TokenOwner(ctx, hashSecret(plain), createdAfter))
 	}
 	t, err := s.store.GetTokenByHash(ctx, hashSecret(plain))
 	if errors.Is(err, domain.ErrNotFound) {
@@ -301,6 +321,9 @@ func (s *Service) TokenUser(ctx context.Context, plain string) (domain.Profile, 
 	}
 	if err != nil {
 		return domain.Profile{}, fmt.Errorf("token: %w", err)
+	}
+	if !t.CreatedAt.After(createdAfter) {
+		return domain.Profile{}, domain.ErrUnauthorized
 	}
 	return s.profile(ctx, t.UserID)
 }

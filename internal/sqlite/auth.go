@@ -224,9 +224,10 @@ func (a *Auth) ReadsProfiles(p domain.Profiles) bool {
 }
 
 // TokenOwner reads the profile of the token's owner in one query.
-func (a *Auth) TokenOwner(ctx context.Context, hash string) (domain.Profile, error) {
+func (a *Auth) TokenOwner(ctx context.Context, hash string, createdAfter time.Time) (domain.Profile, error) {
 	p, err := getCached(ctx, a.reads, a.profs, "profile",
-		`SELECT p.id, p.doc FROM auth_tokens t JOIN profiles p ON p.id = t.user_id WHERE t.hash = ?`, hash)
+		`SELECT p.id, p.doc FROM auth_tokens t JOIN profiles p ON p.id = t.user_id WHERE t.hash = ? AND t.created_ns > ?`,
+		hash, createdAfter.UnixNano())
 	if err != nil {
 		return domain.Profile{}, fmt.Errorf("token owner: %w", err)
 	}

@@ -27,7 +27,7 @@ func TestOwnerLookup(t *testing.T) {
 	if err := db.Profiles().Create(ctx, domaintest.SampleProfile("u1", "a@example.org")); err != nil {
 		t.Fatal(err)
 	}
-	for _, tok := range []auth.Token{{Hash: "t1", ID: "tid1", UserID: "u1"}, {Hash: "t2", ID: "tid2", UserID: "gone"}} {
+	for _, tok := range []auth.Token{{Hash: "t1", ID: "tid1", UserID: "u1", CreatedAt: now}, {Hash: "t2", ID: "tid2", UserID: "gone", CreatedAt: now}, {Hash: "t3", ID: "tid3", UserID: "u1", CreatedAt: now.Add(-time.Hour)}} {
 		if err := a.CreateToken(ctx, tok); err != nil {
 			t.Fatal(err)
 		}
@@ -47,9 +47,10 @@ func TestOwnerLookup(t *testing.T) {
 		lookup func() (domain.Profile, error)
 		want   string // profile id, or "" for ErrNotFound
 	}{
-		{"token", func() (domain.Profile, error) { return a.TokenOwner(ctx, "t1") }, "u1"},
-		{"unknown token", func() (domain.Profile, error) { return a.TokenOwner(ctx, "nope") }, ""},
-		{"token of a deleted account", func() (domain.Profile, error) { return a.TokenOwner(ctx, "t2") }, ""},
+		{"token", func() (domain.Profile, error) { return a.TokenOwner(ctx, "t1", now.Add(-time.Minute)) }, "u1"},
+		{"expired token", func() (domain.Profile, error) { return a.TokenOwner(ctx, "t3", now.Add(-time.Minute)) }, ""},
+		{"unknown token", func() (domain.Profile, error) { return a.TokenOwner(ctx, "nope", now.Add(-time.Minute)) }, ""},
+		{"token of a deleted account", func() (domain.Profile, error) { return a.TokenOwner(ctx, "t2", now.Add(-time.Minute)) }, ""},
 		{"session", func() (domain.Profile, error) { return a.SessionOwner(ctx, "s1", later) }, "u1"},
 		{"expired session", func() (domain.Profile, error) { return a.SessionOwner(ctx, "s2", later) }, ""},
 		{"unknown session", func() (domain.Profile, error) { return a.SessionOwner(ctx, "nope", later) }, ""},
@@ -66,7 +67,7 @@ func TestOwnerLookup(t *testing.T) {
 	if err := a.DeleteToken(ctx, "u1", "tid1"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := a.TokenOwner(ctx, "t1"); !errors.Is(err, domain.ErrNotFound) {
+	if _, err := a.TokenOwner(ctx, "t1", now.Add(-time.Minute)); !errors.Is(err, domain.ErrNotFound) {
 		t.Errorf("revoked token: err = %v, want ErrNotFound", err)
 	}
 }
