@@ -12,7 +12,7 @@
 //     and "archive" {"archived"}. On failure: MarkFailed, NotifyFailed, then the
 //     Fail state "Failed" reports the caught Error and Cause.
 //   - restore: input {"user_id": "...", "retry_seconds": 900}; name =
-//     restore-<user>-<n>. retry_seconds (default 900 when absent) is the wait
+//     restore-<user>-<id>. retry_seconds (default 900 when absent) is the wait
 //     before a round retries what the previous round left archived.
 //     Output: the input plus "archived" {"job_ids"} (the last listing),
 //     "results" [{"job_id", "restored", "error"?}] (the last round) and

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/gasproject/gas/internal/domain"
+	"github.com/gasproject/gas/internal/service"
 	"github.com/gasproject/gas/internal/testshared"
 )
 
@@ -240,7 +241,7 @@ func TestAPIUpgrade(t *testing.T) {
 		t.Fatalf("upgrade: %d %s", r.status, r.body)
 	}
 	restores := h.wf.started(domain.MachineRestore)
-	if len(restores) != 1 || restores[0].Name != "restore-"+p.ID+"-1" {
+	if len(restores) != 1 || !strings.HasPrefix(restores[0].Name, service.RestoreExecutionPrefix(p.ID)) {
 		t.Errorf("restore executions %+v", restores)
 	}
 	// Now the big file is accepted.

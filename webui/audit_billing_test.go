@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gasproject/gas/internal/domain"
+	"github.com/gasproject/gas/internal/service"
 	"github.com/gasproject/gas/webui"
 )
 
@@ -93,7 +94,7 @@ func TestSubscribeTestMode(t *testing.T) {
 	if got := mustProfile(t, h, "a@example.org"); got.Role != domain.RolePremium {
 		t.Errorf("role %s after upgrade", got.Role)
 	}
-	if rs := h.wf.started(domain.MachineRestore); len(rs) != 1 || rs[0].Name != "restore-"+p.ID+"-1" {
+	if rs := h.wf.started(domain.MachineRestore); len(rs) != 1 || !strings.HasPrefix(rs[0].Name, service.RestoreExecutionPrefix(p.ID)) {
 		t.Errorf("restores %+v", rs)
 	}
 	if r := b.get("/subscribe"); !strings.Contains(r.body, "premium already") {

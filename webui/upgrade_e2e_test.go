@@ -8,12 +8,14 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/gasproject/gas/internal/app"
 	"github.com/gasproject/gas/internal/auth"
 	"github.com/gasproject/gas/internal/domain"
+	"github.com/gasproject/gas/internal/service"
 	"github.com/gasproject/gas/internal/testshared"
 	"github.com/gasproject/gas/webui"
 )
@@ -98,7 +100,7 @@ func TestUpgradeRestoresArchive(t *testing.T) {
 		t.Errorf("restored result: %d, sha256 differs: %v", again.status, sha256.Sum256([]byte(again.body)) != before)
 	}
 	execs, _, err := a.Workflow.List(ctx, domain.ExecutionFilter{StateMachine: domain.MachineRestore}, domain.Page{Limit: 10})
-	if err != nil || len(execs) != 1 || execs[0].Name != "restore-"+p.ID+"-1" {
+	if err != nil || len(execs) != 1 || !strings.HasPrefix(execs[0].Name, service.RestoreExecutionPrefix(p.ID)) {
 		t.Errorf("restore executions: %+v, %v", execs, err)
 	}
 }

@@ -123,7 +123,11 @@ func TestUpgradeDuringTheWaitKeepsResultHot(t *testing.T) {
 		t.Errorf("job result %s", j.ResultState)
 	}
 	// The upgrade also started a restore, which found nothing to do.
-	r := wait(t, a, asl.ExecutionID(domain.MachineRestore, "restore-ursula-1"))
+	restores, _, err := a.Workflow.List(context.Background(), domain.ExecutionFilter{StateMachine: domain.MachineRestore}, domain.Page{Limit: 10})
+	if err != nil || len(restores) != 1 {
+		t.Fatalf("restores %+v %v", restores, err)
+	}
+	r := wait(t, a, restores[0].ID)
 	if r.Status != domain.ExecSucceeded {
 		t.Errorf("restore %s", r.Status)
 	}

@@ -144,7 +144,7 @@ func TestRestoreFallsBackToStandardAndBringsTheSameBytesBack(t *testing.T) {
 
 	a.Blobs.SetExpeditedUnavailable(true)
 	p, restoreID, err := a.Service.Upgrade(context.Background(), "frank")
-	if err != nil || p.Role != domain.RolePremium || restoreID != asl.ExecutionID(domain.MachineRestore, "restore-frank-1") {
+	if err != nil || p.Role != domain.RolePremium || !strings.HasPrefix(restoreID, asl.ExecutionID(domain.MachineRestore, service.RestoreExecutionPrefix("frank"))) {
 		t.Fatalf("upgrade: %+v %q %v", p, restoreID, err)
 	}
 	r := wait(t, a, restoreID)
@@ -226,7 +226,7 @@ func TestRestoreFailureOfOneJobKeepsItArchivedAndTheOthersGoOn(t *testing.T) {
 	// Once the fault is gone, the next restore brings it back.
 	broken.Store("")
 	id2, err := a.Service.StartRestore(context.Background(), "gina")
-	if err != nil || id2 != asl.ExecutionID(domain.MachineRestore, "restore-gina-2") {
+	if err != nil || !strings.HasPrefix(id2, asl.ExecutionID(domain.MachineRestore, service.RestoreExecutionPrefix("gina"))) {
 		t.Fatalf("second restore %q %v", id2, err)
 	}
 	wait(t, a, id2)

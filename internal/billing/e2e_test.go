@@ -232,7 +232,12 @@ func checkoutEvent(id, user string) []byte {
 // RESTORING with an estimate, and that the result downloads with its old hash.
 func (e *e2e) restoredIntact(jobID string, sum [32]byte) {
 	e.t.Helper()
-	restore := asl.ExecutionID(domain.MachineRestore, service.RestoreExecutionPrefix(e.user.ID)+"1")
+	restores, _, err := e.a.Workflow.List(context.Background(), domain.ExecutionFilter{StateMachine: domain.MachineRestore,
+		NamePrefix: service.RestoreExecutionPrefix(e.user.ID)}, domain.Page{Limit: 10})
+	if err != nil || len(restores) != 1 {
+		e.t.Fatalf("restores of %s: %+v %v", e.user.ID, restores, err)
+	}
+	restore := restores[0].ID
 	sawRestoring := false
 	for deadline := time.Now().Add(2 * time.Minute); ; {
 		j := e.job(jobID)

@@ -10,7 +10,7 @@ import (
 )
 
 // RestoreExecutionPrefix starts the name of every restore execution of a user:
-// restore-<user>-<n>, n counting from 1.
+// restore-<user>-<random id> (StartRestore).
 func RestoreExecutionPrefix(userID string) string { return restorePrefix + userID + "-" }
 
 const restorePrefix = "restore-"
@@ -41,29 +41,18 @@ type restoreInput struct {
 	RetrySeconds int    `json:"retry_seconds"` // the wait before a round retries what the previous one could not restore
 }
 
-// StartRestore starts restore-<user>-<n> for the user's archived results, n
-// one more than the user's restores so far; if that name exists (two
-// concurrent calls) the start is idempotent and returns the same execution.
+// StartRestore starts restore-<user>-<id> for the user's archived results,
+// id random and new for every call (every upgrade event, every Retry
+// restore), so two upgrades in a row start two restores. (A name counted
+// from the user's earlier restores repeats once Step Functions forgets old
+// executions, and a repeated name starts nothing.) A redelivered Stripe
+// event does not get here twice: the webhook records the events it applied.
 // The execution retries a job that fails in later rounds, Config.RestoreRetry
 // apart; a job still failing after the last round waits for the next
 // StartRestore (an upgrade event, or the job page's Retry restore).
 func (s *Service) StartRestore(ctx context.Context, userID string) (string, error) {
-	prefix := RestoreExecutionPrefix(userID)
-	n := 0
-	page := domain.Page{Limit: 100}
-	for {
-		execs, next, err := s.ports.Workflow.List(ctx, domain.ExecutionFilter{StateMachine: domain.MachineRestore, NamePrefix: prefix}, page)
-		if err != nil {
-			return "", fmt.Errorf("start restore for %s: list executions: %w", userID, err)
-		}
-		n += len(execs)
-		if next == "" {
-			break
-		}
-		page.Cursor = next
-	}
 	input, _ := json.Marshal(restoreInput{UserID: userID, RetrySeconds: max(1, int(s.cfg.RestoreRetry/time.Second))})
-	name := fmt.Sprintf("%s%d", prefix, n+1)
+	name := RestoreExecutionPrefix(userID) + NewJobID()
 	id, err := s.ports.Workflow.Start(ctx, domain.MachineRestore, name, input)
 	if err != nil {
 		return "", fmt.Errorf("start restore %s: %w", name, err)

@@ -116,19 +116,30 @@ func TestStartJobRejectsForeignKeys(t *testing.T) {
 	}
 }
 
-func TestUpgradeStartsNumberedRestores(t *testing.T) {
+func TestEveryUpgradeStartsARestoreOfItsOwnName(t *testing.T) {
 	f := newFixture()
 	ctx := context.Background()
 	p, id1, err := f.s.Upgrade(ctx, "u1")
-	if err != nil || p.Role != domain.RolePremium || id1 != "restore:restore-u1-1" {
+	if err != nil || p.Role != domain.RolePremium || !strings.HasPrefix(id1, "restore:"+RestoreExecutionPrefix("u1")) {
 		t.Fatalf("upgrade: %+v %q %v", p, id1, err)
 	}
 	if e := f.wf.execs[id1]; string(e.Input) != `{"user_id":"u1","retry_seconds":900}` {
 		t.Errorf("input %s, want the default 15 min between rounds", e.Input)
 	}
-	id2, err := f.s.StartRestore(ctx, "u1")
-	if err != nil || id2 != "restore:restore-u1-2" {
+	// Two upgrades in a row start two restores, even once the first is
+	// forgotten (a name counted from the listed executions would repeat).
+	_, id2, err := f.s.Upgrade(ctx, "u1")
+	if err != nil || id2 == id1 || !strings.HasPrefix(id2, "restore:"+RestoreExecutionPrefix("u1")) {
 		t.Errorf("second restore %q %v", id2, err)
+	}
+	delete(f.wf.execs, id1)
+	delete(f.wf.execs, id2)
+	_, id3, err := f.s.Upgrade(ctx, "u1")
+	if err != nil || id3 == id1 || id3 == id2 || len(f.wf.execs) != 1 {
+		t.Errorf("third restore %q %v (executions %d)", id3, err, len(f.wf.execs))
+	}
+	if name := strings.TrimPrefix(id3, "restore:"); len(name) > 80 {
+		t.Errorf("name %q is longer than Step Functions' 80 characters", name)
 	}
 }
 
