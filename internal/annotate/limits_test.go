@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"testing"
 	"time"
@@ -98,5 +99,38 @@ func TestManyContigs(t *testing.T) {
 	_, err := fakeEngine().Run(context.Background(), strings.NewReader(b.String()), &bytes.Buffer{}, Options{Limits: domain.FreeLimits})
 	if !errors.Is(err, domain.ErrLimit) || !strings.Contains(err.Error(), domain.LimitContigs) {
 		t.Fatalf("err = %v, want the contig limit", err)
+	}
+}
+
+// endlessVCF is a header and then records forever.
+type endlessVCF struct{ head bool }
+
+func (e *endlessVCF) Read(p []byte) (int, error) {
+	if !e.head {
+		e.head = true
+		return copy(p, hdr), nil
+	}
+	rec := "21\t5\t.\tA\tG\t.\t.\t.\tGT\t0/1\n"
+	n := 0
+	for n+len(rec) <= len(p) {
+		n += copy(p[n:], rec)
+	}
+	return n, nil
+}
+
+// TestDeadlineStopsRun: a deadline (the step's timeout, or the tier's job
+// time) stops a run in progress at once, whatever is left of the input.
+func TestDeadlineStopsRun(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	_, err := fakeEngine().Run(ctx, &endlessVCF{}, io.Discard, Options{Workers: 2})
+	took := time.Since(start)
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("err = %v, want the deadline", err)
+	}
+	t.Logf("stopped %v after the deadline", took-300*time.Millisecond)
+	if took > 5*time.Second {
+		t.Errorf("ran %v past a 300 ms deadline", took)
 	}
 }
