@@ -12,7 +12,8 @@
 # 5 M WGS and 500 k exome records; 0.01 for a quick run), GENOME_SEED
 # (default 1), GENOME_DIR (work directory, kept and reused when it holds the
 # same scale and seed; default a temporary one, removed), BENCH_RUNS (runs of
-# each tool per query, default 1), NICE (default 10).
+# each tool per query, default 1), NICE (default 10), GENOME_BGZIP=0 (plain
+# FASTA for both tools instead of bgzip).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -47,14 +48,19 @@ if [ "$(cat "$WORK/.generated" 2>/dev/null)" != "$stamp" ]; then
   start=$(date +%s.%N)
   $N "$WORK/gengenome" -q -o "$WORK/in" --scale "$SCALE" --seed "$SEED" | tee "$WORK/generated.txt"
   # One bgzipped FASTA for both tools; its .fai is the plain file's.
-  $N bgzip -@2 -f -i "$WORK/in/ref.fa"
-  cp "$WORK/in/ref.fa.fai" "$WORK/in/ref.fa.gz.fai"
+  # GENOME_BGZIP=0 keeps it plain (saves minutes at full scale).
+  if [ "${GENOME_BGZIP:-1}" != 0 ]; then
+    $N bgzip -@2 -f -i "$WORK/in/ref.fa"
+    cp "$WORK/in/ref.fa.fai" "$WORK/in/ref.fa.gz.fai"
+  fi
   echo "$stamp" > "$WORK/.generated"
   awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN { printf "generated in %.0f s\n", e - s }'
 else
   cat "$WORK/generated.txt"
 fi
 IN=$WORK/in
+FA=$IN/ref.fa.gz
+[ -f "$FA" ] || FA=$IN/ref.fa
 
 # measure NAME CMD...: runs CMD under /usr/bin/time -v, sampling the
 # process's RssAnon/RssFile from /proc every 0.2 s. Sets NAME_secs (best
@@ -94,7 +100,7 @@ echo
 echo "== gas refdata build"
 rm -rf "$WORK/bundle"
 measure build "$WORK/gas" refdata build -q -o "$WORK/bundle" --assembly GRCh38 \
-  --fasta "$IN/ref.fa.gz" --genes "$IN/genes.gtf.gz" --known "$IN/known.vcf.gz" >/dev/null
+  --fasta "$FA" --genes "$IN/genes.gtf.gz" --known "$IN/known.vcf.gz" >/dev/null
 printf "build: %.0f s wall, %.0f s CPU, peak RSS %d MB\n" "$build_secs" "$build_cpu" "$build_rss"
 echo "bundle by component (MB):"
 known=$(awk -F'[:,]' '/"known_variants"/ {gsub(/ /, "", $2); print $2; exit}' "$WORK/bundle/manifest.json")
@@ -111,7 +117,7 @@ for q in wgs exome; do
   records=$(grep -vc '^#' "$IN/$q.vcf")
   for ((i = 1; i <= RUNS; i++)); do
     measure "gas_$q" "$WORK/gas" annotate --ref "$WORK/bundle" -o "$WORK/gas.$q.vcf.gz" --log "$WORK/gas.$q.log" "$IN/$q.vcf"
-    measure "bcf_$q" bcftools csq -l -f "$IN/ref.fa.gz" -g "$IN/genes.gff3.gz" -Oz -o "$WORK/bcftools.$q.vcf.gz" "$IN/$q.vcf"
+    measure "bcf_$q" bcftools csq -l -f "$FA" -g "$IN/genes.gff3.gz" -Oz -o "$WORK/bcftools.$q.vcf.gz" "$IN/$q.vcf"
   done
   gs="gas_${q}_secs" bs="bcf_${q}_secs" gc="gas_${q}_cpu" bc="bcf_${q}_cpu" gr="gas_${q}_rss" br="bcf_${q}_rss"
   ga="gas_${q}_anon" gf="gas_${q}_file" gall="gas_${q}_all" ball="bcf_${q}_all"
