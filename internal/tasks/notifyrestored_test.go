@@ -106,3 +106,21 @@ func TestRestoreRoundsRetryAndOneEmail(t *testing.T) {
 		t.Errorf("bad rounds: %v", err)
 	}
 }
+
+// A restore email that cannot be delivered fails the step (the machine
+// retries, then ends without it) and is noted on every job it was about.
+func TestUndeliveredRestoreMailIsRecordedOnEachJob(t *testing.T) {
+	f := archived(t)
+	ctx := context.Background()
+	f.mail.Fail(errors.New("Throttling: Maximum sending rate exceeded"))
+	rounds := NestRounds([]RestoreResult{{JobID: "j1", Restored: true}, {JobID: "j3", Error: "X"}})
+	if _, err := f.t.NotifyRestored(ctx, NotifyRestoredInput{UserID: "u1", Rounds: rounds}); err == nil {
+		t.Fatal("no error for an undelivered email")
+	}
+	for _, id := range []string{"j1", "j3"} {
+		j, _ := f.jobs.Get(ctx, id)
+		if !strings.Contains(j.MailError, "restored") || !strings.Contains(j.MailError, "Maximum sending rate") || j.MailErrorAt.IsZero() {
+			t.Errorf("job %s: mail error %q at %v", id, j.MailError, j.MailErrorAt)
+		}
+	}
+}
