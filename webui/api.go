@@ -34,7 +34,10 @@ type jobJSON struct {
 	Summary         json.RawMessage `json:"summary,omitempty"`
 	Error           string          `json:"error,omitempty"`
 	MailError       string          `json:"mail_error,omitempty"` // an email about the job that could not be delivered
-	Links           jobLinks        `json:"links"`
+	// Progress of the sharded workflow: shards annotated of those Plan cut.
+	ShardsDone  int      `json:"shards_done,omitempty"`
+	ShardsTotal int      `json:"shards_total,omitempty"`
+	Links       jobLinks `json:"links"`
 }
 
 // jobLinks are where the job's parts are; empty ones do not exist (yet).
@@ -77,6 +80,7 @@ func (s *Server) jobJSON(owner *domain.Profile, j domain.Job) jobJSON {
 		ResultState: service.ResultState(j), ArchivedAt: apiTime(j.ArchivedAt), RestoreError: j.RestoreError,
 		RestoreRound: j.RestoreRound, RestoreRounds: j.RestoreRounds, RestoreRetrying: j.RestoreRetrying(),
 		Summary: j.Summary, Error: j.Error, MailError: j.MailError,
+		ShardsDone: j.ShardsDone, ShardsTotal: j.ShardsTotal,
 	}
 	out.Links = newJobLinks(j.ID, j.LogKey != "", out.ResultState != "")
 	if owner != nil {

@@ -24,6 +24,7 @@ import (
 	"github.com/gasproject/gas/internal/httpguard"
 	"github.com/gasproject/gas/internal/service"
 	"github.com/gasproject/gas/internal/shareddir"
+	"github.com/gasproject/gas/internal/tasks"
 	"github.com/gasproject/gas/webui"
 )
 
@@ -42,6 +43,7 @@ type serveFlags struct {
 	secureCookies                    bool
 	oidcIssuer, oidcClientID         string
 	oidcName                         string
+	shards                           tasks.ShardConfig
 }
 
 func parseServeFlags(args []string) (serveFlags, error) {
@@ -77,6 +79,22 @@ func parseServeFlags(args []string) (serveFlags, error) {
 	if err != nil {
 		return f, err
 	}
+	shardRecords, err := envInt("GAS_SHARD_RECORDS", 500_000)
+	if err != nil {
+		return f, err
+	}
+	shardMin, err := envInt("GAS_SHARD_MIN_RECORDS", 50_000)
+	if err != nil {
+		return f, err
+	}
+	shardConc, err := envInt("GAS_SHARD_CONCURRENCY", 0)
+	if err != nil {
+		return f, err
+	}
+	var sr, sm int
+	fs.IntVar(&sr, "shard-records", shardRecords, "most records in one shard of a job (env GAS_SHARD_RECORDS)")
+	fs.IntVar(&sm, "shard-min-records", shardMin, "a chromosome change starts a new shard only past this many records; smaller inputs are one shard (env GAS_SHARD_MIN_RECORDS)")
+	fs.IntVar(&f.shards.MaxConcurrency, "shard-concurrency", shardConc, "shards annotated at once; 0 is one per CPU (env GAS_SHARD_CONCURRENCY)")
 	fs.IntVar(&f.maxConnsPerClient, "max-conns-per-client", maxConns, "open connections one client address may hold; more get 429 (env GAS_MAX_CONNS_PER_CLIENT)")
 	fs.BoolVar(&f.secureCookies, "secure-cookies", os.Getenv("GAS_SECURE_COOKIES") == "true", "always mark cookies Secure (they are anyway for HTTPS requests) (env GAS_SECURE_COOKIES=true)")
 	fs.StringVar(&f.oidcIssuer, "oidc-issuer", os.Getenv("GAS_OIDC_ISSUER"), "OIDC issuer URL; enables \"sign in with\" (env GAS_OIDC_ISSUER; secret in GAS_OIDC_CLIENT_SECRET)")
@@ -89,6 +107,7 @@ func parseServeFlags(args []string) (serveFlags, error) {
 	if err := fs.Parse(args); err != nil {
 		return f, err
 	}
+	f.shards.Records, f.shards.MinRecords = int64(sr), int64(sm)
 	if fs.NArg() > 0 {
 		return f, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
@@ -128,6 +147,7 @@ func runServe(ctx context.Context, args []string) error {
 	a, err := app.Open(ctx, app.Config{
 		DataDir: f.data, RefDir: f.ref, SharedDir: f.shared, Retention: f.retention, RestoreRetry: f.restoreRetry,
 		FreeCap: f.freeCap, UploadLimit: f.maxUpload, BaseURL: f.baseURL, Logger: log, Stripe: stripeCfg,
+		Shards: f.shards,
 	})
 	if err != nil {
 		return err
