@@ -35,17 +35,32 @@ func ParseGFF3(r io.Reader, source string) ([]*Transcript, error) {
 	if err != nil {
 		return nil, parseErr(source, 0, "%v", err)
 	}
-	lr := newLineReader(dr, source)
-	byID := map[string]*gff3Row{}
-	var parts []*gff3Row // exon, CDS, UTR and codon rows
-	var txIDs []string   // transcript ids in order of first appearance
+	rows, err := readGFF3(newLineReader(dr, source), source)
+	if err != nil {
+		return nil, err
+	}
+	return rows.transcripts(source)
+}
+
+// gff3Rows are the rows of a GFF3 file ParseGFF3 uses.
+type gff3Rows struct {
+	byID  map[string]*gff3Row // features by ID (genes, transcripts)
+	parts []*gff3Row          // exon, CDS, UTR and codon rows
+	txIDs []string            // transcript ids in order of first appearance
+}
+
+// readGFF3 reads the rows up to the end or a ##FASTA section.
+func readGFF3(lr *lineReader, source string) (*gff3Rows, error) {
+	rs := &gff3Rows{byID: map[string]*gff3Row{}}
+	byID := rs.byID
 	seenTx := map[string]bool{}
 	addTx := func(id string) {
 		if !seenTx[id] {
 			seenTx[id] = true
-			txIDs = append(txIDs, id)
+			rs.txIDs = append(rs.txIDs, id)
 		}
 	}
+	var err error
 	var cols [9][]byte
 	for {
 		line, ok := lr.next()
@@ -90,7 +105,7 @@ func ParseGFF3(r io.Reader, source string) ([]*Transcript, error) {
 			for _, p := range strings.Split(row.parents, ",") {
 				addTx(p)
 			}
-			parts = append(parts, row)
+			rs.parts = append(rs.parts, row)
 		} else {
 			row.attrs = attrs
 			if byID[id] != nil {
@@ -105,7 +120,12 @@ func ParseGFF3(r io.Reader, source string) ([]*Transcript, error) {
 	if err := lr.err(); err != nil {
 		return nil, err
 	}
+	return rs, nil
+}
 
+// transcripts assembles each transcript from its feature row and its parts.
+func (rs *gff3Rows) transcripts(source string) ([]*Transcript, error) {
+	byID, parts, txIDs := rs.byID, rs.parts, rs.txIDs
 	drafts := make(map[string]*txDraft, len(txIDs))
 	order := make([]*txDraft, 0, len(txIDs))
 	for _, txID := range txIDs {
