@@ -1,0 +1,75 @@
+package app
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/gasproject/gas/internal/asl"
+	"github.com/gasproject/gas/internal/domain"
+	"github.com/gasproject/gas/internal/tasks"
+)
+
+// TestShardedJobOverSeveralChromosomes: a job over chr21, MT and an
+// uncovered chromosome, cut into several shards, goes through the real
+// Distributed Map and comes back with every record once, in input order,
+// with a map run and one child execution per shard in the history.
+func TestShardedJobOverSeveralChromosomes(t *testing.T) {
+	cfg := testConfig(t, t.TempDir())
+	cfg.Shards = tasks.ShardConfig{Records: 60, MinRecords: 20}
+	a := openApp(t, cfg)
+	addUser(t, a, "sam", domain.RolePremium)
+
+	var in bytes.Buffer
+	chr21 := string(sharedVCF(t, "chr21_vep_test.vcf"))
+	in.WriteString(chr21)
+	for _, l := range strings.SplitAfter(string(sharedVCF(t, "test.vcf")), "\n") {
+		if l != "" && l[0] != '#' { // MT records after chr21's, given a sample as chr21_vep_test.vcf has
+			in.WriteString(strings.TrimSpace(l) + "\tGT\t0/1\n")
+		}
+	}
+	in.WriteString("chrY\t2781480\t.\tC\tT\t.\tPASS\t.\tGT\t0/1\n")
+	j := submit(t, a, "sam", "multi.vcf", in.Bytes())
+	e := wait(t, a, j.ExecutionID)
+	if e.Status != domain.ExecSucceeded {
+		t.Fatalf("execution %s %s %s", e.Status, e.Error, e.Cause)
+	}
+	j = job(t, a, j.ID)
+	if j.Status != domain.StatusCompleted || j.ShardsTotal < 4 || j.ShardsDone != j.ShardsTotal {
+		t.Fatalf("job %s, shards %d/%d", j.Status, j.ShardsDone, j.ShardsTotal)
+	}
+	want, got := positions(in.Bytes()), positions(gunzip(t, readBlob(t, a, j.ResultKey)))
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Fatalf("result has %d records, input %d; not the same order", len(got), len(want))
+	}
+	ev := history(t, a, j.ExecutionID)
+	if count(ev, "MapRunStarted", "ShardMap") != 1 || count(ev, "MapRunSucceeded", "ShardMap") != 1 {
+		t.Errorf("history:\n%s", strings.Join(steps(ev), "\n"))
+	}
+	kids, _, err := a.Workflow.List(context.Background(), domain.ExecutionFilter{StateMachine: domain.MachineAnnotation + "/Shards", NamePrefix: j.ID + ":"}, domain.Page{})
+	if err != nil || len(kids) != j.ShardsTotal {
+		t.Fatalf("%d child executions for %d shards (%v)", len(kids), j.ShardsTotal, err)
+	}
+	child := history(t, a, asl.ExecutionID(domain.MachineAnnotation+"/Shards", j.ID+":0"))
+	if count(child, "TaskSucceeded", "AnnotateShard") != 1 {
+		t.Errorf("child history:\n%s", strings.Join(steps(child), "\n"))
+	}
+}
+
+// positions lists CHROM:POS of a VCF's data lines.
+func positions(vcf []byte) []string {
+	var out []string
+	sc := bufio.NewScanner(bytes.NewReader(vcf))
+	sc.Buffer(nil, 1<<24)
+	for sc.Scan() {
+		l := sc.Text()
+		if l == "" || l[0] == '#' {
+			continue
+		}
+		f := strings.SplitN(l, "\t", 3)
+		out = append(out, f[0]+":"+f[1])
+	}
+	return out
+}
