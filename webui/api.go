@@ -15,6 +15,7 @@ import (
 // Times are RFC 3339 strings (see apiTime), omitted when unset.
 type jobJSON struct {
 	ID             string             `json:"id"`
+	Options        domain.RunOptions  `json:"options"`
 	Status         domain.JobStatus   `json:"status"`
 	InputName      string             `json:"input_name"`
 	InputSize      int64              `json:"input_size"`
@@ -75,7 +76,7 @@ func newJobLinks(id string, log, result bool) jobLinks {
 
 func (s *Server) jobJSON(owner *domain.Profile, j domain.Job) jobJSON {
 	out := jobJSON{
-		ID: j.ID, Status: j.Status, InputName: j.InputName, InputSize: j.InputSize,
+		ID: j.ID, Options: j.Options.Effective(), Status: j.Status, InputName: j.InputName, InputSize: j.InputSize,
 		SubmittedAt: j.SubmittedAt.Format(time.RFC3339Nano), StartedAt: apiTime(j.StartedAt), CompletedAt: apiTime(j.CompletedAt),
 		ResultState: service.ResultState(j), ArchivedAt: apiTime(j.ArchivedAt), RestoreError: j.RestoreError,
 		RestoreRound: j.RestoreRound, RestoreRounds: j.RestoreRounds, RestoreRetrying: j.RestoreRetrying(),

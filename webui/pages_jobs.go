@@ -90,6 +90,7 @@ func (s *Server) receiveUpload(r *http.Request, v *domain.Profile, csrf func(fie
 	if err != nil {
 		return domain.Job{}, public(&statusError{http.StatusBadRequest, "malformed multipart body: " + err.Error()})
 	}
+	var opts domain.RunOptions // fields before "file"
 	for {
 		part, err := mr.NextPart()
 		if err == io.EOF {
@@ -107,6 +108,11 @@ func (s *Server) receiveUpload(r *http.Request, v *domain.Profile, csrf func(fie
 				b, _ := io.ReadAll(io.LimitReader(part, 256))
 				csrf(string(b))
 			}
+		case "transcripts", "distance":
+			b, _ := io.ReadAll(io.LimitReader(part, 64))
+			if err := setRunOption(&opts, part.FormName(), strings.TrimSpace(string(b))); err != nil {
+				return domain.Job{}, err
+			}
 		case "file":
 			if csrf != nil && !csrf("") {
 				return domain.Job{}, errCSRF
@@ -116,7 +122,7 @@ func (s *Server) receiveUpload(r *http.Request, v *domain.Profile, csrf func(fie
 				// Hold the file itself to what the portal carries, not the body around it.
 				file = http.MaxBytesReader(nil, part, limit)
 			}
-			j, err := s.submit(r.Context(), v, part.FileName(), file)
+			j, err := s.submit(r.Context(), v, part.FileName(), file, opts)
 			if err != nil {
 				return domain.Job{}, uploadReadError(err)
 			}
@@ -124,6 +130,24 @@ func (s *Server) receiveUpload(r *http.Request, v *domain.Profile, csrf func(fie
 		}
 		part.Close()
 	}
+}
+
+// setRunOption reads one run option field ("" keeps the default).
+func setRunOption(o *domain.RunOptions, name, value string) error {
+	if value == "" {
+		return nil
+	}
+	switch name {
+	case "transcripts":
+		o.Transcripts = value
+	case "distance":
+		n, err := strconv.Atoi(value)
+		if err != nil {
+			return public(fmt.Errorf("distance %q is not a whole number of bases: %w", value, domain.ErrInvalid))
+		}
+		o.Distance = n
+	}
+	return public(o.Check())
 }
 
 // uploadReadError maps a body that hit the server's hard limit to 413.

@@ -32,6 +32,7 @@ var funcs = template.FuncMap{
 	"sub":       func(a, b float64) float64 { return a - b },
 	"printJSON": func(b []byte) string { return prettyJSON(b) },
 	"list":      func(v ...int) []int { return v },
+	"strs":      func(v ...string) []string { return v },
 }
 
 func loadPages() (*pages, error) {
@@ -95,6 +96,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, rq *request, sta
 // flashes are the one-line notices a redirect may ask for (?flash=code).
 // Only codes travel in the URL, so a crafted link cannot put words on our page.
 var flashes = map[string]string{
+	"deleted":         "The job and its files were deleted.",
 	"saved":           "Profile saved.",
 	"revoked":         "Token revoked.",
 	"signed-out":      "Signed out.",

@@ -54,6 +54,10 @@ type UseCases interface {
 	ResultFile(ctx context.Context, viewer domain.Profile, jobID, format string) (service.ResultFile, error)
 	// OpenResult opens the job's result in a format (vcf, vcf.gz, tbi, tsv).
 	OpenResult(ctx context.Context, viewer domain.Profile, jobID, format string) (io.ReadCloser, service.ResultFile, error)
+	// DeleteJob removes the owner's finished job and all its files.
+	DeleteJob(ctx context.Context, viewer domain.Profile, jobID string) (domain.Job, error)
+	// Rerun starts a new job from a job's stored input with new options.
+	Rerun(ctx context.Context, viewer domain.Profile, jobID string, opts domain.RunOptions) (domain.Job, error)
 	// Variants answers one page of the job's per-variant table.
 	Variants(ctx context.Context, viewer domain.Profile, jobID string, q variants.Query) (variants.Page, domain.Job, error)
 	// ExportVariants writes every row matching q's filters as TSV.
@@ -206,6 +210,9 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /jobs/{id}/variants", s.page(s.signedIn(s.variantsView))) // variants.go
 	m.HandleFunc("GET /jobs/{id}/history", s.page(s.signedIn(s.historyView)))
 	m.HandleFunc("POST /jobs/{id}/restore", s.form(s.signedIn(s.retryRestore))) // restore.go
+	m.HandleFunc("GET /jobs/{id}/delete", s.page(s.signedIn(s.deleteConfirm)))  // manage.go
+	m.HandleFunc("POST /jobs/{id}/delete", s.form(s.signedIn(s.deleteJob)))
+	m.HandleFunc("POST /jobs/{id}/rerun", s.form(s.signedIn(s.rerun)))
 	m.HandleFunc("GET /executions/{eid}", s.page(s.signedIn(s.executionView)))
 	m.HandleFunc("GET /audit", s.page(s.signedIn(s.auditView)))
 	m.HandleFunc("GET /subscribe", s.page(s.signedIn(s.subscribeForm)))
@@ -226,6 +233,8 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /api/v1/jobs/{id}/variants", s.api(s.apiVariants))
 	m.HandleFunc("GET /api/v1/jobs/{id}/history", s.api(s.apiHistory))
 	m.HandleFunc("POST /api/v1/jobs/{id}/restore", s.api(s.apiRetryRestore))
+	m.HandleFunc("DELETE /api/v1/jobs/{id}", s.api(s.apiDelete))
+	m.HandleFunc("POST /api/v1/jobs/{id}/rerun", s.api(s.apiRerun))
 	m.HandleFunc("GET /api/v1/account", s.api(s.apiAccount))
 	m.HandleFunc("POST /api/v1/account/upgrade", s.api(s.apiUpgrade))
 }

@@ -57,11 +57,11 @@ func (s *Server) overCap(v *domain.Profile, name string) error {
 }
 
 // submit starts one job of an upload (the service checks it is a VCF).
-func (s *Server) submit(ctx context.Context, v *domain.Profile, fileName string, body io.Reader) (domain.Job, error) {
+func (s *Server) submit(ctx context.Context, v *domain.Profile, fileName string, body io.Reader, opts domain.RunOptions) (domain.Job, error) {
 	if v.Auditor {
 		return domain.Job{}, errAuditorWrite
 	}
-	j, err := s.cfg.Service.SubmitJob(ctx, service.SubmitRequest{UserID: v.ID, FileName: fileName, Body: body})
+	j, err := s.cfg.Service.SubmitJob(ctx, service.SubmitRequest{UserID: v.ID, FileName: fileName, Body: body, Options: opts})
 	var mbe *http.MaxBytesError
 	if errors.Is(err, domain.ErrTooLarge) || errors.As(err, &mbe) {
 		return domain.Job{}, s.tooLarge(v, service.CleanFileName(fileName))

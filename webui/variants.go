@@ -64,7 +64,7 @@ type variantsPage struct {
 	Form       url.Values // the filters as given, to refill the form
 	Rows       []variantRow
 	Total      int64
-	From, To   int64 // 1-based numbers of the rows shown
+	From, To   int64  // 1-based numbers of the rows shown
 	Next       string // link of the next page
 	First      bool
 	Here       string // this page's first page (same filters, no cursor)

@@ -145,7 +145,7 @@ func (e *Engine) Run(ctx context.Context, in io.Reader, out io.Writer, opts Opti
 		out = &outputLimiter{w: out, left: opts.Limits.OutputBytes, max: opts.Limits.OutputBytes}
 	}
 	if err := CheckRunOptions(opts.Transcripts, opts.Distance); err != nil {
-		return nil, fmt.Errorf("%w: %v", domain.ErrInvalid, err)
+		return nil, err
 	}
 	hdr := rd.Header()
 	warnings := headerWarnings(hdr, e.ref, e.assembly)

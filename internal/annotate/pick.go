@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/gasproject/gas/internal/consequence"
+	"github.com/gasproject/gas/internal/domain"
 	"github.com/gasproject/gas/internal/refdata"
 )
 
@@ -18,28 +19,22 @@ const (
 )
 
 // TranscriptSets lists the accepted Options.Transcripts values.
-var TranscriptSets = []string{TranscriptsAll, TranscriptsCanonical, TranscriptsPick, TranscriptsPerGene}
+var TranscriptSets = domain.TranscriptSets
 
 // Distance limits (Options.Distance).
 const (
-	DefaultDistance = 5000
-	MaxDistance     = 1_000_000 // VEP accepts any; beyond a megabase every entry is upstream/downstream noise
+	DefaultDistance = domain.DefaultDistance
+	MaxDistance     = domain.MaxDistance // VEP accepts any; beyond a megabase every entry is upstream/downstream noise
 )
 
 // CheckRunOptions validates the transcript set and distance (0 and "" mean the defaults).
 func CheckRunOptions(transcripts string, distance int) error {
-	if transcripts != "" && !slices.Contains(TranscriptSets, transcripts) {
-		return fmt.Errorf("transcripts %q is not one of %s", transcripts, strings.Join(TranscriptSets, ", "))
-	}
-	if distance < 0 || distance > MaxDistance {
-		return fmt.Errorf("distance %d is not from 0 to %d bases", distance, MaxDistance)
-	}
-	return nil
+	return domain.RunOptions{Transcripts: transcripts, Distance: distance}.Check()
 }
 
 // optionsLine is the header line recording the run options.
 func optionsLine(o Options) string {
-	return fmt.Sprintf("##GAS_options=\"transcripts=%s distance=%d\"", o.transcripts(), o.distance())
+	return fmt.Sprintf("##GAS_options=%q", domain.RunOptions{Transcripts: o.Transcripts, Distance: o.Distance}.String())
 }
 
 func (o Options) transcripts() string {

@@ -2,6 +2,9 @@ package domain
 
 import (
 	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -65,8 +68,61 @@ type Job struct {
 	MailError   string    `json:"mail_error,omitempty"`
 	MailErrorAt time.Time `json:"mail_error_at,omitzero"`
 
+	// Options are the annotation settings the job was submitted with.
+	Options RunOptions `json:"options,omitzero"`
+
+	// DeletedAt and DeletedBy mark a job its owner deleted: its files are
+	// gone, it answers 404, and this record stays for auditors.
+	DeletedAt time.Time `json:"deleted_at,omitzero"`
+	DeletedBy string    `json:"deleted_by,omitempty"`
+
 	Error       string `json:"error,omitempty"`        // why the job FAILED, in words a user can act on
 	ExecutionID string `json:"execution_id,omitempty"` // workflow execution (ARN on AWS)
+}
+
+// RunOptions are a job's annotation settings (gas annotate --transcripts, --distance).
+type RunOptions struct {
+	// Transcripts is the transcript set: all (""), canonical, pick or per_gene.
+	Transcripts string `json:"transcripts,omitempty"`
+	// Distance is the up/downstream window in bases; 0 means 5000.
+	Distance int `json:"distance,omitempty"`
+}
+
+// Transcript sets of RunOptions.
+var TranscriptSets = []string{"all", "canonical", "pick", "per_gene"}
+
+// Run option bounds.
+const (
+	DefaultDistance = 5000
+	MaxDistance     = 1_000_000
+)
+
+// Check reports an invalid option as an error wrapping ErrInvalid.
+func (o RunOptions) Check() error {
+	if o.Transcripts != "" && !slices.Contains(TranscriptSets, o.Transcripts) {
+		return fmt.Errorf("transcripts %q is not one of %s: %w", o.Transcripts, strings.Join(TranscriptSets, ", "), ErrInvalid)
+	}
+	if o.Distance < 0 || o.Distance > MaxDistance {
+		return fmt.Errorf("distance %d is not from 0 to %d bases: %w", o.Distance, MaxDistance, ErrInvalid)
+	}
+	return nil
+}
+
+// Effective is o with the defaults filled in.
+func (o RunOptions) Effective() RunOptions {
+	if o.Transcripts == "" {
+		o.Transcripts = "all"
+	}
+	if o.Distance == 0 {
+		o.Distance = DefaultDistance
+	}
+	return o
+}
+
+// String is the options as recorded in the output header, defaults filled in.
+func (o RunOptions) String() string {
+	e := o.Effective()
+	return fmt.Sprintf("transcripts=%s distance=%d", e.Transcripts, e.Distance)
 }
 
 // RestoreRetrying reports whether the recorded restore failure will be

@@ -56,7 +56,7 @@ func New(src Source, prefix, dir string, limit int64, opts annotate.Options) *Ca
 
 // Annotate fetches the files of chroms (those the bundle covers) and runs
 // the engine on in within lim.
-func (c *Cache) Annotate(ctx context.Context, chroms []string, in io.Reader, out io.Writer, lim domain.Limits) (annotate.Summary, error) {
+func (c *Cache) Annotate(ctx context.Context, chroms []string, in io.Reader, out io.Writer, lim domain.Limits, run domain.RunOptions) (annotate.Summary, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if err := c.ensure(ctx, chroms); err != nil {
@@ -64,6 +64,7 @@ func (c *Cache) Annotate(ctx context.Context, chroms []string, in io.Reader, out
 	}
 	opts := c.opts
 	opts.Limits = lim
+	opts.Transcripts, opts.Distance = run.Transcripts, run.Distance
 	sum, err := c.engine.Run(ctx, in, out, opts)
 	if err != nil {
 		return annotate.Summary{}, err

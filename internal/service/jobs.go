@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -33,6 +34,9 @@ func (s *Service) Job(ctx context.Context, viewer domain.Profile, jobID string) 
 	if j.UserID != viewer.ID && !viewer.Auditor {
 		return domain.Job{}, fmt.Errorf("job %s: %w", jobID, domain.ErrNotFound)
 	}
+	if !j.DeletedAt.IsZero() && !viewer.Auditor {
+		return domain.Job{}, fmt.Errorf("job %s was deleted: %w", jobID, domain.ErrNotFound)
+	}
 	return j, nil
 }
 
@@ -47,6 +51,8 @@ func (s *Service) ListJobs(ctx context.Context, viewer domain.Profile, cursor st
 	if errors.Is(err, domain.ErrInvalid) {
 		return nil, "", domain.ForUser(fmt.Errorf("the page cursor is not valid: %w", domain.ErrInvalid))
 	}
+	// Deleted jobs stay in the store for auditors; their owner no longer lists them.
+	jobs = slices.DeleteFunc(jobs, func(j domain.Job) bool { return !j.DeletedAt.IsZero() })
 	return jobs, next, err
 }
 

@@ -104,6 +104,7 @@ type SubmitRequest struct {
 	UserID   string
 	FileName string    // as the user named it; CleanFileName makes the job's InputName
 	Body     io.Reader // the VCF (plain, gzip or BGZF)
+	Options  domain.RunOptions
 }
 
 // SubmitJob checks that the upload is a VCF (CheckVCF), stores it, creates
@@ -114,6 +115,9 @@ func (s *Service) SubmitJob(ctx context.Context, req SubmitRequest) (domain.Job,
 	p, err := s.ports.Profiles.Get(ctx, req.UserID)
 	if err != nil {
 		return domain.Job{}, fmt.Errorf("submit job: user %s: %w", req.UserID, err)
+	}
+	if err := req.Options.Check(); err != nil {
+		return domain.Job{}, domain.ForUser(err)
 	}
 	name := CleanFileName(req.FileName)
 	counted := &countingReader{r: req.Body, limit: s.UploadCap(p)}
@@ -137,7 +141,7 @@ func (s *Service) SubmitJob(ctx context.Context, req SubmitRequest) (domain.Job,
 		}
 		return domain.Job{}, fmt.Errorf("submit job: store %s: %w", key, err)
 	}
-	return s.StartJob(ctx, StartRequest{UserID: p.ID, JobID: id, FileName: name, InputKey: key})
+	return s.StartJob(ctx, StartRequest{UserID: p.ID, JobID: id, FileName: name, InputKey: key, Options: req.Options})
 }
 
 // StartRequest names an input that is already in the store (uploaded by
@@ -147,12 +151,16 @@ type StartRequest struct {
 	JobID    string // from NewJobID; the key's job segment
 	FileName string
 	InputKey string
+	Options  domain.RunOptions
 }
 
 // StartJob creates the PENDING job for a stored input and starts its
 // execution. The input's size is checked against the user's cap (the store
 // may have enforced it already). Starting the same job again is harmless.
 func (s *Service) StartJob(ctx context.Context, req StartRequest) (domain.Job, error) {
+	if err := req.Options.Check(); err != nil {
+		return domain.Job{}, domain.ForUser(err)
+	}
 	p, err := s.ports.Profiles.Get(ctx, req.UserID)
 	if err != nil {
 		return domain.Job{}, fmt.Errorf("start job: user %s: %w", req.UserID, err)
@@ -178,7 +186,7 @@ func (s *Service) StartJob(ctx context.Context, req StartRequest) (domain.Job, e
 	}
 	j := domain.Job{
 		ID: req.JobID, UserID: p.ID, InputName: CleanFileName(req.FileName), InputKey: req.InputKey, InputSize: info.Size,
-		SubmittedAt: s.cfg.Now().UTC(), Status: domain.StatusPending,
+		SubmittedAt: s.cfg.Now().UTC(), Status: domain.StatusPending, Options: req.Options,
 	}
 	if err := s.ports.Jobs.Create(ctx, j); errors.Is(err, domain.ErrConflict) {
 		// Started before (a retried request): carry on with the stored job if it is this one.

@@ -31,6 +31,9 @@ func (t *Tasks) ArchiveIfFree(ctx context.Context, in JobInput) (ArchiveOutput, 
 	hotKey, coldKey := ResultKey(j), ArchiveKey(j)
 
 	switch {
+	case !j.DeletedAt.IsZero():
+		out.Reason = "job deleted" // its files are gone; nothing to move
+		return out, nil
 	case j.ResultState == domain.ResultArchived:
 		// Done before; finish the last step in case we crashed right after it.
 		if err := t.deleteAll(ctx, domain.ResultFiles(hotKey)); err != nil {

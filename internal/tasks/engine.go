@@ -20,9 +20,10 @@ type EngineAnnotator struct {
 var _ Annotator = EngineAnnotator{}
 
 // Annotate runs the engine once.
-func (e EngineAnnotator) Annotate(ctx context.Context, _ []string, in io.Reader, out io.Writer, lim domain.Limits) (annotate.Summary, error) {
+func (e EngineAnnotator) Annotate(ctx context.Context, _ []string, in io.Reader, out io.Writer, lim domain.Limits, run domain.RunOptions) (annotate.Summary, error) {
 	opts := e.Options
 	opts.Limits = lim
+	opts.Transcripts, opts.Distance = run.Transcripts, run.Distance
 	sum, err := e.Engine.Run(ctx, in, out, opts)
 	if err != nil {
 		return annotate.Summary{}, err

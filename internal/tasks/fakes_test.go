@@ -20,6 +20,7 @@ import (
 // fakeAnnotator "annotates" by adding ANN=<chrom list> to INFO, counts the
 // records, or fails as told.
 type fakeAnnotator struct {
+	run domain.RunOptions // of the last call
 	mu     sync.Mutex
 	calls  int
 	chroms [][]string
@@ -29,7 +30,8 @@ type fakeAnnotator struct {
 	lim    domain.Limits // of the last call
 }
 
-func (f *fakeAnnotator) Annotate(ctx context.Context, chroms []string, in io.Reader, out io.Writer, lim domain.Limits) (annotate.Summary, error) {
+func (f *fakeAnnotator) Annotate(ctx context.Context, chroms []string, in io.Reader, out io.Writer, lim domain.Limits, run domain.RunOptions) (annotate.Summary, error) {
+	f.run = run
 	f.mu.Lock()
 	f.calls++
 	f.chroms = append(f.chroms, chroms)

@@ -71,7 +71,7 @@ func (t *Tasks) AnnotateShard(ctx context.Context, in ShardInput) (ShardOutput, 
 	}
 	lctx, cancel := withJobTime(ctx, lim)
 	defer cancel()
-	res, err := t.runShard(lctx, s, lim)
+	res, err := t.runShard(lctx, s, lim, j.Options)
 	if le := limitReached(lctx, err, role, s.LineDelta); err != nil && le != nil {
 		t.cfg.Logger.WarnContext(ctx, "job limit reached", "job", j.ID, "user", j.UserID, "limit", le.Name)
 		reason := fmt.Sprintf("%s: %v", j.InputName, le)
@@ -125,7 +125,7 @@ func (t *Tasks) markInvalid(ctx context.Context, id, reason string) error {
 }
 
 // runShard streams shard blob -> engine -> part blob.
-func (t *Tasks) runShard(ctx context.Context, s Shard, lim domain.Limits) (ShardResult, error) {
+func (t *Tasks) runShard(ctx context.Context, s Shard, lim domain.Limits, run domain.RunOptions) (ShardResult, error) {
 	src, err := t.blobs.Get(ctx, s.Key)
 	if err != nil {
 		return ShardResult{}, fmt.Errorf("read shard %s: %w", s.Key, err)
@@ -152,7 +152,7 @@ func (t *Tasks) runShard(ctx context.Context, s Shard, lim domain.Limits) (Shard
 		if s.Index > 0 {
 			w = &headerSkipper{w: part}
 		}
-		res.Summary, runErr = t.annotator.Annotate(ctx, s.Chroms, src, w, lim)
+		res.Summary, runErr = t.annotator.Annotate(ctx, s.Chroms, src, w, lim, run)
 		p, err := part.Close()
 		if runErr == nil {
 			runErr = err

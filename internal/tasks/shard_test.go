@@ -238,3 +238,15 @@ func TestAnnotateShardFailures(t *testing.T) {
 		})
 	}
 }
+
+func TestAnnotateShardPassesTheJobsRunOptions(t *testing.T) {
+	f := newFixture(t)
+	opts := domain.RunOptions{Transcripts: "pick", Distance: 200}
+	f.jobs.Update(context.Background(), "j1", func(j *domain.Job) error { j.Options = opts; return nil })
+	if err := f.runJob("j1"); err != nil {
+		t.Fatal(err)
+	}
+	if f.engine.run != opts {
+		t.Fatalf("engine got %+v, want %+v", f.engine.run, opts)
+	}
+}

@@ -19,7 +19,7 @@ import (
 // and the reason, a limit reached as a *domain.LimitError; any other error is
 // treated as transient.
 type Annotator interface {
-	Annotate(ctx context.Context, chroms []string, in io.Reader, out io.Writer, lim domain.Limits) (annotate.Summary, error)
+	Annotate(ctx context.Context, chroms []string, in io.Reader, out io.Writer, lim domain.Limits, run domain.RunOptions) (annotate.Summary, error)
 }
 
 // ShardConfig tunes how Plan cuts an input (see Plan) and how many shards

@@ -1,0 +1,95 @@
+package webui_test
+
+import (
+	"bytes"
+	"mime/multipart"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gasproject/gas/internal/domain"
+)
+
+func TestRunOptionsOnSubmit(t *testing.T) {
+	h := newHarness(t)
+	_, tok := h.user("owner@example.org", domain.RoleFree, false)
+	send := func(fields ...string) resp {
+		var buf bytes.Buffer
+		mw := multipart.NewWriter(&buf)
+		for i := 0; i < len(fields); i += 2 {
+			mw.WriteField(fields[i], fields[i+1])
+		}
+		fw, _ := mw.CreateFormFile("file", "a.vcf")
+		fw.Write([]byte("##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n"))
+		mw.Close()
+		return h.api("POST", "/api/v1/jobs", tok, &buf, mw.FormDataContentType())
+	}
+	r := send("transcripts", "pick", "distance", "2000")
+	if r.status != 201 || !strings.Contains(r.body, `"options":{"transcripts":"pick","distance":2000}`) {
+		t.Fatalf("submit with options: %d %s", r.status, r.body)
+	}
+	if r := send(); r.status != 201 || !strings.Contains(r.body, `"options":{"transcripts":"all","distance":5000}`) {
+		t.Fatalf("defaults: %d %s", r.status, r.body)
+	}
+	for _, bad := range [][]string{{"transcripts", "best"}, {"distance", "far"}, {"distance", "-1"}} {
+		if r := send(bad...); r.status != 400 || !strings.Contains(r.body, bad[0]) {
+			t.Errorf("%v: %d %s", bad, r.status, r.body)
+		}
+	}
+}
+
+func TestDeleteAndRerun(t *testing.T) {
+	h := newHarness(t)
+	owner, tok := h.user("owner@example.org", domain.RoleFree, false)
+	_, other := h.user("other@example.org", domain.RoleFree, false)
+	_, audit := h.user("auditor@example.org", domain.RoleFree, true)
+	j, _, _ := h.compressedJob(owner, "job1")
+	h.completedJob(owner, "job2", time.Now().UTC())
+
+	if r := h.api("POST", "/api/v1/jobs/job1/rerun", tok, strings.NewReader("transcripts=canonical&distance=100"), "application/x-www-form-urlencoded"); r.status != 201 ||
+		!strings.Contains(r.body, `"options":{"transcripts":"canonical","distance":100}`) {
+		t.Fatalf("rerun: %d %s", r.status, r.body)
+	}
+	if r := h.api("DELETE", "/api/v1/jobs/job1", other, nil, ""); r.status != 404 {
+		t.Errorf("another user's delete: %d", r.status)
+	}
+	if r := h.api("DELETE", "/api/v1/jobs/job1", audit, nil, ""); r.status != 403 {
+		t.Errorf("auditor's delete: %d", r.status)
+	}
+	if r := h.api("DELETE", "/api/v1/jobs/job1", tok, nil, ""); r.status != 200 || !strings.Contains(r.body, `"deleted":true`) {
+		t.Fatalf("delete: %d %s", r.status, r.body)
+	}
+	for _, k := range append([]string{j.InputKey, j.LogKey}, domain.ResultFiles(j.ResultKey)...) {
+		if _, err := h.blobs.Head(t.Context(), k); err == nil {
+			t.Errorf("%s still stored", k)
+		}
+	}
+	for _, p := range []string{"/api/v1/jobs/job1", "/api/v1/jobs/job1/result", "/api/v1/jobs/job1/variants"} {
+		if r := h.api("GET", p, tok, nil, ""); r.status != 404 {
+			t.Errorf("%s after delete: %d", p, r.status)
+		}
+	}
+	if r := h.api("GET", "/api/v1/jobs/job1", audit, nil, ""); r.status != 200 {
+		t.Errorf("auditor's record: %d", r.status)
+	}
+
+	// The portal: a confirmation page, then the form.
+	b := h.browser()
+	b.signIn("owner@example.org")
+	if p := b.get("/jobs/job2"); !strings.Contains(p.body, `href="/jobs/job2/delete"`) || !strings.Contains(p.body, `id="rerun"`) {
+		t.Fatal("job page lacks Delete and Re-run")
+	}
+	if p := b.get("/jobs/job2/delete"); p.status != 200 || !strings.Contains(p.body, "cannot be undone") {
+		t.Fatalf("confirmation: %d", p.status)
+	}
+	if p := b.post("/jobs/job2/delete", nil); p.status != 303 || !strings.Contains(p.header.Get("Location"), "flash=deleted") {
+		t.Fatalf("delete form: %d %s", p.status, p.header.Get("Location"))
+	}
+	if p := b.get("/jobs/job2"); p.status != 404 {
+		t.Errorf("deleted job page: %d", p.status)
+	}
+	if p := b.post("/jobs/job2/rerun", url.Values{"transcripts": {"pick"}}); p.status != 404 {
+		t.Errorf("re-run of a deleted job: %d", p.status)
+	}
+}
