@@ -168,3 +168,52 @@ func naiveScan(b *testing.B, path string, q Query) int {
 	}
 	return total
 }
+
+// BenchmarkIndexOverhead annotates the same GAS_BENCH_RECORDS records (default
+// 200,000 here) twice per round: output discarded, and output teed into a
+// Builder (index discarded), as the Annotate step does; it reports the
+// added time as a ratio of the annotation alone (target: under 0.20).
+//
+//	go test -run '^$' -bench IndexOverhead -benchtime 3x ./internal/variants
+func BenchmarkIndexOverhead(b *testing.B) {
+	n := 200_000
+	if os.Getenv("GAS_BENCH_RECORDS") != "" {
+		n = benchRecords(b)
+	}
+	e := engine(b)
+	var in bytes.Buffer
+	if err := synth.Write(&in, bundleSeq{}, synth.MiniRegions, n, 1); err != nil {
+		b.Fatal(err)
+	}
+	var plain, indexed time.Duration
+	round := 0
+	for b.Loop() {
+		round++
+		// Alternate the order each round: the machine may be shared.
+		for k := range 2 {
+			withIndex := (k == 0) == (round%2 == 0)
+			t0 := time.Now()
+			var out io.Writer = io.Discard
+			var bld *Builder
+			if withIndex {
+				bld = NewBuilder(io.Discard)
+				out = io.MultiWriter(io.Discard, bld)
+			}
+			if _, err := e.Run(context.Background(), bytes.NewReader(in.Bytes()), out, annotate.Options{}); err != nil {
+				b.Fatal(err)
+			}
+			if bld != nil {
+				if err := bld.Close(); err != nil {
+					b.Fatal(err)
+				}
+				indexed += time.Since(t0)
+			} else {
+				plain += time.Since(t0)
+			}
+		}
+	}
+	ratio := (indexed.Seconds() - plain.Seconds()) / plain.Seconds()
+	b.ReportMetric(ratio, "index-overhead")
+	fmt.Fprintf(os.Stderr, "%d records: annotate %v, annotate + index %v: the index adds %.1f%%\n",
+		n, plain/time.Duration(b.N), indexed/time.Duration(b.N), 100*ratio)
+}
