@@ -182,6 +182,8 @@ func TestBrowser(t *testing.T) {
 	step("filter the variants",
 		chromedp.Click(chromedp.CSS(`input[name=impact][value=MODERATE]`)),
 		chromedp.Click(chromedp.CSS(`#variant-filters button[type=submit]`)),
+		// Only the filtered page has the box checked in its markup.
+		chromedp.WaitVisible(chromedp.CSS(`input[name=impact][value=MODERATE][checked]`)),
 		chromedp.WaitVisible(chromedp.CSS("#variants tbody tr")),
 	)
 	impacts, err := chromedp.Run(tctx, chromedp.Evaluate[[]string](
