@@ -8,8 +8,11 @@
 // # Executions
 //
 //   - annotation: input {"job_id": "...", "user_id": "...", "retention_seconds": 180};
-//     name = job id. Output: the input plus "annotation" {"result_key", "log_key"}
-//     and "archive" {"archived"}. On failure: MarkFailed, NotifyFailed, then the
+//     name = job id. Output: the input plus "plan" {"manifest_key", "shards",
+//     "max_concurrency"}, "annotation" {"result_key", "log_key"} and "archive"
+//     {"archived"}. ShardMap is a Distributed Map: its ItemReader reads the
+//     manifest (a JSON array of shards) from ${ResultsBucketName}, each item
+//     runs as a child execution of AnnotateShard with {"job_id", "shard": item}. On failure: MarkFailed, NotifyFailed, then the
 //     Fail state "Failed" reports the caught Error and Cause.
 //   - restore: input {"user_id": "...", "retry_seconds": 900}; name =
 //     restore-<user>-<id>. retry_seconds (default 900 when absent) is the wait
@@ -46,7 +49,9 @@
 // them again with the same payload.
 //
 //	state            placeholder                 handler           payload in                                  result
-//	Annotate         AnnotateFunctionArn         annotate          {"job_id"}                                  {"result_key", "log_key"}
+//	Plan             PlanFunctionArn             plan              {"job_id"}                                  {"manifest_key", "shards", "max_concurrency"}
+//	AnnotateShard    AnnotateShardFunctionArn    annotate-shard    {"job_id", "shard": {manifest item}}        {"index", "records"}
+//	Merge            MergeFunctionArn            merge             {"job_id"}                                  {"result_key", "log_key"}
 //	NotifyCompleted  NotifyCompletedFunctionArn  notify-completed  {"job_id"}                                  ignored
 //	ArchiveIfFree    ArchiveIfFreeFunctionArn    archive-if-free   {"job_id"}                                  {"archived": bool}
 //	MarkFailed       MarkFailedFunctionArn       mark-failed       {"job_id", "error", "cause"}                ignored
@@ -67,9 +72,14 @@
 //     {"errorMessage": ..., "errorType": ...}; ErrorMessage extracts the text.
 //     States.Timeout and States.TaskFailed are the runtime's own names.
 //   - Return *InvalidInputError (at top level, not wrapped) when a retry cannot
-//     help: Annotate does not retry it. Other failures of Annotate and
-//     ArchiveIfFree are retried twice (States.TaskFailed, States.Timeout), and
-//     Lambda service errors up to six times with full-jitter backoff.
+//     help: Plan and AnnotateShard do not retry it. Crashes of Plan and Merge
+//     are retried twice (States.TaskFailed, which does not match
+//     States.Timeout: no annotation step retries a timeout; ArchiveIfFree
+//     retries both twice), AnnotateShard
+//     only on Lambda service errors; those are retried up to six times with
+//     full-jitter backoff everywhere. A failed shard fails the map run
+//     (States.ExceedToleratedFailureThreshold); AnnotateShard marks the job
+//     FAILED with the input's reason before returning InvalidInputError.
 //   - A failure in NotifyCompleted or ArchiveIfFree is caught too, so MarkFailed
 //     may see a job whose annotation COMPLETED: it should record the error
 //     without losing the result.
