@@ -63,7 +63,9 @@ func FailureReason(name, cause string) string {
 	switch {
 	case name == invalidInputName && cause != "":
 		return cause
-	case name == "States.Timeout":
+	case name == "States.Timeout",
+		// A shard that timed out fails the map run (the local runner names the first failure in the cause).
+		name == "States.ExceedToleratedFailureThreshold" && strings.Contains(cause, "States.Timeout"):
 		return "a workflow step timed out; please try again or contact support"
 	case cause == "":
 		return "internal error (" + name + ")"

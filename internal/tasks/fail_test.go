@@ -18,6 +18,10 @@ func TestFailureReason(t *testing.T) {
 		{"States.TaskFailed", "task panicked: boom\ngoroutine 1 [running]:", "internal error (States.TaskFailed): task panicked: boom"},
 		{"wrapError", `{"errorMessage":"load job j1: disk I/O error","errorType":"wrapError"}`, "internal error (wrapError): load job j1: disk I/O error"},
 		{"Lambda.Unknown", "", "internal error (Lambda.Unknown)"},
+		{"States.ExceedToleratedFailureThreshold", "The specified tolerated failure threshold was exceeded: 1 of 3 items failed; the first with States.Timeout: Task timed out after 900 seconds",
+			"a workflow step timed out; please try again or contact support"},
+		{"States.ExceedToleratedFailureThreshold", "The specified tolerated failure threshold was exceeded",
+			"internal error (States.ExceedToleratedFailureThreshold): The specified tolerated failure threshold was exceeded"},
 	}
 	for _, tc := range tests {
 		if got := FailureReason(tc.name, tc.cause); got != tc.want {
