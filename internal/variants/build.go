@@ -152,6 +152,7 @@ type parser struct {
 	vep     []string
 	afs     [][]byte
 	clnsigs [][]byte
+	fields  [][]byte // one CSQ entry split, reused
 }
 
 // csqLayout is where each field the index keeps sits in a CSQ entry (-1: absent).
@@ -307,12 +308,8 @@ var errTooManyRows = errors.New("more than 4 billion CSQ entries")
 
 // entry adds one CSQ entry as a row of the current block.
 func (p *parser) entry(pos uint32, id, ref, e []byte) error {
-	var f [64][]byte
-	fs := f[:0]
-	if p.csq.n > len(f) {
-		fs = make([][]byte, 0, p.csq.n)
-	}
-	fs = splitAppend(fs, e, '|')
+	fs := splitAppend(p.fields[:0], e, '|')
+	p.fields = fs
 	get := func(i int) []byte {
 		if i < 0 || i >= len(fs) {
 			return nil
