@@ -93,3 +93,24 @@ func TestDeleteAndRerun(t *testing.T) {
 		t.Errorf("re-run of a deleted job: %d", p.status)
 	}
 }
+
+func TestAuditorNavigationHasNoAnnotateOrUpgrade(t *testing.T) {
+	h := newHarness(t)
+	h.user("auditor@example.org", domain.RoleFree, true)
+	h.user("user@example.org", domain.RoleFree, false)
+	b := h.browser()
+	b.signIn("auditor@example.org")
+	nav := func(body string) string {
+		_, after, _ := strings.Cut(body, "<nav>")
+		n, _, _ := strings.Cut(after, "</nav>")
+		return n
+	}
+	if p := nav(b.get("/profile").body); strings.Contains(p, `href="/annotate"`) || strings.Contains(p, `href="/subscribe"`) || !strings.Contains(p, `href="/audit"`) {
+		t.Error("auditor navigation offers Annotate or Upgrade, or lacks Audit")
+	}
+	u := h.browser()
+	u.signIn("user@example.org")
+	if p := nav(u.get("/profile").body); !strings.Contains(p, `href="/annotate"`) || !strings.Contains(p, `href="/subscribe"`) {
+		t.Error("a user's navigation lost Annotate or Upgrade")
+	}
+}
