@@ -224,6 +224,8 @@ func (s *Server) routes() {
 	}
 
 	// JSON API.
+	m.HandleFunc("GET /api/v1/openapi.json", apiDocument) // openapi.go
+	m.HandleFunc("GET /docs/api", s.page(s.apiDocs))
 	m.HandleFunc("POST /api/v1/jobs", s.api(s.apiSubmit))
 	m.HandleFunc("GET /api/v1/jobs", s.api(s.apiList))
 	m.HandleFunc("GET /api/v1/jobs/{id}", s.api(s.apiJob))
