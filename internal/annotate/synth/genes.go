@@ -196,6 +196,15 @@ func makeGene(rng *rand.Rand, ids *idGen, chr []byte, start int, strand byte, s 
 		}
 		gn.tx = append(gn.tx, t)
 	}
+	addIsoforms(rng, s, local, addTx)
+	return gn
+}
+
+// addIsoforms makes the gene's transcripts from its exons (local
+// coordinates): coding ones keep the first and last exon and skip internal
+// ones at random (the first keeps all), non-coding ones retain an intron or
+// take a few consecutive exons.
+func addIsoforms(rng *rand.Rand, s geneShape, local []exon, addTx func(biotype string, lex []exon, coding bool)) {
 	for i := 0; i < s.kind.coding; i++ {
 		lex := []exon{local[0]}
 		for _, e := range local[1 : len(local)-1] {
@@ -224,7 +233,6 @@ func makeGene(rng *rand.Rand, ids *idGen, chr []byte, start int, strand byte, s 
 			addTx(biotype, lex, false)
 		}
 	}
-	return gn
 }
 
 func complement(c byte) byte {
