@@ -167,3 +167,14 @@ func TestVariantsAPIAndPage(t *testing.T) {
 		t.Errorf("bad filter page: %d", p.status)
 	}
 }
+
+func TestArchivedResultMessageIsForPeople(t *testing.T) {
+	h := newHarness(t)
+	owner, tok := h.user("owner@example.org", domain.RoleFree, false)
+	h.compressedJob(owner, "job1")
+	h.updateJob("job1", func(j *domain.Job) { j.ResultState = domain.ResultArchived })
+	r := h.api("GET", "/api/v1/jobs/job1/result", tok, nil, "")
+	if r.status != 409 || !strings.Contains(r.body, "upgrade to premium to restore it") || strings.Contains(r.body, "restore it first") || strings.Contains(r.body, "object is") {
+		t.Fatalf("archived result: %d %s", r.status, r.body)
+	}
+}

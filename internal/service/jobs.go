@@ -113,7 +113,7 @@ func (s *Service) OpenJobFile(ctx context.Context, viewer domain.Profile, jobID 
 	}
 	rc, err := s.ports.Blobs.Get(ctx, key)
 	if errors.Is(err, domain.ErrArchived) {
-		return nil, j, domain.ForUser(fmt.Errorf("this file of job %s is archived; upgrade to premium to restore it: %w", j.ID, domain.ErrArchived))
+		return nil, j, domain.UserErrorf(domain.ErrArchived, "this file of job %s is archived; upgrade to premium to restore it", j.ID)
 	}
 	if err != nil {
 		return nil, j, fmt.Errorf("open %s of job %s: %w", key, j.ID, err)
@@ -141,9 +141,9 @@ func (s *Service) JobFileKey(ctx context.Context, viewer domain.Profile, jobID s
 		}
 		switch ResultState(j) {
 		case domain.ResultArchived:
-			return "", j, domain.ForUser(fmt.Errorf("the result of job %s is archived; upgrade to premium to restore it: %w", j.ID, domain.ErrArchived))
+			return "", j, domain.UserErrorf(domain.ErrArchived, "the result of job %s is archived; upgrade to premium to restore it", j.ID)
 		case domain.ResultRestoring:
-			return "", j, domain.ForUser(fmt.Errorf("the result of job %s is being restored; try again later: %w", j.ID, domain.ErrRestoreInProgress))
+			return "", j, domain.UserErrorf(domain.ErrRestoreInProgress, "the result of job %s is being restored; try again later", j.ID)
 		}
 		return j.ResultKey, j, nil
 	}
