@@ -6,14 +6,18 @@ DATA ?= .gas
 export CDK_DISABLE_CLI_TELEMETRY=1
 export AWS_EC2_METADATA_DISABLED=true
 
-.PHONY: run test test-go vet asl bench bench-genome fuzz build synth lint deploy clean
+.PHONY: run test test-go fmt-check vet asl bench bench-genome fuzz build synth lint deploy clean
 
 ## run: the whole service on 127.0.0.1:8080 (portal, API, workflow runner, embedded storage)
 run:
 	GAS_SHARED=$(SHARED) $(GO) run ./cmd/gas serve --data $(DATA)
 
 ## test: everything CI runs
-test: vet asl test-go lint
+test: fmt-check vet asl test-go lint
+
+## fmt-check: fails listing every Go file gofmt would change
+fmt-check:
+	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt -l: these files need gofmt -w:"; echo "$$out"; exit 1; fi
 
 vet:
 	$(GO) vet ./...

@@ -30,7 +30,6 @@ func newService(t *testing.T) (*auth.Service, *memstore.Profiles, *time.Time) {
 	return svc, profiles, &now
 }
 
-
 func TestPasswordHash(t *testing.T) {
 	h, err := auth.HashPassword("correct horse", cheap)
 	if err != nil {

@@ -20,7 +20,7 @@ import (
 // fakeAnnotator "annotates" by adding ANN=<chrom list> to INFO, counts the
 // records, or fails as told.
 type fakeAnnotator struct {
-	run domain.RunOptions // of the last call
+	run    domain.RunOptions // of the last call
 	mu     sync.Mutex
 	calls  int
 	chroms [][]string
