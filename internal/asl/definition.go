@@ -8,9 +8,15 @@ import (
 	"time"
 )
 
-// LambdaInvoke is the only Task resource the local runner knows: the
-// optimised Lambda integration, whose result is {"Payload": ..., "StatusCode": 200, ...}.
-const LambdaInvoke = "arn:aws:states:::lambda:invoke"
+// LambdaInvoke is the optimised Lambda integration, whose result is
+// {"Payload": ..., "StatusCode": 200, ...}; LambdaInvokeCallback invokes the
+// function and then waits for SendTaskSuccess or SendTaskFailure with the
+// task token ($$.Task.Token), whose output is the result. They are the only
+// Task resources the local runner knows.
+const (
+	LambdaInvoke         = "arn:aws:states:::lambda:invoke"
+	LambdaInvokeCallback = LambdaInvoke + ".waitForTaskToken"
+)
 
 // Machine is a loaded, validated state machine definition.
 type Machine struct {
@@ -40,6 +46,9 @@ type state struct {
 	// Task
 	functionName   string
 	timeoutSeconds int
+	timeoutPath    *path // TimeoutSecondsPath, on the state's raw input
+	callback       bool  // Resource lambda:invoke.waitForTaskToken
+	heartbeat      int   // HeartbeatSeconds (callback tasks)
 	retry          []retrier
 	catch          []catcher
 
@@ -241,7 +250,8 @@ func (s *state) targets() []target {
 }
 
 var allowedFields = map[string][]string{
-	"Task":    {"Resource", "Parameters", "ResultSelector", "ResultPath", "InputPath", "OutputPath", "TimeoutSeconds", "Retry", "Catch", "Next", "End"},
+	"Task": {"Resource", "Parameters", "ResultSelector", "ResultPath", "InputPath", "OutputPath", "TimeoutSeconds", "TimeoutSecondsPath",
+		"HeartbeatSeconds", "Retry", "Catch", "Next", "End"},
 	"Pass":    {"Result", "ResultPath", "Parameters", "InputPath", "OutputPath", "Next", "End"},
 	"Wait":    {"Seconds", "SecondsPath", "Timestamp", "TimestampPath", "InputPath", "OutputPath", "Next", "End"},
 	"Choice":  {"Choices", "Default", "InputPath", "OutputPath"},

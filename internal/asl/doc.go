@@ -26,12 +26,15 @@
 // IsNull, IsNumeric, IsString, IsBoolean, IsTimestamp, StringMatches),
 // Succeed, Fail (Error/Cause or ErrorPath/CausePath) and inline Map
 // (ItemsPath, ItemSelector or Parameters, ItemProcessor or Iterator,
-// MaxConcurrency). Task resources: only "arn:aws:states:::lambda:invoke" with
-// a static Parameters.FunctionName and Payload (or Payload.$). Paths: $ and $$
+// MaxConcurrency), and Distributed Map (dmap.go). Task resources:
+// "arn:aws:states:::lambda:invoke" and its callback form
+// "...lambda:invoke.waitForTaskToken" (callback.go), with a static
+// Parameters.FunctionName and Payload (or Payload.$); TimeoutSeconds or
+// TimeoutSecondsPath, and HeartbeatSeconds on a callback task. Paths: $ and $$
 // (context object) with .field, ['field'], [n] and [*]. Intrinsics:
 // States.Format, StringToJson, JsonToString, Array, ArrayLength,
-// ArrayGetItem, MathAdd, UUID. Anything else — Parallel, distributed Map,
-// JSONata, HeartbeatSeconds, a top-level TimeoutSeconds, unknown fields,
+// ArrayGetItem, MathAdd, UUID. Anything else — Parallel,
+// JSONata, HeartbeatSecondsPath, a top-level TimeoutSeconds, unknown fields,
 // dangling or missing transitions, unreachable states, States.ALL not alone in
 // the last retrier or catcher — is a *LoadError naming the state and field.
 //
@@ -58,6 +61,10 @@
 //     entered again.
 //   - Map: iterations run concurrently up to MaxConcurrency; the first
 //     uncaught failure fails the Map and aborts the rest.
+//   - A callback task passes $$.Task.Token to its handler and waits for
+//     Runner.SendTaskSuccess (its output is the result), SendTaskFailure
+//     (an error for Retry and Catch) or the timeouts: States.Timeout,
+//     States.HeartbeatTimeout (SendTaskHeartbeat restarts that clock).
 //
 // # Durability
 //
@@ -67,14 +74,17 @@
 // each RUNNING execution from its checkpoint: a pending Wait or retry back-off
 // ends at its original time (at once if that has passed), a task that was in
 // flight is invoked again — so task handlers must be idempotent — and
-// finished Map iterations are not run again. If the store fails, the
+// finished Map iterations are not run again. A callback task waiting for
+// its token waits again for the same token, until the same deadlines,
+// without invoking its handler again; a callback sent while no runner waits
+// for the token is refused (domain.ErrNotFound) and lost. If the store fails, the
 // execution stops where it is and stays RUNNING for the next Resume.
 //
 // # History
 //
 // Events use Step Functions' names and order: ExecutionStarted;
-// TaskStateEntered, TaskScheduled, TaskStarted, TaskSucceeded | TaskFailed |
-// TaskTimedOut, TaskStateExited; PassStateEntered/Exited;
+// TaskStateEntered, TaskScheduled, TaskStarted, (TaskSubmitted for a callback
+// task), TaskSucceeded | TaskFailed | TaskTimedOut, TaskStateExited; PassStateEntered/Exited;
 // WaitStateEntered/Exited; ChoiceStateEntered/Exited;
 // MapStateEntered, MapStateStarted, MapIterationStarted,
 // MapIterationSucceeded | MapIterationFailed | MapIterationAborted,

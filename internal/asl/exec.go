@@ -25,12 +25,15 @@ type thread struct {
 	State       string                     `json:"state"`
 	Input       json.RawMessage            `json:"input"` // the state's raw input
 	EnteredAt   time.Time                  `json:"entered_at"`
-	Phase       string                     `json:"phase,omitempty"` // "" not entered yet, then "entered", "running", "waiting", "done"
+	Phase       string                     `json:"phase,omitempty"` // "" not entered yet, then "entered", "running", "waiting", "callback", "done"
 	Retries     []int                      `json:"retries,omitempty"`
 	WakeAt      time.Time                  `json:"wake_at,omitzero"`      // a Wait's deadline or the end of a retry back-off
 	MapResults  map[string]json.RawMessage `json:"map_results,omitempty"` // finished iterations of a running Map, by index
 	MapRuns     int                        `json:"map_runs,omitempty"`    // Distributed Map runs started by this state (retries start new ones)
 	Output      json.RawMessage            `json:"output,omitempty"`      // when done
+	Token       string                     `json:"token,omitempty"`       // a callback task's task token
+	TimeoutAt   time.Time                  `json:"timeout_at,omitzero"`   // a callback task's TimeoutSeconds deadline
+	HeartbeatAt time.Time                  `json:"heartbeat_at,omitzero"` // a callback task's next heartbeat deadline
 	LastEventID int64                      `json:"last_event_id"`         // previous event of this thread
 }
 
@@ -389,7 +392,11 @@ func (x *execution) runTask(ctx context.Context, st *state, th *thread, raw any,
 			return nil, "", nil, err
 		}
 		ctxObj = x.contextObject(st, th) // RetryCount changed
-		out, serr, err := x.attemptTask(ctx, st, th, raw, ctxObj)
+		attempt := x.attemptTask
+		if st.callback {
+			attempt = x.attemptCallback
+		}
+		out, serr, err := attempt(ctx, st, th, raw, ctxObj)
 		if err != nil {
 			return nil, "", nil, err
 		}
@@ -411,21 +418,16 @@ func (x *execution) runTask(ctx context.Context, st *state, th *thread, raw any,
 // attemptTask invokes the handler once, recording TaskScheduled, TaskStarted
 // and TaskSucceeded/TaskFailed/TaskTimedOut.
 func (x *execution) attemptTask(ctx context.Context, st *state, th *thread, raw any, ctxObj map[string]any) (any, *Error, error) {
-	eff, serr := effectiveInput(st, raw, ctxObj)
+	eff, payload, secs, serr := taskRequest(st, raw, ctxObj)
 	if serr != nil {
 		return nil, serr, nil
-	}
-	params, _ := eff.(map[string]any)
-	payload := json.RawMessage(`{}`)
-	if p, ok := params["Payload"]; ok {
-		payload = encode(p)
 	}
 	sched := ev("TaskScheduled", st)
 	sched.Resource, sched.Input = LambdaInvoke, encode(eff)
 	if err := x.save(th, func() { th.Phase, th.WakeAt = "running", time.Time{} }, sched, ev("TaskStarted", st)); err != nil {
 		return nil, nil, err
 	}
-	res, herr := x.invoke(ctx, st, payload)
+	res, herr := x.invokeFor(ctx, st, payload, secs)
 	if ctx.Err() != nil {
 		return nil, nil, errStopped // not recorded: the next Resume invokes it again
 	}
@@ -454,13 +456,32 @@ func (x *execution) attemptTask(ctx context.Context, st *state, th *thread, raw 
 	return out, serr, nil
 }
 
-// invoke calls the handler with the state's timeout. A panic is recovered
-// and reported like aws-lambda-go does; a timeout is States.Timeout.
-func (x *execution) invoke(ctx context.Context, st *state, payload json.RawMessage) (any, *Error) {
+// taskRequest is a Task's effective input, the Payload its handler gets, and
+// its timeout in seconds (0: none).
+func taskRequest(st *state, raw any, ctxObj map[string]any) (any, json.RawMessage, int, *Error) {
+	eff, serr := effectiveInput(st, raw, ctxObj)
+	if serr != nil {
+		return nil, nil, 0, serr
+	}
+	secs, serr := taskTimeout(st, raw, ctxObj)
+	if serr != nil {
+		return nil, nil, 0, serr
+	}
+	params, _ := eff.(map[string]any)
+	payload := json.RawMessage(`{}`)
+	if p, ok := params["Payload"]; ok {
+		payload = encode(p)
+	}
+	return eff, payload, secs, nil
+}
+
+// invokeFor calls the handler with a timeout of secs seconds (0: none). A
+// panic is recovered and reported like aws-lambda-go does; a timeout is States.Timeout.
+func (x *execution) invokeFor(ctx context.Context, st *state, payload json.RawMessage, secs int) (any, *Error) {
 	h := x.r.cfg.Handlers[st.functionName]
 	tctx, cancel := ctx, context.CancelFunc(func() {})
-	if st.timeoutSeconds > 0 {
-		tctx, cancel = context.WithTimeout(ctx, time.Duration(st.timeoutSeconds)*time.Second)
+	if secs > 0 {
+		tctx, cancel = context.WithTimeout(ctx, time.Duration(secs)*time.Second)
 	}
 	defer cancel()
 	type result struct {
@@ -482,7 +503,7 @@ func (x *execution) invoke(ctx context.Context, st *state, payload json.RawMessa
 		ch <- result{out: out}
 	}()
 	timedOut := func() *Error {
-		return statesErr(ErrTimeout, "Task timed out after %d seconds", st.timeoutSeconds)
+		return statesErr(ErrTimeout, "Task timed out after %d seconds", secs)
 	}
 	select {
 	case res := <-ch:

@@ -130,3 +130,41 @@ var errPlain = errors.New("plain failure")
 func lambdaCause(typ, msg string) string {
 	return fmt.Sprintf(`{"errorMessage":%q,"errorType":%q}`, msg, typ)
 }
+
+// tokens records the task tokens a callback handler received.
+type tokens struct {
+	mu   sync.Mutex
+	list []string
+}
+
+func (tk *tokens) handler(then func(token string)) Handler {
+	return func(ctx context.Context, p json.RawMessage) (json.RawMessage, error) {
+		var in struct{ Token string }
+		if err := json.Unmarshal(p, &in); err != nil || in.Token == "" {
+			return nil, errors.New("no token in payload")
+		}
+		tk.mu.Lock()
+		tk.list = append(tk.list, in.Token)
+		tk.mu.Unlock()
+		if then != nil {
+			then(in.Token)
+		}
+		return json.RawMessage(`{"stored":true}`), nil
+	}
+}
+
+func (tk *tokens) last(t *testing.T) string {
+	t.Helper()
+	tk.mu.Lock()
+	defer tk.mu.Unlock()
+	if len(tk.list) == 0 {
+		t.Fatal("the handler got no token")
+	}
+	return tk.list[len(tk.list)-1]
+}
+
+func (tk *tokens) count() int {
+	tk.mu.Lock()
+	defer tk.mu.Unlock()
+	return len(tk.list)
+}

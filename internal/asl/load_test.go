@@ -34,7 +34,7 @@ func TestLoadRejects(t *testing.T) {
 		{"BackoffRate below 1", task(`"Retry":[{"ErrorEquals":["X"],"BackoffRate":0.5}],`), "Retry[0].BackoffRate"},
 		{"bad jitter", task(`"Retry":[{"ErrorEquals":["X"],"JitterStrategy":"HALF"}],`), "JitterStrategy: must be FULL or NONE"},
 		{"bad timeout", task(`"TimeoutSeconds":0,`), "TimeoutSeconds: must be a positive integer"},
-		{"heartbeat", task(`"HeartbeatSeconds":5,`), "HeartbeatSeconds: unknown"},
+		{"heartbeat", task(`"HeartbeatSeconds":5,`), "HeartbeatSeconds: only a arn:aws:states:::lambda:invoke.waitForTaskToken task"},
 		{"bad path", `{"StartAt":"A","States":{"A":{"Type":"Pass","InputPath":"$..a","End":true}}}`, "recursive descent"},
 		{"filter path", `{"StartAt":"A","States":{"A":{"Type":"Pass","Parameters":{"x.$":"$.a[?(@.b)]"},"End":true}}}`, "is not supported"},
 		{"wildcard ResultPath", `{"StartAt":"A","States":{"A":{"Type":"Pass","ResultPath":"$.a[*]","End":true}}}`, "reference path"},

@@ -14,8 +14,12 @@ func (l *loader) task(st *state, f fields) error {
 	if err := f.str("Resource", &res, true); err != nil {
 		return err
 	}
-	if res != LambdaInvoke {
-		return f.errf("Resource", fmt.Sprintf("%q is not supported; use %q", res, LambdaInvoke))
+	switch res {
+	case LambdaInvoke:
+	case LambdaInvokeCallback:
+		st.callback = true
+	default:
+		return f.errf("Resource", fmt.Sprintf("%q is not supported; use %q or %q", res, LambdaInvoke, LambdaInvokeCallback))
 	}
 	raw, _ := f.has("Parameters")
 	var params map[string]json.RawMessage
@@ -34,10 +38,8 @@ func (l *loader) task(st *state, f fields) error {
 		return f.errf("Parameters.FunctionName", fmt.Sprintf("%q still has a placeholder; substitute the definition first", st.functionName))
 	}
 	l.functions = append(l.functions, st.functionName)
-	if raw, ok := f.has("TimeoutSeconds"); ok {
-		if err := json.Unmarshal(raw, &st.timeoutSeconds); err != nil || st.timeoutSeconds <= 0 {
-			return f.errf("TimeoutSeconds", "must be a positive integer")
-		}
+	if err := l.taskTimeouts(st, f); err != nil {
+		return err
 	}
 	return l.retryCatch(st, f)
 }

@@ -82,6 +82,8 @@ type Runner struct {
 	mu      sync.Mutex
 	closed  bool
 	running map[string]chan struct{} // execution id -> closed when its goroutine ends
+
+	callbacks callbacks // tasks waiting for SendTaskSuccess/Failure (callback.go)
 }
 
 var _ domain.Workflow = (*Runner)(nil)
