@@ -7,7 +7,6 @@ import (
 	"io"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/gasproject/gas/internal/domain"
 )
@@ -31,6 +30,9 @@ func MapRunID(childMachine, run string) string {
 	return "arn:aws:states:local:000000000000:mapRun:" + childMachine + ":" + run
 }
 
+// attemptMapRun runs one map run: each item not finished before a restart
+// runs as a child execution (mapRun.runChildItem), up to the tolerated
+// failures; then the run's outcome is recorded.
 func (x *execution) attemptMapRun(ctx context.Context, st *state, th *thread, raw any, ctxObj map[string]any) (any, *Error, error) {
 	eff, serr := effectiveInput(st, raw, ctxObj)
 	if serr != nil {
@@ -49,121 +51,79 @@ func (x *execution) attemptMapRun(ctx context.Context, st *state, th *thread, ra
 		label = st.name
 	}
 	childMachine := x.rec.StateMachine + "/" + label
+	runs := th.MapRuns
 	if th.Phase != "running" {
-		runs := th.MapRuns + 1
-		run := mapRunName(x.rec.Name, runs)
-		e := ev("MapRunStarted", st)
-		e.Output = encode(map[string]any{"mapRunArn": MapRunID(childMachine, run), "length": len(items),
-			"maxConcurrency": limit, "childStateMachine": childMachine, "childNamePrefix": run + ":"})
-		if err := x.save(th, func() {
-			th.Phase, th.MapResults, th.MapRuns = "running", map[string]json.RawMessage{}, runs
-		}, e); err != nil {
-			return nil, nil, err
-		}
+		runs++
 	}
-	run := mapRunName(x.rec.Name, th.MapRuns)
-	x.mu.Lock()
-	if th.MapResults == nil { // an empty map is not saved
-		th.MapResults = map[string]json.RawMessage{}
+	run := mapRunName(x.rec.Name, runs)
+	started := ev("MapRunStarted", st)
+	started.Output = encode(map[string]any{"mapRunArn": MapRunID(childMachine, run), "length": len(items),
+		"maxConcurrency": limit, "childStateMachine": childMachine, "childNamePrefix": run + ":"})
+	if err := x.beginMap(th, started, func() { th.MapRuns = runs }); err != nil {
+		return nil, nil, err
 	}
-	x.mu.Unlock()
 
-	mctx, abort := context.WithCancel(ctx)
-	defer abort()
-	results := make([]any, len(items))
-	var (
-		wg       sync.WaitGroup
-		mu       sync.Mutex
-		failures int
-		firstErr *Error
-		fatal    error
-	)
+	m := newMapRun(ctx, x, st, th, eff, ctxObj, len(items), max(limit, 1))
+	defer m.abort()
 	tolerated := func(n int) bool {
 		return float64(n) <= st.toleratedCount || float64(n)*100 <= st.toleratedPercent*float64(len(items))
 	}
-	sem := make(chan struct{}, max(limit, 1))
-	for i, item := range items {
-		idx := strconv.Itoa(i)
-		x.mu.Lock()
-		done, finished := th.MapResults[idx]
-		x.mu.Unlock()
-		if finished {
-			v, err := decode(done)
-			if err != nil {
-				return nil, statesErr(ErrRuntime, "state %q: bad saved result of item %d", st.name, i), nil
-			}
-			results[i] = v
-			continue
-		}
-		select {
-		case sem <- struct{}{}:
-		case <-mctx.Done():
-		}
-		if mctx.Err() != nil {
-			break
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			in, serr := itemInput(st, eff, ctxObj, i, item)
-			var out any
-			var err error
-			if serr == nil {
-				out, serr, err = x.runChild(ctx, mctx, st, childMachine, run+":"+idx, in)
-			}
-			mu.Lock()
-			defer mu.Unlock()
-			switch {
-			case err != nil: // the store failed, or the runner is closing
-				if fatal == nil {
-					fatal = err
-				}
-				abort()
-			case serr != nil:
-				failures++
-				results[i] = map[string]any{"Error": serr.Name, "Cause": serr.Cause}
-				if firstErr == nil {
-					firstErr = serr
-				}
-				if !tolerated(failures) {
-					abort()
-				}
-				if err := x.save(th, func() { th.MapResults[idx] = encode(results[i]) }); err != nil && fatal == nil {
-					fatal = err
-				}
-			default:
-				results[i] = out
-				if err := x.save(th, func() { th.MapResults[idx] = encode(out) }); err != nil && fatal == nil {
-					fatal = err
-				}
-			}
-		}()
+	if serr, err := m.run(items, func(i int, item any) { m.runChildItem(i, item, childMachine, run, tolerated) }); serr != nil || err != nil {
+		return nil, serr, err
 	}
-	wg.Wait()
-	if ctx.Err() != nil {
-		return nil, nil, errStopped
-	}
-	if fatal != nil {
-		return nil, nil, fatal
-	}
-	if !tolerated(failures) {
+	if !tolerated(m.failures) {
 		e := ev("MapRunFailed", st)
 		e.Error = ErrExceedToleratedMap
 		e.Cause = fmt.Sprintf("The specified tolerated failure threshold was exceeded: %d of %d items failed; the first with %s: %s",
-			failures, len(items), firstErr.Name, firstErr.Cause)
+			m.failures, len(items), m.firstErr.Name, m.firstErr.Cause)
 		if err := x.save(th, func() { th.Phase, th.MapResults = "entered", nil }, e); err != nil {
 			return nil, nil, err
 		}
 		return nil, &Error{Name: e.Error, Cause: e.Cause}, nil
 	}
 	e := ev("MapRunSucceeded", st)
-	e.Output = encode(map[string]any{"mapRunArn": MapRunID(childMachine, run), "succeeded": len(items) - failures, "failed": failures})
+	e.Output = encode(map[string]any{"mapRunArn": MapRunID(childMachine, run), "succeeded": len(items) - m.failures, "failed": m.failures})
 	if err := x.save(th, func() { th.MapResults = nil }, e); err != nil {
 		return nil, nil, err
 	}
-	out, serr := applyResult(st, raw, results, ctxObj)
+	out, serr := applyResult(st, raw, m.results, ctxObj)
 	return out, serr, nil
+}
+
+// runChildItem is a Distributed Map's item worker: item i runs as the child
+// execution "<run>:<i>"; a failure is item i's result and aborts the run
+// once more items failed than tolerated.
+func (m *mapRun) runChildItem(i int, item any, childMachine, run string, tolerated func(int) bool) {
+	x, st, idx := m.x, m.st, strconv.Itoa(i)
+	in, serr := itemInput(st, m.eff, m.ctxObj, i, item)
+	var out any
+	var err error
+	if serr == nil {
+		out, serr, err = x.runChild(m.ctx, m.mctx, st, childMachine, run+":"+idx, in)
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	switch {
+	case err != nil: // the store failed, or the runner is closing
+		if m.fatal == nil {
+			m.fatal = err
+		}
+		m.abort()
+		return
+	case serr != nil:
+		m.failures++
+		out = map[string]any{"Error": serr.Name, "Cause": serr.Cause}
+		if m.firstErr == nil {
+			m.firstErr = serr
+		}
+		if !tolerated(m.failures) {
+			m.abort()
+		}
+	}
+	m.results[i] = out
+	if err := x.save(m.th, func() { m.th.MapResults[idx] = encode(out) }); err != nil && m.fatal == nil {
+		m.fatal = err
+	}
 }
 
 func mapRunName(parent string, n int) string {
@@ -176,18 +136,7 @@ func mapRunName(parent string, n int) string {
 // readItems reads the JSON array the ItemReader names, or takes ItemsPath.
 func (x *execution) readItems(ctx context.Context, st *state, eff any, ctxObj map[string]any) ([]any, *Error) {
 	if st.itemReader == nil {
-		v := eff
-		if st.itemsPath.p != nil {
-			var err error
-			if v, err = st.itemsPath.p.get(eff, ctxObj); err != nil {
-				return nil, statesErr(ErrRuntime, "state %q: ItemsPath: %v", st.name, err)
-			}
-		}
-		items, ok := v.([]any)
-		if !ok {
-			return nil, statesErr(ErrRuntime, "state %q: ItemsPath %s must give an array, got %s", st.name, pathSrc(st.itemsPath), abbrev(v))
-		}
-		return items, nil
+		return selectItems(st, eff, ctxObj)
 	}
 	params, err := st.itemReader.apply(eff, ctxObj)
 	if err != nil {

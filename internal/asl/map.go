@@ -57,20 +57,19 @@ func (x *execution) attemptMap(ctx context.Context, key string, st *state, th *t
 	if serr != nil {
 		return nil, serr, nil
 	}
-	if err := x.beginMap(st, th, len(items)); err != nil {
+	started := ev("MapStateStarted", st)
+	started.Output = encode(map[string]any{"length": len(items)})
+	if err := x.beginMap(th, started, func() { th.WakeAt = time.Time{} }); err != nil {
 		return nil, nil, err
 	}
-	m := newMapRun(ctx, x, key, st, th, eff, ctxObj, len(items))
+	m := newMapRun(ctx, x, st, th, eff, ctxObj, len(items), st.maxConcurrency)
 	defer m.abort()
-	if serr := m.dispatch(items); serr != nil {
-		return nil, serr, nil
+	m.prefix = st.name + "/"
+	if key != "" {
+		m.prefix = key + "/" + m.prefix
 	}
-	m.wg.Wait()
-	if ctx.Err() != nil {
-		return nil, nil, errStopped
-	}
-	if m.fatal != nil {
-		return nil, nil, m.fatal
+	if serr, err := m.run(items, m.runItem); serr != nil || err != nil {
+		return nil, serr, err
 	}
 	if m.firstErr != nil {
 		e := ev("MapStateFailed", st)
@@ -96,27 +95,33 @@ func mapItems(st *state, raw any, ctxObj map[string]any) (any, []any, *Error) {
 	if serr != nil {
 		return nil, nil, serr
 	}
-	itemsV := eff
-	if st.itemsPath.p != nil {
-		var err error
-		if itemsV, err = st.itemsPath.p.get(eff, ctxObj); err != nil {
-			return nil, nil, statesErr(ErrRuntime, "state %q: ItemsPath: %v", st.name, err)
-		}
-	}
-	items, ok := itemsV.([]any)
-	if !ok {
-		return nil, nil, statesErr(ErrRuntime, "state %q: ItemsPath %s must give an array, got %s", st.name, pathSrc(st.itemsPath), abbrev(itemsV))
-	}
-	return eff, items, nil
+	items, serr := selectItems(st, eff, ctxObj)
+	return eff, items, serr
 }
 
-// beginMap records MapStateStarted once per attempt (not again after a restart).
-func (x *execution) beginMap(st *state, th *thread, n int) error {
+// selectItems is the array ItemsPath selects from the effective input.
+func selectItems(st *state, eff any, ctxObj map[string]any) ([]any, *Error) {
+	v := eff
+	if st.itemsPath.p != nil {
+		var err error
+		if v, err = st.itemsPath.p.get(eff, ctxObj); err != nil {
+			return nil, statesErr(ErrRuntime, "state %q: ItemsPath: %v", st.name, err)
+		}
+	}
+	items, ok := v.([]any)
+	if !ok {
+		return nil, statesErr(ErrRuntime, "state %q: ItemsPath %s must give an array, got %s", st.name, pathSrc(st.itemsPath), abbrev(v))
+	}
+	return items, nil
+}
+
+// beginMap records the started event (MapStateStarted, or MapRunStarted)
+// once per attempt, not again after a restart; set adds to the saved change.
+func (x *execution) beginMap(th *thread, started domain.HistoryEvent, set func()) error {
 	if th.Phase != "running" {
-		started := ev("MapStateStarted", st)
-		started.Output = encode(map[string]any{"length": n})
 		if err := x.save(th, func() {
-			th.Phase, th.WakeAt, th.MapResults = "running", time.Time{}, map[string]json.RawMessage{}
+			th.Phase, th.MapResults = "running", map[string]json.RawMessage{}
+			set()
 		}, started); err != nil {
 			return err
 		}
@@ -130,8 +135,9 @@ func (x *execution) beginMap(st *state, th *thread, n int) error {
 }
 
 // mapRun is one attempt of a Map state over its items: the running
-// iterations, their results and the first failure. runItem is the item
-// worker: it runs one item to its end in a thread of its own.
+// iterations, their results and the first failure. Its item workers run one
+// item to its end: runItem in a thread of its own (an inline Map),
+// runChildItem as a child execution (a Distributed Map).
 type mapRun struct {
 	x      *execution
 	ctx    context.Context // the runner's: done when it closes
@@ -141,7 +147,7 @@ type mapRun struct {
 	th     *thread // the Map state's thread; items run in child threads
 	eff    any     // the Map's effective input, for ItemSelector
 	ctxObj map[string]any
-	prefix string        // child thread keys: prefix + item index
+	prefix string        // inline Map: child thread keys are prefix + item index
 	sem    chan struct{} // MaxConcurrency slots
 	wg     sync.WaitGroup
 
@@ -149,21 +155,18 @@ type mapRun struct {
 
 	mu       sync.Mutex
 	firstErr *Error // the first failed iteration's error
+	failures int    // failed items (a Distributed Map tolerates some)
 	fatal    error  // a store failure
 }
 
-func newMapRun(ctx context.Context, x *execution, key string, st *state, th *thread, eff any, ctxObj map[string]any, n int) *mapRun {
+// newMapRun prepares a run over n items, limit at a time (0: all at once).
+func newMapRun(ctx context.Context, x *execution, st *state, th *thread, eff any, ctxObj map[string]any, n, limit int) *mapRun {
 	m := &mapRun{x: x, ctx: ctx, st: st, th: th, eff: eff, ctxObj: ctxObj, results: make([]any, n)}
 	m.mctx, m.abort = context.WithCancel(ctx)
-	limit := st.maxConcurrency
 	if limit <= 0 || limit > n {
 		limit = max(n, 1)
 	}
 	m.sem = make(chan struct{}, limit)
-	m.prefix = st.name + "/"
-	if key != "" {
-		m.prefix = key + "/" + m.prefix
-	}
 	return m
 }
 
@@ -180,20 +183,20 @@ func (m *mapRun) fail(serr *Error, err error) {
 	m.abort()
 }
 
-// dispatch takes the saved result of every item finished before a restart
-// and starts a worker for each other item, in order, as slots free up (as on
-// AWS); it stops starting items once the Map is aborted.
-func (m *mapRun) dispatch(items []any) *Error {
+// run takes the saved result of every item finished before a restart and
+// starts a worker for each other item, in order, as slots free up (as on
+// AWS); it stops starting items once the Map is aborted. It returns when
+// the workers are done: errStopped when the runner is closing, or the store
+// failure.
+func (m *mapRun) run(items []any, work func(i int, item any)) (*Error, error) {
 	for i, item := range items {
-		idx := strconv.Itoa(i)
 		m.x.mu.Lock()
-		done, finished := m.th.MapResults[idx]
-		child := m.x.cp.Threads[m.prefix+idx]
+		done, finished := m.th.MapResults[strconv.Itoa(i)]
 		m.x.mu.Unlock()
 		if finished {
 			v, err := decode(done)
 			if err != nil {
-				return statesErr(ErrRuntime, "state %q: bad saved result of item %d", m.st.name, i)
+				return statesErr(ErrRuntime, "state %q: bad saved result of item %d", m.st.name, i), nil
 			}
 			m.results[i] = v
 			continue
@@ -209,17 +212,24 @@ func (m *mapRun) dispatch(items []any) *Error {
 		go func() {
 			defer m.wg.Done()
 			defer func() { <-m.sem }()
-			m.runItem(i, item, child)
+			work(i, item)
 		}()
 	}
-	return nil
+	m.wg.Wait()
+	if m.ctx.Err() != nil {
+		return nil, errStopped
+	}
+	return nil, m.fatal
 }
 
-// runItem is the item worker: it starts item i's thread (unless a restart
-// found it started: child), runs the item processor in it and records how
+// runItem is an inline Map's item worker: it starts item i's thread (unless
+// a restart found it started), runs the item processor in it and records how
 // it ended.
-func (m *mapRun) runItem(i int, item any, child *thread) {
+func (m *mapRun) runItem(i int, item any) {
 	childKey := m.prefix + strconv.Itoa(i)
+	m.x.mu.Lock()
+	child := m.x.cp.Threads[childKey]
+	m.x.mu.Unlock()
 	if child == nil {
 		var serr *Error
 		var err error
@@ -236,18 +246,9 @@ func (m *mapRun) runItem(i int, item any, child *thread) {
 // input, and MapIterationStarted is saved with it.
 func (m *mapRun) startItem(i int, item any, childKey string) (*thread, *Error, error) {
 	x, st := m.x, m.st
-	itemCtx := make(map[string]any, len(m.ctxObj)+1)
-	for k, v := range m.ctxObj {
-		itemCtx[k] = v
-	}
-	itemCtx["Map"] = map[string]any{"Item": map[string]any{"Index": json.Number(strconv.Itoa(i)), "Value": item}}
-	in := item
-	if st.itemSelector != nil {
-		v, err := st.itemSelector.apply(m.eff, itemCtx)
-		if err != nil {
-			return nil, statesErr(ErrRuntime, "state %q: ItemSelector: %v", st.name, err), nil
-		}
-		in = v
+	in, serr := itemInput(st, m.eff, m.ctxObj, i, item)
+	if serr != nil {
+		return nil, serr, nil
 	}
 	child := &thread{State: st.processor.startAt, Input: encode(in), EnteredAt: x.r.cfg.Clock.Now()}
 	started := ev("MapIterationStarted", st)
