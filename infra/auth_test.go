@@ -26,6 +26,11 @@ func TestCognitoMailsThroughSESWithAPerStackPrefix(t *testing.T) {
 			}),
 		})
 	})
+	// AND its client answers sign-in, reset and confirmation for unknown users
+	// as for known ones (no "user does not exist" errors), like the portal's own forms
+	check(t, "no user existence errors", func() {
+		tmpl.HasResourceProperties(jsii.String("AWS::Cognito::UserPoolClient"), map[string]any{"PreventUserExistenceErrors": "ENABLED"})
+	})
 	// AND the hosted-UI prefix is made of this stack's own id, not the account's
 	for id, d := range resources(t, tmpl, "AWS::Cognito::UserPoolDomain") {
 		prefix, _ := json.Marshal(props(d)["Domain"])

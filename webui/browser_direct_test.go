@@ -17,6 +17,7 @@ import (
 
 	"github.com/gasproject/gas/internal/auth"
 	"github.com/gasproject/gas/internal/domain"
+	"github.com/gasproject/gas/internal/memstore"
 	"github.com/gasproject/gas/internal/s3blob"
 	"github.com/gasproject/gas/internal/s3blob/s3fake"
 	"github.com/gasproject/gas/internal/service"
@@ -88,7 +89,9 @@ func TestBrowserDirectUpload(t *testing.T) {
 	}
 	t.Cleanup(func() { db.Close() })
 	wf := newFakeWorkflow()
-	authSvc, err := auth.New(db.Profiles(), db.Auth(), auth.Config{Key: []byte(strings.Repeat("k", 32)), Argon2: auth.Argon2Params{Memory: 64, Time: 1, Threads: 1}})
+	mail := &memstore.Mailer{}
+	authSvc, err := auth.New(db.Profiles(), db.Auth(), auth.Config{Key: []byte(strings.Repeat("k", 32)), Argon2: auth.Argon2Params{Memory: 64, Time: 1, Threads: 1},
+		Mailer: mail, BaseURL: mailBase})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,8 +121,13 @@ func TestBrowserDirectUpload(t *testing.T) {
 		chromedp.Navigate(srv.URL+"/signup"),
 		chromedp.SendKeys(chromedp.CSS("input[name=name]"), "Ada"),
 		chromedp.SendKeys(chromedp.CSS("input[name=email]"), "ada@example.org"),
-		chromedp.SendKeys(chromedp.CSS("input[name=password]"), "analytical engine"),
 		chromedp.Click(chromedp.ID("signup-submit")),
+		chromedp.WaitVisible(chromedp.ID("mail-sent")),
+	)
+	step("confirm the address",
+		chromedp.Navigate(srv.URL+lastLink(mail, "ada@example.org")),
+		chromedp.SendKeys(chromedp.CSS("input[name=password]"), "analytical engine"),
+		chromedp.Click(chromedp.ID("choose-submit")),
 		chromedp.WaitVisible(chromedp.CSS("a[href='/profile']")),
 	)
 

@@ -14,6 +14,7 @@ import (
 
 	"github.com/gasproject/gas/internal/app"
 	"github.com/gasproject/gas/internal/auth"
+	"github.com/gasproject/gas/internal/memstore"
 	"github.com/gasproject/gas/internal/testshared"
 	"github.com/gasproject/gas/webui"
 )
@@ -38,7 +39,8 @@ func TestBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { a.Close() })
-	authSvc, err := auth.New(a.Profiles, a.DB.Auth(), auth.Config{Key: []byte(rand.Text() + rand.Text())})
+	mail := &memstore.Mailer{}
+	authSvc, err := auth.New(a.Profiles, a.DB.Auth(), auth.Config{Key: []byte(rand.Text() + rand.Text()), Mailer: mail, BaseURL: mailBase})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,8 +86,13 @@ func TestBrowser(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS("input[name=name]"), "Rosalind Franklin"),
 		chromedp.SendKeys(chromedp.CSS("input[name=email]"), "rosalind@example.org"),
 		chromedp.SendKeys(chromedp.CSS("input[name=institution]"), "King's College"),
-		chromedp.SendKeys(chromedp.CSS("input[name=password]"), "double helix 51"),
 		chromedp.Click(chromedp.ID("signup-submit")),
+		chromedp.WaitVisible(chromedp.ID("mail-sent")),
+	)
+	step("confirm the address",
+		chromedp.Navigate(srv.URL+lastLink(mail, "rosalind@example.org")),
+		chromedp.SendKeys(chromedp.CSS("input[name=password]"), "double helix 51"),
+		chromedp.Click(chromedp.ID("choose-submit")),
 		chromedp.WaitVisible(chromedp.CSS("a[href='/profile']")),
 	)
 

@@ -24,6 +24,7 @@ import (
 	"github.com/gasproject/gas/internal/auth"
 	"github.com/gasproject/gas/internal/domain"
 	"github.com/gasproject/gas/internal/fsblob"
+	"github.com/gasproject/gas/internal/memstore"
 	"github.com/gasproject/gas/internal/service"
 	"github.com/gasproject/gas/internal/sqlite"
 	"github.com/gasproject/gas/webui"
@@ -37,6 +38,7 @@ type harness struct {
 	blobs *fsblob.Store
 	wf    *fakeWorkflow
 	auth  *auth.Service
+	mail  *memstore.Mailer // sign-up and reset emails
 	key   []byte
 	srv   *httptest.Server
 	now   time.Time
@@ -69,9 +71,10 @@ func newHarnessDirect(t testing.TB, direct domain.DirectTransfers, edit func(*we
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := &harness{t: t, db: db, blobs: blobs, wf: newFakeWorkflow(), key: bytes.Repeat([]byte("secret-key!"), 4), now: time.Now().UTC()}
+	h := &harness{t: t, db: db, blobs: blobs, wf: newFakeWorkflow(), mail: &memstore.Mailer{}, key: bytes.Repeat([]byte("secret-key!"), 4), now: time.Now().UTC()}
 	h.auth, err = auth.New(db.Profiles(), db.Auth(), auth.Config{
 		Key: h.key, Argon2: auth.Argon2Params{Memory: 64, Time: 1, Threads: 1}, SignInLimit: 5,
+		Mailer: h.mail, BaseURL: mailBase,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -89,6 +92,26 @@ func newHarnessDirect(t testing.TB, direct domain.DirectTransfers, edit func(*we
 	h.srv = httptest.NewServer(portal)
 	t.Cleanup(h.srv.Close)
 	return h
+}
+
+// mailBase starts the links in the harness's emails.
+const mailBase = "http://portal.test"
+
+var mailLink = regexp.MustCompile(regexp.QuoteMeta(mailBase) + `(/\S+)`)
+
+// lastLink is the path and query of the link in the last email to addr
+// ("" when there is none).
+func lastLink(mail *memstore.Mailer, addr string) string {
+	sent := mail.Sent()
+	for i := len(sent) - 1; i >= 0; i-- {
+		if sent[i].To == addr {
+			if m := mailLink.FindStringSubmatch(sent[i].Text); m != nil {
+				return m[1]
+			}
+			return ""
+		}
+	}
+	return ""
 }
 
 // user makes an account with a password ("password1") and an API token.

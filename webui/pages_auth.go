@@ -44,26 +44,6 @@ func (s *Server) signUpForm(w http.ResponseWriter, r *http.Request, rq *request)
 	return nil
 }
 
-func (s *Server) signUp(w http.ResponseWriter, r *http.Request, rq *request) error {
-	in := auth.SignUp{
-		Email: r.PostForm.Get("email"), Name: r.PostForm.Get("name"),
-		Institution: r.PostForm.Get("institution"), Password: r.PostForm.Get("password"),
-		Client: clientKey(r),
-	}
-	p, err := s.cfg.Auth.SignUp(r.Context(), in)
-	if err != nil {
-		status := statusOf(err)
-		if status >= 500 {
-			return err
-		}
-		page := s.authPage(r)
-		page.Email, page.Name, page.Inst, page.Error = in.Email, in.Name, in.Institution, messageOf(public(err), status)
-		s.render(w, r, rq, status, "signup", "Sign up", page)
-		return nil
-	}
-	return s.startSession(w, r, p, safeNext(r.PostForm.Get("next")))
-}
-
 func (s *Server) signInForm(w http.ResponseWriter, r *http.Request, rq *request) error {
 	s.render(w, r, rq, http.StatusOK, "signin", "Sign in", s.authPage(r))
 	return nil
@@ -73,16 +53,23 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request, rq *request) err
 	email := r.PostForm.Get("email")
 	p, err := s.cfg.Auth.SignIn(r.Context(), email, r.PostForm.Get("password"), clientKey(r))
 	if err != nil {
-		status := statusOf(err)
-		if status >= 500 {
-			return err
-		}
 		page := s.authPage(r)
-		page.Email, page.Error = email, messageOf(public(err), status)
-		s.render(w, r, rq, status, "signin", "Sign in", page)
-		return nil
+		page.Email = email
+		return s.refuse(w, r, rq, err, "signin", "Sign in", page)
 	}
 	return s.startSession(w, r, p, safeNext(r.PostForm.Get("next")))
+}
+
+// refuse shows a sign-in, sign-up or reset form again with err's message
+// and status, keeping what was typed (in page); a server error is returned.
+func (s *Server) refuse(w http.ResponseWriter, r *http.Request, rq *request, err error, name, title string, page authPage) error {
+	status := statusOf(err)
+	if status >= 500 {
+		return err
+	}
+	page.Error = messageOf(public(err), status)
+	s.render(w, r, rq, status, name, title, page)
+	return nil
 }
 
 func (s *Server) startSession(w http.ResponseWriter, r *http.Request, p domain.Profile, next string) error {

@@ -18,9 +18,27 @@ func TestSignUpSignInSignOut(t *testing.T) {
 	if r := b.get("/signup"); r.status != 200 || b.csrf == "" {
 		t.Fatalf("sign-up page: %d, csrf %q", r.status, b.csrf)
 	}
-	r := b.post("/signup", url.Values{"name": {"Ada"}, "email": {"ada@example.org"}, "password": {"longenough"}, "next": {"/annotate"}})
+	r := b.post("/signup", url.Values{"name": {"Ada"}, "email": {"ada@example.org"}, "next": {"/annotate"}})
+	if r.status != http.StatusSeeOther || r.header.Get("Location") != "/signup/sent" || b.cookie("gas_session") != nil {
+		t.Fatalf("sign up: %d %q, session %v", r.status, r.header.Get("Location"), b.cookie("gas_session"))
+	}
+	if r := b.get("/signup/sent"); r.status != 200 || !strings.Contains(r.body, "Check your email") {
+		t.Errorf("sent page: %d", r.status)
+	}
+	link := lastLink(h.mail, "ada@example.org")
+	if !strings.HasPrefix(link, "/signup/confirm?t=") {
+		t.Fatalf("confirmation link %q", link)
+	}
+	if r := b.get(link); r.status != 200 || !strings.Contains(r.body, "ada@example.org") || !strings.Contains(r.body, `action="/signup/confirm"`) {
+		t.Fatalf("confirm page: %d %s", r.status, r.body)
+	}
+	token, _ := url.ParseQuery(strings.TrimPrefix(link, "/signup/confirm?"))
+	if r := b.post("/signup/confirm", url.Values{"t": {token.Get("t")}, "password": {"short"}}); r.status != 400 || !strings.Contains(r.body, "password must be 8 to 1024 characters") || !strings.Contains(r.body, `action="/signup/confirm"`) {
+		t.Errorf("short password: %d", r.status)
+	}
+	r = b.post("/signup/confirm", url.Values{"t": {token.Get("t")}, "password": {"longenough"}})
 	if r.status != http.StatusSeeOther || r.header.Get("Location") != "/annotate" {
-		t.Fatalf("sign up: %d %q", r.status, r.header.Get("Location"))
+		t.Fatalf("confirm: %d %q %s", r.status, r.header.Get("Location"), r.body)
 	}
 	set := strings.Join(r.header.Values("Set-Cookie"), "\n")
 	if !strings.Contains(set, "gas_session=") || !strings.Contains(set, "HttpOnly") || !strings.Contains(set, "SameSite=Lax") || strings.Contains(set, "Secure") {
@@ -33,16 +51,16 @@ func TestSignUpSignInSignOut(t *testing.T) {
 		t.Errorf("annotate page lacks the cap or the disabled submit: %s", r.body)
 	}
 
-	// Errors re-render the form with the right status and keep what was typed.
+	// Errors re-render the form with the right status and keep what was
+	// typed; a taken address is no error (TestSignUpTellsNothingHTTP).
 	b2 := h.browser()
 	for _, tc := range []struct {
 		form url.Values
 		want int
 		msg  string
 	}{
-		{url.Values{"name": {"Ada"}, "email": {"ada@example.org"}, "password": {"longenough"}}, 409, "exists"},
-		{url.Values{"name": {"Bob"}, "email": {"bob@example.org"}, "password": {"short"}}, 400, "at least 8"},
-		{url.Values{"name": {"Bob"}, "email": {"not-an-email"}, "password": {"longenough"}}, 400, "not an email"},
+		{url.Values{"name": {"Bob"}, "email": {"bob@example.org"}, "institution": {strings.Repeat("i", 201)}}, 400, "institution must be at most 200"},
+		{url.Values{"name": {"Bob"}, "email": {"not-an-email"}}, 400, "not an email"},
 	} {
 		r := b2.post("/signup", tc.form)
 		if r.status != tc.want || !strings.Contains(r.body, tc.msg) || !strings.Contains(r.body, tc.form.Get("name")) {

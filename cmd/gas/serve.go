@@ -157,7 +157,7 @@ func runServe(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	authSvc, err := auth.New(a.Profiles, a.DB.Auth(), auth.Config{Key: key})
+	authSvc, err := auth.New(a.Profiles, a.DB.Auth(), auth.Config{Key: key, Mailer: a.Mailer, BaseURL: f.baseURL})
 	if err != nil {
 		return err
 	}

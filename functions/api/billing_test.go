@@ -26,8 +26,11 @@ func upgradeOnAWS(t *testing.T) (upgrade, page string, status int, role domain.R
 	if err != nil {
 		t.Fatal(err)
 	}
-	u, err := users.SignUp(ctx, auth.SignUp{Email: "una@example.org", Name: "Una", Password: "correct horse battery"})
+	u, err := users.UpsertUser(ctx, auth.UpsertUser{Email: "una@example.org", Name: "Una"})
 	if err != nil {
+		t.Fatal(err)
+	}
+	if err := users.SetPassword(ctx, u.ID, "correct horse battery"); err != nil {
 		t.Fatal(err)
 	}
 	token, _, err := users.CreateToken(ctx, u.ID, "ci")

@@ -79,8 +79,11 @@ func TestAPILambdaSubmitsAJobOnAWSAdapters(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ada, err := users.SignUp(ctx, auth.SignUp{Email: "ada@example.org", Name: "Ada", Password: "correct horse battery"})
+	ada, err := users.UpsertUser(ctx, auth.UpsertUser{Email: "ada@example.org", Name: "Ada"})
 	if err != nil {
+		t.Fatal(err)
+	}
+	if err := users.SetPassword(ctx, ada.ID, "correct horse battery"); err != nil {
 		t.Fatal(err)
 	}
 	token, _, err := users.CreateToken(ctx, ada.ID, "ci")

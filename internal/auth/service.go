@@ -38,12 +38,27 @@ type Config struct {
 	// SignUpLimit caps the accounts one client address may create per
 	// SignUpWindow (sign-up form and first OIDC sign-in alike), so a script
 	// cannot mint unlimited free accounts; default 5 per hour.
+	// Every valid form counts, whether or not its address has an account.
+	// Password reset requests have a budget of the same size.
 	SignUpLimit  int
 	SignUpWindow time.Duration
 	// TokenTTL is how long an API token works after it is made; default
 	// DefaultTokenTTL. An expired token is refused like an unknown one (401).
 	TokenTTL time.Duration
-	Now      func() time.Time
+	// Mailer sends sign-up confirmations, password reset links and the
+	// notices that replace them for addresses that have (or lack) an
+	// account; without one, sign-up and reset fail with ErrNoMailer.
+	Mailer domain.Mailer
+	// BaseURL is the portal's public URL that emailed links start with;
+	// required with a Mailer.
+	BaseURL string
+	// MailLimit caps the sign-up and reset emails one address receives per
+	// SignUpWindow, whoever asks; past it the form answers the same and
+	// nothing is sent. Default 3.
+	MailLimit int
+	// LinkTTL is how long an emailed link works; default 24 hours.
+	LinkTTL time.Duration
+	Now     func() time.Time
 }
 
 // DefaultTokenTTL is the life of an API token: long enough for a pipeline,
@@ -87,6 +102,16 @@ func New(profiles domain.Profiles, store Store, cfg Config) (*Service, error) {
 	if cfg.TokenTTL == 0 {
 		cfg.TokenTTL = DefaultTokenTTL
 	}
+	if cfg.MailLimit == 0 {
+		cfg.MailLimit = 3
+	}
+	if cfg.LinkTTL == 0 {
+		cfg.LinkTTL = 24 * time.Hour
+	}
+	cfg.BaseURL = strings.TrimSuffix(cfg.BaseURL, "/")
+	if cfg.Mailer != nil && cfg.BaseURL == "" {
+		return nil, errors.New("auth: a Mailer needs the BaseURL its links start with")
+	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
@@ -99,58 +124,6 @@ func New(profiles domain.Profiles, store Store, cfg Config) (*Service, error) {
 
 // SessionTTL is how long a session lives; the web layer uses it for the cookie.
 func (s *Service) SessionTTL() time.Duration { return s.cfg.SessionTTL }
-
-// SignUp is what the sign-up form asks for. Client identifies the caller
-// (its IP) for the sign-up rate limit.
-type SignUp struct {
-	Email, Name, Institution, Password string
-	Client                             string
-}
-
-// MinPasswordLen is the shortest password SignUp accepts.
-const MinPasswordLen = 8
-
-// SignUp creates a free local account. It fails with domain.ErrConflict when
-// the email is taken and ErrRateLimited when in.Client has made too many accounts.
-func (s *Service) SignUp(ctx context.Context, in SignUp) (domain.Profile, error) {
-	email, err := NormalizeEmail(in.Email)
-	if err != nil {
-		return domain.Profile{}, err
-	}
-	name := strings.TrimSpace(in.Name)
-	if name == "" || utf8.RuneCountInString(name) > 200 {
-		return domain.Profile{}, fmt.Errorf("name must be 1 to 200 characters: %w", domain.ErrInvalid)
-	}
-	if utf8.RuneCountInString(in.Password) < MinPasswordLen || len(in.Password) > 1024 {
-		return domain.Profile{}, fmt.Errorf("password must be at least %d characters: %w", MinPasswordLen, domain.ErrInvalid)
-	}
-	if _, err := s.profiles.GetByEmail(ctx, email); err == nil {
-		return domain.Profile{}, fmt.Errorf("an account with this email exists: %w", domain.ErrConflict)
-	} else if !errors.Is(err, domain.ErrNotFound) {
-		return domain.Profile{}, fmt.Errorf("look up %s: %w", email, err)
-	}
-	// Counted only once the form is valid, so typos do not use up the
-	// budget, and before the costly hash, so refused scripts cost little.
-	if err := s.limitSignUp(ctx, in.Client); err != nil {
-		return domain.Profile{}, err
-	}
-	hash, err := HashPassword(in.Password, s.cfg.Argon2)
-	if err != nil {
-		return domain.Profile{}, err
-	}
-	p := domain.Profile{
-		ID: NewUserID(), Name: name, Email: email,
-		Institution: strings.TrimSpace(in.Institution),
-		Role:        domain.RoleFree, CreatedAt: s.cfg.Now().UTC(),
-	}
-	if err := s.profiles.Create(ctx, p); err != nil {
-		return domain.Profile{}, fmt.Errorf("create profile %s: %w", email, err)
-	}
-	if err := s.store.SetPasswordHash(ctx, p.ID, hash); err != nil {
-		return domain.Profile{}, fmt.Errorf("store password of %s: %w", p.ID, err)
-	}
-	return p, nil
-}
 
 // dummyHash makes an unknown email cost as much as a wrong password, so
 // response times do not tell which emails have accounts.
@@ -219,10 +192,7 @@ func (s *Service) limitSignUp(ctx context.Context, client string) error {
 
 // SetPassword replaces a user's password (used by `gas user add --password`).
 func (s *Service) SetPassword(ctx context.Context, userID, password string) error {
-	if utf8.RuneCountInString(password) < MinPasswordLen {
-		return fmt.Errorf("password must be at least %d characters: %w", MinPasswordLen, domain.ErrInvalid)
-	}
-	hash, err := HashPassword(password, s.cfg.Argon2)
+	hash, err := s.hashNew(password)
 	if err != nil {
 		return err
 	}

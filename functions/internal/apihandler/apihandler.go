@@ -55,12 +55,12 @@ func New(ctx context.Context, st *wire.Stores) (http.Handler, error) {
 	workflow := sfnflow.New(sfn.NewFromConfig(st.AWS), map[string]string{domain.MachineAnnotation: annotation, domain.MachineRestore: restore})
 	svc := service.New(service.Ports{Jobs: st.Jobs, Profiles: st.Profiles, Blobs: st.Blobs, Workflow: workflow, Direct: st.Blobs},
 		service.Config{Retention: retention, FreeCap: freeCap, UploadLimit: premiumCap, Logger: st.Log})
-	mail, err := st.Mailer() // tells a user their payment failed
+	mail, err := st.Mailer() // sign-up and reset links; tells a user their payment failed
 	if err != nil {
 		return nil, fmt.Errorf("mailer: %w", err)
 	}
 	ddb := dynamodb.NewFromConfig(st.AWS)
-	authSvc, err := auth.New(st.Profiles, dynamo.NewAuthStore(ddb, authTable), auth.Config{Key: []byte(key)})
+	authSvc, err := auth.New(st.Profiles, dynamo.NewAuthStore(ddb, authTable), auth.Config{Key: []byte(key), Mailer: mail, BaseURL: publicURL})
 	if err != nil {
 		return nil, fmt.Errorf("sign-in: %w", err)
 	}
