@@ -1,5 +1,7 @@
 package consequence
 
+import "github.com/gasproject/gas/internal/refdata"
+
 // Translation with NCBI tables 1 (standard) and 2 (vertebrate mitochondrial).
 
 // baseIndex maps a nucleotide to 0..3 (TCAG order, as NCBI prints its tables), -1 otherwise.
@@ -85,33 +87,11 @@ func appendThree(dst []byte, pep string) []byte {
 	return dst
 }
 
-func complementBase(b byte) byte {
-	switch b {
-	case 'A':
-		return 'T'
-	case 'C':
-		return 'G'
-	case 'G':
-		return 'C'
-	case 'T':
-		return 'A'
-	case 'a':
-		return 't'
-	case 'c':
-		return 'g'
-	case 'g':
-		return 'c'
-	case 't':
-		return 'a'
-	}
-	return 'N'
-}
-
 // revComp returns the reverse complement of s.
 func revComp(s string) string {
 	b := make([]byte, len(s))
 	for i := 0; i < len(s); i++ {
-		b[len(s)-1-i] = complementBase(s[i])
+		b[len(s)-1-i] = refdata.Complement(s[i])
 	}
 	return string(b)
 }

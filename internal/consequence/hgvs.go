@@ -3,6 +3,8 @@ package consequence
 import (
 	"strconv"
 	"strings"
+
+	"github.com/gasproject/gas/internal/refdata"
 )
 
 // hgvsc returns HGVSc as VEP writes it (ENST...:c.123A>G, n. for non-coding
@@ -113,7 +115,7 @@ func appendTx(b []byte, s string, plus bool) []byte {
 		return append(b, s...)
 	}
 	for i := len(s) - 1; i >= 0; i-- {
-		b = append(b, complementBase(s[i]))
+		b = append(b, refdata.Complement(s[i]))
 	}
 	return b
 }

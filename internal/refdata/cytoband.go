@@ -11,22 +11,13 @@ import (
 // gieStain; 0-based half-open; plain, gzip or BGZF) into bands per canonical
 // chromosome name, 1-based inclusive and sorted by Start.
 func ReadCytoBand(r io.Reader, source string) (map[string][]Band, error) {
-	dr, err := Decompress(r)
+	lr, err := openLines(r, source)
 	if err != nil {
-		return nil, parseErr(source, 0, "%v", err)
+		return nil, err
 	}
-	lr := newLineReader(dr, source)
 	out := map[string][]Band{}
 	var cols [5][]byte
-	for {
-		line, ok := lr.next()
-		if !ok {
-			break
-		}
-		if len(line) == 0 || line[0] == '#' {
-			continue
-		}
-		n := splitTabs(line, cols[:])
+	for n := range lr.fields(cols[:], "") {
 		if n < 4 {
 			return nil, lr.errorf("expected 5 tab-separated columns (chrom start end name stain), found %d", n)
 		}

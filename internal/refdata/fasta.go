@@ -10,11 +10,10 @@ import (
 // rest; seq is uppercased and only valid during the call. source names the
 // input in errors.
 func ReadFASTA(r io.Reader, source string, fn func(name, desc string, seq []byte) error) error {
-	dr, err := Decompress(r)
+	lr, err := openLines(r, source)
 	if err != nil {
-		return parseErr(source, 0, "%v", err)
+		return err
 	}
-	lr := newLineReader(dr, source)
 	var (
 		name, desc string
 		seq        []byte

@@ -324,7 +324,7 @@ func FlagIncompleteCDS(t *Transcript, chrom []byte) {
 			}
 		} else {
 			for p := c.Start; p <= c.End && len(codon) < want; p++ {
-				codon = append([]byte{complement(chrom[p-1])}, codon...)
+				codon = append([]byte{Complement(chrom[p-1])}, codon...)
 			}
 		}
 	}
@@ -336,7 +336,9 @@ func FlagIncompleteCDS(t *Transcript, chrom []byte) {
 	}
 }
 
-func complement(b byte) byte {
+// Complement is the complementary base of b (case kept); any other byte
+// (N, IUPAC ambiguity codes) gives 'N'. The one complement of the project.
+func Complement(b byte) byte {
 	switch b {
 	case 'A':
 		return 'T'
@@ -346,6 +348,14 @@ func complement(b byte) byte {
 		return 'C'
 	case 'T':
 		return 'A'
+	case 'a':
+		return 't'
+	case 'c':
+		return 'g'
+	case 'g':
+		return 'c'
+	case 't':
+		return 'a'
 	}
 	return 'N'
 }

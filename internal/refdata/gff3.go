@@ -31,11 +31,11 @@ type gff3Row struct {
 // transcript with only CDS/UTR rows gets them as exons. source names the
 // input in errors.
 func ParseGFF3(r io.Reader, source string) ([]*Transcript, error) {
-	dr, err := Decompress(r)
+	lr, err := openLines(r, source)
 	if err != nil {
-		return nil, parseErr(source, 0, "%v", err)
+		return nil, err
 	}
-	rows, err := readGFF3(newLineReader(dr, source), source)
+	rows, err := readGFF3(lr, source)
 	if err != nil {
 		return nil, err
 	}
@@ -62,18 +62,8 @@ func readGFF3(lr *lineReader, source string) (*gff3Rows, error) {
 	}
 	var err error
 	var cols [9][]byte
-	for {
-		line, ok := lr.next()
-		if !ok {
-			break
-		}
-		if len(line) == 0 || line[0] == '#' {
-			if string(line) == "##FASTA" {
-				break // embedded sequence follows; not ours to read here
-			}
-			continue
-		}
-		if n := splitTabs(line, cols[:]); n < 9 {
+	for n := range lr.fields(cols[:], "##FASTA") { // embedded sequence follows ##FASTA: not ours to read here
+		if n < 9 {
 			return nil, lr.errorf("expected 9 tab-separated columns, found %d (not a GFF3 file?)", n)
 		}
 		typ := string(cols[2])

@@ -13,23 +13,15 @@ import (
 // optional. Versions come from transcript_version, or from a GENCODE-style
 // "ENST...N" id. source names the input in errors.
 func ParseGTF(r io.Reader, source string) ([]*Transcript, error) {
-	dr, err := Decompress(r)
+	lr, err := openLines(r, source)
 	if err != nil {
-		return nil, parseErr(source, 0, "%v", err)
+		return nil, err
 	}
-	lr := newLineReader(dr, source)
 	byID := map[string]*txDraft{}
 	var order []*txDraft
 	var cols [9][]byte
-	for {
-		line, ok := lr.next()
-		if !ok {
-			break
-		}
-		if len(line) == 0 || line[0] == '#' {
-			continue
-		}
-		if n := splitTabs(line, cols[:]); n < 9 {
+	for n := range lr.fields(cols[:], "") {
+		if n < 9 {
 			return nil, lr.errorf("expected 9 tab-separated columns, found %d (not a GTF file?)", n)
 		}
 		typ := string(cols[2])

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 
 	"github.com/gasproject/gas/internal/vcf"
 )
@@ -63,6 +64,38 @@ func newLineReader(r io.Reader, source string) *lineReader {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 0, 1<<16), maxLine)
 	return &lineReader{source: source, sc: sc}
+}
+
+// openLines reads r line by line, gunzipped when it is gzip or BGZF.
+func openLines(r io.Reader, source string) (*lineReader, error) {
+	dr, err := Decompress(r)
+	if err != nil {
+		return nil, parseErr(source, 0, "%v", err)
+	}
+	return newLineReader(dr, source), nil
+}
+
+// fields yields each data line split at tabs into cols (the count of
+// fields), passing over blank lines and '#' comments, up to the end or to
+// the line stop (when not empty). lr.err tells a read error after.
+func (lr *lineReader) fields(cols [][]byte, stop string) iter.Seq[int] {
+	return func(yield func(int) bool) {
+		for {
+			line, ok := lr.next()
+			if !ok {
+				return
+			}
+			if len(line) == 0 || line[0] == '#' {
+				if stop != "" && string(line) == stop {
+					return
+				}
+				continue
+			}
+			if !yield(splitTabs(line, cols)) {
+				return
+			}
+		}
+	}
 }
 
 // next returns the next line (valid until the following call) or ok=false at the end.

@@ -40,22 +40,13 @@ type KnownRecord struct {
 // ClinSig is INFO/CLIN_SIG as written. Symbolic, "*" and "." ALTs are
 // skipped.
 func ReadKnownVCF(r io.Reader, source string, fn func(KnownRecord) error) error {
-	dr, err := Decompress(r)
+	lr, err := openLines(r, source)
 	if err != nil {
-		return parseErr(source, 0, "%v", err)
+		return err
 	}
-	lr := newLineReader(dr, source)
 	var cols [9][]byte
 	lastChrom, lastCanon := "", ""
-	for {
-		line, ok := lr.next()
-		if !ok {
-			break
-		}
-		if len(line) == 0 || line[0] == '#' {
-			continue
-		}
-		n := splitTabs(line, cols[:])
+	for n := range lr.fields(cols[:], "") {
 		if n < 5 {
 			return lr.errorf("expected at least 5 tab-separated columns (CHROM POS ID REF ALT), found %d", n)
 		}

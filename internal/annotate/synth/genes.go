@@ -5,6 +5,8 @@ import (
 	"io"
 	"math/rand/v2"
 	"strings"
+
+	"github.com/gasproject/gas/internal/refdata"
 )
 
 // Gene models of the synthetic genome. Every coding exon's coding part is
@@ -161,7 +163,7 @@ func makeGene(rng *rand.Rand, ids *idGen, chr []byte, start int, strand byte, s 
 		copy(chr[start-1:], g)
 	} else {
 		for i, c := range g {
-			chr[start-1+span-1-i] = complement(c)
+			chr[start-1+span-1-i] = refdata.Complement(c)
 		}
 	}
 	ids.gene++
@@ -233,20 +235,6 @@ func addIsoforms(rng *rand.Rand, s geneShape, local []exon, addTx func(biotype s
 			addTx(biotype, lex, false)
 		}
 	}
-}
-
-func complement(c byte) byte {
-	switch c {
-	case 'A':
-		return 'T'
-	case 'C':
-		return 'G'
-	case 'G':
-		return 'C'
-	case 'T':
-		return 'A'
-	}
-	return c
 }
 
 // cdsSegments are the transcript's CDS pieces per exon (genomic, inclusive,

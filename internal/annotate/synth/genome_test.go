@@ -125,7 +125,7 @@ func cdsSeq(t *testing.T, c *refdata.Chrom, tx *refdata.Transcript) string {
 func revcomp(s string) string {
 	b := make([]byte, len(s))
 	for i := range s {
-		b[len(s)-1-i] = complement(s[i])
+		b[len(s)-1-i] = refdata.Complement(s[i])
 	}
 	return string(b)
 }
