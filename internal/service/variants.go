@@ -56,6 +56,9 @@ func (s *Service) variantIndex(ctx context.Context, viewer domain.Profile, jobID
 	if errors.Is(err, domain.ErrNotFound) {
 		return nil, j, nil, domain.UserErrorf(domain.ErrNotFound, "job %s was annotated before the variant table existed; re-run it to get one", j.ID)
 	}
+	if errors.Is(err, variants.ErrOldIndex) {
+		return nil, j, nil, domain.UserErrorf(domain.ErrNotFound, "job %s's variant table was built by an older version of GAS; re-run the job to get one", j.ID)
+	}
 	if err != nil {
 		return nil, j, nil, fmt.Errorf("variant index of job %s: %w", j.ID, err)
 	}

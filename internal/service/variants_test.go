@@ -2,7 +2,9 @@ package service
 
 import (
 	"bytes"
+	"compress/flate"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"net/url"
@@ -64,6 +66,27 @@ func TestVariantsAccessAndQuery(t *testing.T) {
 	if _, _, err := f.s.Variants(ctx, f.profile(t, "u1"), "old", q); !errors.Is(err, domain.ErrNotFound) || !strings.Contains(err.Error(), "re-run") {
 		t.Fatalf("old job: %v", err)
 	}
+	// An index in a format this build no longer reads says the same.
+	f.addJob(t, domain.Job{ID: "v1", UserID: "u1", Status: domain.StatusCompleted, ResultKey: "results/u1/v1/annotated.vcf.gz", ResultState: domain.ResultAvailable})
+	f.putBlob(t, domain.VariantsKey("results/u1/v1/annotated.vcf.gz"), versionOneIndex(t))
+	if _, _, err := f.s.Variants(ctx, f.profile(t, "u1"), "v1", q); !errors.Is(err, domain.ErrNotFound) || !strings.Contains(err.Error(), "older version") {
+		t.Fatalf("version 1 index: %v", err)
+	}
+}
+
+// versionOneIndex is an empty index file whose footer says version 1.
+func versionOneIndex(t *testing.T) string {
+	const magic = "GASVIX1\n"
+	var b bytes.Buffer
+	b.WriteString(magic)
+	zw, _ := flate.NewWriter(&b, flate.BestSpeed)
+	zw.Write([]byte(`{"version":1,"chroms":[],"genes":[],"csqs":[],"blocks":[]}`))
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	b.Write(binary.LittleEndian.AppendUint64(nil, uint64(len(magic))))
+	b.WriteString(magic)
+	return b.String()
 }
 
 func TestIndexCacheKeepsAtMostMaxOpen(t *testing.T) {

@@ -1,27 +1,137 @@
 package variants
 
 import (
+	"bytes"
 	"encoding/binary"
-	"fmt"
 	"math"
 	"slices"
 )
 
-// blockBuf is the block being filled, column by column.
+// Display fields, in Row order, and how a display group encodes them.
+const (
+	dID = iota
+	dRef
+	dAlt
+	dAllele
+	dFeature
+	dBiotype
+	dHGVSc
+	dHGVSp
+	dClinSig
+)
+
+// repeatable are the fields a row may mark "same as the previous row of the
+// group" (bit k of the row's mask for repeatable[k]): a record's entries
+// share id, ref and mostly alt, allele and clin_sig.
+var repeatable = [...]int{dID, dRef, dAlt, dAllele, dClinSig}
+
+// blockBuf is the block being filled: the filter columns, and the display
+// rows encoded as they come (see doc.go, "Display section").
 type blockBuf struct {
-	chrom   int
-	pos     []uint32
-	gene    []uint32
-	csq     []uint32
-	af      []float32
-	flags   []uint8
-	display []byte // uvarint-length strings, displayFields per row
-	rowEnd  []int  // end of each row in display
-	enc     []byte
+	chrom int
+	pos   []uint32
+	gene  []uint32
+	csq   []uint32
+	af    []float32
+	flags []uint8
+
+	disp     []byte   // the display groups, back to back
+	groupEnd []uint32 // end of each finished group in disp
+	prev     [len(repeatable)][]byte
+	dict     map[string]uint32 // the block's strings (features, biotypes, HGVS prefixes)
+	dictText []byte            // uvarint-length strings, in id order
+	// Recent lookups: the entries of neighbouring records mostly repeat
+	// the same transcripts in the same order, so the cache for a feature
+	// or an HGVSp reference is chosen by the entry's place in its record.
+	feature, protein [cacheSlots]dictCache
+	biotype, other   dictCache
+	enc              []byte
 }
 
-// flush writes the block (filter section, compressed display section) and
-// records its summary in the footer.
+// cacheSlots is how many entries of a record have their own lookup cache.
+const cacheSlots = 32
+
+// dictCache remembers one string's id in a dictionary.
+type dictCache struct {
+	key []byte
+	id  uint32
+	ok  bool
+}
+
+func newBlockBuf() blockBuf { return blockBuf{dict: map[string]uint32{}} }
+
+func (b *blockBuf) rows() int { return len(b.pos) }
+
+// addRow adds a row; entry is its place among its record's CSQ entries.
+func (b *blockBuf) addRow(entry int, pos, gene, csq uint32, af float32, flags uint8, d *[displayFields][]byte) {
+	n := len(b.pos)
+	if n%displayGroup == 0 && n > 0 {
+		b.groupEnd = append(b.groupEnd, uint32(len(b.disp)))
+	}
+	first := n%displayGroup == 0
+	b.pos = append(b.pos, pos)
+	b.gene = append(b.gene, gene)
+	b.csq = append(b.csq, csq)
+	b.af = append(b.af, af)
+	b.flags = append(b.flags, flags)
+
+	var mask byte
+	for k, f := range repeatable {
+		if !first && bytes.Equal(d[f], b.prev[k]) {
+			mask |= 1 << k
+		}
+	}
+	disp := append(b.disp, mask)
+	for k, f := range repeatable {
+		if mask&(1<<k) == 0 {
+			disp = appendString(disp, d[f])
+			b.prev[k] = append(b.prev[k][:0], d[f]...)
+		}
+	}
+	slot := entry % cacheSlots
+	fc := &b.feature[slot]
+	disp = binary.AppendUvarint(disp, uint64(b.lookup(fc, d[dFeature])))
+	disp = binary.AppendUvarint(disp, uint64(b.lookup(&b.biotype, d[dBiotype])))
+	if hc := d[dHGVSc]; len(hc) > len(fc.key) && hc[len(fc.key)] == ':' && bytes.Equal(hc[:len(fc.key)], fc.key) {
+		disp = appendString(binary.AppendUvarint(disp, uint64(fc.id)+1), hc[len(fc.key)+1:])
+	} else {
+		disp = b.appendHGVS(disp, hc, &b.other)
+	}
+	b.disp = b.appendHGVS(disp, d[dHGVSp], &b.protein[slot])
+}
+
+// appendHGVS writes an HGVS notation as its reference sequence (the text
+// before ':', a dictionary id + 1; 0 when there is no ':') and the rest.
+func (b *blockBuf) appendHGVS(dst, s []byte, c *dictCache) []byte {
+	i := bytes.IndexByte(s, ':')
+	if i < 0 {
+		return appendString(append(dst, 0), s)
+	}
+	dst = binary.AppendUvarint(dst, uint64(b.lookup(c, s[:i]))+1)
+	return appendString(dst, s[i+1:])
+}
+
+func appendString(dst, s []byte) []byte {
+	return append(binary.AppendUvarint(dst, uint64(len(s))), s...)
+}
+
+// lookup is s's id in the block's dictionary, added when new.
+func (b *blockBuf) lookup(c *dictCache, s []byte) uint32 {
+	if c.ok && bytes.Equal(c.key, s) {
+		return c.id
+	}
+	id, ok := b.dict[string(s)]
+	if !ok {
+		id = uint32(len(b.dict))
+		b.dict[string(s)] = id
+		b.dictText = appendString(b.dictText, s)
+	}
+	c.key, c.id, c.ok = append(c.key[:0], s...), id, true
+	return id
+}
+
+// flush writes the block (filter section, display section) and records its
+// summary in the footer.
 func (p *parser) flush() error {
 	b := &p.blk
 	n := len(b.pos)
@@ -55,50 +165,36 @@ func (p *parser) flush() error {
 		}
 	}
 	enc = append(enc, b.flags...)
-	b.enc = enc
 	genes := slices.Clone(b.gene)
 	slices.Sort(genes)
 	info.Genes = slices.Compact(genes)
 
-	disp, err := p.compressDisplay(n)
-	if err != nil {
-		return err
+	// Display section: dictionary length, dictionary, group ends, groups.
+	b.groupEnd = append(b.groupEnd, uint32(len(b.disp)))
+	enc = binary.LittleEndian.AppendUint32(enc, uint32(len(b.dictText)))
+	enc = append(enc, b.dictText...)
+	for _, e := range b.groupEnd {
+		enc = binary.LittleEndian.AppendUint32(enc, e)
 	}
-	info.DisplayLen = len(disp)
+	info.DisplayLen = len(enc) - n*filterWidth + len(b.disp)
+	b.enc = enc
 	if _, err := p.write(enc); err != nil {
 		return err
 	}
-	if _, err := p.write(disp); err != nil {
+	if _, err := p.write(b.disp); err != nil {
 		return err
 	}
 	p.foot.Blocks = append(p.foot.Blocks, info)
-	b.pos, b.gene, b.csq, b.af, b.flags, b.display = b.pos[:0], b.gene[:0], b.csq[:0], b.af[:0], b.flags[:0], b.display[:0]
-	b.rowEnd = b.rowEnd[:0]
+	b.reset()
 	return nil
 }
 
-// compressDisplay compresses the block's display strings in groups of
-// displayGroup rows, so reading one row inflates at most that many. The
-// section starts with each group's compressed and raw length (uint32 pairs).
-func (p *parser) compressDisplay(n int) ([]byte, error) {
-	b := &p.blk
-	groups := (n + displayGroup - 1) / displayGroup
-	out := make([]byte, 8*groups, 8*groups+len(b.display)/3)
-	start := 0
-	for g := range groups {
-		end := b.rowEnd[min(n, (g+1)*displayGroup)-1]
-		p.zbuf.Reset()
-		p.zw.Reset(&p.zbuf)
-		if _, err := p.zw.Write(b.display[start:end]); err != nil {
-			return nil, fmt.Errorf("variant index: compress block: %w", err)
-		}
-		if err := p.zw.Close(); err != nil {
-			return nil, fmt.Errorf("variant index: compress block: %w", err)
-		}
-		binary.LittleEndian.PutUint32(out[8*g:], uint32(p.zbuf.Len()))
-		binary.LittleEndian.PutUint32(out[8*g+4:], uint32(end-start))
-		out = append(out, p.zbuf.Bytes()...)
-		start = end
+func (b *blockBuf) reset() {
+	b.pos, b.gene, b.csq, b.af, b.flags = b.pos[:0], b.gene[:0], b.csq[:0], b.af[:0], b.flags[:0]
+	b.disp, b.groupEnd, b.dictText = b.disp[:0], b.groupEnd[:0], b.dictText[:0]
+	clear(b.dict)
+	for i := range cacheSlots {
+		b.feature[i].ok, b.protein[i].ok = false, false
 	}
-	return out, nil
+	b.biotype.ok, b.other.ok = false, false
 }

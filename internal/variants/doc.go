@@ -22,7 +22,7 @@
 // else INFO/KNOWN_CLNSIG. Records without CSQ (not covered, symbolic) have
 // no rows.
 //
-// # File format (version 1)
+// # File format (version 2)
 //
 // Rows keep the file's order (a sorted VCF gives position order) in blocks of
 // up to 4096 rows; a block never spans two chromosomes. The file is
@@ -37,16 +37,36 @@
 // (uint32), gene (uint32, index into the footer's gene dictionary),
 // consequence (uint32, index into the dictionary of "&"-joined consequence
 // lists), af (float32, 0 when unknown) and flags (uint8: impact code in bits
-// 0-2, canonical in bit 3, af known in bit 4). Its display section is
-// flate-compressed: per row, nine uvarint-length strings (id, ref, alt,
-// allele, feature, biotype, hgvsc, hgvsp, clin_sig).
+// 0-2, canonical in bit 3, af known in bit 4).
+//
+// # Display section
+//
+// The display section holds what a row shows besides the filter columns:
+// id, ref, alt, allele, feature, biotype, hgvsc, hgvsp and clin_sig. It is
+// encoded as the rows arrive, with no general-purpose compression (deflate
+// cost more than the rest of the build): a dictionary of the block's
+// strings (uint32 byte length, then uvarint-length strings; string k has id
+// k), the end of each group of 128 rows (uint32 each), then the groups. A
+// group decodes on its own; per row:
+//
+//	mask            one byte: bit k set = repeatable[k] (id, ref, alt,
+//	                allele, clin_sig) is the previous row's of the group
+//	the repeatable fields not in mask, uvarint length + bytes each
+//	feature         uvarint dictionary id
+//	biotype         uvarint dictionary id
+//	hgvsc, hgvsp    uvarint: 0 = no reference sequence, else the dictionary
+//	                id + 1 of the text before ':'; then the text after it
+//	                (or the whole text), uvarint length + bytes
+//
+// A record's entries share id and ref, and their HGVSc names the feature,
+// so an entry costs a few bytes beyond its HGVS changes.
 //
 // The footer's block directory carries each block's summary: chromosome,
 // first and last position, smallest and largest af, the genes and
 // consequence lists present, an impact mask and the canonical count. A query
 // skips blocks whose summary cannot match, counts blocks whose summary
 // proves every row matches without reading them, and scans the fixed-width
-// columns of the rest; only the rows of the page are decompressed.
+// columns of the rest; only the rows of the page are decoded.
 //
 // # Query semantics
 //

@@ -5,6 +5,7 @@ import (
 	"compress/flate"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -12,7 +13,7 @@ import (
 
 const (
 	magic      = "GASVIX1\n"
-	version    = 1
+	version    = 2
 	blockRows  = 4096
 	trailerLen = 8 + len(magic)
 	// filterWidth is the bytes per row of a block's filter section:
@@ -20,7 +21,8 @@ const (
 	filterWidth = 4 + 4 + 4 + 4 + 1
 	// displayFields is the number of strings per row in a display section.
 	displayFields = 9
-	// displayGroup is the rows per compressed group of a display section.
+	// displayGroup is the rows per group of a display section (a group
+	// decodes on its own).
 	displayGroup = 128
 )
 
@@ -36,10 +38,15 @@ const (
 var impactNames = [...]string{"", "HIGH", "MODERATE", "LOW", "MODIFIER"}
 
 func impactCode(s string) uint8 {
-	for i, n := range impactNames {
-		if i > 0 && n == s {
-			return uint8(i)
-		}
+	switch s {
+	case "HIGH":
+		return impactHigh
+	case "MODERATE":
+		return impactModerate
+	case "LOW":
+		return impactLow
+	case "MODIFIER":
+		return impactModifier
 	}
 	return impactNone
 }
@@ -116,6 +123,10 @@ func writeFooter(w io.Writer, f *footer, off int64) error {
 	return err
 }
 
+// ErrOldIndex is an index in a format this build no longer reads (the job
+// is re-run to get a new one).
+var ErrOldIndex = errors.New("the index was built by an older version")
+
 func readFooter(r io.ReaderAt, size int64) (*footer, error) {
 	if size < int64(len(magic)+trailerLen) {
 		return nil, fmt.Errorf("variant index: %d bytes is too short", size)
@@ -142,7 +153,7 @@ func readFooter(r io.ReaderAt, size int64) (*footer, error) {
 		return nil, fmt.Errorf("variant index: decode footer: %w", err)
 	}
 	if f.Version != version {
-		return nil, fmt.Errorf("variant index: version %d, this build reads %d", f.Version, version)
+		return nil, fmt.Errorf("variant index: version %d, this build reads %d: %w", f.Version, version, ErrOldIndex)
 	}
 	for i, b := range f.Blocks {
 		end := b.Off + int64(b.Rows*filterWidth+b.DisplayLen)

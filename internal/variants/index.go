@@ -1,9 +1,7 @@
 package variants
 
 import (
-	"compress/flate"
 	"container/heap"
-	"encoding/binary"
 	"fmt"
 	"io"
 	"slices"
@@ -294,13 +292,14 @@ func (ix *Index) Export(q Query, fn func(Row) error) error {
 	return nil
 }
 
-// rows materializes hits, in their order, reading each block's filter
-// section and each display group involved once.
+// rows materializes hits, in their order, reading each block's filter and
+// display sections and decoding each display group involved once.
 func (ix *Index) rows(hits []hit) ([]Row, error) {
 	out := make([]Row, len(hits))
 	type groupKey struct{ blk, g int }
 	groups := map[groupKey][][displayFields]string{}
 	cols := map[int]filterCols{}
+	disps := map[int]*blockDisplay{}
 	for k, h := range hits {
 		c, ok := cols[h.blk]
 		if !ok {
@@ -311,55 +310,23 @@ func (ix *Index) rows(hits []hit) ([]Row, error) {
 			cols[h.blk] = c
 		}
 		key := groupKey{h.blk, h.i / displayGroup}
-		disp, ok := groups[key]
+		rows, ok := groups[key]
 		if !ok {
+			d, ok := disps[h.blk]
+			if !ok {
+				var err error
+				if d, err = ix.readDisplay(h.blk); err != nil {
+					return nil, err
+				}
+				disps[h.blk] = d
+			}
 			var err error
-			if disp, err = ix.displayGroup(key.blk, key.g); err != nil {
+			if rows, err = d.group(key.g, min(displayGroup, ix.f.Blocks[h.blk].Rows-key.g*displayGroup)); err != nil {
 				return nil, err
 			}
-			groups[key] = disp
+			groups[key] = rows
 		}
-		out[k] = ix.makeRow(h.blk, c, disp[h.i%displayGroup], h.i)
-	}
-	return out, nil
-}
-
-// displayGroup inflates group g of block bi's display section and splits it per row.
-func (ix *Index) displayGroup(bi, g int) ([][displayFields]string, error) {
-	b := &ix.f.Blocks[bi]
-	groups := (b.Rows + displayGroup - 1) / displayGroup
-	start := b.Off + int64(b.Rows*filterWidth)
-	head := make([]byte, 8*groups)
-	if _, err := ix.r.ReadAt(head, start); err != nil {
-		return nil, fmt.Errorf("variant index: block %d: %w", bi, err)
-	}
-	off := start + int64(len(head))
-	for k := range g {
-		off += int64(binary.LittleEndian.Uint32(head[8*k:]))
-	}
-	zlen, rawLen := binary.LittleEndian.Uint32(head[8*g:]), binary.LittleEndian.Uint32(head[8*g+4:])
-	if off+int64(zlen) > start+int64(b.DisplayLen) || rawLen > 64<<20 {
-		return nil, fmt.Errorf("variant index: block %d: display data is corrupt", bi)
-	}
-	zr := flate.NewReader(io.NewSectionReader(ix.r, off, int64(zlen)))
-	defer zr.Close()
-	raw := make([]byte, rawLen)
-	if _, err := io.ReadFull(zr, raw); err != nil {
-		return nil, fmt.Errorf("variant index: block %d: %w", bi, err)
-	}
-	text := string(raw) // one allocation; the fields are substrings of it
-	out := make([][displayFields]string, min(displayGroup, b.Rows-g*displayGroup))
-	pos := 0
-	for r := range out {
-		for f := range displayFields {
-			n, k := binary.Uvarint(raw[pos:])
-			if k <= 0 || pos+k+int(n) > len(raw) {
-				return nil, fmt.Errorf("variant index: block %d: display data is corrupt", bi)
-			}
-			pos += k
-			out[r][f] = text[pos : pos+int(n)]
-			pos += int(n)
-		}
+		out[k] = ix.makeRow(h.blk, c, rows[h.i%displayGroup], h.i)
 	}
 	return out, nil
 }

@@ -163,20 +163,14 @@ func TestFirstRowsOfKnownRecord(t *testing.T) {
 }
 
 func TestMultiAllelicRowsTakeTheirAltsFrequency(t *testing.T) {
-	vcf := "##fileformat=VCFv4.2\n" +
-		`##INFO=<ID=CSQ,Number=.,Type=String,Description="Consequence annotations. Format: Allele|Consequence|IMPACT|SYMBOL|Gene|Feature|CANONICAL">` + "\n" +
-		"#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n" +
-		"1\t10\trs1\tCA\tC,CAA\t.\t.\tKNOWN_AF=0.5,.;KNOWN_CLNSIG=.,pathogenic;CSQ=-|intron_variant|MODIFIER|G1|ENSG1|ENST1|YES,AA|intron_variant|MODIFIER|G1|ENSG1|ENST1|YES\n" +
-		"1\t20\t.\tG\tT\t.\t.\tDP=3\n"
-	ix := build(t, []byte(vcf))
-	p, err := ix.Query(Query{})
-	if err != nil {
-		t.Fatal(err)
+	vcf := csqVCF("Allele|Consequence|IMPACT|SYMBOL|Gene|Feature|CANONICAL",
+		"1\t10\trs1\tCA\tC,CAA\t.\t.\tKNOWN_AF=0.5,.;KNOWN_CLNSIG=.,pathogenic;CSQ=-|intron_variant|MODIFIER|G1|ENSG1|ENST1|YES,AA|intron_variant|MODIFIER|G1|ENSG1|ENST1|YES",
+		"1\t20\t.\tG\tT\t.\t.\tDP=3")
+	rows := firstPage(t, vcf)
+	if len(rows) != 2 {
+		t.Fatalf("rows %+v", rows)
 	}
-	if len(p.Rows) != 2 || p.Total != 2 {
-		t.Fatalf("rows %+v", p.Rows)
-	}
-	a, b := p.Rows[0], p.Rows[1]
+	a, b := rows[0], rows[1]
 	if a.Alt != "C" || a.AF == nil || *a.AF != 0.5 || a.ClinSig != "" || b.Alt != "CAA" || b.AF != nil || b.ClinSig != "pathogenic" || !b.Canonical {
 		t.Fatalf("rows %+v / %+v", a, b)
 	}
@@ -236,4 +230,54 @@ func TestBuilderErrors(t *testing.T) {
 	if p, err := ix.Query(Query{}); err != nil || p.Total != 0 || len(p.Rows) != 0 {
 		t.Fatalf("%+v %v", p, err)
 	}
+}
+
+func TestVEPLayoutAndShortEntries(t *testing.T) {
+	vcf := csqVCF("Allele|Consequence|IMPACT|SYMBOL|Gene|Feature_type|Feature|BIOTYPE|HGVSc|HGVSp|AF|CLIN_SIG|CANONICAL|TSL",
+		"1\t10\trs1\tA\tG\t.\t.\tKNOWN_AF=0.9;CSQ=G|missense_variant|MODERATE|G1|ENSG1|Transcript|ENST1.1|protein_coding|ENST9.1:c.5A>G|p.Lys2Arg|0.25|benign|YES|1,"+
+			"G|intron_variant|MODIFIER,G|upstream_gene_variant|MODIFIER|G2|ENSG2|Transcript|ENST2.1|lncRNA|||.||YES")
+	af := 0.25
+	want := []Row{
+		{Chrom: "1", Pos: 10, ID: "rs1", Ref: "A", Alt: "G", Allele: "G", Gene: "G1", GeneID: "ENSG1", Feature: "ENST1.1", Biotype: "protein_coding",
+			Consequence: "missense_variant", Impact: "MODERATE", HGVSc: "ENST9.1:c.5A>G", HGVSp: "p.Lys2Arg", AF: &af, ClinSig: "benign", Canonical: true},
+		// A short entry: the fields it lacks are empty (CSQ AF, not KNOWN_AF, is the layout's frequency).
+		{Chrom: "1", Pos: 10, ID: "rs1", Ref: "A", Alt: "G", Allele: "G", Consequence: "intron_variant", Impact: "MODIFIER"},
+		// CANONICAL is the 13th of 14 fields here, not the last.
+		{Chrom: "1", Pos: 10, ID: "rs1", Ref: "A", Alt: "G", Allele: "G", Gene: "G2", GeneID: "ENSG2", Feature: "ENST2.1", Biotype: "lncRNA",
+			Consequence: "upstream_gene_variant", Impact: "MODIFIER", Canonical: true},
+	}
+	if got := firstPage(t, vcf); !reflect.DeepEqual(got, want) {
+		t.Fatalf("rows\n%+v\nwant\n%+v", got, want)
+	}
+}
+
+func TestFieldsAreReadByPosition(t *testing.T) {
+	// Fields are read by position: an entry one field short has no
+	// CANONICAL (its last field is Feature), one with an extra field keeps it.
+	vcf := csqVCF("Allele|Consequence|IMPACT|SYMBOL|Gene|Feature|CANONICAL", "1\t10\t.\tA\tG\t.\t.\tCSQ=G|intron_variant|MODIFIER|G1|ENSG1|YES,G|intron_variant|MODIFIER|G1|ENSG1|ENST1|YES|extra")
+	rows := firstPage(t, vcf)
+	if len(rows) != 2 || rows[0].Feature != "YES" || rows[0].Canonical || rows[1].Feature != "ENST1" || !rows[1].Canonical {
+		t.Fatalf("rows %+v", rows)
+	}
+}
+
+// firstPage indexes vcf and returns the rows of its unfiltered first page,
+// checking the total agrees.
+func firstPage(t *testing.T, vcf string) []Row {
+	t.Helper()
+	p, err := build(t, []byte(vcf)).Query(Query{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Total != int64(len(p.Rows)) {
+		t.Fatalf("total %d, %d rows", p.Total, len(p.Rows))
+	}
+	return p.Rows
+}
+
+// csqVCF is a VCF whose CSQ has the given layout, with the given records.
+func csqVCF(format string, records ...string) string {
+	return "##fileformat=VCFv4.2\n" +
+		`##INFO=<ID=CSQ,Number=.,Type=String,Description="Consequence annotations. Format: ` + format + `">` + "\n" +
+		"#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n" + strings.Join(records, "\n") + "\n"
 }

@@ -1,0 +1,125 @@
+package variants
+
+import (
+	"encoding/binary"
+	"fmt"
+)
+
+// blockDisplay is one block's display section, read whole.
+type blockDisplay struct {
+	bi       int
+	dict     []string
+	groupEnd []uint32 // end of each group in groups
+	groups   []byte
+}
+
+func (d *blockDisplay) corrupt() error {
+	return fmt.Errorf("variant index: block %d: display data is corrupt", d.bi)
+}
+
+// readDisplay reads block bi's display section and its dictionary.
+func (ix *Index) readDisplay(bi int) (*blockDisplay, error) {
+	b := &ix.f.Blocks[bi]
+	raw := make([]byte, b.DisplayLen)
+	if _, err := ix.r.ReadAt(raw, b.Off+int64(b.Rows*filterWidth)); err != nil {
+		return nil, fmt.Errorf("variant index: block %d: %w", bi, err)
+	}
+	d := &blockDisplay{bi: bi}
+	ngroups := (b.Rows + displayGroup - 1) / displayGroup
+	if len(raw) < 4 {
+		return nil, d.corrupt()
+	}
+	dictLen := int(binary.LittleEndian.Uint32(raw))
+	if dictLen > len(raw)-4-4*ngroups {
+		return nil, d.corrupt()
+	}
+	text := string(raw[4 : 4+dictLen])
+	for pos := 0; pos < len(text); {
+		n, k := binary.Uvarint(raw[4+pos : 4+dictLen])
+		if k <= 0 || uint64(len(text)-pos-k) < n {
+			return nil, d.corrupt()
+		}
+		pos += k
+		d.dict = append(d.dict, text[pos:pos+int(n)])
+		pos += int(n)
+	}
+	ends := raw[4+dictLen:]
+	d.groups = ends[4*ngroups:]
+	prev := uint32(0)
+	for g := range ngroups {
+		e := binary.LittleEndian.Uint32(ends[4*g:])
+		if e < prev || int(e) > len(d.groups) {
+			return nil, d.corrupt()
+		}
+		d.groupEnd, prev = append(d.groupEnd, e), e
+	}
+	return d, nil
+}
+
+// group decodes group g's rows (rows of them).
+func (d *blockDisplay) group(g, rows int) ([][displayFields]string, error) {
+	start := uint32(0)
+	if g > 0 {
+		start = d.groupEnd[g-1]
+	}
+	raw := d.groups[start:d.groupEnd[g]]
+	text := string(raw) // one allocation; literal fields are substrings of it
+	pos := 0
+	str := func() (string, bool) {
+		n, k := binary.Uvarint(raw[pos:])
+		if k <= 0 || uint64(len(raw)-pos-k) < n {
+			return "", false
+		}
+		pos += k + int(n)
+		return text[pos-int(n) : pos], true
+	}
+	ref := func() (uint64, bool) {
+		n, k := binary.Uvarint(raw[pos:])
+		pos += max(k, 0)
+		return n, k > 0 && n <= uint64(len(d.dict))
+	}
+	out := make([][displayFields]string, rows)
+	for r := range out {
+		if pos >= len(raw) {
+			return nil, d.corrupt()
+		}
+		mask := raw[pos]
+		pos++
+		for k, f := range repeatable {
+			if mask&(1<<k) != 0 {
+				if r == 0 {
+					return nil, d.corrupt()
+				}
+				out[r][f] = out[r-1][f]
+				continue
+			}
+			s, ok := str()
+			if !ok {
+				return nil, d.corrupt()
+			}
+			out[r][f] = s
+		}
+		for _, f := range [...]int{dFeature, dBiotype} {
+			id, ok := ref()
+			if !ok || id == uint64(len(d.dict)) {
+				return nil, d.corrupt()
+			}
+			out[r][f] = d.dict[id]
+		}
+		for _, f := range [...]int{dHGVSc, dHGVSp} {
+			prefix, ok := ref()
+			if !ok {
+				return nil, d.corrupt()
+			}
+			s, ok := str()
+			if !ok {
+				return nil, d.corrupt()
+			}
+			if prefix > 0 {
+				s = d.dict[prefix-1] + ":" + s
+			}
+			out[r][f] = s
+		}
+	}
+	return out, nil
+}

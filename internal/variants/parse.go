@@ -1,0 +1,322 @@
+package variants
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"math"
+	"math/bits"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/gasproject/gas/internal/consequence"
+)
+
+// The fields of a CSQ entry the index keeps, by slot.
+const (
+	sAllele = iota
+	sCsq
+	sImpact
+	sSymbol
+	sGene
+	sFeature
+	sBiotype
+	sHGVSc
+	sHGVSp
+	sAF
+	sClinSig
+	sCanonical
+	nSlots
+)
+
+var slotNames = [nSlots]string{"Allele", "Consequence", "IMPACT", "SYMBOL", "Gene", "Feature", "BIOTYPE", "HGVSc", "HGVSp", "AF", "CLIN_SIG", "CANONICAL"}
+
+// csqLayout is where each kept field sits in a CSQ entry.
+type csqLayout struct {
+	fields []string
+	n      int // fields per entry; -1: no CSQ declared
+	at     [nSlots]int
+	slotOf []int8 // per field index: its slot, or -1
+}
+
+// parseCSQHeader reads the field list after "Format: " in the CSQ declaration.
+func parseCSQHeader(l string) csqLayout {
+	_, list, ok := strings.Cut(l, "Format: ")
+	if !ok {
+		return csqLayout{n: -1}
+	}
+	if i := strings.IndexByte(list, '"'); i >= 0 {
+		list = list[:i]
+	}
+	fields := strings.Split(strings.TrimSpace(list), "|")
+	c := csqLayout{fields: fields, n: len(fields), slotOf: make([]int8, len(fields))}
+	for i := range c.slotOf {
+		c.slotOf[i] = -1
+	}
+	for s, name := range slotNames {
+		c.at[s] = slices.Index(fields, name)
+		if c.at[s] >= 0 {
+			c.slotOf[c.at[s]] = int8(s)
+		}
+	}
+	return c
+}
+
+// split fills vals with entry e's kept fields, by position (nil: absent).
+func (c *csqLayout) split(e []byte, vals *[nSlots][]byte) {
+	*vals = [nSlots][]byte{}
+	field, start := 0, 0
+	take := func(end int) {
+		if field < len(c.slotOf) {
+			if s := c.slotOf[field]; s >= 0 {
+				vals[s] = e[start:end]
+			}
+		}
+		field, start = field+1, end+1
+	}
+	// Eight bytes at a time: m has the high bit of each byte that is '|'
+	// (exact: no carry crosses bytes).
+	const low7, bars = 0x7f7f7f7f7f7f7f7f, 0x7c7c7c7c7c7c7c7c
+	i := 0
+	for ; i+8 <= len(e); i += 8 {
+		x := binary.LittleEndian.Uint64(e[i:]) ^ bars
+		m := ^(((x & low7) + low7) | x | low7)
+		for m != 0 {
+			take(i + bits.TrailingZeros64(m)>>3)
+			m &= m - 1
+		}
+	}
+	for ; i < len(e); i++ {
+		if e[i] == '|' {
+			take(i)
+		}
+	}
+	take(len(e))
+}
+
+// recordVals are one record's per-ALT values.
+type recordVals struct {
+	alts    [][]byte
+	vep     []string // VEP allele of each ALT (multi-ALT records only)
+	afs     [][]byte // INFO/KNOWN_AF per ALT
+	clnsigs [][]byte // INFO/KNOWN_CLNSIG per ALT
+	af      []float32
+	afState []uint8 // per ALT: 0 not parsed yet, 1 unknown, 2 known (af holds it)
+}
+
+// record indexes every CSQ entry of one data line.
+func (p *parser) record(l []byte) error {
+	var col [8][]byte
+	rest := l
+	for i := range 7 {
+		j := bytes.IndexByte(rest, '\t')
+		if j < 0 {
+			return p.lineErr("%d columns, a VCF record has at least 8", i+1)
+		}
+		col[i], rest = rest[:j], rest[j+1:]
+	}
+	if j := bytes.IndexByte(rest, '\t'); j >= 0 {
+		rest = rest[:j]
+	}
+	col[7] = rest
+	csq, knownAF, knownCln := infoValues(col[7])
+	if csq == nil || p.csq.n < 0 {
+		return nil
+	}
+	pos, err := strconv.ParseUint(string(col[1]), 10, 32)
+	if err != nil {
+		return p.lineErr("POS %q is not a position", col[1])
+	}
+	if err := p.startRow(col[0]); err != nil {
+		return err
+	}
+	r := &p.rec
+	r.alts = splitAppend(r.alts[:0], col[4], ',')
+	r.afs = splitAppend(r.afs[:0], knownAF, ',')
+	r.clnsigs = splitAppend(r.clnsigs[:0], knownCln, ',')
+	r.afState = append(r.afState[:0], make([]uint8, len(r.afs))...)
+	r.af = slices.Grow(r.af[:0], len(r.afs))[:len(r.afs)]
+	r.vep = r.vep[:0]
+	if len(r.alts) > 1 {
+		alts := make([]string, len(r.alts))
+		for i, a := range r.alts {
+			alts[i] = string(a)
+		}
+		for i := range alts {
+			r.vep = append(r.vep, consequence.VEPAllele(string(col[3]), alts, i))
+		}
+	}
+	for k := 0; len(csq) > 0; k++ {
+		var e []byte
+		if j := bytes.IndexByte(csq, ','); j >= 0 {
+			e, csq = csq[:j], csq[j+1:]
+		} else {
+			e, csq = csq, nil
+		}
+		if err := p.entry(k, uint32(pos), col[2], col[3], e); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// infoValues finds the CSQ, KNOWN_AF and KNOWN_CLNSIG values of an INFO column.
+func infoValues(info []byte) (csq, af, cln []byte) {
+	for len(info) > 0 {
+		var kv []byte
+		if j := bytes.IndexByte(info, ';'); j >= 0 {
+			kv, info = info[:j], info[j+1:]
+		} else {
+			kv, info = info, nil
+		}
+		switch {
+		case bytes.HasPrefix(kv, []byte("CSQ=")):
+			csq = kv[4:]
+		case bytes.HasPrefix(kv, []byte("KNOWN_AF=")):
+			af = kv[9:]
+		case bytes.HasPrefix(kv, []byte("KNOWN_CLNSIG=")):
+			cln = kv[13:]
+		}
+	}
+	return csq, af, cln
+}
+
+func splitAppend(dst [][]byte, b []byte, sep byte) [][]byte {
+	if len(b) == 0 {
+		return dst
+	}
+	for {
+		j := bytes.IndexByte(b, sep)
+		if j < 0 {
+			return append(dst, b)
+		}
+		dst = append(dst, b[:j])
+		b = b[j+1:]
+	}
+}
+
+// parseAF reads a frequency: ok is false for "", "." or a malformed value.
+func parseAF(b []byte) (float32, bool) {
+	if len(b) == 0 || (len(b) == 1 && b[0] == '.') {
+		return 0, false
+	}
+	v, err := strconv.ParseFloat(string(b), 32)
+	if err != nil {
+		return 0, false
+	}
+	return float32(v), true
+}
+
+// knownAF is INFO/KNOWN_AF of ALT alt, parsed once per record.
+func (r *recordVals) knownAF(alt int) (float32, bool) {
+	if alt >= len(r.afs) {
+		return 0, false
+	}
+	if r.afState[alt] == 0 {
+		v, ok := parseAF(r.afs[alt])
+		r.af[alt], r.afState[alt] = v, 1
+		if ok {
+			r.afState[alt] = 2
+		}
+	}
+	return r.af[alt], r.afState[alt] == 2
+}
+
+var errTooManyRows = errors.New("more than 4 billion CSQ entries")
+
+// entry adds one CSQ entry as a row of the current block.
+func (p *parser) entry(k int, pos uint32, id, ref, e []byte) error {
+	if p.foot.Rows >= math.MaxUint32 {
+		return errTooManyRows
+	}
+	v := &p.vals
+	p.csq.split(e, v)
+	r := &p.rec
+	alt := 0
+	if len(r.vep) > 1 {
+		for i, a := range r.vep {
+			if a == string(v[sAllele]) {
+				alt = i
+				break
+			}
+		}
+	}
+	flags := impactCode(string(v[sImpact]))
+	if string(v[sCanonical]) == "YES" {
+		flags |= flagCanonical
+	}
+	var af float32
+	var known bool
+	if p.csq.at[sAF] >= 0 {
+		af, known = parseAF(v[sAF])
+	} else {
+		af, known = r.knownAF(alt)
+	}
+	if known {
+		flags |= flagAF
+	}
+	cln := v[sClinSig]
+	if p.csq.at[sClinSig] < 0 && alt < len(r.clnsigs) && string(r.clnsigs[alt]) != "." {
+		cln = r.clnsigs[alt]
+	}
+	var altText []byte
+	if alt < len(r.alts) {
+		altText = r.alts[alt]
+	}
+	slot := k % cacheSlots
+	p.blk.addRow(k, pos, p.geneID(&p.geneCache[slot], v[sSymbol], v[sGene]), p.csqID(&p.csqCache[slot], v[sCsq]), af, flags,
+		&[displayFields][]byte{id, ref, altText, v[sAllele], v[sFeature], v[sBiotype], v[sHGVSc], v[sHGVSp], cln})
+	p.foot.Rows++
+	return nil
+}
+
+func (p *parser) geneID(c *dictCache, symbol, id []byte) uint32 {
+	p.key = append(append(append(p.key[:0], symbol...), '|'), id...)
+	if c.ok && bytes.Equal(c.key, p.key) {
+		return c.id
+	}
+	g, ok := p.genes[string(p.key)]
+	if !ok {
+		g = uint32(len(p.foot.Genes))
+		p.genes[string(p.key)] = g
+		p.foot.Genes = append(p.foot.Genes, Gene{Symbol: string(symbol), ID: string(id)})
+	}
+	c.key, c.id, c.ok = append(c.key[:0], p.key...), g, true
+	return g
+}
+
+func (p *parser) csqID(c *dictCache, list []byte) uint32 {
+	if c.ok && bytes.Equal(c.key, list) {
+		return c.id
+	}
+	id, ok := p.csqs[string(list)]
+	if !ok {
+		id = uint32(len(p.foot.Csqs))
+		p.csqs[string(list)] = id
+		p.foot.Csqs = append(p.foot.Csqs, string(list))
+	}
+	c.key, c.id, c.ok = append(c.key[:0], list...), id, true
+	return id
+}
+
+// startRow makes room for a row on chrom: a full block, or one of another
+// chromosome, is written first.
+func (p *parser) startRow(chrom []byte) error {
+	c := p.blk.chrom
+	if len(p.foot.Chroms) == 0 || p.foot.Chroms[c] != string(chrom) {
+		var ok bool
+		if c, ok = p.chroms[string(chrom)]; !ok {
+			c = len(p.foot.Chroms)
+			p.chroms[string(chrom)] = c
+			p.foot.Chroms = append(p.foot.Chroms, string(chrom))
+		}
+	}
+	if p.blk.rows() > 0 && (p.blk.chrom != c || p.blk.rows() >= blockRows) {
+		if err := p.flush(); err != nil {
+			return err
+		}
+	}
+	p.blk.chrom = c
+	return nil
+}
