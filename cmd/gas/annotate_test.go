@@ -50,10 +50,7 @@ func TestRunAnnotate(t *testing.T) {
 	})
 
 	t.Run("--index writes a .tbi that tabix reads", func(t *testing.T) {
-		bin, err := exec.LookPath("tabix")
-		if err != nil {
-			t.Skip("tabix not installed (.ci/run installs it)")
-		}
+		bin := testshared.Tool(t, "tabix", "tabix")
 		out := filepath.Join(t.TempDir(), "idx.vcf.gz")
 		in := filepath.Join(shared, "vcf", "chr21_vep_test.vcf")
 		if err := runAnnotate(ctx, []string{"--ref", bundle, "--index", "--log", os.DevNull, "-o", out, in}); err != nil {

@@ -171,13 +171,7 @@ func TestKnownIDsChr21(t *testing.T) {
 // TestBcftoolsReadsOutput: bcftools view accepts the output and
 // bcftools +split-vep -l lists our CSQ fields.
 func TestBcftoolsReadsOutput(t *testing.T) {
-	bcftools, err := exec.LookPath("bcftools")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("bcftools is required in CI (.ci/run installs it)")
-		}
-		t.Skip("bcftools not installed (apt-get install bcftools); skipping the compatibility check")
-	}
+	bcftools := testshared.Tool(t, "bcftools", "bcftools")
 	e := miniEngine(t)
 	dir := t.TempDir()
 	for _, name := range []string{"chr21_vep_test.vcf", "test.vcf", "premium_3.vcf"} {

@@ -10,21 +10,13 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gasproject/gas/internal/testshared"
 	"github.com/gasproject/gas/internal/vcf"
 )
 
 // needTabix returns the tabix binary; CI installs it (.ci/run), so it is
 // only skipped outside CI.
-func needTabix(t *testing.T) string {
-	p, err := exec.LookPath("tabix")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("tabix not installed (.ci/run installs it)")
-		}
-		t.Skip("tabix not installed")
-	}
-	return p
-}
+func needTabix(t *testing.T) string { return testshared.Tool(t, "tabix", "tabix") }
 
 // writeVCF writes a sorted BGZF VCF over the given contigs (name, length,
 // records) with deterministic content; lines are long enough to span many blocks.

@@ -4,6 +4,8 @@
 package testshared
 
 import (
+	"os"
+	"os/exec"
 	"path/filepath"
 	"testing"
 
@@ -24,4 +26,20 @@ func Dir(t testing.TB) string {
 func Path(t testing.TB, elems ...string) string {
 	t.Helper()
 	return filepath.Join(append([]string{Dir(t)}, elems...)...)
+}
+
+// Tool returns the path of the command-line tool name, which the Debian
+// package pkg provides. Without it the test is skipped, except in CI
+// (CI set), which installs it (.ci/run): there the test fails.
+func Tool(t testing.TB, name, pkg string) string {
+	t.Helper()
+	p, err := exec.LookPath(name)
+	if err == nil {
+		return p
+	}
+	if os.Getenv("CI") != "" {
+		t.Fatalf("%s is required in CI (.ci/run installs the package %s)", name, pkg)
+	}
+	t.Skipf("%s not installed (apt-get install %s)", name, pkg)
+	return ""
 }

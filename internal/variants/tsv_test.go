@@ -9,19 +9,14 @@ import (
 	"testing"
 
 	"github.com/gasproject/gas/internal/tabix"
+	"github.com/gasproject/gas/internal/testshared"
 	vcfpkg "github.com/gasproject/gas/internal/vcf"
 )
 
 // TestSplitTSVMatchesBcftools compares SplitTSV with bcftools +split-vep on
 // the same annotated file (skipped without bcftools, except in CI).
 func TestSplitTSVMatchesBcftools(t *testing.T) {
-	bin, err := exec.LookPath("bcftools")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("bcftools not installed (.ci/run installs it)")
-		}
-		t.Skip("bcftools not installed")
-	}
+	bin := testshared.Tool(t, "bcftools", "bcftools")
 	for _, file := range []string{"chr21_vep_test.vcf", "test.vcf"} {
 		vcf := annotated(t, file)
 		// BGZF and tabix-indexed (with GAS's writers): bcftools 1.16 needs an

@@ -81,13 +81,7 @@ func TestBGZFEarlyClose(t *testing.T) {
 
 // TestReadBgzipFile reads a file compressed by htslib's bgzip, when installed.
 func TestReadBgzipFile(t *testing.T) {
-	bgzip, err := exec.LookPath("bgzip")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("bgzip (package tabix) is required in CI")
-		}
-		t.Skip("bgzip not installed (apt-get install tabix)")
-	}
+	bgzip := testshared.Tool(t, "bgzip", "tabix")
 	src := testshared.Path(t, "vcf", "premium_3.vcf")
 	want, _ := os.ReadFile(src)
 	out := filepath.Join(t.TempDir(), "p3.vcf.gz")

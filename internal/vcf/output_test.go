@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/gasproject/gas/internal/testshared"
 )
 
 func TestBGZFRoundTrip(t *testing.T) {
@@ -95,13 +97,7 @@ func TestOutputAtomic(t *testing.T) {
 // TestBGZFTabix checks that tabix indexes what we write (skipped without tabix
 // outside CI; CI installs it).
 func TestBGZFTabix(t *testing.T) {
-	tabix, err := exec.LookPath("tabix")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("tabix is required in CI (.ci/run installs it)")
-		}
-		t.Skip("tabix not installed: apt-get install tabix")
-	}
+	tabix := testshared.Tool(t, "tabix", "tabix")
 	path := filepath.Join(t.TempDir(), "x.vcf.gz")
 	o, err := Create(path)
 	if err != nil {
