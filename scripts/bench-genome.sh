@@ -16,27 +16,15 @@
 # FASTA for both tools instead of bgzip).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/benchlib.sh
 
 SCALE=${GENOME_SCALE:-1}
 SEED=${GENOME_SEED:-1}
 RUNS=${BENCH_RUNS:-1}
 NICE=${NICE:-10}
 
-need_apt=()
-command -v bcftools >/dev/null || need_apt+=(bcftools)
-command -v bgzip >/dev/null || need_apt+=(tabix)
-[ -x /usr/bin/time ] || need_apt+=(time)
-if ((${#need_apt[@]})); then
-  SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need_apt[@]}"
-fi
-
-if [ -n "${GENOME_DIR:-}" ]; then
-  WORK=$GENOME_DIR; mkdir -p "$WORK"
-else
-  WORK=$(mktemp -d); trap 'rm -rf "$WORK"' EXIT
-fi
+need_tools bcftools:bcftools bgzip:tabix /usr/bin/time:time
+work_dir "${GENOME_DIR:-}"
 N="nice -n $NICE"
 
 echo "== gas and the synthetic genome (scale $SCALE, seed $SEED) in $WORK"

@@ -10,6 +10,7 @@
 # the Go benchmark.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/benchlib.sh
 
 SHARED=${GAS_SHARED:-../shared}
 MINI="$SHARED/refdata/grch38-mini"
@@ -17,20 +18,8 @@ N=${BENCH_RECORDS:-2000000}
 RUNS=${BENCH_RUNS:-3}
 [ -d "$MINI" ] || { echo "bench: $MINI not found (set GAS_SHARED)" >&2; exit 1; }
 
-need_apt=()
-command -v bcftools >/dev/null || need_apt+=(bcftools)
-[ -x /usr/bin/time ] || need_apt+=(time)
-if ((${#need_apt[@]})); then
-  SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need_apt[@]}"
-fi
-
-if [ -n "${BENCH_DIR:-}" ]; then
-  WORK=$BENCH_DIR; mkdir -p "$WORK"
-else
-  WORK=$(mktemp -d); trap 'rm -rf "$WORK"' EXIT
-fi
+need_tools bcftools:bcftools /usr/bin/time:time
+work_dir "${BENCH_DIR:-}"
 
 echo "== preparing in $WORK"
 go build -o "$WORK/gas" ./cmd/gas
