@@ -84,8 +84,9 @@
 // bytes per block, little-endian: first Pos int32, last Pos int32, offset
 // int64, stored size uint32 (twice) and record count uint32. The file ends
 // with a 28-byte footer: dictionary offset uint64, index offset uint64,
-// block count uint32, "GASKRAW2". The loader reads the dictionaries and the
-// index when the chromosome is first used and decodes blocks on demand into
+// block count uint32, "GASKRAW2". The loader maps the file (mapFile), reads
+// the dictionaries and the index when the chromosome is first used and
+// decodes blocks on demand, straight from the mapping, into
 // flat arrays (no string per record; a KnownVariant is made only for what a
 // lookup returns), keeping the last 512 decoded blocks of the whole bundle
 // (about 13 MB).

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"os"
 	"slices"
 	"sort"
 	"strconv"
@@ -15,7 +14,8 @@ import (
 
 // knownStore reads one chromosome's known variants block by block.
 type knownStore struct {
-	f     *os.File
+	data  []byte       // the file, memory-mapped when large (see mapFile)
+	unmap func() error // releases data
 	index []knownBlockIndex
 	dicts knownDicts
 
@@ -59,48 +59,41 @@ type knownRec struct {
 }
 
 func openKnownStore(path string, lru *blockCache) (*knownStore, error) {
-	f, err := os.Open(path)
+	data, unmap, err := mapFile(path)
 	if err != nil {
 		return nil, err
 	}
-	ks, err := readKnownIndex(f)
+	ks, err := readKnownIndex(data)
 	if err != nil {
-		f.Close()
+		unmap()
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	ks.lru = lru
+	ks.unmap, ks.lru = unmap, lru
 	return ks, nil
 }
 
-func readKnownIndex(f *os.File) (*knownStore, error) {
-	st, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if st.Size() < knownFooterSize {
+// readKnownIndex reads the footer, the dictionaries (copied out of data)
+// and the block index.
+func readKnownIndex(data []byte) (*knownStore, error) {
+	size := int64(len(data))
+	if size < knownFooterSize {
 		return nil, errors.New("known-variant file too short")
 	}
-	var foot [knownFooterSize]byte
-	if _, err := f.ReadAt(foot[:], st.Size()-knownFooterSize); err != nil {
-		return nil, err
-	}
+	foot := data[size-knownFooterSize:]
 	if string(foot[20:]) != knownFooterMagic {
 		return nil, errors.New("known-variant file: bad footer (not format 2: rebuild the bundle with 'gas refdata build')")
 	}
 	dictOff, idxOff := int64(binary.LittleEndian.Uint64(foot[0:])), int64(binary.LittleEndian.Uint64(foot[8:]))
 	n := int64(binary.LittleEndian.Uint32(foot[16:]))
-	if dictOff > idxOff || idxOff+n*knownIndexSize+knownFooterSize != st.Size() {
+	if dictOff < 0 || dictOff > idxOff || idxOff+n*knownIndexSize+knownFooterSize != size {
 		return nil, errors.New("known-variant file: index size mismatch")
 	}
-	raw := make([]byte, st.Size()-knownFooterSize-dictOff)
-	if _, err := f.ReadAt(raw, dictOff); err != nil {
+	ks := &knownStore{data: data, index: make([]knownBlockIndex, n), cache: make([]atomic.Pointer[knownBlock], n)}
+	var err error
+	if ks.dicts, err = readDicts(data[dictOff:idxOff]); err != nil {
 		return nil, err
 	}
-	ks := &knownStore{f: f, index: make([]knownBlockIndex, n), cache: make([]atomic.Pointer[knownBlock], n)}
-	if ks.dicts, err = readDicts(raw[:idxOff-dictOff]); err != nil {
-		return nil, err
-	}
-	raw = raw[idxOff-dictOff:]
+	raw := data[idxOff:]
 	for i := range ks.index {
 		e := raw[i*knownIndexSize:]
 		ks.index[i] = knownBlockIndex{
@@ -217,17 +210,14 @@ func (ks *knownStore) block(b int) (*knownBlock, error) {
 	return blk, nil
 }
 
-// readBlock reads block b's payload.
+// readBlock returns block b's payload, inside the mapping: nothing decoded
+// from it may keep a reference (strings are copied).
 func (ks *knownStore) readBlock(b int) ([]byte, error) {
 	ix := ks.index[b]
 	if ix.clen != ix.ulen {
 		return nil, fmt.Errorf("known block %d: corrupt index", b)
 	}
-	raw := make([]byte, ix.clen)
-	if _, err := ks.f.ReadAt(raw, ix.off); err != nil {
-		return nil, fmt.Errorf("known block %d: %w", b, err)
-	}
-	return raw, nil
+	return ks.data[ix.off : ix.off+int64(ix.clen)], nil
 }
 
 func (ks *knownStore) decode(b int) (*knownBlock, error) {
@@ -251,7 +241,8 @@ func (ks *knownStore) decode(b int) (*knownBlock, error) {
 		p += lens[i]
 	}
 	pos, alle, flags, ids, freq, clin, inline := &cols[0], &cols[1], &cols[2], &cols[3], &cols[4], &cols[5], &cols[6]
-	inline.str = string(inline.raw) // every inline string is a substring of it
+	// Every inline string is a substring of this copy (raw is in the mapping).
+	inline.str = string(inline.raw)
 	n := int(ix.count)
 	blk := &knownBlock{pos: make([]int32, n), recs: make([]knownRec, n)}
 	nRS := 0
@@ -325,6 +316,15 @@ type byteDecoder struct {
 }
 
 func (d *byteDecoder) uvarint() int {
+	// Most values (position deltas, dictionary codes) fit one byte.
+	if d.p < len(d.raw) && d.raw[d.p] < 0x80 {
+		d.p++
+		return int(d.raw[d.p-1])
+	}
+	return d.uvarintLong()
+}
+
+func (d *byteDecoder) uvarintLong() int {
 	x, n := binary.Uvarint(d.raw[min(d.p, len(d.raw)):])
 	if n <= 0 || x > math.MaxInt32 {
 		d.bad = true
@@ -356,4 +356,4 @@ func (d *byteDecoder) u64() uint64 {
 	return binary.LittleEndian.Uint64(d.raw[d.p-8:])
 }
 
-func (ks *knownStore) close() error { return ks.f.Close() }
+func (ks *knownStore) close() error { return ks.unmap() }

@@ -298,7 +298,11 @@ func (c *Chrom) KnownErr(dst []KnownVariant, start, end int) ([]KnownVariant, er
 	if c.known == nil {
 		return dst, nil
 	}
-	return c.known.appendRange(dst, start, end)
+	dst, err := c.known.appendRange(dst, start, end)
+	// c's cleanup unmaps the store's file: c must stay reachable while
+	// appendRange reads the mapping.
+	runtime.KeepAlive(c)
+	return dst, err
 }
 
 // Cytoband returns the band name at pos (e.g. "q21.3"), "" if none.
