@@ -77,6 +77,7 @@ func (g grants) task(task string, r awsiam.IRole) error {
 		allow(r, []string{"s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload"}, hot)
 		allow(r, []string{"s3:DeleteObject"}, work)
 		allow(r, jobUpdate, jobs)
+		allow(r, jobRead, profiles) // the owner's tier: the whole job's output cap
 	case statemachines.TaskNotifyCompleted, statemachines.TaskNotifyFailed:
 		allow(r, jobUpdate, jobs) // records a delivery failure on the job
 		allow(r, jobRead, profiles)

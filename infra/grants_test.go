@@ -212,3 +212,23 @@ func TestExternalOIDCIssuerReplacesCognito(t *testing.T) {
 	})
 	check(t, "secrets", func() { tmpl.ResourceCountIs(jsii.String("AWS::SecretsManager::Secret"), jsii.Number(3)) })
 }
+
+func TestTheStepsApplyingTheTiersLimitsReadProfiles(t *testing.T) {
+	// GIVEN the stack with default settings
+	// WHEN it is synthesized
+	tmpl := synth(t, defaultTestConfig())
+
+	// THEN Plan (input limits), AnnotateShard (engine limits) and Merge (the
+	// whole job's output cap) may read the profiles table, for the owner's tier
+	sts := statementsByFunction(t, tmpl)
+	for _, fn := range []string{"plan", "annotate-shard", "merge"} {
+		found := false
+		for _, st := range sts[fn] {
+			res, _ := json.Marshal(st["Resource"])
+			found = found || slices.Contains(list(st["Action"]), any("dynamodb:GetItem")) && strings.Contains(string(res), "Profiles")
+		}
+		if !found {
+			t.Errorf("%s cannot read the profiles table", fn)
+		}
+	}
+}

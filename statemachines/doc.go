@@ -72,7 +72,7 @@
 //     {"errorMessage": ..., "errorType": ...}; ErrorMessage extracts the text.
 //     States.Timeout and States.TaskFailed are the runtime's own names.
 //   - Return *InvalidInputError (at top level, not wrapped) when a retry cannot
-//     help: Plan and AnnotateShard do not retry it. Crashes of Plan and Merge
+//     help: Plan, AnnotateShard and Merge (the job's output cap) do not retry it. Crashes of Plan and Merge
 //     are retried twice (States.TaskFailed, which does not match
 //     States.Timeout: no annotation step retries a timeout; ArchiveIfFree
 //     retries both twice), AnnotateShard

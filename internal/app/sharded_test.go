@@ -4,12 +4,14 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/gasproject/gas/internal/asl"
 	"github.com/gasproject/gas/internal/domain"
 	"github.com/gasproject/gas/internal/tasks"
+	"github.com/gasproject/gas/internal/variants"
 )
 
 // TestShardedJobOverSeveralChromosomes: a job over chr21, MT and an
@@ -44,6 +46,7 @@ func TestShardedJobOverSeveralChromosomes(t *testing.T) {
 	if strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Fatalf("result has %d records, input %d; not the same order", len(got), len(want))
 	}
+	checkJoinedVariantIndex(t, a, j)
 	ev := history(t, a, j.ExecutionID)
 	if count(ev, "MapRunStarted", "ShardMap") != 1 || count(ev, "MapRunSucceeded", "ShardMap") != 1 {
 		t.Errorf("history:\n%s", strings.Join(steps(ev), "\n"))
@@ -55,6 +58,32 @@ func TestShardedJobOverSeveralChromosomes(t *testing.T) {
 	child := history(t, a, asl.ExecutionID(domain.MachineAnnotation+"/Shards", j.ID+":0"))
 	if count(child, "TaskSucceeded", "AnnotateShard") != 1 {
 		t.Errorf("child history:\n%s", strings.Join(steps(child), "\n"))
+	}
+}
+
+// checkJoinedVariantIndex: the variant index Merge joined from the shards'
+// parts has the rows, in order, of one built from the whole result.
+func checkJoinedVariantIndex(t *testing.T, a *App, j domain.Job) {
+	t.Helper()
+	var whole bytes.Buffer
+	b := variants.NewBuilder(&whole)
+	b.Write(gunzip(t, readBlob(t, a, j.ResultKey)))
+	if err := b.Close(); err != nil {
+		t.Fatal(err)
+	}
+	joined := readBlob(t, a, domain.VariantsKey(j.ResultKey))
+	var rows [2][]variants.Row
+	for i, data := range [][]byte{whole.Bytes(), joined} {
+		ix, err := variants.Open(bytes.NewReader(data), int64(len(data)))
+		if err != nil {
+			t.Fatalf("index %d: %v", i, err)
+		}
+		if err := ix.Export(variants.Query{}, func(r variants.Row) error { rows[i] = append(rows[i], r); return nil }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(rows[0]) == 0 || !reflect.DeepEqual(rows[0], rows[1]) {
+		t.Fatalf("joined variant index: %d rows; built from the result: %d (or they differ)", len(rows[1]), len(rows[0]))
 	}
 }
 

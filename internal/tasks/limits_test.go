@@ -79,4 +79,38 @@ func TestAnnotateLimits(t *testing.T) {
 			t.Error("a partial result was stored")
 		}
 	})
+	t.Run("output of the whole job, in Merge", func(t *testing.T) {
+		f := newFixture(t)
+		f.t.cfg.Shards = ShardConfig{Records: 1, MinRecords: 1}
+		f.t.cfg.Limits = func(r domain.Role) domain.Limits {
+			l := domain.LimitsFor(r)
+			l.OutputBytes = int64(len(strings.ReplaceAll(wantResult, "ANN=chr1,chr2", "ANN=chr1"))) - 1 // one byte less than the joined result; each part is far below
+			return l
+		}
+		err := f.runJob("j1")
+		permanent(t, err, "sample.vcf: the annotated result of all 3 shards is")
+		permanent(t, err, domain.LimitOutput+" limit reached: at most")
+		permanent(t, err, "on the free tier; premium allows")
+		j := f.job(t, "j1")
+		if j.Status != domain.StatusFailed || !strings.Contains(j.Error, domain.LimitOutput+" limit reached") {
+			t.Errorf("job %s %q", j.Status, j.Error)
+		}
+		for _, k := range f.blobs.Keys() {
+			if strings.HasPrefix(k, "results/") {
+				t.Errorf("%s kept", k)
+			}
+		}
+	})
+	t.Run("output of the whole job at the cap", func(t *testing.T) {
+		f := newFixture(t)
+		f.t.cfg.Shards = ShardConfig{Records: 1, MinRecords: 1}
+		f.t.cfg.Limits = func(r domain.Role) domain.Limits {
+			l := domain.LimitsFor(r)
+			l.OutputBytes = int64(len(strings.ReplaceAll(wantResult, "ANN=chr1,chr2", "ANN=chr1"))) // the joined result exactly
+			return l
+		}
+		if err := f.runJob("j1"); err != nil {
+			t.Fatal(err)
+		}
+	})
 }

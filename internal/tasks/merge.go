@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 
 	"github.com/gasproject/gas/internal/annotate"
 	"github.com/gasproject/gas/internal/domain"
@@ -48,32 +49,16 @@ func (t *Tasks) Merge(ctx context.Context, in JobInput) (MergeOutput, error) {
 	default:
 		return MergeOutput{}, fmt.Errorf("merge job %s: job is %s, not RUNNING: %w", j.ID, j.Status, domain.ErrConflict)
 	}
-	var shards []Shard
-	if err := t.getJSON(ctx, ManifestKey(j), &shards); err != nil {
-		return MergeOutput{}, fmt.Errorf("merge job %s: %w", j.ID, err)
-	}
-	if len(shards) == 0 {
-		return MergeOutput{}, fmt.Errorf("merge job %s: the manifest lists no shards", j.ID)
-	}
-	results := make([]ShardResult, len(shards))
-	for i, s := range shards {
-		if s.Index != i {
-			return MergeOutput{}, fmt.Errorf("merge job %s: manifest item %d has index %d", j.ID, i, s.Index)
-		}
-		if err := t.getJSON(ctx, s.SummaryKey, &results[i]); err != nil {
-			return MergeOutput{}, fmt.Errorf("merge job %s: shard %d: %w", j.ID, i, err)
-		}
-	}
-
-	out := MergeOutput{JobID: j.ID, ResultKey: ResultKey(j), LogKey: LogKey(j)}
-	if err := t.joinParts(ctx, out.ResultKey, shards); err != nil {
-		return MergeOutput{}, fmt.Errorf("merge job %s: %w", j.ID, err)
-	}
-	idxNote, err := t.writeTabix(ctx, out.ResultKey, results)
+	shards, results, err := t.loadShardResults(ctx, j)
 	if err != nil {
 		return MergeOutput{}, fmt.Errorf("merge job %s: %w", j.ID, err)
 	}
-	if err := t.writeVariantIndex(ctx, out.ResultKey); err != nil {
+	if err := t.checkJobOutput(ctx, j, shards, results); err != nil {
+		return MergeOutput{}, err
+	}
+	out := MergeOutput{JobID: j.ID, ResultKey: ResultKey(j), LogKey: LogKey(j)}
+	idxNote, err := t.writeResult(ctx, out.ResultKey, shards, results)
+	if err != nil {
 		return MergeOutput{}, fmt.Errorf("merge job %s: %w", j.ID, err)
 	}
 	sums := make([]annotate.Summary, len(results))
@@ -118,11 +103,84 @@ func (t *Tasks) Merge(ctx context.Context, in JobInput) (MergeOutput, error) {
 	return out, nil
 }
 
-// joinParts writes dst = the parts in order + the BGZF EOF block.
-func (t *Tasks) joinParts(ctx context.Context, dst string, shards []Shard) error {
+// loadShardResults reads the manifest and every shard's result.
+func (t *Tasks) loadShardResults(ctx context.Context, j domain.Job) ([]Shard, []ShardResult, error) {
+	var shards []Shard
+	if err := t.getJSON(ctx, ManifestKey(j), &shards); err != nil {
+		return nil, nil, err
+	}
+	if len(shards) == 0 {
+		return nil, nil, errors.New("the manifest lists no shards")
+	}
+	results := make([]ShardResult, len(shards))
+	for i, s := range shards {
+		if s.Index != i {
+			return nil, nil, fmt.Errorf("manifest item %d has index %d", i, s.Index)
+		}
+		if err := t.getJSON(ctx, s.SummaryKey, &results[i]); err != nil {
+			return nil, nil, fmt.Errorf("shard %d: %w", i, err)
+		}
+	}
+	return shards, results, nil
+}
+
+// checkJobOutput enforces the tier's output cap on the whole job (each shard
+// kept within it alone): over it, the job fails naming the limit, no result
+// is written and the work files are deleted.
+func (t *Tasks) checkJobOutput(ctx context.Context, j domain.Job, shards []Shard, results []ShardResult) error {
+	role, lim, err := t.limitsOf(ctx, j)
+	if err != nil {
+		return fmt.Errorf("merge job %s: %w", j.ID, err)
+	}
+	var total int64
+	for _, r := range results {
+		total += r.OutputBytes
+	}
+	if lim.OutputBytes <= 0 || total <= lim.OutputBytes {
+		return nil
+	}
+	le := (&domain.LimitError{Name: domain.LimitOutput, Max: lim.OutputBytes}).WithRole(role)
+	t.cfg.Logger.WarnContext(ctx, "job limit reached", "job", j.ID, "user", j.UserID, "limit", le.Name, "bytes", total)
+	reason := fmt.Sprintf("%s: the annotated result of all %d shards is %d bytes: %v", j.InputName, len(results), total, le)
+	if err := t.markInvalid(ctx, j.ID, reason); err != nil {
+		return err
+	}
+	t.dropWork(ctx, j, shards)
+	return invalidInput(reason)
+}
+
+// writeResult writes the joined result, its tabix index and its variant
+// index, the three at once (each is I/O-bound), and returns why there is no
+// tabix index, if there is none.
+func (t *Tasks) writeResult(ctx context.Context, resultKey string, shards []Shard, results []ShardResult) (string, error) {
+	var (
+		wg      sync.WaitGroup
+		idxNote string
+		errs    [3]error
+	)
+	wg.Add(3)
+	go func() { defer wg.Done(); errs[0] = t.joinParts(ctx, resultKey, shards, results) }()
+	go func() { defer wg.Done(); idxNote, errs[1] = t.writeTabix(ctx, resultKey, results) }()
+	go func() { defer wg.Done(); errs[2] = t.joinVariantIndex(ctx, resultKey, shards, results) }()
+	wg.Wait()
+	return idxNote, errors.Join(errs[:]...)
+}
+
+// joinParts writes dst = the parts in order + the BGZF EOF block. Each part
+// must be the size its description gives: the tabix offsets count on it, and
+// a part ending in an EOF block of its own (28 bytes more) would end the
+// joined file early for some readers.
+func (t *Tasks) joinParts(ctx context.Context, dst string, shards []Shard, results []ShardResult) error {
 	keys := make([]string, len(shards))
 	for i, s := range shards {
 		keys[i] = s.PartKey
+		info, err := t.blobs.Head(ctx, s.PartKey)
+		if err != nil {
+			return fmt.Errorf("join parts into %s: %w", dst, err)
+		}
+		if results[i].Part == nil || info.Size != results[i].Part.Size {
+			return fmt.Errorf("join parts into %s: part %d is %d bytes, not the size its shard recorded", dst, i, info.Size)
+		}
 	}
 	if c, ok := t.blobs.(Concatenator); ok {
 		if err := c.Concat(ctx, dst, keys, tabix.EOF()); err != nil {
@@ -179,66 +237,22 @@ func (t *Tasks) writeTabix(ctx context.Context, resultKey string, results []Shar
 	return "", nil
 }
 
-// writeVariantIndex builds the per-variant index (package variants) of the
-// joined result and stores it beside it (domain.VariantsKey). It reads the
-// result back (inflated in parallel by the vcf reader); a failed Put stores
-// nothing.
-func (t *Tasks) writeVariantIndex(ctx context.Context, resultKey string) error {
-	rc, err := t.blobs.Get(ctx, resultKey)
-	if err != nil {
-		return fmt.Errorf("read %s: %w", resultKey, err)
+// joinVariantIndex stores the variant index of the joined result beside it
+// (domain.VariantsKey), joined from the shards' index parts; a failure
+// stores nothing.
+func (t *Tasks) joinVariantIndex(ctx context.Context, resultKey string, shards []Shard, results []ShardResult) error {
+	parts := make([]*variants.Part, len(results))
+	for i, r := range results {
+		if r.Variants == nil {
+			return fmt.Errorf("shard %d has no variant index part (annotated by an older version: run the job again)", i)
+		}
+		parts[i] = r.Variants
 	}
-	defer rc.Close()
-	r, err := vcf.NewReader(rc)
-	if err != nil {
-		return fmt.Errorf("read %s: %w", resultKey, err)
-	}
-	defer r.Close()
-	pr, pw := io.Pipe()
-	done := make(chan error, 1)
-	go func() {
-		err := t.blobs.Put(ctx, domain.VariantsKey(resultKey), pr)
-		pr.CloseWithError(err)
-		done <- err
-	}()
-	b := variants.NewBuilder(pw)
-	err = copyLines(b, r)
-	if err == nil {
-		err = b.Close()
-	} else {
-		b.Abort()
-	}
-	pw.CloseWithError(err)
-	if perr := <-done; err == nil && perr != nil {
+	w := t.createBlob(ctx, domain.VariantsKey(resultKey))
+	err := variants.Join(w, parts, func(i int) (io.ReadCloser, error) { return t.blobs.Get(ctx, indexKey(shards[i])) })
+	if perr := w.finish(err); err == nil && perr != nil {
 		err = fmt.Errorf("store variant index: %w", perr)
 	}
-	return err
-}
-
-// copyLines writes the reader's header and lines to w, 1 MiB at a time.
-func copyLines(w io.Writer, r *vcf.Reader) error {
-	var buf bytes.Buffer
-	if _, err := r.Header().WriteTo(&buf); err != nil {
-		return err
-	}
-	for {
-		line, _, err := r.ReadLine()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return err
-		}
-		buf.Write(line)
-		buf.WriteByte('\n')
-		if buf.Len() >= 1<<20 {
-			if _, err := w.Write(buf.Bytes()); err != nil {
-				return err
-			}
-			buf.Reset()
-		}
-	}
-	_, err := w.Write(buf.Bytes())
 	return err
 }
 
@@ -247,7 +261,7 @@ func copyLines(w io.Writer, r *vcf.Reader) error {
 func (t *Tasks) dropWork(ctx context.Context, j domain.Job, shards []Shard) {
 	var errs []error
 	for _, s := range shards {
-		for _, k := range []string{s.Key, s.PartKey, s.SummaryKey} {
+		for _, k := range []string{s.Key, s.PartKey, indexKey(s), s.SummaryKey} {
 			errs = append(errs, t.blobs.Delete(ctx, k))
 		}
 	}

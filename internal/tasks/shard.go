@@ -7,10 +7,12 @@ import (
 	"fmt"
 	"io"
 	"runtime/debug"
+	"strings"
 
 	"github.com/gasproject/gas/internal/annotate"
 	"github.com/gasproject/gas/internal/domain"
 	"github.com/gasproject/gas/internal/tabix"
+	"github.com/gasproject/gas/internal/variants"
 	"github.com/gasproject/gas/internal/vcf"
 )
 
@@ -31,6 +33,10 @@ type ShardOutput struct {
 type ShardResult struct {
 	Summary annotate.Summary `json:"summary"`
 	Part    *tabix.Part      `json:"part"` // size and index entries of the part
+	// Variants is the directory of the shard's variant index part (indexKey).
+	Variants *variants.Part `json:"variants"`
+	// OutputBytes is the part's uncompressed size, toward the job's output cap.
+	OutputBytes int64 `json:"output_bytes"`
 }
 
 // AnnotateShard annotates one shard into its BGZF part (records only, no
@@ -124,7 +130,9 @@ func (t *Tasks) markInvalid(ctx context.Context, id, reason string) error {
 	return nil
 }
 
-// runShard streams shard blob -> engine -> part blob.
+// runShard streams shard blob -> engine -> part blob, teeing the engine's
+// output (header included, for the CSQ layout) into the shard's variant
+// index part, which Merge joins.
 func (t *Tasks) runShard(ctx context.Context, s Shard, lim domain.Limits, run domain.RunOptions) (ShardResult, error) {
 	src, err := t.blobs.Get(ctx, s.Key)
 	if err != nil {
@@ -132,47 +140,61 @@ func (t *Tasks) runShard(ctx context.Context, s Shard, lim domain.Limits, run do
 	}
 	defer src.Close()
 
-	pr, pw := io.Pipe()
-	var (
-		res    ShardResult
-		runErr error
-		done   = make(chan struct{})
-	)
-	go func() {
-		defer close(done)
+	partBlob := t.createBlob(ctx, s.PartKey)
+	idxBlob := t.createBlob(ctx, indexKey(s))
+	part := tabix.NewPartWriter(partBlob)
+	body := &countingWriter{w: part}
+	var w io.Writer = body
+	if s.Index > 0 {
+		w = &headerSkipper{w: body}
+	}
+	vb := variants.NewBuilder(idxBlob)
+	var res ShardResult
+	err = func() (err error) {
 		defer func() {
 			// A panic here would kill the whole process: make it an ordinary, retryable error.
 			if r := recover(); r != nil {
-				runErr = fmt.Errorf("annotation engine panicked: %v\n%s", r, debug.Stack())
+				err = fmt.Errorf("annotation engine panicked: %v\n%s", r, debug.Stack())
 			}
-			pw.CloseWithError(runErr)
 		}()
-		part := tabix.NewPartWriter(pw)
-		var w io.Writer = part
-		if s.Index > 0 {
-			w = &headerSkipper{w: part}
-		}
-		res.Summary, runErr = t.annotator.Annotate(ctx, s.Chroms, src, w, lim, run)
-		p, err := part.Close()
-		if runErr == nil {
-			runErr = err
-		}
-		res.Part = p
+		res.Summary, err = t.annotator.Annotate(ctx, s.Chroms, src, io.MultiWriter(w, vb), lim, run)
+		return err
 	}()
-	putErr := t.blobs.Put(ctx, s.PartKey, pr)
-	if putErr != nil {
-		pr.CloseWithError(putErr) // unblock the engine's writes
+	p, cerr := part.Close() // always: it stops the compressing goroutines
+	if err == nil {
+		res.Part, err = p, cerr
+	}
+	if err == nil {
+		err = vb.Close()
 	} else {
-		pr.Close()
+		vb.Abort()
 	}
-	<-done
-	if runErr != nil {
-		return ShardResult{}, runErr
+	res.Variants, res.OutputBytes = vb.Part(), body.n
+	if perr := partBlob.finish(err); err == nil && perr != nil {
+		err = fmt.Errorf("store part %s: %w", s.PartKey, perr)
 	}
-	if putErr != nil {
-		return ShardResult{}, fmt.Errorf("store part %s: %w", s.PartKey, putErr)
+	if ierr := idxBlob.finish(err); err == nil && ierr != nil {
+		err = fmt.Errorf("store variant index part %s: %w", indexKey(s), ierr)
+	}
+	if err != nil {
+		return ShardResult{}, err
 	}
 	return res, nil
+}
+
+// indexKey is where a shard's variant index part is stored (beside its part).
+func indexKey(s Shard) string { return strings.TrimSuffix(s.PartKey, ".vcf.gz") + ".idx" }
+
+// countingWriter counts the bytes written through it.
+type countingWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
 }
 
 // headerSkipper drops the '#' lines at the start of a stream: every shard's

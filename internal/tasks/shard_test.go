@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/gasproject/gas/internal/domain"
+	"github.com/gasproject/gas/internal/tabix"
 	"github.com/gasproject/gas/statemachines"
 )
 
@@ -248,5 +249,74 @@ func TestAnnotateShardPassesTheJobsRunOptions(t *testing.T) {
 	}
 	if f.engine.run != opts {
 		t.Fatalf("engine got %+v, want %+v", f.engine.run, opts)
+	}
+}
+
+// concatBlobs is the memory store with the Concatenator capability, joining
+// in the store as S3 does, and noting what it was asked.
+type concatBlobs struct {
+	domain.Blobs
+	calls [][]string
+}
+
+func (c *concatBlobs) Concat(ctx context.Context, dst string, srcs []string, tail []byte) error {
+	c.calls = append(c.calls, srcs)
+	var all []byte
+	for _, k := range srcs {
+		rc, err := c.Get(ctx, k)
+		if err != nil {
+			return err
+		}
+		b, _ := io.ReadAll(rc)
+		rc.Close()
+		all = append(all, b...)
+	}
+	return c.Put(ctx, dst, bytes.NewReader(append(all, tail...)))
+}
+
+func TestMergeJoinsInTheStoreWhenItCan(t *testing.T) {
+	f := newFixture(t)
+	cb := &concatBlobs{Blobs: f.blobs}
+	f.t.blobs = cb
+	f.t.cfg.Shards = ShardConfig{Records: 1, MinRecords: 1}
+	if err := f.runJob("j1"); err != nil {
+		t.Fatal(err)
+	}
+	j := f.job(t, "j1")
+	if len(cb.calls) != 1 || len(cb.calls[0]) != 3 || !strings.HasSuffix(cb.calls[0][2], "part-00002.vcf.gz") {
+		t.Fatalf("Concat calls %v, want one of the 3 parts in order", cb.calls)
+	}
+	want := strings.NewReplacer("DP=3;ANN=chr1,chr2", "DP=3;ANN=chr2", "ANN=chr1,chr2", "ANN=chr1").Replace(wantResult)
+	if got := gunzip(t, f.blob(t, j.ResultKey)); got != want {
+		t.Fatalf("result:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+// TestMergeRefusesAPartOfAnotherSize: a part that is not the size its shard
+// recorded (here: one ending in its own EOF block) would break the tabix
+// offsets; Merge stops and keeps the job RUNNING for a retry.
+func TestMergeRefusesAPartOfAnotherSize(t *testing.T) {
+	f := newFixture(t)
+	f.t.cfg.Shards = ShardConfig{Records: 1, MinRecords: 1}
+	ctx := context.Background()
+	p, err := f.t.Plan(ctx, JobInput{JobID: "j1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var shards []Shard
+	json.Unmarshal([]byte(f.blob(t, p.ManifestKey)), &shards)
+	for _, s := range shards {
+		if _, err := f.t.AnnotateShard(ctx, ShardInput{JobID: "j1", Shard: s}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	part := f.blob(t, shards[1].PartKey) + string(tabix.EOF())
+	f.blobs.Put(ctx, shards[1].PartKey, strings.NewReader(part))
+	_, err = f.t.Merge(ctx, JobInput{JobID: "j1"})
+	if err == nil || !strings.Contains(err.Error(), "part 1 is") {
+		t.Fatalf("err = %v, want the part's size refused", err)
+	}
+	if j := f.job(t, "j1"); j.Status != domain.StatusRunning {
+		t.Errorf("job %s", j.Status)
 	}
 }

@@ -135,3 +135,35 @@ func (t *Tasks) loadJob(ctx context.Context, id string) (domain.Job, error) {
 	}
 	return j, nil
 }
+
+// blobWriter streams its writes into a blob that a concurrent Put stores.
+type blobWriter struct {
+	pw   *io.PipeWriter
+	done chan error
+}
+
+// createBlob starts storing key from what is written to the returned
+// writer; finish ends it.
+func (t *Tasks) createBlob(ctx context.Context, key string) *blobWriter {
+	pr, pw := io.Pipe()
+	b := &blobWriter{pw: pw, done: make(chan error, 1)}
+	go func() {
+		err := t.blobs.Put(ctx, key, pr)
+		pr.CloseWithError(err) // unblock the writer if Put gave up
+		b.done <- err
+	}()
+	return b
+}
+
+func (b *blobWriter) Write(p []byte) (int, error) { return b.pw.Write(p) }
+
+// finish ends the blob: with cause nil it is stored, otherwise Put fails and
+// nothing partial is kept. It returns Put's error.
+func (b *blobWriter) finish(cause error) error {
+	if cause != nil {
+		b.pw.CloseWithError(cause)
+	} else {
+		b.pw.Close()
+	}
+	return <-b.done
+}
