@@ -54,6 +54,16 @@ func (s Split) Copy(ctx context.Context, src, dst string, class domain.StorageCl
 	return s.store(src).Copy(ctx, src, dst, class)
 }
 
+// Concat joins objects within one bucket (Store.Concat).
+func (s Split) Concat(ctx context.Context, dst string, srcs []string, tail []byte) error {
+	for _, k := range srcs {
+		if s.store(k) != s.store(dst) {
+			return fmt.Errorf("concat %s into %s: keys live in different buckets: %w", k, dst, domain.ErrInvalid)
+		}
+	}
+	return s.store(dst).Concat(ctx, dst, srcs, tail)
+}
+
 func (s Split) Restore(ctx context.Context, key string, tier domain.RestoreTier, days int) error {
 	return s.store(key).Restore(ctx, key, tier, days)
 }

@@ -8,7 +8,11 @@
 //     extend, 503 GlacierExpeditedRetrievalNotAvailable on demand), and
 //     HeadObject's x-amz-storage-class and x-amz-restore headers;
 //   - browser POST uploads checked against their signed policy (signature,
-//     expiry, every condition, content-length-range), as S3 does.
+//     expiry, every condition, content-length-range), as S3 does;
+//   - UploadPartCopy (gofakes3 v1.2.0 has none: its UploadPart ignores
+//     x-amz-copy-source and refuses the body-less request with
+//     MissingContentLength), with x-amz-copy-source-range, and S3's
+//     EntityTooSmall for a part under 5 MiB that is not the last.
 //
 // The server's clock is under the test's control (Advance, CompleteRestores),
 // so restore expiry can be tested without waiting. Requests must be
@@ -44,6 +48,8 @@ type Server struct {
 	now                  time.Time
 	objects              map[string]*archive // bucket + "/" + key -> state of GLACIER objects
 	expeditedUnavailable bool
+	partSizes            map[string]int64 // uploadId + "/" + partNumber -> bytes
+	stats                MultipartStats
 }
 
 // archive is the Glacier state of one object; objects absent from the map are STANDARD.
@@ -59,6 +65,8 @@ func New(buckets ...string) (*Server, error) {
 		backend: s3mem.New(),
 		now:     time.Now().UTC().Truncate(time.Second),
 		objects: map[string]*archive{},
+
+		partSizes: map[string]int64{},
 	}
 	s.backend = s3mem.New(s3mem.WithTimeSource(clock{s}))
 	s.s3 = gofakes3.New(s.backend, gofakes3.WithTimeSource(clock{s}), gofakes3.WithTimeSkewLimit(0)).Server()
@@ -131,6 +139,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.s3.ServeHTTP(w, r)
 	case r.Method == http.MethodHead && key != "":
 		s.head(w, r, bucket, key)
+	case r.Method == http.MethodPut && key != "" && q.Has("uploadId") && q.Has("partNumber"):
+		s.uploadPart(w, r, bucket, key)
+	case r.Method == http.MethodPost && key != "" && q.Has("uploadId") && s.completeTooSmall(r):
+		writeError(w, http.StatusBadRequest, "EntityTooSmall", "Your proposed upload is smaller than the minimum allowed object size.")
 	case r.Method == http.MethodPut && key != "" && r.Header.Get("X-Amz-Copy-Source") != "" && !q.Has("uploadId"):
 		s.copyObject(w, r, bucket, key)
 	case r.Method == http.MethodPut && key != "" && !q.Has("uploadId"),
