@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# scripts/bench-serve.sh: a whole job through the sharded workflow against the
+# engine alone, on the same file, alternating run by run. `gas serve` (on a
+# random port, a fresh data directory) takes the bench-genome WGS query from
+# upload to COMPLETED through the JSON API; its peer is `gas annotate --index
+# -o X.vcf.gz` (BGZF and tabix index; a job also stores the variant index).
+# Prints each run's wall and CPU time, the best of each and their ratios, and
+# Plan/ShardMap/Merge from the last job's history.
+#
+# Environment: GENOME_DIR (required: a `make bench-genome` work directory
+# holding bundle/ and in/wgs.vcf, e.g. GENOME_SCALE=0.1 GENOME_DIR=/tmp/g
+# make bench-genome), BENCH_RUNS (default 2), BENCH_INPUT (default
+# $GENOME_DIR/in/wgs.vcf), NICE (default 10), GAS_BIN (a gas binary to
+# measure, e.g. another commit's; default: built from this tree), plus any
+# GAS_SHARD_* setting of `gas serve`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+G=${GENOME_DIR:?set GENOME_DIR to a make bench-genome work directory}
+IN=${BENCH_INPUT:-$G/in/wgs.vcf}
+RUNS=${BENCH_RUNS:-2}
+N="nice -n ${NICE:-10}"
+[ -f "$G/bundle/manifest.json" ] && [ -f "$IN" ] || { echo "bench-serve: need $G/bundle and $IN (run make bench-genome with GENOME_DIR=$G)" >&2; exit 1; }
+
+WORK=$(mktemp -d)
+SERVE_PID=""
+cleanup() { [ -n "$SERVE_PID" ] && kill "$SERVE_PID" 2>/dev/null && wait "$SERVE_PID" 2>/dev/null; rm -rf "$WORK"; }
+trap cleanup EXIT
+GAS=${GAS_BIN:-$WORK/gas}
+[ -n "${GAS_BIN:-}" ] || go build -o "$GAS" ./cmd/gas
+PORT=$((20000 + RANDOM % 30000))
+URL=http://127.0.0.1:$PORT
+DATA=$WORK/data
+TOKEN=$("$GAS" user add --data "$DATA" --email bench@example.org --name bench --role premium_user | awk '{t = $NF} END {print t}')
+$N "$GAS" serve --data "$DATA" --ref "$G/bundle" --addr "127.0.0.1:$PORT" >"$WORK/serve.log" 2>&1 &
+SERVE_PID=$!
+for _ in $(seq 100); do curl -fs "$URL/healthz" >/dev/null 2>&1 && break; sleep 0.2; done
+
+now() { date +%s.%N; }
+# cpu PID: user+system CPU seconds of a running process so far.
+cpu() { awk -v t="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / t }' "/proc/$1/stat"; }
+serve_run() {
+  local start id st c0
+  c0=$(cpu "$SERVE_PID")
+  start=$(now)
+  id=$(curl -fsS -H "Authorization: Bearer $TOKEN" -F "file=@$IN" "$URL/api/v1/jobs" | sed -n 's/.*"id": *"\([^"]*\)".*/\1/p')
+  [ -n "$id" ] || { echo "bench-serve: upload failed" >&2; exit 1; }
+  while :; do
+    st=$(curl -fsS -H "Authorization: Bearer $TOKEN" "$URL/api/v1/jobs/$id" | sed -n 's/.*"status": *"\([A-Z]*\)".*/\1/p')
+    case $st in COMPLETED) break ;; FAILED) echo "bench-serve: job $id failed" >&2; exit 1 ;; esac
+    sleep 0.1
+  done
+  awk -v s="$start" -v e="$(now)" 'BEGIN { printf "%.2f", e - s }'
+  awk -v a="$c0" -v b="$(cpu "$SERVE_PID")" 'BEGIN { printf " %.2f", b - a }'
+  echo "$id" >"$WORK/last-job"
+}
+annotate_run() {
+  local start
+  start=$(now)
+  /usr/bin/time -f "%U %S" -o "$WORK/annotate.time" $N "$GAS" annotate --ref "$G/bundle" --index -o "$WORK/annotate.vcf.gz" --log "$WORK/annotate.log" "$IN" 2>"$WORK/annotate.err"
+  awk -v s="$start" -v e="$(now)" 'BEGIN { printf "%.2f", e - s }'
+  awk '{ printf " %.2f", $1 + $2 }' "$WORK/annotate.time"
+}
+
+records=$(grep -vc '^#' "$IN")
+echo "== $records records ($IN), $RUNS run(s) of each, alternating; load average $(cut -d' ' -f1-3 /proc/loadavg)"
+serve_all="" ann_all="" serve_cpu="" ann_cpu=""
+for ((i = 1; i <= RUNS; i++)); do
+  read -r s sc <<<"$(serve_run)"; serve_all="$serve_all $s" serve_cpu="$serve_cpu $sc"
+  read -r a ac <<<"$(annotate_run)"; ann_all="$ann_all $a" ann_cpu="$ann_cpu $ac"
+  echo "run $i: gas serve $s s ($sc s CPU), gas annotate $a s ($ac s CPU)"
+done
+best() { tr ' ' '\n' | awk 'NF && (b == "" || $1 < b) { b = $1 } END { print b }'; }
+bs=$(best <<<"$serve_all") ba=$(best <<<"$ann_all") bsc=$(best <<<"$serve_cpu") bac=$(best <<<"$ann_cpu")
+awk -v s="$bs" -v a="$ba" -v sc="$bsc" -v ac="$bac" 'BEGIN {
+  printf "best wall: gas serve %.2f s, gas annotate %.2f s, ratio serve/annotate %.2fx\n", s, a, s / a
+  printf "best CPU:  gas serve %.2f s, gas annotate %.2f s, ratio serve/annotate %.2fx\n", sc, ac, sc / ac }'
+echo "last job's steps (gas history):"
+"$GAS" history --data "$DATA" "$(cat "$WORK/last-job")" | awk '/StateEntered|StateExited/ {print "  " $0}' | cut -c1-110
+echo "load average $(cut -d' ' -f1-3 /proc/loadavg): the machine is shared, expect noise between runs."
