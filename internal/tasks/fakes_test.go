@@ -76,26 +76,34 @@ var wantResult = strings.NewReplacer("DP=1\n", "DP=1;ANN=chr1,chr2\n", "DP=2\n",
 // runJob runs the annotation steps as the state machine does: Plan, every
 // manifest item through AnnotateShard, Merge.
 func (f *fixture) runJob(id string) error {
+	if _, err := f.planAndAnnotate(id); err != nil {
+		return err
+	}
+	_, err := f.t.Merge(context.Background(), JobInput{JobID: id})
+	return err
+}
+
+// planAndAnnotate runs Plan and every shard, and returns the manifest.
+func (f *fixture) planAndAnnotate(id string) ([]Shard, error) {
 	ctx := context.Background()
 	p, err := f.t.Plan(ctx, JobInput{JobID: id})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var shards []Shard
 	data, ok := f.blobs.Data(p.ManifestKey)
 	if !ok {
-		return fmt.Errorf("no manifest at %s", p.ManifestKey)
+		return nil, fmt.Errorf("no manifest at %s", p.ManifestKey)
 	}
 	if err := json.Unmarshal(data, &shards); err != nil {
-		return err
+		return nil, err
 	}
 	for _, s := range shards {
 		if _, err := f.t.AnnotateShard(ctx, ShardInput{JobID: id, Shard: s}); err != nil {
-			return err
+			return nil, err
 		}
 	}
-	_, err = f.t.Merge(ctx, JobInput{JobID: id})
-	return err
+	return shards, nil
 }
 
 // fixture is a Tasks over fresh fakes with a free user "u1" (u1@example.org), a premium

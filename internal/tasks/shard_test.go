@@ -299,16 +299,9 @@ func TestMergeRefusesAPartOfAnotherSize(t *testing.T) {
 	f := newFixture(t)
 	f.t.cfg.Shards = ShardConfig{Records: 1, MinRecords: 1}
 	ctx := context.Background()
-	p, err := f.t.Plan(ctx, JobInput{JobID: "j1"})
+	shards, err := f.planAndAnnotate("j1")
 	if err != nil {
 		t.Fatal(err)
-	}
-	var shards []Shard
-	json.Unmarshal([]byte(f.blob(t, p.ManifestKey)), &shards)
-	for _, s := range shards {
-		if _, err := f.t.AnnotateShard(ctx, ShardInput{JobID: "j1", Shard: s}); err != nil {
-			t.Fatal(err)
-		}
 	}
 	part := f.blob(t, shards[1].PartKey) + string(tabix.EOF())
 	f.blobs.Put(ctx, shards[1].PartKey, strings.NewReader(part))
