@@ -13,6 +13,11 @@ import (
 // an error nothing is written and that error is returned.
 type Jobs interface {
 	Create(ctx context.Context, j Job) error // ErrConflict if the id exists
+	// CreateWithin is Create only while j's user stays within q: the count
+	// and the insert are one atomic step, so submissions at the same instant
+	// cannot both take the last place. Over q it stores nothing and fails
+	// with a *QuotaError; ErrConflict if the id exists.
+	CreateWithin(ctx context.Context, j Job, q JobQuota) error
 	Get(ctx context.Context, id string) (Job, error)
 	Update(ctx context.Context, id string, fn func(*Job) error) (Job, error)
 	// ListByUser returns the user's jobs newest first, and the cursor of the next page ("" at the end).

@@ -74,30 +74,6 @@ func decodeJob(item map[string]types.AttributeValue) (domain.Job, error) {
 	return j, nil
 }
 
-// Create stores a new job; domain.ErrConflict if its id exists.
-func (s *Jobs) Create(ctx context.Context, j domain.Job) error {
-	if j.ID == "" || j.UserID == "" {
-		return fmt.Errorf("create job: id and user id are required: %w", domain.ErrInvalid)
-	}
-	item, err := jobItem(j, 1)
-	if err != nil {
-		return err
-	}
-	_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{
-		TableName:                aws.String(s.table),
-		Item:                     item,
-		ConditionExpression:      aws.String("attribute_not_exists(#id)"),
-		ExpressionAttributeNames: map[string]string{"#id": KeyJobID},
-	})
-	if conditionFailed(err) {
-		return fmt.Errorf("create job %s: %w", j.ID, domain.ErrConflict)
-	}
-	if err != nil {
-		return fmt.Errorf("create job %s: %w", j.ID, err)
-	}
-	return nil
-}
-
 // Get returns a job; domain.ErrNotFound if absent.
 func (s *Jobs) Get(ctx context.Context, id string) (domain.Job, error) {
 	j, _, err := s.get(ctx, id)
@@ -129,6 +105,7 @@ func (s *Jobs) Update(ctx context.Context, id string, fn func(*domain.Job) error
 		if err != nil {
 			return domain.Job{}, err
 		}
+		before := j
 		if err := fn(&j); err != nil {
 			return domain.Job{}, err
 		}
@@ -139,13 +116,7 @@ func (s *Jobs) Update(ctx context.Context, id string, fn func(*domain.Job) error
 		if err != nil {
 			return domain.Job{}, err
 		}
-		_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{
-			TableName:                 aws.String(s.table),
-			Item:                      item,
-			ConditionExpression:       aws.String("#v = :v"),
-			ExpressionAttributeNames:  map[string]string{"#v": attrVersion},
-			ExpressionAttributeValues: map[string]types.AttributeValue{":v": numAttr(version)},
-		})
+		err = s.put(ctx, item, version, s.openChange(before, j))
 		if err == nil {
 			return j, nil
 		}
@@ -159,6 +130,29 @@ func (s *Jobs) Update(ctx context.Context, id string, fn func(*domain.Job) error
 			return domain.Job{}, fmt.Errorf("update job %s: %w", id, err)
 		}
 	}
+}
+
+// put writes a job item if the stored one is still at version, together
+// with its user's counter update (openChange) when there is one.
+func (s *Jobs) put(ctx context.Context, item map[string]types.AttributeValue, version int64, counter *types.Update) error {
+	put := types.Put{
+		TableName:                 aws.String(s.table),
+		Item:                      item,
+		ConditionExpression:       aws.String("#v = :v"),
+		ExpressionAttributeNames:  map[string]string{"#v": attrVersion},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":v": numAttr(version)},
+	}
+	if counter == nil {
+		_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{
+			TableName: put.TableName, Item: put.Item, ConditionExpression: put.ConditionExpression,
+			ExpressionAttributeNames: put.ExpressionAttributeNames, ExpressionAttributeValues: put.ExpressionAttributeValues,
+		})
+		return err
+	}
+	_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		{Put: &put}, {Update: counter},
+	}})
+	return err
 }
 
 // ListByUser returns the user's jobs newest first.

@@ -38,11 +38,38 @@ func NewJobs(js ...domain.Job) *Jobs {
 	return s
 }
 
-func (s *Jobs) Create(_ context.Context, j domain.Job) error {
+func (s *Jobs) Create(ctx context.Context, j domain.Job) error {
+	return s.CreateWithin(ctx, j, domain.JobQuota{})
+}
+
+// CreateWithin counts and inserts under the store's lock.
+func (s *Jobs) CreateWithin(_ context.Context, j domain.Job, q domain.JobQuota) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, ok := s.jobs[j.ID]; ok {
 		return fmt.Errorf("job %s: %w", j.ID, domain.ErrConflict)
+	}
+	var open, today int64
+	var oldest time.Time
+	for _, o := range s.jobs {
+		if o.UserID != j.UserID {
+			continue
+		}
+		if domain.Unfinished(o.Status) {
+			open++
+		}
+		if !o.SubmittedAt.Before(q.Since) {
+			today++
+			if oldest.IsZero() || o.SubmittedAt.Before(oldest) {
+				oldest = o.SubmittedAt
+			}
+		}
+	}
+	switch {
+	case q.PerDay > 0 && today >= q.PerDay:
+		return &domain.QuotaError{Limit: domain.LimitJobsPerDay, Oldest: oldest}
+	case q.Concurrent > 0 && open >= q.Concurrent:
+		return &domain.QuotaError{Limit: domain.LimitConcurrentJobs}
 	}
 	s.jobs[j.ID] = cloneJob(j)
 	return nil

@@ -13,16 +13,32 @@ import (
 // jobs: about the time a small job takes.
 const concurrentRetry = time.Minute
 
-// checkJobQuota refuses a new job of p over its tier's ConcurrentJobs
-// (PENDING or RUNNING) or JobsPerDay (submitted in the last 24 hours) with a
-// *domain.LimitError carrying RetryAfter, before anything is stored. It
-// reads the user's newest jobs only, at most JobsPerDay of them. Two
-// submissions at the same instant may both pass: the limits bound what a
-// user spends, they are not an exact count.
-func (s *Service) checkJobQuota(ctx context.Context, p domain.Profile) error {
+// jobQuota is p's tier's job quota now: ConcurrentJobs unfinished (PENDING
+// or RUNNING) jobs, JobsPerDay submitted in the last 24 hours. The jobs
+// store applies it atomically with the insert (domain.Jobs.CreateWithin),
+// so submissions at the same instant cannot both take the last place.
+func (s *Service) jobQuota(p domain.Profile) domain.JobQuota {
 	lim := domain.LimitsFor(p.Role)
-	now := s.cfg.Now()
-	since := now.Add(-24 * time.Hour)
+	return domain.JobQuota{Concurrent: lim.ConcurrentJobs, PerDay: lim.JobsPerDay, Since: s.cfg.Now().Add(-24 * time.Hour)}
+}
+
+// quotaRefusal is the user's answer to a job over its quota: a
+// *domain.LimitError naming the limit, the upgrade and when to retry.
+func (s *Service) quotaRefusal(p domain.Profile, qe *domain.QuotaError) error {
+	le := &domain.LimitError{Name: qe.Limit, Role: p.Role, RetryAfter: concurrentRetry}
+	lim := domain.LimitsFor(p.Role)
+	le.Max = lim.ConcurrentJobs
+	if qe.Limit == domain.LimitJobsPerDay {
+		le.Max, le.RetryAfter = lim.JobsPerDay, max(qe.Oldest.Add(24*time.Hour).Sub(s.cfg.Now()), time.Second)
+	}
+	return domain.ForUser(le)
+}
+
+// precheckJobQuota refuses early, before an upload is stored, a job that
+// CreateWithin would refuse: it counts p's newest jobs (at most JobsPerDay
+// of them). It is only a shortcut; the store's CreateWithin decides.
+func (s *Service) precheckJobQuota(ctx context.Context, p domain.Profile) error {
+	q := s.jobQuota(p)
 	var today, running int64
 	var oldest time.Time // oldest submission still inside the day
 	cursor := ""
@@ -33,37 +49,38 @@ func (s *Service) checkJobQuota(ctx context.Context, p domain.Profile) error {
 		}
 		done := next == ""
 		for _, j := range jobs {
-			if j.SubmittedAt.Before(since) {
+			if j.SubmittedAt.Before(q.Since) {
 				done = true
 				break
 			}
 			today++
 			oldest = j.SubmittedAt
-			if j.Status == domain.StatusPending || j.Status == domain.StatusRunning {
+			if domain.Unfinished(j.Status) {
 				running++
 			}
 		}
-		if done || today > lim.JobsPerDay {
+		if done || today > q.PerDay {
 			break
 		}
 		cursor = next
 	}
 	switch {
-	case lim.JobsPerDay > 0 && today >= lim.JobsPerDay:
-		return domain.ForUser(&domain.LimitError{Name: domain.LimitJobsPerDay, Max: lim.JobsPerDay, Role: p.Role,
-			RetryAfter: max(oldest.Add(24*time.Hour).Sub(now), time.Second)})
-	case lim.ConcurrentJobs > 0 && running >= lim.ConcurrentJobs:
-		return domain.ForUser(&domain.LimitError{Name: domain.LimitConcurrentJobs, Max: lim.ConcurrentJobs, Role: p.Role, RetryAfter: concurrentRetry})
+	case q.PerDay > 0 && today >= q.PerDay:
+		return s.quotaRefusal(p, &domain.QuotaError{Limit: domain.LimitJobsPerDay, Oldest: oldest})
+	case q.Concurrent > 0 && running >= q.Concurrent:
+		return s.quotaRefusal(p, &domain.QuotaError{Limit: domain.LimitConcurrentJobs})
 	}
 	return nil
 }
 
-// isNewJob reports whether no job with id exists (StartJob may be repeated
-// for a job it created before; only a new one counts against the quota).
-func (s *Service) isNewJob(ctx context.Context, id string) (bool, error) {
-	_, err := s.ports.Jobs.Get(ctx, id)
-	if errors.Is(err, domain.ErrNotFound) {
-		return true, nil
+// createJob stores the new job j of p within p's quota; over it, the input
+// is deleted (nothing of a refused job is kept) and the user's refusal returned.
+func (s *Service) createJob(ctx context.Context, p domain.Profile, j domain.Job) error {
+	err := s.ports.Jobs.CreateWithin(ctx, j, s.jobQuota(p))
+	var qe *domain.QuotaError
+	if errors.As(err, &qe) {
+		s.ports.Blobs.Delete(ctx, j.InputKey)
+		return s.quotaRefusal(p, qe)
 	}
-	return false, err
+	return err
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -55,5 +56,42 @@ func TestJobQuota(t *testing.T) {
 	}
 	if g.blobData("inputs/u1/new1/a.vcf") != nil {
 		t.Error("the refused direct upload was kept")
+	}
+}
+
+// TestJobQuotaBurst: 20 uploads of one free user at the same instant; exactly
+// ConcurrentJobs are accepted, the others get the limit, and only the
+// accepted inputs stay stored.
+func TestJobQuotaBurst(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture()
+	const n = 20
+	errs := make([]error, n)
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			<-start
+			_, errs[i] = f.s.SubmitJob(ctx, SubmitRequest{UserID: "u1", FileName: "a.vcf", Body: strings.NewReader(quotaVCF)})
+		})
+	}
+	close(start)
+	wg.Wait()
+	accepted := 0
+	for i, err := range errs {
+		var le *domain.LimitError
+		switch {
+		case err == nil:
+			accepted++
+		case errors.As(err, &le) && le.Name == domain.LimitConcurrentJobs && le.RetryAfter > 0:
+		default:
+			t.Errorf("upload %d: %v", i, err)
+		}
+	}
+	if want := int(domain.FreeLimits.ConcurrentJobs); accepted != want {
+		t.Errorf("accepted %d of %d at once, want %d", accepted, n, want)
+	}
+	if keys := f.blob.Keys(); len(keys) != accepted {
+		t.Errorf("%d inputs stored for %d accepted jobs: %v", len(keys), accepted, keys)
 	}
 }

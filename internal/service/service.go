@@ -129,7 +129,7 @@ func (s *Service) SubmitJob(ctx context.Context, req SubmitRequest) (domain.Job,
 		}
 		return domain.Job{}, err
 	}
-	if err := s.checkJobQuota(ctx, p); err != nil { // before storing an upload that would be refused
+	if err := s.precheckJobQuota(ctx, p); err != nil { // before storing an upload that would be refused
 		return domain.Job{}, err
 	}
 	id := NewJobID()
@@ -168,14 +168,6 @@ func (s *Service) StartJob(ctx context.Context, req StartRequest) (domain.Job, e
 	if req.JobID == "" || !strings.HasPrefix(req.InputKey, InputPrefix(p.ID, req.JobID)) {
 		return domain.Job{}, fmt.Errorf("start job: %w: key %q is not an input of user %s, job %s", domain.ErrForbidden, req.InputKey, p.ID, req.JobID)
 	}
-	if isNew, err := s.isNewJob(ctx, req.JobID); err != nil {
-		return domain.Job{}, fmt.Errorf("start job %s: %w", req.JobID, err)
-	} else if isNew {
-		if err := s.checkJobQuota(ctx, p); err != nil {
-			s.ports.Blobs.Delete(ctx, req.InputKey) // a direct upload that may not run
-			return domain.Job{}, err
-		}
-	}
 	info, err := s.ports.Blobs.Head(ctx, req.InputKey)
 	if err != nil {
 		return domain.Job{}, fmt.Errorf("start job %s: input %s: %w", req.JobID, req.InputKey, err)
@@ -188,7 +180,7 @@ func (s *Service) StartJob(ctx context.Context, req StartRequest) (domain.Job, e
 		ID: req.JobID, UserID: p.ID, InputName: CleanFileName(req.FileName), InputKey: req.InputKey, InputSize: info.Size,
 		SubmittedAt: s.cfg.Now().UTC(), Status: domain.StatusPending, Options: req.Options,
 	}
-	if err := s.ports.Jobs.Create(ctx, j); errors.Is(err, domain.ErrConflict) {
+	if err := s.createJob(ctx, p, j); errors.Is(err, domain.ErrConflict) {
 		// Started before (a retried request): carry on with the stored job if it is this one.
 		existing, gerr := s.ports.Jobs.Get(ctx, j.ID)
 		if gerr != nil {
@@ -198,6 +190,8 @@ func (s *Service) StartJob(ctx context.Context, req StartRequest) (domain.Job, e
 			return domain.Job{}, fmt.Errorf("start job %s: another job has this id: %w", j.ID, domain.ErrConflict)
 		}
 		j = existing
+	} else if errors.Is(err, domain.ErrLimit) {
+		return domain.Job{}, err
 	} else if err != nil {
 		return domain.Job{}, fmt.Errorf("start job %s: %w", j.ID, err)
 	}

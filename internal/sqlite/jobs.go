@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/gasproject/gas/internal/domain"
 )
@@ -22,6 +23,13 @@ var _ domain.Jobs = (*Jobs)(nil)
 
 // Create stores a new job; ErrConflict if the id exists.
 func (s *Jobs) Create(ctx context.Context, j domain.Job) error {
+	return s.CreateWithin(ctx, j, domain.JobQuota{})
+}
+
+// CreateWithin counts the user's jobs and inserts in one BEGIN IMMEDIATE
+// transaction: the write lock is taken before the count, so two
+// submissions serialise and the second sees the first.
+func (s *Jobs) CreateWithin(ctx context.Context, j domain.Job, q domain.JobQuota) error {
 	if j.ID == "" {
 		return fmt.Errorf("create job: empty id: %w", domain.ErrInvalid)
 	}
@@ -29,14 +37,58 @@ func (s *Jobs) Create(ctx context.Context, j domain.Job) error {
 	if err != nil {
 		return fmt.Errorf("create job %s: encode (summary must be JSON): %v: %w", j.ID, err, domain.ErrInvalid)
 	}
-	_, err = s.db.ExecContext(ctx,
-		`INSERT INTO jobs (id, user_id, status, result_state, submitted_ns, doc) VALUES (?, ?, ?, ?, ?, ?)`,
-		j.ID, j.UserID, string(j.Status), string(j.ResultState), j.SubmittedAt.UnixNano(), string(doc))
-	if isConstraint(err) {
+	err = withTx(ctx, s.db, func(tx *sql.Tx) error {
+		if q != (domain.JobQuota{}) {
+			// A job that exists is a conflict (a retried start), never a quota refusal.
+			var exists int
+			err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM jobs WHERE id = ?`, j.ID).Scan(&exists)
+			if err != nil {
+				return err
+			}
+			if exists > 0 {
+				return domain.ErrConflict
+			}
+			if err := checkQuota(ctx, tx, j.UserID, q); err != nil {
+				return err
+			}
+		}
+		_, err := tx.ExecContext(ctx,
+			`INSERT INTO jobs (id, user_id, status, result_state, submitted_ns, doc) VALUES (?, ?, ?, ?, ?, ?)`,
+			j.ID, j.UserID, string(j.Status), string(j.ResultState), j.SubmittedAt.UnixNano(), string(doc))
+		return err
+	})
+	if isConstraint(err) || errors.Is(err, domain.ErrConflict) {
 		return fmt.Errorf("create job %s: %w", j.ID, domain.ErrConflict)
+	}
+	var qe *domain.QuotaError
+	if errors.As(err, &qe) {
+		return qe
 	}
 	if err != nil {
 		return fmt.Errorf("create job %s: %w", j.ID, err)
+	}
+	return nil
+}
+
+// checkQuota fails with a *domain.QuotaError when userID is at a limit of q.
+func checkQuota(ctx context.Context, tx *sql.Tx, userID string, q domain.JobQuota) error {
+	var open, today int64
+	var oldest sql.NullInt64
+	err := tx.QueryRowContext(ctx, `SELECT
+		COUNT(CASE WHEN status IN (?, ?) THEN 1 END),
+		COUNT(CASE WHEN submitted_ns >= ? THEN 1 END),
+		MIN(CASE WHEN submitted_ns >= ? THEN submitted_ns END)
+		FROM jobs WHERE user_id = ?`,
+		string(domain.StatusPending), string(domain.StatusRunning), q.Since.UnixNano(), q.Since.UnixNano(), userID,
+	).Scan(&open, &today, &oldest)
+	if err != nil {
+		return fmt.Errorf("count jobs of %s: %w", userID, err)
+	}
+	switch {
+	case q.PerDay > 0 && today >= q.PerDay:
+		return &domain.QuotaError{Limit: domain.LimitJobsPerDay, Oldest: time.Unix(0, oldest.Int64).UTC()}
+	case q.Concurrent > 0 && open >= q.Concurrent:
+		return &domain.QuotaError{Limit: domain.LimitConcurrentJobs}
 	}
 	return nil
 }

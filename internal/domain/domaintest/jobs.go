@@ -59,6 +59,7 @@ func TestJobs(t *testing.T, newStore func(t *testing.T) domain.Jobs) {
 	t.Run("ListBadCursor", func(t *testing.T) { jobsBadCursor(t, newStore(t)) })
 	t.Run("UpdateMovesBetweenFilters", func(t *testing.T) { jobsUpdateFilters(t, newStore(t)) })
 	t.Run("ListOrderIgnoresTimeZone", func(t *testing.T) { jobsZones(t, newStore(t)) })
+	testJobQuota(t, newStore)
 }
 
 func jobsCreateGet(t *testing.T, s domain.Jobs) {
