@@ -36,6 +36,7 @@ type harness struct {
 	t     testing.TB
 	db    *sqlite.DB
 	blobs *fsblob.Store
+	audit *fsblob.Store // the write-once archive of execution histories
 	wf    *fakeWorkflow
 	auth  *auth.Service
 	mail  *memstore.Mailer // sign-up and reset emails
@@ -71,7 +72,11 @@ func newHarnessDirect(t testing.TB, direct domain.DirectTransfers, edit func(*we
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := &harness{t: t, db: db, blobs: blobs, wf: newFakeWorkflow(), mail: &memstore.Mailer{}, key: bytes.Repeat([]byte("secret-key!"), 4), now: time.Now().UTC()}
+	archive, err := fsblob.Open(filepath.Join(dir, "audit"), fsblob.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &harness{t: t, db: db, blobs: blobs, audit: archive, wf: newFakeWorkflow(), mail: &memstore.Mailer{}, key: bytes.Repeat([]byte("secret-key!"), 4), now: time.Now().UTC()}
 	h.auth, err = auth.New(db.Profiles(), db.Auth(), auth.Config{
 		Key: h.key, Argon2: auth.Argon2Params{Memory: 64, Time: 1, Threads: 1}, SignInLimit: 5,
 		Mailer: h.mail, BaseURL: mailBase,
@@ -79,7 +84,7 @@ func newHarnessDirect(t testing.TB, direct domain.DirectTransfers, edit func(*we
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := service.New(service.Ports{Jobs: db.Jobs(), Profiles: db.Profiles(), Blobs: blobs, Workflow: h.wf, Direct: direct},
+	svc := service.New(service.Ports{Jobs: db.Jobs(), Profiles: db.Profiles(), Blobs: blobs, Workflow: h.wf, Direct: direct, Archive: archive},
 		service.Config{FreeCap: freeCap, UploadLimit: 1 << 20, Logger: quiet})
 	cfg := webui.Config{Service: svc, Auth: h.auth}
 	if edit != nil {
@@ -346,6 +351,19 @@ func (f *fakeWorkflow) finish(id, status string) {
 	}
 	f.events[id] = append(f.events[id], domain.HistoryEvent{ID: 3, PreviousEventID: 2, Timestamp: ex.StoppedAt, Type: typ,
 		Output: json.RawMessage(`{"ok":true}`), Error: ex.Error, Cause: ex.Cause})
+}
+
+// forget drops an execution, as Step Functions does 90 days after it ends.
+func (f *fakeWorkflow) forget(id string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	delete(f.execs, id)
+	delete(f.events, id)
+}
+
+// MapRunChildren: the fake runs no Distributed Map (audit.Executions).
+func (f *fakeWorkflow) MapRunChildren(context.Context, domain.HistoryEvent) (string, []domain.Execution, error) {
+	return "", nil, nil
 }
 
 func (f *fakeWorkflow) Describe(_ context.Context, id string) (domain.Execution, error) {

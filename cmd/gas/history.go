@@ -9,13 +9,15 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/gasproject/gas/internal/app"
+	"github.com/gasproject/gas/internal/asl"
+	"github.com/gasproject/gas/internal/audit"
 	"github.com/gasproject/gas/internal/domain"
+	"github.com/gasproject/gas/internal/fsblob"
 	"github.com/gasproject/gas/internal/sqlite"
 )
 
@@ -60,15 +62,10 @@ func history(ctx context.Context, args []string, stdout io.Writer) error {
 	if *list {
 		return listExecutions(ctx, db, domain.ExecutionFilter{StateMachine: *machine, Status: strings.ToUpper(*status)}, stdout)
 	}
-	exec, err := findExecution(ctx, db, fs.Arg(0))
-	if err != nil {
-		return err
+	exec, events, runs, err := liveHistory(ctx, db, fs.Arg(0))
+	if errors.Is(err, domain.ErrNotFound) {
+		exec, events, runs, err = archivedHistory(ctx, *data, fs.Arg(0), err)
 	}
-	events, err := db.Executions().History(ctx, exec.ID)
-	if err != nil {
-		return err
-	}
-	runs, err := mapRuns(ctx, db, events)
 	if err != nil {
 		return err
 	}
@@ -93,6 +90,51 @@ func history(ctx context.Context, args []string, stdout io.Writer) error {
 	return nil
 }
 
+// liveHistory reads an execution, its events and map runs from the runner's
+// database.
+func liveHistory(ctx context.Context, db *sqlite.DB, ref string) (domain.Execution, []domain.HistoryEvent, []mapRun, error) {
+	exec, err := findExecution(ctx, db, ref)
+	if err != nil {
+		return exec, nil, nil, err
+	}
+	events, err := db.Executions().History(ctx, exec.ID)
+	if err != nil {
+		return exec, nil, nil, err
+	}
+	runs, err := mapRuns(ctx, db, events)
+	return exec, events, runs, err
+}
+
+// archivedHistory reads the audit archive's copy of an execution the
+// runner's database no longer has (ref: a job id, an execution name or id);
+// without one, liveErr stands.
+func archivedHistory(ctx context.Context, data, ref string, liveErr error) (domain.Execution, []domain.HistoryEvent, []mapRun, error) {
+	dir := app.AuditDir(data)
+	if _, err := os.Stat(dir); err != nil {
+		return domain.Execution{}, nil, nil, liveErr
+	}
+	store, err := fsblob.Open(dir, fsblob.Options{})
+	if err != nil {
+		return domain.Execution{}, nil, nil, err
+	}
+	rec, err := audit.Read(ctx, store, audit.NameOf(ref))
+	if errors.Is(err, domain.ErrNotFound) {
+		return domain.Execution{}, nil, nil, liveErr
+	}
+	if err != nil {
+		return domain.Execution{}, nil, nil, err
+	}
+	var runs []mapRun
+	for _, r := range rec.MapRuns {
+		run := mapRun{ARN: r.ARN, State: r.State}
+		for _, c := range r.Children {
+			run.Children = append(run.Children, c.Execution)
+		}
+		runs = append(runs, run)
+	}
+	return rec.Execution, rec.Events, runs, nil
+}
+
 // mapRun is a Distributed Map run of an execution and its child executions.
 type mapRun struct {
 	ARN      string             `json:"map_run_arn"`
@@ -100,37 +142,17 @@ type mapRun struct {
 	Children []domain.Execution `json:"children"`
 }
 
-// mapRuns finds the children of every MapRunStarted event (its output names
-// their state machine and name prefix; internal/asl), oldest first.
+// mapRuns finds the children of every MapRunStarted event, oldest first.
 func mapRuns(ctx context.Context, db *sqlite.DB, events []domain.HistoryEvent) ([]mapRun, error) {
 	var runs []mapRun
 	for _, ev := range events {
-		if ev.Type != "MapRunStarted" {
-			continue
+		arn, children, err := asl.MapRunChildren(ctx, db.Executions(), ev)
+		if err != nil {
+			return nil, err
 		}
-		var out struct {
-			ARN     string `json:"mapRunArn"`
-			Machine string `json:"childStateMachine"`
-			Prefix  string `json:"childNamePrefix"`
+		if arn != "" {
+			runs = append(runs, mapRun{ARN: arn, State: ev.StateName, Children: children})
 		}
-		if err := json.Unmarshal(ev.Output, &out); err != nil || out.Machine == "" {
-			continue
-		}
-		r := mapRun{ARN: out.ARN, State: ev.StateName}
-		page := domain.Page{Limit: 1000}
-		for {
-			list, next, err := db.Executions().ListExecutions(ctx, domain.ExecutionFilter{StateMachine: out.Machine, NamePrefix: out.Prefix}, page)
-			if err != nil {
-				return nil, err
-			}
-			r.Children = append(r.Children, list...)
-			if next == "" {
-				break
-			}
-			page.Cursor = next
-		}
-		slices.Reverse(r.Children) // oldest first: item order
-		runs = append(runs, r)
 	}
 	return runs, nil
 }
@@ -218,6 +240,10 @@ const timeLayout = "2006-01-02 15:04:05.000"
 func printHistory(w io.Writer, e domain.Execution, events []domain.HistoryEvent, full bool) error {
 	fmt.Fprintf(w, "Execution %s (state machine %s): %s\n", e.Name, e.StateMachine, e.Status)
 	fmt.Fprintf(w, "  id:       %s\n", e.ID)
+	if a := e.Archived; a != nil {
+		fmt.Fprintf(w, "  archived: the workflow engine no longer has this execution; this is the audit archive's copy\n")
+		fmt.Fprintf(w, "            %s, sha256 %s, exported %s UTC\n", a.Key, a.SHA256, a.ExportedAt.UTC().Format(timeLayout))
+	}
 	fmt.Fprintf(w, "  started:  %s UTC\n", e.StartedAt.UTC().Format(timeLayout))
 	if !e.StoppedAt.IsZero() {
 		fmt.Fprintf(w, "  stopped:  %s UTC (after %s)\n", e.StoppedAt.UTC().Format(timeLayout), e.StoppedAt.Sub(e.StartedAt).Round(time.Millisecond))

@@ -136,4 +136,24 @@ func TestHistoryCommand(t *testing.T) {
 	if err := history(ctx, []string{"--data", t.TempDir(), j.ID}, io.Discard); err == nil || !strings.Contains(err.Error(), "no GAS database") {
 		t.Errorf("empty data dir: %v", err)
 	}
+
+	// WHEN the runner forgets the execution (Step Functions does after 90
+	// days) THEN the archived copy is printed, and said to be one.
+	for _, q := range []string{`DELETE FROM execution_events WHERE execution_id = ?`, `DELETE FROM executions WHERE id = ?`} {
+		if _, err := a.DB.SQL().Exec(q, j.ExecutionID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, ref := range []string{j.ID, j.ExecutionID} {
+		var out strings.Builder
+		if err := history(ctx, []string{"--data", dir, ref}, &out); err != nil {
+			t.Fatalf("gas history %s once forgotten: %v", ref, err)
+		}
+		for _, want := range []string{`Execution ` + j.ID + ` \(state machine annotation\): SUCCEEDED`, `archived: the workflow engine no longer has this execution`,
+			`executions/` + j.ID + `\.json, sha256 [0-9a-f]{64}`, `MapRunSucceeded +ShardMap`, `\n30 .* ExecutionSucceeded +output`, `Map run \S+ \(state ShardMap\): 1 child executions`} {
+			if !regexp.MustCompile(want).MatchString(out.String()) {
+				t.Errorf("gas history %s (archived) lacks %s:\n%s", ref, want, out.String())
+			}
+		}
+	}
 }

@@ -26,6 +26,7 @@ import (
 
 	"github.com/gasproject/gas/internal/annotate"
 	"github.com/gasproject/gas/internal/asl"
+	"github.com/gasproject/gas/internal/audit"
 	"github.com/gasproject/gas/internal/billing"
 	"github.com/gasproject/gas/internal/domain"
 	"github.com/gasproject/gas/internal/fsblob"
@@ -110,6 +111,9 @@ type App struct {
 	Service  *service.Service // the use cases the portal calls
 	Billing  *billing.Service // Stripe Checkout and webhook; nil in test mode
 	Bundle   *refdata.Bundle
+	// Audit is the write-once archive of ended executions' histories
+	// (AuditDir), written when each execution ends.
+	Audit *fsblob.Store
 
 	unlock    func()
 	closeOnce sync.Once
@@ -184,13 +188,19 @@ func Open(ctx context.Context, cfg Config) (_ *App, err error) {
 			return nil, fmt.Errorf("load state machine %s: %w", name, err)
 		}
 	}
+	if a.Audit, err = fsblob.Open(AuditDir(cfg.DataDir), fsblob.Options{}); err != nil {
+		return nil, err
+	}
+	exporter := &audit.Exporter{Jobs: a.Jobs, Objects: a.Blobs, Archive: a.Audit}
 	a.Runner, err = asl.NewRunner(asl.Config{Store: a.DB.Executions(), Machines: machines, Handlers: handlers,
-		Objects: a.Blobs, MapConcurrency: cfg.Shards.MaxConcurrency, Jitter: cfg.jitter, Logger: cfg.Logger})
+		Objects: a.Blobs, MapConcurrency: cfg.Shards.MaxConcurrency, Jitter: cfg.jitter, Logger: cfg.Logger,
+		OnFinish: func(ex domain.Execution) { exportHistory(exporter, ex, cfg.Logger) }})
 	if err != nil {
 		return nil, err
 	}
+	exporter.Executions = a.Runner
 	a.Workflow = a.Runner
-	a.Service = service.New(service.Ports{Jobs: a.Jobs, Profiles: a.Profiles, Blobs: a.Blobs, Workflow: a.Workflow},
+	a.Service = service.New(service.Ports{Jobs: a.Jobs, Profiles: a.Profiles, Blobs: a.Blobs, Workflow: a.Workflow, Archive: a.Audit},
 		service.Config{Retention: cfg.Retention, FreeCap: cfg.FreeCap, UploadLimit: cfg.UploadLimit,
 			RestoreRetry: cfg.RestoreRetry, Logger: cfg.Logger})
 	if cfg.Stripe.Enabled() {
@@ -214,6 +224,17 @@ func Open(ctx context.Context, cfg Config) (_ *App, err error) {
 		cfg.Logger.Info("jobs linked to their executions after a crash", "jobs", n)
 	}
 	return a, nil
+}
+
+// exportHistory archives an ended execution's history for auditors (the
+// local half of the EventBridge rule and functions/audit on AWS). A failed
+// export is logged; the execution's outcome stands.
+func exportHistory(e *audit.Exporter, ex domain.Execution, log *slog.Logger) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if _, _, err := e.Export(ctx, ex.ID); err != nil {
+		log.Error("audit export", "execution", ex.ID, "err", err)
+	}
 }
 
 func withDefaults(cfg Config) Config {

@@ -10,6 +10,7 @@ import (
 //	DIR/gas.db     SQLite: jobs, profiles, accounts, workflow executions and their history
 //	DIR/blobs/     object store: inputs/, results/, archive/ (storage classes in sidecar metadata)
 //	DIR/outbox/    one .eml file per email sent
+//	DIR/audit/     write-once exported execution histories (internal/audit), executions/<name>.json
 //	DIR/refdata/   the reference bundle built on first start (unless --ref is given)
 
 // DefaultDataDir is the data directory when neither --data nor $GAS_DATA says otherwise.
@@ -34,3 +35,6 @@ func OutboxDir(dataDir string) string { return filepath.Join(dataDir, "outbox") 
 
 // RefDir is where the reference bundle is built when none is given.
 func RefDir(dataDir string) string { return filepath.Join(dataDir, "refdata") }
+
+// AuditDir is the write-once archive of execution histories (internal/audit).
+func AuditDir(dataDir string) string { return filepath.Join(dataDir, "audit") }

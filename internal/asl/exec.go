@@ -87,20 +87,25 @@ func (x *execution) run(ctx context.Context) {
 	out, err := x.runThread(ctx, "", x.m.top, top)
 	top = x.current("")
 	var se *Error
+	var saveErr error
 	switch {
 	case err == nil:
 		data := encode(out)
-		_ = x.save(top, func() {
+		saveErr = x.save(top, func() {
 			x.rec.Status, x.rec.Output, x.rec.StoppedAt = domain.ExecSucceeded, data, x.r.cfg.Clock.Now()
 			x.cp.Threads = map[string]*thread{}
 		}, domain.HistoryEvent{Type: "ExecutionSucceeded", Output: data})
 	case errors.As(err, &se):
-		_ = x.save(top, func() {
+		saveErr = x.save(top, func() {
 			x.rec.Status, x.rec.Error, x.rec.Cause, x.rec.StoppedAt = domain.ExecFailed, se.Name, se.Cause, x.r.cfg.Clock.Now()
 			x.cp.Threads = map[string]*thread{}
 		}, domain.HistoryEvent{Type: "ExecutionFailed", Error: se.Name, Cause: se.Cause})
 	default:
 		x.r.cfg.Logger.Debug("asl: execution paused", "execution", x.rec.ID, "reason", err)
+		return
+	}
+	if saveErr == nil && x.r.cfg.OnFinish != nil && !isChild(x.rec.StateMachine) {
+		x.r.cfg.OnFinish(x.rec.Execution)
 	}
 }
 

@@ -65,6 +65,11 @@ type Config struct {
 	// MapConcurrency caps a Distributed Map whose MaxConcurrency is 0 (AWS:
 	// up to 10,000 child executions at once); 0 means runtime.NumCPU().
 	MapConcurrency int
+	// OnFinish, when set, is called with each top-level execution once it
+	// has ended and its last event is stored (the audit export). It runs on
+	// the execution's goroutine; an execution that ends while the runner
+	// is stopped is not reported again (callers sweep at start).
+	OnFinish func(domain.Execution)
 }
 
 // Objects is the object store a Distributed Map's ItemReader reads.

@@ -157,6 +157,17 @@ type Execution struct {
 	Output       json.RawMessage `json:"output,omitempty"`
 	Error        string          `json:"error,omitempty"`
 	Cause        string          `json:"cause,omitempty"`
+	// Archived is set when this was read from the audit archive because
+	// the workflow engine no longer has it (Step Functions keeps 90 days).
+	Archived *ArchivedCopy `json:"archived,omitempty"`
+}
+
+// ArchivedCopy says where an archived execution record is and the sha256
+// of its stored bytes, so an auditor can check it against the archive.
+type ArchivedCopy struct {
+	Key        string    `json:"key"`
+	SHA256     string    `json:"sha256"`
+	ExportedAt time.Time `json:"exported_at"`
 }
 
 // HistoryEvent is one event of an execution's history, in Step Functions'

@@ -117,6 +117,17 @@ func (s *Store) SetExpeditedUnavailable(unavailable bool) { s.expeditedUnavailab
 
 // Put stores r's bytes under key as a STANDARD object, replacing any object there.
 func (s *Store) Put(ctx context.Context, key string, r io.Reader) error {
+	return s.put(ctx, key, r, false)
+}
+
+// PutOnce stores r's bytes under key unless an object is there: then it
+// fails with domain.ErrConflict and leaves that object as it was (the
+// write-once audit archive; S3's If-None-Match: *).
+func (s *Store) PutOnce(ctx context.Context, key string, r io.Reader) error {
+	return s.put(ctx, key, r, true)
+}
+
+func (s *Store) put(ctx context.Context, key string, r io.Reader, once bool) error {
 	if err := checkKey(key); err != nil {
 		return err
 	}
@@ -134,7 +145,11 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader) error {
 		return fmt.Errorf("put %q: %w", key, err)
 	}
 	m := &sidecar{Format: sidecarFormat, Key: key, Blob: name, Size: size, Modified: s.now().UTC(), Class: domain.ClassStandard}
-	if err := s.replace(m); err != nil {
+	commit := s.replace
+	if once {
+		commit = s.create
+	}
+	if err := commit(m); err != nil {
 		os.Remove(s.blobPath(name))
 		return fmt.Errorf("put %q: %w", key, err)
 	}
@@ -146,6 +161,20 @@ func (s *Store) replace(m *sidecar) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.replaceLocked(m)
+}
+
+// create commits m as its key's sidecar unless the key exists.
+func (s *Store) create(m *sidecar) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, err := s.load(m.Key)
+	if err == nil {
+		return fmt.Errorf("object %q exists and is write-once: %w", m.Key, domain.ErrConflict)
+	}
+	if !errors.Is(err, domain.ErrNotFound) {
+		return err
+	}
+	return s.save(m)
 }
 
 func (s *Store) replaceLocked(m *sidecar) error {

@@ -2,9 +2,11 @@ package service
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
+	"github.com/gasproject/gas/internal/audit"
 	"github.com/gasproject/gas/internal/domain"
 )
 
@@ -62,6 +64,9 @@ func (s *Service) Execution(ctx context.Context, viewer domain.Profile, id strin
 
 func (s *Service) execution(ctx context.Context, id string) (domain.Execution, []domain.HistoryEvent, error) {
 	ex, err := s.ports.Workflow.Describe(ctx, id)
+	if errors.Is(err, domain.ErrNotFound) && s.ports.Archive != nil {
+		return s.archivedExecution(ctx, id, err)
+	}
 	if err != nil {
 		return ex, nil, fmt.Errorf("describe execution %s: %w", id, err)
 	}
@@ -70,6 +75,20 @@ func (s *Service) execution(ctx context.Context, id string) (domain.Execution, [
 		return ex, nil, fmt.Errorf("history of execution %s: %w", id, err)
 	}
 	return ex, events, nil
+}
+
+// archivedExecution reads an execution the workflow engine no longer has
+// from the audit archive; the execution's Archived says so. Without a
+// record the engine's error (liveErr) stands.
+func (s *Service) archivedExecution(ctx context.Context, id string, liveErr error) (domain.Execution, []domain.HistoryEvent, error) {
+	rec, err := audit.Read(ctx, s.ports.Archive, audit.NameOf(id))
+	switch {
+	case errors.Is(err, domain.ErrNotFound) || (err == nil && rec.Execution.ID != id):
+		return domain.Execution{}, nil, fmt.Errorf("describe execution %s: %w", id, liveErr)
+	case err != nil:
+		return domain.Execution{}, nil, err
+	}
+	return rec.Execution, rec.Events, nil
 }
 
 // ExecutionOwner is the id of the user an execution belongs to, "" when none

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gasproject/gas/internal/audit"
 	"github.com/gasproject/gas/internal/domain"
 )
 
@@ -27,6 +28,9 @@ type Ports struct {
 	// Direct, when set, signs browser uploads to and downloads from the
 	// object store (direct.go); without it the portal carries the bytes.
 	Direct domain.DirectTransfers
+	// Archive, when set, holds exported execution histories (internal/audit):
+	// read when the workflow engine has forgotten an execution.
+	Archive audit.Archive
 }
 
 // Config holds the service's settings.

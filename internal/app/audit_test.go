@@ -1,0 +1,114 @@
+package app
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"io"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/gasproject/gas/internal/audit"
+	"github.com/gasproject/gas/internal/domain"
+)
+
+// GIVEN a job that ran WHEN its execution ends THEN its whole history, the
+// job record and the sha256 of its input and results are archived
+// write-once; AND once the live history is gone (Step Functions forgets
+// after 90 days) the service shows the archived copy, saying so.
+func TestEndedExecutionIsArchivedForAuditors(t *testing.T) {
+	a := openApp(t, testConfig(t, t.TempDir()))
+	ctx := context.Background()
+	addUser(t, a, "paul", domain.RolePremium)
+	auditor := addUser(t, a, "audrey", domain.RoleFree)
+	auditor.Auditor = true
+	input := sharedVCF(t, "test.vcf")
+	j := submit(t, a, "paul", "test.vcf", input)
+	if e := wait(t, a, j.ExecutionID); e.Status != domain.ExecSucceeded {
+		t.Fatalf("execution %s", e.Status)
+	}
+	live := history(t, a, j.ExecutionID)
+
+	rec, err := audit.Read(ctx, a.Audit, j.ID)
+	if err != nil {
+		t.Fatalf("archived record of job %s: %v", j.ID, err)
+	}
+	if rec.Execution.ID != j.ExecutionID || rec.Execution.Status != domain.ExecSucceeded || len(rec.Events) != len(live) {
+		t.Fatalf("record: execution %s %s with %d events, want %s SUCCEEDED with %d", rec.Execution.ID, rec.Execution.Status, len(rec.Events), j.ExecutionID, len(live))
+	}
+	if rec.Job == nil || rec.Job.ID != j.ID || rec.Job.Status != domain.StatusCompleted {
+		t.Errorf("record's job: %+v", rec.Job)
+	}
+	if len(rec.MapRuns) != 1 || len(rec.MapRuns[0].Children) == 0 || len(rec.MapRuns[0].Children[0].Events) == 0 {
+		t.Errorf("record's map runs: %+v", rec.MapRuns)
+	}
+	final := job(t, a, j.ID)
+	want := map[string]string{"input": sum(input), "result": sum(readBlob(t, a, final.ResultKey))}
+	for _, o := range rec.Objects {
+		if w, ok := want[o.Role]; ok && o.SHA256 != w {
+			t.Errorf("%s %s: sha256 %s, want %s", o.Role, o.Key, o.SHA256, w)
+		}
+		delete(want, o.Role)
+	}
+	if len(want) > 0 {
+		t.Errorf("record lacks objects %v: %+v", want, rec.Objects)
+	}
+
+	// WHEN the record is written again (a repeated export) THEN it is refused.
+	if _, exported, err := (&audit.Exporter{Executions: a.Runner, Archive: a.Audit}).Export(ctx, j.ExecutionID); err != nil || exported {
+		t.Errorf("second export: exported %v, err %v; want the first record kept", exported, err)
+	}
+	if err := a.Audit.PutOnce(ctx, audit.Key(j.ID), strings.NewReader("{}")); !errors.Is(err, domain.ErrConflict) {
+		t.Errorf("overwriting the record: err = %v, want ErrConflict", err)
+	}
+
+	forgetExecution(t, a, j.ExecutionID)
+	if _, err := a.Workflow.Describe(ctx, j.ExecutionID); !errors.Is(err, domain.ErrNotFound) {
+		t.Fatalf("live execution still there: %v", err)
+	}
+	_, ex, events, err := a.Service.JobHistory(ctx, auditor, j.ID)
+	if err != nil {
+		t.Fatalf("history once Step Functions forgot it: %v", err)
+	}
+	stored := readAll(t, a.Audit, audit.Key(j.ID))
+	if ex.Archived == nil || ex.Archived.SHA256 != sum(stored) || ex.Archived.Key != audit.Key(j.ID) {
+		t.Fatalf("execution not marked as the archived copy (sha256 %s): %+v", sum(stored), ex.Archived)
+	}
+	if !slices.EqualFunc(events, live, func(x, y domain.HistoryEvent) bool {
+		return x.ID == y.ID && x.Type == y.Type && x.StateName == y.StateName
+	}) {
+		t.Errorf("archived events differ from the live ones:\n%s\nwant\n%s", strings.Join(steps(events), "\n"), strings.Join(steps(live), "\n"))
+	}
+}
+
+// forgetExecution deletes an execution and its history from the runner's
+// store, as Step Functions does 90 days after it ends.
+func forgetExecution(t *testing.T, a *App, id string) {
+	t.Helper()
+	for _, q := range []string{`DELETE FROM execution_events WHERE execution_id = ?`, `DELETE FROM executions WHERE id = ?`} {
+		if _, err := a.DB.SQL().Exec(q, id); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func sum(b []byte) string {
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:])
+}
+
+func readAll(t *testing.T, a audit.Archive, key string) []byte {
+	t.Helper()
+	rc, err := a.Get(context.Background(), key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	b, err := io.ReadAll(rc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}

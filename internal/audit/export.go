@@ -1,0 +1,184 @@
+package audit
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/gasproject/gas/internal/domain"
+)
+
+// Exporter writes the Record of an execution that has ended.
+type Exporter struct {
+	Executions Executions
+	Jobs       Jobs    // nil: no job record or objects
+	Objects    Objects // nil: no object hashes
+	Archive    Archive
+	Now        func() time.Time // nil: time.Now
+}
+
+// ErrRunning is returned for an execution that has not ended: its history
+// is not final, so it is not exported.
+var ErrRunning = errors.New("execution is still running")
+
+// Export archives the execution's record. An execution exported before
+// (EventBridge delivers at least once; a restart exports again) is left as
+// it is and not an error: exported reports whether this call wrote it.
+func (e *Exporter) Export(ctx context.Context, executionID string) (rec Record, exported bool, err error) {
+	rec, err = e.Build(ctx, executionID)
+	if err != nil {
+		return rec, false, err
+	}
+	data, err := json.MarshalIndent(rec, "", " ")
+	if err != nil {
+		return rec, false, fmt.Errorf("export %s: encode: %w", executionID, err)
+	}
+	key := Key(rec.Execution.Name)
+	err = e.Archive.PutOnce(ctx, key, bytes.NewReader(data))
+	if errors.Is(err, domain.ErrConflict) {
+		return rec, false, nil
+	}
+	if err != nil {
+		return rec, false, fmt.Errorf("export %s to %s: %w", executionID, key, err)
+	}
+	return rec, true, nil
+}
+
+// Build reads everything a record holds.
+func (e *Exporter) Build(ctx context.Context, executionID string) (Record, error) {
+	ex, err := e.Executions.Describe(ctx, executionID)
+	if err != nil {
+		return Record{}, fmt.Errorf("export %s: %w", executionID, err)
+	}
+	if ex.Status == domain.ExecRunning {
+		return Record{}, fmt.Errorf("export %s: %w", executionID, ErrRunning)
+	}
+	now := time.Now
+	if e.Now != nil {
+		now = e.Now
+	}
+	rec := Record{Format: FormatVersion, ExportedAt: now().UTC(), Execution: ex, InputSHA256: hexSHA256(ex.Input)}
+	if rec.Events, err = e.Executions.History(ctx, executionID); err != nil {
+		return Record{}, fmt.Errorf("export %s: history: %w", executionID, err)
+	}
+	if rec.MapRuns, err = e.mapRuns(ctx, rec.Events); err != nil {
+		return Record{}, fmt.Errorf("export %s: %w", executionID, err)
+	}
+	if ex.StateMachine != domain.MachineAnnotation || e.Jobs == nil {
+		return rec, nil
+	}
+	j, err := e.Jobs.Get(ctx, ex.Name) // an annotation is named after its job
+	if errors.Is(err, domain.ErrNotFound) {
+		return rec, nil
+	}
+	if err != nil {
+		return Record{}, fmt.Errorf("export %s: job %s: %w", executionID, ex.Name, err)
+	}
+	rec.Job = &j
+	if e.Objects != nil {
+		if rec.Objects, err = HashJobFiles(ctx, e.Objects, j); err != nil {
+			return Record{}, fmt.Errorf("export %s: %w", executionID, err)
+		}
+	}
+	return rec, nil
+}
+
+func (e *Exporter) mapRuns(ctx context.Context, events []domain.HistoryEvent) ([]MapRun, error) {
+	var runs []MapRun
+	for _, ev := range events {
+		if ev.Type != "MapRunStarted" {
+			continue
+		}
+		arn, children, err := e.Executions.MapRunChildren(ctx, ev)
+		if err != nil {
+			return nil, fmt.Errorf("map run of state %s: %w", ev.StateName, err)
+		}
+		run := MapRun{ARN: arn, State: ev.StateName, Children: []Child{}}
+		for _, c := range children {
+			d, err := e.Executions.Describe(ctx, c.ID)
+			if err != nil {
+				return nil, fmt.Errorf("map run child %s: %w", c.ID, err)
+			}
+			h, err := e.Executions.History(ctx, c.ID)
+			if err != nil {
+				return nil, fmt.Errorf("map run child %s: history: %w", c.ID, err)
+			}
+			run.Children = append(run.Children, Child{Execution: d, Events: h})
+		}
+		runs = append(runs, run)
+	}
+	return runs, nil
+}
+
+// JobFiles are a job's files by role: its input, result files and log.
+func JobFiles(j domain.Job) [][2]string {
+	files := [][2]string{{"input", j.InputKey}}
+	if j.ResultKey != "" {
+		rf := domain.ResultFiles(j.ResultKey)
+		files = append(files, [2]string{"result", rf[0]}, [2]string{"tabix", rf[1]}, [2]string{"variants", rf[2]})
+	}
+	if j.LogKey != "" {
+		files = append(files, [2]string{"log", j.LogKey})
+	}
+	return files
+}
+
+// HashJobFiles heads each of the job's files and hashes those it can read.
+// Missing and unreadable (archived) files are listed with a note.
+func HashJobFiles(ctx context.Context, objs Objects, j domain.Job) ([]Object, error) {
+	var out []Object
+	for _, f := range JobFiles(j) {
+		if f[1] == "" {
+			continue
+		}
+		o, err := hashObject(ctx, objs, f[0], f[1])
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, o)
+	}
+	return out, nil
+}
+
+func hashObject(ctx context.Context, objs Objects, role, key string) (Object, error) {
+	o := Object{Role: role, Key: key}
+	info, err := objs.Head(ctx, key)
+	if errors.Is(err, domain.ErrNotFound) {
+		o.Note = "missing when exported"
+		return o, nil
+	}
+	if err != nil {
+		return o, fmt.Errorf("head %s: %w", key, err)
+	}
+	o.Size, o.StorageClass = info.Size, info.StorageClass
+	if !info.Readable(time.Now()) {
+		o.Note = "archived (" + string(info.StorageClass) + "), not readable when exported"
+		return o, nil
+	}
+	rc, err := objs.Get(ctx, key)
+	if errors.Is(err, domain.ErrArchived) || errors.Is(err, domain.ErrNotFound) {
+		o.Note = "not readable when exported"
+		return o, nil
+	}
+	if err != nil {
+		return o, fmt.Errorf("read %s: %w", key, err)
+	}
+	defer rc.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, rc); err != nil {
+		return o, fmt.Errorf("hash %s: %w", key, err)
+	}
+	o.SHA256 = hex.EncodeToString(h.Sum(nil))
+	return o, nil
+}
+
+func hexSHA256(b []byte) string {
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:])
+}

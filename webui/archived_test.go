@@ -1,0 +1,69 @@
+package webui_test
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"io"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gasproject/gas/internal/audit"
+	"github.com/gasproject/gas/internal/domain"
+)
+
+// GIVEN a job whose history was exported WHEN the workflow engine forgets
+// the execution THEN the history page and the API show the archived copy
+// and say so, with the record's sha256.
+func TestHistoryFromTheArchiveOnceForgotten(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	owner, _ := h.user("a@example.org", domain.RoleFree, false)
+	_, audTok := h.user("aud@example.org", domain.RoleFree, true)
+	j := h.completedJob(owner, "job1", time.Now().Add(-time.Hour))
+	ex := &audit.Exporter{Executions: h.wf, Jobs: h.db.Jobs(), Objects: h.blobs, Archive: h.audit}
+	if _, ok, err := ex.Export(ctx, j.ExecutionID); err != nil || !ok {
+		t.Fatalf("export: %v %v", ok, err)
+	}
+	rc, err := h.audit.Get(ctx, audit.Key(j.ID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored, _ := io.ReadAll(rc)
+	rc.Close()
+	s := sha256.Sum256(stored)
+	sum := hex.EncodeToString(s[:])
+
+	b := h.browser()
+	b.signIn("aud@example.org")
+	if r := b.get("/jobs/job1/history"); r.status != 200 || strings.Contains(r.body, "archived-copy") {
+		t.Fatalf("live history: %d, archived banner shown: %v", r.status, strings.Contains(r.body, "archived-copy"))
+	}
+	h.wf.forget(j.ExecutionID)
+	r := b.get("/jobs/job1/history")
+	for _, want := range []string{`id="archived-copy"`, "archived copy", audit.Key(j.ID), sum, "ExecutionSucceeded", "TaskStateEntered"} {
+		if r.status != 200 || !strings.Contains(r.body, want) {
+			t.Errorf("history page once forgotten: %d, lacks %q", r.status, want)
+		}
+	}
+	if r := b.get("/executions/" + j.ExecutionID); r.status != 200 || !strings.Contains(r.body, sum) {
+		t.Errorf("execution page once forgotten: %d", r.status)
+	}
+	var hist struct {
+		Execution *domain.Execution     `json:"execution"`
+		Events    []domain.HistoryEvent `json:"events"`
+	}
+	api := h.api("GET", "/api/v1/jobs/job1/history", audTok, nil, "")
+	if err := json.Unmarshal([]byte(api.body), &hist); err != nil || hist.Execution == nil || hist.Execution.Archived == nil ||
+		hist.Execution.Archived.SHA256 != sum || len(hist.Events) == 0 {
+		t.Errorf("API history once forgotten: %d %s", api.status, api.body)
+	}
+	// Another job's history, never exported, is still "not found".
+	other := h.completedJob(owner, "job2", time.Now().Add(-time.Hour))
+	h.wf.forget(other.ExecutionID)
+	if r := b.get("/jobs/job2/history"); r.status != 404 {
+		t.Errorf("forgotten, never exported: %d, want 404", r.status)
+	}
+}
