@@ -43,7 +43,7 @@ fuzz:
 	$(GO) test ./internal/vcf -run '^$$' -fuzz FuzzParseRecord -fuzztime 60s
 
 ## build: every Lambda as dist/<fn>/bootstrap (linux/arm64, static, stripped)
-FUNCTIONS := api annotate notify archive mark-failed restore
+FUNCTIONS := api annotate notify archive mark-failed restore audit
 LAMBDA_ENV := GOOS=linux GOARCH=arm64 CGO_ENABLED=0
 build:
 	@for fn in $(FUNCTIONS); do \

@@ -20,6 +20,7 @@ const (
 	InputsBucket  = "GAS_INPUTS_BUCKET"  // uploaded VCFs
 	ResultsBucket = "GAS_RESULTS_BUCKET" // annotated VCFs, logs, summaries (versioned; GLACIER archives)
 	RefdataBucket = "GAS_REFDATA_BUCKET" // reference bundle
+	AuditBucket   = "GAS_AUDIT_BUCKET"   // exported execution histories (Object Lock, COMPLIANCE)
 	RefdataPrefix = "GAS_REFDATA_PREFIX" // key prefix of the bundle inside RefdataBucket
 
 	AnnotationMachineARN = "GAS_ANNOTATION_MACHINE_ARN"

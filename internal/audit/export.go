@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"time"
 
 	"github.com/gasproject/gas/internal/domain"
@@ -21,6 +22,7 @@ type Exporter struct {
 	Objects    Objects // nil: no object hashes
 	Archive    Archive
 	Now        func() time.Time // nil: time.Now
+	Log        *slog.Logger     // HandleEvent's log; nil: slog.Default()
 }
 
 // ErrRunning is returned for an execution that has not ended: its history

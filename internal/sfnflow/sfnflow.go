@@ -199,6 +199,9 @@ func historyEvent(e types.HistoryEvent) domain.HistoryEvent {
 		he.StateName = aws.ToString(d.MapIterationSucceededEventDetails.Name)
 	case d.MapIterationFailedEventDetails != nil:
 		he.StateName = aws.ToString(d.MapIterationFailedEventDetails.Name)
+	case d.MapRunStartedEventDetails != nil:
+		// The same field the local runner's MapRunStarted output has.
+		he.Output, _ = json.Marshal(map[string]string{"mapRunArn": aws.ToString(d.MapRunStartedEventDetails.MapRunArn)})
 	case d.EvaluationFailedEventDetails != nil:
 		he.StateName = aws.ToString(d.EvaluationFailedEventDetails.State)
 		failed(d.EvaluationFailedEventDetails.Error, d.EvaluationFailedEventDetails.Cause)

@@ -5,22 +5,14 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
-	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	miniserver "github.com/truora/minidyn/server"
 
 	"github.com/gasproject/gas/functions/awsenv"
 	"github.com/gasproject/gas/internal/domain"
-	"github.com/gasproject/gas/internal/dynamo"
-	"github.com/gasproject/gas/internal/s3blob/s3fake"
 	"github.com/gasproject/gas/internal/tasks"
 	"github.com/gasproject/gas/statemachines"
 )
@@ -30,24 +22,7 @@ import (
 // semantics of S3 and the conditional writes of DynamoDB meet the step code.
 func TestArchiveAndRestoreStepsOnAWSAdapters(t *testing.T) {
 	ctx := context.Background()
-	s3f, err := s3fake.New("in", "out")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ddb := miniserver.NewServer()
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.HasPrefix(r.Header.Get("X-Amz-Target"), "DynamoDB_20120810.") {
-			ddb.ServeHTTP(w, r)
-			return
-		}
-		s3f.ServeHTTP(w, r)
-	}))
-	t.Cleanup(srv.Close)
-	cfg := aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(srv.URL),
-		Credentials: credentials.NewStaticCredentialsProvider(s3fake.AccessKeyID, s3fake.SecretAccessKey, "")}
-	if err := dynamo.CreateTables(ctx, dynamodb.NewFromConfig(cfg), dynamo.Tables{Jobs: "jobs", Profiles: "profiles", Auth: "auth"}); err != nil {
-		t.Fatal(err)
-	}
+	cfg, s3f, _ := emulators(t)
 	setEnv(t, "")
 	st, err := OpenConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true })
 	if err != nil {

@@ -31,6 +31,7 @@ type Server struct {
 
 type execution struct {
 	arn, name, machine string
+	mapRun             string // the map run that started it (a Distributed Map child)
 	input, output      string
 	status             string
 	start, stop        time.Time
@@ -97,6 +98,21 @@ func (s *Server) Append(executionARN string, events ...Event) error {
 		e.events = append(e.events, m)
 	}
 	return nil
+}
+
+// StartChild adds a child execution of a Distributed Map run, named name,
+// of the child state machine childMachine (e.g. "<machine ARN>/ShardMap"),
+// as ListExecutions with mapRunArn lists it. It returns the child's ARN.
+func (s *Server) StartChild(mapRunARN, childMachine, name, input string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	arn := strings.Replace(childMachine, ":stateMachine:", ":execution:", 1) + ":" + name
+	e := &execution{arn: arn, name: name, machine: childMachine, mapRun: mapRunARN, input: input, status: "RUNNING", start: s.now}
+	e.events = []map[string]any{{"id": 1, "previousEventId": 0, "timestamp": epoch(s.now), "type": "ExecutionStarted",
+		"executionStartedEventDetails": map[string]any{"input": input}}}
+	s.executions[arn] = e
+	s.order = append(s.order, arn)
+	return arn
 }
 
 // Finish ends an execution with status (SUCCEEDED, FAILED, ...).
@@ -241,14 +257,21 @@ func (s *Server) history(in map[string]any) (any, string, string) {
 }
 
 func (s *Server) list(in map[string]any) (any, string, string) {
-	machine := str(in, "stateMachineArn")
-	if !s.machines[machine] {
+	machine, mapRun := str(in, "stateMachineArn"), str(in, "mapRunArn")
+	if (machine == "") == (mapRun == "") {
+		return nil, "InvalidArn", "give exactly one of stateMachineArn and mapRunArn"
+	}
+	if mapRun == "" && !s.machines[machine] {
 		return nil, "StateMachineDoesNotExist", "State Machine Does Not Exist"
 	}
 	var matching []*execution
 	for _, arn := range slices.Backward(s.order) { // newest first
 		e := s.executions[arn]
-		if e.machine == machine && (str(in, "statusFilter") == "" || e.status == str(in, "statusFilter")) {
+		listed := e.machine == machine && e.mapRun == ""
+		if mapRun != "" {
+			listed = e.mapRun == mapRun
+		}
+		if listed && (str(in, "statusFilter") == "" || e.status == str(in, "statusFilter")) {
 			matching = append(matching, e)
 		}
 	}
