@@ -175,18 +175,9 @@ func Open(ctx context.Context, cfg Config) (_ *App, err error) {
 	if cfg.wrapHandlers != nil {
 		cfg.wrapHandlers(handlers)
 	}
-	machines := map[string]*asl.Machine{}
-	for _, name := range statemachines.Names() {
-		def, err := statemachines.LocalDefinition(name)
-		if err != nil {
-			return nil, err
-		}
-		if cfg.editDefinition != nil {
-			def = cfg.editDefinition(name, def)
-		}
-		if machines[name], err = asl.Load(def); err != nil {
-			return nil, fmt.Errorf("load state machine %s: %w", name, err)
-		}
+	machines, err := loadMachines(cfg)
+	if err != nil {
+		return nil, err
 	}
 	if a.Audit, err = fsblob.Open(AuditDir(cfg.DataDir), fsblob.Options{}); err != nil {
 		return nil, err
@@ -224,6 +215,24 @@ func Open(ctx context.Context, cfg Config) (_ *App, err error) {
 		cfg.Logger.Info("jobs linked to their executions after a crash", "jobs", n)
 	}
 	return a, nil
+}
+
+// loadMachines loads the real state machine definitions for the runner.
+func loadMachines(cfg Config) (map[string]*asl.Machine, error) {
+	machines := map[string]*asl.Machine{}
+	for _, name := range statemachines.Names() {
+		def, err := statemachines.LocalDefinition(name)
+		if err != nil {
+			return nil, err
+		}
+		if cfg.editDefinition != nil {
+			def = cfg.editDefinition(name, def)
+		}
+		if machines[name], err = asl.Load(def); err != nil {
+			return nil, fmt.Errorf("load state machine %s: %w", name, err)
+		}
+	}
+	return machines, nil
 }
 
 // exportHistory archives an ended execution's history for auditors (the
