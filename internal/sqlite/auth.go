@@ -225,22 +225,23 @@ func (a *Auth) ReadsProfiles(p domain.Profiles) bool {
 
 // TokenOwner reads the profile of the token's owner in one query.
 func (a *Auth) TokenOwner(ctx context.Context, hash string, createdAfter time.Time) (domain.Profile, error) {
-	p, err := getCached(ctx, a.reads, a.profs, "profile",
+	return a.owner(ctx, "token owner",
 		`SELECT p.id, p.doc FROM auth_tokens t JOIN profiles p ON p.id = t.user_id WHERE t.hash = ? AND t.created_ns > ?`,
 		hash, createdAfter.UnixNano())
-	if err != nil {
-		return domain.Profile{}, fmt.Errorf("token owner: %w", err)
-	}
-	return p, nil
 }
 
 // SessionOwner reads the profile of the live session's user in one query.
 func (a *Auth) SessionOwner(ctx context.Context, idHash string, now time.Time) (domain.Profile, error) {
-	p, err := getCached(ctx, a.reads, a.profs, "profile",
+	return a.owner(ctx, "session owner",
 		`SELECT p.id, p.doc FROM auth_sessions s JOIN profiles p ON p.id = s.user_id WHERE s.id_hash = ? AND s.expires_ns > ?`,
 		idHash, now.UnixNano())
+}
+
+// owner reads the one profile query joins to a credential; what names it in errors.
+func (a *Auth) owner(ctx context.Context, what, query string, args ...any) (domain.Profile, error) {
+	p, err := getCached(ctx, a.reads, a.profs, "profile", query, args...)
 	if err != nil {
-		return domain.Profile{}, fmt.Errorf("session owner: %w", err)
+		return domain.Profile{}, fmt.Errorf("%s: %w", what, err)
 	}
 	return p, nil
 }
