@@ -109,14 +109,14 @@ func comparable(terms map[string]bool) []string {
 	return l
 }
 
-// perTranscriptAgree checks each expected entry that names a transcript
-// against our entry for that transcript (bcftools leaves the transcript out of
-// intron and non-coding entries; those are covered by the record-level check).
-func perTranscriptAgree(exp string, byTx map[string]map[string]bool) bool {
+// expectedByTx reads a bcftools BCSQ value (entries "terms|gene|transcript|..."):
+// the expected terms of each transcript it names. Entries without a
+// transcript and "@POS" references to a compound call are left out.
+func expectedByTx(bcsq string) map[string]map[string]bool {
 	want := map[string]map[string]bool{}
-	for _, entry := range strings.Split(exp, ",") {
+	for _, entry := range strings.Split(bcsq, ",") {
 		f := strings.Split(entry, "|")
-		if len(f) < 3 || f[2] == "" {
+		if len(f) < 3 || f[2] == "" || strings.HasPrefix(f[0], "@") {
 			continue
 		}
 		if want[f[2]] == nil {
@@ -126,7 +126,14 @@ func perTranscriptAgree(exp string, byTx map[string]map[string]bool) bool {
 			want[f[2]][t] = true
 		}
 	}
-	for tx, w := range want {
+	return want
+}
+
+// perTranscriptAgree checks each expected entry that names a transcript
+// against our entry for that transcript (bcftools leaves the transcript out of
+// intron and non-coding entries; those are covered by the record-level check).
+func perTranscriptAgree(exp string, byTx map[string]map[string]bool) bool {
+	for tx, w := range expectedByTx(exp) {
 		if !slices.Equal(comparable(w), comparable(byTx[tx])) {
 			return false
 		}

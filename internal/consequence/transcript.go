@@ -252,36 +252,38 @@ func (x *txInfo) anchorOf(g int) anchor {
 // numbers returns the EXON and INTRON fields ("2/5", "2-3/5").
 // j, k is an exonWindow covering the allele.
 func (x *txInfo) numbers(a *allele, j, k int) (exon, intron string) {
-	first, last := 0, 0
+	var exons, introns hits
 	for i := j; i < k; i++ {
 		if ex := x.t.Exons[i]; overlaps(a.start, a.end, ex.Start, ex.End) {
-			if first == 0 {
-				first = i + 1
-			}
-			last = i + 1
+			exons.add(i + 1)
 		}
 	}
-	if first > 0 && first == last {
-		exon = x.exonLabels[first-1]
-	} else {
-		exon = rangeOf(first, last, len(x.t.Exons))
-	}
-	first, last = 0, 0
 	for i := max(j-1, 0); i < min(k, x.nIntrons()); i++ {
-		s, en := x.intron(i)
-		if s <= en && overlaps(a.start, a.end, s, en) {
-			if first == 0 {
-				first = i + 1
-			}
-			last = i + 1
+		if s, en := x.intron(i); s <= en && overlaps(a.start, a.end, s, en) {
+			introns.add(i + 1)
 		}
 	}
-	if first > 0 && first == last {
-		intron = x.intronLabels[first-1]
-	} else {
-		intron = rangeOf(first, last, x.nIntrons())
+	return exons.label(x.exonLabels, len(x.t.Exons)), introns.label(x.intronLabels, x.nIntrons())
+}
+
+// hits are the first and last (1-based) of the exons, or of the introns,
+// an allele overlaps; 0 when it overlaps none.
+type hits struct{ first, last int }
+
+func (h *hits) add(n int) {
+	if h.first == 0 {
+		h.first = n
 	}
-	return exon, intron
+	h.last = n
+}
+
+// label is the EXON or INTRON field: the precomputed label of the one
+// feature ("2/5"), else the range of total (rangeOf).
+func (h hits) label(labels []string, total int) string {
+	if h.first > 0 && h.first == h.last {
+		return labels[h.first-1]
+	}
+	return rangeOf(h.first, h.last, total)
 }
 
 // location is where the variant falls on the spliced transcript.

@@ -48,20 +48,7 @@ func TestCrossCheckBCSQ(t *testing.T) {
 				byTx[id][t] = true
 			}
 		}
-		want := map[string]map[string]bool{}
-		for _, entry := range strings.Split(bcsq, ",") {
-			fl := strings.Split(entry, "|")
-			if len(fl) < 3 || fl[2] == "" || strings.HasPrefix(fl[0], "@") {
-				continue
-			}
-			if want[fl[2]] == nil {
-				want[fl[2]] = map[string]bool{}
-			}
-			for t := range expectedTerms(fl[0]) {
-				want[fl[2]][t] = true
-			}
-		}
-		for tx, w := range want {
+		for tx, w := range expectedByTx(bcsq) {
 			wl, hl := comparable(w), comparable(byTx[tx])
 			total++
 			if slices.Equal(wl, hl) {
