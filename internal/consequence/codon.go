@@ -5,19 +5,17 @@ import "github.com/gasproject/gas/internal/refdata"
 // Translation with NCBI tables 1 (standard) and 2 (vertebrate mitochondrial).
 
 // baseIndex maps a nucleotide to 0..3 (TCAG order, as NCBI prints its tables), -1 otherwise.
-func baseIndex(b byte) int {
-	switch b {
-	case 'T', 't':
-		return 0
-	case 'C', 'c':
-		return 1
-	case 'A', 'a':
-		return 2
-	case 'G', 'g':
-		return 3
+func baseIndex(b byte) int { return int(baseIndexes[b]) }
+
+var baseIndexes = func() (t [256]int8) {
+	for i := range t {
+		t[i] = -1
 	}
-	return -1
-}
+	for i, c := range "TCAG" {
+		t[c], t[c+'a'-'A'] = int8(i), int8(i)
+	}
+	return t
+}()
 
 // NCBI amino-acid strings in TCAG order (codon index = 16*b1 + 4*b2 + b3).
 const (

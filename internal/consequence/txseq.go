@@ -3,6 +3,8 @@ package consequence
 import (
 	"fmt"
 	"strings"
+
+	"github.com/gasproject/gas/internal/refdata"
 )
 
 // txSeq is the transcript's spliced sequence in transcript orientation.
@@ -16,25 +18,11 @@ type txSeq struct {
 // load fetches and splices the transcript sequence once.
 func (x *txInfo) load(seq Sequence) (*txSeq, error) {
 	x.once.Do(func() {
-		var b strings.Builder
-		b.Grow(x.cdnaLen)
-		for _, e := range x.t.Exons {
-			s, err := seq.Seq(e.Start, e.End)
-			if err != nil {
-				x.err = fmt.Errorf("sequence of %s exon %d: %w", x.t.FullID(), e.Number, err)
-				return
-			}
-			if len(s) != e.End-e.Start+1 {
-				x.err = fmt.Errorf("sequence of %s exon %d: got %d bases, want %d", x.t.FullID(), e.Number, len(s), e.End-e.Start+1)
-				return
-			}
-			s = strings.ToUpper(s)
-			if x.t.Strand < 0 {
-				s = revComp(s)
-			}
-			b.WriteString(s)
+		var cdna []byte
+		if cdna, x.err = x.splice(seq); x.err != nil {
+			return
 		}
-		ts := &txSeq{cdna: b.String()}
+		ts := &txSeq{cdna: string(cdna)}
 		if x.coding {
 			cds := strings.Repeat("N", x.pad) + ts.cdna[x.cdsStart-1:x.cdsEnd]
 			ts.utr3 = ts.cdna[x.cdsEnd:]
@@ -58,4 +46,46 @@ func (x *txInfo) load(seq Sequence) (*txSeq, error) {
 		x.seq = ts
 	})
 	return x.seq, x.err
+}
+
+// seqAppender is a Sequence that can append bases to a buffer (as
+// *refdata.Chrom does), saving a string per exon.
+type seqAppender interface {
+	AppendSeq(dst []byte, start, end int) ([]byte, error)
+}
+
+// splice returns the exons' bases in transcript order, upper-case, reverse
+// complemented on the minus strand (any base but ACGT complements to N).
+func (x *txInfo) splice(seq Sequence) ([]byte, error) {
+	app, _ := seq.(seqAppender)
+	b := make([]byte, 0, x.cdnaLen)
+	for _, e := range x.t.Exons {
+		n := len(b)
+		var err error
+		if app != nil {
+			b, err = app.AppendSeq(b, e.Start, e.End)
+		} else {
+			var s string
+			s, err = seq.Seq(e.Start, e.End)
+			b = append(b, s...)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("sequence of %s exon %d: %w", x.t.FullID(), e.Number, err)
+		}
+		if len(b)-n != e.End-e.Start+1 {
+			return nil, fmt.Errorf("sequence of %s exon %d: got %d bases, want %d", x.t.FullID(), e.Number, len(b)-n, e.End-e.Start+1)
+		}
+		ex := b[n:]
+		for i, c := range ex {
+			if 'a' <= c && c <= 'z' {
+				ex[i] = c - ('a' - 'A')
+			}
+		}
+		if x.t.Strand < 0 {
+			for i, j := 0, len(ex)-1; i <= j; i, j = i+1, j-1 {
+				ex[i], ex[j] = refdata.Complement(ex[j]), refdata.Complement(ex[i])
+			}
+		}
+	}
+	return b, nil
 }

@@ -338,27 +338,19 @@ func FlagIncompleteCDS(t *Transcript, chrom []byte) {
 
 // Complement is the complementary base of b (case kept); any other byte
 // (N, IUPAC ambiguity codes) gives 'N'. The one complement of the project.
-func Complement(b byte) byte {
-	switch b {
-	case 'A':
-		return 'T'
-	case 'C':
-		return 'G'
-	case 'G':
-		return 'C'
-	case 'T':
-		return 'A'
-	case 'a':
-		return 't'
-	case 'c':
-		return 'g'
-	case 'g':
-		return 'c'
-	case 't':
-		return 'a'
+func Complement(b byte) byte { return complements[b] }
+
+// complements is Complement as a table: it runs for every base of every
+// minus-strand transcript sequence.
+var complements = func() (t [256]byte) {
+	for i := range t {
+		t[i] = 'N'
 	}
-	return 'N'
-}
+	for _, p := range [...]string{"AT", "CG", "GC", "TA", "at", "cg", "gc", "ta"} {
+		t[p[0]] = p[1]
+	}
+	return t
+}()
 
 // isStop reports whether a (transcript-strand) codon is a stop in NCBI table 1 or 2.
 func isStop(c []byte, table int) bool {
