@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 
 	"github.com/gasproject/gas/internal/domain"
+	"github.com/gasproject/gas/internal/domain/domaintest"
 	"github.com/gasproject/gas/internal/sfnflow/sfnfake"
 )
 
@@ -186,25 +187,8 @@ func TestListPagesFiltersAndResumes(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			var got []string
-			cursor := ""
-			for pages := 0; ; pages++ {
-				if pages > 20 {
-					t.Fatal("pagination does not end")
-				}
-				page, next, err := w.List(ctx, tc.f, domain.Page{Limit: tc.limit, Cursor: cursor})
-				if err != nil {
-					t.Fatal(err)
-				}
-				if len(page) > tc.limit {
-					t.Fatalf("page of %d, limit %d", len(page), tc.limit)
-				}
-				for _, e := range page {
-					got = append(got, e.Name)
-				}
-				if next == "" {
-					break
-				}
-				cursor = next
+			for _, e := range domaintest.ListAll(t, tc.limit, func(p domain.Page) ([]domain.Execution, string, error) { return w.List(ctx, tc.f, p) }) {
+				got = append(got, e.Name)
 			}
 			if !slices.Equal(got, tc.want) {
 				t.Errorf("listed %v, want %v", got, tc.want)

@@ -16,6 +16,7 @@ import (
 
 	"github.com/gasproject/gas/internal/asl"
 	"github.com/gasproject/gas/internal/domain"
+	"github.com/gasproject/gas/internal/domain/domaintest"
 )
 
 // StoreContract checks the behaviour the Runner relies on. newStore must
@@ -152,25 +153,11 @@ func contractList(t *testing.T, s asl.Store) {
 		}
 	}
 	var ids []string
-	cursor := ""
-	for pages := 0; ; pages++ {
-		if pages > 10 {
-			t.Fatal("paging does not end")
-		}
-		page, next, err := s.ListExecutions(ctx, domain.ExecutionFilter{StateMachine: domain.MachineAnnotation}, domain.Page{Limit: 2, Cursor: cursor})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(page) > 2 {
-			t.Fatalf("page of %d, limit 2", len(page))
-		}
-		for _, e := range page {
-			ids = append(ids, e.ID)
-		}
-		if next == "" {
-			break
-		}
-		cursor = next
+	annotation := func(p domain.Page) ([]domain.Execution, string, error) {
+		return s.ListExecutions(ctx, domain.ExecutionFilter{StateMachine: domain.MachineAnnotation}, p)
+	}
+	for _, e := range domaintest.ListAll(t, 2, annotation) {
+		ids = append(ids, e.ID)
 	}
 	if fmt.Sprint(ids) != "[e5 e4 e2 e1]" {
 		t.Fatalf("annotation executions = %v, want [e5 e4 e2 e1]", ids)

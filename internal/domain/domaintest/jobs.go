@@ -256,28 +256,11 @@ func jobsListByUser(t *testing.T, s domain.Jobs) {
 	for _, limit := range []int{1, 2, 3, 7, 100} {
 		t.Run(fmt.Sprintf("limit%d", limit), func(t *testing.T) {
 			var got []string
-			cursor := ""
-			for pages := 0; ; pages++ {
-				if pages > 10 {
-					t.Fatal("pagination does not end")
+			for _, j := range ListAll(t, limit, func(p domain.Page) ([]domain.Job, string, error) { return s.ListByUser(ctx, "alice", p) }) {
+				if j.UserID != "alice" {
+					t.Fatalf("job %s of %s listed for alice", j.ID, j.UserID)
 				}
-				js, next, err := s.ListByUser(ctx, "alice", domain.Page{Limit: limit, Cursor: cursor})
-				if err != nil {
-					t.Fatalf("ListByUser: %v", err)
-				}
-				if len(js) > limit {
-					t.Fatalf("page of %d jobs, limit %d", len(js), limit)
-				}
-				for _, j := range js {
-					if j.UserID != "alice" {
-						t.Fatalf("job %s of %s listed for alice", j.ID, j.UserID)
-					}
-					got = append(got, j.ID)
-				}
-				if next == "" {
-					break
-				}
-				cursor = next
+				got = append(got, j.ID)
 			}
 			if !reflect.DeepEqual(got, want) {
 				t.Errorf("ids = %v, want %v", got, want)
@@ -331,24 +314,7 @@ func jobsListFilters(t *testing.T, s domain.Jobs) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			var got []string
-			cursor := ""
-			for pages := 0; ; pages++ {
-				if pages > 10 {
-					t.Fatal("pagination does not end")
-				}
-				js, next, err := s.List(ctx, c.f, domain.Page{Limit: 2, Cursor: cursor})
-				if err != nil {
-					t.Fatalf("List: %v", err)
-				}
-				for _, j := range js {
-					got = append(got, j.ID)
-				}
-				if next == "" {
-					break
-				}
-				cursor = next
-			}
+			got := jobIDs(ListAll(t, 2, func(p domain.Page) ([]domain.Job, string, error) { return s.List(ctx, c.f, p) }))
 			if !reflect.DeepEqual(got, c.want) {
 				t.Errorf("ids = %v, want %v", got, c.want)
 			}
@@ -414,21 +380,7 @@ func jobsZones(t *testing.T, s domain.Jobs) {
 			t.Fatalf("Create: %v", err)
 		}
 	}
-	var got []string
-	cursor := ""
-	for pages := 0; pages < 10; pages++ {
-		js, next, err := s.ListByUser(ctx, "zoe", domain.Page{Limit: 3, Cursor: cursor})
-		if err != nil {
-			t.Fatalf("ListByUser: %v", err)
-		}
-		for _, j := range js {
-			got = append(got, j.ID)
-		}
-		if next == "" {
-			break
-		}
-		cursor = next
-	}
+	got := jobIDs(ListAll(t, 3, func(p domain.Page) ([]domain.Job, string, error) { return s.ListByUser(ctx, "zoe", p) }))
 	if want := []string{"z3", "z2", "z1", "z0"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("ids = %v, want %v", got, want)
 	}
