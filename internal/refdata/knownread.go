@@ -21,7 +21,7 @@ type knownStore struct {
 
 	lru *blockCache
 	// cache holds the decoded blocks by number (nil when not decoded). Hits
-	// read it without locking; decoding and eviction hold lru.mu.
+	// read it without locking; storing and eviction hold lru.mu.
 	cache []atomic.Pointer[knownBlock]
 }
 
@@ -190,15 +190,17 @@ func (ks *knownStore) block(b int) (*knownBlock, error) {
 	if blk := ks.cache[b].Load(); blk != nil {
 		return blk, nil
 	}
-	c := ks.lru
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if blk := ks.cache[b].Load(); blk != nil {
-		return blk, nil
-	}
+	// Decode outside the lock, so workers needing different blocks decode
+	// in parallel; two decoding the same block keep the first one stored.
 	blk, err := ks.decode(b)
 	if err != nil {
 		return nil, err
+	}
+	c := ks.lru
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if cached := ks.cache[b].Load(); cached != nil {
+		return cached, nil
 	}
 	if len(c.fifo) >= c.limit {
 		old := c.fifo[0]
