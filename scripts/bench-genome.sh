@@ -12,7 +12,9 @@
 # 5 M WGS and 500 k exome records; 0.01 for a quick run), GENOME_SEED
 # (default 1), GENOME_DIR (work directory, kept and reused when it holds the
 # same scale and seed; default a temporary one, removed), BENCH_RUNS (runs of
-# each tool per query, default 1), NICE (default 10), GENOME_BGZIP=0 (plain
+# each tool per query, default 1), NICE (default 10), GENOME_REBUILD=0 (keep
+# the bundle already in GENOME_DIR), BENCH_ONE_THREAD=0 (skip the run of gas
+# on one thread), GENOME_BGZIP=0 (plain
 # FASTA for both tools instead of bgzip).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -85,11 +87,15 @@ measure() {
 }
 
 echo
-echo "== gas refdata build"
-rm -rf "$WORK/bundle"
-measure build "$WORK/gas" refdata build -q -o "$WORK/bundle" --assembly GRCh38 \
-  --fasta "$FA" --genes "$IN/genes.gtf.gz" --known "$IN/known.vcf.gz" >/dev/null
-printf "build: %.0f s wall, %.0f s CPU, peak RSS %d MB\n" "$build_secs" "$build_cpu" "$build_rss"
+if [ "${GENOME_REBUILD:-1}" = 0 ] && [ -f "$WORK/bundle/manifest.json" ] && "$WORK/gas" refdata info "$WORK/bundle" >/dev/null 2>&1; then
+  echo "== gas refdata build: skipped, GENOME_REBUILD=0 reuses $WORK/bundle"
+else
+  echo "== gas refdata build"
+  rm -rf "$WORK/bundle"
+  measure build "$WORK/gas" refdata build -q -o "$WORK/bundle" --assembly GRCh38 \
+    --fasta "$FA" --genes "$IN/genes.gtf.gz" --known "$IN/known.vcf.gz" >/dev/null
+  printf "build: %.0f s wall, %.0f s CPU, peak RSS %d MB\n" "$build_secs" "$build_cpu" "$build_rss"
+fi
 echo "bundle by component (MB):"
 known=$(awk -F'[:,]' '/"known_variants"/ {gsub(/ /, "", $2); print $2; exit}' "$WORK/bundle/manifest.json")
 for part in seq known tx.gob.gz meta.json; do
@@ -101,11 +107,15 @@ awk -v t="$total" -v k="$kb" -v n="$known" 'BEGIN { printf "  %-10s %9.1f   (%d 
 
 echo
 echo "== annotate: gas annotate and bcftools csq -l ($(bcftools --version | head -1)), $RUNS run(s) each, alternating"
+echo "   gas uses $(nproc) threads (GOMAXPROCS), then 1 (GOMAXPROCS=1; BENCH_ONE_THREAD=0 skips it); bcftools csq annotates on one"
 for q in wgs exome; do
   records=$(grep -vc '^#' "$IN/$q.vcf")
   for ((i = 1; i <= RUNS; i++)); do
     measure "gas_$q" "$WORK/gas" annotate --ref "$WORK/bundle" -o "$WORK/gas.$q.vcf.gz" --log "$WORK/gas.$q.log" "$IN/$q.vcf"
     measure "bcf_$q" bcftools csq -l -f "$FA" -g "$IN/genes.gff3.gz" -Oz -o "$WORK/bcftools.$q.vcf.gz" "$IN/$q.vcf"
+    if [ "${BENCH_ONE_THREAD:-1}" != 0 ]; then
+      measure "one_$q" env GOMAXPROCS=1 "$WORK/gas" annotate --ref "$WORK/bundle" -o "$WORK/gas1.$q.vcf.gz" --log "$WORK/gas1.$q.log" "$IN/$q.vcf"
+    fi
   done
   gs="gas_${q}_secs" bs="bcf_${q}_secs" gc="gas_${q}_cpu" bc="bcf_${q}_cpu" gr="gas_${q}_rss" br="bcf_${q}_rss"
   ga="gas_${q}_anon" gf="gas_${q}_file" gall="gas_${q}_all" ball="bcf_${q}_all"
@@ -117,6 +127,13 @@ for q in wgs exome; do
     printf "  %-16s %8.2f %11.0f %8.2f %7d MB\n", "bcftools csq -l", bs, n / bs, bc, br
     printf "  %s ratio gas/bcftools (wall): %.2fx; CPU-time ratio bcftools/gas: %.2fx\n", q, bs / gs, bc / gc
   }'
+  os="one_${q}_secs" oc="one_${q}_cpu" or="one_${q}_rss"
+  if [ -n "${!os:-}" ]; then
+    awk -v n="$records" -v s="${!os}" -v c="${!oc}" -v r="${!or}" -v bs="${!bs}" 'BEGIN {
+      printf "  %-16s %8.2f %11.0f %8.2f %7d MB\n", "gas, 1 thread", s, n / s, c, r
+      printf "  1-thread ratio gas/bcftools (wall): %.2fx\n", bs / s
+    }'
+  fi
 done
 echo
 echo "load average $(cut -d' ' -f1-3 /proc/loadavg): the machine is shared, expect noise between runs."
