@@ -52,7 +52,7 @@
 //	Plan             PlanFunctionArn             plan              {"job_id"}                                  {"manifest_key", "shards", "max_concurrency"}
 //	AnnotateShard    AnnotateShardFunctionArn    annotate-shard    {"job_id", "shard": {manifest item}}        {"index", "records"}
 //	Merge            MergeFunctionArn            merge             {"job_id"}                                  {"result_key", "log_key"}
-//	NotifyCompleted  NotifyCompletedFunctionArn  notify-completed  {"job_id"}                                  ignored
+//	NotifyCompleted  NotifyCompletedFunctionArn  notify-completed  {"job_id", "retention_seconds"}             ignored
 //	ArchiveIfFree    ArchiveIfFreeFunctionArn    archive-if-free   {"job_id"}                                  {"archived": bool}
 //	MarkFailed       MarkFailedFunctionArn       mark-failed       {"job_id", "error", "cause"}                ignored
 //	NotifyFailed     NotifyFailedFunctionArn     notify-failed     {"job_id"}                                  ignored

@@ -229,6 +229,8 @@ type jobPage struct {
 	Mine       bool
 	ArchiveAt  time.Time
 	RestoreBy  time.Time
+	RestoreETA string // "within about 4 hours (by 14:05 UTC)"
+	Outcome    string // why nothing was annotated; "" when something was
 	Runtime    time.Duration
 	Summary    *summaryView
 	SummaryErr string
@@ -250,6 +252,10 @@ func (s *Server) jobDetail(w http.ResponseWriter, r *http.Request, rq *request) 
 		if page.RestoreBy.IsZero() {
 			page.RestoreBy = j.RestoreRequestedAt.Add(s.cfg.RestoreEstimate)
 		}
+		page.RestoreETA = restoreETA(page.RestoreBy, s.cfg.Now())
+	}
+	if o := domain.JobOutcome(j); o.NothingAnnotated() {
+		page.Outcome = o.Explain()
 	}
 	if !j.StartedAt.IsZero() && !j.CompletedAt.IsZero() {
 		page.Runtime = j.CompletedAt.Sub(j.StartedAt)
@@ -265,6 +271,24 @@ func (s *Server) jobDetail(w http.ResponseWriter, r *http.Request, rq *request) 
 	}
 	s.render(w, r, rq, http.StatusOK, "job", "Job "+j.ID, page)
 	return nil
+}
+
+// restoreETA says when a restore is expected to finish, in words: "within
+// about 4 hours (by 14:05 UTC)", "within about 12 minutes (by 09:41 UTC)",
+// "within a minute", "any moment now".
+func restoreETA(by, now time.Time) string {
+	left := by.Sub(now)
+	switch {
+	case left <= 0:
+		return "any moment now"
+	case left < time.Minute:
+		return "within a minute"
+	}
+	clock := by.UTC().Format("15:04 UTC")
+	if y, m, d := by.UTC().Date(); y != now.UTC().Year() || m != now.UTC().Month() || d != now.UTC().Day() {
+		clock = by.UTC().Format("Jan 2, 15:04 UTC")
+	}
+	return fmt.Sprintf("within about %s (by %s)", domain.DurationWords(left), clock)
 }
 
 func (s *Server) downloadInput(w http.ResponseWriter, r *http.Request, rq *request) error {

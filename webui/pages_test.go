@@ -327,8 +327,20 @@ func TestJobPages(t *testing.T) {
 		j.ResultState, j.RestoreTier, j.RestoreRequestedAt, j.RestoreReadyBy = domain.ResultRestoring, domain.TierExpedited, time.Now(), ready
 	})
 	r = b.get("/jobs/job1")
-	if !strings.Contains(r.body, "Restoring") || !strings.Contains(r.body, "Expedited") || !strings.Contains(r.body, ready.UTC().Format(time.RFC3339)) {
-		t.Errorf("restoring job page lacks the estimate")
+	// The estimate reads as words and a clock time, and no script rewrites it ("expected by 2 s").
+	if !strings.Contains(r.body, "Restoring") || !strings.Contains(r.body, "Expedited") ||
+		!strings.Contains(r.body, "within about 5 minutes (by "+ready.UTC().Format("15:04 UTC")+")") || strings.Contains(r.body, "data-deadline") {
+		t.Errorf("restoring job page lacks the estimate: %s", r.body)
+	}
+	// Nothing annotated: the page says what happened, not "complete".
+	h.updateJob("job1", func(j *domain.Job) {
+		j.ResultState, j.Summary = domain.ResultAvailable, []byte(`{"records":4,"annotated_alleles":0,"not_covered":4,"chromosomes":[{"name":"chrUn_x","covered":false}]}`)
+	})
+	r = b.get("/jobs/job1")
+	if !strings.Contains(r.body, "Finished: 0 of 4 records could be annotated: 4 are on chromosomes or at positions the reference does not cover (chrUn_x).") ||
+		strings.Contains(r.body, ">COMPLETED<") || strings.Contains(r.body, "Completed") || strings.Contains(r.body, `id="variants-link"`) ||
+		!strings.Contains(r.body, "Download the output VCF (no annotations)") {
+		t.Errorf("nothing-annotated job page: %s", r.body)
 	}
 	h.updateJob("job1", func(j *domain.Job) { j.Status, j.Error = domain.StatusFailed, "line 7: POS is not a number" })
 	if r := b.get("/jobs/job1"); !strings.Contains(r.body, "line 7: POS is not a number") {

@@ -20,3 +20,18 @@ func TestFormats(t *testing.T) {
 		}
 	}
 }
+
+func TestRestoreETA(t *testing.T) {
+	now := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
+	for left, want := range map[time.Duration]string{
+		-time.Second:                "any moment now",
+		2 * time.Second:             "within a minute",
+		12 * time.Minute:            "within about 12 minutes (by 10:12 UTC)",
+		4*time.Hour + 5*time.Minute: "within about 4 hours (by 14:05 UTC)",
+		20 * time.Hour:              "within about 20 hours (by Mar 2, 06:00 UTC)",
+	} {
+		if got := restoreETA(now.Add(left), now); got != want {
+			t.Errorf("%v: %q, want %q", left, got, want)
+		}
+	}
+}

@@ -39,7 +39,9 @@ func TestFreeUserResultIsArchived(t *testing.T) {
 	}
 	ms := mails(t, a)
 	if len(ms) != 1 || !strings.Contains(ms[0], "To: <alice@example.org>") || !strings.Contains(ms[0], "test.vcf") ||
-		!strings.Contains(ms[0], j.ID) || !strings.Contains(ms[0], "http://gas.test/jobs/"+j.ID) {
+		!strings.Contains(ms[0], j.ID) || !strings.Contains(ms[0], "http://gas.test/jobs/"+j.ID) ||
+		// The workflow passes the execution's retention to the email.
+		!strings.Contains(ms[0], "moves to the archive at "+j.CompletedAt.Add(time.Second).UTC().Format("2006-01-02 15:04:05 MST")) {
 		t.Errorf("mails: %q", ms)
 	}
 	// The history reads like the Step Functions console's.

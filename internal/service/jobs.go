@@ -78,20 +78,9 @@ func ResultState(j domain.Job) domain.ResultState {
 }
 
 // ArchiveAt is when a free owner's completed result moves to the archive;
-// zero when it will not. The archive step (tasks.ArchiveIfFree) runs once,
-// at the end of the retention wait the execution was started with: a result
-// still hot well after that (its owner was premium then, or it was restored)
-// stays hot.
+// zero when it will not (domain.ArchiveAt, with this service's retention).
 func (s *Service) ArchiveAt(owner domain.Profile, j domain.Job) time.Time {
-	if owner.Premium() || ResultState(j) != domain.ResultAvailable || j.CompletedAt.IsZero() ||
-		!j.ArchivedAt.IsZero() || !j.RestoredAt.IsZero() {
-		return time.Time{}
-	}
-	at := j.CompletedAt.Add(s.cfg.Retention)
-	if s.cfg.Now().After(at.Add(time.Minute)) {
-		return time.Time{}
-	}
-	return at
+	return domain.ArchiveAt(j, owner, s.cfg.Retention, s.cfg.Now())
 }
 
 // FileKind names one of a job's files.

@@ -17,25 +17,53 @@ type NotifyOutput struct {
 }
 
 // JobURL is the portal page of a job; emails link to it.
-func (t *Tasks) JobURL(jobID string) string {
-	return strings.TrimRight(t.cfg.BaseURL, "/") + "/jobs/" + jobID
+func (t *Tasks) JobURL(jobID string) string { return t.url("/jobs/" + jobID) }
+
+// url is the portal's address of path.
+func (t *Tasks) url(path string) string { return strings.TrimRight(t.cfg.BaseURL, "/") + path }
+
+// NotifyCompletedInput is the NotifyCompleted step's payload: the job, and
+// the execution's retention_seconds (how long a free user's result stays
+// hot before ArchiveIfFree), which the email turns into a time.
+type NotifyCompletedInput struct {
+	JobID            string `json:"job_id"`
+	RetentionSeconds int64  `json:"retention_seconds,omitempty"`
 }
 
-// NotifyCompleted emails the job's owner that the result is ready.
-func (t *Tasks) NotifyCompleted(ctx context.Context, in JobInput) (NotifyOutput, error) {
-	return t.notifyJob(ctx, in, func(j domain.Job) domain.Message {
-		return domain.Message{
-			Subject: fmt.Sprintf("GAS: annotation of %s is complete (job %s)", j.InputName, j.ID),
-			Text: fmt.Sprintf("Your annotation job %s for %s completed at %s.\n\nView the summary and download the result:\n%s\n",
-				j.ID, j.InputName, j.CompletedAt.UTC().Format("2006-01-02 15:04:05 MST"), t.JobURL(j.ID)),
+// NotifyCompleted emails the job's owner that the job finished: the result
+// is ready, or, when nothing could be annotated, what happened. A free
+// owner is told when the result moves to the archive (domain.ArchiveAt,
+// the rule of the job page's countdown).
+func (t *Tasks) NotifyCompleted(ctx context.Context, in NotifyCompletedInput) (NotifyOutput, error) {
+	return t.notifyJob(ctx, in.JobID, func(j domain.Job, owner domain.Profile) domain.Message {
+		var m domain.Message
+		done := j.CompletedAt.UTC().Format(mailTime)
+		if o := domain.JobOutcome(j); o.NothingAnnotated() {
+			m.Subject = fmt.Sprintf("GAS: job %s (%s) finished, but nothing could be annotated", j.ID, j.InputName)
+			m.Text = fmt.Sprintf("Your annotation job %s for %s finished at %s: %s.\n\n"+
+				"The output holds your records without annotations. The job page has the summary and the log:\n%s\n",
+				j.ID, j.InputName, done, o.Explain(), t.JobURL(j.ID))
+		} else {
+			m.Subject = fmt.Sprintf("GAS: annotation of %s is complete (job %s)", j.InputName, j.ID)
+			m.Text = fmt.Sprintf("Your annotation job %s for %s completed at %s.\n\nView the summary and download the result:\n%s\n",
+				j.ID, j.InputName, done, t.JobURL(j.ID))
 		}
+		if at := domain.ArchiveAt(j, owner, time.Duration(in.RetentionSeconds)*time.Second, j.CompletedAt); !at.IsZero() {
+			m.Text += fmt.Sprintf("\nOn the free plan results are archived %s after the job ends: this one moves to the archive at %s "+
+				"and can then be downloaded only after upgrading, which restores it (%s).\n",
+				domain.DurationWords(time.Duration(in.RetentionSeconds)*time.Second), at.UTC().Format(mailTime), t.url("/subscribe"))
+		}
+		return m
 	})
 }
+
+// mailTime is how emails write times.
+const mailTime = "2006-01-02 15:04:05 MST"
 
 // NotifyFailed emails the job's owner why the job failed (or, for a job
 // whose annotation had completed, which later step failed).
 func (t *Tasks) NotifyFailed(ctx context.Context, in JobInput) (NotifyOutput, error) {
-	return t.notifyJob(ctx, in, func(j domain.Job) domain.Message {
+	return t.notifyJob(ctx, in.JobID, func(j domain.Job, _ domain.Profile) domain.Message {
 		if j.Status == domain.StatusCompleted {
 			// A step after annotation failed (archiving, the completion email):
 			// the result is intact, so say so rather than "failed".
@@ -57,8 +85,8 @@ func (t *Tasks) NotifyFailed(ctx context.Context, in JobInput) (NotifyOutput, er
 	})
 }
 
-func (t *Tasks) notifyJob(ctx context.Context, in JobInput, compose func(domain.Job) domain.Message) (NotifyOutput, error) {
-	j, err := t.loadJob(ctx, in.JobID)
+func (t *Tasks) notifyJob(ctx context.Context, jobID string, compose func(domain.Job, domain.Profile) domain.Message) (NotifyOutput, error) {
+	j, err := t.loadJob(ctx, jobID)
 	if err != nil {
 		return NotifyOutput{}, err
 	}
@@ -66,7 +94,7 @@ func (t *Tasks) notifyJob(ctx context.Context, in JobInput, compose func(domain.
 	if err != nil {
 		return NotifyOutput{}, fmt.Errorf("notify job %s: load user %s: %w", j.ID, j.UserID, err)
 	}
-	m := compose(j)
+	m := compose(j, p)
 	m.To = p.Email
 	if err := t.mail.Send(ctx, m); err != nil {
 		err = fmt.Errorf("notify job %s: send to %s: %w", j.ID, p.Email, err)

@@ -17,7 +17,7 @@ func TestNotify(t *testing.T) {
 	}{
 		{"completed", func(f *fixture) (NotifyOutput, error) {
 			f.runJob("j1")
-			return f.t.NotifyCompleted(context.Background(), JobInput{JobID: "j1"})
+			return f.t.NotifyCompleted(context.Background(), NotifyCompletedInput{JobID: "j1"})
 		}, []string{"j1", "sample.vcf", "complete", "http://gas.test/jobs/j1"}},
 		{"failed", func(f *fixture) (NotifyOutput, error) {
 			f.t.MarkFailed(context.Background(), MarkFailedInput{JobID: "j1",
@@ -49,10 +49,56 @@ func TestNotify(t *testing.T) {
 	}
 }
 
+func TestCompletionEmailSaysWhenAFreeResultIsArchived(t *testing.T) {
+	for _, tc := range []struct {
+		user      string
+		retention int64
+		want      string // "" = no archive sentence
+	}{
+		{"u1", 180, "moves to the archive at 2026-11-27 12:03:00 UTC"},
+		{"u1", 0, ""}, // an execution from before the payload carried it
+		{"p1", 180, ""},
+	} {
+		f := completed(t, tc.user)
+		id := map[bool]string{true: "j1", false: "j2"}[tc.user == "u1"]
+		if _, err := f.t.NotifyCompleted(context.Background(), NotifyCompletedInput{JobID: id, RetentionSeconds: tc.retention}); err != nil {
+			t.Fatal(err)
+		}
+		m := f.mail.Sent()[0]
+		if !strings.Contains(m.Subject, "complete") {
+			t.Errorf("%s: subject %q", tc.user, m.Subject)
+		}
+		if tc.want == "" && strings.Contains(m.Text, "archive") {
+			t.Errorf("%s (retention %d): %s", tc.user, tc.retention, m.Text)
+		}
+		if tc.want != "" && (!strings.Contains(m.Text, tc.want) || !strings.Contains(m.Text, "archived 3 minutes after") ||
+			!strings.Contains(m.Text, "http://gas.test/subscribe")) {
+			t.Errorf("%s: %s", tc.user, m.Text)
+		}
+	}
+}
+
+func TestCompletionEmailWhenNothingWasAnnotated(t *testing.T) {
+	f := newFixture(t)
+	f.engine.none = true
+	if err := f.runJob("j1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.t.NotifyCompleted(context.Background(), NotifyCompletedInput{JobID: "j1", RetentionSeconds: 180}); err != nil {
+		t.Fatal(err)
+	}
+	m := f.mail.Sent()[0]
+	if strings.Contains(m.Subject+m.Text, "complete") || !strings.Contains(m.Subject, "nothing could be annotated") ||
+		!strings.Contains(m.Text, "0 of 3 records could be annotated: 3 are on chromosomes or at positions the reference does not cover") ||
+		!strings.Contains(m.Text, "moves to the archive at") {
+		t.Errorf("message:\n%s\n%s", m.Subject, m.Text)
+	}
+}
+
 func TestNotifyUnknownUserFails(t *testing.T) {
 	f := newFixture(t)
 	f.addJob(t, "j9", "ghost")
-	if _, err := f.t.NotifyCompleted(context.Background(), JobInput{JobID: "j9"}); err == nil {
+	if _, err := f.t.NotifyCompleted(context.Background(), NotifyCompletedInput{JobID: "j9"}); err == nil {
 		t.Fatal("no error for a job whose owner is gone")
 	}
 	if len(f.mail.Sent()) != 0 {
@@ -81,7 +127,7 @@ func TestUndeliveredMailIsRecordedOnTheJobAndClearedByTheNextDelivery(t *testing
 	f.mail.Fail(rejected)
 
 	// A refused completion email fails the step (so the machine retries it) and is noted on the job.
-	if _, err := f.t.NotifyCompleted(ctx, JobInput{JobID: "j1"}); !errors.Is(err, rejected) {
+	if _, err := f.t.NotifyCompleted(ctx, NotifyCompletedInput{JobID: "j1"}); !errors.Is(err, rejected) {
 		t.Fatalf("err = %v, want the mail error", err)
 	}
 	j, _ := f.jobs.Get(ctx, "j1")
@@ -92,7 +138,7 @@ func TestUndeliveredMailIsRecordedOnTheJobAndClearedByTheNextDelivery(t *testing
 
 	// A later delivery clears the note.
 	f.mail.Fail(nil)
-	if _, err := f.t.NotifyCompleted(ctx, JobInput{JobID: "j1"}); err != nil {
+	if _, err := f.t.NotifyCompleted(ctx, NotifyCompletedInput{JobID: "j1"}); err != nil {
 		t.Fatal(err)
 	}
 	if j, _ = f.jobs.Get(ctx, "j1"); j.MailError != "" || !j.MailErrorAt.IsZero() {
