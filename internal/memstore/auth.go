@@ -40,11 +40,7 @@ func NewAuth() *Auth {
 func (m *Auth) CreateSession(_ context.Context, s auth.Session) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if _, ok := m.sessions[s.IDHash]; ok {
-		return fmt.Errorf("session: %w", domain.ErrConflict)
-	}
-	m.sessions[s.IDHash] = s
-	return nil
+	return insert(m.sessions, s.IDHash, s, "session")
 }
 
 func (m *Auth) GetSession(_ context.Context, idHash string, now time.Time) (auth.Session, error) {
@@ -67,21 +63,13 @@ func (m *Auth) DeleteSession(_ context.Context, idHash string) error {
 func (m *Auth) CreateToken(_ context.Context, t auth.Token) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if _, ok := m.tokens[t.Hash]; ok {
-		return fmt.Errorf("token: %w", domain.ErrConflict)
-	}
-	m.tokens[t.Hash] = t
-	return nil
+	return insert(m.tokens, t.Hash, t, "token")
 }
 
 func (m *Auth) GetTokenByHash(_ context.Context, hash string) (auth.Token, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	t, ok := m.tokens[hash]
-	if !ok {
-		return auth.Token{}, fmt.Errorf("token: %w", domain.ErrNotFound)
-	}
-	return t, nil
+	return lookup(m.tokens, hash, "token")
 }
 
 func (m *Auth) ListTokens(_ context.Context, userID string) ([]auth.Token, error) {
@@ -124,11 +112,7 @@ func (m *Auth) SetPasswordHash(_ context.Context, userID, hash string) error {
 func (m *Auth) PasswordHash(_ context.Context, userID string) (string, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	h, ok := m.passwords[userID]
-	if !ok {
-		return "", fmt.Errorf("password of %s: %w", userID, domain.ErrNotFound)
-	}
-	return h, nil
+	return lookup(m.passwords, userID, "password of "+userID)
 }
 
 func (m *Auth) Hit(_ context.Context, key string, window time.Duration, now time.Time) (int, error) {

@@ -70,9 +70,9 @@ func (b *Blobs) Get(_ context.Context, key string) (io.ReadCloser, error) {
 func (b *Blobs) Head(_ context.Context, key string) (domain.ObjectInfo, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	o, ok := b.objs[key]
-	if !ok {
-		return domain.ObjectInfo{}, fmt.Errorf("%s: %w", key, domain.ErrNotFound)
+	o, err := lookup(b.objs, key, key)
+	if err != nil {
+		return domain.ObjectInfo{}, err
 	}
 	return o.info(key), nil
 }
@@ -101,9 +101,9 @@ func (b *Blobs) Copy(_ context.Context, src, dst string, class domain.StorageCla
 func (b *Blobs) Restore(_ context.Context, key string, tier domain.RestoreTier, days int) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	o, ok := b.objs[key]
-	if !ok {
-		return fmt.Errorf("restore %s: %w", key, domain.ErrNotFound)
+	o, err := lookup(b.objs, key, "restore "+key)
+	if err != nil {
+		return err
 	}
 	if o.class != domain.ClassGlacier {
 		return fmt.Errorf("restore %s: it is %s: %w", key, o.class, domain.ErrInvalid)
@@ -126,9 +126,9 @@ func (b *Blobs) Restore(_ context.Context, key string, tier domain.RestoreTier, 
 
 // readableLocked returns the object at key if Get may read it.
 func (b *Blobs) readableLocked(key string) (object, error) {
-	o, ok := b.objs[key]
-	if !ok {
-		return object{}, fmt.Errorf("%s: %w", key, domain.ErrNotFound)
+	o, err := lookup(b.objs, key, key)
+	if err != nil {
+		return object{}, err
 	}
 	if !o.info(key).Readable(b.now()) {
 		return object{}, fmt.Errorf("%s: %w", key, domain.ErrArchived)

@@ -31,11 +31,7 @@ var _ domain.Jobs = (*Jobs)(nil)
 
 // NewJobs returns a store holding js.
 func NewJobs(js ...domain.Job) *Jobs {
-	s := &Jobs{jobs: map[string]domain.Job{}}
-	for _, j := range js {
-		s.jobs[j.ID] = j
-	}
-	return s
+	return &Jobs{jobs: byID(js, func(j domain.Job) string { return j.ID })}
 }
 
 func (s *Jobs) Create(ctx context.Context, j domain.Job) error {
@@ -46,8 +42,8 @@ func (s *Jobs) Create(ctx context.Context, j domain.Job) error {
 func (s *Jobs) CreateWithin(_ context.Context, j domain.Job, q domain.JobQuota) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if _, ok := s.jobs[j.ID]; ok {
-		return fmt.Errorf("job %s: %w", j.ID, domain.ErrConflict)
+	if err := absent(s.jobs, j.ID, "job "+j.ID); err != nil {
+		return err
 	}
 	var open, today int64
 	var oldest time.Time
@@ -78,9 +74,9 @@ func (s *Jobs) CreateWithin(_ context.Context, j domain.Job, q domain.JobQuota) 
 func (s *Jobs) Get(_ context.Context, id string) (domain.Job, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	j, ok := s.jobs[id]
-	if !ok {
-		return domain.Job{}, fmt.Errorf("job %s: %w", id, domain.ErrNotFound)
+	j, err := lookup(s.jobs, id, "job "+id)
+	if err != nil {
+		return domain.Job{}, err
 	}
 	return cloneJob(j), nil
 }
@@ -88,9 +84,9 @@ func (s *Jobs) Get(_ context.Context, id string) (domain.Job, error) {
 func (s *Jobs) Update(_ context.Context, id string, fn func(*domain.Job) error) (domain.Job, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	j, ok := s.jobs[id]
-	if !ok {
-		return domain.Job{}, fmt.Errorf("job %s: %w", id, domain.ErrNotFound)
+	j, err := lookup(s.jobs, id, "job "+id)
+	if err != nil {
+		return domain.Job{}, err
 	}
 	j = cloneJob(j) // fn must not reach the stored copy if it fails
 	if err := fn(&j); err != nil {

@@ -20,11 +20,7 @@ var _ domain.Profiles = (*Profiles)(nil)
 
 // NewProfiles returns a store holding ps.
 func NewProfiles(ps ...domain.Profile) *Profiles {
-	s := &Profiles{profiles: map[string]domain.Profile{}}
-	for _, p := range ps {
-		s.profiles[p.ID] = p
-	}
-	return s
+	return &Profiles{profiles: byID(ps, func(p domain.Profile) string { return p.ID })}
 }
 
 // FailUpdate makes every Update fail with err (nil heals the store), as a
@@ -38,8 +34,8 @@ func (s *Profiles) FailUpdate(err error) {
 func (s *Profiles) Create(_ context.Context, p domain.Profile) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if _, ok := s.profiles[p.ID]; ok {
-		return fmt.Errorf("profile %s: %w", p.ID, domain.ErrConflict)
+	if err := absent(s.profiles, p.ID, "profile "+p.ID); err != nil {
+		return err
 	}
 	if err := s.emailFreeLocked(p); err != nil {
 		return err
@@ -51,11 +47,7 @@ func (s *Profiles) Create(_ context.Context, p domain.Profile) error {
 func (s *Profiles) Get(_ context.Context, id string) (domain.Profile, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	p, ok := s.profiles[id]
-	if !ok {
-		return domain.Profile{}, fmt.Errorf("profile %s: %w", id, domain.ErrNotFound)
-	}
-	return p, nil
+	return lookup(s.profiles, id, "profile "+id)
 }
 
 func (s *Profiles) GetByEmail(_ context.Context, email string) (domain.Profile, error) {
@@ -75,9 +67,9 @@ func (s *Profiles) Update(_ context.Context, id string, fn func(*domain.Profile)
 	if s.failUpdate != nil {
 		return domain.Profile{}, s.failUpdate
 	}
-	p, ok := s.profiles[id]
-	if !ok {
-		return domain.Profile{}, fmt.Errorf("profile %s: %w", id, domain.ErrNotFound)
+	p, err := lookup(s.profiles, id, "profile "+id)
+	if err != nil {
+		return domain.Profile{}, err
 	}
 	if err := fn(&p); err != nil {
 		return domain.Profile{}, err
