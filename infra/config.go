@@ -59,6 +59,9 @@ type Config struct {
 	BundleDir string
 	// ShardConcurrency is the ShardMap's MaxConcurrency (0: AWS's limit).
 	ShardConcurrency int64
+	// AuditRetentionYears is how long the audit bucket's Object Lock
+	// (COMPLIANCE) keeps each exported execution history undeletable.
+	AuditRetentionYears int64
 }
 
 // Context keys, one per Config field.
@@ -81,6 +84,7 @@ const (
 	ctxShardMemoryMB       = "shardMemoryMB"
 	ctxBundleDir           = "bundleDir"
 	ctxShardConcurrency    = "shardConcurrency"
+	ctxAuditRetentionYears = "auditRetentionYears"
 )
 
 // DefaultConfig is what a deployment gets when no context is given.
@@ -98,6 +102,8 @@ func DefaultConfig() Config {
 		// 40 shards at once: a 24-chromosome genome runs in one wave, well
 		// inside the default 1,000 concurrent Lambda executions per region.
 		ShardConcurrency: 40,
+		// Auditors' usual horizon for records of regulated lab work.
+		AuditRetentionYears: 7,
 	}
 }
 
@@ -145,6 +151,7 @@ func ConfigFromContext(get func(key string) any) (Config, error) {
 		{ctxShardTmpMB, &c.ShardTmpMB},
 		{ctxShardMemoryMB, &c.ShardMemoryMB},
 		{ctxShardConcurrency, &c.ShardConcurrency},
+		{ctxAuditRetentionYears, &c.AuditRetentionYears},
 	}
 	for _, n := range ints {
 		v := get(n.key)
@@ -194,6 +201,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("context %s=%d: Lambda's /tmp is 512 to 10240 MB", ctxShardTmpMB, c.ShardTmpMB)
 	case c.ShardMemoryMB != 0 && (c.ShardMemoryMB < 128 || c.ShardMemoryMB > 10240):
 		return fmt.Errorf("context %s=%d: Lambda's memory is 128 to 10240 MB", ctxShardMemoryMB, c.ShardMemoryMB)
+	case c.AuditRetentionYears < 1 || c.AuditRetentionYears > 100:
+		return fmt.Errorf("context %s=%d: the audit records' Object Lock retention is 1 to 100 years (it cannot be shortened once set)", ctxAuditRetentionYears, c.AuditRetentionYears)
 	case c.ShardConcurrency < 0 || c.ShardConcurrency > 10000:
 		return fmt.Errorf("context %s=%d: a Distributed Map runs 0 (no limit) to 10000 children at once", ctxShardConcurrency, c.ShardConcurrency)
 	}

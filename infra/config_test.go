@@ -31,6 +31,8 @@ func TestConfigFromContext(t *testing.T) {
 		{"identity of another domain", map[string]any{"emailIdentity": "other.org"}, nil, "does not cover"},
 		{"identity is the address", map[string]any{"emailIdentity": "GAS@lab.gas-project.org"}, func(c Config) bool { return c.EmailIdentity == "GAS@lab.gas-project.org" }, ""},
 		{"annotate concurrency", map[string]any{"annotateConcurrency": "0"}, func(c Config) bool { return c.AnnotateConcurrency == 0 }, ""},
+		{"audit retention", map[string]any{"auditRetentionYears": "10"}, func(c Config) bool { return c.AuditRetentionYears == 10 }, ""},
+		{"no audit retention", map[string]any{"auditRetentionYears": "0"}, nil, "auditRetentionYears=0"},
 		{"billing test mode from -c", map[string]any{"billingTestMode": "true"}, func(c Config) bool { return c.BillingTestMode }, ""},
 		{"billing test mode from cdk.json", map[string]any{"billingTestMode": true}, func(c Config) bool { return c.BillingTestMode }, ""},
 		{"billing fails closed by default", nil, func(c Config) bool { return !c.BillingTestMode }, ""},

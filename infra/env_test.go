@@ -1,6 +1,7 @@
 package main
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/gasproject/gas/functions/awsenv"
@@ -19,7 +20,9 @@ func TestEveryLambdaGetsTheSettingsItsMainReads(t *testing.T) {
 			awsenv.OIDCIssuer, awsenv.OIDCClientID, awsenv.MailFrom},
 		"annotate": {awsenv.Task, awsenv.RefdataBucket, awsenv.RefdataPrefix, awsenv.RefdataCacheBytes},
 		"notify":   {awsenv.Task, awsenv.MailFrom},
+		"audit":    {awsenv.AuditBucket, awsenv.AnnotationMachineARN, awsenv.RestoreMachineARN},
 	}
+	need["api"] = append(need["api"], awsenv.AuditBucket)
 	binaryOf := map[string]string{}
 	for bin, tasks := range awsenv.TaskBinaries {
 		for _, task := range tasks {
@@ -31,6 +34,9 @@ func TestEveryLambdaGetsTheSettingsItsMainReads(t *testing.T) {
 		env, _ := props(f)["Environment"].(map[string]any)
 		vars, _ := env["Variables"].(map[string]any)
 		bin := "api"
+		if strings.HasPrefix(id, "AuditExport") {
+			bin = "audit"
+		}
 		if task, ok := vars[awsenv.Task].(string); ok {
 			bin = binaryOf[task]
 			if bin == "" {

@@ -8,6 +8,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
@@ -22,6 +23,9 @@ type lambdaSpec struct {
 	timeoutSec float64
 	tmpMB      float64 // ephemeral /tmp; 0 means Lambda's default 512 MB
 	reserved   bool    // gets Config.AnnotateConcurrency reserved instances
+	// deadLetters keeps the events of an asynchronously invoked function
+	// whose retries failed (nil: invoked synchronously, errors go back).
+	deadLetters awssqs.IQueue
 }
 
 // Sizes: see the README section "Deploying to AWS" for how annotate's were
@@ -87,6 +91,9 @@ func newLambda(scope constructs.Construct, id string, cfg Config, s lambdaSpec, 
 		// Caps annotation so it cannot take the account's whole concurrency
 		// from the portal, and keeps that many instances for it.
 		props.ReservedConcurrentExecutions = jsii.Number(cfg.AnnotateConcurrency)
+	}
+	if s.deadLetters != nil {
+		props.DeadLetterQueue = s.deadLetters
 	}
 	if s.tmpMB > 0 {
 		props.EphemeralStorageSize = awscdk.Size_Mebibytes(jsii.Number(s.tmpMB))

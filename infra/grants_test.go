@@ -28,12 +28,15 @@ func statementsByFunction(t *testing.T, tmpl assertions.Template) map[string][]m
 		}
 	}
 	out := map[string][]map[string]any{}
-	for _, f := range resources(t, tmpl, "AWS::Lambda::Function") {
+	for id, f := range resources(t, tmpl, "AWS::Lambda::Function") {
 		p := props(f)
 		env, _ := p["Environment"].(map[string]any)
 		vars, _ := env["Variables"].(map[string]any)
 		name, _ := vars[awsenv.Task].(string)
-		if name == "" {
+		switch {
+		case strings.HasPrefix(id, "AuditExport"):
+			name = "audit-export"
+		case name == "":
 			name = "api"
 		}
 		out[name] = byRole[refID(p["Role"])]
@@ -83,6 +86,8 @@ func TestEachLambdaGetsOnlyTheGrantsOfItsStep(t *testing.T) {
 		{"copy-back", []string{"s3:GetObject", "s3:PutObject"}, []string{"ses:", "s3:DeleteObject", "s3:RestoreObject", "dynamodb:PutItem"}},
 		{"mark-available", []string{"s3:DeleteObject", "dynamodb:PutItem"}, []string{"ses:", "s3:PutObject", "s3:RestoreObject"}},
 		{"restore-failed", []string{"dynamodb:PutItem"}, []string{"s3:", "ses:", "states:"}},
+		{"audit-export", []string{"states:DescribeExecution", "states:GetExecutionHistory", "states:ListExecutions", "s3:GetObject", "s3:PutObject", "dynamodb:GetItem"},
+			[]string{"s3:Delete", "s3:PutObjectRetention", "s3:PutObjectLegalHold", "s3:Bypass", "s3:RestoreObject", "dynamodb:PutItem", "states:StartExecution", "ses:", "secretsmanager:"}},
 	}
 	for _, tc := range tests {
 		actions, ok := got[tc.fn]

@@ -62,7 +62,8 @@ func suppressNag(stack awscdk.Stack, r nagTargets) {
 	cdknag.NagSuppressions_AddStackSuppressions(stack, &[]*cdknag.NagPackSuppression{
 		suppression("Serverless-LambdaDLQ",
 			"Every Lambda is invoked synchronously (Step Functions lambda:invoke tasks, API Gateway) and its errors go back to the caller: "+
-				"the state machines retry and catch them and record them on the job. A dead-letter queue only applies to asynchronous invocations."),
+				"the state machines retry and catch them and record them on the job. A dead-letter queue only applies to asynchronous invocations "+
+				"(the one asynchronous Lambda, AuditExport, invoked by EventBridge, has one)."),
 		suppression("AwsSolutions-IAM5",
 			`Resource "*" only for actions without resource-level permissions (X-Ray trace upload and sampling, the CloudWatch Logs delivery `+
 				"actions Step Functions logging needs); TestNoIAMWildcardsExceptDocumentedOnes fails on any other action on \"*\".",
@@ -84,7 +85,14 @@ func suppressNag(stack awscdk.Stack, r nagTargets) {
 		suppression("AwsSolutions-IAM5",
 			"The auditor page and the audit export read the history of every execution of one state machine: executions are named by job id at run time.",
 			matching(`/^Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:.*$/`)),
+		suppression("AwsSolutions-IAM5",
+			"The audit export lists the child executions of each Distributed Map run of the stack's state machines (ListExecutions by map run ARN); run ids are made at run time.",
+			matching(`/^Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:mapRun:<[A-Za-z]+Workflow[0-9A-F]+\.Name>\/\*$/`)),
 	}, nil)
+	cdknag.NagSuppressions_AddResourceSuppressions(r.deadLetters, &[]*cdknag.NagPackSuppression{
+		suppression("Serverless-SQSRedrivePolicy",
+			"This queue is itself the dead-letter queue of the audit export: nothing consumes it; an operator replays its events (README: audit) within its 14 days."),
+	}, jsii.Bool(true))
 	cdknag.NagSuppressions_AddResourceSuppressions(r.secrets, &[]*cdknag.NagPackSuppression{
 		suppression("AwsSolutions-SMG4",
 			"Stripe issues its keys; the operator rolls them in Stripe's dashboard and pastes the new ones (README: Billing). "+
@@ -109,6 +117,8 @@ type nagTargets struct {
 	secrets  []constructs.IConstruct
 	userPool constructs.IConstruct // nil with an external OIDC issuer
 	route    constructs.IConstruct
+	// deadLetters is the audit export's dead-letter queue.
+	deadLetters constructs.IConstruct
 }
 
 // nagSummary counts the rows of each cdk-nag report in dir by compliance

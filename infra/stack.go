@@ -100,17 +100,20 @@ func NewGasStack(scope constructs.Construct, id string, props *GasStackProps) (a
 	if auth.clientSecret != nil {
 		apiEnv[awsenv.OIDCSecretARN] = auth.clientSecret.SecretArn()
 	}
+	trail := newAudit(stack, cfg, b, t, machines, taskEnv)
+	apiEnv[awsenv.AuditBucket] = trail.bucket.BucketName()
 	api := newLambda(stack, "Api", cfg, specAPI, apiEnv)
 	grantAPI(api, b, t, machines, sec, auth, mail)
+	trail.grantRead(api.role)
 	route := connectPortal(stack, web, api.fn)
 
-	all := map[string]lambdaFn{specAPI.name: api}
+	all := map[string]lambdaFn{specAPI.name: api, "audit-export": trail.export}
 	for p, f := range tasks {
 		all[strings.TrimSuffix(p, "FunctionArn")] = f
 	}
 	newAlarms(stack, cfg, web, machines, all)
 	addOutputs(stack, web, b, machines, sec, auth)
-	nt := nagTargets{secrets: []constructs.IConstruct{sec.stripe, sec.sessionKey}, route: route}
+	nt := nagTargets{secrets: []constructs.IConstruct{sec.stripe, sec.sessionKey}, route: route, deadLetters: trail.deadLetters}
 	if auth.pool != nil {
 		nt.userPool = auth.pool
 	}

@@ -16,8 +16,8 @@ func TestEveryBucketBlocksPublicAccessEncryptsAndRequiresSSL(t *testing.T) {
 
 	// THEN every bucket blocks public access, encrypts at rest and aborts stale uploads
 	buckets := resources(t, tmpl, "AWS::S3::Bucket")
-	if len(buckets) != 4 {
-		t.Errorf("got %d buckets, want 4 (inputs, results, refdata, access logs)", len(buckets))
+	if len(buckets) != 5 {
+		t.Errorf("got %d buckets, want 5 (inputs, results, refdata, audit, access logs)", len(buckets))
 	}
 	for id, b := range buckets {
 		p := props(b)

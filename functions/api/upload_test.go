@@ -46,7 +46,7 @@ type lambdaEnv struct {
 func coldStart(t *testing.T) *lambdaEnv {
 	t.Helper()
 	ctx := context.Background()
-	s3f, err := s3fake.New("gas-inputs", "gas-results")
+	s3f, err := s3fake.New("gas-inputs", "gas-results", "gas-audit")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,7 +67,7 @@ func coldStart(t *testing.T) *lambdaEnv {
 	}
 	for k, v := range map[string]string{
 		awsenv.JobsTable: tables.Jobs, awsenv.ProfilesTable: tables.Profiles, awsenv.AuthTable: tables.Auth,
-		awsenv.InputsBucket: "gas-inputs", awsenv.ResultsBucket: "gas-results",
+		awsenv.InputsBucket: "gas-inputs", awsenv.ResultsBucket: "gas-results", awsenv.AuditBucket: "gas-audit",
 		awsenv.AnnotationMachineARN: annotationARN, awsenv.RestoreMachineARN: restoreARN,
 		awsenv.RetentionSeconds: "180", awsenv.FreeCapBytes: "150000", awsenv.PremiumCapBytes: "1073741824",
 		awsenv.PublicURL: "https://gas.example.org", awsenv.MailFrom: "gas@example.org",

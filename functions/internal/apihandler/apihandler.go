@@ -23,6 +23,7 @@ import (
 	"github.com/gasproject/gas/internal/billing"
 	"github.com/gasproject/gas/internal/domain"
 	"github.com/gasproject/gas/internal/dynamo"
+	"github.com/gasproject/gas/internal/s3blob"
 	"github.com/gasproject/gas/internal/service"
 	"github.com/gasproject/gas/internal/sfnflow"
 	"github.com/gasproject/gas/webui"
@@ -40,6 +41,7 @@ func New(ctx context.Context, st *wire.Stores) (http.Handler, error) {
 	env := st.Env
 	authTable := env.String(awsenv.AuthTable)
 	annotation, restore := env.String(awsenv.AnnotationMachineARN), env.String(awsenv.RestoreMachineARN)
+	auditBucket := env.String(awsenv.AuditBucket)
 	retention := time.Duration(env.Int(awsenv.RetentionSeconds)) * time.Second
 	freeCap, premiumCap := env.Int(awsenv.FreeCapBytes), env.Int(awsenv.PremiumCapBytes)
 	publicURL, sessionKeyARN, stripeARN := env.String(awsenv.PublicURL), env.String(awsenv.SessionKeyARN), env.String(awsenv.StripeSecretARN)
@@ -53,7 +55,8 @@ func New(ctx context.Context, st *wire.Stores) (http.Handler, error) {
 		return nil, fmt.Errorf("session key: %w", err)
 	}
 	workflow := sfnflow.New(sfn.NewFromConfig(st.AWS), map[string]string{domain.MachineAnnotation: annotation, domain.MachineRestore: restore})
-	svc := service.New(service.Ports{Jobs: st.Jobs, Profiles: st.Profiles, Blobs: st.Blobs, Workflow: workflow, Direct: st.Blobs},
+	svc := service.New(service.Ports{Jobs: st.Jobs, Profiles: st.Profiles, Blobs: st.Blobs, Workflow: workflow, Direct: st.Blobs,
+		Archive: s3blob.New(st.S3, auditBucket)}, // histories Step Functions has forgotten
 		service.Config{Retention: retention, FreeCap: freeCap, UploadLimit: premiumCap, Logger: st.Log})
 	mail, err := st.Mailer() // sign-up and reset links; tells a user their payment failed
 	if err != nil {
