@@ -34,6 +34,9 @@ func TestAuditAndExecutions(t *testing.T) {
 	if r.status != 200 || !strings.Contains(r.body, "joba") || !strings.Contains(r.body, "jobb") || !strings.Contains(r.body, "restore-"+a.ID+"-1") {
 		t.Fatalf("audit: %d", r.status)
 	}
+	if !strings.Contains(r.body, `href="/jobs/joba/audit?format=csv"`) || !strings.Contains(r.body, `href="/jobs/jobb/audit?format=json"`) {
+		t.Errorf("audit page lacks the jobs' trail downloads")
+	}
 	for q, want := range map[string][]string{
 		"status=FAILED":                 {"jobb"},
 		"user=a@example.org":            {"joba", "restore-"},

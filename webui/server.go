@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/gasproject/gas/internal/audit"
 	"github.com/gasproject/gas/internal/auth"
 	"github.com/gasproject/gas/internal/domain"
 	"github.com/gasproject/gas/internal/service"
@@ -64,6 +65,8 @@ type UseCases interface {
 	ExportVariants(ctx context.Context, viewer domain.Profile, jobID string, q variants.Query, w io.Writer) (domain.Job, error)
 	// JobHistory returns the job, its execution and the execution's events.
 	JobHistory(ctx context.Context, viewer domain.Profile, jobID string) (domain.Job, domain.Execution, []domain.HistoryEvent, error)
+	// AuditTrail is the job's history, record and file hashes (archived when exported).
+	AuditTrail(ctx context.Context, viewer domain.Profile, jobID string) (audit.Record, error)
 	// Execution returns an execution the viewer may see, with its events.
 	Execution(ctx context.Context, viewer domain.Profile, id string) (domain.Execution, []domain.HistoryEvent, error)
 	// Audit lists every user's executions, for auditors.
@@ -217,6 +220,7 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /jobs/{id}/log", s.page(s.signedIn(s.logView)))
 	m.HandleFunc("GET /jobs/{id}/variants", s.page(s.signedIn(s.variantsView))) // variants.go
 	m.HandleFunc("GET /jobs/{id}/history", s.page(s.signedIn(s.historyView)))
+	m.HandleFunc("GET /jobs/{id}/audit", s.page(s.signedIn(s.auditTrail)))      // trail.go
 	m.HandleFunc("POST /jobs/{id}/restore", s.form(s.signedIn(s.retryRestore))) // restore.go
 	m.HandleFunc("GET /jobs/{id}/delete", s.page(s.signedIn(s.deleteConfirm)))  // manage.go
 	m.HandleFunc("POST /jobs/{id}/delete", s.form(s.signedIn(s.deleteJob)))
@@ -242,6 +246,7 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /api/v1/jobs/{id}/log", s.api(s.apiLog))
 	m.HandleFunc("GET /api/v1/jobs/{id}/variants", s.api(s.apiVariants))
 	m.HandleFunc("GET /api/v1/jobs/{id}/history", s.api(s.apiHistory))
+	m.HandleFunc("GET /api/v1/jobs/{id}/audit", s.api(s.auditTrail))
 	m.HandleFunc("POST /api/v1/jobs/{id}/restore", s.api(s.apiRetryRestore))
 	m.HandleFunc("DELETE /api/v1/jobs/{id}", s.api(s.apiDelete))
 	m.HandleFunc("POST /api/v1/jobs/{id}/rerun", s.api(s.apiRerun))

@@ -65,7 +65,7 @@ func (e *Exporter) Build(ctx context.Context, executionID string) (Record, error
 	if e.Now != nil {
 		now = e.Now
 	}
-	rec := Record{Format: FormatVersion, ExportedAt: now().UTC(), Execution: ex, InputSHA256: hexSHA256(ex.Input)}
+	rec := Record{Format: FormatVersion, ExportedAt: now().UTC(), Execution: ex, InputSHA256: SHA256Hex(ex.Input)}
 	if rec.Events, err = e.Executions.History(ctx, executionID); err != nil {
 		return Record{}, fmt.Errorf("export %s: history: %w", executionID, err)
 	}
@@ -180,7 +180,8 @@ func hashObject(ctx context.Context, objs Objects, role, key string) (Object, er
 	return o, nil
 }
 
-func hexSHA256(b []byte) string {
+// SHA256Hex is the hex sha256 of b.
+func SHA256Hex(b []byte) string {
 	s := sha256.Sum256(b)
 	return hex.EncodeToString(s[:])
 }
