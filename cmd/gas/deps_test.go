@@ -50,3 +50,23 @@ func TestPortalLinksNoAdapter(t *testing.T) {
 		}
 	}
 }
+
+// The Lambdas' X-Ray tracing stays out of the local binary: `gas` makes no
+// trace (functions/internal/xray is wired only by functions/internal/wire).
+func TestLocalBinaryLinksNoTracing(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs go list")
+	}
+	for _, p := range goListDeps(t, "./cmd/gas") {
+		if strings.HasSuffix(p, "/functions/internal/xray") || strings.HasSuffix(p, "/functions/internal/wire") {
+			t.Errorf("gas links %s", p)
+		}
+	}
+	found := false
+	for _, p := range goListDeps(t, "./functions/api") {
+		found = found || strings.HasSuffix(p, "/functions/internal/xray")
+	}
+	if !found {
+		t.Error("the api Lambda does not link functions/internal/xray")
+	}
+}

@@ -21,6 +21,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 
 	"github.com/gasproject/gas/functions/awsenv"
+	"github.com/gasproject/gas/functions/internal/xray"
 	"github.com/gasproject/gas/internal/domain"
 	"github.com/gasproject/gas/internal/dynamo"
 	"github.com/gasproject/gas/internal/s3blob"
@@ -49,7 +50,9 @@ func Open(ctx context.Context) (*Stores, error) {
 }
 
 // OpenConfig builds the stores with an explicit AWS configuration; tests
-// point it at emulators (s3Opts can select path-style addressing).
+// point it at emulators (s3Opts can select path-style addressing). Every
+// SDK client made from the stores (and from Stores.AWS) records its calls
+// as X-Ray subsegments of a sampled invocation (functions/internal/xray).
 func OpenConfig(cfg aws.Config, s3Opts ...func(*s3.Options)) (*Stores, error) {
 	env := &awsenv.Lookup{}
 	jobs, profiles := env.String(awsenv.JobsTable), env.String(awsenv.ProfilesTable)
@@ -57,6 +60,7 @@ func OpenConfig(cfg aws.Config, s3Opts ...func(*s3.Options)) (*Stores, error) {
 	if err := env.Err(); err != nil {
 		return nil, err
 	}
+	xray.Install(&cfg) // every client built from st.AWS traces its calls
 	ddb := dynamodb.NewFromConfig(cfg)
 	s3c := s3.NewFromConfig(cfg, s3Opts...)
 	return &Stores{
