@@ -31,10 +31,7 @@ func refdataUpload(ctx context.Context, args []string, stdout, stderr io.Writer)
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return err
+		return err // -h: main exits quietly on flag.ErrHelp
 	}
 	if fs.NArg() != 1 || *bucket == "" {
 		fs.Usage()

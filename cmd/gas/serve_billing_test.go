@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -31,12 +30,7 @@ func TestServeMountsTheStripeWebhook(t *testing.T) {
 	t.Setenv(billing.EnvWebhookSecret, "whsec_serve")
 	t.Setenv(billing.EnvPrice, "price_1")
 	shared := testshared.Dir(t)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
+	addr := freeAddr(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- runServe(ctx, []string{"--addr", addr, "--data", t.TempDir(), "--shared", shared}) }()

@@ -97,12 +97,7 @@ func TestServeAndUser(t *testing.T) {
 	}
 	shared := testshared.Dir(t)
 	data := t.TempDir()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
+	addr := freeAddr(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	done := make(chan error, 1)
@@ -189,4 +184,16 @@ func TestUserAddErrors(t *testing.T) {
 	if err := runUser(ctx, []string{"remove"}); err == nil {
 		t.Error("gas user remove accepted")
 	}
+}
+
+// freeAddr is a loopback address with a port free a moment ago, for a
+// server the test starts by address.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
 }

@@ -37,14 +37,14 @@ func IndexVCF(path string) (string, error) {
 	return out, nil
 }
 
-// writeFile writes the index, BGZF-compressed, atomically.
+// writeFile writes the index, BGZF-compressed, atomically (vcf.Output).
 func (x *Indexer) writeFile(out string) error {
-	tmp, err := os.CreateTemp(dirOf(out), ".index-*")
+	o, err := vcf.Create(out)
 	if err != nil {
 		return err
 	}
-	defer os.Remove(tmp.Name())
-	zw := vcf.NewBGZFWriter(tmp)
+	defer o.Abort()
+	zw := vcf.NewBGZFWriter(o)
 	if x.NeedsCSI() {
 		err = x.WriteCSI(zw)
 	} else {
@@ -53,25 +53,10 @@ func (x *Indexer) writeFile(out string) error {
 	if cerr := zw.Close(); err == nil {
 		err = cerr
 	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
+	if err != nil {
+		return err
 	}
-	if err == nil {
-		err = os.Chmod(tmp.Name(), 0o644)
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), out)
-	}
-	return err
-}
-
-func dirOf(p string) string {
-	for i := len(p) - 1; i >= 0; i-- {
-		if p[i] == '/' {
-			return p[:i+1]
-		}
-	}
-	return "."
+	return o.Commit()
 }
 
 // ScanVCF reads a BGZF-compressed VCF block by block and indexes every data
