@@ -29,12 +29,15 @@ type jobJSON struct {
 	RestoreError   string             `json:"restore_error,omitempty"`
 	// The restore round restore_error happened in, of the rounds that restore
 	// runs; restore_retrying: a later round of it will try again.
-	RestoreRound    int             `json:"restore_round,omitempty"`
-	RestoreRounds   int             `json:"restore_rounds,omitempty"`
-	RestoreRetrying bool            `json:"restore_retrying,omitempty"`
-	Summary         json.RawMessage `json:"summary,omitempty"`
-	Error           string          `json:"error,omitempty"`
-	MailError       string          `json:"mail_error,omitempty"` // an email about the job that could not be delivered
+	RestoreRound    int  `json:"restore_round,omitempty"`
+	RestoreRounds   int  `json:"restore_rounds,omitempty"`
+	RestoreRetrying bool `json:"restore_retrying,omitempty"`
+	// RestoreExecution is the restore run started for the archived result
+	// (its execution id; the page /executions/{id} shows its history).
+	RestoreExecution string          `json:"restore_execution,omitempty"`
+	Summary          json.RawMessage `json:"summary,omitempty"`
+	Error            string          `json:"error,omitempty"`
+	MailError        string          `json:"mail_error,omitempty"` // an email about the job that could not be delivered
 	// Progress of the sharded workflow: shards annotated of those Plan cut.
 	ShardsDone  int      `json:"shards_done,omitempty"`
 	ShardsTotal int      `json:"shards_total,omitempty"`
@@ -79,7 +82,7 @@ func (s *Server) jobJSON(owner *domain.Profile, j domain.Job) jobJSON {
 		ID: j.ID, Options: j.Options.Effective(), Status: j.Status, InputName: j.InputName, InputSize: j.InputSize,
 		SubmittedAt: j.SubmittedAt.Format(time.RFC3339Nano), StartedAt: apiTime(j.StartedAt), CompletedAt: apiTime(j.CompletedAt),
 		ResultState: service.ResultState(j), ArchivedAt: apiTime(j.ArchivedAt), RestoreError: j.RestoreError,
-		RestoreRound: j.RestoreRound, RestoreRounds: j.RestoreRounds, RestoreRetrying: j.RestoreRetrying(),
+		RestoreRound: j.RestoreRound, RestoreRounds: j.RestoreRounds, RestoreRetrying: j.RestoreRetrying(), RestoreExecution: j.RestoreExecution,
 		Summary: j.Summary, Error: j.Error, MailError: j.MailError,
 		ShardsDone: j.ShardsDone, ShardsTotal: j.ShardsTotal,
 	}

@@ -3,6 +3,7 @@ package webui_test
 import (
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -164,5 +165,53 @@ func TestRetryRestoreStartsOneRestore(t *testing.T) {
 	}
 	if n := restores(); n != 2 {
 		t.Errorf("%d restores started, want 2", n)
+	}
+}
+
+// An upgrade starts restore-<user>-<random id>; each archived job's page and
+// API record link to that run, whose page its owner and auditors may read
+// and nobody else.
+func TestJobPageLinksItsRestoreRun(t *testing.T) {
+	h := newHarness(t)
+	owner, tok := h.user("a@example.org", domain.RoleFree, false)
+	h.user("b@example.org", domain.RoleFree, false)
+	h.user("aud@example.org", domain.RoleFree, true)
+	h.completedJob(owner, "job1", time.Now().UTC())
+	h.updateJob("job1", func(j *domain.Job) { j.ResultState, j.ArchivedAt = domain.ResultArchived, time.Now() })
+	b := h.browser()
+	b.signIn("a@example.org")
+	if strings.Contains(b.get("/jobs/job1").body, `id="restore-link"`) {
+		t.Fatal("a restore link before any restore")
+	}
+	if r := b.post("/subscribe", nil); r.status != http.StatusSeeOther {
+		t.Fatalf("upgrade: %d", r.status)
+	}
+	rs := h.wf.started(domain.MachineRestore)
+	if len(rs) != 1 || !strings.HasPrefix(rs[0].Name, "restore-"+owner.ID+"-") {
+		t.Fatalf("restores %+v", rs)
+	}
+	path := "/executions/" + url.PathEscape(rs[0].ID)
+	if r := b.get("/jobs/job1"); !strings.Contains(r.body, `href="`+path+`" id="restore-link"`) {
+		t.Fatalf("job page lacks the link to %s:\n%s", path, r.body)
+	}
+	if r := h.api("GET", "/api/v1/jobs/job1", tok, nil, ""); !strings.Contains(r.body, fmt.Sprintf(`"restore_execution":%q`, rs[0].ID)) {
+		t.Errorf("API job: %s", r.body)
+	}
+	// The run's page over HTTP, by id or by name: the owner and auditors,
+	// and nobody else.
+	for _, p := range []string{path, "/executions/" + rs[0].Name} {
+		for email, want := range map[string]int{"a@example.org": 200, "aud@example.org": 200, "b@example.org": 404} {
+			v := h.browser()
+			v.signIn(email)
+			if r := v.get(p); r.status != want || (want == 200 && !strings.Contains(r.body, rs[0].Name)) {
+				t.Errorf("%s reads %s: %d, want %d", email, p, r.status, want)
+			}
+		}
+		if r := h.browser().get(p); r.status == 200 {
+			t.Errorf("signed out reads %s: %d", p, r.status)
+		}
+	}
+	if r := b.get("/executions/restore-" + owner.ID + "-nosuchrun"); r.status != 404 {
+		t.Errorf("an unknown restore name: %d", r.status)
 	}
 }

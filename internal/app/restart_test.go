@@ -160,6 +160,9 @@ func TestRestoreFallsBackToStandardAndBringsTheSameBytesBack(t *testing.T) {
 	if j.ResultState != domain.ResultAvailable || j.RestoreTier != domain.TierStandard || j.ResultKey != tasks.ResultKey(j) {
 		t.Fatalf("job %s %s %s", j.ResultState, j.RestoreTier, j.ResultKey)
 	}
+	if j.RestoreExecution != restoreID {
+		t.Errorf("job's restore run %q, want %q", j.RestoreExecution, restoreID)
+	}
 	if got := sha256.Sum256(readBlob(t, a, j.ResultKey)); got != hashes[j.ID] {
 		t.Error("restored result differs from the one archived")
 	}

@@ -78,6 +78,9 @@ type Job struct {
 
 	Error       string `json:"error,omitempty"`        // why the job FAILED, in words a user can act on
 	ExecutionID string `json:"execution_id,omitempty"` // workflow execution (ARN on AWS)
+	// RestoreExecution is the restore execution started for this job's
+	// archived result (its id, an ARN on AWS), which its page links to.
+	RestoreExecution string `json:"restore_execution,omitempty"`
 }
 
 // RunOptions are a job's annotation settings (gas annotate --transcripts, --distance).

@@ -50,8 +50,16 @@ func (s *Service) History(ctx context.Context, j domain.Job) ([]domain.HistoryEv
 
 // Execution returns any execution to an auditor, and to a user the
 // executions that concern them (ExecutionOwner); anyone else gets
-// domain.ErrNotFound.
+// domain.ErrNotFound. id is an execution id, or a restore execution's name
+// (restore-<user>-<random id>).
 func (s *Service) Execution(ctx context.Context, viewer domain.Profile, id string) (domain.Execution, []domain.HistoryEvent, error) {
+	if !strings.Contains(id, ":") && restoreOwner(id) != "" {
+		found, err := s.restoreByName(ctx, id)
+		if err != nil {
+			return domain.Execution{}, nil, err
+		}
+		id = found
+	}
 	ex, events, err := s.execution(ctx, id)
 	if err != nil {
 		return ex, nil, err
@@ -60,6 +68,20 @@ func (s *Service) Execution(ctx context.Context, viewer domain.Profile, id strin
 		return ex, events, nil
 	}
 	return domain.Execution{}, nil, fmt.Errorf("execution %s of another user: %w", id, domain.ErrNotFound)
+}
+
+// restoreByName is the id of the restore execution called name.
+func (s *Service) restoreByName(ctx context.Context, name string) (string, error) {
+	execs, _, err := s.ports.Workflow.List(ctx, domain.ExecutionFilter{StateMachine: domain.MachineRestore, NamePrefix: name}, domain.Page{Limit: 20})
+	if err != nil {
+		return "", fmt.Errorf("find restore execution %s: %w", name, err)
+	}
+	for _, ex := range execs {
+		if ex.Name == name {
+			return ex.ID, nil
+		}
+	}
+	return "", fmt.Errorf("restore execution %s: %w", name, domain.ErrNotFound)
 }
 
 func (s *Service) execution(ctx context.Context, id string) (domain.Execution, []domain.HistoryEvent, error) {

@@ -57,7 +57,38 @@ func (s *Service) StartRestore(ctx context.Context, userID string) (string, erro
 	if err != nil {
 		return "", fmt.Errorf("start restore %s: %w", name, err)
 	}
+	if err := s.noteRestore(ctx, userID, id); err != nil {
+		// The restore runs regardless; only the job pages' link is missing.
+		s.cfg.Logger.WarnContext(ctx, "restore not noted on the jobs", "restore", id, "err", err)
+	}
 	return id, nil
+}
+
+// noteRestore records restore execution execID on the user's archived jobs
+// (Job.RestoreExecution), so each job's page links to the run that brings
+// it back.
+func (s *Service) noteRestore(ctx context.Context, userID, execID string) error {
+	page := domain.Page{Limit: 100}
+	for {
+		jobs, next, err := s.ports.Jobs.List(ctx, domain.JobFilter{UserID: userID, ResultState: domain.ResultArchived}, page)
+		if err != nil {
+			return fmt.Errorf("list archived jobs of %s: %w", userID, err)
+		}
+		for _, j := range jobs {
+			if _, err := s.ports.Jobs.Update(ctx, j.ID, func(j *domain.Job) error {
+				if j.ResultState == domain.ResultArchived {
+					j.RestoreExecution = execID
+				}
+				return nil
+			}); err != nil {
+				return fmt.Errorf("note restore on job %s: %w", j.ID, err)
+			}
+		}
+		if next == "" {
+			return nil
+		}
+		page.Cursor = next
+	}
 }
 
 // RetryRestore starts a new restore for the owner of an archived job that a

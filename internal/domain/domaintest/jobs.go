@@ -43,6 +43,7 @@ func SampleJob(id, user string, submitted time.Time) domain.Job {
 		RestoreRounds:      3,
 		Error:              "",
 		ExecutionID:        "exec-" + id,
+		RestoreExecution:   "restore-" + user + "-7f3a",
 	}
 }
 
