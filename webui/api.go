@@ -185,6 +185,7 @@ func (s *Server) apiBlob(w http.ResponseWriter, r *http.Request, rq *request, ki
 type historyJSON struct {
 	Execution *domain.Execution     `json:"execution"` // null until the job has started
 	Events    []domain.HistoryEvent `json:"events"`
+	MapRuns   []service.MapRun      `json:"map_runs"` // Distributed Map runs and their child executions
 }
 
 func (s *Server) apiHistory(w http.ResponseWriter, r *http.Request, rq *request) error {
@@ -192,9 +193,16 @@ func (s *Server) apiHistory(w http.ResponseWriter, r *http.Request, rq *request)
 	if err != nil {
 		return err
 	}
-	out := historyJSON{Events: events}
+	runs, err := s.cfg.Service.MapRuns(r.Context(), events)
+	if err != nil {
+		return err
+	}
+	out := historyJSON{Events: events, MapRuns: runs}
 	if j.ExecutionID != "" {
 		out.Execution = &ex
+	}
+	if out.MapRuns == nil {
+		out.MapRuns = []service.MapRun{}
 	}
 	if out.Events == nil {
 		out.Events = []domain.HistoryEvent{}

@@ -2,6 +2,7 @@ package webui_test
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"strings"
@@ -164,5 +165,84 @@ func TestSubscribeWithPaymentProvider(t *testing.T) {
 	}
 	if w := h.api("POST", "/webhooks/stripe", "", strings.NewReader("{}"), "application/json"); w.status != 200 || !hooked {
 		t.Errorf("webhook not mounted: %d", w.status)
+	}
+}
+
+// TestMapRunsOnTheExecutionPage: the job's execution page shows each
+// Distributed Map run (status, items, child counts) and links every child
+// execution's own history; the children are the job owner's and auditors'
+// to read, nobody else's; the JSON history carries them as map_runs.
+func TestMapRunsOnTheExecutionPage(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	owner, tok := h.user("a@example.org", domain.RoleFree, false)
+	h.user("b@example.org", domain.RoleFree, false)
+	h.user("aud@example.org", domain.RoleFree, true)
+	j := h.completedJob(owner, "job1", time.Now().UTC())
+	const kids = domain.MachineAnnotation + "/Shards"
+	var childIDs []string
+	for i, status := range []string{domain.ExecSucceeded, domain.ExecSucceeded, domain.ExecFailed} {
+		id, _ := h.wf.Start(ctx, kids, "job1:"+string(rune('0'+i)), json.RawMessage(`{}`))
+		h.wf.finish(id, status)
+		childIDs = append(childIDs, id)
+	}
+	h.wf.Start(ctx, kids, "job10:0", nil) // another job's child: the prefix must not take it
+	h.wf.addEvents(j.ExecutionID,
+		domain.HistoryEvent{Type: "MapRunStarted", StateName: "ShardMap", Output: json.RawMessage(
+			`{"mapRunArn":"arn:aws:states:local:000000000000:mapRun:annotation/Shards:job1","length":3,"childStateMachine":"` + kids + `","childNamePrefix":"job1:"}`)},
+		domain.HistoryEvent{Type: "MapRunFailed", StateName: "ShardMap", Error: "States.ExceedToleratedFailureThreshold", Cause: "1 of 3 items failed"})
+
+	aud := h.browser()
+	aud.signIn("aud@example.org")
+	r := aud.get("/jobs/job1/history")
+	for _, want := range []string{`id="maprun-ShardMap"`, "Map run of ShardMap", `<span class="badge bad">FAILED</span>`,
+		"Items: 3. Child executions: 3 started, 2 succeeded, 1 failed, 0 running", "States.ExceedToleratedFailureThreshold",
+		"mapRun:annotation/Shards:job1", ">job1:2</a>"} {
+		if r.status != 200 || !strings.Contains(r.body, want) {
+			t.Fatalf("auditor's history page (%d) lacks %q:\n%s", r.status, want, r.body)
+		}
+	}
+	if strings.Contains(r.body, "job10:0") {
+		t.Error("another job's child execution is listed")
+	}
+	for _, id := range childIDs {
+		if !strings.Contains(r.body, `href="/executions/`+url.PathEscape(id)+`"`) {
+			t.Errorf("no link to child %s", id)
+		}
+	}
+	// Each child's history opens from the link: for auditors and the owner, not for others.
+	path := "/executions/" + url.PathEscape(childIDs[2])
+	if r := aud.get(path); r.status != 200 || !strings.Contains(r.body, "ExecutionFailed") || !strings.Contains(r.body, "job1:2") {
+		t.Errorf("auditor's child execution page: %d", r.status)
+	}
+	own := h.browser()
+	own.signIn("a@example.org")
+	if r := own.get(path); r.status != 200 {
+		t.Errorf("owner's child execution page: %d", r.status)
+	}
+	// A child of the map's second run (after a retry) is named "<job>-2:<item>".
+	second, _ := h.wf.Start(ctx, kids, "job1-2:0", nil)
+	if r := own.get("/executions/" + url.PathEscape(second)); r.status != 200 {
+		t.Errorf("owner's child of a second map run: %d", r.status)
+	}
+	other := h.browser()
+	other.signIn("b@example.org")
+	for _, p := range []string{path, "/executions/" + url.PathEscape(second)} {
+		if r := other.get(p); r.status != 404 {
+			t.Errorf("another user's child execution page %s: %d", p, r.status)
+		}
+	}
+
+	var doc struct {
+		MapRuns []struct {
+			Status   string             `json:"status"`
+			Items    int                `json:"items"`
+			Children []domain.Execution `json:"children"`
+		} `json:"map_runs"`
+	}
+	h.api("GET", "/api/v1/jobs/job1/history", tok, nil, "").json(t, &doc)
+	if len(doc.MapRuns) != 1 || doc.MapRuns[0].Status != "FAILED" || doc.MapRuns[0].Items != 3 || len(doc.MapRuns[0].Children) != 3 ||
+		doc.MapRuns[0].Children[0].Name != "job1:0" {
+		t.Errorf("API map_runs = %+v", doc.MapRuns)
 	}
 }

@@ -170,10 +170,30 @@ func TestBrowser(t *testing.T) {
 		}
 	}
 
-	step("history and log",
-		chromedp.Click(chromedp.ID("history-link")),
-		chromedp.WaitVisible(chromedp.CSS("#timeline li")),
-		chromedp.NavigateBack(),
+	jobURL, err := chromedp.Run(tctx, chromedp.Evaluate[string](`location.href`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The history page shows the map run; its child links to the shard's own history.
+	for _, c := range []struct {
+		name, click, wait, text string
+		want                    []string
+	}{
+		{"history with its map run", "#history-link", "#maprun-ShardMap table.children a", "#maprun-ShardMap",
+			[]string{"SUCCEEDED", "Items: 1. Child executions: 1 started, 1 succeeded, 0 failed"}},
+		{"a shard's own history", "#maprun-ShardMap table.children a", "#timeline li", "#timeline",
+			[]string{"AnnotateShard", "ExecutionSucceeded"}},
+	} {
+		step(c.name, chromedp.Click(chromedp.CSS(c.click)), chromedp.WaitVisible(chromedp.CSS(c.wait)))
+		text, err := chromedp.Run(tctx, chromedp.Text(chromedp.CSS(c.text)))
+		for _, w := range c.want {
+			if err != nil || !strings.Contains(text, w) {
+				t.Errorf("%s: %.300q lacks %q (%v)", c.name, text, w, err)
+			}
+		}
+	}
+	step("back to the job and its log",
+		chromedp.Navigate(jobURL),
 		chromedp.Click(chromedp.ID("log-link")),
 		chromedp.WaitVisible(chromedp.ID("log")),
 	)

@@ -21,6 +21,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gasproject/gas/internal/asl"
 	"github.com/gasproject/gas/internal/auth"
 	"github.com/gasproject/gas/internal/domain"
 	"github.com/gasproject/gas/internal/fsblob"
@@ -361,9 +362,28 @@ func (f *fakeWorkflow) forget(id string) {
 	delete(f.events, id)
 }
 
-// MapRunChildren: the fake runs no Distributed Map (audit.Executions).
-func (f *fakeWorkflow) MapRunChildren(context.Context, domain.HistoryEvent) (string, []domain.Execution, error) {
-	return "", nil, nil
+// MapRunChildren lists a map run's children as the local runner does
+// (audit.Executions, service.MapRunLister).
+func (f *fakeWorkflow) MapRunChildren(ctx context.Context, started domain.HistoryEvent) (string, []domain.Execution, error) {
+	return asl.MapRunChildren(ctx, fakeLister{f}, started)
+}
+
+// fakeLister gives the fake the runner store's method name.
+type fakeLister struct{ f *fakeWorkflow }
+
+func (l fakeLister) ListExecutions(ctx context.Context, flt domain.ExecutionFilter, p domain.Page) ([]domain.Execution, string, error) {
+	return l.f.List(ctx, flt, p)
+}
+
+// addEvents appends events to an execution's history, numbering them.
+func (f *fakeWorkflow) addEvents(id string, evs ...domain.HistoryEvent) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, e := range evs {
+		n := len(f.events[id])
+		e.ID, e.PreviousEventID, e.Timestamp = int64(n+1), int64(n), f.execs[id].StartedAt.Add(time.Duration(n)*time.Millisecond)
+		f.events[id] = append(f.events[id], e)
+	}
 }
 
 func (f *fakeWorkflow) Describe(_ context.Context, id string) (domain.Execution, error) {

@@ -353,9 +353,10 @@ func (s *Server) logView(w http.ResponseWriter, r *http.Request, rq *request) er
 }
 
 type historyPage struct {
-	Job    *domain.Job
-	Exec   domain.Execution
-	Events []eventRow
+	Job     *domain.Job
+	Exec    domain.Execution
+	Events  []eventRow
+	MapRuns []service.MapRun
 }
 
 type eventRow struct {
@@ -369,7 +370,11 @@ func (s *Server) historyView(w http.ResponseWriter, r *http.Request, rq *request
 	if err != nil {
 		return err
 	}
-	s.render(w, r, rq, http.StatusOK, "history", "Execution history of job "+j.ID, historyPage{Job: &j, Exec: ex, Events: eventRows(ex, events)})
+	runs, err := s.cfg.Service.MapRuns(r.Context(), events)
+	if err != nil {
+		return err
+	}
+	s.render(w, r, rq, http.StatusOK, "history", "Execution history of job "+j.ID, historyPage{Job: &j, Exec: ex, Events: eventRows(ex, events), MapRuns: runs})
 	return nil
 }
 
@@ -378,7 +383,11 @@ func (s *Server) executionView(w http.ResponseWriter, r *http.Request, rq *reque
 	if err != nil {
 		return err
 	}
-	s.render(w, r, rq, http.StatusOK, "history", "Execution "+ex.Name, historyPage{Exec: ex, Events: eventRows(ex, events)})
+	runs, err := s.cfg.Service.MapRuns(r.Context(), events)
+	if err != nil {
+		return err
+	}
+	s.render(w, r, rq, http.StatusOK, "history", "Execution "+ex.Name, historyPage{Exec: ex, Events: eventRows(ex, events), MapRuns: runs})
 	return nil
 }
 

@@ -33,6 +33,15 @@ var funcs = template.FuncMap{
 	"printJSON": func(b []byte) string { return prettyJSON(b) },
 	"list":      func(v ...int) []int { return v },
 	"strs":      func(v ...string) []string { return v },
+	"elapsed":   elapsed,
+}
+
+// elapsed is how long an execution ran, or has run so far.
+func elapsed(e domain.Execution) time.Duration {
+	if e.StoppedAt.IsZero() {
+		return time.Since(e.StartedAt)
+	}
+	return e.StoppedAt.Sub(e.StartedAt)
 }
 
 func loadPages() (*pages, error) {

@@ -69,6 +69,8 @@ type UseCases interface {
 	AuditTrail(ctx context.Context, viewer domain.Profile, jobID string) (audit.Record, error)
 	// Execution returns an execution the viewer may see, with its events.
 	Execution(ctx context.Context, viewer domain.Profile, id string) (domain.Execution, []domain.HistoryEvent, error)
+	// MapRuns lists the Distributed Map runs of a history already shown, with their child executions.
+	MapRuns(ctx context.Context, events []domain.HistoryEvent) ([]service.MapRun, error)
 	// Audit lists every user's executions, for auditors.
 	Audit(ctx context.Context, viewer domain.Profile, f service.AuditFilter) ([]service.AuditRow, string, error)
 

@@ -18,6 +18,7 @@ import (
 	"github.com/gasproject/gas/internal/audit"
 	"github.com/gasproject/gas/internal/domain"
 	"github.com/gasproject/gas/internal/fsblob"
+	"github.com/gasproject/gas/internal/service"
 	"github.com/gasproject/gas/internal/sqlite"
 )
 
@@ -75,14 +76,15 @@ func history(ctx context.Context, args []string, stdout io.Writer) error {
 		return enc.Encode(struct {
 			Execution domain.Execution      `json:"execution"`
 			Events    []domain.HistoryEvent `json:"events"`
-			MapRuns   []mapRun              `json:"map_runs,omitempty"`
+			MapRuns   []service.MapRun      `json:"map_runs,omitempty"`
 		}{exec, events, runs})
 	}
 	if err := printHistory(stdout, exec, events, *full); err != nil {
 		return err
 	}
 	for _, r := range runs {
-		fmt.Fprintf(stdout, "\nMap run %s (state %s): %d child executions; `gas history ID` prints one\n", r.ARN, r.State, len(r.Children))
+		fmt.Fprintf(stdout, "\nMap run %s (state %s) %s: items %d, child executions %d (%d succeeded, %d failed, %d running); `gas history ID` prints one\n",
+			r.ARN, r.State, r.Status, r.Items, len(r.Children), r.Count(domain.ExecSucceeded), r.Count(domain.ExecFailed), r.Count(domain.ExecRunning))
 		if err := printExecutions(stdout, r.Children, true); err != nil {
 			return err
 		}
@@ -92,7 +94,7 @@ func history(ctx context.Context, args []string, stdout io.Writer) error {
 
 // liveHistory reads an execution, its events and map runs from the runner's
 // database.
-func liveHistory(ctx context.Context, db *sqlite.DB, ref string) (domain.Execution, []domain.HistoryEvent, []mapRun, error) {
+func liveHistory(ctx context.Context, db *sqlite.DB, ref string) (domain.Execution, []domain.HistoryEvent, []service.MapRun, error) {
 	exec, err := findExecution(ctx, db, ref)
 	if err != nil {
 		return exec, nil, nil, err
@@ -101,14 +103,16 @@ func liveHistory(ctx context.Context, db *sqlite.DB, ref string) (domain.Executi
 	if err != nil {
 		return exec, nil, nil, err
 	}
-	runs, err := mapRuns(ctx, db, events)
+	runs, err := service.FindMapRuns(ctx, func(ctx context.Context, ev domain.HistoryEvent) (string, []domain.Execution, error) {
+		return asl.MapRunChildren(ctx, db.Executions(), ev)
+	}, events)
 	return exec, events, runs, err
 }
 
 // archivedHistory reads the audit archive's copy of an execution the
 // runner's database no longer has (ref: a job id, an execution name or id);
 // without one, liveErr stands.
-func archivedHistory(ctx context.Context, data, ref string, liveErr error) (domain.Execution, []domain.HistoryEvent, []mapRun, error) {
+func archivedHistory(ctx context.Context, data, ref string, liveErr error) (domain.Execution, []domain.HistoryEvent, []service.MapRun, error) {
 	dir := app.AuditDir(data)
 	if _, err := os.Stat(dir); err != nil {
 		return domain.Execution{}, nil, nil, liveErr
@@ -124,37 +128,21 @@ func archivedHistory(ctx context.Context, data, ref string, liveErr error) (doma
 	if err != nil {
 		return domain.Execution{}, nil, nil, err
 	}
-	var runs []mapRun
-	for _, r := range rec.MapRuns {
-		run := mapRun{ARN: r.ARN, State: r.State}
+	// The archive keeps each MapRunStarted's children, in event order.
+	next := 0
+	runs, err := service.FindMapRuns(ctx, func(context.Context, domain.HistoryEvent) (string, []domain.Execution, error) {
+		if next >= len(rec.MapRuns) {
+			return "", nil, nil
+		}
+		r := rec.MapRuns[next]
+		next++
+		var kids []domain.Execution
 		for _, c := range r.Children {
-			run.Children = append(run.Children, c.Execution)
+			kids = append(kids, c.Execution)
 		}
-		runs = append(runs, run)
-	}
-	return rec.Execution, rec.Events, runs, nil
-}
-
-// mapRun is a Distributed Map run of an execution and its child executions.
-type mapRun struct {
-	ARN      string             `json:"map_run_arn"`
-	State    string             `json:"state"`
-	Children []domain.Execution `json:"children"`
-}
-
-// mapRuns finds the children of every MapRunStarted event, oldest first.
-func mapRuns(ctx context.Context, db *sqlite.DB, events []domain.HistoryEvent) ([]mapRun, error) {
-	var runs []mapRun
-	for _, ev := range events {
-		arn, children, err := asl.MapRunChildren(ctx, db.Executions(), ev)
-		if err != nil {
-			return nil, err
-		}
-		if arn != "" {
-			runs = append(runs, mapRun{ARN: arn, State: ev.StateName, Children: children})
-		}
-	}
-	return runs, nil
+		return r.ARN, kids, nil
+	}, rec.Events)
+	return rec.Execution, rec.Events, runs, err
 }
 
 // findExecution resolves a job id (its annotation execution), an execution

@@ -100,7 +100,7 @@ func TestHistoryCommand(t *testing.T) {
 		}
 		for _, want := range []string{`Execution ` + j.ID + ` \(state machine annotation\): SUCCEEDED`, `\n1 +\S+ \S+ +0s +ExecutionStarted +input \{"job_id"`,
 			`TaskSucceeded +Plan +output \{`, `MapRunStarted +ShardMap`, `MapRunSucceeded +ShardMap`, `WaitStateExited +WaitRetention`,
-			`\n30 .* ExecutionSucceeded +output`, `Map run \S+ \(state ShardMap\): 1 child executions`,
+			`\n30 .* ExecutionSucceeded +output`, `Map run \S+ \(state ShardMap\) SUCCEEDED: items 1, child executions 1 \(1 succeeded, 0 failed, 0 running\)`,
 			`SUCCEEDED +annotation/Shards +` + j.ID + `:0 +arn:aws:states:local:000000000000:execution:annotation/Shards:` + j.ID + `:0`} {
 			if !regexp.MustCompile(want).MatchString(out.String()) {
 				t.Errorf("gas history %s lacks %s:\n%s", ref, want, out.String())
@@ -150,7 +150,7 @@ func TestHistoryCommand(t *testing.T) {
 			t.Fatalf("gas history %s once forgotten: %v", ref, err)
 		}
 		for _, want := range []string{`Execution ` + j.ID + ` \(state machine annotation\): SUCCEEDED`, `archived: the workflow engine no longer has this execution`,
-			`executions/` + j.ID + `\.json, sha256 [0-9a-f]{64}`, `MapRunSucceeded +ShardMap`, `\n30 .* ExecutionSucceeded +output`, `Map run \S+ \(state ShardMap\): 1 child executions`} {
+			`executions/` + j.ID + `\.json, sha256 [0-9a-f]{64}`, `MapRunSucceeded +ShardMap`, `\n30 .* ExecutionSucceeded +output`, `Map run \S+ \(state ShardMap\) SUCCEEDED: items 1, child executions 1 \(1 succeeded`} {
 			if !regexp.MustCompile(want).MatchString(out.String()) {
 				t.Errorf("gas history %s (archived) lacks %s:\n%s", ref, want, out.String())
 			}

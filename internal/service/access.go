@@ -114,11 +114,17 @@ func (s *Service) archivedExecution(ctx context.Context, id string, liveErr erro
 }
 
 // ExecutionOwner is the id of the user an execution belongs to, "" when none
-// is known: an annotation is named after its job, a restore is
-// RestoreExecutionPrefix(user) + n.
+// is known: an annotation is named after its job, its map runs' children
+// "<job>:<item>", a restore is RestoreExecutionPrefix(user) + n.
 func (s *Service) ExecutionOwner(ctx context.Context, ex domain.Execution) string {
 	if ex.StateMachine == domain.MachineRestore {
 		return restoreOwner(ex.Name)
+	}
+	if strings.HasPrefix(ex.StateMachine, domain.MachineAnnotation+"/") { // a map run's child
+		if j, ok := s.shardJob(ctx, ex.Name); ok {
+			return j.UserID
+		}
+		return ""
 	}
 	if j, err := s.ports.Jobs.Get(ctx, ex.Name); err == nil {
 		return j.UserID
