@@ -52,13 +52,19 @@ func (s *Server) apiDelete(w http.ResponseWriter, r *http.Request, rq *request) 
 	return nil
 }
 
-// rerun answers the job page's Re-run form (POST /jobs/{id}/rerun).
-func (s *Server) rerun(w http.ResponseWriter, r *http.Request, rq *request) error {
+// rerunJob submits job {id} again with the run options of the request's
+// form: what the page's Re-run form and the API's rerun share.
+func (s *Server) rerunJob(r *http.Request, rq *request) (domain.Job, error) {
 	opts, err := runOptionsFrom(r)
 	if err != nil {
-		return err
+		return domain.Job{}, err
 	}
-	j, err := s.cfg.Service.Rerun(r.Context(), *rq.viewer, r.PathValue("id"), opts)
+	return s.cfg.Service.Rerun(r.Context(), *rq.viewer, r.PathValue("id"), opts)
+}
+
+// rerun answers the job page's Re-run form (POST /jobs/{id}/rerun).
+func (s *Server) rerun(w http.ResponseWriter, r *http.Request, rq *request) error {
+	j, err := s.rerunJob(r, rq)
 	if err != nil {
 		return err
 	}
@@ -68,11 +74,7 @@ func (s *Server) rerun(w http.ResponseWriter, r *http.Request, rq *request) erro
 
 // apiRerun answers POST /api/v1/jobs/{id}/rerun (form fields transcripts, distance).
 func (s *Server) apiRerun(w http.ResponseWriter, r *http.Request, rq *request) error {
-	opts, err := runOptionsFrom(r)
-	if err != nil {
-		return err
-	}
-	j, err := s.cfg.Service.Rerun(r.Context(), *rq.viewer, r.PathValue("id"), opts)
+	j, err := s.rerunJob(r, rq)
 	if err != nil {
 		return err
 	}

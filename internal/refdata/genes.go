@@ -79,10 +79,7 @@ func (d *txDraft) finish(source string) error {
 	if len(exons) == 0 {
 		return nil // caller drops transcripts without structure
 	}
-	slices.SortFunc(exons, func(a, b span) int { return cmp.Compare(a.start, b.start) })
-	if t.Strand < 0 {
-		slices.Reverse(exons)
-	}
+	transcriptOrder(exons, t.Strand)
 	t.Exons = make([]Exon, len(exons))
 	t.Start, t.End = exons[0].start, exons[0].end
 	for i, e := range exons {
@@ -91,10 +88,7 @@ func (d *txDraft) finish(source string) error {
 	}
 
 	if len(cds) > 0 {
-		slices.SortStableFunc(cds, func(a, b span) int { return cmp.Compare(a.start, b.start) })
-		if t.Strand < 0 {
-			slices.Reverse(cds)
-		}
+		transcriptOrder(cds, t.Strand)
 		t.CDS = make([]CDSPart, len(cds))
 		t.CodingStart, t.CodingEnd = cds[0].start, cds[0].end
 		for i, c := range cds {
@@ -333,6 +327,16 @@ func FlagIncompleteCDS(t *Transcript, chrom []byte) {
 	}
 	if !isStop(codon, t.CodonTable) {
 		t.CDSEndNF = true
+	}
+}
+
+// transcriptOrder sorts spans 5' to 3' along the strand: by start, reversed
+// on the minus strand. The sort is stable, so equal starts keep the order
+// of the source's rows.
+func transcriptOrder(spans []span, strand int8) {
+	slices.SortStableFunc(spans, func(a, b span) int { return cmp.Compare(a.start, b.start) })
+	if strand < 0 {
+		slices.Reverse(spans)
 	}
 }
 

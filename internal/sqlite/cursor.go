@@ -56,6 +56,41 @@ func decodeCursor(s string) (c cursor, ok bool, err error) {
 	return cursor{ns: ns, id: parts[2]}, true, nil
 }
 
+// listing is a page query over a table's (id, listing time, JSON doc)
+// rows: the conditions that narrow it and their arguments.
+type listing struct {
+	where []string
+	args  []any
+}
+
+// filter narrows the listing with cond and its arguments.
+func (l *listing) filter(cond string, args ...any) {
+	l.where = append(l.where, cond)
+	l.args = append(l.args, args...)
+}
+
+// query is the SELECT of table's (id, timeCol, doc) rows that pass the
+// filters, newest first, ties by id in idOrder ("DESC" or "ASC"), starting
+// strictly after cursor's row: what queryPage runs.
+func (l *listing) query(table, timeCol, idOrder, cursor string) (string, []any, error) {
+	cur, after, err := decodeCursor(cursor)
+	if err != nil {
+		return "", nil, err
+	}
+	if after {
+		next := "<"
+		if idOrder == "ASC" {
+			next = ">"
+		}
+		l.filter("("+timeCol+" < ? OR ("+timeCol+" = ? AND id "+next+" ?))", cur.ns, cur.ns, cur.id)
+	}
+	q := "SELECT id, " + timeCol + ", doc FROM " + table
+	if len(l.where) > 0 {
+		q += " WHERE " + strings.Join(l.where, " AND ")
+	}
+	return q + " ORDER BY " + timeCol + " DESC, id " + idOrder, l.args, nil
+}
+
 // pageLimit applies the default and the cap to a requested page size.
 func pageLimit(p domain.Page) int {
 	switch {

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/gasproject/gas/internal/asl"
 	"github.com/gasproject/gas/internal/domain"
@@ -183,44 +182,34 @@ func (s *Executions) ListExecutions(ctx context.Context, f domain.ExecutionFilte
 }
 
 func (s *Executions) list(ctx context.Context, f domain.ExecutionFilter, p domain.Page) ([]domain.Execution, string, error) {
-	cur, after, err := decodeCursor(p.Cursor)
-	if err != nil {
-		return nil, "", err
-	}
-	var where []string
-	var args []any
+	var l listing
 	if f.StateMachine != "" {
-		where, args = append(where, "state_machine = ?"), append(args, f.StateMachine)
+		l.filter("state_machine = ?", f.StateMachine)
 	} else {
-		where = append(where, "instr(state_machine, '/') = 0") // top-level only (asl.MatchFilter)
+		l.filter("instr(state_machine, '/') = 0") // top-level only (asl.MatchFilter)
 	}
 	if f.Status != "" {
-		where, args = append(where, "status = ?"), append(args, f.Status)
+		l.filter("status = ?", f.Status)
 	}
 	if f.NamePrefix != "" {
 		// substr, not LIKE: a prefix may contain % or _.
-		where, args = append(where, "substr(name, 1, length(?)) = ?"), append(args, f.NamePrefix, f.NamePrefix)
+		l.filter("substr(name, 1, length(?)) = ?", f.NamePrefix, f.NamePrefix)
 	}
 	if !f.Since.IsZero() {
-		where, args = append(where, "started_ns >= ?"), append(args, f.Since.UnixNano())
+		l.filter("started_ns >= ?", f.Since.UnixNano())
 	}
 	if !f.Until.IsZero() {
-		where, args = append(where, "started_ns < ?"), append(args, f.Until.UnixNano())
+		l.filter("started_ns < ?", f.Until.UnixNano())
 	}
-	if after {
-		where = append(where, "(started_ns < ? OR (started_ns = ? AND id > ?))")
-		args = append(args, cur.ns, cur.ns, cur.id)
-	}
-	q := `SELECT id, started_ns, doc FROM executions`
-	if len(where) > 0 {
-		q += " WHERE " + strings.Join(where, " AND ")
+	q, args, err := l.query("executions", "started_ns", "ASC", p.Cursor)
+	if err != nil {
+		return nil, "", err
 	}
 	limit := p.Limit
 	if limit <= 0 {
 		limit = defaultExecutionPage
 	}
 	limit = min(limit, maxLimit)
-	q += " ORDER BY started_ns DESC, id ASC"
 	return queryPage(ctx, s.reads, "execution", q, args, limit, decodeJSON[domain.Execution])
 }
 

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/gasproject/gas/internal/domain"
@@ -182,29 +181,19 @@ func (s *Jobs) List(ctx context.Context, f domain.JobFilter, p domain.Page) ([]d
 }
 
 func (s *Jobs) list(ctx context.Context, f domain.JobFilter, p domain.Page) ([]domain.Job, string, error) {
-	cur, after, err := decodeCursor(p.Cursor)
+	var l listing
+	if f.UserID != "" {
+		l.filter("user_id = ?", f.UserID)
+	}
+	if f.Status != "" {
+		l.filter("status = ?", string(f.Status))
+	}
+	if f.ResultState != "" {
+		l.filter("result_state = ?", string(f.ResultState))
+	}
+	q, args, err := l.query("jobs", "submitted_ns", "DESC", p.Cursor)
 	if err != nil {
 		return nil, "", err
 	}
-	var where []string
-	var args []any
-	if f.UserID != "" {
-		where, args = append(where, "user_id = ?"), append(args, f.UserID)
-	}
-	if f.Status != "" {
-		where, args = append(where, "status = ?"), append(args, string(f.Status))
-	}
-	if f.ResultState != "" {
-		where, args = append(where, "result_state = ?"), append(args, string(f.ResultState))
-	}
-	if after {
-		where = append(where, "(submitted_ns < ? OR (submitted_ns = ? AND id < ?))")
-		args = append(args, cur.ns, cur.ns, cur.id)
-	}
-	q := `SELECT id, submitted_ns, doc FROM jobs`
-	if len(where) > 0 {
-		q += " WHERE " + strings.Join(where, " AND ")
-	}
-	q += " ORDER BY submitted_ns DESC, id DESC"
 	return queryPage(ctx, s.reads, "job", q, args, pageLimit(p), s.docs.decode)
 }
