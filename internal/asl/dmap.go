@@ -121,6 +121,12 @@ func (m *mapRun) runChildItem(i int, item any, childMachine, run string, tolerat
 		}
 	}
 	m.results[i] = out
+	if serr != nil {
+		// A failed item is not saved as finished: after a restart run
+		// starts it again, runChild reads the failed child back, and the
+		// failure counts against the tolerance once more.
+		return
+	}
 	if err := x.save(m.th, func() { m.th.MapResults[idx] = encode(out) }); err != nil && m.fatal == nil {
 		m.fatal = err
 	}

@@ -197,3 +197,56 @@ func TestDistributedMapLoadErrors(t *testing.T) {
 		t.Fatalf("NewRunner without Objects: %v", err)
 	}
 }
+
+// Failures before a restart count against the tolerance after it: item c
+// fails before the restart, item b after it, and with one tolerated failure
+// the run must fail; MapRunSucceeded/Failed report both.
+func TestDistributedMapCountsFailuresAcrossRestart(t *testing.T) {
+	tests := []struct {
+		name      string
+		failB     bool
+		want      string
+		wantCount string // in the map run's closing event
+	}{
+		{"one failure before the restart is still counted", false, domain.ExecSucceeded, `"failed":1`},
+		{"one before and one after exceed a tolerance of one", true, domain.ExecFailed, "2 of 4 items failed"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				h := func(_ context.Context, p json.RawMessage) (json.RawMessage, error) {
+					if bytes.Contains(p, []byte(`"id":"c"`)) || (tc.failB && bytes.Contains(p, []byte(`"id":"b"`))) {
+						return nil, namedErr{"BadShard", "broken"}
+					}
+					return p, nil
+				}
+				store := NewMemStore()
+				def := strings.Replace(dmapDef, "TOLERANCE", `"ToleratedFailureCount":1,`, 1)
+				ctx := context.Background()
+				r1 := dmapRunner(t, store, def, h)
+				id, _ := r1.Start(ctx, "m", "job-1", json.RawMessage(`{"key":"items.json","job":"j","limit":4}`))
+				time.Sleep(50 * time.Second) // a, d done and c failed; b waits until 100 s
+				r1.Close()
+				r2 := dmapRunner(t, store, def, h)
+				defer r2.Close()
+				if err := r2.Resume(ctx); err != nil {
+					t.Fatal(err)
+				}
+				e, _ := r2.Wait(ctx, id)
+				if e.Status != tc.want {
+					t.Fatalf("status %s %s %s, want %s", e.Status, e.Error, e.Cause, tc.want)
+				}
+				hist, _ := r2.History(ctx, id)
+				var closing string
+				for _, ev := range hist {
+					if ev.Type == "MapRunSucceeded" || ev.Type == "MapRunFailed" {
+						closing = string(ev.Output) + ev.Cause
+					}
+				}
+				if !strings.Contains(closing, tc.wantCount) {
+					t.Errorf("map run's closing event %q lacks %q", closing, tc.wantCount)
+				}
+			})
+		})
+	}
+}
