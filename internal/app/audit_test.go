@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gasproject/gas/internal/audit"
 	"github.com/gasproject/gas/internal/domain"
@@ -80,6 +81,47 @@ func TestEndedExecutionIsArchivedForAuditors(t *testing.T) {
 		return x.ID == y.ID && x.Type == y.Type && x.StateName == y.StateName
 	}) {
 		t.Errorf("archived events differ from the live ones:\n%s\nwant\n%s", strings.Join(steps(events), "\n"), strings.Join(steps(live), "\n"))
+	}
+}
+
+// GIVEN a free user's job, archived to GLACIER before its execution ends
+// THEN its record still has the result's sha256, taken before the move.
+func TestArchivedResultsSha256IsInTheRecord(t *testing.T) {
+	a := openApp(t, testConfig(t, t.TempDir()))
+	ctx := context.Background()
+	addUser(t, a, "fred", domain.RoleFree)
+	j := submit(t, a, "fred", "test.vcf", sharedVCF(t, "test.vcf"))
+	if e := wait(t, a, j.ExecutionID); e.Status != domain.ExecSucceeded {
+		t.Fatalf("execution %s", e.Status)
+	}
+	j = job(t, a, j.ID)
+	rec, err := audit.Read(ctx, a.Audit, j.ID)
+	if err != nil || j.ResultState != domain.ResultArchived {
+		t.Fatalf("record: %v; job %s", err, j.ResultState)
+	}
+	var result audit.Object
+	for _, o := range rec.Objects {
+		if o.Role == "result" {
+			result = o
+		}
+	}
+	if result.Key != j.ResultKey || result.StorageClass != domain.ClassGlacier || result.SHA256 == "" || result.SHA256 != j.FileSHA256["result"] {
+		t.Fatalf("archived result in the record: %+v; job's sums %v", result, j.FileSHA256)
+	}
+	// AND it is the sha256 of the bytes a restore gives back.
+	if err := a.Blobs.Restore(ctx, j.ResultKey, domain.TierExpedited, 1); err != nil {
+		t.Fatal(err)
+	}
+	var data []byte
+	for end := time.Now().Add(10 * time.Second); time.Now().Before(end); time.Sleep(100 * time.Millisecond) {
+		if rc, err := a.Blobs.Get(ctx, j.ResultKey); err == nil {
+			data, _ = io.ReadAll(rc)
+			rc.Close()
+			break
+		}
+	}
+	if sum(data) != result.SHA256 {
+		t.Errorf("restored result's sha256 %s, record says %s", sum(data), result.SHA256)
 	}
 }
 

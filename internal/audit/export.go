@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/gasproject/gas/internal/domain"
@@ -131,15 +132,19 @@ func JobFiles(j domain.Job) [][2]string {
 	return files
 }
 
-// HashJobFiles heads each of the job's files and hashes those it can read.
-// Missing and unreadable (archived) files are listed with a note.
-func HashJobFiles(ctx context.Context, objs Objects, j domain.Job) ([]Object, error) {
+// ArchivedRoles are the job files archiving moves to GLACIER (domain.ResultFiles).
+var ArchivedRoles = []string{"result", "tabix", "variants"}
+
+// HashJobFiles heads each of the job's files (only those of the given
+// roles, when any are given) and hashes those it can read. Missing and
+// unreadable (archived) files are listed with a note.
+func HashJobFiles(ctx context.Context, objs Objects, j domain.Job, roles ...string) ([]Object, error) {
 	var out []Object
 	for _, f := range JobFiles(j) {
-		if f[1] == "" {
+		if f[1] == "" || (len(roles) > 0 && !slices.Contains(roles, f[0])) {
 			continue
 		}
-		o, err := hashObject(ctx, objs, f[0], f[1])
+		o, err := hashObject(ctx, objs, f[0], f[1], j.FileSHA256[f[0]])
 		if err != nil {
 			return nil, err
 		}
@@ -148,7 +153,9 @@ func HashJobFiles(ctx context.Context, objs Objects, j domain.Job) ([]Object, er
 	return out, nil
 }
 
-func hashObject(ctx context.Context, objs Objects, role, key string) (Object, error) {
+// hashObject hashes one file; recorded is the sha256 taken before the file
+// was archived, used when it cannot be read now.
+func hashObject(ctx context.Context, objs Objects, role, key, recorded string) (Object, error) {
 	o := Object{Role: role, Key: key}
 	info, err := objs.Head(ctx, key)
 	if errors.Is(err, domain.ErrNotFound) {
@@ -161,6 +168,9 @@ func hashObject(ctx context.Context, objs Objects, role, key string) (Object, er
 	o.Size, o.StorageClass = info.Size, info.StorageClass
 	if !info.Readable(time.Now()) {
 		o.Note = "archived (" + string(info.StorageClass) + "), not readable when exported"
+		if recorded != "" {
+			o.SHA256, o.Note = recorded, "archived ("+string(info.StorageClass)+"): sha256 taken by ArchiveIfFree before the move"
+		}
 		return o, nil
 	}
 	rc, err := objs.Get(ctx, key)

@@ -68,6 +68,12 @@ type Job struct {
 	MailError   string    `json:"mail_error,omitempty"`
 	MailErrorAt time.Time `json:"mail_error_at,omitzero"`
 
+	// FileSHA256 holds the sha256 (hex) of the result files by role
+	// (result, tabix, variants), taken by ArchiveIfFree just before it moved
+	// them to GLACIER, where they cannot be read: the audit record of the
+	// execution (internal/audit), exported after the move, lists these.
+	FileSHA256 map[string]string `json:"file_sha256,omitempty"`
+
 	// Options are the annotation settings the job was submitted with.
 	Options RunOptions `json:"options,omitzero"`
 

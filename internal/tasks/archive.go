@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/gasproject/gas/internal/audit"
 	"github.com/gasproject/gas/internal/domain"
 )
 
@@ -58,6 +59,12 @@ func (t *Tasks) ArchiveIfFree(ctx context.Context, in JobInput) (ArchiveOutput, 
 		return out, nil
 	}
 
+	// Auditors get the files' sha256 from the execution's record, exported
+	// when it ends: after this move, when GLACIER cannot be read.
+	sums, err := resultSums(ctx, t.blobs, j)
+	if err != nil {
+		return out, fmt.Errorf("archive job %s: %w", j.ID, err)
+	}
 	if err := t.copyFiles(ctx, domain.ResultFiles(hotKey), domain.ResultFiles(coldKey), domain.ClassGlacier); err != nil {
 		return out, fmt.Errorf("archive job %s: %w", j.ID, err)
 	}
@@ -69,6 +76,7 @@ func (t *Tasks) ArchiveIfFree(ctx context.Context, in JobInput) (ArchiveOutput, 
 		}
 		j.ResultKey = coldKey
 		j.ResultState = domain.ResultArchived
+		j.FileSHA256 = sums
 		j.ArchivedAt = t.now()
 		return nil
 	})
@@ -86,6 +94,21 @@ func (t *Tasks) ArchiveIfFree(ctx context.Context, in JobInput) (ArchiveOutput, 
 	t.cfg.Logger.InfoContext(ctx, "job archived", "job", j.ID, "key", coldKey)
 	out.Archived, out.Reason, out.ArchiveKey = true, "archived", coldKey
 	return out, nil
+}
+
+// resultSums hashes the job's hot result files, by role (audit.ArchivedRoles).
+func resultSums(ctx context.Context, blobs domain.Blobs, j domain.Job) (map[string]string, error) {
+	objs, err := audit.HashJobFiles(ctx, blobs, j, audit.ArchivedRoles...)
+	if err != nil {
+		return nil, err
+	}
+	sums := map[string]string{}
+	for _, o := range objs {
+		if o.SHA256 != "" {
+			sums[o.Role] = o.SHA256
+		}
+	}
+	return sums, nil
 }
 
 // copyFiles copies each src file that exists (the first must) to the dst of

@@ -2,6 +2,8 @@ package tasks
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"reflect"
 	"strings"
 	"testing"
@@ -44,6 +46,13 @@ func TestArchiveIfFreeArchivesOnceForFreeUsers(t *testing.T) {
 	}
 	if got := f.result(t, j.ResultKey); got != fakeResult {
 		t.Errorf("archived bytes %q", got)
+	}
+	// The files' sha256, taken before the move, for the audit record.
+	for i, role := range []string{"result", "tabix", "variants"} {
+		sum := sha256.Sum256([]byte(f.blob(t, domain.ResultFiles(j.ResultKey)[i])))
+		if j.FileSHA256[role] != hex.EncodeToString(sum[:]) {
+			t.Errorf("recorded sha256 of the %s: %q, want %x", role, j.FileSHA256[role], sum)
+		}
 	}
 	for i, hot := range domain.ResultFiles("results/u1/j1/annotated.vcf.gz") {
 		if _, ok := f.blobs.Data(hot); ok {
