@@ -60,8 +60,8 @@ func (c *bucketCORS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // TestBrowserDirectUpload drives chromium through the AWS upload flow: the
 // annotate page's script posts the file straight to the S3 emulator (another
-// origin, so CSP and CORS are exercised), then opens the success URL, which
-// starts the job.
+// origin, so CSP and CORS are exercised), then opens the success URL with
+// the page's run options, which starts the job with them.
 func TestBrowserDirectUpload(t *testing.T) {
 	if testing.Short() {
 		t.Skip("browser test skipped in -short mode")
@@ -141,6 +141,9 @@ func TestBrowserDirectUpload(t *testing.T) {
 		chromedp.Navigate(srv.URL+"/annotate"),
 		chromedp.WaitVisible(chromedp.ID("file")),
 		chromedp.SetUploadFiles(chromedp.ID("file"), []string{vcf}),
+		// with run options (not posted to S3: its policy would refuse them)
+		chromedp.SetValue(chromedp.ID("transcripts"), "pick"),
+		chromedp.SetValue(chromedp.ID("distance"), "1200"),
 		chromedp.WaitEnabled(chromedp.ID("submit")),
 		chromedp.Click(chromedp.ID("submit")),
 		chromedp.WaitVisible(chromedp.ID("view-job")),
@@ -158,6 +161,10 @@ func TestBrowserDirectUpload(t *testing.T) {
 	info, err := blobs.Inputs.Head(ctx, j.InputKey)
 	if err != nil || info.Size != int64(len(want)) || j.InputName != "test.vcf" || j.InputSize != int64(len(want)) {
 		t.Errorf("job %+v; object %+v, %v; want %d bytes", j, info, err, len(want))
+	}
+	// AND with the options chosen on the page
+	if j.Options != (domain.RunOptions{Transcripts: "pick", Distance: 1200}) {
+		t.Errorf("job options %+v, want pick and 1200", j.Options)
 	}
 	onSubmitted, err := chromedp.Run(tctx, chromedp.Evaluate[bool](`location.pathname.endsWith("/submitted")`))
 	if err != nil || !onSubmitted {

@@ -117,6 +117,7 @@ func TestBrowser(t *testing.T) {
 	}
 	step("upload",
 		chromedp.SetUploadFiles(chromedp.ID("file"), []string{vcf}),
+		chromedp.SetValue(chromedp.ID("distance"), "2500"), // the script sends the run options with the file
 		chromedp.WaitEnabled(chromedp.ID("submit")),
 		chromedp.Click(chromedp.ID("submit")),
 		chromedp.WaitVisible(chromedp.ID("view-job")),
@@ -140,6 +141,9 @@ func TestBrowser(t *testing.T) {
 
 	step("charts", chromedp.WaitVisible(chromedp.CSS("#chart-consequences svg")),
 		chromedp.WaitVisible(chromedp.CSS("#chart-impact svg")), chromedp.WaitVisible(chromedp.CSS("#chart-chromosomes svg")))
+	if opts, err := chromedp.Run(tctx, chromedp.Text(chromedp.ID("run-options"))); err != nil || opts != "transcripts=all distance=2500" {
+		t.Errorf("run options on the job page %q (%v), want distance 2500", opts, err)
+	}
 	bars, err := chromedp.Run(tctx, chromedp.Evaluate[int](`document.querySelectorAll("#chart-consequences rect").length`))
 	if err != nil || bars == 0 {
 		t.Errorf("consequence chart has %d bars (%v)", bars, err)

@@ -47,16 +47,23 @@ func originOf(raw string) string {
 	return u.Scheme + "://" + u.Host
 }
 
-// uploaded is where the browser lands after its upload to S3: the service
-// checks that the object is the signed-in user's, exists, is within their
-// cap and looks like a VCF, then starts the job. Visiting it again is harmless.
+// uploaded is where the browser lands after its upload to S3, with the run
+// options chosen on the page (transcripts, distance: query parameters, as
+// S3 refuses form fields its policy does not sign): the service checks that
+// the object is the signed-in user's, exists, is within their cap and looks
+// like a VCF, then starts the job with those options. Visiting it again is
+// harmless (the job keeps the options it started with).
 func (s *Server) uploaded(w http.ResponseWriter, r *http.Request, rq *request) error {
 	v := rq.viewer
 	if v.Auditor {
 		return errAuditorWrite
 	}
 	q := r.URL.Query()
-	j, err := s.cfg.Service.FinishDirectUpload(r.Context(), *v, q.Get("job"), q.Get("key"))
+	opts, err := runOptionsFrom(r) // the page's run options, which the script adds to this URL
+	if err != nil {
+		return err
+	}
+	j, err := s.cfg.Service.FinishDirectUpload(r.Context(), *v, q.Get("job"), q.Get("key"), opts)
 	var tl *service.TooLargeError
 	if errors.As(err, &tl) {
 		return s.overCap(v, tl.Name)

@@ -78,7 +78,7 @@ type UseCases interface {
 	// store itself; NewDirectUpload, FinishDirectUpload and DownloadLink do that.
 	Direct() bool
 	NewDirectUpload(ctx context.Context, viewer domain.Profile) (service.DirectUpload, error)
-	FinishDirectUpload(ctx context.Context, viewer domain.Profile, jobID, key string) (domain.Job, error)
+	FinishDirectUpload(ctx context.Context, viewer domain.Profile, jobID, key string, opts domain.RunOptions) (domain.Job, error)
 	DownloadLink(ctx context.Context, viewer domain.Profile, jobID string, kind service.FileKind) (string, error)
 	ResultLink(ctx context.Context, viewer domain.Profile, jobID, format string) (string, error)
 

@@ -58,9 +58,10 @@ var jobIDPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,63}$`)
 // put it at key: key must be directly under the viewer's InputPrefix for
 // jobID, the object must exist, be within the viewer's cap (checked again in
 // case the cap shrank or the object came another way) and start like a VCF
-// (CheckVCF). A refused object is deleted. Calling it again is harmless:
+// (CheckVCF). The job runs with opts (the options the page chose). A
+// refused object is deleted. Calling it again is harmless:
 // StartJob carries on with the job it made the first time.
-func (s *Service) FinishDirectUpload(ctx context.Context, viewer domain.Profile, jobID, key string) (domain.Job, error) {
+func (s *Service) FinishDirectUpload(ctx context.Context, viewer domain.Profile, jobID, key string, opts domain.RunOptions) (domain.Job, error) {
 	name, ok := strings.CutPrefix(key, InputPrefix(viewer.ID, jobID))
 	if !jobIDPattern.MatchString(jobID) || !ok || name == "" || strings.Contains(name, "/") || name == "." || name == ".." {
 		return domain.Job{}, domain.UserErrorf(domain.ErrForbidden, "this upload does not belong to your account")
@@ -83,7 +84,7 @@ func (s *Service) FinishDirectUpload(ctx context.Context, viewer domain.Profile,
 		}
 		return domain.Job{}, err
 	}
-	return s.StartJob(ctx, StartRequest{UserID: viewer.ID, JobID: jobID, FileName: display, InputKey: key})
+	return s.StartJob(ctx, StartRequest{UserID: viewer.ID, JobID: jobID, FileName: display, InputKey: key, Options: opts})
 }
 
 // checkStored checks that the stored object starts like a VCF, reading only its head.

@@ -46,6 +46,14 @@ function setupUpload() {
     submit.disabled = false;
   });
 
+  // The run options chosen on the page (transcripts, distance).
+  function runOptions() {
+    return ["transcripts", "distance"].map((id) => [id, document.getElementById(id).value]);
+  }
+  function optionsQuery() {
+    return runOptions().map(([k, v]) => "&" + k + "=" + encodeURIComponent(v)).join("");
+  }
+
   function failed() {
     file.disabled = false; submit.disabled = false; bar.hidden = true;
   }
@@ -71,7 +79,7 @@ function setupUpload() {
       if (xhr.status >= 200 && xhr.status < 300) {
         bar.value = 100;
         const key = field("Key") || form.dataset.prefix + f.name;
-        window.location.assign(form.dataset.success + "&key=" + encodeURIComponent(key));
+        window.location.assign(form.dataset.success + "&key=" + encodeURIComponent(key) + optionsQuery());
         return;
       }
       failed();
@@ -97,6 +105,7 @@ function setupUpload() {
     if (direct) { uploadDirect(f); return; }
     const data = new FormData();
     data.append("csrf", csrf);
+    for (const [name, value] of runOptions()) data.append(name, value); // before the file: the server reads fields first
     data.append("file", f, f.name);
     const xhr = new XMLHttpRequest();
     xhr.open("POST", form.action);
