@@ -36,6 +36,9 @@ type Sessions interface {
 	// GetSession fails with domain.ErrNotFound for an unknown or expired session.
 	GetSession(ctx context.Context, idHash string, now time.Time) (Session, error)
 	DeleteSession(ctx context.Context, idHash string) error
+	// DeleteUserSessions deletes every session of userID (a new password
+	// signs out every browser).
+	DeleteUserSessions(ctx context.Context, userID string) error
 }
 
 // Tokens stores API tokens.

@@ -112,5 +112,10 @@ func (s *Service) ResetPassword(ctx context.Context, token, password string) (do
 	if err := s.store.SetPasswordHash(ctx, p.ID, hash); err != nil {
 		return domain.Profile{}, fmt.Errorf("store password of %s: %w", p.ID, err)
 	}
+	// Whoever knew the old password may hold a session: end them all (the
+	// portal starts a new one for the browser that reset it).
+	if err := s.store.DeleteUserSessions(ctx, p.ID); err != nil {
+		return domain.Profile{}, fmt.Errorf("sign %s out everywhere: %w", p.ID, err)
+	}
 	return p, nil
 }

@@ -59,6 +59,10 @@ func (r recordingStore) DeleteSession(ctx context.Context, h string) error {
 	r.note("DeleteSession")
 	return r.store.DeleteSession(ctx, h)
 }
+func (r recordingStore) DeleteUserSessions(ctx context.Context, userID string) error {
+	r.note("DeleteUserSessions")
+	return r.store.DeleteUserSessions(ctx, userID)
+}
 func (r recordingStore) CreateToken(ctx context.Context, t auth.Token) error {
 	r.note("CreateToken")
 	return r.store.CreateToken(ctx, t)
@@ -332,8 +336,13 @@ func TestResetPassword(t *testing.T) {
 		t.Fatal(err)
 	}
 	token := mailedLink(t, mail, "/signin/reset")
-	if p, err := svc.PendingReset(ctx, token); err != nil || p.Email != "owner@example.org" {
-		t.Fatalf("PendingReset = %+v, %v", p, err)
+	owner, err := svc.PendingReset(ctx, token)
+	if err != nil || owner.Email != "owner@example.org" {
+		t.Fatalf("PendingReset = %+v, %v", owner, err)
+	}
+	stolen, err := svc.StartSession(ctx, owner.ID) // a browser that knew the old password
+	if err != nil {
+		t.Fatal(err)
 	}
 	if _, err := svc.ResetPassword(ctx, token, "short"); !errors.Is(err, domain.ErrInvalid) {
 		t.Errorf("short password: %v", err)
@@ -350,6 +359,9 @@ func TestResetPassword(t *testing.T) {
 	}
 	if _, err := svc.SignIn(ctx, "owner@example.org", "new password", "ip"); err != nil {
 		t.Errorf("new password: %v", err)
+	}
+	if _, err := svc.SessionUser(ctx, stolen); !errors.Is(err, domain.ErrUnauthorized) {
+		t.Errorf("a session from before the reset: %v, want ErrUnauthorized", err)
 	}
 	// The link works once: the password it was made for is gone.
 	if _, err := svc.ResetPassword(ctx, token, "third password"); !errors.Is(err, auth.ErrLinkInvalid) {

@@ -68,10 +68,63 @@ func (s *AuthStore) CreateSession(ctx context.Context, sess auth.Session) error 
 	item[attrCreatedAt] = numAttr(sess.CreatedAt.UnixNano())
 	item[attrExpiresNs] = numAttr(sess.ExpiresAt.UnixNano())
 	item[KeyExpiresAt] = numAttr(sess.ExpiresAt.Unix() + 1)
-	if _, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.table), Item: item}); err != nil {
+	// And a pointer in its user's partition, so DeleteUserSessions finds it;
+	// both expire together.
+	byUser := s.key("user#"+sess.UserID, "session#"+sess.IDHash)
+	byUser[KeyExpiresAt] = item[KeyExpiresAt]
+	_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		{Put: &types.Put{TableName: aws.String(s.table), Item: item}},
+		{Put: &types.Put{TableName: aws.String(s.table), Item: byUser}},
+	}})
+	if err != nil {
 		return fmt.Errorf("create session: %w", err)
 	}
 	return nil
+}
+
+// DeleteUserSessions deletes the sessions its user's partition points to
+// (and the pointers). A pointer whose session was deleted alone is harmless.
+func (s *AuthStore) DeleteUserSessions(ctx context.Context, userID string) error {
+	err := s.eachUserItem(ctx, userID, "session#", func(item map[string]types.AttributeValue) error {
+		sk := str(item, KeySK)
+		for _, key := range []map[string]types.AttributeValue{s.key(sk, noSort), s.key("user#"+userID, sk)} {
+			if _, err := s.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(s.table), Key: key}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("delete sessions of %s: %w", userID, err)
+	}
+	return nil
+}
+
+// eachUserItem calls fn with each item of userID's partition whose sort
+// key starts with prefix (token#, session#).
+func (s *AuthStore) eachUserItem(ctx context.Context, userID, prefix string, fn func(map[string]types.AttributeValue) error) error {
+	in := &dynamodb.QueryInput{
+		TableName:                 aws.String(s.table),
+		KeyConditionExpression:    aws.String("#pk = :pk AND begins_with(#sk, :prefix)"),
+		ExpressionAttributeNames:  map[string]string{"#pk": KeyPK, "#sk": KeySK},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": strAttr("user#" + userID), ":prefix": strAttr(prefix)},
+		ConsistentRead:            aws.Bool(true),
+	}
+	for {
+		out, err := s.db.Query(ctx, in)
+		if err != nil {
+			return err
+		}
+		for _, item := range out.Items {
+			if err := fn(item); err != nil {
+				return err
+			}
+		}
+		if len(out.LastEvaluatedKey) == 0 {
+			return nil
+		}
+		in.ExclusiveStartKey = out.LastEvaluatedKey
+	}
 }
 
 // GetSession returns a session that has not expired at now.
@@ -158,30 +211,14 @@ func (s *AuthStore) GetTokenByHash(ctx context.Context, hash string) (auth.Token
 
 // ListTokens returns the user's tokens, oldest first.
 func (s *AuthStore) ListTokens(ctx context.Context, userID string) ([]auth.Token, error) {
-	in := &dynamodb.QueryInput{
-		TableName:                 aws.String(s.table),
-		KeyConditionExpression:    aws.String("#pk = :pk AND begins_with(#sk, :tok)"),
-		ExpressionAttributeNames:  map[string]string{"#pk": KeyPK, "#sk": KeySK},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": strAttr("user#" + userID), ":tok": strAttr("token#")},
-		ConsistentRead:            aws.Bool(true),
-	}
 	var tokens []auth.Token
-	for {
-		out, err := s.db.Query(ctx, in)
-		if err != nil {
-			return nil, fmt.Errorf("list tokens of %s: %w", userID, err)
-		}
-		for _, item := range out.Items {
-			t, err := decodeToken(item)
-			if err != nil {
-				return nil, err
-			}
-			tokens = append(tokens, t)
-		}
-		if len(out.LastEvaluatedKey) == 0 {
-			break
-		}
-		in.ExclusiveStartKey = out.LastEvaluatedKey
+	err := s.eachUserItem(ctx, userID, "token#", func(item map[string]types.AttributeValue) error {
+		t, err := decodeToken(item)
+		tokens = append(tokens, t)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list tokens of %s: %w", userID, err)
 	}
 	slices.SortFunc(tokens, func(a, b auth.Token) int {
 		return cmp.Or(a.CreatedAt.Compare(b.CreatedAt), cmp.Compare(a.ID, b.ID))

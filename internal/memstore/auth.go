@@ -3,6 +3,7 @@ package memstore
 import (
 	"context"
 	"fmt"
+	"maps"
 	"sort"
 	"sync"
 	"time"
@@ -57,6 +58,13 @@ func (m *Auth) DeleteSession(_ context.Context, idHash string) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	delete(m.sessions, idHash)
+	return nil
+}
+
+func (m *Auth) DeleteUserSessions(_ context.Context, userID string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	maps.DeleteFunc(m.sessions, func(_ string, s auth.Session) bool { return s.UserID == userID })
 	return nil
 }
 

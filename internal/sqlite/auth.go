@@ -101,6 +101,13 @@ func (a *Auth) DeleteSession(ctx context.Context, idHash string) error {
 	return nil
 }
 
+func (a *Auth) DeleteUserSessions(ctx context.Context, userID string) error {
+	if _, err := a.db.ExecContext(ctx, `DELETE FROM auth_sessions WHERE user_id = ?`, userID); err != nil {
+		return fmt.Errorf("delete sessions of %s: %w", userID, err)
+	}
+	return nil
+}
+
 func (a *Auth) CreateToken(ctx context.Context, t auth.Token) error {
 	_, err := a.db.ExecContext(ctx,
 		`INSERT INTO auth_tokens (hash, id, user_id, name, prefix, created_ns) VALUES (?, ?, ?, ?, ?, ?)`,

@@ -16,6 +16,7 @@ func StoreContract(t *testing.T, s auth.Store) {
 	ctx := context.Background()
 	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 
+	t.Run("user sessions", func(t *testing.T) { userSessions(t, s, now) })
 	t.Run("sessions", func(t *testing.T) {
 		sess := auth.Session{IDHash: "h1", UserID: "u1", CreatedAt: now, ExpiresAt: now.Add(time.Hour)}
 		if err := s.CreateSession(ctx, sess); err != nil {
@@ -106,4 +107,30 @@ func StoreContract(t *testing.T, s auth.Store) {
 			}
 		}
 	})
+}
+
+// userSessions: DeleteUserSessions ends every session of one user, no other.
+func userSessions(t *testing.T, s auth.Store, now time.Time) {
+	ctx := context.Background()
+	for _, sess := range []auth.Session{
+		{IDHash: "a1", UserID: "ua", CreatedAt: now, ExpiresAt: now.Add(time.Hour)},
+		{IDHash: "a2", UserID: "ua", CreatedAt: now, ExpiresAt: now.Add(time.Hour)},
+		{IDHash: "b1", UserID: "ub", CreatedAt: now, ExpiresAt: now.Add(time.Hour)},
+	} {
+		if err := s.CreateSession(ctx, sess); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.DeleteUserSessions(ctx, "ua"); err != nil {
+		t.Fatal(err)
+	}
+	for h, want := range map[string]error{"a1": domain.ErrNotFound, "a2": domain.ErrNotFound, "b1": nil} {
+		if _, err := s.GetSession(ctx, h, now); !errors.Is(err, want) {
+			t.Errorf("session %s after DeleteUserSessions(ua): err = %v, want %v", h, err, want)
+		}
+	}
+	if err := s.DeleteUserSessions(ctx, "nobody"); err != nil {
+		t.Errorf("a user without sessions: %v", err)
+	}
+	s.DeleteSession(ctx, "b1")
 }
