@@ -2,9 +2,11 @@ package s3blob
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"fmt"
 	"io"
+	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -24,7 +26,8 @@ const (
 // stay in S3), smaller sources are read and sent as parts with their
 // neighbours. When a small run precedes a large source, the run is topped up
 // to 5 MiB from the large source's head and the rest is copied by range.
-// This process holds at most about 15 MiB. On any error the upload is
+// Up to copiesAtOnce copies run at once. This process holds at most about
+// 15 MiB. On any error the upload is
 // aborted and dst is left as it was. All keys must be in this bucket.
 func (s *Store) Concat(ctx context.Context, dst string, srcs []string, tail []byte) error {
 	for _, k := range append([]string{dst}, srcs...) {
@@ -46,7 +49,7 @@ func (s *Store) Concat(ctx context.Context, dst string, srcs []string, tail []by
 	if err != nil {
 		return s.wrap("concat into", dst, err, nil)
 	}
-	m := &partUpload{s: s, key: dst, id: up.UploadId}
+	m := &partUpload{s: s, key: dst, id: up.UploadId, slots: make(chan struct{}, copiesAtOnce)}
 	if err := m.join(ctx, srcs, sizes, tail); err != nil {
 		// A fresh context: the upload must be aborted even when ctx ended.
 		m.s.client.AbortMultipartUpload(context.WithoutCancel(ctx), &s3.AbortMultipartUploadInput{
@@ -57,16 +60,27 @@ func (s *Store) Concat(ctx context.Context, dst string, srcs []string, tail []by
 	return nil
 }
 
-// partUpload is one multipart upload in progress.
+// copiesAtOnce bounds the UploadPartCopy calls in flight: each is one
+// request S3 serves on its side, so a join of many parts takes about as
+// long as its largest.
+const copiesAtOnce = 8
+
+// partUpload is one multipart upload in progress. Uploaded parts go up in
+// order; copied parts run concurrently, each filling its own slot of parts.
 type partUpload struct {
-	s     *Store
-	key   string
-	id    *string
-	parts []types.CompletedPart
-	buf   bytes.Buffer // the next uploaded part, being gathered
+	s      *Store
+	key    string
+	id     *string
+	parts  []types.CompletedPart
+	buf    bytes.Buffer // the next uploaded part, being gathered
+	copies sync.WaitGroup
+	slots  chan struct{} // copiesAtOnce tokens
+	mu     sync.Mutex
+	err    error // the first failed copy's
 }
 
 func (m *partUpload) join(ctx context.Context, srcs []string, sizes []int64, tail []byte) error {
+	defer m.copies.Wait() // on an early return too: no copy outlives the upload
 	for i, k := range srcs {
 		size := sizes[i]
 		// Bytes of k's head that top a small pending run up to minPart.
@@ -103,6 +117,9 @@ func (m *partUpload) join(ctx context.Context, srcs []string, sizes []int64, tai
 		if err := m.upload(ctx, nil); err != nil {
 			return err
 		}
+	}
+	if err := m.wait(); err != nil {
+		return err
 	}
 	_, err := m.s.client.CompleteMultipartUpload(ctx, &s3.CompleteMultipartUploadInput{
 		Bucket: aws.String(m.s.bucket), Key: aws.String(m.key), UploadId: m.id,
@@ -144,6 +161,7 @@ func (m *partUpload) upload(ctx context.Context, data []byte) error {
 	if err != nil {
 		return err
 	}
+	slot := int(n) - 1
 	out, err := m.s.client.UploadPart(ctx, &s3.UploadPartInput{
 		Bucket: aws.String(m.s.bucket), Key: aws.String(m.key), UploadId: m.id,
 		PartNumber: aws.Int32(n), Body: bytes.NewReader(data), ContentLength: aws.Int64(int64(len(data))),
@@ -151,12 +169,12 @@ func (m *partUpload) upload(ctx context.Context, data []byte) error {
 	if err != nil {
 		return fmt.Errorf("upload part %d: %w", n, err)
 	}
-	m.parts = append(m.parts, types.CompletedPart{PartNumber: aws.Int32(n), ETag: out.ETag})
+	m.setETag(slot, out.ETag)
 	return nil
 }
 
 // copyRange adds bytes [from, to) of key as copied parts of at most maxCopy
-// bytes, none but the last under minPart.
+// bytes, none but the last under minPart, started in the background.
 func (m *partUpload) copyRange(ctx context.Context, key string, from, to int64) error {
 	for from < to {
 		end := min(to, from+maxCopy-minPart)
@@ -167,23 +185,51 @@ func (m *partUpload) copyRange(ctx context.Context, key string, from, to int64) 
 		if err != nil {
 			return err
 		}
-		out, err := m.s.client.UploadPartCopy(ctx, &s3.UploadPartCopyInput{
+		in := &s3.UploadPartCopyInput{
 			Bucket: aws.String(m.s.bucket), Key: aws.String(m.key), UploadId: m.id, PartNumber: aws.Int32(n),
 			CopySource:      aws.String(copySource(m.s.bucket, key)),
 			CopySourceRange: aws.String(fmt.Sprintf("bytes=%d-%d", from, end-1)),
-		})
-		if err != nil {
-			return m.s.wrap(fmt.Sprintf("copy part %d from", n), key, err, nil)
 		}
-		m.parts = append(m.parts, types.CompletedPart{PartNumber: aws.Int32(n), ETag: out.CopyPartResult.ETag})
+		m.slots <- struct{}{}
+		m.copies.Add(1)
+		go func(slot int) {
+			defer func() { <-m.slots; m.copies.Done() }()
+			out, err := m.s.client.UploadPartCopy(ctx, in)
+			if err != nil {
+				m.mu.Lock()
+				m.err = cmp.Or(m.err, m.s.wrap(fmt.Sprintf("copy part %d from", n), key, err, nil))
+				m.mu.Unlock()
+				return
+			}
+			m.setETag(slot, out.CopyPartResult.ETag)
+		}(int(n) - 1)
 		from = end
 	}
 	return nil
 }
 
+// wait returns once every copy has ended, with the first copy's error.
+func (m *partUpload) wait() error {
+	m.copies.Wait()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.err
+}
+
+// next reserves the next part's slot and returns its number.
 func (m *partUpload) next() (int32, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
 	if len(m.parts) >= maxParts {
 		return 0, fmt.Errorf("more than %d parts", maxParts)
 	}
-	return int32(len(m.parts) + 1), nil
+	n := int32(len(m.parts) + 1)
+	m.parts = append(m.parts, types.CompletedPart{PartNumber: aws.Int32(n)})
+	return n, nil
+}
+
+func (m *partUpload) setETag(slot int, etag *string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.parts[slot].ETag = etag
 }
