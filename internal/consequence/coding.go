@@ -39,7 +39,9 @@ func (x *txInfo) codingTerms(a *allele, l *location, seq Sequence, e *Entry, ter
 		e.CDSPosition = formatCoords(cc.cdsStart, cc.cdsEnd)
 		e.ProteinPosition = formatCoords(cc.tlStart, cc.tlEnd)
 		off := cc.cdsStart - (cc.tlStart*3 - 2)
-		e.Codons = displayCodon(cc.refCodon, off, cc.vfLen) + "/" + displayCodon(cc.altCodon, off, len(cc.alleleTx))
+		var buf [32]byte
+		codons := append(appendDisplayCodon(buf[:0], cc.refCodon, off, cc.vfLen), '/')
+		e.Codons = string(appendDisplayCodon(codons, cc.altCodon, off, len(cc.alleleTx)))
 		if cc.refPep == cc.altPep {
 			e.AminoAcids = cc.refPep
 		} else {
@@ -112,25 +114,41 @@ func (x *txInfo) codons(a *allele, l *location, ts *txSeq) codonChange {
 	return cc
 }
 
+// oneLetter holds every byte as a one-byte string.
+var oneLetter = func() (t [256]string) {
+	for i := range t {
+		t[i] = string([]byte{byte(i)})
+	}
+	return t
+}()
+
 func pepOf(codon string, table int) string {
 	if codon == "" {
 		return "-"
 	}
 	var buf [16]byte
-	return string(translate(buf[:0], codon, table))
+	pep := translate(buf[:0], codon, table)
+	if len(pep) == 1 {
+		return oneLetter[pep[0]] // a single amino acid: no allocation
+	}
+	return string(pep)
 }
 
-// displayCodon lowercases a codon string and uppercases the n allele bases at
-// offset off, as VEP writes Codons ("aGt/aCt"); empty is "-".
-func displayCodon(c string, off, n int) string {
+// appendDisplayCodon appends a codon string lower-cased with the n allele
+// bases at offset off upper-cased, or "-" for an empty codon (VEP's Codons).
+func appendDisplayCodon(b []byte, c string, off, n int) []byte {
 	if c == "" {
-		return "-"
+		return append(b, '-')
 	}
-	b := []byte(strings.ToLower(c))
-	for i := off; i < off+n && i < len(b); i++ {
-		if i >= 0 {
-			b[i] = upper(b[i])
+	for i := 0; i < len(c); i++ {
+		ch := c[i]
+		switch {
+		case i >= off && i < off+n:
+			ch = upper(ch)
+		case 'A' <= ch && ch <= 'Z':
+			ch += 'a' - 'A'
 		}
+		b = append(b, ch)
 	}
-	return string(b)
+	return b
 }
