@@ -21,15 +21,22 @@ import (
 // TaskStarted (States.Timeout); HeartbeatSeconds bounds the time between
 // SendTaskHeartbeat calls (States.HeartbeatTimeout). The token and both
 // deadlines are in the checkpoint: after a restart the task waits again for
-// the same token until the same deadlines. A token is live only while its
-// task waits in a running Runner: a callback that comes while the runner is
-// down is lost (SendTask* returns domain.ErrNotFound), so a workflow that
-// depends on one needs a timeout that checks again.
+// the same token until the same deadlines (Resume registers the tokens
+// before anything runs, so a callback right after Resume is kept). A
+// callback that comes while the runner is down is lost (SendTask* returns
+// domain.ErrNotFound), so a workflow that depends on one needs a timeout
+// that checks again.
 
 // callbacks routes SendTask* calls to the task waiting for the token.
 type callbacks struct {
 	mu      sync.Mutex
-	waiting map[string]chan callbackMsg // by token; buffered, one message
+	waiting map[string]*waiter // by token
+}
+
+// waiter is a token's mailbox: one buffered message; done once a result came.
+type waiter struct {
+	ch   chan callbackMsg
+	done bool
 }
 
 // callbackMsg is what SendTask* delivers: an output, an error, or a heartbeat.
@@ -43,14 +50,29 @@ func (c *callbacks) register(token string) chan callbackMsg {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.waiting == nil {
-		c.waiting = map[string]chan callbackMsg{}
+		c.waiting = map[string]*waiter{}
 	}
-	ch, ok := c.waiting[token]
+	w, ok := c.waiting[token]
 	if !ok {
-		ch = make(chan callbackMsg, 1)
-		c.waiting[token] = ch
+		w = &waiter{ch: make(chan callbackMsg, 1)}
+		c.waiting[token] = w
 	}
-	return ch
+	return w.ch
+}
+
+// keep registers the tokens rec's callback tasks wait for, at Resume before
+// any execution runs again: a callback that comes before its task waits
+// again (a child of a Distributed Map waits for its parent) is kept for it.
+func (c *callbacks) keep(rec Record) {
+	var cp checkpoint
+	if json.Unmarshal(rec.Checkpoint, &cp) != nil {
+		return
+	}
+	for _, th := range cp.Threads {
+		if th.Phase == "callback" && th.Token != "" {
+			c.register(th.Token)
+		}
+	}
 }
 
 func (c *callbacks) unregister(token string) {
@@ -59,25 +81,25 @@ func (c *callbacks) unregister(token string) {
 	delete(c.waiting, token)
 }
 
-// deliver hands msg to the task waiting for token. A result unregisters the
-// token (a second SendTaskSuccess finds nothing); a heartbeat is dropped when
-// an earlier one is still unread.
+// deliver hands msg to the task waiting for token. After a result the token
+// takes nothing more (a second SendTaskSuccess fails); a heartbeat is
+// dropped when an earlier one is still unread.
 func (c *callbacks) deliver(token string, msg callbackMsg) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	ch, ok := c.waiting[token]
-	if !ok {
+	w, ok := c.waiting[token]
+	if !ok || w.done {
 		return fmt.Errorf("task token %s: no task is waiting for it (it ended, timed out, or the token is wrong): %w", abbrevToken(token), domain.ErrNotFound)
 	}
 	if !msg.heartbeat {
-		delete(c.waiting, token)
+		w.done = true
 	}
 	select {
-	case ch <- msg:
+	case w.ch <- msg:
 	default:
 		if !msg.heartbeat { // a heartbeat fills the slot: a result replaces it
-			<-ch
-			ch <- msg
+			<-w.ch
+			w.ch <- msg
 		}
 	}
 	return nil

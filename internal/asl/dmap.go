@@ -52,14 +52,22 @@ func (x *execution) attemptMapRun(ctx context.Context, st *state, th *thread, ra
 	}
 	childMachine := x.rec.StateMachine + "/" + label
 	runs := th.MapRuns
-	if th.Phase != "running" {
-		runs++
+	if th.Phase != "running" { // a new run: numbered across the execution, as a loop may enter the state again
+		x.mu.Lock()
+		runs = max(runs, x.cp.MapRuns[childMachine]) + 1
+		x.mu.Unlock()
 	}
 	run := mapRunName(x.rec.Name, runs)
 	started := ev("MapRunStarted", st)
 	started.Output = encode(map[string]any{"mapRunArn": MapRunID(childMachine, run), "length": len(items),
 		"maxConcurrency": limit, "childStateMachine": childMachine, "childNamePrefix": run + ":"})
-	if err := x.beginMap(th, started, func() { th.MapRuns = runs }); err != nil {
+	if err := x.beginMap(th, started, func() {
+		th.MapRuns = runs
+		if x.cp.MapRuns == nil {
+			x.cp.MapRuns = map[string]int{}
+		}
+		x.cp.MapRuns[childMachine] = runs
+	}); err != nil {
 		return nil, nil, err
 	}
 

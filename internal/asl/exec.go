@@ -17,6 +17,9 @@ import (
 type checkpoint struct {
 	LastEventID int64              `json:"last_event_id"`
 	Threads     map[string]*thread `json:"threads"` // "" is the machine; "Map/3" iteration 3 of state Map, "Map/3/Inner/0" nested
+	// MapRuns counts the Distributed Map runs started per child machine, so
+	// a Map entered again (in a loop) names new children.
+	MapRuns map[string]int `json:"map_runs,omitempty"`
 }
 
 // thread is one position. Its fields change only inside execution.save, so

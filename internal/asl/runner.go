@@ -206,6 +206,7 @@ func (r *Runner) Resume(ctx context.Context) error {
 	}
 	var errs []error
 	for _, rec := range recs {
+		r.callbacks.keep(rec)
 		if isChild(rec.StateMachine) {
 			continue // a Distributed Map's child: its parent resumes it
 		}
