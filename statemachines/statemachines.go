@@ -28,11 +28,16 @@ const (
 	TaskMarkFailed      = "mark-failed"
 	TaskListArchived    = "list-archived"
 	TaskRequestRestore  = "request-restore"
+	TaskAwaitRestore    = "await-restore"
 	TaskCheckRestore    = "check-restore"
 	TaskCopyBack        = "copy-back"
 	TaskMarkAvailable   = "mark-available"
 	TaskRestoreFailed   = "restore-failed"
 	TaskNotifyRestored  = "notify-restored"
+	// TaskRestoreEvent is no state's task: it handles S3's "Object Restore
+	// Completed"/"Expired" events and resumes the restore step waiting for
+	// the job (EventBridge's target on AWS; the blob store calls it locally).
+	TaskRestoreEvent = "restore-event"
 )
 
 // Function is one Lambda a state machine calls: the placeholder its ARN
@@ -45,7 +50,7 @@ type Function struct {
 // Functions lists, per state machine, the functions its definition calls.
 var Functions = map[string][]Function{
 	domain.MachineAnnotation: functions(TaskPlan, TaskAnnotateShard, TaskMerge, TaskNotifyCompleted, TaskArchiveIfFree, TaskMarkFailed, TaskNotifyFailed),
-	domain.MachineRestore: functions(TaskListArchived, TaskRequestRestore, TaskCheckRestore, TaskCopyBack,
+	domain.MachineRestore: functions(TaskListArchived, TaskRequestRestore, TaskAwaitRestore, TaskCheckRestore, TaskCopyBack,
 		TaskMarkAvailable, TaskRestoreFailed, TaskNotifyRestored),
 }
 
@@ -74,6 +79,7 @@ func Placeholder(name string) string {
 // one namespace: LocalDefinition puts LocalBucket there.
 var Buckets = map[string][]string{
 	domain.MachineAnnotation: {"ResultsBucketName"},
+	domain.MachineRestore:    {"ResultsBucketName"},
 }
 
 // LocalBucket is the bucket name local definitions carry.

@@ -16,6 +16,7 @@ package app
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -115,9 +116,10 @@ type App struct {
 	// (AuditDir), written when each execution ends.
 	Audit *fsblob.Store
 
-	unlock    func()
-	closeOnce sync.Once
-	closeErr  error
+	unlock     func()
+	stopEvents context.CancelFunc // ends the blob store's restore notices
+	closeOnce  sync.Once
+	closeErr   error
 }
 
 // Open builds the local service and resumes unfinished executions.
@@ -191,6 +193,7 @@ func Open(ctx context.Context, cfg Config) (_ *App, err error) {
 	}
 	exporter.Executions = a.Runner
 	a.Workflow = a.Runner
+	a.Tasks.SetCallbacks(a.Runner)
 	a.Service = service.New(service.Ports{Jobs: a.Jobs, Profiles: a.Profiles, Blobs: a.Blobs, Workflow: a.Workflow, Archive: a.Audit},
 		service.Config{Retention: cfg.Retention, FreeCap: cfg.FreeCap, UploadLimit: cfg.UploadLimit,
 			RestoreRetry: cfg.RestoreRetry, Logger: cfg.Logger})
@@ -207,6 +210,9 @@ func Open(ctx context.Context, cfg Config) (_ *App, err error) {
 	if err := a.Runner.Resume(ctx); err != nil {
 		// One broken execution must not keep the service down; the rest run.
 		cfg.Logger.Error("resume executions", "err", err)
+	}
+	if err := a.notifyRestores(handlers[statemachines.TaskRestoreEvent]); err != nil {
+		return nil, err
 	}
 	// Jobs a crash left without their execution link (or execution).
 	if n, err := a.Service.RecoverExecutions(ctx); err != nil {
@@ -338,6 +344,9 @@ func (a *App) Close() error {
 
 func (a *App) close() error {
 	var errs []error
+	if a.stopEvents != nil {
+		a.stopEvents()
+	}
 	if a.Runner != nil {
 		errs = append(errs, a.Runner.Close())
 	}
@@ -351,6 +360,27 @@ func (a *App) close() error {
 		a.unlock()
 	}
 	return errors.Join(errs...)
+}
+
+// notifyRestores delivers the blob store's restore-completed notices to the
+// restore-event handler as S3 events, as EventBridge delivers them to its
+// Lambda on AWS: the handler resumes the restore step waiting for the job.
+func (a *App) notifyRestores(h asl.Handler) error {
+	ctx, stop := context.WithCancel(context.Background())
+	a.stopEvents = stop
+	log := a.Config.Logger
+	err := a.Blobs.NotifyRestores(ctx, func(ctx context.Context, n fsblob.RestoreNotice) {
+		ev, _ := json.Marshal(tasks.NewRestoreEvent(tasks.EventRestoreCompleted, statemachines.LocalBucket, n.Key, n.Until))
+		if out, err := h(ctx, ev); err != nil {
+			log.Error("restore event", "key", n.Key, "err", err)
+		} else {
+			log.Debug("restore event", "key", n.Key, "result", string(out))
+		}
+	})
+	if err != nil {
+		return fmt.Errorf("open app: restore notices: %w", err)
+	}
+	return nil
 }
 
 // OutboxDir is where this app's emails are written.

@@ -125,14 +125,14 @@ func TestRestoreFallsBackToStandardAndBringsTheSameBytesBack(t *testing.T) {
 			mu.Unlock()
 			return archive(ctx, p)
 		}
-		check := h[statemachines.TaskCheckRestore]
-		h[statemachines.TaskCheckRestore] = func(ctx context.Context, p json.RawMessage) (json.RawMessage, error) {
+		await := h[statemachines.TaskAwaitRestore]
+		h[statemachines.TaskAwaitRestore] = func(ctx context.Context, p json.RawMessage) (json.RawMessage, error) {
 			var in tasks.JobInput
 			json.Unmarshal(p, &in)
 			mu.Lock()
 			seenRestoring = job(t, a, in.JobID)
 			mu.Unlock()
-			return check(ctx, p)
+			return await(ctx, p)
 		}
 	}
 	a = openApp(t, cfg)
@@ -173,11 +173,16 @@ func TestRestoreFallsBackToStandardAndBringsTheSameBytesBack(t *testing.T) {
 	if last := ms[len(ms)-1]; !strings.Contains(last, "1 archived result(s) are available again") {
 		t.Errorf("last mail:\n%s", last)
 	}
-	ev := history(t, a, restoreID)
-	for _, s := range []string{"RequestRestore", "CheckRestore", "CopyBack", "MarkAvailable"} {
+	// The job's restore ran in a child execution of its own, resumed by the
+	// blob store's restore-completed event (no fallback check).
+	ev := history(t, a, restoreChildID(restoreID, 0))
+	for _, s := range []string{"RequestRestore", "WaitForRestore", "CopyBack", "MarkAvailable"} {
 		if count(ev, "TaskSucceeded", s) == 0 {
-			t.Errorf("no %s in the restore history:\n%s", s, strings.Join(steps(ev), "\n"))
+			t.Errorf("no %s in the job's restore history:\n%s", s, strings.Join(steps(ev), "\n"))
 		}
+	}
+	if count(ev, "TaskScheduled", "CheckRestore") != 0 {
+		t.Errorf("the completion event did not resume the wait:\n%s", strings.Join(steps(ev), "\n"))
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -256,4 +257,11 @@ func TestRestartBetweenRestoreRoundsFinishesTheRestore(t *testing.T) {
 	if ms := f.restoreMails(t); len(ms) != 1 || !strings.Contains(ms[0], "3 archived result(s) are available again") {
 		t.Errorf("restore mails:\n%s", strings.Join(ms, "\n---\n"))
 	}
+}
+
+// restoreChildID is the id of the child execution that restores item i of
+// restore execution restoreID (the RestoreEach map's first run).
+func restoreChildID(restoreID string, i int) string {
+	name := strings.TrimPrefix(restoreID, asl.ExecutionID(domain.MachineRestore, ""))
+	return asl.ExecutionID(domain.MachineRestore+"/RestoreJob", fmt.Sprintf("%s:%d", name, i))
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -32,14 +31,18 @@ type world struct {
 	annotate func(n int) error // error for the n-th AnnotateShard call (1-based); nil: success
 	shards   int               // items Plan writes to the manifest (default 1)
 	objects  map[string]string // what Plan wrote, for the ShardMap's ItemReader
-	notReady map[string]int    // job -> CheckRestore answers "not restored" this many times
 	failCopy map[string]int    // job -> CopyBack fails this many times
 	failList func(n int) error // error for the n-th ListArchived call (1-based); nil: success
+
+	r          *asl.Runner    // resumes WaitForRestore (set by newRunner)
+	lostEvents map[string]int // job -> this many restore-completed events are lost (the step times out)
+	neverReady map[string]bool
 }
 
 func newWorld() *world {
 	return &world{premium: map[string]bool{}, owner: map[string]string{}, payloads: map[string][]map[string]any{},
-		archived: map[string]int{}, notReady: map[string]int{}, failCopy: map[string]int{}, shards: 1, objects: map[string]string{}}
+		archived: map[string]int{}, failCopy: map[string]int{}, shards: 1, objects: map[string]string{},
+		lostEvents: map[string]int{}, neverReady: map[string]bool{}}
 }
 
 // Get serves the manifest Plan wrote to the ShardMap's ItemReader.
@@ -140,26 +143,15 @@ func (w *world) step(ctx context.Context, name string, p map[string]any) (any, e
 				return nil, err
 			}
 		}
-		w.mu.Lock()
-		defer w.mu.Unlock()
-		ids := []string{}
-		for j, n := range w.archived {
-			if n > 0 && w.owner[j] == p["user_id"] {
-				ids = append(ids, j)
-			}
-		}
-		slices.Sort(ids)
-		return map[string]any{"job_ids": ids}, nil
+		return w.listArchived(p), nil
 	case "request-restore":
-		return map[string]any{"tier": "Standard", "ready_by": "2000-01-01T05:00:00Z", "poll_seconds": 60}, nil
+		return map[string]any{"tier": "Standard", "ready_by": "2000-01-01T05:00:00Z", "wait_seconds": 60, "restored": false}, nil
+	case "await-restore":
+		w.awaitRestore(job, p["task_token"].(string))
 	case "check-restore":
 		w.mu.Lock()
 		defer w.mu.Unlock()
-		if w.notReady[job] > 0 {
-			w.notReady[job]--
-			return map[string]any{"restored": false, "poll_seconds": 30}, nil
-		}
-		return map[string]any{"restored": true, "poll_seconds": 0}, nil
+		return map[string]any{"restored": !w.neverReady[job], "wait_seconds": 30}, nil
 	case "copy-back":
 		w.mu.Lock()
 		defer w.mu.Unlock()
@@ -212,6 +204,9 @@ func newRunner(t *testing.T, store asl.Store, w *world) *asl.Runner {
 	if err != nil {
 		t.Fatal(err)
 	}
+	w.mu.Lock()
+	w.r = r
+	w.mu.Unlock()
 	return r
 }
 
@@ -365,243 +360,4 @@ func TestAnnotationRestartDuringRetention(t *testing.T) {
 			}
 		}
 	})
-}
-
-const restoreInput = `{"user_id":"u1","retry_seconds":600}`
-
-// rounds unnests NotifyRestored's "rounds" ([latest, [previous, [..., []]]])
-// into the rounds' results in the order they ran.
-func rounds(t *testing.T, v any) [][]string {
-	t.Helper()
-	var out [][]string
-	for {
-		pair, ok := v.([]any)
-		if !ok || (len(pair) != 0 && len(pair) != 2) {
-			t.Fatalf("rounds: %v is not [results, earlier] or []", v)
-		}
-		if len(pair) == 0 {
-			return out
-		}
-		var round []string
-		for _, r := range pair[0].([]any) {
-			m := r.(map[string]any)
-			round = append(round, fmt.Sprintf("%s:%v:%v", m["job_id"], m["restored"], m["error"]))
-		}
-		out = append([][]string{round}, out...)
-		v = pair[1]
-	}
-}
-
-// waited returns how long each visit of a Wait state lasted.
-func waited(h []domain.HistoryEvent, state string) []time.Duration {
-	var out []time.Duration
-	var entered time.Time
-	for _, e := range h {
-		switch {
-		case e.Type == "WaitStateEntered" && e.StateName == state:
-			entered = e.Timestamp
-		case e.Type == "WaitStateExited" && e.StateName == state:
-			out = append(out, e.Timestamp.Sub(entered))
-		}
-	}
-	return out
-}
-
-// TestRestoreMachine: j1 is slow, j3 fine, j2's copy always fails. Round 1
-// restores j1 and j3; rounds 2 and 3, retry_seconds apart, retry only j2; then
-// one email with every job's latest outcome.
-func TestRestoreMachine(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		w := newWorld()
-		for _, j := range []string{"j1", "j2", "j3"} {
-			w.owner[j] = "u1"
-			w.archived[j] = 1
-		}
-		w.owner["other"], w.archived["other"] = "u2", 1
-		w.notReady["j1"] = 2
-		w.failCopy["j2"] = 1 << 30
-		r := newRunner(t, asl.NewMemStore(), w)
-		defer r.Close()
-		ctx := context.Background()
-		start := time.Now()
-		id, err := r.Start(ctx, domain.MachineRestore, "restore-u1", json.RawMessage(restoreInput))
-		if err != nil {
-			t.Fatal(err)
-		}
-		e, _ := r.Wait(ctx, id)
-		if e.Status != domain.ExecSucceeded {
-			t.Fatalf("status %s %s %s", e.Status, e.Error, e.Cause)
-		}
-		if w.archived["j1"] != 0 || w.archived["j3"] != 0 || w.archived["j2"] != 1 || w.archived["other"] != 1 {
-			t.Errorf("archived %v", w.archived)
-		}
-		if got := w.called("check-restore"); len(got) != 3+1+1+1+1 { // j1 polls thrice; j2 once a round
-			t.Errorf("check-restore calls %v", got)
-		}
-		if got := w.called("copy-back"); len(got) != 2+3*3 { // j2: 1 + 2 retries of States.TaskFailed, in each round
-			t.Errorf("copy-back calls %v", got)
-		}
-		if got := w.called("list-archived"); len(got) != 4 {
-			t.Errorf("list-archived calls %v, want the first and one after each round", got)
-		}
-		for i := range 3 {
-			rf := w.payload("restore-failed", i)
-			if rf["job_id"] != "j2" || rf["error"] != "brokenCopy" || rf["round"] != float64(i+1) || rf["rounds"] != float64(3) {
-				t.Errorf("restore-failed payload %d: %v", i, rf)
-			}
-		}
-		if n := len(w.called("notify-restored")); n != 1 {
-			t.Fatalf("notify-restored ran %d times", n)
-		}
-		got := fmt.Sprint(rounds(t, w.payload("notify-restored", 0)["rounds"]))
-		want := "[[j1:true:<nil> j2:false:brokenCopy j3:true:<nil>] [j2:false:brokenCopy] [j2:false:brokenCopy]]"
-		if got != want {
-			t.Errorf("notify-restored rounds %s\nwant %s", got, want)
-		}
-		h, _ := r.History(ctx, id)
-		if d := waited(h, "WaitBeforeRetry"); fmt.Sprint(d) != "[10m0s 10m0s]" {
-			t.Errorf("waits before the retries: %v, want retry_seconds twice", d)
-		}
-		// j1: RequestRestore, wait 60 s, not ready, wait 30 s, not ready, wait 30 s, restored.
-		if took := time.Since(start); took < 120*time.Second+2*600*time.Second {
-			t.Errorf("restore took %v, want at least the 120 s of polling and two retry waits", took)
-		}
-	})
-}
-
-// TestRestoreMachineRetryRecovers: a job whose copy fails every attempt of
-// round 1 comes back in round 2; nothing is left to retry, so no third round.
-func TestRestoreMachineRetryRecovers(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		w := newWorld()
-		for _, j := range []string{"j1", "j2"} {
-			w.owner[j], w.archived[j] = "u1", 1
-		}
-		w.failCopy["j2"] = 3
-		r := newRunner(t, asl.NewMemStore(), w)
-		defer r.Close()
-		id, _ := r.Start(context.Background(), domain.MachineRestore, "restore-u1", json.RawMessage(restoreInput))
-		e, _ := r.Wait(context.Background(), id)
-		if e.Status != domain.ExecSucceeded || w.archived["j1"] != 0 || w.archived["j2"] != 0 {
-			t.Fatalf("status %s %s, archived %v", e.Status, e.Cause, w.archived)
-		}
-		if rf := w.called("restore-failed"); len(rf) != 1 || w.payload("restore-failed", 0)["round"] != float64(1) {
-			t.Errorf("restore-failed %v", rf)
-		}
-		if n := len(w.called("notify-restored")); n != 1 {
-			t.Fatalf("notify-restored ran %d times", n)
-		}
-		got := fmt.Sprint(rounds(t, w.payload("notify-restored", 0)["rounds"]))
-		if want := "[[j1:true:<nil> j2:false:brokenCopy] [j2:true:<nil>]]"; got != want {
-			t.Errorf("rounds %s, want %s", got, want)
-		}
-		h, _ := r.History(context.Background(), id)
-		if n := strings.Count(statePath(h), "RestoreEach"); n != 2 {
-			t.Errorf("%d rounds, want 2: %s", n, statePath(h))
-		}
-	})
-}
-
-func TestRestoreMachineNothingArchived(t *testing.T) {
-	for _, tt := range []struct{ input, wantPath string }{
-		{`{"user_id":"u9","retry_seconds":5}`, "RetryDelayGiven FirstRound ListArchived AnyArchived NothingToRestore"},
-		{`{"user_id":"u9"}`, "RetryDelayGiven DefaultRetryDelay FirstRound ListArchived AnyArchived NothingToRestore"},
-	} {
-		synctest.Test(t, func(t *testing.T) {
-			w := newWorld()
-			r := newRunner(t, asl.NewMemStore(), w)
-			defer r.Close()
-			id, _ := r.Start(context.Background(), domain.MachineRestore, "restore-u9", json.RawMessage(tt.input))
-			e, _ := r.Wait(context.Background(), id)
-			h, _ := r.History(context.Background(), id)
-			if e.Status != domain.ExecSucceeded || statePath(h) != tt.wantPath || len(w.called("notify-restored")) != 0 {
-				t.Fatalf("%s: status %s path %q", tt.input, e.Status, statePath(h))
-			}
-		})
-	}
-}
-
-// TestRestoreMachineDefaultRetryDelay: without retry_seconds (a hand-started
-// execution) the rounds are 15 minutes apart.
-func TestRestoreMachineDefaultRetryDelay(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		w := newWorld()
-		w.owner["j1"], w.archived["j1"], w.failCopy["j1"] = "u1", 1, 3
-		r := newRunner(t, asl.NewMemStore(), w)
-		defer r.Close()
-		id, _ := r.Start(context.Background(), domain.MachineRestore, "restore-u1", json.RawMessage(`{"user_id":"u1"}`))
-		e, _ := r.Wait(context.Background(), id)
-		h, _ := r.History(context.Background(), id)
-		if e.Status != domain.ExecSucceeded || w.archived["j1"] != 0 || fmt.Sprint(waited(h, "WaitBeforeRetry")) != "[15m0s]" {
-			t.Fatalf("status %s, archived %v, waits %v", e.Status, w.archived, waited(h, "WaitBeforeRetry"))
-		}
-	})
-}
-
-func TestRestoreMachineGivesUpPolling(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		w := newWorld()
-		w.owner["j1"], w.archived["j1"], w.notReady["j1"] = "u1", 1, 1_000_000
-		r := newRunner(t, asl.NewMemStore(), w)
-		defer r.Close()
-		id, _ := r.Start(context.Background(), domain.MachineRestore, "restore-u1", json.RawMessage(restoreInput))
-		e, _ := r.Wait(context.Background(), id)
-		if e.Status != domain.ExecSucceeded {
-			t.Fatalf("status %s %s", e.Status, e.Cause)
-		}
-		if n := len(w.called("check-restore")); n != 3*101 {
-			t.Errorf("check-restore ran %d times, want 101 in each of 3 rounds", n)
-		}
-		for i := range 3 {
-			if rf := w.payload("restore-failed", i); rf["error"] != "RestoreTimedOut" || rf["round"] != float64(i+1) {
-				t.Errorf("restore-failed payload %v", rf)
-			}
-		}
-	})
-}
-
-// TestRestoreMachineListingFails: a listing that keeps failing after the
-// steps' retries fails the execution at the start, but after a round it
-// still sends the email with what that round did.
-func TestRestoreMachineListingFails(t *testing.T) {
-	for _, tt := range []struct {
-		name       string
-		failFrom   int // first failing list-archived call
-		wantStatus string
-		wantMails  int
-	}{
-		{"at the start", 1, domain.ExecFailed, 0},
-		{"after round 1", 2, domain.ExecSucceeded, 1},
-	} {
-		t.Run(tt.name, func(t *testing.T) {
-			synctest.Test(t, func(t *testing.T) {
-				w := newWorld()
-				w.owner["j1"], w.archived["j1"], w.failCopy["j1"] = "u1", 1, 3
-				w.failList = func(n int) error {
-					if n >= tt.failFrom {
-						return lambdaErr("DynamoDBThrottled")
-					}
-					return nil
-				}
-				r := newRunner(t, asl.NewMemStore(), w)
-				defer r.Close()
-				id, _ := r.Start(context.Background(), domain.MachineRestore, "restore-u1", json.RawMessage(restoreInput))
-				e, _ := r.Wait(context.Background(), id)
-				if e.Status != tt.wantStatus || len(w.called("notify-restored")) != tt.wantMails {
-					t.Fatalf("status %s %s, %d mails", e.Status, e.Error, len(w.called("notify-restored")))
-				}
-				if n := len(w.called("list-archived")); n != tt.failFrom+2 { // the failing call and its two retries
-					t.Errorf("list-archived ran %d times", n)
-				}
-				if tt.wantStatus == domain.ExecFailed && (e.Error != "DynamoDBThrottled" || statemachines.ErrorMessage(e.Cause) != "service unavailable") {
-					t.Errorf("error %q cause %q", e.Error, e.Cause)
-				}
-				if tt.wantMails == 1 {
-					if got := fmt.Sprint(rounds(t, w.payload("notify-restored", 0)["rounds"])); got != "[[j1:false:brokenCopy]]" {
-						t.Errorf("rounds %s", got)
-					}
-				}
-			})
-		})
-	}
 }

@@ -60,6 +60,10 @@ type Job struct {
 	// zero when no failure is recorded (or it predates rounds).
 	RestoreRound  int `json:"restore_round,omitempty"`
 	RestoreRounds int `json:"restore_rounds,omitempty"`
+	// RestoreToken is the task token of the restore workflow's step waiting
+	// for this job's archive to become readable (SendTaskSuccess with it
+	// resumes that step); internal, never shown.
+	RestoreToken string `json:"restore_token,omitempty"`
 
 	// MailError is the last email about this job that could not be
 	// delivered, what and why (e.g. SES refused the recipient), shown to the

@@ -18,8 +18,10 @@
 // Storage classes: a GLACIER object cannot be read until restored. A restore
 // completes after a per-tier delay (Options.RestoreDelays; by default
 // Expedited 5 s, Standard 30 s, Bulk 60 s) and the restored copy stays
-// readable for the requested days. SetExpeditedUnavailable makes Expedited
-// restores fail the way S3 does when it has no capacity.
+// readable for the requested days; NotifyRestores announces each completed
+// restore, as S3's "Object Restore Completed" event does (events.go).
+// SetExpeditedUnavailable makes Expedited restores fail the way S3 does when
+// it has no capacity.
 //
 // Keys: S3 allows any UTF-8 key; this store refuses the ones a directory tree
 // cannot hold without aliasing (absolute, empty, "." or ".." segments, NUL)
@@ -75,6 +77,7 @@ type Store struct {
 
 	mu                   sync.Mutex // serialises sidecar read-modify-writes
 	expeditedUnavailable atomic.Bool
+	events               notifier // restore notices (events.go)
 }
 
 var _ domain.Blobs = (*Store)(nil)
@@ -334,6 +337,9 @@ func (s *Store) Restore(ctx context.Context, key string, tier domain.RestoreTier
 	}
 	if err := s.save(m); err != nil {
 		return fmt.Errorf("restore %q: %w", key, err)
+	}
+	if !m.Restore.Notified {
+		s.scheduleNotice(key, *m.Restore)
 	}
 	return nil
 }

@@ -35,6 +35,7 @@ type restoreState struct {
 	RequestedAt time.Time          `json:"requested_at"`
 	ReadyAt     time.Time          `json:"ready_at"`
 	Until       time.Time          `json:"until"`
+	Notified    bool               `json:"notified,omitempty"` // the restore-completed notice was sent (events.go)
 }
 
 const (

@@ -2,29 +2,20 @@ package tasks
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/gasproject/gas/internal/domain"
 )
 
-// RestoreResult is one iteration's outcome of the restore machine's Map.
-type RestoreResult struct {
-	JobID    string `json:"job_id"`
-	Restored bool   `json:"restored"`
-	Error    string `json:"error,omitempty"`
-}
-
-// NotifyRestoredInput names the user and what every round of the restore did.
+// NotifyRestoredInput names the user, when the restore execution started
+// and how many rounds it ran.
 type NotifyRestoredInput struct {
-	UserID string `json:"user_id"`
-	// Rounds is every round's results, newest first, nested the way the state
-	// machine can build it (ASL has no array concatenation, only States.Array):
-	// [latest round's results, earlier], earlier being the same pair again,
-	// or [] after the first round. NestRounds builds it.
-	Rounds json.RawMessage `json:"rounds"`
+	UserID string    `json:"user_id"`
+	Since  time.Time `json:"since"`
+	Rounds int       `json:"rounds"`
 }
 
 // NotifyRestoredOutput is the result of NotifyRestored.
@@ -35,49 +26,53 @@ type NotifyRestoredOutput struct {
 	Rounds   int      `json:"rounds"`
 }
 
-// NotifyRestored sends one email per restore, after its last round: how many
-// results are available again, and which could not be restored and why (the
-// job's recorded reason). A job retried in several rounds counts once, with
-// its latest outcome.
+// NotifyRestored sends one email per restore, after its last round: which
+// results are available again (restored since the restore started), and
+// which are still archived and why (the job's recorded reason). The jobs'
+// records are the outcome: each job's restore ran in an execution of its
+// own, so no list of outcomes passes through the restore's state.
 func (t *Tasks) NotifyRestored(ctx context.Context, in NotifyRestoredInput) (NotifyRestoredOutput, error) {
-	results, rounds, err := LatestOutcomes(in.Rounds)
-	if err != nil {
-		return NotifyRestoredOutput{}, fmt.Errorf("notify restore of %s: %w", in.UserID, err)
+	if in.UserID == "" {
+		return NotifyRestoredOutput{}, fmt.Errorf("%w: notify restore: user_id is empty", domain.ErrInvalid)
 	}
 	p, err := t.profiles.Get(ctx, in.UserID)
 	if err != nil {
 		return NotifyRestoredOutput{}, fmt.Errorf("notify restore: load user %s: %w", in.UserID, err)
 	}
-	out := NotifyRestoredOutput{To: p.Email, Failed: []string{}, Rounds: rounds}
+	out := NotifyRestoredOutput{To: p.Email, Failed: []string{}, Rounds: max(in.Rounds, 1)}
 	var restored, failed strings.Builder
-	for _, r := range results {
-		name, reason := "", r.Error
-		if j, err := t.jobs.Get(ctx, r.JobID); err == nil {
-			name = " (" + j.InputName + ")"
-			if j.RestoreError != "" {
-				reason = j.RestoreError
+	var ids []string
+	for _, state := range []domain.ResultState{domain.ResultAvailable, domain.ResultArchived, domain.ResultRestoring} {
+		err := t.eachJob(ctx, domain.JobFilter{UserID: in.UserID, ResultState: state}, func(j domain.Job) {
+			line := fmt.Sprintf("  %s (%s)", j.ID, j.InputName)
+			switch {
+			case state != domain.ResultAvailable:
+				reason := j.RestoreError
+				if reason == "" {
+					reason = "not restored yet"
+				}
+				out.Failed = append(out.Failed, j.ID)
+				fmt.Fprintf(&failed, "%s: %s\n    %s\n", line, reason, t.JobURL(j.ID))
+			case !j.RestoredAt.Before(in.Since) && !j.RestoredAt.IsZero():
+				out.Restored++
+				fmt.Fprintf(&restored, "%s\n    %s\n", line, t.JobURL(j.ID))
+			default:
+				return // hot all along, or restored by an earlier restore
 			}
+			ids = append(ids, j.ID)
+		})
+		if err != nil {
+			return NotifyRestoredOutput{}, fmt.Errorf("notify restore of %s: %w", in.UserID, err)
 		}
-		if r.Restored {
-			out.Restored++
-			fmt.Fprintf(&restored, "  %s%s\n    %s\n", r.JobID, name, t.JobURL(r.JobID))
-			continue
-		}
-		out.Failed = append(out.Failed, r.JobID)
-		fmt.Fprintf(&failed, "  %s%s: %s\n    %s\n", r.JobID, name, reason, t.JobURL(r.JobID))
 	}
 	text := fmt.Sprintf("Welcome to premium. %d archived result(s) are available again:\n%s\nAll your jobs: %s\n",
 		out.Restored, restored.String(), strings.TrimRight(t.cfg.BaseURL, "/")+"/jobs")
 	if len(out.Failed) > 0 {
 		text += fmt.Sprintf("\n%d result(s) could not be restored in %d round(s) of attempts. They stay safely archived; "+
 			"retry from the job's page (Retry restore) or contact support:\n%s",
-			len(out.Failed), rounds, failed.String())
+			len(out.Failed), out.Rounds, failed.String())
 	}
 	m := domain.Message{To: p.Email, Subject: fmt.Sprintf("GAS: %d archived result(s) restored", out.Restored), Text: text}
-	ids := make([]string, len(results))
-	for i, r := range results {
-		ids[i] = r.JobID
-	}
 	if err := t.mail.Send(ctx, m); err != nil {
 		// Recorded on every job the email was about; the machine retries,
 		// then ends the restore without it.
@@ -87,60 +82,20 @@ func (t *Tasks) NotifyRestored(ctx context.Context, in NotifyRestoredInput) (Not
 	return out, nil
 }
 
-// LatestOutcomes flattens the nested rounds of NotifyRestoredInput into one
-// result per job, the latest round's outcome winning, in the order the jobs
-// first appeared; it also returns the number of rounds.
-func LatestOutcomes(rounds json.RawMessage) ([]RestoreResult, int, error) {
-	var newestFirst [][]RestoreResult
-	rest := rounds
+// eachJob calls fn for every job matching f, page by page.
+func (t *Tasks) eachJob(ctx context.Context, f domain.JobFilter, fn func(domain.Job)) error {
+	page := domain.Page{Limit: 100}
 	for {
-		var pair []json.RawMessage
-		if err := json.Unmarshal(rest, &pair); err != nil {
-			return nil, 0, fmt.Errorf("%w: rounds: %v", domain.ErrInvalid, err)
+		jobs, next, err := t.jobs.List(ctx, f, page)
+		if err != nil {
+			return fmt.Errorf("list %s jobs: %w", f.ResultState, err)
 		}
-		if len(pair) == 0 {
-			break
+		for _, j := range jobs {
+			fn(j)
 		}
-		if len(pair) != 2 {
-			return nil, 0, fmt.Errorf("%w: rounds: want [results, earlier rounds] or [], got %d elements", domain.ErrInvalid, len(pair))
+		if next == "" {
+			return nil
 		}
-		var results []RestoreResult
-		if err := json.Unmarshal(pair[0], &results); err != nil {
-			return nil, 0, fmt.Errorf("%w: rounds: round %d from the last: %v", domain.ErrInvalid, len(newestFirst)+1, err)
-		}
-		newestFirst = append(newestFirst, results)
-		rest = pair[1]
+		page.Cursor = next
 	}
-	if len(newestFirst) == 0 {
-		return nil, 0, fmt.Errorf("%w: rounds: no round ran", domain.ErrInvalid)
-	}
-	var order []string
-	latest := map[string]RestoreResult{}
-	for i := len(newestFirst) - 1; i >= 0; i-- {
-		for _, r := range newestFirst[i] {
-			if _, seen := latest[r.JobID]; !seen {
-				order = append(order, r.JobID)
-			}
-			latest[r.JobID] = r
-		}
-	}
-	out := make([]RestoreResult, len(order))
-	for i, id := range order {
-		out[i] = latest[id]
-	}
-	return out, len(newestFirst), nil
-}
-
-// NestRounds builds the rounds value of NotifyRestoredInput from rounds in
-// the order they ran, as the state machine does (for tests and tools).
-func NestRounds(rounds ...[]RestoreResult) json.RawMessage {
-	nested := json.RawMessage(`[]`)
-	for _, r := range rounds {
-		if r == nil {
-			r = []RestoreResult{}
-		}
-		b, _ := json.Marshal([]any{r, nested})
-		nested = b
-	}
-	return nested
 }

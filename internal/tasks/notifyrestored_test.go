@@ -2,55 +2,13 @@ package tasks
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gasproject/gas/internal/domain"
 )
-
-func TestLatestOutcomes(t *testing.T) {
-	ok := func(id string) RestoreResult { return RestoreResult{JobID: id, Restored: true} }
-	bad := func(id, e string) RestoreResult { return RestoreResult{JobID: id, Error: e} }
-	tests := []struct {
-		name       string
-		rounds     json.RawMessage
-		want       []RestoreResult
-		wantRounds int
-		wantErr    string
-	}{
-		{name: "one round", rounds: NestRounds([]RestoreResult{ok("a"), bad("b", "X")}),
-			want: []RestoreResult{ok("a"), bad("b", "X")}, wantRounds: 1},
-		{name: "retried job: latest wins, listed once, first order kept",
-			rounds: NestRounds([]RestoreResult{bad("a", "X"), ok("b"), bad("c", "Y")}, []RestoreResult{ok("a"), bad("c", "Z")}, []RestoreResult{bad("c", "W")}),
-			want:   []RestoreResult{ok("a"), ok("b"), bad("c", "W")}, wantRounds: 3},
-		{name: "job archived meanwhile, only in a later round",
-			rounds: NestRounds([]RestoreResult{bad("a", "X")}, []RestoreResult{ok("a"), ok("n")}),
-			want:   []RestoreResult{ok("a"), ok("n")}, wantRounds: 2},
-		{name: "as the state machine writes it", rounds: json.RawMessage(`[[{"job_id":"a","restored":true}],[[{"job_id":"a","restored":false,"error":"E"}],[]]]`),
-			want: []RestoreResult{ok("a")}, wantRounds: 2},
-		{name: "no round", rounds: json.RawMessage(`[]`), wantErr: "no round ran"},
-		{name: "missing", rounds: nil, wantErr: "rounds"},
-		{name: "flat list", rounds: json.RawMessage(`[{"job_id":"a"}]`), wantErr: "want [results, earlier rounds]"},
-		{name: "bad results", rounds: json.RawMessage(`[{"job_id":"a"},[]]`), wantErr: "round 1 from the last"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, n, err := LatestOutcomes(tt.rounds)
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) || !errors.Is(err, domain.ErrInvalid) {
-					t.Fatalf("err = %v, want ErrInvalid with %q", err, tt.wantErr)
-				}
-				return
-			}
-			if err != nil || n != tt.wantRounds || !reflect.DeepEqual(got, tt.want) {
-				t.Fatalf("got %+v, %d rounds, %v; want %+v, %d", got, n, err, tt.want, tt.wantRounds)
-			}
-		})
-	}
-}
 
 // A failure in an early round says it will be retried; the next round's
 // request clears it; the one email counts each job once, by its latest outcome.
@@ -84,9 +42,7 @@ func TestRestoreRoundsRetryAndOneEmail(t *testing.T) {
 			}
 		}
 	}
-	n, err := f.t.NotifyRestored(ctx, NotifyRestoredInput{UserID: "u1", Rounds: NestRounds(
-		[]RestoreResult{{JobID: "j1", Error: "errorString"}, {JobID: "j3", Restored: true}},
-		[]RestoreResult{{JobID: "j1", Restored: true}})})
+	n, err := f.t.NotifyRestored(ctx, NotifyRestoredInput{UserID: "u1", Since: f.now, Rounds: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,8 +58,12 @@ func TestRestoreRoundsRetryAndOneEmail(t *testing.T) {
 			t.Errorf("mail lists %s %d times:\n%s", id, n, m.Text)
 		}
 	}
-	if _, err := f.t.NotifyRestored(ctx, NotifyRestoredInput{UserID: "u1", Rounds: json.RawMessage(`"x"`)}); !errors.Is(err, domain.ErrInvalid) {
-		t.Errorf("bad rounds: %v", err)
+	if _, err := f.t.NotifyRestored(ctx, NotifyRestoredInput{Rounds: 1}); !errors.Is(err, domain.ErrInvalid) {
+		t.Errorf("no user: %v", err)
+	}
+	// A result restored before this restore started is not news.
+	if n, _ := f.t.NotifyRestored(ctx, NotifyRestoredInput{UserID: "u1", Since: f.now.Add(time.Second), Rounds: 1}); n.Restored != 0 {
+		t.Errorf("restored before the restore: %+v", n)
 	}
 }
 
@@ -113,8 +73,7 @@ func TestUndeliveredRestoreMailIsRecordedOnEachJob(t *testing.T) {
 	f := archived(t)
 	ctx := context.Background()
 	f.mail.Fail(errors.New("Throttling: Maximum sending rate exceeded"))
-	rounds := NestRounds([]RestoreResult{{JobID: "j1", Restored: true}, {JobID: "j3", Error: "X"}})
-	if _, err := f.t.NotifyRestored(ctx, NotifyRestoredInput{UserID: "u1", Rounds: rounds}); err == nil {
+	if _, err := f.t.NotifyRestored(ctx, NotifyRestoredInput{UserID: "u1", Since: f.now, Rounds: 1}); err == nil {
 		t.Fatal("no error for an undelivered email")
 	}
 	for _, id := range []string{"j1", "j3"} {

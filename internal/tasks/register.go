@@ -15,7 +15,9 @@ import (
 type Handler = func(ctx context.Context, payload json.RawMessage) (json.RawMessage, error)
 
 // Handlers maps every task name (statemachines.Task*) to its handler with JSON decode/encode.
-// It is the one table both runtimes use.
+// It is the one table both runtimes use. TaskRestoreEvent is no state's
+// task: S3's restore events reach it (EventBridge's target on AWS, the blob
+// store locally).
 func (t *Tasks) Handlers() map[string]Handler {
 	return map[string]Handler{
 		statemachines.TaskPlan:            wrap(t.Plan),
@@ -27,7 +29,9 @@ func (t *Tasks) Handlers() map[string]Handler {
 		statemachines.TaskMarkFailed:      wrap(t.MarkFailed),
 		statemachines.TaskListArchived:    wrap(t.ListArchived),
 		statemachines.TaskRequestRestore:  wrap(t.RequestRestore),
+		statemachines.TaskAwaitRestore:    wrap(t.AwaitRestore),
 		statemachines.TaskCheckRestore:    wrap(t.CheckRestore),
+		statemachines.TaskRestoreEvent:    wrap(t.RestoreEvent),
 		statemachines.TaskCopyBack:        wrap(t.CopyBack),
 		statemachines.TaskMarkAvailable:   wrap(t.MarkAvailable),
 		statemachines.TaskRestoreFailed:   wrap(t.RestoreFailed),

@@ -9,15 +9,26 @@ import (
 	"github.com/gasproject/gas/internal/domain"
 )
 
-// UserInput is the payload of the restore machine's per-user steps.
-type UserInput struct {
-	UserID string `json:"user_id"`
+// ListArchivedInput is ListArchived's payload: the user, and the restore
+// execution's name, which names the list it writes.
+type ListArchivedInput struct {
+	UserID    string `json:"user_id"`
+	Execution string `json:"execution"`
 }
 
-// ListArchivedOutput lists the jobs a restore must bring back.
+// ListArchivedOutput says how many jobs a restore round must bring back and
+// where their ids are: a JSON array of strings (the restore machine's
+// ItemReader reads it, so no list passes through the execution's state).
 type ListArchivedOutput struct {
-	UserID string   `json:"user_id"`
-	JobIDs []string `json:"job_ids"`
+	UserID string `json:"user_id"`
+	Count  int    `json:"count"`
+	Key    string `json:"key"`
+}
+
+// RestoreListKey is where ListArchived writes the job ids of a restore
+// execution; each listing replaces the last (a lifecycle rule expires them on AWS).
+func RestoreListKey(userID, execution string) string {
+	return "restores/" + userID + "/" + execution + ".json"
 }
 
 // RestoreStatus is the result of RequestRestore and CheckRestore. Every field
@@ -27,34 +38,29 @@ type RestoreStatus struct {
 	Tier  domain.RestoreTier `json:"tier"`
 	// ReadyBy is the estimate shown to the user.
 	ReadyBy time.Time `json:"ready_by"`
-	// PollSeconds is how long the machine should wait before checking again (>= 1).
-	PollSeconds int  `json:"poll_seconds"`
-	Restored    bool `json:"restored"` // the archived object is readable, or the result is hot already
+	// WaitSeconds is how long the machine waits for the completion event
+	// before it checks by itself (>= 1): until the estimate, plus a margin.
+	WaitSeconds int  `json:"wait_seconds"`
+	Restored    bool `json:"restored"` // every archived file is readable, or the result is hot already
 }
 
-// ListArchived returns every job of the user whose result is in GLACIER,
+// ListArchived lists every job of the user whose result is in GLACIER,
 // including those a previous restore left RESTORING or failed on, so running
-// the restore again picks them up.
-func (t *Tasks) ListArchived(ctx context.Context, in UserInput) (ListArchivedOutput, error) {
-	if in.UserID == "" {
-		return ListArchivedOutput{}, fmt.Errorf("%w: user_id is empty", domain.ErrInvalid)
+// the restore again picks them up, and writes their ids to RestoreListKey.
+func (t *Tasks) ListArchived(ctx context.Context, in ListArchivedInput) (ListArchivedOutput, error) {
+	if in.UserID == "" || in.Execution == "" {
+		return ListArchivedOutput{}, fmt.Errorf("%w: user_id and execution are required", domain.ErrInvalid)
 	}
-	out := ListArchivedOutput{UserID: in.UserID, JobIDs: []string{}}
+	ids := []string{}
 	for _, state := range []domain.ResultState{domain.ResultArchived, domain.ResultRestoring} {
-		page := domain.Page{Limit: 100}
-		for {
-			jobs, next, err := t.jobs.List(ctx, domain.JobFilter{UserID: in.UserID, ResultState: state}, page)
-			if err != nil {
-				return ListArchivedOutput{}, fmt.Errorf("list %s jobs of %s: %w", state, in.UserID, err)
-			}
-			for _, j := range jobs {
-				out.JobIDs = append(out.JobIDs, j.ID)
-			}
-			if next == "" {
-				break
-			}
-			page.Cursor = next
+		err := t.eachJob(ctx, domain.JobFilter{UserID: in.UserID, ResultState: state}, func(j domain.Job) { ids = append(ids, j.ID) })
+		if err != nil {
+			return ListArchivedOutput{}, fmt.Errorf("list archived jobs of %s: %w", in.UserID, err)
 		}
+	}
+	out := ListArchivedOutput{UserID: in.UserID, Count: len(ids), Key: RestoreListKey(in.UserID, in.Execution)}
+	if err := t.putJSON(ctx, out.Key, ids); err != nil {
+		return ListArchivedOutput{}, fmt.Errorf("list archived jobs of %s: %w", in.UserID, err)
 	}
 	return out, nil
 }
@@ -70,7 +76,7 @@ func (t *Tasks) RequestRestore(ctx context.Context, in JobInput) (RestoreStatus,
 	}
 	now := t.now()
 	if j.ResultState == domain.ResultAvailable {
-		return RestoreStatus{JobID: j.ID, Tier: j.RestoreTier, ReadyBy: now, PollSeconds: 1, Restored: true}, nil
+		return RestoreStatus{JobID: j.ID, Tier: j.RestoreTier, ReadyBy: now, WaitSeconds: 1, Restored: true}, nil
 	}
 	if j.ResultState != domain.ResultArchived && j.ResultState != domain.ResultRestoring {
 		return RestoreStatus{}, fmt.Errorf("restore job %s: result is %q, not archived: %w", j.ID, j.ResultState, domain.ErrConflict)
@@ -80,7 +86,7 @@ func (t *Tasks) RequestRestore(ctx context.Context, in JobInput) (RestoreStatus,
 		return RestoreStatus{}, fmt.Errorf("restore job %s: head %s: %w", j.ID, j.ResultKey, err)
 	}
 	if j.ResultState == domain.ResultRestoring && (info.RestoreInProgress || info.Readable(now)) {
-		return t.restoreStatus(j, info, now), nil
+		return t.restoreStatus(ctx, j, now)
 	}
 
 	tier := domain.TierExpedited
@@ -116,7 +122,7 @@ func (t *Tasks) RequestRestore(ctx context.Context, in JobInput) (RestoreStatus,
 		return RestoreStatus{}, fmt.Errorf("restore job %s: record request: %w", in.JobID, err)
 	}
 	t.cfg.Logger.InfoContext(ctx, "restore requested", "job", j.ID, "tier", tier, "ready_by", j.RestoreReadyBy)
-	return t.restoreStatus(j, info, now), nil
+	return t.restoreStatus(ctx, j, now)
 }
 
 // restoreSidecars asks for the result's other files in the tier the result got.
@@ -143,32 +149,36 @@ func (t *Tasks) restoreSidecars(ctx context.Context, resultKey string, tier doma
 	return nil
 }
 
-// CheckRestore reports whether the archived result is readable yet.
+// CheckRestore reports whether every archived file of the job is readable
+// yet (HeadObject): the restore machine's fallback when no completion event
+// resumed it in time.
 func (t *Tasks) CheckRestore(ctx context.Context, in JobInput) (RestoreStatus, error) {
 	j, err := t.loadJob(ctx, in.JobID)
 	if err != nil {
 		return RestoreStatus{}, err
 	}
-	now := t.now()
-	if j.ResultState == domain.ResultAvailable {
-		return RestoreStatus{JobID: j.ID, Tier: j.RestoreTier, ReadyBy: now, PollSeconds: 1, Restored: true}, nil
-	}
-	info, err := t.blobs.Head(ctx, j.ResultKey)
+	st, err := t.restoreStatus(ctx, j, t.now())
 	if err != nil {
-		return RestoreStatus{}, fmt.Errorf("check restore of job %s: head %s: %w", j.ID, j.ResultKey, err)
+		return RestoreStatus{}, fmt.Errorf("check restore: %w", err)
 	}
-	return t.restoreStatus(j, info, now), nil
+	return st, nil
 }
 
-// restoreStatus suggests waiting until the estimate, then polling at a tenth
-// of the tier's typical time (1 s to 15 min) once the estimate has passed.
-func (t *Tasks) restoreStatus(j domain.Job, info domain.ObjectInfo, now time.Time) RestoreStatus {
-	wait := j.RestoreReadyBy.Sub(now)
-	if wait < time.Second {
-		wait = min(max(t.cfg.RestoreEstimate[j.RestoreTier]/10, time.Second), 15*time.Minute)
+// restoreStatus says whether every file is readable, and how long to wait
+// for the completion event: until the estimate, plus a margin of a tenth of
+// the tier's typical time (1 s to 15 min); only the margin once the
+// estimate has passed.
+func (t *Tasks) restoreStatus(ctx context.Context, j domain.Job, now time.Time) (RestoreStatus, error) {
+	ready, err := t.restoreReady(ctx, j)
+	if err != nil {
+		return RestoreStatus{}, fmt.Errorf("job %s: %w", j.ID, err)
+	}
+	wait := min(max(t.cfg.RestoreEstimate[j.RestoreTier]/10, time.Second), 15*time.Minute)
+	if until := j.RestoreReadyBy.Sub(now); until > 0 {
+		wait += until
 	}
 	return RestoreStatus{JobID: j.ID, Tier: j.RestoreTier, ReadyBy: j.RestoreReadyBy,
-		PollSeconds: int((wait + time.Second - 1) / time.Second), Restored: info.Readable(now)}
+		WaitSeconds: int((wait + time.Second - 1) / time.Second), Restored: ready}, nil
 }
 
 // CopyBackOutput is the result of CopyBack and MarkAvailable.
@@ -257,7 +267,7 @@ func (t *Tasks) MarkAvailable(ctx context.Context, in JobInput) (CopyBackOutput,
 			j.ResultKey = hotKey
 			j.ResultState = domain.ResultAvailable
 			j.RestoredAt = t.now()
-			j.RestoreError, j.RestoreRound, j.RestoreRounds = "", 0, 0
+			j.RestoreError, j.RestoreRound, j.RestoreRounds, j.RestoreToken = "", 0, 0, ""
 			return nil
 		})
 		if err != nil {
@@ -304,7 +314,7 @@ func (t *Tasks) RestoreFailed(ctx context.Context, in RestoreFailedInput) (Resto
 			return nil // it made it after all
 		}
 		j.ResultState = domain.ResultArchived
-		j.RestoreError, j.RestoreRound, j.RestoreRounds = reason, in.Round, in.Rounds
+		j.RestoreError, j.RestoreRound, j.RestoreRounds, j.RestoreToken = reason, in.Round, in.Rounds, ""
 		return nil
 	})
 	if err != nil {

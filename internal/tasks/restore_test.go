@@ -40,19 +40,22 @@ func TestRestoreHappyPathAndIdempotency(t *testing.T) {
 	ctx := context.Background()
 	j1 := JobInput{JobID: "j1"}
 
-	list, err := f.t.ListArchived(ctx, UserInput{UserID: "u1"})
+	list, err := f.t.ListArchived(ctx, ListArchivedInput{UserID: "u1", Execution: "restore-u1-x"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := []string{"j1", "j3"}; !reflect.DeepEqual(list.JobIDs, want) {
-		t.Fatalf("list = %+v", list)
+	if want := []string{"j1", "j3"}; list.Count != 2 || list.Key != "restores/u1/restore-u1-x.json" || !reflect.DeepEqual(f.listed(t, list), want) {
+		t.Fatalf("list = %+v, %v", list, f.listed(t, list))
+	}
+	if _, err := f.t.ListArchived(ctx, ListArchivedInput{UserID: "u1"}); !errors.Is(err, domain.ErrInvalid) {
+		t.Errorf("no execution name: %v", err)
 	}
 
 	st, err := f.t.RequestRestore(ctx, j1)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st.Tier != domain.TierExpedited || st.Restored || st.PollSeconds != 5 || !st.ReadyBy.Equal(f.now.Add(5*time.Second)) {
+	if st.Tier != domain.TierExpedited || st.Restored || st.WaitSeconds != 6 || !st.ReadyBy.Equal(f.now.Add(5*time.Second)) {
 		t.Errorf("request: %+v", st)
 	}
 	j := f.job(t, "j1")
@@ -66,15 +69,15 @@ func TestRestoreHappyPathAndIdempotency(t *testing.T) {
 	if len(f.blobs.Restores()) != len(domain.ResultFiles("")) { // the result, its tabix and variant indexes
 		t.Errorf("restore requested %d times", len(f.blobs.Restores()))
 	}
-	if list, _ := f.t.ListArchived(ctx, UserInput{UserID: "u1"}); len(list.JobIDs) != 2 {
+	if list, _ := f.t.ListArchived(ctx, ListArchivedInput{UserID: "u1", Execution: "r2"}); list.Count != 2 {
 		t.Errorf("RESTORING job not listed: %+v", list)
 	}
 
-	if st, err := f.t.CheckRestore(ctx, j1); err != nil || st.Restored || st.PollSeconds != 5 {
+	if st, err := f.t.CheckRestore(ctx, j1); err != nil || st.Restored || st.WaitSeconds != 6 { // the estimate (5 s) and a tenth of it, at least 1 s
 		t.Fatalf("check before ready: %+v %v", st, err)
 	}
-	f.now = f.now.Add(10 * time.Second) // past the estimate, still not restored: poll at a tenth of it
-	if st, _ := f.t.CheckRestore(ctx, j1); st.Restored || st.PollSeconds != 1 {
+	f.now = f.now.Add(10 * time.Second) // past the estimate, still not restored: check again after the margin
+	if st, _ := f.t.CheckRestore(ctx, j1); st.Restored || st.WaitSeconds != 1 {
 		t.Errorf("check after the estimate: %+v", st)
 	}
 	if _, err := f.t.CopyBack(ctx, j1); !errors.Is(err, domain.ErrArchived) {
@@ -135,7 +138,7 @@ func TestRequestRestoreFallsBackToStandard(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st.Tier != domain.TierStandard || st.PollSeconds != 30 {
+	if st.Tier != domain.TierStandard || st.WaitSeconds != 33 {
 		t.Errorf("status %+v, want Standard with a 30 s estimate", st)
 	}
 	if j := f.job(t, "j1"); j.RestoreTier != domain.TierStandard || j.ResultState != domain.ResultRestoring {
@@ -170,8 +173,7 @@ func TestRestoreFailedKeepsArchiveAndOthersCarryOn(t *testing.T) {
 		}
 	}
 
-	n, err := f.t.NotifyRestored(ctx, NotifyRestoredInput{UserID: "u1", Rounds: NestRounds([]RestoreResult{
-		{JobID: "j1", Error: "States.TaskFailed"}, {JobID: "j3", Restored: true}})})
+	n, err := f.t.NotifyRestored(ctx, NotifyRestoredInput{UserID: "u1", Since: f.now.Add(-time.Minute), Rounds: 3})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -185,7 +187,17 @@ func TestRestoreFailedKeepsArchiveAndOthersCarryOn(t *testing.T) {
 		}
 	}
 	// The failed one is picked up by the next restore.
-	if list, _ := f.t.ListArchived(ctx, UserInput{UserID: "u1"}); !reflect.DeepEqual(list.JobIDs, []string{"j1"}) {
-		t.Errorf("next restore lists %+v", list.JobIDs)
+	if list, _ := f.t.ListArchived(ctx, ListArchivedInput{UserID: "u1", Execution: "next"}); !reflect.DeepEqual(f.listed(t, list), []string{"j1"}) {
+		t.Errorf("next restore lists %+v", f.listed(t, list))
 	}
+}
+
+// listed reads the job ids ListArchived wrote.
+func (f *fixture) listed(t *testing.T, out ListArchivedOutput) []string {
+	t.Helper()
+	var ids []string
+	if err := f.t.getJSON(context.Background(), out.Key, &ids); err != nil {
+		t.Fatal(err)
+	}
+	return ids
 }

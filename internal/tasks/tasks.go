@@ -64,6 +64,7 @@ type Tasks struct {
 	blobs     domain.Blobs
 	mail      domain.Mailer
 	annotator Annotator
+	callbacks Callbacks // resumes restore steps (restoreevents.go)
 	cfg       Config
 }
 
@@ -97,7 +98,7 @@ func New(jobs domain.Jobs, profiles domain.Profiles, blobs domain.Blobs, mail do
 		est[k] = v
 	}
 	cfg.RestoreEstimate = est
-	return &Tasks{jobs: jobs, profiles: profiles, blobs: blobs, mail: mail, annotator: annotator, cfg: cfg}
+	return &Tasks{jobs: jobs, profiles: profiles, blobs: blobs, mail: mail, annotator: annotator, callbacks: noCallbacks{}, cfg: cfg}
 }
 
 func (t *Tasks) now() time.Time { return t.cfg.Now().UTC() }
