@@ -82,7 +82,8 @@ func (g grants) task(task string, r awsiam.IRole) error {
 		allow(r, jobUpdate, jobs) // records a delivery failure on the job
 		allow(r, jobRead, profiles)
 		g.mail.GrantSendEmail(r)
-	case statemachines.TaskNotifyRestored:
+	case statemachines.TaskNotifyRestored: // the outcome is on the user's jobs
+		allow(r, []string{"dynamodb:Query"}, indexArn(t, dynamo.IndexJobsByUser))
 		allow(r, jobUpdate, jobs)
 		allow(r, jobRead, profiles)
 		g.mail.GrantSendEmail(r)
@@ -95,13 +96,24 @@ func (g grants) task(task string, r awsiam.IRole) error {
 		allow(r, jobRead, profiles)
 	case statemachines.TaskMarkFailed, statemachines.TaskRestoreFailed:
 		allow(r, jobUpdate, jobs)
-	case statemachines.TaskListArchived:
+	case statemachines.TaskListArchived: // lists the user's jobs, writes their ids for the ItemReader
 		allow(r, []string{"dynamodb:Query"}, indexArn(t, dynamo.IndexJobsByUser))
+		allow(r, []string{"s3:PutObject"}, b.results.ArnForObjects(jsii.String(patternRestoreList)))
 	case statemachines.TaskRequestRestore:
 		headResults()
 		allow(r, []string{"s3:GetObject", "s3:RestoreObject"}, cold)
 		allow(r, jobUpdate, jobs)
 	case statemachines.TaskCheckRestore:
+		headResults()
+		allow(r, []string{"s3:GetObject"}, cold)
+		allow(r, jobRead, jobs)
+	// These two also resume the waiting step: newRestoreEvents grants
+	// SendTaskSuccess/Failure on the restore machine.
+	case statemachines.TaskAwaitRestore: // stores the task token, checks the archive
+		headResults()
+		allow(r, []string{"s3:GetObject"}, cold)
+		allow(r, jobUpdate, jobs)
+	case statemachines.TaskRestoreEvent: // finds the job of the restored object, checks its files
 		headResults()
 		allow(r, []string{"s3:GetObject"}, cold)
 		allow(r, jobRead, jobs)

@@ -69,9 +69,9 @@ func suppressNag(stack awscdk.Stack, r nagTargets) {
 				"actions Step Functions logging needs); TestNoIAMWildcardsExceptDocumentedOnes fails on any other action on \"*\".",
 			"Resource::*"),
 		suppression("AwsSolutions-IAM5",
-			"Object keys carry the user and job ids, made at run time: each grant is limited to one key prefix (inputs/, results/, archive/, bundle/) "+
+			"Object keys carry the user and job ids, made at run time: each grant is limited to one key prefix (inputs/, results/, archive/, bundle/, restores/) "+
 				"of one bucket, and each task function gets only the prefixes and actions of its own calls (infra/grants.go).",
-			matching(`/^Resource::<(Inputs|Results|Refdata|Audit)[0-9A-F]+\.Arn>\/(inputs|results|archive|bundle|executions)\/\*$/`)),
+			matching(`/^Resource::<(Inputs|Results|Refdata|Audit)[0-9A-F]+\.Arn>\/(inputs|results|archive|bundle|executions|restores)\/\*$/`)),
 		suppression("AwsSolutions-IAM5",
 			"The sharded workflow's work files of a job (results/<user>/<job>/work/: shards, parts, the manifest) are named at run time: "+
 				"Plan, AnnotateShard and Merge get only that sub-prefix, and the state machine's ItemReader only the manifests.",
@@ -106,6 +106,11 @@ func suppressNag(stack awscdk.Stack, r nagTargets) {
 				"The Plus feature plan (threat protection) is billed per monthly active user; sign-in attempts are rate limited by the portal and Cognito."),
 		}, jsii.Bool(true))
 	}
+	cdknag.NagSuppressions_AddResourceSuppressions(r.restoreRule, &[]*cdknag.NagPackSuppression{
+		suppression("Serverless-EventBusDLQ",
+			"An S3 restore event EventBridge cannot deliver (after 8 retries over up to 2 hours) only delays that job's restore: "+
+				"the waiting step's timeout checks the object itself (CheckRestore), and the Lambda's error alarm fires. Nothing would read a queue."),
+	}, jsii.Bool(true))
 	cdknag.NagSuppressions_AddResourceSuppressions(r.route, &[]*cdknag.NagPackSuppression{
 		suppression("AwsSolutions-APIG4",
 			"The portal authenticates every private route itself (OIDC sessions, API tokens) in the Lambda; its home and sign-in pages must answer anyone."),
@@ -119,6 +124,8 @@ type nagTargets struct {
 	route    constructs.IConstruct
 	// deadLetters is the audit export's dead-letter queue.
 	deadLetters constructs.IConstruct
+	// restoreRule sends S3's restore events to the restore-event Lambda (infra/restore.go).
+	restoreRule constructs.IConstruct
 }
 
 // nagSummary counts the rows of each cdk-nag report in dir by compliance

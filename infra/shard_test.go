@@ -18,12 +18,24 @@ func TestDistributedMapMayStartOnlyItsOwnChildren(t *testing.T) {
 	// WHEN it is synthesized
 	tmpl := synth(t, defaultTestConfig())
 
-	// THEN one policy of the annotation machine's role starts executions of
-	// that machine only, describes/stops only its executions, and reads only
-	// shard manifests
-	var found int
+	// THEN one policy of each machine with a Distributed Map (annotation: the
+	// shards; restore: one child per archived job) starts executions of that
+	// machine only, describes/stops only its executions, and reads only the
+	// item lists of that map
+	machines := map[string]struct{ workflow, other, items string }{
+		"AnnotationMapRuns": {"AnnotationWorkflow", "RestoreWorkflow", "results/*/work/manifest.json"},
+		"RestoreMapRuns":    {"RestoreWorkflow", "AnnotationWorkflow", "restores/*"},
+	}
+	found := map[string]int{}
 	for id, pol := range resources(t, tmpl, "AWS::IAM::Policy") {
-		if !strings.Contains(id, "MapRuns") {
+		var m struct{ workflow, other, items string }
+		var name string
+		for prefix, mm := range machines {
+			if strings.HasPrefix(id, prefix) {
+				m, name = mm, prefix
+			}
+		}
+		if name == "" {
 			continue
 		}
 		doc, _ := props(pol)["PolicyDocument"].(map[string]any)
@@ -32,26 +44,30 @@ func TestDistributedMapMayStartOnlyItsOwnChildren(t *testing.T) {
 			actions := list(st["Action"])
 			res := strings.TrimSpace(strings.ReplaceAll(toJSON(st["Resource"]), "\n", ""))
 			switch {
-			case len(actions) == 1 && actions[0] == "states:StartExecution" && strings.Contains(res, "AnnotationWorkflow"):
-				if strings.Contains(res, "*") || strings.Contains(res, "RestoreWorkflow") {
-					t.Errorf("StartExecution on %s", res)
+			case len(actions) == 1 && actions[0] == "states:StartExecution":
+				if !strings.Contains(res, m.workflow) || strings.Contains(res, "*") || strings.Contains(res, m.other) {
+					t.Errorf("%s: StartExecution on %s", name, res)
 				}
-				found++
+				found[name]++
 			case strings.Contains(toJSON(actions), "states:DescribeExecution") && strings.Contains(toJSON(actions), "states:StopExecution"):
-				if !strings.Contains(res, ":execution:") || !strings.Contains(res, "AnnotationWorkflow") || !strings.Contains(res, "/*") {
-					t.Errorf("Describe/StopExecution on %s, want the annotation machine's executions", res)
+				if !strings.Contains(res, ":execution:") || !strings.Contains(res, m.workflow) || !strings.Contains(res, "/*") {
+					t.Errorf("%s: Describe/StopExecution on %s, want the machine's own executions", name, res)
 				}
-				found++
-			case len(actions) == 1 && actions[0] == "s3:GetObject" && strings.Contains(res, "manifest.json"):
-				if !strings.Contains(res, "results/*/work/manifest.json") {
-					t.Errorf("ItemReader reads %s", res)
+				found[name]++
+			case len(actions) == 1 && actions[0] == "s3:GetObject":
+				if !strings.Contains(res, m.items) {
+					t.Errorf("%s: ItemReader reads %s, want %s", name, res, m.items)
 				}
-				found++
+				found[name]++
+			default:
+				t.Errorf("%s: unexpected statement %v on %s", name, actions, res)
 			}
 		}
 	}
-	if found != 3 {
-		t.Errorf("found %d of the 3 map-run statements", found)
+	for name := range machines {
+		if found[name] != 3 {
+			t.Errorf("%s: found %d of the 3 map-run statements", name, found[name])
+		}
 	}
 	// AND the shard Lambdas touch S3 only under a job's prefixes
 	for fn, sts := range statementsByFunction(t, tmpl) {

@@ -78,7 +78,9 @@ func NewGasStack(scope constructs.Construct, id string, props *GasStackProps) (a
 			return nil, err
 		}
 		if strings.Contains(string(asl), `"DISTRIBUTED"`) {
-			grantDistributedMap(stack, constructID(name)+"MapRuns", sm, b.results)
+			if err := grantDistributedMap(stack, name, sm, b.results); err != nil {
+				return nil, err
+			}
 		}
 		machines[name] = sm
 	}
@@ -107,18 +109,30 @@ func NewGasStack(scope constructs.Construct, id string, props *GasStackProps) (a
 	trail.grantRead(api.role)
 	route := connectPortal(stack, web, api.fn)
 
-	all := map[string]lambdaFn{specAPI.name: api, "audit-export": trail.export}
-	for p, f := range tasks {
-		all[strings.TrimSuffix(p, "FunctionArn")] = f
+	restoreEvent, restoreRule, err := newRestoreEvents(stack, cfg, taskEnv, g, machines[domain.MachineRestore],
+		tasks[statemachines.Placeholder(statemachines.TaskAwaitRestore)])
+	if err != nil {
+		return nil, err
 	}
-	newAlarms(stack, cfg, web, machines, all)
+	newAlarms(stack, cfg, web, machines, byName(tasks, map[string]lambdaFn{specAPI.name: api, "audit-export": trail.export, statemachines.TaskRestoreEvent: restoreEvent}))
 	addOutputs(stack, web, b, machines, sec, auth)
-	nt := nagTargets{secrets: []constructs.IConstruct{sec.stripe, sec.sessionKey}, route: route, deadLetters: trail.deadLetters}
+	nt := nagTargets{secrets: []constructs.IConstruct{sec.stripe, sec.sessionKey}, route: route,
+		deadLetters: trail.deadLetters, restoreRule: restoreRule}
 	if auth.pool != nil {
 		nt.userPool = auth.pool
 	}
 	suppressNag(stack, nt)
 	return stack, nil
+}
+
+// byName is every Lambda of the stack by name: the task ones (keyed by
+// their placeholder) and the others.
+func byName(tasks, others map[string]lambdaFn) map[string]lambdaFn {
+	all := maps.Clone(others)
+	for p, f := range tasks {
+		all[strings.TrimSuffix(p, "FunctionArn")] = f
+	}
+	return all
 }
 
 // refdataPrefix is where the operator puts the reference bundle in the

@@ -48,6 +48,7 @@ func newBuckets(scope constructs.Construct, cfg Config, portalOrigin *string) bu
 			Versioned: jsii.Bool(true),
 			LifecycleRules: &[]*awss3.LifecycleRule{
 				abortUploads,
+				expireRestoreLists(),
 				// Archiving copies a result to the GLACIER class and deletes the
 				// hot STANDARD object, which versioning keeps as a noncurrent
 				// version. Dropping it a day later is what makes the archive

@@ -82,16 +82,21 @@ func grantAudit(sm awsstepfunctions.StateMachine, grantee awsiam.IGrantable) {
 
 // grantDistributedMap lets the machine run its Distributed Map: start and
 // describe (and stop, when the map run fails) child executions of this state
-// machine only, and read the shard manifests its ItemReader names. A policy
+// machine only, and read the objects its ItemReader names (items: the shard
+// manifests, the restore's job lists). A policy
 // of its own, not the role's default one, so that naming the machine's ARN
 // makes no dependency cycle with the machine itself.
-func grantDistributedMap(scope constructs.Construct, id string, sm awsstepfunctions.StateMachine, results awss3.IBucket) {
+func grantDistributedMap(scope constructs.Construct, machine string, sm awsstepfunctions.StateMachine, results awss3.IBucket) error {
+	items, ok := mapItems[machine]
+	if !ok {
+		return fmt.Errorf("state machine %s has a Distributed Map and no mapItems entry (infra/restore.go)", machine)
+	}
 	stack := awscdk.Stack_Of(scope)
 	children := stack.FormatArn(&awscdk.ArnComponents{
 		Service: jsii.String("states"), Resource: jsii.String("execution"),
 		ResourceName: jsii.String(*sm.StateMachineName() + "/*"), ArnFormat: awscdk.ArnFormat_COLON_RESOURCE_NAME,
 	})
-	awsiam.NewPolicy(scope, jsii.String(id), &awsiam.PolicyProps{
+	awsiam.NewPolicy(scope, jsii.String(constructID(machine)+"MapRuns"), &awsiam.PolicyProps{
 		Roles: &[]awsiam.IRole{sm.Role()},
 		Statements: &[]awsiam.PolicyStatement{
 			awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
@@ -104,8 +109,9 @@ func grantDistributedMap(scope constructs.Construct, id string, sm awsstepfuncti
 			}),
 			awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 				Actions:   jsii.Strings("s3:GetObject"),
-				Resources: jsii.Strings(*results.ArnForObjects(jsii.String(patternManifest))),
+				Resources: jsii.Strings(*results.ArnForObjects(jsii.String(items))),
 			}),
 		},
 	})
+	return nil
 }

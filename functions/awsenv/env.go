@@ -60,8 +60,8 @@ var TaskBinaries = map[string][]string{
 	"notify":      {sm.TaskNotifyCompleted, sm.TaskNotifyFailed, sm.TaskNotifyRestored},
 	"archive":     {sm.TaskArchiveIfFree},
 	"mark-failed": {sm.TaskMarkFailed},
-	"restore": {sm.TaskListArchived, sm.TaskRequestRestore, sm.TaskCheckRestore, sm.TaskCopyBack,
-		sm.TaskMarkAvailable, sm.TaskRestoreFailed},
+	"restore": {sm.TaskListArchived, sm.TaskRequestRestore, sm.TaskAwaitRestore, sm.TaskCheckRestore, sm.TaskCopyBack,
+		sm.TaskMarkAvailable, sm.TaskRestoreFailed, sm.TaskRestoreEvent},
 }
 
 // Lookup reads environment variables and remembers the first missing or

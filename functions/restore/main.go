@@ -1,6 +1,8 @@
 // Command restore is the Lambda binary for the steps of the restore workflow
-// (ListArchived, RequestRestore, CheckRestore, CopyBack, MarkAvailable,
-// RestoreFailed). infra/ deploys it once per step; GAS_TASK picks the step.
+// (ListArchived, RequestRestore, AwaitRestore, CheckRestore, CopyBack,
+// MarkAvailable, RestoreFailed) and for the EventBridge target of S3's
+// restore events (restore-event), which resumes the step waiting for the
+// job. infra/ deploys it once per task; GAS_TASK picks the task.
 package main
 
 import (

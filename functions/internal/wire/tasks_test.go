@@ -22,13 +22,15 @@ import (
 // semantics of S3 and the conditional writes of DynamoDB meet the step code.
 func TestArchiveAndRestoreStepsOnAWSAdapters(t *testing.T) {
 	ctx := context.Background()
-	cfg, s3f, _ := emulators(t)
+	cfg, s3f, sfnf := emulators(t)
 	setEnv(t, "")
 	st, err := OpenConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true })
 	if err != nil {
 		t.Fatal(err)
 	}
-	step := func(task string, out any) {
+	var stepWith func(task, payload string, out any)
+	step := func(task string, out any) { stepWith(task, `{"job_id":"job-1"}`, out) }
+	stepWith = func(task, payload string, out any) {
 		t.Helper()
 		t.Setenv(awsenv.Task, task)
 		st.Env = &awsenv.Lookup{}
@@ -40,7 +42,7 @@ func TestArchiveAndRestoreStepsOnAWSAdapters(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		res, err := h(ctx, json.RawMessage(`{"job_id":"job-1"}`))
+		res, err := h(ctx, json.RawMessage(payload))
 		if err != nil {
 			t.Fatalf("%s: %v", task, err)
 		}
@@ -86,12 +88,26 @@ func TestArchiveAndRestoreStepsOnAWSAdapters(t *testing.T) {
 	if req.Tier != string(domain.TierStandard) || check.Restored {
 		t.Fatalf("request %+v, check %+v; want a Standard restore in progress", req, check)
 	}
+	// The machine's WaitForRestore hands its token to await-restore; S3's
+	// restore-completed event, through EventBridge to restore-event, resumes it.
+	sfnf.WaitForToken("tok-1")
+	var ignored map[string]any
+	stepWith(statemachines.TaskAwaitRestore, `{"job_id":"job-1","task_token":"tok-1"}`, &ignored)
+	if _, _, _, done := sfnf.TaskResult("tok-1"); done {
+		t.Fatal("await-restore resumed the step before the restore completed")
+	}
 	s3f.CompleteRestores()
 	step(statemachines.TaskCheckRestore, &check)
 	if !check.Restored {
 		t.Fatal("restore completed but check-restore says no")
 	}
-	var ignored map[string]any
+	event := `{"version":"0","detail-type":"Object Restore Completed","source":"aws.s3","detail":{"version":"0",` +
+		`"bucket":{"name":"out"},"object":{"key":"archive/u1/job-1/annotated.vcf.gz","size":10},"restore-expiry-time":"2026-12-01T00:00:00Z","source-storage-class":"GLACIER"}}`
+	var resumed tasks.RestoreEventOutput
+	stepWith(statemachines.TaskRestoreEvent, event, &resumed)
+	if out, _, _, done := sfnf.TaskResult("tok-1"); resumed.Action != "resumed" || !done || !strings.Contains(out, `"restored":true`) {
+		t.Fatalf("restore event: %+v; step resumed %v with %s", resumed, done, out)
+	}
 	step(statemachines.TaskCopyBack, &ignored)
 	step(statemachines.TaskMarkAvailable, &ignored)
 

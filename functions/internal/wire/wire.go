@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
 
 	"github.com/gasproject/gas/functions/awsenv"
 	"github.com/gasproject/gas/functions/internal/xray"
@@ -26,6 +27,7 @@ import (
 	"github.com/gasproject/gas/internal/dynamo"
 	"github.com/gasproject/gas/internal/s3blob"
 	"github.com/gasproject/gas/internal/sesmail"
+	"github.com/gasproject/gas/internal/sfnflow"
 	"github.com/gasproject/gas/internal/tasks"
 )
 
@@ -109,6 +111,8 @@ func (s *Stores) TaskHandler(names []string, mail domain.Mailer, annotator tasks
 		return nil, fmt.Errorf("%s=%q: this binary serves only %v", awsenv.Task, name, names)
 	}
 	t := tasks.New(s.Jobs, s.Profiles, s.Blobs, mail, annotator, tasks.Config{BaseURL: publicURL, Logger: s.Log, Shards: shards})
+	// AwaitRestore and RestoreEvent resume the restore step waiting for a job.
+	t.SetCallbacks(sfnflow.NewCallbacks(sfn.NewFromConfig(s.AWS)))
 	return t.HandlerFor(name)
 }
 

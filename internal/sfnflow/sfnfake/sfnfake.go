@@ -1,6 +1,7 @@
 // Package sfnfake is an in-process Step Functions for tests: an http.Handler
 // speaking the service's JSON protocol (awsJson1_0) for StartExecution,
-// DescribeExecution, GetExecutionHistory and ListExecutions. It runs no
+// DescribeExecution, GetExecutionHistory, ListExecutions, and
+// SendTaskSuccess/SendTaskFailure for tokens a test registers (tasks.go). It runs no
 // state machine; tests finish executions and append history events
 // themselves. Pages are capped at PageLimit items to exercise pagination.
 package sfnfake
@@ -27,6 +28,7 @@ type Server struct {
 	executions map[string]*execution // by ARN
 	order      []string              // ARNs in start order
 	calls      map[string]int
+	tasks      map[string]*task // callback tasks by token (tasks.go)
 }
 
 type execution struct {
@@ -155,6 +157,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		out, code, msg = s.history(in)
 	case "ListExecutions":
 		out, code, msg = s.list(in)
+	case "SendTaskSuccess", "SendTaskFailure":
+		out, code, msg = s.sendTask(in, op == "SendTaskSuccess")
 	default:
 		code, msg = "UnknownOperationException", op
 	}
