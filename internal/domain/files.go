@@ -17,3 +17,13 @@ func VariantsKey(resultKey string) string { return path.Dir(resultKey) + "/varia
 func ResultFiles(resultKey string) []string {
 	return []string{resultKey, TabixKey(resultKey), VariantsKey(resultKey)}
 }
+
+// DownloadFiles are copies of a result in the formats it is not stored in
+// (plain VCF, TSV), made on a first download where the portal must hand out
+// a signed link (on AWS, past the API's response limit). They can be made
+// again at any time, so archiving drops them instead of archiving them, and
+// deleting a job deletes them.
+func DownloadFiles(resultKey string) []string {
+	dir := path.Dir(resultKey) + "/download/"
+	return []string{dir + "annotated.vcf", dir + "annotated.tsv"}
+}

@@ -117,22 +117,45 @@ func (s *Service) DownloadLink(ctx context.Context, viewer domain.Profile, jobID
 }
 
 // ResultLink returns a short-lived signed link to the job's result in
-// format (ResultFile's rules) when that format is served as stored; a
-// signed link is then the only way for a large file past a size-limited
-// portal, so vcf comes as its stored BGZF form. It returns "" when the
-// format is made on the fly (OpenResult streams it).
+// format (ResultFile's rules): a signed link is the only way for a large
+// file past a size-limited portal (the API Lambda). A format served as
+// stored links the stored object; one made from it (plain VCF from the
+// BGZF result, TSV) links a copy in domain.DownloadFiles, made on the first
+// request and kept while the result is hot.
 func (s *Service) ResultLink(ctx context.Context, viewer domain.Profile, jobID, format string) (string, error) {
 	f, err := s.ResultFile(ctx, viewer, jobID, format)
 	if err != nil {
 		return "", err
 	}
-	if (format == "" || format == FormatVCF) && strings.HasSuffix(f.Key, ".gz") {
-		f.Suffix, f.AsStored = ".annotated.vcf.gz", true
+	if f.AsStored {
+		return s.presignGet(ctx, f.Job, f.Key, f.FileName())
 	}
-	if !f.AsStored {
-		return "", nil
+	key := domain.DownloadFiles(f.Key)[0]
+	if format == FormatTSV {
+		key = domain.DownloadFiles(f.Key)[1]
 	}
-	return s.presignGet(ctx, f.Job, f.Key, f.FileName())
+	if _, err := s.ports.Blobs.Head(ctx, key); errors.Is(err, domain.ErrNotFound) {
+		if err := s.makeDownload(ctx, viewer, jobID, format, key); err != nil {
+			return "", err
+		}
+	} else if err != nil {
+		return "", fmt.Errorf("download copy of job %s: %w", f.Job.ID, err)
+	}
+	return s.presignGet(ctx, f.Job, key, f.FileName())
+}
+
+// makeDownload stores the result in format at key (OpenResult's bytes). A
+// failed Put stores nothing, so a later request makes it again.
+func (s *Service) makeDownload(ctx context.Context, viewer domain.Profile, jobID, format, key string) error {
+	rc, f, err := s.OpenResult(ctx, viewer, jobID, format)
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	if err := s.ports.Blobs.Put(ctx, key, rc); err != nil {
+		return fmt.Errorf("make the %s download of job %s: %w", format, f.Job.ID, err)
+	}
+	return nil
 }
 
 func (s *Service) presignGet(ctx context.Context, j domain.Job, key, name string) (string, error) {

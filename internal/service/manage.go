@@ -67,6 +67,7 @@ func jobKeys(j domain.Job) []string {
 		}
 		keys = append(keys, domain.ResultFiles(hot)...)
 		keys = append(keys, domain.ResultFiles(cold)...)
+		keys = append(keys, domain.DownloadFiles(hot)...)
 	}
 	return keys
 }

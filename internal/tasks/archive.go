@@ -37,7 +37,7 @@ func (t *Tasks) ArchiveIfFree(ctx context.Context, in JobInput) (ArchiveOutput, 
 		return out, nil
 	case j.ResultState == domain.ResultArchived:
 		// Done before; finish the last step in case we crashed right after it.
-		if err := t.deleteAll(ctx, domain.ResultFiles(hotKey)); err != nil {
+		if err := t.deleteAll(ctx, append(domain.ResultFiles(hotKey), domain.DownloadFiles(hotKey)...)); err != nil {
 			return out, fmt.Errorf("archive job %s: drop hot copy: %w", j.ID, err)
 		}
 		out.Archived, out.Reason, out.ArchiveKey = true, "archived", j.ResultKey
@@ -88,7 +88,7 @@ func (t *Tasks) ArchiveIfFree(ctx context.Context, in JobInput) (ArchiveOutput, 
 	if err != nil {
 		return out, fmt.Errorf("archive job %s: record archive: %w", j.ID, err)
 	}
-	if err := t.deleteAll(ctx, domain.ResultFiles(hotKey)); err != nil {
+	if err := t.deleteAll(ctx, append(domain.ResultFiles(hotKey), domain.DownloadFiles(hotKey)...)); err != nil {
 		return out, fmt.Errorf("archive job %s: drop hot copy: %w", j.ID, err)
 	}
 	t.cfg.Logger.InfoContext(ctx, "job archived", "job", j.ID, "key", coldKey)

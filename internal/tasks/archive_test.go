@@ -29,6 +29,9 @@ func completed(t *testing.T, user string) *fixture {
 func TestArchiveIfFreeArchivesOnceForFreeUsers(t *testing.T) {
 	f := completed(t, "u1")
 	ctx := context.Background()
+	// A plain-VCF copy made for a download link: dropped, not archived.
+	download := domain.DownloadFiles("results/u1/j1/annotated.vcf.gz")[0]
+	f.blobs.Put(ctx, download, strings.NewReader("plain"))
 	out, err := f.t.ArchiveIfFree(ctx, JobInput{JobID: "j1"})
 	if err != nil {
 		t.Fatal(err)
@@ -53,6 +56,9 @@ func TestArchiveIfFreeArchivesOnceForFreeUsers(t *testing.T) {
 		if j.FileSHA256[role] != hex.EncodeToString(sum[:]) {
 			t.Errorf("recorded sha256 of the %s: %q, want %x", role, j.FileSHA256[role], sum)
 		}
+	}
+	if _, ok := f.blobs.Data(download); ok {
+		t.Error("the download copy outlived the hot result")
 	}
 	for i, hot := range domain.ResultFiles("results/u1/j1/annotated.vcf.gz") {
 		if _, ok := f.blobs.Data(hot); ok {
