@@ -118,6 +118,7 @@ type App struct {
 
 	unlock     func()
 	stopEvents context.CancelFunc // ends the blob store's restore notices
+	sweeping   sync.WaitGroup     // the audit sweep started by Open
 	closeOnce  sync.Once
 	closeErr   error
 }
@@ -214,6 +215,7 @@ func Open(ctx context.Context, cfg Config) (_ *App, err error) {
 	if err := a.notifyRestores(handlers[statemachines.TaskRestoreEvent]); err != nil {
 		return nil, err
 	}
+	a.sweepAudit(ctx, exporter)
 	// Jobs a crash left without their execution link (or execution).
 	if n, err := a.Service.RecoverExecutions(ctx); err != nil {
 		cfg.Logger.Error("recover executions", "err", err)
@@ -222,6 +224,23 @@ func Open(ctx context.Context, cfg Config) (_ *App, err error) {
 	}
 	return a, nil
 }
+
+// sweepAudit archives, in the background, the ended executions a crash
+// left without their audit record (Close waits for it).
+func (a *App) sweepAudit(ctx context.Context, e *audit.Exporter) {
+	log := a.Config.Logger
+	a.sweeping.Go(func() {
+		if n, err := e.Sweep(context.WithoutCancel(ctx), a.Runner, auditSweepLimit); err != nil {
+			log.Error("audit sweep", "err", err)
+		} else if n > 0 {
+			log.Info("ended executions archived at start", "executions", n)
+		}
+	})
+}
+
+// auditSweepLimit is how many of the newest executions Open checks for a
+// missing audit record.
+const auditSweepLimit = 1000
 
 // loadMachines loads the real state machine definitions for the runner.
 func loadMachines(cfg Config) (map[string]*asl.Machine, error) {
@@ -347,6 +366,7 @@ func (a *App) close() error {
 	if a.stopEvents != nil {
 		a.stopEvents()
 	}
+	a.sweeping.Wait()
 	if a.Runner != nil {
 		errs = append(errs, a.Runner.Close())
 	}

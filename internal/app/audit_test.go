@@ -125,6 +125,26 @@ func TestArchivedResultsSha256IsInTheRecord(t *testing.T) {
 	}
 }
 
+// GIVEN an execution that ended without its record (a crash between its
+// last event and the export) WHEN the service starts again THEN it is archived.
+func TestStartArchivesExecutionsLeftWithoutARecord(t *testing.T) {
+	cfg := testConfig(t, t.TempDir())
+	a := openApp(t, cfg)
+	ctx := context.Background()
+	addUser(t, a, "paul", domain.RolePremium)
+	j := submit(t, a, "paul", "test.vcf", sharedVCF(t, "test.vcf"))
+	wait(t, a, j.ExecutionID)
+	if err := a.Audit.Delete(ctx, audit.Key(j.ID)); err != nil { // as if never written
+		t.Fatal(err)
+	}
+	a.Close()
+	b := openApp(t, cfg)
+	b.Close() // waits for the sweep
+	if rec, err := audit.Read(ctx, b.Audit, j.ID); err != nil || rec.Execution.ID != j.ExecutionID || len(rec.Events) == 0 {
+		t.Fatalf("record after restart: %v", err)
+	}
+}
+
 // forgetExecution deletes an execution and its history from the runner's
 // store, as Step Functions does 90 days after it ends.
 func forgetExecution(t *testing.T, a *App, id string) {

@@ -67,8 +67,8 @@ type Config struct {
 	MapConcurrency int
 	// OnFinish, when set, is called with each top-level execution once it
 	// has ended and its last event is stored (the audit export). It runs on
-	// the execution's goroutine; an execution that ends while the runner
-	// is stopped is not reported again (callers sweep at start).
+	// the execution's goroutine. A crash between the last event and the
+	// call loses the call (internal/app sweeps for those at start).
 	OnFinish func(domain.Execution)
 }
 

@@ -195,3 +195,49 @@ func SHA256Hex(b []byte) string {
 	s := sha256.Sum256(b)
 	return hex.EncodeToString(s[:])
 }
+
+// Lister lists executions, newest first (domain.Workflow.List).
+type Lister interface {
+	List(ctx context.Context, f domain.ExecutionFilter, p domain.Page) ([]domain.Execution, string, error)
+}
+
+// Sweep exports the ended executions among the newest limit that have no
+// record yet: those that ended while the exporter could not run (a crash
+// between an execution's last event and its export, or a data directory
+// from before the archive existed). It returns how many it exported.
+func (e *Exporter) Sweep(ctx context.Context, l Lister, limit int) (int, error) {
+	n, seen := 0, 0
+	page := domain.Page{Limit: 100}
+	for seen < limit {
+		execs, next, err := l.List(ctx, domain.ExecutionFilter{}, page)
+		if err != nil {
+			return n, fmt.Errorf("sweep: %w", err)
+		}
+		for _, ex := range execs {
+			if seen++; seen > limit {
+				break
+			}
+			if ex.Status == domain.ExecRunning {
+				continue
+			}
+			rc, err := e.Archive.Get(ctx, Key(ex.Name))
+			if err == nil {
+				rc.Close()
+				continue
+			}
+			if !errors.Is(err, domain.ErrNotFound) {
+				return n, fmt.Errorf("sweep: %w", err)
+			}
+			if _, wrote, err := e.Export(ctx, ex.ID); err != nil {
+				return n, fmt.Errorf("sweep: %w", err)
+			} else if wrote {
+				n++
+			}
+		}
+		if next == "" {
+			break
+		}
+		page.Cursor = next
+	}
+	return n, nil
+}
