@@ -85,14 +85,15 @@ func TestDifferentialAgainstAWSLocalStepFunctions(t *testing.T) {
 		return out
 	}
 	annIn := `{"job_id":"j1","user_id":"u1","retention_seconds":180}`
-	listed := func(ids ...string) response {
-		return response{OK: map[string]any{"job_ids": append([]string{}, ids...)}}
+	listed := func(ids ...string) response { // the list's ids, which inlineRestoreMap reads instead of the blob
+		return response{OK: map[string]any{"count": len(ids), "key": "restores/u1/x.json", "items": append([]string{}, ids...)}}
 	}
 	restoreIn := `{"user_id":"u1","retry_seconds":60}`
 	restoreOK := map[string][]response{
 		"list-archived":   {listed("j1", "j2", "j3"), listed()},
-		"request-restore": ok(map[string]any{"tier": "Standard", "ready_by": "2026-01-01T05:00:00Z", "poll_seconds": 60}),
-		"check-restore":   ok(map[string]any{"restored": true, "poll_seconds": 0}),
+		"request-restore": ok(map[string]any{"tier": "Standard", "ready_by": "2026-01-01T05:00:00Z", "wait_seconds": 60, "restored": false}),
+		"await-restore":   ok(map[string]any{"restored": true, "wait_seconds": 1}),
+		"check-restore":   ok(map[string]any{"restored": true, "wait_seconds": 1}),
 		"copy-back":       ok(map[string]any{}),
 		"mark-available":  ok(map[string]any{}),
 		"restore-failed":  ok(map[string]any{}),
@@ -113,8 +114,8 @@ func TestDifferentialAgainstAWSLocalStepFunctions(t *testing.T) {
 			"notify-failed", fail("errorString", "smtp down"))},
 		{"restore all", "restore", "", restoreIn, restoreOK},
 		{"restore nothing, default retry delay", "restore", "", `{"user_id":"u1"}`, with(restoreOK, "list-archived", listed())},
-		{"restore partial failure: retried in every round", "restore", "", restoreIn, with(with(with(restoreOK, "check-restore j1",
-			response{OK: map[string]any{"restored": false, "poll_seconds": 30}}, response{OK: map[string]any{"restored": true, "poll_seconds": 0}}),
+		{"restore partial failure: retried in every round", "restore", "", restoreIn, with(with(with(restoreOK, "request-restore j1",
+			response{OK: map[string]any{"restored": true, "wait_seconds": 1}}),
 			"copy-back j2", fail("brokenCopy", "copy failed")),
 			"list-archived", listed("j1", "j2", "j3"), listed("j2"), listed("j2"), listed("j2"))},
 		{"restore request fails, next round recovers", "restore", "", restoreIn, with(with(restoreOK,
@@ -141,6 +142,7 @@ func TestDifferentialAgainstAWSLocalStepFunctions(t *testing.T) {
 	}
 	defs["synthetic"] = nil
 	defs[domain.MachineAnnotation] = inlineShardMap(t, defs[domain.MachineAnnotation])
+	defs[domain.MachineRestore] = inlineRestoreMap(t, defs[domain.MachineRestore])
 	peers := runPeer(t, node, tools, defs, scenarios)
 	for i, sc := range scenarios {
 		t.Run(sc.name, func(t *testing.T) {
@@ -199,6 +201,39 @@ func inlineShardMap(t *testing.T, def []byte) []byte {
 	sm["ItemsPath"] = "$.plan.items"
 	sm["ItemProcessor"].(map[string]any)["ProcessorConfig"] = map[string]any{"Mode": "INLINE"}
 	states["Plan"].(map[string]any)["ResultSelector"].(map[string]any)["items.$"] = "$.Payload.items"
+	out, err := json.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// inlineRestoreMap rewrites the restore machine for aws-local-stepfunctions
+// 3.0.0, which has neither Distributed Maps nor .waitForTaskToken: RestoreEach
+// becomes an inline Map over the ids ListArchived's (stub) result carries,
+// and WaitForRestore a plain lambda:invoke whose result is the callback's
+// output. The child executions, the callback and its timeout are tested in
+// callback_test.go and restore_machine_test.go only.
+func inlineRestoreMap(t *testing.T, def []byte) []byte {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(def, &m); err != nil {
+		t.Fatal(err)
+	}
+	states := m["States"].(map[string]any)
+	each := states["RestoreEach"].(map[string]any)
+	for _, k := range []string{"ItemReader", "Label"} {
+		delete(each, k)
+	}
+	each["ItemsPath"] = "$.archived.items"
+	proc := each["ItemProcessor"].(map[string]any)
+	proc["ProcessorConfig"] = map[string]any{"Mode": "INLINE"}
+	wait := proc["States"].(map[string]any)["WaitForRestore"].(map[string]any)
+	delete(wait, "TimeoutSecondsPath")
+	wait["Resource"] = asl.LambdaInvoke
+	wait["Parameters"].(map[string]any)["Payload"] = map[string]any{"job_id.$": "$.job_id"}
+	wait["ResultSelector"] = map[string]any{"restored.$": "$.Payload.restored", "wait_seconds.$": "$.Payload.wait_seconds"}
+	states["ListArchived"].(map[string]any)["ResultSelector"].(map[string]any)["items.$"] = "$.Payload.items"
 	out, err := json.Marshal(m)
 	if err != nil {
 		t.Fatal(err)

@@ -55,7 +55,9 @@ async function run(scenario) {
     if (st.Retry) overrides.retryIntervalOverrides[name] = 0;
   }
   const sm = new StateMachine(scenario.definition);
-  const execution = sm.run(scenario.input, { overrides });
+  // The context object as the Go runner's execution "diff" has it (the default one has no Name).
+  const context = { Execution: { Name: 'diff', Input: scenario.input, StartTime: new Date().toISOString() } };
+  const execution = sm.run(scenario.input, { overrides, context });
   const entered = [];
   let failed = null;
   const logs = (async () => {
