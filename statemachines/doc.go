@@ -25,12 +25,14 @@
 //
 // # Restore rounds
 //
-// A round is ListArchived plus the RestoreEach Map over what it listed.
+// A round is ListArchived plus the RestoreEach Map over what it listed:
+// a Distributed Map (Label RestoreJob) that restores each job in a child
+// execution of its own, so no history grows with the number of jobs.
 // After each round the machine lists the user's archived jobs again: what is
 // still there failed in that round (or was archived meanwhile). While rounds
 // remain (round.number < round.limit, 3) it waits retry_seconds and runs the
 // Map again over that list; then NotifyRestored sends one email with the
-// latest outcome of every job of every round. Each iteration passes its round
+// outcome every job's record shows. Each iteration passes its round
 // and the limit to RestoreFailed, so a job can show whether another round
 // will retry it. A job failing in the last round stays ARCHIVED with its
 // reason until the next restore execution. ListArchived is retried like the
@@ -56,13 +58,14 @@
 //	ArchiveIfFree    ArchiveIfFreeFunctionArn    archive-if-free   {"job_id"}                                  {"archived": bool}
 //	MarkFailed       MarkFailedFunctionArn       mark-failed       {"job_id", "error", "cause"}                ignored
 //	NotifyFailed     NotifyFailedFunctionArn     notify-failed     {"job_id"}                                  ignored
-//	ListArchived     ListArchivedFunctionArn     list-archived     {"user_id"}                                 {"job_ids": [string]}
-//	RequestRestore   RequestRestoreFunctionArn   request-restore   {"job_id"}                                  {"tier", "ready_by" (RFC 3339), "poll_seconds": int > 0}
-//	CheckRestore     CheckRestoreFunctionArn     check-restore     {"job_id"}                                  {"restored": bool, "poll_seconds": int > 0}
+//	ListArchived     ListArchivedFunctionArn     list-archived     {"user_id", "execution"}                    {"count": int, "key": the blob key of a JSON array of job ids}
+//	RequestRestore   RequestRestoreFunctionArn   request-restore   {"job_id"}                                  {"restored": bool, "wait_seconds": int > 0, "tier", "ready_by" (RFC 3339)}
+//	WaitForRestore   AwaitRestoreFunctionArn     await-restore     {"job_id", "task_token"}  (.waitForTaskToken) ignored; the result is SendTaskSuccess's {"restored": true, "wait_seconds"}
+//	CheckRestore     CheckRestoreFunctionArn     check-restore     {"job_id"}                                  {"restored": bool, "wait_seconds": int > 0}
 //	CopyBack         CopyBackFunctionArn         copy-back         {"job_id"}                                  ignored
 //	MarkAvailable    MarkAvailableFunctionArn    mark-available    {"job_id"}                                  ignored
 //	RecordFailure    RestoreFailedFunctionArn    restore-failed    {"job_id", "error", "cause", "round", "rounds"}  ignored
-//	NotifyRestored   NotifyRestoredFunctionArn   notify-restored   {"user_id", "rounds": [[{"job_id", "restored", "error"?}], [...earlier rounds..., []]]}  ignored
+//	NotifyRestored   NotifyRestoredFunctionArn   notify-restored   {"user_id", "since" (the execution's start), "rounds": int}  ignored
 //
 // Notes for the handlers:
 //   - "error" and "cause" are the caught Step Functions error name and cause.
@@ -85,16 +88,23 @@
 //     without losing the result.
 //   - RequestRestore asks for Expedited and falls back to Standard when
 //     Expedited has no capacity (domain.ErrExpeditedUnavailable); an object that
-//     is already restored or being restored is not an error. The machine waits
-//     poll_seconds, calls CheckRestore, and loops (at most 100 checks, each 11 history events of the 25,000 AWS allows per execution) until
-//     "restored" is true; CopyBack then copies the object to STANDARD and
+//     is already restored or being restored is not an error. Unless every
+//     file is readable already, WaitForRestore passes its task token to
+//     AwaitRestore, which stores it on the job (and resumes the step itself
+//     when the files are readable by then); S3's "Object Restore Completed"
+//     event reaches the restore-event handler (TaskRestoreEvent: EventBridge's
+//     target on AWS, the blob store's notice locally), which resumes the step
+//     with SendTaskSuccess once every file of the job is readable, or fails it
+//     (RestoreExpired) on "Object Restore Expired". After wait_seconds without
+//     a callback the step times out and CheckRestore looks (HeadObject); the
+//     machine waits again, at most 48 times (about 12 events each, in the
+//     job's own history), then records RestoreTimedOut. Once restored, CopyBack copies the object to STANDARD and
 //     MarkAvailable marks the result AVAILABLE. A failure in one job's
 //     iteration is caught, recorded by restore-failed (with "round" of
 //     "rounds", both from 1), and the other jobs go on; ListArchived must list
-//     that job again so the next round retries it.
+//     that job again so the next round retries it. A child's output is {}:
+//     the jobs' records carry the outcome, so the map's results stay small.
 //   - NotifyRestored sends one email per restore execution, after the last
-//     round; "rounds" is round.outcomes, and a job that appears in several
-//     rounds counts once, with its latest outcome (tasks.LatestOutcomes).
-//   - The 100-check cap bounds one job's polling per round; with three rounds
-//     a job stuck in RESTORING costs up to 3,300 history events.
+//     round: the user's jobs restored since "since", and those still archived
+//     with their reason.
 package statemachines

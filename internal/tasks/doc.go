@@ -13,9 +13,11 @@
 //	notify-failed     NotifyFailed     {"job_id","to"}
 //	archive-if-free   ArchiveIfFree    {"job_id","archived","reason","archive_key"}
 //	mark-failed       MarkFailed       {"job_id","status","reason"}
-//	list-archived     ListArchived     {"user_id","job_ids"}
-//	request-restore   RequestRestore   RestoreStatus {"job_id","tier","ready_by","poll_seconds","restored"}
+//	list-archived     ListArchived     {"user_id","count","key"} (the ids, as JSON, at key)
+//	request-restore   RequestRestore   RestoreStatus {"job_id","tier","ready_by","wait_seconds","restored"}
+//	await-restore     AwaitRestore     {"job_id"} (stores the task token; may call SendTaskSuccess)
 //	check-restore     CheckRestore     RestoreStatus
+//	restore-event     RestoreEvent     {"job_id","action"} (an S3 restore event in; no state calls it)
 //	copy-back         CopyBack         {"job_id","result_key"}
 //	mark-available    MarkAvailable    {"job_id","result_key"}
 //	restore-failed    RestoreFailed    {"job_id","reason"}
