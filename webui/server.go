@@ -31,8 +31,9 @@ type UseCases interface {
 	// StartJob starts the job of an input already in the store (a direct
 	// upload); it checks the key is the user's and the size within the cap.
 	StartJob(ctx context.Context, req service.StartRequest) (domain.Job, error)
-	// Upgrade makes the user premium and starts restoring their archive.
-	Upgrade(ctx context.Context, userID string) (domain.Profile, string, error)
+	// Upgrade makes the user premium and starts restoring their archive
+	// (the restore named after eventID; "" for a random name).
+	Upgrade(ctx context.Context, userID, eventID string) (domain.Profile, string, error)
 	// RetryRestore starts another restore for the owner of an archived job
 	// the last restore gave up on; "" when there was nothing to start.
 	RetryRestore(ctx context.Context, viewer domain.Profile, jobID string) (string, error)

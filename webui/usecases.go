@@ -84,6 +84,6 @@ func (s *Server) upgrade(r *http.Request, v *domain.Profile) (checkout string, p
 	if s.cfg.NoTestMode {
 		return "", domain.Profile{}, errNoBilling
 	}
-	p, _, err = s.cfg.Service.Upgrade(r.Context(), v.ID)
+	p, _, err = s.cfg.Service.Upgrade(r.Context(), v.ID, "") // the click is the event: a random restore name
 	return "", p, err
 }

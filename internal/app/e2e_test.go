@@ -108,7 +108,7 @@ func TestUpgradeDuringTheWaitKeepsResultHot(t *testing.T) {
 		notify := h[statemachines.TaskNotifyCompleted]
 		h[statemachines.TaskNotifyCompleted] = func(ctx context.Context, p json.RawMessage) (json.RawMessage, error) {
 			out, err := notify(ctx, p)
-			if _, _, uerr := a.Service.Upgrade(ctx, "ursula"); uerr != nil {
+			if _, _, uerr := a.Service.Upgrade(ctx, "ursula", ""); uerr != nil {
 				t.Errorf("upgrade: %v", uerr)
 			}
 			return out, err

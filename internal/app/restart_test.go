@@ -143,7 +143,7 @@ func TestRestoreFallsBackToStandardAndBringsTheSameBytesBack(t *testing.T) {
 	}
 
 	a.Blobs.SetExpeditedUnavailable(true)
-	p, restoreID, err := a.Service.Upgrade(context.Background(), "frank")
+	p, restoreID, err := a.Service.Upgrade(context.Background(), "frank", "")
 	if err != nil || p.Role != domain.RolePremium || !strings.HasPrefix(restoreID, asl.ExecutionID(domain.MachineRestore, service.RestoreExecutionPrefix("frank"))) {
 		t.Fatalf("upgrade: %+v %q %v", p, restoreID, err)
 	}
@@ -209,7 +209,7 @@ func TestRestoreFailureOfOneJobKeepsItArchivedAndTheOthersGoOn(t *testing.T) {
 	wait(t, a, j2.ExecutionID)
 	broken.Store(j1.ID)
 
-	_, restoreID, err := a.Service.Upgrade(context.Background(), "gina")
+	_, restoreID, err := a.Service.Upgrade(context.Background(), "gina", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -233,7 +233,7 @@ func TestRestoreFailureOfOneJobKeepsItArchivedAndTheOthersGoOn(t *testing.T) {
 
 	// Once the fault is gone, the next restore brings it back.
 	broken.Store("")
-	id2, err := a.Service.StartRestore(context.Background(), "gina")
+	id2, err := a.Service.StartRestore(context.Background(), "gina", "")
 	if err != nil || !strings.HasPrefix(id2, asl.ExecutionID(domain.MachineRestore, service.RestoreExecutionPrefix("gina"))) {
 		t.Fatalf("second restore %q %v", id2, err)
 	}

@@ -91,7 +91,7 @@ func newRestoreFixture(t *testing.T, edit ...func(*Config)) *restoreFixture {
 // upgrade makes hedy premium and waits for the one restore execution.
 func (f *restoreFixture) upgrade(t *testing.T) string {
 	t.Helper()
-	_, id, err := f.a.Service.Upgrade(context.Background(), "hedy")
+	_, id, err := f.a.Service.Upgrade(context.Background(), "hedy", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -213,7 +213,7 @@ func TestRestoreGivesUpAfterTheLastRoundAndTheNextRestoreFinishes(t *testing.T) 
 	f.mu.Lock()
 	f.failCopy = func(string, int) bool { return false }
 	f.mu.Unlock()
-	id2, err := f.a.Service.StartRestore(context.Background(), "hedy")
+	id2, err := f.a.Service.StartRestore(context.Background(), "hedy", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -231,7 +231,7 @@ func TestRestartBetweenRestoreRoundsFinishesTheRestore(t *testing.T) {
 	f := newRestoreFixture(t, func(c *Config) { c.RestoreRetry = 3 * time.Second })
 	flaky := f.ids[2]
 	f.failCopy = func(job string, n int) bool { return job == flaky && n <= 3 }
-	_, id, err := f.a.Service.Upgrade(context.Background(), "hedy")
+	_, id, err := f.a.Service.Upgrade(context.Background(), "hedy", "")
 	if err != nil {
 		t.Fatal(err)
 	}

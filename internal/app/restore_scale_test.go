@@ -33,7 +33,7 @@ func TestRestore500ArchivedJobs(t *testing.T) {
 		archivedJob(t, a, "ivy", fmt.Sprintf("ivy-%03d", i))
 	}
 	start := time.Now()
-	_, id, err := a.Service.Upgrade(ctx, "ivy")
+	_, id, err := a.Service.Upgrade(ctx, "ivy", "")
 	if err != nil {
 		t.Fatal(err)
 	}

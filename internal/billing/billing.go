@@ -13,9 +13,10 @@ import (
 )
 
 // Upgrader makes a user premium and starts the restore of their archive
-// (internal/service's Service.Upgrade: restore-<user>-<n>).
+// (internal/service's Service.Upgrade: restore-<user>-<event id>, so a
+// redelivered event starts no second restore).
 type Upgrader interface {
-	Upgrade(ctx context.Context, userID string) (domain.Profile, string, error)
+	Upgrade(ctx context.Context, userID, eventID string) (domain.Profile, string, error)
 }
 
 // ProcessedEvents remembers the Stripe events whose effects are complete, so

@@ -301,7 +301,10 @@ func TestUpgradeThroughTheStripeWebhookRestoresTheSameBytes(t *testing.T) {
 	}
 	execs, _, err := e.a.Workflow.List(context.Background(), domain.ExecutionFilter{StateMachine: domain.MachineRestore}, domain.Page{Limit: 10})
 	if err != nil || len(execs) != 1 {
-		t.Errorf("restore executions after a replay: %d %v", len(execs), err)
+		t.Fatalf("restore executions after a replay: %d %v", len(execs), err)
+	}
+	if want := service.RestoreExecutionPrefix(e.user.ID) + "evt_e2e_1"; execs[0].Name != want {
+		t.Errorf("restore %q, want %q (named after the upgrade event)", execs[0].Name, want)
 	}
 	p, _ := e.a.Profiles.Get(context.Background(), e.user.ID)
 	if p.StripeCustomerID != "cus_e2e" || p.StripeSubscriptionID != "sub_e2e" {

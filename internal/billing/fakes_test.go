@@ -23,8 +23,8 @@ func profile(t *testing.T, s *memstore.Profiles, id string) domain.Profile {
 	return p
 }
 
-// fakeUpgrader does what service.Upgrade does to the profile and counts the
-// restores it would start; fail makes it fail after the role change, like a
+// fakeUpgrader does what service.Upgrade does to the profile and records the
+// restores it would start, named after the event as service.Upgrade names them; fail makes it fail after the role change, like a
 // workflow that cannot start.
 type fakeUpgrader struct {
 	profiles *memstore.Profiles
@@ -32,7 +32,7 @@ type fakeUpgrader struct {
 	fail     error
 }
 
-func (u *fakeUpgrader) Upgrade(ctx context.Context, id string) (domain.Profile, string, error) {
+func (u *fakeUpgrader) Upgrade(ctx context.Context, id, eventID string) (domain.Profile, string, error) {
 	p, err := u.profiles.Update(ctx, id, func(p *domain.Profile) error { p.Role = domain.RolePremium; return nil })
 	if err != nil {
 		return p, "", err
@@ -40,7 +40,7 @@ func (u *fakeUpgrader) Upgrade(ctx context.Context, id string) (domain.Profile, 
 	if u.fail != nil {
 		return p, "", u.fail
 	}
-	name := fmt.Sprintf("restore-%s-%d", id, len(u.restores)+1)
+	name := fmt.Sprintf("restore-%s-%s", id, eventID)
 	u.restores = append(u.restores, name)
 	return p, name, nil
 }

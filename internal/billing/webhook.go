@@ -145,7 +145,7 @@ func (s *Service) apply(ctx context.Context, ev stripe.Event) (Outcome, error) {
 		if err := json.Unmarshal(ev.Data.Raw, &sess); err != nil {
 			return "", fmt.Errorf("%w: checkout session: %w", ErrBadRequest, err)
 		}
-		return s.checkoutCompleted(ctx, &sess)
+		return s.checkoutCompleted(ctx, ev.ID, &sess)
 	case stripe.EventTypeCustomerSubscriptionCreated, stripe.EventTypeCustomerSubscriptionUpdated,
 		stripe.EventTypeCustomerSubscriptionDeleted, stripe.EventTypeCustomerSubscriptionPaused,
 		stripe.EventTypeCustomerSubscriptionResumed:
@@ -153,7 +153,7 @@ func (s *Service) apply(ctx context.Context, ev stripe.Event) (Outcome, error) {
 		if err := json.Unmarshal(ev.Data.Raw, &sub); err != nil || sub.ID == "" {
 			return "", fmt.Errorf("%w: subscription without id: %v", ErrBadRequest, err)
 		}
-		return s.syncSubscription(ctx, sub.ID)
+		return s.syncSubscription(ctx, ev.ID, sub.ID)
 	case stripe.EventTypeInvoicePaymentFailed:
 		var inv stripe.Invoice
 		if err := json.Unmarshal(ev.Data.Raw, &inv); err != nil {
@@ -174,7 +174,7 @@ func (s *Service) apply(ctx context.Context, ev stripe.Event) (Outcome, error) {
 // named by client_reference_id and upgrades them (which starts the restore).
 // It upgrades on every delivery that gets this far, so a retry after a failed
 // restore start starts it again.
-func (s *Service) checkoutCompleted(ctx context.Context, sess *stripe.CheckoutSession) (Outcome, error) {
+func (s *Service) checkoutCompleted(ctx context.Context, eventID string, sess *stripe.CheckoutSession) (Outcome, error) {
 	if sess.Mode != stripe.CheckoutSessionModeSubscription {
 		return OutcomeIgnored, nil
 	}
@@ -214,7 +214,7 @@ func (s *Service) checkoutCompleted(ctx context.Context, sess *stripe.CheckoutSe
 	if err != nil {
 		return "", fmt.Errorf("link checkout session %s to user %s: %w", sess.ID, userID, err)
 	}
-	return s.applySubscription(ctx, userID, sub, true)
+	return s.applySubscription(ctx, eventID, userID, sub, true)
 }
 
 // unknownUser acknowledges an event for a user GAS does not have (deleted,
@@ -227,7 +227,7 @@ func (s *Service) unknownUser(ctx context.Context, userID, what string) (Outcome
 
 // syncSubscription reads the subscription from Stripe and applies its state:
 // Stripe may deliver events out of order, the API has the latest state.
-func (s *Service) syncSubscription(ctx context.Context, id string) (Outcome, error) {
+func (s *Service) syncSubscription(ctx context.Context, eventID, id string) (Outcome, error) {
 	sub, err := s.api.Subscription(ctx, id)
 	if err != nil {
 		return "", fmt.Errorf("retrieve subscription %s: %w", id, err)
@@ -237,7 +237,7 @@ func (s *Service) syncSubscription(ctx context.Context, id string) (Outcome, err
 		s.cfg.Logger.WarnContext(ctx, "subscription names no GAS user; ignored", "subscription", sub.ID)
 		return OutcomeIgnored, nil
 	}
-	return s.applySubscription(ctx, userID, sub, false)
+	return s.applySubscription(ctx, eventID, userID, sub, false)
 }
 
 // errOtherSubscription stops an update for a subscription that is not the
@@ -255,7 +255,7 @@ var errOtherSubscription = errors.New("not the user's linked subscription")
 // the checkout's completion does the upgrade. checkout (the checkout's own
 // event) upgrades an active subscription even when the user is premium
 // already, so a retry after a failed restore start starts it again.
-func (s *Service) applySubscription(ctx context.Context, userID string, sub *stripe.Subscription, checkout bool) (Outcome, error) {
+func (s *Service) applySubscription(ctx context.Context, eventID, userID string, sub *stripe.Subscription, checkout bool) (Outcome, error) {
 	outcome := OutcomeUpdated
 	_, err := s.ports.Profiles.Update(ctx, userID, func(p *domain.Profile) error {
 		if p.StripeSubscriptionID != sub.ID {
@@ -298,7 +298,7 @@ func (s *Service) applySubscription(ctx context.Context, userID string, sub *str
 		return "", fmt.Errorf("apply subscription %s (%s) to user %s: %w", sub.ID, sub.Status, userID, err)
 	}
 	if outcome == OutcomeUpgraded {
-		if _, _, err := s.ports.Users.Upgrade(ctx, userID); err != nil {
+		if _, _, err := s.ports.Users.Upgrade(ctx, userID, eventID); err != nil {
 			return "", err
 		}
 	}

@@ -102,7 +102,7 @@ func TestCheckoutCompletedUpgradesOnceAndLinksStripe(t *testing.T) {
 	if p.Role != domain.RolePremium || p.StripeCustomerID != "cus_1" || p.StripeSubscriptionID != "sub_1" {
 		t.Errorf("profile %+v", p)
 	}
-	if len(r.users.restores) != 1 || r.users.restores[0] != "restore-ada-1" {
+	if len(r.users.restores) != 1 || r.users.restores[0] != "restore-ada-evt_1" {
 		t.Errorf("restores %v", r.users.restores)
 	}
 	// Stripe delivers at least once: a replay (re-signed, as Stripe does) changes nothing.

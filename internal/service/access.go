@@ -51,7 +51,7 @@ func (s *Service) History(ctx context.Context, j domain.Job) ([]domain.HistoryEv
 // Execution returns any execution to an auditor, and to a user the
 // executions that concern them (ExecutionOwner); anyone else gets
 // domain.ErrNotFound. id is an execution id, or a restore execution's name
-// (restore-<user>-<random id>).
+// (restore-<user>-<event or random id>).
 func (s *Service) Execution(ctx context.Context, viewer domain.Profile, id string) (domain.Execution, []domain.HistoryEvent, error) {
 	if !strings.Contains(id, ":") && restoreOwner(id) != "" {
 		found, err := s.restoreByName(ctx, id)

@@ -10,16 +10,19 @@ import (
 )
 
 // RestoreExecutionPrefix starts the name of every restore execution of a user:
-// restore-<user>-<random id> (StartRestore).
+// restore-<user>-<upgrade event id, or a random id> (StartRestore).
 func RestoreExecutionPrefix(userID string) string { return restorePrefix + userID + "-" }
 
 const restorePrefix = "restore-"
 
 // Upgrade makes the user premium and starts the restore of their archived
-// results. Calling it again for a premium user only starts another restore
-// (which picks up whatever a previous one could not bring back). Payment is the
-// caller's business (Stripe webhook, or the portal's test mode).
-func (s *Service) Upgrade(ctx context.Context, userID string) (domain.Profile, string, error) {
+// results, named after eventID, the upgrade event (a Stripe event id; "" for
+// an upgrade with no event of its own, such as the portal's test mode, which
+// gets a random id). The same event again starts nothing new: its restore
+// already exists. Another event for a premium user starts another restore
+// (which picks up whatever a previous one could not bring back). Payment is
+// the caller's business (Stripe webhook, or the portal's test mode).
+func (s *Service) Upgrade(ctx context.Context, userID, eventID string) (domain.Profile, string, error) {
 	p, err := s.ports.Profiles.Update(ctx, userID, func(p *domain.Profile) error {
 		p.Role = domain.RolePremium
 		return nil
@@ -27,7 +30,7 @@ func (s *Service) Upgrade(ctx context.Context, userID string) (domain.Profile, s
 	if err != nil {
 		return domain.Profile{}, "", fmt.Errorf("upgrade %s: %w", userID, err)
 	}
-	execID, err := s.StartRestore(ctx, userID)
+	execID, err := s.StartRestore(ctx, userID, eventID)
 	if err != nil {
 		return p, "", fmt.Errorf("upgrade %s: %w", userID, err)
 	}
@@ -41,18 +44,27 @@ type restoreInput struct {
 	RetrySeconds int    `json:"retry_seconds"` // the wait before a round retries what the previous one could not restore
 }
 
-// StartRestore starts restore-<user>-<id> for the user's archived results,
-// id random and new for every call (every upgrade event, every Retry
-// restore), so two upgrades in a row start two restores. (A name counted
-// from the user's earlier restores repeats once Step Functions forgets old
-// executions, and a repeated name starts nothing.) A redelivered Stripe
-// event does not get here twice: the webhook records the events it applied.
+// StartRestore starts restore-<user>-<id> for the user's archived results.
+// id is eventID, the event that asked for it (a Stripe event id), so a
+// redelivered event — one whose processing was cut short before the webhook
+// recorded it — finds its restore already started and starts no second one;
+// with no event ("": the portal's test-mode upgrade, Retry restore) it is
+// random and new for every call. Two upgrades in a row start two restores.
+// (A name counted from the user's earlier restores would repeat once Step
+// Functions forgets old executions, and a repeated name starts nothing.)
 // The execution retries a job that fails in later rounds, Config.RestoreRetry
 // apart; a job still failing after the last round waits for the next
 // StartRestore (an upgrade event, or the job page's Retry restore).
-func (s *Service) StartRestore(ctx context.Context, userID string) (string, error) {
+func (s *Service) StartRestore(ctx context.Context, userID, eventID string) (string, error) {
 	input, _ := json.Marshal(restoreInput{UserID: userID, RetrySeconds: max(1, int(s.cfg.RestoreRetry/time.Second))})
-	name := RestoreExecutionPrefix(userID) + NewJobID()
+	id := eventID
+	if id == "" {
+		id = NewJobID()
+	}
+	name := RestoreExecutionPrefix(userID) + id
+	if !validExecutionName(name) {
+		return "", fmt.Errorf("start restore for event %q: execution name %q: %w (at most 80 of A-Z a-z 0-9 - _)", eventID, name, domain.ErrInvalid)
+	}
 	id, err := s.ports.Workflow.Start(ctx, domain.MachineRestore, name, input)
 	if err != nil {
 		return "", fmt.Errorf("start restore %s: %w", name, err)
@@ -62,6 +74,22 @@ func (s *Service) StartRestore(ctx context.Context, userID string) (string, erro
 		s.cfg.Logger.WarnContext(ctx, "restore not noted on the jobs", "restore", id, "err", err)
 	}
 	return id, nil
+}
+
+// validExecutionName reports whether name is a Step Functions execution
+// name made of the characters every name of ours uses (1-80 of A-Z a-z 0-9
+// - _), so an event id from outside cannot smuggle in a character Step
+// Functions refuses or one that reads differently in a URL.
+func validExecutionName(name string) bool {
+	if name == "" || len(name) > 80 {
+		return false
+	}
+	for _, c := range []byte(name) {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
 }
 
 // noteRestore records restore execution execID on the user's archived jobs
@@ -119,7 +147,7 @@ func (s *Service) RetryRestore(ctx context.Context, viewer domain.Profile, jobID
 	if len(running) > 0 {
 		return "", nil // it lists the job again after its round
 	}
-	id, err := s.StartRestore(ctx, viewer.ID)
+	id, err := s.StartRestore(ctx, viewer.ID, "")
 	if err != nil {
 		return "", fmt.Errorf("retry restore of job %s: %w", jobID, err)
 	}

@@ -119,27 +119,44 @@ func TestStartJobRejectsForeignKeys(t *testing.T) {
 func TestEveryUpgradeStartsARestoreOfItsOwnName(t *testing.T) {
 	f := newFixture()
 	ctx := context.Background()
-	p, id1, err := f.s.Upgrade(ctx, "u1")
-	if err != nil || p.Role != domain.RolePremium || !strings.HasPrefix(id1, "restore:"+RestoreExecutionPrefix("u1")) {
-		t.Fatalf("upgrade: %+v %q %v", p, id1, err)
+	p, id1, err := f.s.Upgrade(ctx, "u1", "evt_1")
+	if err != nil || p.Role != domain.RolePremium || id1 != "restore:"+RestoreExecutionPrefix("u1")+"evt_1" {
+		t.Fatalf("upgrade: %+v %q %v, want the restore named after the event", p, id1, err)
 	}
 	if e := f.wf.execs[id1]; string(e.Input) != `{"user_id":"u1","retry_seconds":900}` {
 		t.Errorf("input %s, want the default 15 min between rounds", e.Input)
 	}
-	// Two upgrades in a row start two restores, even once the first is
-	// forgotten (a name counted from the listed executions would repeat).
-	_, id2, err := f.s.Upgrade(ctx, "u1")
-	if err != nil || id2 == id1 || !strings.HasPrefix(id2, "restore:"+RestoreExecutionPrefix("u1")) {
-		t.Errorf("second restore %q %v", id2, err)
+	// The same event again (processing cut short before the webhook
+	// recorded it) finds its restore: no second one.
+	if _, again, err := f.s.Upgrade(ctx, "u1", "evt_1"); err != nil || again != id1 || len(f.wf.execs) != 1 {
+		t.Errorf("same event again: %q %v (executions %d), want %q and still one", again, err, len(f.wf.execs), id1)
 	}
+	// Two upgrades in a row start two restores.
+	_, id2, err := f.s.Upgrade(ctx, "u1", "evt_2")
+	if err != nil || id2 == id1 || len(f.wf.execs) != 2 {
+		t.Errorf("second event's restore %q %v (executions %d)", id2, err, len(f.wf.execs))
+	}
+	// With no event (test mode) every call gets a new random name, even once
+	// the others are forgotten (a name counted from the listed executions
+	// would repeat).
 	delete(f.wf.execs, id1)
 	delete(f.wf.execs, id2)
-	_, id3, err := f.s.Upgrade(ctx, "u1")
-	if err != nil || id3 == id1 || id3 == id2 || len(f.wf.execs) != 1 {
-		t.Errorf("third restore %q %v (executions %d)", id3, err, len(f.wf.execs))
+	_, id3, err := f.s.Upgrade(ctx, "u1", "")
+	_, id4, err4 := f.s.Upgrade(ctx, "u1", "")
+	if err != nil || err4 != nil || id3 == id4 || id3 == id1 || id3 == id2 || len(f.wf.execs) != 2 {
+		t.Errorf("test-mode restores %q %q %v %v (executions %d)", id3, id4, err, err4, len(f.wf.execs))
 	}
 	if name := strings.TrimPrefix(id3, "restore:"); len(name) > 80 {
 		t.Errorf("name %q is longer than Step Functions' 80 characters", name)
+	}
+}
+
+func TestRestoreRefusesAnEventIDThatMakesABadName(t *testing.T) {
+	for _, ev := range []string{"evt 1", "evt/1", "evt:1", "evt_" + strings.Repeat("x", 80)} {
+		f := newFixture()
+		if _, err := f.s.StartRestore(context.Background(), "u1", ev); !errors.Is(err, domain.ErrInvalid) || len(f.wf.execs) != 0 {
+			t.Errorf("event %q: %v (executions %d), want ErrInvalid and nothing started", ev, err, len(f.wf.execs))
+		}
 	}
 }
 
@@ -154,7 +171,7 @@ func TestStartRestorePassesRetryDelay(t *testing.T) {
 	} {
 		f := newFixture()
 		f.s = New(f.s.ports, Config{RestoreRetry: tt.retry})
-		id, err := f.s.StartRestore(context.Background(), "u1")
+		id, err := f.s.StartRestore(context.Background(), "u1", "")
 		if err != nil || string(f.wf.execs[id].Input) != tt.want {
 			t.Errorf("RestoreRetry %v: input %s %v, want %s", tt.retry, f.wf.execs[id].Input, err, tt.want)
 		}
