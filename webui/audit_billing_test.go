@@ -3,6 +3,7 @@ package webui_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -38,6 +39,9 @@ func TestAuditAndExecutions(t *testing.T) {
 	if !strings.Contains(r.body, `href="/jobs/joba/audit?format=csv"`) || !strings.Contains(r.body, `href="/jobs/jobb/audit?format=json"`) {
 		t.Errorf("audit page lacks the jobs' trail downloads")
 	}
+	if r := aud.get("/audit?status=FAILED"); !strings.Contains(r.body, `href="/audit?status=FAILED&amp;user=&amp;from=&amp;to=&amp;format=csv"`) {
+		t.Errorf("audit page lacks the filtered list's CSV export link")
+	}
 	for q, want := range map[string][]string{
 		"status=FAILED":                 {"jobb"},
 		"user=a@example.org":            {"joba", "restore-"},
@@ -57,6 +61,43 @@ func TestAuditAndExecutions(t *testing.T) {
 	}
 	if r := aud.get("/audit?from=yesterday"); r.status != 400 {
 		t.Errorf("bad date: %d", r.status)
+	}
+	// The filtered list exports whole, as CSV and JSON, for auditors only.
+	if r := user.get("/audit?format=csv"); r.status != 403 {
+		t.Errorf("audit export as a user: %d", r.status)
+	}
+	if r := aud.get("/audit?format=xml"); r.status != 400 {
+		t.Errorf("audit export format=xml: %d", r.status)
+	}
+	csvResp := aud.get("/audit?status=FAILED&format=csv")
+	lines := strings.Split(strings.TrimSpace(csvResp.body), "\n")
+	if csvResp.status != 200 || !strings.HasPrefix(csvResp.header.Get("Content-Type"), "text/csv") || len(lines) != 2 ||
+		lines[0] != "started,stopped,execution,name,machine,user,job,status,error,cause" ||
+		!strings.Contains(lines[1], ",jobb,FAILED,") || !strings.Contains(lines[1], "b@example.org") {
+		t.Errorf("audit CSV export: %d %q", csvResp.status, csvResp.body)
+	}
+	for i := range 60 { // more than one page of the list (service.AuditPageSize)
+		h.wf.Start(context.Background(), domain.MachineRestore, fmt.Sprintf("restore-%s-x%d", a.ID, i), nil)
+	}
+	var exported struct {
+		Rows []struct {
+			Name  string `json:"name"`
+			User  string `json:"user"`
+			JobID string `json:"job_id"`
+		} `json:"rows"`
+		NextCursor string `json:"next_cursor"`
+	}
+	jr := aud.get("/audit?user=a@example.org&format=json")
+	if err := json.Unmarshal([]byte(jr.body), &exported); jr.status != 200 || err != nil {
+		t.Fatalf("audit JSON export: %d %v", jr.status, err)
+	}
+	if len(exported.Rows) != 62 || exported.NextCursor != "" || !strings.Contains(jr.header.Get("Content-Disposition"), "gas-audit-executions.json") {
+		t.Errorf("audit JSON export of a's executions: %d rows (want 62: joba, 61 restores), next %q", len(exported.Rows), exported.NextCursor)
+	}
+	for _, row := range exported.Rows {
+		if row.User != "a@example.org" {
+			t.Errorf("row %s of user %q in a's export", row.Name, row.User)
+		}
 	}
 	if r := aud.get("/audit?user=nobody@example.org"); r.status != 404 {
 		t.Errorf("unknown user: %d", r.status)

@@ -2,11 +2,13 @@ package webui
 
 import (
 	"context"
+	"encoding/csv"
 	"fmt"
 	"net/http"
 	"strings"
 	"time"
 
+	"github.com/gasproject/gas/internal/audit"
 	"github.com/gasproject/gas/internal/domain"
 	"github.com/gasproject/gas/internal/service"
 )
@@ -35,6 +37,9 @@ func (s *Server) auditView(w http.ResponseWriter, r *http.Request, rq *request) 
 	q := r.URL.Query()
 	f := auditFilter{Status: strings.ToUpper(q.Get("status")), User: strings.TrimSpace(q.Get("user")),
 		From: q.Get("from"), To: q.Get("to"), Cursor: q.Get("cursor")}
+	if format := q.Get("format"); format != "" {
+		return s.auditExport(w, r, rq, f, format)
+	}
 	page := auditPage{Filter: f, Statuses: []string{domain.ExecRunning, domain.ExecSucceeded, domain.ExecFailed, domain.ExecTimedOut, domain.ExecAborted}}
 	rows, next, err := s.audit(r.Context(), rq.viewer, f)
 	status := http.StatusOK
@@ -75,4 +80,74 @@ func parseDay(s, field string) (time.Time, error) {
 		return time.Time{}, public(fmt.Errorf("%s date %q is not YYYY-MM-DD: %w", field, s, domain.ErrInvalid))
 	}
 	return t, nil
+}
+
+// maxAuditExport bounds the rows one export of the audit list holds, so one
+// request cannot make us read every execution ever run; a larger list ends
+// with next_cursor (JSON) or the X-GAS-Next-Cursor header (CSV), from which
+// the next export continues.
+const maxAuditExport = 10_000
+
+// auditListCSVHeader are the columns of the audit list's CSV export.
+var auditListCSVHeader = []string{"started", "stopped", "execution", "name", "machine", "user", "job", "status", "error", "cause"}
+
+// auditExport answers GET /audit?format=csv|json with every execution the
+// page's filters match (all pages, up to maxAuditExport rows), as a download.
+func (s *Server) auditExport(w http.ResponseWriter, r *http.Request, rq *request, f auditFilter, format string) error {
+	if format != "csv" && format != "json" {
+		return public(fmt.Errorf("format %q: want csv or json: %w", format, domain.ErrInvalid))
+	}
+	var all []service.AuditRow
+	for {
+		rows, next, err := s.audit(r.Context(), rq.viewer, f)
+		if err != nil {
+			return err
+		}
+		for _, row := range rows {
+			// The list, not each execution's payloads: those are in its
+			// trail (/jobs/{id}/audit), and 10,000 of them could be GBs.
+			row.Exec.Input, row.Exec.Output = nil, nil
+			all = append(all, row)
+		}
+		f.Cursor = next
+		if next == "" || len(all) >= maxAuditExport {
+			break
+		}
+	}
+	name := "gas-audit-executions." + format
+	if f.Cursor != "" {
+		w.Header().Set("X-GAS-Next-Cursor", f.Cursor)
+	}
+	if format == "json" {
+		type row struct {
+			domain.Execution
+			JobID string `json:"job_id,omitempty"`
+			User  string `json:"user"`
+		}
+		out := struct {
+			Rows       []row  `json:"rows"`
+			NextCursor string `json:"next_cursor,omitempty"`
+		}{Rows: make([]row, len(all)), NextCursor: f.Cursor}
+		for i, a := range all {
+			out.Rows[i] = row{a.Exec, a.JobID, a.User}
+		}
+		w.Header().Set("Content-Disposition", "attachment; filename="+name)
+		writeJSON(w, http.StatusOK, out)
+		return nil
+	}
+	setDownload(w, name, "text/csv; charset=utf-8")
+	cw := csv.NewWriter(w)
+	write := func(f ...string) {
+		for i := range f {
+			f[i] = audit.Cell(f[i])
+		}
+		cw.Write(f)
+	}
+	write(auditListCSVHeader...)
+	for _, a := range all {
+		e := a.Exec
+		write(audit.Stamp(e.StartedAt), audit.Stamp(e.StoppedAt), e.ID, e.Name, e.StateMachine, a.User, a.JobID, e.Status, e.Error, e.Cause)
+	}
+	cw.Flush()
+	return cw.Error()
 }

@@ -24,7 +24,7 @@ func WriteCSV(w io.Writer, rec Record) error {
 	cw := csv.NewWriter(w)
 	row := func(f ...string) {
 		for i := range f {
-			f[i] = cell(f[i])
+			f[i] = Cell(f[i])
 		}
 		cw.Write(f)
 	}
@@ -33,10 +33,10 @@ func WriteCSV(w io.Writer, rec Record) error {
 	if a := rec.Execution.Archived; a != nil {
 		where, key, sum = "archived", a.Key, a.SHA256
 	}
-	row("record", strconv.Itoa(rec.Format), stamp(rec.ExportedAt), where, "", key, "", sum, "", "execution input sha256 "+rec.InputSHA256)
+	row("record", strconv.Itoa(rec.Format), Stamp(rec.ExportedAt), where, "", key, "", sum, "", "execution input sha256 "+rec.InputSHA256)
 	if j := rec.Job; j != nil {
-		row("job", j.ID, stamp(j.SubmittedAt), string(j.Status), string(j.ResultState), j.InputKey, strconv.FormatInt(j.InputSize, 10), "", j.Error,
-			"user "+j.UserID+"; input "+j.InputName+"; completed "+stamp(j.CompletedAt)+"; result "+j.ResultKey)
+		row("job", j.ID, Stamp(j.SubmittedAt), string(j.Status), string(j.ResultState), j.InputKey, strconv.FormatInt(j.InputSize, 10), "", j.Error,
+			"user "+j.UserID+"; input "+j.InputName+"; completed "+Stamp(j.CompletedAt)+"; result "+j.ResultKey)
 	}
 	executionRows(row, "execution", rec.Execution, rec.Events)
 	for _, o := range rec.Objects {
@@ -52,9 +52,9 @@ func WriteCSV(w io.Writer, rec Record) error {
 }
 
 func executionRows(row func(...string), section string, ex domain.Execution, events []domain.HistoryEvent) {
-	row(section, ex.ID, stamp(ex.StartedAt), ex.Status, ex.StateMachine, ex.Name, "", "", ex.Error, "stopped "+stamp(ex.StoppedAt)+"; "+ex.Cause)
+	row(section, ex.ID, Stamp(ex.StartedAt), ex.Status, ex.StateMachine, ex.Name, "", "", ex.Error, "stopped "+Stamp(ex.StoppedAt)+"; "+ex.Cause)
 	for _, e := range events {
-		row("event", strconv.FormatInt(e.ID, 10), stamp(e.Timestamp), e.Type, e.StateName, e.Resource, "", "", e.Error, eventDetail(e))
+		row("event", strconv.FormatInt(e.ID, 10), Stamp(e.Timestamp), e.Type, e.StateName, e.Resource, "", "", e.Error, eventDetail(e))
 	}
 }
 
@@ -77,16 +77,18 @@ func compact(raw json.RawMessage) string {
 	return b.String()
 }
 
-// cell keeps a spreadsheet from reading a value (a user's file name, an
+// Cell keeps a spreadsheet from reading a value (a user's file name, an
 // error text) as a formula: one starting with = + - @ gets a quote first.
-func cell(s string) string {
+// Every CSV GAS writes for auditors passes its cells through it.
+func Cell(s string) string {
 	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
 		return "'" + s
 	}
 	return s
 }
 
-func stamp(t time.Time) string {
+// Stamp is a time as the audit CSVs write it: RFC 3339 in UTC, "" for none.
+func Stamp(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
