@@ -63,7 +63,8 @@ func suppressNag(stack awscdk.Stack, r nagTargets) {
 		suppression("Serverless-LambdaDLQ",
 			"Every Lambda is invoked synchronously (Step Functions lambda:invoke tasks, API Gateway) and its errors go back to the caller: "+
 				"the state machines retry and catch them and record them on the job. A dead-letter queue only applies to asynchronous invocations "+
-				"(the one asynchronous Lambda, AuditExport, invoked by EventBridge, has one)."),
+				"Two Lambdas are invoked asynchronously, by EventBridge: AuditExport has one; RestoreEvent needs none, since an event it fails on "+
+				"only delays that job's restore (the waiting step's timeout checks the object itself, CheckRestore) and its error alarm fires."),
 		suppression("AwsSolutions-IAM5",
 			`Resource "*" only for actions without resource-level permissions (X-Ray trace upload and sampling, the CloudWatch Logs delivery `+
 				"actions Step Functions logging needs); TestNoIAMWildcardsExceptDocumentedOnes fails on any other action on \"*\".",
