@@ -18,8 +18,10 @@ import (
 // bundle does not hold: the annotator passes such records through.
 var ErrNotCovered = errors.New("chromosome not covered by the reference bundle")
 
-// mmapThreshold: sequence files at least this large are memory-mapped.
-var mmapThreshold int64 = 8 << 20
+// mmapThreshold: sequence and known-variant files at least this large are
+// memory-mapped, so a run pays only for the pages it touches (reading a
+// whole file costs a copy of every byte, and most queries touch a fraction).
+var mmapThreshold int64 = 256 << 10
 
 // Bundle is an opened reference bundle. Chromosomes load on first use; a
 // Bundle is safe for concurrent use.
