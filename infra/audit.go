@@ -106,18 +106,10 @@ func newAudit(scope constructs.Construct, cfg Config, b buckets, t tables, machi
 // the job's record and its files (Head included: GLACIER copies too); write
 // records. It may not read, delete or change anything in the audit bucket.
 func grantExport(r awsiam.IRole, audit awss3.IBucket, b buckets, t tables, machines map[string]awsstepfunctions.StateMachine) {
-	stack := awscdk.Stack_Of(r)
 	for _, name := range sortedKeys(machines) {
 		sm := machines[name]
 		sm.GrantExecution(r, jsii.String("states:DescribeExecution"), jsii.String("states:GetExecutionHistory"))
-		arn := func(resource, name string) *string {
-			return stack.FormatArn(&awscdk.ArnComponents{Service: jsii.String("states"), Resource: jsii.String(resource),
-				ResourceName: jsii.String(name), ArnFormat: awscdk.ArnFormat_COLON_RESOURCE_NAME})
-		}
-		// Distributed Map children (execution:<machine>/<map>:<child>) and
-		// their listing by map run (mapRun:<machine>/<map>:<run id>).
-		allow(r, []string{"states:DescribeExecution", "states:GetExecutionHistory"}, arn("execution", *sm.StateMachineName()+"/*"))
-		allow(r, []string{"states:ListExecutions"}, arn("mapRun", *sm.StateMachineName()+"/*"))
+		grantMapRunReads(r, sm)
 	}
 	allow(r, jobRead, t.jobs.TableArn())
 	allow(r, []string{"s3:GetObject"}, b.inputs.ArnForObjects(jsii.String(prefixInputs+"*")),

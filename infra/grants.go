@@ -151,6 +151,7 @@ func grantAPI(api lambdaFn, b buckets, t tables, machines map[string]awsstepfunc
 	for _, name := range sortedKeys(machines) {
 		machines[name].GrantStartExecution(r)
 		grantAudit(machines[name], r)
+		grantMapRunReads(r, machines[name]) // the history page's map runs and their children
 	}
 	sec.stripe.GrantRead(r, nil)
 	sec.sessionKey.GrantRead(r, nil)

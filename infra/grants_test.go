@@ -90,7 +90,7 @@ func TestEachLambdaGetsOnlyTheGrantsOfItsStep(t *testing.T) {
 		{"copy-back", []string{"s3:GetObject", "s3:PutObject"}, []string{"ses:", "s3:DeleteObject", "s3:RestoreObject", "dynamodb:PutItem"}},
 		{"mark-available", []string{"s3:DeleteObject", "dynamodb:PutItem"}, []string{"ses:", "s3:PutObject", "s3:RestoreObject"}},
 		{"restore-failed", []string{"dynamodb:PutItem"}, []string{"s3:", "ses:", "states:"}},
-		{"audit-export", []string{"states:DescribeExecution", "states:GetExecutionHistory", "states:ListExecutions", "s3:GetObject", "s3:PutObject", "dynamodb:GetItem"},
+		{"audit-export", []string{"states:DescribeExecution", "states:GetExecutionHistory", "states:ListExecutions", "states:DescribeMapRun", "s3:GetObject", "s3:PutObject", "dynamodb:GetItem"},
 			[]string{"s3:Delete", "s3:PutObjectRetention", "s3:PutObjectLegalHold", "s3:Bypass", "s3:RestoreObject", "dynamodb:PutItem", "states:StartExecution", "ses:", "secretsmanager:"}},
 	}
 	for _, tc := range tests {
@@ -171,6 +171,45 @@ func TestTaskGrantsNameOnlyTheirOwnPrefixes(t *testing.T) {
 			for _, p := range never[fn] {
 				if strings.Contains(string(res), p) {
 					t.Errorf("%s reaches %s: %v on %s", fn, p, st["Action"], res)
+				}
+			}
+		}
+	}
+}
+
+func TestOnlyThePortalAndTheAuditExportReadMapRuns(t *testing.T) {
+	// GIVEN the stack with default settings
+	// WHEN it is synthesized
+	tmpl := synth(t, defaultTestConfig())
+
+	// THEN the portal (history page) and the audit export may describe the
+	// machines' map runs, list their children and read a child's history,
+	// each on "<resource>:<machine name>/*" only; no other Lambda may
+	type grant struct{ actions, resource string }
+	want := []grant{
+		{`["states:ListExecutions","states:DescribeMapRun"]`, `:mapRun:",{"Fn::GetAtt":["AnnotationWorkflow`},
+		{`["states:ListExecutions","states:DescribeMapRun"]`, `:mapRun:",{"Fn::GetAtt":["RestoreWorkflow`},
+		{`["states:DescribeExecution","states:GetExecutionHistory"]`, `:execution:",{"Fn::GetAtt":["AnnotationWorkflow`},
+		{`["states:DescribeExecution","states:GetExecutionHistory"]`, `:execution:",{"Fn::GetAtt":["RestoreWorkflow`},
+	}
+	for fn, sts := range statementsByFunction(t, tmpl) {
+		found := map[grant]bool{}
+		for _, st := range sts {
+			actions, _ := json.Marshal(st["Action"])
+			res, _ := json.Marshal(st["Resource"])
+			if strings.Contains(string(actions), "states:DescribeMapRun") && fn != "api" && fn != "audit-export" {
+				t.Errorf("%s may describe map runs: %s on %s", fn, actions, res)
+			}
+			for _, g := range want {
+				if string(actions) == g.actions && strings.Contains(string(res), g.resource) && strings.Contains(string(res), `"/*"`) {
+					found[g] = true
+				}
+			}
+		}
+		if fn == "api" || fn == "audit-export" {
+			for _, g := range want {
+				if !found[g] {
+					t.Errorf("%s lacks %s on %s...:<machine>/*", fn, g.actions, g.resource)
 				}
 			}
 		}

@@ -87,7 +87,8 @@ func suppressNag(stack awscdk.Stack, r nagTargets) {
 			"The auditor page and the audit export read the history of every execution of one state machine: executions are named by job id at run time.",
 			matching(`/^Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:.*$/`)),
 		suppression("AwsSolutions-IAM5",
-			"The audit export lists the child executions of each Distributed Map run of the stack's state machines (ListExecutions by map run ARN); run ids are made at run time.",
+			"The audit export and the portal's history page describe each Distributed Map run of the stack's state machines and list its child executions "+
+				"(DescribeMapRun, ListExecutions by map run ARN); run ids are made at run time.",
 			matching(`/^Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:mapRun:<[A-Za-z]+Workflow[0-9A-F]+\.Name>\/\*$/`)),
 	}, nil)
 	cdknag.NagSuppressions_AddResourceSuppressions(r.deadLetters, &[]*cdknag.NagPackSuppression{

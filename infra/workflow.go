@@ -80,6 +80,19 @@ func grantAudit(sm awsstepfunctions.StateMachine, grantee awsiam.IGrantable) {
 	sm.GrantExecution(grantee, jsii.String("states:DescribeExecution"), jsii.String("states:GetExecutionHistory"))
 }
 
+// grantMapRunReads lets r read the Distributed Map runs of the machine's
+// executions: describe a run (status, counts, the execution that started
+// it), list its children (mapRun:<machine>/<map>:<run id>) and describe and
+// read the history of a child (execution:<machine>/<map>:<child>).
+func grantMapRunReads(r awsiam.IRole, sm awsstepfunctions.StateMachine) {
+	arn := func(resource string) *string {
+		return awscdk.Stack_Of(r).FormatArn(&awscdk.ArnComponents{Service: jsii.String("states"), Resource: jsii.String(resource),
+			ResourceName: jsii.String(*sm.StateMachineName() + "/*"), ArnFormat: awscdk.ArnFormat_COLON_RESOURCE_NAME})
+	}
+	allow(r, []string{"states:DescribeExecution", "states:GetExecutionHistory"}, arn("execution"))
+	allow(r, []string{"states:ListExecutions", "states:DescribeMapRun"}, arn("mapRun"))
+}
+
 // grantDistributedMap lets the machine run its Distributed Map: start and
 // describe (and stop, when the map run fails) child executions of this state
 // machine only, and read the objects its ItemReader names (items: the shard

@@ -266,9 +266,16 @@ func TestMapRunsOnTheExecutionPage(t *testing.T) {
 	if r := own.get("/executions/" + url.PathEscape(second)); r.status != 200 {
 		t.Errorf("owner's child of a second map run: %d", r.status)
 	}
+	// On AWS Step Functions names a child (a random id) and DescribeExecution
+	// names its parent; API Gateway hands the id's "/" over decoded.
+	awsChild, _ := h.wf.Start(ctx, kids, "4f1c2e9a-0b7d-3c55-9e61-2a8d5b7c0f13", nil)
+	h.wf.setParent(awsChild, j.ExecutionID)
+	if r := own.get("/executions/" + awsChild); r.status != 200 || !strings.Contains(r.body, "4f1c2e9a-0b7d-3c55-9e61-2a8d5b7c0f13") {
+		t.Errorf("owner's child named by Step Functions, path %s: %d", "/executions/"+awsChild, r.status)
+	}
 	other := h.browser()
 	other.signIn("b@example.org")
-	for _, p := range []string{path, "/executions/" + url.PathEscape(second)} {
+	for _, p := range []string{path, "/executions/" + url.PathEscape(second), "/executions/" + awsChild} {
 		if r := other.get(p); r.status != 404 {
 			t.Errorf("another user's child execution page %s: %d", p, r.status)
 		}

@@ -354,6 +354,16 @@ func (f *fakeWorkflow) finish(id, status string) {
 		Output: json.RawMessage(`{"ok":true}`), Error: ex.Error, Cause: ex.Cause})
 }
 
+// setParent names the execution whose map run started id, as Step
+// Functions' DescribeExecution does for a map run's child.
+func (f *fakeWorkflow) setParent(id, parent string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	ex := f.execs[id]
+	ex.Parent = parent
+	f.execs[id] = ex
+}
+
 // forget drops an execution, as Step Functions does 90 days after it ends.
 func (f *fakeWorkflow) forget(id string) {
 	f.mu.Lock()
@@ -364,8 +374,8 @@ func (f *fakeWorkflow) forget(id string) {
 
 // MapRunChildren lists a map run's children as the local runner does
 // (audit.Executions, service.MapRunLister).
-func (f *fakeWorkflow) MapRunChildren(ctx context.Context, started domain.HistoryEvent) (string, []domain.Execution, error) {
-	return asl.MapRunChildren(ctx, fakeLister{f}, started)
+func (f *fakeWorkflow) MapRunChildren(ctx context.Context, started domain.HistoryEvent, limit int) (domain.MapRunListing, error) {
+	return asl.MapRunChildren(ctx, fakeLister{f}, started, limit)
 }
 
 // fakeLister gives the fake the runner store's method name.

@@ -228,7 +228,9 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /jobs/{id}/delete", s.page(s.signedIn(s.deleteConfirm)))  // manage.go
 	m.HandleFunc("POST /jobs/{id}/delete", s.form(s.signedIn(s.deleteJob)))
 	m.HandleFunc("POST /jobs/{id}/rerun", s.form(s.signedIn(s.rerun)))
-	m.HandleFunc("GET /executions/{eid}", s.page(s.signedIn(s.executionView)))
+	// {eid...}: on AWS a map run child's id holds a "/" (execution:<machine>/<map>:<id>),
+	// which API Gateway's HTTP API hands over decoded.
+	m.HandleFunc("GET /executions/{eid...}", s.page(s.signedIn(s.executionView)))
 	m.HandleFunc("GET /audit", s.page(s.signedIn(s.auditView)))
 	m.HandleFunc("GET /subscribe", s.page(s.signedIn(s.subscribeForm)))
 	m.HandleFunc("POST /subscribe", s.form(s.signedIn(s.subscribe)))

@@ -84,7 +84,7 @@ func history(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	for _, r := range runs {
 		fmt.Fprintf(stdout, "\nMap run %s (state %s) %s: items %d, child executions %d (%d succeeded, %d failed, %d running); `gas history ID` prints one\n",
-			r.ARN, r.State, r.Status, r.Items, len(r.Children), r.Count(domain.ExecSucceeded), r.Count(domain.ExecFailed), r.Count(domain.ExecRunning))
+			r.ARN, r.State, r.Status, r.Items, r.Started, r.Count(domain.ExecSucceeded), r.Count(domain.ExecFailed), r.Count(domain.ExecRunning))
 		if err := printExecutions(stdout, r.Children, true); err != nil {
 			return err
 		}
@@ -103,8 +103,8 @@ func liveHistory(ctx context.Context, db *sqlite.DB, ref string) (domain.Executi
 	if err != nil {
 		return exec, nil, nil, err
 	}
-	runs, err := service.FindMapRuns(ctx, func(ctx context.Context, ev domain.HistoryEvent) (string, []domain.Execution, error) {
-		return asl.MapRunChildren(ctx, db.Executions(), ev)
+	runs, err := service.FindMapRuns(ctx, func(ctx context.Context, ev domain.HistoryEvent) (domain.MapRunListing, error) {
+		return asl.MapRunChildren(ctx, db.Executions(), ev, 0) // the operator's tool lists every child
 	}, events)
 	return exec, events, runs, err
 }
@@ -130,9 +130,9 @@ func archivedHistory(ctx context.Context, data, ref string, liveErr error) (doma
 	}
 	// The archive keeps each MapRunStarted's children, in event order.
 	next := 0
-	runs, err := service.FindMapRuns(ctx, func(context.Context, domain.HistoryEvent) (string, []domain.Execution, error) {
+	runs, err := service.FindMapRuns(ctx, func(context.Context, domain.HistoryEvent) (domain.MapRunListing, error) {
 		if next >= len(rec.MapRuns) {
-			return "", nil, nil
+			return domain.MapRunListing{}, nil
 		}
 		r := rec.MapRuns[next]
 		next++
@@ -140,7 +140,7 @@ func archivedHistory(ctx context.Context, data, ref string, liveErr error) (doma
 		for _, c := range r.Children {
 			kids = append(kids, c.Execution)
 		}
-		return r.ARN, kids, nil
+		return domain.MapRunListing{ARN: r.ARN, Children: kids, Counts: domain.CountChildren(kids)}, nil
 	}, rec.Events)
 	return rec.Execution, rec.Events, runs, err
 }

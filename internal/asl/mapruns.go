@@ -14,23 +14,27 @@ type Lister interface {
 }
 
 // MapRunChildren lists the child executions of the map run that a
-// MapRunStarted event started (its output names their state machine and
-// name prefix), oldest first: item order. arn is "" for an event that is
-// not a map run's start.
-func MapRunChildren(ctx context.Context, store Lister, started domain.HistoryEvent) (arn string, children []domain.Execution, err error) {
+// MapRunStarted event started (its output names their state machine, name
+// prefix and item count), oldest first: item order, cut as
+// domain.CutChildren cuts them (limit <= 0: all). Counts cover every child;
+// the status is left to the parent's history. An event that is not a map
+// run's start gives the zero listing.
+func MapRunChildren(ctx context.Context, store Lister, started domain.HistoryEvent, limit int) (domain.MapRunListing, error) {
 	var out struct {
 		ARN     string `json:"mapRunArn"`
 		Machine string `json:"childStateMachine"`
 		Prefix  string `json:"childNamePrefix"`
+		Length  int    `json:"length"`
 	}
 	if started.Type != "MapRunStarted" || json.Unmarshal(started.Output, &out) != nil || out.Machine == "" {
-		return "", nil, nil
+		return domain.MapRunListing{}, nil
 	}
+	var children []domain.Execution
 	page := domain.Page{Limit: 1000}
 	for {
 		list, next, err := store.ListExecutions(ctx, domain.ExecutionFilter{StateMachine: out.Machine, NamePrefix: out.Prefix}, page)
 		if err != nil {
-			return "", nil, err
+			return domain.MapRunListing{}, err
 		}
 		children = append(children, list...)
 		if next == "" {
@@ -39,10 +43,12 @@ func MapRunChildren(ctx context.Context, store Lister, started domain.HistoryEve
 		page.Cursor = next
 	}
 	slices.Reverse(children) // the store lists newest first
-	return out.ARN, children, nil
+	l := domain.MapRunListing{ARN: out.ARN, Items: out.Length, Counts: domain.CountChildren(children)}
+	l.Children, l.Truncated = domain.CutChildren(children, limit)
+	return l, nil
 }
 
 // MapRunChildren lists a map run's children from the runner's store.
-func (r *Runner) MapRunChildren(ctx context.Context, started domain.HistoryEvent) (string, []domain.Execution, error) {
-	return MapRunChildren(ctx, r.cfg.Store, started)
+func (r *Runner) MapRunChildren(ctx context.Context, started domain.HistoryEvent, limit int) (domain.MapRunListing, error) {
+	return MapRunChildren(ctx, r.cfg.Store, started, limit)
 }

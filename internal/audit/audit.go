@@ -89,8 +89,8 @@ type Executions interface {
 	Describe(ctx context.Context, executionID string) (domain.Execution, error)
 	History(ctx context.Context, executionID string) ([]domain.HistoryEvent, error)
 	// MapRunChildren lists the child executions of the map run a
-	// MapRunStarted event started, oldest first.
-	MapRunChildren(ctx context.Context, started domain.HistoryEvent) (mapRunARN string, children []domain.Execution, err error)
+	// MapRunStarted event started, oldest first (limit <= 0: all of them).
+	MapRunChildren(ctx context.Context, started domain.HistoryEvent, limit int) (domain.MapRunListing, error)
 }
 
 // Objects reads the job's files.

@@ -98,12 +98,12 @@ func (e *Exporter) mapRuns(ctx context.Context, events []domain.HistoryEvent) ([
 		if ev.Type != "MapRunStarted" {
 			continue
 		}
-		arn, children, err := e.Executions.MapRunChildren(ctx, ev)
+		l, err := e.Executions.MapRunChildren(ctx, ev, 0) // a record keeps every child
 		if err != nil {
 			return nil, fmt.Errorf("map run of state %s: %w", ev.StateName, err)
 		}
-		run := MapRun{ARN: arn, State: ev.StateName, Children: []Child{}}
-		for _, c := range children {
+		run := MapRun{ARN: l.ARN, State: ev.StateName, Children: []Child{}}
+		for _, c := range l.Children {
 			d, err := e.Executions.Describe(ctx, c.ID)
 			if err != nil {
 				return nil, fmt.Errorf("map run child %s: %w", c.ID, err)

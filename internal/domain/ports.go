@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"slices"
 	"time"
 )
 
@@ -157,6 +158,10 @@ type Execution struct {
 	Output       json.RawMessage `json:"output,omitempty"`
 	Error        string          `json:"error,omitempty"`
 	Cause        string          `json:"cause,omitempty"`
+	// Parent is the id of the execution whose Distributed Map run started
+	// this one, when the engine names it (Step Functions does: a child's own
+	// name there is a random id).
+	Parent string `json:"parent,omitempty"`
 	// Archived is set when this was read from the audit archive because
 	// the workflow engine no longer has it (Step Functions keeps 90 days).
 	Archived *ArchivedCopy `json:"archived,omitempty"`
@@ -201,6 +206,71 @@ type Workflow interface {
 	Describe(ctx context.Context, executionID string) (Execution, error)
 	History(ctx context.Context, executionID string) ([]HistoryEvent, error)
 	List(ctx context.Context, f ExecutionFilter, p Page) ([]Execution, string, error)
+}
+
+// MapRunListing is what a workflow engine tells of one Distributed Map
+// run (the run a MapRunStarted event started): its child executions, at most
+// as many as the caller asked for, and counts over all of them.
+type MapRunListing struct {
+	ARN string
+	// Status is the engine's status of the run (RUNNING, SUCCEEDED, FAILED,
+	// ABORTED), "" when it gives none: the parent's history says then.
+	Status string
+	Items  int // items the run was given; 0 when unknown
+	// Counts are the run's child executions by status, all of them, also
+	// those Children leaves out.
+	Counts map[string]int
+	// Children are oldest first. When there are more than asked for
+	// (Truncated), they are the newest ones and every child that failed,
+	// timed out or was aborted, up to the limit each.
+	Children  []Execution
+	Truncated bool
+}
+
+// Started is the number of child executions the run has started.
+func (l MapRunListing) Started() int {
+	n := 0
+	for _, c := range l.Counts {
+		n += c
+	}
+	return n
+}
+
+// CountChildren counts executions by status (MapRunListing.Counts of a
+// complete list).
+func CountChildren(children []Execution) map[string]int {
+	counts := map[string]int{}
+	for _, c := range children {
+		counts[c.Status]++
+	}
+	return counts
+}
+
+// unsuccessful are the child statuses a cut listing keeps beyond the newest.
+var unsuccessful = []string{ExecFailed, ExecTimedOut, ExecAborted}
+
+// CutChildren cuts a complete, oldest-first list of a map run's children to
+// what MapRunListing.Children holds when it is truncated: the newest limit
+// children, and the newest limit of each unsuccessful status. limit <= 0
+// keeps them all.
+func CutChildren(children []Execution, limit int) (kept []Execution, truncated bool) {
+	if limit <= 0 || len(children) <= limit {
+		return children, false
+	}
+	per := map[string]int{}
+	for i := len(children) - 1; i >= 0; i-- {
+		c := children[i]
+		newest := i >= len(children)-limit
+		if slices.Contains(unsuccessful, c.Status) && per[c.Status] < limit {
+			per[c.Status]++
+			newest = true
+		}
+		if newest {
+			kept = append(kept, c)
+		}
+	}
+	slices.Reverse(kept)
+	return kept, true
 }
 
 // State machine names, the same locally and on AWS (they key statemachines.Definitions).

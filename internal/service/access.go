@@ -114,9 +114,18 @@ func (s *Service) archivedExecution(ctx context.Context, id string, liveErr erro
 }
 
 // ExecutionOwner is the id of the user an execution belongs to, "" when none
-// is known: an annotation is named after its job, its map runs' children
-// "<job>:<item>", a restore is RestoreExecutionPrefix(user) + n.
+// is known: an annotation is named after its job, a restore is
+// RestoreExecutionPrefix(user) + n, and a map run's child belongs to the
+// owner of its Parent when the engine names it (Step Functions), else to
+// the job its name starts with ("<job>:<item>", the local runner).
 func (s *Service) ExecutionOwner(ctx context.Context, ex domain.Execution) string {
+	if ex.Parent != "" {
+		parent, err := s.ports.Workflow.Describe(ctx, ex.Parent)
+		if err != nil || parent.Parent != "" { // a map run's child is never a parent
+			return ""
+		}
+		return s.ExecutionOwner(ctx, parent)
+	}
 	if ex.StateMachine == domain.MachineRestore {
 		return restoreOwner(ex.Name)
 	}

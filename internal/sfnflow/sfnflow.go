@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"maps"
 	"strings"
+	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
@@ -24,6 +25,7 @@ type API interface {
 	DescribeExecution(ctx context.Context, in *sfn.DescribeExecutionInput, opts ...func(*sfn.Options)) (*sfn.DescribeExecutionOutput, error)
 	GetExecutionHistory(ctx context.Context, in *sfn.GetExecutionHistoryInput, opts ...func(*sfn.Options)) (*sfn.GetExecutionHistoryOutput, error)
 	ListExecutions(ctx context.Context, in *sfn.ListExecutionsInput, opts ...func(*sfn.Options)) (*sfn.ListExecutionsOutput, error)
+	DescribeMapRun(ctx context.Context, in *sfn.DescribeMapRunInput, opts ...func(*sfn.Options)) (*sfn.DescribeMapRunOutput, error)
 }
 
 var _ API = (*sfn.Client)(nil)
@@ -32,6 +34,9 @@ var _ API = (*sfn.Client)(nil)
 type Workflow struct {
 	api      API
 	machines map[string]string // name (domain.MachineAnnotation, ...) -> state machine ARN
+
+	mu      sync.Mutex
+	parents map[string]string // map run ARN -> the execution that started it (parentOf)
 }
 
 var _ domain.Workflow = (*Workflow)(nil)
@@ -49,10 +54,16 @@ func (w *Workflow) arn(name string) (string, error) {
 	return arn, nil
 }
 
-// machineName maps a state machine ARN back to its name (the ARN if unknown).
+// machineName maps a state machine ARN back to its name (the ARN if
+// unknown). A Distributed Map's children run "<machine ARN>/<map label>",
+// named "<name>/<label>" as the local runner names them (annotation/Shards).
 func (w *Workflow) machineName(arn string) string {
+	base, label, child := strings.Cut(arn, "/")
 	for name, a := range w.machines {
-		if a == arn {
+		if a == base {
+			if child {
+				return name + "/" + label
+			}
 			return name
 		}
 	}
@@ -87,11 +98,18 @@ func (w *Workflow) Start(ctx context.Context, stateMachine, name string, input j
 	return aws.ToString(out.ExecutionArn), nil
 }
 
-// Describe reports an execution's status, input, output and failure.
+// Describe reports an execution's status, input, output and failure; for a
+// Distributed Map's child, the execution whose map run started it (Parent).
 func (w *Workflow) Describe(ctx context.Context, executionID string) (domain.Execution, error) {
 	out, err := w.api.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: aws.String(executionID)})
 	if err != nil {
 		return domain.Execution{}, wrap("describe execution", executionID, err)
+	}
+	var parent string
+	if out.MapRunArn != nil {
+		if parent, err = w.parentOf(ctx, *out.MapRunArn); err != nil {
+			return domain.Execution{}, fmt.Errorf("describe execution %s: %w", executionID, err)
+		}
 	}
 	return domain.Execution{
 		ID:           aws.ToString(out.ExecutionArn),
@@ -104,6 +122,7 @@ func (w *Workflow) Describe(ctx context.Context, executionID string) (domain.Exe
 		Output:       rawJSON(out.Output),
 		Error:        aws.ToString(out.Error),
 		Cause:        aws.ToString(out.Cause),
+		Parent:       parent,
 	}, nil
 }
 
@@ -233,9 +252,10 @@ func rawJSON(s *string) json.RawMessage {
 
 func wrap(op, id string, err error) error {
 	var dne *types.ExecutionDoesNotExist
+	var rnf *types.ResourceNotFound
 	var bad *types.InvalidArn
 	switch {
-	case errors.As(err, &dne):
+	case errors.As(err, &dne), errors.As(err, &rnf):
 		return fmt.Errorf("%s %s: %w", op, id, domain.ErrNotFound)
 	case errors.As(err, &bad):
 		return fmt.Errorf("%s %s: %w", op, id, domain.ErrInvalid)

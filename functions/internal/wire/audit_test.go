@@ -74,6 +74,7 @@ func TestAuditExportLambda(t *testing.T) {
 		t.Fatal(err)
 	}
 	mapRun := "arn:aws:states:us-east-1:123456789012:mapRun:gas-annotation/ShardMap:run-1"
+	sf.StartMapRun(execARN, mapRun, 2)
 	for i, name := range []string{"job-1:0", "job-1:1"} {
 		child := sf.StartChild(mapRun, annotationARN+"/ShardMap", name, `{"shard":`+string(rune('0'+i))+`}`)
 		must(t, sf.Append(child, sfnfake.Event{Type: "TaskStateEntered", DetailsKey: "stateEnteredEventDetails", Details: map[string]any{"name": "AnnotateShard"}}))

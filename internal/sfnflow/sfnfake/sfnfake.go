@@ -1,6 +1,7 @@
 // Package sfnfake is an in-process Step Functions for tests: an http.Handler
 // speaking the service's JSON protocol (awsJson1_0) for StartExecution,
-// DescribeExecution, GetExecutionHistory, ListExecutions, and
+// DescribeExecution, GetExecutionHistory, ListExecutions, DescribeMapRun
+// (for map runs a test starts with StartMapRun), and
 // SendTaskSuccess/SendTaskFailure for tokens a test registers (tasks.go). It runs no
 // state machine; tests finish executions and append history events
 // themselves. Pages are capped at PageLimit items to exercise pagination.
@@ -28,7 +29,15 @@ type Server struct {
 	executions map[string]*execution // by ARN
 	order      []string              // ARNs in start order
 	calls      map[string]int
-	tasks      map[string]*task // callback tasks by token (tasks.go)
+	tasks      map[string]*task   // callback tasks by token (tasks.go)
+	mapRuns    map[string]*mapRun // by ARN
+}
+
+// mapRun is a Distributed Map run: the execution that started it and its item count.
+type mapRun struct {
+	parent string
+	items  int
+	start  time.Time
 }
 
 type execution struct {
@@ -49,6 +58,7 @@ func New(machineARNs ...string) *Server {
 		machines:   map[string]bool{},
 		executions: map[string]*execution{},
 		calls:      map[string]int{},
+		mapRuns:    map[string]*mapRun{},
 	}
 	for _, a := range machineARNs {
 		s.machines[a] = true
@@ -100,6 +110,15 @@ func (s *Server) Append(executionARN string, events ...Event) error {
 		e.events = append(e.events, m)
 	}
 	return nil
+}
+
+// StartMapRun registers a Distributed Map run of the parent execution over
+// items items, for DescribeMapRun (which counts the children StartChild
+// adds to it).
+func (s *Server) StartMapRun(parentARN, mapRunARN string, items int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.mapRuns[mapRunARN] = &mapRun{parent: parentARN, items: items, start: s.now}
 }
 
 // StartChild adds a child execution of a Distributed Map run, named name,
@@ -157,6 +176,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		out, code, msg = s.history(in)
 	case "ListExecutions":
 		out, code, msg = s.list(in)
+	case "DescribeMapRun":
+		out, code, msg = s.describeMapRun(in)
 	case "SendTaskSuccess", "SendTaskFailure":
 		out, code, msg = s.sendTask(in, op == "SendTaskSuccess")
 	default:
@@ -217,7 +238,7 @@ func (s *Server) describe(in map[string]any) (any, string, string) {
 	if !e.stop.IsZero() {
 		out["stopDate"] = epoch(e.stop)
 	}
-	for k, v := range map[string]string{"output": e.output, "error": e.errName, "cause": e.cause} {
+	for k, v := range map[string]string{"output": e.output, "error": e.errName, "cause": e.cause, "mapRunArn": e.mapRun} {
 		if v != "" {
 			out[k] = v
 		}
@@ -299,4 +320,41 @@ func (s *Server) list(in map[string]any) (any, string, string) {
 		out["nextToken"] = next
 	}
 	return out, "", ""
+}
+
+// describeMapRun reports a run StartMapRun registered: its parent, and its
+// items and children counted by status. It is RUNNING until every item has
+// a finished child, then FAILED if any failed, else SUCCEEDED.
+func (s *Server) describeMapRun(in map[string]any) (any, string, string) {
+	arn := str(in, "mapRunArn")
+	r, ok := s.mapRuns[arn]
+	if !ok {
+		return nil, "ResourceNotFound", "Resource not found: '" + arn + "'"
+	}
+	counts := map[string]int{}
+	for _, e := range s.executions {
+		if e.mapRun == arn {
+			counts[e.status]++
+		}
+	}
+	done := counts["SUCCEEDED"] + counts["FAILED"] + counts["TIMED_OUT"] + counts["ABORTED"]
+	status := "RUNNING"
+	switch {
+	case done < r.items:
+	case done > counts["SUCCEEDED"]:
+		status = "FAILED"
+	default:
+		status = "SUCCEEDED"
+	}
+	started := done + counts["RUNNING"]
+	c := func(pending int) map[string]any {
+		return map[string]any{"pending": pending, "running": counts["RUNNING"], "succeeded": counts["SUCCEEDED"], "failed": counts["FAILED"],
+			"timedOut": counts["TIMED_OUT"], "aborted": counts["ABORTED"], "total": r.items, "resultsWritten": 0}
+	}
+	items := c(r.items - started)
+	execs := c(0)
+	execs["total"] = started
+	return map[string]any{"mapRunArn": arn, "executionArn": r.parent, "status": status, "startDate": epoch(r.start),
+		"maxConcurrency": 0, "toleratedFailurePercentage": 0, "toleratedFailureCount": 0,
+		"itemCounts": items, "executionCounts": execs}, "", ""
 }
