@@ -64,7 +64,8 @@ type reference interface {
 // no leading comma), counts every consequence term in t.consequences, and
 // returns the most severe term and the variant class.
 type predictor interface {
-	appendCSQ(dst []byte, c chromosome, v consequence.Variant, existing []byte, t *tally) (out []byte, worst, class string, err error)
+	// When ix is not nil, each entry written is noted in it (indexBatch.entry).
+	appendCSQ(dst []byte, c chromosome, v consequence.Variant, existing []byte, t *tally, ix *indexBatch) (out []byte, worst, class string, err error)
 }
 
 // Engine annotates VCF streams with one reference bundle. It is safe for
@@ -112,6 +113,9 @@ type Options struct {
 	// ResidentChromosomes bounds the chromosomes kept loaded at once;
 	// 0 means DefaultResidentChromosomes.
 	ResidentChromosomes int
+	// Index, when set, receives every record's CSQ entries as written
+	// (see IndexSink), for a per-variant index built alongside.
+	Index IndexSink
 }
 
 // InputError is bad input: the message names the line and the reason. It

@@ -65,7 +65,7 @@ func (c *fakeChrom) Covered(start, end int) bool { return true }
 
 type fakePredictor struct{}
 
-func (fakePredictor) appendCSQ(dst []byte, c chromosome, v consequence.Variant, existing []byte, t *tally) ([]byte, string, string, error) {
+func (fakePredictor) appendCSQ(dst []byte, c chromosome, v consequence.Variant, existing []byte, t *tally, _ *indexBatch) ([]byte, string, string, error) {
 	t.consequences["missense_variant"]++
 	return fmt.Appendf(dst, "%s|missense_variant|MODERATE|G|ENSG1|Transcript|ENST1|protein_coding||||||||||%s|||||SNV|YES", v.Alt, existing), "missense_variant", "SNV", nil
 }

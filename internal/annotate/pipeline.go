@@ -31,7 +31,8 @@ type batch struct {
 	readErr error  // the reader's error after these lines (truncated gzip, long line, ctx)
 	out     []byte // annotated lines, each ending in "\n"
 	t       tally
-	err     error // first error of this batch, in line order
+	ix      indexBatch // the entries for Options.Index
+	err     error      // first error of this batch, in line order
 	done    chan struct{}
 }
 
@@ -82,6 +83,7 @@ func (p *pipeline) run(ctx context.Context, out io.Writer, sum *Summary, prog *p
 	}
 
 	var err error
+	var rec IndexRecord // reused by every send
 	for b := range ordered {
 		<-b.done
 		if b.err != nil {
@@ -91,6 +93,11 @@ func (p *pipeline) run(ctx context.Context, out io.Writer, sum *Summary, prog *p
 		if _, werr := out.Write(b.out); werr != nil {
 			err = fmt.Errorf("write output: %w", werr)
 			break
+		}
+		if p.opts.Index != nil {
+			if err = b.ix.send(p.opts.Index, b.out, &rec); err != nil {
+				break
+			}
 		}
 		sum.add(&b.t)
 		if prog != nil {
@@ -186,6 +193,11 @@ func (w *worker) process(b *batch) {
 	defer w.releaseHeld()
 	b.out = b.out[:0]
 	b.t.reset()
+	w.ix = nil
+	if w.p.opts.Index != nil {
+		b.ix.reset()
+		w.ix = &b.ix
+	}
 	start := 0
 	for i, end := range b.ends {
 		line := b.buf[start:end]

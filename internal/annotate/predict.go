@@ -18,7 +18,7 @@ func newPredictor(o Options) predictor {
 	return &vepPredictor{set: o.transcripts(), window: o.distance()}
 }
 
-func (p *vepPredictor) appendCSQ(dst []byte, c chromosome, v consequence.Variant, existing []byte, t *tally) ([]byte, string, string, error) {
+func (p *vepPredictor) appendCSQ(dst []byte, c chromosome, v consequence.Variant, existing []byte, t *tally, ix *indexBatch) ([]byte, string, string, error) {
 	end := v.Pos + len(v.Ref) - 1
 	p.txs = c.AppendTranscripts(p.txs[:0], v.Pos-p.window, end+p.window)
 	if p.set == TranscriptsCanonical {
@@ -37,7 +37,11 @@ func (p *vepPredictor) appendCSQ(dst []byte, c chromosome, v consequence.Variant
 		if i > 0 {
 			dst = append(dst, ',')
 		}
+		start := len(dst)
 		dst = e.AppendCSQ(dst, ex)
+		if ix != nil {
+			ix.entry(e, ex, dst, start)
+		}
 		if w, r := t.countTerms(e.Consequences); r >= 0 && (worstRank < 0 || r < worstRank) {
 			worst, worstRank = w, r
 		}

@@ -33,6 +33,7 @@ type worker struct {
 	// allAlts are the record's ALTs, upper-case: VEP's Allele field depends on all of them.
 	allAlts []string
 	shape   consequence.Shape // of the record being annotated
+	ix      *indexBatch       // the batch's entries for Options.Index; nil without one
 
 	// Per record, set by annotate and matchKnown.
 	mismatch                     bool // REF differs from the reference
@@ -243,6 +244,17 @@ func (w *worker) appendCSQ(dst []byte, rec *vcf.Record, ci chromInfo, ref string
 	csqStart := len(dst)
 	existStart := 0
 	w.shape = consequence.ShapeOf(ref, w.allAlts) // once per record: linear in the ALTs
+	if w.ix != nil {
+		var af, cl []byte
+		if w.anyAF {
+			af = w.af
+		}
+		if w.anyClnsig {
+			cl = w.clnsig
+		}
+		w.ix.record(rec.Chrom(), rec.Pos, w.ids, rec.Ref(), rec.Alt(), af, cl)
+		defer w.ix.dropEmpty()
+	}
 	for i, ok := range w.predict {
 		exist := w.exist[existStart:w.existEnd[i]]
 		existStart = w.existEnd[i]
@@ -254,7 +266,10 @@ func (w *worker) appendCSQ(dst []byte, rec *vcf.Record, ci chromInfo, ref string
 			dst = append(dst, ',')
 		}
 		alt := w.allAlts[i]
-		out, worst, class, err := w.pred.appendCSQ(dst, ci.c, consequence.Variant{Chrom: ci.canon, Pos: rec.Pos, Ref: ref, Alt: alt, AllAlts: w.allAlts, Shape: &w.shape}, exist, t)
+		if w.ix != nil {
+			w.ix.alt = i
+		}
+		out, worst, class, err := w.pred.appendCSQ(dst, ci.c, consequence.Variant{Chrom: ci.canon, Pos: rec.Pos, Ref: ref, Alt: alt, AllAlts: w.allAlts, Shape: &w.shape}, exist, t, w.ix)
 		if err != nil {
 			return dst, fmt.Errorf("consequences of %s:%d %s>%s: %w", ci.name, rec.Pos, ref, alt, err)
 		}

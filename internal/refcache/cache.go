@@ -56,14 +56,14 @@ func New(src Source, prefix, dir string, limit int64, opts annotate.Options) *Ca
 
 // Annotate fetches the files of chroms (those the bundle covers) and runs
 // the engine on in within lim.
-func (c *Cache) Annotate(ctx context.Context, chroms []string, in io.Reader, out io.Writer, lim domain.Limits, run domain.RunOptions) (annotate.Summary, error) {
+func (c *Cache) Annotate(ctx context.Context, chroms []string, in io.Reader, out io.Writer, index annotate.IndexSink, lim domain.Limits, run domain.RunOptions) (annotate.Summary, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if err := c.ensure(ctx, chroms); err != nil {
 		return annotate.Summary{}, err
 	}
 	opts := c.opts
-	opts.Limits = lim
+	opts.Limits, opts.Index = lim, index
 	opts.Transcripts, opts.Distance = run.Transcripts, run.Distance
 	sum, err := c.engine.Run(ctx, in, out, opts)
 	if err != nil {

@@ -58,7 +58,7 @@ func TestCacheFetchesOnlyTheShardsChromosomes(t *testing.T) {
 		t.Fatal("fetched at construction")
 	}
 	var out bytes.Buffer
-	sum, err := c.Annotate(ctx, []string{"chrM"}, strings.NewReader(header+"chrM\t73\t.\tA\tG\t.\t.\t.\n"), &out, domain.Limits{}, domain.RunOptions{})
+	sum, err := c.Annotate(ctx, []string{"chrM"}, strings.NewReader(header+"chrM\t73\t.\tA\tG\t.\t.\t.\n"), &out, nil, domain.Limits{}, domain.RunOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,7 +69,7 @@ func TestCacheFetchesOnlyTheShardsChromosomes(t *testing.T) {
 		t.Fatal(err)
 	}
 	out.Reset()
-	if _, err := c.Annotate(ctx, []string{"21", "chr7"}, strings.NewReader(header+"21\t25000000\t.\tA\tG\t.\t.\t.\nchr7\t5\t.\tA\tG\t.\t.\t.\n"), &out, domain.Limits{}, domain.RunOptions{}); err != nil {
+	if _, err := c.Annotate(ctx, []string{"21", "chr7"}, strings.NewReader(header+"21\t25000000\t.\tA\tG\t.\t.\t.\nchr7\t5\t.\tA\tG\t.\t.\t.\n"), &out, nil, domain.Limits{}, domain.RunOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	if !slices.Equal(c.Held(), []string{"21"}) {
@@ -81,7 +81,7 @@ func TestCacheFetchesOnlyTheShardsChromosomes(t *testing.T) {
 			t.Errorf("evicted file %s still on disk", e.Name())
 		}
 	}
-	if _, err := c.Annotate(ctx, []string{"MT", "21"}, strings.NewReader(header), &out, domain.Limits{}, domain.RunOptions{}); err == nil || !strings.Contains(err.Error(), "over the cache limit") {
+	if _, err := c.Annotate(ctx, []string{"MT", "21"}, strings.NewReader(header), &out, nil, domain.Limits{}, domain.RunOptions{}); err == nil || !strings.Contains(err.Error(), "over the cache limit") {
 		t.Fatalf("a shard needing both chromosomes: %v", err)
 	}
 }

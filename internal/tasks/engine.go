@@ -20,9 +20,9 @@ type EngineAnnotator struct {
 var _ Annotator = EngineAnnotator{}
 
 // Annotate runs the engine once.
-func (e EngineAnnotator) Annotate(ctx context.Context, _ []string, in io.Reader, out io.Writer, lim domain.Limits, run domain.RunOptions) (annotate.Summary, error) {
+func (e EngineAnnotator) Annotate(ctx context.Context, _ []string, in io.Reader, out io.Writer, index annotate.IndexSink, lim domain.Limits, run domain.RunOptions) (annotate.Summary, error) {
 	opts := e.Options
-	opts.Limits = lim
+	opts.Limits, opts.Index = lim, index
 	opts.Transcripts, opts.Distance = run.Transcripts, run.Distance
 	sum, err := e.Engine.Run(ctx, in, out, opts)
 	if err != nil {

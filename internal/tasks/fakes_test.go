@@ -31,7 +31,7 @@ type fakeAnnotator struct {
 	none   bool          // count every record as not covered: nothing annotated
 }
 
-func (f *fakeAnnotator) Annotate(ctx context.Context, chroms []string, in io.Reader, out io.Writer, lim domain.Limits, run domain.RunOptions) (annotate.Summary, error) {
+func (f *fakeAnnotator) Annotate(ctx context.Context, chroms []string, in io.Reader, out io.Writer, index annotate.IndexSink, lim domain.Limits, run domain.RunOptions) (annotate.Summary, error) {
 	f.run = run
 	f.mu.Lock()
 	f.calls++

@@ -130,9 +130,9 @@ func (t *Tasks) markInvalid(ctx context.Context, id, reason string) error {
 	return nil
 }
 
-// runShard streams shard blob -> engine -> part blob, teeing the engine's
-// output (header included, for the CSQ layout) into the shard's variant
-// index part, which Merge joins.
+// runShard streams shard blob -> engine -> part blob; the engine hands its
+// CSQ entries to the shard's variant index part (variants.EntryBuilder),
+// which Merge joins.
 func (t *Tasks) runShard(ctx context.Context, s Shard, lim domain.Limits, run domain.RunOptions) (ShardResult, error) {
 	src, err := t.blobs.Get(ctx, s.Key)
 	if err != nil {
@@ -148,7 +148,7 @@ func (t *Tasks) runShard(ctx context.Context, s Shard, lim domain.Limits, run do
 	if s.Index > 0 {
 		w = &headerSkipper{w: body}
 	}
-	vb := variants.NewBuilder(idxBlob)
+	vb := variants.NewEntryBuilder(idxBlob)
 	var res ShardResult
 	err = func() (err error) {
 		defer func() {
@@ -157,7 +157,7 @@ func (t *Tasks) runShard(ctx context.Context, s Shard, lim domain.Limits, run do
 				err = fmt.Errorf("annotation engine panicked: %v\n%s", r, debug.Stack())
 			}
 		}()
-		res.Summary, err = t.annotator.Annotate(ctx, s.Chroms, src, io.MultiWriter(w, vb), lim, run)
+		res.Summary, err = t.annotator.Annotate(ctx, s.Chroms, src, w, vb, lim, run)
 		return err
 	}()
 	p, cerr := part.Close() // always: it stops the compressing goroutines
@@ -166,8 +166,6 @@ func (t *Tasks) runShard(ctx context.Context, s Shard, lim domain.Limits, run do
 	}
 	if err == nil {
 		err = vb.Close()
-	} else {
-		vb.Abort()
 	}
 	res.Variants, res.OutputBytes = vb.Part(), body.n
 	if perr := partBlob.finish(err); err == nil && perr != nil {

@@ -14,12 +14,13 @@ import (
 
 // Annotator runs the annotation engine on one shard, within the job's limits:
 // a VCF whose records are on chroms (as named in the input), so an
-// implementation may load only their reference files. A bad input must come
+// implementation may load only their reference files. The engine hands
+// every annotated record's CSQ entries to index (annotate.Options.Index). A bad input must come
 // back as an error wrapping domain.ErrInvalid whose message names the line
 // and the reason, a limit reached as a *domain.LimitError; any other error is
 // treated as transient.
 type Annotator interface {
-	Annotate(ctx context.Context, chroms []string, in io.Reader, out io.Writer, lim domain.Limits, run domain.RunOptions) (annotate.Summary, error)
+	Annotate(ctx context.Context, chroms []string, in io.Reader, out io.Writer, index annotate.IndexSink, lim domain.Limits, run domain.RunOptions) (annotate.Summary, error)
 }
 
 // ShardConfig tunes how Plan cuts an input (see Plan) and how many shards

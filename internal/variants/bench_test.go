@@ -44,7 +44,8 @@ func benchRecords(b *testing.B) int {
 }
 
 // benchResult annotates n synthetic records into dir/annotated.vcf and
-// builds dir/variants.idx beside it, teed as the Annotate step does.
+// builds dir/variants.idx beside it from the engine's entries, as the
+// AnnotateShard step does.
 func benchResult(b *testing.B, dir string, n int) (vcfPath string, ix *Index) {
 	e := engine(b)
 	var in bytes.Buffer
@@ -61,8 +62,8 @@ func benchResult(b *testing.B, dir string, n int) (vcfPath string, ix *Index) {
 		b.Fatal(err)
 	}
 	bw := bufio.NewWriterSize(out, 1<<20)
-	bld := NewBuilder(idxFile)
-	if _, err := e.Run(context.Background(), &in, io.MultiWriter(bw, bld), annotate.Options{}); err != nil {
+	bld := NewEntryBuilder(idxFile)
+	if _, err := e.Run(context.Background(), &in, bw, annotate.Options{Index: bld}); err != nil {
 		b.Fatal(err)
 	}
 	if err := bld.Close(); err != nil {
@@ -175,9 +176,10 @@ func naiveScan(b *testing.B, path string, q Query) int {
 // annotation. Per round it annotates the same GAS_BENCH_RECORDS records
 // (default 200,000 here) four ways, in a rotating order (the machine is
 // shared): as the AnnotateShard step writes its output (engine -> BGZF part
-// with its tabix entries, tabix.PartWriter), the same with the output also
-// teed into a Builder, and the bare engine (output discarded) without and
-// with the Builder. It reports the added time as a ratio of the step's
+// with its tabix entries, tabix.PartWriter), the same with an EntryBuilder
+// as the engine's Options.Index (as the step builds the index), and the bare
+// engine (output discarded) without and with the EntryBuilder. It reports
+// the added time as a ratio of the step's
 // (index-overhead, target under 0.20) and of the bare engine's
 // (index-overhead-bare), and the same for the process's CPU time
 // (-cpu metrics), which a busy machine disturbs less than wall time.
@@ -203,12 +205,13 @@ func BenchmarkIndexOverhead(b *testing.B) {
 			part = tabix.NewPartWriter(io.Discard)
 			out = part
 		}
-		var bld *Builder
+		var opts annotate.Options
+		var bld *EntryBuilder
 		if withIndex {
-			bld = NewBuilder(io.Discard)
-			out = io.MultiWriter(out, bld)
+			bld = NewEntryBuilder(io.Discard)
+			opts.Index = bld
 		}
-		if _, err := e.Run(context.Background(), bytes.NewReader(in.Bytes()), out, annotate.Options{}); err != nil {
+		if _, err := e.Run(context.Background(), bytes.NewReader(in.Bytes()), out, opts); err != nil {
 			b.Fatal(err)
 		}
 		if part != nil {

@@ -43,9 +43,9 @@ type blockBuf struct {
 	// Recent lookups: the entries of neighbouring records mostly repeat
 	// the same transcripts in the same order, so the cache for a feature
 	// or an HGVSp reference is chosen by the entry's place in its record.
-	feature, protein [cacheSlots]dictCache
-	biotype, other   dictCache
-	enc              []byte
+	feature, biotype, protein [cacheSlots]dictCache
+	other                     dictCache
+	enc                       []byte
 }
 
 // cacheSlots is how many entries of a record have their own lookup cache.
@@ -91,7 +91,7 @@ func (b *blockBuf) addRow(entry int, pos, gene, csq uint32, af float32, flags ui
 	slot := entry % cacheSlots
 	fc := &b.feature[slot]
 	disp = binary.AppendUvarint(disp, uint64(b.lookup(fc, d[dFeature])))
-	disp = binary.AppendUvarint(disp, uint64(b.lookup(&b.biotype, d[dBiotype])))
+	disp = binary.AppendUvarint(disp, uint64(b.lookup(&b.biotype[slot], d[dBiotype])))
 	if hc := d[dHGVSc]; len(hc) > len(fc.key) && hc[len(fc.key)] == ':' && bytes.Equal(hc[:len(fc.key)], fc.key) {
 		disp = appendString(binary.AppendUvarint(disp, uint64(fc.id)+1), hc[len(fc.key)+1:])
 	} else {
@@ -194,7 +194,7 @@ func (b *blockBuf) reset() {
 	b.disp, b.groupEnd, b.dictText = b.disp[:0], b.groupEnd[:0], b.dictText[:0]
 	clear(b.dict)
 	for i := range cacheSlots {
-		b.feature[i].ok, b.protein[i].ok = false, false
+		b.feature[i].ok, b.biotype[i].ok, b.protein[i].ok = false, false, false
 	}
-	b.biotype.ok, b.other.ok = false, false
+	b.other.ok = false
 }

@@ -71,17 +71,6 @@ func (b *Builder) Close() error {
 	return b.err
 }
 
-// Abort stops the parser without finishing the index (the caller failed).
-func (b *Builder) Abort() {
-	if !b.closed {
-		b.closed = true
-		close(b.chunks)
-	}
-	for range b.chunks {
-	}
-	<-b.done
-}
-
 func (b *Builder) loop() {
 	defer close(b.done)
 	var carry []byte // a line begun in an earlier chunk
@@ -155,12 +144,15 @@ type parser struct {
 	geneCache, csqCache [cacheSlots]dictCache // by entry place, as in blockBuf
 }
 
+// newParser returns a parser writing to w, the magic already buffered.
 func newParser(w io.Writer) *parser {
-	return &parser{
+	p := &parser{
 		w: bufio.NewWriterSize(w, 1<<20), chroms: map[string]int{}, genes: map[string]uint32{},
 		csqs: map[string]uint32{}, csq: csqLayout{n: -1}, blk: newBlockBuf(),
 		foot: footer{Version: version, Chroms: []string{}, Genes: []Gene{}, Csqs: []string{}, Blocks: []blockInfo{}},
 	}
+	p.write([]byte(magic)) // into the buffer: a write error shows at a later write
+	return p
 }
 
 func (p *parser) lineErr(format string, args ...any) error {
@@ -169,11 +161,6 @@ func (p *parser) lineErr(format string, args ...any) error {
 
 func (p *parser) line(l []byte) error {
 	p.lineNo++
-	if p.lineNo == 1 {
-		if _, err := p.write([]byte(magic)); err != nil {
-			return err
-		}
-	}
 	if !p.header {
 		if bytes.HasPrefix(l, []byte("##INFO=<ID=CSQ,")) {
 			p.csq = parseCSQHeader(string(l))
@@ -200,11 +187,6 @@ func (p *parser) write(b []byte) (int, error) {
 }
 
 func (p *parser) finish() error {
-	if p.lineNo == 0 {
-		if _, err := p.write([]byte(magic)); err != nil {
-			return err
-		}
-	}
 	if err := p.flush(); err != nil {
 		return err
 	}

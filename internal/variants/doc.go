@@ -4,8 +4,15 @@
 // (gene, consequence, impact, max_af, canonical, chrom, start, end) with
 // paging, sorting and an exact total. No server: a query reads one file.
 //
-//	b := variants.NewBuilder(w)   // w receives the index
-//	io.Copy(b, annotatedVCF)      // or tee the engine's output into b
+//	b := variants.NewEntryBuilder(w)  // w receives the index
+//	sum, err := engine.Run(ctx, in, out, annotate.Options{Index: b})
+//	err = b.Close()
+//
+// EntryBuilder takes the rows from the engine as it writes them; Builder
+// makes the same index of any annotated VCF text written to it:
+//
+//	b := variants.NewBuilder(w)
+//	io.Copy(b, annotatedVCF)
 //	err := b.Close()
 //
 //	ix, err := variants.Open(readerAt, size)
@@ -13,7 +20,7 @@
 //
 // # Rows
 //
-// The builder reads the CSQ layout from the header's "Format:" list, so any
+// Builder reads the CSQ layout from the header's "Format:" list, so any
 // VEP-style CSQ works (GAS's own, or VEP's). Per entry it keeps chrom, pos,
 // id, ref, alt, allele, gene (SYMBOL, else the Gene id), gene_id, feature,
 // biotype, consequence, impact, hgvsc, hgvsp, af, clin_sig and canonical.

@@ -10,27 +10,34 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/gasproject/gas/internal/annotate"
 	"github.com/gasproject/gas/internal/consequence"
 )
 
-// The fields of a CSQ entry the index keeps, by slot.
+// The fields of a CSQ entry the index keeps, by slot: first the engine's
+// (annotate.IndexRecord.Entry fills them).
 const (
-	sAllele = iota
-	sCsq
-	sImpact
-	sSymbol
-	sGene
-	sFeature
-	sBiotype
-	sHGVSc
-	sHGVSp
-	sAF
+	sAllele    = annotate.EntryAllele
+	sCsq       = annotate.EntryConsequence
+	sImpact    = annotate.EntryImpact
+	sSymbol    = annotate.EntrySymbol
+	sGene      = annotate.EntryGene
+	sFeature   = annotate.EntryFeature
+	sBiotype   = annotate.EntryBiotype
+	sHGVSc     = annotate.EntryHGVSc
+	sHGVSp     = annotate.EntryHGVSp
+	sCanonical = annotate.EntryCanonical
+)
+
+// The fields only other layouts have.
+const (
+	sAF = annotate.EntryFields + iota
 	sClinSig
-	sCanonical
 	nSlots
 )
 
-var slotNames = [nSlots]string{"Allele", "Consequence", "IMPACT", "SYMBOL", "Gene", "Feature", "BIOTYPE", "HGVSc", "HGVSp", "AF", "CLIN_SIG", "CANONICAL"}
+var slotNames = [nSlots]string{sAllele: "Allele", sCsq: "Consequence", sImpact: "IMPACT", sSymbol: "SYMBOL", sGene: "Gene",
+	sFeature: "Feature", sBiotype: "BIOTYPE", sHGVSc: "HGVSc", sHGVSp: "HGVSp", sCanonical: "CANONICAL", sAF: "AF", sClinSig: "CLIN_SIG"}
 
 // csqLayout is where each kept field sits in a CSQ entry.
 type csqLayout struct {
@@ -49,6 +56,11 @@ func parseCSQHeader(l string) csqLayout {
 	if i := strings.IndexByte(list, '"'); i >= 0 {
 		list = list[:i]
 	}
+	return newCSQLayout(list)
+}
+
+// newCSQLayout is the layout of a "|"-separated field list.
+func newCSQLayout(list string) csqLayout {
 	fields := strings.Split(strings.TrimSpace(list), "|")
 	c := csqLayout{fields: fields, n: len(fields), slotOf: make([]int8, len(fields))}
 	for i := range c.slotOf {
@@ -132,12 +144,7 @@ func (p *parser) record(l []byte) error {
 		return err
 	}
 	r := &p.rec
-	r.alts = splitAppend(r.alts[:0], col[4], ',')
-	r.afs = splitAppend(r.afs[:0], knownAF, ',')
-	r.clnsigs = splitAppend(r.clnsigs[:0], knownCln, ',')
-	r.afState = append(r.afState[:0], make([]uint8, len(r.afs))...)
-	r.af = slices.Grow(r.af[:0], len(r.afs))[:len(r.afs)]
-	r.vep = r.vep[:0]
+	r.set(col[4], knownAF, knownCln)
 	if len(r.alts) > 1 {
 		alts := make([]string, len(r.alts))
 		for i, a := range r.alts {
@@ -159,6 +166,16 @@ func (p *parser) record(l []byte) error {
 		}
 	}
 	return nil
+}
+
+// set reads a record's ALT column and INFO/KNOWN_AF and KNOWN_CLNSIG values.
+func (r *recordVals) set(alt, knownAF, knownCln []byte) {
+	r.alts = splitAppend(r.alts[:0], alt, ',')
+	r.afs = splitAppend(r.afs[:0], knownAF, ',')
+	r.clnsigs = splitAppend(r.clnsigs[:0], knownCln, ',')
+	r.afState = append(r.afState[:0], make([]uint8, len(r.afs))...)
+	r.af = slices.Grow(r.af[:0], len(r.afs))[:len(r.afs)]
+	r.vep = r.vep[:0]
 }
 
 // infoValues finds the CSQ, KNOWN_AF and KNOWN_CLNSIG values of an INFO column.
@@ -225,16 +242,12 @@ func (r *recordVals) knownAF(alt int) (float32, bool) {
 
 var errTooManyRows = errors.New("more than 4 billion CSQ entries")
 
-// entry adds one CSQ entry as a row of the current block.
+// entry adds one CSQ entry of the record's text as a row of the current block.
 func (p *parser) entry(k int, pos uint32, id, ref, e []byte) error {
-	if p.foot.Rows >= math.MaxUint32 {
-		return errTooManyRows
-	}
 	v := &p.vals
 	p.csq.split(e, v)
-	r := &p.rec
 	alt := 0
-	if len(r.vep) > 1 {
+	if r := &p.rec; len(r.vep) > 1 {
 		for i, a := range r.vep {
 			if a == string(v[sAllele]) {
 				alt = i
@@ -242,6 +255,16 @@ func (p *parser) entry(k int, pos uint32, id, ref, e []byte) error {
 			}
 		}
 	}
+	return p.addEntry(k, pos, id, ref, alt, v)
+}
+
+// addEntry adds a row: entry k of its record, for the record's ALT alt, with
+// the kept fields v.
+func (p *parser) addEntry(k int, pos uint32, id, ref []byte, alt int, v *[nSlots][]byte) error {
+	if p.foot.Rows >= math.MaxUint32 {
+		return errTooManyRows
+	}
+	r := &p.rec
 	flags := impactCode(string(v[sImpact]))
 	if string(v[sCanonical]) == "YES" {
 		flags |= flagCanonical
@@ -271,11 +294,13 @@ func (p *parser) entry(k int, pos uint32, id, ref, e []byte) error {
 	return nil
 }
 
+// geneID is the id of gene symbol|id (no field holds a '|'), c the cache
+// of the entry's place.
 func (p *parser) geneID(c *dictCache, symbol, id []byte) uint32 {
-	p.key = append(append(append(p.key[:0], symbol...), '|'), id...)
-	if c.ok && bytes.Equal(c.key, p.key) {
+	if k := c.key; c.ok && len(k) == len(symbol)+1+len(id) && bytes.Equal(k[:len(symbol)], symbol) && bytes.Equal(k[len(symbol)+1:], id) {
 		return c.id
 	}
+	p.key = append(append(append(p.key[:0], symbol...), '|'), id...)
 	g, ok := p.genes[string(p.key)]
 	if !ok {
 		g = uint32(len(p.foot.Genes))
