@@ -47,7 +47,7 @@ var (
 // archive-if-free (the hot copy, once the GLACIER copy is verified),
 // mark-available (the archive copy, once the hot copy is verified), merge (a
 // job's work files, once the result is complete) and the portal (a refused
-// upload). None may delete an object version: archiving
+// upload, and a deleted job's input and result files). None may delete an object version: archiving
 // leaves the hot copy as a noncurrent version, which the results bucket's
 // lifecycle rule expires.
 func (g grants) task(task string, r awsiam.IRole) error {
@@ -144,7 +144,12 @@ func grantAPI(api lambdaFn, b buckets, t tables, machines map[string]awsstepfunc
 	allow(r, []string{"s3:PutObject", "s3:GetObject", "s3:DeleteObject"}, inputs)
 	allow(r, []string{"s3:ListBucket"}, b.inputs.BucketArn(), b.results.BucketArn()) // 404, not 403, for a missing key
 	// Downloads (presigned GETs) and restore status.
-	allow(r, []string{"s3:GetObject"}, b.results.ArnForObjects(jsii.String(prefixResults+"*")), b.results.ArnForObjects(jsii.String(prefixArchive+"*")))
+	hot, cold := b.results.ArnForObjects(jsii.String(prefixResults+"*")), b.results.ArnForObjects(jsii.String(prefixArchive+"*"))
+	allow(r, []string{"s3:GetObject"}, hot, cold)
+	// Deleting a job (service.DeleteJob) removes its result files in both
+	// storage classes; versioning keeps them as noncurrent versions, which
+	// the results bucket's lifecycle rule expires a day later.
+	allow(r, []string{"s3:DeleteObject"}, hot, cold)
 	t.jobs.GrantReadWriteData(r)
 	t.profiles.GrantReadWriteData(r)
 	t.portal.GrantReadWriteData(r)
