@@ -397,3 +397,27 @@ func TestTranscriptsOverlapRandom(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkKnownDecode decodes every known-variant block of the mini chr21
+// (what a whole-chromosome query pays once per block); it reports ns per
+// decoded record.
+func BenchmarkKnownDecode(b *testing.B) {
+	bundle := miniBundle(b)
+	c, err := bundle.Chrom("21")
+	if err != nil {
+		b.Fatal(err)
+	}
+	ks := c.known
+	n := 0
+	for _, ix := range ks.index {
+		n += int(ix.count)
+	}
+	for b.Loop() {
+		for i := range ks.index {
+			if _, err := ks.decode(i); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(n*b.N), "ns/record")
+}

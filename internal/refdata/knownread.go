@@ -46,15 +46,20 @@ type knownBlock struct {
 	pos       []int32
 	recs      []knownRec
 	inAlleles [][2]string // alleles written inline (dictionary full)
-	inStrs    []string    // ids and CLIN_SIG values written inline
-	inFreqs   []float64
+	// rs holds the block's rs numbers as 4 byte planes (most significant
+	// first) of nRS bytes each; a kfRS record's id is its index there, and
+	// the number is put together only for the records a lookup returns.
+	rs      []byte
+	nRS     int
+	inStrs  []string // ids and CLIN_SIG values written inline
+	inFreqs []float64
 }
 
 // knownRec refers into the chromosome's dictionaries (index >= 0) or the
 // block's inline values (-(index+1)).
 type knownRec struct {
 	allele, freq, clin int32
-	id                 uint32 // rs number (kfRS) or index into inStrs (inline id)
+	id                 uint32 // index into the rs planes (kfRS) or into inStrs (inline id)
 	flags              uint8  // kf*; kfSameID is resolved while decoding
 }
 
@@ -164,7 +169,8 @@ func (ks *knownStore) variant(blk *knownBlock, i int) KnownVariant {
 	}
 	switch {
 	case r.flags&kfRS != 0:
-		v.ID = "rs" + strconv.FormatUint(uint64(r.id), 10)
+		var buf [16]byte
+		v.ID = string(strconv.AppendUint(append(buf[:0], "rs"...), uint64(blk.rsNumber(r.id)), 10))
 	case r.flags&kfNoID == 0:
 		v.ID = blk.inStrs[r.id]
 	}
@@ -183,6 +189,12 @@ func (ks *knownStore) variant(blk *knownBlock, i int) KnownVariant {
 		}
 	}
 	return v
+}
+
+// rsNumber is the rs number at index i of the planes.
+func (blk *knownBlock) rsNumber(i uint32) uint32 {
+	n := uint32(blk.nRS)
+	return uint32(blk.rs[i])<<24 | uint32(blk.rs[n+i])<<16 | uint32(blk.rs[2*n+i])<<8 | uint32(blk.rs[3*n+i])
 }
 
 // block returns block b decoded, from the cache when possible.
@@ -246,55 +258,87 @@ func (ks *knownStore) decode(b int) (*knownBlock, error) {
 	// Every inline string is a substring of this copy (raw is in the mapping).
 	inline.str = string(inline.raw)
 	n := int(ix.count)
-	blk := &knownBlock{pos: make([]int32, n), recs: make([]knownRec, n)}
-	nRS := 0
-	for _, f := range flags.raw {
-		if f&kfRS != 0 {
-			nRS++
-		}
-	}
+	// The rs numbers are 4 byte planes of one number per kfRS record.
+	nRS := len(ids.raw) / 4
 	if len(flags.raw) != n || len(ids.raw) != 4*nRS {
 		return nil, fmt.Errorf("known block %d: corrupt data", b)
 	}
+	blk := &knownBlock{pos: make([]int32, n), recs: make([]knownRec, n), rs: append([]byte(nil), ids.raw...), nRS: nRS}
+	nAlleles, nFreqs, nClins := len(ks.dicts.alleles), len(ks.dicts.freqs), len(ks.dicts.clins)
+	// The loop keeps the position and allele columns' offsets in locals
+	// and decodes one-byte varints (nearly all) inline: it runs once per
+	// record of every block a query touches.
 	at, rsi := int(ix.first), 0
-	for i := range blk.recs {
-		at += pos.uvarint()
-		blk.pos[i] = int32(at)
-		r := &blk.recs[i]
-		r.flags = flags.raw[i]
-		if c := alle.uvarint(); c > 0 && c <= len(ks.dicts.alleles) {
+	pr, pp, ar, ap := pos.raw, 0, alle.raw, 0
+	recs, fl, ps := blk.recs, flags.raw[:n], blk.pos[:n]
+	for i := range recs {
+		var d, c int
+		if pp < len(pr) && pr[pp] < 0x80 {
+			d, pp = int(pr[pp]), pp+1
+		} else {
+			pos.p = pp
+			d = pos.uvarintLong()
+			pp = pos.p
+		}
+		at += d
+		ps[i] = int32(at)
+		r := &recs[i]
+		f := fl[i]
+		if ap < len(ar) && ar[ap] < 0x80 {
+			c, ap = int(ar[ap]), ap+1
+		} else {
+			alle.p = ap
+			c = alle.uvarintLong()
+			ap = alle.p
+		}
+		if c > 0 && c <= nAlleles {
 			r.allele = int32(c - 1)
 		} else {
 			blk.inAlleles = append(blk.inAlleles, [2]string{inline.str8(), inline.str8()})
 			r.allele = -int32(len(blk.inAlleles))
 		}
 		switch {
-		case r.flags&kfSameID != 0 && i > 0:
-			prev := blk.recs[i-1]
-			r.id, r.flags = prev.id, r.flags&^(kfSameID|kfRS|kfNoID)|prev.flags&(kfRS|kfNoID)
-		case r.flags&kfRS != 0:
-			r.id = uint32(ids.raw[rsi])<<24 | uint32(ids.raw[nRS+rsi])<<16 | uint32(ids.raw[2*nRS+rsi])<<8 | uint32(ids.raw[3*nRS+rsi])
+		case f&kfSameID != 0 && i > 0:
+			prev := &recs[i-1]
+			r.id, f = prev.id, f&^(kfSameID|kfRS|kfNoID)|prev.flags&(kfRS|kfNoID)
+		case f&kfRS != 0:
+			if rsi >= nRS {
+				return nil, fmt.Errorf("known block %d: corrupt data", b)
+			}
+			r.id = uint32(rsi)
 			rsi++
-		case r.flags&kfNoID == 0:
+		case f&kfNoID == 0:
 			blk.inStrs = append(blk.inStrs, inline.str8())
 			r.id = uint32(len(blk.inStrs) - 1)
 		}
-		if r.flags&kfFreq != 0 {
-			if c := freq.uvarint(); c > 0 && c <= len(ks.dicts.freqs) {
+		r.flags = f
+		if f&kfFreq != 0 {
+			c := 0
+			if freq.p < len(freq.raw) && freq.raw[freq.p] < 0x80 {
+				c = int(freq.raw[freq.p])
+				freq.p++
+			} else {
+				c = freq.uvarintLong()
+			}
+			if c > 0 && c <= nFreqs {
 				r.freq = int32(c - 1)
 			} else {
 				blk.inFreqs = append(blk.inFreqs, math.Float64frombits(inline.u64()))
 				r.freq = -int32(len(blk.inFreqs))
 			}
 		}
-		if r.flags&kfClin != 0 {
-			if c := clin.uvarint(); c > 0 && c <= len(ks.dicts.clins) {
+		if f&kfClin != 0 {
+			if c := clin.uvarint(); c > 0 && c <= nClins {
 				r.clin = int32(c - 1)
 			} else {
 				blk.inStrs = append(blk.inStrs, inline.str8())
 				r.clin = -int32(len(blk.inStrs))
 			}
 		}
+	}
+	pos.p, alle.p = pp, ap
+	if rsi != nRS {
+		return nil, fmt.Errorf("known block %d: corrupt data", b)
 	}
 	for _, d := range cols {
 		if d.bad {
