@@ -80,9 +80,7 @@ func TestRestoreRealClock(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, k := range []string{"fast", "slow"} {
-		if err := s.Put(ctx, k, strings.NewReader(k)); err != nil {
-			t.Fatal(err)
-		}
+		write(t, s, k, k)
 		if err := s.Copy(ctx, k, k, domain.ClassGlacier); err != nil {
 			t.Fatal(err)
 		}
@@ -117,12 +115,8 @@ func TestReopen(t *testing.T) {
 	ctx := context.Background()
 	root := t.TempDir()
 	s, clock := newTestStore(t, root)
-	if err := s.Put(ctx, "results/u/j/out.vcf", strings.NewReader("hot")); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Put(ctx, "results/u/j2/out.vcf", strings.NewReader("cold")); err != nil {
-		t.Fatal(err)
-	}
+	write(t, s, "results/u/j/out.vcf", "hot")
+	write(t, s, "results/u/j2/out.vcf", "cold")
 	if err := s.Copy(ctx, "results/u/j2/out.vcf", "results/u/j2/out.vcf", domain.ClassGlacier); err != nil {
 		t.Fatal(err)
 	}
@@ -147,27 +141,23 @@ func TestReopen(t *testing.T) {
 	}
 }
 
+func write(t *testing.T, s *Store, key, body string) {
+	t.Helper()
+	if err := s.Put(context.Background(), key, strings.NewReader(body)); err != nil {
+		t.Fatalf("Put %q: %v", key, err)
+	}
+}
+
 func read(t *testing.T, s *Store, key string) string {
 	t.Helper()
-	rc, err := s.Get(context.Background(), key)
-	if err != nil {
-		t.Fatalf("Get %q: %v", key, err)
-	}
-	defer rc.Close()
-	b, err := io.ReadAll(rc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
+	return string(domaintest.Read(t, s, key))
 }
 
 func TestCorruptSidecar(t *testing.T) {
 	ctx := context.Background()
 	root := t.TempDir()
 	s, _ := newTestStore(t, root)
-	if err := s.Put(ctx, "a/b.vcf", strings.NewReader("x")); err != nil {
-		t.Fatal(err)
-	}
+	write(t, s, "a/b.vcf", "x")
 	path := filepath.Join(root, "keys", "a", "b.vcf.json")
 	cases := map[string]string{
 		"truncated":     `{"format":1,"key":"a/b.vcf","blo`,
@@ -253,12 +243,8 @@ func TestNoLeftovers(t *testing.T) {
 	ctx := context.Background()
 	root := t.TempDir()
 	s, _ := newTestStore(t, root)
-	if err := s.Put(ctx, "k", strings.NewReader("v1")); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Put(ctx, "k", strings.NewReader("v2")); err != nil {
-		t.Fatal(err)
-	}
+	write(t, s, "k", "v1")
+	write(t, s, "k", "v2")
 	cancelled, cancel := context.WithCancel(ctx)
 	cancel()
 	if err := s.Put(cancelled, "k", strings.NewReader("v3")); err == nil {
@@ -308,9 +294,7 @@ func TestNoLeftovers(t *testing.T) {
 func TestKeyPrefixCollision(t *testing.T) {
 	ctx := context.Background()
 	s, _ := newTestStore(t, t.TempDir())
-	if err := s.Put(ctx, "a", strings.NewReader("first")); err != nil {
-		t.Fatal(err)
-	}
+	write(t, s, "a", "first")
 	err := s.Put(ctx, "a.json/b", strings.NewReader("second"))
 	if !errors.Is(err, domain.ErrConflict) {
 		t.Errorf("Put a.json/b: err = %v, want ErrConflict", err)
@@ -358,9 +342,7 @@ func TestConcurrentPutGet(t *testing.T) {
 	ctx := context.Background()
 	s, _ := newTestStore(t, t.TempDir())
 	versions := []string{strings.Repeat("a", 70_000), strings.Repeat("b", 3), strings.Repeat("c", 200_000)}
-	if err := s.Put(ctx, "k", strings.NewReader(versions[0])); err != nil {
-		t.Fatal(err)
-	}
+	write(t, s, "k", versions[0])
 	var wg sync.WaitGroup
 	stop := make(chan struct{})
 	for w := range 3 {

@@ -5,13 +5,13 @@ package audittest
 import (
 	"context"
 	"errors"
-	"io"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/gasproject/gas/internal/audit"
 	"github.com/gasproject/gas/internal/domain"
+	"github.com/gasproject/gas/internal/domain/domaintest"
 )
 
 // ArchiveContract checks write-once: the first PutOnce of a key stores it,
@@ -64,14 +64,5 @@ func ArchiveContract(t *testing.T, a audit.Archive) {
 
 func read(t *testing.T, a audit.Archive, key string) string {
 	t.Helper()
-	rc, err := a.Get(context.Background(), key)
-	if err != nil {
-		t.Fatalf("Get %s: %v", key, err)
-	}
-	defer rc.Close()
-	b, err := io.ReadAll(rc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
+	return string(domaintest.Read(t, a, key))
 }

@@ -60,9 +60,26 @@ func put(t *testing.T, b domain.Blobs, key, body string) {
 	}
 }
 
-func get(t *testing.T, b domain.Blobs, key string) string {
+// putArchived stores body at key and moves it to GLACIER in place.
+func putArchived(t *testing.T, b domain.Blobs, key, body string) {
 	t.Helper()
-	rc, err := b.Get(context.Background(), key)
+	put(t, b, key, body)
+	if err := b.Copy(context.Background(), key, key, domain.ClassGlacier); err != nil {
+		t.Fatalf("Copy %q to GLACIER: %v", key, err)
+	}
+}
+
+// Getter is the read side that Read needs; domain.Blobs and audit.Archive
+// have it.
+type Getter interface {
+	Get(ctx context.Context, key string) (io.ReadCloser, error)
+}
+
+// Read returns the whole object at key, failing the test when it cannot be
+// opened or read.
+func Read(t testing.TB, g Getter, key string) []byte {
+	t.Helper()
+	rc, err := g.Get(context.Background(), key)
 	if err != nil {
 		t.Fatalf("Get %q: %v", key, err)
 	}
@@ -71,7 +88,12 @@ func get(t *testing.T, b domain.Blobs, key string) string {
 	if err != nil {
 		t.Fatalf("read %q: %v", key, err)
 	}
-	return string(data)
+	return data
+}
+
+func get(t *testing.T, b domain.Blobs, key string) string {
+	t.Helper()
+	return string(Read(t, b, key))
 }
 
 func head(t *testing.T, b domain.Blobs, key string) domain.ObjectInfo {
@@ -240,10 +262,7 @@ func blobsCopyStandard(t *testing.T, b domain.Blobs, c BlobControl) {
 func blobsArchiveRestore(t *testing.T, b domain.Blobs, c BlobControl) {
 	ctx := context.Background()
 	const key, body = "results/u1/j1/out.vcf", "annotated\n"
-	put(t, b, key, body)
-	if err := b.Copy(ctx, key, key, domain.ClassGlacier); err != nil {
-		t.Fatalf("Copy to GLACIER: %v", err)
-	}
+	putArchived(t, b, key, body)
 	info := head(t, b, key)
 	if info.StorageClass != domain.ClassGlacier || info.Size != int64(len(body)) || info.Readable(c.Now()) {
 		t.Fatalf("archived Head = %+v, want GLACIER, size %d, not readable", info, len(body))
@@ -287,10 +306,7 @@ func blobsArchiveRestore(t *testing.T, b domain.Blobs, c BlobControl) {
 
 func blobsRestoreTwice(t *testing.T, b domain.Blobs, c BlobControl) {
 	ctx := context.Background()
-	put(t, b, "k", "v")
-	if err := b.Copy(ctx, "k", "k", domain.ClassGlacier); err != nil {
-		t.Fatal(err)
-	}
+	putArchived(t, b, "k", "v")
 	if err := b.Restore(ctx, "k", domain.TierStandard, 1); err != nil {
 		t.Fatalf("Restore: %v", err)
 	}
@@ -308,10 +324,7 @@ func blobsRestoreTwice(t *testing.T, b domain.Blobs, c BlobControl) {
 
 func blobsRestoreExpires(t *testing.T, b domain.Blobs, c BlobControl) {
 	ctx := context.Background()
-	put(t, b, "k", "v")
-	if err := b.Copy(ctx, "k", "k", domain.ClassGlacier); err != nil {
-		t.Fatal(err)
-	}
+	putArchived(t, b, "k", "v")
 	if err := b.Restore(ctx, "k", domain.TierStandard, 1); err != nil {
 		t.Fatal(err)
 	}
@@ -337,10 +350,7 @@ func blobsRestoreExpires(t *testing.T, b domain.Blobs, c BlobControl) {
 
 func blobsExpeditedUnavailable(t *testing.T, b domain.Blobs, c BlobControl) {
 	ctx := context.Background()
-	put(t, b, "k", "v")
-	if err := b.Copy(ctx, "k", "k", domain.ClassGlacier); err != nil {
-		t.Fatal(err)
-	}
+	putArchived(t, b, "k", "v")
 	c.SetExpeditedUnavailable(true)
 	if err := b.Restore(ctx, "k", domain.TierExpedited, 1); !errors.Is(err, domain.ErrExpeditedUnavailable) {
 		t.Fatalf("Restore Expedited: err = %v, want ErrExpeditedUnavailable", err)
@@ -356,10 +366,7 @@ func blobsExpeditedUnavailable(t *testing.T, b domain.Blobs, c BlobControl) {
 		t.Errorf("Get = %q", got)
 	}
 	c.SetExpeditedUnavailable(false)
-	put(t, b, "k2", "w")
-	if err := b.Copy(ctx, "k2", "k2", domain.ClassGlacier); err != nil {
-		t.Fatal(err)
-	}
+	putArchived(t, b, "k2", "w")
 	if err := b.Restore(ctx, "k2", domain.TierExpedited, 1); err != nil {
 		t.Errorf("Restore Expedited after it is available again: %v", err)
 	}
