@@ -26,39 +26,35 @@ import (
 // Outside CI a machine that cannot build it skips these tests; in CI
 // (CI=true) that is a failure.
 
-var mockBuild struct {
-	once sync.Once
-	bin  string
-	err  error
-}
+// buildStripeMock builds stripe-mock once per test binary.
+var buildStripeMock = sync.OnceValues(func() (string, error) {
+	root, err := repoRoot()
+	if err != nil {
+		return "", err
+	}
+	dir, err := os.MkdirTemp("", "gas-stripe-mock-")
+	if err != nil {
+		return "", err
+	}
+	bin := filepath.Join(dir, "stripe-mock")
+	cmd := exec.Command("go", "build", "-o", bin, "github.com/stripe/stripe-mock")
+	cmd.Dir = filepath.Join(root, "tools")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", errors.New("go build github.com/stripe/stripe-mock (tools/go.mod): " + err.Error() + "\n" + string(out))
+	}
+	return bin, nil
+})
 
 func stripeMockBinary(t *testing.T) string {
 	t.Helper()
-	mockBuild.once.Do(func() {
-		root, err := repoRoot()
-		if err != nil {
-			mockBuild.err = err
-			return
-		}
-		dir, err := os.MkdirTemp("", "gas-stripe-mock-")
-		if err != nil {
-			mockBuild.err = err
-			return
-		}
-		mockBuild.bin = filepath.Join(dir, "stripe-mock")
-		cmd := exec.Command("go", "build", "-o", mockBuild.bin, "github.com/stripe/stripe-mock")
-		cmd.Dir = filepath.Join(root, "tools")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			mockBuild.err = errors.New("go build github.com/stripe/stripe-mock (tools/go.mod): " + err.Error() + "\n" + string(out))
-		}
-	})
-	if mockBuild.err != nil {
+	bin, err := buildStripeMock()
+	if err != nil {
 		if os.Getenv("CI") == "true" {
-			t.Fatalf("stripe-mock is required in CI: %v", mockBuild.err)
+			t.Fatalf("stripe-mock is required in CI: %v", err)
 		}
-		t.Skipf("stripe-mock unavailable, skipping (CI=true makes this a failure): %v", mockBuild.err)
+		t.Skipf("stripe-mock unavailable, skipping (CI=true makes this a failure): %v", err)
 	}
-	return mockBuild.bin
+	return bin
 }
 
 func repoRoot() (string, error) {
