@@ -9,8 +9,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/gasproject/gas/internal/refdata"
@@ -37,10 +35,7 @@ func fakeAWS(t *testing.T, bucket string) (endpoint string, client *s3.Client) {
 	} {
 		t.Setenv(k, v)
 	}
-	return srv.URL, s3.New(s3.Options{
-		Region: s3fake.Region, BaseEndpoint: aws.String(srv.URL), UsePathStyle: true,
-		Credentials: credentials.NewStaticCredentialsProvider(s3fake.AccessKeyID, s3fake.SecretAccessKey, ""),
-	})
+	return srv.URL, s3fake.Client(srv.URL)
 }
 
 func buildMiniBundle(t *testing.T) string {

@@ -6,13 +6,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
 	"github.com/gasproject/gas/functions/awsenv"
-	"github.com/gasproject/gas/internal/auth"
 	"github.com/gasproject/gas/internal/domain"
-	"github.com/gasproject/gas/internal/dynamo"
 )
 
 // upgradeOnAWS cold-starts the api Lambda on the emulators with the Stripe
@@ -22,21 +19,7 @@ func upgradeOnAWS(t *testing.T) (upgrade, page string, status int, role domain.R
 	t.Helper()
 	ctx := context.Background()
 	e := coldStart(t)
-	users, err := auth.New(e.st.Profiles, dynamo.NewAuthStore(dynamodb.NewFromConfig(e.cfg), e.tables.Auth), auth.Config{Key: []byte(sessionKey)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	u, err := users.UpsertUser(ctx, auth.UpsertUser{Email: "una@example.org", Name: "Una"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := users.SetPassword(ctx, u.ID, "correct horse battery"); err != nil {
-		t.Fatal(err)
-	}
-	token, _, err := users.CreateToken(ctx, u.ID, "ci")
-	if err != nil {
-		t.Fatal(err)
-	}
+	u, token := e.apiUser(t, "una@example.org", "Una")
 	h := httpadapter.NewV2(e.portal).ProxyWithContext
 	call := func(method, path string) (int, string) {
 		req := gatewayRequest(method, path, "", nil)

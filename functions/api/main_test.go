@@ -12,12 +12,9 @@ import (
 	"testing"
 
 	"github.com/aws/aws-lambda-go/events"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
-	"github.com/gasproject/gas/internal/auth"
 	"github.com/gasproject/gas/internal/domain"
-	"github.com/gasproject/gas/internal/dynamo"
 )
 
 const (
@@ -71,25 +68,11 @@ func TestAPILambdaSubmitsAJobOnAWSAdapters(t *testing.T) {
 	ctx := context.Background()
 	// GIVEN the api Lambda's handler, cold-started against the emulators
 	e := coldStart(t)
-	st, sfnf, cfg, tables := e.st, e.sfn, e.cfg, e.tables
+	st, sfnf := e.st, e.sfn
 	portal := e.portal
 	lambdaHandler := httpadapter.NewV2(portal).ProxyWithContext
 	// AND a user with an API token, in the same DynamoDB tables
-	users, err := auth.New(st.Profiles, dynamo.NewAuthStore(dynamodb.NewFromConfig(cfg), tables.Auth), auth.Config{Key: []byte(sessionKey)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ada, err := users.UpsertUser(ctx, auth.UpsertUser{Email: "ada@example.org", Name: "Ada"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := users.SetPassword(ctx, ada.ID, "correct horse battery"); err != nil {
-		t.Fatal(err)
-	}
-	token, _, err := users.CreateToken(ctx, ada.ID, "ci")
-	if err != nil {
-		t.Fatal(err)
-	}
+	ada, token := e.apiUser(t, "ada@example.org", "Ada")
 
 	// browser calls as a browser does: cookies, no token.
 	browser := func(method, path, contentType string, body []byte, cookies []string) events.APIGatewayV2HTTPResponse {

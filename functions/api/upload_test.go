@@ -17,7 +17,6 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
@@ -56,11 +55,7 @@ func coldStart(t *testing.T) *lambdaEnv {
 		secrets: secretsFake{sessionKeyARN: sessionKey, stripeARN: "generated-placeholder"},
 	})
 	t.Cleanup(srv.Close)
-	cfg := aws.Config{
-		Region:       "us-east-1",
-		BaseEndpoint: aws.String(srv.URL),
-		Credentials:  credentials.NewStaticCredentialsProvider(s3fake.AccessKeyID, s3fake.SecretAccessKey, ""),
-	}
+	cfg := s3fake.Config(srv.URL)
 	tables := dynamo.Tables{Jobs: "gas-jobs", Profiles: "gas-profiles", Auth: "gas-auth"}
 	if err := dynamo.CreateTables(ctx, dynamodb.NewFromConfig(cfg), tables); err != nil {
 		t.Fatal(err)
@@ -117,21 +112,47 @@ func (e *lambdaEnv) browser(t *testing.T, method, path, contentType string, body
 	return resp
 }
 
-// signIn makes an account and signs it in; it returns the browser's cookies.
-func (e *lambdaEnv) signIn(t *testing.T, email string, role domain.Role) (domain.Profile, []string) {
+// account makes a user with the password "correct horse battery" in the
+// Lambda's tables.
+func (e *lambdaEnv) account(t *testing.T, email, name string, role domain.Role) domain.Profile {
 	t.Helper()
 	ctx := context.Background()
-	users, err := auth.New(e.st.Profiles, dynamo.NewAuthStore(dynamodb.NewFromConfig(e.cfg), e.tables.Auth), auth.Config{Key: []byte(sessionKey)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := users.UpsertUser(ctx, auth.UpsertUser{Email: email, Name: email, Role: role})
+	users := e.users(t)
+	p, err := users.UpsertUser(ctx, auth.UpsertUser{Email: email, Name: name, Role: role})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := users.SetPassword(ctx, p.ID, "correct horse battery"); err != nil {
 		t.Fatal(err)
 	}
+	return p
+}
+
+// apiUser makes a user (as account does) with an API token.
+func (e *lambdaEnv) apiUser(t *testing.T, email, name string) (domain.Profile, string) {
+	t.Helper()
+	p := e.account(t, email, name, "")
+	token, _, err := e.users(t).CreateToken(context.Background(), p.ID, "ci")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p, token
+}
+
+// users is the auth service over the Lambda's tables.
+func (e *lambdaEnv) users(t *testing.T) *auth.Service {
+	t.Helper()
+	users, err := auth.New(e.st.Profiles, dynamo.NewAuthStore(dynamodb.NewFromConfig(e.cfg), e.tables.Auth), auth.Config{Key: []byte(sessionKey)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return users
+}
+
+// signIn makes an account and signs it in; it returns the browser's cookies.
+func (e *lambdaEnv) signIn(t *testing.T, email string, role domain.Role) (domain.Profile, []string) {
+	t.Helper()
+	p := e.account(t, email, email, role)
 	resp := e.browser(t, http.MethodGet, "/signin", "", nil, nil)
 	csrf := regexp.MustCompile(`name="csrf" value="([^"]+)"`).FindStringSubmatch(resp.Body)
 	if csrf == nil {

@@ -8,8 +8,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/gasproject/gas/internal/domain"
@@ -28,12 +26,7 @@ func newFake(t *testing.T) (*s3.Client, *s3fake.Server, string) {
 	}
 	srv := httptest.NewServer(fake)
 	t.Cleanup(srv.Close)
-	client := s3.New(s3.Options{
-		Region:       s3fake.Region,
-		BaseEndpoint: aws.String(srv.URL),
-		UsePathStyle: true,
-		Credentials:  credentials.NewStaticCredentialsProvider(s3fake.AccessKeyID, s3fake.SecretAccessKey, ""),
-	})
+	client := s3fake.Client(srv.URL)
 	return client, fake, srv.URL
 }
 
@@ -51,10 +44,7 @@ func TestSplitRoutesInputsToTheirBucket(t *testing.T) {
 	}
 	srv := httptest.NewServer(fake)
 	t.Cleanup(srv.Close)
-	client := s3.New(s3.Options{
-		Region: s3fake.Region, BaseEndpoint: aws.String(srv.URL), UsePathStyle: true,
-		Credentials: credentials.NewStaticCredentialsProvider(s3fake.AccessKeyID, s3fake.SecretAccessKey, ""),
-	})
+	client := s3fake.Client(srv.URL)
 	inputs, results := New(client, "inputs"), New(client, "results")
 	split := Split{Inputs: inputs, Results: results}
 	ctx := t.Context()

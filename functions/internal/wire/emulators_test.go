@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	miniserver "github.com/truora/minidyn/server"
 
@@ -45,8 +44,7 @@ func emulators(t *testing.T) (aws.Config, *s3fake.Server, *sfnfake.Server) {
 		}
 	}))
 	t.Cleanup(srv.Close)
-	cfg := aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(srv.URL),
-		Credentials: credentials.NewStaticCredentialsProvider(s3fake.AccessKeyID, s3fake.SecretAccessKey, "")}
+	cfg := s3fake.Config(srv.URL)
 	if err := dynamo.CreateTables(context.Background(), dynamodb.NewFromConfig(cfg), dynamo.Tables{Jobs: "jobs", Profiles: "profiles", Auth: "auth"}); err != nil {
 		t.Fatal(err)
 	}

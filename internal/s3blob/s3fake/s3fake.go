@@ -28,6 +28,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/johannesboyne/gofakes3"
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
 )
@@ -311,4 +314,20 @@ func xmlEscape(s string) string {
 	var b strings.Builder
 	xml.EscapeText(&b, []byte(s))
 	return b.String()
+}
+
+// Config returns an AWS configuration for an endpoint at url that serves the
+// fake (alone or behind a router with other emulators), signing with the
+// fake's credentials.
+func Config(url string) aws.Config {
+	return aws.Config{Region: Region, BaseEndpoint: aws.String(url),
+		Credentials: credentials.NewStaticCredentialsProvider(AccessKeyID, SecretAccessKey, "")}
+}
+
+// Client returns a path-style S3 client for the fake served at url.
+func Client(url string) *s3.Client {
+	return s3.New(s3.Options{
+		Region: Region, BaseEndpoint: aws.String(url), UsePathStyle: true,
+		Credentials: credentials.NewStaticCredentialsProvider(AccessKeyID, SecretAccessKey, ""),
+	})
 }
