@@ -295,8 +295,7 @@ func TestAuthMatrix(t *testing.T) {
 	pages := []string{"/jobs/job1", "/jobs/job1/submitted", "/jobs/job1/input", "/jobs/job1/result", "/jobs/job1/log", "/jobs/job1/history"}
 	sessions := map[string]*browser{}
 	for _, who := range []string{"owner", "other", "audit"} {
-		b := h.browser()
-		b.signIn(who + "@example.org")
+		b := h.signedIn(who + "@example.org")
 		sessions[who] = b
 	}
 	sessions["nobody"] = h.browser()

@@ -36,8 +36,7 @@ func TestHistoryFromTheArchiveOnceForgotten(t *testing.T) {
 	s := sha256.Sum256(stored)
 	sum := hex.EncodeToString(s[:])
 
-	b := h.browser()
-	b.signIn("aud@example.org")
+	b := h.signedIn("aud@example.org")
 	if r := b.get("/jobs/job1/history"); r.status != 200 || strings.Contains(r.body, "archived-copy") {
 		t.Fatalf("live history: %d, archived banner shown: %v", r.status, strings.Contains(r.body, "archived-copy"))
 	}

@@ -124,8 +124,7 @@ func TestSubscribeTestMode(t *testing.T) {
 	h := newHarness(t)
 	p, _ := h.user("a@example.org", domain.RoleFree, false)
 	h.user("aud@example.org", domain.RoleFree, true)
-	b := h.browser()
-	b.signIn("a@example.org")
+	b := h.signedIn("a@example.org")
 	r := b.get("/subscribe")
 	if !strings.Contains(r.body, "Test mode") || !strings.Contains(r.body, `id="upgrade"`) {
 		t.Fatalf("subscribe page: %d", r.status)
@@ -155,8 +154,7 @@ func TestSubscribeTestMode(t *testing.T) {
 func TestUpgradesRefusedWithoutPaymentProviderOrTestMode(t *testing.T) {
 	h := newHarnessWith(t, func(cfg *webui.Config) { cfg.NoTestMode = true })
 	h.user("a@example.org", domain.RoleFree, false)
-	b := h.browser()
-	b.signIn("a@example.org")
+	b := h.signedIn("a@example.org")
 	r := b.get("/subscribe")
 	if !strings.Contains(r.body, `id="no-billing"`) || strings.Contains(r.body, `id="upgrade"`) || strings.Contains(r.body, "billing-test-mode") {
 		t.Fatalf("subscribe page: %d\n%s", r.status, r.body)
@@ -188,8 +186,7 @@ func TestSubscribeWithPaymentProvider(t *testing.T) {
 		cfg.Webhook = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hooked = true })
 	})
 	p, tok := h.user("a@example.org", domain.RoleFree, false)
-	b := h.browser()
-	b.signIn("a@example.org")
+	b := h.signedIn("a@example.org")
 	if r := b.get("/subscribe"); strings.Contains(r.body, "Test mode") || !strings.Contains(r.body, "Subscribe") {
 		t.Error("subscribe page says test mode with a payment provider")
 	}

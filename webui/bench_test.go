@@ -2,12 +2,10 @@ package webui_test
 
 import (
 	"context"
-	"crypto/rand"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -16,10 +14,8 @@ import (
 	"time"
 
 	"github.com/gasproject/gas/internal/app"
-	"github.com/gasproject/gas/internal/auth"
 	"github.com/gasproject/gas/internal/domain"
 	"github.com/gasproject/gas/internal/testshared"
-	"github.com/gasproject/gas/webui"
 )
 
 // BenchmarkJobList measures GET /api/v1/jobs (first page of 20) for a user
@@ -131,31 +127,8 @@ func BenchmarkUploadToCompleted(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	ctx := context.Background()
-	a, err := app.Open(ctx, app.Config{DataDir: b.TempDir(), SharedDir: shared, Logger: quiet})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { a.Close() })
-	authSvc, err := auth.New(a.Profiles, a.DB.Auth(), auth.Config{Key: []byte(rand.Text() + rand.Text())})
-	if err != nil {
-		b.Fatal(err)
-	}
-	portal, err := webui.New(webui.Config{Service: a.Service, Auth: authSvc, RequestLimit: 100 << 20})
-	if err != nil {
-		b.Fatal(err)
-	}
-	srv := httptest.NewServer(portal)
-	b.Cleanup(srv.Close)
-	p, err := authSvc.UpsertUser(ctx, auth.UpsertUser{Email: "bench@example.org", Name: "Bench", Role: domain.RolePremium})
-	if err != nil {
-		b.Fatal(err)
-	}
-	tok, _, err := authSvc.CreateToken(ctx, p.ID, "bench")
-	if err != nil {
-		b.Fatal(err)
-	}
-	h := &harness{t: b, srv: srv}
+	h, _ := newAppHarness(b, app.Config{})
+	_, tok := h.user("bench@example.org", domain.RolePremium, false)
 	var total time.Duration
 	b.ResetTimer()
 	for range b.N {

@@ -42,8 +42,7 @@ func TestManageSubscription(t *testing.T) {
 		h := newHarnessWith(t, func(c *webui.Config) { c.Checkout = m })
 		h.user("s@example.org", domain.RolePremium, false)
 		subscriber(h, "s@example.org")
-		b := h.browser()
-		b.signIn("s@example.org")
+		b := h.signedIn("s@example.org")
 		page := b.get("/subscribe")
 		if !strings.Contains(page.body, `id="manage"`) || !strings.Contains(page.body, "ends on 2027-01-15 08:00:00 UTC") {
 			t.Errorf("subscribe page of a cancelling subscriber:\n%s", page.body)
@@ -56,8 +55,7 @@ func TestManageSubscription(t *testing.T) {
 	t.Run("premium without a subscription", func(t *testing.T) {
 		h := newHarnessWith(t, func(c *webui.Config) { c.Checkout = &fakeManager{} })
 		h.user("p@example.org", domain.RolePremium, false)
-		b := h.browser()
-		b.signIn("p@example.org")
+		b := h.signedIn("p@example.org")
 		if page := b.get("/subscribe"); strings.Contains(page.body, `id="manage"`) || strings.Contains(page.body, "premium-until") {
 			t.Error("a manage button without a subscription")
 		}
@@ -69,8 +67,7 @@ func TestManageSubscription(t *testing.T) {
 		h := newHarness(t)
 		h.user("s@example.org", domain.RolePremium, false)
 		subscriber(h, "s@example.org")
-		b := h.browser()
-		b.signIn("s@example.org")
+		b := h.signedIn("s@example.org")
 		if page := b.get("/subscribe"); strings.Contains(page.body, `id="manage"`) {
 			t.Error("a manage button in test mode")
 		}
@@ -81,8 +78,7 @@ func TestManageSubscription(t *testing.T) {
 	t.Run("auditor", func(t *testing.T) {
 		h := newHarnessWith(t, func(c *webui.Config) { c.Checkout = &fakeManager{} })
 		h.user("a@example.org", domain.RoleFree, true)
-		b := h.browser()
-		b.signIn("a@example.org")
+		b := h.signedIn("a@example.org")
 		if r := b.post("/subscribe/manage", nil); r.status != http.StatusForbidden {
 			t.Errorf("auditor: %d, want 403", r.status)
 		}

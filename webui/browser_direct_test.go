@@ -8,11 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/chromedp/chromedp"
 
 	"github.com/gasproject/gas/internal/auth"
@@ -63,12 +59,7 @@ func (c *bucketCORS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // origin, so CSP and CORS are exercised), then opens the success URL with
 // the page's run options, which starts the job with them.
 func TestBrowserDirectUpload(t *testing.T) {
-	if testing.Short() {
-		t.Skip("browser test skipped in -short mode")
-	}
-	if _, err := os.Stat(chromium); err != nil {
-		t.Skipf("%s not installed (.ci/run installs it): %v", chromium, err)
-	}
+	requireChromium(t)
 	ctx := context.Background()
 	// GIVEN the portal over S3 (the emulator, behind the bucket's CORS rule)
 	fake, err := s3fake.New("gas-inputs", "gas-results")
@@ -78,10 +69,7 @@ func TestBrowserDirectUpload(t *testing.T) {
 	cors := &bucketCORS{next: fake}
 	s3srv := httptest.NewServer(cors)
 	t.Cleanup(s3srv.Close)
-	client := s3.New(s3.Options{
-		Region: s3fake.Region, BaseEndpoint: aws.String(s3srv.URL), UsePathStyle: true,
-		Credentials: credentials.NewStaticCredentialsProvider(s3fake.AccessKeyID, s3fake.SecretAccessKey, ""),
-	})
+	client := s3fake.Client(s3srv.URL)
 	blobs := s3blob.Split{Inputs: s3blob.New(client, "gas-inputs"), Results: s3blob.New(client, "gas-results")}
 	db, err := sqlite.Open(filepath.Join(t.TempDir(), "gas.db"))
 	if err != nil {
@@ -108,28 +96,8 @@ func TestBrowserDirectUpload(t *testing.T) {
 	cors.origin = srv.URL
 
 	tctx := startChromium(t, srv.URL)
-	step := func(name string, actions ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		sctx, cancel := context.WithTimeout(tctx, 30*time.Second)
-		defer cancel()
-		if err := chromedp.Do(sctx, actions...); err != nil {
-			text, _ := chromedp.Run(tctx, chromedp.Evaluate[string](`document.body.innerText`))
-			t.Fatalf("%s: %v; page:\n%s", name, err, text)
-		}
-	}
-	step("sign up",
-		chromedp.Navigate(srv.URL+"/signup"),
-		chromedp.SendKeys(chromedp.CSS("input[name=name]"), "Ada"),
-		chromedp.SendKeys(chromedp.CSS("input[name=email]"), "ada@example.org"),
-		chromedp.Click(chromedp.ID("signup-submit")),
-		chromedp.WaitVisible(chromedp.ID("mail-sent")),
-	)
-	step("confirm the address",
-		chromedp.Navigate(srv.URL+lastLink(mail, "ada@example.org")),
-		chromedp.SendKeys(chromedp.CSS("input[name=password]"), "analytical engine"),
-		chromedp.Click(chromedp.ID("choose-submit")),
-		chromedp.WaitVisible(chromedp.CSS("a[href='/profile']")),
-	)
+	step := stepper(t, tctx)
+	signUpInBrowser(step, srv.URL, mail, "Ada", "ada@example.org", "", "analytical engine")
 
 	// WHEN the user picks a VCF on the annotate page and submits it
 	vcf := filepath.Join(testshared.Dir(t), "vcf", "test.vcf")
@@ -170,30 +138,4 @@ func TestBrowserDirectUpload(t *testing.T) {
 	if err != nil || !onSubmitted {
 		t.Errorf("browser is not on the submitted page (%v)", err)
 	}
-}
-
-// startChromium starts a headless chromium on url and returns a context with
-// a two-minute budget for the test's steps.
-func startChromium(t *testing.T, url string) context.Context {
-	t.Helper()
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(chromium),
-		chromedp.Headless, chromedp.NoSandbox, chromedp.NoFirstRun, chromedp.DisableGPU,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.UserDataDir(t.TempDir()),
-	}
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	t.Cleanup(cancelAlloc)
-	bctx, cancelBrowser := chromedp.NewContext(allocCtx)
-	t.Cleanup(cancelBrowser)
-	// The first Run starts the browser; it must not carry the timeout.
-	if err := chromedp.Do(bctx, chromedp.Navigate(url)); err != nil {
-		t.Fatalf("start chromium: %v", err)
-	}
-	tctx, cancel := context.WithTimeout(bctx, 2*time.Minute)
-	t.Cleanup(cancel)
-	return tctx
 }

@@ -2,8 +2,6 @@ package webui_test
 
 import (
 	"context"
-	"crypto/rand"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,10 +11,8 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/gasproject/gas/internal/app"
-	"github.com/gasproject/gas/internal/auth"
 	"github.com/gasproject/gas/internal/memstore"
 	"github.com/gasproject/gas/internal/testshared"
-	"github.com/gasproject/gas/webui"
 )
 
 const chromium = "/usr/bin/chromium"
@@ -26,75 +22,12 @@ const chromium = "/usr/bin/chromium"
 // the charts, save a screenshot (under the test's temp dir; also to
 // docs/screenshot.png when GAS_UPDATE_SCREENSHOT=1).
 func TestBrowser(t *testing.T) {
-	if testing.Short() {
-		t.Skip("browser test skipped in -short mode")
-	}
-	if _, err := os.Stat(chromium); err != nil {
-		t.Skipf("%s not installed (.ci/run installs it): %v", chromium, err)
-	}
-	shared := testshared.Dir(t)
-	ctx := context.Background()
-	a, err := app.Open(ctx, app.Config{DataDir: t.TempDir(), SharedDir: shared, Logger: quiet})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { a.Close() })
-	mail := &memstore.Mailer{}
-	authSvc, err := auth.New(a.Profiles, a.DB.Auth(), auth.Config{Key: []byte(rand.Text() + rand.Text()), Mailer: mail, BaseURL: mailBase})
-	if err != nil {
-		t.Fatal(err)
-	}
-	portal, err := webui.New(webui.Config{
-		Service: a.Service, Auth: authSvc, RequestLimit: 100_000_000,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(portal)
-	t.Cleanup(srv.Close)
-
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(chromium),
-		chromedp.Headless, chromedp.NoSandbox, chromedp.NoFirstRun, chromedp.DisableGPU,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1280, 1000),
-	}
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
-	t.Cleanup(cancelAlloc)
-	bctx, cancelBrowser := chromedp.NewContext(allocCtx)
-	t.Cleanup(cancelBrowser)
-	// The first Run starts the browser; it must not carry the timeout.
-	if err := chromedp.Do(bctx, chromedp.Navigate(srv.URL)); err != nil {
-		t.Fatalf("start chromium: %v", err)
-	}
-	tctx, cancel := context.WithTimeout(bctx, 2*time.Minute)
-	defer cancel()
-
-	step := func(name string, actions ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(tctx, actions...); err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-	}
-
-	step("sign up",
-		chromedp.Navigate(srv.URL+"/signup"),
-		chromedp.SendKeys(chromedp.CSS("input[name=name]"), "Rosalind Franklin"),
-		chromedp.SendKeys(chromedp.CSS("input[name=email]"), "rosalind@example.org"),
-		chromedp.SendKeys(chromedp.CSS("input[name=institution]"), "King's College"),
-		chromedp.Click(chromedp.ID("signup-submit")),
-		chromedp.WaitVisible(chromedp.ID("mail-sent")),
-	)
-	step("confirm the address",
-		chromedp.Navigate(srv.URL+lastLink(mail, "rosalind@example.org")),
-		chromedp.SendKeys(chromedp.CSS("input[name=password]"), "double helix 51"),
-		chromedp.Click(chromedp.ID("choose-submit")),
-		chromedp.WaitVisible(chromedp.CSS("a[href='/profile']")),
-	)
+	requireChromium(t)
+	h, _ := newAppHarness(t, app.Config{})
+	shared, srv, mail := testshared.Dir(t), h.srv, h.mail
+	tctx := startChromium(t, srv.URL, chromedp.WindowSize(1280, 1000))
+	step := stepper(t, tctx)
+	signUpInBrowser(step, srv.URL, mail, "Rosalind Franklin", "rosalind@example.org", "King's College", "double helix 51")
 
 	vcf := filepath.Join(shared, "vcf", "test.vcf")
 	step("choose the file",
@@ -245,6 +178,84 @@ func TestBrowser(t *testing.T) {
 			os.WriteFile(filepath.Join(dir, "page_"+name+".png"), shot, 0o644)
 		}
 	}
+}
+
+// requireChromium skips the test in -short mode or where chromium is missing.
+func requireChromium(t *testing.T) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("browser test skipped in -short mode")
+	}
+	if _, err := os.Stat(chromium); err != nil {
+		t.Skipf("%s not installed (.ci/run installs it): %v", chromium, err)
+	}
+}
+
+// startChromium starts a headless chromium on url and returns a context with
+// a two-minute budget for the test's steps.
+func startChromium(t *testing.T, url string, extra ...chromedp.ExecAllocatorOption) context.Context {
+	t.Helper()
+	opts := append([]chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(chromium),
+		chromedp.Headless, chromedp.NoSandbox, chromedp.NoFirstRun, chromedp.DisableGPU,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.UserDataDir(t.TempDir()),
+	}, extra...)
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	t.Cleanup(cancelAlloc)
+	bctx, cancelBrowser := chromedp.NewContext(allocCtx)
+	t.Cleanup(cancelBrowser)
+	// The first Run starts the browser; it must not carry the timeout.
+	if err := chromedp.Do(bctx, chromedp.Navigate(url)); err != nil {
+		t.Fatalf("start chromium: %v", err)
+	}
+	tctx, cancel := context.WithTimeout(bctx, 2*time.Minute)
+	t.Cleanup(cancel)
+	return tctx
+}
+
+// stepFunc runs one named step of browser actions.
+type stepFunc func(name string, actions ...chromedp.Action[chromedp.Void])
+
+// stepper returns a stepFunc over ctx: each step gets 30 s, and a failed one
+// ends the test with the page's text.
+func stepper(t *testing.T, ctx context.Context) stepFunc {
+	return func(name string, actions ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		if err := chromedp.Do(sctx, actions...); err != nil {
+			text, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.body.innerText`))
+			t.Fatalf("%s: %v; page:\n%s", name, err, text)
+		}
+	}
+}
+
+// signUpInBrowser signs up on the portal at base as name <email> (with an
+// institution unless it is empty), then follows the mailed link and chooses
+// password, ending signed in.
+func signUpInBrowser(step stepFunc, base string, mail *memstore.Mailer, name, email, institution, password string) {
+	fill := []chromedp.Action[chromedp.Void]{
+		chromedp.Navigate(base + "/signup"),
+		chromedp.SendKeys(chromedp.CSS("input[name=name]"), name),
+		chromedp.SendKeys(chromedp.CSS("input[name=email]"), email),
+	}
+	if institution != "" {
+		fill = append(fill, chromedp.SendKeys(chromedp.CSS("input[name=institution]"), institution))
+	}
+	step("sign up", append(fill,
+		chromedp.Click(chromedp.ID("signup-submit")),
+		chromedp.WaitVisible(chromedp.ID("mail-sent")),
+	)...)
+	step("confirm the address",
+		chromedp.Navigate(base+lastLink(mail, email)),
+		chromedp.SendKeys(chromedp.CSS("input[name=password]"), password),
+		chromedp.Click(chromedp.ID("choose-submit")),
+		chromedp.WaitVisible(chromedp.CSS("a[href='/profile']")),
+	)
 }
 
 // jobID reads the id of the first job on the job list page.

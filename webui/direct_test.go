@@ -106,8 +106,7 @@ func TestDirectUploadForm(t *testing.T) {
 		email string
 		cap   int64
 	}{{"ada@example.org", freeCap}, {"pat@example.org", premiumCap}} {
-		b := h.browser()
-		b.signIn(tc.email)
+		b := h.signedIn(tc.email)
 		// WHEN the user opens the annotate page
 		form, success, header := annotatePage(t, b)
 
@@ -150,8 +149,7 @@ func TestDirectUploadForm(t *testing.T) {
 
 	// AND the page shows no secret: not the signing credentials, not the
 	// session, not the portal's key
-	b := h.browser()
-	b.signIn("ada@example.org")
+	b := h.signedIn("ada@example.org")
 	r := b.get("/annotate")
 	for _, secret := range []string{fakeSigningSecret, b.cookie("gas_session").Value, string(h.key)} {
 		if strings.Contains(r.body, secret) {
@@ -190,8 +188,7 @@ func TestDirectUploadSuccess(t *testing.T) {
 			h, _ := newDirectHarness(t)
 			ada, _ := h.user("ada@example.org", domain.RoleFree, false)
 			bob, _ := h.user("bob@example.org", domain.RoleFree, false)
-			b := h.browser()
-			b.signIn("ada@example.org")
+			b := h.signedIn("ada@example.org")
 			_, success, _ := annotatePage(t, b)
 			su, _ := url.Parse(success)
 			job := su.Query().Get("job")
@@ -249,8 +246,7 @@ func TestDirectUploadRefusals(t *testing.T) {
 	if r := h.browser().get(path); r.status != http.StatusSeeOther || !strings.HasPrefix(r.header.Get("Location"), "/signin") {
 		t.Errorf("signed out: %d %s", r.status, r.header.Get("Location"))
 	}
-	b := h.browser()
-	b.signIn("audit@example.org")
+	b := h.signedIn("audit@example.org")
 	if r := b.get(path); r.status != http.StatusForbidden {
 		t.Errorf("auditor: %d", r.status)
 	}
@@ -270,8 +266,7 @@ func TestDirectDownloadsRedirect(t *testing.T) {
 	h, d := newDirectHarness(t)
 	ada, token := h.user("ada@example.org", domain.RoleFree, false)
 	j := h.completedJob(ada, "job1", time.Now().Add(-time.Minute))
-	b := h.browser()
-	b.signIn("ada@example.org")
+	b := h.signedIn("ada@example.org")
 
 	// WHEN the owner downloads the input and result, in the portal or the API
 	for _, tc := range []struct {
@@ -344,8 +339,7 @@ func TestNoDirectUploadsLocally(t *testing.T) {
 	// GIVEN the embedded wiring (no direct store)
 	h := newHarness(t)
 	h.user("ada@example.org", domain.RoleFree, false)
-	b := h.browser()
-	b.signIn("ada@example.org")
+	b := h.signedIn("ada@example.org")
 	// THEN the annotate page posts to the portal and the success endpoint does not exist
 	r := b.get("/annotate")
 	if !strings.Contains(r.body, `action="/annotate"`) || strings.Contains(r.body, "data-direct") {

@@ -3,6 +3,7 @@ package webui_test
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -21,6 +22,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gasproject/gas/internal/app"
 	"github.com/gasproject/gas/internal/asl"
 	"github.com/gasproject/gas/internal/auth"
 	"github.com/gasproject/gas/internal/domain"
@@ -28,6 +30,7 @@ import (
 	"github.com/gasproject/gas/internal/memstore"
 	"github.com/gasproject/gas/internal/service"
 	"github.com/gasproject/gas/internal/sqlite"
+	"github.com/gasproject/gas/internal/testshared"
 	"github.com/gasproject/gas/webui"
 )
 
@@ -98,6 +101,32 @@ func newHarnessDirect(t testing.TB, direct domain.DirectTransfers, edit func(*we
 	h.srv = httptest.NewServer(portal)
 	t.Cleanup(h.srv.Close)
 	return h
+}
+
+// newAppHarness is the portal on the real local service (app.Open with cfg,
+// its DataDir, SharedDir and Logger filled in): SQLite, blobs, the ASL
+// runner and the annotation engine. Only the harness's HTTP helpers, user
+// and mail are for use with it.
+func newAppHarness(t testing.TB, cfg app.Config) (*harness, *app.App) {
+	t.Helper()
+	cfg.DataDir, cfg.SharedDir, cfg.Logger = t.TempDir(), testshared.Dir(t), quiet
+	a, err := app.Open(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Close() })
+	h := &harness{t: t, mail: &memstore.Mailer{}, key: []byte(rand.Text() + rand.Text())}
+	h.auth, err = auth.New(a.Profiles, a.DB.Auth(), auth.Config{Key: h.key, Mailer: h.mail, BaseURL: mailBase})
+	if err != nil {
+		t.Fatal(err)
+	}
+	portal, err := webui.New(webui.Config{Service: a.Service, Auth: h.auth, RequestLimit: 100_000_000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.srv = httptest.NewServer(portal)
+	t.Cleanup(h.srv.Close)
+	return h, a
 }
 
 // mailBase starts the links in the harness's emails.
@@ -294,6 +323,14 @@ func (b *browser) signIn(email string) {
 	if r.status != http.StatusSeeOther {
 		b.t.Fatalf("sign in %s: %d %s", email, r.status, r.body)
 	}
+}
+
+// signedIn returns a new browser signed in as email.
+func (h *harness) signedIn(email string) *browser {
+	h.t.Helper()
+	b := h.browser()
+	b.signIn(email)
+	return b
 }
 
 func (b *browser) cookie(name string) *http.Cookie {

@@ -96,8 +96,7 @@ func TestJobQuotaHTTP(t *testing.T) {
 	if r.status != 429 || r.header.Get("Retry-After") == "" || !strings.Contains(e.Error, domain.LimitConcurrentJobs) || e.Upgrade == "" {
 		t.Errorf("over the concurrent jobs: %d Retry-After %q %s", r.status, r.header.Get("Retry-After"), r.body)
 	}
-	b := h.browser()
-	b.signIn(u.Email)
+	b := h.signedIn(u.Email)
 	for _, page := range []string{"/subscribe", "/profile"} {
 		body := b.get(page).body
 		for _, want := range []string{`id="limits"`, domain.LimitRecords, domain.LimitJobsPerDay, "100,000", "150 KB"} {

@@ -75,8 +75,7 @@ func TestDeleteAndRerun(t *testing.T) {
 	}
 
 	// The portal: a confirmation page, then the form.
-	b := h.browser()
-	b.signIn("owner@example.org")
+	b := h.signedIn("owner@example.org")
 	if p := b.get("/jobs/job2"); !strings.Contains(p.body, `href="/jobs/job2/delete"`) || !strings.Contains(p.body, `id="rerun"`) {
 		t.Fatal("job page lacks Delete and Re-run")
 	}
@@ -98,8 +97,7 @@ func TestAuditorNavigationHasNoAnnotateOrUpgrade(t *testing.T) {
 	h := newHarness(t)
 	h.user("auditor@example.org", domain.RoleFree, true)
 	h.user("user@example.org", domain.RoleFree, false)
-	b := h.browser()
-	b.signIn("auditor@example.org")
+	b := h.signedIn("auditor@example.org")
 	nav := func(body string) string {
 		_, after, _ := strings.Cut(body, "<nav>")
 		n, _, _ := strings.Cut(after, "</nav>")

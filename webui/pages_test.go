@@ -106,8 +106,7 @@ func TestSecureCookieBehindHTTPS(t *testing.T) {
 func TestCSRF(t *testing.T) {
 	h := newHarness(t)
 	h.user("a@example.org", domain.RoleFree, false)
-	b := h.browser()
-	b.signIn("a@example.org")
+	b := h.signedIn("a@example.org")
 	for _, tc := range []struct{ path, csrf string }{
 		{"/profile/tokens", ""}, {"/profile/tokens", "forged"}, {"/profile", "x"}, {"/subscribe", ""}, {"/signout", ""},
 	} {
@@ -155,8 +154,7 @@ func TestProfileTokens(t *testing.T) {
 	h := newHarness(t)
 	_, otherTok := h.user("b@example.org", domain.RoleFree, false)
 	h.user("a@example.org", domain.RoleFree, false)
-	b := h.browser()
-	b.signIn("a@example.org")
+	b := h.signedIn("a@example.org")
 	b.get("/profile")
 	r := b.post("/profile/tokens", url.Values{"name": {"laptop"}})
 	if r.status != http.StatusCreated {
@@ -221,8 +219,7 @@ func TestPortalUpload(t *testing.T) {
 	h := newHarness(t)
 	h.user("a@example.org", domain.RoleFree, false)
 	h.user("aud@example.org", domain.RoleFree, true)
-	b := h.browser()
-	b.signIn("a@example.org")
+	b := h.signedIn("a@example.org")
 	b.get("/annotate")
 
 	// As the page's script sends it.
@@ -289,8 +286,7 @@ func TestJobPages(t *testing.T) {
 	h := newHarness(t)
 	owner, _ := h.user("a@example.org", domain.RoleFree, false)
 	j := h.completedJob(owner, "job1", time.Now().UTC())
-	b := h.browser()
-	b.signIn("a@example.org")
+	b := h.signedIn("a@example.org")
 
 	r := b.get("/jobs/job1")
 	for _, want := range []string{"COMPLETED", `id="result-link"`, "data-deadline=", `id="chart-consequences"`, `id="chart-impact"`,
@@ -361,8 +357,7 @@ func TestJobListPagination(t *testing.T) {
 	for i := range 25 {
 		h.completedJob(owner, "j"+string(rune('a'+i)), base.Add(time.Duration(i)*time.Second))
 	}
-	b := h.browser()
-	b.signIn("a@example.org")
+	b := h.signedIn("a@example.org")
 	r := b.get("/jobs")
 	if n := strings.Count(r.body, "<tr data-job="); n != 20 || !strings.Contains(r.body, `rel="next"`) {
 		t.Fatalf("first page: %d rows", n)
@@ -438,8 +433,7 @@ func TestNoSecretsInHTML(t *testing.T) {
 	h := newHarness(t)
 	owner, tok := h.user("a@example.org", domain.RoleFree, false)
 	h.completedJob(owner, "job1", time.Now().UTC())
-	b := h.browser()
-	b.signIn("a@example.org")
+	b := h.signedIn("a@example.org")
 	session := b.cookie("gas_session").Value
 	csrfSeed := b.cookie("gas_csrf").Value
 	secrets := []string{string(h.key), hex.EncodeToString(h.key), session, csrfSeed, tok}

@@ -55,8 +55,7 @@ func TestJobPageTellsWhetherARestoreWillBeRetried(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.viewer+" "+tt.job, func(t *testing.T) {
-			b := h.browser()
-			b.signIn(tt.viewer)
+			b := h.signedIn(tt.viewer)
 			r := b.get("/jobs/" + tt.job)
 			if r.status != http.StatusOK {
 				t.Fatalf("status %d", r.status)
@@ -106,8 +105,7 @@ func TestRetryRestoreStartsOneRestore(t *testing.T) {
 	h.updateJob("retrying", func(j *domain.Job) { j.RestoreRound = 1 })
 	restores := func() int { return len(h.wf.started(domain.MachineRestore)) }
 
-	b := h.browser()
-	b.signIn("prem@example.org")
+	b := h.signedIn("prem@example.org")
 	for _, id := range []string{"retrying", "hot"} {
 		if r := b.post("/jobs/"+id+"/restore", nil); r.status != http.StatusSeeOther || restores() != 0 {
 			t.Errorf("%s: %d, %d restores started; want a redirect and none", id, r.status, restores())
@@ -178,8 +176,7 @@ func TestJobPageLinksItsRestoreRun(t *testing.T) {
 	h.user("aud@example.org", domain.RoleFree, true)
 	h.completedJob(owner, "job1", time.Now().UTC())
 	h.updateJob("job1", func(j *domain.Job) { j.ResultState, j.ArchivedAt = domain.ResultArchived, time.Now() })
-	b := h.browser()
-	b.signIn("a@example.org")
+	b := h.signedIn("a@example.org")
 	if strings.Contains(b.get("/jobs/job1").body, `id="restore-link"`) {
 		t.Fatal("a restore link before any restore")
 	}

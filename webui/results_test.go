@@ -88,8 +88,7 @@ func TestResultFormats(t *testing.T) {
 		}
 	}
 	// The portal's download link takes the same formats.
-	b := h.browser()
-	b.signIn("owner@example.org")
+	b := h.signedIn("owner@example.org")
 	if r := b.get("/jobs/job1/result?format=vcf.gz"); r.status != 200 || r.body != string(gz) {
 		t.Errorf("portal vcf.gz: %d", r.status)
 	}
@@ -141,8 +140,7 @@ func TestVariantsAPIAndPage(t *testing.T) {
 	}
 
 	// The page works without JavaScript: a GET form, a table, counts and links.
-	b := h.browser()
-	b.signIn("owner@example.org")
+	b := h.signedIn("owner@example.org")
 	p := b.get("/jobs/job1/variants?gene=GENE1&impact=MODERATE&impact=MODIFIER")
 	for _, want := range []string{
 		"<strong>2</strong> matching rows, showing 1–2",

@@ -2,10 +2,8 @@ package webui_test
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/json"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,11 +11,9 @@ import (
 	"time"
 
 	"github.com/gasproject/gas/internal/app"
-	"github.com/gasproject/gas/internal/auth"
 	"github.com/gasproject/gas/internal/domain"
 	"github.com/gasproject/gas/internal/service"
 	"github.com/gasproject/gas/internal/testshared"
-	"github.com/gasproject/gas/webui"
 )
 
 // TestUpgradeRestoresArchive runs the test-mode upgrade on the real local
@@ -33,31 +29,9 @@ func TestUpgradeRestoresArchive(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	a, err := app.Open(ctx, app.Config{DataDir: t.TempDir(), SharedDir: shared, Retention: time.Second, Logger: quiet,
+	h, a := newAppHarness(t, app.Config{Retention: time.Second,
 		RestoreDelays: map[domain.RestoreTier]time.Duration{domain.TierExpedited: 300 * time.Millisecond}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { a.Close() })
-	authSvc, err := auth.New(a.Profiles, a.DB.Auth(), auth.Config{Key: []byte(rand.Text() + rand.Text())})
-	if err != nil {
-		t.Fatal(err)
-	}
-	portal, err := webui.New(webui.Config{Service: a.Service, Auth: authSvc, RequestLimit: 100_000_000})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(portal)
-	t.Cleanup(srv.Close)
-	p, err := authSvc.UpsertUser(ctx, auth.UpsertUser{Email: "free@example.org", Name: "Free"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	tok, _, err := authSvc.CreateToken(ctx, p.ID, "e2e")
-	if err != nil {
-		t.Fatal(err)
-	}
-	h := &harness{t: t, srv: srv}
+	p, tok := h.user("free@example.org", domain.RoleFree, false)
 
 	r := h.upload(tok, "test.vcf", string(vcf))
 	if r.status != 201 {
