@@ -20,10 +20,7 @@ func TestExecutionsContract(t *testing.T) {
 func TestExecutionsSurviveReopen(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "gas.db")
-	db, err := Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := openPath(t, path)
 	t0 := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
 	checkpoint := json.RawMessage(`{"state": "WaitRetention",   "wake_at": "2026-05-01T12:03:00Z"}`) // odd spacing kept
 	rec := asl.Record{
@@ -36,10 +33,7 @@ func TestExecutionsSurviveReopen(t *testing.T) {
 	}
 	db.Close()
 
-	db, err = Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db = openPath(t, path)
 	defer db.Close()
 	recs, err := db.Executions().UnfinishedExecutions(ctx)
 	if err != nil || len(recs) != 1 {

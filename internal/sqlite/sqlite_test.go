@@ -15,11 +15,18 @@ import (
 
 func openTest(t *testing.T) *DB {
 	t.Helper()
-	db, err := Open(filepath.Join(t.TempDir(), "gas.db"))
-	if err != nil {
-		t.Fatalf("Open: %v", err)
-	}
+	db := openPath(t, filepath.Join(t.TempDir(), "gas.db"))
 	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// openPath opens the database at path; the caller closes it.
+func openPath(t *testing.T, path string) *DB {
+	t.Helper()
+	db, err := Open(path)
+	if err != nil {
+		t.Fatalf("Open %s: %v", path, err)
+	}
 	return db
 }
 
@@ -36,10 +43,7 @@ func TestProfilesContract(t *testing.T) {
 func TestReopen(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "gas.db")
-	db, err := Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := openPath(t, path)
 	job := domaintest.SampleJob("j1", "u1", time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
 	if err := db.Jobs().Create(ctx, job); err != nil {
 		t.Fatal(err)
@@ -51,10 +55,7 @@ func TestReopen(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	db, err = Open(path)
-	if err != nil {
-		t.Fatalf("reopen: %v", err)
-	}
+	db = openPath(t, path)
 	defer db.Close()
 	got, err := db.Jobs().Get(ctx, "j1")
 	if err != nil || got.ResultKey != job.ResultKey || !got.SubmittedAt.Equal(job.SubmittedAt) {
@@ -76,15 +77,12 @@ func TestReopen(t *testing.T) {
 // TestNewerSchema: a database written by a newer program is refused, not damaged.
 func TestNewerSchema(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "gas.db")
-	db, err := Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := openPath(t, path)
 	if _, err := db.SQL().Exec("PRAGMA user_version = 999"); err != nil {
 		t.Fatal(err)
 	}
 	db.Close()
-	_, err = Open(path)
+	_, err := Open(path)
 	if err == nil || !strings.Contains(err.Error(), "newer") || !strings.Contains(err.Error(), path) {
 		t.Errorf("Open of a newer schema: err = %v, want a clear refusal naming the file", err)
 	}
@@ -125,15 +123,9 @@ func TestCorruptRowIsAnError(t *testing.T) {
 func TestTwoHandlesOneFile(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "gas.db")
-	a, err := Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := openPath(t, path)
 	defer a.Close()
-	b, err := Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := openPath(t, path)
 	defer b.Close()
 	if err := a.Jobs().Create(ctx, domain.Job{ID: "j", UserID: "u", Status: domain.StatusPending}); err != nil {
 		t.Fatal(err)
@@ -175,10 +167,7 @@ func TestOddPath(t *testing.T) {
 		t.Fatal(err)
 	}
 	path := filepath.Join(dir, "gas.db")
-	db, err := Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := openPath(t, path)
 	db.Close()
 	if _, err := os.Stat(path); err != nil {
 		entries, _ := os.ReadDir(dir)
