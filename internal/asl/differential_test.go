@@ -189,23 +189,7 @@ func TestDifferentialAgainstAWSLocalStepFunctions(t *testing.T) {
 // machines_test.go only. Both runners run the same rewritten definition.
 func inlineShardMap(t *testing.T, def []byte) []byte {
 	t.Helper()
-	var m map[string]any
-	if err := json.Unmarshal(def, &m); err != nil {
-		t.Fatal(err)
-	}
-	states := m["States"].(map[string]any)
-	sm := states["ShardMap"].(map[string]any)
-	for _, k := range []string{"ItemReader", "MaxConcurrencyPath", "ToleratedFailurePercentage", "Label"} {
-		delete(sm, k)
-	}
-	sm["ItemsPath"] = "$.plan.items"
-	sm["ItemProcessor"].(map[string]any)["ProcessorConfig"] = map[string]any{"Mode": "INLINE"}
-	states["Plan"].(map[string]any)["ResultSelector"].(map[string]any)["items.$"] = "$.Payload.items"
-	out, err := json.Marshal(m)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
+	return inlineMap(t, def, "ShardMap", "Plan", "$.plan.items", nil)
 }
 
 // inlineRestoreMap rewrites the restore machine for aws-local-stepfunctions
@@ -216,24 +200,36 @@ func inlineShardMap(t *testing.T, def []byte) []byte {
 // callback_test.go and restore_machine_test.go only.
 func inlineRestoreMap(t *testing.T, def []byte) []byte {
 	t.Helper()
+	return inlineMap(t, def, "RestoreEach", "ListArchived", "$.archived.items", func(proc map[string]any) {
+		wait := proc["States"].(map[string]any)["WaitForRestore"].(map[string]any)
+		delete(wait, "TimeoutSecondsPath")
+		wait["Resource"] = asl.LambdaInvoke
+		wait["Parameters"].(map[string]any)["Payload"] = map[string]any{"job_id.$": "$.job_id"}
+		wait["ResultSelector"] = map[string]any{"restored.$": "$.Payload.restored", "wait_seconds.$": "$.Payload.wait_seconds"}
+	})
+}
+
+// inlineMap rewrites def's Distributed Map mapState as an inline Map over
+// the items at itemsPath, which listState's (stub) result carries in its
+// Payload; edit, when not nil, changes the map's ItemProcessor further.
+func inlineMap(t *testing.T, def []byte, mapState, listState, itemsPath string, edit func(proc map[string]any)) []byte {
+	t.Helper()
 	var m map[string]any
 	if err := json.Unmarshal(def, &m); err != nil {
 		t.Fatal(err)
 	}
 	states := m["States"].(map[string]any)
-	each := states["RestoreEach"].(map[string]any)
-	for _, k := range []string{"ItemReader", "Label"} {
-		delete(each, k)
+	dm := states[mapState].(map[string]any)
+	for _, k := range []string{"ItemReader", "MaxConcurrencyPath", "ToleratedFailurePercentage", "Label"} {
+		delete(dm, k)
 	}
-	each["ItemsPath"] = "$.archived.items"
-	proc := each["ItemProcessor"].(map[string]any)
+	dm["ItemsPath"] = itemsPath
+	proc := dm["ItemProcessor"].(map[string]any)
 	proc["ProcessorConfig"] = map[string]any{"Mode": "INLINE"}
-	wait := proc["States"].(map[string]any)["WaitForRestore"].(map[string]any)
-	delete(wait, "TimeoutSecondsPath")
-	wait["Resource"] = asl.LambdaInvoke
-	wait["Parameters"].(map[string]any)["Payload"] = map[string]any{"job_id.$": "$.job_id"}
-	wait["ResultSelector"] = map[string]any{"restored.$": "$.Payload.restored", "wait_seconds.$": "$.Payload.wait_seconds"}
-	states["ListArchived"].(map[string]any)["ResultSelector"].(map[string]any)["items.$"] = "$.Payload.items"
+	if edit != nil {
+		edit(proc)
+	}
+	states[listState].(map[string]any)["ResultSelector"].(map[string]any)["items.$"] = "$.Payload.items"
 	out, err := json.Marshal(m)
 	if err != nil {
 		t.Fatal(err)

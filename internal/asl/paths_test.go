@@ -9,7 +9,7 @@ import (
 func TestPathGetAndSet(t *testing.T) {
 	data, _ := decode([]byte(`{"a":{"b":[10,{"c":"x"}]},"odd key":1,"list":[{"id":1},{"id":2}]}`))
 	ctxObj := map[string]any{"Execution": map[string]any{"Name": "run-1"}}
-	gets := []struct{ path, want, wantErr string }{
+	checkEvals(t, []evalCase{
 		{"$", `{"a":{"b":[10,{"c":"x"}]},"list":[{"id":1},{"id":2}],"odd key":1}`, ""},
 		{"$.a.b[0]", `10`, ""},
 		{"$.a.b[1].c", `"x"`, ""},
@@ -18,23 +18,7 @@ func TestPathGetAndSet(t *testing.T) {
 		{"$$.Execution.Name", `"run-1"`, ""},
 		{"$.a.nope", "", "could not be found"},
 		{"$.a.b[5]", "", "could not be found"},
-	}
-	for _, g := range gets {
-		p, err := parsePath(g.path)
-		if err != nil {
-			t.Fatalf("%s: %v", g.path, err)
-		}
-		v, err := p.get(data, ctxObj)
-		if g.wantErr != "" {
-			if err == nil || !strings.Contains(err.Error(), g.wantErr) {
-				t.Errorf("%s: err %v, want %q", g.path, err, g.wantErr)
-			}
-			continue
-		}
-		if err != nil || string(encode(v)) != g.want {
-			t.Errorf("%s = %s, %v; want %s", g.path, encode(v), err, g.want)
-		}
-	}
+	}, parsePath, func(p *path) (any, error) { return p.get(data, ctxObj) })
 	sets := []struct{ path, want, wantErr string }{
 		{"$", `"R"`, ""},
 		{"$.new", `{"a":1,"new":"R"}`, ""},
@@ -48,16 +32,8 @@ func TestPathGetAndSet(t *testing.T) {
 		}
 		orig := map[string]any{"a": json.Number("1")}
 		v, err := p.set(orig, "R")
-		if s.wantErr != "" {
-			if err == nil || !strings.Contains(err.Error(), s.wantErr) {
-				t.Errorf("set %s: err %v, want %q", s.path, err, s.wantErr)
-			}
-			continue
-		}
-		if err != nil || string(encode(v)) != s.want {
-			t.Errorf("set %s = %s, %v; want %s", s.path, encode(v), err, s.want)
-		}
-		if len(orig) != 1 {
+		checkEval(t, "set "+s.path, v, err, s.want, s.wantErr)
+		if s.wantErr == "" && len(orig) != 1 {
 			t.Errorf("set %s mutated its input: %v", s.path, orig)
 		}
 	}
@@ -65,7 +41,7 @@ func TestPathGetAndSet(t *testing.T) {
 
 func TestIntrinsics(t *testing.T) {
 	data, _ := decode([]byte(`{"n":41,"s":"{\"k\":[1,2]}","name":"job-1","arr":[1,2,3],"obj":{"a":1}}`))
-	tests := []struct{ expr, want, wantErr string }{
+	checkEvals(t, []evalCase{
 		{"States.MathAdd($.n, 1)", `42`, ""},
 		{"States.MathAdd($.n, -50)", `-9`, ""},
 		{"States.Format('job {} has {} items', $.name, 3)", `"job job-1 has 3 items"`, ""},
@@ -80,27 +56,44 @@ func TestIntrinsics(t *testing.T) {
 		{"States.Format('{} {}', $.name)", "", "more {} than arguments"},
 		{"States.Format('{}', $.obj)", "", "only strings"},
 		{"States.ArrayGetItem($.arr, 9)", "", "no item"},
-	}
-	for _, tt := range tests {
-		in, err := parseIntrinsic(tt.expr)
-		if err != nil {
-			t.Fatalf("%s: %v", tt.expr, err)
-		}
-		v, err := in.eval(data, nil)
-		if tt.wantErr != "" {
-			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-				t.Errorf("%s: err %v, want %q", tt.expr, err, tt.wantErr)
-			}
-			continue
-		}
-		if err != nil || string(encode(v)) != tt.want {
-			t.Errorf("%s = %s, %v; want %s", tt.expr, encode(v), err, tt.want)
-		}
-	}
+	}, parseIntrinsic, func(in *intrinsic) (any, error) { return in.eval(data, nil) })
 	u, _ := parseIntrinsic("States.UUID()")
 	v, _ := u.eval(nil, nil)
 	if s, _ := v.(string); len(s) != 36 || s[14] != '4' {
 		t.Errorf("UUID = %v", v)
+	}
+}
+
+// evalCase is an expression and what it evaluates to: the value's JSON, or
+// an error containing wantErr.
+type evalCase struct{ expr, want, wantErr string }
+
+// checkEvals parses each case's expression (which must parse), evaluates
+// it and checks the outcome.
+func checkEvals[E any](t *testing.T, cases []evalCase, parse func(string) (E, error), eval func(E) (any, error)) {
+	t.Helper()
+	for _, c := range cases {
+		e, err := parse(c.expr)
+		if err != nil {
+			t.Fatalf("%s: %v", c.expr, err)
+		}
+		v, err := eval(e)
+		checkEval(t, c.expr, v, err, c.want, c.wantErr)
+	}
+}
+
+// checkEval checks what one case evaluated to: an error containing wantErr
+// when that is set, else a value that encodes as want.
+func checkEval(t *testing.T, what string, v any, err error, want, wantErr string) {
+	t.Helper()
+	if wantErr != "" {
+		if err == nil || !strings.Contains(err.Error(), wantErr) {
+			t.Errorf("%s: err %v, want %q", what, err, wantErr)
+		}
+		return
+	}
+	if err != nil || string(encode(v)) != want {
+		t.Errorf("%s = %s, %v; want %s", what, encode(v), err, want)
 	}
 }
 
