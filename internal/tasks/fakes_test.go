@@ -89,10 +89,9 @@ func (f *fixture) runJob(id string) error {
 	return err
 }
 
-// planAndAnnotate runs Plan and every shard, and returns the manifest.
-func (f *fixture) planAndAnnotate(id string) ([]Shard, error) {
-	ctx := context.Background()
-	p, err := f.t.Plan(ctx, JobInput{JobID: id})
+// plan runs Plan and returns the manifest it wrote.
+func (f *fixture) plan(id string) ([]Shard, error) {
+	p, err := f.t.Plan(context.Background(), JobInput{JobID: id})
 	if err != nil {
 		return nil, err
 	}
@@ -104,8 +103,17 @@ func (f *fixture) planAndAnnotate(id string) ([]Shard, error) {
 	if err := json.Unmarshal(data, &shards); err != nil {
 		return nil, err
 	}
+	return shards, nil
+}
+
+// planAndAnnotate runs Plan and every shard, and returns the manifest.
+func (f *fixture) planAndAnnotate(id string) ([]Shard, error) {
+	shards, err := f.plan(id)
+	if err != nil {
+		return nil, err
+	}
 	for _, s := range shards {
-		if _, err := f.t.AnnotateShard(ctx, ShardInput{JobID: id, Shard: s}); err != nil {
+		if _, err := f.t.AnnotateShard(context.Background(), ShardInput{JobID: id, Shard: s}); err != nil {
 			return nil, err
 		}
 	}

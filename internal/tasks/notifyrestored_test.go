@@ -15,11 +15,7 @@ import (
 func TestRestoreRoundsRetryAndOneEmail(t *testing.T) {
 	f := archived(t)
 	ctx := context.Background()
-	for _, id := range []string{"j1", "j3"} {
-		if _, err := f.t.RequestRestore(ctx, JobInput{JobID: id}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	f.requestRestore(t, "j1", "j3")
 	out, err := f.t.RestoreFailed(ctx, RestoreFailedInput{JobID: "j1", Error: "errorString", Cause: `{"errorMessage":"reset"}`, Round: 1, Rounds: 3})
 	if err != nil || !out.Retrying {
 		t.Fatalf("%+v %v", out, err)
@@ -28,9 +24,7 @@ func TestRestoreRoundsRetryAndOneEmail(t *testing.T) {
 		t.Errorf("after round 1: %+v", j)
 	}
 	// Round 2 asks again: the job is RESTORING, the old failure gone.
-	if _, err := f.t.RequestRestore(ctx, JobInput{JobID: "j1"}); err != nil {
-		t.Fatal(err)
-	}
+	f.requestRestore(t, "j1")
 	if j := f.job(t, "j1"); j.RestoreError != "" || j.RestoreRound != 0 || j.RestoreRetrying() || j.ResultState != domain.ResultRestoring {
 		t.Errorf("after round 2's request: %+v", j)
 	}

@@ -35,6 +35,16 @@ func archived(t *testing.T) *fixture {
 	return f
 }
 
+// requestRestore runs RequestRestore for each job.
+func (f *fixture) requestRestore(t *testing.T, ids ...string) {
+	t.Helper()
+	for _, id := range ids {
+		if _, err := f.t.RequestRestore(context.Background(), JobInput{JobID: id}); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 func TestRestoreHappyPathAndIdempotency(t *testing.T) {
 	f := archived(t)
 	ctx := context.Background()
@@ -152,11 +162,7 @@ func TestRequestRestoreFallsBackToStandard(t *testing.T) {
 func TestRestoreFailedKeepsArchiveAndOthersCarryOn(t *testing.T) {
 	f := archived(t)
 	ctx := context.Background()
-	for _, id := range []string{"j1", "j3"} {
-		if _, err := f.t.RequestRestore(ctx, JobInput{JobID: id}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	f.requestRestore(t, "j1", "j3")
 	out, err := f.t.RestoreFailed(ctx, RestoreFailedInput{JobID: "j1", Error: "States.TaskFailed", Cause: "copy failed", Round: 3, Rounds: 3})
 	if err != nil || !strings.Contains(out.Reason, "copy failed") || out.Retrying {
 		t.Fatalf("%+v %v", out, err)

@@ -178,9 +178,7 @@ func TestAwaitRestoreErrors(t *testing.T) {
 		t.Errorf("unknown job: %v", err)
 	}
 	// Without SetCallbacks a ready job cannot be resumed: an error, not a silent skip.
-	if _, err := f.t.RequestRestore(ctx, JobInput{JobID: "j1"}); err != nil {
-		t.Fatal(err)
-	}
+	f.requestRestore(t, "j1")
 	f.finishRestore(archiveJ1)
 	if _, err := f.t.AwaitRestore(ctx, AwaitRestoreInput{JobID: "j1", TaskToken: "t"}); !errors.Is(err, errNoCallbacks) {
 		t.Errorf("no engine: %v", err)

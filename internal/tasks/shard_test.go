@@ -178,12 +178,10 @@ func TestUnsortedInputHasNoIndex(t *testing.T) {
 func TestAnnotateShardSkipsADoneShard(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	p, err := f.t.Plan(ctx, JobInput{JobID: "j1"})
+	shards, err := f.plan("j1")
 	if err != nil {
 		t.Fatal(err)
 	}
-	var shards []Shard
-	json.Unmarshal([]byte(f.blob(t, p.ManifestKey)), &shards)
 	for range 2 {
 		if _, err := f.t.AnnotateShard(ctx, ShardInput{JobID: "j1", Shard: shards[0]}); err != nil {
 			t.Fatal(err)
@@ -213,12 +211,10 @@ func TestAnnotateShardFailures(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFixture(t)
 			ctx := context.Background()
-			p, err := f.t.Plan(ctx, JobInput{JobID: "j1"})
+			shards, err := f.plan("j1")
 			if err != nil {
 				t.Fatal(err)
 			}
-			var shards []Shard
-			json.Unmarshal([]byte(f.blob(t, p.ManifestKey)), &shards)
 			s := shards[0]
 			tc.setup(f, &s)
 			_, err = f.t.AnnotateShard(ctx, ShardInput{JobID: "j1", Shard: s})
