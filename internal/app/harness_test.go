@@ -17,9 +17,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gasproject/gas/internal/asl"
 	"github.com/gasproject/gas/internal/domain"
+	"github.com/gasproject/gas/internal/domain/domaintest"
 	"github.com/gasproject/gas/internal/refdata"
 	"github.com/gasproject/gas/internal/service"
+	"github.com/gasproject/gas/internal/tasks"
 	"github.com/gasproject/gas/internal/testshared"
 )
 
@@ -197,6 +200,22 @@ func mails(t *testing.T, a *App) []string {
 	return out
 }
 
+// before wraps h's handler for task so that fn sees the job input of each
+// call first; an error from fn fails the call without running the handler.
+func before(h map[string]asl.Handler, task string, fn func(in tasks.JobInput) error) {
+	next := h[task]
+	h[task] = func(ctx context.Context, p json.RawMessage) (json.RawMessage, error) {
+		var in tasks.JobInput
+		if err := json.Unmarshal(p, &in); err != nil {
+			return nil, err
+		}
+		if err := fn(in); err != nil {
+			return nil, err
+		}
+		return next(ctx, p)
+	}
+}
+
 // gunzip inflates a (BGZF) result.
 func gunzip(t *testing.T, b []byte) []byte {
 	t.Helper()
@@ -213,16 +232,7 @@ func gunzip(t *testing.T, b []byte) []byte {
 
 func readBlob(t *testing.T, a *App, key string) []byte {
 	t.Helper()
-	rc, err := a.Blobs.Get(context.Background(), key)
-	if err != nil {
-		t.Fatalf("get %s: %v", key, err)
-	}
-	defer rc.Close()
-	b, err := io.ReadAll(rc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
+	return domaintest.Read(t, a.Blobs, key)
 }
 
 // field digs a value out of a JSON document by a dotted path.

@@ -25,11 +25,10 @@ func TestRestartDuringTheWaitArchivesExactlyOnce(t *testing.T) {
 	cfg.Retention = 2 * time.Second
 	var archives atomic.Int32
 	cfg.wrapHandlers = func(h map[string]asl.Handler) {
-		archive := h[statemachines.TaskArchiveIfFree]
-		h[statemachines.TaskArchiveIfFree] = func(ctx context.Context, p json.RawMessage) (json.RawMessage, error) {
+		before(h, statemachines.TaskArchiveIfFree, func(tasks.JobInput) error {
 			archives.Add(1)
-			return archive(ctx, p)
-		}
+			return nil
+		})
 	}
 	a := openApp(t, cfg)
 	addUser(t, a, "dora", domain.RoleFree)
@@ -115,25 +114,19 @@ func TestRestoreFallsBackToStandardAndBringsTheSameBytesBack(t *testing.T) {
 	var a *App
 	var seenRestoring domain.Job
 	cfg.wrapHandlers = func(h map[string]asl.Handler) {
-		archive := h[statemachines.TaskArchiveIfFree]
-		h[statemachines.TaskArchiveIfFree] = func(ctx context.Context, p json.RawMessage) (json.RawMessage, error) {
-			var in tasks.JobInput
-			json.Unmarshal(p, &in)
+		before(h, statemachines.TaskArchiveIfFree, func(in tasks.JobInput) error {
 			j := job(t, a, in.JobID)
 			mu.Lock()
 			hashes[j.ID] = sha256.Sum256(readBlob(t, a, j.ResultKey))
 			mu.Unlock()
-			return archive(ctx, p)
-		}
-		await := h[statemachines.TaskAwaitRestore]
-		h[statemachines.TaskAwaitRestore] = func(ctx context.Context, p json.RawMessage) (json.RawMessage, error) {
-			var in tasks.JobInput
-			json.Unmarshal(p, &in)
+			return nil
+		})
+		before(h, statemachines.TaskAwaitRestore, func(in tasks.JobInput) error {
 			mu.Lock()
 			seenRestoring = job(t, a, in.JobID)
 			mu.Unlock()
-			return await(ctx, p)
-		}
+			return nil
+		})
 	}
 	a = openApp(t, cfg)
 	addUser(t, a, "frank", domain.RoleFree)
@@ -191,15 +184,12 @@ func TestRestoreFailureOfOneJobKeepsItArchivedAndTheOthersGoOn(t *testing.T) {
 	var broken atomic.Value // job id whose copy-back always fails
 	broken.Store("")
 	cfg.wrapHandlers = func(h map[string]asl.Handler) {
-		copyBack := h[statemachines.TaskCopyBack]
-		h[statemachines.TaskCopyBack] = func(ctx context.Context, p json.RawMessage) (json.RawMessage, error) {
-			var in tasks.JobInput
-			json.Unmarshal(p, &in)
+		before(h, statemachines.TaskCopyBack, func(in tasks.JobInput) error {
 			if in.JobID == broken.Load() {
-				return nil, fmt.Errorf("disk full")
+				return fmt.Errorf("disk full")
 			}
-			return copyBack(ctx, p)
-		}
+			return nil
+		})
 	}
 	a := openApp(t, cfg)
 	addUser(t, a, "gina", domain.RoleFree)

@@ -41,29 +41,23 @@ func newRestoreFixture(t *testing.T, edit ...func(*Config)) *restoreFixture {
 		e(&cfg)
 	}
 	cfg.wrapHandlers = func(h map[string]asl.Handler) {
-		archive := h[statemachines.TaskArchiveIfFree]
-		h[statemachines.TaskArchiveIfFree] = func(ctx context.Context, p json.RawMessage) (json.RawMessage, error) {
-			var in tasks.JobInput
-			json.Unmarshal(p, &in)
+		before(h, statemachines.TaskArchiveIfFree, func(in tasks.JobInput) error {
 			j := job(t, f.a, in.JobID)
 			f.mu.Lock()
 			f.hashes[j.ID] = sha256.Sum256(readBlob(t, f.a, j.ResultKey))
 			f.mu.Unlock()
-			return archive(ctx, p)
-		}
-		copyBack := h[statemachines.TaskCopyBack]
-		h[statemachines.TaskCopyBack] = func(ctx context.Context, p json.RawMessage) (json.RawMessage, error) {
-			var in tasks.JobInput
-			json.Unmarshal(p, &in)
+			return nil
+		})
+		before(h, statemachines.TaskCopyBack, func(in tasks.JobInput) error {
 			f.mu.Lock()
 			f.copies[in.JobID]++
 			fail := f.failCopy(in.JobID, f.copies[in.JobID])
 			f.mu.Unlock()
 			if fail {
-				return nil, errors.New("connection reset by the object store")
+				return errors.New("connection reset by the object store")
 			}
-			return copyBack(ctx, p)
-		}
+			return nil
+		})
 		list := h[statemachines.TaskListArchived]
 		h[statemachines.TaskListArchived] = func(ctx context.Context, p json.RawMessage) (json.RawMessage, error) {
 			out, err := list(ctx, p)
