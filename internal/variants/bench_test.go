@@ -21,16 +21,6 @@ import (
 	"github.com/gasproject/gas/internal/tabix"
 )
 
-type bundleSeq struct{}
-
-func (bundleSeq) Seq(chrom string, start, end int) (string, error) {
-	c, err := miniBundle.Chrom(chrom)
-	if err != nil {
-		return "", err
-	}
-	return c.Seq(start, end)
-}
-
 // benchRecords is the size of the benchmark's result: GAS_BENCH_RECORDS, default 1,000,000.
 func benchRecords(b *testing.B) int {
 	if s := os.Getenv("GAS_BENCH_RECORDS"); s != "" {
@@ -49,7 +39,7 @@ func benchRecords(b *testing.B) int {
 func benchResult(b *testing.B, dir string, n int) (vcfPath string, ix *Index) {
 	e := engine(b)
 	var in bytes.Buffer
-	if err := synth.Write(&in, bundleSeq{}, synth.MiniRegions, n, 1); err != nil {
+	if err := synth.Write(&in, synth.BundleSeq{B: miniBundle}, synth.MiniRegions, n, 1); err != nil {
 		b.Fatal(err)
 	}
 	vcfPath = filepath.Join(dir, "annotated.vcf")
@@ -192,7 +182,7 @@ func BenchmarkIndexOverhead(b *testing.B) {
 	}
 	e := engine(b)
 	var in bytes.Buffer
-	if err := synth.Write(&in, bundleSeq{}, synth.MiniRegions, n, 1); err != nil {
+	if err := synth.Write(&in, synth.BundleSeq{B: miniBundle}, synth.MiniRegions, n, 1); err != nil {
 		b.Fatal(err)
 	}
 	// run annotates once: into a BGZF part (step) or nowhere, with or

@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+
+	"github.com/gasproject/gas/internal/refdata"
 )
 
 // Region is a stretch of one chromosome to place variants on.
@@ -20,6 +22,18 @@ type Region struct {
 // Sequence gives reference bases (upper-case, 1-based inclusive).
 type Sequence interface {
 	Seq(chrom string, start, end int) (string, error)
+}
+
+// BundleSeq is the Sequence of a reference bundle.
+type BundleSeq struct{ B *refdata.Bundle }
+
+// Seq returns bases start..end of chrom, loading the chromosome if need be.
+func (s BundleSeq) Seq(chrom string, start, end int) (string, error) {
+	c, err := s.B.Chrom(chrom)
+	if err != nil {
+		return "", err
+	}
+	return c.Seq(start, end)
 }
 
 // Write writes a VCF with n records over regions (which must be in the

@@ -36,27 +36,16 @@ func run(refDir string, n int, seed uint64, out string) error {
 	}
 	defer b.Close()
 	if out == "-" {
-		return synth.Write(os.Stdout, BundleSeq{b}, synth.MiniRegions, n, seed)
+		return synth.Write(os.Stdout, synth.BundleSeq{B: b}, synth.MiniRegions, n, seed)
 	}
 	f, err := os.Create(out)
 	if err != nil {
 		return err
 	}
-	if err := synth.Write(f, BundleSeq{b}, synth.MiniRegions, n, seed); err != nil {
+	if err := synth.Write(f, synth.BundleSeq{B: b}, synth.MiniRegions, n, seed); err != nil {
 		f.Close()
 		os.Remove(out)
 		return err
 	}
 	return f.Close()
-}
-
-// BundleSeq reads sequence from a bundle.
-type BundleSeq struct{ B *refdata.Bundle }
-
-func (s BundleSeq) Seq(chrom string, start, end int) (string, error) {
-	c, err := s.B.Chrom(chrom)
-	if err != nil {
-		return "", err
-	}
-	return c.Seq(start, end)
 }
