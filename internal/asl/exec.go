@@ -265,7 +265,7 @@ func (x *execution) runState(ctx context.Context, key string, st *state, th *thr
 	ctxObj := x.contextObject(st, th)
 	switch st.typ {
 	case "Task":
-		return x.runTask(ctx, st, th, raw, ctxObj)
+		return x.runTask(ctx, st, th, raw)
 	case "Map":
 		return x.runMap(ctx, key, st, th, raw, ctxObj)
 	case "Wait":
@@ -391,36 +391,16 @@ func waitDeadline(st *state, entered time.Time, eff any, ctxObj map[string]any) 
 	}
 }
 
-func (x *execution) runTask(ctx context.Context, st *state, th *thread, raw any, ctxObj map[string]any) (any, string, []domain.HistoryEvent, error) {
-	if err := x.enter(st, th, "Task"); err != nil {
-		return nil, "", nil, err
+// runTask runs a Task state; each attempt gets a fresh context object, since
+// its RetryCount changes.
+func (x *execution) runTask(ctx context.Context, st *state, th *thread, raw any) (any, string, []domain.HistoryEvent, error) {
+	attempt := x.attemptTask
+	if st.callback {
+		attempt = x.attemptCallback
 	}
-	for {
-		if err := x.sleepRetry(ctx, th); err != nil {
-			return nil, "", nil, err
-		}
-		ctxObj = x.contextObject(st, th) // RetryCount changed
-		attempt := x.attemptTask
-		if st.callback {
-			attempt = x.attemptCallback
-		}
-		out, serr, err := attempt(ctx, st, th, raw, ctxObj)
-		if err != nil {
-			return nil, "", nil, err
-		}
-		if serr == nil {
-			exit := ev("TaskStateExited", st)
-			exit.Output = encode(out)
-			return out, st.next, []domain.HistoryEvent{exit}, nil
-		}
-		retry, out, next, exits, err := x.handleError(st, th, raw, serr, "TaskStateExited")
-		if !retry {
-			return out, next, exits, err
-		}
-		if err != nil {
-			return nil, "", nil, err
-		}
-	}
+	return x.retrying(ctx, st, th, raw, "Task", func() (any, *Error, error) {
+		return attempt(ctx, st, th, raw, x.contextObject(st, th))
+	})
 }
 
 // attemptTask invokes the handler once, recording TaskScheduled, TaskStarted

@@ -16,37 +16,12 @@ import (
 // only the unfinished ones. The first failing iteration fails the Map and
 // aborts the others; Retry then runs every item again.
 func (x *execution) runMap(ctx context.Context, key string, st *state, th *thread, raw any, ctxObj map[string]any) (any, string, []domain.HistoryEvent, error) {
-	if err := x.enter(st, th, "Map"); err != nil {
-		return nil, "", nil, err
-	}
-	for {
-		if err := x.sleepRetry(ctx, th); err != nil {
-			return nil, "", nil, err
-		}
-		var out any
-		var serr *Error
-		var err error
+	return x.retrying(ctx, st, th, raw, "Map", func() (any, *Error, error) {
 		if st.distributed {
-			out, serr, err = x.attemptMapRun(ctx, st, th, raw, ctxObj)
-		} else {
-			out, serr, err = x.attemptMap(ctx, key, st, th, raw, ctxObj)
+			return x.attemptMapRun(ctx, st, th, raw, ctxObj)
 		}
-		if err != nil {
-			return nil, "", nil, err
-		}
-		if serr == nil {
-			exit := ev("MapStateExited", st)
-			exit.Output = encode(out)
-			return out, st.next, []domain.HistoryEvent{exit}, nil
-		}
-		retry, out, next, exits, err := x.handleError(st, th, raw, serr, "MapStateExited")
-		if !retry {
-			return out, next, exits, err
-		}
-		if err != nil {
-			return nil, "", nil, err
-		}
-	}
+		return x.attemptMap(ctx, key, st, th, raw, ctxObj)
+	})
 }
 
 // attemptMap runs the Map's items once: it restores the results of items
@@ -208,12 +183,10 @@ func (m *mapRun) run(items []any, work func(i int, item any)) (*Error, error) {
 		if m.mctx.Err() != nil {
 			break
 		}
-		m.wg.Add(1)
-		go func() {
-			defer m.wg.Done()
+		m.wg.Go(func() {
 			defer func() { <-m.sem }()
 			work(i, item)
-		}()
+		})
 	}
 	m.wg.Wait()
 	if m.ctx.Err() != nil {

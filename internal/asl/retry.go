@@ -44,6 +44,38 @@ func (x *execution) decide(st *state, th *thread, e *Error) decision {
 	return decision{retry: -1}
 }
 
+// retrying runs a Task or Map state (kind): it records <kind>StateEntered,
+// then calls attempt, after each retry's wait, until it succeeds
+// (<kind>StateExited, on to the next state) or fails in a way that Retry no
+// longer covers (handleError: caught, or the execution fails).
+func (x *execution) retrying(ctx context.Context, st *state, th *thread, raw any, kind string, attempt func() (any, *Error, error)) (any, string, []domain.HistoryEvent, error) {
+	if err := x.enter(st, th, kind); err != nil {
+		return nil, "", nil, err
+	}
+	exited := kind + "StateExited"
+	for {
+		if err := x.sleepRetry(ctx, th); err != nil {
+			return nil, "", nil, err
+		}
+		out, serr, err := attempt()
+		if err != nil {
+			return nil, "", nil, err
+		}
+		if serr == nil {
+			exit := ev(exited, st)
+			exit.Output = encode(out)
+			return out, st.next, []domain.HistoryEvent{exit}, nil
+		}
+		retry, out, next, exits, err := x.handleError(st, th, raw, serr, exited)
+		if !retry {
+			return out, next, exits, err
+		}
+		if err != nil {
+			return nil, "", nil, err
+		}
+	}
+}
+
 // handleError applies Retry and Catch to e. retry is true when the state must
 // run again (after th.WakeAt); otherwise, with a catcher, it returns the
 // output and next state.
