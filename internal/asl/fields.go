@@ -55,6 +55,30 @@ func (f fields) str(name string, dst *string, required bool) error {
 	return nil
 }
 
+// exactly reads the required string name, which must be want; msg says
+// what is supported otherwise.
+func (f fields) exactly(name, want, msg string) error {
+	var s string
+	if err := f.str(name, &s, true); err != nil {
+		return err
+	}
+	if s != want {
+		return f.errf(name, msg)
+	}
+	return nil
+}
+
+// object reads the member name (which must be there) as a nested object
+// that may hold only the allowed fields.
+func (f fields) object(name string, allowed ...string) (fields, error) {
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(f.raw[name], &raw); err != nil {
+		return fields{}, f.errf(name, "must be an object")
+	}
+	sub := fields{raw: raw, state: f.state, prefix: f.prefix + name + "."}
+	return sub, sub.only(allowed...)
+}
+
 func (f fields) number(name string, dst *float64, min float64, integer bool) error {
 	raw, ok := f.raw[name]
 	if !ok {

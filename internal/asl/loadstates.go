@@ -214,31 +214,23 @@ func (l *loader) mapState(st *state, f fields) error {
 		}
 	}
 	procName := "ItemProcessor"
-	raw, ok := f.has("ItemProcessor")
-	if it, legacy := f.has("Iterator"); legacy {
+	_, ok := f.has("ItemProcessor")
+	if _, legacy := f.has("Iterator"); legacy {
 		if ok {
 			return f.errf("Iterator", "cannot be given with ItemProcessor")
 		}
-		procName, raw, ok = "Iterator", it, true
+		procName, ok = "Iterator", true
 	}
 	if !ok {
 		return f.errf("ItemProcessor", "missing")
 	}
-	var pr map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &pr); err != nil {
-		return f.errf(procName, "must be an object")
-	}
-	pf := fields{raw: pr, state: st.name, prefix: procName + "."}
-	if err := pf.only("ProcessorConfig", "StartAt", "States", "Comment"); err != nil {
+	pf, err := f.object(procName, "ProcessorConfig", "StartAt", "States", "Comment")
+	if err != nil {
 		return err
 	}
-	if rawCfg, ok := pf.has("ProcessorConfig"); ok {
-		var cfg map[string]json.RawMessage
-		if err := json.Unmarshal(rawCfg, &cfg); err != nil {
-			return pf.errf("ProcessorConfig", "must be an object")
-		}
-		cf := fields{raw: cfg, state: st.name, prefix: procName + ".ProcessorConfig."}
-		if err := cf.only("Mode", "ExecutionType"); err != nil {
+	if _, ok := pf.has("ProcessorConfig"); ok {
+		cf, err := pf.object("ProcessorConfig", "Mode", "ExecutionType")
+		if err != nil {
 			return err
 		}
 		var mode, execType string
@@ -308,53 +300,34 @@ func (l *loader) distributedFields(st *state, f fields) error {
 		}
 		st.maxConcurrencyPath = p
 	}
-	raw, ok := f.has("ItemReader")
-	if !ok {
+	if _, ok := f.has("ItemReader"); !ok {
 		return nil
 	}
 	if st.itemsPath.p != nil {
 		return f.errf("ItemsPath", "cannot be given with ItemReader")
 	}
-	var ir map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &ir); err != nil {
-		return f.errf("ItemReader", "must be an object")
-	}
-	rf := fields{raw: ir, state: st.name, prefix: "ItemReader."}
-	if err := rf.only("Resource", "ReaderConfig", "Parameters"); err != nil {
+	rf, err := f.object("ItemReader", "Resource", "ReaderConfig", "Parameters")
+	if err != nil {
 		return err
 	}
-	var res string
-	if err := rf.str("Resource", &res, true); err != nil {
+	if err := rf.exactly("Resource", "arn:aws:states:::s3:getObject", "only arn:aws:states:::s3:getObject (a JSON array) is supported"); err != nil {
 		return err
 	}
-	if res != "arn:aws:states:::s3:getObject" {
-		return rf.errf("Resource", "only arn:aws:states:::s3:getObject (a JSON array) is supported")
-	}
-	rawCfg, ok := rf.has("ReaderConfig")
-	if !ok {
+	if _, ok := rf.has("ReaderConfig"); !ok {
 		return rf.errf("ReaderConfig", `missing: {"InputType": "JSON"} is required`)
 	}
-	var cfg map[string]json.RawMessage
-	if err := json.Unmarshal(rawCfg, &cfg); err != nil {
-		return rf.errf("ReaderConfig", "must be an object")
-	}
-	cf := fields{raw: cfg, state: st.name, prefix: "ItemReader.ReaderConfig."}
-	if err := cf.only("InputType", "MaxItems"); err != nil {
+	cf, err := rf.object("ReaderConfig", "InputType", "MaxItems")
+	if err != nil {
 		return err
 	}
-	var inputType string
-	if err := cf.str("InputType", &inputType, true); err != nil {
+	if err := cf.exactly("InputType", "JSON", "only JSON is supported"); err != nil {
 		return err
-	}
-	if inputType != "JSON" {
-		return cf.errf("InputType", "only JSON is supported")
 	}
 	var maxItems float64
 	if err := cf.number("MaxItems", &maxItems, 1, true); err != nil {
 		return err
 	}
 	st.readerMaxItems = int(maxItems)
-	var err error
 	if st.itemReader, err = rf.template("Parameters"); err != nil {
 		return err
 	}
