@@ -76,15 +76,13 @@ func TestDuplicateStart(t *testing.T) {
 		var wg sync.WaitGroup
 		ids := make([]string, 5)
 		for i := range ids {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
+			wg.Go(func() {
 				id, err := r.Start(ctx, "m", "j1", in)
 				if err != nil {
 					t.Error(err)
 				}
 				ids[i] = id
-			}()
+			})
 		}
 		wg.Wait()
 		for _, id := range ids {

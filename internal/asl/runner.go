@@ -241,9 +241,7 @@ func (r *Runner) launch(rec Record) error {
 	done := make(chan struct{})
 	r.running[rec.ID] = done
 	x := &execution{r: r, m: m, rec: rec, cp: cp, input: execInput}
-	r.wg.Add(1)
-	go func() {
-		defer r.wg.Done()
+	r.wg.Go(func() {
 		defer func() {
 			r.mu.Lock()
 			delete(r.running, rec.ID)
@@ -251,7 +249,7 @@ func (r *Runner) launch(rec Record) error {
 			close(done)
 		}()
 		x.run(r.ctx)
-	}()
+	})
 	return nil
 }
 

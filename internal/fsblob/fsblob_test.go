@@ -346,22 +346,18 @@ func TestConcurrentPutGet(t *testing.T) {
 	var wg sync.WaitGroup
 	stop := make(chan struct{})
 	for w := range 3 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			for i := 0; i < 15; i++ {
 				if err := s.Put(ctx, "k", strings.NewReader(versions[(w+i)%len(versions)])); err != nil {
 					t.Errorf("Put: %v", err)
 					return
 				}
 			}
-		}()
+		})
 	}
 	var readers sync.WaitGroup
 	for range 3 {
-		readers.Add(1)
-		go func() {
-			defer readers.Done()
+		readers.Go(func() {
 			for {
 				select {
 				case <-stop:
@@ -385,7 +381,7 @@ func TestConcurrentPutGet(t *testing.T) {
 					return
 				}
 			}
-		}()
+		})
 	}
 	wg.Wait()
 	close(stop)

@@ -204,9 +204,7 @@ func slowClients(t testing.TB, cfg Config, n int, max time.Duration) slowResult 
 	var res slowResult
 	var wg sync.WaitGroup
 	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			c, err := net.Dial("tcp", addr)
 			if err != nil {
 				return
@@ -236,14 +234,12 @@ func slowClients(t testing.TB, cfg Config, n int, max time.Duration) slowResult 
 					c.Write([]byte("a"))
 				}
 			}
-		}()
+		})
 	}
 	stop := make(chan struct{})
 	var lat []time.Duration
 	var nwg sync.WaitGroup
-	nwg.Add(1)
-	go func() {
-		defer nwg.Done()
+	nwg.Go(func() {
 		cl := &http.Client{Timeout: 5 * time.Second}
 		for {
 			select {
@@ -262,7 +258,7 @@ func slowClients(t testing.TB, cfg Config, n int, max time.Duration) slowResult 
 			lat = append(lat, time.Since(s))
 			time.Sleep(5 * time.Millisecond)
 		}
-	}()
+	})
 	wg.Wait()
 	close(stop)
 	nwg.Wait()

@@ -37,11 +37,9 @@ func ArchiveContract(t *testing.T, a audit.Archive) {
 	var wg sync.WaitGroup
 	errs := make([]error, 4)
 	for i := range errs {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			errs[i] = a.PutOnce(ctx, key2, strings.NewReader("writer "+string(rune('a'+i))))
-		}()
+		})
 	}
 	wg.Wait()
 	wins := 0

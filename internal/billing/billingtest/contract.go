@@ -39,11 +39,9 @@ func TestProcessedEvents(t *testing.T, s billing.ProcessedEvents) {
 	var wg sync.WaitGroup
 	errs := make(chan error, 8)
 	for range 8 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			errs <- s.MarkProcessed(ctx, "evt_race", "customer.subscription.updated", now)
-		}()
+		})
 	}
 	wg.Wait()
 	close(errs)

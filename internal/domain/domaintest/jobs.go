@@ -193,9 +193,7 @@ func jobsUpdateConcurrent(t *testing.T, s domain.Jobs) {
 	var wg sync.WaitGroup
 	errs := make(chan error, workers*each)
 	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			for i := 0; i < each; i++ {
 				_, err := updateRetrying(ctx, s, "c1", func(j *domain.Job) error {
 					n := j.InputSize
@@ -207,7 +205,7 @@ func jobsUpdateConcurrent(t *testing.T, s domain.Jobs) {
 					errs <- err
 				}
 			}
-		}()
+		})
 	}
 	wg.Wait()
 	close(errs)

@@ -163,9 +163,7 @@ func profilesConcurrent(t *testing.T, s domain.Profiles) {
 	const workers, each = 6, 5
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			for i := 0; i < each; i++ {
 				for attempt := 0; ; attempt++ {
 					_, err := s.Update(ctx, "p1", func(p *domain.Profile) error {
@@ -184,7 +182,7 @@ func profilesConcurrent(t *testing.T, s domain.Profiles) {
 					break
 				}
 			}
-		}()
+		})
 	}
 	wg.Wait()
 	got, err := s.Get(ctx, "p1")
