@@ -36,6 +36,8 @@ import (
 // environment infra/ sets.
 type lambdaEnv struct {
 	st     *wire.Stores
+	s3     *s3fake.Server
+	roles  s3fake.Roles // the stack's S3 grants; the api role's are enforced
 	sfn    *sfnfake.Server
 	cfg    aws.Config
 	tables dynamo.Tables
@@ -78,7 +80,14 @@ func coldStart(t *testing.T) *lambdaEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &lambdaEnv{st: st, sfn: sfnf, cfg: cfg, tables: tables, portal: h}
+	// From here on S3 answers as it would the deployed api role: a call
+	// infra/grants.go does not grant is AccessDenied.
+	roles, err := s3fake.LoadRoles("../../infra/testdata/s3-policies.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s3f.As(t, roles, "api", apiBuckets)
+	return &lambdaEnv{st: st, s3: s3f, roles: roles, sfn: sfnf, cfg: cfg, tables: tables, portal: h}
 }
 
 // gatewayRequest is the event API Gateway (payload 2.0) passes the Lambda
@@ -289,4 +298,16 @@ func TestS3RefusesAnUploadOverTheFreeCap(t *testing.T) {
 	if n := e.sfn.Calls("StartExecution"); n != 0 {
 		t.Errorf("StartExecution called %d times", n)
 	}
+}
+
+// apiBuckets maps the stack's bucket names to the emulator's.
+var apiBuckets = map[string]string{"inputs": "gas-inputs", "results": "gas-results", "audit": "gas-audit"}
+
+// admin runs setup or inspection with every S3 call allowed, then enforces
+// the api role's grants again.
+func (e *lambdaEnv) admin(t *testing.T, f func()) {
+	t.Helper()
+	e.s3.Enforce(nil, "", nil)
+	defer e.s3.As(t, e.roles, "api", apiBuckets)
+	f()
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/gasproject/gas/functions/awsenv"
 	"github.com/gasproject/gas/internal/domain"
+	"github.com/gasproject/gas/internal/s3blob/s3fake"
 	"github.com/gasproject/gas/internal/tasks"
 	"github.com/gasproject/gas/statemachines"
 )
@@ -25,6 +26,10 @@ func TestArchiveAndRestoreStepsOnAWSAdapters(t *testing.T) {
 	cfg, s3f, sfnf := emulators(t)
 	setEnv(t, "")
 	st, err := OpenConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true })
+	if err != nil {
+		t.Fatal(err)
+	}
+	roles, err := s3fake.LoadRoles("../../../infra/testdata/s3-policies.json")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,7 +47,10 @@ func TestArchiveAndRestoreStepsOnAWSAdapters(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		// the step's S3 calls are those its deployed role may make
+		done := s3f.As(t, roles, task, map[string]string{"inputs": "in", "results": "out", "audit": "audit"})
 		res, err := h(ctx, json.RawMessage(payload))
+		done()
 		if err != nil {
 			t.Fatalf("%s: %v", task, err)
 		}

@@ -24,3 +24,15 @@ func Serve(t testing.TB, buckets ...string) (*Server, *s3.Client) {
 		Credentials: credentials.NewStaticCredentialsProvider(AccessKeyID, SecretAccessKey, ""),
 	})
 }
+
+// As enforces role (see Enforce) until the returned function is called or
+// t ends, whichever is first.
+func (s *Server) As(t testing.TB, roles Roles, role string, buckets map[string]string) (done func()) {
+	t.Helper()
+	if err := s.Enforce(roles, role, buckets); err != nil {
+		t.Fatal(err)
+	}
+	done = func() { s.Enforce(nil, "", nil) }
+	t.Cleanup(done)
+	return done
+}

@@ -53,6 +53,7 @@ type Server struct {
 	expeditedUnavailable bool
 	partSizes            map[string]int64 // uploadId + "/" + partNumber -> bytes
 	stats                MultipartStats
+	policy               *policy // Enforce's role; nil: every call is allowed
 }
 
 // archive is the Glacier state of one object; objects absent from the map are STANDARD.
@@ -129,6 +130,9 @@ func expiry(now time.Time, days int) time.Time {
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	bucket, key, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
 	q := r.URL.Query()
+	if !s.authorize(w, r, bucket, key) {
+		return
+	}
 	switch {
 	case r.Method == http.MethodPost && key == "" && strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data"):
 		s.postUpload(w, r, bucket)
