@@ -8,12 +8,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
-	"github.com/gasproject/gas/internal/auth"
 	"github.com/gasproject/gas/internal/domain"
-	"github.com/gasproject/gas/internal/dynamo"
 	"github.com/gasproject/gas/internal/tasks"
 )
 
@@ -23,18 +20,7 @@ import (
 func TestAPILambdaDeletesAJobsFilesOnAWSAdapters(t *testing.T) {
 	ctx := context.Background()
 	e := coldStart(t)
-	users, err := auth.New(e.st.Profiles, dynamo.NewAuthStore(dynamodb.NewFromConfig(e.cfg), e.tables.Auth), auth.Config{Key: []byte(sessionKey)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ada, err := users.UpsertUser(ctx, auth.UpsertUser{Email: "ada@example.org", Name: "Ada"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	token, _, err := users.CreateToken(ctx, ada.ID, "ci")
-	if err != nil {
-		t.Fatal(err)
-	}
+	ada, token := e.apiUser(t, "ada@example.org", "Ada")
 	// GIVEN two finished jobs of the user: one with its result hot, one archived
 	now := time.Now().UTC()
 	var keys []string
