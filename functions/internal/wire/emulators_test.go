@@ -23,11 +23,11 @@ const (
 )
 
 // emulators serves DynamoDB (minidyn, with GAS's tables), S3 (s3fake, with
-// the buckets in, out and audit) and Step Functions (sfnfake) on one
+// the buckets in, out, audit and ref) and Step Functions (sfnfake) on one
 // endpoint, routed by the request, and returns an AWS config for it.
 func emulators(t *testing.T) (aws.Config, *s3fake.Server, *sfnfake.Server) {
 	t.Helper()
-	s3f, err := s3fake.New("in", "out", "audit")
+	s3f, err := s3fake.New("in", "out", "audit", "ref")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,163 @@
+package wire
+
+import (
+	"bufio"
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/gasproject/gas/functions/awsenv"
+	"github.com/gasproject/gas/internal/annotate"
+	"github.com/gasproject/gas/internal/domain"
+	"github.com/gasproject/gas/internal/refcache"
+	"github.com/gasproject/gas/internal/refdata"
+	"github.com/gasproject/gas/internal/s3blob"
+	"github.com/gasproject/gas/internal/s3blob/s3fake"
+	"github.com/gasproject/gas/internal/tasks"
+	"github.com/gasproject/gas/internal/testshared"
+	"github.com/gasproject/gas/statemachines"
+)
+
+// The sharded annotation as its Lambdas run it on AWS: Plan, one
+// AnnotateShard per manifest item (the reference fetched from the refdata
+// bucket by refcache, as the annotate binary does) and Merge (UploadPartCopy
+// and the tabix and index joins), each step under its own role's S3 grants.
+func TestShardedAnnotationStepsOnAWSAdapters(t *testing.T) {
+	ctx := context.Background()
+	cfg, s3f, _ := emulators(t)
+	setEnv(t, "")
+	t.Setenv(awsenv.ShardRecords, "700") // several shards, some cut inside a chromosome
+	t.Setenv(awsenv.ShardMinRecords, "1")
+	pathStyle := func(o *s3.Options) { o.UsePathStyle = true }
+	st, err := OpenConfig(cfg, pathStyle)
+	if err != nil {
+		t.Fatal(err)
+	}
+	roles, err := s3fake.LoadRoles("../../../infra/testdata/s3-policies.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	buckets := map[string]string{"inputs": "in", "results": "out", "audit": "audit", "refdata": "ref"}
+
+	// GIVEN the mini bundle in the refdata bucket, as `gas refdata upload` puts it
+	bundle := filepath.Join(t.TempDir(), "bundle")
+	if _, err := refdata.BuildMini(ctx, testshared.Dir(t), bundle); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s3blob.New(s3.NewFromConfig(cfg, pathStyle), "ref").UploadDir(ctx, bundle, "bundle/"); err != nil {
+		t.Fatal(err)
+	}
+	// AND a premium user's job over 22 chromosomes (chr21 in the bundle, the rest not)
+	input, err := os.ReadFile(testshared.Path(t, "vcf", "premium_3.vcf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().UTC()
+	if err := st.Profiles.Create(ctx, domain.Profile{ID: "u1", Email: "u1@example.org", Role: domain.RolePremium, CreatedAt: now}); err != nil {
+		t.Fatal(err)
+	}
+	j := domain.Job{ID: "job-1", UserID: "u1", InputKey: "inputs/u1/job-1/premium_3.vcf", InputSize: int64(len(input)),
+		SubmittedAt: now, Status: domain.StatusPending}
+	if err := st.Jobs.Create(ctx, j); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Blobs.Put(ctx, j.InputKey, strings.NewReader(string(input))); err != nil {
+		t.Fatal(err)
+	}
+
+	annotator := refcache.New(s3blob.New(s3.NewFromConfig(cfg, pathStyle), "ref"), "bundle/", t.TempDir(), 1<<30, annotate.Options{})
+	step := func(task string, payload any, out any) {
+		t.Helper()
+		t.Setenv(awsenv.Task, task)
+		st.Env = &awsenv.Lookup{}
+		h, err := st.TaskHandler(awsenv.TaskBinaries["annotate"], nil, annotator)
+		if err != nil {
+			t.Fatal(err)
+		}
+		in, _ := json.Marshal(payload)
+		done := s3f.As(t, roles, task, buckets)
+		res, err := h(ctx, in)
+		done()
+		if err != nil {
+			t.Fatalf("%s: %v", task, err)
+		}
+		if err := json.Unmarshal(res, out); err != nil {
+			t.Fatalf("%s result %s: %v", task, res, err)
+		}
+	}
+
+	// WHEN Plan, every shard and Merge run as the workflow runs them
+	var plan tasks.PlanOutput
+	step(statemachines.TaskPlan, tasks.JobInput{JobID: j.ID}, &plan)
+	rc, err := st.Blobs.Get(ctx, plan.ManifestKey) // the ItemReader, with the state machine's role
+	if err != nil {
+		t.Fatal(err)
+	}
+	var items []json.RawMessage
+	err = json.NewDecoder(rc).Decode(&items)
+	rc.Close()
+	if err != nil || len(items) < 3 || len(items) != plan.Shards {
+		t.Fatalf("manifest: %d items, plan %+v (%v); want at least 3", len(items), plan, err)
+	}
+	for _, item := range items {
+		var out tasks.ShardOutput
+		step(statemachines.TaskAnnotateShard, map[string]any{"job_id": j.ID, "shard": item}, &out)
+	}
+	var merged tasks.MergeOutput
+	step(statemachines.TaskMerge, tasks.JobInput{JobID: j.ID}, &merged)
+
+	// THEN the job is complete and its BGZF result holds every input record, in input order
+	got, err := st.Jobs.Get(ctx, j.ID)
+	if err != nil || got.Status != domain.StatusCompleted || got.ResultKey == "" {
+		t.Fatalf("job after merge: %+v (%v)", got, err)
+	}
+	want := records(t, strings.NewReader(string(input)))
+	rc, err = st.Blobs.Get(ctx, got.ResultKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	zr, err := gzip.NewReader(rc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res := records(t, zr); strings.Join(res, "\n") != strings.Join(want, "\n") {
+		t.Errorf("result has %d records, input %d, or not in input order", len(res), len(want))
+	}
+	// AND no intermediate file is left (the merge role may delete them)
+	left, err := s3.NewFromConfig(cfg, pathStyle).ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String("out"), Prefix: aws.String("results/u1/job-1/work/")})
+	if err != nil || len(left.Contents) != 0 {
+		t.Errorf("work files after merge: %d (%v)", len(left.Contents), err)
+	}
+	for _, k := range domain.ResultFiles(got.ResultKey) {
+		if _, err := st.Blobs.Head(ctx, k); err != nil {
+			t.Errorf("result file %s: %v", k, err)
+		}
+	}
+}
+
+// records lists the CHROM:POS:REF:ALT of a VCF's data lines.
+func records(t *testing.T, r interface{ Read([]byte) (int, error) }) []string {
+	t.Helper()
+	var out []string
+	sc := bufio.NewScanner(r)
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		if line := sc.Text(); line != "" && line[0] != '#' {
+			f := strings.SplitN(line, "\t", 6)
+			out = append(out, f[0]+":"+f[1]+":"+f[3]+":"+f[4])
+		}
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
