@@ -86,8 +86,8 @@ func (e Entry) Fields(existingVariation string) []string {
 func (e *Entry) AppendCSQ(dst []byte, existingVariation string) []byte {
 	dst = appendEscaped(dst, e.Allele)
 	dst = append(dst, '|')
-	if e.cons != nil && sameSlice(e.Consequences, e.cons.terms) {
-		dst = append(dst, e.cons.csq...)
+	if l := e.cons; l != nil && sameSlice(e.Consequences, l.terms) && e.Impact == l.impact {
+		dst = append(dst, l.csqImpact...)
 	} else {
 		for i, c := range e.Consequences {
 			if i > 0 {
@@ -95,9 +95,9 @@ func (e *Entry) AppendCSQ(dst []byte, existingVariation string) []byte {
 			}
 			dst = appendEscaped(dst, c)
 		}
+		dst = append(dst, '|')
+		dst = appendEscaped(dst, e.Impact)
 	}
-	dst = append(dst, '|')
-	dst = appendEscaped(dst, e.Impact)
 	if x := e.tx; x != nil && e.Symbol == x.t.GeneName && e.Gene == x.t.GeneID &&
 		e.FeatureType == "Transcript" && e.Feature == x.fullID && e.Biotype == x.t.Biotype {
 		dst = append(dst, x.csqFeature...)
@@ -138,13 +138,33 @@ func appendField(dst []byte, s string) []byte {
 var needsEscape = [256]bool{',': true, '|': true, ';': true, '=': true, ' ': true, '\t': true, '\n': true, '\r': true}
 
 func appendEscaped(dst []byte, s string) []byte {
-	// Fast path: almost every field is plain and is copied whole.
-	for i := 0; i < len(s); i++ {
+	// Fast path: almost every field is plain and is copied whole. Eight
+	// bytes at a time first: a word with none of the bytes to escape
+	// (hasEscape8 may also stop at other control bytes) is skipped whole.
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		w := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+		if hasEscape8(w) {
+			break
+		}
+	}
+	for ; i < len(s); i++ {
 		if needsEscape[s[i]] {
 			return appendEscapedFrom(append(dst, s[:i]...), s[i:])
 		}
 	}
 	return append(dst, s...)
+}
+
+// hasEscape8 reports whether a word of 8 bytes may hold a byte of
+// needsEscape: one below 0x21 (tab, newline, return, space and the other
+// control bytes) or one of ",;=|". Exact for those four; the checks are the
+// usual "has a zero byte" / "has a byte less than n" word tricks.
+func hasEscape8(w uint64) bool {
+	const lo, hi = 0x0101010101010101, 0x8080808080808080
+	a, b, c, d := w^(lo*','), w^(lo*';'), w^(lo*'='), w^(lo*'|')
+	return ((w-lo*0x21)&^w|(a-lo)&^a|(b-lo)&^b|(c-lo)&^c|(d-lo)&^d)&hi != 0
 }
 
 func appendEscapedFrom(dst []byte, s string) []byte {

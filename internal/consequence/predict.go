@@ -83,7 +83,7 @@ func PredictAppend(dst []Entry, v Variant, transcripts []*refdata.Transcript, se
 
 // intergenicTerms is shared read-only by every intergenic entry, as the term
 // lists of termSet.list are.
-var intergenicTerms = newTermList([]string{Intergenic})
+var intergenicTerms = newTermList([]string{Intergenic}, impactModifier)
 
 // predictTranscript fills the entry of one transcript (false when the
 // variant is farther than 5 kb from it).

@@ -162,6 +162,9 @@ type termList struct {
 	terms  []string
 	csq    string
 	impact string // of the most severe term
+	// csqImpact is csq, '|' and the impact: the Consequence and IMPACT
+	// fields of a CSQ entry, escaped once.
+	csqImpact string
 }
 
 // listCache shares one termList per distinct set: entries hold the same few
@@ -190,14 +193,14 @@ func (s termSet) list() *termList {
 			next[k] = v
 		}
 	}
-	l := newTermList(s.build())
-	l.set, l.impact = s, s.impact()
+	l := newTermList(s.build(), s.impact())
+	l.set = s
 	next[s] = l
 	listCache.Store(&next)
 	return l
 }
 
-func newTermList(terms []string) *termList {
+func newTermList(terms []string, impact string) *termList {
 	var csq []byte
 	for i, t := range terms {
 		if i > 0 {
@@ -205,7 +208,9 @@ func newTermList(terms []string) *termList {
 		}
 		csq = appendEscaped(csq, t)
 	}
-	return &termList{terms: terms, csq: string(csq)}
+	n := len(csq)
+	csq = appendEscaped(append(csq, '|'), impact)
+	return &termList{terms: terms, impact: impact, csq: string(csq[:n]), csqImpact: string(csq)}
 }
 
 func (s termSet) build() []string {
