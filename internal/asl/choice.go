@@ -29,16 +29,15 @@ var comparators = []string{
 }
 
 func (l *loader) choice(st *state, f fields) error {
-	raw, ok := f.has("Choices")
-	var rs []map[string]json.RawMessage
-	if !ok || json.Unmarshal(raw, &rs) != nil || len(rs) == 0 {
-		return f.errf("Choices", "must be a non-empty array of rules")
+	rs, err := f.objects("Choices", "must be a non-empty array of rules", true)
+	if err != nil {
+		return err
 	}
 	if err := f.str("Default", &st.defaultNext, false); err != nil {
 		return err
 	}
-	for i, r := range rs {
-		ru, err := loadRule(fields{raw: r, state: st.name, prefix: fmt.Sprintf("Choices[%d].", i)}, true)
+	for _, rf := range rs {
+		ru, err := loadRule(rf, true)
 		if err != nil {
 			return err
 		}
@@ -122,17 +121,16 @@ func comparatorOf(f fields) (string, error) {
 
 // nestedRules reads the array of rules under name (And, Or); nil when absent.
 func nestedRules(f fields, name string) ([]*rule, error) {
-	raw, ok := f.has(name)
-	if !ok {
+	if _, ok := f.has(name); !ok {
 		return nil, nil
 	}
-	var subs []map[string]json.RawMessage
-	if json.Unmarshal(raw, &subs) != nil || len(subs) == 0 {
-		return nil, f.errf(name, "must be a non-empty array of rules")
+	subs, err := f.objects(name, "must be a non-empty array of rules", true)
+	if err != nil {
+		return nil, err
 	}
 	var out []*rule
-	for i, s := range subs {
-		sr, err := loadRule(fields{raw: s, state: f.state, prefix: fmt.Sprintf("%s%s[%d].", f.prefix, name, i)}, false)
+	for _, sf := range subs {
+		sr, err := loadRule(sf, false)
 		if err != nil {
 			return nil, err
 		}

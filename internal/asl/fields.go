@@ -79,6 +79,21 @@ func (f fields) object(name string, allowed ...string) (fields, error) {
 	return sub, sub.only(allowed...)
 }
 
+// objects reads the member name (which must be there) as an array of
+// objects, one fields each; msg is the error for anything else, and for an
+// empty array when nonEmpty.
+func (f fields) objects(name, msg string, nonEmpty bool) ([]fields, error) {
+	var raw []map[string]json.RawMessage
+	if err := json.Unmarshal(f.raw[name], &raw); err != nil || nonEmpty && len(raw) == 0 {
+		return nil, f.errf(name, msg)
+	}
+	out := make([]fields, len(raw))
+	for i, r := range raw {
+		out[i] = fields{raw: r, state: f.state, prefix: fmt.Sprintf("%s%s[%d].", f.prefix, name, i)}
+	}
+	return out, nil
+}
+
 func (f fields) number(name string, dst *float64, min float64, integer bool) error {
 	raw, ok := f.raw[name]
 	if !ok {

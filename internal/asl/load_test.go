@@ -10,6 +10,10 @@ func TestLoadRejects(t *testing.T) {
 		return `{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke",
 			"Parameters":{"FunctionName":"f"},` + extra + `"End":true}}}`
 	}
+	distributed := func(extra string) string {
+		return `{"StartAt":"A","States":{"A":{"Type":"Map",` + extra + `"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},
+			"StartAt":"B","States":{"B":{"Type":"Succeed"}}},"End":true}}}`
+	}
 	tests := []struct {
 		name, def, want string
 	}{
@@ -50,6 +54,16 @@ func TestLoadRejects(t *testing.T) {
 		{"fail both", `{"StartAt":"A","States":{"A":{"Type":"Fail","Error":"E","ErrorPath":"$.e"}}}`, "ErrorPath: cannot be given with Error"},
 		{"distributed map", `{"StartAt":"A","States":{"A":{"Type":"Map","ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED"},"StartAt":"B","States":{"B":{"Type":"Succeed"}}},"End":true}}}`, "must be STANDARD"},
 		{"map inner dangling", `{"StartAt":"A","States":{"A":{"Type":"Map","ItemProcessor":{"StartAt":"B","States":{"B":{"Type":"Pass","Next":"A"}}},"End":true}}}`, `state "B": field Next: "A" is not a state`},
+		{"Retry not an array", task(`"Retry":{},`), "field Retry: must be an array of objects"},
+		{"Catch unknown field", task(`"Catch":[{"ErrorEquals":["X"],"Next":"A","Foo":1}],`), "field Catch[0].Foo: unknown"},
+		{"choice no rules", `{"StartAt":"A","States":{"A":{"Type":"Choice","Choices":[],"Default":"B"},"B":{"Type":"Succeed"}}}`, "field Choices: must be a non-empty array of rules"},
+		{"choice empty And", `{"StartAt":"A","States":{"A":{"Type":"Choice","Choices":[{"And":[],"Next":"B"}]},"B":{"Type":"Succeed"}}}`, "field Choices[0].And: must be a non-empty array of rules"},
+		{"choice nested operand", `{"StartAt":"A","States":{"A":{"Type":"Choice","Choices":[{"Or":[{"Variable":"$.a","IsPresent":true},{"Variable":"$.b","NumericEquals":"1"}],"Next":"B"}]},"B":{"Type":"Succeed"}}}`, "field Choices[0].Or[1].NumericEquals: operand"},
+		{"map processor not an object", `{"StartAt":"A","States":{"A":{"Type":"Map","ItemProcessor":[],"End":true}}}`, "field ItemProcessor: must be an object"},
+		{"map processor config field", `{"StartAt":"A","States":{"A":{"Type":"Map","ItemProcessor":{"ProcessorConfig":{"Mode":"INLINE","Foo":1},"StartAt":"B","States":{"B":{"Type":"Succeed"}}},"End":true}}}`, "field ItemProcessor.ProcessorConfig.Foo: unknown"},
+		{"ItemReader not an object", distributed(`"ItemReader":[],`), "field ItemReader: must be an object"},
+		{"ItemReader resource", distributed(`"ItemReader":{"Resource":"arn:aws:states:::s3:listObjectsV2","ReaderConfig":{"InputType":"JSON"},"Parameters":{"Bucket":"b","Key":"k"}},`), "field ItemReader.Resource: only arn:aws:states:::s3:getObject"},
+		{"ItemReader input type", distributed(`"ItemReader":{"Resource":"arn:aws:states:::s3:getObject","ReaderConfig":{"InputType":"CSV"},"Parameters":{"Bucket":"b","Key":"k"}},`), "field ItemReader.ReaderConfig.InputType: only JSON is supported"},
 		{"map ItemReader", `{"StartAt":"A","States":{"A":{"Type":"Map","ItemReader":{},"ItemProcessor":{"StartAt":"B","States":{"B":{"Type":"Succeed"}}},"End":true}}}`, "only a Map with ProcessorConfig.Mode DISTRIBUTED"},
 	}
 	for _, tt := range tests {

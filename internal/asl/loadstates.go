@@ -45,18 +45,16 @@ func (l *loader) task(st *state, f fields) error {
 }
 
 func (l *loader) retryCatch(st *state, f fields) error {
-	if raw, ok := f.has("Retry"); ok {
-		var rs []map[string]json.RawMessage
-		if err := json.Unmarshal(raw, &rs); err != nil {
-			return f.errf("Retry", "must be an array of objects")
+	if _, ok := f.has("Retry"); ok {
+		rs, err := f.objects("Retry", "must be an array of objects", false)
+		if err != nil {
+			return err
 		}
-		for i, r := range rs {
-			rf := fields{raw: r, state: st.name, prefix: fmt.Sprintf("Retry[%d].", i)}
+		for i, rf := range rs {
 			if err := rf.only("ErrorEquals", "IntervalSeconds", "MaxAttempts", "BackoffRate", "MaxDelaySeconds", "JitterStrategy", "Comment"); err != nil {
 				return err
 			}
 			ret := retrier{intervalSeconds: 1, maxAttempts: 3, backoffRate: 2}
-			var err error
 			if ret.errorEquals, err = rf.errorEquals(i == len(rs)-1); err != nil {
 				return err
 			}
@@ -88,18 +86,16 @@ func (l *loader) retryCatch(st *state, f fields) error {
 			st.retry = append(st.retry, ret)
 		}
 	}
-	if raw, ok := f.has("Catch"); ok {
-		var cs []map[string]json.RawMessage
-		if err := json.Unmarshal(raw, &cs); err != nil {
-			return f.errf("Catch", "must be an array of objects")
+	if _, ok := f.has("Catch"); ok {
+		cs, err := f.objects("Catch", "must be an array of objects", false)
+		if err != nil {
+			return err
 		}
-		for i, c := range cs {
-			cf := fields{raw: c, state: st.name, prefix: fmt.Sprintf("Catch[%d].", i)}
+		for i, cf := range cs {
 			if err := cf.only("ErrorEquals", "ResultPath", "Next", "Comment"); err != nil {
 				return err
 			}
 			var cat catcher
-			var err error
 			if cat.errorEquals, err = cf.errorEquals(i == len(cs)-1); err != nil {
 				return err
 			}
