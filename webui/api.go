@@ -139,17 +139,28 @@ func (s *Server) apiList(w http.ResponseWriter, r *http.Request, rq *request) er
 }
 
 func (s *Server) apiJob(w http.ResponseWriter, r *http.Request, rq *request) error {
-	ctx := r.Context()
-	j, err := s.cfg.Service.Job(ctx, *rq.viewer, r.PathValue("id"))
+	j, owner, err := s.jobAndOwner(r, rq) // owner unknown: no archive countdown
 	if err != nil {
 		return err
 	}
-	var owner *domain.Profile // unknown when the profile is gone: no archive countdown
-	if p, err := s.cfg.Service.Owner(ctx, *rq.viewer, j); err == nil {
-		owner = &p
-	}
 	writeJSON(w, http.StatusOK, s.jobJSON(owner, j))
 	return nil
+}
+
+// jobAndOwner reads the job named in the path, as rq's viewer may see it,
+// and its owner's profile (nil when the profile is gone, as an auditor may
+// find).
+func (s *Server) jobAndOwner(r *http.Request, rq *request) (domain.Job, *domain.Profile, error) {
+	ctx := r.Context()
+	j, err := s.cfg.Service.Job(ctx, *rq.viewer, r.PathValue("id"))
+	if err != nil {
+		return domain.Job{}, nil, err
+	}
+	p, err := s.cfg.Service.Owner(ctx, *rq.viewer, j)
+	if err != nil {
+		return j, nil, nil
+	}
+	return j, &p, nil
 }
 
 func (s *Server) apiInput(w http.ResponseWriter, r *http.Request, rq *request) error {

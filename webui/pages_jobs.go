@@ -237,14 +237,13 @@ type jobPage struct {
 }
 
 func (s *Server) jobDetail(w http.ResponseWriter, r *http.Request, rq *request) error {
-	ctx := r.Context()
-	j, err := s.cfg.Service.Job(ctx, *rq.viewer, r.PathValue("id"))
+	j, p, err := s.jobAndOwner(r, rq)
 	if err != nil {
 		return err
 	}
-	owner, err := s.cfg.Service.Owner(ctx, *rq.viewer, j)
-	if err != nil { // the profile is gone (an auditor's view)
-		owner = domain.Profile{ID: j.UserID, Name: j.UserID, Role: domain.RoleFree}
+	owner := domain.Profile{ID: j.UserID, Name: j.UserID, Role: domain.RoleFree} // the profile is gone (an auditor's view)
+	if p != nil {
+		owner = *p
 	}
 	page := jobPage{Job: j, State: service.ResultState(j), Owner: owner, Mine: j.UserID == rq.viewer.ID, ArchiveAt: s.cfg.Service.ArchiveAt(owner, j), Runtime: -1}
 	if page.State == domain.ResultRestoring {

@@ -69,10 +69,7 @@ func jobsCreateGet(t *testing.T, s domain.Jobs) {
 	if err := s.Create(ctx, want); err != nil {
 		t.Fatalf("Create: %v", err)
 	}
-	got, err := s.Get(ctx, "job-1")
-	if err != nil {
-		t.Fatalf("Get: %v", err)
-	}
+	got := mustGet(t, s.Get, "job-1")
 	assertJob(t, got, want)
 
 	// A minimal job (zero times, no summary) round-trips too.
@@ -80,10 +77,7 @@ func jobsCreateGet(t *testing.T, s domain.Jobs) {
 	if err := s.Create(ctx, min); err != nil {
 		t.Fatalf("Create minimal: %v", err)
 	}
-	got, err = s.Get(ctx, "job-2")
-	if err != nil {
-		t.Fatalf("Get minimal: %v", err)
-	}
+	got = mustGet(t, s.Get, "job-2")
 	assertJob(t, got, min)
 	if !got.StartedAt.IsZero() || !got.ArchivedAt.IsZero() {
 		t.Errorf("zero times came back non-zero: started %v archived %v", got.StartedAt, got.ArchivedAt)
@@ -115,10 +109,7 @@ func jobsDuplicate(t *testing.T, s domain.Jobs) {
 	if err := s.Create(ctx, second); !errors.Is(err, domain.ErrConflict) {
 		t.Fatalf("Create duplicate: err = %v, want ErrConflict", err)
 	}
-	got, err := s.Get(ctx, "dup")
-	if err != nil {
-		t.Fatalf("Get: %v", err)
-	}
+	got := mustGet(t, s.Get, "dup")
 	assertJob(t, got, first) // the loser did not overwrite
 }
 
@@ -144,10 +135,7 @@ func jobsUpdate(t *testing.T, s domain.Jobs) {
 	want := j
 	want.Status, want.StartedAt, want.Summary = domain.StatusRunning, started, json.RawMessage(`{"records":1}`)
 	assertJob(t, got, want) // Update returns the stored job
-	stored, err := s.Get(ctx, "u1")
-	if err != nil {
-		t.Fatalf("Get: %v", err)
-	}
+	stored := mustGet(t, s.Get, "u1")
 	assertJob(t, stored, want)
 
 	// The id is the key: fn may not change it.
@@ -174,10 +162,7 @@ func jobsUpdateFnError(t *testing.T, s domain.Jobs) {
 	if !errors.Is(err, boom) {
 		t.Fatalf("Update: err = %v, want the fn's error", err)
 	}
-	got, err := s.Get(ctx, "e1")
-	if err != nil {
-		t.Fatalf("Get: %v", err)
-	}
+	got := mustGet(t, s.Get, "e1")
 	assertJob(t, got, j)
 }
 
@@ -212,10 +197,7 @@ func jobsUpdateConcurrent(t *testing.T, s domain.Jobs) {
 	for err := range errs {
 		t.Errorf("concurrent Update: %v", err)
 	}
-	got, err := s.Get(ctx, "c1")
-	if err != nil {
-		t.Fatalf("Get: %v", err)
-	}
+	got := mustGet(t, s.Get, "c1")
 	if got.InputSize != workers*each {
 		t.Errorf("counter = %d after %d increments: updates were lost", got.InputSize, workers*each)
 	}
@@ -398,6 +380,16 @@ func jobsBadCursor(t *testing.T, s domain.Jobs) {
 			t.Errorf("List cursor %q: err = %v, want ErrInvalid", cur, err)
 		}
 	}
+}
+
+// mustGet reads id through a store's get, failing the test on an error.
+func mustGet[T any](t *testing.T, get func(context.Context, string) (T, error), id string) T {
+	t.Helper()
+	v, err := get(context.Background(), id)
+	if err != nil {
+		t.Fatalf("Get %s: %v", id, err)
+	}
+	return v
 }
 
 // assertJob compares jobs field by field, times by instant and JSON by content.

@@ -43,10 +43,7 @@ func profilesCreateGet(t *testing.T, s domain.Profiles) {
 	if err := s.Create(ctx, want); err != nil {
 		t.Fatalf("Create: %v", err)
 	}
-	got, err := s.Get(ctx, "p1")
-	if err != nil {
-		t.Fatalf("Get: %v", err)
-	}
+	got := mustGet(t, s.Get, "p1")
 	assertProfile(t, got, want)
 	// Email lookup ignores case; the stored spelling is kept.
 	for _, e := range []string{"Ada@Example.org", "ada@example.org", "ADA@EXAMPLE.ORG"} {
@@ -89,10 +86,7 @@ func profilesDuplicates(t *testing.T, s domain.Profiles) {
 	if _, err := s.GetByEmail(ctx, "other@example.org"); !errors.Is(err, domain.ErrNotFound) {
 		t.Errorf("rejected profile's email was stored: err = %v", err)
 	}
-	got, err := s.Get(ctx, "p1")
-	if err != nil {
-		t.Fatalf("Get: %v", err)
-	}
+	got := mustGet(t, s.Get, "p1")
 	assertProfile(t, got, first)
 }
 
@@ -185,10 +179,7 @@ func profilesConcurrent(t *testing.T, s domain.Profiles) {
 		})
 	}
 	wg.Wait()
-	got, err := s.Get(ctx, "p1")
-	if err != nil {
-		t.Fatalf("Get: %v", err)
-	}
+	got := mustGet(t, s.Get, "p1")
 	if len(got.Name) != workers*each {
 		t.Errorf("name has %d marks after %d updates: updates were lost", len(got.Name), workers*each)
 	}
