@@ -5,13 +5,13 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"io"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/gasproject/gas/internal/audit"
 	"github.com/gasproject/gas/internal/domain"
+	"github.com/gasproject/gas/internal/domain/domaintest"
 )
 
 // GIVEN a job whose history was exported WHEN the workflow engine forgets
@@ -27,13 +27,7 @@ func TestHistoryFromTheArchiveOnceForgotten(t *testing.T) {
 	if _, ok, err := ex.Export(ctx, j.ExecutionID); err != nil || !ok {
 		t.Fatalf("export: %v %v", ok, err)
 	}
-	rc, err := h.audit.Get(ctx, audit.Key(j.ID))
-	if err != nil {
-		t.Fatal(err)
-	}
-	stored, _ := io.ReadAll(rc)
-	rc.Close()
-	s := sha256.Sum256(stored)
+	s := sha256.Sum256(domaintest.Read(t, h.audit, audit.Key(j.ID)))
 	sum := hex.EncodeToString(s[:])
 
 	b := h.signedIn("aud@example.org")

@@ -13,6 +13,7 @@ import (
 
 	"github.com/gasproject/gas/internal/audit"
 	"github.com/gasproject/gas/internal/domain"
+	"github.com/gasproject/gas/internal/domain/domaintest"
 )
 
 // GIVEN a job that ran WHEN its execution ends THEN its whole history, the
@@ -73,7 +74,7 @@ func TestEndedExecutionIsArchivedForAuditors(t *testing.T) {
 	if err != nil {
 		t.Fatalf("history once Step Functions forgot it: %v", err)
 	}
-	stored := readAll(t, a.Audit, audit.Key(j.ID))
+	stored := domaintest.Read(t, a.Audit, audit.Key(j.ID))
 	if ex.Archived == nil || ex.Archived.SHA256 != sum(stored) || ex.Archived.Key != audit.Key(j.ID) {
 		t.Fatalf("execution not marked as the archived copy (sha256 %s): %+v", sum(stored), ex.Archived)
 	}
@@ -159,18 +160,4 @@ func forgetExecution(t *testing.T, a *App, id string) {
 func sum(b []byte) string {
 	s := sha256.Sum256(b)
 	return hex.EncodeToString(s[:])
-}
-
-func readAll(t *testing.T, a audit.Archive, key string) []byte {
-	t.Helper()
-	rc, err := a.Get(context.Background(), key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rc.Close()
-	b, err := io.ReadAll(rc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
 }

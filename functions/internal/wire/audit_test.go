@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 
 	"github.com/gasproject/gas/functions/awsenv"
@@ -45,10 +44,7 @@ func TestAuditExportLambda(t *testing.T) {
 	t.Setenv(awsenv.AuditBucket, "audit")
 	t.Setenv(awsenv.AnnotationMachineARN, annotationARN)
 	t.Setenv(awsenv.RestoreMachineARN, restoreARN)
-	st, err := OpenConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true })
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := openStores(t, cfg)
 	exporter, err := st.Exporter()
 	if err != nil {
 		t.Fatal(err)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	miniserver "github.com/truora/minidyn/server"
 
 	"github.com/gasproject/gas/internal/dynamo"
@@ -49,4 +50,15 @@ func emulators(t *testing.T) (aws.Config, *s3fake.Server, *sfnfake.Server) {
 		t.Fatal(err)
 	}
 	return cfg, s3f, sf
+}
+
+// openStores builds the stores on cfg (from emulators) with path-style S3
+// requests, as the emulator needs.
+func openStores(t *testing.T, cfg aws.Config) *Stores {
+	t.Helper()
+	st, err := OpenConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true })
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
 }

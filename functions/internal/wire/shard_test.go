@@ -37,10 +37,7 @@ func TestShardedAnnotationStepsOnAWSAdapters(t *testing.T) {
 	t.Setenv(awsenv.ShardRecords, "700") // several shards, some cut inside a chromosome
 	t.Setenv(awsenv.ShardMinRecords, "1")
 	pathStyle := func(o *s3.Options) { o.UsePathStyle = true }
-	st, err := OpenConfig(cfg, pathStyle)
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := openStores(t, cfg)
 	roles, err := s3fake.LoadRoles("../../../infra/testdata/s3-policies.json")
 	if err != nil {
 		t.Fatal(err)

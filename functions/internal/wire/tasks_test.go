@@ -9,8 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/service/s3"
-
 	"github.com/gasproject/gas/functions/awsenv"
 	"github.com/gasproject/gas/internal/domain"
 	"github.com/gasproject/gas/internal/s3blob/s3fake"
@@ -25,10 +23,7 @@ func TestArchiveAndRestoreStepsOnAWSAdapters(t *testing.T) {
 	ctx := context.Background()
 	cfg, s3f, sfnf := emulators(t)
 	setEnv(t, "")
-	st, err := OpenConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true })
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := openStores(t, cfg)
 	roles, err := s3fake.LoadRoles("../../../infra/testdata/s3-policies.json")
 	if err != nil {
 		t.Fatal(err)

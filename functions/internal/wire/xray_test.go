@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	"github.com/aws/smithy-go/middleware"
 
@@ -53,10 +52,7 @@ func TestEverySDKClientOfTheFactoryIsTraced(t *testing.T) {
 	setEnv(t, "")
 	t.Setenv("AWS_XRAY_DAEMON_ADDRESS", addr)
 	t.Setenv("_X_AMZN_TRACE_ID", "")
-	st, err := OpenConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true })
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := openStores(t, cfg)
 	if _, err := st.Jobs.Get(ctx, "nope"); !errors.Is(err, domain.ErrNotFound) {
 		t.Fatalf("get: %v", err)
 	}
