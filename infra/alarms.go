@@ -7,6 +7,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssnssubscriptions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsstepfunctions"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -14,9 +15,10 @@ import (
 
 // newAlarms raises an alarm on any failed, timed-out or aborted execution,
 // on any Lambda error or throttle, and on the portal's 5xx answers and
-// throttled requests, within five minutes. With an alarm email configured
-// they notify it through an SNS topic.
-func newAlarms(scope constructs.Construct, cfg Config, web portal, machines map[string]awsstepfunctions.StateMachine, fns map[string]lambdaFn) {
+// throttled requests, and on any message in a dead-letter queue (an event
+// whose delivery failed for good: an audit record not written), within five
+// minutes. With an alarm email configured they notify it through an SNS topic.
+func newAlarms(scope constructs.Construct, cfg Config, web portal, machines map[string]awsstepfunctions.StateMachine, fns map[string]lambdaFn, deadLetters map[string]awssqs.IQueue) {
 	var topic awssns.Topic
 	if cfg.AlarmEmail != "" {
 		topic = awssns.NewTopic(scope, jsii.String("Alarms"), &awssns.TopicProps{EnforceSSL: jsii.Bool(true)})
@@ -46,6 +48,11 @@ func newAlarms(scope constructs.Construct, cfg Config, web portal, machines map[
 	for _, name := range sortedKeys(fns) {
 		add(constructID(name)+"Errors", fns[name].fn.MetricErrors(sum), "GAS Lambda "+name+" returned errors")
 		add(constructID(name)+"Throttles", fns[name].fn.MetricThrottles(sum), "GAS Lambda "+name+" was throttled")
+	}
+	peak := &awscloudwatch.MetricOptions{Period: awscdk.Duration_Minutes(jsii.Number(5)), Statistic: jsii.String("Maximum")}
+	for _, name := range sortedKeys(deadLetters) {
+		add(constructID(name)+"DeadLetterMessages", deadLetters[name].MetricApproximateNumberOfMessagesVisible(peak),
+			"GAS "+name+": events in the dead-letter queue (their delivery failed; replay them)")
 	}
 	add("Portal5xx", web.api.MetricServerError(sum), "GAS portal answered 5xx")
 	// HTTP APIs publish no throttle metric: count the 429s of the access log.

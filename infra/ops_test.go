@@ -61,19 +61,22 @@ func TestPortalStageLogsAccessAndThrottles(t *testing.T) {
 	})
 }
 
-func TestAlarmsCoverPortal5xxThrottlesAndLambdaThrottles(t *testing.T) {
+func TestAlarmsCoverPortal5xxThrottlesLambdasAndDeadLetters(t *testing.T) {
 	// GIVEN the stack with default settings
 	// WHEN it is synthesized
 	tmpl := synth(t, defaultTestConfig())
 
-	// THEN there are alarms on the portal's 5xx and 429s and on every Lambda's throttles
+	// THEN there are alarms on the portal's 5xx and 429s, on every Lambda's
+	// throttles and errors, and on every dead-letter queue's depth
 	byMetric := map[string]int{}
 	for _, a := range resources(t, tmpl, "AWS::CloudWatch::Alarm") {
 		p := props(a)
 		byMetric[p["Namespace"].(string)+"/"+p["MetricName"].(string)]++
 	}
 	fns := len(resources(t, tmpl, "AWS::Lambda::Function"))
-	for metric, want := range map[string]int{"AWS/ApiGateway/5xx": 1, "GAS/PortalThrottled": 1, "AWS/Lambda/Throttles": fns, "AWS/Lambda/Errors": fns} {
+	queues := len(resources(t, tmpl, "AWS::SQS::Queue"))
+	for metric, want := range map[string]int{"AWS/ApiGateway/5xx": 1, "GAS/PortalThrottled": 1, "AWS/Lambda/Throttles": fns, "AWS/Lambda/Errors": fns,
+		"AWS/SQS/ApproximateNumberOfMessagesVisible": queues} {
 		if byMetric[metric] != want {
 			t.Errorf("%s alarms: %d, want %d (all: %v)", metric, byMetric[metric], want, byMetric)
 		}

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsstepfunctions"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -114,7 +115,8 @@ func NewGasStack(scope constructs.Construct, id string, props *GasStackProps) (a
 	if err != nil {
 		return nil, err
 	}
-	newAlarms(stack, cfg, web, machines, byName(tasks, map[string]lambdaFn{specAPI.name: api, "audit-export": trail.export, statemachines.TaskRestoreEvent: restoreEvent}))
+	newAlarms(stack, cfg, web, machines, byName(tasks, map[string]lambdaFn{specAPI.name: api, "audit-export": trail.export, statemachines.TaskRestoreEvent: restoreEvent}),
+		map[string]awssqs.IQueue{"audit-export": trail.deadLetters})
 	addOutputs(stack, web, b, machines, sec, auth)
 	nt := nagTargets{secrets: []constructs.IConstruct{sec.stripe, sec.sessionKey}, route: route,
 		deadLetters: trail.deadLetters, restoreRule: restoreRule}
