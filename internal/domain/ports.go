@@ -75,6 +75,10 @@ type Blobs interface {
 	Get(ctx context.Context, key string) (io.ReadCloser, error)
 	Head(ctx context.Context, key string) (ObjectInfo, error)
 	Delete(ctx context.Context, key string) error // deleting an absent key is not an error
+	// List returns the keys that start with prefix, in byte order, whatever
+	// their storage class (S3 ListObjectsV2). A prefix that matches nothing
+	// gives none and no error.
+	List(ctx context.Context, prefix string) ([]string, error)
 	// Copy copies src to dst in the given storage class (src == dst changes the class in place).
 	Copy(ctx context.Context, src, dst string, class StorageClass) error
 	// Restore asks for a temporary readable copy of a GLACIER object. It fails with

@@ -37,7 +37,10 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -247,6 +250,44 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 		os.Remove(s.blobPath(m.Blob))
 	}
 	return nil
+}
+
+// List returns the keys under prefix, in byte order, read from the
+// sidecars' paths below the prefix's directory.
+func (s *Store) List(ctx context.Context, prefix string) ([]string, error) {
+	if err := checkKey(prefix + "_"); err != nil { // a prefix must be the start of a valid key
+		return nil, fmt.Errorf("list: %w", err)
+	}
+	top := filepath.Join(s.root, "keys")
+	start := filepath.Join(top, filepath.FromSlash(path.Dir(prefix+"_")))
+	var keys []string
+	err := filepath.WalkDir(start, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if p == start && errors.Is(err, fs.ErrNotExist) {
+				return fs.SkipAll // nothing under the prefix
+			}
+			return err
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if d.IsDir() || !strings.HasSuffix(p, sidecarSuffix) {
+			return nil
+		}
+		rel, err := filepath.Rel(top, p)
+		if err != nil {
+			return err
+		}
+		if key := strings.TrimSuffix(filepath.ToSlash(rel), sidecarSuffix); strings.HasPrefix(key, prefix) {
+			keys = append(keys, key)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list %q: %w", prefix, err)
+	}
+	slices.Sort(keys) // WalkDir's lexical order puts "a/b" after "a.x"; S3's is by bytes
+	return keys, nil
 }
 
 // Copy copies src to dst in class. src == dst changes the class in place;

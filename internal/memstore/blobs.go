@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -82,6 +83,19 @@ func (b *Blobs) Delete(_ context.Context, key string) error {
 	defer b.mu.Unlock()
 	delete(b.objs, key)
 	return nil
+}
+
+func (b *Blobs) List(_ context.Context, prefix string) ([]string, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var keys []string
+	for k := range b.objs {
+		if strings.HasPrefix(k, prefix) {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	return keys, nil
 }
 
 func (b *Blobs) Copy(_ context.Context, src, dst string, class domain.StorageClass) error {

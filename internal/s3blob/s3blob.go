@@ -146,6 +146,23 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 	return nil
 }
 
+// List returns the keys under prefix (ListObjectsV2, every page), in S3's
+// order, which is by bytes.
+func (s *Store) List(ctx context.Context, prefix string) ([]string, error) {
+	var keys []string
+	pages := s3.NewListObjectsV2Paginator(s.client, &s3.ListObjectsV2Input{Bucket: aws.String(s.bucket), Prefix: aws.String(prefix)})
+	for pages.HasMorePages() {
+		page, err := pages.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("list s3://%s/%s: %w", s.bucket, prefix, err)
+		}
+		for _, obj := range page.Contents {
+			keys = append(keys, aws.ToString(obj.Key))
+		}
+	}
+	return keys, nil
+}
+
 // Copy copies src to dst in class (CopyObject, so the bytes never leave S3).
 // Copying an object onto itself in the class it has is a no-op, since S3
 // refuses a copy that changes nothing. An unrestored GLACIER source is

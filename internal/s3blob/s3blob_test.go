@@ -62,6 +62,14 @@ func TestSplitRoutesInputsToTheirBucket(t *testing.T) {
 	if _, err := inputs.Head(ctx, "results/u/j/annotated.vcf"); !errors.Is(err, domain.ErrNotFound) {
 		t.Errorf("result leaked into the inputs bucket: %v", err)
 	}
+	for prefix, want := range map[string]string{"inputs/u/": "inputs/u/j/a.vcf", "results/": "results/u/j/annotated.vcf"} {
+		if got, err := split.List(ctx, prefix); err != nil || len(got) != 1 || got[0] != want {
+			t.Errorf("List(%q) = %q, %v; want [%s] from its bucket", prefix, got, err, want)
+		}
+	}
+	if _, err := split.List(ctx, "in"); !errors.Is(err, domain.ErrInvalid) {
+		t.Errorf("List of a prefix spanning both buckets: err = %v, want ErrInvalid", err)
+	}
 	if err := split.Copy(ctx, "results/u/j/annotated.vcf", "archive/u/j/annotated.vcf", domain.ClassGlacier); err != nil {
 		t.Errorf("archive copy within results: %v", err)
 	}

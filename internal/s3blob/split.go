@@ -46,6 +46,15 @@ func (s Split) Delete(ctx context.Context, key string) error {
 	return s.store(key).Delete(ctx, key)
 }
 
+// List lists the bucket prefix belongs to (a prefix shorter than
+// domain.InputsPrefix that would span both buckets is refused).
+func (s Split) List(ctx context.Context, prefix string) ([]string, error) {
+	if strings.HasPrefix(domain.InputsPrefix, prefix) && prefix != domain.InputsPrefix {
+		return nil, fmt.Errorf("list %q: the prefix spans both buckets: %w", prefix, domain.ErrInvalid)
+	}
+	return s.store(prefix).List(ctx, prefix)
+}
+
 // Copy copies within one bucket; GAS never copies between them.
 func (s Split) Copy(ctx context.Context, src, dst string, class domain.StorageClass) error {
 	if s.store(src) != s.store(dst) {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"math/rand/v2"
+	"slices"
 	"testing"
 	"time"
 
@@ -41,6 +42,7 @@ func TestBlobs(t *testing.T, newBlobs func(t *testing.T) (domain.Blobs, BlobCont
 	run("FailedPutKeepsOld", blobsFailedPut)
 	run("Absent", blobsAbsent)
 	run("Delete", blobsDelete)
+	run("List", blobsList)
 	run("CopyStandard", blobsCopyStandard)
 	run("ArchiveAndRestore", blobsArchiveRestore)
 	run("RestoreAgainWhileInProgress", blobsRestoreTwice)
@@ -230,6 +232,36 @@ func blobsDelete(t *testing.T, b domain.Blobs, c BlobControl) {
 	}
 	if _, err := b.Head(ctx, "a/b/d"); !errors.Is(err, domain.ErrNotFound) {
 		t.Errorf("Head after Delete: err = %v", err)
+	}
+}
+
+func blobsList(t *testing.T, b domain.Blobs, c BlobControl) {
+	ctx := context.Background()
+	for _, k := range []string{"work/u1/j1/shard-00001.vcf", "work/u1/j1/manifest.json", "work/u1/j1/part-00000.vcf.gz",
+		"work/u1/j10/manifest.json", "work/u1/j1x", "work/u2/j1/manifest.json", "results/u1/j1/annotated.vcf.gz"} {
+		put(t, b, k, "x")
+	}
+	if err := b.Copy(ctx, "work/u1/j1/part-00000.vcf.gz", "work/u1/j1/part-00000.vcf.gz", domain.ClassGlacier); err != nil {
+		t.Fatalf("Copy: %v", err)
+	}
+	cases := map[string][]string{
+		"work/u1/j1/":  {"work/u1/j1/manifest.json", "work/u1/j1/part-00000.vcf.gz", "work/u1/j1/shard-00001.vcf"},
+		"work/u1/j1":   {"work/u1/j1/manifest.json", "work/u1/j1/part-00000.vcf.gz", "work/u1/j1/shard-00001.vcf", "work/u1/j10/manifest.json", "work/u1/j1x"},
+		"work/u1/j1/s": {"work/u1/j1/shard-00001.vcf"},
+		"work/u3/":     nil,
+		"nothing":      nil,
+	}
+	for prefix, want := range cases {
+		got, err := b.List(ctx, prefix)
+		if err != nil || !slices.Equal(got, want) {
+			t.Errorf("List(%q) = %q, %v; want %q", prefix, got, err, want)
+		}
+	}
+	if err := b.Delete(ctx, "work/u1/j1/manifest.json"); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := b.List(ctx, "work/u1/j1/m"); err != nil || len(got) != 0 {
+		t.Errorf("List after Delete = %q, %v; want none", got, err)
 	}
 }
 
