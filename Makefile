@@ -57,7 +57,7 @@ fuzz:
 HOSTILE_PKGS := ./internal/app ./internal/annotate ./internal/vcf ./internal/tasks ./internal/httpguard \
 	./internal/billing ./internal/fsblob ./internal/service ./internal/auth ./internal/memstore \
 	./internal/sqlite ./internal/dynamo ./internal/refdata ./internal/domain ./webui
-HOSTILE_RUN := Hostile|Limit|Deadline|Pathological|ManyContigs|HeaderMemory|BOM|Slow|HeaderCap|ConnsPerClient|Drain413|OutOfOrder|UnknownUser|APIVersions|OpenRedirect|HSTS|JobQuota|Recover|TempCleanup|TokenExpiry|SignInRateLimited|TellsNothing|SignUpLimits|ResetRateLimited|TestJobs|Fuzz
+HOSTILE_RUN := Hostile|Limit|Deadline|Pathological|ManyContigs|HeaderMemory|BOM|Slow|HeaderCap|ConnsPerClient|Drain413|OutOfOrder|UnknownUser|APIVersions|OpenRedirect|HSTS|JobQuota|Recover|TempCleanup|TokenExpiry|SignInRateLimited|TellsNothing|SignUpLimits|ResetRateLimited|TestJobs|NothingBehind|Fuzz
 test-hostile:
 	GAS_SHARED=$(SHARED) $(GO) test -count=1 -timeout 20m $(HOSTILE_PKGS) -run '$(HOSTILE_RUN)'
 

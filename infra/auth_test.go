@@ -68,7 +68,7 @@ func TestDeployedDefinitionsGoOnAfterALostEmail(t *testing.T) {
 
 	// THEN every notify state retries any error, then catches it and goes on
 	// (NotifyCompleted to the retention wait, never to MarkFailed)
-	want := map[string]string{"NotifyCompleted": "WaitRetention", "NotifyFailed": "Failed", "NotifyRestored": "Done"}
+	want := map[string]string{"NotifyCompleted": "WaitRetention", "NotifyFailed": "DropWork", "NotifyRestored": "Done"}
 	for _, m := range resources(t, tmpl, "AWS::StepFunctions::StateMachine") {
 		var def struct {
 			States map[string]struct {

@@ -9,7 +9,9 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsstepfunctions"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/gasproject/gas/internal/domain"
 	"github.com/gasproject/gas/internal/dynamo"
+	"github.com/gasproject/gas/internal/tasks"
 	"github.com/gasproject/gas/statemachines"
 )
 
@@ -19,11 +21,21 @@ const (
 	prefixInputs  = "inputs/"  // uploads: inputs/<user>/<job>/<file>
 	prefixResults = "results/" // hot results: results/<user>/<job>/...
 	prefixArchive = "archive/" // GLACIER copies: archive/<user>/<job>/...
-	// The sharded workflow's intermediate files: results/<user>/<job>/work/...
-	// (shards, parts, their summaries, the manifest the ItemReader reads).
-	patternWork     = prefixResults + "*/work/*"
-	patternManifest = prefixResults + "*/work/manifest.json"
+	// The sharded workflow's intermediate files: work/<user>/<job>/...
+	// (tasks.WorkPrefix: shards, parts, index parts, their summaries, the
+	// manifest the ItemReader reads), in the results bucket. A prefix of its
+	// own, so that a lifecycle rule can expire it (expireWork).
+	prefixWork      = "work/"
+	patternWork     = prefixWork + "*"
+	patternManifest = prefixWork + "*/manifest.json"
 )
+
+// mergeOutputs are the key patterns of the files Merge writes for a job
+// (tasks.OutputKeys), which the failure path's DropWork deletes when the
+// job failed after Merge wrote some of them.
+func mergeOutputs() []string {
+	return tasks.OutputKeys(domain.Job{UserID: "*", ID: "*"})
+}
 
 // grants holds what the Lambdas are granted access to.
 type grants struct {
@@ -46,8 +58,10 @@ var (
 // and nothing else. Only four roles in the stack may delete objects:
 // archive-if-free (the hot copy, once the GLACIER copy is verified),
 // mark-available (the archive copy, once the hot copy is verified), merge (a
-// job's work files, once the result is complete) and the portal (a refused
-// upload, and a deleted job's input and result files). None may delete an object version: archiving
+// job's work files, once the result is complete or the job failed, and the
+// result files of a job that failed in Merge: the failure path's DropWork
+// invokes the merge function) and the portal (a refused upload, and a
+// deleted job's input and result files). None may delete an object version: archiving
 // leaves the hot copy as a noncurrent version, which the results bucket's
 // lifecycle rule expires.
 func (g grants) task(task string, r awsiam.IRole) error {
@@ -75,7 +89,15 @@ func (g grants) task(task string, r awsiam.IRole) error {
 	case statemachines.TaskMerge: // joins the parts into the result and its indexes, then drops the work files
 		work := b.results.ArnForObjects(jsii.String(patternWork))
 		allow(r, []string{"s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload"}, hot)
-		allow(r, []string{"s3:DeleteObject"}, work)
+		allow(r, []string{"s3:GetObject"}, work) // the parts (UploadPartCopy reads them), summaries, manifest
+		// Dropping lists the job's work prefix and deletes what it finds;
+		// a failed job's DropWork also deletes what Merge wrote of its result.
+		allowList(r, b.results.BucketArn(), prefixWork)
+		outputs := []*string{work}
+		for _, k := range mergeOutputs() {
+			outputs = append(outputs, b.results.ArnForObjects(jsii.String(k)))
+		}
+		allow(r, []string{"s3:DeleteObject"}, outputs...)
 		allow(r, jobUpdate, jobs)
 		allow(r, jobRead, profiles) // the owner's tier: the whole job's output cap
 	case statemachines.TaskNotifyCompleted, statemachines.TaskNotifyFailed:

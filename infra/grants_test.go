@@ -118,14 +118,16 @@ func TestOnlyFourRolesMayDeleteObjectsAndNoneAVersion(t *testing.T) {
 	tmpl := synth(t, defaultTestConfig())
 
 	// THEN s3:DeleteObject belongs to archive-if-free (hot results/ copy),
-	// mark-available (archive/ copy), merge (a job's work files) and the
-	// portal (a refused inputs/ upload; a deleted job's files) only,
+	// mark-available (archive/ copy), merge (a job's work files, and the four
+	// files Merge writes, for the failure path's DropWork) and the portal (a
+	// refused inputs/ upload; a deleted job's files) only,
 	// each on its own prefix, and no role may delete an object version
 	want := map[string][]string{
 		"archive-if-free": {`/results/*"`},
 		"mark-available":  {`/archive/*"`},
 		"api":             {`/inputs/*"`, `/results/*"`, `/archive/*"`}, // refused uploads; DELETE /api/v1/jobs/{id}
-		"merge":           {`/results/*/work/*"`},
+		"merge": {`/work/*"`, `/results/*/*/annotated.vcf.gz"`, `/results/*/*/annotated.vcf.gz.tbi"`, // DropWork
+			`/results/*/*/variants.idx"`, `/results/*/*/annotate.log"`},
 	}
 	deleters := map[string]bool{}
 	for fn, sts := range statementsByFunction(t, tmpl) {
@@ -157,6 +159,29 @@ func TestOnlyFourRolesMayDeleteObjectsAndNoneAVersion(t *testing.T) {
 		if !deleters[fn] {
 			t.Errorf("%s cannot delete what its step drops", fn)
 		}
+	}
+}
+
+// TestMergeListsOnlyTheWorkPrefix: DropWork lists the job's work files;
+// Merge may list nothing else.
+func TestMergeListsOnlyTheWorkPrefix(t *testing.T) {
+	// GIVEN the stack with default settings
+	// WHEN it is synthesized
+	tmpl := synth(t, defaultTestConfig())
+
+	// THEN merge's only s3:ListBucket is conditioned on the work/ prefix
+	n := 0
+	for _, st := range statementsByFunction(t, tmpl)["merge"] {
+		if !slices.Contains(list(st["Action"]), any("s3:ListBucket")) {
+			continue
+		}
+		n++
+		if cond := toJSON(st["Condition"]); !strings.Contains(cond, `"s3:prefix"`) || !strings.Contains(cond, `"work/*"`) {
+			t.Errorf("merge lists with condition %s, want s3:prefix work/*", cond)
+		}
+	}
+	if n != 1 {
+		t.Errorf("merge has %d ListBucket statements, want 1", n)
 	}
 }
 

@@ -23,7 +23,7 @@ func TestDistributedMapMayStartOnlyItsOwnChildren(t *testing.T) {
 	// machine only, describes/stops only its executions, and reads only the
 	// item lists of that map
 	machines := map[string]struct{ workflow, other, items string }{
-		"AnnotationMapRuns": {"AnnotationWorkflow", "RestoreWorkflow", "results/*/work/manifest.json"},
+		"AnnotationMapRuns": {"AnnotationWorkflow", "RestoreWorkflow", "work/*/manifest.json"},
 		"RestoreMapRuns":    {"RestoreWorkflow", "AnnotationWorkflow", "restores/*"},
 	}
 	found := map[string]int{}
@@ -79,7 +79,7 @@ func TestDistributedMapMayStartOnlyItsOwnChildren(t *testing.T) {
 				continue // HEAD answers 404, not 403, only to a caller that may list
 			}
 			res := toJSON(st["Resource"])
-			if !strings.Contains(res, "/inputs/*") && !strings.Contains(res, "/results/*") && !strings.Contains(res, "/bundle/*") {
+			if !strings.Contains(res, "/inputs/*") && !strings.Contains(res, "/results/*") && !strings.Contains(res, "/work/*") && !strings.Contains(res, "/bundle/*") {
 				t.Errorf("%s: %v on %s, want a job's (or the bundle's) prefix", fn, st["Action"], res)
 			}
 		}

@@ -49,6 +49,7 @@ func newBuckets(scope constructs.Construct, cfg Config, portalOrigin *string) bu
 			LifecycleRules: &[]*awss3.LifecycleRule{
 				abortUploads,
 				expireRestoreLists(),
+				expireWork(),
 				// Archiving copies a result to the GLACIER class and deletes the
 				// hot STANDARD object, which versioning keeps as a noncurrent
 				// version. Dropping it a day later is what makes the archive
@@ -63,6 +64,25 @@ func newBuckets(scope constructs.Construct, cfg Config, portalOrigin *string) bu
 		refdata: newBucket(scope, "Refdata", logs, &awss3.BucketProps{
 			LifecycleRules: &[]*awss3.LifecycleRule{abortUploads},
 		}),
+	}
+}
+
+// workDays is how long the results bucket keeps a work file (a job's
+// shards, parts, summaries, manifest). Merge deletes them when the job
+// completes and DropWork when it fails; this rule is the backstop for what
+// a shard Lambda still running when its map run failed writes afterwards,
+// or an execution stopped by hand leaves. A job runs for hours at most
+// (AnnotateShard's 15 minutes per shard), far from 2 days.
+const workDays = 2
+
+// expireWork is the results bucket's lifecycle rule for the work prefix.
+// The bucket is versioned: expiry leaves a delete marker, and
+// DropReplacedVersions removes the bytes a day later.
+func expireWork() *awss3.LifecycleRule {
+	return &awss3.LifecycleRule{
+		Id:         jsii.String("ExpireWork"),
+		Prefix:     jsii.String(prefixWork),
+		Expiration: awscdk.Duration_Days(jsii.Number(workDays)),
 	}
 }
 

@@ -7,6 +7,9 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/gasproject/gas/internal/domain"
+	"github.com/gasproject/gas/internal/tasks"
 )
 
 func TestEveryBucketBlocksPublicAccessEncryptsAndRequiresSSL(t *testing.T) {
@@ -81,4 +84,27 @@ func TestResultsBucketIsVersionedAndInputsAcceptBrowserPosts(t *testing.T) {
 			}},
 		})
 	})
+}
+
+func TestWorkFilesExpireAsABackstop(t *testing.T) {
+	// GIVEN the stack with default settings
+	// WHEN it is synthesized
+	tmpl := synth(t, defaultTestConfig())
+
+	// THEN the results bucket expires everything under the work prefix
+	// after 2 days (a failed job's files are dropped at once; this catches
+	// what a late shard writes after the drop)
+	check(t, "ExpireWork", func() {
+		tmpl.HasResourceProperties(jsii.String("AWS::S3::Bucket"), map[string]any{
+			"VersioningConfiguration": map[string]any{"Status": "Enabled"},
+			"LifecycleConfiguration": map[string]any{"Rules": assertions.Match_ArrayWith(&[]any{
+				map[string]any{"Id": "ExpireWork", "Prefix": "work/", "ExpirationInDays": 2, "Status": "Enabled"},
+			})},
+		})
+	})
+	// AND the prefix is where the tasks put a job's work files, apart from results
+	job := domain.Job{UserID: "u", ID: "j"}
+	if p := tasks.WorkPrefix(job); !strings.HasPrefix(p, prefixWork) || strings.HasPrefix(tasks.ResultKey(job), prefixWork) {
+		t.Errorf("work prefix %s, result %s: the rule would miss work files or expire results", p, tasks.ResultKey(job))
+	}
 }

@@ -12,8 +12,9 @@
 //     "max_concurrency"}, "annotation" {"result_key", "log_key"} and "archive"
 //     {"archived"}. ShardMap is a Distributed Map: its ItemReader reads the
 //     manifest (a JSON array of shards) from ${ResultsBucketName}, each item
-//     runs as a child execution of AnnotateShard with {"job_id", "shard": item}. On failure: MarkFailed, NotifyFailed, then the
-//     Fail state "Failed" reports the caught Error and Cause.
+//     runs as a child execution of AnnotateShard with {"job_id", "shard": item}. On failure: MarkFailed, NotifyFailed,
+//     DropWork (the job's intermediate files; its own error is kept at
+//     "cleanup_error"), then the Fail state "Failed" reports the caught Error and Cause.
 //   - restore: input {"user_id": "...", "retry_seconds": 900}; name =
 //     restore-<user>-<id>. retry_seconds (default 900 when absent) is the wait
 //     before a round retries what the previous round left archived.
@@ -58,6 +59,7 @@
 //	ArchiveIfFree    ArchiveIfFreeFunctionArn    archive-if-free   {"job_id"}                                  {"archived": bool}
 //	MarkFailed       MarkFailedFunctionArn       mark-failed       {"job_id", "error", "cause"}                ignored
 //	NotifyFailed     NotifyFailedFunctionArn     notify-failed     {"job_id"}                                  ignored
+//	DropWork         MergeFunctionArn            merge             {"job_id", "drop": true}                    ignored ({"job_id", "dropped": n})
 //	ListArchived     ListArchivedFunctionArn     list-archived     {"user_id", "execution"}                    {"count": int, "key": the blob key of a JSON array of job ids}
 //	RequestRestore   RequestRestoreFunctionArn   request-restore   {"job_id"}                                  {"restored": bool, "wait_seconds": int > 0, "tier", "ready_by" (RFC 3339)}
 //	WaitForRestore   AwaitRestoreFunctionArn     await-restore     {"job_id", "task_token"}  (.waitForTaskToken) ignored; the result is SendTaskSuccess's {"restored": true, "wait_seconds"}
@@ -85,7 +87,12 @@
 //     FAILED with the input's reason before returning InvalidInputError.
 //   - A failure in NotifyCompleted or ArchiveIfFree is caught too, so MarkFailed
 //     may see a job whose annotation COMPLETED: it should record the error
-//     without losing the result.
+//     without losing the result. DropWork then deletes only work files.
+//   - DropWork (merge with "drop": true) deletes everything under the job's
+//     work prefix (listed, so a Plan that stopped halfway is covered) and,
+//     unless the job COMPLETED, the result files Merge may have written; it
+//     refuses a job that is not FAILED or COMPLETED. Its failures are
+//     retried, then caught: the job stays FAILED with its own error.
 //   - RequestRestore asks for Expedited and falls back to Standard when
 //     Expedited has no capacity (domain.ErrExpeditedUnavailable); an object that
 //     is already restored or being restored is not an error. Unless every

@@ -24,14 +24,7 @@ func TestShardedJobOverSeveralChromosomes(t *testing.T) {
 	a := openApp(t, cfg)
 	addUser(t, a, "sam", domain.RolePremium)
 
-	var in bytes.Buffer
-	chr21 := string(sharedVCF(t, "chr21_vep_test.vcf"))
-	in.WriteString(chr21)
-	for _, l := range strings.SplitAfter(string(sharedVCF(t, "test.vcf")), "\n") {
-		if l != "" && l[0] != '#' { // MT records after chr21's, given a sample as chr21_vep_test.vcf has
-			in.WriteString(strings.TrimSpace(l) + "\tGT\t0/1\n")
-		}
-	}
+	in := bytes.NewBuffer(severalChromosomes(t))
 	in.WriteString("chrY\t2781480\t.\tC\tT\t.\tPASS\t.\tGT\t0/1\n")
 	j := submit(t, a, "sam", "multi.vcf", in.Bytes())
 	e := wait(t, a, j.ExecutionID)
@@ -59,6 +52,20 @@ func TestShardedJobOverSeveralChromosomes(t *testing.T) {
 	if count(child, "TaskSucceeded", "AnnotateShard") != 1 {
 		t.Errorf("child history:\n%s", strings.Join(steps(child), "\n"))
 	}
+}
+
+// severalChromosomes is ../shared's chr21 records, then its MT records
+// (given a sample, as chr21_vep_test.vcf has): 482 records.
+func severalChromosomes(t *testing.T) []byte {
+	t.Helper()
+	var in bytes.Buffer
+	in.Write(sharedVCF(t, "chr21_vep_test.vcf"))
+	for _, l := range strings.SplitAfter(string(sharedVCF(t, "test.vcf")), "\n") {
+		if l != "" && l[0] != '#' {
+			in.WriteString(strings.TrimSpace(l) + "\tGT\t0/1\n")
+		}
+	}
+	return in.Bytes()
 }
 
 // checkJoinedVariantIndex: the variant index Merge joined from the shards'

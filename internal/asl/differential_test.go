@@ -109,6 +109,9 @@ func TestDifferentialAgainstAWSLocalStepFunctions(t *testing.T) {
 		{"annotation crash retried then failed", "annotation", "", annIn, with(annotationOK, "plan", fail("errorString", "boom"))},
 		{"annotation shard crash not retried", "annotation", "", annIn, with(annotationOK, "annotate-shard", fail("errorString", "boom"))},
 		{"annotation merge crash retried then success", "annotation", "", annIn, with(annotationOK, "merge", fail("errorString", "boom"), annotationOK["merge"][0])},
+		{"annotation merge fails, and its clean-up too", "annotation", "", annIn, with(annotationOK, "merge", fail("errorString", "disk full"))},
+		{"annotation shard fails, clean-up fails too", "annotation", "", annIn, with(with(annotationOK, "annotate-shard", fail("InvalidInputError", "line 9: bad REF")),
+			"merge", fail("wrapError", "delete work/u1/j1/part-00000.vcf.gz: SlowDown"))},
 		{"annotation archive fails", "annotation", "", annIn, with(annotationOK, "archive-if-free", fail("wrapError", "copy: disk full"))},
 		{"annotation lost failure email", "annotation", "", annIn, with(with(annotationOK, "plan", fail("InvalidInputError", "empty file")),
 			"notify-failed", fail("errorString", "smtp down"))},
@@ -170,6 +173,13 @@ func TestDifferentialAgainstAWSLocalStepFunctions(t *testing.T) {
 					ours.Calls["list-archived"], ours.Calls["restore-failed"], ours.Calls["notify-restored"])
 				if got != want {
 					t.Errorf("calls %s, want %s", got, want)
+				}
+			}
+			if want, ok := cleanups[sc.name]; ok {
+				n := len(ours.Entered)
+				got := fmt.Sprintf("merge:%d %s %s", ours.Calls["merge"], strings.Join(ours.Entered[max(n-2, 0):], " "), ours.Error)
+				if got != want {
+					t.Errorf("clean-up %s, want %s", got, want)
 				}
 			}
 			if fmt.Sprint(ours.Calls) != fmt.Sprint(peer.Calls) {
@@ -263,6 +273,15 @@ var restoreRounds = map[string]string{
 	"restore request fails, next round recovers":      "list-archived:3 restore-failed:1 notify-restored:1",
 	"restore cannot list":                             "list-archived:3 restore-failed:0 notify-restored:0",
 	"restore cannot list after a round":               "list-archived:4 restore-failed:1 notify-restored:1",
+}
+
+// cleanups pins the failure path's clean-up (DropWork, a call of the merge
+// function retried 3 times in all like Merge), and that its failure leaves
+// the job's own error as the execution's.
+var cleanups = map[string]string{
+	"annotation merge fails, and its clean-up too": "merge:6 DropWork Failed errorString",
+	"annotation shard fails, clean-up fails too":   "merge:3 DropWork Failed InvalidInputError",
+	"annotation lost failure email":                "merge:1 DropWork Failed InvalidInputError",
 }
 
 // syntheticLanguage exercises paths, intrinsics, Choice and Fail beyond

@@ -224,7 +224,7 @@ func statePath(h []domain.HistoryEvent) string {
 func TestAnnotationMachine(t *testing.T) {
 	invalid := &statemachines.InvalidInputError{Reason: "line 12: REF is empty"}
 	ok := "Plan ShardMap Merge NotifyCompleted WaitRetention ArchiveIfFree Done"
-	mapFailed := "Plan ShardMap MarkFailed NotifyFailed Failed"
+	mapFailed := "Plan ShardMap MarkFailed NotifyFailed DropWork Failed"
 	tests := []struct {
 		name        string
 		premium     bool
@@ -245,7 +245,7 @@ func TestAnnotationMachine(t *testing.T) {
 		{name: "upgrade during the wait: kept hot", upgradeMid: true, wantStatus: domain.ExecSucceeded, wantCalls: 1, wantPath: ok},
 		{name: "bad VCF at Plan: not retried, failed with the reason", plan: func(int) error { return invalid },
 			wantStatus: domain.ExecFailed, wantCalls: 0, wantError: "InvalidInputError", wantMessage: invalid.Reason,
-			wantPath: "Plan MarkFailed NotifyFailed Failed"},
+			wantPath: "Plan MarkFailed NotifyFailed DropWork Failed"},
 		{name: "bad VCF in a shard: not retried, the map run fails", annotate: func(int) error { return invalid },
 			wantStatus: domain.ExecFailed, wantCalls: 1, wantError: asl.ErrExceedToleratedMap, wantMessage: invalid.Reason, wantPath: mapFailed},
 		{name: "panic in a shard: not retried", annotate: func(int) error { panic("index out of range") },
@@ -303,7 +303,7 @@ func TestAnnotationMachine(t *testing.T) {
 					if out["annotation"] == nil || out["archive"] == nil || out["job_id"] != "job-1" {
 						t.Errorf("output %s", e.Output)
 					}
-					if len(w.called("notify-completed")) != 1 || len(w.called("mark-failed")) != 0 {
+					if len(w.called("notify-completed")) != 1 || len(w.called("mark-failed")) != 0 || len(w.called("merge")) != 1 {
 						t.Errorf("calls %v", w.calls)
 					}
 					return
@@ -317,6 +317,11 @@ func TestAnnotationMachine(t *testing.T) {
 				}
 				if len(w.called("notify-failed")) != 1 || len(w.called("notify-completed")) != 0 {
 					t.Errorf("calls %v", w.calls)
+				}
+				// The last call is the failure path's clean-up, in the Merge function.
+				merges := w.called("merge")
+				if drop := w.payload("merge", len(merges)-1); drop["job_id"] != "job-1" || drop["drop"] != true {
+					t.Errorf("last merge payload %v, want the drop of job-1", drop)
 				}
 			})
 		})

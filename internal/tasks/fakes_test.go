@@ -29,6 +29,7 @@ type fakeAnnotator struct {
 	block  bool          // run until the context ends
 	lim    domain.Limits // of the last call
 	none   bool          // count every record as not covered: nothing annotated
+	during func()        // called while annotating (after the records are written)
 }
 
 func (f *fakeAnnotator) Annotate(ctx context.Context, chroms []string, in io.Reader, out io.Writer, index annotate.IndexSink, lim domain.Limits, run domain.RunOptions) (annotate.Summary, error) {
@@ -65,6 +66,9 @@ func (f *fakeAnnotator) Annotate(ctx context.Context, chroms []string, in io.Rea
 			return annotate.Summary{}, err
 		}
 	}
+	if f.during != nil {
+		f.during()
+	}
 	if f.err != nil {
 		return annotate.Summary{}, f.err
 	}
@@ -85,7 +89,7 @@ func (f *fixture) runJob(id string) error {
 	if _, err := f.planAndAnnotate(id); err != nil {
 		return err
 	}
-	_, err := f.t.Merge(context.Background(), JobInput{JobID: id})
+	_, err := f.t.Merge(context.Background(), MergeInput{JobID: id})
 	return err
 }
 

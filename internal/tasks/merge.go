@@ -24,11 +24,23 @@ type Concatenator interface {
 	Concat(ctx context.Context, dst string, srcs []string, tail []byte) error
 }
 
-// MergeOutput is the result of the Merge step.
+// MergeInput is the payload of Merge: {"job_id"} from the Merge state, or
+// {"job_id", "drop": true} from the failure path's DropWork state, which
+// deletes the files of a job that failed (DropFailed) in the function that
+// already may delete work files (no other role gets s3:DeleteObject).
+type MergeInput struct {
+	JobID string `json:"job_id"`
+	Drop  bool   `json:"drop,omitempty"`
+}
+
+// MergeOutput is the result of the Merge step, and of DropWork (JobID and
+// Dropped only).
 type MergeOutput struct {
 	JobID     string `json:"job_id"`
 	ResultKey string `json:"result_key"`
 	LogKey    string `json:"log_key"`
+	// Dropped counts the work files deleted.
+	Dropped int `json:"dropped"`
 }
 
 // Merge joins the annotated parts in input order into the result (BGZF:
@@ -36,8 +48,11 @@ type MergeOutput struct {
 // indexes (none when the input is not sorted; the log says why), merges the
 // shard summaries into the job's, and completes the job (RUNNING ->
 // COMPLETED, conditional). The work files are deleted afterwards. A COMPLETED
-// job returns its recorded keys without work.
-func (t *Tasks) Merge(ctx context.Context, in JobInput) (MergeOutput, error) {
+// job returns its recorded keys without work. With in.Drop it is DropFailed.
+func (t *Tasks) Merge(ctx context.Context, in MergeInput) (MergeOutput, error) {
+	if in.Drop {
+		return t.DropFailed(ctx, JobInput{JobID: in.JobID})
+	}
 	j, err := t.loadJob(ctx, in.JobID)
 	if err != nil {
 		return MergeOutput{}, err
@@ -53,7 +68,7 @@ func (t *Tasks) Merge(ctx context.Context, in JobInput) (MergeOutput, error) {
 	if err != nil {
 		return MergeOutput{}, fmt.Errorf("merge job %s: %w", j.ID, err)
 	}
-	if err := t.checkJobOutput(ctx, j, shards, results); err != nil {
+	if err := t.checkJobOutput(ctx, j, results); err != nil {
 		return MergeOutput{}, err
 	}
 	out := MergeOutput{JobID: j.ID, ResultKey: ResultKey(j), LogKey: LogKey(j)}
@@ -99,7 +114,7 @@ func (t *Tasks) Merge(ctx context.Context, in JobInput) (MergeOutput, error) {
 		return MergeOutput{}, fmt.Errorf("merge job %s: mark completed: %w", j.ID, err)
 	}
 	t.cfg.Logger.InfoContext(ctx, "job completed", "job", j.ID, "result", out.ResultKey, "shards", len(shards))
-	t.dropWork(ctx, j, shards)
+	out.Dropped = t.dropWork(ctx, j)
 	return out, nil
 }
 
@@ -125,9 +140,9 @@ func (t *Tasks) loadShardResults(ctx context.Context, j domain.Job) ([]Shard, []
 }
 
 // checkJobOutput enforces the tier's output cap on the whole job (each shard
-// kept within it alone): over it, the job fails naming the limit, no result
-// is written and the work files are deleted.
-func (t *Tasks) checkJobOutput(ctx context.Context, j domain.Job, shards []Shard, results []ShardResult) error {
+// kept within it alone): over it, the job fails naming the limit and no
+// result is written (the failure path's DropWork deletes the work files).
+func (t *Tasks) checkJobOutput(ctx context.Context, j domain.Job, results []ShardResult) error {
 	role, lim, err := t.limitsOf(ctx, j)
 	if err != nil {
 		return fmt.Errorf("merge job %s: %w", j.ID, err)
@@ -145,7 +160,6 @@ func (t *Tasks) checkJobOutput(ctx context.Context, j domain.Job, shards []Shard
 	if err := t.markInvalid(ctx, j.ID, reason); err != nil {
 		return err
 	}
-	t.dropWork(ctx, j, shards)
 	return invalidInput(reason)
 }
 
@@ -254,21 +268,6 @@ func (t *Tasks) joinVariantIndex(ctx context.Context, resultKey string, shards [
 		err = fmt.Errorf("store variant index: %w", perr)
 	}
 	return err
-}
-
-// dropWork deletes the job's intermediate files. Failures are logged only:
-// the result is complete, and the keys are the job's own.
-func (t *Tasks) dropWork(ctx context.Context, j domain.Job, shards []Shard) {
-	var errs []error
-	for _, s := range shards {
-		for _, k := range []string{s.Key, s.PartKey, indexKey(s), s.SummaryKey} {
-			errs = append(errs, t.blobs.Delete(ctx, k))
-		}
-	}
-	errs = append(errs, t.blobs.Delete(ctx, ManifestKey(j)))
-	if err := errors.Join(errs...); err != nil {
-		t.cfg.Logger.WarnContext(ctx, "job work files left behind", "job", j.ID, "err", err)
-	}
 }
 
 // lazyBlob opens a blob at its first Read, so a long join holds one open

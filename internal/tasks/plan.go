@@ -34,10 +34,15 @@ type PlanOutput struct {
 	MaxConcurrency int `json:"max_concurrency"`
 }
 
-// workKey is where a job's intermediate files live (deleted by Merge).
-func workKey(j domain.Job, name string) string {
-	return "results/" + j.UserID + "/" + j.ID + "/work/" + name
-}
+// WorkPrefix starts the key of every intermediate file of a job: Plan's
+// shards and manifest, AnnotateShard's parts, index parts and summaries.
+// Merge deletes everything under it when the job completes, and the failure
+// path's DropWork when it fails (drop.go). It is a top-level prefix, apart
+// from the results, so that an S3 lifecycle rule can expire what a crash
+// left behind (infra: ExpireWork).
+func WorkPrefix(j domain.Job) string { return "work/" + j.UserID + "/" + j.ID + "/" }
+
+func workKey(j domain.Job, name string) string { return WorkPrefix(j) + name }
 
 // ManifestKey is the blob key of a job's shard manifest.
 func ManifestKey(j domain.Job) string { return workKey(j, "manifest.json") }

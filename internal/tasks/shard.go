@@ -77,7 +77,7 @@ func (t *Tasks) AnnotateShard(ctx context.Context, in ShardInput) (ShardOutput, 
 	}
 	lctx, cancel := withJobTime(ctx, lim)
 	defer cancel()
-	res, err := t.runShard(lctx, s, lim, j.Options)
+	res, err := t.runShard(lctx, s, lim, j.Options, func() error { return t.stillRunning(ctx, j.ID) })
 	if le := limitReached(lctx, err, role, s.LineDelta); err != nil && le != nil {
 		t.cfg.Logger.WarnContext(ctx, "job limit reached", "job", j.ID, "user", j.UserID, "limit", le.Name)
 		reason := fmt.Sprintf("%s: %v", j.InputName, le)
@@ -130,10 +130,25 @@ func (t *Tasks) markInvalid(ctx context.Context, id, reason string) error {
 	return nil
 }
 
+// stillRunning fails once the job has ended: its map run failed (another
+// shard, or a timeout) and the failure path may have dropped the work
+// files already, so a shard that ran on must not store its part after them.
+func (t *Tasks) stillRunning(ctx context.Context, id string) error {
+	j, err := t.loadJob(ctx, id)
+	if err != nil {
+		return err
+	}
+	if j.Terminal() {
+		return fmt.Errorf("job %s ended %s while this shard ran: %w", id, j.Status, domain.ErrConflict)
+	}
+	return nil
+}
+
 // runShard streams shard blob -> engine -> part blob; the engine hands its
 // CSQ entries to the shard's variant index part (variants.EntryBuilder),
-// which Merge joins.
-func (t *Tasks) runShard(ctx context.Context, s Shard, lim domain.Limits, run domain.RunOptions) (ShardResult, error) {
+// which Merge joins. keep is asked before the part is stored; its error
+// aborts the uploads, so nothing is stored.
+func (t *Tasks) runShard(ctx context.Context, s Shard, lim domain.Limits, run domain.RunOptions, keep func() error) (ShardResult, error) {
 	src, err := t.blobs.Get(ctx, s.Key)
 	if err != nil {
 		return ShardResult{}, fmt.Errorf("read shard %s: %w", s.Key, err)
@@ -163,6 +178,9 @@ func (t *Tasks) runShard(ctx context.Context, s Shard, lim domain.Limits, run do
 	p, cerr := part.Close() // always: it stops the compressing goroutines
 	if err == nil {
 		res.Part, err = p, cerr
+	}
+	if err == nil {
+		err = keep()
 	}
 	if err == nil {
 		err = vb.Close()

@@ -111,7 +111,7 @@ func TestPlanRejectsBadInputWithTheInputLine(t *testing.T) {
 				t.Fatalf("err = %T %v, want InvalidInputError starting %q", err, err, tc.want)
 			}
 			for _, k := range f.blobs.Keys() {
-				if strings.Contains(k, "/work/") {
+				if strings.HasPrefix(k, "work/") {
 					t.Errorf("work file %s left behind", k)
 				}
 			}
@@ -151,7 +151,7 @@ func TestShardedJobJoinsPartsInInputOrder(t *testing.T) {
 		t.Errorf("summary %s", j.Summary)
 	}
 	for _, k := range f.blobs.Keys() {
-		if strings.Contains(k, "/work/") {
+		if strings.HasPrefix(k, "work/") {
 			t.Errorf("work file %s left behind", k)
 		}
 	}
@@ -301,7 +301,7 @@ func TestMergeRefusesAPartOfAnotherSize(t *testing.T) {
 	}
 	part := f.blob(t, shards[1].PartKey) + string(tabix.EOF())
 	f.blobs.Put(ctx, shards[1].PartKey, strings.NewReader(part))
-	_, err = f.t.Merge(ctx, JobInput{JobID: "j1"})
+	_, err = f.t.Merge(ctx, MergeInput{JobID: "j1"})
 	if err == nil || !strings.Contains(err.Error(), "part 1 is") {
 		t.Fatalf("err = %v, want the part's size refused", err)
 	}
