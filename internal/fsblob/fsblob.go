@@ -10,7 +10,9 @@
 //	tmp/               writes in progress (stale ones removed on Open)
 //
 // Every change writes a new sidecar and renames it into place, so a crash
-// leaves the old object or the new one. Copies hard-link the data file, so
+// leaves the old object or the new one. A Put whose context ended before
+// its commit stores nothing, and List holds the commit lock, so a List
+// after a writer was cancelled is final. Copies hard-link the data file, so
 // archiving a large result is instant. A crash can at worst leave an
 // unreferenced file in data/. Writers are serialised within one process;
 // one process (gas serve) owns a store, others may read it.
@@ -155,24 +157,32 @@ func (s *Store) put(ctx context.Context, key string, r io.Reader, once bool) err
 	if once {
 		commit = s.create
 	}
-	if err := commit(m); err != nil {
+	if err := commit(ctx, m); err != nil {
 		os.Remove(s.blobPath(name))
 		return fmt.Errorf("put %q: %w", key, err)
 	}
 	return nil
 }
 
-// replace commits m as its key's sidecar and drops the data file it replaced.
-func (s *Store) replace(m *sidecar) error {
+// replace commits m as its key's sidecar and drops the data file it
+// replaced. A write whose context ended before the commit stores nothing
+// (see committing).
+func (s *Store) replace(ctx context.Context, m *sidecar) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if err := committing(ctx, m.Key); err != nil {
+		return err
+	}
 	return s.replaceLocked(m)
 }
 
 // create commits m as its key's sidecar unless the key exists.
-func (s *Store) create(m *sidecar) error {
+func (s *Store) create(ctx context.Context, m *sidecar) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if err := committing(ctx, m.Key); err != nil {
+		return err
+	}
 	_, err := s.load(m.Key)
 	if err == nil {
 		return fmt.Errorf("object %q exists and is write-once: %w", m.Key, domain.ErrConflict)
@@ -252,12 +262,26 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 	return nil
 }
 
+// committing fails when the writer's context ended before its commit. It is
+// checked under s.mu, which List holds too: a List that starts after a
+// writer's context ended sees either its object or none, never one that
+// appears later (the workflow drops a failed job's files once its shards'
+// contexts are cancelled; a shard still writing must not add one after).
+func committing(ctx context.Context, key string) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("object %q: the write was cancelled before its commit: %w", key, err)
+	}
+	return nil
+}
+
 // List returns the keys under prefix, in byte order, read from the
-// sidecars' paths below the prefix's directory.
+// sidecars' paths below the prefix's directory. It holds the commit lock.
 func (s *Store) List(ctx context.Context, prefix string) ([]string, error) {
 	if err := checkKey(prefix + "_"); err != nil { // a prefix must be the start of a valid key
 		return nil, fmt.Errorf("list: %w", err)
 	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	top := filepath.Join(s.root, "keys")
 	start := filepath.Join(top, filepath.FromSlash(path.Dir(prefix+"_")))
 	var keys []string

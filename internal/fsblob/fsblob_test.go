@@ -387,3 +387,38 @@ func TestConcurrentPutGet(t *testing.T) {
 	close(stop)
 	readers.Wait()
 }
+
+// cancelAtEOF cancels its context when it has given all its bytes: the
+// write ends after the data is read and before the commit.
+type cancelAtEOF struct {
+	r      io.Reader
+	cancel context.CancelFunc
+}
+
+func (c cancelAtEOF) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	if err == io.EOF {
+		c.cancel()
+	}
+	return n, err
+}
+
+// TestCancelledPutStoresNothing: a write whose context ends before its
+// commit stores nothing, so a List after the cancellation is final (the
+// workflow drops a failed job's files after its shards' contexts ended).
+func TestCancelledPutStoresNothing(t *testing.T) {
+	s, err := Open(t.TempDir(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	if err := s.Put(ctx, "work/u/j/part-00001.json", cancelAtEOF{strings.NewReader(`{"done":true}`), cancel}); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Put = %v, want context.Canceled", err)
+	}
+	if keys, err := s.List(context.Background(), "work/"); err != nil || len(keys) != 0 {
+		t.Errorf("List = %q, %v; want nothing stored", keys, err)
+	}
+	if _, err := s.Head(context.Background(), "work/u/j/part-00001.json"); !errors.Is(err, domain.ErrNotFound) {
+		t.Errorf("Head = %v, want ErrNotFound", err)
+	}
+}
