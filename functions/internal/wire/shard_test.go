@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -26,11 +27,20 @@ import (
 	"github.com/gasproject/gas/statemachines"
 )
 
-// The sharded annotation as its Lambdas run it on AWS: Plan, one
-// AnnotateShard per manifest item (the reference fetched from the refdata
-// bucket by refcache, as the annotate binary does) and Merge (UploadPartCopy
-// and the tabix and index joins), each step under its own role's S3 grants.
-func TestShardedAnnotationStepsOnAWSAdapters(t *testing.T) {
+// shardRig is a premium user's PENDING job over 22 chromosomes
+// (premium_3.vcf; chr21 in the bundle, the rest not) on the emulators, with
+// the mini bundle in the refdata bucket, and step, which runs one task of
+// the annotate binary as its Lambda does, under its role's S3 grants.
+type shardRig struct {
+	st    *Stores
+	s3    *s3.Client // unchecked: the test's own view of the buckets
+	job   domain.Job
+	input []byte
+	step  func(task string, payload any, out any)
+}
+
+func newShardRig(t *testing.T) shardRig {
+	t.Helper()
 	ctx := context.Background()
 	cfg, s3f, _ := emulators(t)
 	setEnv(t, "")
@@ -90,21 +100,51 @@ func TestShardedAnnotationStepsOnAWSAdapters(t *testing.T) {
 			t.Fatalf("%s result %s: %v", task, res, err)
 		}
 	}
+	return shardRig{st: st, s3: s3.NewFromConfig(cfg, pathStyle), job: j, input: input, step: step}
+}
 
-	// WHEN Plan, every shard and Merge run as the workflow runs them
+// manifest runs Plan and reads its manifest as the ItemReader does.
+func (r shardRig) manifest(t *testing.T) []json.RawMessage {
+	t.Helper()
 	var plan tasks.PlanOutput
-	step(statemachines.TaskPlan, tasks.JobInput{JobID: j.ID}, &plan)
-	rc, err := st.Blobs.Get(ctx, plan.ManifestKey) // the ItemReader, with the state machine's role
+	r.step(statemachines.TaskPlan, tasks.JobInput{JobID: r.job.ID}, &plan)
+	rc, err := r.st.Blobs.Get(context.Background(), plan.ManifestKey)
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer rc.Close()
 	var items []json.RawMessage
-	err = json.NewDecoder(rc).Decode(&items)
-	rc.Close()
-	if err != nil || len(items) < 3 || len(items) != plan.Shards {
+	if err := json.NewDecoder(rc).Decode(&items); err != nil || len(items) < 3 || len(items) != plan.Shards {
 		t.Fatalf("manifest: %d items, plan %+v (%v); want at least 3", len(items), plan, err)
 	}
-	for _, item := range items {
+	return items
+}
+
+// keys lists a prefix of the results bucket.
+func (r shardRig) keys(t *testing.T, prefix string) []string {
+	t.Helper()
+	out, err := r.s3.ListObjectsV2(context.Background(), &s3.ListObjectsV2Input{Bucket: aws.String("out"), Prefix: aws.String(prefix)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	for _, o := range out.Contents {
+		keys = append(keys, aws.ToString(o.Key))
+	}
+	return keys
+}
+
+// The sharded annotation as its Lambdas run it on AWS: Plan, one
+// AnnotateShard per manifest item (the reference fetched from the refdata
+// bucket by refcache, as the annotate binary does) and Merge (UploadPartCopy
+// and the tabix and index joins), each step under its own role's S3 grants.
+func TestShardedAnnotationStepsOnAWSAdapters(t *testing.T) {
+	ctx := context.Background()
+	rig := newShardRig(t)
+	st, step, j, input := rig.st, rig.step, rig.job, rig.input
+
+	// WHEN Plan, every shard and Merge run as the workflow runs them
+	for _, item := range rig.manifest(t) {
 		var out tasks.ShardOutput
 		step(statemachines.TaskAnnotateShard, map[string]any{"job_id": j.ID, "shard": item}, &out)
 	}
@@ -117,7 +157,7 @@ func TestShardedAnnotationStepsOnAWSAdapters(t *testing.T) {
 		t.Fatalf("job after merge: %+v (%v)", got, err)
 	}
 	want := records(t, strings.NewReader(string(input)))
-	rc, err = st.Blobs.Get(ctx, got.ResultKey)
+	rc, err := st.Blobs.Get(ctx, got.ResultKey)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,15 +169,57 @@ func TestShardedAnnotationStepsOnAWSAdapters(t *testing.T) {
 	if res := records(t, zr); strings.Join(res, "\n") != strings.Join(want, "\n") {
 		t.Errorf("result has %d records, input %d, or not in input order", len(res), len(want))
 	}
-	// AND no intermediate file is left (the merge role may delete them)
-	left, err := s3.NewFromConfig(cfg, pathStyle).ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String("out"), Prefix: aws.String("results/u1/job-1/work/")})
-	if err != nil || len(left.Contents) != 0 {
-		t.Errorf("work files after merge: %d (%v)", len(left.Contents), err)
+	// AND no intermediate file is left (the merge role may list and delete them)
+	if left := rig.keys(t, tasks.WorkPrefix(j)); len(left) != 0 {
+		t.Errorf("work files after merge: %q", left)
 	}
 	for _, k := range domain.ResultFiles(got.ResultKey) {
 		if _, err := st.Blobs.Head(ctx, k); err != nil {
 			t.Errorf("result file %s: %v", k, err)
 		}
+	}
+}
+
+// TestFailedShardedJobIsDroppedOnAWSAdapters: the failure path's DropWork
+// (the merge function with "drop") deletes, under the merge role's grants,
+// Plan's shards, the parts of the shards that ran and the result files a
+// failed Merge wrote, and keeps the upload.
+func TestFailedShardedJobIsDroppedOnAWSAdapters(t *testing.T) {
+	ctx := context.Background()
+	rig := newShardRig(t)
+	j := rig.job
+	// GIVEN a job whose second shard failed after the first ran, and a
+	// .tbi a Merge wrote before failing
+	items := rig.manifest(t)
+	var out tasks.ShardOutput
+	rig.step(statemachines.TaskAnnotateShard, map[string]any{"job_id": j.ID, "shard": items[0]}, &out)
+	if _, err := rig.st.Jobs.Update(ctx, j.ID, func(j *domain.Job) error {
+		j.Status, j.Error = domain.StatusFailed, "premium_3.vcf: line 9: bad REF"
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	tbi := domain.TabixKey(tasks.ResultKey(j))
+	if err := rig.st.Blobs.Put(ctx, tbi, strings.NewReader("partial")); err != nil {
+		t.Fatal(err)
+	}
+	before := rig.keys(t, tasks.WorkPrefix(j))
+	if len(before) < len(items)+3 {
+		t.Fatalf("work files before the drop: %q; want the shards and the first one's part, index part and summary", before)
+	}
+	// WHEN DropWork runs
+	var dropped tasks.MergeOutput
+	rig.step(statemachines.TaskMerge, tasks.MergeInput{JobID: j.ID, Drop: true}, &dropped)
+
+	// THEN nothing of the job is left in the results bucket but its upload elsewhere
+	if left := rig.keys(t, tasks.WorkPrefix(j)); len(left) != 0 || dropped.Dropped != len(before) {
+		t.Errorf("left %q, dropped %d of %d", left, dropped.Dropped, len(before))
+	}
+	if _, err := rig.st.Blobs.Head(ctx, tbi); !errors.Is(err, domain.ErrNotFound) {
+		t.Errorf("the failed Merge's .tbi: %v, want it deleted", err)
+	}
+	if _, err := rig.st.Blobs.Head(ctx, j.InputKey); err != nil {
+		t.Errorf("the upload: %v", err)
 	}
 }
 
