@@ -11,8 +11,9 @@
 # holding bundle/ and in/wgs.vcf, e.g. GENOME_SCALE=0.1 GENOME_DIR=/tmp/g
 # make bench-genome), BENCH_RUNS (default 2), BENCH_INPUT (default
 # $GENOME_DIR/in/wgs.vcf), NICE (default 10), GAS_BIN (a gas binary to
-# measure, e.g. another commit's; default: built from this tree), plus any
-# GAS_SHARD_* setting of `gas serve`.
+# measure, e.g. another commit's; default: built from this tree),
+# SERVE_CPUPROFILE (a file: `gas serve --cpuprofile`, for `go tool pprof`),
+# plus any GAS_SHARD_* setting of `gas serve`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -32,7 +33,7 @@ PORT=$((20000 + RANDOM % 30000))
 URL=http://127.0.0.1:$PORT
 DATA=$WORK/data
 TOKEN=$("$GAS" user add --data "$DATA" --email bench@example.org --name bench --role premium_user | awk '{t = $NF} END {print t}')
-$N "$GAS" serve --data "$DATA" --ref "$G/bundle" --addr "127.0.0.1:$PORT" >"$WORK/serve.log" 2>&1 &
+$N "$GAS" serve --data "$DATA" --ref "$G/bundle" --addr "127.0.0.1:$PORT" ${SERVE_CPUPROFILE:+--cpuprofile "$SERVE_CPUPROFILE"} >"$WORK/serve.log" 2>&1 &
 SERVE_PID=$!
 for _ in $(seq 100); do curl -fs "$URL/healthz" >/dev/null 2>&1 && break; sleep 0.2; done
 

@@ -44,6 +44,7 @@ type serveFlags struct {
 	oidcIssuer, oidcClientID         string
 	oidcName                         string
 	shards                           tasks.ShardConfig
+	cpuProfile                       string
 }
 
 func parseServeFlags(args []string) (serveFlags, error) {
@@ -100,6 +101,7 @@ func parseServeFlags(args []string) (serveFlags, error) {
 	fs.StringVar(&f.oidcIssuer, "oidc-issuer", os.Getenv("GAS_OIDC_ISSUER"), "OIDC issuer URL; enables \"sign in with\" (env GAS_OIDC_ISSUER; secret in GAS_OIDC_CLIENT_SECRET)")
 	fs.StringVar(&f.oidcClientID, "oidc-client-id", os.Getenv("GAS_OIDC_CLIENT_ID"), "OIDC client id (env GAS_OIDC_CLIENT_ID)")
 	fs.StringVar(&f.oidcName, "oidc-name", envOr("GAS_OIDC_NAME", "single sign-on"), "label of the OIDC sign-in button (env GAS_OIDC_NAME)")
+	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "write a Go CPU profile of the whole run to this file, until shutdown (for performance work)")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: gas serve [flags]\n\nRuns the portal, the JSON API, the workflow runner and the embedded storage on one machine.\nThe signing key is GAS_SECRET_KEY (hex or base64, 32+ bytes) or DATA/secret.key, made on first start.")
 		fs.PrintDefaults()
@@ -140,6 +142,13 @@ func runServe(ctx context.Context, args []string) error {
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	start := time.Now()
+	if f.cpuProfile != "" {
+		stop, err := startCPUProfile(f.cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
 	stripeCfg, err := billing.ConfigFromEnv(os.Getenv) // GAS_STRIPE_*: none set means test-mode billing
 	if err != nil {
 		return err

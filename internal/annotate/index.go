@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/gasproject/gas/internal/consequence"
 )
@@ -58,24 +59,28 @@ func (r *IndexRecord) Entries() int { return len(r.ents) }
 func (r *IndexRecord) Entry(i int, f *[EntryFields][]byte) (alt int) {
 	e := &r.ents[i]
 	text := r.out[e.start:e.end]
-	var ends [headFields]int
 	if e.scan {
+		var ends [headFields]uint32
 		scanEnds(text, &ends)
+		setFields(f, text, &ends)
 		f[EntryCanonical] = text[bytes.LastIndexByte(text, '|')+1:]
 	} else {
-		for k, v := range e.ends {
-			ends[k] = int(v)
-		}
+		setFields(f, text, &e.ends)
 		f[EntryCanonical] = text[e.canon:]
 	}
+	return int(e.alt)
+}
+
+// setFields sets the fields before CANONICAL from where the first
+// headFields fields of text end.
+func setFields[T uint16 | uint32](f *[EntryFields][]byte, text []byte, ends *[headFields]T) {
 	for k, i := range keptAt[:EntryCanonical] {
 		start := 0
 		if i > 0 {
-			start = min(ends[i-1]+1, ends[i])
+			start = min(int(ends[i-1])+1, int(ends[i]))
 		}
 		f[k] = text[start:ends[i]]
 	}
-	return int(e.alt)
 }
 
 // Where the Entry fields are in an entry's text: their places in
@@ -208,19 +213,73 @@ var csqFieldCount = strings.Count(CSQFields, "|") + 1
 
 // scanEnds finds where the first headFields fields of text end by its
 // '|'s, which no escaped field contains (missing fields end at its end).
-func scanEnds(text []byte, ends *[headFields]int) {
+func scanEnds(text []byte, ends *[headFields]uint32) {
 	at := 0
 	for i := range ends {
 		j := bytes.IndexByte(text[at:], '|')
 		if j < 0 {
 			for ; i < len(ends); i++ {
-				ends[i] = len(text)
+				ends[i] = uint32(len(text))
 			}
 			return
 		}
-		ends[i] = at + j
+		ends[i] = uint32(at + j)
 		at += j + 1
 	}
+}
+
+// indexFeed hands written batches to an IndexSink on a goroutine of its
+// own, in order, so the writer does not wait for the index; each batch then
+// goes back to free.
+type indexFeed struct {
+	q    chan *batch
+	done chan struct{}
+	mu   sync.Mutex
+	err  error // the sink's first error
+}
+
+func feedIndex(sink IndexSink, free chan *batch) *indexFeed {
+	f := &indexFeed{q: make(chan *batch, 2), done: make(chan struct{})}
+	go func() {
+		defer close(f.done)
+		var rec IndexRecord // reused by every send
+		for b := range f.q {
+			if f.failed() == nil {
+				if err := b.ix.send(sink, b.out, &rec); err != nil {
+					f.mu.Lock()
+					f.err = err
+					f.mu.Unlock()
+				}
+			}
+			select {
+			case free <- b:
+			default:
+			}
+		}
+	}()
+	return f
+}
+
+func (f *indexFeed) failed() error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.err
+}
+
+// send queues a written batch; it returns the sink's error, if any so far.
+func (f *indexFeed) send(b *batch) error {
+	if err := f.failed(); err != nil {
+		return err
+	}
+	f.q <- b
+	return nil
+}
+
+// close waits for the batches queued and returns the sink's error.
+func (f *indexFeed) close() error {
+	close(f.q)
+	<-f.done
+	return f.failed()
 }
 
 // send hands the batch's records to sink; out is the batch's output.

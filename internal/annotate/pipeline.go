@@ -82,8 +82,11 @@ func (p *pipeline) run(ctx context.Context, out io.Writer, sum *Summary, prog *p
 		}()
 	}
 
+	var ix *indexFeed
+	if p.opts.Index != nil {
+		ix = feedIndex(p.opts.Index, free)
+	}
 	var err error
-	var rec IndexRecord // reused by every send
 	for b := range ordered {
 		<-b.done
 		if b.err != nil {
@@ -94,18 +97,24 @@ func (p *pipeline) run(ctx context.Context, out io.Writer, sum *Summary, prog *p
 			err = fmt.Errorf("write output: %w", werr)
 			break
 		}
-		if p.opts.Index != nil {
-			if err = b.ix.send(p.opts.Index, b.out, &rec); err != nil {
-				break
-			}
-		}
 		sum.add(&b.t)
 		if prog != nil {
 			prog.update(sum.Records)
 		}
+		if ix != nil {
+			if err = ix.send(b); err != nil {
+				break
+			}
+			continue
+		}
 		select {
 		case free <- b:
 		default:
+		}
+	}
+	if ix != nil {
+		if ierr := ix.close(); err == nil {
+			err = ierr
 		}
 	}
 	close(quit)

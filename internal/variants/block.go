@@ -77,7 +77,8 @@ func (b *blockBuf) addRow(entry int, pos, gene, csq uint32, af float32, flags ui
 
 	var mask byte
 	for k, f := range repeatable {
-		if !first && bytes.Equal(d[f], b.prev[k]) {
+		// The entries after a record's first repeat its id and ref.
+		if !first && (entry > 0 && (f == dID || f == dRef) || bytes.Equal(d[f], b.prev[k])) {
 			mask |= 1 << k
 		}
 	}
@@ -144,9 +145,18 @@ func (p *parser) flush() error {
 		enc = binary.LittleEndian.AppendUint32(enc, v)
 		info.MinPos, info.MaxPos = min(info.MinPos, v), max(info.MaxPos, v)
 	}
+	p.blocks++
 	for _, v := range b.gene {
 		enc = binary.LittleEndian.AppendUint32(enc, v)
+		if int(v) >= len(p.geneMark) {
+			p.geneMark = append(p.geneMark, make([]uint32, len(p.foot.Genes)-len(p.geneMark))...)
+		}
+		if p.geneMark[v] != p.blocks { // first in this block
+			p.geneMark[v] = p.blocks
+			info.Genes = append(info.Genes, v)
+		}
 	}
+	slices.Sort(info.Genes)
 	for _, v := range b.csq {
 		enc = binary.LittleEndian.AppendUint32(enc, v)
 		for int(v/64) >= len(info.Csqs) {
@@ -165,9 +175,6 @@ func (p *parser) flush() error {
 		}
 	}
 	enc = append(enc, b.flags...)
-	genes := slices.Clone(b.gene)
-	slices.Sort(genes)
-	info.Genes = slices.Compact(genes)
 
 	// Display section: dictionary length, dictionary, group ends, groups.
 	b.groupEnd = append(b.groupEnd, uint32(len(b.disp)))

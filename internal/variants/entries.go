@@ -68,12 +68,11 @@ func (p *parser) addRecord(r *annotate.IndexRecord) error {
 		return err
 	}
 	p.rec.set(r.Alt, r.KnownAF, r.KnownClnsig)
-	v := &p.vals
-	v[sAF], v[sClinSig] = nil, nil
+	var v [nSlots][]byte // on the stack: no write barriers
 	kept := (*[annotate.EntryFields][]byte)(v[:annotate.EntryFields])
 	for k := range r.Entries() {
 		alt := r.Entry(k, kept)
-		if err := p.addEntry(k, uint32(r.Pos), r.ID, r.Ref, alt, v); err != nil {
+		if err := p.addEntry(k, uint32(r.Pos), r.ID, r.Ref, alt, &v); err != nil {
 			return err
 		}
 	}

@@ -244,7 +244,8 @@ var errTooManyRows = errors.New("more than 4 billion CSQ entries")
 
 // entry adds one CSQ entry of the record's text as a row of the current block.
 func (p *parser) entry(k int, pos uint32, id, ref, e []byte) error {
-	v := &p.vals
+	var vals [nSlots][]byte // on the stack: no write barriers
+	v := &vals
 	p.csq.split(e, v)
 	alt := 0
 	if r := &p.rec; len(r.vep) > 1 {
