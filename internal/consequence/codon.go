@@ -29,14 +29,19 @@ func translateCodon(c string, table int) byte {
 	if len(c) != 3 {
 		return 'X'
 	}
-	i, j, k := baseIndex(c[0]), baseIndex(c[1]), baseIndex(c[2])
-	if i < 0 || j < 0 || k < 0 {
+	return translateBases(c[0], c[1], c[2], table)
+}
+
+// translateBases is translateCodon of the codon b0 b1 b2.
+func translateBases(b0, b1, b2 byte, table int) byte {
+	i, j, k := baseIndexes[b0], baseIndexes[b1], baseIndexes[b2]
+	if i|j|k < 0 {
 		return 'X'
 	}
 	if table == 2 {
-		return table2AAs[16*i+4*j+k]
+		return table2AAs[int(i)<<4|int(j)<<2|int(k)]
 	}
-	return table1AAs[16*i+4*j+k]
+	return table1AAs[int(i)<<4|int(j)<<2|int(k)]
 }
 
 // translate appends the peptide of whole codons of seq to dst, and 'X' for a
@@ -44,7 +49,7 @@ func translateCodon(c string, table int) byte {
 func translate(dst []byte, seq string, table int) []byte {
 	n := len(seq) / 3 * 3
 	for i := 0; i < n; i += 3 {
-		dst = append(dst, translateCodon(seq[i:i+3], table))
+		dst = append(dst, translateBases(seq[i], seq[i+1], seq[i+2], table))
 	}
 	if n < len(seq) {
 		dst = append(dst, 'X')

@@ -162,25 +162,62 @@ func (x *txInfo) extTer(b []byte, cc *codonChange, ts *txSeq) string {
 // altStop translates the alternate CDS (read on into the 3' UTR) and returns
 // the 1-based position of its first stop, 0 when there is none.
 func (x *txInfo) altStop(cc *codonChange, ts *txSeq) int {
-	full := ts.cds + ts.utr3
-	if cc.cdsStart-1 > len(full) || cc.cdsEnd > len(full) || cc.cdsEnd < 0 {
+	alt, ok := altOf(cc, ts)
+	if !ok || cc.cdsEnd < 0 {
 		return 0
 	}
-	alt := full[:cc.cdsStart-1] + cc.alleleTx + full[cc.cdsEnd:]
-	for i := 0; i+3 <= len(alt); i += 3 {
-		if translateCodon(alt[i:i+3], x.table) == '*' {
+	for i := 0; i+3 <= alt.len(); i += 3 {
+		if alt.codon(i, x.table) == '*' {
 			return i/3 + 1
 		}
 	}
 	return 0
 }
 
+// altCDS is the alternate coding sequence read on into the 3' UTR, cds+utr3
+// with [s,e) replaced by ins, read by position instead of being built:
+// frameshifts and lost stops read it codon by codon up to the next stop.
+type altCDS struct {
+	cds, utr3, ins string
+	s, e           int
+}
+
+// altOf is the alternate sequence of cc (false when its span lies outside
+// cds+utr3).
+func altOf(cc *codonChange, ts *txSeq) (altCDS, bool) {
+	n := len(ts.cds) + len(ts.utr3)
+	if cc.cdsStart-1 > n || cc.cdsEnd > n {
+		return altCDS{}, false
+	}
+	return altCDS{cds: ts.cds, utr3: ts.utr3, ins: cc.alleleTx, s: cc.cdsStart - 1, e: cc.cdsEnd}, true
+}
+
+func (a *altCDS) len() int { return len(a.cds) + len(a.utr3) - (a.e - a.s) + len(a.ins) }
+
+// at is the base at 0-based position k.
+func (a *altCDS) at(k int) byte {
+	if k >= a.s {
+		if k -= a.s; k < len(a.ins) {
+			return a.ins[k]
+		}
+		k += a.e - len(a.ins)
+	}
+	if k < len(a.cds) {
+		return a.cds[k]
+	}
+	return a.utr3[k-len(a.cds)]
+}
+
+// codon translates the codon starting at 0-based position k.
+func (a *altCDS) codon(k, table int) byte {
+	return translateBases(a.at(k), a.at(k+1), a.at(k+2), table)
+}
+
 func (x *txInfo) hgvspFrameshift(b []byte, cc *codonChange, ts *txSeq, ref string) string {
-	full := ts.cds + ts.utr3
-	if cc.cdsStart-1 > len(full) || cc.cdsEnd > len(full) {
+	alt, ok := altOf(cc, ts)
+	if !ok {
 		return ""
 	}
-	alt := full[:cc.cdsStart-1] + cc.alleleTx + full[cc.cdsEnd:]
 	refS := ref + "*"
 	// First residue that differs, from the first affected codon on.
 	p := max(cc.tlStart, 1)
@@ -189,17 +226,17 @@ func (x *txInfo) hgvspFrameshift(b []byte, cc *codonChange, ts *txSeq, ref strin
 	}
 	var ra, aa byte
 	for {
-		if 3*p > len(alt) && p <= len(ref) && x.t.CDSEndNF && len(ts.utr3) == 0 {
+		if 3*p > alt.len() && p <= len(ref) && x.t.CDSEndNF && len(ts.utr3) == 0 {
 			// The sequence of a 3'-incomplete CDS ends inside the changed
 			// codon: VEP reports the residues that no longer have a full
 			// codon as deleted (p.Arg297del).
 			b = appendSpan(b, ref, p, len(ref))
 			return string(append(b, "del"...))
 		}
-		if 3*p > len(alt) || p > len(refS) {
+		if 3*p > alt.len() || p > len(refS) {
 			return ""
 		}
-		ra, aa = refS[p-1], translateCodon(alt[3*p-3:3*p], x.table)
+		ra, aa = refS[p-1], alt.codon(3*p-3, x.table)
 		if ra == '*' && aa == '*' {
 			return string(appendInt(append(b, "Ter"...), p)) + "="
 		}
@@ -216,8 +253,8 @@ func (x *txInfo) hgvspFrameshift(b []byte, cc *codonChange, ts *txSeq, ref strin
 	}
 	b = append(b, "fsTer"...)
 	stop := 0
-	for i := 3 * (p - 1); i+3 <= len(alt); i += 3 {
-		if translateCodon(alt[i:i+3], x.table) == '*' {
+	for i := 3 * (p - 1); i+3 <= alt.len(); i += 3 {
+		if alt.codon(i, x.table) == '*' {
 			stop = i/3 + 1
 			break
 		}
