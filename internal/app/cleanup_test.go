@@ -48,6 +48,7 @@ func TestFailedShardedJobsLeaveNothingBehind(t *testing.T) {
 			cfg.Shards = tasks.ShardConfig{Records: 60, MinRecords: 20}
 			var app *App
 			var before []string // the job's files when DropWork starts
+			var beforeBytes int64
 			cfg.wrapHandlers = func(h map[string]asl.Handler) {
 				real := h[statemachines.TaskMerge]
 				h[statemachines.TaskMerge] = func(ctx context.Context, p json.RawMessage) (json.RawMessage, error) {
@@ -62,6 +63,11 @@ func TestFailedShardedJobsLeaveNothingBehind(t *testing.T) {
 						work, _ := app.Blobs.List(ctx, tasks.WorkPrefix(j))
 						out, _ := app.Blobs.List(ctx, "results/"+j.UserID+"/"+j.ID+"/")
 						before = append(work, out...)
+						for _, k := range before {
+							if info, err := app.Blobs.Head(ctx, k); err == nil {
+								beforeBytes += info.Size
+							}
+						}
 					case tc.breakMerge:
 						app.Blobs.Delete(ctx, tasks.WorkPrefix(j)+"part-00003.vcf.gz")
 					}
@@ -98,6 +104,9 @@ func TestFailedShardedJobsLeaveNothingBehind(t *testing.T) {
 				t.Fatalf("before the drop: %q; the case leaves too little to test", before)
 			}
 			ctx := context.Background()
+			in, _ := app.Blobs.Head(ctx, j.InputKey)
+			t.Logf("DropWork deleted %d files (%d shards, %d parts, index parts and summaries, %d result files) of %d bytes; the %d-byte upload is kept",
+				len(before), shards, parts, results, beforeBytes, in.Size)
 			for _, prefix := range []string{tasks.WorkPrefix(j), "results/" + j.UserID + "/" + j.ID + "/"} {
 				if left, err := app.Blobs.List(ctx, prefix); err != nil || len(left) != 0 {
 					t.Errorf("left under %s: %q %v", prefix, left, err)
