@@ -240,19 +240,9 @@ func (ks *knownStore) decode(b int) (*knownBlock, error) {
 		return nil, err
 	}
 	ix := ks.index[b]
-	var cols [7]byteDecoder
-	hdr := byteDecoder{raw: raw}
-	lens := [7]int{}
-	for i := range lens {
-		lens[i] = hdr.uvarint()
-	}
-	p := hdr.p
-	for i := range cols {
-		if hdr.bad || p+lens[i] > len(raw) {
-			return nil, fmt.Errorf("known block %d: corrupt data", b)
-		}
-		cols[i] = byteDecoder{raw: raw[p : p+lens[i]]}
-		p += lens[i]
+	cols, ok := blockColumns(raw)
+	if !ok {
+		return nil, fmt.Errorf("known block %d: corrupt data", b)
 	}
 	pos, alle, flags, ids, freq, clin, inline := &cols[0], &cols[1], &cols[2], &cols[3], &cols[4], &cols[5], &cols[6]
 	// Every inline string is a substring of this copy (raw is in the mapping).
@@ -337,18 +327,31 @@ func (ks *knownStore) decode(b int) (*knownBlock, error) {
 		}
 	}
 	pos.p, alle.p = pp, ap
-	if rsi != nRS {
-		return nil, fmt.Errorf("known block %d: corrupt data", b)
-	}
-	for _, d := range cols {
-		if d.bad {
-			return nil, fmt.Errorf("known block %d: corrupt data", b)
-		}
-	}
-	if at > math.MaxInt32 {
+	if rsi != nRS || at > math.MaxInt32 || slices.ContainsFunc(cols[:], func(d byteDecoder) bool { return d.bad }) {
 		return nil, fmt.Errorf("known block %d: corrupt data", b)
 	}
 	return blk, nil
+}
+
+// blockColumns splits a block's payload into its seven columns (position
+// deltas, alleles, flags, rs numbers, frequencies, clinical significance,
+// inline values), each prefixed by its length; ok is false if the lengths
+// do not fit the payload.
+func blockColumns(raw []byte) (cols [7]byteDecoder, ok bool) {
+	hdr := byteDecoder{raw: raw}
+	var lens [7]int
+	for i := range lens {
+		lens[i] = hdr.uvarint()
+	}
+	p := hdr.p
+	for i := range cols {
+		if hdr.bad || p+lens[i] > len(raw) {
+			return cols, false
+		}
+		cols[i] = byteDecoder{raw: raw[p : p+lens[i]]}
+		p += lens[i]
+	}
+	return cols, true
 }
 
 // byteDecoder reads varints, strings and fixed fields; bad is sticky, so
