@@ -62,7 +62,7 @@ test-hostile:
 	GAS_SHARED=$(SHARED) $(GO) test -count=1 -timeout 20m $(HOSTILE_PKGS) -run '$(HOSTILE_RUN)'
 
 ## build: every Lambda as dist/<fn>/bootstrap (linux/arm64, static, stripped)
-FUNCTIONS := api annotate notify archive mark-failed restore audit
+FUNCTIONS := api annotate notify archive mark-failed restore audit download
 LAMBDA_ENV := GOOS=linux GOARCH=arm64 CGO_ENABLED=0
 build:
 	@for fn in $(FUNCTIONS); do \

@@ -22,7 +22,7 @@ func TestEveryLambdaGetsTheSettingsItsMainReads(t *testing.T) {
 		"notify":   {awsenv.Task, awsenv.MailFrom},
 		"audit":    {awsenv.AuditBucket, awsenv.AnnotationMachineARN, awsenv.RestoreMachineARN},
 	}
-	need["api"] = append(need["api"], awsenv.AuditBucket)
+	need["api"] = append(need["api"], awsenv.AuditBucket, awsenv.DownloadFunction)
 	binaryOf := map[string]string{}
 	for bin, tasks := range awsenv.TaskBinaries {
 		for _, task := range tasks {
@@ -34,8 +34,11 @@ func TestEveryLambdaGetsTheSettingsItsMainReads(t *testing.T) {
 		env, _ := props(f)["Environment"].(map[string]any)
 		vars, _ := env["Variables"].(map[string]any)
 		bin := "api"
-		if strings.HasPrefix(id, "AuditExport") {
+		switch {
+		case strings.HasPrefix(id, "AuditExport"):
 			bin = "audit"
+		case strings.HasPrefix(id, "DownloadCopies"):
+			bin = "download"
 		}
 		if task, ok := vars[awsenv.Task].(string); ok {
 			bin = binaryOf[task]

@@ -36,6 +36,8 @@ func statementsByFunction(t *testing.T, tmpl assertions.Template) map[string][]m
 		switch {
 		case strings.HasPrefix(id, "AuditExport"):
 			name = "audit-export"
+		case strings.HasPrefix(id, "DownloadCopies"):
+			name = "download"
 		case name == "":
 			name = "api"
 		}
@@ -72,7 +74,10 @@ func TestEachLambdaGetsOnlyTheGrantsOfItsStep(t *testing.T) {
 		fn           string
 		want, forbid []string // action prefixes
 	}{
-		{"api", []string{"states:StartExecution", "states:GetExecutionHistory", "s3:PutObject", "secretsmanager:GetSecretValue", "dynamodb:PutItem", "ses:SendEmail"}, []string{"s3:RestoreObject", "lambda:"}},
+		{"api", []string{"states:StartExecution", "states:GetExecutionHistory", "s3:PutObject", "secretsmanager:GetSecretValue", "dynamodb:PutItem", "ses:SendEmail", "lambda:InvokeFunction"},
+			[]string{"s3:RestoreObject", "lambda:Create", "lambda:Update", "lambda:Delete"}},
+		{"download", []string{"dynamodb:GetItem", "s3:GetObject", "s3:PutObject"},
+			[]string{"s3:Delete", "s3:RestoreObject", "dynamodb:PutItem", "dynamodb:Query", "states:", "ses:", "secretsmanager:", "lambda:"}},
 		{"plan", []string{"s3:GetObject", "s3:PutObject", "dynamodb:PutItem"}, []string{"ses:", "s3:RestoreObject", "s3:DeleteObject", "states:", "secretsmanager:", "dynamodb:Query"}},
 		{"annotate-shard", []string{"s3:GetObject", "s3:PutObject", "dynamodb:PutItem"}, []string{"ses:", "s3:RestoreObject", "s3:DeleteObject", "states:", "secretsmanager:", "dynamodb:Query"}},
 		{"merge", []string{"s3:GetObject", "s3:PutObject", "s3:DeleteObject", "dynamodb:PutItem"}, []string{"ses:", "s3:RestoreObject", "states:", "secretsmanager:", "dynamodb:Query"}},
@@ -198,6 +203,7 @@ func TestTaskGrantsNameOnlyTheirOwnPrefixes(t *testing.T) {
 		"archive-if-free": {"/inputs/*"},
 		"copy-back":       {"/inputs/*"},
 		"mark-available":  {"/inputs/*"},
+		"download":        {"/archive/*", "/inputs/*"},
 	}
 	for fn, sts := range statementsByFunction(t, tmpl) {
 		for _, st := range sts {
@@ -247,6 +253,70 @@ func TestOnlyThePortalAndTheAuditExportReadMapRuns(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+func TestDownloadCopiesAreWrittenByTheirLambdaOnly(t *testing.T) {
+	// GIVEN the stack with default settings
+	// WHEN it is synthesized
+	tmpl := synth(t, defaultTestConfig())
+	sts := statementsByFunction(t, tmpl)
+
+	// THEN the download Lambda writes only under results/*/download/, the
+	// portal may invoke that one function and write only the copies' markers
+	grantsOf := func(fn, action string) []string {
+		var res []string
+		for _, st := range sts[fn] {
+			if slices.Contains(list(st["Action"]), any(action)) {
+				b, _ := json.Marshal(st["Resource"])
+				res = append(res, string(b))
+			}
+		}
+		return res
+	}
+	for _, tc := range []struct {
+		fn, action string
+		want       []string // each grant's resource contains one of these
+	}{
+		{"download", "s3:PutObject", []string{`"/results/*/download/*"`}},
+		{"download", "s3:GetObject", []string{`"/results/*"`}},
+		{"api", "lambda:InvokeFunction", []string{`{"Fn::GetAtt":["DownloadCopies`}},
+		{"api", "s3:PutObject", []string{`"/inputs/*"`, `"/results/*/download/*.making"`}},
+	} {
+		got := grantsOf(tc.fn, tc.action)
+		if len(got) == 0 {
+			t.Errorf("%s may not %s", tc.fn, tc.action)
+		}
+		for _, res := range got {
+			if !slices.ContainsFunc(tc.want, func(w string) bool { return strings.Contains(res, w) }) {
+				t.Errorf("%s may %s on %s", tc.fn, tc.action, res)
+			}
+		}
+	}
+	// AND the portal knows the function, which Lambda does not retry (the next request does)
+	var env map[string]any
+	for id, f := range resources(t, tmpl, "AWS::Lambda::Function") {
+		if strings.HasPrefix(id, "Api") {
+			e, _ := props(f)["Environment"].(map[string]any)
+			env, _ = e["Variables"].(map[string]any)
+		}
+	}
+	if ref, _ := json.Marshal(env[awsenv.DownloadFunction]); !strings.Contains(string(ref), `"Ref":"DownloadCopies`) {
+		t.Errorf("api %s = %s", awsenv.DownloadFunction, ref)
+	}
+	configs := resources(t, tmpl, "AWS::Lambda::EventInvokeConfig")
+	found := false
+	for _, c := range configs {
+		p := props(c)
+		if name, _ := json.Marshal(p["FunctionName"]); strings.Contains(string(name), "DownloadCopies") {
+			found = true
+			if p["MaximumRetryAttempts"] != float64(0) {
+				t.Errorf("download retries: %v", p["MaximumRetryAttempts"])
+			}
+		}
+	}
+	if !found {
+		t.Error("no EventInvokeConfig for the download Lambda")
 	}
 }
 

@@ -29,7 +29,7 @@ func synth(t *testing.T, cfg Config) assertions.Template {
 func fakeDist(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
-	for _, s := range []lambdaSpec{specAPI, specAnnotate, specNotify, specArchive, specMarkFailed, specRestore, specAudit} {
+	for _, s := range []lambdaSpec{specAPI, specAnnotate, specNotify, specArchive, specMarkFailed, specRestore, specAudit, specDownload} {
 		if err := os.MkdirAll(filepath.Join(dir, s.name), 0o755); err != nil {
 			t.Fatal(err)
 		}

@@ -75,7 +75,7 @@ func envFromCDK() *awscdk.Environment {
 
 // checkDist fails early, with the fix, when `make build` has not run.
 func checkDist(dir string) error {
-	for _, s := range []lambdaSpec{specAPI, specAnnotate, specNotify, specArchive, specMarkFailed, specRestore} {
+	for _, s := range []lambdaSpec{specAPI, specAnnotate, specNotify, specArchive, specMarkFailed, specRestore, specAudit, specDownload} {
 		p := dir + "/" + s.name + "/bootstrap"
 		if _, err := os.Stat(p); err != nil {
 			return fmt.Errorf("lambda code %s missing (run `make build` first): %w", p, err)

@@ -63,8 +63,10 @@ func suppressNag(stack awscdk.Stack, r nagTargets) {
 		suppression("Serverless-LambdaDLQ",
 			"Every Lambda is invoked synchronously (Step Functions lambda:invoke tasks, API Gateway) and its errors go back to the caller: "+
 				"the state machines retry and catch them and record them on the job. A dead-letter queue only applies to asynchronous invocations "+
-				"Two Lambdas are invoked asynchronously, by EventBridge: AuditExport has one; RestoreEvent needs none, since an event it fails on "+
-				"only delays that job's restore (the waiting step's timeout checks the object itself, CheckRestore) and its error alarm fires."),
+				"Three Lambdas are invoked asynchronously: AuditExport (by EventBridge) has one; RestoreEvent (by EventBridge) needs none, since an event it fails on "+
+				"only delays that job's restore (the waiting step's timeout checks the object itself, CheckRestore) and its error alarm fires; "+
+				"DownloadCopies (by the portal, for a large result's download copy) needs none, since a failed copy is noted in its marker and the next "+
+				"download request starts another, and its error alarm fires."),
 		suppression("AwsSolutions-IAM5",
 			`Resource "*" only for actions without resource-level permissions (X-Ray trace upload and sampling, the CloudWatch Logs delivery `+
 				"actions Step Functions logging needs); TestNoIAMWildcardsExceptDocumentedOnes fails on any other action on \"*\".",
@@ -73,6 +75,10 @@ func suppressNag(stack awscdk.Stack, r nagTargets) {
 			"Object keys carry the user and job ids, made at run time: each grant is limited to one key prefix (inputs/, results/, archive/, bundle/, restores/) "+
 				"of one bucket, and each task function gets only the prefixes and actions of its own calls (infra/grants.go).",
 			matching(`/^Resource::<(Inputs|Results|Refdata|Audit)[0-9A-F]+\.Arn>\/(inputs|results|archive|bundle|executions|restores)\/\*$/`)),
+		suppression("AwsSolutions-IAM5",
+			"Download copies of a job's result (results/<user>/<job>/download/, named at run time): the download Lambda writes only there, "+
+				"and the portal only the markers noting a background copy's start (*.making).",
+			matching(`/^Resource::<Results[0-9A-F]+\.Arn>\/results\/\*\/download\/\*(\.making)?$/`)),
 		suppression("AwsSolutions-IAM5",
 			"The sharded workflow's work files of a job (work/<user>/<job>/: shards, parts, the manifest) are named at run time: "+
 				"Plan, AnnotateShard and Merge get only that prefix, and the state machine's ItemReader only the manifests.",
@@ -117,6 +123,11 @@ func suppressNag(stack awscdk.Stack, r nagTargets) {
 			"An S3 restore event EventBridge cannot deliver (after 8 retries over up to 2 hours) only delays that job's restore: "+
 				"the waiting step's timeout checks the object itself (CheckRestore), and the Lambda's error alarm fires. Nothing would read a queue."),
 	}, jsii.Bool(true))
+	cdknag.NagSuppressions_AddResourceSuppressions(r.downloads, &[]*cdknag.NagPackSuppression{
+		suppression("Serverless-LambdaAsyncFailureDestination",
+			"A download copy the portal started asynchronously and that failed is noted in its marker (results/<user>/<job>/download/<file>.making); "+
+				"the user's next download request starts another and says why the last one failed, and the Lambda's error alarm fires. Nothing would read a destination."),
+	}, jsii.Bool(true))
 	cdknag.NagSuppressions_AddResourceSuppressions(r.route, &[]*cdknag.NagPackSuppression{
 		suppression("AwsSolutions-APIG4",
 			"The portal authenticates every private route itself (OIDC sessions, API tokens) in the Lambda; its home and sign-in pages must answer anyone."),
@@ -132,6 +143,8 @@ type nagTargets struct {
 	deadLetters constructs.IConstruct
 	// restoreRule sends S3's restore events to the restore-event Lambda (infra/restore.go).
 	restoreRule constructs.IConstruct
+	// downloads is the download Lambda the portal invokes (infra/download.go).
+	downloads constructs.IConstruct
 }
 
 // nagSummary counts the rows of each cdk-nag report in dir by compliance

@@ -108,6 +108,7 @@ func NewGasStack(scope constructs.Construct, id string, props *GasStackProps) (a
 	api := newLambda(stack, "Api", cfg, specAPI, apiEnv)
 	grantAPI(api, b, t, machines, sec, auth, mail)
 	trail.grantRead(api.role)
+	downloads := newDownloads(stack, cfg, b, t, taskEnv, api)
 	route := connectPortal(stack, web, api.fn)
 
 	restoreEvent, restoreRule, err := newRestoreEvents(stack, cfg, taskEnv, g, machines[domain.MachineRestore],
@@ -115,15 +116,11 @@ func NewGasStack(scope constructs.Construct, id string, props *GasStackProps) (a
 	if err != nil {
 		return nil, err
 	}
-	newAlarms(stack, cfg, web, machines, byName(tasks, map[string]lambdaFn{specAPI.name: api, "audit-export": trail.export, statemachines.TaskRestoreEvent: restoreEvent}),
-		map[string]awssqs.IQueue{"audit-export": trail.deadLetters})
+	newAlarms(stack, cfg, web, machines, byName(tasks, map[string]lambdaFn{specAPI.name: api, "audit-export": trail.export,
+		statemachines.TaskRestoreEvent: restoreEvent, specDownload.name: downloads}), map[string]awssqs.IQueue{"audit-export": trail.deadLetters})
 	addOutputs(stack, web, b, machines, sec, auth)
-	nt := nagTargets{secrets: []constructs.IConstruct{sec.stripe, sec.sessionKey}, route: route,
-		deadLetters: trail.deadLetters, restoreRule: restoreRule}
-	if auth.pool != nil {
-		nt.userPool = auth.pool
-	}
-	suppressNag(stack, nt)
+	suppressNag(stack, nagTargets{secrets: []constructs.IConstruct{sec.stripe, sec.sessionKey}, route: route,
+		deadLetters: trail.deadLetters, restoreRule: restoreRule, downloads: downloads.fn, userPool: auth.pool}) // userPool: nil with an external issuer
 	return stack, nil
 }
 

@@ -152,8 +152,8 @@ func TestEveryLambdaIsArm64OnAL2023(t *testing.T) {
 	for _, name := range statemachines.Names() {
 		tasks += len(statemachines.Functions[name])
 	}
-	if want := tasks + 3; len(fns) != want { // + the api, the audit export and the restore-event target
-		t.Errorf("got %d functions, want %d (api, audit export, restore-event, one per workflow task)", len(fns), want)
+	if want := tasks + 4; len(fns) != want { // + the api, the audit export, the restore-event target and the download copies
+		t.Errorf("got %d functions, want %d (api, audit export, restore-event, download, one per workflow task)", len(fns), want)
 	}
 	roles := map[string]string{}
 	for id, f := range fns {

@@ -168,7 +168,7 @@ func (s *Server) apiInput(w http.ResponseWriter, r *http.Request, rq *request) e
 }
 
 func (s *Server) apiResult(w http.ResponseWriter, r *http.Request, rq *request) error {
-	return s.sendResult(w, r, rq.viewer)
+	return s.sendResult(w, r, rq)
 }
 
 func (s *Server) apiLog(w http.ResponseWriter, r *http.Request, rq *request) error {

@@ -1,7 +1,9 @@
 package webui_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/url"
@@ -12,6 +14,8 @@ import (
 	"time"
 
 	"github.com/gasproject/gas/internal/domain"
+	"github.com/gasproject/gas/internal/service"
+	"github.com/gasproject/gas/internal/vcf"
 	"github.com/gasproject/gas/webui"
 )
 
@@ -347,5 +351,101 @@ func TestNoDirectUploadsLocally(t *testing.T) {
 	}
 	if r := b.get("/annotate/uploaded?job=x&key=y"); r.status != http.StatusNotFound {
 		t.Errorf("success endpoint locally: %d", r.status)
+	}
+}
+
+// startedCopies is a service.Copier that records the copies it is asked to
+// start and makes none (a download Lambda still running).
+type startedCopies struct {
+	mu  sync.Mutex
+	got []domain.DownloadRequest
+}
+
+func (c *startedCopies) MakeDownload(_ context.Context, req domain.DownloadRequest, wait bool) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.got = append(c.got, req)
+	if wait {
+		return errors.New("a waited copy in a test of background copies")
+	}
+	return nil
+}
+
+func TestLargeDownloadPreparing(t *testing.T) {
+	// GIVEN a direct store with a copier, results larger than a request waits for, and a completed job with a BGZF result
+	d, copies := &fakeDirect{}, &startedCopies{}
+	h := newHarnessPorts(t, func(p *service.Ports, c *service.Config) { p.Direct, p.Copier, c.WaitCopyBytes = d, copies, 1 }, nil)
+	ada, token := h.user("ada@example.org", domain.RoleFree, false)
+	h.completedJob(ada, "job1", time.Now().Add(-time.Minute))
+	key := "results/" + ada.ID + "/job1/annotated.vcf.gz"
+	var gz bytes.Buffer
+	zw := vcf.NewBGZFWriter(&gz)
+	zw.Write([]byte("##fileformat=VCFv4.2\n"))
+	zw.Close()
+	h.blobs.Put(context.Background(), key, &gz)
+	h.updateJob("job1", func(j *domain.Job) { j.ResultKey = key })
+	b := h.browser()
+	b.signIn("ada@example.org")
+
+	// WHEN the owner asks the API for the plain VCF
+	r := h.api("GET", "/api/v1/jobs/job1/result?format=vcf", token, nil, "")
+	// THEN the answer is 202 with Retry-After and a message, and one background copy started
+	var doc struct {
+		Status     int    `json:"status"`
+		Preparing  bool   `json:"preparing"`
+		Message    string `json:"message"`
+		RetryAfter int    `json:"retry_after_seconds"`
+	}
+	r.json(t, &doc)
+	if r.status != http.StatusAccepted || r.header.Get("Retry-After") != "10" || !doc.Preparing || doc.RetryAfter != 10 ||
+		!strings.Contains(doc.Message, "Preparing your download") || !strings.Contains(doc.Message, "sample ü.annotated.vcf") {
+		t.Errorf("API: %d Retry-After %q %+v", r.status, r.header.Get("Retry-After"), doc)
+	}
+	// AND the portal's page says so and reloads itself, without starting another copy
+	p := b.get("/jobs/job1/result")
+	if p.status != http.StatusAccepted || p.header.Get("Refresh") != "10" || p.header.Get("Retry-After") != "10" ||
+		!strings.Contains(p.body, `id="preparing"`) || !strings.Contains(p.body, "Preparing your download") ||
+		!strings.Contains(p.body, `href="/jobs/job1/result"`) {
+		t.Errorf("portal: %d Refresh %q\n%s", p.status, p.header.Get("Refresh"), p.body)
+	}
+	if len(copies.got) != 1 || copies.got[0] != (domain.DownloadRequest{JobID: "job1", Format: "vcf", Background: true}) {
+		t.Errorf("copies started: %+v", copies.got)
+	}
+	// AND once the copy is stored, the same request is a link to it
+	h.blobs.Put(context.Background(), domain.DownloadKey(key, "vcf"), strings.NewReader("##fileformat=VCFv4.2\n"))
+	if p := b.get("/jobs/job1/result"); p.status != http.StatusSeeOther ||
+		!strings.HasPrefix(p.header.Get("Location"), "https://gas-results.s3.example.com/"+domain.DownloadKey(key, "vcf")+"?") {
+		t.Errorf("after the copy: %d %q", p.status, p.header.Get("Location"))
+	}
+	// AND the OpenAPI document says so
+	var api struct {
+		Paths map[string]map[string]json.RawMessage `json:"paths"`
+	}
+	h.api("GET", "/api/v1/openapi.json", "", nil, "").json(t, &api)
+	var op struct {
+		Responses map[string]struct {
+			Headers map[string]any `json:"headers"`
+			Content map[string]struct {
+				Schema struct {
+					Properties map[string]any `json:"properties"`
+				} `json:"schema"`
+			} `json:"content"`
+		} `json:"responses"`
+	}
+	if err := json.Unmarshal(api.Paths["/api/v1/jobs/{id}/result"]["get"], &op); err != nil {
+		t.Fatal(err)
+	}
+	res := op.Responses
+	accepted := res["202"]
+	if accepted.Headers["Retry-After"] == nil || accepted.Content["application/json"].Schema.Properties["retry_after_seconds"] == nil ||
+		accepted.Content["application/json"].Schema.Properties["message"] == nil {
+		t.Errorf("openapi.json: the result's 202 is not documented: %+v", accepted)
+	}
+	if _, ok := res["303"]; !ok {
+		t.Error("openapi.json: the result's 303 is not documented")
+	}
+	// AND the stored form is linked at once, whatever its size
+	if p := b.get("/jobs/job1/result?format=vcf.gz"); p.status != http.StatusSeeOther || len(copies.got) != 1 {
+		t.Errorf("vcf.gz: %d, %d copies", p.status, len(copies.got))
 	}
 }

@@ -66,6 +66,13 @@ func newHarnessWith(t testing.TB, edit func(*webui.Config)) *harness {
 // transfers with direct (nil: none).
 func newHarnessDirect(t testing.TB, direct domain.DirectTransfers, edit func(*webui.Config)) *harness {
 	t.Helper()
+	return newHarnessPorts(t, func(p *service.Ports, _ *service.Config) { p.Direct = direct }, edit)
+}
+
+// newHarnessPorts is newHarnessWith with ports also changing the service's
+// ports and settings before it is built.
+func newHarnessPorts(t testing.TB, ports func(*service.Ports, *service.Config), edit func(*webui.Config)) *harness {
+	t.Helper()
 	dir := t.TempDir()
 	db, err := sqlite.Open(filepath.Join(dir, "gas.db"))
 	if err != nil {
@@ -88,8 +95,12 @@ func newHarnessDirect(t testing.TB, direct domain.DirectTransfers, edit func(*we
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := service.New(service.Ports{Jobs: db.Jobs(), Profiles: db.Profiles(), Blobs: blobs, Workflow: h.wf, Direct: direct, Archive: archive},
-		service.Config{FreeCap: freeCap, UploadLimit: 1 << 20, Logger: quiet})
+	sp := service.Ports{Jobs: db.Jobs(), Profiles: db.Profiles(), Blobs: blobs, Workflow: h.wf, Archive: archive}
+	sc := service.Config{FreeCap: freeCap, UploadLimit: 1 << 20, Logger: quiet}
+	if ports != nil {
+		ports(&sp, &sc)
+	}
+	svc := service.New(sp, sc)
 	cfg := webui.Config{Service: svc, Auth: h.auth}
 	if edit != nil {
 		edit(&cfg)

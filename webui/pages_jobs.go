@@ -295,7 +295,7 @@ func (s *Server) downloadInput(w http.ResponseWriter, r *http.Request, rq *reque
 }
 
 func (s *Server) downloadResult(w http.ResponseWriter, r *http.Request, rq *request) error {
-	return s.sendResult(w, r, rq.viewer)
+	return s.sendResult(w, r, rq)
 }
 
 func (s *Server) download(w http.ResponseWriter, r *http.Request, rq *request, kind service.FileKind) error {

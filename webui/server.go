@@ -81,7 +81,7 @@ type UseCases interface {
 	NewDirectUpload(ctx context.Context, viewer domain.Profile) (service.DirectUpload, error)
 	FinishDirectUpload(ctx context.Context, viewer domain.Profile, jobID, key string, opts domain.RunOptions) (domain.Job, error)
 	DownloadLink(ctx context.Context, viewer domain.Profile, jobID string, kind service.FileKind) (string, error)
-	ResultLink(ctx context.Context, viewer domain.Profile, jobID, format string) (string, error)
+	ResultLink(ctx context.Context, viewer domain.Profile, jobID, format string) (service.ResultDownload, error)
 
 	// UploadCap is the largest input the user may submit (0: no cap).
 	UploadCap(p domain.Profile) int64

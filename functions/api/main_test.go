@@ -42,14 +42,17 @@ func (f secretsFake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	json.NewEncoder(w).Encode(map[string]string{"ARN": in.SecretId, "Name": in.SecretId, "SecretString": v})
 }
 
-// emulators is DynamoDB, S3, Step Functions and Secrets Manager behind one
-// endpoint, told apart as the services themselves do (X-Amz-Target, else S3).
+// emulators is DynamoDB, S3, Step Functions, Secrets Manager and Lambda
+// behind one endpoint, told apart as the services themselves do
+// (X-Amz-Target, Lambda's REST path, else S3).
 type emulators struct {
-	ddb, sfn, secrets, s3 http.Handler
+	ddb, sfn, secrets, s3, lambda http.Handler
 }
 
 func (e emulators) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch target := r.Header.Get("X-Amz-Target"); {
+	case strings.HasPrefix(r.URL.Path, "/2015-03-31/functions/"):
+		e.lambda.ServeHTTP(w, r)
 	case strings.HasPrefix(target, "DynamoDB_20120810."):
 		e.ddb.ServeHTTP(w, r)
 	case strings.HasPrefix(target, "AWSStepFunctions."):

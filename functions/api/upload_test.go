@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"encoding/xml"
 	"html"
 	"io"
@@ -14,6 +15,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -28,9 +30,15 @@ import (
 	"github.com/gasproject/gas/internal/auth"
 	"github.com/gasproject/gas/internal/domain"
 	"github.com/gasproject/gas/internal/dynamo"
+	"github.com/gasproject/gas/internal/lambdainvoke/lambdafake"
 	"github.com/gasproject/gas/internal/s3blob/s3fake"
+	"github.com/gasproject/gas/internal/service"
 	"github.com/gasproject/gas/internal/sfnflow/sfnfake"
+	"github.com/gasproject/gas/internal/vcf"
 )
+
+// downloadFunction is the download Lambda's name (GAS_DOWNLOAD_FUNCTION).
+const downloadFunction = "Gas-DownloadCopies"
 
 // lambdaEnv is the api Lambda cold-started against the emulators, with the
 // environment infra/ sets.
@@ -39,6 +47,7 @@ type lambdaEnv struct {
 	s3     *s3fake.Server
 	roles  s3fake.Roles // the stack's S3 grants; the api role's are enforced
 	sfn    *sfnfake.Server
+	lambda *lambdafake.Server // runs the download Lambda (functions/download) on the same stores
 	cfg    aws.Config
 	tables dynamo.Tables
 	portal http.Handler
@@ -52,8 +61,19 @@ func coldStart(t *testing.T) *lambdaEnv {
 		t.Fatal(err)
 	}
 	sfnf := sfnfake.New(annotationARN, restoreARN)
+	var downloads *service.Service // the download Lambda's use case, as functions/download builds it
+	var roles s3fake.Roles
+	lf := lambdafake.New(map[string]lambdafake.Handler{downloadFunction: func(ctx context.Context, payload []byte) (any, error) {
+		var req domain.DownloadRequest
+		if err := json.Unmarshal(payload, &req); err != nil {
+			return nil, err
+		}
+		s3f.As(t, roles, "download", apiBuckets) // under its own role's grants while it runs
+		defer s3f.As(t, roles, "api", apiBuckets)
+		return nil, downloads.MakeDownload(ctx, req)
+	}})
 	srv := httptest.NewServer(emulators{
-		ddb: miniserver.NewServer(), sfn: sfnf, s3: s3f,
+		ddb: miniserver.NewServer(), sfn: sfnf, s3: s3f, lambda: lf,
 		secrets: secretsFake{sessionKeyARN: sessionKey, stripeARN: "generated-placeholder"},
 	})
 	t.Cleanup(srv.Close)
@@ -68,7 +88,7 @@ func coldStart(t *testing.T) *lambdaEnv {
 		awsenv.AnnotationMachineARN: annotationARN, awsenv.RestoreMachineARN: restoreARN,
 		awsenv.RetentionSeconds: "180", awsenv.FreeCapBytes: "150000", awsenv.PremiumCapBytes: "1073741824",
 		awsenv.PublicURL: "https://gas.example.org", awsenv.MailFrom: "gas@example.org",
-		awsenv.SessionKeyARN: sessionKeyARN, awsenv.StripeSecretARN: stripeARN,
+		awsenv.SessionKeyARN: sessionKeyARN, awsenv.StripeSecretARN: stripeARN, awsenv.DownloadFunction: downloadFunction,
 	} {
 		t.Setenv(k, v)
 	}
@@ -80,14 +100,15 @@ func coldStart(t *testing.T) *lambdaEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
+	downloads = service.New(service.Ports{Jobs: st.Jobs, Profiles: st.Profiles, Blobs: st.Blobs}, service.Config{Logger: st.Log})
 	// From here on S3 answers as it would the deployed api role: a call
 	// infra/grants.go does not grant is AccessDenied.
-	roles, err := s3fake.LoadRoles("../../infra/testdata/s3-policies.json")
+	roles, err = s3fake.LoadRoles("../../infra/testdata/s3-policies.json")
 	if err != nil {
 		t.Fatal(err)
 	}
 	s3f.As(t, roles, "api", apiBuckets)
-	return &lambdaEnv{st: st, s3: s3f, roles: roles, sfn: sfnf, cfg: cfg, tables: tables, portal: h}
+	return &lambdaEnv{st: st, s3: s3f, roles: roles, sfn: sfnf, lambda: lf, cfg: cfg, tables: tables, portal: h}
 }
 
 // gatewayRequest is the event API Gateway (payload 2.0) passes the Lambda
@@ -310,4 +331,57 @@ func (e *lambdaEnv) admin(t *testing.T, f func()) {
 	e.s3.Enforce(nil, "", nil)
 	defer e.s3.As(t, e.roles, "api", apiBuckets)
 	f()
+}
+
+// TestResultCopiesComeFromTheDownloadLambda: on AWS the plain VCF of a
+// result is a copy the download Lambda makes (invoked by the api Lambda,
+// which waits for a small result), linked with a presigned GET.
+func TestResultCopiesComeFromTheDownloadLambda(t *testing.T) {
+	ctx := context.Background()
+	// GIVEN the api Lambda on the emulators and a user's completed job with a BGZF result
+	e := coldStart(t)
+	ada, jar := e.signIn(t, "ada@example.org", domain.RoleFree)
+	plain := "##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\nMT\t73\t.\tA\tG\t.\tPASS\tCSQ=G|x\n"
+	var gz bytes.Buffer
+	zw := vcf.NewBGZFWriter(&gz)
+	zw.Write([]byte(plain))
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	key := "results/" + ada.ID + "/job-7/annotated.vcf.gz"
+	e.admin(t, func() {
+		if err := e.st.Blobs.Put(ctx, key, &gz); err != nil {
+			t.Fatal(err)
+		}
+	})
+	now := time.Now().UTC()
+	if err := e.st.Jobs.Create(ctx, domain.Job{ID: "job-7", UserID: ada.ID, InputName: "calls.vcf", InputKey: "inputs/" + ada.ID + "/job-7/calls.vcf",
+		SubmittedAt: now, CompletedAt: now, Status: domain.StatusCompleted, ResultKey: key, ResultState: domain.ResultAvailable}); err != nil {
+		t.Fatal(err)
+	}
+
+	// WHEN the browser asks for the plain VCF
+	dl := e.browser(t, http.MethodGet, "/jobs/job-7/result?format=vcf", "", nil, jar)
+	// THEN the api Lambda invoked the download Lambda and waited, and links its copy
+	calls := e.lambda.Calls()
+	if len(calls) != 1 || calls[0].Type != "RequestResponse" || calls[0].Function != downloadFunction ||
+		string(calls[0].Payload) != `{"job_id":"job-7","format":"vcf"}` {
+		t.Fatalf("invocations %+v", calls)
+	}
+	link := dl.Headers["Location"]
+	if dl.StatusCode != http.StatusSeeOther || !strings.Contains(link, "/download/annotated.vcf?") {
+		t.Fatalf("download: %d to %q %s", dl.StatusCode, link, dl.Body)
+	}
+	got, err := http.Get(link)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer got.Body.Close()
+	if b, _ := io.ReadAll(got.Body); got.StatusCode != http.StatusOK || string(b) != plain {
+		t.Errorf("presigned download: %d %q", got.StatusCode, b)
+	}
+	// AND a second request links the same copy without invoking again
+	if again := e.browser(t, http.MethodGet, "/jobs/job-7/result", "", nil, jar); again.StatusCode != http.StatusSeeOther || len(e.lambda.Calls()) != 1 {
+		t.Errorf("second download: %d, %d invocations", again.StatusCode, len(e.lambda.Calls()))
+	}
 }

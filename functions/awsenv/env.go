@@ -25,6 +25,7 @@ const (
 
 	AnnotationMachineARN = "GAS_ANNOTATION_MACHINE_ARN"
 	RestoreMachineARN    = "GAS_RESTORE_MACHINE_ARN"
+	DownloadFunction     = "GAS_DOWNLOAD_FUNCTION" // api: the download Lambda (functions/download) making result copies
 
 	Task = "GAS_TASK" // the internal/tasks handler a workflow Lambda serves
 

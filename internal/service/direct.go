@@ -1,10 +1,14 @@
 package service
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -116,44 +120,184 @@ func (s *Service) DownloadLink(ctx context.Context, viewer domain.Profile, jobID
 	return s.presignGet(ctx, j, key, DownloadName(j, kind))
 }
 
+// Copier makes the download copy of a job's result (MakeDownload, run
+// where it may take long: the download Lambda on AWS). With wait it returns
+// once the copy is stored (or failed); without, once the copy is started.
+type Copier interface {
+	MakeDownload(ctx context.Context, req domain.DownloadRequest, wait bool) error
+}
+
+// CopyTimeout is how long a background copy may take (the download
+// Lambda's timeout): a marker older than this, with no copy, is a lost
+// attempt, and the next request starts another.
+const CopyTimeout = 15 * time.Minute
+
+// ResultDownload is where a result download is: a signed link, or, while
+// its copy is being made in the background, when to ask again.
+type ResultDownload struct {
+	Link       string        // the signed link; "" while Preparing
+	Preparing  bool          // the copy is being made: ask again after RetryAfter
+	RetryAfter time.Duration // a hint, from the result's size
+	Message    string        // for people: what is happening and since when
+}
+
 // ResultLink returns a short-lived signed link to the job's result in
 // format (ResultFile's rules): a signed link is the only way for a large
 // file past a size-limited portal (the API Lambda). A format served as
 // stored links the stored object; one made from it (plain VCF from the
-// BGZF result, TSV) links a copy in domain.DownloadFiles, made on the first
-// request and kept while the result is hot.
-func (s *Service) ResultLink(ctx context.Context, viewer domain.Profile, jobID, format string) (string, error) {
+// BGZF result, TSV) links a copy (domain.DownloadKey), made on the first
+// request and kept while the result is hot. With a Copier, a result of up
+// to Config.WaitCopyBytes is copied while the request waits; a larger one
+// in the background: the first request starts the copy and answers
+// Preparing, as do later ones until the copy is stored (a copy that failed,
+// or was lost past CopyTimeout, is started again).
+func (s *Service) ResultLink(ctx context.Context, viewer domain.Profile, jobID, format string) (ResultDownload, error) {
 	f, err := s.ResultFile(ctx, viewer, jobID, format)
 	if err != nil {
-		return "", err
+		return ResultDownload{}, err
+	}
+	link := func(key string) (ResultDownload, error) {
+		l, err := s.presignGet(ctx, f.Job, key, f.FileName())
+		return ResultDownload{Link: l}, err
 	}
 	if f.AsStored {
-		return s.presignGet(ctx, f.Job, f.Key, f.FileName())
+		return link(f.Key)
 	}
-	key := domain.DownloadFiles(f.Key)[0]
-	if format == FormatTSV {
-		key = domain.DownloadFiles(f.Key)[1]
+	if format == "" {
+		format = FormatVCF
 	}
-	if _, err := s.ports.Blobs.Head(ctx, key); errors.Is(err, domain.ErrNotFound) {
-		if err := s.makeDownload(ctx, viewer, jobID, format, key); err != nil {
-			return "", err
+	key := domain.DownloadKey(f.Key, format)
+	if _, err := s.ports.Blobs.Head(ctx, key); err == nil {
+		return link(key)
+	} else if !errors.Is(err, domain.ErrNotFound) {
+		return ResultDownload{}, fmt.Errorf("download copy of job %s: %w", f.Job.ID, err)
+	}
+	req := domain.DownloadRequest{JobID: f.Job.ID, Format: format}
+	if s.ports.Copier == nil {
+		if err := s.MakeDownload(ctx, req); err != nil {
+			return ResultDownload{}, err
 		}
-	} else if err != nil {
-		return "", fmt.Errorf("download copy of job %s: %w", f.Job.ID, err)
+		return link(key)
 	}
-	return s.presignGet(ctx, f.Job, key, f.FileName())
+	info, err := s.ports.Blobs.Head(ctx, f.Key)
+	if err != nil {
+		return ResultDownload{}, fmt.Errorf("result of job %s: %w", f.Job.ID, err)
+	}
+	if info.Size <= s.cfg.WaitCopyBytes {
+		if err := s.ports.Copier.MakeDownload(ctx, req, true); err != nil {
+			return ResultDownload{}, fmt.Errorf("make the %s download of job %s: %w", format, f.Job.ID, err)
+		}
+		return link(key)
+	}
+	return s.backgroundCopy(ctx, f, req, key, info.Size)
 }
 
-// makeDownload stores the result in format at key (OpenResult's bytes). A
-// failed Put stores nothing, so a later request makes it again.
-func (s *Service) makeDownload(ctx context.Context, viewer domain.Profile, jobID, format, key string) error {
-	rc, f, err := s.OpenResult(ctx, viewer, jobID, format)
+// backgroundCopy starts the copy at key unless its marker says an attempt
+// is under way, and says to come back.
+func (s *Service) backgroundCopy(ctx context.Context, f ResultFile, req domain.DownloadRequest, key string, size int64) (ResultDownload, error) {
+	m, err := s.downloadMarker(ctx, key)
+	if err != nil {
+		return ResultDownload{}, err
+	}
+	now := s.cfg.Now()
+	running := !m.StartedAt.IsZero() && m.FailedAt.IsZero() && now.Sub(m.StartedAt) < CopyTimeout
+	failed := m.Error
+	if !running {
+		// Noted before it starts, so that the requests until it is done
+		// start nothing more (the copier does not run it twice either).
+		m = domain.DownloadMarker{StartedAt: now.UTC()}
+		if err := s.putMarker(ctx, key, m); err != nil {
+			return ResultDownload{}, err
+		}
+		req.Background = true
+		if err := s.ports.Copier.MakeDownload(ctx, req, false); err != nil {
+			s.noteFailure(ctx, key, m, err)
+			return ResultDownload{}, fmt.Errorf("start the %s download of job %s: %w", req.Format, f.Job.ID, err)
+		}
+	}
+	// Copies run at 100-200 MB/s of output; BGZF holds 3-10x less.
+	retry := min(max(time.Duration(size/(20<<20))*time.Second, 10*time.Second), 2*time.Minute)
+	msg := fmt.Sprintf("Preparing your download: the %s file of %s is being made from the compressed result (%s) since %s UTC. "+
+		"Try again in %s; the download starts once it is ready.", f.FileName(), f.Job.ID, fmt.Sprintf("%.0f MB", float64(size)/1e6), m.StartedAt.UTC().Format("15:04:05"), retry)
+	if failed != "" && !running {
+		msg += " (The previous attempt failed: " + failed + "; this is a new one.)"
+	}
+	return ResultDownload{Preparing: true, RetryAfter: retry, Message: msg}, nil
+}
+
+// downloadMarker reads the marker of the copy at key (the zero marker when
+// there is none, or it cannot be read as one).
+func (s *Service) downloadMarker(ctx context.Context, key string) (domain.DownloadMarker, error) {
+	var m domain.DownloadMarker
+	rc, err := s.ports.Blobs.Get(ctx, domain.DownloadMarkerKey(key))
+	if errors.Is(err, domain.ErrNotFound) {
+		return m, nil
+	}
+	if err != nil {
+		return m, fmt.Errorf("download copy %s: %w", key, err)
+	}
+	defer rc.Close()
+	if json.NewDecoder(io.LimitReader(rc, 64<<10)).Decode(&m) != nil {
+		return domain.DownloadMarker{}, nil
+	}
+	return m, nil
+}
+
+// MakeDownload stores the copy of a job's result in req.Format
+// (domain.DownloadKey) unless it is there: the download Lambda's handler
+// on AWS, run by Copier.MakeDownload; no viewer (ResultLink checked the
+// one who asked). A background request's failure is noted in the copy's
+// marker (ResultLink noted its start). A failed Put stores nothing, so a
+// later request makes the copy again.
+func (s *Service) MakeDownload(ctx context.Context, req domain.DownloadRequest) error {
+	j, err := s.ports.Jobs.Get(ctx, req.JobID)
+	if err != nil {
+		return fmt.Errorf("download of job %s: %w", req.JobID, err)
+	}
+	if !slices.Contains(domain.DownloadFormats, req.Format) {
+		return fmt.Errorf("download of job %s: format %q is not one of %v: %w", j.ID, req.Format, domain.DownloadFormats, domain.ErrInvalid)
+	}
+	f, err := resultFile(j, req.Format)
+	if err != nil {
+		return err
+	}
+	key := domain.DownloadKey(f.Key, req.Format)
+	if _, err := s.ports.Blobs.Head(ctx, key); err == nil {
+		return nil // made already (a repeated request)
+	}
+	start := s.cfg.Now().UTC()
+	err = s.copyResult(ctx, f, req.Format, key)
+	if err != nil && req.Background {
+		s.noteFailure(ctx, key, domain.DownloadMarker{StartedAt: start}, err)
+	}
+	return err
+}
+
+// noteFailure records in the marker of the copy at key that the attempt m
+// failed with err, so that the next request starts another and says why.
+func (s *Service) noteFailure(ctx context.Context, key string, m domain.DownloadMarker, err error) {
+	m.FailedAt, m.Error = s.cfg.Now().UTC(), err.Error()
+	if merr := s.putMarker(ctx, key, m); merr != nil {
+		s.cfg.Logger.WarnContext(ctx, "note a failed download copy", "key", key, "err", merr)
+	}
+}
+
+func (s *Service) copyResult(ctx context.Context, f ResultFile, format, key string) error {
+	rc, err := s.openResult(ctx, f, format)
 	if err != nil {
 		return err
 	}
 	defer rc.Close()
 	if err := s.ports.Blobs.Put(ctx, key, rc); err != nil {
 		return fmt.Errorf("make the %s download of job %s: %w", format, f.Job.ID, err)
+	}
+	return nil
+}
+
+func (s *Service) putMarker(ctx context.Context, key string, m domain.DownloadMarker) error {
+	b, _ := json.Marshal(m)
+	if err := s.ports.Blobs.Put(ctx, domain.DownloadMarkerKey(key), bytes.NewReader(b)); err != nil {
+		return fmt.Errorf("note the download copy %s: %w", key, err)
 	}
 	return nil
 }

@@ -118,25 +118,31 @@ func (s *Service) JobFileKey(ctx context.Context, viewer domain.Profile, jobID s
 	if err != nil {
 		return "", j, err
 	}
+	key, err := fileKey(j, kind)
+	return key, j, err
+}
+
+// fileKey is JobFileKey's rule without the access check.
+func fileKey(j domain.Job, kind FileKind) (string, error) {
 	switch kind {
 	case FileLog:
 		if j.LogKey == "" {
-			return "", j, domain.ForUser(fmt.Errorf("job %s has no log yet (it is %s): %w", j.ID, j.Status, domain.ErrNotFound))
+			return "", domain.ForUser(fmt.Errorf("job %s has no log yet (it is %s): %w", j.ID, j.Status, domain.ErrNotFound))
 		}
-		return j.LogKey, j, nil
+		return j.LogKey, nil
 	case FileResult:
 		if j.Status != domain.StatusCompleted {
-			return "", j, domain.ForUser(fmt.Errorf("job %s has no result: it is %s: %w", j.ID, j.Status, domain.ErrConflict))
+			return "", domain.ForUser(fmt.Errorf("job %s has no result: it is %s: %w", j.ID, j.Status, domain.ErrConflict))
 		}
 		switch ResultState(j) {
 		case domain.ResultArchived:
-			return "", j, domain.UserErrorf(domain.ErrArchived, "the result of job %s is archived; upgrade to premium to restore it", j.ID)
+			return "", domain.UserErrorf(domain.ErrArchived, "the result of job %s is archived; upgrade to premium to restore it", j.ID)
 		case domain.ResultRestoring:
-			return "", j, domain.UserErrorf(domain.ErrRestoreInProgress, "the result of job %s is being restored; try again later", j.ID)
+			return "", domain.UserErrorf(domain.ErrRestoreInProgress, "the result of job %s is being restored; try again later", j.ID)
 		}
-		return j.ResultKey, j, nil
+		return j.ResultKey, nil
 	}
-	return j.InputKey, j, nil
+	return j.InputKey, nil
 }
 
 // UpdateProfile sets the user's display name (1 to 200 characters) and

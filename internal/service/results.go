@@ -42,10 +42,19 @@ func (f ResultFile) FileName() string { return stem(CleanFileName(f.Job.InputNam
 // ResultFile checks that the viewer may download the job's result now (the
 // rule of JobFileKey) in format ("" is vcf) and says where it comes from.
 func (s *Service) ResultFile(ctx context.Context, viewer domain.Profile, jobID, format string) (ResultFile, error) {
+	j, err := s.Job(ctx, viewer, jobID)
+	if err != nil {
+		return ResultFile{}, err
+	}
+	return resultFile(j, format)
+}
+
+// resultFile is ResultFile's rule without the access check.
+func resultFile(j domain.Job, format string) (ResultFile, error) {
 	if format == "" {
 		format = FormatVCF
 	}
-	key, j, err := s.JobFileKey(ctx, viewer, jobID, FileResult)
+	key, err := fileKey(j, FileResult)
 	if err != nil {
 		return ResultFile{}, err
 	}
@@ -77,31 +86,37 @@ func (s *Service) OpenResult(ctx context.Context, viewer domain.Profile, jobID, 
 	if err != nil {
 		return nil, f, err
 	}
+	rc, err := s.openResult(ctx, f, format)
+	return rc, f, err
+}
+
+// openResult opens f in format ("" is vcf).
+func (s *Service) openResult(ctx context.Context, f ResultFile, format string) (io.ReadCloser, error) {
 	rc, err := s.ports.Blobs.Get(ctx, f.Key)
 	switch {
 	case errors.Is(err, domain.ErrNotFound) && f.Key != f.Job.ResultKey:
-		return nil, f, domain.UserErrorf(domain.ErrNotFound, "job %s has no %s file (a chromosome too long for .tbi, or a job from before it existed)", f.Job.ID, format)
+		return nil, domain.UserErrorf(domain.ErrNotFound, "job %s has no %s file (a chromosome too long for .tbi, or a job from before it existed)", f.Job.ID, format)
 	case errors.Is(err, domain.ErrArchived):
-		return nil, f, domain.UserErrorf(domain.ErrArchived, "the result of job %s is archived; upgrade to premium to restore it", f.Job.ID)
+		return nil, domain.UserErrorf(domain.ErrArchived, "the result of job %s is archived; upgrade to premium to restore it", f.Job.ID)
 	case err != nil:
-		return nil, f, fmt.Errorf("open %s of job %s: %w", f.Key, f.Job.ID, err)
+		return nil, fmt.Errorf("open %s of job %s: %w", f.Key, f.Job.ID, err)
 	}
 	if f.AsStored {
-		return rc, f, nil
+		return rc, nil
 	}
 	var plain io.Reader = rc
 	if strings.HasSuffix(f.Key, ".gz") {
 		zr, err := gzip.NewReader(rc) // multistream: reads every BGZF block
 		if err != nil {
 			rc.Close()
-			return nil, f, fmt.Errorf("read result of job %s: %w", f.Job.ID, err)
+			return nil, fmt.Errorf("read result of job %s: %w", f.Job.ID, err)
 		}
 		plain = zr
 	}
 	if format == FormatTSV {
-		return pipeThrough(rc, func(w io.Writer) error { return variants.SplitTSV(w, plain) }), f, nil
+		return pipeThrough(rc, func(w io.Writer) error { return variants.SplitTSV(w, plain) }), nil
 	}
-	return readCloser{plain, rc}, f, nil
+	return readCloser{plain, rc}, nil
 }
 
 type readCloser struct {

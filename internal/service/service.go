@@ -31,6 +31,11 @@ type Ports struct {
 	// Archive, when set, holds exported execution histories (internal/audit):
 	// read when the workflow engine has forgotten an execution.
 	Archive audit.Archive
+	// Copier, when set, makes the download copies of results (ResultLink)
+	// away from the portal: on AWS the download Lambda, so that a copy
+	// larger than the API's time limit allows is made in the background.
+	// Without it the service makes them during the request.
+	Copier Copier
 }
 
 // Config holds the service's settings.
@@ -47,14 +52,22 @@ type Config struct {
 	// the jobs the previous round could not bring back (the restore
 	// execution's retry_seconds, whole seconds, at least 1). Default 15 min.
 	RestoreRetry time.Duration
-	Now          func() time.Time
-	Logger       *slog.Logger
+	// WaitCopyBytes is the largest stored result (BGZF bytes) whose download
+	// copy a request waits for, with a Copier; a larger one is made in the
+	// background (ResultLink). Default DefaultWaitCopyBytes.
+	WaitCopyBytes int64
+	Now           func() time.Time
+	Logger        *slog.Logger
 }
 
 // Defaults of Config.
 const (
 	DefaultRetention    = 180 * time.Second
 	DefaultRestoreRetry = 15 * time.Minute
+	// DefaultWaitCopyBytes: 64 MiB of BGZF decompress to at most ~0.6 GB
+	// (annotated VCF compresses 3-10x), well within API Gateway's 29 s at
+	// the 100-200 MB/s a copy runs.
+	DefaultWaitCopyBytes = 64 << 20
 )
 
 // DefaultFreeCap is the free tier's upload cap unless the operator sets another.
@@ -77,6 +90,9 @@ func New(p Ports, cfg Config) *Service {
 	}
 	if cfg.RestoreRetry <= 0 {
 		cfg.RestoreRetry = DefaultRestoreRetry
+	}
+	if cfg.WaitCopyBytes <= 0 {
+		cfg.WaitCopyBytes = DefaultWaitCopyBytes
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now

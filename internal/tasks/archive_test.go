@@ -30,7 +30,7 @@ func TestArchiveIfFreeArchivesOnceForFreeUsers(t *testing.T) {
 	f := completed(t, "u1")
 	ctx := context.Background()
 	// A plain-VCF copy made for a download link: dropped, not archived.
-	download := domain.DownloadFiles("results/u1/j1/annotated.vcf.gz")[0]
+	download := domain.DownloadKey("results/u1/j1/annotated.vcf.gz", "vcf")
 	f.blobs.Put(ctx, download, strings.NewReader("plain"))
 	out, err := f.t.ArchiveIfFree(ctx, JobInput{JobID: "j1"})
 	if err != nil {

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 
 	"github.com/gasproject/gas/functions/awsenv"
@@ -23,6 +24,7 @@ import (
 	"github.com/gasproject/gas/internal/billing"
 	"github.com/gasproject/gas/internal/domain"
 	"github.com/gasproject/gas/internal/dynamo"
+	"github.com/gasproject/gas/internal/lambdainvoke"
 	"github.com/gasproject/gas/internal/s3blob"
 	"github.com/gasproject/gas/internal/service"
 	"github.com/gasproject/gas/internal/sfnflow"
@@ -41,7 +43,7 @@ func New(ctx context.Context, st *wire.Stores) (http.Handler, error) {
 	env := st.Env
 	authTable := env.String(awsenv.AuthTable)
 	annotation, restore := env.String(awsenv.AnnotationMachineARN), env.String(awsenv.RestoreMachineARN)
-	auditBucket := env.String(awsenv.AuditBucket)
+	auditBucket, downloads := env.String(awsenv.AuditBucket), env.String(awsenv.DownloadFunction)
 	retention := time.Duration(env.Int(awsenv.RetentionSeconds)) * time.Second
 	freeCap, premiumCap := env.Int(awsenv.FreeCapBytes), env.Int(awsenv.PremiumCapBytes)
 	publicURL, sessionKeyARN, stripeARN := env.String(awsenv.PublicURL), env.String(awsenv.SessionKeyARN), env.String(awsenv.StripeSecretARN)
@@ -56,7 +58,8 @@ func New(ctx context.Context, st *wire.Stores) (http.Handler, error) {
 	}
 	workflow := sfnflow.New(sfn.NewFromConfig(st.AWS), map[string]string{domain.MachineAnnotation: annotation, domain.MachineRestore: restore})
 	svc := service.New(service.Ports{Jobs: st.Jobs, Profiles: st.Profiles, Blobs: st.Blobs, Workflow: workflow, Direct: st.Blobs,
-		Archive: s3blob.New(st.S3, auditBucket)}, // histories Step Functions has forgotten
+		Archive: s3blob.New(st.S3, auditBucket),                                   // histories Step Functions has forgotten
+		Copier:  lambdainvoke.NewCopier(lambda.NewFromConfig(st.AWS), downloads)}, // plain VCF and TSV copies of results
 		service.Config{Retention: retention, FreeCap: freeCap, UploadLimit: premiumCap, Logger: st.Log})
 	mail, err := st.Mailer() // sign-up and reset links; tells a user their payment failed
 	if err != nil {
