@@ -1,6 +1,7 @@
 package consequence
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -54,6 +55,14 @@ func TestHasEscape8(t *testing.T) {
 			if !needsEscape[c] && c >= 0x21 && hasEscape8(w) {
 				t.Errorf("byte %#x at %d: hasEscape8 true", c, pos)
 			}
+		}
+	}
+}
+
+func TestDistanceText(t *testing.T) {
+	for d := -3; d <= maxDistance+3; d++ {
+		if got, want := distanceText(d), strconv.Itoa(d); got != want {
+			t.Fatalf("distanceText(%d) = %q, want %q", d, got, want)
 		}
 	}
 }
