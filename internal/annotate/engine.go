@@ -118,6 +118,19 @@ type Options struct {
 	Index IndexSink
 }
 
+// RunJob runs the engine for one job: base with the job's limits, index
+// sink and run options (transcript set, distance) in place of its own.
+func (e *Engine) RunJob(ctx context.Context, in io.Reader, out io.Writer, base Options, index IndexSink, lim domain.Limits, run domain.RunOptions) (Summary, error) {
+	opts := base
+	opts.Limits, opts.Index = lim, index
+	opts.Transcripts, opts.Distance = run.Transcripts, run.Distance
+	sum, err := e.Run(ctx, in, out, opts)
+	if err != nil {
+		return Summary{}, err
+	}
+	return *sum, nil
+}
+
 // InputError is bad input: the message names the line and the reason. It
 // matches both *vcf.ParseError (errors.As) and domain.ErrInvalid (errors.Is).
 type InputError struct{ Err *vcf.ParseError }

@@ -62,14 +62,7 @@ func (c *Cache) Annotate(ctx context.Context, chroms []string, in io.Reader, out
 	if err := c.ensure(ctx, chroms); err != nil {
 		return annotate.Summary{}, err
 	}
-	opts := c.opts
-	opts.Limits, opts.Index = lim, index
-	opts.Transcripts, opts.Distance = run.Transcripts, run.Distance
-	sum, err := c.engine.Run(ctx, in, out, opts)
-	if err != nil {
-		return annotate.Summary{}, err
-	}
-	return *sum, nil
+	return c.engine.RunJob(ctx, in, out, c.opts, index, lim, run)
 }
 
 // Held lists the chromosomes on disk, least recently used first.

@@ -21,12 +21,5 @@ var _ Annotator = EngineAnnotator{}
 
 // Annotate runs the engine once.
 func (e EngineAnnotator) Annotate(ctx context.Context, _ []string, in io.Reader, out io.Writer, index annotate.IndexSink, lim domain.Limits, run domain.RunOptions) (annotate.Summary, error) {
-	opts := e.Options
-	opts.Limits, opts.Index = lim, index
-	opts.Transcripts, opts.Distance = run.Transcripts, run.Distance
-	sum, err := e.Engine.Run(ctx, in, out, opts)
-	if err != nil {
-		return annotate.Summary{}, err
-	}
-	return *sum, nil
+	return e.Engine.RunJob(ctx, in, out, e.Options, index, lim, run)
 }
