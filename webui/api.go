@@ -199,12 +199,20 @@ type historyJSON struct {
 	MapRuns   []service.MapRun      `json:"map_runs"` // Distributed Map runs and their child executions
 }
 
-func (s *Server) apiHistory(w http.ResponseWriter, r *http.Request, rq *request) error {
+// jobHistory is the execution history of the job in the path, as the history
+// page and its API show it: the execution, its events and its Distributed
+// Map runs with their child executions.
+func (s *Server) jobHistory(r *http.Request, rq *request) (domain.Job, domain.Execution, []domain.HistoryEvent, []service.MapRun, error) {
 	j, ex, events, err := s.cfg.Service.JobHistory(r.Context(), *rq.viewer, r.PathValue("id"))
 	if err != nil {
-		return err
+		return j, ex, nil, nil, err
 	}
 	runs, err := s.cfg.Service.MapRuns(r.Context(), events)
+	return j, ex, events, runs, err
+}
+
+func (s *Server) apiHistory(w http.ResponseWriter, r *http.Request, rq *request) error {
+	j, ex, events, runs, err := s.jobHistory(r, rq)
 	if err != nil {
 		return err
 	}

@@ -365,11 +365,7 @@ type eventRow struct {
 }
 
 func (s *Server) historyView(w http.ResponseWriter, r *http.Request, rq *request) error {
-	j, ex, events, err := s.cfg.Service.JobHistory(r.Context(), *rq.viewer, r.PathValue("id"))
-	if err != nil {
-		return err
-	}
-	runs, err := s.cfg.Service.MapRuns(r.Context(), events)
+	j, ex, events, runs, err := s.jobHistory(r, rq)
 	if err != nil {
 		return err
 	}
