@@ -47,25 +47,20 @@ const (
 )
 
 func (c Config) withDefaults() Config {
-	if c.ReadHeaderTimeout <= 0 {
-		c.ReadHeaderTimeout = DefaultReadHeaderTimeout
-	}
-	if c.IdleTimeout <= 0 {
-		c.IdleTimeout = DefaultIdleTimeout
-	}
-	if c.MaxHeaderBytes <= 0 {
-		c.MaxHeaderBytes = DefaultMaxHeaderBytes
-	}
-	if c.BodyGrace <= 0 {
-		c.BodyGrace = DefaultBodyGrace
-	}
-	if c.MinBodyRate <= 0 {
-		c.MinBodyRate = DefaultMinBodyRate
-	}
-	if c.MaxConnsPerClient <= 0 {
-		c.MaxConnsPerClient = DefaultMaxConnsPerClient
-	}
+	orDefault(&c.ReadHeaderTimeout, DefaultReadHeaderTimeout)
+	orDefault(&c.IdleTimeout, DefaultIdleTimeout)
+	orDefault(&c.MaxHeaderBytes, DefaultMaxHeaderBytes)
+	orDefault(&c.BodyGrace, DefaultBodyGrace)
+	orDefault(&c.MinBodyRate, DefaultMinBodyRate)
+	orDefault(&c.MaxConnsPerClient, DefaultMaxConnsPerClient)
 	return c
+}
+
+// orDefault sets a setting that is zero or negative (unset) to d.
+func orDefault[T int | int64 | time.Duration](v *T, d T) {
+	if *v <= 0 {
+		*v = d
+	}
 }
 
 // Server returns an http.Server serving h behind the body guard, with the
