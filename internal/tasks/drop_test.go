@@ -77,12 +77,8 @@ func TestDropFailedLeavesNothingBehind(t *testing.T) {
 			f.fail(t, "j1")
 		}, domain.StatusFailed, 2, false},
 		{"a shard reached a limit after others ran", fiveShards, func(t *testing.T, f *fixture) {
-			p, err := f.t.Plan(ctx, JobInput{JobID: "j1"})
+			shards, err := f.plan("j1")
 			if err != nil {
-				t.Fatal(err)
-			}
-			var shards []Shard
-			if err := f.t.getJSON(ctx, p.ManifestKey, &shards); err != nil {
 				t.Fatal(err)
 			}
 			for _, s := range shards[:3] {
@@ -242,12 +238,8 @@ func TestShardOfAnEndedJobStoresNothing(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t)
 	f.t.cfg.Shards = ShardConfig{Records: 1, MinRecords: 1}
-	p, err := f.t.Plan(ctx, JobInput{JobID: "j1"})
+	shards, err := f.plan("j1")
 	if err != nil {
-		t.Fatal(err)
-	}
-	var shards []Shard
-	if err := f.t.getJSON(ctx, p.ManifestKey, &shards); err != nil {
 		t.Fatal(err)
 	}
 	f.engine.during = func() { f.t.markInvalid(ctx, "j1", "sample.vcf: line 4: bad REF") }
