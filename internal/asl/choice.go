@@ -331,14 +331,7 @@ func compare(op string, v, operand any) bool {
 	return false
 }
 
-func toFloat(v any) (float64, bool) {
-	n, ok := v.(json.Number)
-	if !ok {
-		return 0, false
-	}
-	f, err := n.Float64()
-	return f, err == nil
-}
+func toFloat(v any) (float64, bool) { return asNumber(v, json.Number.Float64) }
 
 func cmpFloat(a, b float64) int {
 	switch {

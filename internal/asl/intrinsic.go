@@ -198,13 +198,9 @@ func (p *intrinsicParser) pathEnd(rest string) int {
 }
 
 func (c *intrinsic) eval(data, ctxObj any) (any, error) {
-	args := make([]any, len(c.args))
-	for i, a := range c.args {
-		v, err := a.eval(data, ctxObj)
-		if err != nil {
-			return nil, err
-		}
-		args[i] = v
+	args, err := evalEach(c.args, func(a evaluator) (any, error) { return a.eval(data, ctxObj) })
+	if err != nil {
+		return nil, err
 	}
 	v, err := c.apply(args)
 	if err != nil {
@@ -261,13 +257,17 @@ func (c *intrinsic) apply(args []any) (any, error) {
 	return nil, fmt.Errorf("not implemented") // unreachable: parseIntrinsic checks names
 }
 
-func toInt(v any) (int64, bool) {
+func toInt(v any) (int64, bool) { return asNumber(v, json.Number.Int64) }
+
+// asNumber is v, a JSON number, converted by conv; false if v is not a
+// number or conv fails.
+func asNumber[T int64 | float64](v any, conv func(json.Number) (T, error)) (T, bool) {
 	n, ok := v.(json.Number)
 	if !ok {
 		return 0, false
 	}
-	i, err := n.Int64()
-	return i, err == nil
+	x, err := conv(n)
+	return x, err == nil
 }
 
 // format fills each {} of tmpl with the next argument; \{ and \} are literal braces.

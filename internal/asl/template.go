@@ -91,16 +91,21 @@ func (t *template) apply(data, ctxObj any) (any, error) {
 		}
 		return out, nil
 	case t.array != nil:
-		out := make([]any, len(t.array))
-		for i, sub := range t.array {
-			v, err := sub.apply(data, ctxObj)
-			if err != nil {
-				return nil, err
-			}
-			out[i] = v
-		}
-		return out, nil
+		return evalEach(t.array, func(sub *template) (any, error) { return sub.apply(data, ctxObj) })
 	default:
 		return t.static, nil
 	}
+}
+
+// evalEach evaluates the elements of xs in order; the first error stops it.
+func evalEach[T any](xs []T, eval func(T) (any, error)) ([]any, error) {
+	out := make([]any, len(xs))
+	for i, x := range xs {
+		v, err := eval(x)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = v
+	}
+	return out, nil
 }
