@@ -4,6 +4,7 @@ import (
 	"container/heap"
 	"fmt"
 	"io"
+	"iter"
 	"slices"
 	"strconv"
 	"strings"
@@ -111,6 +112,19 @@ func (ix *Index) readFilter(bi int, buf []byte) (filterCols, []byte, error) {
 	return filterCols{n: b.Rows, raw: buf}, buf, nil
 }
 
+// blocks yields the blocks whose summaries do not rule them out, each with
+// the filters its rows need checking against.
+func (ix *Index) blocks(m *matcher) iter.Seq2[int, rowCheck] {
+	return func(yield func(int, rowCheck) bool) {
+		for bi := range ix.f.Blocks {
+			skip, rc := m.block(&ix.f.Blocks[bi])
+			if !skip && !yield(bi, rc) {
+				return
+			}
+		}
+	}
+}
+
 // Query answers one page.
 func (ix *Index) Query(q Query) (Page, error) {
 	from, err := q.cursorRow()
@@ -128,12 +142,8 @@ func (ix *Index) Query(q Query) (Page, error) {
 	var page Page
 	var hits []hit
 	var buf []byte
-	for bi := range ix.f.Blocks {
+	for bi, rc := range ix.blocks(m) {
 		b := &ix.f.Blocks[bi]
-		skip, rc := m.block(b)
-		if skip {
-			continue
-		}
 		first := ix.first[bi]
 		needPage := len(hits) <= limit && first+int64(b.Rows) > from
 		if !rc.any() && !needPage {
@@ -146,10 +156,7 @@ func (ix *Index) Query(q Query) (Page, error) {
 				return Page{}, err
 			}
 		}
-		for i := range b.Rows {
-			if rc.any() && !m.row(rc, cols, i) {
-				continue
-			}
+		for i := range m.matching(rc, cols, b.Rows) {
 			page.Total++
 			if needPage && first+int64(i) >= from && len(hits) <= limit {
 				hits = append(hits, hit{blk: bi, i: i})
@@ -210,20 +217,13 @@ func (ix *Index) querySorted(q Query, m *matcher, from int64) (Page, error) {
 	var page Page
 	var buf []byte
 	var err error
-	for bi := range ix.f.Blocks {
+	for bi, rc := range ix.blocks(m) {
 		b := &ix.f.Blocks[bi]
-		skip, rc := m.block(b)
-		if skip {
-			continue
-		}
 		var cols filterCols
 		if cols, buf, err = ix.readFilter(bi, buf); err != nil {
 			return Page{}, err
 		}
-		for i := range b.Rows {
-			if rc.any() && !m.row(rc, cols, i) {
-				continue
-			}
+		for i := range m.matching(rc, cols, b.Rows) {
 			page.Total++
 			x := hit{blk: bi, i: i, key: ix.sortKey(q.Sort, cols, i)}
 			if len(h.h) < keep {
@@ -261,12 +261,8 @@ func (ix *Index) Export(q Query, fn func(Row) error) error {
 	var buf []byte
 	var err error
 	var hits []hit
-	for bi := range ix.f.Blocks {
+	for bi, rc := range ix.blocks(m) {
 		b := &ix.f.Blocks[bi]
-		skip, rc := m.block(b)
-		if skip {
-			continue
-		}
 		var cols filterCols
 		if rc.any() {
 			if cols, buf, err = ix.readFilter(bi, buf); err != nil {
@@ -274,10 +270,8 @@ func (ix *Index) Export(q Query, fn func(Row) error) error {
 			}
 		}
 		hits = hits[:0]
-		for i := range b.Rows {
-			if !rc.any() || m.row(rc, cols, i) {
-				hits = append(hits, hit{blk: bi, i: i})
-			}
+		for i := range m.matching(rc, cols, b.Rows) {
+			hits = append(hits, hit{blk: bi, i: i})
 		}
 		rows, err := ix.rows(hits)
 		if err != nil {

@@ -1,6 +1,7 @@
 package variants
 
 import (
+	"iter"
 	"math/bits"
 	"slices"
 	"strings"
@@ -131,6 +132,18 @@ func (m *matcher) block(b *blockInfo) (skip bool, rc rowCheck) {
 		rc.af = b.MaxAF > m.maxAF
 	}
 	return false, rc
+}
+
+// matching yields the rows of a block of n rows that pass the filters rc
+// names (every row when it names none).
+func (m *matcher) matching(rc rowCheck, c filterCols, n int) iter.Seq[int] {
+	return func(yield func(int) bool) {
+		for i := range n {
+			if (!rc.any() || m.row(rc, c, i)) && !yield(i) {
+				return
+			}
+		}
+	}
 }
 
 // row checks row i of a block against the filters rc names.
