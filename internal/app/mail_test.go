@@ -3,14 +3,13 @@ package app
 import (
 	"encoding/json"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync/atomic"
 	"testing"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 
+	"github.com/gasproject/gas/internal/awstest"
 	"github.com/gasproject/gas/internal/domain"
 	"github.com/gasproject/gas/internal/sesmail"
 )
@@ -35,10 +34,7 @@ func (f *sesSandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func TestRefusedCompletionMailLeavesTheJobCompletedAndArchivedWithTheFailureRecorded(t *testing.T) {
 	// GIVEN the service mailing through SES from a sandboxed account
 	fake := &sesSandbox{}
-	srv := httptest.NewServer(fake)
-	t.Cleanup(srv.Close)
-	client := sesv2.New(sesv2.Options{Region: "us-east-1", BaseEndpoint: aws.String(srv.URL),
-		Credentials: aws.AnonymousCredentials{}, Retryer: aws.NopRetryer{}})
+	client := sesv2.NewFromConfig(awstest.Serve(t, fake))
 	mailer, err := sesmail.New(client, "GAS <gas@lab.gas-project.org>")
 	if err != nil {
 		t.Fatal(err)

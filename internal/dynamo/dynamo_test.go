@@ -2,14 +2,13 @@ package dynamo
 
 import (
 	"context"
-	"net/http/httptest"
 	"testing"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	miniserver "github.com/truora/minidyn/server"
 
 	"github.com/gasproject/gas/internal/auth/authtest"
+	"github.com/gasproject/gas/internal/awstest"
 	"github.com/gasproject/gas/internal/domain"
 	"github.com/gasproject/gas/internal/domain/domaintest"
 )
@@ -19,14 +18,7 @@ import (
 // as infra/ defines them.
 func newDB(t *testing.T) *dynamodb.Client {
 	t.Helper()
-	srv := httptest.NewServer(miniserver.NewServer())
-	t.Cleanup(srv.Close)
-	db := dynamodb.New(dynamodb.Options{
-		Region:       "us-east-1",
-		BaseEndpoint: aws.String(srv.URL),
-		Credentials:  aws.AnonymousCredentials{},
-		Retryer:      aws.NopRetryer{},
-	})
+	db := dynamodb.NewFromConfig(awstest.Serve(t, miniserver.NewServer()))
 	if err := CreateTables(context.Background(), db, Tables{Jobs: "jobs", Profiles: "profiles", Auth: "auth"}); err != nil {
 		t.Fatal(err)
 	}

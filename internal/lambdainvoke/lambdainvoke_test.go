@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -12,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 
+	"github.com/gasproject/gas/internal/awstest"
 	"github.com/gasproject/gas/internal/domain"
 	"github.com/gasproject/gas/internal/lambdainvoke/lambdafake"
 )
@@ -78,10 +78,7 @@ func TestOverTheWire(t *testing.T) {
 		}
 		return nil, nil
 	}})
-	srv := httptest.NewServer(fake)
-	t.Cleanup(srv.Close)
-	client := lambda.New(lambda.Options{Region: "us-east-1", BaseEndpoint: aws.String(srv.URL),
-		Credentials: aws.AnonymousCredentials{}, Retryer: aws.NopRetryer{}})
+	client := lambda.NewFromConfig(awstest.Serve(t, fake))
 	c := NewCopier(client, "gas-Download")
 
 	if err := c.MakeDownload(ctx, domain.DownloadRequest{JobID: "j1", Format: "vcf"}, true); err != nil || len(ran) != 1 {

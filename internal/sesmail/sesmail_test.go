@@ -5,12 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"net/http/httptest"
 	"testing"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 
+	"github.com/gasproject/gas/internal/awstest"
 	"github.com/gasproject/gas/internal/domain"
 )
 
@@ -45,12 +44,7 @@ func (f *fakeSES) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 func newMailer(t *testing.T, fake *fakeSES) *Mailer {
 	t.Helper()
-	srv := httptest.NewServer(fake)
-	t.Cleanup(srv.Close)
-	client := sesv2.New(sesv2.Options{
-		Region: "us-east-1", BaseEndpoint: aws.String(srv.URL),
-		Credentials: aws.AnonymousCredentials{}, Retryer: aws.NopRetryer{},
-	})
+	client := sesv2.NewFromConfig(awstest.Serve(t, fake))
 	m, err := New(client, "GAS <gas@example.org>")
 	if err != nil {
 		t.Fatal(err)

@@ -4,13 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 
+	"github.com/gasproject/gas/internal/awstest"
 	"github.com/gasproject/gas/internal/domain"
 	"github.com/gasproject/gas/internal/sfnflow/sfnfake"
 )
@@ -18,10 +17,7 @@ import (
 func newCallbacks(t *testing.T) (*Callbacks, *sfnfake.Server) {
 	t.Helper()
 	fake := sfnfake.New(restoreARN)
-	srv := httptest.NewServer(fake)
-	t.Cleanup(srv.Close)
-	client := sfn.New(sfn.Options{Region: "us-east-1", BaseEndpoint: aws.String(srv.URL),
-		Credentials: aws.AnonymousCredentials{}, Retryer: aws.NopRetryer{}})
+	client := sfn.NewFromConfig(awstest.Serve(t, fake))
 	return NewCallbacks(client), fake
 }
 

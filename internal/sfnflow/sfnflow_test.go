@@ -5,14 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http/httptest"
 	"slices"
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 
+	"github.com/gasproject/gas/internal/awstest"
 	"github.com/gasproject/gas/internal/domain"
 	"github.com/gasproject/gas/internal/domain/domaintest"
 	"github.com/gasproject/gas/internal/sfnflow/sfnfake"
@@ -28,14 +27,7 @@ const (
 func newWorkflow(t *testing.T) (*Workflow, *sfnfake.Server) {
 	t.Helper()
 	fake := sfnfake.New(annotationARN, restoreARN)
-	srv := httptest.NewServer(fake)
-	t.Cleanup(srv.Close)
-	client := sfn.New(sfn.Options{
-		Region:       "us-east-1",
-		BaseEndpoint: aws.String(srv.URL),
-		Credentials:  aws.AnonymousCredentials{},
-		Retryer:      aws.NopRetryer{},
-	})
+	client := sfn.NewFromConfig(awstest.Serve(t, fake))
 	return New(client, map[string]string{domain.MachineAnnotation: annotationARN, domain.MachineRestore: restoreARN}), fake
 }
 
