@@ -2,9 +2,7 @@ package dynamo
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -174,7 +172,7 @@ func (s *Jobs) List(ctx context.Context, f domain.JobFilter, p domain.Page) ([]d
 	}
 	var start map[string]types.AttributeValue
 	if p.Cursor != "" {
-		c, err := decodeCursor(p.Cursor)
+		c, err := domain.DecodeCursor(p.Cursor, func(c cursor) bool { return c.Sort != "" && c.ID != "" })
 		if err != nil {
 			return nil, "", err
 		}
@@ -216,7 +214,7 @@ func (s *Jobs) List(ctx context.Context, f domain.JobFilter, p domain.Page) ([]d
 		for _, item := range out.Items {
 			if len(jobs) == limit {
 				last := jobs[len(jobs)-1]
-				return jobs, encodeCursor(cursor{Sort: submittedKey(last), ID: last.ID}), nil
+				return jobs, domain.EncodeCursor(cursor{Sort: submittedKey(last), ID: last.ID}), nil
 			}
 			j, err := decodeJob(item)
 			if err != nil {
@@ -235,24 +233,4 @@ func (s *Jobs) List(ctx context.Context, f domain.JobFilter, p domain.Page) ([]d
 type cursor struct {
 	Sort string `json:"s"`
 	ID   string `json:"id"`
-}
-
-func encodeCursor(c cursor) string {
-	b, _ := json.Marshal(c)
-	return base64.RawURLEncoding.EncodeToString(b)
-}
-
-func decodeCursor(raw string) (cursor, error) {
-	var c cursor
-	b, err := base64.RawURLEncoding.DecodeString(raw)
-	if err == nil {
-		err = json.Unmarshal(b, &c)
-	}
-	if err == nil && (c.Sort == "" || c.ID == "") {
-		err = errors.New("incomplete")
-	}
-	if err != nil {
-		return cursor{}, fmt.Errorf("page cursor %q: %w", raw, domain.ErrInvalid)
-	}
-	return c, nil
 }

@@ -2,8 +2,6 @@ package sfnflow
 
 import (
 	"context"
-	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -23,6 +21,11 @@ type listCursor struct {
 	Token   string `json:"t,omitempty"`
 	Size    int32  `json:"n,omitempty"`
 	Skip    int    `json:"s,omitempty"`
+}
+
+// valid reports whether a decoded cursor names a machine and a page within bounds.
+func (c listCursor) valid() bool {
+	return c.Machine != "" && c.Skip >= 0 && c.Size >= 0 && c.Size <= 1000
 }
 
 // List returns executions newest first, per state machine (all machines in
@@ -50,7 +53,7 @@ func (w *Workflow) List(ctx context.Context, f domain.ExecutionFilter, p domain.
 	cur := listCursor{Machine: names[0]}
 	if p.Cursor != "" {
 		var err error
-		if cur, err = decodeListCursor(p.Cursor); err != nil {
+		if cur, err = domain.DecodeCursor(p.Cursor, listCursor.valid); err != nil {
 			return nil, "", err
 		}
 		if !slices.Contains(names, cur.Machine) {
@@ -87,7 +90,7 @@ func (w *Workflow) List(ctx context.Context, f domain.ExecutionFilter, p domain.
 					continue
 				}
 				if len(out) == limit {
-					return out, encodeListCursor(listCursor{Machine: machine, Token: cur.Token, Size: cur.Size, Skip: i}), nil
+					return out, domain.EncodeCursor(listCursor{Machine: machine, Token: cur.Token, Size: cur.Size, Skip: i}), nil
 				}
 				start := aws.ToTime(e.StartDate)
 				if !f.Since.IsZero() && start.Before(f.Since) {
@@ -113,21 +116,4 @@ func (w *Workflow) List(ctx context.Context, f domain.ExecutionFilter, p domain.
 		}
 	}
 	return out, "", nil
-}
-
-func encodeListCursor(c listCursor) string {
-	b, _ := json.Marshal(c)
-	return base64.RawURLEncoding.EncodeToString(b)
-}
-
-func decodeListCursor(raw string) (listCursor, error) {
-	var c listCursor
-	b, err := base64.RawURLEncoding.DecodeString(raw)
-	if err == nil {
-		err = json.Unmarshal(b, &c)
-	}
-	if err != nil || c.Machine == "" || c.Skip < 0 || c.Size < 0 || c.Size > 1000 {
-		return listCursor{}, fmt.Errorf("page cursor %q: %w", raw, domain.ErrInvalid)
-	}
-	return c, nil
 }
