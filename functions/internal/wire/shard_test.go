@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -224,7 +225,7 @@ func TestFailedShardedJobIsDroppedOnAWSAdapters(t *testing.T) {
 }
 
 // records lists the CHROM:POS:REF:ALT of a VCF's data lines.
-func records(t *testing.T, r interface{ Read([]byte) (int, error) }) []string {
+func records(t *testing.T, r io.Reader) []string {
 	t.Helper()
 	var out []string
 	sc := bufio.NewScanner(r)
