@@ -15,7 +15,7 @@ import (
 
 	"github.com/gasproject/gas/internal/domain"
 	"github.com/gasproject/gas/internal/service"
-	"github.com/gasproject/gas/internal/vcf"
+	"github.com/gasproject/gas/internal/vcf/vcftest"
 	"github.com/gasproject/gas/webui"
 )
 
@@ -378,11 +378,7 @@ func TestLargeDownloadPreparing(t *testing.T) {
 	ada, token := h.user("ada@example.org", domain.RoleFree, false)
 	h.completedJob(ada, "job1", time.Now().Add(-time.Minute))
 	key := "results/" + ada.ID + "/job1/annotated.vcf.gz"
-	var gz bytes.Buffer
-	zw := vcf.NewBGZFWriter(&gz)
-	zw.Write([]byte("##fileformat=VCFv4.2\n"))
-	zw.Close()
-	h.blobs.Put(context.Background(), key, &gz)
+	h.blobs.Put(context.Background(), key, bytes.NewReader(vcftest.BGZF(t, "##fileformat=VCFv4.2\n")))
 	h.updateJob("job1", func(j *domain.Job) { j.ResultKey = key })
 	b := h.browser()
 	b.signIn("ada@example.org")

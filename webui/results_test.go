@@ -11,6 +11,7 @@ import (
 	"github.com/gasproject/gas/internal/tabix"
 	"github.com/gasproject/gas/internal/variants"
 	"github.com/gasproject/gas/internal/vcf"
+	"github.com/gasproject/gas/internal/vcf/vcftest"
 )
 
 // annotatedVCF is a small result in GAS's layout: two records, three CSQ entries.
@@ -27,11 +28,8 @@ func (h *harness) compressedJob(owner domain.Profile, id string) (domain.Job, []
 	ctx := context.Background()
 	h.completedJob(owner, id, time.Now().UTC().Add(-time.Minute))
 	key := "results/" + owner.ID + "/" + id + "/annotated.vcf.gz"
-	var gz bytes.Buffer
-	zw := vcf.NewBGZFWriter(&gz)
-	zw.Write([]byte(annotatedVCF))
-	zw.Close()
-	x, err := tabix.ScanVCF(bytes.NewReader(gz.Bytes()))
+	gz := vcftest.BGZF(h.t, annotatedVCF)
+	x, err := tabix.ScanVCF(bytes.NewReader(gz))
 	if err != nil {
 		h.t.Fatal(err)
 	}
@@ -45,14 +43,14 @@ func (h *harness) compressedJob(owner domain.Profile, id string) (domain.Job, []
 	if err := b.Close(); err != nil {
 		h.t.Fatal(err)
 	}
-	for k, body := range map[string][]byte{key: gz.Bytes(), domain.TabixKey(key): tbi.Bytes(), domain.VariantsKey(key): idx.Bytes()} {
+	for k, body := range map[string][]byte{key: gz, domain.TabixKey(key): tbi.Bytes(), domain.VariantsKey(key): idx.Bytes()} {
 		if err := h.blobs.Put(ctx, k, bytes.NewReader(body)); err != nil {
 			h.t.Fatal(err)
 		}
 	}
 	h.updateJob(id, func(j *domain.Job) { j.ResultKey = key })
 	j, _ := h.db.Jobs().Get(ctx, id)
-	return j, gz.Bytes(), tbi.Bytes()
+	return j, gz, tbi.Bytes()
 }
 
 func TestResultFormats(t *testing.T) {

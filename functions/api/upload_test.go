@@ -34,7 +34,7 @@ import (
 	"github.com/gasproject/gas/internal/s3blob/s3fake"
 	"github.com/gasproject/gas/internal/service"
 	"github.com/gasproject/gas/internal/sfnflow/sfnfake"
-	"github.com/gasproject/gas/internal/vcf"
+	"github.com/gasproject/gas/internal/vcf/vcftest"
 )
 
 // downloadFunction is the download Lambda's name (GAS_DOWNLOAD_FUNCTION).
@@ -342,15 +342,9 @@ func TestResultCopiesComeFromTheDownloadLambda(t *testing.T) {
 	e := coldStart(t)
 	ada, jar := e.signIn(t, "ada@example.org", domain.RoleFree)
 	plain := "##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\nMT\t73\t.\tA\tG\t.\tPASS\tCSQ=G|x\n"
-	var gz bytes.Buffer
-	zw := vcf.NewBGZFWriter(&gz)
-	zw.Write([]byte(plain))
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
 	key := "results/" + ada.ID + "/job-7/annotated.vcf.gz"
 	e.admin(t, func() {
-		if err := e.st.Blobs.Put(ctx, key, &gz); err != nil {
+		if err := e.st.Blobs.Put(ctx, key, bytes.NewReader(vcftest.BGZF(t, plain))); err != nil {
 			t.Fatal(err)
 		}
 	})

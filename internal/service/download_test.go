@@ -17,8 +17,42 @@ import (
 	"github.com/gasproject/gas/internal/s3blob"
 	"github.com/gasproject/gas/internal/s3blob/s3fake"
 	"github.com/gasproject/gas/internal/variants"
-	"github.com/gasproject/gas/internal/vcf"
+	"github.com/gasproject/gas/internal/vcf/vcftest"
 )
+
+// s3Fixture is the AWS side of the download tests: the inputs and results
+// buckets on the S3 emulator, in-memory jobs, and their premium owner u1.
+type s3Fixture struct {
+	blobs s3blob.Split
+	jobs  *memstore.Jobs
+	owner domain.Profile
+}
+
+func newS3Fixture(t *testing.T) *s3Fixture {
+	_, client := s3fake.Serve(t, "gas-inputs", "gas-results")
+	return &s3Fixture{
+		blobs: s3blob.Split{Inputs: s3blob.New(client, "gas-inputs"), Results: s3blob.New(client, "gas-results")},
+		jobs:  memstore.NewJobs(),
+		owner: domain.Profile{ID: "u1", Role: domain.RolePremium},
+	}
+}
+
+// completed stores u1's completed job id with plain, BGZF-compressed as
+// the Annotate step leaves it, as its available result, and returns the
+// result's key.
+func (f *s3Fixture) completed(t *testing.T, id, plain string) string {
+	t.Helper()
+	ctx := context.Background()
+	key := "results/u1/" + id + "/annotated.vcf.gz"
+	if err := f.blobs.Put(ctx, key, bytes.NewReader(vcftest.BGZF(t, plain))); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.jobs.Create(ctx, domain.Job{ID: id, UserID: "u1", InputName: "calls.vcf", InputKey: "inputs/u1/" + id + "/calls.vcf",
+		Status: domain.StatusCompleted, ResultKey: key, ResultState: domain.ResultAvailable}); err != nil {
+		t.Fatal(err)
+	}
+	return key
+}
 
 // On AWS every download is a signed S3 link (the API Lambda cannot carry a
 // large file): plain VCF and TSV are copies made from the BGZF result on the
@@ -27,26 +61,11 @@ import (
 // deletes them.
 func TestDownloadLinksServePlainVCFAndTSV(t *testing.T) {
 	ctx := context.Background()
-	_, client := s3fake.Serve(t, "gas-inputs", "gas-results")
-	blobs := s3blob.Split{Inputs: s3blob.New(client, "gas-inputs"), Results: s3blob.New(client, "gas-results")}
-	jobs := memstore.NewJobs()
-	owner := domain.Profile{ID: "u1", Role: domain.RolePremium}
-	s := New(Ports{Jobs: jobs, Profiles: memstore.NewProfiles(owner), Blobs: blobs, Direct: blobs},
+	f := newS3Fixture(t)
+	blobs, owner := f.blobs, f.owner
+	s := New(Ports{Jobs: f.jobs, Profiles: memstore.NewProfiles(owner), Blobs: blobs, Direct: blobs},
 		Config{FreeCap: 100, UploadLimit: 200})
-	key := "results/u1/j1/annotated.vcf.gz"
-	var gz bytes.Buffer
-	zw := vcf.NewBGZFWriter(&gz)
-	zw.Write([]byte(vcfWithCSQ))
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if err := blobs.Put(ctx, key, &gz); err != nil {
-		t.Fatal(err)
-	}
-	if err := jobs.Create(ctx, domain.Job{ID: "j1", UserID: "u1", InputName: "calls.vcf", InputKey: "inputs/u1/j1/calls.vcf",
-		Status: domain.StatusCompleted, ResultKey: key, ResultState: domain.ResultAvailable}); err != nil {
-		t.Fatal(err)
-	}
+	key := f.completed(t, "j1", vcfWithCSQ)
 	var tsv bytes.Buffer
 	if err := variants.SplitTSV(&tsv, strings.NewReader(vcfWithCSQ)); err != nil {
 		t.Fatal(err)
@@ -134,42 +153,24 @@ func (c *fakeCopier) run(ctx context.Context) []error {
 // while the request waits. Over the S3 emulator.
 func TestLargeDownloadIsCopiedInTheBackground(t *testing.T) {
 	ctx := context.Background()
-	_, client := s3fake.Serve(t, "gas-inputs", "gas-results")
-	blobs := s3blob.Split{Inputs: s3blob.New(client, "gas-inputs"), Results: s3blob.New(client, "gas-results")}
-	jobs := memstore.NewJobs()
-	owner := domain.Profile{ID: "u1", Role: domain.RolePremium}
+	f := newS3Fixture(t)
+	blobs, owner := f.blobs, f.owner
 	now := time.Date(2026, 12, 5, 9, 0, 0, 0, time.UTC)
 	copier := &fakeCopier{}
-	bgzf := func(text string) []byte {
-		var gz bytes.Buffer
-		zw := vcf.NewBGZFWriter(&gz)
-		zw.Write([]byte(text))
-		if err := zw.Close(); err != nil {
-			t.Fatal(err)
-		}
-		return gz.Bytes()
-	}
 	big := vcfWithCSQ
 	for i := range 200 {
 		big += fmt.Sprintf("21\t%d\t.\tC\tT\t.\t.\tCSQ=T|stop_gained|HIGH|G%d|ENSG%d|ENST%d.1|YES\n", 300+i*i*7, i*31, i*17, i*i)
 	}
 	plain := map[string]string{"small": vcfWithCSQ, "big": big}
-	small := int64(len(bgzf(plain["small"])))
-	if int64(len(bgzf(big))) <= small {
+	small := int64(len(vcftest.BGZF(t, plain["small"])))
+	if int64(len(vcftest.BGZF(t, big))) <= small {
 		t.Fatal("the big result compresses below the small one")
 	}
-	s := New(Ports{Jobs: jobs, Profiles: memstore.NewProfiles(owner), Blobs: blobs, Direct: blobs, Copier: copier},
+	s := New(Ports{Jobs: f.jobs, Profiles: memstore.NewProfiles(owner), Blobs: blobs, Direct: blobs, Copier: copier},
 		Config{FreeCap: 100, UploadLimit: 200, WaitCopyBytes: small, Now: func() time.Time { return now }})
 	copier.s = s
 	for _, id := range []string{"big", "small"} {
-		key := "results/u1/" + id + "/annotated.vcf.gz"
-		if err := blobs.Put(ctx, key, bytes.NewReader(bgzf(plain[id]))); err != nil {
-			t.Fatal(err)
-		}
-		if err := jobs.Create(ctx, domain.Job{ID: id, UserID: "u1", InputName: "calls.vcf", InputKey: "inputs/u1/" + id + "/calls.vcf",
-			Status: domain.StatusCompleted, ResultKey: key, ResultState: domain.ResultAvailable}); err != nil {
-			t.Fatal(err)
-		}
+		f.completed(t, id, plain[id])
 	}
 	get := func(link string) string {
 		t.Helper()
@@ -198,7 +199,7 @@ func TestLargeDownloadIsCopiedInTheBackground(t *testing.T) {
 			if errs := copier.run(ctx); len(errs) != 1 || errs[0] == nil {
 				t.Fatalf("a copy of a missing result: %v", errs)
 			}
-			blobs.Put(ctx, "results/u1/big/annotated.vcf.gz", bytes.NewReader(bgzf(plain["big"])))
+			blobs.Put(ctx, "results/u1/big/annotated.vcf.gz", bytes.NewReader(vcftest.BGZF(t, plain["big"])))
 		}, "big", true, "The previous attempt failed: ", []string{"big vcf background", "big vcf background"}},
 		{"lost past the copy timeout: started again", func() { now = now.Add(CopyTimeout + time.Second) }, "big", true, "since 09:16:01 UTC",
 			[]string{"big vcf background", "big vcf background", "big vcf background"}},

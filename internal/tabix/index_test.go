@@ -12,6 +12,7 @@ import (
 
 	"github.com/gasproject/gas/internal/testshared"
 	"github.com/gasproject/gas/internal/vcf"
+	"github.com/gasproject/gas/internal/vcf/vcftest"
 )
 
 // needTabix returns the tabix binary; CI installs it (.ci/run), so it is
@@ -146,11 +147,7 @@ func TestIndexRefusesUnsortedAndPlain(t *testing.T) {
 			p := filepath.Join(dir, tc.name+".vcf.gz")
 			var data []byte
 			if tc.bgzf {
-				var b bytes.Buffer
-				zw := vcf.NewBGZFWriter(&b)
-				zw.Write([]byte(tc.body))
-				zw.Close()
-				data = b.Bytes()
+				data = vcftest.BGZF(t, tc.body)
 			} else {
 				data = []byte(tc.body)
 			}
