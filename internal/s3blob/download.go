@@ -7,9 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 )
 
 // DownloadDir copies every object under prefix into dir (keys relative to
@@ -26,25 +23,22 @@ func (s *Store) DownloadDir(ctx context.Context, prefix, dir string) (files int,
 		return 0, fmt.Errorf("download s3://%s/%s: %w", s.bucket, prefix, err)
 	}
 	defer os.RemoveAll(tmp)
-	pages := s3.NewListObjectsV2Paginator(s.client, &s3.ListObjectsV2Input{Bucket: aws.String(s.bucket), Prefix: aws.String(prefix)})
-	for pages.HasMorePages() {
-		page, err := pages.NextPage(ctx)
-		if err != nil {
-			return files, fmt.Errorf("list s3://%s/%s: %w", s.bucket, prefix, err)
+	keys, err := s.List(ctx, prefix)
+	if err != nil {
+		return 0, err
+	}
+	for _, key := range keys {
+		rel := strings.TrimPrefix(key, prefix)
+		if rel == "" || strings.HasSuffix(rel, "/") {
+			continue // the prefix itself, or a "folder" marker
 		}
-		for _, obj := range page.Contents {
-			rel := strings.TrimPrefix(aws.ToString(obj.Key), prefix)
-			if rel == "" || strings.HasSuffix(rel, "/") {
-				continue // the prefix itself, or a "folder" marker
-			}
-			if checkKey(rel) != nil {
-				return files, fmt.Errorf("download s3://%s/%s: key %q would leave %s", s.bucket, prefix, rel, dir)
-			}
-			if err := s.downloadFile(ctx, aws.ToString(obj.Key), filepath.Join(tmp, filepath.FromSlash(rel))); err != nil {
-				return files, err
-			}
-			files++
+		if checkKey(rel) != nil {
+			return files, fmt.Errorf("download s3://%s/%s: key %q would leave %s", s.bucket, prefix, rel, dir)
 		}
+		if err := s.downloadFile(ctx, key, filepath.Join(tmp, filepath.FromSlash(rel))); err != nil {
+			return files, err
+		}
+		files++
 	}
 	if files == 0 {
 		return 0, fmt.Errorf("download s3://%s/%s: no objects under that prefix", s.bucket, prefix)
