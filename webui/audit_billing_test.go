@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -103,7 +102,7 @@ func TestAuditAndExecutions(t *testing.T) {
 		t.Errorf("unknown user: %d", r.status)
 	}
 	// A restore execution: its user and auditors may read it, others not.
-	path := "/executions/" + url.PathEscape(restore)
+	path := executionPath(restore)
 	if r := user.get(path); r.status != 200 || !strings.Contains(r.body, "ExecutionStarted") {
 		t.Errorf("own restore execution: %d", r.status)
 	}
@@ -244,12 +243,12 @@ func TestMapRunsOnTheExecutionPage(t *testing.T) {
 		t.Error("another job's child execution is listed")
 	}
 	for _, id := range childIDs {
-		if !strings.Contains(r.body, `href="/executions/`+url.PathEscape(id)+`"`) {
+		if !strings.Contains(r.body, `href="`+executionPath(id)+`"`) {
 			t.Errorf("no link to child %s", id)
 		}
 	}
 	// Each child's history opens from the link: for auditors and the owner, not for others.
-	path := "/executions/" + url.PathEscape(childIDs[2])
+	path := executionPath(childIDs[2])
 	if r := aud.get(path); r.status != 200 || !strings.Contains(r.body, "ExecutionFailed") || !strings.Contains(r.body, "job1:2") {
 		t.Errorf("auditor's child execution page: %d", r.status)
 	}
@@ -260,7 +259,7 @@ func TestMapRunsOnTheExecutionPage(t *testing.T) {
 	}
 	// A child of the map's second run (after a retry) is named "<job>-2:<item>".
 	second, _ := h.wf.Start(ctx, kids, "job1-2:0", nil)
-	if r := own.get("/executions/" + url.PathEscape(second)); r.status != 200 {
+	if r := own.get(executionPath(second)); r.status != 200 {
 		t.Errorf("owner's child of a second map run: %d", r.status)
 	}
 	// On AWS Step Functions names a child (a random id) and DescribeExecution
@@ -272,7 +271,7 @@ func TestMapRunsOnTheExecutionPage(t *testing.T) {
 	}
 	other := h.browser()
 	other.signIn("b@example.org")
-	for _, p := range []string{path, "/executions/" + url.PathEscape(second), "/executions/" + awsChild} {
+	for _, p := range []string{path, executionPath(second), "/executions/" + awsChild} {
 		if r := other.get(p); r.status != 404 {
 			t.Errorf("another user's child execution page %s: %d", p, r.status)
 		}

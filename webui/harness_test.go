@@ -328,13 +328,28 @@ func (b *browser) post(path string, form url.Values) resp {
 	return read(b.t, res, err)
 }
 
+// signInForm posts the sign-in form with email and password, and next
+// (where to go after) when given.
+func (b *browser) signInForm(email, password string, next ...string) resp {
+	b.t.Helper()
+	form := url.Values{"email": {email}, "password": {password}}
+	if len(next) > 0 {
+		form["next"] = next
+	}
+	return b.post("/signin", form)
+}
+
+// signIn signs in as email with the harness's password (h.user).
 func (b *browser) signIn(email string) {
 	b.t.Helper()
-	r := b.post("/signin", url.Values{"email": {email}, "password": {"password1"}})
+	r := b.signInForm(email, "password1")
 	if r.status != http.StatusSeeOther {
 		b.t.Fatalf("sign in %s: %d %s", email, r.status, r.body)
 	}
 }
+
+// executionPath is the portal's page of execution id.
+func executionPath(id string) string { return "/executions/" + url.PathEscape(id) }
 
 // signedIn returns a new browser signed in as email.
 func (h *harness) signedIn(email string) *browser {

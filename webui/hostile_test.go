@@ -8,7 +8,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -146,7 +145,7 @@ func TestOpenRedirect(t *testing.T) {
 		email := fmt.Sprintf("u%d@example.org", i)
 		h.user(email, domain.RoleFree, false)
 		b := h.browser()
-		r := b.post("/signin", url.Values{"email": {email}, "password": {"password1"}, "next": {next}})
+		r := b.signInForm(email, "password1", next)
 		if r.status != http.StatusSeeOther || r.header.Get("Location") != want {
 			t.Errorf("next=%q: %d Location %q, want %q", next, r.status, r.header.Get("Location"), want)
 		}

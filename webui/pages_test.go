@@ -74,15 +74,15 @@ func TestSignUpSignInSignOut(t *testing.T) {
 	if r := b.get("/profile"); r.status != http.StatusSeeOther {
 		t.Errorf("profile after sign-out: %d", r.status)
 	}
-	if r := b.post("/signin", url.Values{"email": {"ADA@example.org"}, "password": {"longenough"}}); r.status != http.StatusSeeOther || r.header.Get("Location") != "/jobs" {
+	if r := b.signInForm("ADA@example.org", "longenough"); r.status != http.StatusSeeOther || r.header.Get("Location") != "/jobs" {
 		t.Errorf("sign in: %d %q", r.status, r.header.Get("Location"))
 	}
 	// An open redirect through next is refused.
 	b.post("/signout", nil)
-	if r := b.post("/signin", url.Values{"email": {"ada@example.org"}, "password": {"longenough"}, "next": {"//evil.example/x"}}); r.header.Get("Location") != "/jobs" {
+	if r := b.signInForm("ada@example.org", "longenough", "//evil.example/x"); r.header.Get("Location") != "/jobs" {
 		t.Errorf("next=//evil: Location %q", r.header.Get("Location"))
 	}
-	if r := b.post("/signin", url.Values{"email": {"ada@example.org"}, "password": {"wrong-one"}}); r.status != 401 || !strings.Contains(r.body, "wrong email or password") {
+	if r := b.signInForm("ada@example.org", "wrong-one"); r.status != 401 || !strings.Contains(r.body, "wrong email or password") {
 		t.Errorf("wrong password: %d", r.status)
 	}
 }
@@ -140,11 +140,11 @@ func TestSignInRateLimited(t *testing.T) {
 	h.user("a@example.org", domain.RoleFree, false)
 	b := h.browser()
 	for i := range 5 {
-		if r := b.post("/signin", url.Values{"email": {"a@example.org"}, "password": {"nope-nope"}}); r.status != 401 {
+		if r := b.signInForm("a@example.org", "nope-nope"); r.status != 401 {
 			t.Fatalf("attempt %d: %d", i, r.status)
 		}
 	}
-	r := b.post("/signin", url.Values{"email": {"a@example.org"}, "password": {"password1"}})
+	r := b.signInForm("a@example.org", "password1")
 	if r.status != http.StatusTooManyRequests || !strings.Contains(r.body, "too many attempts") {
 		t.Errorf("6th attempt: %d", r.status)
 	}

@@ -3,7 +3,6 @@ package webui_test
 import (
 	"fmt"
 	"net/http"
-	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -187,7 +186,7 @@ func TestJobPageLinksItsRestoreRun(t *testing.T) {
 	if len(rs) != 1 || !strings.HasPrefix(rs[0].Name, "restore-"+owner.ID+"-") {
 		t.Fatalf("restores %+v", rs)
 	}
-	path := "/executions/" + url.PathEscape(rs[0].ID)
+	path := executionPath(rs[0].ID)
 	if r := b.get("/jobs/job1"); !strings.Contains(r.body, `href="`+path+`" id="restore-link"`) {
 		t.Fatalf("job page lacks the link to %s:\n%s", path, r.body)
 	}

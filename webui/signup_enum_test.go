@@ -120,10 +120,10 @@ func TestResetHTTP(t *testing.T) {
 		t.Errorf("used link: %d %s", r.status, r.body)
 	}
 	b2 := h.browser()
-	if r := b2.post("/signin", url.Values{"email": {"owner@example.org"}, "password": {"password1"}}); r.status != 401 {
+	if r := b2.signInForm("owner@example.org", "password1"); r.status != 401 {
 		t.Errorf("old password: %d", r.status)
 	}
-	if r := b2.post("/signin", url.Values{"email": {"owner@example.org"}, "password": {"a new password"}}); r.status != http.StatusSeeOther {
+	if r := b2.signInForm("owner@example.org", "a new password"); r.status != http.StatusSeeOther {
 		t.Errorf("new password: %d", r.status)
 	}
 	// A confirmation link used twice says to sign in.
