@@ -40,7 +40,7 @@ type fakeChrom struct {
 	known  []refdata.KnownVariant
 }
 
-func (c *fakeChrom) KnownErr(dst []refdata.KnownVariant, start, end int) ([]refdata.KnownVariant, error) {
+func (c *fakeChrom) KnownErr(_ *refdata.KnownReader, dst []refdata.KnownVariant, start, end int) ([]refdata.KnownVariant, error) {
 	for _, k := range c.known {
 		if k.Pos >= start && k.Pos <= end {
 			dst = append(dst, k)

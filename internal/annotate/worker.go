@@ -19,6 +19,9 @@ type worker struct {
 	last chromInfo // the chromosome of the last record
 	held bool      // last is acquired from p.res
 
+	// kr decodes known-variant blocks for this worker, reusing its buffers.
+	kr refdata.KnownReader
+
 	known  []refdata.KnownVariant
 	ids    []byte // new ID column
 	af     []byte // KNOWN_AF value
@@ -169,7 +172,7 @@ func (w *worker) matchAllele(ci chromInfo, pos int, ref, alt string, t *tally) e
 	existStart := len(w.exist)
 	tpos, tref, talt := refdata.TrimAlleles(pos, ref, alt)
 	var err error
-	w.known, err = ci.c.KnownErr(w.known[:0], tpos, tpos)
+	w.known, err = ci.c.KnownErr(&w.kr, w.known[:0], tpos, tpos)
 	if err != nil {
 		return fmt.Errorf("known variants at %s:%d: %w", ci.canon, tpos, err)
 	}

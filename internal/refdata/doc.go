@@ -88,8 +88,10 @@
 // the dictionaries and the index when the chromosome is first used and
 // decodes blocks on demand, straight from the mapping, into
 // flat arrays (no string per record; a KnownVariant is made only for what a
-// lookup returns), keeping the last 512 decoded blocks of the whole bundle
-// (about 13 MB).
+// lookup returns). Decoded blocks belong to the caller's KnownReader, which
+// keeps its last 8 (about 230 KB) and decodes into their buffers again: each
+// annotating worker has one, so a whole-genome query decodes each block it
+// needs about once and allocates nothing for it.
 //
 // # Loading
 //

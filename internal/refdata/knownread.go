@@ -8,7 +8,6 @@ import (
 	"slices"
 	"sort"
 	"strconv"
-	"sync"
 	"sync/atomic"
 )
 
@@ -18,52 +17,87 @@ type knownStore struct {
 	unmap func() error // releases data
 	index []knownBlockIndex
 	dicts knownDicts
-
-	lru *blockCache
-	// cache holds the decoded blocks by number (nil when not decoded). Hits
-	// read it without locking; storing and eviction hold lru.mu.
-	cache []atomic.Pointer[knownBlock]
+	// id tells this store's blocks apart in a KnownReader (never 0, never
+	// reused: a store opened again after a release gets a new one).
+	id uint64
 }
 
-// blockCache bounds the decoded known-variant blocks of all chromosomes of a
-// bundle together, so memory stays flat however many chromosomes a job
-// touches. Eviction is first-in first-out, which suits position-sorted input.
-type blockCache struct {
-	mu    sync.Mutex
-	limit int
-	fifo  []cachedBlock // oldest first
+var knownStoreIDs atomic.Uint64
+
+// KnownReader decodes known-variant blocks for one goroutine and keeps the
+// last few it decoded, in buffers it reuses: a position-sorted scan (each
+// block is looked up many times, then never again) decodes every block it
+// needs once and allocates nothing once warm. The zero value is ready to
+// use; a KnownReader must not be used by two goroutines at once, so each
+// annotating worker has its own. It may be used with any chromosome of any
+// bundle.
+type KnownReader struct {
+	slots [knownReaderSlots]readerSlot
+	last  int // the slot of the last hit, checked first
+	next  int // the slot to decode into next (oldest first)
 }
 
-type cachedBlock struct {
-	ks *knownStore
-	b  int
+type readerSlot struct {
+	store uint64 // knownStore.id; 0: empty
+	b     int
+	blk   knownBlock
+}
+
+// block returns block b of ks decoded, from r's slots when possible.
+func (r *KnownReader) block(ks *knownStore, b int) (*knownBlock, error) {
+	if s := &r.slots[r.last]; s.store == ks.id && s.b == b {
+		return &s.blk, nil
+	}
+	for i := range r.slots {
+		if s := &r.slots[i]; s.store == ks.id && s.b == b {
+			r.last = i
+			return &s.blk, nil
+		}
+	}
+	i := r.next
+	r.next = (i + 1) % len(r.slots)
+	s := &r.slots[i]
+	s.store = 0
+	if err := ks.decode(b, &s.blk); err != nil {
+		return nil, err
+	}
+	s.store, s.b, r.last = ks.id, b, i
+	return &s.blk, nil
 }
 
 // knownBlock is a decoded block: flat arrays, no strings per record. pos
 // mirrors the records' positions densely so binary searches touch few cache
 // lines; a KnownVariant is made only for the records a lookup returns.
+// Decoding again reuses the arrays. Nothing in it points into the mapped
+// file (which is unmapped when its chromosome is released).
 type knownBlock struct {
-	pos       []int32
-	recs      []knownRec
-	inAlleles [][2]string // alleles written inline (dictionary full)
+	pos  []int32
+	recs []knownRec
 	// rs holds the block's rs numbers as 4 byte planes (most significant
 	// first) of nRS bytes each; a kfRS record's id is its index there, and
 	// the number is put together only for the records a lookup returns.
-	rs      []byte
-	nRS     int
-	inStrs  []string // ids and CLIN_SIG values written inline
+	rs  []byte
+	nRS int
+	// inline is a copy of the block's inline column; inSpans locate the
+	// values written there (alleles as two spans, REF then ALT; ids;
+	// CLIN_SIG values), made into strings only when returned.
+	inline  []byte
+	inSpans []inlineSpan
 	inFreqs []float64
 }
 
+type inlineSpan struct{ off, len int32 }
+
 // knownRec refers into the chromosome's dictionaries (index >= 0) or the
-// block's inline values (-(index+1)).
+// block's inline values (-(index+1): for an allele the index of its REF
+// span, ALT following; for CLIN_SIG its span, for frequencies into inFreqs).
 type knownRec struct {
 	allele, freq, clin int32
-	id                 uint32 // index into the rs planes (kfRS) or into inStrs (inline id)
+	id                 uint32 // index into the rs planes (kfRS) or into inSpans (inline id)
 	flags              uint8  // kf*; kfSameID is resolved while decoding
 }
 
-func openKnownStore(path string, lru *blockCache) (*knownStore, error) {
+func openKnownStore(path string) (*knownStore, error) {
 	data, unmap, err := mapFile(path)
 	if err != nil {
 		return nil, err
@@ -73,7 +107,7 @@ func openKnownStore(path string, lru *blockCache) (*knownStore, error) {
 		unmap()
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	ks.unmap, ks.lru = unmap, lru
+	ks.unmap, ks.id = unmap, knownStoreIDs.Add(1)
 	return ks, nil
 }
 
@@ -93,7 +127,7 @@ func readKnownIndex(data []byte) (*knownStore, error) {
 	if dictOff < 0 || dictOff > idxOff || idxOff+n*knownIndexSize+knownFooterSize != size {
 		return nil, errors.New("known-variant file: index size mismatch")
 	}
-	ks := &knownStore{data: data, index: make([]knownBlockIndex, n), cache: make([]atomic.Pointer[knownBlock], n)}
+	ks := &knownStore{data: data, index: make([]knownBlockIndex, n)}
 	var err error
 	if ks.dicts, err = readDicts(data[dictOff:idxOff]); err != nil {
 		return nil, err
@@ -136,15 +170,16 @@ func readDicts(raw []byte) (knownDicts, error) {
 	return d, nil
 }
 
-// appendRange appends the records with Pos in [start,end] to dst.
-func (ks *knownStore) appendRange(dst []KnownVariant, start, end int) ([]KnownVariant, error) {
+// appendRange appends the records with Pos in [start,end] to dst, decoding
+// blocks through r.
+func (ks *knownStore) appendRange(r *KnownReader, dst []KnownVariant, start, end int) ([]KnownVariant, error) {
 	if start > end || start > math.MaxInt32 {
 		return dst, nil
 	}
 	s32, e32 := int32(start), int32(min(end, math.MaxInt32))
 	b := sort.Search(len(ks.index), func(i int) bool { return ks.index[i].last >= s32 })
 	for ; b < len(ks.index) && ks.index[b].first <= e32; b++ {
-		blk, err := ks.block(b)
+		blk, err := r.block(ks, b)
 		if err != nil {
 			return dst, err
 		}
@@ -164,15 +199,15 @@ func (ks *knownStore) variant(blk *knownBlock, i int) KnownVariant {
 		a := ks.dicts.alleles[r.allele]
 		v.Ref, v.Alt = a[0], a[1]
 	} else {
-		a := blk.inAlleles[-r.allele-1]
-		v.Ref, v.Alt = a[0], a[1]
+		k := -r.allele - 1
+		v.Ref, v.Alt = blk.inlineString(k), blk.inlineString(k+1)
 	}
 	switch {
 	case r.flags&kfRS != 0:
 		var buf [16]byte
 		v.ID = string(strconv.AppendUint(append(buf[:0], "rs"...), uint64(blk.rsNumber(r.id)), 10))
 	case r.flags&kfNoID == 0:
-		v.ID = blk.inStrs[r.id]
+		v.ID = blk.inlineString(int32(r.id))
 	}
 	if r.flags&kfFreq != 0 {
 		if r.freq >= 0 {
@@ -185,43 +220,22 @@ func (ks *knownStore) variant(blk *knownBlock, i int) KnownVariant {
 		if r.clin >= 0 {
 			v.ClinSig = ks.dicts.clins[r.clin]
 		} else {
-			v.ClinSig = blk.inStrs[-r.clin-1]
+			v.ClinSig = blk.inlineString(-r.clin - 1)
 		}
 	}
 	return v
+}
+
+// inlineString is inline value k as a new string.
+func (blk *knownBlock) inlineString(k int32) string {
+	sp := blk.inSpans[k]
+	return string(blk.inline[sp.off : sp.off+sp.len])
 }
 
 // rsNumber is the rs number at index i of the planes.
 func (blk *knownBlock) rsNumber(i uint32) uint32 {
 	n := uint32(blk.nRS)
 	return uint32(blk.rs[i])<<24 | uint32(blk.rs[n+i])<<16 | uint32(blk.rs[2*n+i])<<8 | uint32(blk.rs[3*n+i])
-}
-
-// block returns block b decoded, from the cache when possible.
-func (ks *knownStore) block(b int) (*knownBlock, error) {
-	if blk := ks.cache[b].Load(); blk != nil {
-		return blk, nil
-	}
-	// Decode outside the lock, so workers needing different blocks decode
-	// in parallel; two decoding the same block keep the first one stored.
-	blk, err := ks.decode(b)
-	if err != nil {
-		return nil, err
-	}
-	c := ks.lru
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if cached := ks.cache[b].Load(); cached != nil {
-		return cached, nil
-	}
-	if len(c.fifo) >= c.limit {
-		old := c.fifo[0]
-		old.ks.cache[old.b].Store(nil)
-		c.fifo = c.fifo[1:]
-	}
-	ks.cache[b].Store(blk)
-	c.fifo = append(c.fifo, cachedBlock{ks, b})
-	return blk, nil
 }
 
 // readBlock returns block b's payload, inside the mapping: nothing decoded
@@ -234,26 +248,29 @@ func (ks *knownStore) readBlock(b int) ([]byte, error) {
 	return ks.data[ix.off : ix.off+int64(ix.clen)], nil
 }
 
-func (ks *knownStore) decode(b int) (*knownBlock, error) {
+// decode decodes block b into blk, reusing its arrays.
+func (ks *knownStore) decode(b int, blk *knownBlock) error {
 	raw, err := ks.readBlock(b)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	ix := ks.index[b]
 	cols, ok := blockColumns(raw)
 	if !ok {
-		return nil, fmt.Errorf("known block %d: corrupt data", b)
+		return corruptBlock(b)
 	}
 	pos, alle, flags, ids, freq, clin, inline := &cols[0], &cols[1], &cols[2], &cols[3], &cols[4], &cols[5], &cols[6]
-	// Every inline string is a substring of this copy (raw is in the mapping).
-	inline.str = string(inline.raw)
 	n := int(ix.count)
 	// The rs numbers are 4 byte planes of one number per kfRS record.
 	nRS := len(ids.raw) / 4
 	if len(flags.raw) != n || len(ids.raw) != 4*nRS {
-		return nil, fmt.Errorf("known block %d: corrupt data", b)
+		return corruptBlock(b)
 	}
-	blk := &knownBlock{pos: make([]int32, n), recs: make([]knownRec, n), rs: append([]byte(nil), ids.raw...), nRS: nRS}
+	blk.pos = slices.Grow(blk.pos[:0], n)[:n]
+	blk.recs = slices.Grow(blk.recs[:0], n)[:n]
+	blk.rs, blk.nRS = append(blk.rs[:0], ids.raw...), nRS
+	blk.inline = append(blk.inline[:0], inline.raw...)
+	blk.inSpans, blk.inFreqs = blk.inSpans[:0], blk.inFreqs[:0]
 	nAlleles, nFreqs, nClins := len(ks.dicts.alleles), len(ks.dicts.freqs), len(ks.dicts.clins)
 	// The loop keeps the position and allele columns' offsets in locals
 	// and decodes one-byte varints (nearly all) inline: it runs once per
@@ -272,8 +289,8 @@ func (ks *knownStore) decode(b int) (*knownBlock, error) {
 		}
 		at += d
 		ps[i] = int32(at)
-		r := &recs[i]
 		f := fl[i]
+		var r knownRec
 		if ap < len(ar) && ar[ap] < 0x80 {
 			c, ap = int(ar[ap]), ap+1
 		} else {
@@ -284,8 +301,8 @@ func (ks *knownStore) decode(b int) (*knownBlock, error) {
 		if c > 0 && c <= nAlleles {
 			r.allele = int32(c - 1)
 		} else {
-			blk.inAlleles = append(blk.inAlleles, [2]string{inline.str8(), inline.str8()})
-			r.allele = -int32(len(blk.inAlleles))
+			r.allele = -int32(len(blk.inSpans)) - 1
+			blk.inSpans = append(blk.inSpans, inline.span(), inline.span())
 		}
 		switch {
 		case f&kfSameID != 0 && i > 0:
@@ -293,13 +310,13 @@ func (ks *knownStore) decode(b int) (*knownBlock, error) {
 			r.id, f = prev.id, f&^(kfSameID|kfRS|kfNoID)|prev.flags&(kfRS|kfNoID)
 		case f&kfRS != 0:
 			if rsi >= nRS {
-				return nil, fmt.Errorf("known block %d: corrupt data", b)
+				return corruptBlock(b)
 			}
 			r.id = uint32(rsi)
 			rsi++
 		case f&kfNoID == 0:
-			blk.inStrs = append(blk.inStrs, inline.str8())
-			r.id = uint32(len(blk.inStrs) - 1)
+			r.id = uint32(len(blk.inSpans))
+			blk.inSpans = append(blk.inSpans, inline.span())
 		}
 		r.flags = f
 		if f&kfFreq != 0 {
@@ -321,17 +338,20 @@ func (ks *knownStore) decode(b int) (*knownBlock, error) {
 			if c := clin.uvarint(); c > 0 && c <= nClins {
 				r.clin = int32(c - 1)
 			} else {
-				blk.inStrs = append(blk.inStrs, inline.str8())
-				r.clin = -int32(len(blk.inStrs))
+				r.clin = -int32(len(blk.inSpans)) - 1
+				blk.inSpans = append(blk.inSpans, inline.span())
 			}
 		}
+		recs[i] = r
 	}
 	pos.p, alle.p = pp, ap
 	if rsi != nRS || at > math.MaxInt32 || slices.ContainsFunc(cols[:], func(d byteDecoder) bool { return d.bad }) {
-		return nil, fmt.Errorf("known block %d: corrupt data", b)
+		return corruptBlock(b)
 	}
-	return blk, nil
+	return nil
 }
+
+func corruptBlock(b int) error { return fmt.Errorf("known block %d: corrupt data", b) }
 
 // blockColumns splits a block's payload into its seven columns (position
 // deltas, alleles, flags, rs numbers, frequencies, clinical significance,
@@ -394,6 +414,17 @@ func (d *byteDecoder) str8() string {
 		return string(d.raw[d.p-l : d.p])
 	}
 	return d.str[d.p-l : d.p]
+}
+
+// span reads a length-prefixed string and returns where it is in raw.
+func (d *byteDecoder) span() inlineSpan {
+	l := d.uvarint()
+	if d.bad || d.p+l > len(d.raw) {
+		d.bad = true
+		return inlineSpan{}
+	}
+	d.p += l
+	return inlineSpan{int32(d.p - l), int32(l)}
 }
 
 func (d *byteDecoder) u64() uint64 {

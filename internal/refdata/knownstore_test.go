@@ -49,12 +49,12 @@ func TestKnownStoreRoundTrip(t *testing.T) {
 			if err := w.close(); err != nil {
 				t.Fatal(err)
 			}
-			ks, err := openKnownStore(path, &blockCache{limit: 2})
+			ks, err := openKnownStore(path)
 			if err != nil {
 				t.Fatal(err)
 			}
 			defer ks.close()
-			got, err := ks.appendRange(nil, 1, 1<<30)
+			got, err := ks.appendRange(new(KnownReader), nil, 1, 1<<30)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -66,7 +66,7 @@ func TestKnownStoreRoundTrip(t *testing.T) {
 				}
 				t.Fatalf("got %d records, want %d", len(got), len(want))
 			}
-			one, _ := ks.appendRange(nil, want[2000].Pos, want[2000].Pos)
+			one, _ := ks.appendRange(new(KnownReader), nil, want[2000].Pos, want[2000].Pos)
 			if len(one) != 3 || one[0] != want[1998] {
 				t.Errorf("lookup at %d: %+v", want[2000].Pos, one)
 			}
@@ -97,11 +97,59 @@ func FuzzKnownFile(f *testing.F) {
 		}
 		p := filepath.Join(t.TempDir(), "x.known")
 		os.WriteFile(p, data, 0o644)
-		ks, err := openKnownStore(p, &blockCache{limit: 4})
+		ks, err := openKnownStore(p)
 		if err != nil {
 			return
 		}
 		defer ks.close()
-		ks.appendRange(nil, 1, 1<<30)
+		ks.appendRange(new(KnownReader), nil, 1, 1<<30)
 	})
+}
+
+// TestKnownReaderReuse: one KnownReader serving two stores with blocks of
+// the same numbers, and cycling through more blocks than it keeps (so it
+// decodes into used buffers, inline values and all), answers every lookup
+// as a fresh reader does.
+func TestKnownReaderReuse(t *testing.T) {
+	defer func(a int) { maxAlleleDict = a }(maxAlleleDict)
+	maxAlleleDict = 5 // most alleles inline
+	var stores []*knownStore
+	for s := range 2 {
+		path := filepath.Join(t.TempDir(), fmt.Sprintf("%d.known", s))
+		w, err := newKnownWriter(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range 12 * knownBlockSize {
+			v := KnownVariant{Pos: 10 + i, Ref: "A", Alt: fmt.Sprintf("C%d", (i*(s+1))%40), ID: fmt.Sprintf("rs%d", i+s*100000), Freq: -1}
+			if (i+s)%7 == 0 {
+				v.ID, v.ClinSig = fmt.Sprintf("x%d", i), "benign"
+			}
+			if err := w.add(v); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := w.close(); err != nil {
+			t.Fatal(err)
+		}
+		ks, err := openKnownStore(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ks.close()
+		stores = append(stores, ks)
+	}
+	var r KnownReader
+	for q := range 400 {
+		ks := stores[q%2]
+		pos := 10 + (q*7919)%(12*knownBlockSize)
+		got, err := ks.appendRange(&r, nil, pos, pos+1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, _ := ks.appendRange(new(KnownReader), nil, pos, pos+1)
+		if len(want) != 2 || !reflect.DeepEqual(got, want) {
+			t.Fatalf("lookup %d at %d: got %+v, want %+v", q, pos, got, want)
+		}
+	}
 }

@@ -32,7 +32,6 @@ type Bundle struct {
 
 	mu     sync.Mutex
 	chroms map[int]*chromSlot
-	blocks *blockCache // decoded known-variant blocks, shared by all chromosomes
 }
 
 type chromSlot struct {
@@ -51,8 +50,7 @@ func Open(dir string) (*Bundle, error) {
 }
 
 func newBundle(dir string, m Manifest) *Bundle {
-	b := &Bundle{dir: dir, man: m, byName: map[string]int{}, chroms: map[int]*chromSlot{},
-		blocks: &blockCache{limit: knownCacheBlocks}}
+	b := &Bundle{dir: dir, man: m, byName: map[string]int{}, chroms: map[int]*chromSlot{}}
 	for i, c := range m.Chroms {
 		b.byName[c.Name] = i
 	}
@@ -86,7 +84,7 @@ func (b *Bundle) Chrom(name string) (*Chrom, error) {
 	}
 	b.mu.Unlock()
 	slot.once.Do(func() {
-		slot.c, slot.err = loadChrom(b.dir, b.man.Chroms[i], b.blocks)
+		slot.c, slot.err = loadChrom(b.dir, b.man.Chroms[i])
 		if slot.err != nil {
 			slot.err = fmt.Errorf("load chromosome %s from %s: %w", b.man.Chroms[i].Name, b.dir, slot.err)
 		}
@@ -140,7 +138,7 @@ type Chrom struct {
 	known   *knownStore // nil when the chromosome has no known variants
 }
 
-func loadChrom(dir string, e ChromEntry, blocks *blockCache) (*Chrom, error) {
+func loadChrom(dir string, e ChromEntry) (*Chrom, error) {
 	var meta chromMeta
 	data, err := os.ReadFile(filepath.Join(dir, e.Files.Meta))
 	if err != nil {
@@ -173,7 +171,7 @@ func loadChrom(dir string, e ChromEntry, blocks *blockCache) (*Chrom, error) {
 	}
 	c.indexTranscripts()
 	if e.Files.Known != "" {
-		if c.known, err = openKnownStore(filepath.Join(dir, e.Files.Known), blocks); err != nil {
+		if c.known, err = openKnownStore(filepath.Join(dir, e.Files.Known)); err != nil {
 			c.close()
 			return nil, err
 		}
@@ -290,17 +288,22 @@ func (c *Chrom) AllTranscripts() []*Transcript { return c.tx }
 // (nil when none). A damaged known-variant file yields no variants; use
 // KnownErr to see the error.
 func (c *Chrom) Known(start, end int) []KnownVariant {
-	v, _ := c.KnownErr(nil, start, end)
+	v, _ := c.KnownErr(nil, nil, start, end)
 	return v
 }
 
-// KnownErr is Known appending to dst, so a caller reusing dst[:0] does not
-// allocate per lookup, and reporting read errors.
-func (c *Chrom) KnownErr(dst []KnownVariant, start, end int) ([]KnownVariant, error) {
+// KnownErr is Known appending to dst, decoding through r (nil: a new
+// KnownReader, for a one-off lookup), and reporting read errors. A caller
+// reusing dst[:0] and its own r does not allocate per lookup beyond the
+// returned ids.
+func (c *Chrom) KnownErr(r *KnownReader, dst []KnownVariant, start, end int) ([]KnownVariant, error) {
 	if c.known == nil {
 		return dst, nil
 	}
-	dst, err := c.known.appendRange(dst, start, end)
+	if r == nil {
+		r = new(KnownReader)
+	}
+	dst, err := c.known.appendRange(r, dst, start, end)
 	// c's cleanup unmaps the store's file: c must stay reachable while
 	// appendRange reads the mapping.
 	runtime.KeepAlive(c)
