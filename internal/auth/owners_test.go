@@ -3,7 +3,6 @@ package auth_test
 import (
 	"context"
 	"errors"
-	"strings"
 	"testing"
 	"time"
 
@@ -53,7 +52,7 @@ func TestOwnerLookupUsedOnlyForTheSameProfiles(t *testing.T) {
 	for _, same := range []bool{true, false} {
 		profiles := memstore.NewProfiles()
 		store := &ownerStore{Auth: memstore.NewAuth(), profiles: profiles, same: same}
-		svc, err := auth.New(profiles, store, auth.Config{Key: []byte(strings.Repeat("k", 32)), Argon2: cheap})
+		svc, err := auth.New(profiles, store, auth.Config{Key: testKey, Argon2: cheap})
 		if err != nil {
 			t.Fatal(err)
 		}

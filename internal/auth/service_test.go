@@ -16,6 +16,9 @@ import (
 // cheap keeps password hashing fast in tests; production uses DefaultArgon2.
 var cheap = auth.Argon2Params{Memory: 64, Time: 1, Threads: 1}
 
+// testKey is the tests' signing key (auth.Config.Key, 32 bytes).
+var testKey = []byte(strings.Repeat("k", 32))
+
 func newService(t *testing.T) (*auth.Service, *memstore.Profiles, *time.Time) {
 	t.Helper()
 	svc, profiles, now, _ := newMailingService(t)
@@ -29,7 +32,7 @@ func newMailingService(t *testing.T) (*auth.Service, *memstore.Profiles, *time.T
 	profiles := memstore.NewProfiles()
 	mail := &memstore.Mailer{}
 	svc, err := auth.New(profiles, memstore.NewAuth(), auth.Config{
-		Key: []byte(strings.Repeat("k", 32)), Argon2: cheap, SignInLimit: 3, SignInWindow: time.Minute,
+		Key: testKey, Argon2: cheap, SignInLimit: 3, SignInWindow: time.Minute,
 		Mailer: mail, BaseURL: "https://gas.test/", Now: func() time.Time { return now },
 	})
 	if err != nil {

@@ -99,7 +99,7 @@ func newRecorded(t *testing.T) (*auth.Service, *recorder, *memstore.Mailer, *tim
 	rec := &recorder{profiles: memstore.NewProfiles(), store: memstore.NewAuth()}
 	mail := &memstore.Mailer{}
 	svc, err := auth.New(rec, recordingStore{rec}, auth.Config{
-		Key: []byte(strings.Repeat("k", 32)), Argon2: cheap, Mailer: mail, BaseURL: "https://gas.test",
+		Key: testKey, Argon2: cheap, Mailer: mail, BaseURL: "https://gas.test",
 		Now: func() time.Time { return now },
 	})
 	if err != nil {
@@ -195,14 +195,14 @@ func TestSignUpBadForms(t *testing.T) {
 	if len(rec.calls) != 0 || len(mail.Sent()) != 0 {
 		t.Errorf("bad forms made calls %q and sent %d mails", rec.calls, len(mail.Sent()))
 	}
-	noMail, err := auth.New(memstore.NewProfiles(), memstore.NewAuth(), auth.Config{Key: []byte(strings.Repeat("k", 32))})
+	noMail, err := auth.New(memstore.NewProfiles(), memstore.NewAuth(), auth.Config{Key: testKey})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := noMail.SignUp(ctx, auth.SignUp{Email: "b@example.org", Name: "B"}); !errors.Is(err, auth.ErrNoMailer) {
 		t.Errorf("without a mailer: %v, want ErrNoMailer", err)
 	}
-	if _, err := auth.New(memstore.NewProfiles(), memstore.NewAuth(), auth.Config{Key: []byte(strings.Repeat("k", 32)), Mailer: mail}); err == nil {
+	if _, err := auth.New(memstore.NewProfiles(), memstore.NewAuth(), auth.Config{Key: testKey, Mailer: mail}); err == nil {
 		t.Error("a Mailer without BaseURL was accepted")
 	}
 }
