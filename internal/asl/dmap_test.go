@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"strings"
 	"sync"
 	"testing"
@@ -37,13 +36,8 @@ const dmapDef = `{"StartAt":"M","States":{"M":{"Type":"Map",
 
 func dmapRunner(t *testing.T, store Store, def string, h Handler) *Runner {
 	t.Helper()
-	r, err := NewRunner(Config{Store: store, Machines: map[string]*Machine{"m": mustLoad(t, def)}, Handlers: map[string]Handler{"t": h},
-		Objects: objects{"items.json": `[{"id":"a","wait":1},{"id":"b","wait":100},{"id":"c","wait":2},{"id":"d","wait":3}]`},
-		Jitter:  func() float64 { return 1 }, Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return r
+	return runnerFor(t, Config{Store: store, Machines: map[string]*Machine{"m": mustLoad(t, def)}, Handlers: map[string]Handler{"t": h},
+		Objects: objects{"items.json": `[{"id":"a","wait":1},{"id":"b","wait":100},{"id":"c","wait":2},{"id":"d","wait":3}]`}})
 }
 
 func TestDistributedMapRunsChildExecutions(t *testing.T) {

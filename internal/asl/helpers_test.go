@@ -71,7 +71,16 @@ func mustLoad(t *testing.T, def string) *Machine {
 
 func newTestRunner(t *testing.T, store Store, machines map[string]*Machine, handlers map[string]Handler) *Runner {
 	t.Helper()
-	r, err := NewRunner(Config{Store: store, Machines: machines, Handlers: handlers, Jitter: func() float64 { return 1 }, Logger: slog.New(slog.DiscardHandler)})
+	return runnerFor(t, Config{Store: store, Machines: machines, Handlers: handlers})
+}
+
+// runnerFor is NewRunner over cfg with the tests' settings: retry delays
+// without jitter, and no log.
+func runnerFor(t *testing.T, cfg Config) *Runner {
+	t.Helper()
+	cfg.Jitter = func() float64 { return 1 }
+	cfg.Logger = slog.New(slog.DiscardHandler)
+	r, err := NewRunner(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
