@@ -31,12 +31,16 @@ type fakeMapRuns struct {
 }
 
 func (f *fakeMapRuns) DescribeMapRun(_ context.Context, in *sfn.DescribeMapRunInput, _ ...func(*sfn.Options)) (*sfn.DescribeMapRunOutput, error) {
-	f.calls = append(f.calls, "DescribeMapRun")
-	r, ok := f.runs[aws.ToString(in.MapRunArn)]
-	if !ok {
-		return nil, &types.ResourceNotFound{Message: aws.String("no map run")}
+	return describe(f, "DescribeMapRun", f.runs, in.MapRunArn, &types.ResourceNotFound{Message: aws.String("no map run")})
+}
+
+// describe records call and answers what m holds under arn, or notFound.
+func describe[T any](f *fakeMapRuns, call string, m map[string]*T, arn *string, notFound error) (*T, error) {
+	f.calls = append(f.calls, call)
+	if v, ok := m[aws.ToString(arn)]; ok {
+		return v, nil
 	}
-	return r, nil
+	return nil, notFound
 }
 
 func (f *fakeMapRuns) ListExecutions(_ context.Context, in *sfn.ListExecutionsInput, _ ...func(*sfn.Options)) (*sfn.ListExecutionsOutput, error) {
@@ -57,12 +61,7 @@ func (f *fakeMapRuns) ListExecutions(_ context.Context, in *sfn.ListExecutionsIn
 }
 
 func (f *fakeMapRuns) DescribeExecution(_ context.Context, in *sfn.DescribeExecutionInput, _ ...func(*sfn.Options)) (*sfn.DescribeExecutionOutput, error) {
-	f.calls = append(f.calls, "DescribeExecution")
-	e, ok := f.execs[aws.ToString(in.ExecutionArn)]
-	if !ok {
-		return nil, &types.ExecutionDoesNotExist{Message: aws.String("no execution")}
-	}
-	return e, nil
+	return describe(f, "DescribeExecution", f.execs, in.ExecutionArn, &types.ExecutionDoesNotExist{Message: aws.String("no execution")})
 }
 
 const (
