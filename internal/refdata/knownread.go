@@ -290,7 +290,11 @@ func (ks *knownStore) decode(b int, blk *knownBlock) error {
 		at += d
 		ps[i] = int32(at)
 		f := fl[i]
-		var r knownRec
+		// Fields are stored one by one: a record built in a local and
+		// copied whole made a 16-byte load of four fresh 4-byte stores,
+		// which store forwarding cannot serve (it stalled every record).
+		// freq and clin are read only under their flags.
+		r := &recs[i]
 		if ap < len(ar) && ar[ap] < 0x80 {
 			c, ap = int(ar[ap]), ap+1
 		} else {
@@ -342,7 +346,6 @@ func (ks *knownStore) decode(b int, blk *knownBlock) error {
 				blk.inSpans = append(blk.inSpans, inline.span())
 			}
 		}
-		recs[i] = r
 	}
 	pos.p, alle.p = pp, ap
 	if rsi != nRS || at > math.MaxInt32 || slices.ContainsFunc(cols[:], func(d byteDecoder) bool { return d.bad }) {
