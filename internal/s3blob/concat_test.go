@@ -45,7 +45,7 @@ func TestConcatCopiesLargePartsInS3(t *testing.T) {
 	tail := bytes.Repeat([]byte{0x1b}, 28) // as the BGZF EOF block
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			client, fake, _ := newFake(t)
+			fake, client := s3fake.Serve(t, testBucket)
 			store := New(client, testBucket)
 			ctx := t.Context()
 			var want bytes.Buffer
@@ -84,7 +84,7 @@ func TestConcatCopiesLargePartsInS3(t *testing.T) {
 }
 
 func TestConcatFailureLeavesNothing(t *testing.T) {
-	client, _, _ := newFake(t)
+	_, client := s3fake.Serve(t, testBucket)
 	store := New(client, testBucket)
 	ctx := t.Context()
 	store.Put(ctx, "results/u/j/a", strings.NewReader("a"))
@@ -104,7 +104,7 @@ func TestConcatFailureLeavesNothing(t *testing.T) {
 // TestFakeRefusesSmallPartsBeforeTheLast: the emulator holds Concat to S3's
 // rule (EntityTooSmall), so the test above proves Concat follows it.
 func TestFakeRefusesSmallPartsBeforeTheLast(t *testing.T) {
-	client, _, _ := newFake(t)
+	_, client := s3fake.Serve(t, testBucket)
 	ctx := t.Context()
 	up, err := client.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{Bucket: aws.String(testBucket), Key: aws.String("x")})
 	if err != nil {

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/gasproject/gas/internal/domain"
+	"github.com/gasproject/gas/internal/s3blob/s3fake"
 )
 
 // postForm submits an upload form as a browser would: the fields, then the file.
@@ -43,7 +44,7 @@ func postForm(t *testing.T, form UploadForm, fields map[string]string, filename 
 
 func TestPresignedPostIsEnforced(t *testing.T) {
 	const prefix = "inputs/user-1/up-1/"
-	client, fake, _ := newFake(t)
+	fake, client := s3fake.Serve(t, testBucket)
 	store := New(client, testBucket)
 	ctx := context.Background()
 	form, err := store.PresignPost(ctx, UploadPolicy{KeyPrefix: prefix, MaxBytes: 100, TTL: 5 * time.Minute})
@@ -124,7 +125,7 @@ func TestPresignedPostIsEnforced(t *testing.T) {
 }
 
 func TestPresignedPostRedirectsWithTheKey(t *testing.T) {
-	client, _, _ := newFake(t)
+	_, client := s3fake.Serve(t, testBucket)
 	store := New(client, testBucket)
 	form, err := store.PresignPost(context.Background(), UploadPolicy{
 		KeyPrefix: "inputs/u/1/", MaxBytes: 10, SuccessRedirect: "https://gas.example.org/uploads/done?upload=1",
@@ -146,7 +147,7 @@ func TestPresignedPostRedirectsWithTheKey(t *testing.T) {
 }
 
 func TestPresignPostRejectsBadPolicies(t *testing.T) {
-	client, _, _ := newFake(t)
+	_, client := s3fake.Serve(t, testBucket)
 	store := New(client, testBucket)
 	for _, p := range []UploadPolicy{
 		{KeyPrefix: "inputs/u", MaxBytes: 10},   // no trailing slash
@@ -161,7 +162,7 @@ func TestPresignPostRejectsBadPolicies(t *testing.T) {
 }
 
 func TestPresignedGetDownloadsWithTheName(t *testing.T) {
-	client, _, _ := newFake(t)
+	_, client := s3fake.Serve(t, testBucket)
 	store := New(client, testBucket)
 	ctx := context.Background()
 	if err := store.Put(ctx, "results/u/j/annotated.vcf", strings.NewReader("##fileformat=VCFv4.2\n")); err != nil {

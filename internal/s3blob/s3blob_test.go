@@ -2,13 +2,10 @@ package s3blob
 
 import (
 	"errors"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/gasproject/gas/internal/domain"
 	"github.com/gasproject/gas/internal/domain/domaintest"
@@ -17,34 +14,15 @@ import (
 
 const testBucket = "gas-test"
 
-// newFake starts the S3 emulator and returns a client for it.
-func newFake(t *testing.T) (*s3.Client, *s3fake.Server, string) {
-	t.Helper()
-	fake, err := s3fake.New(testBucket)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(fake)
-	t.Cleanup(srv.Close)
-	client := s3fake.Client(srv.URL)
-	return client, fake, srv.URL
-}
-
 func TestBlobsContract(t *testing.T) {
 	domaintest.TestBlobs(t, func(t *testing.T) (domain.Blobs, domaintest.BlobControl) {
-		client, fake, _ := newFake(t)
+		fake, client := s3fake.Serve(t, testBucket)
 		return New(client, testBucket), fake
 	})
 }
 
 func TestSplitRoutesInputsToTheirBucket(t *testing.T) {
-	fake, err := s3fake.New("inputs", "results")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(fake)
-	t.Cleanup(srv.Close)
-	client := s3fake.Client(srv.URL)
+	_, client := s3fake.Serve(t, "inputs", "results")
 	inputs, results := New(client, "inputs"), New(client, "results")
 	split := Split{Inputs: inputs, Results: results}
 	ctx := t.Context()
@@ -86,7 +64,7 @@ func TestSplitRoutesInputsToTheirBucket(t *testing.T) {
 }
 
 func TestUploadDirThenDownloadDirRoundTrips(t *testing.T) {
-	client, _, _ := newFake(t)
+	_, client := s3fake.Serve(t, testBucket)
 	store := New(client, testBucket)
 	ctx := t.Context()
 	src := t.TempDir()

@@ -4,8 +4,6 @@ import (
 	"net/http/httptest"
 	"testing"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 )
 
@@ -19,10 +17,7 @@ func Serve(t testing.TB, buckets ...string) (*Server, *s3.Client) {
 	}
 	srv := httptest.NewServer(fake)
 	t.Cleanup(srv.Close)
-	return fake, s3.New(s3.Options{
-		Region: Region, BaseEndpoint: aws.String(srv.URL), UsePathStyle: true,
-		Credentials: credentials.NewStaticCredentialsProvider(AccessKeyID, SecretAccessKey, ""),
-	})
+	return fake, Client(srv.URL)
 }
 
 // As enforces role (see Enforce) until the returned function is called or
