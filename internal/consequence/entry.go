@@ -35,6 +35,9 @@ type Entry struct {
 	// uses it only while the fields still hold the values it was made from.
 	tx   *txInfo
 	cons *termList
+	// plainHGVSc is the HGVSc Predict made when it holds nothing to
+	// escape: AppendCSQ copies HGVSc unchecked while it is still equal.
+	plainHGVSc string
 }
 
 // setTerms sets the consequences and the impact from a term set.
@@ -103,13 +106,16 @@ func (e *Entry) AppendCSQ(dst []byte, existingVariation string) []byte {
 		dst = append(dst, x.csqFeature...)
 	} else {
 		for _, f := range [...]string{e.Symbol, e.Gene, e.FeatureType, e.Feature, e.Biotype} {
-			dst = append(dst, '|')
-			dst = appendEscaped(dst, f)
+			dst = appendField(dst, f)
 		}
 	}
 	dst = appendField(dst, e.Exon)
 	dst = appendField(dst, e.Intron)
-	dst = appendField(dst, e.HGVSc)
+	if e.HGVSc != "" && e.HGVSc == e.plainHGVSc {
+		dst = append(append(dst, '|'), e.HGVSc...)
+	} else {
+		dst = appendField(dst, e.HGVSc)
+	}
 	dst = appendField(dst, e.HGVSp)
 	dst = appendField(dst, e.CDNAPosition)
 	dst = appendField(dst, e.CDSPosition)
@@ -138,6 +144,18 @@ func appendField(dst []byte, s string) []byte {
 var needsEscape = [256]bool{',': true, '|': true, ';': true, '=': true, ' ': true, '\t': true, '\n': true, '\r': true}
 
 func appendEscaped(dst []byte, s string) []byte {
+	if len(s) <= 8 {
+		// Most fields are a few bytes (a base, "1/3", "SNV", "YES"):
+		// checked and copied a byte at a time, without a call to copy.
+		for i := 0; i < len(s); i++ {
+			c := s[i]
+			if needsEscape[c] {
+				return appendEscapedFrom(dst, s[i:])
+			}
+			dst = append(dst, c)
+		}
+		return dst
+	}
 	// Fast path: almost every field is plain and is copied whole. Eight
 	// bytes at a time first: a word with none of the bytes to escape
 	// (hasEscape8 may also stop at other control bytes) is skipped whole.

@@ -121,6 +121,10 @@ func predictTranscript(e *Entry, a *allele, x *txInfo, seq Sequence) bool {
 		}
 	}
 	e.HGVSc = x.hgvsc(a, seq)
+	if x.fullIDPlain {
+		// the rest of HGVSc is positions, bases and fixed words
+		e.plainHGVSc = e.HGVSc
+	}
 	e.setTerms(terms)
 	return true
 }

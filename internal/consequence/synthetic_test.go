@@ -194,6 +194,37 @@ func TestAppendCSQEscapes(t *testing.T) {
 	}
 }
 
+// TestAppendCSQHGVScEscapes: AppendCSQ copies a predicted HGVSc unchecked
+// only while it is the plain text Predict made; a transcript id with a byte
+// to escape, or an HGVSc changed after Predict, is escaped.
+func TestAppendCSQHGVScEscapes(t *testing.T) {
+	seq, txs := synthetic()
+	var p, semi refdata.Transcript = *txs[0], *txs[0]
+	semi.ID = "P;x"
+	v := Variant{Chrom: "S", Pos: 14, Ref: "A", Alt: "C"}
+	for _, c := range []struct {
+		name string
+		tx   *refdata.Transcript
+		edit func(e *Entry)
+		want string // HGVSc field as written
+	}{
+		{"plain", &p, func(*Entry) {}, "P.1:c.4A>C"},
+		{"id with ;", &semi, func(*Entry) {}, "P%3Bx.1:c.4A>C"},
+		{"changed after Predict", &p, func(e *Entry) { e.HGVSc = "P.1:c.4A>C=x y" }, "P.1:c.4A>C%3Dx_y"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			es := Predict(v, []*refdata.Transcript{c.tx}, seq)
+			if len(es) != 1 {
+				t.Fatalf("%d entries, want 1", len(es))
+			}
+			c.edit(&es[0])
+			if got := strings.Split(string(es[0].AppendCSQ(nil, "")), "|")[10]; got != c.want {
+				t.Errorf("HGVSc written %q, want %q", got, c.want)
+			}
+		})
+	}
+}
+
 func TestWorstConsequenceAndImpact(t *testing.T) {
 	if w := WorstConsequence(Intron, Missense, SpliceRegion); w != Missense {
 		t.Errorf("worst = %s", w)

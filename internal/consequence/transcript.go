@@ -26,6 +26,8 @@ type txInfo struct {
 	// disjoint: the exons are in strict transcript order without overlaps,
 	// so exonWindow can binary-search them.
 	disjoint bool
+	// fullIDPlain: fullID holds no byte a CSQ field escapes.
+	fullIDPlain bool
 	// exonLabels[i] and intronLabels[i] are EXON "i+1/n" and INTRON
 	// "i+1/n-1", the common single-feature values, made once.
 	exonLabels, intronLabels []string
@@ -86,6 +88,7 @@ func newTxInfo(t *refdata.Transcript) *txInfo {
 			x.disjoint = false
 		}
 	}
+	x.fullIDPlain = string(appendEscaped(nil, x.fullID)) == x.fullID
 	for _, f := range [...]string{t.GeneName, t.GeneID, "Transcript", x.fullID, t.Biotype} {
 		x.csqFeature = string(appendEscaped(append([]byte(x.csqFeature), '|'), f))
 	}
