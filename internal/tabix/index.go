@@ -46,14 +46,15 @@ type refIndex struct {
 	last   uint64   // virtual offset after the last record
 	n      uint64   // records
 	maxEnd int64
+	// begin of the first and of the last record (joining parts checks the order across them)
+	firstBeg, lastBeg int64
 }
 
 // Indexer collects records in file order and writes the index.
 type Indexer struct {
-	refs    []*refIndex
-	byName  map[string]int
-	cur     *refIndex
-	lastBeg int64
+	refs   []*refIndex
+	byName map[string]int
+	cur    *refIndex
 }
 
 // NewIndexer returns an empty Indexer.
@@ -65,39 +66,59 @@ func (x *Indexer) Add(chrom string, beg, end int64, vstart, vend uint64) error {
 	if end <= beg {
 		end = beg + 1
 	}
-	if x.cur == nil || x.cur.name != chrom {
-		if _, seen := x.byName[chrom]; seen {
-			return fmt.Errorf("chromosome %s appears in two separate blocks: the file must be grouped by chromosome", chrom)
-		}
-		x.cur = &refIndex{name: chrom, bins: map[uint32][]chunk{}, first: vstart}
-		x.byName[chrom] = len(x.refs)
-		x.refs = append(x.refs, x.cur)
-		x.lastBeg = -1
+	r, err := x.ref(chrom, beg, vstart)
+	if err != nil {
+		return err
 	}
-	r := x.cur
-	if beg < x.lastBeg {
-		return fmt.Errorf("%s:%d after %s:%d: the file must be sorted by position", chrom, beg+1, chrom, x.lastBeg+1)
-	}
-	x.lastBeg = beg
-	bin := reg2bin(beg, end, minShift, workDepth)
-	cs := r.bins[bin]
-	if n := len(cs); n > 0 && cs[n-1].end == vstart {
-		cs[n-1].end = vend // the record follows the bin's last one: one chunk
-	} else {
-		cs = append(cs, chunk{vstart, vend})
-	}
-	r.bins[bin] = cs
+	r.lastBeg = beg
+	r.addChunk(reg2bin(beg, end, minShift, workDepth), chunk{vstart, vend})
 	for w := beg >> minShift; w <= (end-1)>>minShift; w++ {
-		for int64(len(r.linear)) <= w {
-			r.linear = append(r.linear, 0)
-		}
-		if r.linear[w] == 0 {
-			r.linear[w] = vstart
-		}
+		r.setLinear(w, vstart)
 	}
 	r.last, r.n = vend, r.n+1
 	r.maxEnd = max(r.maxEnd, end)
 	return nil
+}
+
+// ref is the reference of a record of chrom that begins at beg and at
+// virtual offset vstart: the current one, or a new one when chrom starts.
+// Records of a reference must be sorted and its records contiguous.
+func (x *Indexer) ref(chrom string, beg int64, vstart uint64) (*refIndex, error) {
+	if x.cur == nil || x.cur.name != chrom {
+		if _, seen := x.byName[chrom]; seen {
+			return nil, fmt.Errorf("chromosome %s appears in two separate blocks: the file must be grouped by chromosome", chrom)
+		}
+		x.cur = &refIndex{name: chrom, bins: map[uint32][]chunk{}, first: vstart, firstBeg: beg, lastBeg: -1}
+		x.byName[chrom] = len(x.refs)
+		x.refs = append(x.refs, x.cur)
+	}
+	if r := x.cur; beg < r.lastBeg {
+		return nil, fmt.Errorf("%s:%d after %s:%d: the file must be sorted by position", chrom, beg+1, chrom, r.lastBeg+1)
+	}
+	return x.cur, nil
+}
+
+// addChunk adds c to a bin: a chunk that starts where the bin's last one
+// ends extends it (consecutive records of a bin make one chunk).
+func (r *refIndex) addChunk(bin uint32, c chunk) {
+	cs := r.bins[bin]
+	if n := len(cs); n > 0 && cs[n-1].end == c.beg {
+		cs[n-1].end = c.end
+	} else {
+		cs = append(cs, c)
+	}
+	r.bins[bin] = cs
+}
+
+// setLinear notes a record starting at vstart in 16 kb window w, unless an
+// earlier one did (0 marks a window without one).
+func (r *refIndex) setLinear(w int64, vstart uint64) {
+	for int64(len(r.linear)) <= w {
+		r.linear = append(r.linear, 0)
+	}
+	if r.linear[w] == 0 {
+		r.linear[w] = vstart
+	}
 }
 
 // NeedsCSI reports whether some record ends beyond what a .tbi can address.

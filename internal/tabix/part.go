@@ -6,38 +6,38 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 
 	"github.com/gasproject/gas/internal/vcf"
 )
 
-// PartWriter compresses VCF text to BGZF and notes each data line's span and
-// virtual offsets as it passes, for files made by concatenating parts (the
-// sharded workflow's Merge): the output has no EOF block, so parts join into
-// one valid BGZF file when the last is followed by EOF(); AppendPart then
-// feeds each part's lines to one Indexer with the part's offset in the whole,
-// so the joined file is indexed without being read again.
+// PartWriter compresses VCF text to BGZF and indexes each data line as it
+// passes, for files made by concatenating parts (the sharded workflow's
+// Merge): the output has no EOF block, so parts join into one valid BGZF file
+// when the last is followed by EOF(); AppendPart then adds each part's index
+// to one Indexer with the part's offset in the whole, so the joined file is
+// indexed without being read again, as a scan of it would index it.
 type PartWriter struct {
-	z       *vcf.BGZFWriter
-	blocks  *blockLog
-	names   []string
-	entries []entry
-	off     uint64 // uncompressed bytes so far
-	carry   []byte // a line split across Writes
-	lines   int
-	err     error
-}
-
-type entry struct {
-	ref        uint32
-	beg, end   int64
-	vbeg, vend uint64 // uncompressed offsets until Close, then virtual offsets
+	z      *vcf.BGZFWriter
+	blocks *blockLog
+	// x indexes the part's lines by uncompressed offset plus one until
+	// Close maps them to virtual offsets (plus one: none is 0, which the
+	// linear index reads as "no record", though a part's first line starts
+	// at 0).
+	x        *Indexer
+	name     string // chromosome of the last data line
+	unsorted error  // why the lines cannot be indexed: x stops at the first
+	off      uint64 // uncompressed bytes so far
+	carry    []byte // a line split across Writes
+	lines    int
+	err      error
 }
 
 // NewPartWriter writes BGZF blocks to w.
 func NewPartWriter(w io.Writer) *PartWriter {
 	bl := &blockLog{w: w}
-	return &PartWriter{z: vcf.NewBGZFWriter(bl), blocks: bl}
+	return &PartWriter{z: vcf.NewBGZFWriter(bl), blocks: bl, x: NewIndexer()}
 }
 
 // EOF is the BGZF end-of-file block that must follow the last part.
@@ -80,23 +80,28 @@ func (p *PartWriter) note(line []byte, ubeg, uend uint64) error {
 	if err != nil {
 		return fmt.Errorf("tabix: part line %d: %w", p.lines, err)
 	}
-	if !ok {
+	if !ok || p.unsorted != nil {
 		return nil
 	}
-	ref := len(p.names) - 1
-	if ref < 0 || p.names[ref] != string(chrom) {
-		p.names, ref = append(p.names, string(chrom)), len(p.names)
+	if p.name != string(chrom) {
+		p.name = string(chrom)
 	}
-	p.entries = append(p.entries, entry{uint32(ref), beg, end, ubeg, uend})
+	// Lines a part cannot index are no write error: Merge writes no index
+	// for such input and says why.
+	p.unsorted = p.x.Add(p.name, beg, end, ubeg+1, uend+1)
 	return nil
 }
 
-// Part is a written part: its compressed size and its data lines' spans and
-// virtual offsets relative to the part's first byte, encoded compactly.
+// Part is a written part: its compressed size and its tabix index, offsets
+// relative to the part's first byte.
 type Part struct {
-	Size    int64    `json:"size"`
-	Names   []string `json:"names"`   // chromosome runs in order (a name may repeat)
-	Entries []byte   `json:"entries"` // per line: uvarint run, beg, end-beg, vbeg, vend-vbeg
+	Size int64 `json:"size"`
+	// Index is the part's index as AppendPart reads it (a few bytes per
+	// 16 kb window of the chromosomes it covers, not per line).
+	Index []byte `json:"index"`
+	// Unsorted says why the part's lines cannot be indexed (not grouped by
+	// chromosome, or not sorted by position); Index is then empty.
+	Unsorted string `json:"unsorted,omitempty"`
 }
 
 // Close flushes the last block and returns the part's description.
@@ -113,40 +118,119 @@ func (p *PartWriter) Close() (*Part, error) {
 	if len(p.carry) > 0 {
 		return nil, errors.New("tabix: the part's last line has no newline")
 	}
-	var buf []byte
-	for _, e := range p.entries {
-		vbeg, vend := p.blocks.virtual(e.vbeg), p.blocks.virtual(e.vend)
-		buf = binary.AppendUvarint(buf, uint64(e.ref))
-		buf = binary.AppendUvarint(buf, uint64(e.beg))
-		buf = binary.AppendUvarint(buf, uint64(e.end-e.beg))
-		buf = binary.AppendUvarint(buf, vbeg)
-		buf = binary.AppendUvarint(buf, vend-vbeg)
+	part := &Part{Size: p.blocks.size}
+	if p.unsorted != nil {
+		part.Unsorted = p.unsorted.Error()
+		return part, nil
 	}
-	return &Part{Size: p.blocks.size, Names: p.names, Entries: buf}, nil
+	part.Index = p.x.encodePart(func(u uint64) uint64 { return p.blocks.virtual(u - 1) })
+	return part, nil
 }
 
-// AppendPart adds a part's lines to x, the part starting at byte offset of
-// the joined file. Parts must be appended in file order.
+// AppendPart adds a part's index to x, the part starting at byte offset of
+// the joined file; x then holds what indexing each of the part's lines in
+// turn (Add) would have given it. Parts must be appended in file order.
 func AppendPart(x *Indexer, part *Part, offset int64) error {
-	shift := uint64(offset) << 16
-	b := part.Entries
+	if part.Unsorted != "" {
+		return errors.New(part.Unsorted)
+	}
+	return x.appendPart(part.Index, uint64(offset)<<16)
+}
+
+// encodePart encodes x for appendPart, each offset mapped through virt:
+// per reference its name, first and last begin, largest end, record count,
+// first and last offset, bins (id, chunks) in ascending order and linear
+// index (offset+1, 0 for an empty window), all as uvarints.
+func (x *Indexer) encodePart(virt func(uint64) uint64) []byte {
+	u := binary.AppendUvarint
+	b := u(nil, uint64(len(x.refs)))
+	for _, r := range x.refs {
+		b = append(u(b, uint64(len(r.name))), r.name...)
+		b = u(u(u(u(b, uint64(r.firstBeg)), uint64(r.lastBeg)), uint64(r.maxEnd)), r.n)
+		b = u(u(b, virt(r.first)), virt(r.last))
+		ids := make([]uint32, 0, len(r.bins))
+		for id := range r.bins {
+			ids = append(ids, id)
+		}
+		slices.Sort(ids)
+		b = u(b, uint64(len(ids)))
+		for _, id := range ids {
+			cs := r.bins[id]
+			b = u(u(b, uint64(id)), uint64(len(cs)))
+			for _, c := range cs {
+				beg := virt(c.beg)
+				b = u(u(b, beg), virt(c.end)-beg)
+			}
+		}
+		b = u(b, uint64(len(r.linear)))
+		for _, v := range r.linear {
+			if v != 0 {
+				v = virt(v) + 1
+			}
+			b = u(b, v)
+		}
+	}
+	return b
+}
+
+// ErrCorruptPart is a part index that Close did not write (or one of an older version).
+var ErrCorruptPart = errors.New("tabix: corrupt part index")
+
+// appendPart adds an encoded part index to x, its offsets shifted by shift.
+// A chromosome that goes on from the previous part continues its reference:
+// its first chunk of a bin joins the bin's last one when they touch, as Add
+// joins a record's chunk to the one before.
+func (x *Indexer) appendPart(b []byte, shift uint64) error {
+	bad := false
 	next := func() uint64 {
 		v, n := binary.Uvarint(b)
 		if n <= 0 {
-			b = nil
+			bad, b = true, nil
 			return 0
 		}
 		b = b[n:]
 		return v
 	}
-	for len(b) > 0 {
-		ref, beg, span, vbeg, vspan := next(), next(), next(), next(), next()
-		if b == nil || ref >= uint64(len(part.Names)) {
-			return errors.New("tabix: corrupt part entries")
+	for nrefs := next(); nrefs > 0 && !bad; nrefs-- {
+		k := next()
+		if k > uint64(len(b)) {
+			return ErrCorruptPart
 		}
-		if err := x.Add(part.Names[ref], int64(beg), int64(beg+span), vbeg+shift, vbeg+vspan+shift); err != nil {
+		name := string(b[:k])
+		b = b[k:]
+		firstBeg, lastBeg, maxEnd, n := int64(next()), int64(next()), int64(next()), next()
+		first, last := next()+shift, next()+shift
+		if bad {
+			return ErrCorruptPart
+		}
+		r, err := x.ref(name, firstBeg, first)
+		if err != nil {
 			return err
 		}
+		for nbins := next(); nbins > 0 && !bad; nbins-- {
+			bin := uint32(next())
+			for nc := next(); nc > 0 && !bad; nc-- {
+				beg := next() + shift
+				r.addChunk(bin, chunk{beg, beg + next()})
+			}
+		}
+		nlin := next()
+		if nlin > uint64(len(b)) { // a window takes a byte at least
+			return ErrCorruptPart
+		}
+		for w := range int64(nlin) {
+			if v := next(); v != 0 {
+				r.setLinear(w, v-1+shift)
+			}
+		}
+		if bad {
+			return ErrCorruptPart
+		}
+		r.last, r.n, r.lastBeg = last, r.n+n, lastBeg
+		r.maxEnd = max(r.maxEnd, maxEnd)
+	}
+	if bad || len(b) > 0 {
+		return ErrCorruptPart
 	}
 	return nil
 }

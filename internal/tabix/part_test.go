@@ -3,6 +3,7 @@ package tabix
 import (
 	"bytes"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -58,30 +59,73 @@ func joinParts(t *testing.T, parts [][]string) ([]byte, *Indexer, error) {
 
 func TestJoinedPartsIndexLikeAScan(t *testing.T) {
 	chr1, chr2 := partLines("chr1", 4000), partLines("chr2", 900)
-	parts := [][]string{chr1[:1500], chr1[1500:3999], append(chr1[3999:], chr2[:5]...), chr2[5:]}
-	data, x, err := joinParts(t, parts)
-	if err != nil {
-		t.Fatal(err)
+	cases := map[string][][]string{
+		"a chromosome over three parts": {chr1[:1500], chr1[1500:3999], slices.Concat(chr1[3999:], chr2[:5]), chr2[5:]},
+		"one part":                      {slices.Concat(chr1[:10], chr2[:10])},
+		"a part without data lines":     {chr1[:700], {}, chr1[700:]},
+		"a part per line":               {chr1[0:1], chr1[1:2], chr1[2:3], chr2[:1]},
 	}
-	scanned, err := ScanVCF(bytes.NewReader(data))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got, want bytes.Buffer
-	if err := x.WriteTBI(&got); err != nil {
-		t.Fatal(err)
-	}
-	if err := scanned.WriteTBI(&want); err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(got.Bytes(), want.Bytes()) {
-		t.Fatalf("index of the joined parts (%d bytes) differs from a scan of the joined file (%d bytes)", got.Len(), want.Len())
+	for name, parts := range cases {
+		t.Run(name, func(t *testing.T) {
+			data, x, err := joinParts(t, parts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			scanned, err := ScanVCF(bytes.NewReader(data))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, write := range []func(*Indexer, *bytes.Buffer) error{
+				func(x *Indexer, b *bytes.Buffer) error { return x.WriteTBI(b) },
+				func(x *Indexer, b *bytes.Buffer) error { return x.WriteCSI(b) },
+			} {
+				var got, want bytes.Buffer
+				if err := write(x, &got); err != nil {
+					t.Fatal(err)
+				}
+				if err := write(scanned, &want); err != nil {
+					t.Fatal(err)
+				}
+				if !bytes.Equal(got.Bytes(), want.Bytes()) {
+					t.Fatalf("index of the joined parts (%d bytes) differs from a scan of the joined file (%d bytes)", got.Len(), want.Len())
+				}
+			}
+		})
 	}
 }
 
 func TestJoinedPartsRefuseUnsorted(t *testing.T) {
-	_, _, err := joinParts(t, [][]string{{"1\t500\t.\tA\tG\t.\t.\t."}, {"2\t400\t.\tA\tG\t.\t.\t."}, {"1\t600\t.\tA\tG\t.\t.\t."}})
-	if err == nil || !strings.Contains(err.Error(), "two separate blocks") {
-		t.Fatalf("err = %v", err)
+	line := func(chrom string, pos int) string { return fmt.Sprintf("%s\t%d\t.\tA\tG\t.\t.\t.", chrom, pos) }
+	for _, c := range []struct {
+		name  string
+		parts [][]string
+		want  string
+	}{
+		{"a chromosome in two parts apart", [][]string{{line("1", 500)}, {line("2", 400)}, {line("1", 600)}}, "1 appears in two separate blocks"},
+		{"a chromosome twice in a part", [][]string{{line("1", 500), line("2", 400), line("1", 600)}}, "1 appears in two separate blocks"},
+		{"unsorted within a part", [][]string{{line("1", 500), line("1", 400)}}, "1:400 after 1:500"},
+		{"unsorted across parts", [][]string{{line("1", 500)}, {line("1", 400), line("1", 900)}}, "1:400 after 1:500"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			_, _, err := joinParts(t, c.parts)
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("err = %v, want %q", err, c.want)
+			}
+		})
+	}
+}
+
+func TestAppendPartRefusesACorruptIndex(t *testing.T) {
+	var buf bytes.Buffer
+	w := NewPartWriter(&buf)
+	w.Write([]byte(strings.Join(partLines("chr1", 50), "\n") + "\n"))
+	p, err := w.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ix := range [][]byte{p.Index[:len(p.Index)-1], append(bytes.Clone(p.Index), 0), {5}, {1, 200}} {
+		if err := AppendPart(NewIndexer(), &Part{Size: p.Size, Index: ix}, 0); err != ErrCorruptPart {
+			t.Errorf("index % x...: err = %v, want %v", ix[:min(len(ix), 4)], err, ErrCorruptPart)
+		}
 	}
 }

@@ -218,7 +218,7 @@ func (t *Tasks) joinParts(ctx context.Context, dst string, shards []Shard, resul
 }
 
 // writeTabix stores the tabix index of the joined result beside it
-// (domain.TabixKey), built from the parts' line offsets without reading the
+// (domain.TabixKey), built from the parts' indexes without reading the
 // result, or returns why there is none: the input is not sorted, or a
 // position is beyond what a .tbi holds (512 Mbp).
 func (t *Tasks) writeTabix(ctx context.Context, resultKey string, results []ShardResult) (string, error) {
@@ -228,7 +228,9 @@ func (t *Tasks) writeTabix(ctx context.Context, resultKey string, results []Shar
 		if r.Part == nil {
 			return "", fmt.Errorf("shard %d has no part description", i)
 		}
-		if err := tabix.AppendPart(x, r.Part, offset); err != nil {
+		if err := tabix.AppendPart(x, r.Part, offset); errors.Is(err, tabix.ErrCorruptPart) {
+			return "", fmt.Errorf("shard %d: %w (annotated by an older version: run the job again)", i, err)
+		} else if err != nil {
 			return "the input is not sorted (" + err.Error() + ")", t.blobs.Delete(ctx, domain.TabixKey(resultKey))
 		}
 		offset += r.Part.Size

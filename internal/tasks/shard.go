@@ -32,7 +32,7 @@ type ShardOutput struct {
 // ShardResult is what AnnotateShard stores at Shard.SummaryKey for Merge.
 type ShardResult struct {
 	Summary annotate.Summary `json:"summary"`
-	Part    *tabix.Part      `json:"part"` // size and index entries of the part
+	Part    *tabix.Part      `json:"part"` // size and tabix index of the part
 	// Variants is the directory of the shard's variant index part (indexKey).
 	Variants *variants.Part `json:"variants"`
 	// OutputBytes is the part's uncompressed size, toward the job's output cap.

@@ -309,3 +309,32 @@ func TestMergeRefusesAPartOfAnotherSize(t *testing.T) {
 		t.Errorf("job %s", j.Status)
 	}
 }
+
+// TestMergeRefusesAShardResultOfAnOlderVersion: a shard result whose part
+// has no tabix index of this version's form (annotated before an upgrade)
+// stops Merge with a reason, rather than a result said to be unsorted.
+func TestMergeRefusesAShardResultOfAnOlderVersion(t *testing.T) {
+	f := newFixture(t)
+	f.t.cfg.Shards = ShardConfig{Records: 1, MinRecords: 1}
+	ctx := context.Background()
+	shards, err := f.planAndAnnotate("j1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res map[string]any
+	if err := json.Unmarshal([]byte(f.blob(t, shards[1].SummaryKey)), &res); err != nil {
+		t.Fatal(err)
+	}
+	part := res["part"].(map[string]any)
+	delete(part, "index")
+	part["entries"] = "AAEC" // the per-line form before
+	old, _ := json.Marshal(res)
+	f.blobs.Put(ctx, shards[1].SummaryKey, bytes.NewReader(old))
+	_, err = f.t.Merge(ctx, MergeInput{JobID: "j1"})
+	if !errors.Is(err, tabix.ErrCorruptPart) || !strings.Contains(err.Error(), "shard 1") {
+		t.Fatalf("err = %v, want shard 1's part index refused", err)
+	}
+	if j := f.job(t, "j1"); j.Status != domain.StatusRunning {
+		t.Errorf("job %s", j.Status)
+	}
+}
