@@ -5,7 +5,8 @@
 # upload to COMPLETED through the JSON API; its peer is `gas annotate --index
 # -o X.vcf.gz` (BGZF and tabix index; a job also stores the variant index).
 # Prints each run's wall and CPU time, the best of each and their ratios, and
-# Plan/ShardMap/Merge from the last job's history.
+# Plan/ShardMap/Merge from the last job's history; fails when the last job's
+# result, decompressed, differs from gas annotate's.
 #
 # Environment: GENOME_DIR (required: a `make bench-genome` work directory
 # holding bundle/ and in/wgs.vcf, e.g. GENOME_SCALE=0.1 GENOME_DIR=/tmp/g
@@ -80,6 +81,15 @@ bs=$(best <<<"$serve_all") ba=$(best <<<"$ann_all") bsc=$(best <<<"$serve_cpu") 
 awk -v s="$bs" -v a="$ba" -v sc="$bsc" -v ac="$bac" 'BEGIN {
   printf "best wall: gas serve %.2f s, gas annotate %.2f s, ratio serve/annotate %.2fx\n", s, a, s / a
   printf "best CPU:  gas serve %.2f s, gas annotate %.2f s, ratio serve/annotate %.2fx\n", sc, ac, sc / ac }'
+# The job's result must be what gas annotate writes (as text: the BGZF blocks
+# differ where the shards' parts meet).
+curl -fsS -H "Authorization: Bearer $TOKEN" -o "$WORK/serve.vcf.gz" "$URL/api/v1/jobs/$(cat "$WORK/last-job")/result?format=vcf.gz"
+if cmp -s <(zcat "$WORK/serve.vcf.gz") <(zcat "$WORK/annotate.vcf.gz"); then
+  echo "result: the last job's VCF is byte-identical to gas annotate's (decompressed)"
+else
+  echo "bench-serve: the last job's result differs from gas annotate's" >&2
+  exit 1
+fi
 echo "last job's steps (gas history):"
 "$GAS" history --data "$DATA" "$(cat "$WORK/last-job")" | awk '/StateEntered|StateExited/ {print "  " $0}' | cut -c1-110
 echo "load average $(cut -d' ' -f1-3 /proc/loadavg): the machine is shared, expect noise between runs."
