@@ -14,13 +14,6 @@ import (
 	"github.com/gasproject/gas/internal/vcf/vcftest"
 )
 
-// annotatedVCF is a small result in GAS's layout: two records, three CSQ entries.
-const annotatedVCF = "##fileformat=VCFv4.2\n" +
-	`##INFO=<ID=CSQ,Number=.,Type=String,Description="Consequence annotations. Format: Allele|Consequence|IMPACT|SYMBOL|Gene|Feature|BIOTYPE|CANONICAL">` + "\n" +
-	"#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n" +
-	"21\t100\trs1\tA\tG\t.\t.\tKNOWN_AF=0.5;CSQ=G|missense_variant|MODERATE|GENE1|ENSG1|ENST1.1|protein_coding|YES,G|intron_variant|MODIFIER|GENE1|ENSG1|ENST2.1||\n" +
-	"21\t200\t.\tC\tT\t.\t.\tCSQ=T|stop_gained|HIGH|GENE2|ENSG2|ENST3.1|protein_coding|YES\n"
-
 // compressedJob turns job id's result into what the Annotate step stores:
 // BGZF at annotated.vcf.gz with its tabix and variant indexes beside it.
 func (h *harness) compressedJob(owner domain.Profile, id string) (domain.Job, []byte, []byte) {
@@ -28,7 +21,7 @@ func (h *harness) compressedJob(owner domain.Profile, id string) (domain.Job, []
 	ctx := context.Background()
 	h.completedJob(owner, id, time.Now().UTC().Add(-time.Minute))
 	key := "results/" + owner.ID + "/" + id + "/annotated.vcf.gz"
-	gz := vcftest.BGZF(h.t, annotatedVCF)
+	gz := vcftest.BGZF(h.t, vcftest.Annotated)
 	x, err := tabix.ScanVCF(bytes.NewReader(gz))
 	if err != nil {
 		h.t.Fatal(err)
@@ -39,7 +32,7 @@ func (h *harness) compressedJob(owner domain.Profile, id string) (domain.Job, []
 	tw.Close()
 	var idx bytes.Buffer
 	b := variants.NewBuilder(&idx)
-	b.Write([]byte(annotatedVCF))
+	b.Write([]byte(vcftest.Annotated))
 	if err := b.Close(); err != nil {
 		h.t.Fatal(err)
 	}
@@ -63,8 +56,8 @@ func TestResultFormats(t *testing.T) {
 		path, wantType, wantName, wantBody string
 		status                             int
 	}{
-		{"/api/v1/jobs/job1/result", "text/plain; charset=utf-8", "sample%20%C3%BC.annotated.vcf", annotatedVCF, 200},
-		{"/api/v1/jobs/job1/result?format=vcf", "text/plain; charset=utf-8", "annotated.vcf", annotatedVCF, 200},
+		{"/api/v1/jobs/job1/result", "text/plain; charset=utf-8", "sample%20%C3%BC.annotated.vcf", vcftest.Annotated, 200},
+		{"/api/v1/jobs/job1/result?format=vcf", "text/plain; charset=utf-8", "annotated.vcf", vcftest.Annotated, 200},
 		{"/api/v1/jobs/job1/result?format=vcf.gz", "application/gzip", "annotated.vcf.gz", string(gz), 200},
 		{"/api/v1/jobs/job1/result?format=tbi", "application/octet-stream", "annotated.vcf.gz.tbi", string(tbi), 200},
 		{"/api/v1/jobs/job1/result?format=tsv", "text/tab-separated-values; charset=utf-8", "annotated.tsv",

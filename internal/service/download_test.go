@@ -65,14 +65,14 @@ func TestDownloadLinksServePlainVCFAndTSV(t *testing.T) {
 	blobs, owner := f.blobs, f.owner
 	s := New(Ports{Jobs: f.jobs, Profiles: memstore.NewProfiles(owner), Blobs: blobs, Direct: blobs},
 		Config{FreeCap: 100, UploadLimit: 200})
-	key := f.completed(t, "j1", vcfWithCSQ)
+	key := f.completed(t, "j1", vcftest.Annotated)
 	var tsv bytes.Buffer
-	if err := variants.SplitTSV(&tsv, strings.NewReader(vcfWithCSQ)); err != nil {
+	if err := variants.SplitTSV(&tsv, strings.NewReader(vcftest.Annotated)); err != nil {
 		t.Fatal(err)
 	}
 	for _, tc := range []struct{ format, name, want string }{
-		{"", "calls.annotated.vcf", vcfWithCSQ},
-		{FormatVCF, "calls.annotated.vcf", vcfWithCSQ},
+		{"", "calls.annotated.vcf", vcftest.Annotated},
+		{FormatVCF, "calls.annotated.vcf", vcftest.Annotated},
 		{FormatTSV, "calls.annotated.tsv", tsv.String()},
 	} {
 		d, err := s.ResultLink(ctx, owner, "j1", tc.format)
@@ -157,11 +157,11 @@ func TestLargeDownloadIsCopiedInTheBackground(t *testing.T) {
 	blobs, owner := f.blobs, f.owner
 	now := time.Date(2026, 12, 5, 9, 0, 0, 0, time.UTC)
 	copier := &fakeCopier{}
-	big := vcfWithCSQ
+	big := vcftest.Annotated
 	for i := range 200 {
-		big += fmt.Sprintf("21\t%d\t.\tC\tT\t.\t.\tCSQ=T|stop_gained|HIGH|G%d|ENSG%d|ENST%d.1|YES\n", 300+i*i*7, i*31, i*17, i*i)
+		big += fmt.Sprintf("21\t%d\t.\tC\tT\t.\t.\tCSQ=T|stop_gained|HIGH|G%d|ENSG%d|ENST%d.1|protein_coding|YES\n", 300+i*i*7, i*31, i*17, i*i)
 	}
-	plain := map[string]string{"small": vcfWithCSQ, "big": big}
+	plain := map[string]string{"small": vcftest.Annotated, "big": big}
 	small := int64(len(vcftest.BGZF(t, plain["small"])))
 	if int64(len(vcftest.BGZF(t, big))) <= small {
 		t.Fatal("the big result compresses below the small one")

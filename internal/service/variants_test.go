@@ -13,13 +13,8 @@ import (
 
 	"github.com/gasproject/gas/internal/domain"
 	"github.com/gasproject/gas/internal/variants"
+	"github.com/gasproject/gas/internal/vcf/vcftest"
 )
-
-const vcfWithCSQ = "##fileformat=VCFv4.2\n" +
-	`##INFO=<ID=CSQ,Number=.,Type=String,Description="Consequence annotations. Format: Allele|Consequence|IMPACT|SYMBOL|Gene|Feature|CANONICAL">` + "\n" +
-	"#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n" +
-	"21\t100\trs1\tA\tG\t.\t.\tCSQ=G|missense_variant|MODERATE|G1|ENSG1|ENST1.1|YES,G|intron_variant|MODIFIER|G1|ENSG1|ENST2.1|\n" +
-	"21\t200\t.\tC\tT\t.\t.\tCSQ=T|stop_gained|HIGH|G2|ENSG2|ENST3.1|YES\n"
 
 // completedWithIndex adds a completed job of u1 whose variant index is stored.
 func (f *fixture) completedWithIndex(t *testing.T, id string) {
@@ -27,7 +22,7 @@ func (f *fixture) completedWithIndex(t *testing.T, id string) {
 	key := "results/u1/" + id + "/annotated.vcf.gz"
 	var idx bytes.Buffer
 	b := variants.NewBuilder(&idx)
-	b.Write([]byte(vcfWithCSQ))
+	b.Write([]byte(vcftest.Annotated))
 	if err := b.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -43,7 +38,7 @@ func TestVariantsAccessAndQuery(t *testing.T) {
 	q, _ := variants.ParseQuery(v)
 	for _, viewer := range []string{"u1", "a1"} {
 		page, _, err := f.s.Variants(ctx, f.profile(t, viewer), "j1", q)
-		if err != nil || page.Total != 1 || page.Rows[0].Gene != "G2" {
+		if err != nil || page.Total != 1 || page.Rows[0].Gene != "GENE2" {
 			t.Fatalf("%s: %+v %v", viewer, page, err)
 		}
 	}
@@ -51,7 +46,7 @@ func TestVariantsAccessAndQuery(t *testing.T) {
 		t.Fatalf("another user: %v", err)
 	}
 	var tsv bytes.Buffer
-	if _, err := f.s.ExportVariants(ctx, f.profile(t, "u1"), "j1", variants.Query{Genes: []string{"g1"}}, &tsv); err != nil {
+	if _, err := f.s.ExportVariants(ctx, f.profile(t, "u1"), "j1", variants.Query{Genes: []string{"gene1"}}, &tsv); err != nil {
 		t.Fatal(err)
 	}
 	if got := strings.Count(tsv.String(), "\n"); got != 3 || !strings.HasPrefix(tsv.String(), variants.TSVHeader) {
