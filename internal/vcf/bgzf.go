@@ -41,7 +41,7 @@ var bgzfHeader = []byte{0x1f, 0x8b, 0x08, 0x04, 0, 0, 0, 0, 0, 0xff, 0x06, 0, 'B
 // marker; it does not close the underlying writer. Not safe for concurrent
 // Writes.
 type BGZFWriter struct {
-	buf     []byte          // pending uncompressed data, < bgzfMaxInput
+	cur     *bgzfBlock      // the block being filled: cur.in < bgzfMaxInput bytes
 	ordered chan *bgzfBlock // blocks in output order, to the writing goroutine
 	work    chan *bgzfBlock // blocks to compress, to the workers
 	free    chan *bgzfBlock
@@ -63,11 +63,11 @@ type bgzfBlock struct {
 func NewBGZFWriter(w io.Writer) *BGZFWriter {
 	n := runtime.GOMAXPROCS(0)
 	z := &BGZFWriter{
-		buf:     make([]byte, 0, bgzfMaxInput),
 		ordered: make(chan *bgzfBlock, 2*n),
 		work:    make(chan *bgzfBlock, 2*n),
 		free:    make(chan *bgzfBlock, 3*n+1),
 	}
+	z.cur = z.newBlock()
 	z.wg.Add(n + 1)
 	for range n {
 		go z.compressLoop()
@@ -85,10 +85,10 @@ func (z *BGZFWriter) Write(p []byte) (int, error) {
 	}
 	n := len(p)
 	for len(p) > 0 {
-		k := min(len(p), bgzfMaxInput-len(z.buf))
-		z.buf = append(z.buf, p[:k]...)
+		k := min(len(p), bgzfMaxInput-len(z.cur.in))
+		z.cur.in = append(z.cur.in, p[:k]...)
 		p = p[k:]
-		if len(z.buf) == bgzfMaxInput {
+		if len(z.cur.in) == bgzfMaxInput {
 			z.dispatch()
 		}
 	}
@@ -102,7 +102,7 @@ func (z *BGZFWriter) Close() error {
 		return z.error()
 	}
 	z.closed = true
-	if len(z.buf) > 0 {
+	if len(z.cur.in) > 0 {
 		z.dispatch()
 	}
 	eof := &bgzfBlock{ready: make(chan struct{})}
@@ -121,19 +121,26 @@ func (z *BGZFWriter) error() error {
 	return z.err
 }
 
-// dispatch hands the pending data to the workers as one block.
+// dispatch hands the block being filled to the workers and starts the next.
 func (z *BGZFWriter) dispatch() {
-	var b *bgzfBlock
-	select {
-	case b = <-z.free:
-	default:
-		b = &bgzfBlock{in: make([]byte, 0, bgzfMaxInput)}
-	}
-	b.in = append(b.in[:0], z.buf...)
+	b := z.cur
 	b.ready = make(chan struct{})
-	z.buf = z.buf[:0]
 	z.ordered <- b
 	z.work <- b
+	z.cur = z.newBlock()
+}
+
+// newBlock returns an empty block to fill, a recycled one when possible
+// (Write copies into it directly: the data is copied once on its way to
+// the compressor).
+func (z *BGZFWriter) newBlock() *bgzfBlock {
+	select {
+	case b := <-z.free:
+		b.in = b.in[:0]
+		return b
+	default:
+		return &bgzfBlock{in: make([]byte, 0, bgzfMaxInput)}
+	}
 }
 
 func (z *BGZFWriter) compressLoop() {
