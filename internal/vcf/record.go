@@ -1,6 +1,10 @@
 package vcf
 
-import "bytes"
+import (
+	"bytes"
+	"encoding/binary"
+	"math/bits"
+)
 
 // Record is one data line, parsed just enough to annotate it: the line is kept
 // as is and the fields are sub-slices of it, so parsing allocates nothing once
@@ -85,18 +89,10 @@ func ParseRecord(line []byte, wantCols int, r *Record) error {
 	if bytes.IndexByte(line, 0) >= 0 {
 		return parseErr(0, ErrBinary, "binary data (NUL byte) in a record")
 	}
-	off := 0
-	for i := 0; i < 8; i++ {
-		r.start[i] = off
-		if i == 7 {
-			break
-		}
-		j := bytes.IndexByte(line[off:], '\t')
-		if j < 0 {
-			return parseErr(0, ErrColumns, "%d columns, want at least 8 (fields are separated by tabs)", i+1)
-		}
-		off += j + 1
+	if n := fixedStarts(line, &r.start); n < 7 {
+		return parseErr(0, ErrColumns, "%d columns, want at least 8 (fields are separated by tabs)", n+1)
 	}
+	off := r.start[7]
 	// INFO ends at the next tab, or at the end of the line.
 	if j := bytes.IndexByte(line[off:], '\t'); j >= 0 {
 		r.start[8] = off + j + 1
@@ -145,6 +141,41 @@ func ParseRecord(line []byte, wantCols int, r *Record) error {
 
 var tab = []byte{'\t'}
 
+// fixedStarts sets start[0..7] to where the first 8 columns begin and
+// returns how many of their 7 separating tabs it found (start is set up to
+// that column). The columns are short, so it looks at 8 bytes at a time
+// instead of calling bytes.IndexByte for each (that cost more than
+// scanning them).
+func fixedStarts(line []byte, start *[9]int) int {
+	const lo7, tabs = 0x7f7f7f7f7f7f7f7f, 0x0909090909090909
+	start[0] = 0
+	n, k := 0, 0
+	for ; k+8 <= len(line); k += 8 {
+		// 0x80 in each byte of w that is a tab, 0 elsewhere (exact: no
+		// carry crosses a byte)
+		x := binary.LittleEndian.Uint64(line[k:]) ^ tabs
+		m := ^((x&lo7 + lo7) | x | lo7)
+		for m != 0 {
+			n++
+			start[n] = k + bits.TrailingZeros64(m)>>3 + 1
+			if n == 7 {
+				return n
+			}
+			m &= m - 1
+		}
+	}
+	for ; k < len(line); k++ {
+		if line[k] == '\t' {
+			n++
+			start[n] = k + 1
+			if n == 7 {
+				return n
+			}
+		}
+	}
+	return n
+}
+
 func parsePos(b []byte) (int, bool) {
 	if len(b) == 0 || len(b) > 18 {
 		return 0, false
@@ -182,13 +213,7 @@ func IsSymbolic(alt []byte) bool {
 	if len(alt) == 0 {
 		return true
 	}
-	switch alt[0] {
-	case '*', '<', '.':
-		return true
-	}
-	if bytes.IndexByte(alt, '[') >= 0 || bytes.IndexByte(alt, ']') >= 0 || alt[len(alt)-1] == '.' {
-		return true
-	}
+	// each of those holds a byte that is not a base ('*', '<', '[', ']', '.')
 	for _, c := range alt {
 		if !isBase(c) {
 			return true
