@@ -162,54 +162,46 @@ func (x *indexBatch) dropEmpty() {
 	}
 }
 
-// entry notes entry e of ALT x.alt, which e.AppendCSQ(_, existing) wrote
-// at out[start:].
-func (x *indexBatch) entry(e *consequence.Entry, existing string, out []byte, start int) {
+// entry notes entry e of ALT x.alt, which e.AppendCSQ wrote at out[start:].
+func (x *indexBatch) entry(e *consequence.Entry, out []byte, start int) {
 	x.recs[len(x.recs)-1].ents++
 	if len(x.ents) == cap(x.ents) { // double: append grows large slices by a quarter, copying them often
 		x.ents = slices.Grow(x.ents, len(x.ents))
 	}
-	x.ents = append(x.ents, indexEntry{start: uint32(start), end: uint32(len(out)), alt: int32(x.alt)})
+	x.ents = x.ents[:len(x.ents)+1]
 	ie := &x.ents[len(x.ents)-1]
-	ie.scan = len(out)-start >= 1<<16 || !headEnds(e, existing, out[start:], &ie.ends)
+	ie.start, ie.end, ie.alt = uint32(start), uint32(len(out)), int32(x.alt)
+	ie.scan = len(out)-start >= 1<<16 || !headEnds(e, out[start:], &ie.ends)
 	ie.canon = uint16(len(out) - start - len(e.Canonical))
 }
 
 // headEnds finds where the first headFields fields of text end, one entry
-// as e.AppendCSQ(_, existing) wrote it, from the fields' own lengths: the
-// escapes of ';' and '=' (to %3B, %3D) are the only ones that change a
-// length, so when the text is as long as the fields add up to, each lies
-// where the lengths before it put it (and is followed by a '|', checked).
-// It reports false otherwise (an HGVSp such as p.Leu12=).
-func headEnds(e *consequence.Entry, existing string, text []byte, ends *[headFields]uint16) bool {
+// as e.AppendCSQ wrote it, from the fields' own lengths: each lies where the
+// lengths before it put it when a '|' follows it there. An escape that
+// lengthened a field (';' and '=' become %3B, %3D) is found at the first
+// such field: where its unescaped length ends the text still holds that
+// field, which has no '|'. It checks CANONICAL, the last field, the same
+// way, and reports false when a field was lengthened (an HGVSp such as
+// p.Leu12=).
+func headEnds(e *consequence.Entry, text []byte, ends *[headFields]uint16) bool {
 	cons := 0
 	for i, c := range e.Consequences {
 		cons += len(c) + min(i, 1)
 	}
 	lens := [headFields]int{len(e.Allele), cons, len(e.Impact), len(e.Symbol), len(e.Gene), len(e.FeatureType), len(e.Feature),
 		len(e.Biotype), len(e.Exon), len(e.Intron), len(e.HGVSc), len(e.HGVSp)}
-	total := len(e.CDNAPosition) + len(e.CDSPosition) + len(e.ProteinPosition) + len(e.AminoAcids) + len(e.Codons) +
-		len(existing) + len(e.Distance) + len(e.Strand) + len(e.Flags) + len(e.VariantClass) + len(e.Canonical) + csqFieldCount - 1
-	for _, l := range lens {
-		total += l
-	}
-	if total != len(text) {
-		return false
-	}
 	at := 0
 	for i, l := range lens {
 		at += l
-		if text[at] != '|' {
+		if at >= len(text) || text[at] != '|' {
 			return false
 		}
 		ends[i] = uint16(at)
 		at++
 	}
-	return true
+	c := len(text) - len(e.Canonical) - 1 // the '|' before CANONICAL
+	return c >= at-1 && text[c] == '|'
 }
-
-// csqFieldCount is the number of fields of a CSQ entry.
-var csqFieldCount = strings.Count(CSQFields, "|") + 1
 
 // scanEnds finds where the first headFields fields of text end by its
 // '|'s, which no escaped field contains (missing fields end at its end).

@@ -26,7 +26,8 @@ func TestIndexEntryFields(t *testing.T) {
 		{"synonymous HGVSp", func(e *consequence.Entry) { e.HGVSp = "ENSP00000305682:p.Glu353=" }, "", true},
 		{"symbol with ;", func(e *consequence.Entry) { e.Symbol = "A;B" }, "", true},
 		{"symbol with a space, biotype with |", func(e *consequence.Entry) { e.Symbol, e.Biotype = "A B", "x|y" }, "", false},
-		{"= after the kept fields", func(e *consequence.Entry) { e.Codons = "a=b" }, "rs1&rs2", true},
+		{"= after the kept fields", func(e *consequence.Entry) { e.Codons = "a=b" }, "rs1&rs2", false},
+		{"= in CANONICAL", func(e *consequence.Entry) { e.Canonical = "Y=S" }, "", true},
 		{"empty fields", func(e *consequence.Entry) {
 			*e = consequence.Entry{Allele: "-", Consequences: []string{"intergenic_variant"}, Impact: "MODIFIER"}
 		}, "", false},
@@ -40,7 +41,7 @@ func TestIndexEntryFields(t *testing.T) {
 		x.reset()
 		x.record([]byte("21"), 100, []byte("."), []byte("A"), []byte("G,T"), nil, nil)
 		x.alt = 1
-		x.entry(&e, tc.existing, out, start)
+		x.entry(&e, out, start)
 		if got := x.ents[0].scan; got != tc.scan {
 			t.Errorf("%s: scan %v, want %v", tc.name, got, tc.scan)
 		}

@@ -172,7 +172,8 @@ func naiveScan(b *testing.B, path string, q Query) int {
 // the added time as a ratio of the step's
 // (index-overhead, target under 0.20) and of the bare engine's
 // (index-overhead-bare), and the same for the process's CPU time
-// (-cpu metrics), which a busy machine disturbs less than wall time.
+// (-cpu metrics), which a busy machine disturbs less than wall time; each
+// is the median over the rounds of that round's ratio.
 //
 //	go test -run '^$' -bench IndexOverhead -benchtime 4x ./internal/variants
 func BenchmarkIndexOverhead(b *testing.B) {
@@ -216,30 +217,44 @@ func BenchmarkIndexOverhead(b *testing.B) {
 		}
 		return time.Since(t0), cpuTime() - c0
 	}
-	var took, cpu [4]time.Duration // step, step+index, bare, bare+index
+	// Per round, each way's wall and CPU time: the ratios are medians over
+	// the rounds of each round's own ratio, so a round the machine was busy
+	// in counts once, as any other.
+	var took, cpu [4][]time.Duration // step, step+index, bare, bare+index
 	round := 0
 	for b.Loop() {
 		for k := range 4 {
 			c := (k + round) % 4
 			wall, used := run(c < 2, c%2 == 1)
-			took[c] += wall
-			cpu[c] += used
+			took[c] = append(took[c], wall)
+			cpu[c] = append(cpu[c], used)
 		}
 		round++
 	}
-	ratio := func(plain, indexed time.Duration) float64 {
-		return (indexed.Seconds() - plain.Seconds()) / plain.Seconds()
+	// ratio is the median over the rounds of what indexed adds to plain.
+	ratio := func(plain, indexed []time.Duration) float64 {
+		r := make([]float64, len(plain))
+		for i := range plain {
+			r[i] = (indexed[i].Seconds() - plain[i].Seconds()) / plain[i].Seconds()
+		}
+		slices.Sort(r)
+		return r[len(r)/2]
+	}
+	median := func(d []time.Duration) time.Duration {
+		d = slices.Clone(d)
+		slices.Sort(d)
+		return d[len(d)/2]
 	}
 	step, bare := ratio(took[0], took[1]), ratio(took[2], took[3])
+	stepCPU, bareCPU := ratio(cpu[0], cpu[1]), ratio(cpu[2], cpu[3])
 	b.ReportMetric(step, "index-overhead")
 	b.ReportMetric(bare, "index-overhead-bare")
-	b.ReportMetric(ratio(cpu[0], cpu[1]), "index-overhead-cpu")
-	b.ReportMetric(ratio(cpu[2], cpu[3]), "index-overhead-bare-cpu")
-	per := func(d time.Duration) time.Duration { return d / time.Duration(b.N) }
-	fmt.Fprintf(os.Stderr, "%d records: annotate to a BGZF part %v, + index %v: the index adds %.1f%%; bare engine %v, + index %v: %.1f%%\n",
-		n, per(took[0]), per(took[1]), 100*step, per(took[2]), per(took[3]), 100*bare)
+	b.ReportMetric(stepCPU, "index-overhead-cpu")
+	b.ReportMetric(bareCPU, "index-overhead-bare-cpu")
+	fmt.Fprintf(os.Stderr, "%d records, medians of %d rounds: annotate to a BGZF part %v, + index %v: the index adds %.1f%%; bare engine %v, + index %v: %.1f%%\n",
+		n, round, median(took[0]), median(took[1]), 100*step, median(took[2]), median(took[3]), 100*bare)
 	fmt.Fprintf(os.Stderr, "CPU time: step %v, + index %v: %.1f%%; bare engine %v, + index %v: %.1f%%\n",
-		per(cpu[0]), per(cpu[1]), 100*ratio(cpu[0], cpu[1]), per(cpu[2]), per(cpu[3]), 100*ratio(cpu[2], cpu[3]))
+		median(cpu[0]), median(cpu[1]), 100*stepCPU, median(cpu[2]), median(cpu[3]), 100*bareCPU)
 }
 
 // cpuTime is the process's user + system CPU time so far.

@@ -29,124 +29,161 @@ var repeatable = [...]int{dID, dRef, dAlt, dAllele, dClinSig}
 // rows encoded as they come (see doc.go, "Display section").
 type blockBuf struct {
 	chrom int
+	// Filter columns; a block ends at the first record that starts after
+	// blockRows rows, so it may hold more.
 	pos   []uint32
 	gene  []uint32
 	csq   []uint32
 	af    []float32
 	flags []uint8
 
-	disp     []byte   // the display groups, back to back
-	groupEnd []uint32 // end of each finished group in disp
-	prev     [len(repeatable)][]byte
-	dict     map[string]uint32 // the block's strings (features, biotypes, HGVS prefixes)
-	dictText []byte            // uvarint-length strings, in id order
-	// Recent lookups: the entries of neighbouring records mostly repeat
-	// the same transcripts in the same order, so the cache for a feature
-	// or an HGVSp reference is chosen by the entry's place in its record.
-	feature, biotype, protein [cacheSlots]dictCache
-	other                     dictCache
-	enc                       []byte
+	// stamp numbers the block: dictionary ids remembered with another
+	// stamp are of an earlier block's dictionary.
+	stamp    uint32
+	disp     []byte                // the display groups, back to back
+	groupEnd []uint32              // end of each finished group in disp
+	prev     [len(repeatable)]span // the group's last literal of each repeatable field, in disp
+	dict     map[string]uint32     // the block's strings (features, biotypes, HGVS prefixes)
+	dictText []byte                // uvarint-length strings, in id order
+	other    dictCache             // the last HGVSc reference that was not the row's feature
+	enc      []byte
 }
 
-// cacheSlots is how many entries of a record have their own lookup cache.
-const cacheSlots = 32
+// span is a byte range of a buffer.
+type span struct{ start, end uint32 }
 
 // dictCache remembers one string's id in a dictionary.
 type dictCache struct {
-	key []byte
-	id  uint32
-	ok  bool
+	key   []byte
+	id    uint32
+	stamp uint32 // the block whose dictionary id is from; 0: unset
 }
 
-func newBlockBuf() blockBuf { return blockBuf{dict: map[string]uint32{}} }
+func newBlockBuf() *blockBuf { return &blockBuf{dict: map[string]uint32{}, stamp: 1} }
 
 func (b *blockBuf) rows() int { return len(b.pos) }
 
-// addRow adds a row; entry is its place among its record's CSQ entries.
-func (b *blockBuf) addRow(entry int, pos, gene, csq uint32, af float32, flags uint8, d *[displayFields][]byte) {
+// entryCache is what the entry at one place of its record had the last
+// time: neighbouring records mostly repeat the same transcripts in the
+// same order, so most rows find their transcript's ids here.
+type entryCache struct {
+	symbol, gene, feature, biotype []byte
+	geneID                         uint32
+	ok                             bool   // the transcript fields are set
+	txStamp                        uint32 // the block featureID and biotypeID are of
+	featureID, biotypeID           uint32
+	csq, impact                    []byte
+	csqID                          uint32
+	impactCode                     uint8
+	csqOK                          bool
+	protein                        dictCache // the HGVSp reference sequence
+}
+
+// addRow adds a row with its filter values and display text (v's display
+// fields, and the record's id, ref, alt and clin_sig); c is the cache of the
+// row's place in its record, its block ids set.
+func (b *blockBuf) addRow(entry int, pos, gene, csq uint32, af float32, flags uint8, c *entryCache, id, ref, alt, cln []byte, v *[nSlots][]byte) {
 	n := len(b.pos)
 	if n%displayGroup == 0 && n > 0 {
 		b.groupEnd = append(b.groupEnd, uint32(len(b.disp)))
 	}
-	first := n%displayGroup == 0
-	b.pos = append(b.pos, pos)
-	b.gene = append(b.gene, gene)
-	b.csq = append(b.csq, csq)
-	b.af = append(b.af, af)
-	b.flags = append(b.flags, flags)
+	b.pos, b.gene, b.csq = append(b.pos, pos), append(b.gene, gene), append(b.csq, csq)
+	b.af, b.flags = append(b.af, af), append(b.flags, flags)
 
+	// One byte for the mask, then the literals.
+	at := len(b.disp)
+	disp := append(b.disp, 0)
 	var mask byte
-	for k, f := range repeatable {
-		// The entries after a record's first repeat its id and ref.
-		if !first && (entry > 0 && (f == dID || f == dRef) || bytes.Equal(d[f], b.prev[k])) {
-			mask |= 1 << k
+	if n%displayGroup != 0 {
+		// Bit k for repeatable[k]. The entries after a record's first
+		// repeat its id and ref.
+		if entry > 0 || bytes.Equal(id, b.prev[0].of(disp)) {
+			mask |= 1
+		}
+		if entry > 0 || bytes.Equal(ref, b.prev[1].of(disp)) {
+			mask |= 2
+		}
+		if bytes.Equal(alt, b.prev[2].of(disp)) {
+			mask |= 4
+		}
+		if bytes.Equal(v[sAllele], b.prev[3].of(disp)) {
+			mask |= 8
+		}
+		if bytes.Equal(cln, b.prev[4].of(disp)) {
+			mask |= 16
 		}
 	}
-	disp := append(b.disp, mask)
-	for k, f := range repeatable {
-		if mask&(1<<k) == 0 {
-			disp = appendString(disp, d[f])
-			b.prev[k] = append(b.prev[k][:0], d[f]...)
+	disp[at] = mask
+	if mask != 1<<len(repeatable)-1 {
+		for k, s := range [len(repeatable)][]byte{id, ref, alt, v[sAllele], cln} {
+			if mask&(1<<k) == 0 {
+				disp = binary.AppendUvarint(disp, uint64(len(s)))
+				b.prev[k] = span{uint32(len(disp)), uint32(len(disp) + len(s))}
+				disp = append(disp, s...)
+			}
 		}
 	}
-	slot := entry % cacheSlots
-	fc := &b.feature[slot]
-	disp = binary.AppendUvarint(disp, uint64(b.lookup(fc, d[dFeature])))
-	disp = binary.AppendUvarint(disp, uint64(b.lookup(&b.biotype[slot], d[dBiotype])))
-	if hc := d[dHGVSc]; len(hc) > len(fc.key) && hc[len(fc.key)] == ':' && bytes.Equal(hc[:len(fc.key)], fc.key) {
-		disp = appendString(binary.AppendUvarint(disp, uint64(fc.id)+1), hc[len(fc.key)+1:])
+	disp = binary.AppendUvarint(disp, uint64(c.featureID))
+	disp = binary.AppendUvarint(disp, uint64(c.biotypeID))
+	if hc, f := v[sHGVSc], v[sFeature]; len(hc) > len(f) && hc[len(f)] == ':' && bytes.Equal(hc[:len(f)], f) {
+		disp = appendString(binary.AppendUvarint(disp, uint64(c.featureID)+1), hc[len(f)+1:])
 	} else {
 		disp = b.appendHGVS(disp, hc, &b.other)
 	}
-	b.disp = b.appendHGVS(disp, d[dHGVSp], &b.protein[slot])
+	b.disp = b.appendHGVS(disp, v[sHGVSp], &c.protein)
 }
 
 // appendHGVS writes an HGVS notation as its reference sequence (the text
-// before ':', a dictionary id + 1; 0 when there is no ':') and the rest.
+// before ':', a dictionary id + 1; 0 when there is no ':') and the rest;
+// c remembers the last reference sequence.
 func (b *blockBuf) appendHGVS(dst, s []byte, c *dictCache) []byte {
+	if len(s) == 0 {
+		return append(dst, 0, 0)
+	}
+	if k := c.key; c.stamp == b.stamp && len(s) > len(k) && s[len(k)] == ':' && bytes.Equal(s[:len(k)], k) {
+		return appendString(binary.AppendUvarint(dst, uint64(c.id)+1), s[len(k)+1:])
+	}
 	i := bytes.IndexByte(s, ':')
 	if i < 0 {
 		return appendString(append(dst, 0), s)
 	}
-	dst = binary.AppendUvarint(dst, uint64(b.lookup(c, s[:i]))+1)
-	return appendString(dst, s[i+1:])
+	c.key, c.id, c.stamp = append(c.key[:0], s[:i]...), b.lookup(s[:i]), b.stamp
+	return appendString(binary.AppendUvarint(dst, uint64(c.id)+1), s[i+1:])
 }
 
 func appendString(dst, s []byte) []byte {
 	return append(binary.AppendUvarint(dst, uint64(len(s))), s...)
 }
 
+func (s span) of(b []byte) []byte { return b[s.start:s.end] }
+
 // lookup is s's id in the block's dictionary, added when new.
-func (b *blockBuf) lookup(c *dictCache, s []byte) uint32 {
-	if c.ok && bytes.Equal(c.key, s) {
-		return c.id
-	}
+func (b *blockBuf) lookup(s []byte) uint32 {
 	id, ok := b.dict[string(s)]
 	if !ok {
 		id = uint32(len(b.dict))
 		b.dict[string(s)] = id
 		b.dictText = appendString(b.dictText, s)
 	}
-	c.key, c.id, c.ok = append(c.key[:0], s...), id, true
 	return id
 }
 
 // flush writes the block (filter section, display section) and records its
 // summary in the footer.
 func (p *parser) flush() error {
-	b := &p.blk
+	b := p.blk
 	n := len(b.pos)
 	if n == 0 {
 		return nil
 	}
 	info := blockInfo{Off: p.off, Rows: n, Chrom: b.chrom, MinPos: math.MaxUint32, MinAF: math.MaxFloat32}
 	enc := b.enc[:0]
-	for _, v := range b.pos {
+	for _, v := range b.pos[:n] {
 		enc = binary.LittleEndian.AppendUint32(enc, v)
 		info.MinPos, info.MaxPos = min(info.MinPos, v), max(info.MaxPos, v)
 	}
 	p.blocks++
-	for _, v := range b.gene {
+	for _, v := range b.gene[:n] {
 		enc = binary.LittleEndian.AppendUint32(enc, v)
 		if int(v) >= len(p.geneMark) {
 			p.geneMark = append(p.geneMark, make([]uint32, len(p.foot.Genes)-len(p.geneMark))...)
@@ -157,24 +194,29 @@ func (p *parser) flush() error {
 		}
 	}
 	slices.Sort(info.Genes)
-	for _, v := range b.csq {
+	for _, v := range b.csq[:n] {
 		enc = binary.LittleEndian.AppendUint32(enc, v)
 		for int(v/64) >= len(info.Csqs) {
 			info.Csqs = append(info.Csqs, 0)
 		}
 		info.Csqs[v/64] |= 1 << (v % 64)
 	}
-	for _, v := range b.af {
+	for _, v := range b.af[:n] {
 		enc = binary.LittleEndian.AppendUint32(enc, math.Float32bits(v))
-		info.MinAF, info.MaxAF = min(info.MinAF, v), max(info.MaxAF, v)
+		if v < info.MinAF { // not min(): its NaN and -0 rules cost more (parseAF has no NaN)
+			info.MinAF = v
+		}
+		if v > info.MaxAF {
+			info.MaxAF = v
+		}
 	}
-	for _, f := range b.flags {
+	for _, f := range b.flags[:n] {
 		info.Impacts |= 1 << (f & flagImpact)
 		if f&flagCanonical != 0 {
 			info.Canonical++
 		}
 	}
-	enc = append(enc, b.flags...)
+	enc = append(enc, b.flags[:n]...)
 
 	// Display section: dictionary length, dictionary, group ends, groups.
 	b.groupEnd = append(b.groupEnd, uint32(len(b.disp)))
@@ -200,8 +242,5 @@ func (b *blockBuf) reset() {
 	b.pos, b.gene, b.csq, b.af, b.flags = b.pos[:0], b.gene[:0], b.csq[:0], b.af[:0], b.flags[:0]
 	b.disp, b.groupEnd, b.dictText = b.disp[:0], b.groupEnd[:0], b.dictText[:0]
 	clear(b.dict)
-	for i := range cacheSlots {
-		b.feature[i].ok, b.biotype[i].ok, b.protein[i].ok = false, false, false
-	}
-	b.other.ok = false
+	b.stamp++
 }

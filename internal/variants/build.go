@@ -136,13 +136,13 @@ type parser struct {
 	genes  map[string]uint32 // "SYMBOL|Gene" -> gene id
 	csqs   map[string]uint32
 
-	blk blockBuf
+	blk *blockBuf
 	rec recordVals
 	key []byte // scratch for the gene key
 
-	geneCache, csqCache [cacheSlots]dictCache // by entry place, as in blockBuf
-	blocks              uint32                // blocks flushed
-	geneMark            []uint32              // per gene id: the last block (blocks) that listed it
+	slots    [cacheSlots]entryCache // by entry place in its record
+	blocks   uint32                 // blocks flushed
+	geneMark []uint32               // per gene id: the last block (blocks) that listed it
 }
 
 // newParser returns a parser writing to w, the magic already buffered.

@@ -213,13 +213,14 @@ func splitAppend(dst [][]byte, b []byte, sep byte) [][]byte {
 	}
 }
 
-// parseAF reads a frequency: ok is false for "", "." or a malformed value.
+// parseAF reads a frequency: ok is false for "", "." or a malformed value,
+// and for NaN and infinities (which no block summary could bound).
 func parseAF(b []byte) (float32, bool) {
 	if len(b) == 0 || (len(b) == 1 && b[0] == '.') {
 		return 0, false
 	}
 	v, err := strconv.ParseFloat(string(b), 32)
-	if err != nil {
+	if err != nil || !(v >= -math.MaxFloat32 && v <= math.MaxFloat32) {
 		return 0, false
 	}
 	return float32(v), true
@@ -259,6 +260,9 @@ func (p *parser) entry(k int, pos uint32, id, ref, e []byte) error {
 	return p.addEntry(k, pos, id, ref, alt, v)
 }
 
+// cacheSlots is how many entries of a record have their own entryCache.
+const cacheSlots = 32
+
 // addEntry adds a row: entry k of its record, for the record's ALT alt, with
 // the kept fields v.
 func (p *parser) addEntry(k int, pos uint32, id, ref []byte, alt int, v *[nSlots][]byte) error {
@@ -266,7 +270,12 @@ func (p *parser) addEntry(k int, pos uint32, id, ref []byte, alt int, v *[nSlots
 		return errTooManyRows
 	}
 	r := &p.rec
-	flags := impactCode(string(v[sImpact]))
+	c := &p.slots[k%cacheSlots]
+	if !c.csqOK || !bytes.Equal(c.csq, v[sCsq]) || !bytes.Equal(c.impact, v[sImpact]) {
+		c.csqID, c.impactCode = p.csqID(v[sCsq]), impactCode(string(v[sImpact]))
+		c.csq, c.impact, c.csqOK = append(c.csq[:0], v[sCsq]...), append(c.impact[:0], v[sImpact]...), true
+	}
+	flags := c.impactCode
 	if string(v[sCanonical]) == "YES" {
 		flags |= flagCanonical
 	}
@@ -288,19 +297,24 @@ func (p *parser) addEntry(k int, pos uint32, id, ref []byte, alt int, v *[nSlots
 	if alt < len(r.alts) {
 		altText = r.alts[alt]
 	}
-	slot := k % cacheSlots
-	p.blk.addRow(k, pos, p.geneID(&p.geneCache[slot], v[sSymbol], v[sGene]), p.csqID(&p.csqCache[slot], v[sCsq]), af, flags,
-		&[displayFields][]byte{id, ref, altText, v[sAllele], v[sFeature], v[sBiotype], v[sHGVSc], v[sHGVSp], cln})
+	if !c.ok || !bytes.Equal(c.feature, v[sFeature]) || !bytes.Equal(c.biotype, v[sBiotype]) ||
+		!bytes.Equal(c.symbol, v[sSymbol]) || !bytes.Equal(c.gene, v[sGene]) {
+		c.geneID = p.geneID(v[sSymbol], v[sGene])
+		c.symbol, c.gene = append(c.symbol[:0], v[sSymbol]...), append(c.gene[:0], v[sGene]...)
+		c.feature, c.biotype = append(c.feature[:0], v[sFeature]...), append(c.biotype[:0], v[sBiotype]...)
+		c.ok, c.txStamp = true, 0
+	}
+	b := p.blk
+	if c.txStamp != b.stamp {
+		c.featureID, c.biotypeID, c.txStamp = b.lookup(v[sFeature]), b.lookup(v[sBiotype]), b.stamp
+	}
+	b.addRow(k, pos, c.geneID, c.csqID, af, flags, c, id, ref, altText, cln, v)
 	p.foot.Rows++
 	return nil
 }
 
-// geneID is the id of gene symbol|id (no field holds a '|'), c the cache
-// of the entry's place.
-func (p *parser) geneID(c *dictCache, symbol, id []byte) uint32 {
-	if k := c.key; c.ok && len(k) == len(symbol)+1+len(id) && bytes.Equal(k[:len(symbol)], symbol) && bytes.Equal(k[len(symbol)+1:], id) {
-		return c.id
-	}
+// geneID is the id of gene symbol|id (no field holds a '|').
+func (p *parser) geneID(symbol, id []byte) uint32 {
 	p.key = append(append(append(p.key[:0], symbol...), '|'), id...)
 	g, ok := p.genes[string(p.key)]
 	if !ok {
@@ -308,21 +322,16 @@ func (p *parser) geneID(c *dictCache, symbol, id []byte) uint32 {
 		p.genes[string(p.key)] = g
 		p.foot.Genes = append(p.foot.Genes, Gene{Symbol: string(symbol), ID: string(id)})
 	}
-	c.key, c.id, c.ok = append(c.key[:0], p.key...), g, true
 	return g
 }
 
-func (p *parser) csqID(c *dictCache, list []byte) uint32 {
-	if c.ok && bytes.Equal(c.key, list) {
-		return c.id
-	}
+func (p *parser) csqID(list []byte) uint32 {
 	id, ok := p.csqs[string(list)]
 	if !ok {
 		id = uint32(len(p.foot.Csqs))
 		p.csqs[string(list)] = id
 		p.foot.Csqs = append(p.foot.Csqs, string(list))
 	}
-	c.key, c.id, c.ok = append(c.key[:0], list...), id, true
 	return id
 }
 
