@@ -3,8 +3,6 @@ package webui_test
 import (
 	"context"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -41,11 +39,7 @@ func TestAPISubmit(t *testing.T) {
 	_, free := h.user("free@example.org", domain.RoleFree, false)
 	_, premium := h.user("premium@example.org", domain.RolePremium, false)
 	_, auditor := h.user("audit@example.org", domain.RoleFree, true)
-	shared := testshared.Dir(t)
-	big, err := os.ReadFile(filepath.Join(shared, "vcf", "premium_1.vcf")) // 175,701 bytes: over the free cap
-	if err != nil {
-		t.Fatal(err)
-	}
+	big := testshared.Read(t, "vcf", "premium_1.vcf") // 175,701 bytes: over the free cap
 
 	for _, tc := range []struct {
 		name, token, file, content string

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
-	"path/filepath"
 	"slices"
 	"sync"
 	"testing"
@@ -122,11 +120,7 @@ func benchLatency(b *testing.B, url string, auth func(*http.Request)) {
 //
 //	go test ./webui -run '^$' -bench UploadToCompleted -benchtime 20x
 func BenchmarkUploadToCompleted(b *testing.B) {
-	shared := testshared.Dir(b)
-	vcf, err := os.ReadFile(filepath.Join(shared, "vcf", "test.vcf"))
-	if err != nil {
-		b.Fatal(err)
-	}
+	vcf := testshared.Read(b, "vcf", "test.vcf")
 	h, _ := newAppHarness(b, app.Config{})
 	_, tok := h.user("bench@example.org", domain.RolePremium, false)
 	var total time.Duration

@@ -4,8 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -23,11 +21,7 @@ func TestUpgradeRestoresArchive(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the whole service")
 	}
-	shared := testshared.Dir(t)
-	vcf, err := os.ReadFile(filepath.Join(shared, "vcf", "test.vcf"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	vcf := testshared.Read(t, "vcf", "test.vcf")
 	ctx := context.Background()
 	h, a := newAppHarness(t, app.Config{Retention: time.Second,
 		RestoreDelays: map[domain.RestoreTier]time.Duration{domain.TierExpedited: 300 * time.Millisecond}})

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -79,10 +78,7 @@ func TestHistoryCommand(t *testing.T) {
 	if err := a.Profiles.Create(ctx, domain.Profile{ID: "hal", Email: "hal@example.org", Role: domain.RolePremium}); err != nil {
 		t.Fatal(err)
 	}
-	vcf, err := os.ReadFile(testshared.Path(t, "vcf", "test.vcf"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	vcf := testshared.Read(t, "vcf", "test.vcf")
 	j, err := a.Service.SubmitJob(ctx, service.SubmitRequest{UserID: "hal", FileName: "test.vcf", Body: bytes.NewReader(vcf)})
 	if err != nil {
 		t.Fatal(err)

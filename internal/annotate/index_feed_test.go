@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/gasproject/gas/internal/testshared"
@@ -31,10 +29,7 @@ func (s *countingSink) AddRecord(r *IndexRecord) error {
 // as many entries as the output's CSQ holds, and its error stops the run.
 func TestIndexSinkGetsEveryEntry(t *testing.T) {
 	e := miniEngine(t)
-	in, err := os.ReadFile(filepath.Join(testshared.Dir(t), "vcf", "free_1.vcf"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	in := testshared.Read(t, "vcf", "free_1.vcf")
 	var out bytes.Buffer
 	var s countingSink
 	if _, err := e.Run(context.Background(), bytes.NewReader(in), &out, Options{Index: &s}); err != nil {

@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"maps"
-	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -18,10 +16,7 @@ import (
 // record and allele, its CSQ entries split into fields.
 func csqByAllele(t *testing.T, file string, opts Options) (map[string][][]string, string) {
 	t.Helper()
-	in, err := os.ReadFile(filepath.Join(testshared.Dir(t), "vcf", file))
-	if err != nil {
-		t.Fatal(err)
-	}
+	in := testshared.Read(t, "vcf", file)
 	var out bytes.Buffer
 	if _, err := miniEngine(t).Run(context.Background(), bytes.NewReader(in), &out, opts); err != nil {
 		t.Fatal(err)

@@ -132,10 +132,7 @@ func dataLines(b []byte) []string {
 // the known-variant match puts every one of them back.
 func TestKnownIDsChr21(t *testing.T) {
 	e := miniEngine(t)
-	in, err := os.ReadFile(testshared.Path(t, "vcf", "chr21_vep_test.vcf"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	in := testshared.Read(t, "vcf", "chr21_vep_test.vcf")
 	var stripped strings.Builder
 	var want []string
 	for _, l := range strings.SplitAfter(string(in), "\n") {
@@ -391,10 +388,7 @@ func TestProvenance(t *testing.T) {
 			line = l
 		}
 	}
-	sums, err := os.ReadFile(testshared.Path(t, "refdata", "grch38-mini", "SHA256SUMS"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	sums := testshared.Read(t, "refdata", "grch38-mini", "SHA256SUMS")
 	releases := map[string]string{"dbsnp149.chr21.vcf.gz": "dbSNP 149", "chrM.fa": "NC_012920.1"}
 	for _, s := range p.Sources {
 		if !strings.Contains(string(sums), s.SHA256+"  "+s.File) {

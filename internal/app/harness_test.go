@@ -99,11 +99,7 @@ func addUser(t *testing.T, a *App, id string, role domain.Role) domain.Profile {
 
 func sharedVCF(t *testing.T, name string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(testshared.Path(t, "vcf", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
+	return testshared.Read(t, "vcf", name)
 }
 
 func submit(t *testing.T, a *App, user, name string, body []byte) domain.Job {

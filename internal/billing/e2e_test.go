@@ -141,10 +141,7 @@ func (e *e2e) job(id string) apiJob {
 
 func (e *e2e) submit(name string) apiJob {
 	e.t.Helper()
-	vcf, err := os.ReadFile(testshared.Path(e.t, "vcf", name))
-	if err != nil {
-		e.t.Fatal(err)
-	}
+	vcf := testshared.Read(e.t, "vcf", name)
 	var buf bytes.Buffer
 	mw := multipart.NewWriter(&buf)
 	fw, _ := mw.CreateFormFile("file", name)

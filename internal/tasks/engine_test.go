@@ -57,10 +57,7 @@ func TestShardedJobWithTheRealEngine(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the reference bundle")
 	}
-	vcf, err := os.ReadFile(testshared.Path(t, "vcf", "test.vcf"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	vcf := testshared.Read(t, "vcf", "test.vcf")
 	badPOS := "##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n" +
 		"MT\t5\t.\tA\tG\t.\t.\t.\nMT\tabc\t.\tA\tG\t.\t.\t.\n"
 	tests := []struct {

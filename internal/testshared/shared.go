@@ -28,6 +28,17 @@ func Path(t testing.TB, elems ...string) string {
 	return filepath.Join(append([]string{Dir(t)}, elems...)...)
 }
 
+// Read returns the file at elems under the shared directory (a sample VCF:
+// Read(t, "vcf", "test.vcf")) or fails the test.
+func Read(t testing.TB, elems ...string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(Path(t, elems...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
 // Tool returns the path of the command-line tool name, which the Debian
 // package pkg provides. Without it the test is skipped, except in CI
 // (CI set), which installs it (.ci/run): there the test fails.

@@ -61,10 +61,7 @@ func engine(t testing.TB) *annotate.Engine {
 func annotated(t testing.TB, name string) []byte {
 	t.Helper()
 	e := engine(t)
-	in, err := os.ReadFile(filepath.Join(testshared.Dir(t), "vcf", name))
-	if err != nil {
-		t.Fatal(err)
-	}
+	in := testshared.Read(t, "vcf", name)
 	var out bytes.Buffer
 	if _, err := e.Run(context.Background(), bytes.NewReader(in), &out, annotate.Options{}); err != nil {
 		t.Fatalf("annotate %s: %v", name, err)

@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -64,10 +63,7 @@ func newShardRig(t *testing.T) shardRig {
 		t.Fatal(err)
 	}
 	// AND a premium user's job over 22 chromosomes (chr21 in the bundle, the rest not)
-	input, err := os.ReadFile(testshared.Path(t, "vcf", "premium_3.vcf"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	input := testshared.Read(t, "vcf", "premium_3.vcf")
 	now := time.Now().UTC()
 	if err := st.Profiles.Create(ctx, domain.Profile{ID: "u1", Email: "u1@example.org", Role: domain.RolePremium, CreatedAt: now}); err != nil {
 		t.Fatal(err)
