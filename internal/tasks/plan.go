@@ -153,8 +153,11 @@ func (t *Tasks) cutShards(ctx context.Context, j domain.Job, lim domain.Limits) 
 	cols := r.Header().Columns()
 
 	var (
-		shards  []Shard
-		cur     *shardFile
+		shards []Shard
+		cur    *shardFile
+		// closing are shards written whose Puts still run (the fsync): Plan
+		// reads on meanwhile and waits for them all before it returns.
+		closing []*shardFile
 		rec     vcf.Record
 		records int64
 		contigs = map[string]bool{}
@@ -163,7 +166,23 @@ func (t *Tasks) cutShards(ctx context.Context, j domain.Job, lim domain.Limits) 
 		if cur != nil {
 			cur.abort()
 		}
+		for _, f := range closing {
+			f.wait() // nothing runs on after Plan returns
+		}
 	}()
+	closeCur := func() error {
+		if err := cur.close(); err != nil {
+			return err
+		}
+		shards, closing, cur = append(shards, cur.s), append(closing, cur), nil
+		if len(closing) > maxClosingShards {
+			if err := closing[0].wait(); err != nil {
+				return err
+			}
+			closing = closing[1:]
+		}
+		return nil
+	}
 	for {
 		line, lineNo, err := r.ReadLine()
 		if err == io.EOF {
@@ -193,10 +212,9 @@ func (t *Tasks) cutShards(ctx context.Context, j domain.Job, lim domain.Limits) 
 		}
 		if cur != nil && (cur.s.Records >= t.cfg.Shards.Records ||
 			chrom != cur.s.Chroms[len(cur.s.Chroms)-1] && cur.s.Records >= t.cfg.Shards.MinRecords) {
-			if err := cur.finish(); err != nil {
+			if err := closeCur(); err != nil {
 				return nil, err
 			}
-			shards, cur = append(shards, cur.s), nil
 		}
 		if cur == nil {
 			s := shardOf(j, len(shards))
@@ -214,12 +232,20 @@ func (t *Tasks) cutShards(ctx context.Context, j domain.Job, lim domain.Limits) 
 			return nil, err
 		}
 	}
-	if err := cur.finish(); err != nil {
+	if err := closeCur(); err != nil {
 		return nil, err
 	}
-	shards, cur = append(shards, cur.s), nil
+	for _, f := range closing {
+		if err := f.wait(); err != nil {
+			return nil, err
+		}
+	}
 	return shards, nil
 }
+
+// maxClosingShards bounds the shards whose Puts Plan lets finish while it
+// reads on.
+const maxClosingShards = 4
 
 // shardFile streams one shard into the blob store while Plan reads on.
 type shardFile struct {
@@ -270,15 +296,13 @@ func (f *shardFile) flush() error {
 	return nil
 }
 
-func (f *shardFile) finish() error {
+// close ends the shard's data; wait says whether it was stored.
+func (f *shardFile) close() error {
 	if err := f.flush(); err != nil {
 		f.abort()
 		return err
 	}
 	f.pw.Close()
-	if err := f.wait(); err != nil {
-		return fmt.Errorf("store shard %s: %w", f.s.Key, err)
-	}
 	return nil
 }
 
@@ -291,6 +315,9 @@ func (f *shardFile) abort() {
 func (f *shardFile) wait() error {
 	if !f.over {
 		f.err, f.over = <-f.done, true
+		if f.err != nil {
+			f.err = fmt.Errorf("store shard %s: %w", f.s.Key, f.err)
+		}
 	}
 	return f.err
 }

@@ -97,6 +97,47 @@ func TestPlanCutsContiguousShards(t *testing.T) {
 	}
 }
 
+// failingPuts fails every Put of a key containing fail, after reading it all.
+type failingPuts struct {
+	domain.Blobs
+	fail string
+}
+
+func (b failingPuts) Put(ctx context.Context, key string, r io.Reader) error {
+	if strings.Contains(key, b.fail) {
+		io.Copy(io.Discard, r)
+		return errors.New("disk full")
+	}
+	return b.Blobs.Put(ctx, key, r)
+}
+
+// TestPlanFailsWhenAShardIsNotStored: Plan reads on while shards are stored,
+// and still fails, writing no manifest, when any of them was not; the job
+// stays RUNNING for a retry (a store failure is not bad input).
+func TestPlanFailsWhenAShardIsNotStored(t *testing.T) {
+	records := []string{"1:1", "2:1", "3:1", "4:1", "5:1", "6:1", "7:1", "8:1"}
+	for _, fail := range []string{"shard-00000", "shard-00005", "shard-00007"} {
+		t.Run(fail, func(t *testing.T) {
+			f := newFixture(t)
+			f.t.cfg.Shards = ShardConfig{Records: 1, MinRecords: 1}
+			ctx := context.Background()
+			f.blobs.Put(ctx, "inputs/u1/j1/sample.vcf", strings.NewReader(vcfOf(records...)))
+			f.t.blobs = failingPuts{Blobs: f.blobs, fail: fail}
+			_, err := f.t.Plan(ctx, JobInput{JobID: "j1"})
+			if err == nil || !strings.Contains(err.Error(), "store shard work/u1/j1/"+fail+".vcf: disk full") {
+				t.Fatalf("err = %v, want the shard's store failure", err)
+			}
+			if _, herr := f.blobs.Head(ctx, ManifestKey(f.job(t, "j1"))); !errors.Is(herr, domain.ErrNotFound) {
+				t.Errorf("manifest: %v, want none", herr)
+			}
+			var inv *statemachines.InvalidInputError
+			if errors.As(err, &inv) || f.job(t, "j1").Status != domain.StatusRunning {
+				t.Errorf("err %T, job %s: want a retryable error on a RUNNING job", err, f.job(t, "j1").Status)
+			}
+		})
+	}
+}
+
 func TestPlanRejectsBadInputWithTheInputLine(t *testing.T) {
 	tests := []struct{ name, input, want string }{
 		{"bad POS", vcfOf("1:1", "1:2") + "1\tseventy\t.\tA\tG\t.\t.\t.\n", "sample.vcf: line 5: "},
