@@ -198,10 +198,19 @@ func (s *Store) replaceLocked(m *sidecar) error {
 	if err := s.save(m); err != nil {
 		return err
 	}
-	if old != nil && old.Blob != m.Blob {
-		os.Remove(s.blobPath(old.Blob))
+	if old != nil {
+		s.removeFiles(old, m)
 	}
 	return nil
+}
+
+// removeFiles removes old's data files that keep does not use (keep may be nil).
+func (s *Store) removeFiles(old, keep *sidecar) {
+	for _, name := range old.files() {
+		if keep == nil || !slices.Contains(keep.files(), name) {
+			os.Remove(s.blobPath(name))
+		}
+	}
 }
 
 // Get opens the object's bytes; ErrArchived for a GLACIER object not restored.
@@ -219,15 +228,66 @@ func (s *Store) Get(ctx context.Context, key string) (io.ReadCloser, error) {
 		if !m.readable(s.now()) {
 			return nil, fmt.Errorf("get %q: %w", key, domain.ErrArchived)
 		}
-		f, err := os.Open(s.blobPath(m.Blob))
+		rc, err := s.open(m.files())
 		if errors.Is(err, fs.ErrNotExist) && attempt < 3 {
 			continue
 		}
 		if err != nil {
 			return nil, fmt.Errorf("get %q: data file: %w", key, err)
 		}
-		return f, nil
+		return rc, nil
 	}
+}
+
+// open opens data files that read as one: the *os.File of a single one
+// (readers of the variant index map it), else all of them at once, so that
+// a concurrent replace, which removes them, cannot cut the object short.
+func (s *Store) open(names []string) (io.ReadCloser, error) {
+	if len(names) == 1 {
+		return os.Open(s.blobPath(names[0]))
+	}
+	fs := make(multiFile, 0, len(names))
+	for _, name := range names {
+		f, err := os.Open(s.blobPath(name))
+		if err != nil {
+			fs.Close()
+			return nil, err
+		}
+		fs = append(fs, f)
+	}
+	return &multiFileReader{files: fs}, nil
+}
+
+// multiFileReader reads files in turn (an object made by Concat).
+type multiFileReader struct {
+	files multiFile
+	next  int
+}
+
+func (r *multiFileReader) Read(p []byte) (int, error) {
+	for r.next < len(r.files) {
+		n, err := r.files[r.next].Read(p)
+		if err == io.EOF {
+			r.next++
+			err = nil
+		}
+		if n > 0 || err != nil {
+			return n, err
+		}
+	}
+	return 0, io.EOF
+}
+
+func (r *multiFileReader) Close() error { return r.files.Close() }
+
+type multiFile []*os.File
+
+func (fs multiFile) Close() error {
+	var errs []error
+	for _, f := range fs {
+		errs = append(errs, f.Close())
+	}
+	return errors.Join(errs...)
 }
 
 // Head reports the object's size, class and restore status.
@@ -256,8 +316,8 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 	if err := s.removeSidecar(key); err != nil {
 		return fmt.Errorf("delete: %w", err)
 	}
-	if m != nil { // a damaged sidecar is removed; its data file, if any, is left behind
-		os.Remove(s.blobPath(m.Blob))
+	if m != nil { // a damaged sidecar is removed; its data files, if any, are left behind
+		s.removeFiles(m, nil)
 	}
 	return nil
 }
@@ -353,13 +413,18 @@ func (s *Store) Copy(ctx context.Context, src, dst string, class domain.StorageC
 		}
 		return nil
 	}
-	name, err := s.cloneBlob(m.Blob)
+	out := &sidecar{Format: sidecarFormat, Key: dst, Size: m.Size, Modified: now.UTC(), Class: class}
+	names, err := s.cloneFiles(m)
 	if err != nil {
 		return fmt.Errorf("copy %q to %q: %w", src, dst, err)
 	}
-	out := &sidecar{Format: sidecarFormat, Key: dst, Blob: name, Size: m.Size, Modified: now.UTC(), Class: class}
+	if m.Blob != "" {
+		out.Blob = names[0]
+	} else {
+		out.Parts = names
+	}
 	if err := s.replaceLocked(out); err != nil {
-		os.Remove(s.blobPath(name))
+		s.removeFiles(out, nil)
 		return fmt.Errorf("copy %q to %q: %w", src, dst, err)
 	}
 	return nil
@@ -465,6 +530,23 @@ func (s *Store) cloneBlob(name string) (string, error) {
 		return "", err
 	}
 	return s.adoptBlob(tmp)
+}
+
+// cloneFiles gives each of m's data files a second name (cloneBlob); on
+// failure it removes the ones it made.
+func (s *Store) cloneFiles(m *sidecar) ([]string, error) {
+	var names []string
+	for _, name := range m.files() {
+		c, err := s.cloneBlob(name)
+		if err != nil {
+			for _, c := range names {
+				os.Remove(s.blobPath(c))
+			}
+			return nil, err
+		}
+		names = append(names, c)
+	}
+	return names, nil
 }
 
 func newBlobName() string {

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -19,9 +20,12 @@ import (
 // Renaming a new sidecar into place is the commit point of every change, so a
 // crash leaves either the old object or the new one, never a mix.
 type sidecar struct {
-	Format   int                 `json:"format"` // sidecarFormat
-	Key      string              `json:"key"`
-	Blob     string              `json:"blob"` // file name under data/<first two chars>/
+	Format int    `json:"format"` // sidecarFormat
+	Key    string `json:"key"`
+	Blob   string `json:"blob,omitempty"` // file name under data/<first two chars>/
+	// Parts, instead of Blob, are the data files an object made by Concat
+	// reads in turn (its sources' data files, linked, and its tail).
+	Parts    []string            `json:"parts,omitempty"`
 	Size     int64               `json:"size"`
 	Modified time.Time           `json:"modified"`
 	Class    domain.StorageClass `json:"storage_class"`
@@ -46,6 +50,14 @@ const (
 )
 
 var blobName = regexp.MustCompile(`^[0-9a-f]{32}$`)
+
+// files are the object's data files, in the order its bytes come.
+func (m *sidecar) files() []string {
+	if m.Blob != "" {
+		return []string{m.Blob}
+	}
+	return m.Parts
+}
 
 func (m *sidecar) inProgress(now time.Time) bool {
 	return m.Restore != nil && now.Before(m.Restore.ReadyAt)
@@ -146,8 +158,10 @@ func (m *sidecar) validate(key string) error {
 		return fmt.Errorf("format %d, want %d", m.Format, sidecarFormat)
 	case m.Key != key:
 		return fmt.Errorf("records key %q", m.Key)
-	case !blobName.MatchString(m.Blob):
-		return fmt.Errorf("bad data file name %q", m.Blob)
+	case (m.Blob == "") == (len(m.Parts) == 0):
+		return errors.New("names no data file, or both a data file and parts")
+	case slices.ContainsFunc(m.files(), func(name string) bool { return !blobName.MatchString(name) }):
+		return fmt.Errorf("bad data file name in %q", m.files())
 	case m.Size < 0:
 		return fmt.Errorf("negative size %d", m.Size)
 	case m.Class != domain.ClassStandard && m.Class != domain.ClassGlacier:

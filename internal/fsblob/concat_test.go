@@ -1,0 +1,74 @@
+package fsblob
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/gasproject/gas/internal/domain"
+)
+
+// TestConcat: a joined object reads its sources in order and then the tail,
+// keeps its bytes when the sources go, is copied, archived, restored and
+// joined again like any other, and leaves no data file behind once deleted.
+func TestConcat(t *testing.T) {
+	ctx := context.Background()
+	root := t.TempDir()
+	s, clock := newTestStore(t, root)
+	write(t, s, "work/a", "AAA")
+	write(t, s, "work/b", "")
+	write(t, s, "work/c", "CC")
+	if err := s.Concat(ctx, "res/joined", []string{"work/a", "work/b", "work/c"}, []byte("<eof>")); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Concat(ctx, "res/twice", []string{"res/joined", "work/a"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"work/a", "work/b", "work/c"} {
+		if err := s.Delete(ctx, k); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := map[string]string{"res/joined": "AAACC<eof>", "res/twice": "AAACC<eof>AAA"}
+	for k, body := range want {
+		if got := read(t, s, k); got != body {
+			t.Errorf("%s = %q, want %q", k, got, body)
+		}
+		if info, err := s.Head(ctx, k); err != nil || info.Size != int64(len(body)) {
+			t.Errorf("%s: Head %+v, %v; want size %d", k, info, err, len(body))
+		}
+	}
+
+	if err := s.Copy(ctx, "res/joined", "archive/joined", domain.ClassGlacier); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Concat(ctx, "res/bad", []string{"res/twice", "archive/joined"}, nil); !errors.Is(err, domain.ErrArchived) {
+		t.Errorf("Concat of an archived source: %v, want ErrArchived", err)
+	}
+	if err := s.Concat(ctx, "res/bad", []string{"res/twice", "work/a"}, nil); !errors.Is(err, domain.ErrNotFound) {
+		t.Errorf("Concat of a missing source: %v, want ErrNotFound", err)
+	}
+	if _, err := s.Head(ctx, "res/bad"); !errors.Is(err, domain.ErrNotFound) {
+		t.Errorf("a failed Concat stored res/bad: %v", err)
+	}
+	if err := s.Restore(ctx, "archive/joined", domain.TierExpedited, 1); err != nil {
+		t.Fatal(err)
+	}
+	clock.Advance(DefaultRestoreDelays[domain.TierExpedited])
+	s2, err := Open(root, Options{Now: clock.Now}) // sidecars with parts read back
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := read(t, s2, "archive/joined"); got != want["res/joined"] {
+		t.Errorf("restored copy = %q", got)
+	}
+	write(t, s2, "res/twice", "new") // replacing drops the old parts
+	for _, k := range []string{"res/joined", "res/twice", "archive/joined"} {
+		if err := s2.Delete(ctx, k); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := countFiles(t, root); n != 0 {
+		t.Errorf("%d files left after deleting everything", n)
+	}
+}
