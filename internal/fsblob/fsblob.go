@@ -49,6 +49,7 @@ import (
 	"time"
 
 	"github.com/gasproject/gas/internal/domain"
+	"github.com/gasproject/gas/internal/writeback"
 )
 
 var errNotDir = syscall.ENOTDIR
@@ -141,7 +142,7 @@ func (s *Store) put(ctx context.Context, key string, r io.Reader, once bool) err
 	}
 	var size int64
 	tmp, err := s.writeTemp(func(f *os.File) error {
-		n, err := io.Copy(f, ctxReader{ctx, r})
+		n, err := io.Copy(writeback.New(f), ctxReader{ctx, r})
 		size = n
 		return err
 	})
@@ -475,6 +476,8 @@ func (s *Store) Restore(ctx context.Context, key string, tier domain.RestoreTier
 }
 
 // writeTemp creates a file under tmp/, lets fill write it, and syncs it.
+// put writes through a writeback.Writer, so that the sync of a large object
+// waits for its last few MiB only.
 func (s *Store) writeTemp(fill func(*os.File) error) (string, error) {
 	f, err := os.CreateTemp(s.tmp, "w-*")
 	if err != nil {

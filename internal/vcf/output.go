@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/gasproject/gas/internal/writeback"
 )
 
 // Output is a VCF destination that appears at its path only when complete:
@@ -53,7 +55,7 @@ func Create(path string) (*Output, error) {
 	if err != nil {
 		return nil, fmt.Errorf("create output %s: %w", path, err)
 	}
-	o := &Output{path: path, f: f, bw: bufio.NewWriterSize(&writebackFile{f: f}, 256<<10)}
+	o := &Output{path: path, f: f, bw: bufio.NewWriterSize(writeback.New(f), 256<<10)}
 	o.w = o.bw
 	if strings.HasSuffix(path, ".gz") {
 		o.z = NewBGZFWriter(o.bw)
@@ -125,28 +127,4 @@ func (o *Output) finish() error {
 		}
 	}
 	return o.bw.Flush()
-}
-
-// writebackChunk is how much written data may stay dirty in the page cache
-// before writeback of it is started.
-const writebackChunk = 8 << 20
-
-// writebackFile writes to the temp file and starts the kernel's writeback
-// of every writebackChunk as soon as it is written. Without it, all of a
-// large output (0.7 GB for 2M records) is still dirty at Commit and the
-// fsync there took 0.3-0.4 s with nothing else to do; with it the disk
-// writes overlap the annotation and the fsync only waits for the tail.
-type writebackFile struct {
-	f                *os.File
-	written, started int64
-}
-
-func (w *writebackFile) Write(p []byte) (int, error) {
-	n, err := w.f.Write(p)
-	w.written += int64(n)
-	if w.written-w.started >= writebackChunk {
-		startWriteback(w.f, w.started, w.written-w.started)
-		w.started = w.written
-	}
-	return n, err
 }

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/gasproject/gas/internal/testshared"
+	"github.com/gasproject/gas/internal/writeback"
 )
 
 func TestBGZFRoundTrip(t *testing.T) {
@@ -164,7 +165,7 @@ func TestOutputLarge(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := make([]byte, 3*writebackChunk+12345)
+	want := make([]byte, 3*writeback.Chunk+12345)
 	for i := range want {
 		want[i] = byte('a' + i%23)
 	}

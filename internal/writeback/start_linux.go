@@ -1,6 +1,6 @@
 //go:build linux
 
-package vcf
+package writeback
 
 import (
 	"os"
@@ -8,11 +8,11 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// startWriteback asks the kernel to start writing bytes [off, off+n) of f to
+// start asks the kernel to start writing bytes [off, off+n) of f to
 // disk now, without waiting for it. Best effort: errors are ignored, because
-// the fsync in Commit is what makes the data durable; this only means that
+// the caller's fsync is what makes the data durable; this only means that
 // fsync finds little left to write.
-func startWriteback(f *os.File, off, n int64) {
+func start(f *os.File, off, n int64) {
 	rc, err := f.SyscallConn()
 	if err != nil {
 		return
