@@ -10,6 +10,7 @@ import (
 type vepPredictor struct {
 	txs     []*refdata.Transcript
 	entries []consequence.Entry
+	pred    consequence.Predictor
 	set     string // Options.Transcripts
 	window  int    // up/downstream distance: transcripts this far from the variant still get an entry
 }
@@ -25,7 +26,7 @@ func (p *vepPredictor) appendCSQ(dst []byte, c chromosome, v consequence.Variant
 		p.txs = keepCanonical(p.txs)
 	}
 	v.Distance = p.window
-	p.entries = consequence.PredictAppend(p.entries[:0], v, p.txs, c)
+	p.entries = p.pred.Append(p.entries[:0], v, p.txs, c)
 	entries := p.entries
 	if p.set == TranscriptsPick || p.set == TranscriptsPerGene {
 		entries = pick(entries, p.txs, p.set == TranscriptsPerGene)

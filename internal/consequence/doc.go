@@ -6,6 +6,7 @@
 //
 //	Predict(v Variant, transcripts []*refdata.Transcript, seq Sequence) []Entry
 //	PredictAppend(dst []Entry, v Variant, transcripts []*refdata.Transcript, seq Sequence) []Entry
+//	(*Predictor).Append(dst []Entry, v Variant, transcripts []*refdata.Transcript, seq Sequence) []Entry
 //
 // v is one ALT of a VCF record as written (REF and ALT may share a leading
 // base); set Variant.AllAlts to every ALT of a multi-allelic record so the
@@ -19,6 +20,8 @@
 // PredictAppend is Predict appending to a caller's slice (reuse dst[:0] per
 // variant to avoid an allocation per call). Predict is safe for concurrent use; per-transcript data (exon offsets,
 // spliced sequence, translation) is computed once and kept in a bounded cache.
+// A Predictor (one per goroutine) is PredictAppend for variants in position
+// order: it finds the last variant's transcripts' data without that cache.
 //
 // # VEP conventions followed
 //

@@ -54,21 +54,45 @@ func Predict(v Variant, transcripts []*refdata.Transcript, seq Sequence) []Entry
 // entries' strings do not alias dst: reusing dst is safe once the entries
 // have been written out.
 func PredictAppend(dst []Entry, v Variant, transcripts []*refdata.Transcript, seq Sequence) []Entry {
+	var p Predictor
+	return p.Append(dst, v, transcripts, seq)
+}
+
+// Predictor is PredictAppend for a caller that predicts variant after
+// variant in position order: it keeps the last call's transcripts and
+// their precomputed data, and the next variant mostly has the same ones,
+// found there without a lookup in the cache shared by all goroutines. The
+// zero value is ready; a Predictor is not safe for concurrent use.
+type Predictor struct {
+	last, next []txRef
+}
+
+type txRef struct {
+	t *refdata.Transcript
+	x *txInfo
+}
+
+// Append is PredictAppend.
+func (p *Predictor) Append(dst []Entry, v Variant, transcripts []*refdata.Transcript, seq Sequence) []Entry {
 	a, ok := normalize(v)
 	if !ok {
 		return dst
 	}
 	n := len(dst)
+	p.next = p.next[:0]
+	at := 0 // where in p.last the next transcript is looked for first
 	for _, t := range transcripts {
 		if len(t.Exons) == 0 {
 			continue
 		}
+		x := p.info(t, &at)
 		// predictTranscript overwrites the whole entry: no need to zero it first
 		dst = slices.Grow(dst, 1)[:len(dst)+1]
-		if !predictTranscript(&dst[len(dst)-1], &a, infoFor(t), seq) {
+		if !predictTranscript(&dst[len(dst)-1], &a, x, seq) {
 			dst = dst[:len(dst)-1]
 		}
 	}
+	p.last, p.next = p.next, p.last
 	if len(dst) == n {
 		dst = append(dst, Entry{
 			Allele:       a.vep,
@@ -79,6 +103,24 @@ func PredictAppend(dst []Entry, v Variant, transcripts []*refdata.Transcript, se
 		})
 	}
 	return dst
+}
+
+// info finds t's txInfo in the last call's transcripts, from *at on (both
+// lists are sorted by start, so a hit is mostly right there), else in the
+// shared cache, and notes it for the next call.
+func (p *Predictor) info(t *refdata.Transcript, at *int) *txInfo {
+	var x *txInfo
+	for i := *at; i < len(p.last); i++ {
+		if p.last[i].t == t {
+			x, *at = p.last[i].x, i+1
+			break
+		}
+	}
+	if x == nil {
+		x = infoFor(t)
+	}
+	p.next = append(p.next, txRef{t, x})
+	return x
 }
 
 // intergenicTerms is shared read-only by every intergenic entry, as the term
