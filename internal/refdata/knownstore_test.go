@@ -36,24 +36,7 @@ func TestKnownStoreRoundTrip(t *testing.T) {
 				}
 				want = append(want, v)
 			}
-			path := filepath.Join(t.TempDir(), "x.known")
-			w, err := newKnownWriter(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, v := range want {
-				if err := w.add(v); err != nil {
-					t.Fatal(err)
-				}
-			}
-			if err := w.close(); err != nil {
-				t.Fatal(err)
-			}
-			ks, err := openKnownStore(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer ks.close()
+			ks := writeKnownStore(t, want)
 			got, err := ks.appendRange(new(KnownReader), nil, 1, 1<<30)
 			if err != nil {
 				t.Fatal(err)
@@ -72,6 +55,31 @@ func TestKnownStoreRoundTrip(t *testing.T) {
 			}
 		})
 	}
+}
+
+// writeKnownStore writes vs to a known-variant file in a temporary
+// directory and opens it; it is closed when t ends.
+func writeKnownStore(t *testing.T, vs []KnownVariant) *knownStore {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "x.known")
+	w, err := newKnownWriter(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range vs {
+		if err := w.add(v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.close(); err != nil {
+		t.Fatal(err)
+	}
+	ks, err := openKnownStore(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ks.close() })
+	return ks
 }
 
 // FuzzKnownFile: a damaged known-variant file gives variants or an error,
@@ -115,29 +123,15 @@ func TestKnownReaderReuse(t *testing.T) {
 	maxAlleleDict = 5 // most alleles inline
 	var stores []*knownStore
 	for s := range 2 {
-		path := filepath.Join(t.TempDir(), fmt.Sprintf("%d.known", s))
-		w, err := newKnownWriter(path)
-		if err != nil {
-			t.Fatal(err)
-		}
+		var vs []KnownVariant
 		for i := range 12 * knownBlockSize {
 			v := KnownVariant{Pos: 10 + i, Ref: "A", Alt: fmt.Sprintf("C%d", (i*(s+1))%40), ID: fmt.Sprintf("rs%d", i+s*100000), Freq: -1}
 			if (i+s)%7 == 0 {
 				v.ID, v.ClinSig = fmt.Sprintf("x%d", i), "benign"
 			}
-			if err := w.add(v); err != nil {
-				t.Fatal(err)
-			}
+			vs = append(vs, v)
 		}
-		if err := w.close(); err != nil {
-			t.Fatal(err)
-		}
-		ks, err := openKnownStore(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer ks.close()
-		stores = append(stores, ks)
+		stores = append(stores, writeKnownStore(t, vs))
 	}
 	var r KnownReader
 	for q := range 400 {
