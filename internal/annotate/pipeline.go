@@ -1,6 +1,7 @@
 package annotate
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -129,6 +130,25 @@ func (p *pipeline) run(ctx context.Context, out io.Writer, sum *Summary, prog *p
 // read fills batches with raw lines; parsing is left to the workers.
 func (p *pipeline) read(ctx context.Context, work, ordered, free chan *batch, quit chan struct{}, maxBatches int) {
 	made := 0
+	// announce has the residency load each chromosome as soon as a batch
+	// reaches it (the first and last line's CHROM), ahead of the workers.
+	var last []byte
+	announce := func(b *batch) {
+		if len(b.ends) == 0 {
+			return
+		}
+		for _, i := range [2]int{0, len(b.ends) - 1} {
+			start := 0
+			if i > 0 {
+				start = b.ends[i-1]
+			}
+			line := b.buf[start:b.ends[i]]
+			if tab := bytes.IndexByte(line, '\t'); tab > 0 && !bytes.Equal(line[:tab], last) {
+				last = append(last[:0], line[:tab]...)
+				p.res.prefetch(string(last))
+			}
+		}
+	}
 	for {
 		var b *batch
 		select {
@@ -165,6 +185,7 @@ func (p *pipeline) read(ctx context.Context, work, ordered, free chan *batch, qu
 			b.ends = append(b.ends, len(b.buf))
 			b.lineNos = append(b.lineNos, n)
 		}
+		announce(b)
 		// ordered first: the writer then waits on b.done in input order.
 		select {
 		case ordered <- b:

@@ -18,6 +18,11 @@ const DefaultResidentChromosomes = 3
 // loaded, the least recently used one that no worker holds is released
 // (reference.release), so memory stays flat however many chromosomes the
 // input covers. Workers hold a chromosome for the batch they work on.
+//
+// Loading happens outside the lock, so a worker loading one chromosome does
+// not stop the others, and the reader announces each chromosome it meets
+// (prefetch), so that on sorted input the next chromosome is usually loaded
+// by the time a worker reaches it.
 type residency struct {
 	ref   reference
 	limit int
@@ -25,12 +30,24 @@ type residency struct {
 	mu     sync.Mutex
 	loaded map[string]*resident // by canonical name
 	clock  uint64
+	loads  sync.WaitGroup // loads in flight
 }
 
 type resident struct {
-	c        chromosome // nil: not covered
+	ready    chan struct{} // closed when c and err are set
+	c        chromosome    // nil: not covered
+	err      error
 	users    int
 	lastUsed uint64
+}
+
+func (e *resident) isReady() bool {
+	select {
+	case <-e.ready:
+		return true
+	default:
+		return false
+	}
 }
 
 func newResidency(ref reference, limit int) *residency {
@@ -41,27 +58,65 @@ func newResidency(ref reference, limit int) *residency {
 }
 
 // acquire returns chromosome name (nil when the bundle does not cover it),
-// loaded if needed; the caller must call release(canon) when done with it.
+// loaded if needed; unless it fails, the caller must call release(canon)
+// when done with it.
 func (r *residency) acquire(name string) (c chromosome, canon string, err error) {
 	canon = refdata.CanonicalChrom(name)
 	r.mu.Lock()
-	defer r.mu.Unlock()
 	r.clock++
-	if e := r.loaded[canon]; e != nil {
-		e.users++
-		e.lastUsed = r.clock
-		return e.c, canon, nil
+	e := r.loaded[canon]
+	if e == nil {
+		e = r.start(name, canon)
 	}
-	c, err = r.ref.chrom(name)
-	if errors.Is(err, refdata.ErrNotCovered) {
-		c, err = nil, nil
+	e.users++
+	e.lastUsed = r.clock
+	r.mu.Unlock()
+	<-e.ready
+	if e.err != nil {
+		r.mu.Lock()
+		e.users--
+		r.mu.Unlock()
+		return nil, canon, e.err
 	}
-	if err != nil {
-		return nil, canon, err
+	return e.c, canon, nil
+}
+
+// prefetch starts loading chromosome name in the background when it is not
+// loaded and there is room for it within the limit.
+func (r *residency) prefetch(name string) {
+	canon := refdata.CanonicalChrom(name)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.loaded[canon] != nil {
+		return
 	}
-	r.loaded[canon] = &resident{c: c, users: 1, lastUsed: r.clock}
-	r.evict()
-	return c, canon, nil
+	r.evict(r.limit - 1)
+	if len(r.loaded) < r.limit {
+		r.clock++
+		r.start(name, canon).lastUsed = r.clock
+	}
+}
+
+// start registers chromosome canon and loads it in a new goroutine; r.mu is held.
+func (r *residency) start(name, canon string) *resident {
+	e := &resident{ready: make(chan struct{})}
+	r.loaded[canon] = e
+	r.loads.Add(1)
+	go func() {
+		defer r.loads.Done()
+		e.c, e.err = r.ref.chrom(name)
+		if errors.Is(e.err, refdata.ErrNotCovered) {
+			e.c, e.err = nil, nil
+		}
+		close(e.ready)
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		if e.err != nil && r.loaded[canon] == e {
+			delete(r.loaded, canon) // a later acquire tries again
+		}
+		r.evict(r.limit)
+	}()
+	return e
 }
 
 // release ends one use of chromosome canon.
@@ -70,22 +125,23 @@ func (r *residency) release(canon string) {
 	defer r.mu.Unlock()
 	if e := r.loaded[canon]; e != nil {
 		e.users--
-		r.evict()
+		r.evict(r.limit)
 	}
 }
 
-// evict drops least recently used, unheld chromosomes beyond the limit
-// (not-covered names cost nothing but are dropped the same way).
-func (r *residency) evict() {
-	for len(r.loaded) > r.limit {
+// evict drops least recently used, unheld, loaded chromosomes until at most
+// keep remain (not-covered names cost nothing but are dropped the same way);
+// r.mu is held.
+func (r *residency) evict(keep int) {
+	for len(r.loaded) > keep {
 		victim, oldest := "", uint64(0)
 		for name, e := range r.loaded {
-			if e.users == 0 && (victim == "" || e.lastUsed < oldest) {
+			if e.users == 0 && e.isReady() && (victim == "" || e.lastUsed < oldest) {
 				victim, oldest = name, e.lastUsed
 			}
 		}
 		if victim == "" {
-			return // all held: over the limit until a worker lets go
+			return // all held or loading: over the limit until a worker lets go
 		}
 		if r.loaded[victim].c != nil {
 			r.ref.release(victim)
@@ -94,8 +150,10 @@ func (r *residency) evict() {
 	}
 }
 
-// releaseAll drops every chromosome at the end of a run.
+// releaseAll waits for the loads in flight and drops every chromosome at
+// the end of a run.
 func (r *residency) releaseAll() {
+	r.loads.Wait()
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for name, e := range r.loaded {
