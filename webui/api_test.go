@@ -125,7 +125,7 @@ func TestAPISubmitRefusedByLengthBeforeReading(t *testing.T) {
 func TestAPIJobLifecycle(t *testing.T) {
 	h := newHarness(t)
 	owner, tok := h.user("owner@example.org", domain.RoleFree, false)
-	j := h.completedJob(owner, "job1", time.Now().UTC().Add(-time.Minute))
+	j := h.completedJobAt(owner, "job1", time.Now().UTC().Add(-time.Minute))
 
 	r := h.api("GET", "/api/v1/jobs/job1", tok, nil, "")
 	var got jobBody
@@ -191,9 +191,9 @@ func TestAPIList(t *testing.T) {
 	other, otherTok := h.user("other@example.org", domain.RoleFree, false)
 	base := time.Now().UTC().Add(-time.Hour)
 	for i := range 25 {
-		h.completedJob(owner, "j"+string(rune('a'+i)), base.Add(time.Duration(i)*time.Second))
+		h.completedJobAt(owner, "j"+string(rune('a'+i)), base.Add(time.Duration(i)*time.Second))
 	}
-	h.completedJob(other, "theirs", base)
+	h.completedJobAt(other, "theirs", base)
 
 	var page struct {
 		Jobs []jobBody `json:"jobs"`
@@ -254,7 +254,7 @@ func TestAuthMatrix(t *testing.T) {
 	owner, ownerTok := h.user("owner@example.org", domain.RoleFree, false)
 	_, otherTok := h.user("other@example.org", domain.RoleFree, false)
 	_, auditTok := h.user("audit@example.org", domain.RoleFree, true)
-	h.completedJob(owner, "job1", time.Now().UTC())
+	h.completedJob(owner, "job1")
 
 	routes := []string{
 		"/api/v1/jobs/job1", "/api/v1/jobs/job1/input", "/api/v1/jobs/job1/result",

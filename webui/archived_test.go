@@ -22,7 +22,7 @@ func TestHistoryFromTheArchiveOnceForgotten(t *testing.T) {
 	ctx := context.Background()
 	owner, _ := h.user("a@example.org", domain.RoleFree, false)
 	_, audTok := h.user("aud@example.org", domain.RoleFree, true)
-	j := h.completedJob(owner, "job1", time.Now().Add(-time.Hour))
+	j := h.completedJobAt(owner, "job1", time.Now().Add(-time.Hour))
 	ex := &audit.Exporter{Executions: h.wf, Jobs: h.db.Jobs(), Objects: h.blobs, Archive: h.audit}
 	if _, ok, err := ex.Export(ctx, j.ExecutionID); err != nil || !ok {
 		t.Fatalf("export: %v %v", ok, err)
@@ -79,13 +79,13 @@ func TestHistoryFromTheArchiveOnceForgotten(t *testing.T) {
 	}
 
 	// Another job's history, never exported, is still "not found".
-	other := h.completedJob(owner, "job2", time.Now().Add(-time.Hour))
+	other := h.completedJobAt(owner, "job2", time.Now().Add(-time.Hour))
 	h.wf.forget(other.ExecutionID)
 	if r := b.get("/jobs/job2/history"); r.status != 404 {
 		t.Errorf("forgotten, never exported: %d, want 404", r.status)
 	}
 	// A running job's trail is the live history, its files hashed now.
-	live := h.completedJob(owner, "job3", time.Now().Add(-time.Hour))
+	live := h.completedJobAt(owner, "job3", time.Now().Add(-time.Hour))
 	if r := b.get("/jobs/job3/audit?format=csv"); r.status != 200 || !strings.Contains(r.body, ",live,") ||
 		!strings.Contains(r.body, "\nexecution,"+live.ExecutionID+",") || !strings.Contains(r.body, hex.EncodeToString(in[:])) {
 		t.Errorf("live trail: %d\n%s", r.status, r.body)

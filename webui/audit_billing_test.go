@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/gasproject/gas/internal/domain"
 	"github.com/gasproject/gas/internal/service"
@@ -19,8 +18,8 @@ func TestAuditAndExecutions(t *testing.T) {
 	a, _ := h.user("a@example.org", domain.RoleFree, false)
 	bUser, _ := h.user("b@example.org", domain.RoleFree, false)
 	h.user("aud@example.org", domain.RoleFree, true)
-	h.completedJob(a, "joba", time.Now().UTC())
-	jb := h.completedJob(bUser, "jobb", time.Now().UTC())
+	h.completedJob(a, "joba")
+	jb := h.completedJob(bUser, "jobb")
 	h.wf.finish(jb.ExecutionID, domain.ExecFailed)
 	restore, _ := h.wf.Start(context.Background(), domain.MachineRestore, "restore-"+a.ID+"-1", nil)
 
@@ -215,7 +214,7 @@ func TestMapRunsOnTheExecutionPage(t *testing.T) {
 	owner, tok := h.user("a@example.org", domain.RoleFree, false)
 	h.user("b@example.org", domain.RoleFree, false)
 	h.user("aud@example.org", domain.RoleFree, true)
-	j := h.completedJob(owner, "job1", time.Now().UTC())
+	j := h.completedJob(owner, "job1")
 	const kids = domain.MachineAnnotation + "/Shards"
 	var childIDs []string
 	for i, status := range []string{domain.ExecSucceeded, domain.ExecSucceeded, domain.ExecFailed} {

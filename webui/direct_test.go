@@ -269,7 +269,7 @@ func TestDirectDownloadsRedirect(t *testing.T) {
 	// GIVEN a direct store and a completed job
 	h, d := newDirectHarness(t)
 	ada, token := h.user("ada@example.org", domain.RoleFree, false)
-	j := h.completedJob(ada, "job1", time.Now().Add(-time.Minute))
+	j := h.completedJobAt(ada, "job1", time.Now().Add(-time.Minute))
 	b := h.signedIn("ada@example.org")
 
 	// WHEN the owner downloads the input and result, in the portal or the API
@@ -376,7 +376,7 @@ func TestLargeDownloadPreparing(t *testing.T) {
 	d, copies := &fakeDirect{}, &startedCopies{}
 	h := newHarnessPorts(t, func(p *service.Ports, c *service.Config) { p.Direct, p.Copier, c.WaitCopyBytes = d, copies, 1 }, nil)
 	ada, token := h.user("ada@example.org", domain.RoleFree, false)
-	h.completedJob(ada, "job1", time.Now().Add(-time.Minute))
+	h.completedJobAt(ada, "job1", time.Now().Add(-time.Minute))
 	key := "results/" + ada.ID + "/job1/annotated.vcf.gz"
 	h.blobs.Put(context.Background(), key, bytes.NewReader(vcftest.BGZF(t, "##fileformat=VCFv4.2\n")))
 	h.updateJob("job1", func(j *domain.Job) { j.ResultKey = key })

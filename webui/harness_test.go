@@ -178,8 +178,15 @@ func (h *harness) user(email string, role domain.Role, auditor bool) (domain.Pro
 	return p, tok
 }
 
-// completedJob stores a finished job of owner with input, result, log and summary.
-func (h *harness) completedJob(owner domain.Profile, id string, submitted time.Time) domain.Job {
+// completedJob stores a finished job of owner, submitted now, with input,
+// result, log and summary.
+func (h *harness) completedJob(owner domain.Profile, id string) domain.Job {
+	h.t.Helper()
+	return h.completedJobAt(owner, id, time.Now().UTC())
+}
+
+// completedJobAt is completedJob submitted at submitted.
+func (h *harness) completedJobAt(owner domain.Profile, id string, submitted time.Time) domain.Job {
 	h.t.Helper()
 	ctx := context.Background()
 	j := domain.Job{

@@ -6,7 +6,6 @@ import (
 	"net/url"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/gasproject/gas/internal/domain"
 )
@@ -45,7 +44,7 @@ func TestDeleteAndRerun(t *testing.T) {
 	_, other := h.user("other@example.org", domain.RoleFree, false)
 	_, audit := h.user("auditor@example.org", domain.RoleFree, true)
 	j, _, _ := h.compressedJob(owner, "job1")
-	h.completedJob(owner, "job2", time.Now().UTC())
+	h.completedJob(owner, "job2")
 
 	if r := h.api("POST", "/api/v1/jobs/job1/rerun", tok, strings.NewReader("transcripts=canonical&distance=100"), "application/x-www-form-urlencoded"); r.status != 201 ||
 		!strings.Contains(r.body, `"options":{"transcripts":"canonical","distance":100}`) {

@@ -285,7 +285,7 @@ func TestPortalUpload(t *testing.T) {
 func TestJobPages(t *testing.T) {
 	h := newHarness(t)
 	owner, _ := h.user("a@example.org", domain.RoleFree, false)
-	j := h.completedJob(owner, "job1", time.Now().UTC())
+	j := h.completedJob(owner, "job1")
 	b := h.signedIn("a@example.org")
 
 	r := b.get("/jobs/job1")
@@ -355,7 +355,7 @@ func TestJobListPagination(t *testing.T) {
 	owner, _ := h.user("a@example.org", domain.RoleFree, false)
 	base := time.Now().UTC().Add(-time.Hour)
 	for i := range 25 {
-		h.completedJob(owner, "j"+string(rune('a'+i)), base.Add(time.Duration(i)*time.Second))
+		h.completedJobAt(owner, "j"+string(rune('a'+i)), base.Add(time.Duration(i)*time.Second))
 	}
 	b := h.signedIn("a@example.org")
 	r := b.get("/jobs")
@@ -432,7 +432,7 @@ func TestBodyLimits(t *testing.T) {
 func TestNoSecretsInHTML(t *testing.T) {
 	h := newHarness(t)
 	owner, tok := h.user("a@example.org", domain.RoleFree, false)
-	h.completedJob(owner, "job1", time.Now().UTC())
+	h.completedJob(owner, "job1")
 	b := h.signedIn("a@example.org")
 	session := b.cookie("gas_session").Value
 	csrfSeed := b.cookie("gas_csrf").Value

@@ -20,7 +20,7 @@ func TestJobPageTellsWhetherARestoreWillBeRetried(t *testing.T) {
 	prem, premTok := h.user("prem@example.org", domain.RolePremium, false)
 	h.user("audit@example.org", domain.RoleFree, true)
 	archived := func(owner domain.Profile, id, reason string, round, rounds int) {
-		h.completedJob(owner, id, time.Now().UTC())
+		h.completedJob(owner, id)
 		h.updateJob(id, func(j *domain.Job) {
 			j.ResultState, j.ArchivedAt = domain.ResultArchived, time.Now()
 			j.RestoreError, j.RestoreRound, j.RestoreRounds = reason, round, rounds
@@ -94,7 +94,7 @@ func TestRetryRestoreStartsOneRestore(t *testing.T) {
 		owner domain.Profile
 		id    string
 	}{{prem, "gaveup"}, {prem, "retrying"}, {prem, "hot"}, {free, "free-gaveup"}} {
-		h.completedJob(j.owner, j.id, time.Now().UTC())
+		h.completedJob(j.owner, j.id)
 		if j.id != "hot" {
 			h.updateJob(j.id, func(job *domain.Job) {
 				job.ResultState, job.RestoreError, job.RestoreRound, job.RestoreRounds = domain.ResultArchived, "disk full", 3, 3
@@ -173,7 +173,7 @@ func TestJobPageLinksItsRestoreRun(t *testing.T) {
 	owner, tok := h.user("a@example.org", domain.RoleFree, false)
 	h.user("b@example.org", domain.RoleFree, false)
 	h.user("aud@example.org", domain.RoleFree, true)
-	h.completedJob(owner, "job1", time.Now().UTC())
+	h.completedJob(owner, "job1")
 	h.updateJob("job1", func(j *domain.Job) { j.ResultState, j.ArchivedAt = domain.ResultArchived, time.Now() })
 	b := h.signedIn("a@example.org")
 	if strings.Contains(b.get("/jobs/job1").body, `id="restore-link"`) {

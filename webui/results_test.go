@@ -19,7 +19,7 @@ import (
 func (h *harness) compressedJob(owner domain.Profile, id string) (domain.Job, []byte, []byte) {
 	h.t.Helper()
 	ctx := context.Background()
-	h.completedJob(owner, id, time.Now().UTC().Add(-time.Minute))
+	h.completedJobAt(owner, id, time.Now().UTC().Add(-time.Minute))
 	key := "results/" + owner.ID + "/" + id + "/annotated.vcf.gz"
 	gz := vcftest.BGZF(h.t, vcftest.Annotated)
 	x, err := tabix.ScanVCF(bytes.NewReader(gz))
@@ -50,7 +50,7 @@ func TestResultFormats(t *testing.T) {
 	h := newHarness(t)
 	owner, tok := h.user("owner@example.org", domain.RoleFree, false)
 	_, gz, tbi := h.compressedJob(owner, "job1")
-	h.completedJob(owner, "old", time.Now().UTC()) // a plain result from before compression
+	h.completedJob(owner, "old") // a plain result from before compression
 
 	for _, tc := range []struct {
 		path, wantType, wantName, wantBody string
