@@ -66,3 +66,11 @@ func TestDistanceText(t *testing.T) {
 		}
 	}
 }
+
+func TestAppendInt(t *testing.T) {
+	for _, n := range []int{0, 1, 9, 10, 99, 100, 12345, 999999999999, 1e12, 1e12 + 1, -1, -10, -987654, 1<<63 - 1, -1 << 63} {
+		if got, want := string(appendInt([]byte("x"), n)), "x"+strconv.Itoa(n); got != want {
+			t.Errorf("appendInt(%d) = %q, want %q", n, got, want)
+		}
+	}
+}

@@ -265,7 +265,25 @@ func (x *txInfo) hgvspFrameshift(b []byte, cc *codonChange, ts *txSeq, ref strin
 	return string(append(b, '?'))
 }
 
-func appendInt(b []byte, n int) []byte { return strconv.AppendInt(b, int64(n), 10) }
+// appendInt appends n in decimal. Positions are the numbers written most
+// (several an entry), so non-negative ones are formatted here, digit by
+// digit from the end of a small buffer, without strconv's calls.
+func appendInt(b []byte, n int) []byte {
+	if n < 0 || n >= 1e12 {
+		return strconv.AppendInt(b, int64(n), 10)
+	}
+	var buf [12]byte
+	i := len(buf)
+	for {
+		i--
+		buf[i] = byte('0' + n%10)
+		n /= 10
+		if n == 0 {
+			break
+		}
+	}
+	return append(b, buf[i:]...)
+}
 
 // appendSpan writes residues s..e (1-based) of pep as "Lys23" or "Lys23_Ala25".
 func appendSpan(b []byte, pep string, s, e int) []byte {

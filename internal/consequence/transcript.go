@@ -114,36 +114,33 @@ func newTxInfo(t *refdata.Transcript) *txInfo {
 // [max(j-1,0), min(k,nIntrons)). It binary-searches disjoint exons and
 // returns every exon otherwise, so callers still test each one.
 func (x *txInfo) exonWindow(lo, hi int) (j, k int) {
-	ex := x.t.Exons
-	n := len(ex)
+	n := len(x.t.Exons)
 	if !x.disjoint {
 		return 0, n
 	}
+	// j: the first exon not wholly 5' of lo (plus) or hi (minus); k: the
+	// first wholly 3' of the range
 	if x.t.Strand >= 0 {
-		// ascending: j = first exon ending at or after lo, k = first starting after hi
-		j = searchInts(n, func(i int) bool { return ex[i].End >= lo })
-		k = searchInts(n, func(i int) bool { return ex[i].Start > hi })
+		j, k = x.notBefore(lo), x.after(hi)
 	} else {
-		// descending: j = first exon starting at or before hi, k = first ending before lo
-		j = searchInts(n, func(i int) bool { return ex[i].Start <= hi })
-		k = searchInts(n, func(i int) bool { return ex[i].End < lo })
+		j, k = x.notBefore(hi), x.after(lo)
 	}
 	return j, max(j, k)
 }
 
-// intronWindow is the introns [i0,i1) that can overlap lo..hi.
-func (x *txInfo) intronWindow(lo, hi int) (i0, i1 int) {
-	j, k := x.exonWindow(lo, hi)
-	return max(j-1, 0), min(k, x.nIntrons())
-}
+// The binary searches over disjoint exons (plain loops: sort.Search's
+// closure calls cost more than the few steps).
 
-// searchInts is sort.Search without the interface: the first i in [0,n)
-// for which f is true (f false then true), n when none.
-func searchInts(n int, f func(int) bool) int {
-	lo, hi := 0, n
+// notBefore is the first exon (transcript order) not wholly 5' of g: on
+// the plus strand the first ending at or after g, on the minus strand the
+// first starting at or before it; len(exons) when none.
+func (x *txInfo) notBefore(g int) int {
+	ex := x.t.Exons
+	lo, hi := 0, len(ex)
+	plus := x.t.Strand >= 0
 	for lo < hi {
 		m := int(uint(lo+hi) >> 1)
-		if !f(m) {
+		if plus && ex[m].End < g || !plus && ex[m].Start > g {
 			lo = m + 1
 		} else {
 			hi = m
@@ -152,18 +149,36 @@ func searchInts(n int, f func(int) bool) int {
 	return lo
 }
 
+// after is the first exon (transcript order) wholly 3' of g: on the plus
+// strand the first starting after g, on the minus strand the first ending
+// before it; len(exons) when none.
+func (x *txInfo) after(g int) int {
+	ex := x.t.Exons
+	lo, hi := 0, len(ex)
+	plus := x.t.Strand >= 0
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if plus && ex[m].Start <= g || !plus && ex[m].End >= g {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	return lo
+}
+
+// intronWindow is the introns [i0,i1) that can overlap lo..hi.
+func (x *txInfo) intronWindow(lo, hi int) (i0, i1 int) {
+	j, k := x.exonWindow(lo, hi)
+	return max(j-1, 0), min(k, x.nIntrons())
+}
+
 // exonIndex returns the index (transcript order) of the exon containing g, or -1.
 func (x *txInfo) exonIndex(g int) int {
 	ex := x.t.Exons
 	if x.disjoint {
 		// the only candidate: the first exon (transcript order) not wholly 5' of g
-		var i int
-		if x.t.Strand >= 0 {
-			i = searchInts(len(ex), func(i int) bool { return ex[i].End >= g })
-		} else {
-			i = searchInts(len(ex), func(i int) bool { return ex[i].Start <= g })
-		}
-		if i < len(ex) && g >= ex[i].Start && g <= ex[i].End {
+		if i := x.notBefore(g); i < len(ex) && g >= ex[i].Start && g <= ex[i].End {
 			return i
 		}
 		return -1
@@ -231,7 +246,13 @@ func (x *txInfo) anchorOf(g int) anchor {
 		}
 		return anchor{cdna: x.cdnaLen + d}
 	}
-	i0, i1 := x.intronWindow(g, g)
+	i0, i1 := 0, x.nIntrons()
+	if x.disjoint {
+		// g is in no exon: the first exon not wholly 5' of it follows
+		// the intron holding it (cdnaOf's search, once more)
+		i := x.notBefore(g) - 1
+		i0, i1 = max(i, 0), min(i+1, i1)
+	}
 	for i := i0; i < i1; i++ {
 		s, e := x.intron(i)
 		if g < s || g > e {
