@@ -12,3 +12,18 @@
 // conversion to UTC, and JSON fields after compaction, so adapters may store
 // them in any faithful encoding.
 package domaintest
+
+import "testing"
+
+// contractCase is one named check of a port's contract, run on a new empty store.
+type contractCase[S any] struct {
+	Name  string
+	Check func(t *testing.T, s S)
+}
+
+// runCases runs each case as a subtest, on a store newStore makes for it.
+func runCases[S any](t *testing.T, newStore func(t *testing.T) S, cases []contractCase[S]) {
+	for _, c := range cases {
+		t.Run(c.Name, func(t *testing.T) { c.Check(t, newStore(t)) })
+	}
+}

@@ -49,18 +49,23 @@ func SampleJob(id, user string, submitted time.Time) domain.Job {
 
 // TestJobs runs the domain.Jobs contract. newStore must return an empty store.
 func TestJobs(t *testing.T, newStore func(t *testing.T) domain.Jobs) {
-	t.Run("CreateGet", func(t *testing.T) { jobsCreateGet(t, newStore(t)) })
-	t.Run("GetNotFound", func(t *testing.T) { jobsNotFound(t, newStore(t)) })
-	t.Run("CreateDuplicate", func(t *testing.T) { jobsDuplicate(t, newStore(t)) })
-	t.Run("Update", func(t *testing.T) { jobsUpdate(t, newStore(t)) })
-	t.Run("UpdateFnErrorWritesNothing", func(t *testing.T) { jobsUpdateFnError(t, newStore(t)) })
-	t.Run("UpdateConcurrent", func(t *testing.T) { jobsUpdateConcurrent(t, newStore(t)) })
-	t.Run("ListByUserPages", func(t *testing.T) { jobsListByUser(t, newStore(t)) })
-	t.Run("ListFilters", func(t *testing.T) { jobsListFilters(t, newStore(t)) })
-	t.Run("ListBadCursor", func(t *testing.T) { jobsBadCursor(t, newStore(t)) })
-	t.Run("UpdateMovesBetweenFilters", func(t *testing.T) { jobsUpdateFilters(t, newStore(t)) })
-	t.Run("ListOrderIgnoresTimeZone", func(t *testing.T) { jobsZones(t, newStore(t)) })
-	testJobQuota(t, newStore)
+	runCases(t, newStore, jobsContract)
+	runCases(t, newStore, jobQuotaContract)
+}
+
+// jobsContract is the domain.Jobs contract but for CreateWithin (jobQuotaContract).
+var jobsContract = []contractCase[domain.Jobs]{
+	{"CreateGet", jobsCreateGet},
+	{"GetNotFound", jobsNotFound},
+	{"CreateDuplicate", jobsDuplicate},
+	{"Update", jobsUpdate},
+	{"UpdateFnErrorWritesNothing", jobsUpdateFnError},
+	{"UpdateConcurrent", jobsUpdateConcurrent},
+	{"ListByUserPages", jobsListByUser},
+	{"ListFilters", jobsListFilters},
+	{"ListBadCursor", jobsBadCursor},
+	{"UpdateMovesBetweenFilters", jobsUpdateFilters},
+	{"ListOrderIgnoresTimeZone", jobsZones},
 }
 
 func jobsCreateGet(t *testing.T, s domain.Jobs) {

@@ -29,12 +29,17 @@ func SampleProfile(id, email string) domain.Profile {
 
 // TestProfiles runs the domain.Profiles contract. newStore must return an empty store.
 func TestProfiles(t *testing.T, newStore func(t *testing.T) domain.Profiles) {
-	t.Run("CreateGet", func(t *testing.T) { profilesCreateGet(t, newStore(t)) })
-	t.Run("NotFound", func(t *testing.T) { profilesNotFound(t, newStore(t)) })
-	t.Run("Duplicates", func(t *testing.T) { profilesDuplicates(t, newStore(t)) })
-	t.Run("Update", func(t *testing.T) { profilesUpdate(t, newStore(t)) })
-	t.Run("UpdateEmailUnique", func(t *testing.T) { profilesUpdateEmail(t, newStore(t)) })
-	t.Run("UpdateConcurrent", func(t *testing.T) { profilesConcurrent(t, newStore(t)) })
+	runCases(t, newStore, profilesContract)
+}
+
+// profilesContract is the domain.Profiles contract.
+var profilesContract = []contractCase[domain.Profiles]{
+	{"CreateGet", profilesCreateGet},
+	{"NotFound", profilesNotFound},
+	{"Duplicates", profilesDuplicates},
+	{"Update", profilesUpdate},
+	{"UpdateEmailUnique", profilesUpdateEmail},
+	{"UpdateConcurrent", profilesConcurrent},
 }
 
 func profilesCreateGet(t *testing.T, s domain.Profiles) {

@@ -11,12 +11,12 @@ import (
 	"github.com/gasproject/gas/internal/domain"
 )
 
-// testJobQuota runs CreateWithin's part of the domain.Jobs contract.
-func testJobQuota(t *testing.T, newStore func(t *testing.T) domain.Jobs) {
-	t.Run("QuotaConcurrentAtOnce", func(t *testing.T) { quotaConcurrentAtOnce(t, newStore(t)) })
-	t.Run("QuotaPerDayAtOnce", func(t *testing.T) { quotaPerDayAtOnce(t, newStore(t)) })
-	t.Run("QuotaFreedByFinishing", func(t *testing.T) { quotaFreed(t, newStore(t)) })
-	t.Run("QuotaExistingID", func(t *testing.T) { quotaExistingID(t, newStore(t)) })
+// jobQuotaContract is CreateWithin's part of the domain.Jobs contract.
+var jobQuotaContract = []contractCase[domain.Jobs]{
+	{"QuotaConcurrentAtOnce", quotaConcurrentAtOnce},
+	{"QuotaPerDayAtOnce", quotaPerDayAtOnce},
+	{"QuotaFreedByFinishing", quotaFreed},
+	{"QuotaExistingID", quotaExistingID},
 }
 
 // quotaNow is "now" of the quota tests; the daily window starts a day earlier.
