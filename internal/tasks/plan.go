@@ -160,6 +160,7 @@ func (t *Tasks) cutShards(ctx context.Context, j domain.Job, lim domain.Limits) 
 		closing []*shardFile
 		rec     vcf.Record
 		records int64
+		chrom   string // of the record read last
 		contigs = map[string]bool{}
 	)
 	defer func() {
@@ -198,7 +199,9 @@ func (t *Tasks) cutShards(ctx context.Context, j domain.Job, lim domain.Limits) 
 			}
 			return nil, err
 		}
-		chrom := string(rec.Chrom())
+		if string(rec.Chrom()) != chrom { // a new string only where the chromosome changes (the comparison allocates none)
+			chrom = string(rec.Chrom())
+		}
 		if records++; lim.Records > 0 && records > lim.Records {
 			return nil, &domain.LimitError{Name: domain.LimitRecords, Max: lim.Records, Line: lineNo}
 		}
