@@ -1,10 +1,8 @@
 package annotate
 
 import (
-	"bytes"
 	"fmt"
 	"slices"
-	"strings"
 	"sync"
 
 	"github.com/gasproject/gas/internal/consequence"
@@ -21,7 +19,7 @@ type IndexSink interface {
 }
 
 // IndexRecord is one annotated record as written: its columns, and its
-// CSQ entries' fields through Entry.
+// CSQ entries' text through Entry.
 type IndexRecord struct {
 	Chrom []byte
 	Pos   int
@@ -36,68 +34,25 @@ type IndexRecord struct {
 	ents []indexEntry // the record's entries in it
 }
 
-// The fields of a CSQ entry an IndexSink gets (IndexRecord.Entry), by index.
-const (
-	EntryAllele = iota
-	EntryConsequence
-	EntryImpact
-	EntrySymbol
-	EntryGene
-	EntryFeature
-	EntryBiotype
-	EntryHGVSc
-	EntryHGVSp
-	EntryCanonical
-	EntryFields
-)
-
 // Entries is the number of the record's CSQ entries.
 func (r *IndexRecord) Entries() int { return len(r.ents) }
 
-// Entry sets f to the fields of CSQ entry i, as written (escaped), and
-// returns the index of its ALT in the ALT column.
-func (r *IndexRecord) Entry(i int, f *[EntryFields][]byte) (alt int) {
+// Entry returns CSQ entry i as written (escaped): every field of CSQFields,
+// in order, '|'-separated. head holds where its first EntryHead fields end
+// in text, or is nil (after an escape that lengthened one of its fields:
+// split the text); it is valid during the AddRecord call only. alt is the
+// index of the entry's ALT in the ALT column.
+func (r *IndexRecord) Entry(i int) (text []byte, head *[EntryHead]uint16, alt int) {
 	e := &r.ents[i]
-	text := r.out[e.start:e.end]
-	if e.scan {
-		var ends [headFields]uint32
-		scanEnds(text, &ends)
-		setFields(f, text, &ends)
-		f[EntryCanonical] = text[bytes.LastIndexByte(text, '|')+1:]
-	} else {
-		setFields(f, text, &e.ends)
-		f[EntryCanonical] = text[e.canon:]
+	if !e.scan {
+		head = &e.ends
 	}
-	return int(e.alt)
+	return r.out[e.start:e.end], head, int(e.alt)
 }
 
-// setFields sets the fields before CANONICAL from where the first
-// headFields fields of text end.
-func setFields[T uint16 | uint32](f *[EntryFields][]byte, text []byte, ends *[headFields]T) {
-	for k, i := range keptAt[:EntryCanonical] {
-		start := 0
-		if i > 0 {
-			start = min(int(ends[i-1])+1, int(ends[i]))
-		}
-		f[k] = text[start:ends[i]]
-	}
-}
-
-// Where the Entry fields are in an entry's text: their places in
-// CSQFields. The fields through HGVSp are the first headFields of an entry,
-// CANONICAL is its last (checked at start-up).
-const headFields = 12
-
-var keptAt = func() (at [EntryFields]int) {
-	fields := strings.Split(CSQFields, "|")
-	for k, name := range [EntryFields]string{"Allele", "Consequence", "IMPACT", "SYMBOL", "Gene", "Feature", "BIOTYPE", "HGVSc", "HGVSp", "CANONICAL"} {
-		at[k] = slices.Index(fields, name)
-	}
-	if at[EntryHGVSp] != headFields-1 || at[EntryCanonical] != len(fields)-1 {
-		panic("annotate: CSQFields does not have the layout indexBatch expects")
-	}
-	return at
-}()
+// EntryHead is how many fields of an entry IndexRecord.Entry finds: those
+// of CSQFields through HGVSp.
+const EntryHead = 12
 
 // span is a byte range of a batch's index text.
 type span struct{ start, end uint32 }
@@ -121,14 +76,13 @@ type indexRec struct {
 	ents                        int  // entries, following the previous record's in ents
 }
 
-// indexEntry is one entry's text in the batch's output and where its first
-// headFields fields end in it (kept small: a batch holds up to ~13,000).
+// indexEntry is one entry's text in the batch's output and where its
+// first EntryHead fields end in it (kept small: a batch holds up to ~13,000).
 type indexEntry struct {
 	start, end uint32
 	alt        int32
-	ends       [headFields]uint16 // from start; unset when scan
-	canon      uint16             // where CANONICAL starts; unset when scan
-	scan       bool               // Entry finds the fields itself
+	ends       [EntryHead]uint16 // from start; unset when scan
+	scan       bool              // Entry leaves finding the fields to the sink
 }
 
 // indexBatchEntries presizes a batch's entries: 1024 records mostly have
@@ -172,23 +126,21 @@ func (x *indexBatch) entry(e *consequence.Entry, out []byte, start int) {
 	ie := &x.ents[len(x.ents)-1]
 	ie.start, ie.end, ie.alt = uint32(start), uint32(len(out)), int32(x.alt)
 	ie.scan = len(out)-start >= 1<<16 || !headEnds(e, out[start:], &ie.ends)
-	ie.canon = uint16(len(out) - start - len(e.Canonical))
 }
 
-// headEnds finds where the first headFields fields of text end, one entry
+// headEnds finds where the first EntryHead fields of text end, one entry
 // as e.AppendCSQ wrote it, from the fields' own lengths: each lies where the
 // lengths before it put it when a '|' follows it there. An escape that
 // lengthened a field (';' and '=' become %3B, %3D) is found at the first
 // such field: where its unescaped length ends the text still holds that
-// field, which has no '|'. It checks CANONICAL, the last field, the same
-// way, and reports false when a field was lengthened (an HGVSp such as
+// field, which has no '|'. It reports false then (an HGVSp such as
 // p.Leu12=).
-func headEnds(e *consequence.Entry, text []byte, ends *[headFields]uint16) bool {
+func headEnds(e *consequence.Entry, text []byte, ends *[EntryHead]uint16) bool {
 	cons := 0
 	for i, c := range e.Consequences {
 		cons += len(c) + min(i, 1)
 	}
-	lens := [headFields]int{len(e.Allele), cons, len(e.Impact), len(e.Symbol), len(e.Gene), len(e.FeatureType), len(e.Feature),
+	lens := [EntryHead]int{len(e.Allele), cons, len(e.Impact), len(e.Symbol), len(e.Gene), len(e.FeatureType), len(e.Feature),
 		len(e.Biotype), len(e.Exon), len(e.Intron), len(e.HGVSc), len(e.HGVSp)}
 	at := 0
 	for i, l := range lens {
@@ -199,25 +151,7 @@ func headEnds(e *consequence.Entry, text []byte, ends *[headFields]uint16) bool 
 		ends[i] = uint16(at)
 		at++
 	}
-	c := len(text) - len(e.Canonical) - 1 // the '|' before CANONICAL
-	return c >= at-1 && text[c] == '|'
-}
-
-// scanEnds finds where the first headFields fields of text end by its
-// '|'s, which no escaped field contains (missing fields end at its end).
-func scanEnds(text []byte, ends *[headFields]uint32) {
-	at := 0
-	for i := range ends {
-		j := bytes.IndexByte(text[at:], '|')
-		if j < 0 {
-			for ; i < len(ends); i++ {
-				ends[i] = uint32(len(text))
-			}
-			return
-		}
-		ends[i] = uint32(at + j)
-		at += j + 1
-	}
+	return true
 }
 
 // indexFeed hands written batches to an IndexSink on a goroutine of its

@@ -7,54 +7,77 @@ import (
 	"github.com/gasproject/gas/internal/consequence"
 )
 
-// TestIndexEntryFields: IndexRecord.Entry gives each kept field as
-// AppendCSQ wrote it, whether the fields are found from their lengths or,
-// after an escape that lengthened one, by splitting the text.
-func TestIndexEntryFields(t *testing.T) {
-	base := consequence.Entry{Allele: "T", Consequences: []string{"missense_variant", "splice_region_variant"}, Impact: "MODERATE",
+// TestIndexEntryText: IndexRecord.Entry gives each entry's text as
+// AppendCSQ wrote it (escapes included) with its ALT, entries following
+// their records.
+func TestIndexEntryText(t *testing.T) {
+	plain := consequence.Entry{Allele: "T", Consequences: []string{"missense_variant", "splice_region_variant"}, Impact: "MODERATE",
 		Symbol: "MRPL39", Gene: "ENSG00000154719", FeatureType: "Transcript", Feature: "ENST00000307301.11", Biotype: "protein_coding",
-		Exon: "9/10", HGVSc: "ENST00000307301.11:c.1058A>G", HGVSp: "ENSP00000305682:p.Glu353Gly", CDNAPosition: "1091",
-		Codons: "gAg/gGg", Strand: "-1", VariantClass: "SNV", Canonical: "YES"}
-	for _, tc := range []struct {
-		name     string
-		edit     func(e *consequence.Entry)
-		existing string
-		scan     bool
-	}{
-		{"plain", func(*consequence.Entry) {}, "rs187353664", false},
-		{"not canonical, no existing", func(e *consequence.Entry) { e.Canonical = "" }, "", false},
-		{"synonymous HGVSp", func(e *consequence.Entry) { e.HGVSp = "ENSP00000305682:p.Glu353=" }, "", true},
-		{"symbol with ;", func(e *consequence.Entry) { e.Symbol = "A;B" }, "", true},
-		{"symbol with a space, biotype with |", func(e *consequence.Entry) { e.Symbol, e.Biotype = "A B", "x|y" }, "", false},
-		{"= after the kept fields", func(e *consequence.Entry) { e.Codons = "a=b" }, "rs1&rs2", false},
-		{"= in CANONICAL", func(e *consequence.Entry) { e.Canonical = "Y=S" }, "", true},
-		{"empty fields", func(e *consequence.Entry) {
-			*e = consequence.Entry{Allele: "-", Consequences: []string{"intergenic_variant"}, Impact: "MODIFIER"}
-		}, "", false},
-	} {
-		e := base
-		tc.edit(&e)
-		out := []byte("prefix|,")
+		HGVSc: "ENST00000307301.11:c.1058A>G", HGVSp: "ENSP00000305682:p.Glu353Gly", Canonical: "YES"}
+	synonymous := plain
+	synonymous.HGVSp = "ENSP00000305682:p.Glu353="
+	var x indexBatch
+	x.reset()
+	out := []byte("21\t100\t.\tA\tG,T\t.\t.\tCSQ=")
+	var want []string
+	x.record([]byte("21"), 100, []byte("."), []byte("A"), []byte("G,T"), nil, nil)
+	for i, e := range []consequence.Entry{plain, synonymous} {
+		x.alt = i
+		if i > 0 {
+			out = append(out, ',')
+		}
 		start := len(out)
-		out = e.AppendCSQ(out, tc.existing)
-		var x indexBatch
-		x.reset()
-		x.record([]byte("21"), 100, []byte("."), []byte("A"), []byte("G,T"), nil, nil)
-		x.alt = 1
+		out = e.AppendCSQ(out, "rs1")
 		x.entry(&e, out, start)
-		if got := x.ents[0].scan; got != tc.scan {
-			t.Errorf("%s: scan %v, want %v", tc.name, got, tc.scan)
-		}
-		r := IndexRecord{out: out, ents: x.ents}
-		var f [EntryFields][]byte
-		if alt := r.Entry(0, &f); alt != 1 {
-			t.Errorf("%s: alt %d", tc.name, alt)
-		}
-		split := strings.Split(string(out[start:]), "|")
-		for k, i := range keptAt {
-			if string(f[k]) != split[i] {
-				t.Errorf("%s: field %d is %q, the text has %q", tc.name, i, f[k], split[i])
+		want = append(want, string(out[start:]))
+	}
+	x.record([]byte("21"), 200, []byte("."), []byte("C"), []byte("G"), nil, nil)
+	x.dropEmpty() // no entries: no record
+	var got []string
+	var alts []int
+	sink := sinkFunc(func(r *IndexRecord) error {
+		for i := range r.Entries() {
+			text, head, alt := r.Entry(i)
+			got, alts = append(got, string(text)), append(alts, alt)
+			// The head fields where the text's '|'s put them, or none
+			// after an escape.
+			split := strings.Split(string(text), "|")
+			if (head == nil) != (i == 1) {
+				t.Errorf("entry %d: head %v", i, head)
+				continue
+			}
+			for k := 0; head != nil && k < EntryHead; k++ {
+				start := 0
+				if k > 0 {
+					start = int(head[k-1]) + 1
+				}
+				if f := string(text[start:head[k]]); f != split[k] {
+					t.Errorf("entry %d: field %d is %q, the text has %q", i, k, f, split[k])
+				}
 			}
 		}
+		return nil
+	})
+	if err := x.send(sink, out, &IndexRecord{}); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[0] != want[0] || got[1] != want[1] || alts[0] != 0 || alts[1] != 1 {
+		t.Fatalf("entries %q, ALTs %v; want %q, [0 1]", got, alts, want)
+	}
+	if !strings.Contains(want[1], "|ENSP00000305682:p.Glu353%3D|") {
+		t.Fatalf("the synonymous HGVSp was not escaped: %q", want[1])
 	}
 }
+
+// TestEntryHeadIsCSQFieldsHead: headEnds' fields, in order, are CSQFields'
+// first EntryHead.
+func TestEntryHeadIsCSQFieldsHead(t *testing.T) {
+	head := strings.Join(strings.Split(CSQFields, "|")[:EntryHead], "|")
+	if head != "Allele|Consequence|IMPACT|SYMBOL|Gene|Feature_type|Feature|BIOTYPE|EXON|INTRON|HGVSc|HGVSp" {
+		t.Fatalf("CSQFields begins %s", head)
+	}
+}
+
+type sinkFunc func(r *IndexRecord) error
+
+func (f sinkFunc) AddRecord(r *IndexRecord) error { return f(r) }

@@ -29,13 +29,10 @@ var repeatable = [...]int{dID, dRef, dAlt, dAllele, dClinSig}
 // rows encoded as they come (see doc.go, "Display section").
 type blockBuf struct {
 	chrom int
-	// Filter columns; a block ends at the first record that starts after
-	// blockRows rows, so it may hold more.
-	pos   []uint32
-	gene  []uint32
-	csq   []uint32
-	af    []float32
-	flags []uint8
+	// The rows' filter values (the columns of the filter section); a
+	// block ends at the first record that starts after blockRows rows, so
+	// it may hold more.
+	filter []filterRow
 
 	// stamp numbers the block: dictionary ids remembered with another
 	// stamp are of an earlier block's dictionary.
@@ -47,6 +44,13 @@ type blockBuf struct {
 	dictText []byte                // uvarint-length strings, in id order
 	other    dictCache             // the last HGVSc reference that was not the row's feature
 	enc      []byte
+}
+
+// filterRow is one row's values in the filter section.
+type filterRow struct {
+	pos, gene, csq uint32
+	af             float32
+	flags          uint8
 }
 
 // span is a byte range of a buffer.
@@ -61,7 +65,7 @@ type dictCache struct {
 
 func newBlockBuf() *blockBuf { return &blockBuf{dict: map[string]uint32{}, stamp: 1} }
 
-func (b *blockBuf) rows() int { return len(b.pos) }
+func (b *blockBuf) rows() int { return len(b.filter) }
 
 // entryCache is what the entry at one place of its record had the last
 // time: neighbouring records mostly repeat the same transcripts in the
@@ -83,12 +87,11 @@ type entryCache struct {
 // fields, and the record's id, ref, alt and clin_sig); c is the cache of the
 // row's place in its record, its block ids set.
 func (b *blockBuf) addRow(entry int, pos, gene, csq uint32, af float32, flags uint8, c *entryCache, id, ref, alt, cln []byte, v *[nSlots][]byte) {
-	n := len(b.pos)
+	n := len(b.filter)
 	if n%displayGroup == 0 && n > 0 {
 		b.groupEnd = append(b.groupEnd, uint32(len(b.disp)))
 	}
-	b.pos, b.gene, b.csq = append(b.pos, pos), append(b.gene, gene), append(b.csq, csq)
-	b.af, b.flags = append(b.af, af), append(b.flags, flags)
+	b.filter = append(b.filter, filterRow{pos, gene, csq, af, flags})
 
 	// One byte for the mask, then the literals.
 	at := len(b.disp)
@@ -114,14 +117,20 @@ func (b *blockBuf) addRow(entry int, pos, gene, csq uint32, af float32, flags ui
 		}
 	}
 	disp[at] = mask
-	if mask != 1<<len(repeatable)-1 {
-		for k, s := range [len(repeatable)][]byte{id, ref, alt, v[sAllele], cln} {
-			if mask&(1<<k) == 0 {
-				disp = binary.AppendUvarint(disp, uint64(len(s)))
-				b.prev[k] = span{uint32(len(disp)), uint32(len(disp) + len(s))}
-				disp = append(disp, s...)
-			}
-		}
+	if mask&1 == 0 {
+		disp = b.appendLiteral(disp, 0, id)
+	}
+	if mask&2 == 0 {
+		disp = b.appendLiteral(disp, 1, ref)
+	}
+	if mask&4 == 0 {
+		disp = b.appendLiteral(disp, 2, alt)
+	}
+	if mask&8 == 0 {
+		disp = b.appendLiteral(disp, 3, v[sAllele])
+	}
+	if mask&16 == 0 {
+		disp = b.appendLiteral(disp, 4, cln)
 	}
 	disp = binary.AppendUvarint(disp, uint64(c.featureID))
 	disp = binary.AppendUvarint(disp, uint64(c.biotypeID))
@@ -131,6 +140,13 @@ func (b *blockBuf) addRow(entry int, pos, gene, csq uint32, af float32, flags ui
 		disp = b.appendHGVS(disp, hc, &b.other)
 	}
 	b.disp = b.appendHGVS(disp, v[sHGVSp], &c.protein)
+}
+
+// appendLiteral writes s, repeatable[k]'s value, and notes where it is.
+func (b *blockBuf) appendLiteral(disp []byte, k int, s []byte) []byte {
+	disp = binary.AppendUvarint(disp, uint64(len(s)))
+	b.prev[k] = span{uint32(len(disp)), uint32(len(disp) + len(s))}
+	return append(disp, s...)
 }
 
 // appendHGVS writes an HGVS notation as its reference sequence (the text
@@ -172,18 +188,20 @@ func (b *blockBuf) lookup(s []byte) uint32 {
 // summary in the footer.
 func (p *parser) flush() error {
 	b := p.blk
-	n := len(b.pos)
+	n := len(b.filter)
 	if n == 0 {
 		return nil
 	}
 	info := blockInfo{Off: p.off, Rows: n, Chrom: b.chrom, MinPos: math.MaxUint32, MinAF: math.MaxFloat32}
 	enc := b.enc[:0]
-	for _, v := range b.pos[:n] {
+	for _, r := range b.filter {
+		v := r.pos
 		enc = binary.LittleEndian.AppendUint32(enc, v)
 		info.MinPos, info.MaxPos = min(info.MinPos, v), max(info.MaxPos, v)
 	}
 	p.blocks++
-	for _, v := range b.gene[:n] {
+	for _, r := range b.filter {
+		v := r.gene
 		enc = binary.LittleEndian.AppendUint32(enc, v)
 		if int(v) >= len(p.geneMark) {
 			p.geneMark = append(p.geneMark, make([]uint32, len(p.foot.Genes)-len(p.geneMark))...)
@@ -194,14 +212,16 @@ func (p *parser) flush() error {
 		}
 	}
 	slices.Sort(info.Genes)
-	for _, v := range b.csq[:n] {
+	for _, r := range b.filter {
+		v := r.csq
 		enc = binary.LittleEndian.AppendUint32(enc, v)
 		for int(v/64) >= len(info.Csqs) {
 			info.Csqs = append(info.Csqs, 0)
 		}
 		info.Csqs[v/64] |= 1 << (v % 64)
 	}
-	for _, v := range b.af[:n] {
+	for _, r := range b.filter {
+		v := r.af
 		enc = binary.LittleEndian.AppendUint32(enc, math.Float32bits(v))
 		if v < info.MinAF { // not min(): its NaN and -0 rules cost more (parseAF has no NaN)
 			info.MinAF = v
@@ -210,13 +230,14 @@ func (p *parser) flush() error {
 			info.MaxAF = v
 		}
 	}
-	for _, f := range b.flags[:n] {
+	for _, r := range b.filter {
+		f := r.flags
+		enc = append(enc, f)
 		info.Impacts |= 1 << (f & flagImpact)
 		if f&flagCanonical != 0 {
 			info.Canonical++
 		}
 	}
-	enc = append(enc, b.flags[:n]...)
 
 	// Display section: dictionary length, dictionary, group ends, groups.
 	b.groupEnd = append(b.groupEnd, uint32(len(b.disp)))
@@ -239,7 +260,7 @@ func (p *parser) flush() error {
 }
 
 func (b *blockBuf) reset() {
-	b.pos, b.gene, b.csq, b.af, b.flags = b.pos[:0], b.gene[:0], b.csq[:0], b.af[:0], b.flags[:0]
+	b.filter = b.filter[:0]
 	b.disp, b.groupEnd, b.dictText = b.disp[:0], b.groupEnd[:0], b.dictText[:0]
 	clear(b.dict)
 	b.stamp++

@@ -1,6 +1,7 @@
 package variants
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"math"
@@ -21,8 +22,21 @@ type EntryBuilder struct {
 
 var _ annotate.IndexSink = (*EntryBuilder)(nil)
 
-// gasLayout is the engine's CSQ layout.
-var gasLayout = newCSQLayout(annotate.CSQFields)
+// gasLayout is the engine's CSQ layout: the kept fields but CANONICAL at
+// gasAt, among the first annotate.EntryHead, and CANONICAL last (checked at
+// start-up).
+var gasLayout = func() csqLayout {
+	c := newCSQLayout(annotate.CSQFields)
+	for s := range nSlots {
+		if at := c.at[s]; s < sCanonical && at != gasAt[s] || s == sCanonical && at != c.n-1 || s > sCanonical && at >= 0 {
+			panic(fmt.Sprintf("variants: CSQ field %s is field %d of annotate.CSQFields", slotNames[s], at))
+		}
+	}
+	return c
+}()
+
+// gasAt is where addEngineEntry finds each kept field in the engine's entries.
+var gasAt = [sCanonical]int{sAllele: 0, sCsq: 1, sImpact: 2, sSymbol: 3, sGene: 4, sFeature: 6, sBiotype: 7, sHGVSc: 10, sHGVSp: 11}
 
 // NewEntryBuilder returns an EntryBuilder writing the index to w.
 func NewEntryBuilder(w io.Writer) *EntryBuilder {
@@ -68,13 +82,28 @@ func (p *parser) addRecord(r *annotate.IndexRecord) error {
 		return err
 	}
 	p.rec.set(r.Alt, r.KnownAF, r.KnownClnsig)
-	var v [nSlots][]byte // on the stack: no write barriers
-	kept := (*[annotate.EntryFields][]byte)(v[:annotate.EntryFields])
 	for k := range r.Entries() {
-		alt := r.Entry(k, kept)
-		if err := p.addEntry(k, uint32(r.Pos), r.ID, r.Ref, alt, &v); err != nil {
+		text, head, alt := r.Entry(k)
+		if err := p.addEngineEntry(k, uint32(r.Pos), r.ID, r.Ref, text, head, alt); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// addEngineEntry adds entry k of a record, the engine's text of it with
+// where its head fields end (nil: split the text), for the record's ALT alt.
+func (p *parser) addEngineEntry(k int, pos uint32, id, ref, text []byte, head *[annotate.EntryHead]uint16, alt int) error {
+	var v [nSlots][]byte // on the stack: no write barriers
+	if head == nil {
+		gasLayout.split(text, &v, true)
+	} else {
+		h := head // the fields at gasAt, unrolled
+		v[sAllele], v[sCsq], v[sImpact] = text[:h[0]], text[h[0]+1:h[1]], text[h[1]+1:h[2]]
+		v[sSymbol], v[sGene] = text[h[2]+1:h[3]], text[h[3]+1:h[4]]
+		v[sFeature], v[sBiotype] = text[h[5]+1:h[6]], text[h[6]+1:h[7]]
+		v[sHGVSc], v[sHGVSp] = text[h[9]+1:h[10]], text[h[10]+1:h[11]]
+		v[sCanonical] = text[bytes.LastIndexByte(text, '|')+1:]
+	}
+	return p.addEntry(k, pos, id, ref, alt, &v)
 }

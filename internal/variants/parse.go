@@ -10,28 +10,23 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/gasproject/gas/internal/annotate"
 	"github.com/gasproject/gas/internal/consequence"
 )
 
-// The fields of a CSQ entry the index keeps, by slot: first the engine's
-// (annotate.IndexRecord.Entry fills them).
+// The fields of a CSQ entry the index keeps, by slot (the last two only
+// other layouts than the engine's have).
 const (
-	sAllele    = annotate.EntryAllele
-	sCsq       = annotate.EntryConsequence
-	sImpact    = annotate.EntryImpact
-	sSymbol    = annotate.EntrySymbol
-	sGene      = annotate.EntryGene
-	sFeature   = annotate.EntryFeature
-	sBiotype   = annotate.EntryBiotype
-	sHGVSc     = annotate.EntryHGVSc
-	sHGVSp     = annotate.EntryHGVSp
-	sCanonical = annotate.EntryCanonical
-)
-
-// The fields only other layouts have.
-const (
-	sAF = annotate.EntryFields + iota
+	sAllele = iota
+	sCsq
+	sImpact
+	sSymbol
+	sGene
+	sFeature
+	sBiotype
+	sHGVSc
+	sHGVSp
+	sCanonical
+	sAF
 	sClinSig
 	nSlots
 )
@@ -45,6 +40,11 @@ type csqLayout struct {
 	n      int // fields per entry; -1: no CSQ declared
 	at     [nSlots]int
 	slotOf []int8 // per field index: its slot, or -1
+	// A whole entry (split) is scanned up to field scanTo, the last kept
+	// one but the layout's last field, which is found from the entry's
+	// end (slot lastSlot, -1 when not kept).
+	scanTo   int
+	lastSlot int8
 }
 
 // parseCSQHeader reads the field list after "Format: " in the CSQ declaration.
@@ -66,8 +66,15 @@ func newCSQLayout(list string) csqLayout {
 	for i := range c.slotOf {
 		c.slotOf[i] = -1
 	}
+	c.lastSlot = -1
 	for s, name := range slotNames {
 		c.at[s] = slices.Index(fields, name)
+		switch {
+		case c.at[s] == len(fields)-1:
+			c.lastSlot = int8(s)
+		case c.at[s] >= 0:
+			c.scanTo = max(c.scanTo, c.at[s])
+		}
 		if c.at[s] >= 0 {
 			c.slotOf[c.at[s]] = int8(s)
 		}
@@ -76,16 +83,25 @@ func newCSQLayout(list string) csqLayout {
 }
 
 // split fills vals with entry e's kept fields, by position (nil: absent).
-func (c *csqLayout) split(e []byte, vals *[nSlots][]byte) {
+// whole says e has every field of the layout (the engine writes its entries
+// so): the scan then stops after the last kept field but the layout's last,
+// which is the text after e's last '|'.
+func (c *csqLayout) split(e []byte, vals *[nSlots][]byte, whole bool) {
 	*vals = [nSlots][]byte{}
+	last := len(c.slotOf) - 1
+	if whole {
+		last = c.scanTo
+		if c.lastSlot >= 0 {
+			vals[c.lastSlot] = e[bytes.LastIndexByte(e, '|')+1:]
+		}
+	}
 	field, start := 0, 0
-	take := func(end int) {
-		if field < len(c.slotOf) {
-			if s := c.slotOf[field]; s >= 0 {
-				vals[s] = e[start:end]
-			}
+	take := func(end int) bool { // reports whether a later field is wanted
+		if s := c.slotOf[field]; s >= 0 {
+			vals[s] = e[start:end]
 		}
 		field, start = field+1, end+1
+		return field <= last
 	}
 	// Eight bytes at a time: m has the high bit of each byte that is '|'
 	// (exact: no carry crosses bytes).
@@ -93,15 +109,15 @@ func (c *csqLayout) split(e []byte, vals *[nSlots][]byte) {
 	i := 0
 	for ; i+8 <= len(e); i += 8 {
 		x := binary.LittleEndian.Uint64(e[i:]) ^ bars
-		m := ^(((x & low7) + low7) | x | low7)
-		for m != 0 {
-			take(i + bits.TrailingZeros64(m)>>3)
-			m &= m - 1
+		for m := ^(((x & low7) + low7) | x | low7); m != 0; m &= m - 1 {
+			if !take(i + bits.TrailingZeros64(m)>>3) {
+				return
+			}
 		}
 	}
 	for ; i < len(e); i++ {
-		if e[i] == '|' {
-			take(i)
+		if e[i] == '|' && !take(i) {
+			return
 		}
 	}
 	take(len(e))
@@ -247,7 +263,7 @@ var errTooManyRows = errors.New("more than 4 billion CSQ entries")
 func (p *parser) entry(k int, pos uint32, id, ref, e []byte) error {
 	var vals [nSlots][]byte // on the stack: no write barriers
 	v := &vals
-	p.csq.split(e, v)
+	p.csq.split(e, v, false)
 	alt := 0
 	if r := &p.rec; len(r.vep) > 1 {
 		for i, a := range r.vep {
