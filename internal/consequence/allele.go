@@ -19,8 +19,9 @@ func (a *allele) insertion() bool { return a.end == a.start-1 }
 // indel records when every allele shares it. Symbolic, '*' and malformed
 // alleles are not annotated (ok is false).
 func normalize(v Variant) (allele, bool) {
-	ref, alt := strings.ToUpper(v.Ref), strings.ToUpper(v.Alt)
-	if ref == "" || alt == "" || !isBases(ref) || !isBases(alt) || v.Pos < 1 {
+	ref, refOK := upperBases(v.Ref)
+	alt, altOK := upperBases(v.Alt)
+	if ref == "" || alt == "" || !refOK || !altOK || v.Pos < 1 {
 		return allele{}, false
 	}
 	alts := v.AllAlts
@@ -62,6 +63,21 @@ type Shape struct {
 // ShapeOf computes the Shape of a record in one pass over its ALTs.
 func ShapeOf(ref string, alts []string) Shape {
 	return Shape{StripFirst: stripFirst(ref, alts), Class: RecordClass(ref, alts)}
+}
+
+// upperBases is strings.ToUpper(s) and whether that is all bases
+// (isBases), without ToUpper's pass when s is upper-case bases already (as
+// the annotate engine passes them).
+func upperBases(s string) (string, bool) {
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case 'A', 'C', 'G', 'T', 'N':
+		default:
+			u := strings.ToUpper(s)
+			return u, isBases(u)
+		}
+	}
+	return s, true
 }
 
 func isBases(s string) bool {
@@ -122,8 +138,9 @@ func classOf(ref, alt string) string {
 // VCF record: SNV, insertion, deletion, indel, substitution, or
 // sequence_alteration for anything that is not plain sequence.
 func VariantClass(ref, alt string) string {
-	ref, alt = strings.ToUpper(ref), strings.ToUpper(alt)
-	if ref == "" || alt == "" || !isBases(ref) || !isBases(alt) {
+	ref, refOK := upperBases(ref)
+	alt, altOK := upperBases(alt)
+	if ref == "" || alt == "" || !refOK || !altOK {
 		return "sequence_alteration"
 	}
 	if stripFirst(ref, []string{alt}) {
@@ -141,14 +158,14 @@ func RecordClass(ref string, alts []string) string {
 	if len(alts) == 1 {
 		return VariantClass(ref, alts[0])
 	}
-	ref = strings.ToUpper(ref)
-	if ref == "" || !isBases(ref) || len(alts) == 0 {
+	ref, refOK := upperBases(ref)
+	if ref == "" || !refOK || len(alts) == 0 {
 		return "sequence_alteration"
 	}
 	snv, sameLen := len(ref) == 1, true
 	for _, a := range alts {
-		a = strings.ToUpper(a)
-		if a == "" || !isBases(a) {
+		a, ok := upperBases(a)
+		if a == "" || !ok {
 			return "sequence_alteration"
 		}
 		snv = snv && len(a) == 1

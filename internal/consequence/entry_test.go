@@ -74,3 +74,19 @@ func TestAppendInt(t *testing.T) {
 		}
 	}
 }
+
+// TestUpperHelpers checks upperBases and equalUpper against the
+// strings.ToUpper they stand for.
+func TestUpperHelpers(t *testing.T) {
+	for _, s := range []string{"", "A", "ACGTN", "acgtn", "AcGt", "ACGR", "acgr", "<DEL>", "*", "ANa", "é"} {
+		u, ok := upperBases(s)
+		if want := strings.ToUpper(s); u != want || ok != isBases(want) {
+			t.Errorf("upperBases(%q) = %q %v, want %q %v", s, u, ok, want, isBases(want))
+		}
+		for _, up := range []string{"", "A", "ACGTN", "ACGT", "ACGR"} {
+			if got, want := equalUpper(s, up), strings.ToUpper(s) == up; got != want {
+				t.Errorf("equalUpper(%q, %q) = %v, want %v", s, up, got, want)
+			}
+		}
+	}
+}

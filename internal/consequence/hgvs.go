@@ -61,7 +61,7 @@ func (x *txInfo) hgvsc(a *allele, seq Sequence) string {
 			// VEP's dup test reads the bases before the insertion from the
 			// transcript's own slice, so they must lie inside the transcript.
 			inside := ds >= x.t.Start && de <= x.t.End
-			if s, err := seq.Seq(ds, de); inside && err == nil && strings.ToUpper(s) == alt {
+			if s, err := seq.Seq(ds, de); inside && err == nil && equalUpper(s, alt) {
 				b = x.appendRange(b, ds, de)
 				return string(append(b, "dup"...))
 			}
@@ -94,6 +94,20 @@ func (x *txInfo) hgvsc(a *allele, seq Sequence) string {
 		b = appendTx(b, alt, plus)
 	}
 	return string(b)
+}
+
+// equalUpper reports whether strings.ToUpper(s) == up for an up of ASCII
+// bytes, without making the upper-case copy.
+func equalUpper(s, up string) bool {
+	if len(s) != len(up) {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if upper(s[i]) != up[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // padCDNA is the cDNA position of an SNV at g inside the CDS of a
@@ -195,11 +209,10 @@ func (x *txInfo) shift3(start, end int, ref, alt string, seq Sequence) (int, int
 			if err != nil || w == "" {
 				break
 			}
-			w = strings.ToUpper(w)
 			moved := 0
-			for moved < len(w) && w[moved] == unit[0] {
+			for moved < len(w) && upper(w[moved]) == unit[0] {
 				copy(unit, unit[1:])
-				unit[n-1] = w[moved]
+				unit[n-1] = upper(w[moved])
 				moved++
 			}
 			start, end, next = start+moved, end+moved, next+moved
@@ -215,11 +228,10 @@ func (x *txInfo) shift3(start, end int, ref, alt string, seq Sequence) (int, int
 			if err != nil || w == "" {
 				break
 			}
-			w = strings.ToUpper(w)
 			moved := 0
-			for moved < len(w) && w[len(w)-1-moved] == unit[n-1] {
+			for moved < len(w) && upper(w[len(w)-1-moved]) == unit[n-1] {
 				copy(unit[1:], unit[:n-1])
-				unit[0] = w[len(w)-1-moved]
+				unit[0] = upper(w[len(w)-1-moved])
 				moved++
 			}
 			start, end, prev = start-moved, end-moved, prev-moved
