@@ -128,11 +128,7 @@ func wait(t *testing.T, a *App, execID string) domain.Execution {
 
 func job(t *testing.T, a *App, id string) domain.Job {
 	t.Helper()
-	j, err := a.Jobs.Get(context.Background(), id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return j
+	return domaintest.Stored(t, a.Jobs.Get, id)
 }
 
 func history(t *testing.T, a *App, execID string) []domain.HistoryEvent {

@@ -11,16 +11,13 @@ import (
 	"github.com/stripe/stripe-go/v82"
 
 	"github.com/gasproject/gas/internal/domain"
+	"github.com/gasproject/gas/internal/domain/domaintest"
 	"github.com/gasproject/gas/internal/memstore"
 )
 
 func profile(t *testing.T, s *memstore.Profiles, id string) domain.Profile {
 	t.Helper()
-	p, err := s.Get(context.Background(), id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
+	return domaintest.Stored(t, s.Get, id)
 }
 
 // fakeUpgrader does what service.Upgrade does to the profile and records the

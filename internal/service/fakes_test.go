@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/gasproject/gas/internal/domain"
+	"github.com/gasproject/gas/internal/domain/domaintest"
 )
 
 // The stores are memstore's; fakeWorkflow is the one port only these tests fake.
@@ -34,11 +35,7 @@ func (f *fixture) addJob(t *testing.T, j domain.Job) {
 
 func (f *fixture) profile(t *testing.T, id string) domain.Profile {
 	t.Helper()
-	p, err := f.prof.Get(context.Background(), id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
+	return domaintest.Stored(t, f.prof.Get, id)
 }
 
 // fakeWorkflow records starts; a name starts once per machine.

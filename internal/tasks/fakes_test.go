@@ -14,6 +14,7 @@ import (
 
 	"github.com/gasproject/gas/internal/annotate"
 	"github.com/gasproject/gas/internal/domain"
+	"github.com/gasproject/gas/internal/domain/domaintest"
 	"github.com/gasproject/gas/internal/memstore"
 )
 
@@ -178,11 +179,7 @@ func (f *fixture) addJob(t *testing.T, id, user string) {
 
 func (f *fixture) job(t *testing.T, id string) domain.Job {
 	t.Helper()
-	j, err := f.jobs.Get(context.Background(), id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return j
+	return domaintest.Stored(t, f.jobs.Get, id)
 }
 
 // fakeResult is what the fake engine makes of every fixture input (stored as BGZF).

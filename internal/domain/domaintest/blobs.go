@@ -77,6 +77,17 @@ type Getter interface {
 	Get(ctx context.Context, key string) (io.ReadCloser, error)
 }
 
+// Stored returns what get finds under id (a job, a profile) or fails the
+// test.
+func Stored[T any](t testing.TB, get func(context.Context, string) (T, error), id string) T {
+	t.Helper()
+	v, err := get(context.Background(), id)
+	if err != nil {
+		t.Fatalf("get %s: %v", id, err)
+	}
+	return v
+}
+
 // Read returns the whole object at key, failing the test when it cannot be
 // opened or read.
 func Read(t testing.TB, g Getter, key string) []byte {
