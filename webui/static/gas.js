@@ -143,41 +143,39 @@ function setBadge(el, value) {
   el.className = badgeClass[value] || "badge";
 }
 
+// pollJSON fetches url every 2 s while the page is visible and hands the
+// JSON answer to update; a failed request is tried again next tick.
+function pollJSON(url, init, update) {
+  setInterval(async () => {
+    if (document.hidden) return;
+    try {
+      const resp = await fetch(url, init);
+      if (resp.ok) update(await resp.json());
+    } catch (e) { /* offline for a moment: try again next tick */ }
+  }, 2000);
+}
+
 // The job list polls the JSON API and updates status badges in place.
 function setupJobList() {
   const table = document.getElementById("jobs");
   if (!table) return;
-  async function poll() {
-    if (document.hidden) return;
-    try {
-      const resp = await fetch(table.dataset.live, { headers: { Accept: "application/json" } });
-      if (!resp.ok) return;
-      const body = await resp.json();
-      for (const j of body.jobs) {
-        const row = table.querySelector('tr[data-job="' + CSS.escape(j.id) + '"]');
-        if (!row) continue;
-        setBadge(row.querySelector('[data-field="status"]'), j.status);
-        setBadge(row.querySelector('[data-field="result_state"]'), j.result_state);
-      }
-    } catch (e) { /* offline for a moment: try again next tick */ }
-  }
-  setInterval(poll, 2000);
+  pollJSON(table.dataset.live, { headers: { Accept: "application/json" } }, (body) => {
+    for (const j of body.jobs) {
+      const row = table.querySelector('tr[data-job="' + CSS.escape(j.id) + '"]');
+      if (!row) continue;
+      setBadge(row.querySelector('[data-field="status"]'), j.status);
+      setBadge(row.querySelector('[data-field="result_state"]'), j.result_state);
+    }
+  });
 }
 
 // A job page reloads itself when its status or result state changes.
 function setupJobPage() {
   const job = document.getElementById("job");
   if (!job) return;
-  async function poll() {
-    if (document.hidden) return;
-    try {
-      const resp = await fetch("/api/v1/jobs/" + encodeURIComponent(job.dataset.job));
-      if (!resp.ok) return;
-      const j = await resp.json();
-      if (j.status !== job.dataset.status || (j.result_state || "") !== job.dataset.state) window.location.reload();
-    } catch (e) { /* try again */ }
-  }
-  setInterval(poll, 2000);
+  pollJSON("/api/v1/jobs/" + encodeURIComponent(job.dataset.job), undefined, (j) => {
+    if (j.status !== job.dataset.status || (j.result_state || "") !== job.dataset.state) window.location.reload();
+  });
 }
 
 function setupCountdowns() {
