@@ -43,6 +43,8 @@ type chromosome interface {
 	Cytoband(pos int) string
 	AppendTranscripts(dst []*refdata.Transcript, start, end int) []*refdata.Transcript
 	Seq(start, end int) (string, error)
+	// AppendSeq is Seq appending to dst.
+	AppendSeq(dst []byte, start, end int) ([]byte, error)
 	Len() int
 	// Covered reports whether the reference holds any base in start..end
 	// (a stretch of only N is padding where nothing is stored).

@@ -58,7 +58,10 @@ func (c *fakeChrom) AppendTranscripts(dst []*refdata.Transcript, start, end int)
 	return dst
 }
 func (c *fakeChrom) Seq(start, end int) (string, error) { return strings.Repeat("N", end-start+1), nil }
-func (c *fakeChrom) Len() int                           { return c.length }
+func (c *fakeChrom) AppendSeq(dst []byte, start, end int) ([]byte, error) {
+	return append(dst, strings.Repeat("N", end-start+1)...), nil
+}
+func (c *fakeChrom) Len() int { return c.length }
 
 // Covered: the fake holds bases everywhere (all N, which match any REF).
 func (c *fakeChrom) Covered(start, end int) bool { return true }

@@ -31,6 +31,7 @@ type worker struct {
 	existEnd []int
 	predict  []bool // ALT i gets consequences
 	upRef    []byte
+	refSeq   []byte // the reference under REF (checkRef)
 	upAlt    []byte
 	band     []byte
 	// allAlts are the record's ALTs, upper-case: VEP's Allele field depends on all of them.
@@ -99,7 +100,8 @@ func (w *worker) annotate(dst []byte, rec *vcf.Record, lineNo int, t *tally) ([]
 	}
 	w.upRef = appendUpper(w.upRef[:0], rec.Ref())
 	ref := string(w.upRef)
-	refState, err := checkRef(ci.c, rec.Pos, ref)
+	var refState int
+	refState, w.refSeq, err = checkRef(ci.c, rec.Pos, ref, w.refSeq[:0])
 	if err != nil {
 		return dst, fmt.Errorf("reference at %s:%d: %w", ci.canon, rec.Pos, err)
 	}
@@ -301,22 +303,23 @@ const (
 // checkRef compares REF with the reference: positions past the sequence's
 // end, or where the reference holds no bases (unstored N padding), are not
 // covered; otherwise every REF base must equal the reference base, an N on
-// either side matching anything.
-func checkRef(c chromosome, pos int, ref string) (int, error) {
+// either side matching anything. The reference bases are read into buf,
+// returned for reuse.
+func checkRef(c chromosome, pos int, ref string, buf []byte) (int, []byte, error) {
 	end := pos + len(ref) - 1
 	if pos < 1 || end > c.Len() || !c.Covered(pos, end) {
-		return refUncovered, nil
+		return refUncovered, buf, nil
 	}
-	seq, err := c.Seq(pos, end)
+	seq, err := c.AppendSeq(buf, pos, end)
 	if err != nil {
-		return 0, err
+		return 0, seq, err
 	}
 	for i := 0; i < len(seq) && i < len(ref); i++ {
 		if g, r := seq[i]&^0x20, ref[i]; r != 'N' && g != 'N' && r != g {
-			return refMismatch, nil
+			return refMismatch, seq, nil
 		}
 	}
-	return refMatches, nil
+	return refMatches, seq, nil
 }
 
 // passthroughKind classifies an ALT that gets no consequences ("" for a
