@@ -49,6 +49,18 @@ func TestAnnotateLimits(t *testing.T) {
 			t.Error("the engine ran")
 		}
 	})
+	t.Run("contigs, in Plan", func(t *testing.T) {
+		f := newFixture(t)
+		f.t.cfg.Limits = func(r domain.Role) domain.Limits {
+			l := domain.LimitsFor(r)
+			l.Contigs = 2
+			return l
+		}
+		// A chromosome that comes back counts once; the third one is refused.
+		f.blobs.Put(ctx, "inputs/u1/j1/sample.vcf", strings.NewReader(vcfOf("1:1", "2:1", "1:2", "2:2", "3:1")))
+		_, err := f.t.Plan(ctx, JobInput{JobID: "j1"})
+		permanent(t, err, "sample.vcf: line 7: distinct contigs limit reached: at most 2 on the free tier")
+	})
 	t.Run("engine limit in a shard", func(t *testing.T) {
 		f := newFixture(t)
 		f.engine.err = &domain.LimitError{Name: domain.LimitAltAlleles, Max: domain.FreeLimits.AltAlleles, Line: 3}

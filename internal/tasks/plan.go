@@ -199,13 +199,15 @@ func (t *Tasks) cutShards(ctx context.Context, j domain.Job, lim domain.Limits) 
 			}
 			return nil, err
 		}
-		if string(rec.Chrom()) != chrom { // a new string only where the chromosome changes (the comparison allocates none)
+		// A new string and a look-up only where the chromosome changes (the comparison allocates none).
+		changed := records == 0 || string(rec.Chrom()) != chrom
+		if changed {
 			chrom = string(rec.Chrom())
 		}
 		if records++; lim.Records > 0 && records > lim.Records {
 			return nil, &domain.LimitError{Name: domain.LimitRecords, Max: lim.Records, Line: lineNo}
 		}
-		if !contigs[chrom] {
+		if changed && !contigs[chrom] {
 			if contigs[chrom] = true; lim.Contigs > 0 && int64(len(contigs)) > lim.Contigs {
 				return nil, &domain.LimitError{Name: domain.LimitContigs, Max: lim.Contigs, Line: lineNo}
 			}
