@@ -323,28 +323,8 @@ func (ks *knownStore) decode(b int, blk *knownBlock) error {
 			blk.inSpans = append(blk.inSpans, inline.span())
 		}
 		r.flags = f
-		if f&kfFreq != 0 {
-			c := 0
-			if freq.p < len(freq.raw) && freq.raw[freq.p] < 0x80 {
-				c = int(freq.raw[freq.p])
-				freq.p++
-			} else {
-				c = freq.uvarintLong()
-			}
-			if c > 0 && c <= nFreqs {
-				r.freq = int32(c - 1)
-			} else {
-				blk.inFreqs = append(blk.inFreqs, math.Float64frombits(inline.u64()))
-				r.freq = -int32(len(blk.inFreqs))
-			}
-		}
-		if f&kfClin != 0 {
-			if c := clin.uvarint(); c > 0 && c <= nClins {
-				r.clin = int32(c - 1)
-			} else {
-				r.clin = -int32(len(blk.inSpans)) - 1
-				blk.inSpans = append(blk.inSpans, inline.span())
-			}
+		if f&(kfFreq|kfClin) != 0 {
+			blk.decodeOptional(r, freq, clin, inline, nFreqs, nClins)
 		}
 	}
 	pos.p, alle.p = pp, ap
@@ -352,6 +332,35 @@ func (ks *knownStore) decode(b int, blk *knownBlock) error {
 		return corruptBlock(b)
 	}
 	return nil
+}
+
+// decodeOptional decodes the fields a record stores only under its flags
+// (a quarter of records have a frequency, few a clinical significance): a
+// dictionary index, or an inline value where the dictionary has none.
+func (blk *knownBlock) decodeOptional(r *knownRec, freq, clin, inline *byteDecoder, nFreqs, nClins int) {
+	if r.flags&kfFreq != 0 {
+		c := 0
+		if freq.p < len(freq.raw) && freq.raw[freq.p] < 0x80 {
+			c = int(freq.raw[freq.p])
+			freq.p++
+		} else {
+			c = freq.uvarintLong()
+		}
+		if c > 0 && c <= nFreqs {
+			r.freq = int32(c - 1)
+		} else {
+			blk.inFreqs = append(blk.inFreqs, math.Float64frombits(inline.u64()))
+			r.freq = -int32(len(blk.inFreqs))
+		}
+	}
+	if r.flags&kfClin != 0 {
+		if c := clin.uvarint(); c > 0 && c <= nClins {
+			r.clin = int32(c - 1)
+		} else {
+			r.clin = -int32(len(blk.inSpans)) - 1
+			blk.inSpans = append(blk.inSpans, inline.span())
+		}
+	}
 }
 
 func corruptBlock(b int) error { return fmt.Errorf("known block %d: corrupt data", b) }

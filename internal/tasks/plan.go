@@ -152,38 +152,14 @@ func (t *Tasks) cutShards(ctx context.Context, j domain.Job, lim domain.Limits) 
 	headerLines := bytes.Count(header.Bytes(), []byte("\n"))
 	cols := r.Header().Columns()
 
+	cut := &shardCutter{t: t, ctx: ctx, j: j, header: header.Bytes(), headerLines: headerLines}
+	defer cut.abort()
 	var (
-		shards []Shard
-		cur    *shardFile
-		// closing are shards written whose Puts still run (the fsync): Plan
-		// reads on meanwhile and waits for them all before it returns.
-		closing []*shardFile
 		rec     vcf.Record
 		records int64
 		chrom   string // of the record read last
 		contigs = map[string]bool{}
 	)
-	defer func() {
-		if cur != nil {
-			cur.abort()
-		}
-		for _, f := range closing {
-			f.wait() // nothing runs on after Plan returns
-		}
-	}()
-	closeCur := func() error {
-		if err := cur.close(); err != nil {
-			return err
-		}
-		shards, closing, cur = append(shards, cur.s), append(closing, cur), nil
-		if len(closing) > maxClosingShards {
-			if err := closing[0].wait(); err != nil {
-				return err
-			}
-			closing = closing[1:]
-		}
-		return nil
-	}
 	for {
 		line, lineNo, err := r.ReadLine()
 		if err == io.EOF {
@@ -215,37 +191,94 @@ func (t *Tasks) cutShards(ctx context.Context, j domain.Job, lim domain.Limits) 
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		if cur != nil && (cur.s.Records >= t.cfg.Shards.Records ||
-			chrom != cur.s.Chroms[len(cur.s.Chroms)-1] && cur.s.Records >= t.cfg.Shards.MinRecords) {
-			if err := closeCur(); err != nil {
-				return nil, err
-			}
-		}
-		if cur == nil {
-			s := shardOf(j, len(shards))
-			s.LineDelta = lineNo - (headerLines + 1)
-			if cur, err = t.newShardFile(ctx, s, header.Bytes()); err != nil {
-				return nil, err
-			}
-		}
-		if err := cur.add(chrom, line); err != nil {
+		if err := cut.add(chrom, line, lineNo); err != nil {
 			return nil, err
 		}
 	}
-	if cur == nil { // no records: one shard of the header alone
-		if cur, err = t.newShardFile(ctx, shardOf(j, 0), header.Bytes()); err != nil {
+	return cut.finish()
+}
+
+// shardCutter writes the records Plan has read and checked into shard files:
+// a new shard at the record limit, or where the chromosome changes once the
+// shard holds its minimum.
+type shardCutter struct {
+	t           *Tasks
+	ctx         context.Context
+	j           domain.Job
+	header      []byte
+	headerLines int
+	shards      []Shard
+	cur         *shardFile
+	// closing are shards written whose Puts still run (the fsync): Plan
+	// reads on meanwhile and waits for them all before it returns.
+	closing []*shardFile
+}
+
+// add appends one record line (input line lineNo) to the current shard,
+// starting the next shard first where one ends.
+func (c *shardCutter) add(chrom string, line []byte, lineNo int) error {
+	cfg := c.t.cfg.Shards
+	if c.cur != nil && (c.cur.s.Records >= cfg.Records ||
+		chrom != c.cur.s.Chroms[len(c.cur.s.Chroms)-1] && c.cur.s.Records >= cfg.MinRecords) {
+		if err := c.closeCur(); err != nil {
+			return err
+		}
+	}
+	if c.cur == nil {
+		s := shardOf(c.j, len(c.shards))
+		s.LineDelta = lineNo - (c.headerLines + 1)
+		var err error
+		if c.cur, err = c.t.newShardFile(c.ctx, s, c.header); err != nil {
+			return err
+		}
+	}
+	return c.cur.add(chrom, line)
+}
+
+// closeCur ends the current shard; at most maxClosingShards Puts run on.
+func (c *shardCutter) closeCur() error {
+	if err := c.cur.close(); err != nil {
+		return err
+	}
+	c.shards, c.closing, c.cur = append(c.shards, c.cur.s), append(c.closing, c.cur), nil
+	if len(c.closing) > maxClosingShards {
+		if err := c.closing[0].wait(); err != nil {
+			return err
+		}
+		c.closing = c.closing[1:]
+	}
+	return nil
+}
+
+// finish ends the last shard (an input without records gets one shard of
+// the header alone), waits for every Put and returns the shards.
+func (c *shardCutter) finish() ([]Shard, error) {
+	if c.cur == nil {
+		var err error
+		if c.cur, err = c.t.newShardFile(c.ctx, shardOf(c.j, 0), c.header); err != nil {
 			return nil, err
 		}
 	}
-	if err := closeCur(); err != nil {
+	if err := c.closeCur(); err != nil {
 		return nil, err
 	}
-	for _, f := range closing {
+	for _, f := range c.closing {
 		if err := f.wait(); err != nil {
 			return nil, err
 		}
 	}
-	return shards, nil
+	return c.shards, nil
+}
+
+// abort drops a shard half written and waits for the Puts still running:
+// nothing runs on after Plan returns.
+func (c *shardCutter) abort() {
+	if c.cur != nil {
+		c.cur.abort()
+	}
+	for _, f := range c.closing {
+		f.wait()
+	}
 }
 
 // maxClosingShards bounds the shards whose Puts Plan lets finish while it
