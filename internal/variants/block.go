@@ -81,6 +81,11 @@ type entryCache struct {
 	impactCode                     uint8
 	csqOK                          bool
 	protein                        dictCache // the HGVSp reference sequence
+	// mid is the engine's text from Consequence to BIOTYPE of the entry
+	// the fields above are of (set by addEngineEntry; midOK false
+	// otherwise): the same text has the same ids.
+	mid   []byte
+	midOK bool
 }
 
 // addRow adds a row with its filter values and display text (v's display

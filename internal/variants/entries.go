@@ -95,8 +95,11 @@ func (p *parser) addRecord(r *annotate.IndexRecord) error {
 // where its head fields end (nil: split the text), for the record's ALT alt.
 func (p *parser) addEngineEntry(k int, pos uint32, id, ref, text []byte, head *[annotate.EntryHead]uint16, alt int) error {
 	var v [nSlots][]byte // on the stack: no write barriers
+	c := &p.slots[k%cacheSlots]
+	cached := false
 	if head == nil {
 		gasLayout.split(text, &v, true)
+		c.midOK = false
 	} else {
 		h := head // the fields at gasAt, unrolled
 		v[sAllele], v[sCsq], v[sImpact] = text[:h[0]], text[h[0]+1:h[1]], text[h[1]+1:h[2]]
@@ -104,6 +107,11 @@ func (p *parser) addEngineEntry(k int, pos uint32, id, ref, text []byte, head *[
 		v[sFeature], v[sBiotype] = text[h[5]+1:h[6]], text[h[6]+1:h[7]]
 		v[sHGVSc], v[sHGVSp] = text[h[9]+1:h[10]], text[h[10]+1:h[11]]
 		v[sCanonical] = text[bytes.LastIndexByte(text, '|')+1:]
+		// Consequence to BIOTYPE, as the last entry at this place had them?
+		mid := text[h[0]+1 : h[7]]
+		if cached = c.midOK && bytes.Equal(c.mid, mid); !cached {
+			c.mid, c.midOK = append(c.mid[:0], mid...), true
+		}
 	}
-	return p.addEntry(k, pos, id, ref, alt, &v)
+	return p.addEntry(k, pos, id, ref, alt, &v, cached)
 }

@@ -273,21 +273,22 @@ func (p *parser) entry(k int, pos uint32, id, ref, e []byte) error {
 			}
 		}
 	}
-	return p.addEntry(k, pos, id, ref, alt, v)
+	return p.addEntry(k, pos, id, ref, alt, v, false)
 }
 
 // cacheSlots is how many entries of a record have their own entryCache.
 const cacheSlots = 32
 
 // addEntry adds a row: entry k of its record, for the record's ALT alt, with
-// the kept fields v.
-func (p *parser) addEntry(k int, pos uint32, id, ref []byte, alt int, v *[nSlots][]byte) error {
+// the kept fields v. cached says the entry's consequence, impact, and
+// transcript fields are those its entryCache holds.
+func (p *parser) addEntry(k int, pos uint32, id, ref []byte, alt int, v *[nSlots][]byte, cached bool) error {
 	if p.foot.Rows >= math.MaxUint32 {
 		return errTooManyRows
 	}
 	r := &p.rec
 	c := &p.slots[k%cacheSlots]
-	if !c.csqOK || !bytes.Equal(c.csq, v[sCsq]) || !bytes.Equal(c.impact, v[sImpact]) {
+	if !cached && (!c.csqOK || !bytes.Equal(c.csq, v[sCsq]) || !bytes.Equal(c.impact, v[sImpact])) {
 		c.csqID, c.impactCode = p.csqID(v[sCsq]), impactCode(string(v[sImpact]))
 		c.csq, c.impact, c.csqOK = append(c.csq[:0], v[sCsq]...), append(c.impact[:0], v[sImpact]...), true
 	}
@@ -313,8 +314,8 @@ func (p *parser) addEntry(k int, pos uint32, id, ref []byte, alt int, v *[nSlots
 	if alt < len(r.alts) {
 		altText = r.alts[alt]
 	}
-	if !c.ok || !bytes.Equal(c.feature, v[sFeature]) || !bytes.Equal(c.biotype, v[sBiotype]) ||
-		!bytes.Equal(c.symbol, v[sSymbol]) || !bytes.Equal(c.gene, v[sGene]) {
+	if !cached && (!c.ok || !bytes.Equal(c.feature, v[sFeature]) || !bytes.Equal(c.biotype, v[sBiotype]) ||
+		!bytes.Equal(c.symbol, v[sSymbol]) || !bytes.Equal(c.gene, v[sGene])) {
 		c.geneID = p.geneID(v[sSymbol], v[sGene])
 		c.symbol, c.gene = append(c.symbol[:0], v[sSymbol]...), append(c.gene[:0], v[sGene]...)
 		c.feature, c.biotype = append(c.feature[:0], v[sFeature]...), append(c.biotype[:0], v[sBiotype]...)
