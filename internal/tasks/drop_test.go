@@ -187,16 +187,11 @@ func TestDropFailedRefusesAJobStillRunning(t *testing.T) {
 // the ones left, and a listing that fails is an error too.
 func TestDropFailedGoesOnPastAFailedDelete(t *testing.T) {
 	ctx := context.Background()
-	f := newFixture(t)
-	f.t.cfg.Shards = ShardConfig{Records: 1, MinRecords: 1}
-	shards, err := f.planAndAnnotate("j1")
-	if err != nil {
-		t.Fatal(err)
-	}
+	f, shards := annotatedShards(t)
 	f.fail(t, "j1")
 	fb := &failingBlobs{Blobs: f.blobs, refuse: map[string]bool{shards[0].PartKey: true}}
 	f.t.blobs = fb
-	_, err = f.t.Merge(ctx, MergeInput{JobID: "j1", Drop: true})
+	_, err := f.t.Merge(ctx, MergeInput{JobID: "j1", Drop: true})
 	if err == nil || !strings.Contains(err.Error(), shards[0].PartKey) || !strings.Contains(err.Error(), "AccessDenied") {
 		t.Fatalf("err = %v, want the refused key named", err)
 	}

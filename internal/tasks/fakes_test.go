@@ -125,6 +125,20 @@ func (f *fixture) planAndAnnotate(id string) ([]Shard, error) {
 	return shards, nil
 }
 
+// annotatedShards is a fixture whose job j1 is planned at one record a
+// shard (testVCF's three records, three shards) and whose shards are all
+// annotated, and the manifest.
+func annotatedShards(t *testing.T) (*fixture, []Shard) {
+	t.Helper()
+	f := newFixture(t)
+	f.t.cfg.Shards = ShardConfig{Records: 1, MinRecords: 1}
+	shards, err := f.planAndAnnotate("j1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f, shards
+}
+
 // fixture is a Tasks over fresh fakes with a free user "u1" (u1@example.org), a premium
 // user "p1", and a PENDING job "j1" of u1 whose input is stored.
 type fixture struct {

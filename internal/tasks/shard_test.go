@@ -333,16 +333,11 @@ func TestMergeJoinsInTheStoreWhenItCan(t *testing.T) {
 // recorded (here: one ending in its own EOF block) would break the tabix
 // offsets; Merge stops and keeps the job RUNNING for a retry.
 func TestMergeRefusesAPartOfAnotherSize(t *testing.T) {
-	f := newFixture(t)
-	f.t.cfg.Shards = ShardConfig{Records: 1, MinRecords: 1}
+	f, shards := annotatedShards(t)
 	ctx := context.Background()
-	shards, err := f.planAndAnnotate("j1")
-	if err != nil {
-		t.Fatal(err)
-	}
 	part := f.blob(t, shards[1].PartKey) + string(tabix.EOF())
 	f.blobs.Put(ctx, shards[1].PartKey, strings.NewReader(part))
-	_, err = f.t.Merge(ctx, MergeInput{JobID: "j1"})
+	_, err := f.t.Merge(ctx, MergeInput{JobID: "j1"})
 	if err == nil || !strings.Contains(err.Error(), "part 1 is") {
 		t.Fatalf("err = %v, want the part's size refused", err)
 	}
@@ -355,13 +350,8 @@ func TestMergeRefusesAPartOfAnotherSize(t *testing.T) {
 // has no tabix index of this version's form (annotated before an upgrade)
 // stops Merge with a reason, rather than a result said to be unsorted.
 func TestMergeRefusesAShardResultOfAnOlderVersion(t *testing.T) {
-	f := newFixture(t)
-	f.t.cfg.Shards = ShardConfig{Records: 1, MinRecords: 1}
+	f, shards := annotatedShards(t)
 	ctx := context.Background()
-	shards, err := f.planAndAnnotate("j1")
-	if err != nil {
-		t.Fatal(err)
-	}
 	var res map[string]any
 	if err := json.Unmarshal([]byte(f.blob(t, shards[1].SummaryKey)), &res); err != nil {
 		t.Fatal(err)
@@ -371,7 +361,7 @@ func TestMergeRefusesAShardResultOfAnOlderVersion(t *testing.T) {
 	part["entries"] = "AAEC" // the per-line form before
 	old, _ := json.Marshal(res)
 	f.blobs.Put(ctx, shards[1].SummaryKey, bytes.NewReader(old))
-	_, err = f.t.Merge(ctx, MergeInput{JobID: "j1"})
+	_, err := f.t.Merge(ctx, MergeInput{JobID: "j1"})
 	if !errors.Is(err, tabix.ErrCorruptPart) || !strings.Contains(err.Error(), "shard 1") {
 		t.Fatalf("err = %v, want shard 1's part index refused", err)
 	}
