@@ -186,10 +186,12 @@ func (t *Tasks) runShard(ctx context.Context, s Shard, lim domain.Limits, run do
 		err = vb.Close()
 	}
 	res.Variants, res.OutputBytes = vb.Part(), body.n
-	if perr := partBlob.finish(err); err == nil && perr != nil {
+	partBlob.end(err) // both Puts' fsyncs at once
+	idxBlob.end(err)
+	if perr := <-partBlob.done; err == nil && perr != nil {
 		err = fmt.Errorf("store part %s: %w", s.PartKey, perr)
 	}
-	if ierr := idxBlob.finish(err); err == nil && ierr != nil {
+	if ierr := <-idxBlob.done; err == nil && ierr != nil {
 		err = fmt.Errorf("store variant index part %s: %w", indexKey(s), ierr)
 	}
 	if err != nil {

@@ -162,10 +162,16 @@ func (b *blobWriter) Write(p []byte) (int, error) { return b.pw.Write(p) }
 // finish ends the blob: with cause nil it is stored, otherwise Put fails and
 // nothing partial is kept. It returns Put's error.
 func (b *blobWriter) finish(cause error) error {
+	b.end(cause)
+	return <-b.done
+}
+
+// end ends the blob's data as finish does, without waiting for Put (whose
+// fsync then overlaps other work); <-b.done gives its error.
+func (b *blobWriter) end(cause error) {
 	if cause != nil {
 		b.pw.CloseWithError(cause)
 	} else {
 		b.pw.Close()
 	}
-	return <-b.done
 }
