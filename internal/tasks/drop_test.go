@@ -108,11 +108,7 @@ func TestDropFailedLeavesNothingBehind(t *testing.T) {
 			f.fail(t, "j1")
 		}, domain.StatusFailed, 5*4 + 1 - 1, false},
 		{"over the output cap in Merge", fiveShards, func(t *testing.T, f *fixture) {
-			f.t.cfg.Limits = func(r domain.Role) domain.Limits {
-				l := domain.LimitsFor(r)
-				l.OutputBytes = 120 // each shard's part is under it, all five are over
-				return l
-			}
+			f.limit(func(l *domain.Limits) { l.OutputBytes = 120 }) // each shard's part is under it, all five are over
 			if err := f.runJob("j1"); err == nil || !strings.Contains(err.Error(), domain.LimitOutput) {
 				t.Fatalf("err = %v, want the output cap", err)
 			}

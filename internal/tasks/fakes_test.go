@@ -178,6 +178,15 @@ func newFixture(t *testing.T) *fixture {
 	return f
 }
 
+// limit runs the fixture's jobs with their tier's limits as edit changes them.
+func (f *fixture) limit(edit func(*domain.Limits)) {
+	f.t.cfg.Limits = func(r domain.Role) domain.Limits {
+		l := domain.LimitsFor(r)
+		edit(&l)
+		return l
+	}
+}
+
 func (f *fixture) addJob(t *testing.T, id, user string) {
 	t.Helper()
 	ctx := context.Background()

@@ -38,11 +38,7 @@ func TestAnnotateLimits(t *testing.T) {
 	})
 	t.Run("records, in Plan", func(t *testing.T) {
 		f := newFixture(t)
-		f.t.cfg.Limits = func(r domain.Role) domain.Limits {
-			l := domain.LimitsFor(r)
-			l.Records = 2
-			return l
-		}
+		f.limit(func(l *domain.Limits) { l.Records = 2 })
 		_, err := f.t.Plan(ctx, JobInput{JobID: "j1"})
 		permanent(t, err, "sample.vcf: line 5: records limit reached: at most 2 on the free tier")
 		if f.engine.calls != 0 {
@@ -51,11 +47,7 @@ func TestAnnotateLimits(t *testing.T) {
 	})
 	t.Run("contigs, in Plan", func(t *testing.T) {
 		f := newFixture(t)
-		f.t.cfg.Limits = func(r domain.Role) domain.Limits {
-			l := domain.LimitsFor(r)
-			l.Contigs = 2
-			return l
-		}
+		f.limit(func(l *domain.Limits) { l.Contigs = 2 })
 		// A chromosome that comes back counts once; the third one is refused.
 		f.blobs.Put(ctx, "inputs/u1/j1/sample.vcf", strings.NewReader(vcfOf("1:1", "2:1", "1:2", "2:2", "3:1")))
 		_, err := f.t.Plan(ctx, JobInput{JobID: "j1"})
@@ -75,11 +67,7 @@ func TestAnnotateLimits(t *testing.T) {
 	})
 	t.Run("job time", func(t *testing.T) {
 		f := newFixture(t)
-		f.t.cfg.Limits = func(r domain.Role) domain.Limits {
-			l := domain.LimitsFor(r)
-			l.JobTime = 50 * time.Millisecond
-			return l
-		}
+		f.limit(func(l *domain.Limits) { l.JobTime = 50 * time.Millisecond })
 		f.engine.block = true
 		start := time.Now()
 		err := f.runJob("j1")
@@ -94,11 +82,9 @@ func TestAnnotateLimits(t *testing.T) {
 	t.Run("output of the whole job, in Merge", func(t *testing.T) {
 		f := newFixture(t)
 		f.t.cfg.Shards = ShardConfig{Records: 1, MinRecords: 1}
-		f.t.cfg.Limits = func(r domain.Role) domain.Limits {
-			l := domain.LimitsFor(r)
+		f.limit(func(l *domain.Limits) {
 			l.OutputBytes = int64(len(strings.ReplaceAll(wantResult, "ANN=chr1,chr2", "ANN=chr1"))) - 1 // one byte less than the joined result; each part is far below
-			return l
-		}
+		})
 		err := f.runJob("j1")
 		permanent(t, err, "sample.vcf: the annotated result of all 3 shards is")
 		permanent(t, err, domain.LimitOutput+" limit reached: at most")
@@ -116,11 +102,9 @@ func TestAnnotateLimits(t *testing.T) {
 	t.Run("output of the whole job at the cap", func(t *testing.T) {
 		f := newFixture(t)
 		f.t.cfg.Shards = ShardConfig{Records: 1, MinRecords: 1}
-		f.t.cfg.Limits = func(r domain.Role) domain.Limits {
-			l := domain.LimitsFor(r)
+		f.limit(func(l *domain.Limits) {
 			l.OutputBytes = int64(len(strings.ReplaceAll(wantResult, "ANN=chr1,chr2", "ANN=chr1"))) // the joined result exactly
-			return l
-		}
+		})
 		if err := f.runJob("j1"); err != nil {
 			t.Fatal(err)
 		}
