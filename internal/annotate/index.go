@@ -140,18 +140,19 @@ func headEnds(e *consequence.Entry, text []byte, ends *[EntryHead]uint16) bool {
 	for i, c := range e.Consequences {
 		cons += len(c) + min(i, 1)
 	}
-	lens := [EntryHead]int{len(e.Allele), cons, len(e.Impact), len(e.Symbol), len(e.Gene), len(e.FeatureType), len(e.Feature),
-		len(e.Biotype), len(e.Exon), len(e.Intron), len(e.HGVSc), len(e.HGVSp)}
-	at := 0
-	for i, l := range lens {
-		at += l
+	at := -1
+	// next: field i, l bytes long, ends at a '|' (unrolled below).
+	next := func(i, l int) bool {
+		at += l + 1
 		if at >= len(text) || text[at] != '|' {
 			return false
 		}
 		ends[i] = uint16(at)
-		at++
+		return true
 	}
-	return true
+	return next(0, len(e.Allele)) && next(1, cons) && next(2, len(e.Impact)) && next(3, len(e.Symbol)) &&
+		next(4, len(e.Gene)) && next(5, len(e.FeatureType)) && next(6, len(e.Feature)) && next(7, len(e.Biotype)) &&
+		next(8, len(e.Exon)) && next(9, len(e.Intron)) && next(10, len(e.HGVSc)) && next(11, len(e.HGVSp))
 }
 
 // indexFeed hands written batches to an IndexSink on a goroutine of its

@@ -175,7 +175,7 @@ func naiveScan(b *testing.B, path string, q Query) int {
 // (-cpu metrics), which a busy machine disturbs less than wall time; each
 // is the median over the rounds of that round's ratio.
 //
-//	go test -run '^$' -bench IndexOverhead -benchtime 4x ./internal/variants
+//	go test -run '^$' -bench IndexOverhead -benchtime 10x ./internal/variants
 func BenchmarkIndexOverhead(b *testing.B) {
 	n := 200_000
 	if os.Getenv("GAS_BENCH_RECORDS") != "" {
