@@ -52,23 +52,45 @@ IN=$WORK/in
 FA=$IN/ref.fa.gz
 [ -f "$FA" ] || FA=$IN/ref.fa
 
+# out_of CMD...: the file CMD writes (the word after -o).
+out_of() {
+  while [ $# -gt 1 ]; do
+    [ "$1" = -o ] && { echo "$2"; return; }
+    shift
+  done
+  echo /dev/null/none
+}
+
 # measure NAME CMD...: runs CMD under /usr/bin/time -v, sampling the
-# process's RssAnon/RssFile from /proc every 0.2 s. Sets NAME_secs (best
+# process's RssAnon/RssFile from /proc every 0.5 s. Sets NAME_secs (best
 # wall), NAME_cpu, NAME_rss (peak, MB), NAME_anon, NAME_file (peak MB) and
 # appends to NAME_all.
 measure() {
   local name=$1; shift
-  local tf="$WORK/$name.time" anon=0 file=0 pid child v
+  local tf="$WORK/$name.time" anon=0 file=0 pid child k v
+  # The previous run's output is removed first (replacing a large file is
+  # the file system's work, not the tool's).
+  local out
+  out=$(out_of "$@")
+  if [ -f "$out" ]; then rm -f "$out"; fi
   /usr/bin/time -v -o "$tf" $N "$@" 2>"$WORK/$name.stderr" &
   pid=$!
+  # The sampler must cost next to nothing: it shares the 2 cores with the
+  # tool measured (a pgrep and two awks every 0.2 s took ~3 s of a 10 s
+  # gas run's wall time). nice and env exec the tool, so it is time's child,
+  # looked up once; its status is read with builtins.
+  child=""
   while kill -0 "$pid" 2>/dev/null; do
-    child=$(pgrep -P "$(pgrep -P "$pid" | head -1)" 2>/dev/null | head -1 || true)
-    [ -z "$child" ] && child=$(pgrep -P "$pid" | head -1 || true)
+    [ -n "$child" ] || child=$(pgrep -P "$pid" | head -1 || true)
     if [ -n "$child" ] && [ -r "/proc/$child/status" ]; then
-      v=$(awk '/^RssAnon/ {print $2}' "/proc/$child/status" 2>/dev/null || echo 0); ((${v:-0} > anon)) && anon=$v
-      v=$(awk '/^RssFile/ {print $2}' "/proc/$child/status" 2>/dev/null || echo 0); ((${v:-0} > file)) && file=$v
+      while read -r k v _; do
+        case $k in
+          RssAnon:) ((v > anon)) && anon=$v ;;
+          RssFile:) ((v > file)) && file=$v ;;
+        esac
+      done <"/proc/$child/status" 2>/dev/null || true
     fi
-    sleep 0.2
+    sleep 0.5
   done
   wait "$pid" || { echo "bench-genome: $name failed:" >&2; tail -20 "$WORK/$name.stderr" >&2; exit 1; }
   local t c r
