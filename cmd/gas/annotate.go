@@ -73,7 +73,7 @@ func runAnnotate(ctx context.Context, args []string) error {
 		return err
 	}
 	defer in.Close()
-	out, err := vcf.Create(*outPath)
+	out, err := createOutput(*outPath, *index)
 	if err != nil {
 		return err
 	}
@@ -91,21 +91,58 @@ func runAnnotate(ctx context.Context, args []string) error {
 	if isTerminal(os.Stderr) {
 		opts.Progress = os.Stderr
 	}
-	sum, err := annotate.New(bundle).Run(ctx, in, out, opts)
+	var sum *annotate.Summary
+	if *index {
+		sum, err = annotateIndexed(ctx, bundle, in, out, *outPath, opts)
+	} else {
+		if sum, err = annotate.New(bundle).Run(ctx, in, out, opts); err == nil {
+			err = out.Commit()
+		}
+	}
 	if err != nil {
 		return fmt.Errorf("%s: %w", displayName(inPath), err)
 	}
-	if err := out.Commit(); err != nil {
-		return err
-	}
-	if *index {
-		// Input that is not sorted by position cannot be indexed: the VCF is
-		// kept and the error says why.
-		if _, err := tabix.IndexVCF(*outPath); err != nil {
-			return fmt.Errorf("%s written, but not indexed: %w", *outPath, err)
-		}
-	}
 	return writeReports(sum, *sumPath, *logPath)
+}
+
+// createOutput opens OUT: BGZF for a .gz name, or, with --index, as written
+// (a tabix.PartWriter compresses it).
+func createOutput(path string, index bool) (*vcf.Output, error) {
+	if index {
+		return vcf.CreateRaw(path)
+	}
+	return vcf.Create(path)
+}
+
+// annotateIndexed annotates into out through a tabix.PartWriter, which
+// compresses the lines and indexes each as it passes (as AnnotateShard
+// does), commits out and writes the index beside it: the output is not read
+// a second time. Input that is not sorted by position cannot be indexed:
+// the VCF is kept and the error says why.
+func annotateIndexed(ctx context.Context, bundle *refdata.Bundle, in io.Reader, out *vcf.Output, path string, opts annotate.Options) (*annotate.Summary, error) {
+	pw := tabix.NewPartWriter(out)
+	sum, err := annotate.New(bundle).Run(ctx, in, pw, opts)
+	part, cerr := pw.Close() // stops its compressors, also after an error
+	if err != nil {
+		return sum, err
+	}
+	if cerr != nil {
+		return sum, cerr
+	}
+	if _, err := out.Write(tabix.EOF()); err != nil {
+		return sum, err
+	}
+	if err := out.Commit(); err != nil {
+		return sum, err
+	}
+	x := tabix.NewIndexer()
+	if err := tabix.AppendPart(x, part, 0); err != nil {
+		return sum, fmt.Errorf("%s written, but not indexed: %w", path, err)
+	}
+	if _, err := tabix.WriteIndex(x, path); err != nil {
+		return sum, fmt.Errorf("%s written, but not indexed: %w", path, err)
+	}
+	return sum, nil
 }
 
 // openInput opens IN ("-": standard input) and says its size when it is a

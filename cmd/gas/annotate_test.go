@@ -68,6 +68,33 @@ func TestRunAnnotate(t *testing.T) {
 		}
 	})
 
+	t.Run("--index on unsorted input keeps the VCF and says why there is no index", func(t *testing.T) {
+		lines := strings.SplitAfter(string(testshared.Read(t, "vcf", "chr21_vep_test.vcf")), "\n")
+		var head, body []string
+		for _, l := range lines {
+			if strings.HasPrefix(l, "#") {
+				head = append(head, l)
+			} else if l != "" {
+				body = append([]string{l}, body...) // reversed: not sorted by position
+			}
+		}
+		in := filepath.Join(t.TempDir(), "unsorted.vcf")
+		if err := os.WriteFile(in, []byte(strings.Join(append(head, body...), "")), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		out := filepath.Join(t.TempDir(), "u.vcf.gz")
+		err := runAnnotate(ctx, []string{"--ref", bundle, "--index", "--log", os.DevNull, "-o", out, in})
+		if err == nil || !strings.Contains(err.Error(), "written, but not indexed") || !strings.Contains(err.Error(), "sorted by position") {
+			t.Errorf("err = %v", err)
+		}
+		if _, err := os.Stat(out); err != nil {
+			t.Errorf("the VCF is not kept: %v", err)
+		}
+		if _, err := os.Stat(out + ".tbi"); !os.IsNotExist(err) {
+			t.Errorf("an index was written: %v", err)
+		}
+	})
+
 	t.Run("run options: header records them, bad ones refused", func(t *testing.T) {
 		in := filepath.Join(shared, "vcf", "chr21_vep_test.vcf")
 		out := filepath.Join(t.TempDir(), "pick.vcf")

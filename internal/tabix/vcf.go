@@ -27,6 +27,13 @@ func IndexVCF(path string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("index %s: %w", path, err)
 	}
+	return WriteIndex(x, path)
+}
+
+// WriteIndex writes x as the index of the BGZF VCF at path: path+".tbi", or
+// path+".csi" when a record ends beyond TBIMaxPos. It returns the index
+// file's path.
+func WriteIndex(x *Indexer, path string) (string, error) {
 	out := path + ".tbi"
 	if x.NeedsCSI() {
 		out = path + ".csi"

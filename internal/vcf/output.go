@@ -30,7 +30,14 @@ type Output struct {
 // Create opens an Output for path. An existing path that is not a regular
 // file (/dev/null, a FIFO, /dev/stdout) is written in place: renaming over
 // it would replace the device.
-func Create(path string) (*Output, error) {
+func Create(path string) (*Output, error) { return create(path, strings.HasSuffix(path, ".gz")) }
+
+// CreateRaw is Create for a writer that compresses itself: the bytes go to
+// path as written, whatever its name (a ".gz" path's BGZF blocks come from
+// the caller, e.g. tabix.PartWriter).
+func CreateRaw(path string) (*Output, error) { return create(path, false) }
+
+func create(path string, bgzf bool) (*Output, error) {
 	if path == "-" {
 		bw := bufio.NewWriterSize(os.Stdout, 256<<10)
 		return &Output{path: path, bw: bw, w: bw}, nil
@@ -45,7 +52,7 @@ func Create(path string) (*Output, error) {
 		}
 		bw := bufio.NewWriterSize(f, 256<<10)
 		o := &Output{path: path, dev: f, bw: bw, w: bw}
-		if strings.HasSuffix(path, ".gz") {
+		if bgzf {
 			o.z = NewBGZFWriter(bw)
 			o.w = o.z
 		}
@@ -57,7 +64,7 @@ func Create(path string) (*Output, error) {
 	}
 	o := &Output{path: path, f: f, bw: bufio.NewWriterSize(writeback.New(f), 256<<10)}
 	o.w = o.bw
-	if strings.HasSuffix(path, ".gz") {
+	if bgzf {
 		o.z = NewBGZFWriter(o.bw)
 		o.w = o.z
 	}
