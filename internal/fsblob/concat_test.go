@@ -3,6 +3,7 @@ package fsblob
 import (
 	"context"
 	"errors"
+	"io"
 	"testing"
 
 	"github.com/gasproject/gas/internal/domain"
@@ -70,5 +71,44 @@ func TestConcat(t *testing.T) {
 	}
 	if n := countFiles(t, root); n != 0 {
 		t.Errorf("%d files left after deleting everything", n)
+	}
+}
+
+// TestConcatReadAt: a joined object reads at any offset and length across
+// its data files (empty ones included), as the variant index reader does.
+func TestConcatReadAt(t *testing.T) {
+	ctx := context.Background()
+	s, _ := newTestStore(t, t.TempDir())
+	write(t, s, "work/a", "AAA")
+	write(t, s, "work/b", "")
+	write(t, s, "work/c", "CCCC")
+	if err := s.Concat(ctx, "res/joined", []string{"work/a", "work/b", "work/c"}, []byte("<eof>")); err != nil {
+		t.Fatal(err)
+	}
+	rc, err := s.Get(ctx, "res/joined")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	r, ok := rc.(interface {
+		io.ReaderAt
+		Size() int64
+	})
+	if !ok {
+		t.Fatalf("Get of a joined object gives %T, which has no ReadAt and Size", rc)
+	}
+	const body = "AAACCCC<eof>"
+	if r.Size() != int64(len(body)) {
+		t.Fatalf("Size %d, want %d", r.Size(), len(body))
+	}
+	for off := 0; off <= len(body); off++ {
+		for n := 0; off+n <= len(body)+2; n++ {
+			p := make([]byte, n)
+			k, err := r.ReadAt(p, int64(off))
+			want := body[off:min(off+n, len(body))]
+			if string(p[:k]) != want || (off+n > len(body)) != (err == io.EOF) || err != nil && err != io.EOF {
+				t.Fatalf("ReadAt(%d bytes, %d) = %q, %v; want %q", n, off, p[:k], err, want)
+			}
+		}
 	}
 }

@@ -240,28 +240,36 @@ func (s *Store) Get(ctx context.Context, key string) (io.ReadCloser, error) {
 	}
 }
 
-// open opens data files that read as one: the *os.File of a single one
-// (readers of the variant index map it), else all of them at once, so that
-// a concurrent replace, which removes them, cannot cut the object short.
+// open opens data files that read as one: the *os.File of a single one,
+// else all of them at once, so that a concurrent replace, which removes
+// them, cannot cut the object short. Both read at any offset too
+// (io.ReaderAt: the variant index is read in place).
 func (s *Store) open(names []string) (io.ReadCloser, error) {
 	if len(names) == 1 {
 		return os.Open(s.blobPath(names[0]))
 	}
-	fs := make(multiFile, 0, len(names))
+	r := &multiFileReader{files: make(multiFile, 0, len(names))}
 	for _, name := range names {
 		f, err := os.Open(s.blobPath(name))
 		if err != nil {
-			fs.Close()
+			r.files.Close()
 			return nil, err
 		}
-		fs = append(fs, f)
+		r.files = append(r.files, f)
+		st, err := f.Stat()
+		if err != nil {
+			r.files.Close()
+			return nil, err
+		}
+		r.ends = append(r.ends, r.Size()+st.Size())
 	}
-	return &multiFileReader{files: fs}, nil
+	return r, nil
 }
 
 // multiFileReader reads files in turn (an object made by Concat).
 type multiFileReader struct {
 	files multiFile
+	ends  []int64 // where each file ends in the object
 	next  int
 }
 
@@ -277,6 +285,39 @@ func (r *multiFileReader) Read(p []byte) (int, error) {
 		}
 	}
 	return 0, io.EOF
+}
+
+// ReadAt reads len(p) bytes at off, across files where they meet.
+func (r *multiFileReader) ReadAt(p []byte, off int64) (int, error) {
+	if off < 0 {
+		return 0, errors.New("fsblob: negative offset")
+	}
+	i, _ := slices.BinarySearch(r.ends, off+1) // the file holding off
+	n := 0
+	for ; n < len(p) && i < len(r.files); i++ {
+		start := int64(0)
+		if i > 0 {
+			start = r.ends[i-1]
+		}
+		want := min(int64(len(p)-n), r.ends[i]-off)
+		k, err := r.files[i].ReadAt(p[n:n+int(want)], off-start)
+		n, off = n+k, off+int64(k)
+		if err != nil && !(err == io.EOF && int64(k) == want) {
+			return n, err
+		}
+	}
+	if n < len(p) {
+		return n, io.EOF
+	}
+	return n, nil
+}
+
+// Size is the object's size (the files' sizes when opened).
+func (r *multiFileReader) Size() int64 {
+	if len(r.ends) == 0 {
+		return 0
+	}
+	return r.ends[len(r.ends)-1]
 }
 
 func (r *multiFileReader) Close() error { return r.files.Close() }

@@ -66,8 +66,8 @@ func (s *Service) variantIndex(ctx context.Context, viewer domain.Profile, jobID
 }
 
 // indexCache keeps recently used variant indexes open, at most max of them:
-// a query reads a few blocks of one local file. An index is read from the
-// blob store once: the directory store's file is used in place, any other
+// a query reads a few blocks of local files. An index is read from the
+// blob store once: the directory store's files are used in place, any other
 // store's object is copied to an unlinked temporary file.
 type indexCache struct {
 	mu      sync.Mutex
@@ -78,7 +78,7 @@ type indexCache struct {
 
 type indexEntry struct {
 	ix      *variants.Index
-	f       *os.File
+	f       io.Closer
 	refs    int
 	used    int64
 	evicted bool
@@ -160,32 +160,63 @@ func (c *indexCache) forget(key string) {
 	}
 }
 
-func fetchIndex(ctx context.Context, blobs domain.Blobs, key string) (*os.File, *variants.Index, error) {
+// sizedReaderAt is a blob the store reads at any offset in place (fsblob's
+// object made of several data files, such as a joined variant index).
+type sizedReaderAt interface {
+	io.ReaderAt
+	io.Closer
+	Size() int64
+}
+
+// fileAt is an *os.File as a sizedReaderAt.
+type fileAt struct {
+	*os.File
+	size int64
+}
+
+func (f fileAt) Size() int64 { return f.size }
+
+func fetchIndex(ctx context.Context, blobs domain.Blobs, key string) (sizedReaderAt, *variants.Index, error) {
 	rc, err := blobs.Get(ctx, key)
 	if err != nil {
 		return nil, nil, err
 	}
+	r, err := readerAt(rc, key)
+	if err != nil {
+		return nil, nil, err
+	}
+	ix, err := variants.Open(r, r.Size())
+	if err != nil {
+		r.Close()
+		return nil, nil, err
+	}
+	return r, ix, nil
+}
+
+// readerAt gives random access to the blob rc reads: the directory store's
+// files in place, any other store's object copied to an unlinked temporary
+// file. It closes rc when it does not return it.
+func readerAt(rc io.ReadCloser, key string) (sizedReaderAt, error) {
+	if r, ok := rc.(sizedReaderAt); ok {
+		return r, nil
+	}
 	f, ok := rc.(*os.File)
 	if !ok {
 		defer rc.Close()
+		var err error
 		if f, err = os.CreateTemp("", "gas-variants-*.idx"); err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		os.Remove(f.Name()) // the open file keeps the data; nothing is left behind
 		if _, err := io.Copy(f, rc); err != nil {
 			f.Close()
-			return nil, nil, fmt.Errorf("copy %s: %w", key, err)
+			return nil, fmt.Errorf("copy %s: %w", key, err)
 		}
 	}
 	st, err := f.Stat()
 	if err != nil {
 		f.Close()
-		return nil, nil, err
+		return nil, err
 	}
-	ix, err := variants.Open(f, st.Size())
-	if err != nil {
-		f.Close()
-		return nil, nil, err
-	}
-	return f, ix, nil
+	return fileAt{File: f, size: st.Size()}, nil
 }

@@ -185,36 +185,45 @@ func (t *Tasks) writeResult(ctx context.Context, resultKey string, shards []Shar
 // a part ending in an EOF block of its own (28 bytes more) would end the
 // joined file early for some readers.
 func (t *Tasks) joinParts(ctx context.Context, dst string, shards []Shard, results []ShardResult) error {
-	keys := make([]string, len(shards))
+	keys, sizes := make([]string, len(shards)), make([]int64, len(shards))
 	for i, s := range shards {
-		keys[i] = s.PartKey
-		info, err := t.blobs.Head(ctx, s.PartKey)
-		if err != nil {
-			return fmt.Errorf("join parts into %s: %w", dst, err)
+		if results[i].Part == nil {
+			return fmt.Errorf("join parts into %s: shard %d has no part description", dst, i)
 		}
-		if results[i].Part == nil || info.Size != results[i].Part.Size {
-			return fmt.Errorf("join parts into %s: part %d is %d bytes, not the size its shard recorded", dst, i, info.Size)
+		keys[i], sizes[i] = s.PartKey, results[i].Part.Size
+	}
+	if err := t.concat(ctx, dst, keys, sizes, tabix.EOF()); err != nil {
+		return fmt.Errorf("join parts into %s: %w", dst, err)
+	}
+	return nil
+}
+
+// concat stores dst = the blobs at keys in order, each of the size given,
+// then tail: in the store when it is a Concatenator (nothing copied),
+// else streamed through Put.
+func (t *Tasks) concat(ctx context.Context, dst string, keys []string, sizes []int64, tail []byte) error {
+	for i, k := range keys {
+		info, err := t.blobs.Head(ctx, k)
+		if err != nil {
+			return err
+		}
+		if info.Size != sizes[i] {
+			return fmt.Errorf("part %d is %d bytes, not the size its shard recorded (%d)", i, info.Size, sizes[i])
 		}
 	}
 	if c, ok := t.blobs.(Concatenator); ok {
-		if err := c.Concat(ctx, dst, keys, tabix.EOF()); err != nil {
-			return fmt.Errorf("join parts into %s: %w", dst, err)
-		}
-		return nil
+		return c.Concat(ctx, dst, keys, tail)
 	}
 	readers := make([]io.Reader, 0, len(keys)+1)
 	for _, k := range keys {
 		readers = append(readers, &lazyBlob{ctx: ctx, blobs: t.blobs, key: k})
 	}
-	readers = append(readers, bytes.NewReader(tabix.EOF()))
+	readers = append(readers, bytes.NewReader(tail))
 	err := t.blobs.Put(ctx, dst, io.MultiReader(readers...))
 	for _, r := range readers[:len(keys)] {
 		r.(*lazyBlob).close()
 	}
-	if err != nil {
-		return fmt.Errorf("join parts into %s: %w", dst, err)
-	}
-	return nil
+	return err
 }
 
 // writeTabix stores the tabix index of the joined result beside it
@@ -254,22 +263,27 @@ func (t *Tasks) writeTabix(ctx context.Context, resultKey string, results []Shar
 }
 
 // joinVariantIndex stores the variant index of the joined result beside it
-// (domain.VariantsKey), joined from the shards' index parts; a failure
-// stores nothing.
+// (domain.VariantsKey): the shards' index parts as they are, joined in the
+// store like the parts, then the footer variants.Join makes of their
+// directories (no index part is read or copied here); a failure stores
+// nothing.
 func (t *Tasks) joinVariantIndex(ctx context.Context, resultKey string, shards []Shard, results []ShardResult) error {
 	parts := make([]*variants.Part, len(results))
+	keys, sizes := make([]string, len(shards)), make([]int64, len(shards))
 	for i, r := range results {
 		if r.Variants == nil {
 			return fmt.Errorf("shard %d has no variant index part (annotated by an older version: run the job again)", i)
 		}
-		parts[i] = r.Variants
+		parts[i], keys[i], sizes[i] = r.Variants, indexKey(shards[i]), r.Variants.Size
 	}
-	w := t.createBlob(ctx, domain.VariantsKey(resultKey))
-	err := variants.Join(w, parts, func(i int) (io.ReadCloser, error) { return t.blobs.Get(ctx, indexKey(shards[i])) })
-	if perr := w.finish(err); err == nil && perr != nil {
-		err = fmt.Errorf("store variant index: %w", perr)
+	tail, err := variants.Join(parts)
+	if err != nil {
+		return err
 	}
-	return err
+	if err := t.concat(ctx, domain.VariantsKey(resultKey), keys, sizes, tail); err != nil {
+		return fmt.Errorf("store variant index: %w", err)
+	}
+	return nil
 }
 
 // lazyBlob opens a blob at its first Read, so a long join holds one open

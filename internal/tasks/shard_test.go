@@ -10,10 +10,12 @@ import (
 	"io"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/gasproject/gas/internal/domain"
 	"github.com/gasproject/gas/internal/tabix"
+	"github.com/gasproject/gas/internal/variants"
 	"github.com/gasproject/gas/statemachines"
 )
 
@@ -293,11 +295,14 @@ func TestAnnotateShardPassesTheJobsRunOptions(t *testing.T) {
 // in the store as S3 does, and noting what it was asked.
 type concatBlobs struct {
 	domain.Blobs
-	calls [][]string
+	mu    sync.Mutex // Merge joins the parts and the index parts at once
+	calls map[string][]string
 }
 
 func (c *concatBlobs) Concat(ctx context.Context, dst string, srcs []string, tail []byte) error {
-	c.calls = append(c.calls, srcs)
+	c.mu.Lock()
+	c.calls[dst] = srcs
+	c.mu.Unlock()
 	var all []byte
 	for _, k := range srcs {
 		rc, err := c.Get(ctx, k)
@@ -313,19 +318,28 @@ func (c *concatBlobs) Concat(ctx context.Context, dst string, srcs []string, tai
 
 func TestMergeJoinsInTheStoreWhenItCan(t *testing.T) {
 	f := newFixture(t)
-	cb := &concatBlobs{Blobs: f.blobs}
+	cb := &concatBlobs{Blobs: f.blobs, calls: map[string][]string{}}
 	f.t.blobs = cb
 	f.t.cfg.Shards = ShardConfig{Records: 1, MinRecords: 1}
 	if err := f.runJob("j1"); err != nil {
 		t.Fatal(err)
 	}
 	j := f.job(t, "j1")
-	if len(cb.calls) != 1 || len(cb.calls[0]) != 3 || !strings.HasSuffix(cb.calls[0][2], "part-00002.vcf.gz") {
-		t.Fatalf("Concat calls %v, want one of the 3 parts in order", cb.calls)
+	want := map[string][]string{j.ResultKey: {}, domain.VariantsKey(j.ResultKey): {}}
+	for i := range 3 {
+		want[j.ResultKey] = append(want[j.ResultKey], fmt.Sprintf("work/u1/j1/part-%05d.vcf.gz", i))
+		want[domain.VariantsKey(j.ResultKey)] = append(want[domain.VariantsKey(j.ResultKey)], fmt.Sprintf("work/u1/j1/part-%05d.idx", i))
 	}
-	want := strings.NewReplacer("DP=3;ANN=chr1,chr2", "DP=3;ANN=chr2", "ANN=chr1,chr2", "ANN=chr1").Replace(wantResult)
-	if got := gunzip(t, f.blob(t, j.ResultKey)); got != want {
-		t.Fatalf("result:\n%s\nwant:\n%s", got, want)
+	if !reflect.DeepEqual(cb.calls, want) {
+		t.Fatalf("Concat calls %v, want %v: the 3 parts and the 3 index parts, in order", cb.calls, want)
+	}
+	idx := f.blob(t, domain.VariantsKey(j.ResultKey))
+	if _, err := variants.Open(strings.NewReader(idx), int64(len(idx))); err != nil {
+		t.Errorf("joined variant index: %v", err)
+	}
+	wantOut := strings.NewReplacer("DP=3;ANN=chr1,chr2", "DP=3;ANN=chr2", "ANN=chr1,chr2", "ANN=chr1").Replace(wantResult)
+	if got := gunzip(t, f.blob(t, j.ResultKey)); got != wantOut {
+		t.Fatalf("result:\n%s\nwant:\n%s", got, wantOut)
 	}
 }
 

@@ -127,6 +127,7 @@ func (b *Builder) lines(carry, c []byte) ([]byte, error) {
 type parser struct {
 	w      *bufio.Writer
 	off    int64
+	size   int64 // of the whole file, once finished
 	lineNo int
 	header bool // the #CHROM line has been seen
 	csq    csqLayout
@@ -191,9 +192,11 @@ func (p *parser) finish() error {
 	if err := p.flush(); err != nil {
 		return err
 	}
-	if err := writeFooter(p.w, &p.foot, p.off); err != nil {
+	n, err := writeFooter(p.w, &p.foot, p.off)
+	if err != nil {
 		return fmt.Errorf("variant index: write footer: %w", err)
 	}
+	p.size = p.off + int64(n)
 	if err := p.w.Flush(); err != nil {
 		return fmt.Errorf("variant index: write: %w", err)
 	}

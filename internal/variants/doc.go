@@ -29,7 +29,7 @@
 // else INFO/KNOWN_CLNSIG. Records without CSQ (not covered, symbolic) have
 // no rows.
 //
-// # File format (version 2)
+// # File format (version 3)
 //
 // Rows keep the file's order (a sorted VCF gives position order) in blocks of
 // up to 4096 rows; a block never spans two chromosomes. The file is
@@ -74,6 +74,19 @@
 // skips blocks whose summary cannot match, counts blocks whose summary
 // proves every row matches without reading them, and scans the fixed-width
 // columns of the rest; only the rows of the page are decoded.
+//
+// # Joined index
+//
+// The sharded workflow indexes each shard's part on its own and joins them
+// without reading them (Join): the joined file is the parts' files as they
+// are, one after the other (each with its own magic, footer and trailer,
+// which the joined index does not use), then a footer of its own and the
+// trailer. That footer holds the joined dictionaries, every part's blocks
+// (at their offsets in the joined file, their summaries in the joined ids,
+// each naming its part) and the parts (offset, size, and the translation of
+// the part's gene and consequence ids into the joined ones). A block's
+// filter section keeps its part's ids; the reader translates them as it
+// reads the block. Version 2 is version 3 without parts, and still reads.
 //
 // # Query semantics
 //

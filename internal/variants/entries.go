@@ -71,7 +71,7 @@ func (b *EntryBuilder) Part() *Part {
 	if !b.closed || b.err != nil {
 		return nil
 	}
-	return &Part{Footer: b.p.foot}
+	return &Part{Footer: b.p.foot, Size: b.p.size}
 }
 
 func (p *parser) addRecord(r *annotate.IndexRecord) error {

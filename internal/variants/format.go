@@ -12,8 +12,11 @@ import (
 )
 
 const (
-	magic      = "GASVIX1\n"
-	version    = 2
+	magic   = "GASVIX1\n"
+	version = 3
+	// minVersion is the oldest version read: version 2 is version 3
+	// without parts.
+	minVersion = 2
 	blockRows  = 4096
 	trailerLen = 8 + len(magic)
 	// filterWidth is the bytes per row of a block's filter section:
@@ -80,18 +83,29 @@ func (g Gene) Name() string {
 
 // blockInfo is one block's place in the file and its summary.
 type blockInfo struct {
-	Off        int64    `json:"o"`  // offset of the filter section
-	Rows       int      `json:"n"`  // rows in the block
-	DisplayLen int      `json:"d"`  // compressed display section bytes, after the filter section
-	Chrom      int      `json:"c"`  // index into footer.Chroms
-	MinPos     uint32   `json:"p0"` // smallest pos
-	MaxPos     uint32   `json:"p1"` // largest pos
-	MinAF      float32  `json:"a0"` // smallest af (unknown = 0)
-	MaxAF      float32  `json:"a1"` // largest af
-	Genes      []uint32 `json:"g"`  // distinct gene ids, ascending
-	Csqs       []uint64 `json:"q"`  // bitset of consequence-list ids present
-	Impacts    uint8    `json:"m"`  // bit (1<<code) per impact code present
-	Canonical  int      `json:"k"`  // rows with canonical set
+	Off        int64    `json:"o"`           // offset of the filter section
+	Rows       int      `json:"n"`           // rows in the block
+	DisplayLen int      `json:"d"`           // compressed display section bytes, after the filter section
+	Chrom      int      `json:"c"`           // index into footer.Chroms
+	MinPos     uint32   `json:"p0"`          // smallest pos
+	MaxPos     uint32   `json:"p1"`          // largest pos
+	MinAF      float32  `json:"a0"`          // smallest af (unknown = 0)
+	MaxAF      float32  `json:"a1"`          // largest af
+	Genes      []uint32 `json:"g"`           // distinct gene ids, ascending
+	Csqs       []uint64 `json:"q"`           // bitset of consequence-list ids present
+	Impacts    uint8    `json:"m"`           // bit (1<<code) per impact code present
+	Canonical  int      `json:"k"`           // rows with canonical set
+	Part       int      `json:"t,omitempty"` // index into footer.Parts (a joined index)
+}
+
+// partInfo is one of the files a joined index is made of (Join).
+type partInfo struct {
+	Off  int64 `json:"o"` // where the part's file starts in the joined index
+	Size int64 `json:"z"` // its bytes, its own footer and trailer included
+	// Genes and Csqs translate the part's dictionary ids, which its
+	// blocks' filter sections hold, into the footer's.
+	Genes []uint32 `json:"g"`
+	Csqs  []uint32 `json:"q"`
 }
 
 // footer is the file's directory.
@@ -103,24 +117,28 @@ type footer struct {
 	Genes   []Gene      `json:"genes"`
 	Csqs    []string    `json:"csqs"` // "&"-joined consequence lists
 	Blocks  []blockInfo `json:"blocks"`
+	// Parts is empty in an index one builder wrote, whose filter sections
+	// hold the footer's own ids; a joined index lists its parts here.
+	Parts []partInfo `json:"parts,omitempty"`
 }
 
-func writeFooter(w io.Writer, f *footer, off int64) error {
+// writeFooter writes the footer and the trailer (off is the footer's
+// offset) and returns the bytes written.
+func writeFooter(w io.Writer, f *footer, off int64) (int, error) {
 	var buf bytes.Buffer
 	zw, err := flate.NewWriter(&buf, flate.BestSpeed)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	if err := json.NewEncoder(zw).Encode(f); err != nil {
-		return fmt.Errorf("encode footer: %w", err)
+		return 0, fmt.Errorf("encode footer: %w", err)
 	}
 	if err := zw.Close(); err != nil {
-		return err
+		return 0, err
 	}
 	buf.Write(binary.LittleEndian.AppendUint64(nil, uint64(off)))
 	buf.WriteString(magic)
-	_, err = w.Write(buf.Bytes())
-	return err
+	return w.Write(buf.Bytes())
 }
 
 // ErrOldIndex is an index in a format this build no longer reads (the job
@@ -152,16 +170,78 @@ func readFooter(r io.ReaderAt, size int64) (*footer, error) {
 	if err := json.NewDecoder(zr).Decode(&f); err != nil {
 		return nil, fmt.Errorf("variant index: decode footer: %w", err)
 	}
-	if f.Version != version {
-		return nil, fmt.Errorf("variant index: version %d, this build reads %d: %w", f.Version, version, ErrOldIndex)
+	if f.Version < minVersion {
+		return nil, fmt.Errorf("variant index: version %d, this build reads %d to %d: %w", f.Version, minVersion, version, ErrOldIndex)
+	}
+	if f.Version > version {
+		return nil, fmt.Errorf("variant index: version %d is newer than this build reads (%d)", f.Version, version)
+	}
+	if err := checkParts(r, &f, off); err != nil {
+		return nil, err
 	}
 	for i, b := range f.Blocks {
+		lo, hi := int64(len(magic)), off // where the block's file holds blocks
+		if len(f.Parts) > 0 {
+			if b.Part < 0 || b.Part >= len(f.Parts) {
+				return nil, fmt.Errorf("variant index: block %d names no part", i)
+			}
+			p := f.Parts[b.Part]
+			lo, hi = p.Off+int64(len(magic)), p.Off+p.Size-int64(trailerLen)
+		} else if b.Part != 0 {
+			return nil, fmt.Errorf("variant index: block %d names no part", i)
+		}
 		end := b.Off + int64(b.Rows*filterWidth+b.DisplayLen)
-		if b.Off < int64(len(magic)) || end > off || b.Chrom < 0 || b.Chrom >= len(f.Chroms) {
+		if b.Off < lo || end > hi || b.Chrom < 0 || b.Chrom >= len(f.Chroms) {
 			return nil, fmt.Errorf("variant index: block %d out of range", i)
 		}
 	}
 	return &f, nil
+}
+
+// checkParts checks that a joined index's parts follow each other up to
+// the footer at off, each an index file: its magic first and last (a part
+// missing, cut short or in the wrong place fails here, not in a query).
+func checkParts(r io.ReaderAt, f *footer, off int64) error {
+	var at int64
+	buf := make([]byte, len(magic))
+	for i, p := range f.Parts {
+		if p.Off != at || p.Size < int64(len(magic)+trailerLen) || p.Off+p.Size > off {
+			return fmt.Errorf("variant index: part %d out of range", i)
+		}
+		for _, o := range []int64{p.Off, p.Off + p.Size - int64(len(magic))} {
+			if _, err := r.ReadAt(buf, o); err != nil {
+				return fmt.Errorf("variant index: part %d: %w", i, err)
+			}
+			if string(buf) != magic {
+				return fmt.Errorf("variant index: part %d is not a GAS variant index (bad magic)", i)
+			}
+		}
+		at += p.Size
+	}
+	if len(f.Parts) > 0 && at != off {
+		return fmt.Errorf("variant index: the parts end at %d, the footer starts at %d", at, off)
+	}
+	return nil
+}
+
+// translate rewrites the gene and consequence columns of a block of a
+// joined index, read as its part wrote them, into the footer's ids.
+func (f *footer) translate(b *blockInfo, c filterCols) error {
+	if len(f.Parts) == 0 {
+		return nil
+	}
+	p := &f.Parts[b.Part]
+	for k, ids := range [2][]uint32{p.Genes, p.Csqs} {
+		col := c.raw[4*c.n*(k+1) : 4*c.n*(k+2)]
+		for i := 0; i < len(col); i += 4 {
+			v := binary.LittleEndian.Uint32(col[i:])
+			if int(v) >= len(ids) {
+				return errors.New("dictionary id out of range")
+			}
+			binary.LittleEndian.PutUint32(col[i:], ids[v])
+		}
+	}
+	return nil
 }
 
 // filterCols views a block's filter section as columns.

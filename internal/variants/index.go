@@ -109,7 +109,11 @@ func (ix *Index) readFilter(bi int, buf []byte) (filterCols, []byte, error) {
 	if _, err := ix.r.ReadAt(buf, b.Off); err != nil {
 		return filterCols{}, buf, fmt.Errorf("variant index: read block %d: %w", bi, err)
 	}
-	return filterCols{n: b.Rows, raw: buf}, buf, nil
+	c := filterCols{n: b.Rows, raw: buf}
+	if err := ix.f.translate(b, c); err != nil {
+		return filterCols{}, buf, fmt.Errorf("variant index: block %d: %w", bi, err)
+	}
+	return c, buf, nil
 }
 
 // blocks yields the blocks whose summaries do not rule them out, each with

@@ -2,7 +2,8 @@ package variants
 
 import (
 	"bytes"
-	"io"
+	"encoding/binary"
+	"fmt"
 	"net/url"
 	"reflect"
 	"strings"
@@ -47,10 +48,14 @@ func buildPart(t *testing.T, vcf []byte) ([]byte, *Part) {
 	return idx.Bytes(), b.Part()
 }
 
+// joinParts stores the parts' files one after the other, then Join's tail,
+// as the sharded workflow's Merge does.
 func joinParts(files [][]byte, parts []*Part) ([]byte, error) {
-	var out bytes.Buffer
-	err := Join(&out, parts, func(i int) (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(files[i])), nil })
-	return out.Bytes(), err
+	tail, err := Join(parts)
+	if err != nil {
+		return nil, err
+	}
+	return append(bytes.Join(files, nil), tail...), nil
 }
 
 // TestJoinMatchesOneIndex: the index joined from parts answers every query
@@ -100,12 +105,22 @@ func TestJoinMatchesOneIndex(t *testing.T) {
 	}
 }
 
+// TestJoinRefusesBadParts: Join refuses descriptions it cannot join, and
+// Open a joined file whose parts are not what the descriptions say.
 func TestJoinRefusesBadParts(t *testing.T) {
 	vcf := annotated(t, "test.vcf")
 	f0, p0 := buildPart(t, splitVCF(vcf, 100)[0])
 	f1, p1 := buildPart(t, splitVCF(vcf, 100)[1])
 	other := *p1
 	other.Footer.Fields = append([]string{"X"}, p1.Footer.Fields...)
+	joined, err := joinParts([][]byte{f0, f1}, []*Part{p0, p1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	joinedPart := &Part{Size: int64(len(joined))}
+	if joinedPart.Footer, err = readFooterOf(joined); err != nil {
+		t.Fatal(err)
+	}
 	cases := []struct {
 		name  string
 		files [][]byte
@@ -114,14 +129,54 @@ func TestJoinRefusesBadParts(t *testing.T) {
 	}{
 		{"no description", [][]byte{f0, f1}, []*Part{p0, nil}, "part 1 has no description"},
 		{"other layout", [][]byte{f0, f1}, []*Part{p0, &other}, "part 1 has another CSQ layout"},
-		{"truncated", [][]byte{f0, f1[:len(f1)/2]}, []*Part{p0, p1}, "part 1: shorter than its directory says"},
-		{"not an index", [][]byte{f0, []byte("hello, world")}, []*Part{p0, p1}, "part 1: not a GAS variant index"},
-		{"wrong file", [][]byte{f1, f0}, []*Part{p0, p1}, "part 0:"},
+		{"a joined part", [][]byte{f0, joined}, []*Part{p0, joinedPart}, "part 1 is version 3 (joined: true)"},
+		{"short part", [][]byte{f0, f1}, []*Part{p0, {Footer: p1.Footer, Size: 100}}, "part 1: block 0 out of place"},
+		{"truncated", [][]byte{f0, f1[:len(f1)/2]}, []*Part{p0, p1}, "variant index: "},
+		{"not an index", [][]byte{f0, []byte("hello, world")}, []*Part{p0, p1}, "variant index: "},
+		{"wrong file", [][]byte{f1, f0}, []*Part{p0, p1}, "part 0 is not a GAS variant index"},
 	}
 	for _, c := range cases {
-		_, err := joinParts(c.files, c.parts)
+		b, err := joinParts(c.files, c.parts)
+		if err == nil {
+			_, err = Open(bytes.NewReader(b), int64(len(b)))
+		}
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: err %v, want %q", c.name, err, c.want)
 		}
 	}
+}
+
+// TestJoinedIndexRefusesBadIDs: a part whose filter section holds an id its
+// dictionary lacks fails the query that reads it, naming the block.
+func TestJoinedIndexRefusesBadIDs(t *testing.T) {
+	vcf := annotated(t, "test.vcf")
+	f0, p0 := buildPart(t, splitVCF(vcf, 100)[0])
+	f1, p1 := buildPart(t, splitVCF(vcf, 100)[1])
+	b := p1.Footer.Blocks[0]
+	bad := bytes.Clone(f1)
+	binary.LittleEndian.PutUint32(bad[b.Off+4*int64(b.Rows):], uint32(len(p1.Footer.Genes)))
+	joined, err := joinParts([][]byte{f0, bad}, []*Part{p0, p1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ix, err := Open(bytes.NewReader(joined), int64(len(joined)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, err := ParseQuery(url.Values{"sort": {"gene"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf("variant index: block %d: dictionary id out of range", len(p0.Footer.Blocks))
+	if _, err := ix.Query(q); err == nil || err.Error() != want {
+		t.Fatalf("query: err %v, want %q", err, want)
+	}
+}
+
+func readFooterOf(b []byte) (footer, error) {
+	f, err := readFooter(bytes.NewReader(b), int64(len(b)))
+	if err != nil {
+		return footer{}, err
+	}
+	return *f, nil
 }

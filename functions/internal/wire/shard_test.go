@@ -2,6 +2,7 @@ package wire
 
 import (
 	"bufio"
+	"bytes"
 	"compress/gzip"
 	"context"
 	"encoding/json"
@@ -24,6 +25,7 @@ import (
 	"github.com/gasproject/gas/internal/s3blob/s3fake"
 	"github.com/gasproject/gas/internal/tasks"
 	"github.com/gasproject/gas/internal/testshared"
+	"github.com/gasproject/gas/internal/variants"
 	"github.com/gasproject/gas/statemachines"
 )
 
@@ -163,8 +165,16 @@ func TestShardedAnnotationStepsOnAWSAdapters(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res := records(t, zr); strings.Join(res, "\n") != strings.Join(want, "\n") {
+	vb := variants.NewBuilder(io.Discard)
+	if res := records(t, io.TeeReader(zr, vb)); strings.Join(res, "\n") != strings.Join(want, "\n") {
 		t.Errorf("result has %d records, input %d, or not in input order", len(res), len(want))
+	}
+	// AND the variant index joined in S3 has the rows of an index of the result
+	if err := vb.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if ix := openIndex(t, st.Blobs, domain.VariantsKey(got.ResultKey)); ix.Rows() != vb.Part().Footer.Rows || ix.Rows() == 0 {
+		t.Errorf("joined variant index has %d rows, an index of the result %d", ix.Rows(), vb.Part().Footer.Rows)
 	}
 	// AND no intermediate file is left (the merge role may list and delete them)
 	if left := rig.keys(t, tasks.WorkPrefix(j)); len(left) != 0 {
@@ -218,6 +228,24 @@ func TestFailedShardedJobIsDroppedOnAWSAdapters(t *testing.T) {
 	if _, err := rig.st.Blobs.Head(ctx, j.InputKey); err != nil {
 		t.Errorf("the upload: %v", err)
 	}
+}
+
+func openIndex(t *testing.T, blobs domain.Blobs, key string) *variants.Index {
+	t.Helper()
+	rc, err := blobs.Get(context.Background(), key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := io.ReadAll(rc)
+	rc.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ix, err := variants.Open(bytes.NewReader(b), int64(len(b)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ix
 }
 
 // records lists the CHROM:POS:REF:ALT of a VCF's data lines.
