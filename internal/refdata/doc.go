@@ -86,12 +86,15 @@
 // with a 28-byte footer: dictionary offset uint64, index offset uint64,
 // block count uint32, "GASKRAW2". The loader maps the file (mapFile), reads
 // the dictionaries and the index when the chromosome is first used and
-// decodes blocks on demand, straight from the mapping, into
-// flat arrays (no string per record; a KnownVariant is made only for what a
-// lookup returns). Decoded blocks belong to the caller's KnownReader, which
-// keeps its last 8 (about 230 KB) and decodes into their buffers again: each
-// annotating worker has one, so a whole-genome query decodes each block it
-// needs about once and allocates nothing for it.
+// reads blocks on demand: a block's payload is copied out of the mapping and
+// its positions decoded; the other columns are read by a cursor in record
+// order only up to the records a lookup returns (a KnownVariant is made only
+// for those), and records before them are skipped by counting flags and
+// varint ends 8 bytes at a time when the block has no inline values. Blocks
+// belong to the caller's KnownReader, which keeps its last 8 (about 90 KB)
+// and reads into their buffers again: each annotating worker has one, so a
+// whole-genome query reads each block it needs about once and allocates
+// nothing for it.
 //
 // # Loading
 //

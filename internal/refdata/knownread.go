@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/bits"
 	"slices"
 	"sort"
 	"strconv"
@@ -58,43 +59,46 @@ func (r *KnownReader) block(ks *knownStore, b int) (*knownBlock, error) {
 	r.next = (i + 1) % len(r.slots)
 	s := &r.slots[i]
 	s.store = 0
-	if err := ks.decode(b, &s.blk); err != nil {
+	if err := ks.read(b, &s.blk); err != nil {
 		return nil, err
 	}
 	s.store, s.b, r.last = ks.id, b, i
 	return &s.blk, nil
 }
 
-// knownBlock is a decoded block: flat arrays, no strings per record. pos
-// mirrors the records' positions densely so binary searches touch few cache
-// lines; a KnownVariant is made only for the records a lookup returns.
-// Decoding again reuses the arrays. Nothing in it points into the mapped
-// file (which is unmapped when its chromosome is released).
+// knownBlock is a block read for lookups. Its positions are decoded when
+// it is read (lookups binary-search them); the other columns are read by
+// a cursor, in record order, only as far as the lookups need: a query
+// usually wants a few of the block's records (a whole-genome query about
+// 50 of 1024), and decoding every record cost more than all the lookups.
+// Reading again reuses the buffers. Nothing in it points into the mapped
+// file (which is unmapped when its chromosome is released): the payload is
+// copied.
 type knownBlock struct {
 	pos  []int32
-	recs []knownRec
-	// rs holds the block's rs numbers as 4 byte planes (most significant
-	// first) of nRS bytes each; a kfRS record's id is its index there, and
-	// the number is put together only for the records a lookup returns.
-	rs  []byte
-	nRS int
-	// inline is a copy of the block's inline column; inSpans locate the
-	// values written there (alleles as two spans, REF then ALT; ids;
-	// CLIN_SIG values), made into strings only when returned.
-	inline  []byte
-	inSpans []inlineSpan
-	inFreqs []float64
+	buf  []byte         // the payload
+	cols [7]byteDecoder // the columns inside buf, at their start
+	nRS  int            // rs numbers in the ids column (4 byte planes, most significant first)
+	// dictionary sizes: codes beyond them are corrupt
+	nAlleles, nFreqs, nClins int
+	cur                      blockCursor
 }
 
-type inlineSpan struct{ off, len int32 }
+// blockCursor is where a knownBlock's columns are read up to.
+type blockCursor struct {
+	i                        int // the next record
+	alle, freq, clin, inline byteDecoder
+	rs                       int      // rs numbers taken by the records before i
+	prev                     knownRec // record i-1, for an id marked kfSameID
+}
 
-// knownRec refers into the chromosome's dictionaries (index >= 0) or the
-// block's inline values (-(index+1): for an allele the index of its REF
-// span, ALT following; for CLIN_SIG its span, for frequencies into inFreqs).
+// knownRec refers into the chromosome's dictionaries (index >= 0) or to a
+// value at offset k of the block's inline column (-(k+1); for an allele
+// REF there, ALT following it).
 type knownRec struct {
 	allele, freq, clin int32
-	id                 uint32 // index into the rs planes (kfRS) or into inSpans (inline id)
-	flags              uint8  // kf*; kfSameID is resolved while decoding
+	id                 int32 // index into the rs planes (kfRS) or inline offset (inline id)
+	flags              uint8 // kf*; kfSameID resolved
 }
 
 func openKnownStore(path string) (*knownStore, error) {
@@ -185,57 +189,70 @@ func (ks *knownStore) appendRange(r *KnownReader, dst []KnownVariant, start, end
 		}
 		i, _ := slices.BinarySearch(blk.pos, s32) // first record with Pos >= start
 		for ; i < len(blk.pos) && blk.pos[i] <= e32; i++ {
-			dst = append(dst, ks.variant(blk, i))
+			v, ok := ks.variant(blk, i)
+			if !ok {
+				return dst, corruptBlock(b)
+			}
+			dst = append(dst, v)
 		}
 	}
 	return dst, nil
 }
 
 // variant materializes record i of blk.
-func (ks *knownStore) variant(blk *knownBlock, i int) KnownVariant {
-	r := &blk.recs[i]
+func (ks *knownStore) variant(blk *knownBlock, i int) (KnownVariant, bool) {
+	r, ok := blk.record(i)
+	if !ok {
+		return KnownVariant{}, false
+	}
 	v := KnownVariant{Pos: int(blk.pos[i]), Freq: -1}
 	if r.allele >= 0 {
 		a := ks.dicts.alleles[r.allele]
 		v.Ref, v.Alt = a[0], a[1]
 	} else {
-		k := -r.allele - 1
-		v.Ref, v.Alt = blk.inlineString(k), blk.inlineString(k+1)
+		in := blk.inlineAt(-r.allele - 1)
+		v.Ref, v.Alt = in.str8(), in.str8()
+		ok = ok && !in.bad
 	}
 	switch {
 	case r.flags&kfRS != 0:
 		var buf [16]byte
 		v.ID = string(strconv.AppendUint(append(buf[:0], "rs"...), uint64(blk.rsNumber(r.id)), 10))
 	case r.flags&kfNoID == 0:
-		v.ID = blk.inlineString(int32(r.id))
+		in := blk.inlineAt(r.id)
+		v.ID = in.str8()
+		ok = ok && !in.bad
 	}
 	if r.flags&kfFreq != 0 {
 		if r.freq >= 0 {
 			v.Freq = ks.dicts.freqs[r.freq]
 		} else {
-			v.Freq = blk.inFreqs[-r.freq-1]
+			in := blk.inlineAt(-r.freq - 1)
+			v.Freq = math.Float64frombits(in.u64())
+			ok = ok && !in.bad
 		}
 	}
 	if r.flags&kfClin != 0 {
 		if r.clin >= 0 {
 			v.ClinSig = ks.dicts.clins[r.clin]
 		} else {
-			v.ClinSig = blk.inlineString(-r.clin - 1)
+			in := blk.inlineAt(-r.clin - 1)
+			v.ClinSig = in.str8()
+			ok = ok && !in.bad
 		}
 	}
-	return v
+	return v, ok
 }
 
-// inlineString is inline value k as a new string.
-func (blk *knownBlock) inlineString(k int32) string {
-	sp := blk.inSpans[k]
-	return string(blk.inline[sp.off : sp.off+sp.len])
+// inlineAt reads the inline column from offset k (its strings are copied).
+func (blk *knownBlock) inlineAt(k int32) byteDecoder {
+	return byteDecoder{raw: blk.cols[6].raw, p: int(k)}
 }
 
 // rsNumber is the rs number at index i of the planes.
-func (blk *knownBlock) rsNumber(i uint32) uint32 {
-	n := uint32(blk.nRS)
-	return uint32(blk.rs[i])<<24 | uint32(blk.rs[n+i])<<16 | uint32(blk.rs[2*n+i])<<8 | uint32(blk.rs[3*n+i])
+func (blk *knownBlock) rsNumber(i int32) uint32 {
+	n, rs := int(blk.nRS), blk.cols[3].raw
+	return uint32(rs[i])<<24 | uint32(rs[n+int(i)])<<16 | uint32(rs[2*n+int(i)])<<8 | uint32(rs[3*n+int(i)])
 }
 
 // readBlock returns block b's payload, inside the mapping: nothing decoded
@@ -248,117 +265,170 @@ func (ks *knownStore) readBlock(b int) ([]byte, error) {
 	return ks.data[ix.off : ix.off+int64(ix.clen)], nil
 }
 
-// decode decodes block b into blk, reusing its arrays.
-func (ks *knownStore) decode(b int, blk *knownBlock) error {
+// read makes blk block b: the payload copied, every position decoded and
+// the cursor at the first record.
+func (ks *knownStore) read(b int, blk *knownBlock) error {
 	raw, err := ks.readBlock(b)
 	if err != nil {
 		return err
 	}
 	ix := ks.index[b]
-	cols, ok := blockColumns(raw)
-	if !ok {
-		return corruptBlock(b)
-	}
-	pos, alle, flags, ids, freq, clin, inline := &cols[0], &cols[1], &cols[2], &cols[3], &cols[4], &cols[5], &cols[6]
+	blk.buf = append(blk.buf[:0], raw...)
+	cols, ok := blockColumns(blk.buf)
 	n := int(ix.count)
-	// The rs numbers are 4 byte planes of one number per kfRS record.
-	nRS := len(ids.raw) / 4
-	if len(flags.raw) != n || len(ids.raw) != 4*nRS {
+	if !ok || len(cols[2].raw) != n || len(cols[3].raw)%4 != 0 {
 		return corruptBlock(b)
 	}
+	blk.cols, blk.nRS = cols, len(cols[3].raw)/4
+	blk.nAlleles, blk.nFreqs, blk.nClins = len(ks.dicts.alleles), len(ks.dicts.freqs), len(ks.dicts.clins)
 	blk.pos = slices.Grow(blk.pos[:0], n)[:n]
-	blk.recs = slices.Grow(blk.recs[:0], n)[:n]
-	blk.rs, blk.nRS = append(blk.rs[:0], ids.raw...), nRS
-	blk.inline = append(blk.inline[:0], inline.raw...)
-	blk.inSpans, blk.inFreqs = blk.inSpans[:0], blk.inFreqs[:0]
-	nAlleles, nFreqs, nClins := len(ks.dicts.alleles), len(ks.dicts.freqs), len(ks.dicts.clins)
-	// The loop keeps the position and allele columns' offsets in locals
-	// and decodes one-byte varints (nearly all) inline: it runs once per
-	// record of every block a query touches.
-	at, rsi := int(ix.first), 0
-	pr, pp, ar, ap := pos.raw, 0, alle.raw, 0
-	recs, fl, ps := blk.recs, flags.raw[:n], blk.pos[:n]
-	for i := range recs {
-		var d, c int
+	// The position deltas are nearly all one-byte varints: decoded inline,
+	// with the column's offset in a local.
+	pos := &cols[0]
+	at, pr, pp := int(ix.first), pos.raw, 0
+	for i := range blk.pos {
 		if pp < len(pr) && pr[pp] < 0x80 {
-			d, pp = int(pr[pp]), pp+1
+			at, pp = at+int(pr[pp]), pp+1
 		} else {
 			pos.p = pp
-			d = pos.uvarintLong()
+			at += pos.uvarintLong()
 			pp = pos.p
 		}
-		at += d
-		ps[i] = int32(at)
-		f := fl[i]
-		// Fields are stored one by one: a record built in a local and
-		// copied whole made a 16-byte load of four fresh 4-byte stores,
-		// which store forwarding cannot serve (it stalled every record).
-		// freq and clin are read only under their flags.
-		r := &recs[i]
-		if ap < len(ar) && ar[ap] < 0x80 {
-			c, ap = int(ar[ap]), ap+1
-		} else {
-			alle.p = ap
-			c = alle.uvarintLong()
-			ap = alle.p
-		}
-		if c > 0 && c <= nAlleles {
-			r.allele = int32(c - 1)
-		} else {
-			r.allele = -int32(len(blk.inSpans)) - 1
-			blk.inSpans = append(blk.inSpans, inline.span(), inline.span())
-		}
-		switch {
-		case f&kfSameID != 0 && i > 0:
-			prev := &recs[i-1]
-			r.id, f = prev.id, f&^(kfSameID|kfRS|kfNoID)|prev.flags&(kfRS|kfNoID)
-		case f&kfRS != 0:
-			if rsi >= nRS {
-				return corruptBlock(b)
-			}
-			r.id = uint32(rsi)
-			rsi++
-		case f&kfNoID == 0:
-			r.id = uint32(len(blk.inSpans))
-			blk.inSpans = append(blk.inSpans, inline.span())
-		}
-		r.flags = f
-		if f&(kfFreq|kfClin) != 0 {
-			blk.decodeOptional(r, freq, clin, inline, nFreqs, nClins)
-		}
+		blk.pos[i] = int32(at)
 	}
-	pos.p, alle.p = pp, ap
-	if rsi != nRS || at > math.MaxInt32 || slices.ContainsFunc(cols[:], func(d byteDecoder) bool { return d.bad }) {
+	if pos.bad || at > math.MaxInt32 {
 		return corruptBlock(b)
 	}
+	blk.rewind()
 	return nil
 }
 
-// decodeOptional decodes the fields a record stores only under its flags
-// (a quarter of records have a frequency, few a clinical significance): a
-// dictionary index, or an inline value where the dictionary has none.
-func (blk *knownBlock) decodeOptional(r *knownRec, freq, clin, inline *byteDecoder, nFreqs, nClins int) {
-	if r.flags&kfFreq != 0 {
-		c := 0
-		if freq.p < len(freq.raw) && freq.raw[freq.p] < 0x80 {
-			c = int(freq.raw[freq.p])
-			freq.p++
-		} else {
-			c = freq.uvarintLong()
+// rewind puts blk's cursor at its first record.
+func (blk *knownBlock) rewind() {
+	blk.cur = blockCursor{alle: blk.cols[1], freq: blk.cols[4], clin: blk.cols[5], inline: blk.cols[6]}
+}
+
+// record reads record i of blk; ok is false if its data is corrupt. The
+// cursor moves forward (lookups come in position order), back to the
+// first record only when a lookup goes back.
+func (blk *knownBlock) record(i int) (r knownRec, ok bool) {
+	if i < blk.cur.i {
+		blk.rewind()
+	}
+	if len(blk.cols[6].raw) == 0 {
+		blk.skip(i)
+	}
+	for blk.cur.i <= i {
+		r = blk.next()
+	}
+	c := &blk.cur
+	return r, !(c.alle.bad || c.freq.bad || c.clin.bad || c.inline.bad || c.rs > blk.nRS)
+}
+
+// skip moves the cursor to record i in a block without inline values (the
+// usual case). There a record's values are found from the flags and the
+// varints' last bytes alone, counted 8 bytes at a time: skipping a record
+// costs a few instructions where reading it cost over a hundred.
+func (blk *knownBlock) skip(i int) {
+	c := &blk.cur
+	if i <= c.i {
+		return
+	}
+	fl := blk.cols[2].raw[c.i:i]
+	var nRS, nFreq, nClin int
+	ids := true // every record has kfSameID, kfRS or kfNoID (no inline id)
+	k := 0
+	for ; k+8 <= len(fl); k += 8 {
+		w := binary.LittleEndian.Uint64(fl[k:])
+		nRS += bits.OnesCount64(w & (lowBytes * kfRS))
+		nFreq += bits.OnesCount64(w & (lowBytes * kfFreq))
+		nClin += bits.OnesCount64(w & (lowBytes * kfClin))
+		ids = ids && (w|w>>1|w>>2)&(lowBytes*kfSameID) == lowBytes*kfSameID
+	}
+	for _, f := range fl[k:] {
+		nRS += int(f / kfRS & 1)
+		nFreq += int(f & kfFreq)
+		nClin += int(f / kfClin & 1)
+		ids = ids && f&(kfSameID|kfRS|kfNoID) != 0
+	}
+	// The id a kfSameID record at i would copy: the last record's own.
+	for k := len(fl) - 1; k >= 0; k-- {
+		if f := fl[k]; f&kfSameID == 0 || c.i+k == 0 {
+			c.prev = knownRec{id: int32(c.rs + nRS - 1), flags: f}
+			break
 		}
-		if c > 0 && c <= nFreqs {
-			r.freq = int32(c - 1)
-		} else {
-			blk.inFreqs = append(blk.inFreqs, math.Float64frombits(inline.u64()))
-			r.freq = -int32(len(blk.inFreqs))
+	}
+	c.i, c.rs = i, c.rs+nRS
+	c.inline.bad = c.inline.bad || !ids
+	c.alle.skipUvarints(len(fl))
+	c.freq.skipUvarints(nFreq)
+	c.clin.skipUvarints(nClin)
+}
+
+// lowBytes has the lowest bit of every byte set: lowBytes*flag selects a
+// flag in 8 packed records.
+const lowBytes = 0x0101010101010101
+
+// next reads the record at the cursor and moves past it. Errors are
+// sticky in the cursor's decoders (record checks them).
+func (blk *knownBlock) next() knownRec {
+	c := &blk.cur
+	f := blk.cols[2].raw[c.i]
+	var r knownRec
+	switch code := c.alle.uvarint(); {
+	case code == 0:
+		r.allele = -int32(c.inline.p) - 1
+		c.inline.skip()
+		c.inline.skip()
+	case code <= blk.nAlleles:
+		r.allele = int32(code - 1)
+	default:
+		c.alle.bad = true
+	}
+	switch {
+	case f&kfSameID != 0 && c.i > 0:
+		r.id, f = c.prev.id, f&^(kfSameID|kfRS|kfNoID)|c.prev.flags&(kfRS|kfNoID)
+	case f&kfRS != 0:
+		r.id = int32(c.rs)
+		c.rs++
+	case f&kfNoID == 0:
+		r.id = int32(c.inline.p)
+		c.inline.skip()
+	}
+	r.flags = f
+	if f&(kfFreq|kfClin) != 0 {
+		blk.readOptional(&r)
+	}
+	c.prev = r
+	c.i++
+	return r
+}
+
+// readOptional reads the fields a record stores only under its flags (a
+// quarter of records have a frequency, few a clinical significance): a
+// dictionary index, or an inline value where the dictionary has none.
+func (blk *knownBlock) readOptional(r *knownRec) {
+	c := &blk.cur
+	if r.flags&kfFreq != 0 {
+		switch code := c.freq.uvarint(); {
+		case code == 0:
+			r.freq = -int32(c.inline.p) - 1
+			c.inline.u64()
+		case code <= blk.nFreqs:
+			r.freq = int32(code - 1)
+		default:
+			c.freq.bad = true
 		}
 	}
 	if r.flags&kfClin != 0 {
-		if c := clin.uvarint(); c > 0 && c <= nClins {
-			r.clin = int32(c - 1)
-		} else {
-			r.clin = -int32(len(blk.inSpans)) - 1
-			blk.inSpans = append(blk.inSpans, inline.span())
+		switch code := c.clin.uvarint(); {
+		case code == 0:
+			r.clin = -int32(c.inline.p) - 1
+			c.inline.skip()
+		case code <= blk.nClins:
+			r.clin = int32(code - 1)
+		default:
+			c.clin.bad = true
 		}
 	}
 }
@@ -428,15 +498,30 @@ func (d *byteDecoder) str8() string {
 	return d.str[d.p-l : d.p]
 }
 
-// span reads a length-prefixed string and returns where it is in raw.
-func (d *byteDecoder) span() inlineSpan {
+// skipUvarints moves past n uvarints, counting their last bytes (high bit
+// clear) 8 at a time.
+func (d *byteDecoder) skipUvarints(n int) {
+	p := d.p
+	for n >= 8 && p+8 <= len(d.raw) {
+		n -= bits.OnesCount64(^binary.LittleEndian.Uint64(d.raw[p:]) & (lowBytes << 7))
+		p += 8
+	}
+	for ; n > 0 && p < len(d.raw); p++ {
+		if d.raw[p] < 0x80 {
+			n--
+		}
+	}
+	d.p, d.bad = p, d.bad || n > 0
+}
+
+// skip moves past a length-prefixed string.
+func (d *byteDecoder) skip() {
 	l := d.uvarint()
 	if d.bad || d.p+l > len(d.raw) {
 		d.bad = true
-		return inlineSpan{}
+		return
 	}
 	d.p += l
-	return inlineSpan{int32(d.p - l), int32(l)}
 }
 
 func (d *byteDecoder) u64() uint64 {

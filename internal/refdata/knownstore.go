@@ -19,7 +19,7 @@ const (
 	knownFooterMagic = "GASKRAW2"
 	knownFooterSize  = 8 + 8 + 4 + 8
 	knownIndexSize   = 4 + 4 + 8 + 4 + 4 + 4
-	knownReaderSlots = 8 // decoded blocks a KnownReader keeps (about 230 KB)
+	knownReaderSlots = 8 // blocks a KnownReader keeps (about 90 KB)
 )
 
 // Dictionary sizes: values beyond them are written inline in the block

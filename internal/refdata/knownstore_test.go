@@ -116,34 +116,65 @@ func FuzzKnownFile(f *testing.F) {
 
 // TestKnownReaderReuse: one KnownReader serving two stores with blocks of
 // the same numbers, and cycling through more blocks than it keeps (so it
-// decodes into used buffers, inline values and all), answers every lookup
-// as a fresh reader does.
+// reads into used buffers), answers every lookup, forwards, backwards and
+// repeated, with the records written, in blocks with inline values (read
+// record by record) and without (skipped by their flags).
 func TestKnownReaderReuse(t *testing.T) {
-	defer func(a int) { maxAlleleDict = a }(maxAlleleDict)
-	maxAlleleDict = 5 // most alleles inline
-	var stores []*knownStore
-	for s := range 2 {
-		var vs []KnownVariant
-		for i := range 12 * knownBlockSize {
-			v := KnownVariant{Pos: 10 + i, Ref: "A", Alt: fmt.Sprintf("C%d", (i*(s+1))%40), ID: fmt.Sprintf("rs%d", i+s*100000), Freq: -1}
-			if (i+s)%7 == 0 {
-				v.ID, v.ClinSig = fmt.Sprintf("x%d", i), "benign"
+	for _, inline := range []bool{true, false} {
+		t.Run(fmt.Sprintf("inline values %v", inline), func(t *testing.T) {
+			if inline {
+				defer func(a int) { maxAlleleDict = a }(maxAlleleDict)
+				maxAlleleDict = 5 // most alleles inline
 			}
-			vs = append(vs, v)
-		}
-		stores = append(stores, writeKnownStore(t, vs))
+			var stores []*knownStore
+			var written [][]KnownVariant
+			for s := range 2 {
+				written = append(written, reuseVariants(s, inline))
+				stores = append(stores, writeKnownStore(t, written[s]))
+			}
+			if !inline {
+				var blk knownBlock
+				if err := stores[0].read(0, &blk); err != nil || len(blk.cols[6].raw) != 0 {
+					t.Fatalf("block 0 has %d bytes of inline values (%v): the skipping path is not tested", len(blk.cols[6].raw), err)
+				}
+			}
+			var r KnownReader
+			for q := range 400 {
+				ks, vs := stores[q%2], written[q%2]
+				pos := 10 + (q*7919)%(12*knownBlockSize)
+				if q%5 == 4 {
+					pos -= 3 // back inside the block just read
+				}
+				got, err := ks.appendRange(&r, nil, pos, pos+1)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if want := vs[pos-10 : pos-10+2]; !reflect.DeepEqual(got, want) {
+					t.Fatalf("lookup %d at %d: got %+v, want %+v", q, pos, got, want)
+				}
+			}
+		})
 	}
-	var r KnownReader
-	for q := range 400 {
-		ks := stores[q%2]
-		pos := 10 + (q*7919)%(12*knownBlockSize)
-		got, err := ks.appendRange(&r, nil, pos, pos+1)
-		if err != nil {
-			t.Fatal(err)
+}
+
+// reuseVariants are TestKnownReaderReuse's records for store s: one per
+// position; with inline, some ids and CLIN_SIG values are not in the
+// dictionaries, without, ids are rs numbers, repeated or missing.
+func reuseVariants(s int, inline bool) []KnownVariant {
+	var vs []KnownVariant
+	for i := range 12 * knownBlockSize {
+		v := KnownVariant{Pos: 10 + i, Ref: "A", Alt: fmt.Sprintf("C%d", (i*(s+1))%40), ID: fmt.Sprintf("rs%d", i+s*100000), Freq: -1}
+		switch {
+		case inline && (i+s)%7 == 0:
+			v.ID, v.ClinSig = fmt.Sprintf("x%d", i), "benign"
+		case !inline && i%7 == 0:
+			v.ID, v.ClinSig = "", "benign"
+		case !inline && i%5 == 1:
+			v.ID, v.Freq = vs[i-1].ID, float64(i%300)/1000
+		case !inline && i%3 == 0:
+			v.Freq = float64(i%300) / 1000
 		}
-		want, _ := ks.appendRange(new(KnownReader), nil, pos, pos+1)
-		if len(want) != 2 || !reflect.DeepEqual(got, want) {
-			t.Fatalf("lookup %d at %d: got %+v, want %+v", q, pos, got, want)
-		}
+		vs = append(vs, v)
 	}
+	return vs
 }
