@@ -245,6 +245,38 @@ func TestOrderAcrossBatches(t *testing.T) {
 	}
 }
 
+// failingWriter accepts ok writes, then fails every one.
+type failingWriter struct {
+	ok, writes int
+}
+
+var errDiskFull = errors.New("disk full")
+
+func (w *failingWriter) Write(p []byte) (int, error) {
+	w.writes++
+	if w.writes > w.ok {
+		return 0, errDiskFull
+	}
+	return len(p), nil
+}
+
+// TestWriteErrorStopsRun: when writing a batch fails, the run returns that
+// error and writes nothing more, while workers that ran ahead and wait for
+// a batch to reuse still end.
+func TestWriteErrorStopsRun(t *testing.T) {
+	in := hdr + strings.Repeat("21\t5\t.\tA\tG\t.\t.\t.\tGT\t0/1\n", 40*batchLines)
+	for _, workers := range []int{1, 3} {
+		w := &failingWriter{ok: 3} // the header and two batches
+		_, err := fakeEngine().Run(context.Background(), strings.NewReader(in), w, Options{Workers: workers})
+		if !errors.Is(err, errDiskFull) || !strings.HasPrefix(err.Error(), "write output: ") {
+			t.Errorf("%d workers: err = %v, want the write error", workers, err)
+		}
+		if w.writes != 4 {
+			t.Errorf("%d workers: %d writes, want 4 (none after the failed one)", workers, w.writes)
+		}
+	}
+}
+
 func TestBadInputIsInputError(t *testing.T) {
 	var b strings.Builder
 	b.WriteString(hdr)

@@ -12,10 +12,15 @@ import (
 	"github.com/gasproject/gas/internal/vcf"
 )
 
-// The pipeline: one goroutine reads raw lines into batches, N workers parse
-// and annotate batches in parallel, and the caller's goroutine writes the
-// batches' output in input order. At most a few batches are in flight, so
-// memory does not grow with the input.
+// The pipeline: N workers each take the next batch of raw input lines
+// (reading them under a lock), parse and annotate it, and then write every
+// annotated batch at the head of the queue, in input order, unless another
+// worker is writing already. No goroutine waits on another to read or to
+// write, so every worker stays busy while there is input (a reader and a
+// writer goroutine of their own waited for a CPU behind the workers on a
+// 2-core machine, leaving the workers without batches about a tenth of the
+// run). At most maxBatches batches exist, so memory does not grow with the
+// input.
 const (
 	batchLines = 1024
 	batchBytes = 512 << 10
@@ -34,7 +39,7 @@ type batch struct {
 	t       tally
 	ix      indexBatch // the entries for Options.Index
 	err     error      // first error of this batch, in line order
-	done    chan struct{}
+	done    bool       // annotated (guarded by pipeline.mu)
 }
 
 type pipeline struct {
@@ -47,161 +52,202 @@ type pipeline struct {
 	ctx     context.Context
 	opts    Options
 	res     *residency // chromosomes shared by the workers
+
+	// Set by run.
+	cancel     context.CancelFunc
+	out        io.Writer
+	sum        *Summary
+	prog       *progress
+	ix         *indexFeed
+	maxBatches int
+	free       chan *batch   // batches written, for reuse (cap maxBatches)
+	quit       chan struct{} // closed when the run fails
+
+	inMu  sync.Mutex // guards the input: rd, made, inEnd, chrom
+	made  int        // batches made so far
+	inEnd bool       // the input ended (EOF or a read error)
+	chrom []byte     // the last CHROM announced to res
+
+	mu      sync.Mutex // guards pending, writing, err and each batch's done
+	pending []*batch   // batches read and not yet written, in input order
+	writing bool       // a worker is writing the head of pending
+	err     error      // the run's error: nothing more is read or written
 }
 
 func (p *pipeline) run(ctx context.Context, out io.Writer, sum *Summary, prog *progress) error {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	p.ctx = ctx
-	work := make(chan *batch, p.workers)
-	ordered := make(chan *batch, 2*p.workers+2)
-	// Every batch passes through ordered, so at most cap(ordered) + 2 exist
-	// at once (one being filled, one being written): the reader makes that
-	// many and then recycles them, so their buffers stop growing and
-	// allocating after the first few batches.
-	maxBatches := cap(ordered) + 2
-	free := make(chan *batch, maxBatches)
-	quit := make(chan struct{})
+	p.ctx, p.cancel = context.WithCancel(ctx)
+	defer p.cancel()
+	p.out, p.sum, p.prog = out, sum, prog
+	// Two batches a worker keeps one annotated while the one before it is
+	// written; a few more let a worker run ahead of a slow batch.
+	p.maxBatches = 2*p.workers + 4
+	p.free = make(chan *batch, p.maxBatches)
+	p.quit = make(chan struct{})
+	if p.opts.Index != nil {
+		p.ix = feedIndex(p.opts.Index, p.free)
+	}
 	var wg sync.WaitGroup
-
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		defer close(work)
-		defer close(ordered)
-		p.read(ctx, work, ordered, free, quit, maxBatches)
-	}()
 	for range p.workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			w := newWorker(p)
-			for b := range work {
+			for b := p.next(); b != nil; b = p.next() {
 				w.process(b)
-				close(b.done)
+				p.finish(b)
 			}
 		}()
 	}
-
-	var ix *indexFeed
-	if p.opts.Index != nil {
-		ix = feedIndex(p.opts.Index, free)
-	}
-	var err error
-	for b := range ordered {
-		<-b.done
-		if b.err != nil {
-			err = b.err
-			break
-		}
-		if _, werr := out.Write(b.out); werr != nil {
-			err = fmt.Errorf("write output: %w", werr)
-			break
-		}
-		sum.add(&b.t)
-		if prog != nil {
-			prog.update(sum.Records)
-		}
-		if ix != nil {
-			if err = ix.send(b); err != nil {
-				break
-			}
-			continue
-		}
-		select {
-		case free <- b:
-		default:
-		}
-	}
-	if ix != nil {
-		if ierr := ix.close(); err == nil {
+	wg.Wait()
+	err := p.err
+	if p.ix != nil {
+		if ierr := p.ix.close(); err == nil {
 			err = ierr
 		}
 	}
-	close(quit)
-	cancel() // workers stop at their next record
-	// Let the reader see quit, then let the workers finish what they hold.
-	for range ordered {
-	}
-	wg.Wait()
 	return err
 }
 
-// read fills batches with raw lines; parsing is left to the workers.
-func (p *pipeline) read(ctx context.Context, work, ordered, free chan *batch, quit chan struct{}, maxBatches int) {
-	made := 0
-	// announce has the residency load each chromosome as soon as a batch
-	// reaches it (the first and last line's CHROM), ahead of the workers.
-	var last []byte
-	announce := func(b *batch) {
-		if len(b.ends) == 0 {
-			return
-		}
-		for _, i := range [2]int{0, len(b.ends) - 1} {
-			start := 0
-			if i > 0 {
-				start = b.ends[i-1]
-			}
-			line := b.buf[start:b.ends[i]]
-			if tab := bytes.IndexByte(line, '\t'); tab > 0 && !bytes.Equal(line[:tab], last) {
-				last = append(last[:0], line[:tab]...)
-				p.res.prefetch(string(last))
-			}
-		}
+// next reads the next batch of raw lines and queues it for writing; it
+// returns nil when the input has ended or the run failed. Parsing is left
+// to the workers.
+func (p *pipeline) next() *batch {
+	p.inMu.Lock()
+	defer p.inMu.Unlock()
+	if p.inEnd {
+		return nil
 	}
-	for {
-		var b *batch
-		select {
-		case b = <-free:
-		default:
-			if made < maxBatches {
-				b = &batch{out: make([]byte, 0, batchOutCap)}
-				made++
-				break
-			}
-			select {
-			case b = <-free:
-			case <-quit:
-				return
-			}
+	b := p.freeBatch()
+	if b == nil {
+		return nil
+	}
+	p.fill(b)
+	if len(b.ends) == 0 && b.readErr == nil { // EOF right after the last batch
+		p.free <- b
+		return nil
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.err != nil {
+		return nil
+	}
+	b.done = false
+	p.pending = append(p.pending, b)
+	return b
+}
+
+// freeBatch returns a batch to fill: a written one, a new one while fewer
+// than maxBatches exist, or else the next one written. Nil: the run failed.
+func (p *pipeline) freeBatch() *batch {
+	select {
+	case b := <-p.free:
+		return b
+	case <-p.quit:
+		return nil
+	default:
+	}
+	if p.made < p.maxBatches {
+		p.made++
+		return &batch{out: make([]byte, 0, batchOutCap)}
+	}
+	select {
+	case b := <-p.free:
+		return b
+	case <-p.quit:
+		return nil
+	}
+}
+
+// fill reads lines into b until it is full or the input ends.
+func (p *pipeline) fill(b *batch) {
+	b.buf, b.ends, b.lineNos, b.readErr, b.err = b.buf[:0], b.ends[:0], b.lineNos[:0], nil, nil
+	if err := p.ctx.Err(); err != nil {
+		b.readErr = err
+	}
+	for b.readErr == nil && len(b.ends) < batchLines && len(b.buf) < batchBytes {
+		line, n, err := p.rd.ReadLine()
+		if err == io.EOF {
+			p.inEnd = true
+			break
 		}
-		b.buf, b.ends, b.lineNos, b.readErr, b.err = b.buf[:0], b.ends[:0], b.lineNos[:0], nil, nil
-		b.done = make(chan struct{})
-		eof := false
-		if err := ctx.Err(); err != nil {
+		if err != nil {
 			b.readErr = err
+			break
 		}
-		for b.readErr == nil && len(b.ends) < batchLines && len(b.buf) < batchBytes {
-			line, n, err := p.rd.ReadLine()
-			if err == io.EOF {
-				eof = true
-				break
-			}
-			if err != nil {
-				b.readErr = err
-				break
-			}
-			b.buf = append(b.buf, line...)
-			b.ends = append(b.ends, len(b.buf))
-			b.lineNos = append(b.lineNos, n)
+		b.buf = append(b.buf, line...)
+		b.ends = append(b.ends, len(b.buf))
+		b.lineNos = append(b.lineNos, n)
+	}
+	if b.readErr != nil {
+		p.inEnd = true
+	}
+	p.announce(b)
+}
+
+// announce has the residency load each chromosome as soon as a batch
+// reaches it (the first and last line's CHROM), ahead of the workers.
+func (p *pipeline) announce(b *batch) {
+	if len(b.ends) == 0 {
+		return
+	}
+	for _, i := range [2]int{0, len(b.ends) - 1} {
+		start := 0
+		if i > 0 {
+			start = b.ends[i-1]
 		}
-		announce(b)
-		// ordered first: the writer then waits on b.done in input order.
-		select {
-		case ordered <- b:
-		case <-quit:
-			return
-		}
-		select {
-		case work <- b:
-		case <-quit:
-			close(b.done)
-			return
-		}
-		if eof || b.readErr != nil {
-			return
+		line := b.buf[start:b.ends[i]]
+		if tab := bytes.IndexByte(line, '\t'); tab > 0 && !bytes.Equal(line[:tab], p.chrom) {
+			p.chrom = append(p.chrom[:0], line[:tab]...)
+			p.res.prefetch(string(p.chrom))
 		}
 	}
+}
+
+// finish marks b annotated. Unless another worker is writing already
+// (it will find b), it then writes every annotated batch at the head of
+// pending, in input order, without holding mu while it writes.
+func (p *pipeline) finish(b *batch) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	b.done = true
+	if p.writing {
+		return
+	}
+	p.writing = true
+	for p.err == nil && len(p.pending) > 0 && p.pending[0].done {
+		h := p.pending[0]
+		p.pending = append(p.pending[:0], p.pending[1:]...)
+		p.mu.Unlock()
+		err := p.write(h)
+		p.mu.Lock()
+		if err != nil && p.err == nil {
+			p.err = err
+			close(p.quit)
+			p.cancel() // workers stop at their next record
+		}
+	}
+	p.writing = false
+}
+
+// write writes one annotated batch (or returns its error), adds its tally
+// to the summary and hands it to the index, or back for reuse. Only the
+// worker writing calls it.
+func (p *pipeline) write(b *batch) error {
+	if b.err != nil {
+		return b.err
+	}
+	if _, err := p.out.Write(b.out); err != nil {
+		return fmt.Errorf("write output: %w", err)
+	}
+	p.sum.add(&b.t)
+	if p.prog != nil {
+		p.prog.update(p.sum.Records)
+	}
+	if p.ix != nil {
+		return p.ix.send(b)
+	}
+	p.free <- b // never blocks: free holds all the batches there are
+	return nil
 }
 
 // check enforces the per-record ALT limit on w.rec, and stops at once when
