@@ -2,11 +2,13 @@ package tasks
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"sync"
 
 	"github.com/gasproject/gas/internal/annotate"
@@ -127,10 +129,11 @@ func (t *Tasks) loadShardResults(ctx context.Context, j domain.Job) ([]Shard, []
 	if len(shards) == 0 {
 		return nil, nil, errors.New("the manifest lists no shards")
 	}
+	slices.SortFunc(shards, func(a, b Shard) int { return cmp.Compare(a.Index, b.Index) }) // listed largest first
 	results := make([]ShardResult, len(shards))
 	for i, s := range shards {
 		if s.Index != i {
-			return nil, nil, fmt.Errorf("manifest item %d has index %d", i, s.Index)
+			return nil, nil, fmt.Errorf("the manifest lists no shard %d", i)
 		}
 		if err := t.getJSON(ctx, s.SummaryKey, &results[i]); err != nil {
 			return nil, nil, fmt.Errorf("shard %d: %w", i, err)

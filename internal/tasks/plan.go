@@ -2,11 +2,13 @@ package tasks
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 
 	"github.com/gasproject/gas/internal/domain"
 	"github.com/gasproject/gas/internal/vcf"
@@ -96,7 +98,7 @@ func (t *Tasks) Plan(ctx context.Context, in JobInput) (PlanOutput, error) {
 		}
 		return PlanOutput{}, fmt.Errorf("plan job %s: %w", j.ID, err)
 	}
-	if err := t.putJSON(ctx, out.ManifestKey, shards); err != nil {
+	if err := t.putJSON(ctx, out.ManifestKey, largestFirst(shards)); err != nil {
 		return PlanOutput{}, fmt.Errorf("plan job %s: %w", j.ID, err)
 	}
 	if _, err := t.jobs.Update(ctx, j.ID, func(j *domain.Job) error {
@@ -108,6 +110,17 @@ func (t *Tasks) Plan(ctx context.Context, in JobInput) (PlanOutput, error) {
 	t.cfg.Logger.InfoContext(ctx, "job planned", "job", j.ID, "shards", len(shards))
 	out.Shards = len(shards)
 	return out, nil
+}
+
+// largestFirst orders the manifest by records, most first (ties in input
+// order): the map starts its items in manifest order as slots free up, so
+// with fewer slots than shards the small ones fill the end, where a large
+// one started last would run on alone while the other slots idle. Merge
+// joins the parts by Shard.Index.
+func largestFirst(shards []Shard) []Shard {
+	out := slices.Clone(shards)
+	slices.SortStableFunc(out, func(a, b Shard) int { return cmp.Compare(b.Records, a.Records) })
+	return out
 }
 
 // markRunning moves a PENDING job to RUNNING (a RUNNING one stays: a retry).
