@@ -88,15 +88,14 @@ type entryCache struct {
 	midOK bool
 }
 
-// addRow adds a row with its filter values and display text (v's display
-// fields, and the record's id, ref, alt and clin_sig); c is the cache of the
-// row's place in its record, its block ids set.
-func (b *blockBuf) addRow(entry int, pos, gene, csq uint32, af float32, flags uint8, c *entryCache, id, ref, alt, cln []byte, v *[nSlots][]byte) {
+// addRow adds a row with its filter values and display text: entry is its
+// place in record rec, c the cache of that place, its block ids set.
+func (b *blockBuf) addRow(entry int, c *entryCache, rec *recordVals, r *entryRow) {
 	n := len(b.filter)
 	if n%displayGroup == 0 && n > 0 {
 		b.groupEnd = append(b.groupEnd, uint32(len(b.disp)))
 	}
-	b.filter = append(b.filter, filterRow{pos, gene, csq, af, flags})
+	b.filter = append(b.filter, filterRow{rec.pos, c.geneID, c.csqID, r.af, r.flags})
 
 	// One byte for the mask, then the literals.
 	at := len(b.disp)
@@ -105,46 +104,46 @@ func (b *blockBuf) addRow(entry int, pos, gene, csq uint32, af float32, flags ui
 	if n%displayGroup != 0 {
 		// Bit k for repeatable[k]. The entries after a record's first
 		// repeat its id and ref.
-		if entry > 0 || bytes.Equal(id, b.prev[0].of(disp)) {
+		if entry > 0 || bytes.Equal(rec.id, b.prev[0].of(disp)) {
 			mask |= 1
 		}
-		if entry > 0 || bytes.Equal(ref, b.prev[1].of(disp)) {
+		if entry > 0 || bytes.Equal(rec.ref, b.prev[1].of(disp)) {
 			mask |= 2
 		}
-		if bytes.Equal(alt, b.prev[2].of(disp)) {
+		if bytes.Equal(r.alt, b.prev[2].of(disp)) {
 			mask |= 4
 		}
-		if bytes.Equal(v[sAllele], b.prev[3].of(disp)) {
+		if bytes.Equal(r.allele, b.prev[3].of(disp)) {
 			mask |= 8
 		}
-		if bytes.Equal(cln, b.prev[4].of(disp)) {
+		if bytes.Equal(r.clinSig, b.prev[4].of(disp)) {
 			mask |= 16
 		}
 	}
 	disp[at] = mask
 	if mask&1 == 0 {
-		disp = b.appendLiteral(disp, 0, id)
+		disp = b.appendLiteral(disp, 0, rec.id)
 	}
 	if mask&2 == 0 {
-		disp = b.appendLiteral(disp, 1, ref)
+		disp = b.appendLiteral(disp, 1, rec.ref)
 	}
 	if mask&4 == 0 {
-		disp = b.appendLiteral(disp, 2, alt)
+		disp = b.appendLiteral(disp, 2, r.alt)
 	}
 	if mask&8 == 0 {
-		disp = b.appendLiteral(disp, 3, v[sAllele])
+		disp = b.appendLiteral(disp, 3, r.allele)
 	}
 	if mask&16 == 0 {
-		disp = b.appendLiteral(disp, 4, cln)
+		disp = b.appendLiteral(disp, 4, r.clinSig)
 	}
 	disp = binary.AppendUvarint(disp, uint64(c.featureID))
 	disp = binary.AppendUvarint(disp, uint64(c.biotypeID))
-	if hc, f := v[sHGVSc], v[sFeature]; len(hc) > len(f) && hc[len(f)] == ':' && bytes.Equal(hc[:len(f)], f) {
+	if hc, f := r.hgvsc, c.feature; len(hc) > len(f) && hc[len(f)] == ':' && bytes.Equal(hc[:len(f)], f) {
 		disp = appendString(binary.AppendUvarint(disp, uint64(c.featureID)+1), hc[len(f)+1:])
 	} else {
 		disp = b.appendHGVS(disp, hc, &b.other)
 	}
-	b.disp = b.appendHGVS(disp, v[sHGVSp], &c.protein)
+	b.disp = b.appendHGVS(disp, r.hgvsp, &c.protein)
 }
 
 // appendLiteral writes s, repeatable[k]'s value, and notes where it is.

@@ -81,10 +81,10 @@ func (p *parser) addRecord(r *annotate.IndexRecord) error {
 	if err := p.startRow(r.Chrom); err != nil {
 		return err
 	}
-	p.rec.set(r.Alt, r.KnownAF, r.KnownClnsig)
+	p.rec.set(uint32(r.Pos), r.ID, r.Ref, r.Alt, r.KnownAF, r.KnownClnsig)
 	for k := range r.Entries() {
 		text, head, alt := r.Entry(k)
-		if err := p.addEngineEntry(k, uint32(r.Pos), r.ID, r.Ref, text, head, alt); err != nil {
+		if err := p.addEngineEntry(k, text, head, alt); err != nil {
 			return err
 		}
 	}
@@ -93,25 +93,26 @@ func (p *parser) addRecord(r *annotate.IndexRecord) error {
 
 // addEngineEntry adds entry k of a record, the engine's text of it with
 // where its head fields end (nil: split the text), for the record's ALT alt.
-func (p *parser) addEngineEntry(k int, pos uint32, id, ref, text []byte, head *[annotate.EntryHead]uint16, alt int) error {
-	var v [nSlots][]byte // on the stack: no write barriers
+func (p *parser) addEngineEntry(k int, text []byte, head *[annotate.EntryHead]uint16, alt int) error {
 	c := &p.slots[k%cacheSlots]
-	cached := false
 	if head == nil {
+		var v [nSlots][]byte // on the stack: no write barriers
 		gasLayout.split(text, &v, true)
+		p.setTerms(c, v[sCsq], v[sImpact])
+		p.setTranscript(c, v[sSymbol], v[sGene], v[sFeature], v[sBiotype])
 		c.midOK = false
-	} else {
-		h := head // the fields at gasAt, unrolled
-		v[sAllele], v[sCsq], v[sImpact] = text[:h[0]], text[h[0]+1:h[1]], text[h[1]+1:h[2]]
-		v[sSymbol], v[sGene] = text[h[2]+1:h[3]], text[h[3]+1:h[4]]
-		v[sFeature], v[sBiotype] = text[h[5]+1:h[6]], text[h[6]+1:h[7]]
-		v[sHGVSc], v[sHGVSp] = text[h[9]+1:h[10]], text[h[10]+1:h[11]]
-		v[sCanonical] = text[bytes.LastIndexByte(text, '|')+1:]
-		// Consequence to BIOTYPE, as the last entry at this place had them?
-		mid := text[h[0]+1 : h[7]]
-		if cached = c.midOK && bytes.Equal(c.mid, mid); !cached {
-			c.mid, c.midOK = append(c.mid[:0], mid...), true
-		}
+		row := entryRow{allele: v[sAllele], hgvsc: v[sHGVSc], hgvsp: v[sHGVSp], canonical: string(v[sCanonical]) == "YES"}
+		return p.addRow(k, c, alt, &row)
 	}
-	return p.addEntry(k, pos, id, ref, alt, &v, cached)
+	h := head // the fields at gasAt
+	// Consequence to BIOTYPE, as the last entry at this place had them?
+	// Then c holds them already.
+	if mid := text[h[0]+1 : h[7]]; !c.midOK || !bytes.Equal(c.mid, mid) {
+		p.setTerms(c, text[h[0]+1:h[1]], text[h[1]+1:h[2]])
+		p.setTranscript(c, text[h[2]+1:h[3]], text[h[3]+1:h[4]], text[h[5]+1:h[6]], text[h[6]+1:h[7]])
+		c.mid, c.midOK = append(c.mid[:0], mid...), true
+	}
+	row := entryRow{allele: text[:h[0]], hgvsc: text[h[9]+1 : h[10]], hgvsp: text[h[10]+1 : h[11]],
+		canonical: bytes.HasSuffix(text, []byte("|YES"))} // CANONICAL is the last field
+	return p.addRow(k, c, alt, &row)
 }

@@ -123,8 +123,11 @@ func (c *csqLayout) split(e []byte, vals *[nSlots][]byte, whole bool) {
 	take(len(e))
 }
 
-// recordVals are one record's per-ALT values.
+// recordVals are one record's values its rows share: its position, ID and
+// REF, and its per-ALT values.
 type recordVals struct {
+	pos     uint32
+	id, ref []byte
 	alts    [][]byte
 	vep     []string // VEP allele of each ALT (multi-ALT records only)
 	afs     [][]byte // INFO/KNOWN_AF per ALT
@@ -160,7 +163,7 @@ func (p *parser) record(l []byte) error {
 		return err
 	}
 	r := &p.rec
-	r.set(col[4], knownAF, knownCln)
+	r.set(uint32(pos), col[2], col[3], col[4], knownAF, knownCln)
 	if len(r.alts) > 1 {
 		alts := make([]string, len(r.alts))
 		for i, a := range r.alts {
@@ -177,15 +180,17 @@ func (p *parser) record(l []byte) error {
 		} else {
 			e, csq = csq, nil
 		}
-		if err := p.entry(k, uint32(pos), col[2], col[3], e); err != nil {
+		if err := p.entry(k, e); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// set reads a record's ALT column and INFO/KNOWN_AF and KNOWN_CLNSIG values.
-func (r *recordVals) set(alt, knownAF, knownCln []byte) {
+// set notes a record's POS, ID and REF and reads its ALT column and
+// INFO/KNOWN_AF and KNOWN_CLNSIG values.
+func (r *recordVals) set(pos uint32, id, ref, alt, knownAF, knownCln []byte) {
+	r.pos, r.id, r.ref = pos, id, ref
 	r.alts = splitAppend(r.alts[:0], alt, ',')
 	r.afs = splitAppend(r.afs[:0], knownAF, ',')
 	r.clnsigs = splitAppend(r.clnsigs[:0], knownCln, ',')
@@ -260,7 +265,7 @@ func (r *recordVals) knownAF(alt int) (float32, bool) {
 var errTooManyRows = errors.New("more than 4 billion CSQ entries")
 
 // entry adds one CSQ entry of the record's text as a row of the current block.
-func (p *parser) entry(k int, pos uint32, id, ref, e []byte) error {
+func (p *parser) entry(k int, e []byte) error {
 	var vals [nSlots][]byte // on the stack: no write barriers
 	v := &vals
 	p.csq.split(e, v, false)
@@ -273,59 +278,80 @@ func (p *parser) entry(k int, pos uint32, id, ref, e []byte) error {
 			}
 		}
 	}
-	return p.addEntry(k, pos, id, ref, alt, v, false)
+	c := &p.slots[k%cacheSlots]
+	p.setTerms(c, v[sCsq], v[sImpact])
+	p.setTranscript(c, v[sSymbol], v[sGene], v[sFeature], v[sBiotype])
+	row := entryRow{allele: v[sAllele], hgvsc: v[sHGVSc], hgvsp: v[sHGVSp],
+		canonical: string(v[sCanonical]) == "YES", afField: v[sAF], clinSig: v[sClinSig]}
+	return p.addRow(k, c, alt, &row)
 }
 
 // cacheSlots is how many entries of a record have their own entryCache.
 const cacheSlots = 32
 
-// addEntry adds a row: entry k of its record, for the record's ALT alt, with
-// the kept fields v. cached says the entry's consequence, impact, and
-// transcript fields are those its entryCache holds.
-func (p *parser) addEntry(k int, pos uint32, id, ref []byte, alt int, v *[nSlots][]byte, cached bool) error {
+// entryRow is a row's own values, besides the ids of its entryCache: its
+// entry's and its record's text, and its filter values.
+type entryRow struct {
+	pos                                uint32
+	id, ref, alt, allele, hgvsc, hgvsp []byte
+	canonical                          bool
+	afField, clinSig                   []byte // the entry's AF and CLIN_SIG fields (nil when the layout has none)
+	af                                 float32
+	flags                              uint8
+}
+
+// setTerms sets c's consequence list and impact (and their ids) to csq and
+// impact.
+func (p *parser) setTerms(c *entryCache, csq, impact []byte) {
+	if !c.csqOK || !bytes.Equal(c.csq, csq) || !bytes.Equal(c.impact, impact) {
+		c.csqID, c.impactCode = p.csqID(csq), impactCode(string(impact))
+		c.csq, c.impact, c.csqOK = append(c.csq[:0], csq...), append(c.impact[:0], impact...), true
+	}
+}
+
+// setTranscript sets c's transcript fields (and the gene's id) to these.
+func (p *parser) setTranscript(c *entryCache, symbol, gene, feature, biotype []byte) {
+	if !c.ok || !bytes.Equal(c.feature, feature) || !bytes.Equal(c.biotype, biotype) ||
+		!bytes.Equal(c.symbol, symbol) || !bytes.Equal(c.gene, gene) {
+		c.geneID = p.geneID(symbol, gene)
+		c.symbol, c.gene = append(c.symbol[:0], symbol...), append(c.gene[:0], gene...)
+		c.feature, c.biotype = append(c.feature[:0], feature...), append(c.biotype[:0], biotype...)
+		c.ok, c.txStamp = true, 0
+	}
+}
+
+// addRow adds a row: entry k of its record, for the record's ALT alt, c
+// holding its consequence and transcript. af and clin_sig are the entry's
+// fields when the layout has them, else the record's INFO values of the ALT.
+func (p *parser) addRow(k int, c *entryCache, alt int, row *entryRow) error {
 	if p.foot.Rows >= math.MaxUint32 {
 		return errTooManyRows
 	}
 	r := &p.rec
-	c := &p.slots[k%cacheSlots]
-	if !cached && (!c.csqOK || !bytes.Equal(c.csq, v[sCsq]) || !bytes.Equal(c.impact, v[sImpact])) {
-		c.csqID, c.impactCode = p.csqID(v[sCsq]), impactCode(string(v[sImpact]))
-		c.csq, c.impact, c.csqOK = append(c.csq[:0], v[sCsq]...), append(c.impact[:0], v[sImpact]...), true
+	row.flags = c.impactCode
+	if row.canonical {
+		row.flags |= flagCanonical
 	}
-	flags := c.impactCode
-	if string(v[sCanonical]) == "YES" {
-		flags |= flagCanonical
-	}
-	var af float32
 	var known bool
 	if p.csq.at[sAF] >= 0 {
-		af, known = parseAF(v[sAF])
+		row.af, known = parseAF(row.afField)
 	} else {
-		af, known = r.knownAF(alt)
+		row.af, known = r.knownAF(alt)
 	}
 	if known {
-		flags |= flagAF
+		row.flags |= flagAF
 	}
-	cln := v[sClinSig]
 	if p.csq.at[sClinSig] < 0 && alt < len(r.clnsigs) && string(r.clnsigs[alt]) != "." {
-		cln = r.clnsigs[alt]
+		row.clinSig = r.clnsigs[alt]
 	}
-	var altText []byte
 	if alt < len(r.alts) {
-		altText = r.alts[alt]
-	}
-	if !cached && (!c.ok || !bytes.Equal(c.feature, v[sFeature]) || !bytes.Equal(c.biotype, v[sBiotype]) ||
-		!bytes.Equal(c.symbol, v[sSymbol]) || !bytes.Equal(c.gene, v[sGene])) {
-		c.geneID = p.geneID(v[sSymbol], v[sGene])
-		c.symbol, c.gene = append(c.symbol[:0], v[sSymbol]...), append(c.gene[:0], v[sGene]...)
-		c.feature, c.biotype = append(c.feature[:0], v[sFeature]...), append(c.biotype[:0], v[sBiotype]...)
-		c.ok, c.txStamp = true, 0
+		row.alt = r.alts[alt]
 	}
 	b := p.blk
 	if c.txStamp != b.stamp {
-		c.featureID, c.biotypeID, c.txStamp = b.lookup(v[sFeature]), b.lookup(v[sBiotype]), b.stamp
+		c.featureID, c.biotypeID, c.txStamp = b.lookup(c.feature), b.lookup(c.biotype), b.stamp
 	}
-	b.addRow(k, pos, c.geneID, c.csqID, af, flags, c, id, ref, altText, cln, v)
+	b.addRow(k, c, r, row)
 	p.foot.Rows++
 	return nil
 }
