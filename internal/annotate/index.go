@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"slices"
 	"sync"
-
-	"github.com/gasproject/gas/internal/consequence"
 )
 
 // IndexSink receives the CSQ entries of a run (Options.Index), so that an
@@ -38,21 +36,12 @@ type IndexRecord struct {
 func (r *IndexRecord) Entries() int { return len(r.ents) }
 
 // Entry returns CSQ entry i as written (escaped): every field of CSQFields,
-// in order, '|'-separated. head holds where its first EntryHead fields end
-// in text, or is nil (after an escape that lengthened one of its fields:
-// split the text); it is valid during the AddRecord call only. alt is the
-// index of the entry's ALT in the ALT column.
-func (r *IndexRecord) Entry(i int) (text []byte, head *[EntryHead]uint16, alt int) {
-	e := &r.ents[i]
-	if !e.scan {
-		head = &e.ends
-	}
-	return r.out[e.start:e.end], head, int(e.alt)
+// in order, '|'-separated; alt is the index of the entry's ALT in the ALT
+// column.
+func (r *IndexRecord) Entry(i int) (text []byte, alt int) {
+	e := r.ents[i]
+	return r.out[e.start:e.end], int(e.alt)
 }
-
-// EntryHead is how many fields of an entry IndexRecord.Entry finds: those
-// of CSQFields through HGVSp.
-const EntryHead = 12
 
 // span is a byte range of a batch's index text.
 type span struct{ start, end uint32 }
@@ -76,18 +65,15 @@ type indexRec struct {
 	ents                        int  // entries, following the previous record's in ents
 }
 
-// indexEntry is one entry's text in the batch's output and where its
-// first EntryHead fields end in it (kept small: a batch holds up to ~13,000).
+// indexEntry is one entry's text in the batch's output.
 type indexEntry struct {
 	start, end uint32
 	alt        int32
-	ends       [EntryHead]uint16 // from start; unset when scan
-	scan       bool              // Entry leaves finding the fields to the sink
 }
 
 // indexBatchEntries presizes a batch's entries: 1024 records mostly have
-// 2-5 entries each, up to 13 in transcript-dense regions (40 bytes each).
-const indexBatchEntries = 16 * batchLines
+// 2-5 entries each, up to 13 in transcript-dense regions (12 bytes each).
+const indexBatchEntries = 4 * batchLines
 
 func (x *indexBatch) reset() {
 	if x.ents == nil {
@@ -116,43 +102,13 @@ func (x *indexBatch) dropEmpty() {
 	}
 }
 
-// entry notes entry e of ALT x.alt, which e.AppendCSQ wrote at out[start:].
-func (x *indexBatch) entry(e *consequence.Entry, out []byte, start int) {
+// entry notes an entry of ALT x.alt, written at out[start:].
+func (x *indexBatch) entry(out []byte, start int) {
 	x.recs[len(x.recs)-1].ents++
 	if len(x.ents) == cap(x.ents) { // double: append grows large slices by a quarter, copying them often
 		x.ents = slices.Grow(x.ents, len(x.ents))
 	}
-	x.ents = x.ents[:len(x.ents)+1]
-	ie := &x.ents[len(x.ents)-1]
-	ie.start, ie.end, ie.alt = uint32(start), uint32(len(out)), int32(x.alt)
-	ie.scan = len(out)-start >= 1<<16 || !headEnds(e, out[start:], &ie.ends)
-}
-
-// headEnds finds where the first EntryHead fields of text end, one entry
-// as e.AppendCSQ wrote it, from the fields' own lengths: each lies where the
-// lengths before it put it when a '|' follows it there. An escape that
-// lengthened a field (';' and '=' become %3B, %3D) is found at the first
-// such field: where its unescaped length ends the text still holds that
-// field, which has no '|'. It reports false then (an HGVSp such as
-// p.Leu12=).
-func headEnds(e *consequence.Entry, text []byte, ends *[EntryHead]uint16) bool {
-	cons := 0
-	for i, c := range e.Consequences {
-		cons += len(c) + min(i, 1)
-	}
-	at := -1
-	// next: field i, l bytes long, ends at a '|' (unrolled below).
-	next := func(i, l int) bool {
-		at += l + 1
-		if at >= len(text) || text[at] != '|' {
-			return false
-		}
-		ends[i] = uint16(at)
-		return true
-	}
-	return next(0, len(e.Allele)) && next(1, cons) && next(2, len(e.Impact)) && next(3, len(e.Symbol)) &&
-		next(4, len(e.Gene)) && next(5, len(e.FeatureType)) && next(6, len(e.Feature)) && next(7, len(e.Biotype)) &&
-		next(8, len(e.Exon)) && next(9, len(e.Intron)) && next(10, len(e.HGVSc)) && next(11, len(e.HGVSp))
+	x.ents = append(x.ents, indexEntry{uint32(start), uint32(len(out)), int32(x.alt)})
 }
 
 // indexFeed hands written batches to an IndexSink on a goroutine of its

@@ -28,7 +28,7 @@ func TestIndexEntryText(t *testing.T) {
 		}
 		start := len(out)
 		out = e.AppendCSQ(out, "rs1")
-		x.entry(&e, out, start)
+		x.entry(out, start)
 		want = append(want, string(out[start:]))
 	}
 	x.record([]byte("21"), 200, []byte("."), []byte("C"), []byte("G"), nil, nil)
@@ -37,24 +37,8 @@ func TestIndexEntryText(t *testing.T) {
 	var alts []int
 	sink := sinkFunc(func(r *IndexRecord) error {
 		for i := range r.Entries() {
-			text, head, alt := r.Entry(i)
+			text, alt := r.Entry(i)
 			got, alts = append(got, string(text)), append(alts, alt)
-			// The head fields where the text's '|'s put them, or none
-			// after an escape.
-			split := strings.Split(string(text), "|")
-			if (head == nil) != (i == 1) {
-				t.Errorf("entry %d: head %v", i, head)
-				continue
-			}
-			for k := 0; head != nil && k < EntryHead; k++ {
-				start := 0
-				if k > 0 {
-					start = int(head[k-1]) + 1
-				}
-				if f := string(text[start:head[k]]); f != split[k] {
-					t.Errorf("entry %d: field %d is %q, the text has %q", i, k, f, split[k])
-				}
-			}
 		}
 		return nil
 	})
@@ -66,15 +50,6 @@ func TestIndexEntryText(t *testing.T) {
 	}
 	if !strings.Contains(want[1], "|ENSP00000305682:p.Glu353%3D|") {
 		t.Fatalf("the synonymous HGVSp was not escaped: %q", want[1])
-	}
-}
-
-// TestEntryHeadIsCSQFieldsHead: headEnds' fields, in order, are CSQFields'
-// first EntryHead.
-func TestEntryHeadIsCSQFieldsHead(t *testing.T) {
-	head := strings.Join(strings.Split(CSQFields, "|")[:EntryHead], "|")
-	if head != "Allele|Consequence|IMPACT|SYMBOL|Gene|Feature_type|Feature|BIOTYPE|EXON|INTRON|HGVSc|HGVSp" {
-		t.Fatalf("CSQFields begins %s", head)
 	}
 }
 

@@ -23,8 +23,7 @@ type EntryBuilder struct {
 var _ annotate.IndexSink = (*EntryBuilder)(nil)
 
 // gasLayout is the engine's CSQ layout: the kept fields but CANONICAL at
-// gasAt, among the first annotate.EntryHead, and CANONICAL last (checked at
-// start-up).
+// gasAt and CANONICAL last (checked at start-up).
 var gasLayout = func() csqLayout {
 	c := newCSQLayout(annotate.CSQFields)
 	for s := range nSlots {
@@ -83,36 +82,52 @@ func (p *parser) addRecord(r *annotate.IndexRecord) error {
 	}
 	p.rec.set(uint32(r.Pos), r.ID, r.Ref, r.Alt, r.KnownAF, r.KnownClnsig)
 	for k := range r.Entries() {
-		text, head, alt := r.Entry(k)
-		if err := p.addEngineEntry(k, text, head, alt); err != nil {
+		text, alt := r.Entry(k)
+		if err := p.addEngineEntry(k, text, alt); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// addEngineEntry adds entry k of a record, the engine's text of it with
-// where its head fields end (nil: split the text), for the record's ALT alt.
-func (p *parser) addEngineEntry(k int, text []byte, head *[annotate.EntryHead]uint16, alt int) error {
+// addEngineEntry adds entry k of a record, the engine's text of it, for the
+// record's ALT alt: the fields at gasAt, found in turn.
+func (p *parser) addEngineEntry(k int, text []byte, alt int) error {
 	c := &p.slots[k%cacheSlots]
-	if head == nil {
-		var v [nSlots][]byte // on the stack: no write barriers
-		gasLayout.split(text, &v, true)
-		p.setTerms(c, v[sCsq], v[sImpact])
-		p.setTranscript(c, v[sSymbol], v[sGene], v[sFeature], v[sBiotype])
-		c.midOK = false
-		row := entryRow{allele: v[sAllele], hgvsc: v[sHGVSc], hgvsp: v[sHGVSp], canonical: string(v[sCanonical]) == "YES"}
-		return p.addRow(k, c, alt, &row)
+	var e [5]int // where Allele, EXON, INTRON, HGVSc and HGVSp end
+	if bars(text, 0, e[:1]) == 1 {
+		// Consequence to BIOTYPE as the last entry at this place had them?
+		// Then c holds them already. c.mid is seven whole fields: when the
+		// text goes on with c.mid and a '|', its next seven fields are those.
+		at := e[0] + 1
+		end := at + len(c.mid)
+		if c.midOK && end < len(text) && text[end] == '|' && bytes.Equal(text[at:end], c.mid) || p.setMid(c, text, at) {
+			if bars(text, at+len(c.mid)+1, e[1:]) == 4 {
+				row := entryRow{allele: text[:e[0]], hgvsc: text[e[2]+1 : e[3]], hgvsp: text[e[3]+1 : e[4]],
+					canonical: bytes.HasSuffix(text, []byte("|YES"))} // CANONICAL is the last field
+				return p.addRow(k, c, alt, &row)
+			}
+		}
 	}
-	h := head // the fields at gasAt
-	// Consequence to BIOTYPE, as the last entry at this place had them?
-	// Then c holds them already.
-	if mid := text[h[0]+1 : h[7]]; !c.midOK || !bytes.Equal(c.mid, mid) {
-		p.setTerms(c, text[h[0]+1:h[1]], text[h[1]+1:h[2]])
-		p.setTranscript(c, text[h[2]+1:h[3]], text[h[3]+1:h[4]], text[h[5]+1:h[6]], text[h[6]+1:h[7]])
-		c.mid, c.midOK = append(c.mid[:0], mid...), true
-	}
-	row := entryRow{allele: text[:h[0]], hgvsc: text[h[9]+1 : h[10]], hgvsp: text[h[10]+1 : h[11]],
-		canonical: bytes.HasSuffix(text, []byte("|YES"))} // CANONICAL is the last field
+	// Not the fields the engine writes: as the text's Builder reads them.
+	var v [nSlots][]byte // on the stack: no write barriers
+	gasLayout.split(text, &v, true)
+	p.setTerms(c, v[sCsq], v[sImpact])
+	p.setTranscript(c, v[sSymbol], v[sGene], v[sFeature], v[sBiotype])
+	c.midOK = false
+	row := entryRow{allele: v[sAllele], hgvsc: v[sHGVSc], hgvsp: v[sHGVSp], canonical: string(v[sCanonical]) == "YES"}
 	return p.addRow(k, c, alt, &row)
+}
+
+// setMid sets c to an engine entry's seven fields Consequence to BIOTYPE,
+// which begin at text[at:]; false when the text has fewer fields.
+func (p *parser) setMid(c *entryCache, text []byte, at int) bool {
+	var e [7]int
+	if c.midOK = bars(text, at, e[:]) == 7; !c.midOK {
+		return false
+	}
+	p.setTerms(c, text[at:e[0]], text[e[0]+1:e[1]])
+	p.setTranscript(c, text[e[1]+1:e[2]], text[e[2]+1:e[3]], text[e[4]+1:e[5]], text[e[5]+1:e[6]])
+	c.mid = append(c.mid[:0], text[at:e[6]]...)
+	return true
 }

@@ -123,6 +123,29 @@ func (c *csqLayout) split(e []byte, vals *[nSlots][]byte, whole bool) {
 	take(len(e))
 }
 
+// bars notes where the next len(ends) '|'s of e are, from e[i:] on, and
+// returns how many it found, eight bytes at a time as split.
+func bars(e []byte, i int, ends []int) int {
+	n := 0
+	const low7, pipes = 0x7f7f7f7f7f7f7f7f, 0x7c7c7c7c7c7c7c7c
+	for ; i+8 <= len(e); i += 8 {
+		x := binary.LittleEndian.Uint64(e[i:]) ^ pipes
+		for m := ^(((x & low7) + low7) | x | low7); m != 0; m &= m - 1 {
+			if ends[n] = i + bits.TrailingZeros64(m)>>3; n+1 == len(ends) {
+				return n + 1
+			}
+			n++
+		}
+	}
+	for ; i < len(e) && n < len(ends); i++ {
+		if e[i] == '|' {
+			ends[n] = i
+			n++
+		}
+	}
+	return n
+}
+
 // recordVals are one record's values its rows share: its position, ID and
 // REF, and its per-ALT values.
 type recordVals struct {
