@@ -38,6 +38,11 @@ type Entry struct {
 	// plainHGVSc is the HGVSc Predict made when it holds nothing to
 	// escape: AppendCSQ copies HGVSc unchecked while it is still equal.
 	plainHGVSc string
+	// computed: Predict made the entry, so the fields it computes itself
+	// (Allele, EXON and INTRON, the positions, Amino_acids, Codons,
+	// DISTANCE, STRAND, FLAGS, VARIANT_CLASS, CANONICAL: bases, numbers
+	// and fixed words) hold no byte AppendCSQ escapes.
+	computed bool
 }
 
 // setTerms sets the consequences and the impact from a term set.
@@ -85,9 +90,16 @@ func (e Entry) Fields(existingVariation string) []string {
 // AppendCSQ appends the entry as one '|'-separated CSQ value (no leading
 // comma). Characters that may not appear in an INFO value are escaped as VEP
 // does: ',' and '|' inside a field become '&', ';' is %3B, '=' is %3D and
-// whitespace becomes '_'.
+// whitespace becomes '_'. The fields an entry from Predict computed itself
+// are copied as they are: they hold none of those (checking them a byte at
+// a time was a fifth of the cost of writing the CSQ text).
 func (e *Entry) AppendCSQ(dst []byte, existingVariation string) []byte {
-	dst = appendEscaped(dst, e.Allele)
+	computed := e.computed
+	if computed {
+		dst = append(dst, e.Allele...)
+	} else {
+		dst = appendEscaped(dst, e.Allele)
+	}
 	dst = append(dst, '|')
 	if l := e.cons; l != nil && sameSlice(e.Consequences, l.terms) && e.Impact == l.impact {
 		dst = append(dst, l.csqImpact...)
@@ -106,36 +118,35 @@ func (e *Entry) AppendCSQ(dst []byte, existingVariation string) []byte {
 		dst = append(dst, x.csqFeature...)
 	} else {
 		for _, f := range [...]string{e.Symbol, e.Gene, e.FeatureType, e.Feature, e.Biotype} {
-			dst = appendField(dst, f)
+			dst = appendField(dst, f, false)
 		}
 	}
-	dst = appendField(dst, e.Exon)
-	dst = appendField(dst, e.Intron)
-	if e.HGVSc != "" && e.HGVSc == e.plainHGVSc {
-		dst = append(append(dst, '|'), e.HGVSc...)
-	} else {
-		dst = appendField(dst, e.HGVSc)
-	}
-	dst = appendField(dst, e.HGVSp)
-	dst = appendField(dst, e.CDNAPosition)
-	dst = appendField(dst, e.CDSPosition)
-	dst = appendField(dst, e.ProteinPosition)
-	dst = appendField(dst, e.AminoAcids)
-	dst = appendField(dst, e.Codons)
-	dst = appendField(dst, existingVariation)
-	dst = appendField(dst, e.Distance)
-	dst = appendField(dst, e.Strand)
-	dst = appendField(dst, e.Flags)
-	dst = appendField(dst, e.VariantClass)
-	return appendField(dst, e.Canonical)
+	dst = appendField(dst, e.Exon, computed)
+	dst = appendField(dst, e.Intron, computed)
+	dst = appendField(dst, e.HGVSc, e.HGVSc == e.plainHGVSc)
+	dst = appendField(dst, e.HGVSp, false)
+	dst = appendField(dst, e.CDNAPosition, computed)
+	dst = appendField(dst, e.CDSPosition, computed)
+	dst = appendField(dst, e.ProteinPosition, computed)
+	dst = appendField(dst, e.AminoAcids, computed)
+	dst = appendField(dst, e.Codons, computed)
+	dst = appendField(dst, existingVariation, false)
+	dst = appendField(dst, e.Distance, computed)
+	dst = appendField(dst, e.Strand, computed)
+	dst = appendField(dst, e.Flags, computed)
+	dst = appendField(dst, e.VariantClass, computed)
+	return appendField(dst, e.Canonical, computed)
 }
 
-// appendField appends '|' and the escaped field; most fields of most
-// entries are empty.
-func appendField(dst []byte, s string) []byte {
+// appendField appends '|' and the field, escaped unless plain; most fields
+// of most entries are empty.
+func appendField(dst []byte, s string, plain bool) []byte {
 	dst = append(dst, '|')
-	if s == "" {
+	switch {
+	case s == "":
 		return dst
+	case plain:
+		return append(dst, s...)
 	}
 	return appendEscaped(dst, s)
 }

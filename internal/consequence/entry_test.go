@@ -90,3 +90,52 @@ func TestUpperHelpers(t *testing.T) {
 		}
 	}
 }
+
+// TestComputedFieldsNeedNoEscape: AppendCSQ copies the fields Predict
+// computes without escaping them; for SNVs, insertions, deletions and MNVs
+// at every exon edge (splice sites, UTRs, CDS, both strands, chr21 and MT)
+// the text is the same as every field escaped.
+func TestComputedFieldsNeedNoEscape(t *testing.T) {
+	m := loadMini(t)
+	var p Predictor
+	var entries []Entry
+	n := 0
+	for _, tx := range m.txs {
+		seq := m.seqs[tx.Chrom]
+		for _, ex := range tx.Exons {
+			for _, pos := range []int{ex.Start - 3, ex.Start, ex.Start + 1, (ex.Start + ex.End) / 2, ex.End - 1, ex.End + 2} {
+				if pos < 2 || pos+3 > len(seq) {
+					continue
+				}
+				ref := string(seq[pos-1 : pos])
+				for _, v := range []Variant{
+					{Pos: pos, Ref: ref, Alt: string("ACGT"[(n+pos)%4])},
+					{Pos: pos, Ref: ref, Alt: ref + "GA"},
+					{Pos: pos, Ref: string(seq[pos-1 : pos+2]), Alt: ref},
+					{Pos: pos, Ref: string(seq[pos-1 : pos+1]), Alt: "TT"},
+				} {
+					v.Chrom = tx.Chrom
+					entries = p.Append(entries[:0], v, near(m.txs, tx.Chrom, v.Pos, v.Pos+len(v.Ref)), chromSeq(seq))
+					for i := range entries {
+						e := &entries[i]
+						var want []byte
+						for j, f := range e.Fields("rs1") {
+							if j > 0 {
+								want = append(want, '|')
+							}
+							want = appendEscaped(want, f)
+						}
+						if got := e.AppendCSQ(nil, "rs1"); string(got) != string(want) {
+							t.Fatalf("%+v %s:\n got %s\nwant %s", v, e.Feature, got, want)
+						}
+						n++
+					}
+				}
+			}
+		}
+	}
+	if n < 10000 {
+		t.Fatalf("only %d entries checked", n)
+	}
+	t.Logf("%d entries", n)
+}

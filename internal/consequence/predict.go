@@ -100,6 +100,7 @@ func (p *Predictor) Append(dst []Entry, v Variant, transcripts []*refdata.Transc
 			Impact:       impactModifier,
 			VariantClass: a.class,
 			cons:         intergenicTerms,
+			computed:     true,
 		})
 	}
 	return dst
@@ -184,6 +185,7 @@ func (x *txInfo) describe(e *Entry, a *allele) {
 		Strand:       "1",
 		VariantClass: a.class,
 		tx:           x,
+		computed:     true,
 	}
 	if t.Strand < 0 {
 		e.Strand = "-1"
