@@ -45,6 +45,14 @@ func TestAnnotateLimits(t *testing.T) {
 			t.Error("the engine ran")
 		}
 	})
+	t.Run("a bad record before the records limit", func(t *testing.T) {
+		f := newFixture(t)
+		f.limit(func(l *domain.Limits) { l.Records = 3 })
+		input := vcfOf("1:1") + "1\tseventy\t.\tA\tG\t.\t.\t.\n" + strings.TrimPrefix(vcfOf("1:3", "1:4"), vcfOf())
+		f.blobs.Put(ctx, "inputs/u1/j1/sample.vcf", strings.NewReader(input))
+		_, err := f.t.Plan(ctx, JobInput{JobID: "j1"})
+		permanent(t, err, "sample.vcf: line 4: ")
+	})
 	t.Run("contigs, in Plan", func(t *testing.T) {
 		f := newFixture(t)
 		f.limit(func(l *domain.Limits) { l.Contigs = 2 })

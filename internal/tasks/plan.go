@@ -143,7 +143,10 @@ func (t *Tasks) markRunning(ctx context.Context, id string) (domain.Job, error) 
 	return j, nil
 }
 
-// cutShards writes the shard files and returns their descriptions.
+// cutShards writes the shard files and returns their descriptions. This
+// goroutine reads the input (the reader enforces the input limits); a
+// cutStage parses every record and adds it to its shard on another, so the
+// two take a core each. The first problem in input order fails it.
 func (t *Tasks) cutShards(ctx context.Context, j domain.Job, lim domain.Limits) ([]Shard, error) {
 	src, err := t.blobs.Get(ctx, j.InputKey)
 	if errors.Is(err, domain.ErrNotFound) {
@@ -163,52 +166,139 @@ func (t *Tasks) cutShards(ctx context.Context, j domain.Job, lim domain.Limits) 
 		return nil, fmt.Errorf("copy header: %w", err)
 	}
 	headerLines := bytes.Count(header.Bytes(), []byte("\n"))
-	cols := r.Header().Columns()
 
 	cut := &shardCutter{t: t, ctx: ctx, j: j, header: header.Bytes(), headerLines: headerLines}
 	defer cut.abort()
-	var (
-		rec     vcf.Record
-		records int64
-		chrom   string // of the record read last
-		contigs = map[string]bool{}
-	)
+	stage := newCutStage(ctx, cut, r.Header().Columns())
+	defer stage.wait()
 	for {
 		line, lineNo, err := r.ReadLine()
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
-			return nil, err
-		}
-		if err := vcf.ParseRecord(line, cols, &rec); err != nil {
-			var pe *vcf.ParseError
-			if errors.As(err, &pe) {
-				pe.Line = lineNo
+			if serr := stage.wait(); serr != nil {
+				return nil, serr // an earlier line's
 			}
 			return nil, err
 		}
-		// A new string and a look-up only where the chromosome changes (the comparison allocates none).
-		changed := records == 0 || string(rec.Chrom()) != chrom
-		if changed {
-			chrom = string(rec.Chrom())
-		}
-		if records++; lim.Records > 0 && records > lim.Records {
-			return nil, &domain.LimitError{Name: domain.LimitRecords, Max: lim.Records, Line: lineNo}
-		}
-		if changed && !contigs[chrom] {
-			if contigs[chrom] = true; lim.Contigs > 0 && int64(len(contigs)) > lim.Contigs {
-				return nil, &domain.LimitError{Name: domain.LimitContigs, Max: lim.Contigs, Line: lineNo}
-			}
-		}
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		if err := cut.add(chrom, line, lineNo); err != nil {
+		if err := stage.add(line, lineNo); err != nil {
 			return nil, err
 		}
 	}
+	if err := stage.wait(); err != nil {
+		return nil, err
+	}
 	return cut.finish()
+}
+
+// cutStage parses records (vcf.ParseRecord) and adds them to their shards
+// on a goroutine of its own, a batch of lines at a time, and stops at the
+// first error (a bad record's numbered with its input line).
+type cutStage struct {
+	ctx     context.Context
+	cut     *shardCutter
+	cols    int
+	batch   lineBatch // being filled
+	batches chan lineBatch
+	free    chan lineBatch
+	done    chan struct{}
+	err     error // set before done closes
+	closed  bool
+
+	rec     vcf.Record
+	chrom   string // of the record parsed last
+	records int64
+}
+
+// lineBatch is lines, each followed by '\n', and their input line numbers.
+type lineBatch struct {
+	text  []byte
+	lines []int
+}
+
+// lineBatchBytes is about how much text a batch holds.
+const lineBatchBytes = 256 << 10
+
+func newCutStage(ctx context.Context, cut *shardCutter, cols int) *cutStage {
+	c := &cutStage{ctx: ctx, cut: cut, cols: cols, batches: make(chan lineBatch, 4), free: make(chan lineBatch, 6), done: make(chan struct{})}
+	go c.loop()
+	return c
+}
+
+// add copies a record's line into the batch; once the stage has stopped, it
+// returns why.
+func (c *cutStage) add(line []byte, lineNo int) error {
+	c.batch.text = append(append(c.batch.text, line...), '\n')
+	c.batch.lines = append(c.batch.lines, lineNo)
+	if len(c.batch.text) < lineBatchBytes {
+		return nil
+	}
+	select {
+	case c.batches <- c.batch:
+	case <-c.done:
+		return c.err
+	}
+	select {
+	case c.batch = <-c.free:
+	default:
+		c.batch = lineBatch{text: make([]byte, 0, lineBatchBytes+4096)}
+	}
+	c.batch.text, c.batch.lines = c.batch.text[:0], c.batch.lines[:0]
+	return nil
+}
+
+// wait hands over what is left, waits for the stage to end and returns its
+// error (nil: every record parsed and added). It may be called again.
+func (c *cutStage) wait() error {
+	if !c.closed {
+		c.closed = true
+		select {
+		case c.batches <- c.batch:
+		case <-c.done:
+		}
+		close(c.batches)
+	}
+	<-c.done
+	return c.err
+}
+
+func (c *cutStage) loop() {
+	defer close(c.done)
+	for b := range c.batches {
+		if c.err = c.ctx.Err(); c.err != nil {
+			return
+		}
+		text := b.text
+		for _, lineNo := range b.lines {
+			i := bytes.IndexByte(text, '\n')
+			if c.err = c.record(text[:i], lineNo); c.err != nil {
+				return
+			}
+			text = text[i+1:]
+		}
+		select {
+		case c.free <- b:
+		default:
+		}
+	}
+}
+
+// record parses one record and adds it to its shard.
+func (c *cutStage) record(line []byte, lineNo int) error {
+	if err := vcf.ParseRecord(line, c.cols, &c.rec); err != nil {
+		var pe *vcf.ParseError
+		if errors.As(err, &pe) {
+			pe.Line = lineNo
+		}
+		return err
+	}
+	// A new string only where the chromosome changes (the comparison allocates none).
+	if c.records == 0 || string(c.rec.Chrom()) != c.chrom {
+		c.chrom = string(c.rec.Chrom())
+	}
+	c.records++
+	return c.cut.add(c.chrom, line, lineNo)
 }
 
 // shardCutter writes the records Plan has read and checked into shard files:

@@ -148,10 +148,22 @@ func TestPlanFailsWhenAShardIsNotStored(t *testing.T) {
 	}
 }
 
+// manyRecords is a VCF of n records on chromosome 1.
+func manyRecords(n int) string {
+	var b strings.Builder
+	b.WriteString(vcfOf())
+	for i := range n {
+		fmt.Fprintf(&b, "1\t%d\t.\tA\tG\t.\tPASS\t.\n", i+1)
+	}
+	return b.String()
+}
+
 func TestPlanRejectsBadInputWithTheInputLine(t *testing.T) {
 	tests := []struct{ name, input, want string }{
 		{"bad POS", vcfOf("1:1", "1:2") + "1\tseventy\t.\tA\tG\t.\t.\t.\n", "sample.vcf: line 5: "},
 		{"not a VCF", "hello\n", "sample.vcf: "},
+		{"bad POS past the first batches", manyRecords(30000) + "1\tseventy\t.\tA\tG\t.\t.\t.\n" + strings.TrimPrefix(manyRecords(10), vcfOf()),
+			"sample.vcf: line 30003: "},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
