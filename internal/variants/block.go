@@ -197,51 +197,40 @@ func (p *parser) flush() error {
 		return nil
 	}
 	info := blockInfo{Off: p.off, Rows: n, Chrom: b.chrom, MinPos: math.MaxUint32, MinAF: math.MaxFloat32}
-	enc := b.enc[:0]
-	for _, r := range b.filter {
-		v := r.pos
-		enc = binary.LittleEndian.AppendUint32(enc, v)
-		info.MinPos, info.MaxPos = min(info.MinPos, v), max(info.MaxPos, v)
-	}
 	p.blocks++
-	for _, r := range b.filter {
-		v := r.gene
-		enc = binary.LittleEndian.AppendUint32(enc, v)
-		if int(v) >= len(p.geneMark) {
-			p.geneMark = append(p.geneMark, make([]uint32, len(p.foot.Genes)-len(p.geneMark))...)
-		}
-		if p.geneMark[v] != p.blocks { // first in this block
-			p.geneMark[v] = p.blocks
-			info.Genes = append(info.Genes, v)
-		}
+	if len(p.geneMark) < len(p.foot.Genes) {
+		p.geneMark = append(p.geneMark, make([]uint32, len(p.foot.Genes)-len(p.geneMark))...)
 	}
-	slices.Sort(info.Genes)
-	for _, r := range b.filter {
-		v := r.csq
-		enc = binary.LittleEndian.AppendUint32(enc, v)
-		for int(v/64) >= len(info.Csqs) {
+	// The filter columns, filled in one pass over the rows.
+	enc := slices.Grow(b.enc[:0], n*filterWidth)[:n*filterWidth]
+	pos, gene, csq, af, flags := enc[:4*n], enc[4*n:8*n], enc[8*n:12*n], enc[12*n:16*n], enc[16*n:17*n]
+	for i, r := range b.filter {
+		binary.LittleEndian.PutUint32(pos[4*i:], r.pos)
+		info.MinPos, info.MaxPos = min(info.MinPos, r.pos), max(info.MaxPos, r.pos)
+		binary.LittleEndian.PutUint32(gene[4*i:], r.gene)
+		if p.geneMark[r.gene] != p.blocks { // first in this block
+			p.geneMark[r.gene] = p.blocks
+			info.Genes = append(info.Genes, r.gene)
+		}
+		binary.LittleEndian.PutUint32(csq[4*i:], r.csq)
+		for int(r.csq/64) >= len(info.Csqs) {
 			info.Csqs = append(info.Csqs, 0)
 		}
-		info.Csqs[v/64] |= 1 << (v % 64)
-	}
-	for _, r := range b.filter {
-		v := r.af
-		enc = binary.LittleEndian.AppendUint32(enc, math.Float32bits(v))
-		if v < info.MinAF { // not min(): its NaN and -0 rules cost more (parseAF has no NaN)
-			info.MinAF = v
+		info.Csqs[r.csq/64] |= 1 << (r.csq % 64)
+		binary.LittleEndian.PutUint32(af[4*i:], math.Float32bits(r.af))
+		if r.af < info.MinAF { // not min(): its NaN and -0 rules cost more (parseAF has no NaN)
+			info.MinAF = r.af
 		}
-		if v > info.MaxAF {
-			info.MaxAF = v
+		if r.af > info.MaxAF {
+			info.MaxAF = r.af
 		}
-	}
-	for _, r := range b.filter {
-		f := r.flags
-		enc = append(enc, f)
-		info.Impacts |= 1 << (f & flagImpact)
-		if f&flagCanonical != 0 {
+		flags[i] = r.flags
+		info.Impacts |= 1 << (r.flags & flagImpact)
+		if r.flags&flagCanonical != 0 {
 			info.Canonical++
 		}
 	}
+	slices.Sort(info.Genes)
 
 	// Display section: dictionary length, dictionary, group ends, groups.
 	b.groupEnd = append(b.groupEnd, uint32(len(b.disp)))
