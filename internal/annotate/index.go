@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+
+	"github.com/gasproject/gas/internal/consequence"
 )
 
 // IndexSink receives the CSQ entries of a run (Options.Index), so that an
@@ -37,11 +39,18 @@ func (r *IndexRecord) Entries() int { return len(r.ents) }
 
 // Entry returns CSQ entry i as written (escaped): every field of CSQFields,
 // in order, '|'-separated; alt is the index of the entry's ALT in the ALT
-// column.
-func (r *IndexRecord) Entry(i int) (text []byte, alt int) {
-	e := r.ents[i]
-	return r.out[e.start:e.end], int(e.alt)
+// column, and lens the lengths some of its fields had before escaping.
+func (r *IndexRecord) Entry(i int) (text []byte, lens EntryLens, alt int) {
+	e := &r.ents[i]
+	return r.out[e.start:e.end], e.lens, int(e.alt)
 }
+
+// EntryLens are the lengths of an entry's fields Allele, EXON, INTRON, HGVSc
+// and HGVSp before escaping (at most 0xffff): where the text has a '|' after
+// a field at its length from the field's start, the field was not escaped
+// (an escape lengthens it, and an escaped field holds no '|'), so it is
+// found without reading it.
+type EntryLens struct{ Allele, Exon, Intron, HGVSc, HGVSp uint16 }
 
 // span is a byte range of a batch's index text.
 type span struct{ start, end uint32 }
@@ -69,11 +78,12 @@ type indexRec struct {
 type indexEntry struct {
 	start, end uint32
 	alt        int32
+	lens       EntryLens
 }
 
 // indexBatchEntries presizes a batch's entries: 1024 records mostly have
-// 2-5 entries each, up to 13 in transcript-dense regions (12 bytes each).
-const indexBatchEntries = 4 * batchLines
+// 2-5 entries each, up to 13 in transcript-dense regions (24 bytes each).
+const indexBatchEntries = 16 * batchLines
 
 func (x *indexBatch) reset() {
 	if x.ents == nil {
@@ -102,14 +112,19 @@ func (x *indexBatch) dropEmpty() {
 	}
 }
 
-// entry notes an entry of ALT x.alt, written at out[start:].
-func (x *indexBatch) entry(out []byte, start int) {
+// entry notes entry e of ALT x.alt, which e.AppendCSQ wrote at out[start:].
+func (x *indexBatch) entry(e *consequence.Entry, out []byte, start int) {
 	x.recs[len(x.recs)-1].ents++
 	if len(x.ents) == cap(x.ents) { // double: append grows large slices by a quarter, copying them often
 		x.ents = slices.Grow(x.ents, len(x.ents))
 	}
-	x.ents = append(x.ents, indexEntry{uint32(start), uint32(len(out)), int32(x.alt)})
+	x.ents = append(x.ents, indexEntry{uint32(start), uint32(len(out)), int32(x.alt),
+		EntryLens{len16(e.Allele), len16(e.Exon), len16(e.Intron), len16(e.HGVSc), len16(e.HGVSp)}})
 }
+
+// len16 is len(s), at most 0xffff: a longer field is not where the sink
+// looks for it, which sends it to read the text.
+func len16(s string) uint16 { return uint16(min(len(s), 0xffff)) }
 
 // indexFeed hands written batches to an IndexSink on a goroutine of its
 // own, in order, so the writer does not wait for the index; each batch then

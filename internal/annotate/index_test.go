@@ -28,17 +28,18 @@ func TestIndexEntryText(t *testing.T) {
 		}
 		start := len(out)
 		out = e.AppendCSQ(out, "rs1")
-		x.entry(out, start)
+		x.entry(&e, out, start)
 		want = append(want, string(out[start:]))
 	}
 	x.record([]byte("21"), 200, []byte("."), []byte("C"), []byte("G"), nil, nil)
 	x.dropEmpty() // no entries: no record
 	var got []string
 	var alts []int
+	var lens []EntryLens
 	sink := sinkFunc(func(r *IndexRecord) error {
 		for i := range r.Entries() {
-			text, alt := r.Entry(i)
-			got, alts = append(got, string(text)), append(alts, alt)
+			text, l, alt := r.Entry(i)
+			got, alts, lens = append(got, string(text)), append(alts, alt), append(lens, l)
 		}
 		return nil
 	})
@@ -47,6 +48,11 @@ func TestIndexEntryText(t *testing.T) {
 	}
 	if len(got) != 2 || got[0] != want[0] || got[1] != want[1] || alts[0] != 0 || alts[1] != 1 {
 		t.Fatalf("entries %q, ALTs %v; want %q, [0 1]", got, alts, want)
+	}
+	// The fields' lengths before escaping: the second HGVSp is 2 bytes
+	// longer as written.
+	if l := (EntryLens{1, 0, 0, 28, 27}); lens[0] != l || lens[1] != (EntryLens{1, 0, 0, 28, 25}) {
+		t.Fatalf("lengths %v, want %v and the second HGVSp 25", lens, l)
 	}
 	if !strings.Contains(want[1], "|ENSP00000305682:p.Glu353%3D|") {
 		t.Fatalf("the synonymous HGVSp was not escaped: %q", want[1])

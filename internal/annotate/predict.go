@@ -41,7 +41,7 @@ func (p *vepPredictor) appendCSQ(dst []byte, c chromosome, v consequence.Variant
 		start := len(dst)
 		dst = e.AppendCSQ(dst, ex)
 		if ix != nil {
-			ix.entry(dst, start)
+			ix.entry(e, dst, start)
 		}
 		if w, r := t.countTerms(e.Consequences); r >= 0 && (worstRank < 0 || r < worstRank) {
 			worst, worstRank = w, r

@@ -82,34 +82,42 @@ func (p *parser) addRecord(r *annotate.IndexRecord) error {
 	}
 	p.rec.set(uint32(r.Pos), r.ID, r.Ref, r.Alt, r.KnownAF, r.KnownClnsig)
 	for k := range r.Entries() {
-		text, alt := r.Entry(k)
-		if err := p.addEngineEntry(k, text, alt); err != nil {
+		text, lens, alt := r.Entry(k)
+		if err := p.addEngineEntry(k, text, lens, alt); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// addEngineEntry adds entry k of a record, the engine's text of it, for the
-// record's ALT alt: the fields at gasAt, found in turn.
-func (p *parser) addEngineEntry(k int, text []byte, alt int) error {
+// addEngineEntry adds entry k of a record, the engine's text of it with its
+// fields' lengths, for the record's ALT alt: each field at gasAt is where
+// the lengths put it when a '|' follows it there (annotate.EntryLens).
+func (p *parser) addEngineEntry(k int, text []byte, l annotate.EntryLens, alt int) error {
 	c := &p.slots[k%cacheSlots]
-	var e [5]int // where Allele, EXON, INTRON, HGVSc and HGVSp end
-	if bars(text, 0, e[:1]) == 1 {
+	// next is where the field at text[at:], n bytes long, ends, or -1.
+	next := func(at int, n uint16) int {
+		if end := at + int(n); at >= 0 && end < len(text) && text[end] == '|' {
+			return end
+		}
+		return -1
+	}
+	if a := next(0, l.Allele); a >= 0 {
 		// Consequence to BIOTYPE as the last entry at this place had them?
 		// Then c holds them already. c.mid is seven whole fields: when the
 		// text goes on with c.mid and a '|', its next seven fields are those.
-		at := e[0] + 1
-		end := at + len(c.mid)
-		if c.midOK && end < len(text) && text[end] == '|' && bytes.Equal(text[at:end], c.mid) || p.setMid(c, text, at) {
-			if bars(text, at+len(c.mid)+1, e[1:]) == 4 {
-				row := entryRow{allele: text[:e[0]], hgvsc: text[e[2]+1 : e[3]], hgvsp: text[e[3]+1 : e[4]],
+		at := a + 1
+		if end := at + len(c.mid); c.midOK && end < len(text) && text[end] == '|' && bytes.Equal(text[at:end], c.mid) || p.setMid(c, text, at) {
+			intron := next(next(at+len(c.mid)+1, l.Exon)+1, l.Intron)
+			hgvsc := next(intron+1, l.HGVSc)
+			if hgvsp := next(hgvsc+1, l.HGVSp); hgvsp >= 0 {
+				row := entryRow{allele: text[:a], hgvsc: text[intron+1 : hgvsc], hgvsp: text[hgvsc+1 : hgvsp],
 					canonical: bytes.HasSuffix(text, []byte("|YES"))} // CANONICAL is the last field
 				return p.addRow(k, c, alt, &row)
 			}
 		}
 	}
-	// Not the fields the engine writes: as the text's Builder reads them.
+	// An escaped field: as the text's Builder reads it.
 	var v [nSlots][]byte // on the stack: no write barriers
 	gasLayout.split(text, &v, true)
 	p.setTerms(c, v[sCsq], v[sImpact])
