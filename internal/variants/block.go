@@ -110,13 +110,13 @@ func (b *blockBuf) addRow(entry int, c *entryCache, rec *recordVals, r *entryRow
 		if entry > 0 || bytes.Equal(rec.ref, b.prev[1].of(disp)) {
 			mask |= 2
 		}
-		if bytes.Equal(r.alt, b.prev[2].of(disp)) {
+		if r.sameAlt || bytes.Equal(r.alt, b.prev[2].of(disp)) {
 			mask |= 4
 		}
 		if bytes.Equal(r.allele, b.prev[3].of(disp)) {
 			mask |= 8
 		}
-		if bytes.Equal(r.clinSig, b.prev[4].of(disp)) {
+		if r.sameClinSig || bytes.Equal(r.clinSig, b.prev[4].of(disp)) {
 			mask |= 16
 		}
 	}

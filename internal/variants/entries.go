@@ -112,7 +112,7 @@ func (p *parser) addEngineEntry(k int, text []byte, l annotate.EntryLens, alt in
 			hgvsc := next(intron+1, l.HGVSc)
 			if hgvsp := next(hgvsc+1, l.HGVSp); hgvsp >= 0 {
 				row := entryRow{allele: text[:a], hgvsc: text[intron+1 : hgvsc], hgvsp: text[hgvsc+1 : hgvsp],
-					canonical: bytes.HasSuffix(text, []byte("|YES"))} // CANONICAL is the last field
+					canonical: len(text) >= 4 && string(text[len(text)-4:]) == "|YES"} // CANONICAL is the last field
 				return p.addRow(k, c, alt, &row)
 			}
 		}

@@ -312,15 +312,19 @@ func (p *parser) entry(k int, e []byte) error {
 // cacheSlots is how many entries of a record have their own entryCache.
 const cacheSlots = 32
 
-// entryRow is a row's own values, besides the ids of its entryCache: its
-// entry's and its record's text, and its filter values.
+// entryRow is a row's own values, besides its record's (recordVals) and
+// the ids of its entryCache: its entry's fields, its ALT's values, and its
+// filter values.
 type entryRow struct {
-	pos                                uint32
-	id, ref, alt, allele, hgvsc, hgvsp []byte
-	canonical                          bool
-	afField, clinSig                   []byte // the entry's AF and CLIN_SIG fields (nil when the layout has none)
-	af                                 float32
-	flags                              uint8
+	allele, hgvsc, hgvsp []byte
+	canonical            bool
+	afField, clinSig     []byte // the entry's AF and CLIN_SIG fields (nil when the layout has none)
+	alt                  []byte // the ALT's text
+	af                   float32
+	flags                uint8
+	// The row's alt and clin_sig are the previous row's: it is of the
+	// same record and ALT, and they are the record's values of it.
+	sameAlt, sameClinSig bool
 }
 
 // setTerms sets c's consequence list and impact (and their ids) to csq and
@@ -370,6 +374,9 @@ func (p *parser) addRow(k int, c *entryCache, alt int, row *entryRow) error {
 	if alt < len(r.alts) {
 		row.alt = r.alts[alt]
 	}
+	row.sameAlt = k > 0 && alt == p.lastAlt
+	row.sameClinSig = row.sameAlt && p.csq.at[sClinSig] < 0
+	p.lastAlt = alt
 	b := p.blk
 	if c.txStamp != b.stamp {
 		c.featureID, c.biotypeID, c.txStamp = b.lookup(c.feature), b.lookup(c.biotype), b.stamp
