@@ -84,10 +84,10 @@
 // bytes per block, little-endian: first Pos int32, last Pos int32, offset
 // int64, stored size uint32 (twice) and record count uint32. The file ends
 // with a 28-byte footer: dictionary offset uint64, index offset uint64,
-// block count uint32, "GASKRAW2". The loader maps the file (mapFile), reads
-// the dictionaries and the index when the chromosome is first used and
-// reads blocks on demand: a block's payload is copied out of the mapping and
-// its positions decoded; the other columns are read by a cursor in record
+// block count uint32, "GASKRAW2". The loader reads the dictionaries and the
+// index when the chromosome is first used and reads blocks on demand (pread, not mapped: a first touch of a mapped page
+// cost twice a block's read on the VMs measured): a block's payload is read
+// and its positions decoded; the other columns are read by a cursor in record
 // order only up to the records a lookup returns (a KnownVariant is made only
 // for those), and records before them are skipped by counting flags and
 // varint ends 8 bytes at a time when the block has no inline values. Blocks

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"math/bits"
+	"os"
 	"slices"
 	"sort"
 	"strconv"
@@ -14,8 +15,10 @@ import (
 
 // knownStore reads one chromosome's known variants block by block.
 type knownStore struct {
-	data  []byte       // the file, memory-mapped when large (see mapFile)
-	unmap func() error // releases data
+	// f is read a block at a time (pread), not mapped: on the VMs measured
+	// the first touch of a mapped page cost about 2.5 µs, and a block
+	// (two pages) read into a reused buffer half of that.
+	f     *os.File
 	index []knownBlockIndex
 	dicts knownDicts
 	// id tells this store's blocks apart in a KnownReader (never 0, never
@@ -71,9 +74,7 @@ func (r *KnownReader) block(ks *knownStore, b int) (*knownBlock, error) {
 // a cursor, in record order, only as far as the lookups need: a query
 // usually wants a few of the block's records (a whole-genome query about
 // 50 of 1024), and decoding every record cost more than all the lookups.
-// Reading again reuses the buffers. Nothing in it points into the mapped
-// file (which is unmapped when its chromosome is released): the payload is
-// copied.
+// Reading again reuses the buffers.
 type knownBlock struct {
 	pos  []int32
 	buf  []byte         // the payload
@@ -102,27 +103,33 @@ type knownRec struct {
 }
 
 func openKnownStore(path string) (*knownStore, error) {
-	data, unmap, err := mapFile(path)
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
-	ks, err := readKnownIndex(data)
+	ks, err := readKnownIndex(f)
 	if err != nil {
-		unmap()
+		f.Close()
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	ks.unmap, ks.id = unmap, knownStoreIDs.Add(1)
+	ks.f, ks.id = f, knownStoreIDs.Add(1)
 	return ks, nil
 }
 
-// readKnownIndex reads the footer, the dictionaries (copied out of data)
-// and the block index.
-func readKnownIndex(data []byte) (*knownStore, error) {
-	size := int64(len(data))
+// readKnownIndex reads the footer, the dictionaries and the block index.
+func readKnownIndex(f *os.File) (*knownStore, error) {
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	size := st.Size()
 	if size < knownFooterSize {
 		return nil, errors.New("known-variant file too short")
 	}
-	foot := data[size-knownFooterSize:]
+	var foot [knownFooterSize]byte
+	if _, err := f.ReadAt(foot[:], size-knownFooterSize); err != nil {
+		return nil, err
+	}
 	if string(foot[20:]) != knownFooterMagic {
 		return nil, errors.New("known-variant file: bad footer (not format 2: rebuild the bundle with 'gas refdata build')")
 	}
@@ -131,12 +138,15 @@ func readKnownIndex(data []byte) (*knownStore, error) {
 	if dictOff < 0 || dictOff > idxOff || idxOff+n*knownIndexSize+knownFooterSize != size {
 		return nil, errors.New("known-variant file: index size mismatch")
 	}
-	ks := &knownStore{data: data, index: make([]knownBlockIndex, n)}
-	var err error
-	if ks.dicts, err = readDicts(data[dictOff:idxOff]); err != nil {
+	tail := make([]byte, size-knownFooterSize-dictOff) // dictionaries and index
+	if _, err := f.ReadAt(tail, dictOff); err != nil {
 		return nil, err
 	}
-	raw := data[idxOff:]
+	ks := &knownStore{index: make([]knownBlockIndex, n)}
+	if ks.dicts, err = readDicts(tail[:idxOff-dictOff]); err != nil {
+		return nil, err
+	}
+	raw := tail[idxOff-dictOff:]
 	for i := range ks.index {
 		e := raw[i*knownIndexSize:]
 		ks.index[i] = knownBlockIndex{
@@ -146,6 +156,8 @@ func readKnownIndex(data []byte) (*knownStore, error) {
 		}
 		if ix := ks.index[i]; ix.off < 0 || ix.off+int64(ix.clen) > dictOff || ix.count == 0 || ix.count > 1<<16 {
 			return nil, fmt.Errorf("known-variant file: block %d outside the file or of %d records", i, ix.count)
+		} else if ix.clen != ix.ulen {
+			return nil, fmt.Errorf("known-variant file: block %d: stored size %d, payload size %d (format 2 stores blocks as they are)", i, ix.clen, ix.ulen)
 		}
 	}
 	return ks, nil
@@ -255,25 +267,14 @@ func (blk *knownBlock) rsNumber(i int32) uint32 {
 	return uint32(rs[i])<<24 | uint32(rs[n+int(i)])<<16 | uint32(rs[2*n+int(i)])<<8 | uint32(rs[3*n+int(i)])
 }
 
-// readBlock returns block b's payload, inside the mapping: nothing decoded
-// from it may keep a reference (strings are copied).
-func (ks *knownStore) readBlock(b int) ([]byte, error) {
-	ix := ks.index[b]
-	if ix.clen != ix.ulen {
-		return nil, fmt.Errorf("known block %d: corrupt index", b)
-	}
-	return ks.data[ix.off : ix.off+int64(ix.clen)], nil
-}
-
-// read makes blk block b: the payload copied, every position decoded and
+// read makes blk block b: the payload read, every position decoded and
 // the cursor at the first record.
 func (ks *knownStore) read(b int, blk *knownBlock) error {
-	raw, err := ks.readBlock(b)
-	if err != nil {
-		return err
-	}
 	ix := ks.index[b]
-	blk.buf = append(blk.buf[:0], raw...)
+	blk.buf = slices.Grow(blk.buf[:0], int(ix.clen))[:ix.clen]
+	if _, err := ks.f.ReadAt(blk.buf, ix.off); err != nil {
+		return fmt.Errorf("known block %d: %w", b, err)
+	}
 	cols, ok := blockColumns(blk.buf)
 	n := int(ix.count)
 	if !ok || len(cols[2].raw) != n || len(cols[3].raw)%4 != 0 {
@@ -533,4 +534,4 @@ func (d *byteDecoder) u64() uint64 {
 	return binary.LittleEndian.Uint64(d.raw[d.p-8:])
 }
 
-func (ks *knownStore) close() error { return ks.unmap() }
+func (ks *knownStore) close() error { return ks.f.Close() }

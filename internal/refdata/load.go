@@ -19,9 +19,9 @@ import (
 // bundle does not hold: the annotator passes such records through.
 var ErrNotCovered = errors.New("chromosome not covered by the reference bundle")
 
-// mmapThreshold: sequence and known-variant files at least this large are
-// memory-mapped, so a run pays only for the pages it touches (reading a
-// whole file costs a copy of every byte, and most queries touch a fraction).
+// mmapThreshold: sequence files at least this large are memory-mapped, so
+// a run pays only for the pages it touches (reading a whole file costs a
+// copy of every byte, and most queries touch a fraction).
 var mmapThreshold int64 = 256 << 10
 
 // Bundle is an opened reference bundle. Chromosomes load on first use; a
@@ -307,8 +307,8 @@ func (c *Chrom) KnownErr(r *KnownReader, dst []KnownVariant, start, end int) ([]
 		r = new(KnownReader)
 	}
 	dst, err := c.known.appendRange(r, dst, start, end)
-	// c's cleanup unmaps the store's file: c must stay reachable while
-	// appendRange reads the mapping.
+	// c's cleanup closes the store's file: c must stay reachable while
+	// appendRange reads it.
 	runtime.KeepAlive(c)
 	return dst, err
 }
