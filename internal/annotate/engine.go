@@ -293,12 +293,3 @@ func (r bundleRef) length(name string) (int, bool) {
 type bundleChrom struct{ *refdata.Chrom }
 
 func (c bundleChrom) Len() int { return c.Length }
-
-func (c bundleChrom) Covered(start, end int) bool {
-	for p := start; p <= end; p++ {
-		if c.Base(p)&^0x20 != 'N' {
-			return true
-		}
-	}
-	return false
-}

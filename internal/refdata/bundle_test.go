@@ -1,6 +1,7 @@
 package refdata
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"errors"
@@ -143,8 +144,14 @@ func TestSeq(t *testing.T) {
 			t.Errorf("%s:%d-%d length %d", tc.c.Name, tc.start, tc.end, len(got))
 		}
 	}
-	if c21.Base(24985580) != 'N' || c21.Base(24985581) != fa[24985580] || c21.Base(0) != 0 {
-		t.Error("Base around the stored segment start")
+	// Covered, from the runs of N alone, agrees with the FASTA around the
+	// stored segment's start and inside it.
+	for _, w := range [][2]int{{1, 5}, {24985570, 24985580}, {24985570, 24985581}, {24985581, 24985581},
+		{24985580, 24985580}, {25000000, 25000010}, {25000000, 25000000 - 1}, {1, 24985580}} {
+		want := bytes.ContainsFunc(fa[w[0]-1:w[1]], func(r rune) bool { return r != 'N' && r != 'n' })
+		if got := c21.Covered(w[0], w[1]); got != want {
+			t.Errorf("Covered(%d, %d) = %v, want %v", w[0], w[1], got, want)
+		}
 	}
 }
 

@@ -252,13 +252,10 @@ func (c *Chrom) AppendSeq(dst []byte, start, end int) ([]byte, error) {
 	return c.seq.appendBases(dst, start, end), nil
 }
 
-// Base returns the base at pos, or 0 outside 1..Length.
-func (c *Chrom) Base(pos int) byte {
-	if pos < 1 || pos > c.Length {
-		return 0
-	}
-	return c.seq.base(pos)
-}
+// Covered reports whether the reference holds a base other than N in
+// start..end (inside 1..Length), from the runs of N alone: the annotator
+// asks for every record, before it reads REF's bases.
+func (c *Chrom) Covered(start, end int) bool { return !c.seq.allN(start, end) }
 
 // Transcripts returns every transcript overlapping [start,end], sorted by
 // Start. The transcripts are shared: callers must not modify them.

@@ -141,14 +141,15 @@ func (s *packedSeq) appendBases(dst []byte, start, end int) []byte {
 	return dst
 }
 
-func (s *packedSeq) base(pos int) byte {
-	if len(s.runs) > 0 {
-		if i := s.runAt(pos); i < len(s.runs) && s.runs[i].Start <= pos {
-			return s.runs[i].Base[0]
+// allN reports whether runs of N cover start..end (true when empty).
+func (s *packedSeq) allN(start, end int) bool {
+	for i := s.runAt(start); start <= end; i++ {
+		if i == len(s.runs) || s.runs[i].Start > start || s.runs[i].Base != "N" {
+			return false
 		}
+		start = s.runs[i].End + 1
 	}
-	p := pos - 1
-	return decode4[s.data[p>>2]][p&3]
+	return true
 }
 
 // runAt is the index of the first run ending at or after pos.
