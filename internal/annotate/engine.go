@@ -45,6 +45,9 @@ type chromosome interface {
 	Seq(start, end int) (string, error)
 	// AppendSeq is Seq appending to dst.
 	AppendSeq(dst []byte, start, end int) ([]byte, error)
+	// AppendSeqVia is AppendSeq reading through r, the worker's own (see
+	// refdata.SeqReader).
+	AppendSeqVia(r *refdata.SeqReader, dst []byte, start, end int) ([]byte, error)
 	Len() int
 	// Covered reports whether the reference holds any base in start..end
 	// (a stretch of only N is padding where nothing is stored).

@@ -61,6 +61,9 @@ func (c *fakeChrom) Seq(start, end int) (string, error) { return strings.Repeat(
 func (c *fakeChrom) AppendSeq(dst []byte, start, end int) ([]byte, error) {
 	return append(dst, strings.Repeat("N", end-start+1)...), nil
 }
+func (c *fakeChrom) AppendSeqVia(_ *refdata.SeqReader, dst []byte, start, end int) ([]byte, error) {
+	return c.AppendSeq(dst, start, end)
+}
 func (c *fakeChrom) Len() int { return c.length }
 
 // Covered: the fake holds bases everywhere (all N, which match any REF).

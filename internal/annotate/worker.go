@@ -19,8 +19,10 @@ type worker struct {
 	last chromInfo // the chromosome of the last record
 	held bool      // last is acquired from p.res
 
-	// kr decodes known-variant blocks for this worker, reusing its buffers.
+	// kr decodes known-variant blocks for this worker, reusing its buffers;
+	// sr reads the reference under REF the same way.
 	kr refdata.KnownReader
+	sr refdata.SeqReader
 
 	known  []refdata.KnownVariant
 	ids    []byte // new ID column
@@ -101,7 +103,7 @@ func (w *worker) annotate(dst []byte, rec *vcf.Record, lineNo int, t *tally) ([]
 	w.upRef = appendUpper(w.upRef[:0], rec.Ref())
 	ref := string(w.upRef)
 	var refState int
-	refState, w.refSeq, err = checkRef(ci.c, rec.Pos, ref, w.refSeq[:0])
+	refState, w.refSeq, err = checkRef(ci.c, &w.sr, rec.Pos, ref, w.refSeq[:0])
 	if err != nil {
 		return dst, fmt.Errorf("reference at %s:%d: %w", ci.canon, rec.Pos, err)
 	}
@@ -303,14 +305,14 @@ const (
 // checkRef compares REF with the reference: positions past the sequence's
 // end, or where the reference holds no bases (unstored N padding), are not
 // covered; otherwise every REF base must equal the reference base, an N on
-// either side matching anything. The reference bases are read into buf,
-// returned for reuse.
-func checkRef(c chromosome, pos int, ref string, buf []byte) (int, []byte, error) {
+// either side matching anything. The reference bases are read through sr
+// into buf, returned for reuse.
+func checkRef(c chromosome, sr *refdata.SeqReader, pos int, ref string, buf []byte) (int, []byte, error) {
 	end := pos + len(ref) - 1
 	if pos < 1 || end > c.Len() || !c.Covered(pos, end) {
 		return refUncovered, buf, nil
 	}
-	seq, err := c.AppendSeq(buf, pos, end)
+	seq, err := c.AppendSeqVia(sr, buf, pos, end)
 	if err != nil {
 		return 0, seq, err
 	}

@@ -144,6 +144,22 @@ func TestSeq(t *testing.T) {
 			t.Errorf("%s:%d-%d length %d", tc.c.Name, tc.start, tc.end, len(got))
 		}
 	}
+	// A SeqReader gives Seq's bases whichever window it holds: across a
+	// window's end, on another chromosome, back before its window, and for
+	// a range longer than a window.
+	var r SeqReader
+	for _, w := range []struct {
+		c          *Chrom
+		start, end int
+	}{
+		{c21, 25000000, 25000100}, {c21, 25000000 + 4*seqWindow - 3, 25000000 + 4*seqWindow + 5}, {mt, 16560, 16569},
+		{c21, 24985570, 24985590}, {c21, 25000050, 25000060}, {c21, 25100000, 25100000 + 5*seqWindow}, {c21, 26000300, 26000306},
+	} {
+		want, _ := w.c.Seq(w.start, w.end)
+		if got, err := w.c.AppendSeqVia(&r, nil, w.start, w.end); err != nil || string(got) != want {
+			t.Errorf("AppendSeqVia %s:%d-%d = %.20q, %v; want %.20q", w.c.Name, w.start, w.end, got, err, want)
+		}
+	}
 	// Covered, from the runs of N alone, agrees with the FASTA around the
 	// stored segment's start and inside it.
 	for _, w := range [][2]int{{1, 5}, {24985570, 24985580}, {24985570, 24985581}, {24985581, 24985581},

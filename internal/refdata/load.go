@@ -11,6 +11,7 @@ import (
 	"slices"
 	"sort"
 	"sync"
+	"sync/atomic"
 
 	"github.com/klauspost/compress/gzip"
 )
@@ -23,6 +24,8 @@ var ErrNotCovered = errors.New("chromosome not covered by the reference bundle")
 // a run pays only for the pages it touches (reading a whole file costs a
 // copy of every byte, and most queries touch a fraction).
 var mmapThreshold int64 = 256 << 10
+
+var chromIDs atomic.Uint64
 
 // Bundle is an opened reference bundle. Chromosomes load on first use; a
 // Bundle is safe for concurrent use.
@@ -128,6 +131,10 @@ type Chrom struct {
 	Length int
 
 	seq     packedSeq
+	seqFile *os.File // the sequence file, for SeqReaders
+	// id tells chromosomes apart in a SeqReader (never 0, never reused: a
+	// chromosome loaded again after a release gets a new one).
+	id      uint64
 	release func() error // unmaps the sequence and closes files, once
 	cleanup runtime.Cleanup
 
@@ -148,12 +155,17 @@ func loadChrom(dir string, e ChromEntry) (*Chrom, error) {
 	if err := json.Unmarshal(data, &meta); err != nil {
 		return nil, fmt.Errorf("%s: %w", e.Files.Meta, err)
 	}
-	c := &Chrom{Name: e.Name, Length: meta.Length, seq: packedSeq{runs: meta.Runs}, bands: meta.Bands}
+	c := &Chrom{Name: e.Name, Length: meta.Length, seq: packedSeq{runs: meta.Runs}, bands: meta.Bands, id: chromIDs.Add(1)}
 	var unmap func() error
 	if c.seq.data, unmap, err = mapFile(filepath.Join(dir, e.Files.Seq)); err != nil {
 		return nil, err
 	}
-	c.release = sync.OnceValue(unmap)
+	if c.seqFile, err = os.Open(filepath.Join(dir, e.Files.Seq)); err != nil {
+		unmap()
+		return nil, err
+	}
+	f := c.seqFile
+	c.release = sync.OnceValue(func() error { return errors.Join(unmap(), f.Close()) })
 	if want := (meta.Length + 3) / 4; len(c.seq.data) != want {
 		c.close()
 		return nil, fmt.Errorf("%s: %d bytes, %d bases need %d", e.Files.Seq, len(c.seq.data), meta.Length, want)
@@ -243,13 +255,26 @@ func (c *Chrom) Seq(start, end int) (string, error) {
 // AppendSeq appends bases start..end to dst, like Seq without allocating
 // when dst has room.
 func (c *Chrom) AppendSeq(dst []byte, start, end int) ([]byte, error) {
+	return c.AppendSeqVia(nil, dst, start, end)
+}
+
+// AppendSeqVia is AppendSeq reading through r (nil: from the mapping), for
+// position-sorted lookups.
+func (c *Chrom) AppendSeqVia(r *SeqReader, dst []byte, start, end int) ([]byte, error) {
 	if end == start-1 && start >= 1 && end <= c.Length {
 		return dst, nil
 	}
 	if start < 1 || end > c.Length || start > end {
 		return dst, fmt.Errorf("sequence %s:%d-%d outside 1-%d", c.Name, start, end, c.Length)
 	}
-	return c.seq.appendBases(dst, start, end), nil
+	if r == nil {
+		return c.seq.appendBases(dst, start, end), nil
+	}
+	dst, err := r.appendBases(c, dst, start, end)
+	// c's cleanup closes the sequence file: c must stay reachable while r
+	// reads it.
+	runtime.KeepAlive(c)
+	return dst, err
 }
 
 // Covered reports whether the reference holds a base other than N in
