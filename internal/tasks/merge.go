@@ -130,17 +130,36 @@ func (t *Tasks) loadShardResults(ctx context.Context, j domain.Job) ([]Shard, []
 		return nil, nil, errors.New("the manifest lists no shards")
 	}
 	slices.SortFunc(shards, func(a, b Shard) int { return cmp.Compare(a.Index, b.Index) }) // listed largest first
-	results := make([]ShardResult, len(shards))
 	for i, s := range shards {
 		if s.Index != i {
 			return nil, nil, fmt.Errorf("the manifest lists no shard %d", i)
 		}
-		if err := t.getJSON(ctx, s.SummaryKey, &results[i]); err != nil {
-			return nil, nil, fmt.Errorf("shard %d: %w", i, err)
+	}
+	// Several at once: on S3 each read is a round trip.
+	results := make([]ShardResult, len(shards))
+	errs := make([]error, len(shards))
+	sem := make(chan struct{}, maxSummaryReads)
+	var wg sync.WaitGroup
+	for i, s := range shards {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			if err := t.getJSON(ctx, s.SummaryKey, &results[i]); err != nil {
+				errs[i] = fmt.Errorf("shard %d: %w", i, err)
+			}
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, nil, err // the first shard's
 		}
 	}
 	return shards, results, nil
 }
+
+// maxSummaryReads bounds the shard summaries Merge reads at once.
+const maxSummaryReads = 8
 
 // checkJobOutput enforces the tier's output cap on the whole job (each shard
 // kept within it alone): over it, the job fails naming the limit and no
