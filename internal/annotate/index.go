@@ -119,12 +119,12 @@ func (x *indexBatch) entry(e *consequence.Entry, out []byte, start int) {
 		x.ents = slices.Grow(x.ents, len(x.ents))
 	}
 	x.ents = append(x.ents, indexEntry{uint32(start), uint32(len(out)), int32(x.alt),
-		EntryLens{len16(e.Allele), len16(e.Exon), len16(e.Intron), len16(e.HGVSc), len16(e.HGVSp)}})
+		EntryLens{len16(len(e.Allele)), len16(len(e.Exon)), len16(len(e.Intron)), len16(e.HGVScLen()), len16(len(e.HGVSp))}})
 }
 
-// len16 is len(s), at most 0xffff: a longer field is not where the sink
-// looks for it, which sends it to read the text.
-func len16(s string) uint16 { return uint16(min(len(s), 0xffff)) }
+// len16 is a field's length n, at most 0xffff: a longer field is not where
+// the sink looks for it, which sends it to read the text.
+func len16(n int) uint16 { return uint16(min(n, 0xffff)) }
 
 // indexFeed hands written batches to an IndexSink on a goroutine of its
 // own, in order, so the writer does not wait for the index; each batch then

@@ -16,7 +16,9 @@ type vepPredictor struct {
 }
 
 func newPredictor(o Options) predictor {
-	return &vepPredictor{set: o.transcripts(), window: o.distance()}
+	p := &vepPredictor{set: o.transcripts(), window: o.distance()}
+	p.pred.HGVScInBuffer = true // each allele's entries are written before the next is predicted
+	return p
 }
 
 func (p *vepPredictor) appendCSQ(dst []byte, c chromosome, v consequence.Variant, existing []byte, t *tally, ix *indexBatch) ([]byte, string, string, error) {

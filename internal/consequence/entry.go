@@ -38,6 +38,9 @@ type Entry struct {
 	// plainHGVSc is the HGVSc Predict made when it holds nothing to
 	// escape: AppendCSQ copies HGVSc unchecked while it is still equal.
 	plainHGVSc string
+	// hgvsc is the HGVSc text in the Predictor's buffer, which needs no
+	// escape (non-nil only with Predictor.HGVScInBuffer; HGVSc is empty).
+	hgvsc []byte
 	// computed: Predict made the entry, so the fields it computes itself
 	// (Allele, EXON and INTRON, the positions, Amino_acids, Codons,
 	// DISTANCE, STRAND, FLAGS, VARIANT_CLASS, CANONICAL: bases, numbers
@@ -66,6 +69,15 @@ func sameSlice(a, b []string) bool {
 	return len(a) == len(b) && (len(a) == 0 || &a[0] == &b[0])
 }
 
+// HGVScLen is the length of the entry's HGVSc, also when the text is in the
+// Predictor's buffer (HGVScInBuffer) rather than in HGVSc.
+func (e *Entry) HGVScLen() int {
+	if e.hgvsc != nil {
+		return len(e.hgvsc)
+	}
+	return len(e.HGVSc)
+}
+
 // CSQFormat is the Format of the CSQ INFO key, in the order AppendCSQ writes.
 const CSQFormat = "Allele|Consequence|IMPACT|SYMBOL|Gene|Feature_type|Feature|BIOTYPE|EXON|INTRON|HGVSc|HGVSp|cDNA_position|CDS_position|Protein_position|Amino_acids|Codons|Existing_variation|DISTANCE|STRAND|FLAGS|VARIANT_CLASS|CANONICAL"
 
@@ -79,9 +91,13 @@ func (e Entry) Fields(existingVariation string) []string {
 		}
 		cons += c
 	}
+	hgvsc := e.HGVSc
+	if e.hgvsc != nil {
+		hgvsc = string(e.hgvsc)
+	}
 	return []string{
 		e.Allele, cons, e.Impact, e.Symbol, e.Gene, e.FeatureType, e.Feature, e.Biotype,
-		e.Exon, e.Intron, e.HGVSc, e.HGVSp, e.CDNAPosition, e.CDSPosition, e.ProteinPosition,
+		e.Exon, e.Intron, hgvsc, e.HGVSp, e.CDNAPosition, e.CDSPosition, e.ProteinPosition,
 		e.AminoAcids, e.Codons, existingVariation, e.Distance, e.Strand, e.Flags,
 		e.VariantClass, e.Canonical,
 	}
@@ -123,7 +139,11 @@ func (e *Entry) AppendCSQ(dst []byte, existingVariation string) []byte {
 	}
 	dst = appendField(dst, e.Exon, computed)
 	dst = appendField(dst, e.Intron, computed)
-	dst = appendField(dst, e.HGVSc, e.HGVSc == e.plainHGVSc)
+	if e.hgvsc != nil {
+		dst = append(append(dst, '|'), e.hgvsc...)
+	} else {
+		dst = appendField(dst, e.HGVSc, e.HGVSc == e.plainHGVSc)
+	}
 	dst = appendField(dst, e.HGVSp, false)
 	dst = appendField(dst, e.CDNAPosition, computed)
 	dst = appendField(dst, e.CDSPosition, computed)

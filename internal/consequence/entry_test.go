@@ -1,6 +1,7 @@
 package consequence
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -92,13 +93,15 @@ func TestUpperHelpers(t *testing.T) {
 }
 
 // TestComputedFieldsNeedNoEscape: AppendCSQ copies the fields Predict
-// computes without escaping them; for SNVs, insertions, deletions and MNVs
-// at every exon edge (splice sites, UTRs, CDS, both strands, chr21 and MT)
-// the text is the same as every field escaped.
+// computes without escaping them, and a Predictor with HGVScInBuffer gives
+// the same entries: for SNVs, insertions, deletions and MNVs at every exon
+// edge (splice sites, UTRs, CDS, both strands, chr21 and MT) the text is the
+// same as every field escaped.
 func TestComputedFieldsNeedNoEscape(t *testing.T) {
 	m := loadMini(t)
 	var p Predictor
-	var entries []Entry
+	q := Predictor{HGVScInBuffer: true}
+	var entries, buffered []Entry
 	n := 0
 	for _, tx := range m.txs {
 		seq := m.seqs[tx.Chrom]
@@ -115,18 +118,31 @@ func TestComputedFieldsNeedNoEscape(t *testing.T) {
 					{Pos: pos, Ref: string(seq[pos-1 : pos+1]), Alt: "TT"},
 				} {
 					v.Chrom = tx.Chrom
-					entries = p.Append(entries[:0], v, near(m.txs, tx.Chrom, v.Pos, v.Pos+len(v.Ref)), chromSeq(seq))
+					txs := near(m.txs, tx.Chrom, v.Pos, v.Pos+len(v.Ref))
+					entries = p.Append(entries[:0], v, txs, chromSeq(seq))
+					buffered = q.Append(buffered[:0], v, txs, chromSeq(seq))
+					if len(buffered) != len(entries) {
+						t.Fatalf("%+v: %d entries with HGVScInBuffer, want %d", v, len(buffered), len(entries))
+					}
 					for i := range entries {
-						e := &entries[i]
+						fields := entries[i].Fields("rs1")
 						var want []byte
-						for j, f := range e.Fields("rs1") {
+						for j, f := range fields {
 							if j > 0 {
 								want = append(want, '|')
 							}
 							want = appendEscaped(want, f)
 						}
-						if got := e.AppendCSQ(nil, "rs1"); string(got) != string(want) {
-							t.Fatalf("%+v %s:\n got %s\nwant %s", v, e.Feature, got, want)
+						for _, e := range []*Entry{&entries[i], &buffered[i]} {
+							if got := e.AppendCSQ(nil, "rs1"); string(got) != string(want) {
+								t.Fatalf("%+v %s:\n got %s\nwant %s", v, e.Feature, got, want)
+							}
+						}
+						if buffered[i].HGVScLen() != len(fields[10]) || entries[i].HGVScLen() != len(fields[10]) {
+							t.Fatalf("%+v %s: HGVScLen %d and %d, want %d", v, entries[i].Feature, buffered[i].HGVScLen(), entries[i].HGVScLen(), len(fields[10]))
+						}
+						if got := buffered[i].Fields("rs1"); !slices.Equal(got, fields) {
+							t.Fatalf("%+v %s: Fields with HGVScInBuffer\n got %q\nwant %q", v, entries[i].Feature, got, fields)
 						}
 						n++
 					}
@@ -137,5 +153,4 @@ func TestComputedFieldsNeedNoEscape(t *testing.T) {
 	if n < 10000 {
 		t.Fatalf("only %d entries checked", n)
 	}
-	t.Logf("%d entries", n)
 }

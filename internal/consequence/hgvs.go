@@ -7,19 +7,19 @@ import (
 	"github.com/gasproject/gas/internal/refdata"
 )
 
-// hgvsc returns HGVSc as VEP writes it (ENST...:c.123A>G, n. for non-coding
-// transcripts). Insertions and deletions are shifted to their most 3'
+// appendHGVSc appends HGVSc as VEP writes it (ENST...:c.123A>G, n. for
+// non-coding transcripts) to b, or nothing when VEP writes none. Insertions and deletions are shifted to their most 3'
 // position in transcript orientation first (VEP's default shift_hgvs, which
 // reads on across exon/intron boundaries); an insertion that repeats the
 // preceding bases is written as a duplication.
-func (x *txInfo) hgvsc(a *allele, seq Sequence) string {
+func (x *txInfo) appendHGVSc(b []byte, a *allele, seq Sequence) []byte {
 	ref, alt, start, end := a.ref, a.alt, a.start, a.end
 	if strings.IndexByte(alt, 'N') >= 0 {
-		return "" // VEP writes no HGVS for alleles with other than ACGT
+		return b // VEP writes no HGVS for alleles with other than ACGT
 	}
 	// VEP gives no HGVSc to variants reaching outside the transcript.
 	if min(start, end) < x.t.Start || max(start, end) > x.t.End {
-		return ""
+		return b
 	}
 	// HGVS describes the minimal change.
 	for len(ref) > 0 && len(alt) > 0 && ref[0] == alt[0] {
@@ -29,7 +29,7 @@ func (x *txInfo) hgvsc(a *allele, seq Sequence) string {
 		ref, alt, end = ref[:len(ref)-1], alt[:len(alt)-1], end-1
 	}
 	if ref == "" && alt == "" {
-		return ""
+		return b
 	}
 	plus := x.t.Strand >= 0
 	if (ref == "") != (alt == "") && seq != nil {
@@ -39,12 +39,10 @@ func (x *txInfo) hgvsc(a *allele, seq Sequence) string {
 		// exceeds the transcript slice); an insertion right after the last
 		// base is still inside.
 		if plus && end > x.t.End || !plus && start < x.t.Start {
-			return ""
+			return b
 		}
 	}
-	// Built in a stack buffer: one allocation, the final string.
-	var buf [96]byte
-	b := append(buf[:0], x.fullID...)
+	b = append(b, x.fullID...)
 	if x.coding {
 		b = append(b, ":c."...)
 	} else {
@@ -63,7 +61,7 @@ func (x *txInfo) hgvsc(a *allele, seq Sequence) string {
 			inside := ds >= x.t.Start && de <= x.t.End
 			if s, err := seq.Seq(ds, de); inside && err == nil && equalUpper(s, alt) {
 				b = x.appendRange(b, ds, de)
-				return string(append(b, "dup"...))
+				return append(b, "dup"...)
 			}
 		}
 		b = x.appendRange(b, end, start)
@@ -93,7 +91,7 @@ func (x *txInfo) hgvsc(a *allele, seq Sequence) string {
 		b = append(b, "delins"...)
 		b = appendTx(b, alt, plus)
 	}
-	return string(b)
+	return b
 }
 
 // equalUpper reports whether strings.ToUpper(s) == up for an up of ASCII

@@ -64,7 +64,15 @@ func PredictAppend(dst []Entry, v Variant, transcripts []*refdata.Transcript, se
 // found there without a lookup in the cache shared by all goroutines. The
 // zero value is ready; a Predictor is not safe for concurrent use.
 type Predictor struct {
+	// HGVScInBuffer has Append write each entry's HGVSc into a buffer the
+	// Predictor reuses instead of a new string (that string was most of an
+	// annotation run's garbage): the entry's HGVSc field stays empty and
+	// AppendCSQ and Fields read the text, which the next Append overwrites.
+	// For a caller that writes the entries out before predicting again.
+	HGVScInBuffer bool
+
 	last, next []txRef
+	hgvsc      []byte // the HGVSc text of the last Append (HGVScInBuffer)
 }
 
 type txRef struct {
@@ -80,6 +88,11 @@ func (p *Predictor) Append(dst []Entry, v Variant, transcripts []*refdata.Transc
 	}
 	n := len(dst)
 	p.next = p.next[:0]
+	var text *[]byte
+	if p.HGVScInBuffer {
+		p.hgvsc = p.hgvsc[:0]
+		text = &p.hgvsc
+	}
 	at := 0 // where in p.last the next transcript is looked for first
 	for _, t := range transcripts {
 		if len(t.Exons) == 0 {
@@ -88,7 +101,7 @@ func (p *Predictor) Append(dst []Entry, v Variant, transcripts []*refdata.Transc
 		x := p.info(t, &at)
 		// predictTranscript overwrites the whole entry: no need to zero it first
 		dst = slices.Grow(dst, 1)[:len(dst)+1]
-		if !predictTranscript(&dst[len(dst)-1], &a, x, seq) {
+		if !predictTranscript(&dst[len(dst)-1], &a, x, seq, text) {
 			dst = dst[:len(dst)-1]
 		}
 	}
@@ -129,8 +142,9 @@ func (p *Predictor) info(t *refdata.Transcript, at *int) *txInfo {
 var intergenicTerms = newTermList([]string{Intergenic}, impactModifier)
 
 // predictTranscript fills the entry of one transcript (false when the
-// variant is farther than 5 kb from it).
-func predictTranscript(e *Entry, a *allele, x *txInfo, seq Sequence) bool {
+// variant is farther than 5 kb from it). With text, HGVSc is appended to
+// *text instead of made a string (Predictor.HGVScInBuffer).
+func predictTranscript(e *Entry, a *allele, x *txInfo, seq Sequence, text *[]byte) bool {
 	x.describe(e, a)
 	if !overlaps(a.start, a.end, x.t.Start, x.t.End) {
 		return x.flanking(e, a)
@@ -163,13 +177,26 @@ func predictTranscript(e *Entry, a *allele, x *txInfo, seq Sequence) bool {
 			terms.set(bitNonCodingTranscript)
 		}
 	}
-	e.HGVSc = x.hgvsc(a, seq)
-	if x.fullIDPlain {
-		// the rest of HGVSc is positions, bases and fixed words
-		e.plainHGVSc = e.HGVSc
-	}
+	e.setHGVSc(x, a, seq, text)
 	e.setTerms(terms)
 	return true
+}
+
+// setHGVSc sets the entry's HGVSc: as text appended to *text when given and
+// the transcript id needs no escape (the rest of HGVSc is positions, bases
+// and fixed words), else as a string.
+func (e *Entry) setHGVSc(x *txInfo, a *allele, seq Sequence, text *[]byte) {
+	if text != nil && x.fullIDPlain {
+		n := len(*text)
+		*text = x.appendHGVSc(*text, a, seq)
+		e.hgvsc = (*text)[n:len(*text):len(*text)]
+		return
+	}
+	var buf [96]byte
+	e.HGVSc = string(x.appendHGVSc(buf[:0], a, seq))
+	if x.fullIDPlain {
+		e.plainHGVSc = e.HGVSc
+	}
 }
 
 // describe sets the fields that depend only on the allele and the transcript.
