@@ -105,8 +105,17 @@ func (p *pipeline) run(ctx context.Context, out io.Writer, sum *Summary, prog *p
 			err = ierr
 		}
 	}
+	for len(p.free) > 0 {
+		spareBatches.Put(<-p.free)
+	}
 	return err
 }
+
+// spareBatches keeps the batches of runs that ended for the next run: a job
+// of many shards runs the engine once a shard, and fresh batches (several
+// MiB each run) cost page faults and zeroing, and the scavenger's work of
+// giving the last run's back to the OS.
+var spareBatches sync.Pool
 
 // next reads the next batch of raw lines and queues it for writing; it
 // returns nil when the input has ended or the run failed. Parsing is left
@@ -148,6 +157,9 @@ func (p *pipeline) freeBatch() *batch {
 	}
 	if p.made < p.maxBatches {
 		p.made++
+		if b, ok := spareBatches.Get().(*batch); ok {
+			return b
+		}
 		return &batch{out: make([]byte, 0, batchOutCap)}
 	}
 	select {
