@@ -58,9 +58,10 @@ type span struct{ start, end uint32 }
 func (s span) of(b []byte) []byte { return b[s.start:s.end] }
 
 // indexBatch collects a batch's records for Options.Index while a worker
-// annotates it: each entry's place in the batch's output, the record
-// columns copied into text (the worker's buffers are reused by the next
-// record). send turns them into IndexRecords once the batch is written.
+// annotates it: each entry's place in the batch's output, and the record
+// columns, those of the worker's buffers copied into text (they are reused
+// by the next record). send turns them into IndexRecords once the batch is
+// written.
 type indexBatch struct {
 	text []byte
 	recs []indexRec
@@ -69,9 +70,10 @@ type indexBatch struct {
 }
 
 type indexRec struct {
-	pos                         int
-	chrom, id, ref, alt, af, cl span // in text
-	ents                        int  // entries, following the previous record's in ents
+	pos             int
+	chrom, ref, alt []byte // in the batch's input, which stays until the batch is written
+	id, af, cl      span   // in text
+	ents            int    // entries, following the previous record's in ents
 }
 
 // indexEntry is one entry's text in the batch's output.
@@ -100,15 +102,16 @@ func (x *indexBatch) add(b []byte) span {
 }
 
 // record starts a record; its entries follow (entry), and dropEmpty
-// removes it again when it got none.
+// removes it again when it got none. chrom, ref and alt are kept as they
+// are: they must stay until the batch is written (its input line's).
 func (x *indexBatch) record(chrom []byte, pos int, id, ref, alt, af, cl []byte) {
-	x.recs = append(x.recs, indexRec{pos: pos, chrom: x.add(chrom), id: x.add(id), ref: x.add(ref), alt: x.add(alt), af: x.add(af), cl: x.add(cl)})
+	x.recs = append(x.recs, indexRec{pos: pos, chrom: chrom, ref: ref, alt: alt, id: x.add(id), af: x.add(af), cl: x.add(cl)})
 }
 
 func (x *indexBatch) dropEmpty() {
-	if r := x.recs[len(x.recs)-1]; r.ents == 0 {
+	if r := &x.recs[len(x.recs)-1]; r.ents == 0 {
+		x.text = x.text[:r.id.start]
 		x.recs = x.recs[:len(x.recs)-1]
-		x.text = x.text[:r.chrom.start]
 	}
 }
 
@@ -185,7 +188,7 @@ func (x *indexBatch) send(sink IndexSink, out []byte, r *IndexRecord) error {
 	ents := x.ents
 	r.out = out
 	for _, rec := range x.recs {
-		r.Chrom, r.Pos, r.ID, r.Ref, r.Alt = rec.chrom.of(x.text), rec.pos, rec.id.of(x.text), rec.ref.of(x.text), rec.alt.of(x.text)
+		r.Chrom, r.Pos, r.ID, r.Ref, r.Alt = rec.chrom, rec.pos, rec.id.of(x.text), rec.ref, rec.alt
 		r.KnownAF, r.KnownClnsig = rec.af.of(x.text), rec.cl.of(x.text)
 		r.ents, ents = ents[:rec.ents], ents[rec.ents:]
 		if err := sink.AddRecord(r); err != nil {

@@ -259,8 +259,7 @@ func (w *worker) appendCSQ(dst []byte, rec *vcf.Record, ci chromInfo, ref string
 		if w.anyClnsig {
 			cl = w.clnsig
 		}
-		w.ix.record(rec.Chrom(), rec.Pos, w.ids, rec.Ref(), rec.Alt(), af, cl)
-		defer w.ix.dropEmpty()
+		w.ix.record(rec.Chrom(), rec.Pos, w.ids, rec.Ref(), rec.Alt(), af, cl) // rec's line is the batch's input
 	}
 	for i, ok := range w.predict {
 		exist := w.exist[existStart:w.existEnd[i]]
@@ -288,6 +287,9 @@ func (w *worker) appendCSQ(dst []byte, rec *vcf.Record, ci chromInfo, ref string
 			t.annotated++
 		}
 		t.allele(worst, class)
+	}
+	if w.ix != nil {
+		w.ix.dropEmpty()
 	}
 	if len(dst) == csqStart { // no entry at all: no CSQ key
 		dst = dst[:keyStart]
