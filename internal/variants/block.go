@@ -29,10 +29,13 @@ var repeatable = [...]int{dID, dRef, dAlt, dAllele, dClinSig}
 // rows encoded as they come (see doc.go, "Display section").
 type blockBuf struct {
 	chrom int
-	// The rows' filter values (the columns of the filter section); a
-	// block ends at the first record that starts after blockRows rows, so
-	// it may hold more.
-	filter []filterRow
+	// The rows' filter values, as the filter section's columns hold them
+	// (pos, gene, consequence, af: 4 bytes each; flags), and the block's
+	// summary of them so far. A block ends at the first record that starts
+	// after blockRows rows, so it may hold more.
+	pos, gene, csq, af, flags []byte
+	sum                       blockInfo
+	geneMark                  []uint32 // per gene id: the stamp of the last block listing it
 
 	// stamp numbers the block: dictionary ids remembered with another
 	// stamp are of an earlier block's dictionary.
@@ -46,13 +49,6 @@ type blockBuf struct {
 	enc      []byte
 }
 
-// filterRow is one row's values in the filter section.
-type filterRow struct {
-	pos, gene, csq uint32
-	af             float32
-	flags          uint8
-}
-
 // span is a byte range of a buffer.
 type span struct{ start, end uint32 }
 
@@ -63,9 +59,13 @@ type dictCache struct {
 	stamp uint32 // the block whose dictionary id is from; 0: unset
 }
 
-func newBlockBuf() *blockBuf { return &blockBuf{dict: map[string]uint32{}, stamp: 1} }
+func newBlockBuf() *blockBuf {
+	b := &blockBuf{dict: map[string]uint32{}}
+	b.reset()
+	return b
+}
 
-func (b *blockBuf) rows() int { return len(b.filter) }
+func (b *blockBuf) rows() int { return len(b.flags) }
 
 // entryCache is what the entry at one place of its record had the last
 // time: neighbouring records mostly repeat the same transcripts in the
@@ -91,11 +91,11 @@ type entryCache struct {
 // addRow adds a row with its filter values and display text: entry is its
 // place in record rec, c the cache of that place, its block ids set.
 func (b *blockBuf) addRow(entry int, c *entryCache, rec *recordVals, r *entryRow) {
-	n := len(b.filter)
+	n := b.rows()
 	if n%displayGroup == 0 && n > 0 {
 		b.groupEnd = append(b.groupEnd, uint32(len(b.disp)))
 	}
-	b.filter = append(b.filter, filterRow{rec.pos, c.geneID, c.csqID, r.af, r.flags})
+	b.addFilter(rec.pos, c.geneID, c.csqID, r.af, r.flags)
 
 	// One byte for the mask, then the literals.
 	at := len(b.disp)
@@ -188,49 +188,50 @@ func (b *blockBuf) lookup(s []byte) uint32 {
 	return id
 }
 
+// addFilter adds a row's filter values to the columns and the summary.
+func (b *blockBuf) addFilter(pos, gene, csq uint32, af float32, flags uint8) {
+	s := &b.sum
+	b.pos = binary.LittleEndian.AppendUint32(b.pos, pos)
+	s.MinPos, s.MaxPos = min(s.MinPos, pos), max(s.MaxPos, pos)
+	b.gene = binary.LittleEndian.AppendUint32(b.gene, gene)
+	for int(gene) >= len(b.geneMark) {
+		b.geneMark = append(b.geneMark, 0)
+	}
+	if b.geneMark[gene] != b.stamp { // first in this block
+		b.geneMark[gene] = b.stamp
+		s.Genes = append(s.Genes, gene)
+	}
+	b.csq = binary.LittleEndian.AppendUint32(b.csq, csq)
+	for int(csq/64) >= len(s.Csqs) {
+		s.Csqs = append(s.Csqs, 0)
+	}
+	s.Csqs[csq/64] |= 1 << (csq % 64)
+	b.af = binary.LittleEndian.AppendUint32(b.af, math.Float32bits(af))
+	if af < s.MinAF { // not min(): its NaN and -0 rules cost more (parseAF has no NaN)
+		s.MinAF = af
+	}
+	if af > s.MaxAF {
+		s.MaxAF = af
+	}
+	b.flags = append(b.flags, flags)
+	s.Impacts |= 1 << (flags & flagImpact)
+	if flags&flagCanonical != 0 {
+		s.Canonical++
+	}
+}
+
 // flush writes the block (filter section, display section) and records its
 // summary in the footer.
 func (p *parser) flush() error {
 	b := p.blk
-	n := len(b.filter)
+	n := b.rows()
 	if n == 0 {
 		return nil
 	}
-	info := blockInfo{Off: p.off, Rows: n, Chrom: b.chrom, MinPos: math.MaxUint32, MinAF: math.MaxFloat32}
-	p.blocks++
-	if len(p.geneMark) < len(p.foot.Genes) {
-		p.geneMark = append(p.geneMark, make([]uint32, len(p.foot.Genes)-len(p.geneMark))...)
-	}
-	// The filter columns, filled in one pass over the rows.
-	enc := slices.Grow(b.enc[:0], n*filterWidth)[:n*filterWidth]
-	pos, gene, csq, af, flags := enc[:4*n], enc[4*n:8*n], enc[8*n:12*n], enc[12*n:16*n], enc[16*n:17*n]
-	for i, r := range b.filter {
-		binary.LittleEndian.PutUint32(pos[4*i:], r.pos)
-		info.MinPos, info.MaxPos = min(info.MinPos, r.pos), max(info.MaxPos, r.pos)
-		binary.LittleEndian.PutUint32(gene[4*i:], r.gene)
-		if p.geneMark[r.gene] != p.blocks { // first in this block
-			p.geneMark[r.gene] = p.blocks
-			info.Genes = append(info.Genes, r.gene)
-		}
-		binary.LittleEndian.PutUint32(csq[4*i:], r.csq)
-		for int(r.csq/64) >= len(info.Csqs) {
-			info.Csqs = append(info.Csqs, 0)
-		}
-		info.Csqs[r.csq/64] |= 1 << (r.csq % 64)
-		binary.LittleEndian.PutUint32(af[4*i:], math.Float32bits(r.af))
-		if r.af < info.MinAF { // not min(): its NaN and -0 rules cost more (parseAF has no NaN)
-			info.MinAF = r.af
-		}
-		if r.af > info.MaxAF {
-			info.MaxAF = r.af
-		}
-		flags[i] = r.flags
-		info.Impacts |= 1 << (r.flags & flagImpact)
-		if r.flags&flagCanonical != 0 {
-			info.Canonical++
-		}
-	}
+	info := b.sum
+	info.Off, info.Rows, info.Chrom = p.off, n, b.chrom
 	slices.Sort(info.Genes)
+	enc := append(append(append(append(append(b.enc[:0], b.pos...), b.gene...), b.csq...), b.af...), b.flags...)
 
 	// Display section: dictionary length, dictionary, group ends, groups.
 	b.groupEnd = append(b.groupEnd, uint32(len(b.disp)))
@@ -252,8 +253,11 @@ func (p *parser) flush() error {
 	return nil
 }
 
+// reset starts the next block (its summary's lists anew: the footer keeps
+// the last one's).
 func (b *blockBuf) reset() {
-	b.filter = b.filter[:0]
+	b.pos, b.gene, b.csq, b.af, b.flags = b.pos[:0], b.gene[:0], b.csq[:0], b.af[:0], b.flags[:0]
+	b.sum = blockInfo{MinPos: math.MaxUint32, MinAF: math.MaxFloat32}
 	b.disp, b.groupEnd, b.dictText = b.disp[:0], b.groupEnd[:0], b.dictText[:0]
 	clear(b.dict)
 	b.stamp++

@@ -141,10 +141,8 @@ type parser struct {
 	rec recordVals
 	key []byte // scratch for the gene key
 
-	slots    [cacheSlots]entryCache // by entry place in its record
-	lastAlt  int                    // the ALT of the last row added
-	blocks   uint32                 // blocks flushed
-	geneMark []uint32               // per gene id: the last block (blocks) that listed it
+	slots   [cacheSlots]entryCache // by entry place in its record
+	lastAlt int                    // the ALT of the last row added
 }
 
 // newParser returns a parser writing to w, the magic already buffered.
