@@ -320,6 +320,9 @@ func (r *multiFileReader) Size() int64 {
 	return r.ends[len(r.ends)-1]
 }
 
+// Files is how many files it holds open.
+func (r *multiFileReader) Files() int { return len(r.files) }
+
 func (r *multiFileReader) Close() error { return r.files.Close() }
 
 type multiFile []*os.File

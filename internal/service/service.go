@@ -100,10 +100,14 @@ func New(p Ports, cfg Config) *Service {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	return &Service{ports: p, cfg: cfg, indexes: newIndexCache(32)}
+	return &Service{ports: p, cfg: cfg, indexes: newIndexCache(32, maxIndexFiles)}
 }
 
 // Config returns the settings in effect (defaults filled in).
+// maxIndexFiles bounds the files the open variant indexes hold (a joined
+// index in the directory store holds one a shard).
+const maxIndexFiles = 2048
+
 func (s *Service) Config() Config { return s.cfg }
 
 // UploadCap is the largest input p may submit, in bytes (0: unlimited).

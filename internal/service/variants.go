@@ -65,27 +65,40 @@ func (s *Service) variantIndex(ctx context.Context, viewer domain.Profile, jobID
 	return ix, j, release, nil
 }
 
-// indexCache keeps recently used variant indexes open, at most max of them:
-// a query reads a few blocks of local files. An index is read from the
-// blob store once: the directory store's files are used in place, any other
-// store's object is copied to an unlinked temporary file.
+// indexCache keeps recently used variant indexes open, at most max of them
+// and maxFiles open files in all (a joined index in the directory store is
+// one file per shard): a query reads a few blocks of local files. An index
+// is read from the blob store once: the directory store's files are used in
+// place, any other store's object is copied to an unlinked temporary file.
 type indexCache struct {
-	mu      sync.Mutex
-	max     int
-	entries map[string]*indexEntry
-	clock   int64
+	mu       sync.Mutex
+	max      int
+	maxFiles int
+	files    int // open files of the entries
+	entries  map[string]*indexEntry
+	clock    int64
 }
 
 type indexEntry struct {
 	ix      *variants.Index
 	f       io.Closer
+	files   int
 	refs    int
 	used    int64
 	evicted bool
 }
 
-func newIndexCache(max int) *indexCache {
-	return &indexCache{max: max, entries: map[string]*indexEntry{}}
+func newIndexCache(max, maxFiles int) *indexCache {
+	return &indexCache{max: max, maxFiles: maxFiles, entries: map[string]*indexEntry{}}
+}
+
+// openFiles is how many files r holds open: fsblob's object of several data
+// files says, anything else is one.
+func openFiles(r io.Closer) int {
+	if m, ok := r.(interface{ Files() int }); ok {
+		return m.Files()
+	}
+	return 1
 }
 
 // open returns the index at key and a release func to call when done with it.
@@ -111,8 +124,9 @@ func (c *indexCache) open(ctx context.Context, blobs domain.Blobs, key string) (
 			e.refs++
 			e.used = c.clock
 		} else {
-			e = &indexEntry{ix: ix, f: f, refs: 1, used: c.clock}
+			e = &indexEntry{ix: ix, f: f, files: openFiles(f), refs: 1, used: c.clock}
 			c.entries[key] = e
+			c.files += e.files
 			c.evict()
 		}
 		c.mu.Unlock()
@@ -129,9 +143,10 @@ func (c *indexCache) release(e *indexEntry) {
 	}
 }
 
-// evict drops the least recently used entries over max (closed once unused).
+// evict drops the least recently used entries over max or maxFiles (closed
+// once unused).
 func (c *indexCache) evict() {
-	for len(c.entries) > c.max {
+	for len(c.entries) > c.max || c.files > c.maxFiles {
 		var oldKey string
 		var old *indexEntry
 		for k, e := range c.entries {
@@ -145,6 +160,7 @@ func (c *indexCache) evict() {
 
 func (c *indexCache) drop(key string, e *indexEntry) {
 	delete(c.entries, key)
+	c.files -= e.files
 	e.evicted = true
 	if e.refs == 0 {
 		e.f.Close()

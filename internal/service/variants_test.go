@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"net/url"
 	"strings"
 	"testing"
@@ -87,7 +88,7 @@ func versionOneIndex(t *testing.T) string {
 func TestIndexCacheKeepsAtMostMaxOpen(t *testing.T) {
 	f := newFixture()
 	ctx := context.Background()
-	f.s.indexes = newIndexCache(2)
+	f.s.indexes = newIndexCache(2, 100)
 	for i := range 5 {
 		f.completedWithIndex(t, fmt.Sprint("j", i))
 	}
@@ -110,5 +111,53 @@ func TestIndexCacheKeepsAtMostMaxOpen(t *testing.T) {
 	release()
 	if _, err := held.Query(variants.Query{}); err == nil {
 		t.Fatal("an evicted index is still open after its release")
+	}
+}
+
+// manyFileBlobs reads every object as one that holds n open files, as
+// fsblob's joined objects do.
+type manyFileBlobs struct {
+	domain.Blobs
+	n int
+}
+
+type manyFiles struct {
+	*bytes.Reader
+	n int
+}
+
+func (manyFiles) Close() error { return nil }
+func (m manyFiles) Files() int { return m.n }
+
+func (b manyFileBlobs) Get(ctx context.Context, key string) (io.ReadCloser, error) {
+	rc, err := b.Blobs.Get(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	data, err := io.ReadAll(rc)
+	return manyFiles{Reader: bytes.NewReader(data), n: b.n}, err
+}
+
+// TestIndexCacheBoundsOpenFiles: indexes of several files each are evicted
+// once their files pass the budget, however few they are.
+func TestIndexCacheBoundsOpenFiles(t *testing.T) {
+	f := newFixture()
+	ctx := context.Background()
+	f.s.indexes = newIndexCache(10, 7)
+	blobs := manyFileBlobs{Blobs: f.blob, n: 3}
+	for i := range 4 {
+		f.completedWithIndex(t, fmt.Sprint("j", i))
+		ix, release, err := f.s.indexes.open(ctx, blobs, domain.VariantsKey(fmt.Sprintf("results/u1/j%d/annotated.vcf.gz", i)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p, err := ix.Query(variants.Query{}); err != nil || p.Total != 3 {
+			t.Fatalf("index j%d: %+v %v", i, p, err)
+		}
+		release()
+	}
+	if n, files := len(f.s.indexes.entries), f.s.indexes.files; n != 2 || files != 6 {
+		t.Fatalf("%d indexes of %d files open, want 2 of 6 (at most 7 files)", n, files)
 	}
 }
