@@ -94,7 +94,7 @@ func (p *parser) addRecord(r *annotate.IndexRecord) error {
 // fields' lengths, for the record's ALT alt: each field at gasAt is where
 // the lengths put it when a '|' follows it there (annotate.EntryLens).
 func (p *parser) addEngineEntry(k int, text []byte, l annotate.EntryLens, alt int) error {
-	c := &p.slots[k%cacheSlots]
+	c := &p.slots[uint(k)%cacheSlots]
 	// next is where the field at text[at:], n bytes long, ends, or -1.
 	next := func(at int, n uint16) int {
 		if end := at + int(n); at >= 0 && end < len(text) && text[end] == '|' {
@@ -117,7 +117,12 @@ func (p *parser) addEngineEntry(k int, text []byte, l annotate.EntryLens, alt in
 			}
 		}
 	}
-	// An escaped field: as the text's Builder reads it.
+	return p.addSplitEntry(k, c, text, alt)
+}
+
+// addSplitEntry adds an entry with an escaped field as the text's Builder
+// reads it.
+func (p *parser) addSplitEntry(k int, c *entryCache, text []byte, alt int) error {
 	var v [nSlots][]byte // on the stack: no write barriers
 	gasLayout.split(text, &v, true)
 	p.setTerms(c, v[sCsq], v[sImpact])
