@@ -186,35 +186,9 @@ func BenchmarkIndexOverhead(b *testing.B) {
 	if err := synth.Write(&in, synth.BundleSeq{B: miniBundle}, synth.MiniRegions, n, 1); err != nil {
 		b.Fatal(err)
 	}
-	// run annotates once: into a BGZF part (step) or nowhere, with or
-	// without a Builder beside it.
 	run := func(step, withIndex bool) (time.Duration, time.Duration) {
 		t0, c0 := time.Now(), cpuTime()
-		var out io.Writer = io.Discard
-		var part *tabix.PartWriter
-		if step {
-			part = tabix.NewPartWriter(io.Discard)
-			out = part
-		}
-		var opts annotate.Options
-		var bld *EntryBuilder
-		if withIndex {
-			bld = NewEntryBuilder(io.Discard)
-			opts.Index = bld
-		}
-		if _, err := e.Run(context.Background(), bytes.NewReader(in.Bytes()), out, opts); err != nil {
-			b.Fatal(err)
-		}
-		if part != nil {
-			if _, err := part.Close(); err != nil {
-				b.Fatal(err)
-			}
-		}
-		if bld != nil {
-			if err := bld.Close(); err != nil {
-				b.Fatal(err)
-			}
-		}
+		annotateOnce(b, e, in.Bytes(), step, withIndex)
 		return time.Since(t0), cpuTime() - c0
 	}
 	// Per round, each way's wall and CPU time: the ratios are medians over
@@ -255,6 +229,68 @@ func BenchmarkIndexOverhead(b *testing.B) {
 		n, round, median(took[0]), median(took[1]), 100*step, median(took[2]), median(took[3]), 100*bare)
 	fmt.Fprintf(os.Stderr, "CPU time: step %v, + index %v: %.1f%%; bare engine %v, + index %v: %.1f%%\n",
 		median(cpu[0]), median(cpu[1]), 100*stepCPU, median(cpu[2]), median(cpu[3]), 100*bareCPU)
+}
+
+// annotateOnce annotates input once: into a BGZF part with its tabix
+// entries (step: as the AnnotateShard step writes its part) or nowhere, with
+// or without an EntryBuilder as the engine's Options.Index.
+func annotateOnce(b *testing.B, e *annotate.Engine, input []byte, step, withIndex bool) {
+	var out io.Writer = io.Discard
+	var part *tabix.PartWriter
+	if step {
+		part = tabix.NewPartWriter(io.Discard)
+		out = part
+	}
+	var opts annotate.Options
+	var bld *EntryBuilder
+	if withIndex {
+		bld = NewEntryBuilder(io.Discard)
+		opts.Index = bld
+	}
+	if _, err := e.Run(context.Background(), bytes.NewReader(input), out, opts); err != nil {
+		b.Fatal(err)
+	}
+	if part != nil {
+		if _, err := part.Close(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if bld != nil {
+		if err := bld.Close(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkIndexStep annotates GAS_BENCH_RECORDS records (default 20,000
+// here) as the AnnotateShard step does, without (step) and with (indexed)
+// an EntryBuilder, for counting instructions, which a busy machine does not
+// move: run each once under callgrind in a process of its own, and a third
+// that runs neither (none) for the setup's count. The index's cost is
+// indexed minus step, the step's is step minus none. GAS_BENCH_BUNDLE keeps
+// the mini bundle in a directory, so a process need not build it:
+//
+//	go test -c -o /tmp/variants.test ./internal/variants && cd internal/variants
+//	for w in none step indexed; do GAS_BENCH_BUNDLE=/tmp/mini GOGC=off GOMAXPROCS=1 \
+//	  GODEBUG=asyncpreemptoff=1,cpu.rdtscp=off valgrind --tool=callgrind --callgrind-out-file=/tmp/cg.$w \
+//	  /tmp/variants.test -test.run '^$' -test.bench "IndexStep/$w\$" -test.benchtime 1x; done
+func BenchmarkIndexStep(b *testing.B) {
+	n := 20_000
+	if os.Getenv("GAS_BENCH_RECORDS") != "" {
+		n = benchRecords(b)
+	}
+	e := engine(b)
+	var in bytes.Buffer
+	if err := synth.Write(&in, synth.BundleSeq{B: miniBundle}, synth.MiniRegions, n, 1); err != nil {
+		b.Fatal(err)
+	}
+	for _, name := range []string{"step", "indexed"} {
+		b.Run(name, func(b *testing.B) {
+			for b.Loop() {
+				annotateOnce(b, e, in.Bytes(), true, name == "indexed")
+			}
+		})
+	}
 }
 
 // cpuTime is the process's user + system CPU time so far.

@@ -35,17 +35,24 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// engine is the annotation engine on the mini bundle, built once per test binary.
+// engine is the annotation engine on the mini bundle, built once per test
+// binary (or kept in GAS_BENCH_BUNDLE).
 func engine(t testing.TB) *annotate.Engine {
 	t.Helper()
 	shared := testshared.Dir(t)
 	miniOnce.Do(func() {
-		if miniDir, miniErr = os.MkdirTemp("", "gas-variants-"); miniErr != nil {
-			return
+		// GAS_BENCH_BUNDLE: the bundle stays there (built when missing).
+		out := os.Getenv("GAS_BENCH_BUNDLE")
+		if out == "" {
+			if miniDir, miniErr = os.MkdirTemp("", "gas-variants-"); miniErr != nil {
+				return
+			}
+			out = filepath.Join(miniDir, "bundle")
 		}
-		out := filepath.Join(miniDir, "bundle")
-		if _, miniErr = refdata.BuildMini(context.Background(), shared, out); miniErr != nil {
-			return
+		if _, err := os.Stat(filepath.Join(out, "manifest.json")); err != nil {
+			if _, miniErr = refdata.BuildMini(context.Background(), shared, out); miniErr != nil {
+				return
+			}
 		}
 		if miniBundle, miniErr = refdata.Open(out); miniErr == nil {
 			miniEngine = annotate.New(miniBundle)
