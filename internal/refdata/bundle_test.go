@@ -145,14 +145,16 @@ func TestSeq(t *testing.T) {
 		}
 	}
 	// A SeqReader gives Seq's bases whichever window it holds: across a
-	// window's end, on another chromosome, back before its window, and for
-	// a range longer than a window.
+	// window's end (a page, then growing as reads go on past it), on another
+	// chromosome, back before its window, and for a range longer than a
+	// window.
 	var r SeqReader
 	for _, w := range []struct {
 		c          *Chrom
 		start, end int
 	}{
-		{c21, 25000000, 25000100}, {c21, 25000000 + 4*seqWindow - 3, 25000000 + 4*seqWindow + 5}, {mt, 16560, 16569},
+		{c21, 25000000, 25000100}, {c21, 25000000 + 4*seqPage - 3, 25000000 + 4*seqPage + 5},
+		{c21, 25000000 + 12*seqPage - 1, 25000000 + 12*seqPage + 1}, {c21, 25000000 + 4*seqWindow - 3, 25000000 + 4*seqWindow + 5}, {mt, 16560, 16569},
 		{c21, 24985570, 24985590}, {c21, 25000050, 25000060}, {c21, 25100000, 25100000 + 5*seqWindow}, {c21, 26000300, 26000306},
 	} {
 		want, _ := w.c.Seq(w.start, w.end)

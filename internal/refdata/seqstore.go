@@ -152,17 +152,21 @@ func (s *packedSeq) patchRuns(dst []byte, start, end int) []byte {
 	return dst
 }
 
-// seqWindow is the part of a packed sequence a SeqReader reads at a time
-// (256 kbp).
-const seqWindow = 64 << 10
+// A SeqReader's window of a packed sequence: a page at first, twice the
+// last window (up to seqWindow, 256 kbp) when reads go on just past it.
+const (
+	seqPage   = 4 << 10
+	seqWindow = 64 << 10
+)
 
 // SeqReader reads a chromosome's bases for one goroutine through a window
-// of its sequence file, read with pread and kept: position-sorted lookups
-// (the annotator's REF check, for every record) then cost one read per
-// 256 kbp, where the mapped sequence cost a first touch of every page,
-// about 2.5 µs a page on the VMs measured. The zero value is ready to use,
-// with any chromosome of any bundle; a SeqReader must not be used by two
-// goroutines at once.
+// of its sequence file, read with pread and kept: dense position-sorted
+// lookups (the annotator's REF check on a whole genome) then cost one read
+// per 256 kbp, where the mapped sequence cost a first touch of every page,
+// about 2.5 µs a page on the VMs measured; sparse ones (an exome) read a
+// page at a time, not copying windows they hardly use. The zero value is
+// ready to use, with any chromosome of any bundle; a SeqReader must not be
+// used by two goroutines at once.
 type SeqReader struct {
 	chrom uint64 // Chrom.id the window is of; 0: none
 	first int    // index in the packed file of win[0]
@@ -178,8 +182,13 @@ func (r *SeqReader) appendBases(c *Chrom, dst []byte, start, end int) ([]byte, e
 		return c.seq.appendBases(dst, start, end), nil
 	}
 	if r.chrom != c.id || lo < r.first || hi >= r.first+len(r.win) {
+		size := seqPage
+		if r.chrom == c.id && lo >= r.first && lo < r.first+2*len(r.win) {
+			size = min(2*len(r.win), seqWindow)
+		}
+		size = max(size, hi-lo+1)
 		r.chrom = 0
-		r.win = slices.Grow(r.win[:0], seqWindow)[:min(seqWindow, len(c.seq.data)-lo)]
+		r.win = slices.Grow(r.win[:0], size)[:min(size, len(c.seq.data)-lo)]
 		if _, err := c.seqFile.ReadAt(r.win, int64(lo)); err != nil {
 			return dst, fmt.Errorf("sequence %s:%d-%d: %w", c.Name, start, end, err)
 		}
