@@ -283,19 +283,25 @@ func (ks *knownStore) read(b int, blk *knownBlock) error {
 	blk.cols, blk.nRS = cols, len(cols[3].raw)/4
 	blk.nAlleles, blk.nFreqs, blk.nClins = len(ks.dicts.alleles), len(ks.dicts.freqs), len(ks.dicts.clins)
 	blk.pos = slices.Grow(blk.pos[:0], n)[:n]
-	// The position deltas are nearly all one-byte varints: decoded inline,
-	// with the column's offset in a local.
+	// The position deltas are nearly all one-byte varints: 8 of them are
+	// added up at a time when no byte of the 8 continues a varint.
 	pos := &cols[0]
 	at, pr, pp := int(ix.first), pos.raw, 0
-	for i := range blk.pos {
-		if pp < len(pr) && pr[pp] < 0x80 {
-			at, pp = at+int(pr[pp]), pp+1
-		} else {
-			pos.p = pp
-			at += pos.uvarintLong()
-			pp = pos.p
+	for i := 0; i < n; {
+		if i+8 <= n && pp+8 <= len(pr) && binary.LittleEndian.Uint64(pr[pp:])&(lowBytes<<7) == 0 {
+			in, out := pr[pp:pp+8], blk.pos[i:i+8]
+			for k := range in {
+				at += int(in[k])
+				out[k] = int32(at)
+			}
+			i, pp = i+8, pp+8
+			continue
 		}
+		pos.p = pp
+		at += pos.uvarint()
+		pp = pos.p
 		blk.pos[i] = int32(at)
+		i++
 	}
 	if pos.bad || at > math.MaxInt32 {
 		return corruptBlock(b)
