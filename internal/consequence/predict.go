@@ -106,15 +106,12 @@ func (p *Predictor) Append(dst []Entry, v Variant, transcripts []*refdata.Transc
 		}
 	}
 	p.last, p.next = p.next, p.last
-	if len(dst) == n {
-		dst = append(dst, Entry{
-			Allele:       a.vep,
-			Consequences: intergenicTerms.terms,
-			Impact:       impactModifier,
-			VariantClass: a.class,
-			cons:         intergenicTerms,
-			computed:     true,
-		})
+	if len(dst) == n { // set as describe sets an entry
+		dst = slices.Grow(dst, 1)[:len(dst)+1]
+		e := &dst[len(dst)-1]
+		*e = Entry{}
+		e.Allele, e.Consequences, e.Impact, e.VariantClass = a.vep, intergenicTerms.terms, impactModifier, a.class
+		e.cons, e.computed = intergenicTerms, true
 	}
 	return dst
 }
@@ -202,18 +199,11 @@ func (e *Entry) setHGVSc(x *txInfo, a *allele, seq Sequence, text *[]byte) {
 // describe sets the fields that depend only on the allele and the transcript.
 func (x *txInfo) describe(e *Entry, a *allele) {
 	t := x.t
-	*e = Entry{
-		Allele:       a.vep,
-		Symbol:       t.GeneName,
-		Gene:         t.GeneID,
-		FeatureType:  "Transcript",
-		Feature:      x.fullID,
-		Biotype:      t.Biotype,
-		Strand:       "1",
-		VariantClass: a.class,
-		tx:           x,
-		computed:     true,
-	}
+	// Cleared and then set field by field: an Entry literal is built on the
+	// stack and copied over e whole, which cost twice as many instructions.
+	*e = Entry{}
+	e.Allele, e.Symbol, e.Gene, e.FeatureType, e.Feature, e.Biotype = a.vep, t.GeneName, t.GeneID, "Transcript", x.fullID, t.Biotype
+	e.Strand, e.VariantClass, e.tx, e.computed = "1", a.class, x, true
 	if t.Strand < 0 {
 		e.Strand = "-1"
 	}
