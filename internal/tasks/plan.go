@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"sync"
 
 	"github.com/gasproject/gas/internal/domain"
 	"github.com/gasproject/gas/internal/vcf"
@@ -144,9 +145,13 @@ func (t *Tasks) markRunning(ctx context.Context, id string) (domain.Job, error) 
 }
 
 // cutShards writes the shard files and returns their descriptions. This
-// goroutine reads the input (the reader enforces the input limits); a
-// cutStage parses every record and adds it to its shard on another, so the
-// two take a core each. The first problem in input order fails it.
+// goroutine reads the input (the reader enforces the input limits) and cuts
+// it into shards by each record's CHROM; a checkStage parses the records of
+// each MiB of a shard on another goroutine before that MiB goes to the
+// shard's Put, so reading and parsing take a core each. The first problem
+// in input order fails it: the stage's error comes first, then that of a
+// record not yet sent to it, as their lines came before whatever this
+// goroutine was doing.
 func (t *Tasks) cutShards(ctx context.Context, j domain.Job, lim domain.Limits) ([]Shard, error) {
 	src, err := t.blobs.Get(ctx, j.InputKey)
 	if errors.Is(err, domain.ErrNotFound) {
@@ -167,142 +172,169 @@ func (t *Tasks) cutShards(ctx context.Context, j domain.Job, lim domain.Limits) 
 	}
 	headerLines := bytes.Count(header.Bytes(), []byte("\n"))
 
-	cut := &shardCutter{t: t, ctx: ctx, j: j, header: header.Bytes(), headerLines: headerLines}
+	stage := newCheckStage(r.Header().Columns())
+	cut := &shardCutter{t: t, ctx: ctx, j: j, header: header.Bytes(), headerLines: headerLines, stage: stage}
 	defer cut.abort()
-	stage := newCutStage(ctx, cut, r.Header().Columns())
-	defer stage.wait()
-	for {
+	defer stage.wait() // before abort: every chunk sent has been written or its Put failed
+	shards, err := cut.run(r)
+	if serr := stage.wait(); serr != nil {
+		return nil, serr
+	}
+	if err != nil {
+		if cut.cur != nil { // the records not sent to the stage came before err too
+			if cerr := stage.check(cut.cur.cur, &vcf.Record{}); cerr != nil {
+				return nil, cerr
+			}
+		}
+		return nil, err
+	}
+	return shards, cut.waitPuts()
+}
+
+// run cuts every record r reads into shards and ends the last one.
+func (c *shardCutter) run(r *vcf.Reader) ([]Shard, error) {
+	var chrom string // of the record read last
+	for records := 0; ; records++ {
 		line, lineNo, err := r.ReadLine()
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
-			if serr := stage.wait(); serr != nil {
-				return nil, serr // an earlier line's
+			return nil, err
+		}
+		// A new string only where the chromosome changes (the comparison allocates none).
+		if ch, _, _ := bytes.Cut(line, []byte("\t")); records == 0 || string(ch) != chrom {
+			chrom = string(ch)
+		}
+		if records%4096 == 0 {
+			if err := c.ctx.Err(); err != nil {
+				return nil, err
 			}
-			return nil, err
 		}
-		if err := stage.add(line, lineNo); err != nil {
+		if err := c.add(chrom, line, lineNo); err != nil {
 			return nil, err
 		}
 	}
-	if err := stage.wait(); err != nil {
-		return nil, err
+	// An input without records gets one shard of the header alone.
+	if c.cur == nil {
+		c.cur = c.t.newShardFile(c.ctx, shardOf(c.j, 0), c.header, c.stage)
 	}
-	return cut.finish()
+	return c.shards, c.closeCur()
 }
 
-// cutStage parses records (vcf.ParseRecord) and adds them to their shards
-// on a goroutine of its own, a batch of lines at a time, and stops at the
-// first error (a bad record's numbered with its input line).
-type cutStage struct {
-	ctx     context.Context
-	cut     *shardCutter
-	cols    int
-	batch   lineBatch // being filled
-	batches chan lineBatch
-	free    chan lineBatch
-	done    chan struct{}
-	err     error // set before done closes
-	closed  bool
+// checkStage parses the records of the shards' chunks (vcf.ParseRecord) on
+// a goroutine of its own and then writes each chunk to its shard's Put, in
+// the order they came. After the first error, numbered with its input line,
+// it ends the Put of every chunk it gets with that error instead, so that
+// no Put waits on it.
+type checkStage struct {
+	cols   int
+	chunks chan chunk
+	free   chan chunk // chunks written, for reuse
+	done   chan struct{}
+	closed bool
 
-	rec     vcf.Record
-	chrom   string // of the record parsed last
-	records int64
+	mu  sync.Mutex
+	err error
 }
 
-// lineBatch is lines, each followed by '\n', and their input line numbers.
-type lineBatch struct {
-	text  []byte
-	lines []int
+// chunk is up to about a MiB of one shard: text (its header first, in the
+// shard's first chunk), the records from recStart on, one a line, and
+// their input line numbers. The shard's last chunk closes its Put.
+type chunk struct {
+	f        *shardFile
+	text     []byte
+	recStart int
+	lines    []int
+	last     bool
 }
 
-// lineBatchBytes is about how much text a batch holds.
-const lineBatchBytes = 256 << 10
-
-func newCutStage(ctx context.Context, cut *shardCutter, cols int) *cutStage {
-	c := &cutStage{ctx: ctx, cut: cut, cols: cols, batches: make(chan lineBatch, 4), free: make(chan lineBatch, 6), done: make(chan struct{})}
+func newCheckStage(cols int) *checkStage {
+	c := &checkStage{cols: cols, chunks: make(chan chunk, 4), free: make(chan chunk, 6), done: make(chan struct{})}
 	go c.loop()
 	return c
 }
 
-// add copies a record's line into the batch; once the stage has stopped, it
-// returns why.
-func (c *cutStage) add(line []byte, lineNo int) error {
-	c.batch.text = append(append(c.batch.text, line...), '\n')
-	c.batch.lines = append(c.batch.lines, lineNo)
-	if len(c.batch.text) < lineBatchBytes {
-		return nil
+// send queues a chunk; once the stage has failed, it returns why.
+func (c *checkStage) send(ch chunk) error {
+	if err := c.failed(); err != nil {
+		return err
 	}
-	select {
-	case c.batches <- c.batch:
-	case <-c.done:
-		return c.err
-	}
-	select {
-	case c.batch = <-c.free:
-	default:
-		c.batch = lineBatch{text: make([]byte, 0, lineBatchBytes+4096)}
-	}
-	c.batch.text, c.batch.lines = c.batch.text[:0], c.batch.lines[:0]
+	c.chunks <- ch // the loop takes every chunk, also after an error
 	return nil
 }
 
-// wait hands over what is left, waits for the stage to end and returns its
-// error (nil: every record parsed and added). It may be called again.
-func (c *cutStage) wait() error {
-	if !c.closed {
-		c.closed = true
-		select {
-		case c.batches <- c.batch:
-		case <-c.done:
-		}
-		close(c.batches)
-	}
-	<-c.done
+func (c *checkStage) failed() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	return c.err
 }
 
-func (c *cutStage) loop() {
+// wait ends the stage once every chunk sent is handled and returns its
+// error. It may be called again.
+func (c *checkStage) wait() error {
+	if !c.closed {
+		c.closed = true
+		close(c.chunks)
+	}
+	<-c.done
+	return c.failed()
+}
+
+func (c *checkStage) loop() {
 	defer close(c.done)
-	for b := range c.batches {
-		if c.err = c.ctx.Err(); c.err != nil {
-			return
-		}
-		text := b.text
-		for _, lineNo := range b.lines {
-			i := bytes.IndexByte(text, '\n')
-			if c.err = c.record(text[:i], lineNo); c.err != nil {
-				return
+	var rec vcf.Record
+	for ch := range c.chunks {
+		err := c.failed()
+		if err == nil {
+			if err = c.check(ch, &rec); err == nil {
+				err = ch.f.write(ch.text, ch.last)
 			}
-			text = text[i+1:]
+			if err != nil {
+				c.mu.Lock()
+				c.err = err
+				c.mu.Unlock()
+			}
+		}
+		if err != nil {
+			ch.f.pw.CloseWithError(err)
 		}
 		select {
-		case c.free <- b:
+		case c.free <- ch:
 		default:
 		}
 	}
 }
 
-// record parses one record and adds it to its shard.
-func (c *cutStage) record(line []byte, lineNo int) error {
-	if err := vcf.ParseRecord(line, c.cols, &c.rec); err != nil {
-		var pe *vcf.ParseError
-		if errors.As(err, &pe) {
-			pe.Line = lineNo
-		}
-		return err
+// newChunk returns an empty chunk of f, one written before if there is one.
+func (c *checkStage) newChunk(f *shardFile) chunk {
+	select {
+	case ch := <-c.free:
+		return chunk{f: f, text: ch.text[:0], lines: ch.lines[:0]}
+	default:
+		return chunk{f: f, text: make([]byte, 0, chunkBytes+64<<10)}
 	}
-	// A new string only where the chromosome changes (the comparison allocates none).
-	if c.records == 0 || string(c.rec.Chrom()) != c.chrom {
-		c.chrom = string(c.rec.Chrom())
-	}
-	c.records++
-	return c.cut.add(c.chrom, line, lineNo)
 }
 
-// shardCutter writes the records Plan has read and checked into shard files:
-// a new shard at the record limit, or where the chromosome changes once the
+// check parses the chunk's records.
+func (c *checkStage) check(ch chunk, rec *vcf.Record) error {
+	text := ch.text[ch.recStart:]
+	for _, lineNo := range ch.lines {
+		i := bytes.IndexByte(text, '\n')
+		if err := vcf.ParseRecord(text[:i], c.cols, rec); err != nil {
+			var pe *vcf.ParseError
+			if errors.As(err, &pe) {
+				pe.Line = lineNo
+			}
+			return err
+		}
+		text = text[i+1:]
+	}
+	return nil
+}
+
+// shardCutter writes the records Plan has read into shard files: a new
+// shard at the record limit, or where the chromosome changes once the
 // shard holds its minimum.
 type shardCutter struct {
 	t           *Tasks
@@ -310,6 +342,7 @@ type shardCutter struct {
 	j           domain.Job
 	header      []byte
 	headerLines int
+	stage       *checkStage
 	shards      []Shard
 	cur         *shardFile
 	// closing are shards written whose Puts still run (the fsync): Plan
@@ -330,12 +363,9 @@ func (c *shardCutter) add(chrom string, line []byte, lineNo int) error {
 	if c.cur == nil {
 		s := shardOf(c.j, len(c.shards))
 		s.LineDelta = lineNo - (c.headerLines + 1)
-		var err error
-		if c.cur, err = c.t.newShardFile(c.ctx, s, c.header); err != nil {
-			return err
-		}
+		c.cur = c.t.newShardFile(c.ctx, s, c.header, c.stage)
 	}
-	return c.cur.add(chrom, line)
+	return c.cur.add(chrom, line, lineNo)
 }
 
 // closeCur ends the current shard; at most maxClosingShards Puts run on.
@@ -353,28 +383,18 @@ func (c *shardCutter) closeCur() error {
 	return nil
 }
 
-// finish ends the last shard (an input without records gets one shard of
-// the header alone), waits for every Put and returns the shards.
-func (c *shardCutter) finish() ([]Shard, error) {
-	if c.cur == nil {
-		var err error
-		if c.cur, err = c.t.newShardFile(c.ctx, shardOf(c.j, 0), c.header); err != nil {
-			return nil, err
-		}
-	}
-	if err := c.closeCur(); err != nil {
-		return nil, err
-	}
+// waitPuts waits for every shard's Put.
+func (c *shardCutter) waitPuts() error {
 	for _, f := range c.closing {
 		if err := f.wait(); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	return c.shards, nil
+	return nil
 }
 
 // abort drops a shard half written and waits for the Puts still running:
-// nothing runs on after Plan returns.
+// nothing runs on after Plan returns. The stage has handled every chunk.
 func (c *shardCutter) abort() {
 	if c.cur != nil {
 		c.cur.abort()
@@ -388,62 +408,72 @@ func (c *shardCutter) abort() {
 // reads on.
 const maxClosingShards = 4
 
-// shardFile streams one shard into the blob store while Plan reads on.
+// chunkBytes is about how much of a shard goes to the stage at once.
+const chunkBytes = 1 << 20
+
+// shardFile streams one shard into the blob store, a chunk at a time
+// through the check stage, while Plan reads on.
 type shardFile struct {
-	s    Shard
-	pw   *io.PipeWriter
-	buf  *bytes.Buffer // batches lines: one pipe write per 1 MiB
-	done chan error
-	err  error // Put's outcome, once collected
-	over bool  // done has been read
+	s     Shard
+	stage *checkStage
+	pw    *io.PipeWriter
+	cur   chunk // being filled
+	done  chan error
+	err   error // Put's outcome, once collected
+	over  bool  // done has been read
 }
 
-func (t *Tasks) newShardFile(ctx context.Context, s Shard, header []byte) (*shardFile, error) {
+func (t *Tasks) newShardFile(ctx context.Context, s Shard, header []byte, stage *checkStage) *shardFile {
 	pr, pw := io.Pipe()
-	f := &shardFile{s: s, pw: pw, buf: bytes.NewBuffer(make([]byte, 0, 1<<20+4096)), done: make(chan error, 1)}
+	f := &shardFile{s: s, stage: stage, pw: pw, done: make(chan error, 1)}
 	go func() {
 		err := t.blobs.Put(ctx, s.Key, pr)
 		pr.CloseWithError(err) // unblock the writer if Put gave up
 		f.done <- err
 	}()
-	f.buf.Write(header)
-	return f, nil
+	f.cur = stage.newChunk(f)
+	f.cur.text, f.cur.recStart = append(f.cur.text, header...), len(header)
+	return f
 }
 
-func (f *shardFile) add(chrom string, line []byte) error {
+func (f *shardFile) add(chrom string, line []byte, lineNo int) error {
 	if n := len(f.s.Chroms); n == 0 || f.s.Chroms[n-1] != chrom {
-		seen := false
-		for _, c := range f.s.Chroms {
-			seen = seen || c == chrom
-		}
-		if !seen {
+		if !slices.Contains(f.s.Chroms, chrom) {
 			f.s.Chroms = append(f.s.Chroms, chrom)
 		}
 	}
 	f.s.Records++
-	f.buf.Write(line)
-	f.buf.WriteByte('\n')
-	if f.buf.Len() >= 1<<20 {
-		return f.flush()
+	f.cur.text = append(append(f.cur.text, line...), '\n')
+	f.cur.lines = append(f.cur.lines, lineNo)
+	if len(f.cur.text) < chunkBytes {
+		return nil
 	}
+	if err := f.stage.send(f.cur); err != nil {
+		return err
+	}
+	f.cur = f.stage.newChunk(f)
 	return nil
 }
 
-func (f *shardFile) flush() error {
-	if _, err := f.pw.Write(f.buf.Bytes()); err != nil {
+// write is the stage's: it hands the chunk's text to the Put, and closes
+// it after the last chunk.
+func (f *shardFile) write(text []byte, last bool) error {
+	if _, err := f.pw.Write(text); err != nil {
 		return fmt.Errorf("store shard %s: %w", f.s.Key, err)
 	}
-	f.buf.Reset()
+	if last {
+		f.pw.Close()
+	}
 	return nil
 }
 
-// close ends the shard's data; wait says whether it was stored.
+// close sends the shard's last chunk; wait says whether it was stored.
 func (f *shardFile) close() error {
-	if err := f.flush(); err != nil {
+	f.cur.last = true
+	if err := f.stage.send(f.cur); err != nil {
 		f.abort()
 		return err
 	}
-	f.pw.Close()
 	return nil
 }
 
