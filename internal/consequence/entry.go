@@ -132,6 +132,8 @@ func (e *Entry) AppendCSQ(dst []byte, existingVariation string) []byte {
 	if x := e.tx; x != nil && e.Symbol == x.t.GeneName && e.Gene == x.t.GeneID &&
 		e.FeatureType == "Transcript" && e.Feature == x.fullID && e.Biotype == x.t.Biotype {
 		dst = append(dst, x.csqFeature...)
+	} else if e.Symbol == "" && e.Gene == "" && e.FeatureType == "" && e.Feature == "" && e.Biotype == "" {
+		dst = append(dst, "|||||"...) // the intergenic entry
 	} else {
 		for _, f := range [...]string{e.Symbol, e.Gene, e.FeatureType, e.Feature, e.Biotype} {
 			dst = appendField(dst, f, false)
@@ -145,11 +147,15 @@ func (e *Entry) AppendCSQ(dst []byte, existingVariation string) []byte {
 		dst = appendField(dst, e.HGVSc, e.HGVSc == e.plainHGVSc)
 	}
 	dst = appendField(dst, e.HGVSp, false)
-	dst = appendField(dst, e.CDNAPosition, computed)
-	dst = appendField(dst, e.CDSPosition, computed)
-	dst = appendField(dst, e.ProteinPosition, computed)
-	dst = appendField(dst, e.AminoAcids, computed)
-	dst = appendField(dst, e.Codons, computed)
+	if e.CDNAPosition == "" && e.CDSPosition == "" && e.ProteinPosition == "" && e.AminoAcids == "" && e.Codons == "" {
+		dst = append(dst, "|||||"...) // outside the exons: most entries
+	} else {
+		dst = appendField(dst, e.CDNAPosition, computed)
+		dst = appendField(dst, e.CDSPosition, computed)
+		dst = appendField(dst, e.ProteinPosition, computed)
+		dst = appendField(dst, e.AminoAcids, computed)
+		dst = appendField(dst, e.Codons, computed)
+	}
 	dst = appendField(dst, existingVariation, false)
 	dst = appendField(dst, e.Distance, computed)
 	dst = appendField(dst, e.Strand, computed)
