@@ -215,11 +215,15 @@ func (p *parser) record(l []byte) error {
 func (r *recordVals) set(pos uint32, id, ref, alt, knownAF, knownCln []byte) {
 	r.pos, r.id, r.ref = pos, id, ref
 	r.alts = splitAppend(r.alts[:0], alt, ',')
-	r.afs = splitAppend(r.afs[:0], knownAF, ',')
-	r.clnsigs = splitAppend(r.clnsigs[:0], knownCln, ',')
-	r.afState = append(r.afState[:0], make([]uint8, len(r.afs))...)
-	r.af = slices.Grow(r.af[:0], len(r.afs))[:len(r.afs)]
-	r.vep = r.vep[:0]
+	r.afs, r.clnsigs, r.afState, r.af, r.vep = r.afs[:0], r.clnsigs[:0], r.afState[:0], r.af[:0], r.vep[:0]
+	if len(knownAF) > 0 { // mostly not: most records match no known frequency
+		r.afs = splitAppend(r.afs, knownAF, ',')
+		r.afState = append(r.afState, make([]uint8, len(r.afs))...)
+		r.af = slices.Grow(r.af, len(r.afs))[:len(r.afs)]
+	}
+	if len(knownCln) > 0 {
+		r.clnsigs = splitAppend(r.clnsigs, knownCln, ',')
+	}
 }
 
 // infoValues finds the CSQ, KNOWN_AF and KNOWN_CLNSIG values of an INFO column.
