@@ -157,9 +157,13 @@ func (b *blockBuf) appendLiteral(disp []byte, k int, s []byte) []byte {
 // before ':', a dictionary id + 1; 0 when there is no ':') and the rest;
 // c remembers the last reference sequence.
 func (b *blockBuf) appendHGVS(dst, s []byte, c *dictCache) []byte {
-	if len(s) == 0 {
+	if len(s) == 0 { // most entries have none: no call below
 		return append(dst, 0, 0)
 	}
+	return b.appendRefHGVS(dst, s, c)
+}
+
+func (b *blockBuf) appendRefHGVS(dst, s []byte, c *dictCache) []byte {
 	if k := c.key; c.stamp == b.stamp && len(s) > len(k) && s[len(k)] == ':' && bytes.Equal(s[:len(k)], k) {
 		return appendString(binary.AppendUvarint(dst, uint64(c.id)+1), s[len(k)+1:])
 	}

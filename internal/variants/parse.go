@@ -276,9 +276,13 @@ func parseAF(b []byte) (float32, bool) {
 
 // knownAF is INFO/KNOWN_AF of ALT alt, parsed once per record.
 func (r *recordVals) knownAF(alt int) (float32, bool) {
-	if alt >= len(r.afs) {
+	if alt >= len(r.afs) { // most records have none: no call below
 		return 0, false
 	}
+	return r.parseKnownAF(alt)
+}
+
+func (r *recordVals) parseKnownAF(alt int) (float32, bool) {
 	if r.afState[alt] == 0 {
 		v, ok := parseAF(r.afs[alt])
 		r.af[alt], r.afState[alt] = v, 1
