@@ -95,22 +95,25 @@ func (p *parser) addRecord(r *annotate.IndexRecord) error {
 // the lengths put it when a '|' follows it there (annotate.EntryLens).
 func (p *parser) addEngineEntry(k int, text []byte, l annotate.EntryLens, alt int) error {
 	c := &p.slots[uint(k)%cacheSlots]
-	// next is where the field at text[at:], n bytes long, ends, or -1.
-	next := func(at int, n uint16) int {
-		if end := at + int(n); at >= 0 && end < len(text) && text[end] == '|' {
+	// next is where the field after the '|' at bar, n bytes long, ends (at
+	// the '|' that follows it), or -1, also when bar is -1: lengths that do
+	// not fit the text (a bug upstream) end the chain, and the entry is then
+	// split instead of sliced by them.
+	next := func(bar int, n uint16) int {
+		if end := bar + 1 + int(n); bar >= 0 && end < len(text) && text[end] == '|' {
 			return end
 		}
 		return -1
 	}
-	if a := next(0, l.Allele); a >= 0 {
+	if a := int(l.Allele); a < len(text) && text[a] == '|' {
 		// Consequence to BIOTYPE as the last entry at this place had them?
 		// Then c holds them already. c.mid is seven whole fields: when the
 		// text goes on with c.mid and a '|', its next seven fields are those.
 		at := a + 1
 		if end := at + len(c.mid); c.midOK && end < len(text) && text[end] == '|' && bytes.Equal(text[at:end], c.mid) || p.setMid(c, text, at) {
-			intron := next(next(at+len(c.mid)+1, l.Exon)+1, l.Intron)
-			hgvsc := next(intron+1, l.HGVSc)
-			if hgvsp := next(hgvsc+1, l.HGVSp); hgvsp >= 0 {
+			intron := next(next(at+len(c.mid), l.Exon), l.Intron)
+			hgvsc := next(intron, l.HGVSc)
+			if hgvsp := next(hgvsc, l.HGVSp); hgvsp >= 0 {
 				row := entryRow{allele: text[:a], hgvsc: text[intron+1 : hgvsc], hgvsp: text[hgvsc+1 : hgvsp],
 					canonical: len(text) >= 4 && string(text[len(text)-4:]) == "|YES"} // CANONICAL is the last field
 				return p.addRow(k, c, alt, &row)

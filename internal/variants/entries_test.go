@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/gasproject/gas/internal/annotate"
@@ -66,4 +67,70 @@ func rowsOf(ix *Index) int64 {
 		return -1
 	}
 	return ix.Rows()
+}
+
+// TestEngineEntryLengthsThatDoNotFit: field lengths that do not fit an
+// entry's text (a bug upstream) never slice it out of its bounds: whatever
+// the lengths, the entry gives one row and no panic. (Lengths that put a
+// field on another '|' give a wrong row: the engine's own lengths are checked
+// by TestEntryBuilderMatchesBuilder.)
+func TestEngineEntryLengthsThatDoNotFit(t *testing.T) {
+	vals := map[string]string{"Allele": "T", "Consequence": "missense_variant", "IMPACT": "MODERATE",
+		"SYMBOL": "G1", "Gene": "ENSG1", "Feature_type": "Transcript", "Feature": "ENST1", "BIOTYPE": "protein_coding",
+		"EXON": "2/5", "HGVSc": "ENST1.1:c.10C>T", "HGVSp": "ENSP1.1:p.Leu4Phe", "CANONICAL": "YES"}
+	var fields []string
+	for _, f := range strings.Split(annotate.CSQFields, "|") {
+		fields = append(fields, vals[f])
+	}
+	text := []byte(strings.Join(fields, "|"))
+	right := annotate.EntryLens{Allele: 1, Exon: 3, Intron: 0, HGVSc: 15, HGVSp: 17}
+	build := func(l annotate.EntryLens, split bool) []byte {
+		var buf bytes.Buffer
+		p := NewEntryBuilder(&buf).p
+		if err := p.startRow([]byte("chr1")); err != nil {
+			t.Fatal(err)
+		}
+		p.rec.set(100, []byte("."), []byte("C"), []byte("T"), nil, nil)
+		var err error
+		if split {
+			err = p.addSplitEntry(0, &p.slots[0], text, 0)
+		} else {
+			err = p.addEngineEntry(0, text, l, 0)
+		}
+		if err == nil {
+			err = p.finish()
+		}
+		if err != nil {
+			t.Fatalf("lengths %+v: %v", l, err)
+		}
+		ix, err := Open(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
+		if err != nil || ix.Rows() != 1 {
+			t.Fatalf("lengths %+v: %v, %d rows", l, err, rowsOf(ix))
+		}
+		return buf.Bytes()
+	}
+	if !bytes.Equal(build(right, false), build(right, true)) {
+		t.Fatal("the right lengths do not give the row of the split text")
+	}
+	// A field's length wrong (0, past the end), and a later field's any
+	// length that ends on a '|' of the text: where the chain broke, the later
+	// field must not be looked for from the text's start.
+	ends := []int{0, len(text) + 1}
+	for i, c := range text {
+		if c == '|' {
+			ends = append(ends, i)
+		}
+	}
+	for f := range 5 {
+		for g := f + 1; g < 5; g++ {
+			for _, n := range []int{0, len(text)} {
+				for _, m := range ends {
+					l := right
+					lens := []*uint16{&l.Allele, &l.Exon, &l.Intron, &l.HGVSc, &l.HGVSp}
+					*lens[f], *lens[g] = uint16(n), uint16(m)
+					build(l, false)
+				}
+			}
+		}
+	}
 }
