@@ -83,22 +83,31 @@ func writeKnownStore(t *testing.T, vs []KnownVariant) *knownStore {
 }
 
 // FuzzKnownFile: a damaged known-variant file gives variants or an error,
-// never a panic (bundles travel through S3 and disks).
+// never a panic (bundles travel through S3 and disks). One seed has inline
+// values (blocks read record by record), the other none (skipped by flags).
 func FuzzKnownFile(f *testing.F) {
-	path := filepath.Join(f.TempDir(), "seed.known")
-	w, err := newKnownWriter(path)
-	if err != nil {
-		f.Fatal(err)
+	var seeds [2][]byte
+	for s, ids := range [2][]string{{"rs5", "x1", ""}, {"rs5", "rs6", ""}} {
+		path := filepath.Join(f.TempDir(), "seed.known")
+		w, err := newKnownWriter(path)
+		if err != nil {
+			f.Fatal(err)
+		}
+		for i := 0; i < 3000; i++ {
+			w.add(KnownVariant{Pos: 10 + i, Ref: "A", Alt: []string{"C", "GT", ""}[i%3], ID: ids[i%3], Freq: float64(i%7) / 10, ClinSig: []string{"", "benign"}[i%2]})
+		}
+		if err := w.close(); err != nil {
+			f.Fatal(err)
+		}
+		seeds[s], _ = os.ReadFile(path)
 	}
-	for i := 0; i < 3000; i++ {
-		w.add(KnownVariant{Pos: 10 + i, Ref: "A", Alt: []string{"C", "GT", ""}[i%3], ID: []string{"rs5", "x1", ""}[i%3], Freq: float64(i%7) / 10, ClinSig: []string{"", "benign"}[i%2]})
-	}
-	if err := w.close(); err != nil {
-		f.Fatal(err)
-	}
-	seed, _ := os.ReadFile(path)
-	f.Add(uint32(100), byte(0xff), uint16(3))
-	f.Fuzz(func(t *testing.T, at uint32, val byte, span uint16) {
+	f.Add(uint32(100), byte(0xff), uint16(3), false)
+	f.Add(uint32(3000), byte(0x80), uint16(2), true)
+	f.Fuzz(func(t *testing.T, at uint32, val byte, span uint16, noInline bool) {
+		seed := seeds[0]
+		if noInline {
+			seed = seeds[1]
+		}
 		data := append([]byte(nil), seed...)
 		for i := int(at) % len(data); i < len(data) && i < int(at)%len(data)+int(span)%64+1; i++ {
 			data[i] ^= val
@@ -111,6 +120,10 @@ func FuzzKnownFile(f *testing.F) {
 		}
 		defer ks.close()
 		ks.appendRange(new(KnownReader), nil, 1, 1<<30)
+		var r KnownReader // point lookups skip records, and go back
+		for _, pos := range []int{500, 1500, 2900, 1400, 1400} {
+			ks.appendRange(&r, nil, pos, pos)
+		}
 	})
 }
 
