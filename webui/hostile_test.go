@@ -28,6 +28,7 @@ func TestHostileUploads(t *testing.T) {
 		{"no closing boundary", whole[:len(whole)-8], ct, 400, ""},
 		{"not multipart", "hello", "text/plain", 400, "multipart/form-data"},
 		{"garbage boundary", whole, "multipart/form-data; boundary=nope", 400, ""},
+		{"no boundary", whole, "multipart/form-data", 400, "no boundary"},
 	}
 	for _, c := range cases {
 		r := h.api("POST", "/api/v1/jobs", token, strings.NewReader(c.body), c.ct)

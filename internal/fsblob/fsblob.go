@@ -31,6 +31,7 @@
 package fsblob
 
 import (
+	"bufio"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -142,8 +143,14 @@ func (s *Store) put(ctx context.Context, key string, r io.Reader, once bool) err
 	}
 	var size int64
 	tmp, err := s.writeTemp(func(f *os.File) error {
-		n, err := io.Copy(writeback.New(f), ctxReader{ctx, r})
+		// Written in MiB chunks: readers such as an upload's multipart part
+		// hand over 4 KiB a read, a write call each without the buffer.
+		w := bufio.NewWriterSize(writeback.New(f), 1<<20)
+		n, err := w.ReadFrom(ctxReader{ctx, r})
 		size = n
+		if err == nil {
+			err = w.Flush()
+		}
 		return err
 	})
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"os"
@@ -11,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/iotest"
 	"time"
 
 	"github.com/gasproject/gas/internal/domain"
@@ -420,5 +422,43 @@ func TestCancelledPutStoresNothing(t *testing.T) {
 	}
 	if _, err := s.Head(context.Background(), "work/u/j/part-00001.json"); !errors.Is(err, domain.ErrNotFound) {
 		t.Errorf("Head = %v, want ErrNotFound", err)
+	}
+}
+
+// TestPutSmallReads: a Put from a reader that hands over a few bytes at a
+// time (an upload's multipart part gives at most 4 KiB a read) stores every
+// byte, at sizes around the write buffer's MiB, and a reader's error after
+// some data stores nothing.
+func TestPutSmallReads(t *testing.T) {
+	s, err := Open(t.TempDir(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for _, size := range []int{0, 1, 4096, 1<<20 - 1, 1 << 20, 1<<20 + 1, 3<<20 + 12345} {
+		want := make([]byte, size)
+		for i := range want {
+			want[i] = byte('a' + i*7%23)
+		}
+		key := fmt.Sprintf("inputs/u/%d.vcf", size)
+		if err := s.Put(ctx, key, iotest.HalfReader(bytes.NewReader(want))); err != nil {
+			t.Fatalf("size %d: %v", size, err)
+		}
+		rc, err := s.Get(ctx, key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := io.ReadAll(rc)
+		rc.Close()
+		if err != nil || !bytes.Equal(got, want) {
+			t.Fatalf("size %d: read back %d bytes (%v), differing from those put", size, len(got), err)
+		}
+	}
+	broken := io.MultiReader(bytes.NewReader(make([]byte, 3<<20)), iotest.ErrReader(io.ErrUnexpectedEOF))
+	if err := s.Put(ctx, "inputs/u/broken.vcf", broken); !errors.Is(err, io.ErrUnexpectedEOF) {
+		t.Fatalf("Put of a failing reader = %v, want its error", err)
+	}
+	if _, err := s.Head(ctx, "inputs/u/broken.vcf"); !errors.Is(err, domain.ErrNotFound) {
+		t.Errorf("Head after a failed Put = %v, want ErrNotFound", err)
 	}
 }
