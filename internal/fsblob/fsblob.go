@@ -549,15 +549,21 @@ func (s *Store) writeTemp(fill func(*os.File) error) (string, error) {
 }
 
 // adoptBlob moves a finished temp file into data/ under a new random name.
+// The name is synced into its directory before any sidecar names the file:
+// a sidecar that outlives a crash must find its data.
 func (s *Store) adoptBlob(tmp string) (string, error) {
 	name := newBlobName()
 	path := s.blobPath(name)
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+	if err := mkdirSynced(filepath.Dir(path)); err != nil {
 		os.Remove(tmp)
 		return "", err
 	}
 	if err := os.Rename(tmp, path); err != nil {
 		os.Remove(tmp)
+		return "", err
+	}
+	if err := syncDir(filepath.Dir(path)); err != nil {
+		os.Remove(path)
 		return "", err
 	}
 	return name, nil
@@ -568,10 +574,14 @@ func (s *Store) adoptBlob(tmp string) (string, error) {
 func (s *Store) cloneBlob(name string) (string, error) {
 	clone := newBlobName()
 	path := s.blobPath(clone)
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+	if err := mkdirSynced(filepath.Dir(path)); err != nil {
 		return "", err
 	}
 	if err := os.Link(s.blobPath(name), path); err == nil {
+		if err := syncDir(filepath.Dir(path)); err != nil {
+			os.Remove(path)
+			return "", err
+		}
 		return clone, nil
 	}
 	src, err := os.Open(s.blobPath(name))

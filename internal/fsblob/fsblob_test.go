@@ -462,3 +462,29 @@ func TestPutSmallReads(t *testing.T) {
 		t.Errorf("Head after a failed Put = %v, want ErrNotFound", err)
 	}
 }
+
+// TestMkdirSynced: it makes every missing directory of a path, accepts one
+// that exists, and fails where a file stands in the way.
+func TestMkdirSynced(t *testing.T) {
+	root := t.TempDir()
+	if err := os.WriteFile(filepath.Join(root, "file"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		dir string
+		ok  bool
+	}{
+		{"a/b/c", true},
+		{"a/b/c", true}, // exists
+		{"a/d", true},
+		{"file/x", false},
+	} {
+		err := mkdirSynced(filepath.Join(root, c.dir))
+		if st, serr := os.Stat(filepath.Join(root, c.dir)); c.ok && (err != nil || serr != nil || !st.IsDir()) {
+			t.Errorf("%s: %v, %v", c.dir, err, serr)
+		}
+		if !c.ok && err == nil {
+			t.Errorf("%s: made through a file", c.dir)
+		}
+	}
+}

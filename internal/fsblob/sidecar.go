@@ -181,7 +181,7 @@ func (s *Store) save(m *sidecar) error {
 		return fmt.Errorf("object %q: encode metadata: %w", m.Key, err)
 	}
 	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := mkdirSynced(dir); err != nil {
 		if errors.Is(err, errNotDir) || errors.Is(err, fs.ErrExist) {
 			return fmt.Errorf("object %q: a prefix of the key names another object's metadata file: %w", m.Key, domain.ErrConflict)
 		}
@@ -212,6 +212,27 @@ func (s *Store) removeSidecar(key string) error {
 	for dir := filepath.Dir(path); dir != top && strings.HasPrefix(dir, top); dir = filepath.Dir(dir) {
 		if os.Remove(dir) != nil { // not empty: stop
 			break
+		}
+	}
+	return nil
+}
+
+// mkdirSynced is os.MkdirAll that also syncs each directory it makes into
+// its parent, so that the names made in it survive a crash with it.
+func mkdirSynced(dir string) error {
+	var made []string // missing, deepest first
+	for d := dir; ; d = filepath.Dir(d) {
+		if _, err := os.Lstat(d); err == nil || d == filepath.Dir(d) {
+			break
+		}
+		made = append(made, d)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	for _, d := range made {
+		if err := syncDir(filepath.Dir(d)); err != nil {
+			return err
 		}
 	}
 	return nil
