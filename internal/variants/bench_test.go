@@ -22,7 +22,7 @@ import (
 )
 
 // benchRecords is the size of the benchmark's result: GAS_BENCH_RECORDS, default 1,000,000.
-func benchRecords(b *testing.B) int {
+func benchRecords(b *testing.B, def int) int {
 	if s := os.Getenv("GAS_BENCH_RECORDS"); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 {
@@ -30,7 +30,16 @@ func benchRecords(b *testing.B) int {
 		}
 		return n
 	}
-	return 1_000_000
+	return def
+}
+
+// benchInput is n synthetic records over the mini bundle.
+func benchInput(b *testing.B, n int) []byte {
+	var in bytes.Buffer
+	if err := synth.Write(&in, synth.BundleSeq{B: miniBundle}, synth.MiniRegions, n, 1); err != nil {
+		b.Fatal(err)
+	}
+	return in.Bytes()
 }
 
 // benchResult annotates n synthetic records into dir/annotated.vcf and
@@ -38,10 +47,7 @@ func benchRecords(b *testing.B) int {
 // AnnotateShard step does.
 func benchResult(b *testing.B, dir string, n int) (vcfPath string, ix *Index) {
 	e := engine(b)
-	var in bytes.Buffer
-	if err := synth.Write(&in, synth.BundleSeq{B: miniBundle}, synth.MiniRegions, n, 1); err != nil {
-		b.Fatal(err)
-	}
+	in := benchInput(b, n)
 	vcfPath = filepath.Join(dir, "annotated.vcf")
 	out, err := os.Create(vcfPath)
 	if err != nil {
@@ -53,7 +59,7 @@ func benchResult(b *testing.B, dir string, n int) (vcfPath string, ix *Index) {
 	}
 	bw := bufio.NewWriterSize(out, 1<<20)
 	bld := NewEntryBuilder(idxFile)
-	if _, err := e.Run(context.Background(), &in, bw, annotate.Options{Index: bld}); err != nil {
+	if _, err := e.Run(context.Background(), bytes.NewReader(in), bw, annotate.Options{Index: bld}); err != nil {
 		b.Fatal(err)
 	}
 	if err := bld.Close(); err != nil {
@@ -88,7 +94,7 @@ var firstPageQueries = []string{
 //	go test -run '^$' -bench FirstPage -benchtime 20x ./internal/variants
 func BenchmarkFirstPage(b *testing.B) {
 	dir := b.TempDir()
-	vcfPath, ix := benchResult(b, dir, benchRecords(b))
+	vcfPath, ix := benchResult(b, dir, benchRecords(b, 1_000_000))
 	qs := make([]Query, len(firstPageQueries))
 	for i, s := range firstPageQueries {
 		v, _ := url.ParseQuery(s)
@@ -177,18 +183,12 @@ func naiveScan(b *testing.B, path string, q Query) int {
 //
 //	go test -run '^$' -bench IndexOverhead -benchtime 10x ./internal/variants
 func BenchmarkIndexOverhead(b *testing.B) {
-	n := 200_000
-	if os.Getenv("GAS_BENCH_RECORDS") != "" {
-		n = benchRecords(b)
-	}
 	e := engine(b)
-	var in bytes.Buffer
-	if err := synth.Write(&in, synth.BundleSeq{B: miniBundle}, synth.MiniRegions, n, 1); err != nil {
-		b.Fatal(err)
-	}
+	n := benchRecords(b, 200_000)
+	in := benchInput(b, n)
 	run := func(step, withIndex bool) (time.Duration, time.Duration) {
 		t0, c0 := time.Now(), cpuTime()
-		annotateOnce(b, e, in.Bytes(), step, withIndex)
+		annotateOnce(b, e, in, step, withIndex)
 		return time.Since(t0), cpuTime() - c0
 	}
 	// Per round, each way's wall and CPU time: the ratios are medians over
@@ -275,19 +275,12 @@ func annotateOnce(b *testing.B, e *annotate.Engine, input []byte, step, withInde
 //	  GODEBUG=asyncpreemptoff=1,cpu.rdtscp=off valgrind --tool=callgrind --callgrind-out-file=/tmp/cg.$w \
 //	  /tmp/variants.test -test.run '^$' -test.bench "IndexStep/$w\$" -test.benchtime 1x; done
 func BenchmarkIndexStep(b *testing.B) {
-	n := 20_000
-	if os.Getenv("GAS_BENCH_RECORDS") != "" {
-		n = benchRecords(b)
-	}
 	e := engine(b)
-	var in bytes.Buffer
-	if err := synth.Write(&in, synth.BundleSeq{B: miniBundle}, synth.MiniRegions, n, 1); err != nil {
-		b.Fatal(err)
-	}
+	in := benchInput(b, benchRecords(b, 20_000))
 	for _, name := range []string{"step", "indexed"} {
 		b.Run(name, func(b *testing.B) {
 			for b.Loop() {
-				annotateOnce(b, e, in.Bytes(), true, name == "indexed")
+				annotateOnce(b, e, in, true, name == "indexed")
 			}
 		})
 	}
