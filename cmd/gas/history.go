@@ -31,7 +31,7 @@ func runHistory(ctx context.Context, args []string) error {
 
 func history(ctx context.Context, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("history", flag.ContinueOnError)
-	data := fs.String("data", app.DataDirFromEnv(), "data directory of `gas serve` (env GAS_DATA)")
+	data := fs.String("data", app.DataDirFromEnv(), "`DIR` holding gas serve's data (env GAS_DATA)")
 	full := fs.Bool("full", false, "print whole inputs and outputs instead of one-line summaries")
 	asJSON := fs.Bool("json", false, "print the execution and its events as JSON")
 	list := fs.Bool("list", false, "list executions (newest first) instead of printing one history")

@@ -29,7 +29,7 @@ func runUser(ctx context.Context, args []string) error {
 // it works while `gas serve` runs.
 func runUserAdd(ctx context.Context, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("user add", flag.ContinueOnError)
-	data := fs.String("data", app.DataDirFromEnv(), "data directory of `gas serve` (env GAS_DATA)")
+	data := fs.String("data", app.DataDirFromEnv(), "`DIR` holding gas serve's data (env GAS_DATA)")
 	email := fs.String("email", "", "email address (required); an existing account with it is updated")
 	name := fs.String("name", "", "display name (required for a new account)")
 	role := fs.String("role", "", "free_user or premium_user (new accounts default to free_user; empty keeps the current role)")
