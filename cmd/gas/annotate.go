@@ -19,13 +19,15 @@ import (
 	"github.com/gasproject/gas/internal/vcf"
 )
 
-const annotateUsage = `usage: gas annotate --ref DIR [-o OUT [--index]] [--transcripts SET] [--distance BP] [--summary S.json] [--log L.txt] IN
+const annotateUsage = `usage: gas annotate --ref DIR [-o OUT [--index] [--sync]] [--transcripts SET] [--distance BP] [--summary S.json] [--log L.txt] IN
 
 Annotates the VCF IN (plain, gzip or BGZF; "-" for standard input) with the
 reference bundle DIR and writes the annotated VCF to OUT ("-", the default, is
 standard output; a name ending in .gz is written as BGZF, ready for tabix).
-OUT appears only when the run succeeds. Bad input exits non-zero with the
-line number and the reason.
+OUT appears only when the run succeeds (it is written to a temporary file
+beside it and renamed into place). Like cp or bcftools, gas leaves writing it
+to disk to the kernel; --sync waits until it is on disk. Bad input exits
+non-zero with the line number and the reason.
 
 flags:
 `
@@ -42,6 +44,7 @@ func runAnnotate(ctx context.Context, args []string) error {
 	workers := fs.Int("workers", 0, "annotating goroutines (0: one per CPU)")
 	cpuProfile := fs.String("cpuprofile", "", "write a Go CPU profile to this file (for performance work)")
 	index := fs.Bool("index", false, "also write a tabix index beside OUT (OUT.tbi, or OUT.csi for a contig over 512 Mbp); OUT must end in .gz")
+	sync := fs.Bool("sync", false, "fsync OUT (and its index) before renaming it into place, and its directory after: OUT then survives a crash of the machine once gas exits, at the cost of waiting for the disk")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), annotateUsage)
 		fs.PrintDefaults()
@@ -73,7 +76,11 @@ func runAnnotate(ctx context.Context, args []string) error {
 		return err
 	}
 	defer in.Close()
-	out, err := createOutput(*outPath, *index)
+	durability := vcf.Renamed
+	if *sync {
+		durability = vcf.Synced
+	}
+	out, err := createOutput(*outPath, *index, durability)
 	if err != nil {
 		return err
 	}
@@ -93,7 +100,7 @@ func runAnnotate(ctx context.Context, args []string) error {
 	}
 	var sum *annotate.Summary
 	if *index {
-		sum, err = annotateIndexed(ctx, bundle, in, out, *outPath, opts)
+		sum, err = annotateIndexed(ctx, bundle, in, out, *outPath, durability, opts)
 	} else {
 		if sum, err = annotate.New(bundle).Run(ctx, in, out, opts); err == nil {
 			err = out.Commit()
@@ -107,11 +114,11 @@ func runAnnotate(ctx context.Context, args []string) error {
 
 // createOutput opens OUT: BGZF for a .gz name, or, with --index, as written
 // (a tabix.PartWriter compresses it).
-func createOutput(path string, index bool) (*vcf.Output, error) {
+func createOutput(path string, index bool, d vcf.Durability) (*vcf.Output, error) {
 	if index {
-		return vcf.CreateRaw(path)
+		return vcf.CreateRaw(path, d)
 	}
-	return vcf.Create(path)
+	return vcf.Create(path, d)
 }
 
 // annotateIndexed annotates into out through a tabix.PartWriter, which
@@ -119,7 +126,7 @@ func createOutput(path string, index bool) (*vcf.Output, error) {
 // does), commits out and writes the index beside it: the output is not read
 // a second time. Input that is not sorted by position cannot be indexed:
 // the VCF is kept and the error says why.
-func annotateIndexed(ctx context.Context, bundle *refdata.Bundle, in io.Reader, out *vcf.Output, path string, opts annotate.Options) (*annotate.Summary, error) {
+func annotateIndexed(ctx context.Context, bundle *refdata.Bundle, in io.Reader, out *vcf.Output, path string, d vcf.Durability, opts annotate.Options) (*annotate.Summary, error) {
 	pw := tabix.NewPartWriter(out)
 	sum, err := annotate.New(bundle).Run(ctx, in, pw, opts)
 	part, cerr := pw.Close() // stops its compressors, also after an error
@@ -139,7 +146,7 @@ func annotateIndexed(ctx context.Context, bundle *refdata.Bundle, in io.Reader, 
 	if err := tabix.AppendPart(x, part, 0); err != nil {
 		return sum, fmt.Errorf("%s written, but not indexed: %w", path, err)
 	}
-	if _, err := tabix.WriteIndex(x, path); err != nil {
+	if _, err := tabix.WriteIndex(x, path, d); err != nil {
 		return sum, fmt.Errorf("%s written, but not indexed: %w", path, err)
 	}
 	return sum, nil

@@ -49,11 +49,11 @@ func TestRunAnnotate(t *testing.T) {
 		}
 	})
 
-	t.Run("--index writes a .tbi that tabix reads", func(t *testing.T) {
+	t.Run("--index --sync writes a .tbi that tabix reads", func(t *testing.T) {
 		bin := testshared.Tool(t, "tabix", "tabix")
 		out := filepath.Join(t.TempDir(), "idx.vcf.gz")
 		in := filepath.Join(shared, "vcf", "chr21_vep_test.vcf")
-		if err := runAnnotate(ctx, []string{"--ref", bundle, "--index", "--log", os.DevNull, "-o", out, in}); err != nil {
+		if err := runAnnotate(ctx, []string{"--ref", bundle, "--index", "--sync", "--log", os.DevNull, "-o", out, in}); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := os.Stat(out + ".tbi"); err != nil {

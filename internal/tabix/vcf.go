@@ -27,26 +27,26 @@ func IndexVCF(path string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("index %s: %w", path, err)
 	}
-	return WriteIndex(x, path)
+	return WriteIndex(x, path, vcf.Renamed)
 }
 
 // WriteIndex writes x as the index of the BGZF VCF at path: path+".tbi", or
 // path+".csi" when a record ends beyond TBIMaxPos. It returns the index
 // file's path.
-func WriteIndex(x *Indexer, path string) (string, error) {
+func WriteIndex(x *Indexer, path string, d vcf.Durability) (string, error) {
 	out := path + ".tbi"
 	if x.NeedsCSI() {
 		out = path + ".csi"
 	}
-	if err := x.writeFile(out); err != nil {
+	if err := x.writeFile(out, d); err != nil {
 		return "", fmt.Errorf("index %s: %w", path, err)
 	}
 	return out, nil
 }
 
 // writeFile writes the index, BGZF-compressed, atomically (vcf.Output).
-func (x *Indexer) writeFile(out string) error {
-	o, err := vcf.Create(out)
+func (x *Indexer) writeFile(out string, d vcf.Durability) error {
+	o, err := vcf.Create(out, d)
 	if err != nil {
 		return err
 	}

@@ -19,6 +19,7 @@ import (
 // written as BGZF; "-" is standard output (plain, not atomic).
 type Output struct {
 	path string
+	sync Durability
 	f    *os.File // the temp file, nil for stdout and devices
 	dev  *os.File // a device or FIFO written in place, closed by Commit/Abort
 	bw   *bufio.Writer
@@ -27,17 +28,38 @@ type Output struct {
 	done bool
 }
 
+// Durability says whether Commit also makes the output durable.
+type Durability bool
+
+const (
+	// Renamed: Commit renames the complete file into place; the kernel
+	// writes it to disk when it writes back dirty pages, as for the output
+	// of cp, gzip or bcftools. A crash of the machine (not of gas) soon
+	// after may leave the new file empty or short.
+	Renamed Durability = false
+	// Synced: Commit also fsyncs the file before the rename and its
+	// directory after it, and starts the disk writes as the data is written
+	// (internal/writeback), so the output survives a crash of the machine
+	// once Commit returns. Commit then waits for the disk.
+	Synced Durability = true
+)
+
 // Create opens an Output for path. An existing path that is not a regular
 // file (/dev/null, a FIFO, /dev/stdout) is written in place: renaming over
 // it would replace the device.
-func Create(path string) (*Output, error) { return create(path, strings.HasSuffix(path, ".gz")) }
+func Create(path string, d Durability) (*Output, error) {
+	return create(path, strings.HasSuffix(path, ".gz"), d)
+}
 
 // CreateRaw is Create for a writer that compresses itself: the bytes go to
 // path as written, whatever its name (a ".gz" path's BGZF blocks come from
 // the caller, e.g. tabix.PartWriter).
-func CreateRaw(path string) (*Output, error) { return create(path, false) }
+func CreateRaw(path string, d Durability) (*Output, error) { return create(path, false, d) }
 
-func create(path string, bgzf bool) (*Output, error) {
+// fsync is (*os.File).Sync; tests count its calls.
+var fsync = (*os.File).Sync
+
+func create(path string, bgzf bool, d Durability) (*Output, error) {
 	if path == "-" {
 		bw := bufio.NewWriterSize(os.Stdout, 256<<10)
 		return &Output{path: path, bw: bw, w: bw}, nil
@@ -62,7 +84,11 @@ func create(path string, bgzf bool) (*Output, error) {
 	if err != nil {
 		return nil, fmt.Errorf("create output %s: %w", path, err)
 	}
-	o := &Output{path: path, f: f, bw: bufio.NewWriterSize(writeback.New(f), 256<<10)}
+	var dst io.Writer = f
+	if d == Synced {
+		dst = writeback.New(f)
+	}
+	o := &Output{path: path, sync: d, f: f, bw: bufio.NewWriterSize(dst, 256<<10)}
 	o.w = o.bw
 	if bgzf {
 		o.z = NewBGZFWriter(o.bw)
@@ -73,7 +99,8 @@ func create(path string, bgzf bool) (*Output, error) {
 
 func (o *Output) Write(p []byte) (int, error) { return o.w.Write(p) }
 
-// Commit flushes everything, syncs and renames the file into place.
+// Commit flushes everything and renames the file into place; a Synced
+// Output is fsynced before the rename and its directory after it.
 func (o *Output) Commit() error {
 	if o.done {
 		return errors.New("output already committed or aborted")
@@ -88,8 +115,8 @@ func (o *Output) Commit() error {
 	if o.f == nil {
 		return err
 	}
-	if err == nil {
-		err = o.f.Sync()
+	if err == nil && o.sync == Synced {
+		err = fsync(o.f)
 	}
 	if cerr := o.f.Close(); err == nil {
 		err = cerr
@@ -103,6 +130,27 @@ func (o *Output) Commit() error {
 	if err != nil {
 		os.Remove(o.f.Name())
 		return fmt.Errorf("write output %s: %w", o.path, err)
+	}
+	if o.sync == Synced {
+		if err := syncDir(filepath.Dir(o.path)); err != nil {
+			return fmt.Errorf("write output %s: %w", o.path, err)
+		}
+	}
+	return nil
+}
+
+// syncDir makes a rename in dir durable.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	err = fsync(d)
+	if cerr := d.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("sync directory %s: %w", dir, err)
 	}
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/binary"
+	"errors"
 	"io"
 	"os"
 	"os/exec"
@@ -64,7 +65,7 @@ func TestBGZFRoundTrip(t *testing.T) {
 func TestOutputAtomic(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "out.vcf")
-	o, err := Create(path)
+	o, err := Create(path, Renamed)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,7 +78,7 @@ func TestOutputAtomic(t *testing.T) {
 		t.Errorf("Abort left %d files", len(ents))
 	}
 
-	o, err = Create(path)
+	o, err = Create(path, Renamed)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,7 +101,7 @@ func TestOutputAtomic(t *testing.T) {
 func TestBGZFTabix(t *testing.T) {
 	tabix := testshared.Tool(t, "tabix", "tabix")
 	path := filepath.Join(t.TempDir(), "x.vcf.gz")
-	o, err := Create(path)
+	o, err := Create(path, Renamed)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -157,11 +158,11 @@ type failWriter struct{}
 
 func (failWriter) Write(p []byte) (int, error) { return 0, io.ErrShortWrite }
 
-// TestOutputLarge: an output of several writeback chunks, written in
+// TestOutputLarge: a Synced output of several writeback chunks, written in
 // uneven pieces, arrives complete and in order.
 func TestOutputLarge(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "big.vcf")
-	o, err := Create(path)
+	o, err := Create(path, Synced)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -185,5 +186,75 @@ func TestOutputLarge(t *testing.T) {
 	}
 	if !bytes.Equal(got, want) {
 		t.Fatalf("read back %d bytes, differing from the %d written", len(got), len(want))
+	}
+}
+
+// TestOutputDurability: a Synced output fsyncs the file before the rename
+// and its directory after it; a Renamed one (the default of gas annotate,
+// as for cp or bcftools) never waits for the disk. Both appear complete and
+// only at Commit.
+func TestOutputDurability(t *testing.T) {
+	for _, tc := range []struct {
+		d         Durability
+		wantSyncs []string // what fsync was called on, in order
+	}{
+		{Renamed, nil},
+		{Synced, []string{"temporary file", "directory"}},
+	} {
+		dir := t.TempDir()
+		path := filepath.Join(dir, "out.vcf")
+		var synced []string
+		fsync = func(f *os.File) error {
+			st, err := f.Stat()
+			switch {
+			case err != nil:
+				t.Errorf("fsync of %s: %v", f.Name(), err)
+			case st.IsDir() && f.Name() == dir:
+				if _, err := os.Stat(path); err != nil {
+					t.Errorf("%v: directory synced before the rename", tc.d)
+				}
+				synced = append(synced, "directory")
+			case filepath.Dir(f.Name()) == dir && f.Name() != path:
+				synced = append(synced, "temporary file")
+			default:
+				synced = append(synced, f.Name())
+			}
+			return f.Sync()
+		}
+		o, err := Create(path, tc.d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.WriteString(o, small)
+		if err := o.Commit(); err != nil {
+			t.Fatal(err)
+		}
+		fsync = (*os.File).Sync
+		if strings.Join(synced, ",") != strings.Join(tc.wantSyncs, ",") {
+			t.Errorf("durability %v: fsync on %q, want %q", tc.d, synced, tc.wantSyncs)
+		}
+		if got, err := os.ReadFile(path); err != nil || string(got) != small {
+			t.Errorf("durability %v: read back %v %q", tc.d, err, got)
+		}
+	}
+}
+
+// TestOutputSyncFailure: when the fsync fails, Commit reports it and
+// nothing appears at the path.
+func TestOutputSyncFailure(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "out.vcf")
+	fsync = func(*os.File) error { return errors.New("disk full") }
+	defer func() { fsync = (*os.File).Sync }()
+	o, err := Create(path, Synced)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.WriteString(o, small)
+	if err := o.Commit(); err == nil || !strings.Contains(err.Error(), "disk full") || !strings.Contains(err.Error(), path) {
+		t.Errorf("Commit with a failing fsync: %v", err)
+	}
+	if ents, _ := os.ReadDir(dir); len(ents) != 0 {
+		t.Errorf("a failed Commit left %d files", len(ents))
 	}
 }

@@ -28,7 +28,7 @@ func TestOutputToFIFO(t *testing.T) {
 		f.Close()
 		got <- b
 	}()
-	o, err := Create(path)
+	o, err := Create(path, Renamed)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,7 +42,7 @@ func TestOutputToFIFO(t *testing.T) {
 	if st, err := os.Lstat(path); err != nil || st.Mode()&os.ModeNamedPipe == 0 {
 		t.Fatalf("the FIFO was replaced: %v %v", st.Mode(), err)
 	}
-	if _, err := Create(t.TempDir()); err == nil {
+	if _, err := Create(t.TempDir(), Renamed); err == nil {
 		t.Error("a directory accepted as output")
 	}
 }
