@@ -39,6 +39,10 @@ type KnownReader struct {
 	slots [knownReaderSlots]readerSlot
 	last  int // the slot of the last hit, checked first
 	next  int // the slot to decode into next (oldest first)
+	// The store and block of the last lookup: a sorted scan's next lookup
+	// is in the same block or the next one, found without a search.
+	hintStore uint64
+	hintBlock int
 }
 
 type readerSlot struct {
@@ -83,6 +87,11 @@ type knownBlock struct {
 	// dictionary sizes: codes beyond them are corrupt
 	nAlleles, nFreqs, nClins int
 	cur                      blockCursor
+	// mark is the cursor at the first record of the last lookup: the next
+	// lookup at the same position (another ALT, the same variant again)
+	// goes back there, not to the block's first record.
+	mark blockCursor
+	hint int // the first record with Pos >= the last lookup's start
 }
 
 // blockCursor is where a knownBlock's columns are read up to.
@@ -193,13 +202,16 @@ func (ks *knownStore) appendRange(r *KnownReader, dst []KnownVariant, start, end
 		return dst, nil
 	}
 	s32, e32 := int32(start), int32(min(end, math.MaxInt32))
-	b := sort.Search(len(ks.index), func(i int) bool { return ks.index[i].last >= s32 })
-	for ; b < len(ks.index) && ks.index[b].first <= e32; b++ {
+	for b := r.findBlock(ks, s32); b < len(ks.index) && ks.index[b].first <= e32; b++ {
 		blk, err := r.block(ks, b)
 		if err != nil {
 			return dst, err
 		}
-		i, _ := slices.BinarySearch(blk.pos, s32) // first record with Pos >= start
+		i := blk.lowerBound(s32)
+		if i < len(blk.pos) && blk.pos[i] <= e32 {
+			blk.seek(i)
+			blk.mark = blk.cur
+		}
 		for ; i < len(blk.pos) && blk.pos[i] <= e32; i++ {
 			v, ok := ks.variant(blk, i)
 			if !ok {
@@ -209,6 +221,51 @@ func (ks *knownStore) appendRange(r *KnownReader, dst []KnownVariant, start, end
 		}
 	}
 	return dst, nil
+}
+
+// findBlock returns the first block of ks whose last Pos is at least s.
+// It starts from the block of r's last lookup: lookups in position order
+// stay in that block or move to the next, and only a jump searches.
+func (r *KnownReader) findBlock(ks *knownStore, s int32) int {
+	idx := ks.index
+	lo, hi := 0, len(idx)
+	if b := r.hintBlock; r.hintStore == ks.id && b < len(idx) {
+		switch {
+		case b > 0 && idx[b-1].last >= s:
+			hi = b - 1 // back: the answer is before b
+		case idx[b].last >= s:
+			return b
+		case b+1 < len(idx) && idx[b+1].last >= s:
+			lo, hi = b+1, b+1
+		default:
+			lo = b + 1
+		}
+	}
+	b := lo + sort.Search(hi-lo, func(i int) bool { return idx[lo+i].last >= s })
+	if b < len(idx) {
+		r.hintStore, r.hintBlock = ks.id, b
+	}
+	return b
+}
+
+// lowerBound returns the first record of blk with Pos >= s (len(blk.pos)
+// when none). It starts from the last lookup's answer: lookups in
+// position order move forward a few records, which a short scan finds
+// where a binary search over the block took ten unpredictable steps.
+func (blk *knownBlock) lowerBound(s int32) int {
+	pos, h := blk.pos, blk.hint
+	if h > 0 && pos[h-1] >= s {
+		h, _ = slices.BinarySearch(pos[:h], s) // back
+	} else {
+		for end := min(h+8, len(pos)); h < end && pos[h] < s; h++ {
+		}
+		if h < len(pos) && pos[h] < s {
+			k, _ := slices.BinarySearch(pos[h:], s)
+			h += k
+		}
+	}
+	blk.hint = h
+	return h
 }
 
 // variant materializes record i of blk.
@@ -307,6 +364,7 @@ func (ks *knownStore) read(b int, blk *knownBlock) error {
 		return corruptBlock(b)
 	}
 	blk.rewind()
+	blk.mark, blk.hint = blk.cur, 0
 	return nil
 }
 
@@ -315,19 +373,30 @@ func (blk *knownBlock) rewind() {
 	blk.cur = blockCursor{alle: blk.cols[1], freq: blk.cols[4], clin: blk.cols[5], inline: blk.cols[6]}
 }
 
-// record reads record i of blk; ok is false if its data is corrupt. The
-// cursor moves forward (lookups come in position order), back to the
-// first record only when a lookup goes back.
-func (blk *knownBlock) record(i int) (r knownRec, ok bool) {
+// seek moves blk's cursor to record i (the next one read). The cursor
+// moves forward (lookups come in position order); it goes back to the
+// mark when i is not before it, to the first record only when a lookup
+// goes back further.
+func (blk *knownBlock) seek(i int) {
 	if i < blk.cur.i {
-		blk.rewind()
+		if i >= blk.mark.i {
+			blk.cur = blk.mark
+		} else {
+			blk.rewind()
+		}
 	}
 	if len(blk.cols[6].raw) == 0 {
 		blk.skip(i)
 	}
-	for blk.cur.i <= i {
-		r = blk.next()
+	for blk.cur.i < i {
+		blk.next()
 	}
+}
+
+// record reads record i of blk; ok is false if its data is corrupt.
+func (blk *knownBlock) record(i int) (r knownRec, ok bool) {
+	blk.seek(i)
+	r = blk.next()
 	c := &blk.cur
 	return r, !(c.alle.bad || c.freq.bad || c.clin.bad || c.inline.bad || c.rs > blk.nRS)
 }

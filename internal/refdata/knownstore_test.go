@@ -191,3 +191,117 @@ func reuseVariants(s int, inline bool) []KnownVariant {
 	}
 	return vs
 }
+
+// TestKnownLookupOrders: lookups answer the same records whatever order
+// they come in, though a KnownReader starts each from where the last one
+// ended (its block, its first record, its cursor mark): in position order,
+// the same position again (the next ALT of a record), back a little or to
+// an earlier block, across a position whose records straddle two blocks,
+// and ranges. Stores with inline values (read record by record) and
+// without (skipped by their flags).
+func TestKnownLookupOrders(t *testing.T) {
+	orders := []struct {
+		name    string
+		lookups func(vs []KnownVariant) [][2]int
+	}{
+		{"sorted points", func(vs []KnownVariant) (q [][2]int) {
+			for p := 1; p <= vs[len(vs)-1].Pos+2; p += 3 {
+				q = append(q, [2]int{p, p})
+			}
+			return q
+		}},
+		{"each position twice", func(vs []KnownVariant) (q [][2]int) {
+			for _, v := range vs[:3000] {
+				q = append(q, [2]int{v.Pos, v.Pos}, [2]int{v.Pos, v.Pos})
+			}
+			return q
+		}},
+		{"back a little", func(vs []KnownVariant) (q [][2]int) {
+			for i := 40; i < len(vs); i += 97 {
+				q = append(q, [2]int{vs[i].Pos, vs[i].Pos}, [2]int{vs[i-30].Pos, vs[i-30].Pos}, [2]int{vs[i-1].Pos, vs[i].Pos})
+			}
+			return q
+		}},
+		{"blocks back and forth", func(vs []KnownVariant) (q [][2]int) {
+			for k := range 60 {
+				i := (k * 7919) % len(vs)
+				q = append(q, [2]int{vs[i].Pos, vs[i].Pos + k%3})
+			}
+			return q
+		}},
+		{"straddling positions", func(vs []KnownVariant) (q [][2]int) {
+			for b := knownBlockSize; b < len(vs); b += knownBlockSize {
+				p := vs[b].Pos
+				q = append(q, [2]int{p - 1, p - 1}, [2]int{p, p}, [2]int{p, p}, [2]int{p - 2, p + 2})
+			}
+			return q
+		}},
+		{"before, between and after", func(vs []KnownVariant) [][2]int {
+			last := vs[len(vs)-1].Pos
+			return [][2]int{{0, 0}, {last + 1, last + 1}, {5, 4}, {1, 1}, {last, last}, {1, last + 5}}
+		}},
+	}
+	for _, inline := range []bool{false, true} {
+		vs := lookupVariants(inline)
+		ks := writeKnownStore(t, vs)
+		straddle := 0
+		for b := 1; b < len(ks.index); b++ {
+			if ks.index[b].first == ks.index[b-1].last {
+				straddle++
+			}
+		}
+		if straddle == 0 {
+			t.Fatal("no position straddles two blocks: that path is not tested")
+		}
+		for _, o := range orders {
+			t.Run(fmt.Sprintf("%s/inline %v", o.name, inline), func(t *testing.T) {
+				var r KnownReader
+				for n, q := range o.lookups(vs) {
+					got, err := ks.appendRange(&r, nil, q[0], q[1])
+					if err != nil {
+						t.Fatal(err)
+					}
+					var want []KnownVariant
+					for _, v := range vs {
+						if v.Pos >= q[0] && v.Pos <= q[1] {
+							want = append(want, v)
+						}
+					}
+					if !reflect.DeepEqual(got, want) {
+						t.Fatalf("lookup %d [%d,%d]: got %d records %+v, want %d %+v", n, q[0], q[1], len(got), got, len(want), want)
+					}
+				}
+			})
+		}
+	}
+}
+
+// lookupVariants are TestKnownLookupOrders' records: 1 to 4 per position
+// (multi-allelic sites, split into records with the same id), gaps of 1 to
+// 5 positions, a few frequencies and CLIN_SIG values; every block's first
+// position is also the previous block's last.
+func lookupVariants(inline bool) []KnownVariant {
+	var vs []KnownVariant
+	pos := 10
+	for len(vs) < 5*knownBlockSize+100 {
+		n := 1 + pos%4
+		if k := len(vs) % knownBlockSize; k+n <= knownBlockSize && k+n > knownBlockSize-2 {
+			n = knownBlockSize - k + 1 // straddle the block boundary
+		}
+		for a := range n {
+			v := KnownVariant{Pos: pos, Ref: "G", Alt: "ACGT"[a%4 : a%4+1], ID: fmt.Sprintf("rs%d", pos), Freq: -1}
+			if inline && pos%5 == 0 {
+				v.ID = fmt.Sprintf("x%d", pos)
+			}
+			if pos%3 == 0 {
+				v.Freq = float64(pos%100) / 100
+			}
+			if pos%13 == 0 {
+				v.ClinSig = "benign"
+			}
+			vs = append(vs, v)
+		}
+		pos += 1 + pos%5
+	}
+	return vs
+}
