@@ -1,7 +1,7 @@
 package annotate
 
 import (
-	"fmt"
+	"bytes"
 	"slices"
 	"sync"
 
@@ -10,16 +10,23 @@ import (
 
 // IndexSink receives the CSQ entries of a run (Options.Index), so that an
 // index of them (package variants) needs no second parse of the output.
-// AddRecord is called once per record that got CSQ entries, in input order,
-// from the goroutine writing the output, right after the record's batch is
-// written; r and every slice in it are valid only during the call. An error
-// stops the run.
+// AddRecords is called once per written batch of records, with those that
+// got CSQ entries, in input order, from a goroutine of its own; rs and
+// every slice in it are valid only during the call. An error stops the run.
 type IndexSink interface {
-	AddRecord(r *IndexRecord) error
+	AddRecords(rs *IndexRecords) error
 }
 
-// IndexRecord is one annotated record as written: its columns, and its
-// CSQ entries' text through Entry.
+// IndexRecords are a batch's records that got CSQ entries, as written, and
+// their entries, the records' one after the other.
+type IndexRecords struct {
+	Records []IndexRecord
+	Entries []IndexEntry
+	Out     []byte // the batch's output, which the entries' Start and End index
+}
+
+// IndexRecord is one annotated record as written: its columns, and how
+// many of IndexRecords.Entries are its own.
 type IndexRecord struct {
 	Chrom []byte
 	Pos   int
@@ -29,20 +36,17 @@ type IndexRecord struct {
 	// KnownAF and KnownClnsig are the INFO/KNOWN_AF and INFO/KNOWN_CLNSIG
 	// values (one item per ALT, comma-separated); empty when not written.
 	KnownAF, KnownClnsig []byte
-
-	out  []byte       // the batch's output
-	ents []indexEntry // the record's entries in it
+	Entries              int // its entries follow the previous record's
 }
 
-// Entries is the number of the record's CSQ entries.
-func (r *IndexRecord) Entries() int { return len(r.ents) }
-
-// Entry returns CSQ entry i as written (escaped): every field of CSQFields,
-// in order, '|'-separated; alt is the index of the entry's ALT in the ALT
-// column, and lens the lengths some of its fields had before escaping.
-func (r *IndexRecord) Entry(i int) (text []byte, lens EntryLens, alt int) {
-	e := &r.ents[i]
-	return r.out[e.start:e.end], e.lens, int(e.alt)
+// IndexEntry is one CSQ entry as written (escaped), Out[Start:End]: every
+// field of CSQFields, in order, '|'-separated. Alt is the index of its ALT
+// in the ALT column, Lens the lengths some of its fields had before
+// escaping.
+type IndexEntry struct {
+	Start, End uint32
+	Alt        int32
+	Lens       EntryLens
 }
 
 // EntryLens are the lengths of an entry's fields Allele, EXON, INTRON, HGVSc
@@ -52,35 +56,15 @@ func (r *IndexRecord) Entry(i int) (text []byte, lens EntryLens, alt int) {
 // found without reading it.
 type EntryLens struct{ Allele, Exon, Intron, HGVSc, HGVSp uint16 }
 
-// span is a byte range of a batch's index text.
-type span struct{ start, end uint32 }
-
-func (s span) of(b []byte) []byte { return b[s.start:s.end] }
-
 // indexBatch collects a batch's records for Options.Index while a worker
 // annotates it: each entry's place in the batch's output, and the record
-// columns, those of the worker's buffers copied into text (they are reused
-// by the next record). send turns them into IndexRecords once the batch is
-// written.
+// columns. Those of the worker's buffers (reused by the next record) are
+// copied into text; the slices stay valid when text grows (they keep its
+// earlier array), until the batch is reset.
 type indexBatch struct {
+	IndexRecords
 	text []byte
-	recs []indexRec
-	ents []indexEntry
 	alt  int // the ALT whose entries are being written
-}
-
-type indexRec struct {
-	pos             int
-	chrom, ref, alt []byte // in the batch's input, which stays until the batch is written
-	id, af, cl      span   // in text
-	ents            int    // entries, following the previous record's in ents
-}
-
-// indexEntry is one entry's text in the batch's output.
-type indexEntry struct {
-	start, end uint32
-	alt        int32
-	lens       EntryLens
 }
 
 // indexBatchEntries presizes a batch's entries: 1024 records mostly have
@@ -88,40 +72,48 @@ type indexEntry struct {
 const indexBatchEntries = 16 * batchLines
 
 func (x *indexBatch) reset() {
-	if x.ents == nil {
-		x.ents = make([]indexEntry, 0, indexBatchEntries)
+	if x.Entries == nil {
+		x.Entries = make([]IndexEntry, 0, indexBatchEntries)
 	}
-	x.text, x.recs, x.ents = x.text[:0], x.recs[:0], x.ents[:0]
+	x.text, x.Records, x.Entries = x.text[:0], x.Records[:0], x.Entries[:0]
 }
 
-func (x *indexBatch) add(b []byte) span {
-	s := span{uint32(len(x.text)), 0}
+// keep returns b, copied into text unless it is empty.
+func (x *indexBatch) keep(b []byte) []byte {
+	if len(b) == 0 {
+		return nil
+	}
+	at := len(x.text)
 	x.text = append(x.text, b...)
-	s.end = uint32(len(x.text))
-	return s
+	return x.text[at:len(x.text):len(x.text)]
 }
 
 // record starts a record; its entries follow (entry), and dropEmpty
-// removes it again when it got none. chrom, ref and alt are kept as they
-// are: they must stay until the batch is written (its input line's).
-func (x *indexBatch) record(chrom []byte, pos int, id, ref, alt, af, cl []byte) {
-	x.recs = append(x.recs, indexRec{pos: pos, chrom: chrom, ref: ref, alt: alt, id: x.add(id), af: x.add(af), cl: x.add(cl)})
+// removes it again when it got none. chrom, ref and alt, and id when the
+// input's (in), are kept as they are: they must stay until the batch is
+// written (its input line's); id, af and cl are copied otherwise.
+func (x *indexBatch) record(chrom []byte, pos int, id, in, ref, alt, af, cl []byte) {
+	if !bytes.Equal(id, in) {
+		id = x.keep(id)
+	} else {
+		id = in
+	}
+	x.Records = append(x.Records, IndexRecord{Chrom: chrom, Pos: pos, ID: id, Ref: ref, Alt: alt, KnownAF: x.keep(af), KnownClnsig: x.keep(cl)})
 }
 
 func (x *indexBatch) dropEmpty() {
-	if r := &x.recs[len(x.recs)-1]; r.ents == 0 {
-		x.text = x.text[:r.id.start]
-		x.recs = x.recs[:len(x.recs)-1]
+	if r := &x.Records[len(x.Records)-1]; r.Entries == 0 {
+		x.Records = x.Records[:len(x.Records)-1]
 	}
 }
 
 // entry notes entry e of ALT x.alt, which e.AppendCSQ wrote at out[start:].
 func (x *indexBatch) entry(e *consequence.Entry, out []byte, start int) {
-	x.recs[len(x.recs)-1].ents++
-	if len(x.ents) == cap(x.ents) { // double: append grows large slices by a quarter, copying them often
-		x.ents = slices.Grow(x.ents, len(x.ents))
+	x.Records[len(x.Records)-1].Entries++
+	if len(x.Entries) == cap(x.Entries) { // double: append grows large slices by a quarter, copying them often
+		x.Entries = slices.Grow(x.Entries, len(x.Entries))
 	}
-	x.ents = append(x.ents, indexEntry{uint32(start), uint32(len(out)), int32(x.alt),
+	x.Entries = append(x.Entries, IndexEntry{uint32(start), uint32(len(out)), int32(x.alt),
 		EntryLens{len16(len(e.Allele)), len16(len(e.Exon)), len16(len(e.Intron)), len16(e.HGVScLen()), len16(len(e.HGVSp))}})
 }
 
@@ -143,10 +135,9 @@ func feedIndex(sink IndexSink, free chan *batch) *indexFeed {
 	f := &indexFeed{q: make(chan *batch, 2), done: make(chan struct{})}
 	go func() {
 		defer close(f.done)
-		var rec IndexRecord // reused by every send
 		for b := range f.q {
 			if f.failed() == nil {
-				if err := b.ix.send(sink, b.out, &rec); err != nil {
+				if err := b.ix.send(sink, b.out); err != nil {
 					f.mu.Lock()
 					f.err = err
 					f.mu.Unlock()
@@ -184,16 +175,10 @@ func (f *indexFeed) close() error {
 }
 
 // send hands the batch's records to sink; out is the batch's output.
-func (x *indexBatch) send(sink IndexSink, out []byte, r *IndexRecord) error {
-	ents := x.ents
-	r.out = out
-	for _, rec := range x.recs {
-		r.Chrom, r.Pos, r.ID, r.Ref, r.Alt = rec.chrom, rec.pos, rec.id.of(x.text), rec.ref, rec.alt
-		r.KnownAF, r.KnownClnsig = rec.af.of(x.text), rec.cl.of(x.text)
-		r.ents, ents = ents[:rec.ents], ents[rec.ents:]
-		if err := sink.AddRecord(r); err != nil {
-			return fmt.Errorf("index %s:%d: %w", r.Chrom, r.Pos, err)
-		}
+func (x *indexBatch) send(sink IndexSink, out []byte) error {
+	if len(x.Records) == 0 {
+		return nil
 	}
-	return nil
+	x.Out = out
+	return sink.AddRecords(&x.IndexRecords)
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/gasproject/gas/internal/testshared"
@@ -12,16 +13,23 @@ import (
 // countingSink counts records and entries, and fails at record failAt (0: never).
 type countingSink struct {
 	records, entries, failAt int
+	counted                  int // entries of the batches before
 }
 
 var errSink = errors.New("sink full")
 
-func (s *countingSink) AddRecord(r *IndexRecord) error {
-	s.records++
-	s.entries += r.Entries()
-	if s.records == s.failAt {
-		return errSink
+func (s *countingSink) AddRecords(rs *IndexRecords) error {
+	for _, r := range rs.Records {
+		s.records++
+		s.entries += r.Entries
+		if s.records == s.failAt {
+			return errSink
+		}
 	}
+	if n := len(rs.Entries); s.entries-s.counted != n {
+		return fmt.Errorf("the records have %d entries, the batch %d", s.entries-s.counted, n)
+	}
+	s.counted = s.entries
 	return nil
 }
 

@@ -7,9 +7,9 @@ import (
 	"github.com/gasproject/gas/internal/consequence"
 )
 
-// TestIndexEntryText: IndexRecord.Entry gives each entry's text as
+// TestIndexEntryText: the IndexRecords of a batch give each entry's text as
 // AppendCSQ wrote it (escapes included) with its ALT, entries following
-// their records.
+// their records, and a record's ID as the worker made it.
 func TestIndexEntryText(t *testing.T) {
 	plain := consequence.Entry{Allele: "T", Consequences: []string{"missense_variant", "splice_region_variant"}, Impact: "MODERATE",
 		Symbol: "MRPL39", Gene: "ENSG00000154719", FeatureType: "Transcript", Feature: "ENST00000307301.11", Biotype: "protein_coding",
@@ -20,7 +20,9 @@ func TestIndexEntryText(t *testing.T) {
 	x.reset()
 	out := []byte("21\t100\t.\tA\tG,T\t.\t.\tCSQ=")
 	var want []string
-	x.record([]byte("21"), 100, []byte("."), []byte("A"), []byte("G,T"), nil, nil)
+	known := []byte("rs1")
+	x.record([]byte("21"), 100, known, []byte("."), []byte("A"), []byte("G,T"), nil, nil)
+	known[0] = 'X' // the worker's buffer, reused by the next record
 	for i, e := range []consequence.Entry{plain, synonymous} {
 		x.alt = i
 		if i > 0 {
@@ -31,20 +33,28 @@ func TestIndexEntryText(t *testing.T) {
 		x.entry(&e, out, start)
 		want = append(want, string(out[start:]))
 	}
-	x.record([]byte("21"), 200, []byte("."), []byte("C"), []byte("G"), nil, nil)
+	x.record([]byte("21"), 200, []byte("."), []byte("."), []byte("C"), []byte("G"), nil, nil)
 	x.dropEmpty() // no entries: no record
 	var got []string
 	var alts []int
 	var lens []EntryLens
-	sink := sinkFunc(func(r *IndexRecord) error {
-		for i := range r.Entries() {
-			text, l, alt := r.Entry(i)
-			got, alts, lens = append(got, string(text)), append(alts, alt), append(lens, l)
+	var ids []string
+	sink := sinkFunc(func(rs *IndexRecords) error {
+		ents := rs.Entries
+		for _, r := range rs.Records {
+			ids = append(ids, string(r.ID))
+			for _, e := range ents[:r.Entries] {
+				got, alts, lens = append(got, string(rs.Out[e.Start:e.End])), append(alts, int(e.Alt)), append(lens, e.Lens)
+			}
+			ents = ents[r.Entries:]
 		}
 		return nil
 	})
-	if err := x.send(sink, out, &IndexRecord{}); err != nil {
+	if err := x.send(sink, out); err != nil {
 		t.Fatal(err)
+	}
+	if len(ids) != 1 || ids[0] != "rs1" {
+		t.Fatalf("records' IDs %q, want [rs1]", ids)
 	}
 	if len(got) != 2 || got[0] != want[0] || got[1] != want[1] || alts[0] != 0 || alts[1] != 1 {
 		t.Fatalf("entries %q, ALTs %v; want %q, [0 1]", got, alts, want)
@@ -59,6 +69,6 @@ func TestIndexEntryText(t *testing.T) {
 	}
 }
 
-type sinkFunc func(r *IndexRecord) error
+type sinkFunc func(rs *IndexRecords) error
 
-func (f sinkFunc) AddRecord(r *IndexRecord) error { return f(r) }
+func (f sinkFunc) AddRecords(rs *IndexRecords) error { return f(rs) }

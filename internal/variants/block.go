@@ -91,59 +91,80 @@ type entryCache struct {
 // addRow adds a row with its filter values and display text: entry is its
 // place in record rec, c the cache of that place, its block ids set.
 func (b *blockBuf) addRow(entry int, c *entryCache, rec *recordVals, r *entryRow) {
-	n := b.rows()
-	if n%displayGroup == 0 && n > 0 {
-		b.groupEnd = append(b.groupEnd, uint32(len(b.disp)))
-	}
+	n := uint(b.rows())
 	b.addFilter(rec.pos, c.geneID, c.csqID, r.af, r.flags)
-
-	// One byte for the mask, then the literals.
-	at := len(b.disp)
-	disp := append(b.disp, 0)
+	// The mask (bit k for repeatable[k]), then the literals.
 	var mask byte
-	if n%displayGroup != 0 {
-		// Bit k for repeatable[k]. The entries after a record's first
-		// repeat its id and ref.
-		if entry > 0 || bytes.Equal(rec.id, b.prev[0].of(disp)) {
-			mask |= 1
+	if n%displayGroup == 0 {
+		if n > 0 {
+			b.groupEnd = append(b.groupEnd, uint32(len(b.disp)))
 		}
-		if entry > 0 || bytes.Equal(rec.ref, b.prev[1].of(disp)) {
-			mask |= 2
+	} else {
+		// The entries after a record's first repeat its id and ref.
+		if entry > 0 {
+			mask = 1 | 2
+		} else {
+			if b.prev[0].equal(b.disp, rec.id) {
+				mask = 1
+			}
+			if b.prev[1].equal(b.disp, rec.ref) {
+				mask |= 2
+			}
 		}
-		if r.sameAlt || bytes.Equal(r.alt, b.prev[2].of(disp)) {
+		if r.sameAlt || b.prev[2].equal(b.disp, r.alt) {
 			mask |= 4
 		}
-		if bytes.Equal(r.allele, b.prev[3].of(disp)) {
+		if b.prev[3].equal(b.disp, r.allele) {
 			mask |= 8
 		}
-		if r.sameClinSig || bytes.Equal(r.clinSig, b.prev[4].of(disp)) {
+		if r.sameClinSig || b.prev[4].equal(b.disp, r.clinSig) {
 			mask |= 16
 		}
 	}
-	disp[at] = mask
-	if mask&1 == 0 {
-		disp = b.appendLiteral(disp, 0, rec.id)
+	disp := append(b.disp, mask)
+	if mask != 31 {
+		if mask&1 == 0 {
+			disp = b.appendLiteral(disp, 0, rec.id)
+		}
+		if mask&2 == 0 {
+			disp = b.appendLiteral(disp, 1, rec.ref)
+		}
+		if mask&4 == 0 {
+			disp = b.appendLiteral(disp, 2, r.alt)
+		}
+		if mask&8 == 0 {
+			disp = b.appendLiteral(disp, 3, r.allele)
+		}
+		if mask&16 == 0 {
+			disp = b.appendLiteral(disp, 4, r.clinSig)
+		}
 	}
-	if mask&2 == 0 {
-		disp = b.appendLiteral(disp, 1, rec.ref)
-	}
-	if mask&4 == 0 {
-		disp = b.appendLiteral(disp, 2, r.alt)
-	}
-	if mask&8 == 0 {
-		disp = b.appendLiteral(disp, 3, r.allele)
-	}
-	if mask&16 == 0 {
-		disp = b.appendLiteral(disp, 4, r.clinSig)
-	}
-	disp = binary.AppendUvarint(disp, uint64(c.featureID))
-	disp = binary.AppendUvarint(disp, uint64(c.biotypeID))
-	if hc, f := r.hgvsc, c.feature; len(hc) > len(f) && hc[len(f)] == ':' && bytes.Equal(hc[:len(f)], f) {
-		disp = appendString(binary.AppendUvarint(disp, uint64(c.featureID)+1), hc[len(f)+1:])
+	disp = appendUvarint(appendUvarint(disp, c.featureID), c.biotypeID)
+	if hc, f := r.hgvsc, c.feature; len(hc) > len(f) && hc[len(f)] == ':' && string(hc[:len(f)]) == string(f) {
+		disp = appendString(appendUvarint(disp, c.featureID+1), hc[len(f)+1:])
 	} else {
 		disp = b.appendHGVS(disp, hc, &b.other)
 	}
 	b.disp = b.appendHGVS(disp, r.hgvsp, &c.protein)
+}
+
+// appendUvarint is binary.AppendUvarint, the one-byte case inline.
+func appendUvarint(dst []byte, v uint32) []byte {
+	if v < 0x80 {
+		return append(dst, byte(v))
+	}
+	return binary.AppendUvarint(dst, uint64(v))
+}
+
+// equal reports whether s is the text of span x of b (a literal there).
+func (x span) equal(b []byte, s []byte) bool {
+	if int(x.end-x.start) != len(s) {
+		return false
+	}
+	if len(s) == 1 { // a base, mostly: no call
+		return b[x.start] == s[0]
+	}
+	return string(b[x.start:x.end]) == string(s)
 }
 
 // appendLiteral writes s, repeatable[k]'s value, and notes where it is.

@@ -142,6 +142,7 @@ type parser struct {
 	key []byte // scratch for the gene key
 
 	slots   [cacheSlots]entryCache // by entry place in its record
+	row     entryRow               // the row being added
 	lastAlt int                    // the ALT of the last row added
 }
 

@@ -1,7 +1,6 @@
 package variants
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"math"
@@ -45,11 +44,11 @@ func NewEntryBuilder(w io.Writer) *EntryBuilder {
 	return &EntryBuilder{p: p}
 }
 
-// AddRecord adds a record's entries as rows (annotate.IndexSink). After an
-// error it returns that error.
-func (b *EntryBuilder) AddRecord(r *annotate.IndexRecord) error {
+// AddRecords adds a batch's records' entries as rows (annotate.IndexSink).
+// After an error it returns that error.
+func (b *EntryBuilder) AddRecords(rs *annotate.IndexRecords) error {
 	if b.err == nil {
-		b.err = b.p.addRecord(r)
+		b.err = b.p.addRecords(rs)
 	}
 	return b.err
 }
@@ -73,19 +72,29 @@ func (b *EntryBuilder) Part() *Part {
 	return &Part{Footer: b.p.foot, Size: b.p.size}
 }
 
-func (p *parser) addRecord(r *annotate.IndexRecord) error {
-	if r.Pos < 0 || r.Pos > math.MaxUint32 {
-		return fmt.Errorf("variant index: %s:%d: POS is not a position", r.Chrom, r.Pos)
-	}
-	if err := p.startRow(r.Chrom); err != nil {
-		return err
-	}
-	p.rec.set(uint32(r.Pos), r.ID, r.Ref, r.Alt, r.KnownAF, r.KnownClnsig)
-	for k := range r.Entries() {
-		text, lens, alt := r.Entry(k)
-		if err := p.addEngineEntry(k, text, lens, alt); err != nil {
+func (p *parser) addRecords(rs *annotate.IndexRecords) error {
+	ents := rs.Entries
+	for i := range rs.Records {
+		r := &rs.Records[i]
+		if r.Pos < 0 || r.Pos > math.MaxUint32 {
+			return fmt.Errorf("variant index: %s:%d: POS is not a position", r.Chrom, r.Pos)
+		}
+		if r.Entries > len(ents) {
+			return fmt.Errorf("variant index: %s:%d: %d entries, the batch has %d more", r.Chrom, r.Pos, r.Entries, len(ents))
+		}
+		if err := p.startRow(r.Chrom); err != nil {
 			return err
 		}
+		p.rec.set(uint32(r.Pos), r.ID, r.Ref, r.Alt, r.KnownAF, r.KnownClnsig)
+		for k, e := range ents[:r.Entries] {
+			if e.Start > e.End || int(e.End) > len(rs.Out) {
+				return fmt.Errorf("variant index: %s:%d: entry %d is not in the batch's output", r.Chrom, r.Pos, k)
+			}
+			if err := p.addEngineEntry(k, rs.Out[e.Start:e.End], e.Lens, int(e.Alt)); err != nil {
+				return fmt.Errorf("variant index: %s:%d: %w", r.Chrom, r.Pos, err)
+			}
+		}
+		ents = ents[r.Entries:]
 	}
 	return nil
 }
@@ -95,28 +104,24 @@ func (p *parser) addRecord(r *annotate.IndexRecord) error {
 // the lengths put it when a '|' follows it there (annotate.EntryLens).
 func (p *parser) addEngineEntry(k int, text []byte, l annotate.EntryLens, alt int) error {
 	c := &p.slots[uint(k)%cacheSlots]
-	// next is where the field after the '|' at bar, n bytes long, ends (at
-	// the '|' that follows it), or -1, also when bar is -1: lengths that do
-	// not fit the text (a bug upstream) end the chain, and the entry is then
-	// split instead of sliced by them.
-	next := func(bar int, n uint16) int {
-		if end := bar + 1 + int(n); bar >= 0 && end < len(text) && text[end] == '|' {
-			return end
-		}
-		return -1
-	}
 	if a := int(l.Allele); a < len(text) && text[a] == '|' {
 		// Consequence to BIOTYPE as the last entry at this place had them?
 		// Then c holds them already. c.mid is seven whole fields: when the
 		// text goes on with c.mid and a '|', its next seven fields are those.
 		at := a + 1
-		if end := at + len(c.mid); c.midOK && end < len(text) && text[end] == '|' && bytes.Equal(text[at:end], c.mid) || p.setMid(c, text, at) {
-			intron := next(next(at+len(c.mid), l.Exon), l.Intron)
-			hgvsc := next(intron, l.HGVSc)
-			if hgvsp := next(hgvsc, l.HGVSp); hgvsp >= 0 {
-				row := entryRow{allele: text[:a], hgvsc: text[intron+1 : hgvsc], hgvsp: text[hgvsc+1 : hgvsp],
-					canonical: len(text) >= 4 && string(text[len(text)-4:]) == "|YES"} // CANONICAL is the last field
-				return p.addRow(k, c, alt, &row)
+		if end := at + len(c.mid); c.midOK && end < len(text) && text[end] == '|' && string(text[at:end]) == string(c.mid) || p.setMid(c, text, at) {
+			// The '|' after EXON, INTRON, HGVSc and HGVSp, each where the
+			// field's length puts it. Lengths that do not fit the text (a
+			// bug upstream) split the entry instead of slicing it.
+			exon := at + len(c.mid) + 1 + int(l.Exon)
+			intron := exon + 1 + int(l.Intron)
+			hgvsc := intron + 1 + int(l.HGVSc)
+			hgvsp := hgvsc + 1 + int(l.HGVSp)
+			if hgvsp < len(text) && text[exon] == '|' && text[intron] == '|' && text[hgvsc] == '|' && text[hgvsp] == '|' {
+				row := &p.row // not a new one: each would be cleared
+				row.allele, row.hgvsc, row.hgvsp = text[:a], text[intron+1:hgvsc], text[hgvsc+1:hgvsp]
+				row.canonical = len(text) >= 4 && string(text[len(text)-4:]) == "|YES" // CANONICAL is the last field
+				return p.addRow(k, c, alt, row)
 			}
 		}
 	}
@@ -131,8 +136,9 @@ func (p *parser) addSplitEntry(k int, c *entryCache, text []byte, alt int) error
 	p.setTerms(c, v[sCsq], v[sImpact])
 	p.setTranscript(c, v[sSymbol], v[sGene], v[sFeature], v[sBiotype])
 	c.midOK = false
-	row := entryRow{allele: v[sAllele], hgvsc: v[sHGVSc], hgvsp: v[sHGVSp], canonical: string(v[sCanonical]) == "YES"}
-	return p.addRow(k, c, alt, &row)
+	row := &p.row
+	row.allele, row.hgvsc, row.hgvsp, row.canonical = v[sAllele], v[sHGVSc], v[sHGVSp], string(v[sCanonical]) == "YES"
+	return p.addRow(k, c, alt, row)
 }
 
 // setMid sets c to an engine entry's seven fields Consequence to BIOTYPE,

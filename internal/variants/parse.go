@@ -312,9 +312,10 @@ func (p *parser) entry(k int, e []byte) error {
 	c := &p.slots[k%cacheSlots]
 	p.setTerms(c, v[sCsq], v[sImpact])
 	p.setTranscript(c, v[sSymbol], v[sGene], v[sFeature], v[sBiotype])
-	row := entryRow{allele: v[sAllele], hgvsc: v[sHGVSc], hgvsp: v[sHGVSp],
-		canonical: string(v[sCanonical]) == "YES", afField: v[sAF], clinSig: v[sClinSig]}
-	return p.addRow(k, c, alt, &row)
+	row := &p.row
+	row.allele, row.hgvsc, row.hgvsp, row.canonical = v[sAllele], v[sHGVSc], v[sHGVSp], string(v[sCanonical]) == "YES"
+	row.afField, row.clinSig = v[sAF], v[sClinSig]
+	return p.addRow(k, c, alt, row)
 }
 
 // cacheSlots is how many entries of a record have their own entryCache.
@@ -322,7 +323,8 @@ const cacheSlots = 32
 
 // entryRow is a row's own values, besides its record's (recordVals) and
 // the ids of its entryCache: its entry's fields, its ALT's values, and its
-// filter values.
+// filter values. The parser reuses one (parser.row): addRow sets every
+// field but those of the entry.
 type entryRow struct {
 	allele, hgvsc, hgvsp []byte
 	canonical            bool
@@ -376,9 +378,13 @@ func (p *parser) addRow(k int, c *entryCache, alt int, row *entryRow) error {
 	if known {
 		row.flags |= flagAF
 	}
-	if p.csq.at[sClinSig] < 0 && alt < len(r.clnsigs) && string(r.clnsigs[alt]) != "." {
-		row.clinSig = r.clnsigs[alt]
+	if p.csq.at[sClinSig] < 0 {
+		row.clinSig = nil
+		if alt < len(r.clnsigs) && string(r.clnsigs[alt]) != "." {
+			row.clinSig = r.clnsigs[alt]
+		}
 	}
+	row.alt = nil
 	if alt < len(r.alts) {
 		row.alt = r.alts[alt]
 	}
