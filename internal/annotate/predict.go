@@ -28,13 +28,24 @@ func (p *vepPredictor) appendCSQ(dst []byte, c chromosome, v consequence.Variant
 		p.txs = keepCanonical(p.txs)
 	}
 	v.Distance = p.window
-	p.entries = p.pred.Append(p.entries[:0], v, p.txs, c)
-	entries := p.entries
-	if p.set == TranscriptsPick || p.set == TranscriptsPerGene {
-		entries = pick(entries, p.txs, p.set == TranscriptsPerGene)
-	}
 	worst, worstRank := "", -1
 	ex := string(existing)
+	if p.set != TranscriptsPick && p.set != TranscriptsPerGene {
+		// every entry is written: straight from the prediction
+		class := ""
+		dst = p.pred.AppendCSQ(dst, v, p.txs, c, ex, func(e *consequence.Entry, out []byte, start int) {
+			if ix != nil {
+				ix.entry(e, out, start)
+			}
+			if w, r := t.countTerms(e.Consequences); r >= 0 && (worstRank < 0 || r < worstRank) {
+				worst, worstRank = w, r
+			}
+			class = e.VariantClass
+		})
+		return dst, worst, class, nil
+	}
+	p.entries = p.pred.Append(p.entries[:0], v, p.txs, c)
+	entries := pick(p.entries, p.txs, p.set == TranscriptsPerGene)
 	for i := range entries {
 		e := &entries[i]
 		if i > 0 {

@@ -164,6 +164,47 @@ func (e *Entry) AppendCSQ(dst []byte, existingVariation string) []byte {
 	return appendField(dst, e.Canonical, computed)
 }
 
+// appendPredicted is AppendCSQ for an entry Predictor.AppendCSQ has just
+// made on x (nil: the intergenic entry), with the Existing_variation
+// field escaped already: the fields from the transcript are x's text, and
+// the computed ones are copied unchecked as AppendCSQ copies them (HGVSc
+// too unless it is not plain, and HGVSp, which may hold a '=', is escaped).
+func (e *Entry) appendPredicted(dst []byte, x *txInfo, exist []byte) []byte {
+	dst = append(dst, e.Allele...)
+	dst = append(dst, '|')
+	dst = append(dst, e.cons.csqImpact...)
+	if x != nil {
+		dst = append(dst, x.csqFeature...)
+	} else {
+		dst = append(dst, "|||||"...)
+	}
+	dst = appendField(dst, e.Exon, true)
+	dst = appendField(dst, e.Intron, true)
+	if e.hgvsc != nil {
+		dst = append(append(dst, '|'), e.hgvsc...)
+	} else {
+		dst = appendField(dst, e.HGVSc, e.HGVSc == e.plainHGVSc)
+	}
+	dst = appendField(dst, e.HGVSp, false)
+	if e.CDNAPosition == "" && e.CDSPosition == "" && e.ProteinPosition == "" && e.AminoAcids == "" && e.Codons == "" {
+		dst = append(dst, "|||||"...)
+	} else {
+		dst = appendField(dst, e.CDNAPosition, true)
+		dst = appendField(dst, e.CDSPosition, true)
+		dst = appendField(dst, e.ProteinPosition, true)
+		dst = appendField(dst, e.AminoAcids, true)
+		dst = appendField(dst, e.Codons, true)
+	}
+	dst = append(append(dst, '|'), exist...)
+	dst = appendField(dst, e.Distance, true)
+	if x == nil {
+		return append(append(append(dst, "|||"...), e.VariantClass...), '|')
+	}
+	dst = append(dst, x.csqStrandFlags...)
+	dst = append(dst, e.VariantClass...)
+	return append(dst, x.csqCanonical...)
+}
+
 // appendField appends '|' and the field, escaped unless plain; most fields
 // of most entries are empty.
 func appendField(dst []byte, s string, plain bool) []byte {

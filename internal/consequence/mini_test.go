@@ -1,6 +1,7 @@
 package consequence
 
 import (
+	"math/rand"
 	"slices"
 	"sync"
 	"testing"
@@ -104,5 +105,81 @@ func TestPredictorMatchesPredict(t *testing.T) {
 	}
 	if changed < 100 {
 		t.Fatalf("only %d variants with more than one entry: the walk misses the transcripts", changed)
+	}
+}
+
+// TestPredictorAppendCSQMatchesEntries: Predictor.AppendCSQ writes what
+// Entry.AppendCSQ writes for each entry Append makes, ',' between them, and
+// hands each entry to its callback with the span of its text, over random
+// variants near the mini reference's transcripts (SNVs, indels, MNVs,
+// multi-allelic records, N alleles, intergenic ones, both strands, coding
+// and non-coding, a failing sequence) and Existing_variation values with
+// and without bytes to escape.
+func TestPredictorAppendCSQMatchesEntries(t *testing.T) {
+	m := loadMini(t)
+	rng := rand.New(rand.NewSource(7))
+	bases := func(k int) string {
+		b := make([]byte, k)
+		for i := range b {
+			b[i] = "ACGTN"[rng.Intn(5)]
+		}
+		return string(b)
+	}
+	n := 6000
+	if testing.Short() {
+		n = 1500
+	}
+	var p, q Predictor
+	var entries []Entry
+	var out []byte
+	for i := range n {
+		tx := m.txs[rng.Intn(len(m.txs))]
+		chrom := m.seqs[tx.Chrom]
+		e := tx.Exons[rng.Intn(len(tx.Exons))]
+		pos := []int{e.Start, e.End, tx.Start - 5100, tx.End + 4000, tx.Start + rng.Intn(tx.End-tx.Start+1)}[rng.Intn(5)] + rng.Intn(9) - 4
+		pos = max(1, min(pos, len(chrom)-13))
+		ref := string(chrom[pos-1 : pos+rng.Intn(4)])
+		alt := []string{bases(1), ref[:1] + bases(1+rng.Intn(5)), ref[:1], bases(len(ref))}[rng.Intn(4)]
+		v := Variant{Chrom: tx.Chrom, Pos: pos, Ref: ref, Alt: alt, Distance: []int{0, 5000, 200}[rng.Intn(3)]}
+		if rng.Intn(5) == 0 {
+			v.AllAlts = []string{alt, bases(1 + rng.Intn(3))}
+		}
+		exist := []string{"", "rs1", "rs1&rs2", "COSV1;x=y, z|w"}[rng.Intn(4)]
+		var seq Sequence = chromSeq(chrom)
+		if i%97 == 0 {
+			seq = failingSeq{}
+		}
+		txs := near(m.txs, tx.Chrom, pos-v.Distance, pos+len(ref)+v.Distance)
+		if i%13 == 0 {
+			txs = nil // intergenic
+		}
+		entries = q.Append(entries[:0], v, txs, seq)
+		var want []byte
+		for j := range entries {
+			if j > 0 {
+				want = append(want, ',')
+			}
+			want = entries[j].AppendCSQ(want, exist)
+		}
+		got, k := 0, 0
+		out = p.AppendCSQ(append(out[:0], "x"...), v, txs, seq, exist, func(e *Entry, o []byte, start int) {
+			if k >= len(entries) {
+				t.Fatalf("%+v: more entries than Append's %d", v, len(entries))
+			}
+			w := &entries[k]
+			if string(o[start:]) != string(w.AppendCSQ(nil, exist)) || e.Allele != w.Allele || e.Exon != w.Exon ||
+				e.Intron != w.Intron || e.HGVScLen() != w.HGVScLen() || e.HGVSp != w.HGVSp || e.VariantClass != w.VariantClass ||
+				!slices.Equal(e.Consequences, w.Consequences) {
+				t.Fatalf("%+v entry %d: callback got %q (%+v), want %q", v, k, o[start:], *e, w.AppendCSQ(nil, exist))
+			}
+			got += len(o) - start
+			k++
+		})
+		if string(out) != "x"+string(want) || k != len(entries) {
+			t.Fatalf("%+v, existing %q:\n got %s (%d entries)\nwant x%s (%d)", v, exist, out, k, want, len(entries))
+		}
+		if got+max(k-1, 0) != len(want) {
+			t.Fatalf("%+v: callback spans cover %d bytes of %d", v, got+max(k-1, 0), len(want))
+		}
 	}
 }

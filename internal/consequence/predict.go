@@ -72,7 +72,9 @@ type Predictor struct {
 	HGVScInBuffer bool
 
 	last, next []txRef
-	hgvsc      []byte // the HGVSc text of the last Append (HGVScInBuffer)
+	hgvsc      []byte // the HGVSc text of the last Append (HGVScInBuffer) or AppendCSQ
+	exist      []byte // AppendCSQ's Existing_variation, escaped
+	entry      Entry  // AppendCSQ's entry, reused
 }
 
 type txRef struct {
@@ -101,17 +103,69 @@ func (p *Predictor) Append(dst []Entry, v Variant, transcripts []*refdata.Transc
 		x := p.info(t, &at)
 		// predictTranscript overwrites the whole entry: no need to zero it first
 		dst = slices.Grow(dst, 1)[:len(dst)+1]
-		if !predictTranscript(&dst[len(dst)-1], &a, x, seq, text) {
+		if e := &dst[len(dst)-1]; predictTranscript(e, &a, x, seq, text) {
+			x.describe(e)
+		} else {
 			dst = dst[:len(dst)-1]
 		}
 	}
 	p.last, p.next = p.next, p.last
-	if len(dst) == n { // set as describe sets an entry
+	if len(dst) == n {
 		dst = slices.Grow(dst, 1)[:len(dst)+1]
-		e := &dst[len(dst)-1]
-		*e = Entry{}
-		e.Allele, e.Consequences, e.Impact, e.VariantClass = a.vep, intergenicTerms.terms, impactModifier, a.class
-		e.cons, e.computed = intergenicTerms, true
+		dst[len(dst)-1].intergenic(&a)
+	}
+	return dst
+}
+
+// AppendCSQ is Append writing the entries' CSQ text to dst instead, ','
+// between them: the bytes Entry.AppendCSQ writes for each entry Append
+// makes, with existingVariation in each, without filling an entry's
+// transcript fields and then copying them field by field (each entry's
+// text was a quarter of an annotation run's instructions). each, if not
+// nil, is called with every entry right after its text, out[start:], is
+// written; the entry holds what Append computes (Allele, Consequence,
+// IMPACT, the numbers and positions, HGVS, DISTANCE, VARIANT_CLASS) but not
+// the fields copied from the transcript (SYMBOL to BIOTYPE, STRAND, FLAGS,
+// CANONICAL), and is reused for the next one. Nothing is written for a
+// variant Append gives no entry.
+func (p *Predictor) AppendCSQ(dst []byte, v Variant, transcripts []*refdata.Transcript, seq Sequence, existingVariation string, each func(e *Entry, out []byte, start int)) []byte {
+	a, ok := normalize(v)
+	if !ok {
+		return dst
+	}
+	p.next = p.next[:0]
+	p.hgvsc = p.hgvsc[:0]
+	// The same Existing_variation goes into every entry: escaped once.
+	p.exist = appendEscaped(p.exist[:0], existingVariation)
+	e, first, at := &p.entry, true, 0
+	for _, t := range transcripts {
+		if len(t.Exons) == 0 {
+			continue
+		}
+		x := p.info(t, &at)
+		if !predictTranscript(e, &a, x, seq, &p.hgvsc) {
+			continue
+		}
+		dst = p.appendEntry(dst, e, x, first, each)
+		first = false
+	}
+	p.last, p.next = p.next, p.last
+	if first {
+		e.intergenic(&a)
+		dst = p.appendEntry(dst, e, nil, true, each)
+	}
+	return dst
+}
+
+// appendEntry writes an entry AppendCSQ predicted on x (nil: intergenic).
+func (p *Predictor) appendEntry(dst []byte, e *Entry, x *txInfo, first bool, each func(*Entry, []byte, int)) []byte {
+	if !first {
+		dst = append(dst, ',')
+	}
+	start := len(dst)
+	dst = e.appendPredicted(dst, x, p.exist)
+	if each != nil {
+		each(e, dst, start)
 	}
 	return dst
 }
@@ -142,7 +196,7 @@ var intergenicTerms = newTermList([]string{Intergenic}, impactModifier)
 // variant is farther than 5 kb from it). With text, HGVSc is appended to
 // *text instead of made a string (Predictor.HGVScInBuffer).
 func predictTranscript(e *Entry, a *allele, x *txInfo, seq Sequence, text *[]byte) bool {
-	x.describe(e, a)
+	e.reset(a, x)
 	if !overlaps(a.start, a.end, x.t.Start, x.t.End) {
 		return x.flanking(e, a)
 	}
@@ -196,28 +250,28 @@ func (e *Entry) setHGVSc(x *txInfo, a *allele, seq Sequence, text *[]byte) {
 	}
 }
 
-// describe sets the fields that depend only on the allele and the transcript.
-func (x *txInfo) describe(e *Entry, a *allele) {
-	t := x.t
+// reset clears the entry for a prediction of allele a on x and sets the
+// fields that depend on the allele alone.
+func (e *Entry) reset(a *allele, x *txInfo) {
 	// Cleared and then set field by field: an Entry literal is built on the
 	// stack and copied over e whole, which cost twice as many instructions.
 	*e = Entry{}
-	e.Allele, e.Symbol, e.Gene, e.FeatureType, e.Feature, e.Biotype = a.vep, t.GeneName, t.GeneID, "Transcript", x.fullID, t.Biotype
-	e.Strand, e.VariantClass, e.tx, e.computed = "1", a.class, x, true
-	if t.Strand < 0 {
-		e.Strand = "-1"
-	}
-	if t.Canonical {
-		e.Canonical = "YES"
-	}
-	switch {
-	case t.CDSStartNF && t.CDSEndNF:
-		e.Flags = "cds_start_NF&cds_end_NF"
-	case t.CDSStartNF:
-		e.Flags = "cds_start_NF"
-	case t.CDSEndNF:
-		e.Flags = "cds_end_NF"
-	}
+	e.Allele, e.VariantClass, e.tx, e.computed = a.vep, a.class, x, true
+}
+
+// intergenic makes e the single intergenic_variant entry of allele a.
+func (e *Entry) intergenic(a *allele) {
+	*e = Entry{}
+	e.Allele, e.Consequences, e.Impact, e.VariantClass = a.vep, intergenicTerms.terms, impactModifier, a.class
+	e.cons, e.computed = intergenicTerms, true
+}
+
+// describe sets the fields an entry copies from its transcript: SYMBOL to
+// BIOTYPE, STRAND, FLAGS and CANONICAL.
+func (x *txInfo) describe(e *Entry) {
+	t := x.t
+	e.Symbol, e.Gene, e.FeatureType, e.Feature, e.Biotype = t.GeneName, t.GeneID, "Transcript", x.fullID, t.Biotype
+	e.Strand, e.Flags, e.Canonical = x.strand, x.flags, x.canonical
 }
 
 // flanking gives a variant outside the transcript upstream_gene_variant or

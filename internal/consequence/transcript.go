@@ -16,13 +16,18 @@ type txInfo struct {
 	// csqFeature is "|SYMBOL|Gene|Transcript|Feature|BIOTYPE" of the CSQ
 	// entry, escaped once.
 	csqFeature string
-	cum        []int // cum[i]: cDNA bases before exon i (transcript order)
-	cdnaLen    int
-	coding     bool
-	cdsStart   int // cDNA coordinate of the first coding base (0 when non-coding)
-	cdsEnd     int // cDNA coordinate of the last coding base, stop codon included
-	pad        int // N bases VEP prepends to a 5'-incomplete CDS to restore the frame
-	table      int
+	// STRAND, FLAGS and CANONICAL of the transcript's entries; csqStrandFlags
+	// is "|STRAND|FLAGS|" and csqCanonical "|CANONICAL", as a CSQ entry
+	// has them around VARIANT_CLASS (fixed words: nothing to escape).
+	strand, flags, canonical     string
+	csqStrandFlags, csqCanonical string
+	cum                          []int // cum[i]: cDNA bases before exon i (transcript order)
+	cdnaLen                      int
+	coding                       bool
+	cdsStart                     int // cDNA coordinate of the first coding base (0 when non-coding)
+	cdsEnd                       int // cDNA coordinate of the last coding base, stop codon included
+	pad                          int // N bases VEP prepends to a 5'-incomplete CDS to restore the frame
+	table                        int
 	// disjoint: the exons are in strict transcript order without overlaps,
 	// so exonWindow can binary-search them.
 	disjoint bool
@@ -89,6 +94,14 @@ func newTxInfo(t *refdata.Transcript) *txInfo {
 		}
 	}
 	x.fullIDPlain = string(appendEscaped(nil, x.fullID)) == x.fullID
+	x.strand, x.flags, x.canonical = "1", flagsOf(t), ""
+	if t.Strand < 0 {
+		x.strand = "-1"
+	}
+	if t.Canonical {
+		x.canonical = "YES"
+	}
+	x.csqStrandFlags, x.csqCanonical = "|"+x.strand+"|"+x.flags+"|", "|"+x.canonical
 	for _, f := range [...]string{t.GeneName, t.GeneID, "Transcript", x.fullID, t.Biotype} {
 		x.csqFeature = string(appendEscaped(append([]byte(x.csqFeature), '|'), f))
 	}
@@ -107,6 +120,19 @@ func newTxInfo(t *refdata.Transcript) *txInfo {
 		}
 	}
 	return x
+}
+
+// flagsOf is the FLAGS field of a transcript's entries.
+func flagsOf(t *refdata.Transcript) string {
+	switch {
+	case t.CDSStartNF && t.CDSEndNF:
+		return "cds_start_NF&cds_end_NF"
+	case t.CDSStartNF:
+		return "cds_start_NF"
+	case t.CDSEndNF:
+		return "cds_end_NF"
+	}
+	return ""
 }
 
 // exonWindow returns the exons [j,k) (transcript order) that can overlap
