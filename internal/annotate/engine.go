@@ -38,8 +38,8 @@ var infoDecls = []struct{ id, number, typ, desc string }{
 // chromosome is what the engine needs from one covered chromosome
 // (*refdata.Chrom provides it, see bundleRef).
 type chromosome interface {
-	// KnownErr decodes through r, the worker's own (see refdata.KnownReader).
-	KnownErr(r *refdata.KnownReader, dst []refdata.KnownVariant, start, end int) ([]refdata.KnownVariant, error)
+	// AppendKnownMatches decodes through r, the worker's own (see refdata.KnownReader).
+	AppendKnownMatches(r *refdata.KnownReader, dst []refdata.KnownMatch, pos int, ref, alt string) ([]refdata.KnownMatch, error)
 	Cytoband(pos int) string
 	AppendTranscripts(dst []*refdata.Transcript, start, end int) []*refdata.Transcript
 	Seq(start, end int) (string, error)

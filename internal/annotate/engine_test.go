@@ -40,10 +40,10 @@ type fakeChrom struct {
 	known  []refdata.KnownVariant
 }
 
-func (c *fakeChrom) KnownErr(_ *refdata.KnownReader, dst []refdata.KnownVariant, start, end int) ([]refdata.KnownVariant, error) {
+func (c *fakeChrom) AppendKnownMatches(_ *refdata.KnownReader, dst []refdata.KnownMatch, pos int, ref, alt string) ([]refdata.KnownMatch, error) {
 	for _, k := range c.known {
-		if k.Pos >= start && k.Pos <= end {
-			dst = append(dst, k)
+		if k.Pos == pos && k.Ref == ref && k.Alt == alt {
+			dst = append(dst, refdata.KnownMatch{ID: []byte(k.ID), Freq: k.Freq, ClinSig: k.ClinSig})
 		}
 	}
 	return dst, nil

@@ -24,7 +24,7 @@ type worker struct {
 	kr refdata.KnownReader
 	sr refdata.SeqReader
 
-	known  []refdata.KnownVariant
+	known  []refdata.KnownMatch
 	ids    []byte // new ID column
 	af     []byte // KNOWN_AF value
 	clnsig []byte // KNOWN_CLNSIG value
@@ -176,16 +176,13 @@ func (w *worker) matchAllele(ci chromInfo, pos int, ref, alt string, t *tally) e
 	existStart := len(w.exist)
 	tpos, tref, talt := refdata.TrimAlleles(pos, ref, alt)
 	var err error
-	w.known, err = ci.c.KnownErr(&w.kr, w.known[:0], tpos, tpos)
+	w.known, err = ci.c.AppendKnownMatches(&w.kr, w.known[:0], tpos, tref, talt)
 	if err != nil {
 		return fmt.Errorf("known variants at %s:%d: %w", ci.canon, tpos, err)
 	}
 	freq, gotFreq, clnStart := 0.0, false, len(w.clnsig)
 	for _, k := range w.known {
-		if k.Pos != tpos || k.Ref != tref || k.Alt != talt {
-			continue
-		}
-		if k.ID != "" {
+		if len(k.ID) > 0 {
 			w.exist = appendListFrom(w.exist, existStart, '&', k.ID)
 			w.ids = addID(w.ids, k.ID)
 		}
@@ -380,7 +377,7 @@ func appendUpper(dst, s []byte) []byte {
 }
 
 // addID adds id to an ID column ("." or ";"-separated) unless already there.
-func addID(ids []byte, id string) []byte {
+func addID(ids []byte, id []byte) []byte {
 	if len(ids) == 1 && ids[0] == '.' {
 		return append(ids[:0], id...)
 	}
@@ -391,7 +388,7 @@ func addID(ids []byte, id string) []byte {
 		} else {
 			rest = nil
 		}
-		if string(item) == id {
+		if string(item) == string(id) {
 			return ids
 		}
 	}
@@ -400,7 +397,7 @@ func addID(ids []byte, id string) []byte {
 
 // appendListFrom appends item to the sep-separated list list[from:] unless
 // already present in it.
-func appendListFrom(list []byte, from int, sep byte, item string) []byte {
+func appendListFrom(list []byte, from int, sep byte, item []byte) []byte {
 	for rest := list[from:]; len(rest) > 0; {
 		cur := rest
 		if k := bytes.IndexByte(rest, sep); k >= 0 {
@@ -408,7 +405,7 @@ func appendListFrom(list []byte, from int, sep byte, item string) []byte {
 		} else {
 			rest = nil
 		}
-		if string(cur) == item {
+		if string(cur) == string(item) {
 			return list
 		}
 	}

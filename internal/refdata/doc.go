@@ -89,12 +89,16 @@
 // cost twice a block's read on the VMs measured): a block's payload is read
 // and its positions decoded; the other columns are read by a cursor in record
 // order only up to the records a lookup returns (a KnownVariant is made only
-// for those), and records before them are skipped by counting flags and
-// varint ends 8 bytes at a time when the block has no inline values. Blocks
-// belong to the caller's KnownReader, which keeps its last 8 (about 90 KB)
-// and reads into their buffers again: each annotating worker has one, so a
-// whole-genome query reads each block it needs about once and allocates
-// nothing for it.
+// for those; Chrom.AppendKnownMatches reads the values of the records whose
+// alleles match and writes their ids into the KnownReader), and records
+// before them are skipped by counting flags and varint ends 8 bytes at a
+// time when the block has no inline values. Blocks belong to the caller's
+// KnownReader, which keeps its last 8 (about 90 KB) and reads into their
+// buffers again: each annotating worker has one, so a whole-genome query
+// reads each block it needs about once and allocates nothing for it. A
+// lookup starts from where the reader's last one ended (its block, its
+// first record, the cursor at that record), so lookups in position order
+// search nothing and decode each record once.
 //
 // # Loading
 //
@@ -104,7 +108,7 @@
 // Bundle.Release drops one again, for whole-genome input read in order.
 // Chrom.Seq, Transcripts, Known and Cytoband use binary searches over sorted
 // slices and do not allocate per call beyond the returned value;
-// AppendTranscripts, AppendSeq and KnownErr append to a caller's buffer and
+// AppendTranscripts, AppendSeq, KnownErr and AppendKnownMatches append to a caller's buffer and
 // do not allocate once it has grown. Returned *Transcript values are shared
 // and must not be modified; known variants are copied into the result.
 //

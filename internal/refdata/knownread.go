@@ -43,6 +43,7 @@ type KnownReader struct {
 	// is in the same block or the next one, found without a search.
 	hintStore uint64
 	hintBlock int
+	ids       []byte // the ids of the last matches (KnownMatch.ID)
 }
 
 type readerSlot struct {
@@ -198,14 +199,55 @@ func readDicts(raw []byte) (knownDicts, error) {
 // appendRange appends the records with Pos in [start,end] to dst, decoding
 // blocks through r.
 func (ks *knownStore) appendRange(r *KnownReader, dst []KnownVariant, start, end int) ([]KnownVariant, error) {
+	err := ks.scan(r, start, end, func(blk *knownBlock, i int, rec knownRec) bool {
+		v, ok := ks.variant(blk, i, rec)
+		if ok {
+			dst = append(dst, v)
+		}
+		return ok
+	})
+	return dst, err
+}
+
+// appendMatches appends the records at pos with alleles ref and alt to
+// dst. Only a record whose alleles match has its other values read, and
+// its id is written into r (no string per id).
+func (ks *knownStore) appendMatches(r *KnownReader, dst []KnownMatch, pos int, ref, alt string) ([]KnownMatch, error) {
+	r.ids = r.ids[:0]
+	err := ks.scan(r, pos, pos, func(blk *knownBlock, _ int, rec knownRec) bool {
+		if is, ok := ks.allelesAre(blk, rec, ref, alt); !is || !ok {
+			return ok
+		}
+		n := len(r.ids)
+		var ok bool
+		r.ids, ok = blk.appendID(r.ids, rec)
+		m := KnownMatch{ID: r.ids[n:len(r.ids):len(r.ids)], Freq: -1}
+		if rec.flags&kfFreq != 0 {
+			m.Freq = ks.freq(blk, rec, &ok)
+		}
+		if rec.flags&kfClin != 0 {
+			m.ClinSig = ks.clinSig(blk, rec, &ok)
+		}
+		if ok {
+			dst = append(dst, m)
+		}
+		return ok
+	})
+	return dst, err
+}
+
+// scan calls fn with the records of ks with Pos in [start,end], in order,
+// decoding blocks through r, until fn returns false: the record's data
+// is corrupt, which scan returns as an error.
+func (ks *knownStore) scan(r *KnownReader, start, end int, fn func(blk *knownBlock, i int, rec knownRec) bool) error {
 	if start > end || start > math.MaxInt32 {
-		return dst, nil
+		return nil
 	}
 	s32, e32 := int32(start), int32(min(end, math.MaxInt32))
 	for b := r.findBlock(ks, s32); b < len(ks.index) && ks.index[b].first <= e32; b++ {
 		blk, err := r.block(ks, b)
 		if err != nil {
-			return dst, err
+			return err
 		}
 		i := blk.lowerBound(s32)
 		if i < len(blk.pos) && blk.pos[i] <= e32 {
@@ -213,14 +255,13 @@ func (ks *knownStore) appendRange(r *KnownReader, dst []KnownVariant, start, end
 			blk.mark = blk.cur
 		}
 		for ; i < len(blk.pos) && blk.pos[i] <= e32; i++ {
-			v, ok := ks.variant(blk, i)
-			if !ok {
-				return dst, corruptBlock(b)
+			rec, ok := blk.record(i)
+			if !ok || !fn(blk, i, rec) {
+				return corruptBlock(b)
 			}
-			dst = append(dst, v)
 		}
 	}
-	return dst, nil
+	return nil
 }
 
 // findBlock returns the first block of ks whose last Pos is at least s.
@@ -268,49 +309,73 @@ func (blk *knownBlock) lowerBound(s int32) int {
 	return h
 }
 
-// variant materializes record i of blk.
-func (ks *knownStore) variant(blk *knownBlock, i int) (KnownVariant, bool) {
-	r, ok := blk.record(i)
-	if !ok {
-		return KnownVariant{}, false
-	}
-	v := KnownVariant{Pos: int(blk.pos[i]), Freq: -1}
-	if r.allele >= 0 {
-		a := ks.dicts.alleles[r.allele]
+// variant materializes record i of blk, read as rec.
+func (ks *knownStore) variant(blk *knownBlock, i int, rec knownRec) (KnownVariant, bool) {
+	v, ok := KnownVariant{Pos: int(blk.pos[i]), Freq: -1}, true
+	if rec.allele >= 0 {
+		a := ks.dicts.alleles[rec.allele]
 		v.Ref, v.Alt = a[0], a[1]
 	} else {
-		in := blk.inlineAt(-r.allele - 1)
+		in := blk.inlineAt(-rec.allele - 1)
 		v.Ref, v.Alt = in.str8(), in.str8()
-		ok = ok && !in.bad
+		ok = !in.bad
 	}
-	switch {
-	case r.flags&kfRS != 0:
-		var buf [16]byte
-		v.ID = string(strconv.AppendUint(append(buf[:0], "rs"...), uint64(blk.rsNumber(r.id)), 10))
-	case r.flags&kfNoID == 0:
-		in := blk.inlineAt(r.id)
-		v.ID = in.str8()
-		ok = ok && !in.bad
+	var buf [16]byte
+	id, idOK := blk.appendID(buf[:0], rec)
+	v.ID, ok = string(id), ok && idOK
+	if rec.flags&kfFreq != 0 {
+		v.Freq = ks.freq(blk, rec, &ok)
 	}
-	if r.flags&kfFreq != 0 {
-		if r.freq >= 0 {
-			v.Freq = ks.dicts.freqs[r.freq]
-		} else {
-			in := blk.inlineAt(-r.freq - 1)
-			v.Freq = math.Float64frombits(in.u64())
-			ok = ok && !in.bad
-		}
-	}
-	if r.flags&kfClin != 0 {
-		if r.clin >= 0 {
-			v.ClinSig = ks.dicts.clins[r.clin]
-		} else {
-			in := blk.inlineAt(-r.clin - 1)
-			v.ClinSig = in.str8()
-			ok = ok && !in.bad
-		}
+	if rec.flags&kfClin != 0 {
+		v.ClinSig = ks.clinSig(blk, rec, &ok)
 	}
 	return v, ok
+}
+
+// allelesAre reports whether rec's alleles are ref and alt; ok is false
+// if they are corrupt.
+func (ks *knownStore) allelesAre(blk *knownBlock, rec knownRec, ref, alt string) (is, ok bool) {
+	if rec.allele >= 0 {
+		a := &ks.dicts.alleles[rec.allele]
+		return a[0] == ref && a[1] == alt, true
+	}
+	in := blk.inlineAt(-rec.allele - 1)
+	r, a := in.bytes8(), in.bytes8()
+	return string(r) == ref && string(a) == alt, !in.bad
+}
+
+// appendID appends rec's id to dst (nothing when it has none).
+func (blk *knownBlock) appendID(dst []byte, rec knownRec) ([]byte, bool) {
+	switch {
+	case rec.flags&kfRS != 0:
+		return strconv.AppendUint(append(dst, "rs"...), uint64(blk.rsNumber(rec.id)), 10), true
+	case rec.flags&kfNoID == 0:
+		in := blk.inlineAt(rec.id)
+		return append(dst, in.bytes8()...), !in.bad
+	}
+	return dst, true
+}
+
+// freq is rec's frequency (it has kfFreq); *ok becomes false if it is corrupt.
+func (ks *knownStore) freq(blk *knownBlock, rec knownRec, ok *bool) float64 {
+	if rec.freq >= 0 {
+		return ks.dicts.freqs[rec.freq]
+	}
+	in := blk.inlineAt(-rec.freq - 1)
+	f := math.Float64frombits(in.u64())
+	*ok = *ok && !in.bad
+	return f
+}
+
+// clinSig is rec's CLIN_SIG (it has kfClin); *ok becomes false if it is corrupt.
+func (ks *knownStore) clinSig(blk *knownBlock, rec knownRec, ok *bool) string {
+	if rec.clin >= 0 {
+		return ks.dicts.clins[rec.clin]
+	}
+	in := blk.inlineAt(-rec.clin - 1)
+	c := in.str8()
+	*ok = *ok && !in.bad
+	return c
 }
 
 // inlineAt reads the inline column from offset k (its strings are copied).
@@ -562,16 +627,27 @@ func (d *byteDecoder) uvarintLong() int {
 }
 
 func (d *byteDecoder) str8() string {
+	if d.str == "" {
+		return string(d.bytes8())
+	}
 	l := d.uvarint()
 	if d.bad || d.p+l > len(d.raw) {
 		d.bad = true
 		return ""
 	}
 	d.p += l
-	if d.str == "" {
-		return string(d.raw[d.p-l : d.p])
-	}
 	return d.str[d.p-l : d.p]
+}
+
+// bytes8 is str8 pointing into raw.
+func (d *byteDecoder) bytes8() []byte {
+	l := d.uvarint()
+	if d.bad || d.p+l > len(d.raw) {
+		d.bad = true
+		return nil
+	}
+	d.p += l
+	return d.raw[d.p-l : d.p : d.p]
 }
 
 // skipUvarints moves past n uvarints, counting their last bytes (high bit

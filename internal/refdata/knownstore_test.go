@@ -305,3 +305,67 @@ func lookupVariants(inline bool) []KnownVariant {
 	}
 	return vs
 }
+
+// TestKnownMatches: appendMatches gives exactly the records at the
+// position with both alleles equal, in file order, whatever order the
+// lookups come in: each ALT of a multi-allelic site, alleles that match
+// no record (or only REF, or only ALT), positions whose records straddle
+// two blocks, lookups going back. Alleles and ids from the dictionaries
+// and inline.
+func TestKnownMatches(t *testing.T) {
+	for _, inline := range []bool{false, true} {
+		t.Run(fmt.Sprintf("inline %v", inline), func(t *testing.T) {
+			if inline {
+				defer func(a, c int) { maxAlleleDict, maxClinDict = a, c }(maxAlleleDict, maxClinDict)
+				maxAlleleDict, maxClinDict = 2, 0
+			}
+			vs := lookupVariants(inline)
+			ks := writeKnownStore(t, vs)
+			type query struct {
+				pos      int
+				ref, alt string
+			}
+			var queries []query
+			for i, v := range vs {
+				if i%3 == 0 {
+					queries = append(queries, query{v.Pos, v.Ref, v.Alt}, query{v.Pos, v.Ref, "A"}, query{v.Pos, "T", v.Alt}, query{v.Pos, "", v.Alt})
+				}
+				if i%101 == 0 && i >= 50 {
+					w := vs[i-50]
+					queries = append(queries, query{w.Pos, w.Ref, w.Alt}, query{v.Pos + 1, v.Ref, v.Alt})
+				}
+			}
+			for b := knownBlockSize; b < len(vs); b += knownBlockSize {
+				for _, a := range []string{"A", "C", "G", "T"} {
+					queries = append(queries, query{vs[b].Pos, "G", a})
+				}
+			}
+			var r KnownReader
+			var got []KnownMatch
+			for n, q := range queries {
+				var err error
+				got, err = ks.appendMatches(&r, got[:0], q.pos, q.ref, q.alt)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var want []KnownMatch
+				for _, v := range vs {
+					if v.Pos == q.pos && v.Ref == q.ref && v.Alt == q.alt {
+						want = append(want, KnownMatch{ID: []byte(v.ID), Freq: v.Freq, ClinSig: v.ClinSig})
+					}
+				}
+				if g, w := matchesText(got), matchesText(want); g != w {
+					t.Fatalf("lookup %d %+v: got %s, want %s", n, q, g, w)
+				}
+			}
+		})
+	}
+}
+
+func matchesText(ms []KnownMatch) string {
+	s := fmt.Sprintf("%d:", len(ms))
+	for _, m := range ms {
+		s += fmt.Sprintf(" %q/%v/%q", m.ID, m.Freq, m.ClinSig)
+	}
+	return s
+}

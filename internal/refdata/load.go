@@ -335,6 +335,20 @@ func (c *Chrom) KnownErr(r *KnownReader, dst []KnownVariant, start, end int) ([]
 	return dst, err
 }
 
+// AppendKnownMatches appends to dst the known variants at pos whose
+// alleles are ref and alt (the minimal representation, see TrimAlleles),
+// decoding through r, the caller's own (see KnownReader). It reads the
+// values of matching records only, and their ids point into r: valid
+// until r's next lookup. A read error or corrupt data is an error.
+func (c *Chrom) AppendKnownMatches(r *KnownReader, dst []KnownMatch, pos int, ref, alt string) ([]KnownMatch, error) {
+	if c.known == nil {
+		return dst, nil
+	}
+	dst, err := c.known.appendMatches(r, dst, pos, ref, alt)
+	runtime.KeepAlive(c) // as in KnownErr
+	return dst, err
+}
+
 // Cytoband returns the band name at pos (e.g. "q21.3"), "" if none.
 func (c *Chrom) Cytoband(pos int) string {
 	i := sort.Search(len(c.bands), func(i int) bool { return c.bands[i].End >= pos })

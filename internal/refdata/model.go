@@ -84,6 +84,14 @@ type KnownVariant struct {
 	ClinSig string  // e.g. "pathogenic", "likely_benign"; "" when none
 }
 
+// KnownMatch is a known variant found at a position with given alleles
+// (Chrom.AppendKnownMatches): the values a match adds to an annotation.
+type KnownMatch struct {
+	ID      []byte  // rs id ("" when none); points into the KnownReader, valid until its next lookup
+	Freq    float64 // allele frequency of the ALT; negative when unknown
+	ClinSig string  // "" when none
+}
+
 // Band is one cytogenetic band.
 type Band struct {
 	Start, End int    // 1-based inclusive
