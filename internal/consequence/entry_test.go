@@ -74,6 +74,20 @@ func TestAppendInt(t *testing.T) {
 			t.Errorf("appendInt(%d) = %q, want %q", n, got, want)
 		}
 	}
+	// every number below 20,000 (odd and even digit counts, each pair)
+	// and each power of ten and its neighbours
+	ns := []int{}
+	for n := range 20000 {
+		ns = append(ns, n)
+	}
+	for p := 10; p < 1e13; p *= 10 {
+		ns = append(ns, p-1, p, p+1, p*7/3)
+	}
+	for _, n := range ns {
+		if got, want := string(appendInt(nil, n)), strconv.Itoa(n); got != want {
+			t.Fatalf("appendInt(%d) = %q, want %q", n, got, want)
+		}
+	}
 }
 
 // TestUpperHelpers checks upperBases and equalUpper against the

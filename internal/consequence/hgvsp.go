@@ -272,18 +272,33 @@ func appendInt(b []byte, n int) []byte {
 	if n < 0 || n >= 1e12 {
 		return strconv.AppendInt(b, int64(n), 10)
 	}
+	if n < 10 {
+		return append(b, byte('0'+n))
+	}
+	// two digits a step, from the back (a division per pair, not per digit)
 	var buf [12]byte
 	i := len(buf)
-	for {
+	for n >= 100 {
+		q := n / 100
+		d := (n - q*100) * 2
+		i -= 2
+		buf[i], buf[i+1] = digitPairs[d], digitPairs[d+1]
+		n = q
+	}
+	if n >= 10 {
+		i -= 2
+		buf[i], buf[i+1] = digitPairs[n*2], digitPairs[n*2+1]
+	} else {
 		i--
-		buf[i] = byte('0' + n%10)
-		n /= 10
-		if n == 0 {
-			break
-		}
+		buf[i] = byte('0' + n)
 	}
 	return append(b, buf[i:]...)
 }
+
+// digitPairs holds "00" to "99" back to back.
+const digitPairs = "00010203040506070809101112131415161718192021222324252627282930313233343536373839" +
+	"40414243444546474849505152535455565758596061626364656667686970717273747576777879" +
+	"8081828384858687888990919293949596979899"
 
 // appendSpan writes residues s..e (1-based) of pep as "Lys23" or "Lys23_Ala25".
 func appendSpan(b []byte, pep string, s, e int) []byte {

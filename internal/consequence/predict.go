@@ -211,7 +211,7 @@ func predictTranscript(e *Entry, a *allele, x *txInfo, seq Sequence, text *[]byt
 		e.setTerms(terms)
 		return true
 	}
-	x.spliceTerms(a, &terms)
+	x.spliceTerms(a, &terms, j, k)
 	loc := x.locate(a, j, k)
 	if loc.exonic {
 		e.CDNAPosition = formatCoords(loc.cdnaStart, loc.cdnaEnd)

@@ -36,7 +36,10 @@ func differingRegions(a *allele, buf []region) []region {
 // region is 3-8 bases into the intron or 1-3 into the exon (with VEP's
 // special cases for insertions); the donor 5th base, donor region (+3..+6)
 // and polypyrimidine tract (-3..-17) are flagged in addition.
-func (x *txInfo) spliceTerms(a *allele, terms *termSet) {
+//
+// j, k is an exonWindow of the allele ±3 bases: the introns of a region
+// that is the whole allele are found from it.
+func (x *txInfo) spliceTerms(a *allele, terms *termSet, j, k int) {
 	var (
 		intronic, startSS, endSS, inRegion bool
 		fifth, donorReg, ppt               bool // donor-side/acceptor-side in forward genomic terms
@@ -48,7 +51,10 @@ func (x *txInfo) spliceTerms(a *allele, terms *termSet) {
 		// VEP tests the polypyrimidine tract on the region's ends in order
 		// (lo, hi), so an insertion counts when either flank is in the tract.
 		lo, hi := min(r.s, r.e), max(r.s, r.e)
-		i0, i1 := x.intronWindow(lo-3, hi+3)
+		i0, i1 := max(j-1, 0), min(k, x.nIntrons())
+		if r.s != a.start || r.e != a.end {
+			i0, i1 = x.intronWindow(lo-3, hi+3)
+		}
 		for i := i0; i < i1; i++ {
 			is, ie := x.intron(i)
 			if is > ie || r.s > ie+3 || r.e < is-3 {

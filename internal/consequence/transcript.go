@@ -223,6 +223,23 @@ func (x *txInfo) cdnaOf(g int) int {
 	if i < 0 {
 		return 0
 	}
+	return x.cdnaAt(i, g)
+}
+
+// cdnaIn is cdnaOf for a position whose exon, if any, is one of [j,k) (an
+// exonWindow around it): a scan of the few exons there instead of a search
+// over all. The first in transcript order wins, as in exonIndex.
+func (x *txInfo) cdnaIn(g, j, k int) int {
+	for i := j; i < k; i++ {
+		if e := x.t.Exons[i]; g >= e.Start && g <= e.End {
+			return x.cdnaAt(i, g)
+		}
+	}
+	return 0
+}
+
+// cdnaAt is the cDNA coordinate of g in exon i, which holds it.
+func (x *txInfo) cdnaAt(i, g int) int {
 	e := x.t.Exons[i]
 	if x.t.Strand >= 0 {
 		return x.cum[i] + g - e.Start + 1
@@ -252,10 +269,19 @@ type anchor struct {
 // positions map directly, intronic ones to the nearer exon boundary with an
 // offset (the middle base of an odd intron counts from the upstream exon).
 func (x *txInfo) anchorOf(g int) anchor {
-	if c := x.cdnaOf(g); c > 0 {
+	t := x.t
+	i0, i1 := 0, x.nIntrons()
+	if x.disjoint {
+		// one search: the first exon not wholly 5' of g holds it or
+		// follows the intron holding it
+		i := x.notBefore(g)
+		if i < len(t.Exons) && g >= t.Exons[i].Start && g <= t.Exons[i].End {
+			return anchor{cdna: x.cdnaAt(i, g)}
+		}
+		i0, i1 = max(i-1, 0), min(i, i1)
+	} else if c := x.cdnaOf(g); c > 0 {
 		return anchor{cdna: c}
 	}
-	t := x.t
 	plus := t.Strand >= 0
 	if g < t.Start || g > t.End {
 		before := (plus && g < t.Start) || (!plus && g > t.End)
@@ -271,13 +297,6 @@ func (x *txInfo) anchorOf(g int) anchor {
 			d = t.Start - g
 		}
 		return anchor{cdna: x.cdnaLen + d}
-	}
-	i0, i1 := 0, x.nIntrons()
-	if x.disjoint {
-		// g is in no exon: the first exon not wholly 5' of it follows
-		// the intron holding it (cdnaOf's search, once more)
-		i := x.notBefore(g) - 1
-		i0, i1 = max(i, 0), min(i+1, i1)
 	}
 	for i := i0; i < i1; i++ {
 		s, e := x.intron(i)
@@ -354,7 +373,7 @@ func (x *txInfo) locate(a *allele, j, k int) location {
 		if !plus {
 			f5, f3 = a.start, a.end
 		}
-		c5, c3 := x.cdnaOf(f5), x.cdnaOf(f3)
+		c5, c3 := x.cdnaIn(f5, j, k), x.cdnaIn(f3, j, k)
 		switch {
 		case c5 > 0:
 			l.cdnaEnd, l.cdnaStart = c5, c5+1
@@ -375,7 +394,7 @@ func (x *txInfo) locate(a *allele, j, k int) location {
 	if !plus {
 		g5, g3 = a.end, a.start
 	}
-	l.cdnaStart, l.cdnaEnd = x.cdnaOf(g5), x.cdnaOf(g3)
+	l.cdnaStart, l.cdnaEnd = x.cdnaIn(g5, j, k), x.cdnaIn(g3, j, k)
 	for i := j; i < k; i++ {
 		ex := x.t.Exons[i]
 		if !overlaps(a.start, a.end, ex.Start, ex.End) {
