@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"github.com/gasproject/gas/internal/consequence"
+	"github.com/gasproject/gas/internal/vcf"
 )
 
 // IndexSink receives the CSQ entries of a run (Options.Index), so that an
@@ -63,8 +64,9 @@ type EntryLens struct{ Allele, Exon, Intron, HGVSc, HGVSp uint16 }
 // earlier array), until the batch is reset.
 type indexBatch struct {
 	IndexRecords
-	text []byte
-	alt  int // the ALT whose entries are being written
+	text    []byte
+	alt     int // the ALT whose entries are being written
+	recEnts int // the entries before the record's
 }
 
 // indexBatchEntries presizes a batch's entries: 1024 records mostly have
@@ -88,28 +90,29 @@ func (x *indexBatch) keep(b []byte) []byte {
 	return x.text[at:len(x.text):len(x.text)]
 }
 
-// record starts a record; its entries follow (entry), and dropEmpty
-// removes it again when it got none. chrom, ref and alt, and id when the
-// input's (in), are kept as they are: they must stay until the batch is
-// written (its input line's); id, af and cl are copied otherwise.
-func (x *indexBatch) record(chrom []byte, pos int, id, in, ref, alt, af, cl []byte) {
-	if !bytes.Equal(id, in) {
-		id = x.keep(id)
-	} else {
-		id = in
+// record starts the record of rec's line; its entries follow (entry), and
+// endRecord counts them (and removes it again when it got none). Its CHROM,
+// REF and ALT, and ID when the input's, are kept as they are: the line
+// stays until the batch is written. The worker's ID (ids: known ids added),
+// af and cl are copied.
+func (x *indexBatch) record(rec *vcf.Record, ids, af, cl []byte) {
+	id := rec.ID()
+	if !bytes.Equal(ids, id) {
+		id = x.keep(ids)
 	}
-	x.Records = append(x.Records, IndexRecord{Chrom: chrom, Pos: pos, ID: id, Ref: ref, Alt: alt, KnownAF: x.keep(af), KnownClnsig: x.keep(cl)})
+	x.Records = append(x.Records, IndexRecord{Chrom: rec.Chrom(), Pos: rec.Pos, ID: id, Ref: rec.Ref(), Alt: rec.Alt(), KnownAF: x.keep(af), KnownClnsig: x.keep(cl)})
+	x.recEnts = len(x.Entries)
 }
 
-func (x *indexBatch) dropEmpty() {
-	if r := &x.Records[len(x.Records)-1]; r.Entries == 0 {
+func (x *indexBatch) endRecord() {
+	r := &x.Records[len(x.Records)-1]
+	if r.Entries = len(x.Entries) - x.recEnts; r.Entries == 0 {
 		x.Records = x.Records[:len(x.Records)-1]
 	}
 }
 
 // entry notes entry e of ALT x.alt, which e.AppendCSQ wrote at out[start:].
 func (x *indexBatch) entry(e *consequence.Entry, out []byte, start int) {
-	x.Records[len(x.Records)-1].Entries++
 	if len(x.Entries) == cap(x.Entries) { // double: append grows large slices by a quarter, copying them often
 		x.Entries = slices.Grow(x.Entries, len(x.Entries))
 	}

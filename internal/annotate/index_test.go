@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/gasproject/gas/internal/consequence"
+	"github.com/gasproject/gas/internal/vcf"
 )
 
 // TestIndexEntryText: the IndexRecords of a batch give each entry's text as
@@ -20,8 +21,12 @@ func TestIndexEntryText(t *testing.T) {
 	x.reset()
 	out := []byte("21\t100\t.\tA\tG,T\t.\t.\tCSQ=")
 	var want []string
+	var rec vcf.Record
+	if err := vcf.ParseRecord([]byte("21\t100\t.\tA\tG,T\t.\t.\t."), 8, &rec); err != nil {
+		t.Fatal(err)
+	}
 	known := []byte("rs1")
-	x.record([]byte("21"), 100, known, []byte("."), []byte("A"), []byte("G,T"), nil, nil)
+	x.record(&rec, known, nil, nil)
 	known[0] = 'X' // the worker's buffer, reused by the next record
 	for i, e := range []consequence.Entry{plain, synonymous} {
 		x.alt = i
@@ -33,8 +38,12 @@ func TestIndexEntryText(t *testing.T) {
 		x.entry(&e, out, start)
 		want = append(want, string(out[start:]))
 	}
-	x.record([]byte("21"), 200, []byte("."), []byte("."), []byte("C"), []byte("G"), nil, nil)
-	x.dropEmpty() // no entries: no record
+	x.endRecord()
+	if err := vcf.ParseRecord([]byte("21\t200\t.\tC\tG\t.\t.\t."), 8, &rec); err != nil {
+		t.Fatal(err)
+	}
+	x.record(&rec, []byte("."), nil, nil)
+	x.endRecord() // no entries: no record
 	var got []string
 	var alts []int
 	var lens []EntryLens

@@ -256,7 +256,7 @@ func (w *worker) appendCSQ(dst []byte, rec *vcf.Record, ci chromInfo, ref string
 		if w.anyClnsig {
 			cl = w.clnsig
 		}
-		w.ix.record(rec.Chrom(), rec.Pos, w.ids, rec.ID(), rec.Ref(), rec.Alt(), af, cl) // rec's line is the batch's input
+		w.ix.record(rec, w.ids, af, cl) // rec's line is the batch's input
 	}
 	for i, ok := range w.predict {
 		exist := w.exist[existStart:w.existEnd[i]]
@@ -286,7 +286,7 @@ func (w *worker) appendCSQ(dst []byte, rec *vcf.Record, ci chromInfo, ref string
 		t.allele(worst, class)
 	}
 	if w.ix != nil {
-		w.ix.dropEmpty()
+		w.ix.endRecord()
 	}
 	if len(dst) == csqStart { // no entry at all: no CSQ key
 		dst = dst[:keyStart]

@@ -85,7 +85,7 @@ func (p *parser) addRecords(rs *annotate.IndexRecords) error {
 		if err := p.startRow(r.Chrom); err != nil {
 			return err
 		}
-		p.rec.set(uint32(r.Pos), r.ID, r.Ref, r.Alt, r.KnownAF, r.KnownClnsig)
+		p.rec.set(uint32(r.Pos), r)
 		for k, e := range ents[:r.Entries] {
 			if e.Start > e.End || int(e.End) > len(rs.Out) {
 				return fmt.Errorf("variant index: %s:%d: entry %d is not in the batch's output", r.Chrom, r.Pos, k)

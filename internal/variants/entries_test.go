@@ -90,7 +90,7 @@ func TestEngineEntryLengthsThatDoNotFit(t *testing.T) {
 		if err := p.startRow([]byte("chr1")); err != nil {
 			t.Fatal(err)
 		}
-		p.rec.set(100, []byte("."), []byte("C"), []byte("T"), nil, nil)
+		p.rec.set(100, &annotate.IndexRecord{ID: []byte("."), Ref: []byte("C"), Alt: []byte("T")})
 		var err error
 		if split {
 			err = p.addSplitEntry(0, &p.slots[0], text, 0)

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/gasproject/gas/internal/annotate"
 	"github.com/gasproject/gas/internal/consequence"
 )
 
@@ -186,7 +187,7 @@ func (p *parser) record(l []byte) error {
 		return err
 	}
 	r := &p.rec
-	r.set(uint32(pos), col[2], col[3], col[4], knownAF, knownCln)
+	r.set(uint32(pos), &annotate.IndexRecord{ID: col[2], Ref: col[3], Alt: col[4], KnownAF: knownAF, KnownClnsig: knownCln})
 	if len(r.alts) > 1 {
 		alts := make([]string, len(r.alts))
 		for i, a := range r.alts {
@@ -210,13 +211,24 @@ func (p *parser) record(l []byte) error {
 	return nil
 }
 
-// set notes a record's POS, ID and REF and reads its ALT column and
-// INFO/KNOWN_AF and KNOWN_CLNSIG values.
-func (r *recordVals) set(pos uint32, id, ref, alt, knownAF, knownCln []byte) {
-	r.pos, r.id, r.ref = pos, id, ref
-	r.alts = splitAppend(r.alts[:0], alt, ',')
-	r.afs, r.clnsigs, r.afState, r.af, r.vep = r.afs[:0], r.clnsigs[:0], r.afState[:0], r.af[:0], r.vep[:0]
-	if len(knownAF) > 0 { // mostly not: most records match no known frequency
+// set notes a record's POS (pos: rec's Pos is not read), ID and REF and
+// reads its ALT column and INFO/KNOWN_AF and KNOWN_CLNSIG values.
+func (r *recordVals) set(pos uint32, rec *annotate.IndexRecord) {
+	r.pos, r.id, r.ref = pos, rec.ID, rec.Ref
+	if alt := rec.Alt; bytes.IndexByte(alt, ',') < 0 { // one ALT, mostly
+		r.alts = append(r.alts[:0], alt)
+	} else {
+		r.alts = splitAppend(r.alts[:0], alt, ',')
+	}
+	r.vep = r.vep[:0]
+	if len(r.afs) > 0 || len(r.clnsigs) > 0 || len(rec.KnownAF) > 0 || len(rec.KnownClnsig) > 0 {
+		r.setKnown(rec.KnownAF, rec.KnownClnsig) // most records have none, nor the one before
+	}
+}
+
+func (r *recordVals) setKnown(knownAF, knownCln []byte) {
+	r.afs, r.clnsigs, r.afState, r.af = r.afs[:0], r.clnsigs[:0], r.afState[:0], r.af[:0]
+	if len(knownAF) > 0 {
 		r.afs = splitAppend(r.afs, knownAF, ',')
 		r.afState = append(r.afState, make([]uint8, len(r.afs))...)
 		r.af = slices.Grow(r.af, len(r.afs))[:len(r.afs)]
