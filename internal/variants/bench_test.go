@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -34,7 +35,7 @@ func benchRecords(b *testing.B, def int) int {
 }
 
 // benchInput is n synthetic records over the mini bundle.
-func benchInput(b *testing.B, n int) []byte {
+func benchInput(b testing.TB, n int) []byte {
 	var in bytes.Buffer
 	if err := synth.Write(&in, synth.BundleSeq{B: miniBundle}, synth.MiniRegions, n, 1); err != nil {
 		b.Fatal(err)
@@ -169,91 +170,120 @@ func naiveScan(b *testing.B, path string, q Query) int {
 }
 
 // BenchmarkIndexOverhead measures what building the index adds to a job's
-// annotation. Per round it annotates the same GAS_BENCH_RECORDS records
-// (default 200,000 here) four ways, in a rotating order (the machine is
-// shared): as the AnnotateShard step writes its output (engine -> BGZF part
-// with its tabix entries, tabix.PartWriter), the same with an EntryBuilder
-// as the engine's Options.Index (as the step builds the index), and the bare
-// engine (output discarded) without and with the EntryBuilder. It reports
-// the added time as a ratio of the step's
-// (index-overhead, target under 0.20) and of the bare engine's
-// (index-overhead-bare), and the same for the process's CPU time
-// (-cpu metrics), which a busy machine disturbs less than wall time; each
-// is the median over the rounds of that round's ratio.
+// annotation: the AnnotateShard step annotates its shard into a BGZF part
+// with its tabix entries (tabix.PartWriter) and, with the index, hands the
+// engine's entries to an EntryBuilder (Options.Index); the part and the
+// index part go to files, synced as the blob store syncs them. Per round it
+// runs the same GAS_BENCH_RECORDS records (default 200,000) without and
+// with the index, back to back in alternating order (the machine is
+// shared: a round's two runs see the same load), each from a collected
+// heap, and takes the round's ratio of the process's CPU time (user + sys)
+// and of the wall time. It reports the medians over the rounds
+// (index-overhead-cpu, index-overhead; target under 0.20) and prints their
+// spread:
 //
-//	go test -run '^$' -bench IndexOverhead -benchtime 10x ./internal/variants
+//	go test -run '^$' -bench IndexOverhead -benchtime 20x ./internal/variants
 func BenchmarkIndexOverhead(b *testing.B) {
 	e := engine(b)
 	n := benchRecords(b, 200_000)
 	in := benchInput(b, n)
-	run := func(step, withIndex bool) (time.Duration, time.Duration) {
+	dir := b.TempDir()
+	run := func(withIndex bool) (wall, cpu time.Duration) {
+		runtime.GC() // each run from the same heap, not the last one's garbage
 		t0, c0 := time.Now(), cpuTime()
-		annotateOnce(b, e, in, step, withIndex)
+		annotateStep(b, e, in, dir, withIndex)
 		return time.Since(t0), cpuTime() - c0
 	}
-	// Per round, each way's wall and CPU time: the ratios are medians over
-	// the rounds of each round's own ratio, so a round the machine was busy
-	// in counts once, as any other.
-	var took, cpu [4][]time.Duration // step, step+index, bare, bare+index
+	var wallR, cpuR []float64 // per round: indexed / plain - 1
+	var plainCPU, indexedCPU []time.Duration
 	round := 0
 	for b.Loop() {
-		for k := range 4 {
-			c := (k + round) % 4
-			wall, used := run(c < 2, c%2 == 1)
-			took[c] = append(took[c], wall)
-			cpu[c] = append(cpu[c], used)
+		var wall, cpu [2]time.Duration // plain, indexed
+		for k := range 2 {
+			ix := (k+round)%2 == 1
+			w, c := run(ix)
+			at := 0
+			if ix {
+				at = 1
+			}
+			wall[at], cpu[at] = w, c
 		}
+		wallR = append(wallR, wall[1].Seconds()/wall[0].Seconds()-1)
+		cpuR = append(cpuR, cpu[1].Seconds()/cpu[0].Seconds()-1)
+		plainCPU, indexedCPU = append(plainCPU, cpu[0]), append(indexedCPU, cpu[1])
 		round++
 	}
-	// ratio is the median over the rounds of what indexed adds to plain.
-	ratio := func(plain, indexed []time.Duration) float64 {
-		r := make([]float64, len(plain))
-		for i := range plain {
-			r[i] = (indexed[i].Seconds() - plain[i].Seconds()) / plain[i].Seconds()
-		}
-		slices.Sort(r)
-		return r[len(r)/2]
-	}
-	median := func(d []time.Duration) time.Duration {
-		d = slices.Clone(d)
-		slices.Sort(d)
-		return d[len(d)/2]
-	}
-	step, bare := ratio(took[0], took[1]), ratio(took[2], took[3])
-	stepCPU, bareCPU := ratio(cpu[0], cpu[1]), ratio(cpu[2], cpu[3])
-	b.ReportMetric(step, "index-overhead")
-	b.ReportMetric(bare, "index-overhead-bare")
-	b.ReportMetric(stepCPU, "index-overhead-cpu")
-	b.ReportMetric(bareCPU, "index-overhead-bare-cpu")
-	fmt.Fprintf(os.Stderr, "%d records, medians of %d rounds: annotate to a BGZF part %v, + index %v: the index adds %.1f%%; bare engine %v, + index %v: %.1f%%\n",
-		n, round, median(took[0]), median(took[1]), 100*step, median(took[2]), median(took[3]), 100*bare)
-	fmt.Fprintf(os.Stderr, "CPU time: step %v, + index %v: %.1f%%; bare engine %v, + index %v: %.1f%%\n",
-		median(cpu[0]), median(cpu[1]), 100*stepCPU, median(cpu[2]), median(cpu[3]), 100*bareCPU)
+	b.StopTimer()
+	slices.Sort(wallR)
+	slices.Sort(cpuR)
+	slices.Sort(plainCPU)
+	slices.Sort(indexedCPU)
+	med := func(r []float64) float64 { return r[len(r)/2] }
+	b.ReportMetric(med(wallR), "index-overhead")
+	b.ReportMetric(med(cpuR), "index-overhead-cpu")
+	fmt.Fprintf(os.Stderr, "%d records, %d rounds of the AnnotateShard step without and with the index: the index adds (median, [min, max] of the rounds) CPU %.1f%% [%.1f%%, %.1f%%], wall %.1f%% [%.1f%%, %.1f%%]; median CPU a run %v without, %v with\n",
+		n, round, 100*med(cpuR), 100*cpuR[0], 100*cpuR[len(cpuR)-1], 100*med(wallR), 100*wallR[0], 100*wallR[len(wallR)-1],
+		plainCPU[len(plainCPU)/2].Round(time.Millisecond), indexedCPU[len(indexedCPU)/2].Round(time.Millisecond))
 }
 
-// annotateOnce annotates input once: into a BGZF part with its tabix
-// entries (step: as the AnnotateShard step writes its part) or nowhere, with
-// or without an EntryBuilder as the engine's Options.Index.
-func annotateOnce(b *testing.B, e *annotate.Engine, input []byte, step, withIndex bool) {
-	var out io.Writer = io.Discard
-	var part *tabix.PartWriter
-	if step {
-		part = tabix.NewPartWriter(io.Discard)
-		out = part
+// annotateStep annotates input as the AnnotateShard step does: into a BGZF
+// part with its tabix entries (tabix.PartWriter) in a file of dir, and with
+// withIndex the engine's entries into an EntryBuilder writing the index
+// part to a file beside it; both files are synced, then removed.
+func annotateStep(b *testing.B, e *annotate.Engine, input []byte, dir string, withIndex bool) {
+	partFile, err := os.Create(filepath.Join(dir, "part.vcf.gz"))
+	if err != nil {
+		b.Fatal(err)
 	}
+	files := []*os.File{partFile}
+	part := tabix.NewPartWriter(partFile)
+	var opts annotate.Options
+	var bld *EntryBuilder
+	if withIndex {
+		idxFile, err := os.Create(filepath.Join(dir, "part.idx"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		files = append(files, idxFile)
+		bld = NewEntryBuilder(idxFile)
+		opts.Index = bld
+	}
+	if _, err := e.Run(context.Background(), bytes.NewReader(input), part, opts); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := part.Close(); err != nil {
+		b.Fatal(err)
+	}
+	if bld != nil {
+		if err := bld.Close(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for _, f := range files {
+		if err := f.Sync(); err != nil {
+			b.Fatal(err)
+		}
+		f.Close()
+		os.Remove(f.Name())
+	}
+}
+
+// annotateOnce annotates input once as the AnnotateShard step does, with or
+// without an EntryBuilder as the engine's Options.Index, but discards the
+// part and the index part (for counting instructions: no system calls).
+func annotateOnce(b *testing.B, e *annotate.Engine, input []byte, withIndex bool) {
+	part := tabix.NewPartWriter(io.Discard)
 	var opts annotate.Options
 	var bld *EntryBuilder
 	if withIndex {
 		bld = NewEntryBuilder(io.Discard)
 		opts.Index = bld
 	}
-	if _, err := e.Run(context.Background(), bytes.NewReader(input), out, opts); err != nil {
+	if _, err := e.Run(context.Background(), bytes.NewReader(input), part, opts); err != nil {
 		b.Fatal(err)
 	}
-	if part != nil {
-		if _, err := part.Close(); err != nil {
-			b.Fatal(err)
-		}
+	if _, err := part.Close(); err != nil {
+		b.Fatal(err)
 	}
 	if bld != nil {
 		if err := bld.Close(); err != nil {
@@ -280,7 +310,7 @@ func BenchmarkIndexStep(b *testing.B) {
 	for _, name := range []string{"step", "indexed"} {
 		b.Run(name, func(b *testing.B) {
 			for b.Loop() {
-				annotateOnce(b, e, in, true, name == "indexed")
+				annotateOnce(b, e, in, name == "indexed")
 			}
 		})
 	}
