@@ -2,7 +2,6 @@ package consequence
 
 import (
 	"strconv"
-	"sync"
 )
 
 // Entry is one CSQ entry: an allele's consequences on one transcript (or the
@@ -165,44 +164,67 @@ func (e *Entry) AppendCSQ(dst []byte, existingVariation string) []byte {
 }
 
 // appendPredicted is AppendCSQ for an entry Predictor.AppendCSQ has just
-// made on x (nil: the intergenic entry), with the Existing_variation
-// field escaped already: the fields from the transcript are x's text, and
-// the computed ones are copied unchecked as AppendCSQ copies them (HGVSc
-// too unless it is not plain, and HGVSp, which may hold a '=', is escaped).
-func (e *Entry) appendPredicted(dst []byte, x *txInfo, exist []byte) []byte {
-	dst = append(dst, e.Allele...)
-	dst = append(dst, '|')
+// made on x (nil: the intergenic entry), from text made once per allele
+// (head: Allele and '|'; exist: '|' and Existing_variation, escaped; class:
+// the allele's index in variantClasses, -1 for another class) and once per
+// transcript (txInfo's csq* fields). The computed fields are copied
+// unchecked as AppendCSQ copies them (HGVSc too unless it is not plain, and
+// HGVSp, which may hold a '=', is escaped).
+func (e *Entry) appendPredicted(dst []byte, x *txInfo, head, exist []byte, class int) []byte {
+	dst = append(dst, head...)
 	dst = append(dst, e.cons.csqImpact...)
-	if x != nil {
-		dst = append(dst, x.csqFeature...)
-	} else {
-		dst = append(dst, "|||||"...)
-	}
-	dst = appendField(dst, e.Exon, true)
-	dst = appendField(dst, e.Intron, true)
-	if e.hgvsc != nil {
-		dst = append(append(dst, '|'), e.hgvsc...)
-	} else {
-		dst = appendField(dst, e.HGVSc, e.HGVSc == e.plainHGVSc)
-	}
-	dst = appendField(dst, e.HGVSp, false)
-	if e.CDNAPosition == "" && e.CDSPosition == "" && e.ProteinPosition == "" && e.AminoAcids == "" && e.Codons == "" {
-		dst = append(dst, "|||||"...)
-	} else {
-		dst = appendField(dst, e.CDNAPosition, true)
-		dst = appendField(dst, e.CDSPosition, true)
-		dst = appendField(dst, e.ProteinPosition, true)
-		dst = appendField(dst, e.AminoAcids, true)
-		dst = appendField(dst, e.Codons, true)
-	}
-	dst = append(append(dst, '|'), exist...)
-	dst = appendField(dst, e.Distance, true)
 	if x == nil {
-		return append(append(append(dst, "|||"...), e.VariantClass...), '|')
+		// SYMBOL to Codons empty, Existing_variation, DISTANCE to FLAGS empty
+		dst = append(dst, "||||||||||||||"...)
+		dst = append(dst, exist...)
+		return append(append(append(dst, "||||"...), e.VariantClass...), '|')
+	}
+	if e.Distance != "" {
+		// up- or downstream: nothing from EXON to Codons
+		dst = append(dst, x.csqFeatureFlank...)
+		dst = append(dst, exist...)
+		dst = append(append(dst, '|'), e.Distance...)
+	} else {
+		dst = append(dst, x.csqFeature...)
+		dst = appendField(dst, e.Exon, true)
+		dst = appendField(dst, e.Intron, true)
+		if e.hgvsc != nil {
+			dst = append(append(dst, '|'), e.hgvsc...)
+		} else {
+			dst = appendField(dst, e.HGVSc, e.HGVSc == e.plainHGVSc)
+		}
+		dst = appendField(dst, e.HGVSp, false)
+		if e.CDNAPosition == "" && e.CDSPosition == "" && e.ProteinPosition == "" && e.AminoAcids == "" && e.Codons == "" {
+			dst = append(dst, "|||||"...)
+		} else {
+			dst = appendField(dst, e.CDNAPosition, true)
+			dst = appendField(dst, e.CDSPosition, true)
+			dst = appendField(dst, e.ProteinPosition, true)
+			dst = appendField(dst, e.AminoAcids, true)
+			dst = appendField(dst, e.Codons, true)
+		}
+		dst = append(dst, exist...)
+		dst = append(dst, '|')
+	}
+	if class >= 0 {
+		return append(dst, x.csqTails[class]...)
 	}
 	dst = append(dst, x.csqStrandFlags...)
 	dst = append(dst, e.VariantClass...)
 	return append(dst, x.csqCanonical...)
+}
+
+// variantClasses are the VARIANT_CLASS values Predict gives.
+var variantClasses = [...]string{"SNV", "insertion", "deletion", "substitution", "indel", "sequence_alteration"}
+
+// classIndex is c's index in variantClasses, -1 when not there.
+func classIndex(c string) int {
+	for i, s := range variantClasses {
+		if s == c {
+			return i
+		}
+	}
+	return -1
 }
 
 // appendField appends '|' and the field, escaped unless plain; most fields
@@ -284,17 +306,17 @@ func appendEscapedFrom(dst []byte, s string) []byte {
 // Text of the numeric CSQ fields.
 
 // distanceDigits holds the DISTANCE text of 0..maxDistance back to back,
-// made once; distanceText slices it. Up- and downstream entries would
+// made at start-up; distanceText slices it. Up- and downstream entries would
 // otherwise allocate it each time, and one string of 19 kB stays in cache
 // where a table of 5,001 separate strings did not (the lookup was a cache
-// miss per entry).
-var distanceDigits = sync.OnceValue(func() string {
+// miss per entry). A plain variable: a sync.OnceValue cost a call per entry.
+var distanceDigits = func() string {
 	b := make([]byte, 0, 10+90*2+900*3+(maxDistance-999)*4)
 	for i := 0; i <= maxDistance; i++ {
 		b = strconv.AppendInt(b, int64(i), 10)
 	}
 	return string(b)
-})
+}()
 
 func distanceText(d int) string {
 	var off, n int
@@ -310,7 +332,7 @@ func distanceText(d int) string {
 	default:
 		off, n = 2890+4*(d-1000), 4
 	}
-	return distanceDigits()[off : off+n]
+	return distanceDigits[off : off+n]
 }
 
 func rangeOf(first, last, total int) string {

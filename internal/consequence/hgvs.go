@@ -175,7 +175,7 @@ func (x *txInfo) appendPos(b []byte, p anchor) []byte {
 	if p.offset > 0 {
 		b = appendInt(append(b, '+'), p.offset)
 	} else if p.offset < 0 {
-		b = appendInt(b, p.offset)
+		b = appendInt(append(b, '-'), -p.offset)
 	}
 	return b
 }

@@ -1,6 +1,7 @@
 package consequence
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -275,25 +276,30 @@ func appendInt(b []byte, n int) []byte {
 	if n < 10 {
 		return append(b, byte('0'+n))
 	}
-	// two digits a step, from the back (a division per pair, not per digit)
-	var buf [12]byte
-	i := len(buf)
+	// The digits are written in place, from the back, two a division.
+	d := 2
+	for d < 12 && n >= pow10[d] {
+		d++
+	}
+	i := len(b) + d
+	b = slices.Grow(b, d)[:i]
 	for n >= 100 {
 		q := n / 100
-		d := (n - q*100) * 2
+		r := (n - q*100) * 2
 		i -= 2
-		buf[i], buf[i+1] = digitPairs[d], digitPairs[d+1]
+		b[i], b[i+1] = digitPairs[r], digitPairs[r+1]
 		n = q
 	}
 	if n >= 10 {
-		i -= 2
-		buf[i], buf[i+1] = digitPairs[n*2], digitPairs[n*2+1]
+		b[i-2], b[i-1] = digitPairs[n*2], digitPairs[n*2+1]
 	} else {
-		i--
-		buf[i] = byte('0' + n)
+		b[i-1] = byte('0' + n)
 	}
-	return append(b, buf[i:]...)
+	return b
 }
+
+// pow10[i] is 10 to the i.
+var pow10 = [...]int{1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11}
 
 // digitPairs holds "00" to "99" back to back.
 const digitPairs = "00010203040506070809101112131415161718192021222324252627282930313233343536373839" +

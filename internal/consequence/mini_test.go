@@ -143,6 +143,11 @@ func TestPredictorAppendCSQMatchesEntries(t *testing.T) {
 		v := Variant{Chrom: tx.Chrom, Pos: pos, Ref: ref, Alt: alt, Distance: []int{0, 5000, 200}[rng.Intn(3)]}
 		if rng.Intn(5) == 0 {
 			v.AllAlts = []string{alt, bases(1 + rng.Intn(3))}
+			if rng.Intn(3) == 0 { // a caller's Shape with a class of its own
+				sh := ShapeOf(ref, v.AllAlts)
+				sh.Class = "other_class"
+				v.Shape = &sh
+			}
 		}
 		exist := []string{"", "rs1", "rs1&rs2", "COSV1;x=y, z|w"}[rng.Intn(4)]
 		var seq Sequence = chromSeq(chrom)

@@ -73,8 +73,11 @@ type Predictor struct {
 
 	last, next []txRef
 	hgvsc      []byte // the HGVSc text of the last Append (HGVScInBuffer) or AppendCSQ
-	exist      []byte // AppendCSQ's Existing_variation, escaped
-	entry      Entry  // AppendCSQ's entry, reused
+	// AppendCSQ's allele: "Allele|", "|Existing_variation" escaped, and the
+	// index of its VARIANT_CLASS (appendPredicted)
+	head, exist []byte
+	class       int
+	entry       Entry // AppendCSQ's entry, reused
 }
 
 type txRef struct {
@@ -135,8 +138,10 @@ func (p *Predictor) AppendCSQ(dst []byte, v Variant, transcripts []*refdata.Tran
 	}
 	p.next = p.next[:0]
 	p.hgvsc = p.hgvsc[:0]
-	// The same Existing_variation goes into every entry: escaped once.
-	p.exist = appendEscaped(p.exist[:0], existingVariation)
+	// The allele's fields are the same in every entry: their text is made once.
+	p.head = append(append(p.head[:0], a.vep...), '|')
+	p.exist = appendEscaped(append(p.exist[:0], '|'), existingVariation)
+	p.class = classIndex(a.class)
 	e, first, at := &p.entry, true, 0
 	for _, t := range transcripts {
 		if len(t.Exons) == 0 {
@@ -163,7 +168,7 @@ func (p *Predictor) appendEntry(dst []byte, e *Entry, x *txInfo, first bool, eac
 		dst = append(dst, ',')
 	}
 	start := len(dst)
-	dst = e.appendPredicted(dst, x, p.exist)
+	dst = e.appendPredicted(dst, x, p.head, p.exist, p.class)
 	if each != nil {
 		each(e, dst, start)
 	}

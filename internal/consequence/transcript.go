@@ -21,13 +21,18 @@ type txInfo struct {
 	// has them around VARIANT_CLASS (fixed words: nothing to escape).
 	strand, flags, canonical     string
 	csqStrandFlags, csqCanonical string
-	cum                          []int // cum[i]: cDNA bases before exon i (transcript order)
-	cdnaLen                      int
-	coding                       bool
-	cdsStart                     int // cDNA coordinate of the first coding base (0 when non-coding)
-	cdsEnd                       int // cDNA coordinate of the last coding base, stop codon included
-	pad                          int // N bases VEP prepends to a 5'-incomplete CDS to restore the frame
-	table                        int
+	// csqFeatureFlank is csqFeature and the empty EXON to Codons of an
+	// up- or downstream entry; csqTails[i] is the text after DISTANCE for
+	// VARIANT_CLASS variantClasses[i].
+	csqFeatureFlank string
+	csqTails        [len(variantClasses)]string
+	cum             []int // cum[i]: cDNA bases before exon i (transcript order)
+	cdnaLen         int
+	coding          bool
+	cdsStart        int // cDNA coordinate of the first coding base (0 when non-coding)
+	cdsEnd          int // cDNA coordinate of the last coding base, stop codon included
+	pad             int // N bases VEP prepends to a 5'-incomplete CDS to restore the frame
+	table           int
 	// disjoint: the exons are in strict transcript order without overlaps,
 	// so exonWindow can binary-search them.
 	disjoint bool
@@ -102,9 +107,13 @@ func newTxInfo(t *refdata.Transcript) *txInfo {
 		x.canonical = "YES"
 	}
 	x.csqStrandFlags, x.csqCanonical = "|"+x.strand+"|"+x.flags+"|", "|"+x.canonical
+	for i, c := range variantClasses {
+		x.csqTails[i] = x.csqStrandFlags + c + x.csqCanonical
+	}
 	for _, f := range [...]string{t.GeneName, t.GeneID, "Transcript", x.fullID, t.Biotype} {
 		x.csqFeature = string(appendEscaped(append([]byte(x.csqFeature), '|'), f))
 	}
+	x.csqFeatureFlank = x.csqFeature + "|||||||||"
 	if t.Coding() {
 		var s, e int
 		if t.Strand >= 0 {
