@@ -377,10 +377,33 @@ func (p *parser) addRow(k int, c *entryCache, alt int, row *entryRow) error {
 		return errTooManyRows
 	}
 	r := &p.rec
-	row.flags = c.impactCode
+	flags := c.impactCode
 	if row.canonical {
-		row.flags |= flagCanonical
+		flags |= flagCanonical
 	}
+	row.sameAlt = k > 0 && alt == p.lastAlt
+	row.sameClinSig = row.sameAlt && p.csq.at[sClinSig] < 0
+	p.lastAlt = alt
+	if row.sameAlt && p.csq.at[sAF] < 0 && p.csq.at[sClinSig] < 0 {
+		// The last row's ALT of the same record: its af, clin_sig and alt,
+		// which row (the parser's own) still holds, are this one's.
+		row.flags = flags | row.flags&flagAF
+	} else {
+		row.flags = flags
+		p.altValues(alt, row)
+	}
+	b := p.blk
+	if c.txStamp != b.stamp {
+		c.featureID, c.biotypeID, c.txStamp = b.lookup(c.feature), b.lookup(c.biotype), b.stamp
+	}
+	b.addRow(k, c, r, row)
+	p.foot.Rows++
+	return nil
+}
+
+// altValues sets a row's af (and flagAF), clin_sig and alt: the ALT's.
+func (p *parser) altValues(alt int, row *entryRow) {
+	r := &p.rec
 	var known bool
 	if p.csq.at[sAF] >= 0 {
 		row.af, known = parseAF(row.afField)
@@ -400,16 +423,6 @@ func (p *parser) addRow(k int, c *entryCache, alt int, row *entryRow) error {
 	if alt < len(r.alts) {
 		row.alt = r.alts[alt]
 	}
-	row.sameAlt = k > 0 && alt == p.lastAlt
-	row.sameClinSig = row.sameAlt && p.csq.at[sClinSig] < 0
-	p.lastAlt = alt
-	b := p.blk
-	if c.txStamp != b.stamp {
-		c.featureID, c.biotypeID, c.txStamp = b.lookup(c.feature), b.lookup(c.biotype), b.stamp
-	}
-	b.addRow(k, c, r, row)
-	p.foot.Rows++
-	return nil
 }
 
 // geneID is the id of gene symbol|id (no field holds a '|').
