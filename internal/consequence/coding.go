@@ -105,9 +105,16 @@ func (x *txInfo) codons(a *allele, l *location, ts *txSeq) codonChange {
 		tail = cds[cc.cdsEnd:codonE]
 	}
 	if cc.cdsStart-1 >= codonS-1 && cc.cdsStart-1 <= len(cds) {
+		// both codons in one string
 		head := cds[codonS-1 : cc.cdsStart-1]
-		cc.refCodon = head + refTx + tail
-		cc.altCodon = head + cc.alleleTx + tail
+		var b strings.Builder
+		n := len(head) + len(refTx) + len(tail)
+		b.Grow(n + len(head) + len(cc.alleleTx) + len(tail))
+		for _, s := range [...]string{head, refTx, tail, head, cc.alleleTx, tail} {
+			b.WriteString(s)
+		}
+		both := b.String()
+		cc.refCodon, cc.altCodon = both[:n], both[n:]
 	}
 	cc.refPep = pepOf(cc.refCodon, x.table)
 	cc.altPep = pepOf(cc.altCodon, x.table)

@@ -1,6 +1,10 @@
 package consequence
 
-import "github.com/gasproject/gas/internal/refdata"
+import (
+	"slices"
+
+	"github.com/gasproject/gas/internal/refdata"
+)
 
 // Translation with NCBI tables 1 (standard) and 2 (vertebrate mitochondrial).
 
@@ -47,11 +51,25 @@ func translateBases(b0, b1, b2 byte, table int) byte {
 // translate appends the peptide of whole codons of seq to dst, and 'X' for a
 // trailing partial codon, as VEP does for allele peptides.
 func translate(dst []byte, seq string, table int) []byte {
-	n := len(seq) / 3 * 3
-	for i := 0; i < n; i += 3 {
-		dst = append(dst, translateBases(seq[i], seq[i+1], seq[i+2], table))
+	aas := table1AAs
+	if table == 2 {
+		aas = table2AAs
 	}
-	if n < len(seq) {
+	n := len(seq) / 3
+	l := len(dst)
+	dst = slices.Grow(dst, n+1)[:l+n] // each amino acid written in place
+	out := dst[l:]
+	for j := range out {
+		i := 3 * j
+		c := seq[i : i+3]
+		b0, b1, b2 := baseIndexes[c[0]], baseIndexes[c[1]], baseIndexes[c[2]]
+		if b0|b1|b2 < 0 {
+			out[j] = 'X'
+		} else {
+			out[j] = aas[int(b0)<<4|int(b1)<<2|int(b2)]
+		}
+	}
+	if 3*n < len(seq) {
 		dst = append(dst, 'X')
 	}
 	return dst

@@ -86,19 +86,12 @@ func newTxInfo(t *refdata.Transcript) *txInfo {
 		n += e.End - e.Start + 1
 	}
 	x.cdnaLen = n
-	for i := range t.Exons {
-		x.exonLabels = append(x.exonLabels, rangeOf(i+1, i+1, len(t.Exons)))
-		if i+1 < len(t.Exons) {
-			x.intronLabels = append(x.intronLabels, rangeOf(i+1, i+1, len(t.Exons)-1))
-		}
-	}
 	x.disjoint = true
 	for i, e := range t.Exons {
 		if e.Start > e.End || i > 0 && (t.Strand >= 0 && t.Exons[i-1].End >= e.Start || t.Strand < 0 && e.End >= t.Exons[i-1].Start) {
 			x.disjoint = false
 		}
 	}
-	x.fullIDPlain = string(appendEscaped(nil, x.fullID)) == x.fullID
 	x.strand, x.flags, x.canonical = "1", flagsOf(t), ""
 	if t.Strand < 0 {
 		x.strand = "-1"
@@ -106,14 +99,7 @@ func newTxInfo(t *refdata.Transcript) *txInfo {
 	if t.Canonical {
 		x.canonical = "YES"
 	}
-	x.csqStrandFlags, x.csqCanonical = "|"+x.strand+"|"+x.flags+"|", "|"+x.canonical
-	for i, c := range variantClasses {
-		x.csqTails[i] = x.csqStrandFlags + c + x.csqCanonical
-	}
-	for _, f := range [...]string{t.GeneName, t.GeneID, "Transcript", x.fullID, t.Biotype} {
-		x.csqFeature = string(appendEscaped(append([]byte(x.csqFeature), '|'), f))
-	}
-	x.csqFeatureFlank = x.csqFeature + "|||||||||"
+	x.makeText()
 	if t.Coding() {
 		var s, e int
 		if t.Strand >= 0 {
@@ -129,6 +115,57 @@ func newTxInfo(t *refdata.Transcript) *txInfo {
 		}
 	}
 	return x
+}
+
+// makeText makes the transcript's labels and CSQ text (exonLabels,
+// intronLabels, csqFeature and the other csq* fields) in one string: a
+// transcript is set up for every few variants of an exome, and a string
+// apiece was most of that.
+func (x *txInfo) makeText() {
+	t, n := x.t, len(x.t.Exons)
+	b := make([]byte, 0, 8*2*n+2*len(x.fullID)+len(t.GeneName)+len(t.GeneID)+len(t.Biotype)+200)
+	var ends []int // where each piece ends in b, in the order made
+	for i := 1; i <= n; i++ {
+		b = appendInt(append(appendInt(b, i), '/'), n)
+		ends = append(ends, len(b))
+	}
+	for i := 1; i < n; i++ {
+		b = appendInt(append(appendInt(b, i), '/'), n-1)
+		ends = append(ends, len(b))
+	}
+	id := len(b)
+	b = appendEscaped(b, x.fullID)
+	x.fullIDPlain = string(b[id:]) == x.fullID
+	b = b[:id]
+	for _, f := range [...]string{t.GeneName, t.GeneID, "Transcript", x.fullID, t.Biotype} {
+		b = appendEscaped(append(b, '|'), f)
+	}
+	feature := len(b)
+	b = append(b, "|||||||||"...)
+	flank := len(b)
+	tails := [len(variantClasses) + 1]int{flank}
+	for i, c := range variantClasses {
+		b = append(append(append(append(append(append(b, '|'), x.strand...), '|'), x.flags...), '|'), c...)
+		b = append(append(b, '|'), x.canonical...)
+		tails[i+1] = len(b)
+	}
+	s := string(b)
+	x.exonLabels, x.intronLabels = make([]string, n), make([]string, max(n-1, 0))
+	from := 0
+	for i, end := range ends {
+		if i < n {
+			x.exonLabels[i] = s[from:end]
+		} else {
+			x.intronLabels[i-n] = s[from:end]
+		}
+		from = end
+	}
+	x.csqFeature, x.csqFeatureFlank = s[id:feature], s[id:flank]
+	for i := range variantClasses {
+		x.csqTails[i] = s[tails[i]:tails[i+1]]
+	}
+	sf := 3 + len(x.strand) + len(x.flags)
+	x.csqStrandFlags, x.csqCanonical = s[flank:flank+sf], s[tails[1]-1-len(x.canonical):tails[1]]
 }
 
 // flagsOf is the FLAGS field of a transcript's entries.

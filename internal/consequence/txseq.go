@@ -76,16 +76,26 @@ func (x *txInfo) splice(seq Sequence) ([]byte, error) {
 			return nil, fmt.Errorf("sequence of %s exon %d: got %d bases, want %d", x.t.FullID(), e.Number, len(b)-n, e.End-e.Start+1)
 		}
 		ex := b[n:]
+		if x.t.Strand < 0 {
+			// reversed, upper-cased and complemented in one pass
+			for i, j := 0, len(ex)-1; i <= j; i, j = i+1, j-1 {
+				ex[i], ex[j] = upperComplements[ex[j]], upperComplements[ex[i]]
+			}
+			continue
+		}
 		for i, c := range ex {
 			if 'a' <= c && c <= 'z' {
 				ex[i] = c - ('a' - 'A')
 			}
 		}
-		if x.t.Strand < 0 {
-			for i, j := 0, len(ex)-1; i <= j; i, j = i+1, j-1 {
-				ex[i], ex[j] = refdata.Complement(ex[j]), refdata.Complement(ex[i])
-			}
-		}
 	}
 	return b, nil
 }
+
+// upperComplements[c] is refdata.Complement of c upper-cased.
+var upperComplements = func() (t [256]byte) {
+	for i := range t {
+		t[i] = refdata.Complement(upper(byte(i)))
+	}
+	return t
+}()

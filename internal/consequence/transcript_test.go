@@ -1,0 +1,136 @@
+package consequence
+
+import (
+	"testing"
+
+	"github.com/gasproject/gas/internal/refdata"
+)
+
+// TestTxInfoText: the labels and CSQ text newTxInfo makes in one string are
+// each what they are field by field: EXON/INTRON labels as rangeOf writes
+// them, "|SYMBOL|Gene|Transcript|Feature|BIOTYPE" escaped, the empty fields
+// of a flanking entry, and STRAND, FLAGS, VARIANT_CLASS and CANONICAL
+// around each class.
+func TestTxInfoText(t *testing.T) {
+	exons := func(n int) []refdata.Exon {
+		var ex []refdata.Exon
+		for i := range n {
+			ex = append(ex, refdata.Exon{Start: 100 + 1000*i, End: 200 + 1000*i, Number: i + 1})
+		}
+		return ex
+	}
+	for _, c := range []struct {
+		name string
+		tx   refdata.Transcript
+	}{
+		{"one exon, plus", refdata.Transcript{ID: "T1", Version: "2", GeneID: "G1", GeneName: "ABC", Biotype: "lncRNA", Strand: 1, Exons: exons(1)}},
+		{"minus, canonical, flags", refdata.Transcript{ID: "T2", GeneID: "G2", Biotype: "protein_coding", Strand: -1, Canonical: true, CDSStartNF: true, CDSEndNF: true, Exons: exons(3)}},
+		{"names to escape", refdata.Transcript{ID: "T;3", Version: "1", GeneID: "G 3", GeneName: "A,B|C=D", Biotype: "mi RNA", Strand: 1, CDSEndNF: true, Exons: exons(12)}},
+		{"start NF, 10 exons", refdata.Transcript{ID: "T4", GeneID: "G4", Strand: -1, CDSStartNF: true, Exons: exons(10)}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			tx := c.tx
+			tx.Start, tx.End = tx.Exons[0].Start, tx.Exons[len(tx.Exons)-1].End
+			if tx.Strand < 0 {
+				for i, j := 0, len(tx.Exons)-1; i < j; i, j = i+1, j-1 {
+					tx.Exons[i], tx.Exons[j] = tx.Exons[j], tx.Exons[i]
+				}
+			}
+			x := newTxInfo(&tx)
+			n := len(tx.Exons)
+			if len(x.exonLabels) != n || len(x.intronLabels) != n-1 {
+				t.Fatalf("%d exon and %d intron labels, want %d and %d", len(x.exonLabels), len(x.intronLabels), n, n-1)
+			}
+			for i := range n {
+				if x.exonLabels[i] != rangeOf(i+1, i+1, n) {
+					t.Errorf("exon label %d = %q, want %q", i, x.exonLabels[i], rangeOf(i+1, i+1, n))
+				}
+				if i < n-1 && x.intronLabels[i] != rangeOf(i+1, i+1, n-1) {
+					t.Errorf("intron label %d = %q, want %q", i, x.intronLabels[i], rangeOf(i+1, i+1, n-1))
+				}
+			}
+			feature := ""
+			for _, f := range []string{tx.GeneName, tx.GeneID, "Transcript", tx.FullID(), tx.Biotype} {
+				feature += "|" + escapeSlow(f)
+			}
+			strand, canonical := "1", ""
+			if tx.Strand < 0 {
+				strand = "-1"
+			}
+			if tx.Canonical {
+				canonical = "YES"
+			}
+			want := map[string][2]string{
+				"csqFeature":      {x.csqFeature, feature},
+				"csqFeatureFlank": {x.csqFeatureFlank, feature + "|||||||||"},
+				"csqStrandFlags":  {x.csqStrandFlags, "|" + strand + "|" + flagsOf(&tx) + "|"},
+				"csqCanonical":    {x.csqCanonical, "|" + canonical},
+			}
+			for i, cl := range variantClasses {
+				want["csqTails "+cl] = [2]string{x.csqTails[i], "|" + strand + "|" + flagsOf(&tx) + "|" + cl + "|" + canonical}
+			}
+			for k, v := range want {
+				if v[0] != v[1] {
+					t.Errorf("%s = %q, want %q", k, v[0], v[1])
+				}
+			}
+			if plain := escapeSlow(tx.FullID()) == tx.FullID(); x.fullIDPlain != plain {
+				t.Errorf("fullIDPlain = %v, want %v", x.fullIDPlain, plain)
+			}
+		})
+	}
+}
+
+// TestTranslate: translate gives translateCodon of each whole codon and an
+// 'X' for a trailing partial one, in both tables, for sequences with
+// lower-case bases and bases other than ACGT, appending to what dst holds.
+func TestTranslate(t *testing.T) {
+	const bases = "ACGTacgtNR"
+	for _, table := range []int{1, 2} {
+		for n := range 40 {
+			seq := make([]byte, n)
+			for i := range seq {
+				seq[i] = bases[(i*7+n*3+i*i)%len(bases)]
+			}
+			want := "pre"
+			for i := 0; i+3 <= n; i += 3 {
+				want += string(translateCodon(string(seq[i:i+3]), table))
+			}
+			if n%3 != 0 {
+				want += "X"
+			}
+			if got := string(translate([]byte("pre"), string(seq), table)); got != want {
+				t.Errorf("table %d, %s: %q, want %q", table, seq, got, want)
+			}
+		}
+	}
+	// every codon of ACGT in both tables
+	for _, table := range []int{1, 2} {
+		var all []byte
+		for _, a := range "TCAG" {
+			for _, b := range "TCAG" {
+				for _, c := range "TCAG" {
+					all = append(all, byte(a), byte(b), byte(c))
+				}
+			}
+		}
+		want := table1AAs
+		if table == 2 {
+			want = table2AAs
+		}
+		if got := string(translate(nil, string(all), table)); got != want {
+			t.Errorf("table %d: %s, want %s", table, got, want)
+		}
+	}
+}
+
+// TestUpperComplements: a minus-strand exon is upper-cased and complemented
+// in one table lookup per base; anything but a base complements to N.
+func TestUpperComplements(t *testing.T) {
+	in, want := "acgtnACGTNrY*-", "TGCANTGCANNNNN"
+	for i := range len(in) {
+		if got := upperComplements[in[i]]; got != want[i] {
+			t.Errorf("upperComplements[%q] = %q, want %q", in[i], got, want[i])
+		}
+	}
+}
