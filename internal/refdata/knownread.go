@@ -43,7 +43,12 @@ type KnownReader struct {
 	// is in the same block or the next one, found without a search.
 	hintStore uint64
 	hintBlock int
-	ids       []byte // the ids of the last matches (KnownMatch.ID)
+	// No record of store gapStore has a Pos in [gapFrom, gapTo): the
+	// stretch after the last lookup up to the next record, where most
+	// lookups of a sorted scan fall (answered without reading a block).
+	gapStore       uint64
+	gapFrom, gapTo int32
+	ids            []byte // the ids of the last matches (KnownMatch.ID)
 }
 
 type readerSlot struct {
@@ -244,7 +249,15 @@ func (ks *knownStore) scan(r *KnownReader, start, end int, fn func(blk *knownBlo
 		return nil
 	}
 	s32, e32 := int32(start), int32(min(end, math.MaxInt32))
-	for b := r.findBlock(ks, s32); b < len(ks.index) && ks.index[b].first <= e32; b++ {
+	if r.gapStore == ks.id && s32 >= r.gapFrom && e32 < r.gapTo {
+		return nil
+	}
+	next, from := int32(math.MaxInt32), s32 // the next record's Pos after e32; the gap's start
+	for b := r.findBlock(ks, s32); b < len(ks.index); b++ {
+		if ks.index[b].first > e32 {
+			next = ks.index[b].first
+			break
+		}
 		blk, err := r.block(ks, b)
 		if err != nil {
 			return err
@@ -253,6 +266,7 @@ func (ks *knownStore) scan(r *KnownReader, start, end int, fn func(blk *knownBlo
 		if i < len(blk.pos) && blk.pos[i] <= e32 {
 			blk.seek(i)
 			blk.mark = blk.cur
+			from = e32 + 1
 		}
 		for ; i < len(blk.pos) && blk.pos[i] <= e32; i++ {
 			rec, ok := blk.record(i)
@@ -260,6 +274,13 @@ func (ks *knownStore) scan(r *KnownReader, start, end int, fn func(blk *knownBlo
 				return corruptBlock(b)
 			}
 		}
+		if i < len(blk.pos) {
+			next = blk.pos[i]
+			break
+		}
+	}
+	if e32 < math.MaxInt32 {
+		r.gapStore, r.gapFrom, r.gapTo = ks.id, from, next
 	}
 	return nil
 }
