@@ -312,22 +312,25 @@ func (r *KnownReader) findBlock(ks *knownStore, s int32) int {
 
 // lowerBound returns the first record of blk with Pos >= s (len(blk.pos)
 // when none). It starts from the last lookup's answer: lookups in
-// position order move forward a few records, which a short scan finds
-// where a binary search over the block took ten unpredictable steps.
+// position order move forward by a few records (on a whole genome about
+// twenty), which windows doubling from there bracket in a few steps where
+// a binary search over the block took ten.
 func (blk *knownBlock) lowerBound(s int32) int {
-	pos, h := blk.pos, blk.hint
-	if h > 0 && pos[h-1] >= s {
-		h, _ = slices.BinarySearch(pos[:h], s) // back
-	} else {
-		for end := min(h+8, len(pos)); h < end && pos[h] < s; h++ {
+	pos, lo := blk.pos, blk.hint
+	if lo > 0 && pos[lo-1] >= s {
+		lo, _ = slices.BinarySearch(pos[:lo], s) // back
+	} else if lo < len(pos) && pos[lo] < s {
+		lo++
+		step := 4
+		for lo+step <= len(pos) && pos[lo+step-1] < s {
+			lo += step
+			step *= 2
 		}
-		if h < len(pos) && pos[h] < s {
-			k, _ := slices.BinarySearch(pos[h:], s)
-			h += k
-		}
+		k, _ := slices.BinarySearch(pos[lo:min(lo+step, len(pos))], s)
+		lo += k
 	}
-	blk.hint = h
-	return h
+	blk.hint = lo
+	return lo
 }
 
 // variant materializes record i of blk, read as rec.

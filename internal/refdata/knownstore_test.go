@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"sort"
 	"testing"
 )
 
@@ -368,4 +369,32 @@ func matchesText(ms []KnownMatch) string {
 		s += fmt.Sprintf(" %q/%v/%q", m.ID, m.Freq, m.ClinSig)
 	}
 	return s
+}
+
+// TestLowerBound: from any hint (the last answer), lowerBound finds the
+// first position >= s: the same one, the next, a few records on (the
+// doubling windows), far on, back, past the end.
+func TestLowerBound(t *testing.T) {
+	blocks := map[string][]int32{
+		"one":        {7},
+		"steps":      {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20},
+		"repeats":    {3, 3, 3, 5, 5, 9, 9, 9, 9, 9, 9, 12, 40, 40, 41},
+		"long, gaps": nil,
+	}
+	for i := range 300 {
+		blocks["long, gaps"] = append(blocks["long, gaps"], int32(10+i*7+i%7))
+	}
+	for name, pos := range blocks {
+		blk := knownBlock{pos: pos}
+		last := int(pos[len(pos)-1])
+		for hint := 0; hint <= len(pos); hint++ {
+			for s := int32(0); s <= int32(last)+2; s++ {
+				blk.hint = hint
+				want := sort.Search(len(pos), func(i int) bool { return pos[i] >= s })
+				if got := blk.lowerBound(s); got != want || blk.hint != want {
+					t.Fatalf("%s: hint %d, s %d: got %d (hint %d), want %d", name, hint, s, got, blk.hint, want)
+				}
+			}
+		}
+	}
 }
