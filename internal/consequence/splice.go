@@ -60,6 +60,11 @@ func (x *txInfo) spliceTerms(a *allele, terms *termSet, j, k int) {
 			if is > ie || r.s > ie+3 || r.e < is-3 {
 				continue
 			}
+			if lo >= is+deepIntron && hi <= ie-deepIntron {
+				// deep in the intron: past every splice feature below
+				intronic = true
+				continue
+			}
 			if ie-is <= 12 && overlaps(r.s, r.e, is, ie) {
 				continue // frameshift intron: VEP treats it as exonic
 			}
@@ -111,6 +116,12 @@ func (x *txInfo) spliceTerms(a *allele, terms *termSet, j, k int) {
 		terms.set(bitIntron)
 	}
 }
+
+// deepIntron: a region at least this far inside both ends of an intron
+// touches none of its splice features (the farthest, the polypyrimidine
+// tract, reaches 16 bases in) and is intronic. A variable so a test can
+// turn the shortcut off.
+var deepIntron = 17
 
 // intronBoundary is VEP's _intron_overlap: the splice region of one intron.
 func intronBoundary(s, e, is, ie int, ins bool) bool {
