@@ -153,17 +153,22 @@ type keyCount struct {
 	n   int64
 }
 
-// smallCounts counts a few distinct keys in first-seen order.
+// smallCounts counts a few distinct keys. A key counted moves one place
+// forward, so the frequent ones are found first.
 type smallCounts []keyCount
 
 func (c *smallCounts) inc(key string) {
-	for i := range *c {
-		if (*c)[i].key == key {
-			(*c)[i].n++
+	s := *c
+	for i := range s {
+		if s[i].key == key {
+			s[i].n++
+			if i > 0 {
+				s[i-1], s[i] = s[i], s[i-1]
+			}
 			return
 		}
 	}
-	*c = append(*c, keyCount{key, 1})
+	*c = append(s, keyCount{key, 1})
 }
 
 // termCount is how many entries had one consequence list, and its worst term.

@@ -69,6 +69,16 @@ func ShapeOf(ref string, alts []string) Shape {
 // (isBases), without ToUpper's pass when s is upper-case bases already (as
 // the annotate engine passes them).
 func upperBases(s string) (string, bool) {
+	if len(s) == 1 && isBase[s[0]] { // an SNV's alleles: without a call
+		return s, true
+	}
+	return upperBasesLong(s)
+}
+
+// isBase marks the bytes isBases accepts.
+var isBase = [256]bool{'A': true, 'C': true, 'G': true, 'T': true, 'N': true}
+
+func upperBasesLong(s string) (string, bool) {
 	for i := 0; i < len(s); i++ {
 		switch s[i] {
 		case 'A', 'C', 'G', 'T', 'N':

@@ -93,7 +93,11 @@ func TestAppendInt(t *testing.T) {
 // TestUpperHelpers checks upperBases and equalUpper against the
 // strings.ToUpper they stand for.
 func TestUpperHelpers(t *testing.T) {
-	for _, s := range []string{"", "A", "ACGTN", "acgtn", "AcGt", "ACGR", "acgr", "<DEL>", "*", "ANa", "é"} {
+	one := []string{}
+	for c := range 256 {
+		one = append(one, string([]byte{byte(c)})) // every single byte: the SNV fast path
+	}
+	for _, s := range append(one, "", "A", "ACGTN", "acgtn", "AcGt", "ACGR", "acgr", "<DEL>", "*", "ANa", "é") {
 		u, ok := upperBases(s)
 		if want := strings.ToUpper(s); u != want || ok != isBases(want) {
 			t.Errorf("upperBases(%q) = %q %v, want %q %v", s, u, ok, want, isBases(want))

@@ -270,14 +270,26 @@ func (x *txInfo) hgvspFrameshift(b []byte, cc *codonChange, ts *txSeq, ref strin
 // (several an entry), so non-negative ones are formatted here, digit by
 // digit from the end of a small buffer, without strconv's calls.
 func appendInt(b []byte, n int) []byte {
-	if n < 0 || n >= 1e12 {
+	// Most are positions and offsets of one to four digits: appended at
+	// once, a division at most.
+	switch {
+	case n < 0 || n >= 1e12:
 		return strconv.AppendInt(b, int64(n), 10)
-	}
-	if n < 10 {
+	case n < 10:
 		return append(b, byte('0'+n))
+	case n < 100:
+		return append(b, digitPairs[2*n], digitPairs[2*n+1])
+	case n < 1000:
+		q := n / 100
+		r := 2 * (n - 100*q)
+		return append(b, byte('0'+q), digitPairs[r], digitPairs[r+1])
+	case n < 10000:
+		q := n / 100
+		r := 2 * (n - 100*q)
+		return append(b, digitPairs[2*q], digitPairs[2*q+1], digitPairs[r], digitPairs[r+1])
 	}
 	// The digits are written in place, from the back, two a division.
-	d := 2
+	d := 5
 	for d < 12 && n >= pow10[d] {
 		d++
 	}
