@@ -429,32 +429,54 @@ func (ks *knownStore) read(b int, blk *knownBlock) error {
 	blk.cols, blk.nRS = cols, len(cols[3].raw)/4
 	blk.nAlleles, blk.nFreqs, blk.nClins = len(ks.dicts.alleles), len(ks.dicts.freqs), len(ks.dicts.clins)
 	blk.pos = slices.Grow(blk.pos[:0], n)[:n]
-	// The position deltas are nearly all one-byte varints: 8 of them are
-	// added up at a time when no byte of the 8 continues a varint.
-	pos := &cols[0]
-	at, pr, pp := int(ix.first), pos.raw, 0
-	for i := 0; i < n; {
-		if i+8 <= n && pp+8 <= len(pr) && binary.LittleEndian.Uint64(pr[pp:])&(lowBytes<<7) == 0 {
-			in, out := pr[pp:pp+8], blk.pos[i:i+8]
-			for k := range in {
-				at += int(in[k])
-				out[k] = int32(at)
-			}
-			i, pp = i+8, pp+8
-			continue
-		}
-		pos.p = pp
-		at += pos.uvarint()
-		pp = pos.p
-		blk.pos[i] = int32(at)
-		i++
-	}
-	if pos.bad || at > math.MaxInt32 {
+	if !decodePositions(blk.pos, cols[0].raw, int(ix.first)) {
 		return corruptBlock(b)
 	}
 	blk.rewind()
 	blk.mark, blk.hint = blk.cur, 0
 	return nil
+}
+
+// decodePositions fills out with the positions that are first plus the
+// running sum of raw's uvarints; ok is false if raw is corrupt or a
+// position does not fit an int32. The deltas are nearly all one-byte
+// varints: 8 are added up at a time when no byte of the 8 continues a
+// varint.
+func decodePositions(out []int32, raw []byte, first int) (ok bool) {
+	at, p := first, 0
+	for i := 0; i < len(out); {
+		if i+8 <= len(out) && p+8 <= len(raw) {
+			if w := binary.LittleEndian.Uint64(raw[p:]); w&(lowBytes<<7) == 0 {
+				o := (*[8]int32)(out[i : i+8])
+				a := at + int(w&0xff)
+				o[0] = int32(a)
+				a += int(w >> 8 & 0xff)
+				o[1] = int32(a)
+				a += int(w >> 16 & 0xff)
+				o[2] = int32(a)
+				a += int(w >> 24 & 0xff)
+				o[3] = int32(a)
+				a += int(w >> 32 & 0xff)
+				o[4] = int32(a)
+				a += int(w >> 40 & 0xff)
+				o[5] = int32(a)
+				a += int(w >> 48 & 0xff)
+				o[6] = int32(a)
+				at = a + int(w>>56)
+				o[7] = int32(at)
+				i, p = i+8, p+8
+				continue
+			}
+		}
+		x, n := binary.Uvarint(raw[p:])
+		if n <= 0 || x > math.MaxInt32 {
+			return false
+		}
+		at += int(x)
+		out[i] = int32(at)
+		i, p = i+1, p+n
+	}
+	return at <= math.MaxInt32
 }
 
 // rewind puts blk's cursor at its first record.

@@ -1,7 +1,9 @@
 package refdata
 
 import (
+	"encoding/binary"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -394,6 +396,79 @@ func TestLowerBound(t *testing.T) {
 				if got := blk.lowerBound(s); got != want || blk.hint != want {
 					t.Fatalf("%s: hint %d, s %d: got %d (hint %d), want %d", name, hint, s, got, blk.hint, want)
 				}
+			}
+		}
+	}
+}
+
+// TestSkipUvarints: from every varint of a column (lengths 1 to 5 bytes,
+// runs of one-byte ones as in the allele column), skipping n lands on the
+// start of the n-th next, whether it is in the same 8-byte word, a later
+// one or the column's last bytes; skipping past the end is an error.
+func TestSkipUvarints(t *testing.T) {
+	for name, vals := range map[string][]uint64{
+		"one byte":   {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19},
+		"mixed":      {1, 300, 5, 70000, 9, 1 << 30, 2, 3, 128, 127, 16383, 16384, 4, 5, 6, 7, 8, 1 << 21, 1},
+		"multi-byte": {200, 300, 400, 70000, 1 << 28, 129, 1 << 14, 1 << 20, 500, 600},
+	} {
+		var raw []byte
+		var starts []int
+		for _, v := range vals {
+			starts = append(starts, len(raw))
+			raw = binary.AppendUvarint(raw, v)
+		}
+		starts = append(starts, len(raw))
+		for from := range vals {
+			for n := 0; from+n <= len(vals)+1; n++ {
+				d := byteDecoder{raw: raw, p: starts[from]}
+				d.skipUvarints(n)
+				if from+n > len(vals) {
+					if !d.bad {
+						t.Errorf("%s: from %d, skipping %d past the end: no error", name, from, n)
+					}
+					continue
+				}
+				if d.bad || d.p != starts[from+n] {
+					t.Errorf("%s: from %d, skipping %d: at %d (bad %v), want %d", name, from, n, d.p, d.bad, starts[from+n])
+				}
+			}
+		}
+	}
+}
+
+// TestDecodePositions: positions from runs of one-byte deltas (added 8 at
+// a time), longer deltas between and at the end, and corrupt columns.
+func TestDecodePositions(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		deltas []uint64
+		first  int
+		ok     bool
+	}{
+		{"short", []uint64{0, 1, 2}, 100, true},
+		{"eight", []uint64{0, 1, 2, 3, 4, 5, 6, 127}, 7, true},
+		{"runs and long ones", []uint64{0, 1, 1, 1, 1, 1, 1, 1, 1, 300, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 70000, 5, 5, 5, 5, 5, 5, 5, 5, 127, 128}, 1, true},
+		{"too large", []uint64{0, 1, 1, 1, 1, 1, 1, 1, 1, 1 << 31}, 1, false},
+		{"max", []uint64{0, math.MaxInt32 - 10}, 10, true},
+	} {
+		var raw []byte
+		var want []int32
+		at := tc.first
+		for _, d := range tc.deltas {
+			raw = binary.AppendUvarint(raw, d)
+			at += int(d)
+			want = append(want, int32(at))
+		}
+		got := make([]int32, len(tc.deltas))
+		if ok := decodePositions(got, raw, tc.first); ok != tc.ok || ok && !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: got %v (ok %v), want %v (ok %v)", tc.name, got, ok, want, tc.ok)
+		}
+		if len(raw) > 1 && tc.ok {
+			if decodePositions(got, raw[:len(raw)-1], tc.first) && tc.deltas[len(tc.deltas)-1] > 127 {
+				t.Errorf("%s: a cut last varint decoded", tc.name)
+			}
+			if decodePositions(make([]int32, len(tc.deltas)+1), raw, tc.first) {
+				t.Errorf("%s: more positions than deltas decoded", tc.name)
 			}
 		}
 	}
