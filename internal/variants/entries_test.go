@@ -134,3 +134,38 @@ func TestEngineEntryLengthsThatDoNotFit(t *testing.T) {
 		}
 	}
 }
+
+// TestAddRecordsRefusesBadBatches: a batch whose records or entries do not
+// fit it (a bug upstream) is an error naming the record, not a panic.
+func TestAddRecordsRefusesBadBatches(t *testing.T) {
+	text := "T|intergenic_variant|MODIFIER||||||||||||||||||SNV|"
+	out := []byte(text)
+	ok := annotate.IndexEntry{Start: 0, End: uint32(len(out))}
+	rec := func(pos, entries int) annotate.IndexRecord {
+		return annotate.IndexRecord{Chrom: []byte("21"), Pos: pos, ID: []byte("."), Ref: []byte("C"), Alt: []byte("T"), Entries: entries}
+	}
+	for _, c := range []struct {
+		name string
+		rs   annotate.IndexRecords
+		want string
+	}{
+		{"good", annotate.IndexRecords{Records: []annotate.IndexRecord{rec(100, 1)}, Entries: []annotate.IndexEntry{ok}, Out: out}, ""},
+		{"negative POS", annotate.IndexRecords{Records: []annotate.IndexRecord{rec(-1, 1)}, Entries: []annotate.IndexEntry{ok}, Out: out}, "21:-1: POS is not a position"},
+		{"more entries than the batch", annotate.IndexRecords{Records: []annotate.IndexRecord{rec(100, 1), rec(200, 2)}, Entries: []annotate.IndexEntry{ok, ok}, Out: out}, "21:200: 2 entries, the batch has 1 more"},
+		{"entry past the output", annotate.IndexRecords{Records: []annotate.IndexRecord{rec(100, 1)}, Entries: []annotate.IndexEntry{{Start: 0, End: uint32(len(out) + 1)}}, Out: out}, "21:100: entry 0 is not in the batch's output"},
+		{"entry ending before its start", annotate.IndexRecords{Records: []annotate.IndexRecord{rec(100, 1)}, Entries: []annotate.IndexEntry{{Start: 5, End: 4}}, Out: out}, "21:100: entry 0 is not in the batch's output"},
+	} {
+		var buf bytes.Buffer
+		b := NewEntryBuilder(&buf)
+		err := b.AddRecords(&c.rs)
+		if err == nil {
+			err = b.Close()
+		}
+		if c.want == "" && err != nil || c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)) {
+			t.Errorf("%s: %v, want %q", c.name, err, c.want)
+		}
+		if c.want != "" && b.Part() != nil {
+			t.Errorf("%s: a part after the error", c.name)
+		}
+	}
+}
