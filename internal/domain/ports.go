@@ -87,6 +87,15 @@ type Blobs interface {
 	Restore(ctx context.Context, key string, tier RestoreTier, days int) error
 }
 
+// RangeBlobs is a Blobs that reads part of an object (S3's ranged
+// GetObject): the directory store and S3 are, the in-memory fake is not.
+type RangeBlobs interface {
+	Blobs
+	// GetRange reads bytes [off, off+n) of key: fewer where the object ends
+	// before off+n, none for n == 0. Its errors are Get's.
+	GetRange(ctx context.Context, key string, off, n int64) (io.ReadCloser, error)
+}
+
 // Message is one email.
 type Message struct {
 	To      string

@@ -39,6 +39,14 @@ func TestConcat(t *testing.T) {
 			t.Errorf("%s: Head %+v, %v; want size %d", k, info, err, len(body))
 		}
 	}
+	// A range across the files where the sources meet.
+	if rc, err := s.GetRange(ctx, "res/twice", 2, 8); err != nil {
+		t.Error(err)
+	} else if got, err := io.ReadAll(rc); err != nil || string(got) != "ACC<eof>" {
+		t.Errorf("GetRange across parts = %q, %v", got, err)
+	} else {
+		rc.Close()
+	}
 
 	if err := s.Copy(ctx, "res/joined", "archive/joined", domain.ClassGlacier); err != nil {
 		t.Fatal(err)

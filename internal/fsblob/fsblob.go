@@ -87,7 +87,7 @@ type Store struct {
 	events               notifier // restore notices (events.go)
 }
 
-var _ domain.Blobs = (*Store)(nil)
+var _ domain.RangeBlobs = (*Store)(nil)
 
 // Open uses root (created if needed) as the store's directory.
 func Open(root string, opts Options) (*Store, error) {
@@ -245,6 +245,26 @@ func (s *Store) Get(ctx context.Context, key string) (io.ReadCloser, error) {
 		}
 		return rc, nil
 	}
+}
+
+// GetRange opens bytes [off, off+n) of the object (S3's ranged GetObject):
+// fewer where the object ends before off+n. A job's shards read their
+// slices of the upload this way instead of copies (domain.RangeBlobs).
+func (s *Store) GetRange(ctx context.Context, key string, off, n int64) (io.ReadCloser, error) {
+	if off < 0 || n < 0 {
+		return nil, fmt.Errorf("get %q: range of %d bytes at %d: %w", key, n, off, domain.ErrInvalid)
+	}
+	rc, err := s.Get(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	// Both kinds open returns read at any offset.
+	return sectionCloser{io.NewSectionReader(rc.(io.ReaderAt), off, n), rc}, nil
+}
+
+type sectionCloser struct {
+	*io.SectionReader
+	io.Closer
 }
 
 // open opens data files that read as one: the *os.File of a single one,

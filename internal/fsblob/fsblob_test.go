@@ -71,6 +71,13 @@ func TestBlobsContract(t *testing.T) {
 	})
 }
 
+func TestRangesContract(t *testing.T) {
+	domaintest.TestRanges(t, func(t *testing.T) (domain.RangeBlobs, domaintest.BlobControl) {
+		s, clock := newTestStore(t, t.TempDir())
+		return s, control{clock, s}
+	})
+}
+
 // TestRestoreRealClock: with the real clock a restore finishes by itself after its tier's delay.
 func TestRestoreRealClock(t *testing.T) {
 	ctx := context.Background()

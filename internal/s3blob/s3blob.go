@@ -29,7 +29,7 @@ type Store struct {
 	bucket   string
 }
 
-var _ domain.Blobs = (*Store)(nil)
+var _ domain.RangeBlobs = (*Store)(nil)
 
 // partSize is the multipart chunk Put streams with: large enough for few
 // requests, small enough that a Lambda holds only a few of them in memory.
@@ -87,6 +87,29 @@ func (s *Store) Get(ctx context.Context, key string) (io.ReadCloser, error) {
 		return nil, err
 	}
 	out, err := s.client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(s.bucket), Key: aws.String(key)})
+	if err != nil {
+		return nil, s.wrap("get", key, err, domain.ErrArchived)
+	}
+	return out.Body, nil
+}
+
+// GetRange reads bytes [off, off+n) of key with a ranged GetObject (none
+// for n == 0, which S3 cannot ask for).
+func (s *Store) GetRange(ctx context.Context, key string, off, n int64) (io.ReadCloser, error) {
+	if err := checkKey(key); err != nil {
+		return nil, err
+	}
+	if off < 0 || n < 0 {
+		return nil, fmt.Errorf("get %q: range of %d bytes at %d: %w", key, n, off, domain.ErrInvalid)
+	}
+	if n == 0 {
+		if _, err := s.Head(ctx, key); err != nil {
+			return nil, err
+		}
+		return io.NopCloser(strings.NewReader("")), nil
+	}
+	out, err := s.client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(s.bucket), Key: aws.String(key),
+		Range: aws.String(fmt.Sprintf("bytes=%d-%d", off, off+n-1))})
 	if err != nil {
 		return nil, s.wrap("get", key, err, domain.ErrArchived)
 	}

@@ -21,6 +21,13 @@ func TestBlobsContract(t *testing.T) {
 	})
 }
 
+func TestRangesContract(t *testing.T) {
+	domaintest.TestRanges(t, func(t *testing.T) (domain.RangeBlobs, domaintest.BlobControl) {
+		fake, client := s3fake.Serve(t, testBucket)
+		return New(client, testBucket), fake
+	})
+}
+
 func TestSplitRoutesInputsToTheirBucket(t *testing.T) {
 	_, client := s3fake.Serve(t, "inputs", "results")
 	inputs, results := New(client, "inputs"), New(client, "results")

@@ -19,7 +19,7 @@ type Split struct {
 }
 
 var (
-	_ domain.Blobs           = Split{}
+	_ domain.RangeBlobs      = Split{}
 	_ domain.DirectTransfers = Split{}
 )
 
@@ -36,6 +36,10 @@ func (s Split) Put(ctx context.Context, key string, r io.Reader) error {
 
 func (s Split) Get(ctx context.Context, key string) (io.ReadCloser, error) {
 	return s.store(key).Get(ctx, key)
+}
+
+func (s Split) GetRange(ctx context.Context, key string, off, n int64) (io.ReadCloser, error) {
+	return s.store(key).GetRange(ctx, key, off, n)
 }
 
 func (s Split) Head(ctx context.Context, key string) (domain.ObjectInfo, error) {

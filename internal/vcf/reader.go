@@ -40,6 +40,7 @@ type Reader struct {
 	records int64
 	contigs map[string]struct{} // distinct CHROM names, when lim.Contigs is set
 	chrom   []byte              // CHROM of the last data line
+	off     int64               // text bytes (decompressed) up to the end of the last line read
 }
 
 // NewReader sniffs the input, reads the header and returns a Reader positioned
@@ -129,6 +130,7 @@ func open(in io.Reader, lim domain.Limits) (*Reader, error) {
 	}
 	if head, _ := r.br.Peek(len(utf8BOM)); bytes.Equal(head, utf8BOM) {
 		r.br.Discard(len(utf8BOM))
+		r.off = int64(len(utf8BOM))
 	}
 	return r, nil
 }
@@ -138,6 +140,17 @@ func (r *Reader) Header() *Header { return r.hdr }
 
 // LineNumber is the 1-based number of the last line returned.
 func (r *Reader) LineNumber() int { return r.line }
+
+// Offset is where the text after the last line returned starts: the bytes
+// of the (decompressed) input up to that line's terminator, a UTF-8 BOM and
+// skipped empty lines included. After the header it is the header's size;
+// at io.EOF, the text's. For plain input it is a byte offset of the file:
+// the lines between two offsets are a VCF body a reader can take on its own.
+func (r *Reader) Offset() int64 { return r.off }
+
+// Compressed reports whether the input is gzip or BGZF (Offset then counts
+// decompressed bytes, not the file's).
+func (r *Reader) Compressed() bool { return r.closer != nil }
 
 // sniff rejects binary data and text that does not start like a VCF,
 // before reading any line, so a wrong upload gets a clear message.
@@ -340,6 +353,7 @@ func (r *Reader) next() ([]byte, error) {
 		r.err = io.EOF
 		return nil, io.EOF
 	}
+	r.off += int64(len(line))
 	r.line++
 	line = bytes.TrimSuffix(line, []byte("\n"))
 	line = bytes.TrimSuffix(line, []byte("\r"))

@@ -284,3 +284,54 @@ func BenchmarkParseRecord(b *testing.B) {
 		}
 	}
 }
+
+// TestOffset: after each line the reader returns, Offset is where the rest
+// of the text starts, so the text between two offsets is exactly the lines
+// read in between (with their terminators and the empty lines skipped).
+func TestOffset(t *testing.T) {
+	tests := []struct {
+		name, in string
+		gzip     bool
+	}{
+		{"plain", small, false},
+		{"CRLF", strings.ReplaceAll(small, "\n", "\r\n"), false},
+		{"BOM, empty lines, no final newline", "\xef\xbb\xbf" + small + "\n\r\n21\t300\t.\tA\tC\t.\t.\t.\tGT\t0/1", false},
+		{"gzip counts the text", small, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			src := io.Reader(strings.NewReader(tc.in))
+			if tc.gzip {
+				src = bytes.NewReader(gz(t, tc.in))
+			}
+			r, err := NewReader(src)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.Compressed() != tc.gzip {
+				t.Errorf("Compressed() = %v", r.Compressed())
+			}
+			off := r.Offset()
+			if head := tc.in[:off]; !strings.HasSuffix(head, "S1\n") && !strings.HasSuffix(head, "S1\r\n") {
+				t.Fatalf("header ends at %d: %q", off, head)
+			}
+			for {
+				line, _, err := r.ReadLine()
+				if err == io.EOF {
+					break
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				got := strings.Trim(tc.in[off:r.Offset()], "\r\n")
+				if got != string(line) {
+					t.Errorf("text %d..%d is %q, want the line %q", off, r.Offset(), tc.in[off:r.Offset()], line)
+				}
+				off = r.Offset()
+			}
+			if off != int64(len(tc.in)) {
+				t.Errorf("offset at EOF %d, want %d", off, len(tc.in))
+			}
+		})
+	}
+}

@@ -553,3 +553,40 @@ func blobsTraversal(t *testing.T, b domain.Blobs, c BlobControl) {
 		t.Error("Put with an empty key succeeded")
 	}
 }
+
+// TestRanges runs the domain.RangeBlobs contract (on top of TestBlobs).
+func TestRanges(t *testing.T, newBlobs func(t *testing.T) (domain.RangeBlobs, BlobControl)) {
+	const body = "0123456789abcdefghij"
+	read := func(t *testing.T, b domain.RangeBlobs, key string, off, n int64) (string, error) {
+		t.Helper()
+		rc, err := b.GetRange(context.Background(), key, off, n)
+		if err != nil {
+			return "", err
+		}
+		defer rc.Close()
+		data, err := io.ReadAll(rc)
+		return string(data), err
+	}
+	t.Run("Ranges", func(t *testing.T) {
+		b, _ := newBlobs(t)
+		put(t, b, "r/obj.txt", body)
+		for _, tc := range []struct {
+			off, n int64
+			want   string
+		}{{0, 4, "0123"}, {10, 5, "abcde"}, {15, 5, "fghij"}, {0, 20, body}, {18, 10, "ij"}, {7, 0, ""}} {
+			if got, err := read(t, b, "r/obj.txt", tc.off, tc.n); err != nil || got != tc.want {
+				t.Errorf("GetRange(%d, %d) = %q, %v; want %q", tc.off, tc.n, got, err, tc.want)
+			}
+		}
+	})
+	t.Run("AbsentAndArchived", func(t *testing.T) {
+		b, _ := newBlobs(t)
+		if _, err := read(t, b, "r/none.txt", 0, 4); !errors.Is(err, domain.ErrNotFound) {
+			t.Errorf("absent: %v, want ErrNotFound", err)
+		}
+		putArchived(t, b, "r/cold.txt", body)
+		if _, err := read(t, b, "r/cold.txt", 0, 4); !errors.Is(err, domain.ErrArchived) {
+			t.Errorf("archived: %v, want ErrArchived", err)
+		}
+	})
+}
