@@ -78,9 +78,10 @@ func (g grants) task(task string, r awsiam.IRole) error {
 		allow(r, []string{"s3:PutObject", "s3:AbortMultipartUpload"}, work)
 		allow(r, jobUpdate, jobs)
 		allow(r, jobRead, profiles) // the owner's tier: its limits
-	case statemachines.TaskAnnotateShard: // reads its shard and chromosomes, writes its part
+	case statemachines.TaskAnnotateShard: // reads its shard (a range of the upload, or a copy) and chromosomes, writes its part
 		work := b.results.ArnForObjects(jsii.String(patternWork))
 		headResults() // "is this shard done?" tells 404 from 403
+		allow(r, []string{"s3:GetObject"}, b.inputs.ArnForObjects(jsii.String(prefixInputs+"*")))
 		allow(r, []string{"s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload"}, work)
 		allow(r, []string{"s3:GetObject"}, b.refdata.ArnForObjects(jsii.String(refdataPrefix+"*")))
 		allowList(r, b.refdata.BucketArn(), refdataPrefix)

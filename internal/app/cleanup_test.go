@@ -2,6 +2,7 @@ package app
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"strconv"
@@ -22,7 +23,8 @@ func isDrop(payload json.RawMessage) bool {
 }
 
 // TestFailedShardedJobsLeaveNothingBehind: a job cut into several shards
-// that fails in Plan (halfway, after writing shards), in a shard (a limit
+// that fails in Plan (halfway, after writing shards: copies of a gzipped
+// upload; a plain one's shards are ranges of it), in a shard (a limit
 // reached after other shards ran) or in Merge (after writing indexes) ends
 // FAILED with its reason and an email, and leaves no file under its work
 // prefix and no result; the upload is kept.
@@ -33,11 +35,12 @@ func TestFailedShardedJobsLeaveNothingBehind(t *testing.T) {
 	lines := bytes.Count(base, []byte("\n"))
 	tests := []struct {
 		name, input string
+		gzip        bool   // uploaded gzipped: Plan stores the shards
 		breakMerge  bool   // a part goes missing before Merge: the result cannot be joined, its indexes can
 		wantError   string // in the job's error
 		wantStep    string // the state that failed
 	}{
-		{name: "Plan stopped halfway", input: string(base) + badPOS, wantError: "line " + strconv.Itoa(lines+1) + ": POS", wantStep: "Plan"},
+		{name: "Plan stopped halfway", input: string(base) + badPOS, gzip: true, wantError: "line " + strconv.Itoa(lines+1) + ": POS", wantStep: "Plan"},
 		{name: "a later shard reached a limit", input: string(base) + altBomb,
 			wantError: "line " + strconv.Itoa(lines+1) + ": " + domain.LimitAltAlleles + " limit reached", wantStep: "ShardMap"},
 		{name: "Merge failed after writing indexes", input: string(base), breakMerge: true, wantError: "internal error", wantStep: "Merge"},
@@ -79,7 +82,15 @@ func TestFailedShardedJobsLeaveNothingBehind(t *testing.T) {
 			if len(tc.input) > int(domain.FreeLimits.UploadBytes) {
 				t.Fatalf("input of %d bytes is over the free upload cap", len(tc.input))
 			}
-			j := submit(t, app, "mallory", "multi.vcf", []byte(tc.input))
+			name, body := "multi.vcf", []byte(tc.input)
+			if tc.gzip {
+				var b bytes.Buffer
+				zw := gzip.NewWriter(&b)
+				zw.Write(body)
+				zw.Close()
+				name, body = name+".gz", b.Bytes()
+			}
+			j := submit(t, app, "mallory", name, body)
 			e := wait(t, app, j.ExecutionID)
 			j = job(t, app, j.ID)
 			if e.Status != domain.ExecFailed || j.Status != domain.StatusFailed || !strings.Contains(j.Error, tc.wantError) {
@@ -93,14 +104,15 @@ func TestFailedShardedJobsLeaveNothingBehind(t *testing.T) {
 				t.Fatalf("history:\n%s", strings.Join(steps(ev), "\n"))
 			}
 			// The case must have left files for the drop to delete: shards
-			// (Plan), parts of the shards that ran (ShardMap), indexes (Merge).
+			// (Plan, of the gzipped upload), parts of the shards that ran
+			// (ShardMap), indexes (Merge).
 			var shards, parts, results int
 			for _, k := range before {
 				shards += btoi(strings.Contains(k, "/shard-"))
 				parts += btoi(strings.Contains(k, "/part-"))
 				results += btoi(strings.HasPrefix(k, "results/"))
 			}
-			if shards < 2 || tc.wantStep != "Plan" && parts == 0 || tc.wantStep == "Merge" && results == 0 {
+			if tc.gzip != (shards >= 2) || tc.wantStep != "Plan" && parts == 0 || tc.wantStep == "Merge" && results == 0 {
 				t.Fatalf("before the drop: %q; the case leaves too little to test", before)
 			}
 			ctx := context.Background()

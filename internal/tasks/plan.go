@@ -18,14 +18,28 @@ import (
 // Shard is one contiguous slice of a job's input: an item of the manifest
 // the ShardMap's ItemReader reads, and AnnotateShard's payload.
 type Shard struct {
-	Index      int      `json:"index"`
-	Key        string   `json:"key"`         // the slice as a VCF (the input's header, then its records)
+	Index int `json:"index"`
+	// Key is the slice as a VCF (the input's header, then its records), or
+	// with Range the job's input itself.
+	Key        string   `json:"key"`
 	PartKey    string   `json:"part_key"`    // its annotated records as BGZF without the EOF block
 	SummaryKey string   `json:"summary_key"` // ShardResult JSON, written last
 	Chroms     []string `json:"chroms"`      // chromosomes of its records as named in the input, first-seen order
 	Records    int64    `json:"records"`
 	// LineDelta turns a line number of the shard file into the input's.
 	LineDelta int `json:"line_delta"`
+	// Range, when set, is where the shard's text lies in the input (Key):
+	// Plan stored no copy.
+	Range *InputRange `json:"range,omitempty"`
+}
+
+// InputRange is a shard's slice of a plain-text upload: the shard reads
+// the input's header, then its records, by ranged reads of the stored
+// upload (domain.RangeBlobs).
+type InputRange struct {
+	HeaderBytes int64 `json:"header_bytes"` // the header: bytes [0, HeaderBytes)
+	Offset      int64 `json:"offset"`       // the records: bytes [Offset, Offset+Length)
+	Length      int64 `json:"length"`
 }
 
 // PlanOutput is the result of the Plan step.
@@ -173,7 +187,13 @@ func (t *Tasks) cutShards(ctx context.Context, j domain.Job, lim domain.Limits) 
 	headerLines := bytes.Count(header.Bytes(), []byte("\n"))
 
 	stage := newCheckStage(r.Header().Columns())
-	cut := &shardCutter{t: t, ctx: ctx, j: j, header: header.Bytes(), headerLines: headerLines, stage: stage}
+	cut := &shardCutter{t: t, ctx: ctx, j: j, header: header.Bytes(), headerLines: headerLines, stage: stage,
+		end: r.Offset(), endLine: r.LineNumber()}
+	// A plain-text upload is read by the shards in place; a compressed one
+	// is copied out, decompressed, a shard at a time.
+	if _, ok := t.blobs.(domain.RangeBlobs); ok && !r.Compressed() {
+		cut.ranged, cut.rawHeader, cut.rawHeaderLines = true, r.Offset(), r.LineNumber()
+	}
 	defer cut.abort()
 	defer stage.wait() // before abort: every chunk sent has been written or its Put failed
 	shards, err := cut.run(r)
@@ -214,11 +234,13 @@ func (c *shardCutter) run(r *vcf.Reader) ([]Shard, error) {
 		if err := c.add(chrom, line, lineNo); err != nil {
 			return nil, err
 		}
+		c.end, c.endLine = r.Offset(), lineNo
 	}
 	// An input without records gets one shard of the header alone.
 	if c.cur == nil {
-		c.cur = c.t.newShardFile(c.ctx, shardOf(c.j, 0), c.header, c.stage)
+		c.start(c.headerLines + 1)
 	}
+	c.end = r.Offset() // the last shard takes what follows its records
 	return c.shards, c.closeCur()
 }
 
@@ -297,7 +319,7 @@ func (c *checkStage) loop() {
 			}
 		}
 		if err != nil {
-			ch.f.pw.CloseWithError(err)
+			ch.f.fail(err)
 		}
 		select {
 		case c.free <- ch:
@@ -345,6 +367,15 @@ type shardCutter struct {
 	stage       *checkStage
 	shards      []Shard
 	cur         *shardFile
+	// ranged: the shards are ranges of the input (Shard.Range), whose
+	// header is its first rawHeader bytes, rawHeaderLines lines; end is
+	// where the text after the record read last starts, endLine that
+	// record's line number.
+	ranged         bool
+	rawHeader      int64
+	rawHeaderLines int
+	end            int64
+	endLine        int
 	// closing are shards written whose Puts still run (the fsync): Plan
 	// reads on meanwhile and waits for them all before it returns.
 	closing []*shardFile
@@ -361,15 +392,28 @@ func (c *shardCutter) add(chrom string, line []byte, lineNo int) error {
 		}
 	}
 	if c.cur == nil {
-		s := shardOf(c.j, len(c.shards))
-		s.LineDelta = lineNo - (c.headerLines + 1)
-		c.cur = c.t.newShardFile(c.ctx, s, c.header, c.stage)
+		c.start(lineNo)
 	}
 	return c.cur.add(chrom, line, lineNo)
 }
 
+// start begins the next shard with the record at input line lineNo: a
+// range from the end of the record before it, or a file of its own.
+func (c *shardCutter) start(lineNo int) {
+	s := shardOf(c.j, len(c.shards))
+	s.LineDelta = lineNo - (c.headerLines + 1)
+	if c.ranged {
+		s.Key, s.LineDelta = c.j.InputKey, c.endLine-c.rawHeaderLines
+		s.Range = &InputRange{HeaderBytes: c.rawHeader, Offset: c.end}
+	}
+	c.cur = c.t.newShardFile(c.ctx, s, c.header, c.stage)
+}
+
 // closeCur ends the current shard; at most maxClosingShards Puts run on.
 func (c *shardCutter) closeCur() error {
+	if r := c.cur.s.Range; r != nil {
+		r.Length = c.end - r.Offset
+	}
 	if err := c.cur.close(); err != nil {
 		return err
 	}
@@ -412,26 +456,32 @@ const maxClosingShards = 4
 const chunkBytes = 1 << 20
 
 // shardFile streams one shard into the blob store, a chunk at a time
-// through the check stage, while Plan reads on.
+// through the check stage, while Plan reads on; a ranged shard's chunks are
+// only checked.
 type shardFile struct {
 	s     Shard
 	stage *checkStage
-	pw    *io.PipeWriter
-	cur   chunk // being filled
+	pw    *io.PipeWriter // nil for a ranged shard: nothing is stored
+	cur   chunk          // being filled
 	done  chan error
 	err   error // Put's outcome, once collected
 	over  bool  // done has been read
 }
 
 func (t *Tasks) newShardFile(ctx context.Context, s Shard, header []byte, stage *checkStage) *shardFile {
+	f := &shardFile{s: s, stage: stage, done: make(chan error, 1)}
+	f.cur = stage.newChunk(f)
+	if s.Range != nil {
+		f.done <- nil
+		return f
+	}
 	pr, pw := io.Pipe()
-	f := &shardFile{s: s, stage: stage, pw: pw, done: make(chan error, 1)}
+	f.pw = pw
 	go func() {
 		err := t.blobs.Put(ctx, s.Key, pr)
 		pr.CloseWithError(err) // unblock the writer if Put gave up
 		f.done <- err
 	}()
-	f.cur = stage.newChunk(f)
 	f.cur.text, f.cur.recStart = append(f.cur.text, header...), len(header)
 	return f
 }
@@ -458,6 +508,9 @@ func (f *shardFile) add(chrom string, line []byte, lineNo int) error {
 // write is the stage's: it hands the chunk's text to the Put, and closes
 // it after the last chunk.
 func (f *shardFile) write(text []byte, last bool) error {
+	if f.pw == nil {
+		return nil
+	}
 	if _, err := f.pw.Write(text); err != nil {
 		return fmt.Errorf("store shard %s: %w", f.s.Key, err)
 	}
@@ -479,8 +532,15 @@ func (f *shardFile) close() error {
 
 // abort makes a pending Put fail, so nothing partial is stored.
 func (f *shardFile) abort() {
-	f.pw.CloseWithError(errors.New("plan stopped"))
+	f.fail(errors.New("plan stopped"))
 	f.wait()
+}
+
+// fail ends a pending Put with err.
+func (f *shardFile) fail(err error) {
+	if f.pw != nil {
+		f.pw.CloseWithError(err)
+	}
 }
 
 func (f *shardFile) wait() error {

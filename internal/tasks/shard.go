@@ -59,7 +59,11 @@ func (t *Tasks) AnnotateShard(ctx context.Context, in ShardInput) (ShardOutput, 
 	case domain.StatusFailed:
 		return ShardOutput{}, invalidInput(j.Error)
 	}
-	if want := shardOf(j, s.Index); s.Index < 0 || s.Key != want.Key || s.PartKey != want.PartKey || s.SummaryKey != want.SummaryKey {
+	want := shardOf(j, s.Index)
+	if s.Range != nil {
+		want.Key = j.InputKey
+	}
+	if s.Index < 0 || s.Key != want.Key || s.PartKey != want.PartKey || s.SummaryKey != want.SummaryKey {
 		return ShardOutput{}, fmt.Errorf("shard %d of job %s names keys outside the job: %w", s.Index, j.ID, domain.ErrInvalid)
 	}
 	if _, err := t.blobs.Head(ctx, s.SummaryKey); err == nil {
@@ -149,9 +153,9 @@ func (t *Tasks) stillRunning(ctx context.Context, id string) error {
 // which Merge joins. keep is asked before the part is stored; its error
 // aborts the uploads, so nothing is stored.
 func (t *Tasks) runShard(ctx context.Context, s Shard, lim domain.Limits, run domain.RunOptions, keep func() error) (ShardResult, error) {
-	src, err := t.blobs.Get(ctx, s.Key)
+	src, err := t.openShard(ctx, s)
 	if err != nil {
-		return ShardResult{}, fmt.Errorf("read shard %s: %w", s.Key, err)
+		return ShardResult{}, fmt.Errorf("read shard %d: %w", s.Index, err)
 	}
 	defer src.Close()
 
@@ -198,6 +202,88 @@ func (t *Tasks) runShard(ctx context.Context, s Shard, lim domain.Limits, run do
 		return ShardResult{}, err
 	}
 	return res, nil
+}
+
+// openShard reads a shard's text: its file, or its Range of the input (the
+// header, then the records), each read to its exact length, so that an
+// input shorter than Plan found is an error, not a shard cut short.
+func (t *Tasks) openShard(ctx context.Context, s Shard) (io.ReadCloser, error) {
+	if s.Range == nil {
+		return t.blobs.Get(ctx, s.Key)
+	}
+	rb, ok := t.blobs.(domain.RangeBlobs)
+	if !ok {
+		return nil, fmt.Errorf("%s: the blob store cannot read ranges", s.Key)
+	}
+	r := s.Range
+	if r.HeaderBytes < 0 || r.Offset < r.HeaderBytes || r.Length < 0 {
+		return nil, fmt.Errorf("%s: bad range %+v: %w", s.Key, *r, domain.ErrInvalid)
+	}
+	var parts multiReadCloser
+	for _, rg := range [][2]int64{{0, r.HeaderBytes}, {r.Offset, r.Length}} {
+		if rg[1] == 0 {
+			continue
+		}
+		rc, err := rb.GetRange(ctx, s.Key, rg[0], rg[1])
+		if err != nil {
+			parts.Close()
+			return nil, err
+		}
+		parts = append(parts, &exactReader{rc: rc, key: s.Key, off: rg[0], left: rg[1], n: rg[1]})
+	}
+	return &parts, nil
+}
+
+// multiReadCloser reads its readers in turn and closes them all.
+type multiReadCloser []*exactReader
+
+func (m *multiReadCloser) Read(p []byte) (int, error) {
+	for len(*m) > 0 {
+		n, err := (*m)[0].Read(p)
+		if err == io.EOF {
+			(*m)[0].rc.Close()
+			*m = (*m)[1:]
+			err = nil
+		}
+		if n > 0 || err != nil {
+			return n, err
+		}
+	}
+	return 0, io.EOF
+}
+
+func (m *multiReadCloser) Close() error {
+	var errs []error
+	for _, r := range *m {
+		errs = append(errs, r.rc.Close())
+	}
+	*m = nil
+	return errors.Join(errs...)
+}
+
+// exactReader reads a range that must hold n bytes.
+type exactReader struct {
+	rc      io.ReadCloser
+	key     string
+	off     int64
+	left, n int64
+}
+
+func (e *exactReader) Read(p []byte) (int, error) {
+	if e.left <= 0 {
+		return 0, io.EOF
+	}
+	if int64(len(p)) > e.left {
+		p = p[:e.left]
+	}
+	n, err := e.rc.Read(p)
+	e.left -= int64(n)
+	if err == io.EOF && e.left > 0 {
+		err = fmt.Errorf("%s: %d bytes at %d end after %d: the input changed since Plan: %w", e.key, e.n, e.off, e.n-e.left, io.ErrUnexpectedEOF)
+	} else if err == io.EOF {
+		err = nil
+	}
+	return n, err
 }
 
 // indexKey is where a shard's variant index part is stored (beside its part).

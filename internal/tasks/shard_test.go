@@ -66,45 +66,81 @@ func TestPlanCutsContiguousShards(t *testing.T) {
 			[][]string{{"1"}, {"2"}, {"3"}}, []int64{1, 2, 3}},
 	}
 	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			f := newFixture(t)
-			f.t.cfg.Shards = ShardConfig{Records: tc.max, MinRecords: tc.min, MaxConcurrency: 3}
-			ctx := context.Background()
-			f.blobs.Put(ctx, "inputs/u1/j1/sample.vcf", strings.NewReader(vcfOf(tc.records...)))
-			out, err := f.t.Plan(ctx, JobInput{JobID: "j1"})
-			if err != nil {
-				t.Fatal(err)
-			}
-			var shards []Shard
-			json.Unmarshal([]byte(f.blob(t, out.ManifestKey)), &shards)
-			if !slices.IsSortedFunc(shards, func(a, b Shard) int { return cmp.Compare(b.Records, a.Records) }) {
-				t.Errorf("manifest %+v is not ordered by records, most first", shards)
-			}
-			slices.SortFunc(shards, func(a, b Shard) int { return cmp.Compare(a.Index, b.Index) })
-			var chroms [][]string
-			var counts []int64
-			var all string
-			for i, s := range shards {
-				chroms, counts = append(chroms, s.Chroms), append(counts, s.Records)
-				body := f.blob(t, s.Key)
-				if !strings.HasPrefix(body, "##fileformat=VCFv4.2\n#CHROM") {
-					t.Errorf("shard %d has no header: %q", i, body)
+		for _, ranged := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/ranges=%v", tc.name, ranged), func(t *testing.T) {
+				f := newFixture(t)
+				if ranged {
+					f.t.blobs = &rangeBlobs{Blobs: f.blobs}
 				}
-				_, recs, _ := strings.Cut(body, "INFO\n")
-				all += recs
-			}
-			if !reflect.DeepEqual(chroms, tc.wantChroms) || !reflect.DeepEqual(counts, tc.wantCounts) {
-				t.Errorf("shards %v %v, want %v %v", chroms, counts, tc.wantChroms, tc.wantCounts)
-			}
-			if _, recs, _ := strings.Cut(vcfOf(tc.records...), "INFO\n"); all != recs {
-				t.Errorf("shards hold %q, want the records in input order %q", all, recs)
-			}
-			j := f.job(t, "j1")
-			if out.Shards != len(shards) || j.ShardsTotal != len(shards) || j.Status != domain.StatusRunning || out.MaxConcurrency != 3 {
-				t.Errorf("out %+v, job %s with %d shards", out, j.Status, j.ShardsTotal)
-			}
-		})
+				planCase(t, f, tc.records, tc.max, tc.min, tc.wantChroms, tc.wantCounts)
+			})
+		}
 	}
+}
+
+// planCase plans records in shards of at most max (min before a chromosome
+// change) and checks the manifest's chromosomes and counts, and that the
+// shards, as AnnotateShard reads them, hold the records in input order.
+func planCase(t *testing.T, f *fixture, records []string, max, min int64, wantChroms [][]string, wantCounts []int64) {
+	f.t.cfg.Shards = ShardConfig{Records: max, MinRecords: min, MaxConcurrency: 3}
+	ctx := context.Background()
+	f.blobs.Put(ctx, "inputs/u1/j1/sample.vcf", strings.NewReader(vcfOf(records...)))
+	out, err := f.t.Plan(ctx, JobInput{JobID: "j1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var shards []Shard
+	json.Unmarshal([]byte(f.blob(t, out.ManifestKey)), &shards)
+	if !slices.IsSortedFunc(shards, func(a, b Shard) int { return cmp.Compare(b.Records, a.Records) }) {
+		t.Errorf("manifest %+v is not ordered by records, most first", shards)
+	}
+	slices.SortFunc(shards, func(a, b Shard) int { return cmp.Compare(a.Index, b.Index) })
+	var chroms [][]string
+	var counts []int64
+	var all string
+	for i, s := range shards {
+		chroms, counts = append(chroms, s.Chroms), append(counts, s.Records)
+		body := f.shardText(t, s)
+		if !strings.HasPrefix(body, "##fileformat=VCFv4.2\n#CHROM") {
+			t.Errorf("shard %d has no header: %q", i, body)
+		}
+		_, recs, _ := strings.Cut(body, "INFO\n")
+		all += recs
+	}
+	if !reflect.DeepEqual(chroms, wantChroms) || !reflect.DeepEqual(counts, wantCounts) {
+		t.Errorf("shards %v %v, want %v %v", chroms, counts, wantChroms, wantCounts)
+	}
+	if _, recs, _ := strings.Cut(vcfOf(records...), "INFO\n"); all != recs {
+		t.Errorf("shards hold %q, want the records in input order %q", all, recs)
+	}
+	j := f.job(t, "j1")
+	if out.Shards != len(shards) || j.ShardsTotal != len(shards) || j.Status != domain.StatusRunning || out.MaxConcurrency != 3 {
+		t.Errorf("out %+v, job %s with %d shards", out, j.Status, j.ShardsTotal)
+	}
+	_, ranged := f.t.blobs.(*rangeBlobs)
+	for _, s := range shards {
+		if (s.Range != nil) != ranged || ranged != (s.Key == j.InputKey) {
+			t.Errorf("shard %d: key %s, range %+v; want ranges of the input: %v", s.Index, s.Key, s.Range, ranged)
+		}
+		if _, stored := f.blobs.Data(shardOf(j, s.Index).Key); stored == ranged {
+			t.Errorf("shard %d: a copy stored %v, want %v", s.Index, stored, !ranged)
+		}
+	}
+}
+
+// shardText is a shard's text as AnnotateShard reads it.
+func (f *fixture) shardText(t *testing.T, s Shard) string {
+	t.Helper()
+	rc, err := f.t.openShard(context.Background(), s)
+	if err != nil {
+		t.Fatalf("shard %d: %v", s.Index, err)
+	}
+	defer rc.Close()
+	b, err := io.ReadAll(rc)
+	if err != nil {
+		t.Fatalf("shard %d: %v", s.Index, err)
+	}
+	return string(b)
 }
 
 // failingPuts fails every Put of a key containing fail, after reading it all.
@@ -403,5 +439,90 @@ func TestMergeRefusesAShardResultOfAnOlderVersion(t *testing.T) {
 	}
 	if j := f.job(t, "j1"); j.Status != domain.StatusRunning {
 		t.Errorf("job %s", j.Status)
+	}
+}
+
+// TestRangedShards: with a store that reads ranges, a plain upload's shards
+// are ranges of it, whatever its line ends and empty lines: their text is
+// the input's header, then their slice of the input, and a shard's line
+// numbers map back to the input's. A compressed upload is copied out as
+// before, and an input cut short after Plan fails its shard.
+func TestRangedShards(t *testing.T) {
+	odd := "\xef\xbb\xbf##fileformat=VCFv4.2\r\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\r\n" +
+		"1\t1\t.\tA\tG\t.\tPASS\t.\r\n\n1\t2\t.\tA\tG\t.\tPASS\t.\r\n\r\n2\t1\t.\tA\tG\t.\tPASS\t.\n\n3\t1\t.\tA\tG\t.\tPASS\t."
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write([]byte(vcfOf("1:1", "2:1")))
+	zw.Close()
+	tests := []struct {
+		name, input string
+		ranged      bool
+	}{
+		{"CRLF, BOM, empty lines, no final newline", odd, true},
+		{"plain", vcfOf("1:1", "1:2", "2:1", "3:1"), true},
+		{"gzip is copied", gz.String(), false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t)
+			f.t.blobs = &rangeBlobs{Blobs: f.blobs}
+			f.t.cfg.Shards = ShardConfig{Records: 10, MinRecords: 1}
+			f.blobs.Put(context.Background(), "inputs/u1/j1/sample.vcf", strings.NewReader(tc.input))
+			shards, err := f.plan("j1")
+			if err != nil {
+				t.Fatal(err)
+			}
+			slices.SortFunc(shards, func(a, b Shard) int { return cmp.Compare(a.Index, b.Index) })
+			if !tc.ranged {
+				if shards[0].Range != nil {
+					t.Fatalf("shard %+v of a compressed input is a range", shards[0])
+				}
+				return
+			}
+			inputLines := strings.Split(tc.input, "\n")
+			var body string
+			for _, s := range shards {
+				if s.Range == nil {
+					t.Fatalf("shard %d is not a range", s.Index)
+				}
+				text := f.shardText(t, s)
+				header := tc.input[:s.Range.HeaderBytes]
+				if !strings.HasPrefix(text, header) {
+					t.Fatalf("shard %d starts %q, want the input's header", s.Index, text)
+				}
+				body += text[len(header):]
+				// Each record's line in the shard, moved by LineDelta, is its line in the input.
+				for i, line := range strings.Split(strings.TrimPrefix(text, "\ufeff"), "\n") {
+					if n := i + 1 + s.LineDelta; strings.HasPrefix(line, "#") || line == "" || line == "\r" {
+						continue
+					} else if n > len(inputLines) || inputLines[n-1] != line {
+						t.Errorf("shard %d line %d (input line %d) is %q, not the input's", s.Index, i+1, n, line)
+					}
+				}
+			}
+			if want := tc.input[shards[0].Range.HeaderBytes:]; body != want {
+				t.Errorf("the shards' records are %q, want the input's %q", body, want)
+			}
+			if err := f.runJob("j1"); err != nil {
+				t.Fatal(err)
+			}
+			if res := gunzip(t, f.blob(t, f.job(t, "j1").ResultKey)); strings.Count(res, ";ANN=") != 4 {
+				t.Errorf("result %q, want 4 records", res)
+			}
+		})
+	}
+}
+
+func TestRangedShardOfAnInputCutShort(t *testing.T) {
+	f := newFixture(t)
+	f.t.blobs = &rangeBlobs{Blobs: f.blobs}
+	shards, err := f.plan("j1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.blobs.Put(context.Background(), "inputs/u1/j1/sample.vcf", strings.NewReader(testVCF[:len(testVCF)-5]))
+	_, err = f.t.AnnotateShard(context.Background(), ShardInput{JobID: "j1", Shard: shards[0]})
+	if err == nil || !strings.Contains(err.Error(), "the input changed since Plan") {
+		t.Fatalf("err %v, want the input's range cut short", err)
 	}
 }

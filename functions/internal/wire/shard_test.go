@@ -30,7 +30,7 @@ import (
 )
 
 // shardRig is a premium user's PENDING job over 22 chromosomes
-// (premium_3.vcf; chr21 in the bundle, the rest not) on the emulators, with
+// (premium_3.vcf, gzipped when asked; chr21 in the bundle, the rest not) on the emulators, with
 // the mini bundle in the refdata bucket, and step, which runs one task of
 // the annotate binary as its Lambda does, under its role's S3 grants.
 type shardRig struct {
@@ -41,7 +41,7 @@ type shardRig struct {
 	step  func(task string, payload any, out any)
 }
 
-func newShardRig(t *testing.T) shardRig {
+func newShardRig(t *testing.T, gz bool) shardRig {
 	t.Helper()
 	ctx := context.Background()
 	cfg, s3f, _ := emulators(t)
@@ -70,12 +70,20 @@ func newShardRig(t *testing.T) shardRig {
 	if err := st.Profiles.Create(ctx, domain.Profile{ID: "u1", Email: "u1@example.org", Role: domain.RolePremium, CreatedAt: now}); err != nil {
 		t.Fatal(err)
 	}
-	j := domain.Job{ID: "job-1", UserID: "u1", InputKey: "inputs/u1/job-1/premium_3.vcf", InputSize: int64(len(input)),
+	stored, key := input, "inputs/u1/job-1/premium_3.vcf"
+	if gz {
+		var b bytes.Buffer
+		zw := gzip.NewWriter(&b)
+		zw.Write(input)
+		zw.Close()
+		stored, key = b.Bytes(), key+".gz"
+	}
+	j := domain.Job{ID: "job-1", UserID: "u1", InputKey: key, InputSize: int64(len(stored)),
 		SubmittedAt: now, Status: domain.StatusPending}
 	if err := st.Jobs.Create(ctx, j); err != nil {
 		t.Fatal(err)
 	}
-	if err := st.Blobs.Put(ctx, j.InputKey, strings.NewReader(string(input))); err != nil {
+	if err := st.Blobs.Put(ctx, j.InputKey, bytes.NewReader(stored)); err != nil {
 		t.Fatal(err)
 	}
 
@@ -116,8 +124,17 @@ func (r shardRig) manifest(t *testing.T) []json.RawMessage {
 	if err := json.NewDecoder(rc).Decode(&items); err != nil || len(items) < 3 || len(items) != plan.Shards {
 		t.Fatalf("manifest: %d items, plan %+v (%v); want at least 3", len(items), plan, err)
 	}
+	// A plain upload's shards are ranges of it, a compressed one's copies.
+	for _, item := range items {
+		var s tasks.Shard
+		if err := json.Unmarshal(item, &s); err != nil || (s.Range != nil) != r.plain() {
+			t.Fatalf("manifest item %s (%v): want a range of the upload: %v", item, err, r.plain())
+		}
+	}
 	return items
 }
+
+func (r shardRig) plain() bool { return !strings.HasSuffix(r.job.InputKey, ".gz") }
 
 // keys lists a prefix of the results bucket.
 func (r shardRig) keys(t *testing.T, prefix string) []string {
@@ -138,8 +155,13 @@ func (r shardRig) keys(t *testing.T, prefix string) []string {
 // bucket by refcache, as the annotate binary does) and Merge (UploadPartCopy
 // and the tabix and index joins), each step under its own role's S3 grants.
 func TestShardedAnnotationStepsOnAWSAdapters(t *testing.T) {
+	t.Run("plain upload: shards are ranges of it", func(t *testing.T) { shardedStepsOnAWS(t, false) })
+	t.Run("gzip upload: shards are copies", func(t *testing.T) { shardedStepsOnAWS(t, true) })
+}
+
+func shardedStepsOnAWS(t *testing.T, gz bool) {
 	ctx := context.Background()
-	rig := newShardRig(t)
+	rig := newShardRig(t, gz)
 	st, step, j, input := rig.st, rig.step, rig.job, rig.input
 
 	// WHEN Plan, every shard and Merge run as the workflow runs them
@@ -189,11 +211,16 @@ func TestShardedAnnotationStepsOnAWSAdapters(t *testing.T) {
 
 // TestFailedShardedJobIsDroppedOnAWSAdapters: the failure path's DropWork
 // (the merge function with "drop") deletes, under the merge role's grants,
-// Plan's shards, the parts of the shards that ran and the result files a
-// failed Merge wrote, and keeps the upload.
+// Plan's shards (copies of a compressed upload), the parts of the shards
+// that ran and the result files a failed Merge wrote, and keeps the upload.
 func TestFailedShardedJobIsDroppedOnAWSAdapters(t *testing.T) {
+	t.Run("plain upload", func(t *testing.T) { droppedOnAWS(t, false) })
+	t.Run("gzip upload", func(t *testing.T) { droppedOnAWS(t, true) })
+}
+
+func droppedOnAWS(t *testing.T, gz bool) {
 	ctx := context.Background()
-	rig := newShardRig(t)
+	rig := newShardRig(t, gz)
 	j := rig.job
 	// GIVEN a job whose second shard failed after the first ran, and a
 	// .tbi a Merge wrote before failing
@@ -211,8 +238,12 @@ func TestFailedShardedJobIsDroppedOnAWSAdapters(t *testing.T) {
 		t.Fatal(err)
 	}
 	before := rig.keys(t, tasks.WorkPrefix(j))
-	if len(before) < len(items)+3 {
-		t.Fatalf("work files before the drop: %q; want the shards and the first one's part, index part and summary", before)
+	want := 4 // the manifest, the first shard's part, index part and summary
+	if gz {
+		want += len(items) // and the shards
+	}
+	if len(before) != want {
+		t.Fatalf("work files before the drop: %q; want %d: the manifest, the first shard's part, index part and summary, and copied shards", before, want)
 	}
 	// WHEN DropWork runs
 	var dropped tasks.MergeOutput
