@@ -6,7 +6,9 @@
 # -o X.vcf.gz` (BGZF and tabix index; a job also stores the variant index).
 # A job's wall time runs from the upload's start to the job's completed_at
 # (not to the poll that saw it).
-# Prints each run's wall and CPU time, the best of each and their ratios, and
+# Prints each run's wall and CPU time (and the bytes gas serve wrote to the
+# disk for the job: upload, work files, result; the less noisy figure on a
+# shared machine), the best of each and their ratios, and
 # Plan/ShardMap/Merge from the last job's history; fails when the last job's
 # result, decompressed, differs from gas annotate's.
 #
@@ -47,9 +49,11 @@ for _ in $(seq 100); do curl -fs "$URL/healthz" >/dev/null 2>&1 && break; sleep 
 now() { date +%s.%N; }
 # cpu PID: user+system CPU seconds of a running process so far.
 cpu() { awk -v t="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / t }' "/proc/$1/stat"; }
+# written PID: bytes a running process has caused to be written to storage so far.
+written() { awk '$1 == "write_bytes:" { print $2 }' "/proc/$1/io"; }
 serve_run() {
-  local start id job st c0
-  c0=$(cpu "$SERVE_PID")
+  local start id job st c0 w0
+  c0=$(cpu "$SERVE_PID") w0=$(written "$SERVE_PID")
   start=$(now)
   id=$(curl -fsS -H "Authorization: Bearer $TOKEN" -F "file=@$IN" "$URL/api/v1/jobs" | sed -n 's/.*"id": *"\([^"]*\)".*/\1/p')
   [ -n "$id" ] || { echo "bench-serve: upload failed" >&2; exit 1; }
@@ -64,24 +68,25 @@ serve_run() {
   done
   awk -v s="$start" -v e="$(date -d "$(sed -n 's/.*"completed_at": *"\([^"]*\)".*/\1/p' <<<"$job")" +%s.%N)" 'BEGIN { printf "%.2f", e - s }'
   awk -v a="$c0" -v b="$(cpu "$SERVE_PID")" 'BEGIN { printf " %.2f", b - a }'
+  awk -v a="$w0" -v b="$(written "$SERVE_PID")" 'BEGIN { printf " %.0f", (b - a) / 1e6 }'
   echo "$id" >"$WORK/last-job"
 }
 annotate_run() {
   local start
   rm -f "$WORK/annotate.vcf.gz" "$WORK/annotate.vcf.gz.tbi" # as a job, it writes new files
   start=$(now)
-  /usr/bin/time -f "%U %S" -o "$WORK/annotate.time" $N "$GAS" annotate --ref "$G/bundle" --index -o "$WORK/annotate.vcf.gz" --log "$WORK/annotate.log" "$IN" 2>"$WORK/annotate.err"
+  /usr/bin/time -f "%U %S %O" -o "$WORK/annotate.time" $N "$GAS" annotate --ref "$G/bundle" --index -o "$WORK/annotate.vcf.gz" --log "$WORK/annotate.log" "$IN" 2>"$WORK/annotate.err"
   awk -v s="$start" -v e="$(now)" 'BEGIN { printf "%.2f", e - s }'
-  awk '{ printf " %.2f", $1 + $2 }' "$WORK/annotate.time"
+  awk '{ printf " %.2f %.0f", $1 + $2, $3 * 512 / 1e6 }' "$WORK/annotate.time"
 }
 
 records=$(grep -vc '^#' "$IN")
 echo "== $records records ($IN), $RUNS run(s) of each, alternating; load average $(cut -d' ' -f1-3 /proc/loadavg)"
 serve_all="" ann_all="" serve_cpu="" ann_cpu=""
 for ((i = 1; i <= RUNS; i++)); do
-  read -r s sc <<<"$(serve_run)"; serve_all="$serve_all $s" serve_cpu="$serve_cpu $sc"
-  read -r a ac <<<"$(annotate_run)"; ann_all="$ann_all $a" ann_cpu="$ann_cpu $ac"
-  echo "run $i: gas serve $s s ($sc s CPU), gas annotate $a s ($ac s CPU)"
+  read -r s sc sw <<<"$(serve_run)"; serve_all="$serve_all $s" serve_cpu="$serve_cpu $sc"
+  read -r a ac aw <<<"$(annotate_run)"; ann_all="$ann_all $a" ann_cpu="$ann_cpu $ac"
+  echo "run $i: gas serve $s s ($sc s CPU, $sw MB written), gas annotate $a s ($ac s CPU, $aw MB written)"
 done
 best() { tr ' ' '\n' | awk 'NF && (b == "" || $1 < b) { b = $1 } END { print b }'; }
 bs=$(best <<<"$serve_all") ba=$(best <<<"$ann_all") bsc=$(best <<<"$serve_cpu") bac=$(best <<<"$ann_cpu")
