@@ -219,6 +219,9 @@ func (ks *knownStore) appendRange(r *KnownReader, dst []KnownVariant, start, end
 // its id is written into r (no string per id).
 func (ks *knownStore) appendMatches(r *KnownReader, dst []KnownMatch, pos int, ref, alt string) ([]KnownMatch, error) {
 	r.ids = r.ids[:0]
+	if r.inGap(ks, pos, pos) {
+		return dst, nil // the common case of a sorted scan, without making the closure
+	}
 	err := ks.scan(r, pos, pos, func(blk *knownBlock, _ int, rec knownRec) bool {
 		if is, ok := ks.allelesAre(blk, rec, ref, alt); !is || !ok {
 			return ok
@@ -241,6 +244,12 @@ func (ks *knownStore) appendMatches(r *KnownReader, dst []KnownMatch, pos int, r
 	return dst, err
 }
 
+// inGap reports whether [start,end] lies in the stretch without records
+// that r's last lookup in ks found.
+func (r *KnownReader) inGap(ks *knownStore, start, end int) bool {
+	return r.gapStore == ks.id && start >= int(r.gapFrom) && end < int(r.gapTo)
+}
+
 // scan calls fn with the records of ks with Pos in [start,end], in order,
 // decoding blocks through r, until fn returns false: the record's data
 // is corrupt, which scan returns as an error.
@@ -248,10 +257,10 @@ func (ks *knownStore) scan(r *KnownReader, start, end int, fn func(blk *knownBlo
 	if start > end || start > math.MaxInt32 {
 		return nil
 	}
-	s32, e32 := int32(start), int32(min(end, math.MaxInt32))
-	if r.gapStore == ks.id && s32 >= r.gapFrom && e32 < r.gapTo {
+	if r.inGap(ks, start, end) {
 		return nil
 	}
+	s32, e32 := int32(start), int32(min(end, math.MaxInt32))
 	next, from := int32(math.MaxInt32), s32 // the next record's Pos after e32; the gap's start
 	for b := r.findBlock(ks, s32); b < len(ks.index); b++ {
 		if ks.index[b].first > e32 {
