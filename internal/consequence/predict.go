@@ -106,7 +106,9 @@ func (p *Predictor) Append(dst []Entry, v Variant, transcripts []*refdata.Transc
 		x := p.info(t, &at)
 		// predictTranscript overwrites the whole entry: no need to zero it first
 		dst = slices.Grow(dst, 1)[:len(dst)+1]
-		if e := &dst[len(dst)-1]; predictTranscript(e, &a, x, seq, text) {
+		e := &dst[len(dst)-1]
+		*e = Entry{}
+		if predictTranscript(e, &a, x, seq, text) {
 			x.describe(e)
 		} else {
 			dst = dst[:len(dst)-1]
@@ -255,13 +257,15 @@ func (e *Entry) setHGVSc(x *txInfo, a *allele, seq Sequence, text *[]byte) {
 	}
 }
 
-// reset clears the entry for a prediction of allele a on x and sets the
-// fields that depend on the allele alone.
+// reset readies an entry for a prediction of allele a on x: it sets the
+// fields that depend on the allele alone and clears every field a
+// prediction may set, leaving those describe sets (Append's entries are
+// cleared whole first; AppendCSQ's one entry never has them set).
 func (e *Entry) reset(a *allele, x *txInfo) {
-	// Cleared and then set field by field: an Entry literal is built on the
-	// stack and copied over e whole, which cost twice as many instructions.
-	*e = Entry{}
 	e.Allele, e.VariantClass, e.tx, e.computed = a.vep, a.class, x, true
+	e.Consequences, e.Impact, e.cons = nil, "", nil
+	e.Exon, e.Intron, e.HGVSc, e.plainHGVSc, e.hgvsc, e.HGVSp = "", "", "", "", nil, ""
+	e.CDNAPosition, e.CDSPosition, e.ProteinPosition, e.AminoAcids, e.Codons, e.Distance = "", "", "", "", "", ""
 }
 
 // intergenic makes e the single intergenic_variant entry of allele a.
