@@ -85,7 +85,7 @@ func writeKnownStore(t *testing.T, vs []KnownVariant) *knownStore {
 	return ks
 }
 
-// FuzzKnownFile: a damaged known-variant file gives variants or an error,
+// FuzzKnownFile: a damaged known-variant file gives variants, matches or an error,
 // never a panic (bundles travel through S3 and disks). One seed has inline
 // values (blocks read record by record), the other none (skipped by flags).
 func FuzzKnownFile(f *testing.F) {
@@ -126,6 +126,12 @@ func FuzzKnownFile(f *testing.F) {
 		var r KnownReader // point lookups skip records, and go back
 		for _, pos := range []int{500, 1500, 2900, 1400, 1400} {
 			ks.appendRange(&r, nil, pos, pos)
+		}
+		var m KnownReader // matches read the values of matching records only
+		for _, pos := range []int{12, 13, 500, 1501, 2900, 1400, 1401} {
+			for _, alt := range []string{"C", "GT", ""} {
+				ks.appendMatches(&m, nil, pos, "A", alt)
+			}
 		}
 	})
 }
