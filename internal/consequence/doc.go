@@ -7,6 +7,7 @@
 //	Predict(v Variant, transcripts []*refdata.Transcript, seq Sequence) []Entry
 //	PredictAppend(dst []Entry, v Variant, transcripts []*refdata.Transcript, seq Sequence) []Entry
 //	(*Predictor).Append(dst []Entry, v Variant, transcripts []*refdata.Transcript, seq Sequence) []Entry
+//	(*Predictor).AppendCSQ(dst []byte, v Variant, transcripts []*refdata.Transcript, seq Sequence, existing string, each func(*Entry, []byte, int)) []byte
 //
 // v is one ALT of a VCF record as written (REF and ALT may share a leading
 // base); set Variant.AllAlts to every ALT of a multi-allelic record so the
@@ -22,6 +23,8 @@
 // spliced sequence, translation) is computed once and kept in a bounded cache.
 // A Predictor (one per goroutine) is PredictAppend for variants in position
 // order: it finds the last variant's transcripts' data without that cache.
+// Its AppendCSQ writes the entries' CSQ text (what Entry.AppendCSQ writes for
+// each entry Append makes, ',' between them) without making the entries.
 //
 // # VEP conventions followed
 //
