@@ -8,7 +8,12 @@ import (
 // vepPredictor computes CSQ entries with package consequence. Each worker
 // has its own, so the transcript buffer is reused without locking.
 type vepPredictor struct {
-	txs     []*refdata.Transcript
+	txs []*refdata.Transcript
+	// txs are the transcripts of the window lo..hi of chromosome c: the
+	// next allele with the same window (the record's next ALT, a record at
+	// the same position) uses them without a lookup.
+	c       chromosome
+	lo, hi  int
 	entries []consequence.Entry
 	pred    consequence.Predictor
 	set     string // Options.Transcripts
@@ -23,9 +28,12 @@ func newPredictor(o Options) predictor {
 
 func (p *vepPredictor) appendCSQ(dst []byte, c chromosome, v consequence.Variant, existing []byte, t *tally, ix *indexBatch) ([]byte, string, string, error) {
 	end := v.Pos + len(v.Ref) - 1
-	p.txs = c.AppendTranscripts(p.txs[:0], v.Pos-p.window, end+p.window)
-	if p.set == TranscriptsCanonical {
-		p.txs = keepCanonical(p.txs)
+	if lo, hi := v.Pos-p.window, end+p.window; c != p.c || lo != p.lo || hi != p.hi {
+		p.txs = c.AppendTranscripts(p.txs[:0], lo, hi)
+		if p.set == TranscriptsCanonical {
+			p.txs = keepCanonical(p.txs)
+		}
+		p.c, p.lo, p.hi = c, lo, hi
 	}
 	v.Distance = p.window
 	worst, worstRank := "", -1
