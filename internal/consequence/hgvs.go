@@ -12,7 +12,9 @@ import (
 // position in transcript orientation first (VEP's default shift_hgvs, which
 // reads on across exon/intron boundaries); an insertion that repeats the
 // preceding bases is written as a duplication.
-func (x *txInfo) appendHGVSc(b []byte, a *allele, seq Sequence) []byte {
+//
+// bases, when not nil, is a buffer the reference reads reuse.
+func (x *txInfo) appendHGVSc(b []byte, a *allele, seq Sequence, bases *[]byte) []byte {
 	ref, alt, start, end := a.ref, a.alt, a.start, a.end
 	if strings.IndexByte(alt, 'N') >= 0 {
 		return b // VEP writes no HGVS for alleles with other than ACGT
@@ -33,7 +35,7 @@ func (x *txInfo) appendHGVSc(b []byte, a *allele, seq Sequence) []byte {
 	}
 	plus := x.t.Strand >= 0
 	if (ref == "") != (alt == "") && seq != nil {
-		start, end, ref, alt = x.shift3(start, end, ref, alt, seq)
+		start, end, ref, alt = x.shift3(start, end, ref, alt, seq, bases)
 		// VEP's hgvs_transcript returns undef when the shift carries the
 		// variant past the transcript's 3' end (its shifted slice end
 		// exceeds the transcript slice); an insertion right after the last
@@ -59,7 +61,7 @@ func (x *txInfo) appendHGVSc(b []byte, a *allele, seq Sequence) []byte {
 			// VEP's dup test reads the bases before the insertion from the
 			// transcript's own slice, so they must lie inside the transcript.
 			inside := ds >= x.t.Start && de <= x.t.End
-			if s, err := seq.Seq(ds, de); inside && err == nil && equalUpper(s, alt) {
+			if s, err := readBases(seq, bases, ds, de); inside && err == nil && equalUpper(s, alt) {
 				b = x.appendRange(b, ds, de)
 				return append(b, "dup"...)
 			}
@@ -96,7 +98,7 @@ func (x *txInfo) appendHGVSc(b []byte, a *allele, seq Sequence) []byte {
 
 // equalUpper reports whether strings.ToUpper(s) == up for an up of ASCII
 // bytes, without making the upper-case copy.
-func equalUpper(s, up string) bool {
+func equalUpper[S ~string | ~[]byte](s S, up string) bool {
 	if len(s) != len(up) {
 		return false
 	}
@@ -180,6 +182,20 @@ func (x *txInfo) appendPos(b []byte, p anchor) []byte {
 	return b
 }
 
+// readBases reads the reference bases start..end into *buf, reused, when
+// there is one and seq can append them (the 3' shift read a new string a
+// window before); the result is valid until the next read.
+func readBases(seq Sequence, buf *[]byte, start, end int) ([]byte, error) {
+	app, ok := seq.(seqAppender)
+	if buf == nil || !ok {
+		s, err := seq.Seq(start, end)
+		return []byte(s), err
+	}
+	b, err := app.AppendSeq((*buf)[:0], start, end)
+	*buf = b
+	return b, err
+}
+
 // shiftWindow bounds how far one sequence read looks ahead when shifting;
 // shiftLimit is VEP's search area.
 const (
@@ -191,20 +207,21 @@ const (
 // position in transcript orientation, reading the genome up to shiftLimit
 // bases on, as VEP's _return_3prime does (it does not stop at exon/intron
 // boundaries). Forward-strand ref/alt rotate as the variant moves.
-func (x *txInfo) shift3(start, end int, ref, alt string, seq Sequence) (int, int, string, string) {
+func (x *txInfo) shift3(start, end int, ref, alt string, seq Sequence, bases *[]byte) (int, int, string, string) {
 	ins := ref == ""
 	lo, hi := max(1, start-shiftLimit), end+shiftLimit
-	unit := []byte(alt)
+	var ub [32]byte
+	unit := append(ub[:0], alt...)
 	if !ins {
-		unit = []byte(ref)
+		unit = append(ub[:0], ref...)
 	}
 	n := len(unit)
 	if x.t.Strand >= 0 {
 		// Next base after the variant must equal the unit's first base.
 		next := end + 1 // for an insertion end+1 == start
 		for next <= hi {
-			w, err := seq.Seq(next, min(hi, next+shiftWindow-1))
-			if err != nil || w == "" {
+			w, err := readBases(seq, bases, next, min(hi, next+shiftWindow-1))
+			if err != nil || len(w) == 0 {
 				break
 			}
 			moved := 0
@@ -222,8 +239,8 @@ func (x *txInfo) shift3(start, end int, ref, alt string, seq Sequence) (int, int
 		prev := start - 1
 		for prev >= lo {
 			ws := max(lo, prev-shiftWindow+1)
-			w, err := seq.Seq(ws, prev)
-			if err != nil || w == "" {
+			w, err := readBases(seq, bases, ws, prev)
+			if err != nil || len(w) == 0 {
 				break
 			}
 			moved := 0

@@ -77,7 +77,8 @@ type Predictor struct {
 	// index of its VARIANT_CLASS (appendPredicted)
 	head, exist []byte
 	class       int
-	entry       Entry // AppendCSQ's entry, reused
+	bases       []byte // reference bases read for HGVSc's 3' shift, reused
+	entry       Entry  // AppendCSQ's entry, reused
 }
 
 type txRef struct {
@@ -108,7 +109,7 @@ func (p *Predictor) Append(dst []Entry, v Variant, transcripts []*refdata.Transc
 		dst = slices.Grow(dst, 1)[:len(dst)+1]
 		e := &dst[len(dst)-1]
 		*e = Entry{}
-		if predictTranscript(e, &a, x, seq, text) {
+		if predictTranscript(e, &a, x, seq, text, &p.bases) {
 			x.describe(e)
 		} else {
 			dst = dst[:len(dst)-1]
@@ -150,7 +151,7 @@ func (p *Predictor) AppendCSQ(dst []byte, v Variant, transcripts []*refdata.Tran
 			continue
 		}
 		x := p.info(t, &at)
-		if !predictTranscript(e, &a, x, seq, &p.hgvsc) {
+		if !predictTranscript(e, &a, x, seq, &p.hgvsc, &p.bases) {
 			continue
 		}
 		dst = p.appendEntry(dst, e, x, first, each)
@@ -202,7 +203,7 @@ var intergenicTerms = newTermList([]string{Intergenic}, impactModifier)
 // predictTranscript fills the entry of one transcript (false when the
 // variant is farther than 5 kb from it). With text, HGVSc is appended to
 // *text instead of made a string (Predictor.HGVScInBuffer).
-func predictTranscript(e *Entry, a *allele, x *txInfo, seq Sequence, text *[]byte) bool {
+func predictTranscript(e *Entry, a *allele, x *txInfo, seq Sequence, text, bases *[]byte) bool {
 	e.reset(a, x)
 	if !overlaps(a.start, a.end, x.t.Start, x.t.End) {
 		return x.flanking(e, a)
@@ -235,7 +236,7 @@ func predictTranscript(e *Entry, a *allele, x *txInfo, seq Sequence, text *[]byt
 			terms.set(bitNonCodingTranscript)
 		}
 	}
-	e.setHGVSc(x, a, seq, text)
+	e.setHGVSc(x, a, seq, text, bases)
 	e.setTerms(terms)
 	return true
 }
@@ -243,15 +244,15 @@ func predictTranscript(e *Entry, a *allele, x *txInfo, seq Sequence, text *[]byt
 // setHGVSc sets the entry's HGVSc: as text appended to *text when given and
 // the transcript id needs no escape (the rest of HGVSc is positions, bases
 // and fixed words), else as a string.
-func (e *Entry) setHGVSc(x *txInfo, a *allele, seq Sequence, text *[]byte) {
+func (e *Entry) setHGVSc(x *txInfo, a *allele, seq Sequence, text, bases *[]byte) {
 	if text != nil && x.fullIDPlain {
 		n := len(*text)
-		*text = x.appendHGVSc(*text, a, seq)
+		*text = x.appendHGVSc(*text, a, seq, bases)
 		e.hgvsc = (*text)[n:len(*text):len(*text)]
 		return
 	}
 	var buf [96]byte
-	e.HGVSc = string(x.appendHGVSc(buf[:0], a, seq))
+	e.HGVSc = string(x.appendHGVSc(buf[:0], a, seq, bases))
 	if x.fullIDPlain {
 		e.plainHGVSc = e.HGVSc
 	}

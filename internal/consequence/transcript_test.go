@@ -1,6 +1,7 @@
 package consequence
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/gasproject/gas/internal/refdata"
@@ -166,5 +167,49 @@ func TestDeepIntronShortcut(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// appendingSeq is chromSeq that can also append bases, as a bundle
+// chromosome can (the 3' shift then reads into a reused buffer).
+type appendingSeq struct{ chromSeq }
+
+func (s appendingSeq) AppendSeq(dst []byte, start, end int) ([]byte, error) {
+	b, err := s.Seq(start, end)
+	return append(dst, b...), err
+}
+
+// TestShiftReadsThroughAppender: HGVSc of indels, shifted 3' through
+// repeats, dups included, is the same whether the sequence is read as
+// strings or appended into the Predictor's buffer.
+func TestShiftReadsThroughAppender(t *testing.T) {
+	m := loadMini(t)
+	chrom := m.seqs["21"]
+	var p, q Predictor
+	shifted := 0
+	for _, tx := range m.txs {
+		if tx.Chrom != "21" {
+			continue
+		}
+		for _, e := range tx.Exons[:min(2, len(tx.Exons))] {
+			for pos := e.Start - 5; pos <= e.Start+30; pos++ {
+				ref := string(chrom[pos-1 : pos+1])
+				for _, alt := range []string{ref[:1], ref + ref[1:], ref + string(chrom[pos:pos+3])} {
+					v := Variant{Chrom: "21", Pos: pos, Ref: ref, Alt: alt}
+					txs := near(m.txs, "21", pos, pos+2)
+					got := string(p.AppendCSQ(nil, v, txs, appendingSeq{chromSeq(chrom)}, "", nil))
+					want := string(q.AppendCSQ(nil, v, txs, chromSeq(chrom), "", nil))
+					if got != want {
+						t.Fatalf("%d %s>%s:\n appender %s\n strings  %s", pos, ref, alt, got, want)
+					}
+					if strings.Contains(got, "dup") || strings.Contains(got, "del") {
+						shifted++
+					}
+				}
+			}
+		}
+	}
+	if shifted < 100 {
+		t.Fatalf("only %d indel entries with HGVSc", shifted)
 	}
 }
