@@ -28,7 +28,7 @@ func newPredictor(o Options) predictor {
 
 func (p *vepPredictor) appendCSQ(dst []byte, c chromosome, v consequence.Variant, existing []byte, t *tally, ix *indexBatch) ([]byte, string, string, error) {
 	end := v.Pos + len(v.Ref) - 1
-	if lo, hi := v.Pos-p.window, end+p.window; c != p.c || lo != p.lo || hi != p.hi {
+	if lo, hi := v.Pos-p.window, end+p.window; lo != p.lo || hi != p.hi || c != p.c { // the ints first: comparing interfaces is a call
 		p.txs = c.AppendTranscripts(p.txs[:0], lo, hi)
 		if p.set == TranscriptsCanonical {
 			p.txs = keepCanonical(p.txs)
