@@ -179,11 +179,16 @@ func (e *Entry) appendPredicted(dst []byte, x *txInfo, head, exist []byte, class
 		dst = append(dst, exist...)
 		return append(append(append(dst, "||||"...), e.VariantClass...), '|')
 	}
+	bare := len(exist) == 1 // no Existing_variation: the transcript's text has its '|'
 	if e.Distance != "" {
 		// up- or downstream: nothing from EXON to Codons
-		dst = append(dst, x.csqFeatureFlank...)
-		dst = append(dst, exist...)
-		dst = append(append(dst, '|'), e.Distance...)
+		if bare {
+			dst = append(dst, x.csqFeatureFlankBare...)
+		} else {
+			dst = append(dst, x.csqFeatureFlank...)
+			dst = append(append(dst, exist...), '|')
+		}
+		dst = append(dst, e.Distance...)
 	} else {
 		dst = append(dst, x.csqFeature...)
 		dst = appendField(dst, e.Exon, true)
@@ -202,6 +207,9 @@ func (e *Entry) appendPredicted(dst []byte, x *txInfo, head, exist []byte, class
 			dst = appendField(dst, e.ProteinPosition, true)
 			dst = appendField(dst, e.AminoAcids, true)
 			dst = appendField(dst, e.Codons, true)
+		}
+		if bare && class >= 0 {
+			return append(dst, x.csqTailsBare[class]...)
 		}
 		dst = append(dst, exist...)
 		dst = append(dst, '|')

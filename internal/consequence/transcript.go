@@ -23,16 +23,18 @@ type txInfo struct {
 	csqStrandFlags, csqCanonical string
 	// csqFeatureFlank is csqFeature and the empty EXON to Codons of an
 	// up- or downstream entry; csqTails[i] is the text after DISTANCE for
-	// VARIANT_CLASS variantClasses[i].
-	csqFeatureFlank string
-	csqTails        [len(variantClasses)]string
-	cum             []int // cum[i]: cDNA bases before exon i (transcript order)
-	cdnaLen         int
-	coding          bool
-	cdsStart        int // cDNA coordinate of the first coding base (0 when non-coding)
-	cdsEnd          int // cDNA coordinate of the last coding base, stop codon included
-	pad             int // N bases VEP prepends to a 5'-incomplete CDS to restore the frame
-	table           int
+	// VARIANT_CLASS variantClasses[i]. The bare ones also hold an empty
+	// Existing_variation ("||" more: the flank's DISTANCE follows, the
+	// tail's DISTANCE is empty), for the many alleles with no known variant.
+	csqFeatureFlank, csqFeatureFlankBare string
+	csqTails, csqTailsBare               [len(variantClasses)]string
+	cum                                  []int // cum[i]: cDNA bases before exon i (transcript order)
+	cdnaLen                              int
+	coding                               bool
+	cdsStart                             int // cDNA coordinate of the first coding base (0 when non-coding)
+	cdsEnd                               int // cDNA coordinate of the last coding base, stop codon included
+	pad                                  int // N bases VEP prepends to a 5'-incomplete CDS to restore the frame
+	table                                int
 	// disjoint: the exons are in strict transcript order without overlaps,
 	// so exonWindow can binary-search them.
 	disjoint bool
@@ -141,14 +143,16 @@ func (x *txInfo) makeText() {
 		b = appendEscaped(append(b, '|'), f)
 	}
 	feature := len(b)
-	b = append(b, "|||||||||"...)
-	flank := len(b)
-	tails := [len(variantClasses) + 1]int{flank}
+	b = append(b, "|||||||||||"...) // EXON to Codons empty, then an empty Existing_variation
+	flank := len(b) - 2
+	var tails [len(variantClasses) + 1]int
 	for i, c := range variantClasses {
+		tails[i] = len(b)
+		b = append(b, "||"...) // the empty Existing_variation and DISTANCE of the bare tail
 		b = append(append(append(append(append(append(b, '|'), x.strand...), '|'), x.flags...), '|'), c...)
 		b = append(append(b, '|'), x.canonical...)
-		tails[i+1] = len(b)
 	}
+	tails[len(variantClasses)] = len(b)
 	s := string(b)
 	x.exonLabels, x.intronLabels = make([]string, n), make([]string, max(n-1, 0))
 	from := 0
@@ -160,12 +164,12 @@ func (x *txInfo) makeText() {
 		}
 		from = end
 	}
-	x.csqFeature, x.csqFeatureFlank = s[id:feature], s[id:flank]
+	x.csqFeature, x.csqFeatureFlank, x.csqFeatureFlankBare = s[id:feature], s[id:flank], s[id:flank+2]
 	for i := range variantClasses {
-		x.csqTails[i] = s[tails[i]:tails[i+1]]
+		x.csqTailsBare[i], x.csqTails[i] = s[tails[i]:tails[i+1]], s[tails[i]+2:tails[i+1]]
 	}
 	sf := 3 + len(x.strand) + len(x.flags)
-	x.csqStrandFlags, x.csqCanonical = s[flank:flank+sf], s[tails[1]-1-len(x.canonical):tails[1]]
+	x.csqStrandFlags, x.csqCanonical = s[tails[0]+2:tails[0]+2+sf], s[tails[1]-1-len(x.canonical):tails[1]]
 }
 
 // flagsOf is the FLAGS field of a transcript's entries.

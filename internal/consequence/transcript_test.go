@@ -62,13 +62,15 @@ func TestTxInfoText(t *testing.T) {
 				canonical = "YES"
 			}
 			want := map[string][2]string{
-				"csqFeature":      {x.csqFeature, feature},
-				"csqFeatureFlank": {x.csqFeatureFlank, feature + "|||||||||"},
-				"csqStrandFlags":  {x.csqStrandFlags, "|" + strand + "|" + flagsOf(&tx) + "|"},
-				"csqCanonical":    {x.csqCanonical, "|" + canonical},
+				"csqFeature":          {x.csqFeature, feature},
+				"csqFeatureFlank":     {x.csqFeatureFlank, feature + "|||||||||"},
+				"csqFeatureFlankBare": {x.csqFeatureFlankBare, feature + "|||||||||||"},
+				"csqStrandFlags":      {x.csqStrandFlags, "|" + strand + "|" + flagsOf(&tx) + "|"},
+				"csqCanonical":        {x.csqCanonical, "|" + canonical},
 			}
 			for i, cl := range variantClasses {
 				want["csqTails "+cl] = [2]string{x.csqTails[i], "|" + strand + "|" + flagsOf(&tx) + "|" + cl + "|" + canonical}
+				want["csqTailsBare "+cl] = [2]string{x.csqTailsBare[i], "|||" + strand + "|" + flagsOf(&tx) + "|" + cl + "|" + canonical}
 			}
 			for k, v := range want {
 				if v[0] != v[1] {
