@@ -219,8 +219,8 @@ func (x *txInfo) hgvspFrameshift(b []byte, cc *codonChange, ts *txSeq, ref strin
 	if !ok {
 		return ""
 	}
-	refS := ref + "*"
-	// First residue that differs, from the first affected codon on.
+	// First residue that differs, from the first affected codon on; the
+	// reference protein is followed by its stop (residue len(ref)+1).
 	p := max(cc.tlStart, 1)
 	if cc.tlEnd < cc.tlStart {
 		p = max(cc.tlEnd, 1)
@@ -234,10 +234,13 @@ func (x *txInfo) hgvspFrameshift(b []byte, cc *codonChange, ts *txSeq, ref strin
 			b = appendSpan(b, ref, p, len(ref))
 			return string(append(b, "del"...))
 		}
-		if 3*p > alt.len() || p > len(refS) {
+		if 3*p > alt.len() || p > len(ref)+1 {
 			return ""
 		}
-		ra, aa = refS[p-1], alt.codon(3*p-3, x.table)
+		ra, aa = '*', alt.codon(3*p-3, x.table)
+		if p <= len(ref) {
+			ra = ref[p-1]
+		}
 		if ra == '*' && aa == '*' {
 			return string(appendInt(append(b, "Ter"...), p)) + "="
 		}
