@@ -138,6 +138,21 @@ func (e *Entry) AppendCSQ(dst []byte, existingVariation string) []byte {
 			dst = appendField(dst, f, false)
 		}
 	}
+	dst = e.appendExonToCodons(dst, computed)
+	dst = appendField(dst, existingVariation, false)
+	dst = appendField(dst, e.Distance, computed)
+	dst = appendField(dst, e.Strand, computed)
+	dst = appendField(dst, e.Flags, computed)
+	dst = appendField(dst, e.VariantClass, computed)
+	return appendField(dst, e.Canonical, computed)
+}
+
+// appendExonToCodons appends the fields EXON to Codons, each after its
+// '|'. computed: EXON, INTRON and the positions, amino acids and codons
+// were made by Predict and are copied without escape checks; HGVSc is
+// checked unless it is the plain text Predict made, HGVSp always (it may
+// hold a '=').
+func (e *Entry) appendExonToCodons(dst []byte, computed bool) []byte {
 	dst = appendField(dst, e.Exon, computed)
 	dst = appendField(dst, e.Intron, computed)
 	if e.hgvsc != nil {
@@ -147,20 +162,13 @@ func (e *Entry) AppendCSQ(dst []byte, existingVariation string) []byte {
 	}
 	dst = appendField(dst, e.HGVSp, false)
 	if e.CDNAPosition == "" && e.CDSPosition == "" && e.ProteinPosition == "" && e.AminoAcids == "" && e.Codons == "" {
-		dst = append(dst, "|||||"...) // outside the exons: most entries
-	} else {
-		dst = appendField(dst, e.CDNAPosition, computed)
-		dst = appendField(dst, e.CDSPosition, computed)
-		dst = appendField(dst, e.ProteinPosition, computed)
-		dst = appendField(dst, e.AminoAcids, computed)
-		dst = appendField(dst, e.Codons, computed)
+		return append(dst, "|||||"...) // outside the exons: most entries
 	}
-	dst = appendField(dst, existingVariation, false)
-	dst = appendField(dst, e.Distance, computed)
-	dst = appendField(dst, e.Strand, computed)
-	dst = appendField(dst, e.Flags, computed)
-	dst = appendField(dst, e.VariantClass, computed)
-	return appendField(dst, e.Canonical, computed)
+	dst = appendField(dst, e.CDNAPosition, computed)
+	dst = appendField(dst, e.CDSPosition, computed)
+	dst = appendField(dst, e.ProteinPosition, computed)
+	dst = appendField(dst, e.AminoAcids, computed)
+	return appendField(dst, e.Codons, computed)
 }
 
 // appendPredicted is AppendCSQ for an entry Predictor.AppendCSQ has just
@@ -191,23 +199,7 @@ func (e *Entry) appendPredicted(dst []byte, x *txInfo, head, exist []byte, class
 		dst = append(dst, e.Distance...)
 	} else {
 		dst = append(dst, x.csqFeature...)
-		dst = appendField(dst, e.Exon, true)
-		dst = appendField(dst, e.Intron, true)
-		if e.hgvsc != nil {
-			dst = append(append(dst, '|'), e.hgvsc...)
-		} else {
-			dst = appendField(dst, e.HGVSc, e.HGVSc == e.plainHGVSc)
-		}
-		dst = appendField(dst, e.HGVSp, false)
-		if e.CDNAPosition == "" && e.CDSPosition == "" && e.ProteinPosition == "" && e.AminoAcids == "" && e.Codons == "" {
-			dst = append(dst, "|||||"...)
-		} else {
-			dst = appendField(dst, e.CDNAPosition, true)
-			dst = appendField(dst, e.CDSPosition, true)
-			dst = appendField(dst, e.ProteinPosition, true)
-			dst = appendField(dst, e.AminoAcids, true)
-			dst = appendField(dst, e.Codons, true)
-		}
+		dst = e.appendExonToCodons(dst, true)
 		if bare && class >= 0 {
 			return append(dst, x.csqTailsBare[class]...)
 		}
