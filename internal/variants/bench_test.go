@@ -241,29 +241,16 @@ func annotateStep(b *testing.B, e *annotate.Engine, input []byte, dir string, wi
 		b.Fatal(err)
 	}
 	files := []*os.File{partFile}
-	part := tabix.NewPartWriter(partFile)
-	var opts annotate.Options
-	var bld *EntryBuilder
+	var idx io.Writer
 	if withIndex {
 		idxFile, err := os.Create(filepath.Join(dir, "part.idx"))
 		if err != nil {
 			b.Fatal(err)
 		}
 		files = append(files, idxFile)
-		bld = NewEntryBuilder(idxFile)
-		opts.Index = bld
+		idx = idxFile
 	}
-	if _, err := e.Run(context.Background(), bytes.NewReader(input), part, opts); err != nil {
-		b.Fatal(err)
-	}
-	if _, err := part.Close(); err != nil {
-		b.Fatal(err)
-	}
-	if bld != nil {
-		if err := bld.Close(); err != nil {
-			b.Fatal(err)
-		}
-	}
+	annotateTo(b, e, input, partFile, idx)
 	// Synced at once, as runShard ends both blobs before waiting for either.
 	errs := make(chan error, len(files))
 	for _, f := range files {
@@ -284,17 +271,28 @@ func annotateStep(b *testing.B, e *annotate.Engine, input []byte, dir string, wi
 // without an EntryBuilder as the engine's Options.Index, but discards the
 // part and the index part (for counting instructions: no system calls).
 func annotateOnce(b *testing.B, e *annotate.Engine, input []byte, withIndex bool) {
-	part := tabix.NewPartWriter(io.Discard)
+	var idx io.Writer
+	if withIndex {
+		idx = io.Discard
+	}
+	annotateTo(b, e, input, io.Discard, idx)
+}
+
+// annotateTo annotates input as the AnnotateShard step does: the part,
+// BGZF with its tabix offsets, to part, and, unless idx is nil, the index
+// part (an EntryBuilder as the engine's Options.Index) to idx.
+func annotateTo(b *testing.B, e *annotate.Engine, input []byte, part, idx io.Writer) {
+	pw := tabix.NewPartWriter(part)
 	var opts annotate.Options
 	var bld *EntryBuilder
-	if withIndex {
-		bld = NewEntryBuilder(io.Discard)
+	if idx != nil {
+		bld = NewEntryBuilder(idx)
 		opts.Index = bld
 	}
-	if _, err := e.Run(context.Background(), bytes.NewReader(input), part, opts); err != nil {
+	if _, err := e.Run(context.Background(), bytes.NewReader(input), pw, opts); err != nil {
 		b.Fatal(err)
 	}
-	if _, err := part.Close(); err != nil {
+	if _, err := pw.Close(); err != nil {
 		b.Fatal(err)
 	}
 	if bld != nil {
