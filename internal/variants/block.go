@@ -5,6 +5,8 @@ import (
 	"encoding/binary"
 	"math"
 	"slices"
+
+	"github.com/klauspost/compress/s2"
 )
 
 // Display fields, in Row order, and how a display group encodes them.
@@ -46,7 +48,7 @@ type blockBuf struct {
 	dict     map[string]uint32     // the block's strings (features, biotypes, HGVS prefixes)
 	dictText []byte                // uvarint-length strings, in id order
 	other    dictCache             // the last HGVSc reference that was not the row's feature
-	enc      []byte
+	raw, zip []byte                // a section before and after compression (flush)
 }
 
 // span is a byte range of a buffer.
@@ -245,8 +247,8 @@ func (b *blockBuf) addFilter(pos, gene, csq uint32, af float32, flags uint8) {
 	}
 }
 
-// flush writes the block (filter section, display section) and records its
-// summary in the footer.
+// flush writes the block (filter section, display section, each
+// s2-compressed) and records its summary in the footer.
 func (p *parser) flush() error {
 	b := p.blk
 	n := b.rows()
@@ -256,21 +258,25 @@ func (p *parser) flush() error {
 	info := b.sum
 	info.Off, info.Rows, info.Chrom = p.off, n, b.chrom
 	slices.Sort(info.Genes)
-	enc := append(append(append(append(append(b.enc[:0], b.pos...), b.gene...), b.csq...), b.af...), b.flags...)
+	raw := append(append(append(append(append(b.raw[:0], b.pos...), b.gene...), b.csq...), b.af...), b.flags...)
+	b.zip = s2.Encode(b.zip[:cap(b.zip)], raw)
+	info.FilterLen = len(b.zip)
+	if _, err := p.write(b.zip); err != nil {
+		return err
+	}
 
 	// Display section: dictionary length, dictionary, group ends, groups.
 	b.groupEnd = append(b.groupEnd, uint32(len(b.disp)))
-	enc = binary.LittleEndian.AppendUint32(enc, uint32(len(b.dictText)))
-	enc = append(enc, b.dictText...)
+	raw = binary.LittleEndian.AppendUint32(raw[:0], uint32(len(b.dictText)))
+	raw = append(raw, b.dictText...)
 	for _, e := range b.groupEnd {
-		enc = binary.LittleEndian.AppendUint32(enc, e)
+		raw = binary.LittleEndian.AppendUint32(raw, e)
 	}
-	info.DisplayLen = len(enc) - n*filterWidth + len(b.disp)
-	b.enc = enc
-	if _, err := p.write(enc); err != nil {
-		return err
-	}
-	if _, err := p.write(b.disp); err != nil {
+	raw = append(raw, b.disp...)
+	b.zip = s2.Encode(b.zip[:cap(b.zip)], raw)
+	info.DisplayLen = len(b.zip)
+	b.raw = raw
+	if _, err := p.write(b.zip); err != nil {
 		return err
 	}
 	p.foot.Blocks = append(p.foot.Blocks, info)

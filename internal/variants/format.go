@@ -13,12 +13,21 @@ import (
 
 const (
 	magic   = "GASVIX1\n"
-	version = 3
-	// minVersion is the oldest version read: version 2 is version 3
-	// without parts.
+	version = 4
+	// minVersion is the oldest version read: version 3 is version 4
+	// with its sections as they are (not s2-compressed), version 2 is
+	// version 3 without parts.
 	minVersion = 2
-	blockRows  = 4096
-	trailerLen = 8 + len(magic)
+	// compressedVersion is the first version whose block sections are
+	// s2-compressed.
+	compressedVersion = 4
+	blockRows         = 4096
+	trailerLen        = 8 + len(magic)
+	// maxDisplay bounds a block's display section before compression:
+	// the builder ends a block at the first record after displayCut bytes
+	// (a record's entries are well under the difference), and the reader
+	// refuses a larger one rather than allocate it.
+	displayCut, maxDisplay = 16 << 20, 256 << 20
 	// filterWidth is the bytes per row of a block's filter section:
 	// pos, gene, consequence (uint32 each), af (float32), flags (uint8).
 	filterWidth = 4 + 4 + 4 + 4 + 1
@@ -85,7 +94,8 @@ func (g Gene) Name() string {
 type blockInfo struct {
 	Off        int64    `json:"o"`           // offset of the filter section
 	Rows       int      `json:"n"`           // rows in the block
-	DisplayLen int      `json:"d"`           // compressed display section bytes, after the filter section
+	FilterLen  int      `json:"f,omitempty"` // filter section bytes (compressed; version 4 on)
+	DisplayLen int      `json:"d"`           // display section bytes (compressed from version 4), after the filter section
 	Chrom      int      `json:"c"`           // index into footer.Chroms
 	MinPos     uint32   `json:"p0"`          // smallest pos
 	MaxPos     uint32   `json:"p1"`          // largest pos
@@ -190,12 +200,28 @@ func readFooter(r io.ReaderAt, size int64) (*footer, error) {
 		} else if b.Part != 0 {
 			return nil, fmt.Errorf("variant index: block %d names no part", i)
 		}
-		end := b.Off + int64(b.Rows*filterWidth+b.DisplayLen)
-		if b.Off < lo || end > hi || b.Chrom < 0 || b.Chrom >= len(f.Chroms) {
+		end := b.Off + f.blockLen(&b)
+		if b.Off < lo || end > hi || b.DisplayLen < 0 || f.compressed() && b.FilterLen <= 0 || b.Chrom < 0 || b.Chrom >= len(f.Chroms) {
 			return nil, fmt.Errorf("variant index: block %d out of range", i)
 		}
 	}
 	return &f, nil
+}
+
+// compressed reports whether the index's block sections are s2-compressed.
+func (f *footer) compressed() bool { return f.Version >= compressedVersion }
+
+// filterLen is the bytes block b's filter section takes in the file.
+func (f *footer) filterLen(b *blockInfo) int {
+	if f.compressed() {
+		return b.FilterLen
+	}
+	return b.Rows * filterWidth
+}
+
+// blockLen is the bytes block b takes in the file, both sections.
+func (f *footer) blockLen(b *blockInfo) int64 {
+	return int64(f.filterLen(b)) + int64(b.DisplayLen)
 }
 
 // checkParts checks that a joined index's parts follow each other up to

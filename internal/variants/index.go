@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/klauspost/compress/s2"
 )
 
 // Row is one CSQ entry of one ALT allele: the API's and the page's row.
@@ -104,12 +106,29 @@ func (ix *Index) row(h hit) int64 { return ix.first[h.blk] + int64(h.i) }
 // readFilter reads block bi's filter section into buf.
 func (ix *Index) readFilter(bi int, buf []byte) (filterCols, []byte, error) {
 	b := &ix.f.Blocks[bi]
-	n := b.Rows * filterWidth
-	buf = slices.Grow(buf[:0], n)[:n]
-	if _, err := ix.r.ReadAt(buf, b.Off); err != nil {
+	n, stored := b.Rows*filterWidth, 0
+	if ix.f.compressed() {
+		stored = b.FilterLen
+	}
+	// The columns take buf[:n]; compressed, the stored bytes are read
+	// after them and decoded into them.
+	buf = slices.Grow(buf[:0], n+stored)[:n+stored]
+	dst := buf[:n]
+	if stored > 0 {
+		dst = buf[n:]
+	}
+	if _, err := ix.r.ReadAt(dst, b.Off); err != nil {
 		return filterCols{}, buf, fmt.Errorf("variant index: read block %d: %w", bi, err)
 	}
-	c := filterCols{n: b.Rows, raw: buf}
+	if stored > 0 {
+		if k, err := s2.DecodedLen(buf[n:]); err != nil || k != n {
+			return filterCols{}, buf, fmt.Errorf("variant index: block %d: filter data is corrupt", bi)
+		}
+		if _, err := s2.Decode(buf[:n], buf[n:]); err != nil {
+			return filterCols{}, buf, fmt.Errorf("variant index: block %d: filter data is corrupt: %v", bi, err)
+		}
+	}
+	c := filterCols{n: b.Rows, raw: buf[:n]}
 	if err := ix.f.translate(b, c); err != nil {
 		return filterCols{}, buf, fmt.Errorf("variant index: block %d: %w", bi, err)
 	}

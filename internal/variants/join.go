@@ -72,8 +72,8 @@ func Join(parts []*Part) ([]byte, error) {
 			pi.Csqs = append(pi.Csqs, intern(csqs, &foot.Csqs, c))
 		}
 		for bi, b := range f.Blocks {
-			end := b.Off + int64(b.Rows*filterWidth+b.DisplayLen)
-			if b.Off < int64(len(magic)) || end > p.Size-int64(trailerLen) || b.Chrom < 0 || b.Chrom >= len(chromIDs) {
+			end := b.Off + f.blockLen(&b)
+			if b.Off < int64(len(magic)) || end > p.Size-int64(trailerLen) || b.FilterLen <= 0 || b.DisplayLen < 0 || b.Chrom < 0 || b.Chrom >= len(chromIDs) {
 				return nil, fmt.Errorf("variant index: join: part %d: block %d out of place", i, bi)
 			}
 			out, err := translateSummary(b, chromIDs, pi)

@@ -6,8 +6,11 @@ import (
 	"fmt"
 	"net/url"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/klauspost/compress/s2"
 )
 
 // splitVCF cuts annotated VCF text into parts of the given record counts
@@ -129,7 +132,7 @@ func TestJoinRefusesBadParts(t *testing.T) {
 	}{
 		{"no description", [][]byte{f0, f1}, []*Part{p0, nil}, "part 1 has no description"},
 		{"other layout", [][]byte{f0, f1}, []*Part{p0, &other}, "part 1 has another CSQ layout"},
-		{"a joined part", [][]byte{f0, joined}, []*Part{p0, joinedPart}, "part 1 is version 3 (joined: true)"},
+		{"a joined part", [][]byte{f0, joined}, []*Part{p0, joinedPart}, fmt.Sprintf("part 1 is version %d (joined: true)", version)},
 		{"short part", [][]byte{f0, f1}, []*Part{p0, {Footer: p1.Footer, Size: 100}}, "part 1: block 0 out of place"},
 		{"truncated", [][]byte{f0, f1[:len(f1)/2]}, []*Part{p0, p1}, "variant index: "},
 		{"not an index", [][]byte{f0, []byte("hello, world")}, []*Part{p0, p1}, "variant index: "},
@@ -152,9 +155,9 @@ func TestJoinedIndexRefusesBadIDs(t *testing.T) {
 	vcf := annotated(t, "test.vcf")
 	f0, p0 := buildPart(t, splitVCF(vcf, 100)[0])
 	f1, p1 := buildPart(t, splitVCF(vcf, 100)[1])
-	b := p1.Footer.Blocks[0]
-	bad := bytes.Clone(f1)
-	binary.LittleEndian.PutUint32(bad[b.Off+4*int64(b.Rows):], uint32(len(p1.Footer.Genes)))
+	bad, p1 := withFilter(t, f1, p1, 0, func(c filterCols) {
+		binary.LittleEndian.PutUint32(c.raw[4*c.n:], uint32(len(p1.Footer.Genes))) // row 0's gene
+	})
 	joined, err := joinParts([][]byte{f0, bad}, []*Part{p0, p1})
 	if err != nil {
 		t.Fatal(err)
@@ -179,4 +182,27 @@ func readFooterOf(b []byte) (footer, error) {
 		return footer{}, err
 	}
 	return *f, nil
+}
+
+// withFilter returns part file f, which p describes, with block bi's filter
+// columns changed by patch, and the description of the file returned (the
+// blocks after bi moved; the part's own footer is left as it was).
+func withFilter(t *testing.T, f []byte, p *Part, bi int, patch func(filterCols)) ([]byte, *Part) {
+	t.Helper()
+	b := p.Footer.Blocks[bi]
+	raw, err := s2.Decode(nil, f[b.Off:b.Off+int64(b.FilterLen)])
+	if err != nil {
+		t.Fatal(err)
+	}
+	patch(filterCols{n: b.Rows, raw: raw})
+	z := s2.Encode(nil, raw)
+	out := slices.Concat(f[:b.Off], z, f[b.Off+int64(b.FilterLen):])
+	q := *p
+	q.Size += int64(len(z) - b.FilterLen)
+	q.Footer.Blocks = slices.Clone(p.Footer.Blocks)
+	q.Footer.Blocks[bi].FilterLen = len(z)
+	for i := bi + 1; i < len(q.Footer.Blocks); i++ {
+		q.Footer.Blocks[i].Off += int64(len(z) - b.FilterLen)
+	}
+	return out, &q
 }
