@@ -84,9 +84,9 @@ func create(path string, bgzf bool, d Durability) (*Output, error) {
 	if err != nil {
 		return nil, fmt.Errorf("create output %s: %w", path, err)
 	}
-	var dst io.Writer = f
+	dst := writeback.Raw(f)
 	if d == Synced {
-		dst = writeback.New(f)
+		dst = writeback.Over(f, dst)
 	}
 	o := &Output{path: path, sync: d, f: f, bw: bufio.NewWriterSize(dst, 256<<10)}
 	o.w = o.bw

@@ -1,10 +1,15 @@
 // Package writeback writes large files whose bytes are synced at the end
 // (vcf.Output's Commit, fsblob's Put) so that the final fsync finds little
 // left to write: it asks the kernel to start writing each chunk to disk as
-// soon as it is written, without waiting for it.
+// soon as it is written, without waiting for it. Raw writes a regular file
+// without the Go runtime's hand-over of a goroutine's processor during
+// write(2) (vcf.Output's temporary file).
 package writeback
 
-import "os"
+import (
+	"io"
+	"os"
+)
 
 // Chunk is how much written data may stay dirty in the page cache before
 // writeback of it is started.
@@ -17,14 +22,18 @@ const Chunk = 8 << 20
 // work that produces them and the fsync only waits for the tail.
 type Writer struct {
 	f                *os.File
+	w                io.Writer // f, or a writer to it (Raw)
 	written, started int64
 }
 
 // New returns a Writer to f, which is positioned at its start.
-func New(f *os.File) *Writer { return &Writer{f: f} }
+func New(f *os.File) *Writer { return &Writer{f: f, w: f} }
+
+// Over is New writing the bytes through w, a writer to f such as Raw(f).
+func Over(f *os.File, w io.Writer) *Writer { return &Writer{f: f, w: w} }
 
 func (w *Writer) Write(p []byte) (int, error) {
-	n, err := w.f.Write(p)
+	n, err := w.w.Write(p)
 	w.written += int64(n)
 	if w.written-w.started >= Chunk {
 		start(w.f, w.started, w.written-w.started)
