@@ -3,7 +3,11 @@ package fsblob
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/gasproject/gas/internal/domain"
@@ -118,5 +122,49 @@ func TestConcatReadAt(t *testing.T) {
 				t.Fatalf("ReadAt(%d bytes, %d) = %q, %v; want %q", n, off, p[:k], err, want)
 			}
 		}
+	}
+}
+
+// TestJoinedFilesShareADirectory: the files a Concat or a Copy links (and
+// a Concat's tail) are made in one data directory, so that one sync of it
+// makes them all durable, however many sources there are; their bytes are
+// the sources'.
+func TestJoinedFilesShareADirectory(t *testing.T) {
+	ctx := context.Background()
+	s, _ := newTestStore(t, t.TempDir())
+	var srcs []string
+	var want strings.Builder
+	for i := range 24 {
+		k := fmt.Sprintf("work/part-%02d", i)
+		write(t, s, k, k)
+		srcs = append(srcs, k)
+		want.WriteString(k)
+	}
+	if err := s.Concat(ctx, "res/joined", srcs, []byte("<eof>")); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Copy(ctx, "res/joined", "archive/joined", domain.ClassGlacier); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"res/joined", "archive/joined"} {
+		m, err := s.load(k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dirs := map[string]bool{}
+		for _, name := range m.files() {
+			dirs[name[:2]] = true
+		}
+		if len(m.files()) != 25 || len(dirs) != 1 {
+			t.Errorf("%s: %d data files in %d directories, want 25 in 1", k, len(m.files()), len(dirs))
+		}
+	}
+	if got := read(t, s, "res/joined"); got != want.String()+"<eof>" {
+		t.Errorf("joined = %q", got)
+	}
+	// Open made every data directory, so a write syncs only its own.
+	entries, err := os.ReadDir(filepath.Join(s.root, "data"))
+	if err != nil || len(entries) != 256 {
+		t.Errorf("data/ holds %d entries (%v), want the 256 directories 00 to ff", len(entries), err)
 	}
 }

@@ -6,14 +6,22 @@
 //	keys/<key>.json    one metadata file (sidecar) per object, the key's
 //	                   slashes as directories: size, modified time, storage
 //	                   class, restore state, and the name of its data file
-//	data/ab/ab12...    the bytes, named by a random id
+//	data/ab/ab12...    the bytes, named by a random id (Open makes the 256
+//	                   directories data/00 to data/ff)
 //	tmp/               writes in progress (stale ones removed on Open)
 //
 // Every change writes a new sidecar and renames it into place, so a crash
 // leaves the old object or the new one. A Put whose context ended before
 // its commit stores nothing, and List holds the commit lock, so a List
 // after a writer was cancelled is final. Copies hard-link the data file, so
-// archiving a large result is instant. A crash can at worst leave an
+// archiving a large result is instant.
+//
+// Durability: an object is on disk when the call that stored it returns. A
+// Put syncs its data file, the data file's directory, its sidecar and the
+// sidecar's directory, in that order; a Copy or Concat makes all its links
+// (and a Concat's tail) in one data directory and syncs it once, then
+// commits the sidecar the same way, so a join of many parts costs four
+// syncs, not two per part. A crash can at worst leave an
 // unreferenced file in data/. Writers are serialised within one process;
 // one process (gas serve) owns a store, others may read it.
 //
@@ -99,6 +107,9 @@ func Open(root string, opts Options) (*Store, error) {
 		if err := os.MkdirAll(filepath.Join(abs, d), 0o755); err != nil {
 			return nil, fmt.Errorf("open blob store %s: %w", root, err)
 		}
+	}
+	if err := makeDataDirs(filepath.Join(abs, "data")); err != nil {
+		return nil, fmt.Errorf("open blob store %s: %w", root, err)
 	}
 	cleanTemp(filepath.Join(abs, "tmp"))
 	tmp, lock, err := newTempDir(filepath.Join(abs, "tmp"))
@@ -486,7 +497,13 @@ func (s *Store) Copy(ctx context.Context, src, dst string, class domain.StorageC
 		return nil
 	}
 	out := &sidecar{Format: sidecarFormat, Key: dst, Size: m.Size, Modified: now.UTC(), Class: class}
-	names, err := s.cloneFiles(m)
+	dir := newBlobName()[:2]
+	names, err := s.cloneFiles(m, dir)
+	if err == nil {
+		if err = syncDir(s.dataDir(dir)); err != nil {
+			s.removeFiles(&sidecar{Parts: names}, nil)
+		}
+	}
 	if err != nil {
 		return fmt.Errorf("copy %q to %q: %w", src, dst, err)
 	}
@@ -546,6 +563,24 @@ func (s *Store) Restore(ctx context.Context, key string, tier domain.RestoreTier
 	return nil
 }
 
+// makeDataDirs makes data/00 to data/ff, the directories data files go
+// to (by the first two characters of their names), and syncs data/ once
+// if it made any: a write then syncs only the directory its file goes to.
+func makeDataDirs(data string) error {
+	made := false
+	for i := range 256 {
+		err := os.Mkdir(filepath.Join(data, fmt.Sprintf("%02x", i)), 0o755)
+		if err != nil && !errors.Is(err, fs.ErrExist) {
+			return err
+		}
+		made = made || err == nil
+	}
+	if made {
+		return syncDir(data)
+	}
+	return nil
+}
+
 // writeTemp creates a file under tmp/, lets fill write it, and syncs it.
 // put writes through a writeback.Writer, so that the sync of a large object
 // waits for its last few MiB only.
@@ -573,55 +608,41 @@ func (s *Store) writeTemp(fill func(*os.File) error) (string, error) {
 // a sidecar that outlives a crash must find its data.
 func (s *Store) adoptBlob(tmp string) (string, error) {
 	name := newBlobName()
-	path := s.blobPath(name)
-	if err := mkdirSynced(filepath.Dir(path)); err != nil {
-		os.Remove(tmp)
+	if err := s.adopt(tmp, name); err != nil {
 		return "", err
 	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
-		return "", err
-	}
-	if err := syncDir(filepath.Dir(path)); err != nil {
-		os.Remove(path)
+	if err := syncDir(filepath.Dir(s.blobPath(name))); err != nil {
+		os.Remove(s.blobPath(name))
 		return "", err
 	}
 	return name, nil
 }
 
-// cloneBlob gives a data file a second name: a hard link where the file
-// system allows it (data files are never modified in place), else a copy.
-func (s *Store) cloneBlob(name string) (string, error) {
-	clone := newBlobName()
-	path := s.blobPath(clone)
-	if err := mkdirSynced(filepath.Dir(path)); err != nil {
-		return "", err
+// adopt moves a finished temp file into data/ as name. The caller syncs
+// name's directory before a sidecar names it (adoptBlob, or once for
+// several files: Concat).
+func (s *Store) adopt(tmp, name string) error {
+	path := s.blobPath(name)
+	if err := mkdirSynced(filepath.Dir(path)); err != nil { // made by Open; again if removed since
+		os.Remove(tmp)
+		return err
 	}
-	if err := os.Link(s.blobPath(name), path); err == nil {
-		if err := syncDir(filepath.Dir(path)); err != nil {
-			os.Remove(path)
-			return "", err
-		}
-		return clone, nil
+	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
+		return err
 	}
-	src, err := os.Open(s.blobPath(name))
-	if err != nil {
-		return "", fmt.Errorf("data file: %w", err)
-	}
-	defer src.Close()
-	tmp, err := s.writeTemp(func(f *os.File) error { _, err := io.Copy(f, src); return err })
-	if err != nil {
-		return "", err
-	}
-	return s.adoptBlob(tmp)
+	return nil
 }
 
-// cloneFiles gives each of m's data files a second name (cloneBlob); on
-// failure it removes the ones it made.
-func (s *Store) cloneFiles(m *sidecar) ([]string, error) {
+// cloneFiles gives each of m's data files a second name in the data
+// directory dir (two hex characters): a hard link where the file system
+// allows it (data files are never modified in place), else a copy. The
+// caller syncs dir once for them all (syncDir(s.dataDir(dir))) before a
+// sidecar names them; on failure cloneFiles removes the ones it made.
+func (s *Store) cloneFiles(m *sidecar, dir string) ([]string, error) {
 	var names []string
 	for _, name := range m.files() {
-		c, err := s.cloneBlob(name)
+		c, err := s.cloneBlob(name, dir)
 		if err != nil {
 			for _, c := range names {
 				os.Remove(s.blobPath(c))
@@ -633,11 +654,39 @@ func (s *Store) cloneFiles(m *sidecar) ([]string, error) {
 	return names, nil
 }
 
+// cloneBlob is one file of cloneFiles.
+func (s *Store) cloneBlob(name, dir string) (string, error) {
+	clone := newBlobNameIn(dir)
+	path := s.blobPath(clone)
+	if err := mkdirSynced(filepath.Dir(path)); err != nil {
+		return "", err
+	}
+	if err := os.Link(s.blobPath(name), path); err == nil {
+		return clone, nil
+	}
+	src, err := os.Open(s.blobPath(name))
+	if err != nil {
+		return "", fmt.Errorf("data file: %w", err)
+	}
+	defer src.Close()
+	tmp, err := s.writeTemp(func(f *os.File) error { _, err := io.Copy(f, src); return err })
+	if err != nil {
+		return "", err
+	}
+	return clone, s.adopt(tmp, clone)
+}
+
+// dataDir is the directory of the data files whose names start with dir.
+func (s *Store) dataDir(dir string) string { return filepath.Join(s.root, "data", dir) }
+
 func newBlobName() string {
 	var b [16]byte
 	rand.Read(b[:]) // never fails (crypto/rand since Go 1.24)
 	return hex.EncodeToString(b[:])
 }
+
+// newBlobNameIn is a new random name in the data directory dir.
+func newBlobNameIn(dir string) string { return dir + newBlobName()[2:] }
 
 // ctxReader stops a long Put when its context is cancelled.
 type ctxReader struct {
