@@ -25,7 +25,10 @@ type Output struct {
 	bw   *bufio.Writer
 	z    *BGZFWriter
 	w    io.Writer
-	done bool
+	// direct is what bw writes to, for a plain (not BGZF) output: Write
+	// hands it large writes itself
+	direct io.Writer
+	done   bool
 }
 
 // Durability says whether Commit also makes the output durable.
@@ -61,8 +64,7 @@ var fsync = (*os.File).Sync
 
 func create(path string, bgzf bool, d Durability) (*Output, error) {
 	if path == "-" {
-		bw := bufio.NewWriterSize(os.Stdout, 256<<10)
-		return &Output{path: path, bw: bw, w: bw}, nil
+		return (&Output{path: path}).buffer(os.Stdout, false), nil
 	}
 	if st, err := os.Stat(path); err == nil && !st.Mode().IsRegular() {
 		if st.IsDir() {
@@ -72,13 +74,7 @@ func create(path string, bgzf bool, d Durability) (*Output, error) {
 		if err != nil {
 			return nil, fmt.Errorf("create output %s: %w", path, err)
 		}
-		bw := bufio.NewWriterSize(f, 256<<10)
-		o := &Output{path: path, dev: f, bw: bw, w: bw}
-		if bgzf {
-			o.z = NewBGZFWriter(bw)
-			o.w = o.z
-		}
-		return o, nil
+		return (&Output{path: path, dev: f}).buffer(f, bgzf), nil
 	}
 	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
@@ -88,16 +84,37 @@ func create(path string, bgzf bool, d Durability) (*Output, error) {
 	if d == Synced {
 		dst = writeback.Over(f, dst)
 	}
-	o := &Output{path: path, sync: d, f: f, bw: bufio.NewWriterSize(dst, 256<<10)}
+	return (&Output{path: path, sync: d, f: f}).buffer(dst, bgzf), nil
+}
+
+// buffer sets o's writers over dst: a buffer of 256 KiB, with BGZF
+// compression before it when bgzf is set.
+func (o *Output) buffer(dst io.Writer, bgzf bool) *Output {
+	o.bw = bufio.NewWriterSize(dst, 256<<10)
 	o.w = o.bw
 	if bgzf {
 		o.z = NewBGZFWriter(o.bw)
 		o.w = o.z
+	} else {
+		o.direct = dst
 	}
-	return o, nil
+	return o
 }
 
-func (o *Output) Write(p []byte) (int, error) { return o.w.Write(p) }
+// Write writes p. A plain output's writes of at least the buffer's size (the
+// annotation engine writes batches of a few hundred KiB) go to the file
+// whole, after the bytes the buffer holds: the buffer would copy all but the
+// last part of each (bufio writes directly only while it is empty), most of
+// the output.
+func (o *Output) Write(p []byte) (int, error) {
+	if o.direct != nil && len(p) >= o.bw.Size() {
+		if err := o.bw.Flush(); err != nil {
+			return 0, err
+		}
+		return o.direct.Write(p)
+	}
+	return o.w.Write(p)
+}
 
 // Commit flushes everything and renames the file into place; a Synced
 // Output is fsynced before the rename and its directory after it.

@@ -158,34 +158,37 @@ type failWriter struct{}
 
 func (failWriter) Write(p []byte) (int, error) { return 0, io.ErrShortWrite }
 
-// TestOutputLarge: a Synced output of several writeback chunks, written in
-// uneven pieces, arrives complete and in order.
+// TestOutputLarge: an output of several writeback chunks, written in
+// uneven pieces (small ones through the buffer, from 256 KiB on straight to
+// the file), arrives complete and in order, Synced or not.
 func TestOutputLarge(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "big.vcf")
-	o, err := Create(path, Synced)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := make([]byte, 3*writeback.Chunk+12345)
-	for i := range want {
-		want[i] = byte('a' + i%23)
-	}
-	for rest, n := want, 1; len(rest) > 0; n = n*7%(1<<20) + 1 {
-		n = min(n, len(rest))
-		if _, err := o.Write(rest[:n]); err != nil {
+	for _, d := range []Durability{Synced, Renamed} {
+		path := filepath.Join(t.TempDir(), "big.vcf")
+		o, err := Create(path, d)
+		if err != nil {
 			t.Fatal(err)
 		}
-		rest = rest[n:]
-	}
-	if err := o.Commit(); err != nil {
-		t.Fatal(err)
-	}
-	got, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Fatalf("read back %d bytes, differing from the %d written", len(got), len(want))
+		want := make([]byte, 3*writeback.Chunk+12345)
+		for i := range want {
+			want[i] = byte('a' + i%23)
+		}
+		for rest, n := want, 1; len(rest) > 0; n = n*7%(1<<20) + 1 {
+			n = min(n, len(rest))
+			if _, err := o.Write(rest[:n]); err != nil {
+				t.Fatal(err)
+			}
+			rest = rest[n:]
+		}
+		if err := o.Commit(); err != nil {
+			t.Fatal(err)
+		}
+		got, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Fatalf("synced %v: read back %d bytes, differing from the %d written", d, len(got), len(want))
+		}
 	}
 }
 
