@@ -40,7 +40,9 @@ var infoDecls = []struct{ id, number, typ, desc string }{
 type chromosome interface {
 	// AppendKnownMatches decodes through r, the worker's own (see refdata.KnownReader).
 	AppendKnownMatches(r *refdata.KnownReader, dst []refdata.KnownMatch, pos int, ref, alt string) ([]refdata.KnownMatch, error)
-	Cytoband(pos int) string
+	// BandSpan is the cytoband at pos ("" for none) and the positions
+	// lo..hi around it with the same answer (see refdata.Chrom.BandSpan).
+	BandSpan(pos int) (name string, lo, hi int)
 	AppendTranscripts(dst []*refdata.Transcript, start, end int) []*refdata.Transcript
 	Seq(start, end int) (string, error)
 	// AppendSeq is Seq appending to dst.

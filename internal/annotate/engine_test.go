@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"testing"
 
@@ -48,11 +49,11 @@ func (c *fakeChrom) AppendKnownMatches(_ *refdata.KnownReader, dst []refdata.Kno
 	}
 	return dst, nil
 }
-func (c *fakeChrom) Cytoband(pos int) string {
+func (c *fakeChrom) BandSpan(pos int) (string, int, int) {
 	if pos > c.length {
-		return ""
+		return "", c.length + 1, math.MaxInt
 	}
-	return "q21.3"
+	return "q21.3", math.MinInt, c.length
 }
 func (c *fakeChrom) AppendTranscripts(dst []*refdata.Transcript, start, end int) []*refdata.Transcript {
 	return dst

@@ -35,7 +35,11 @@ type worker struct {
 	upRef    []byte
 	refSeq   []byte // the reference under REF (checkRef)
 	upAlt    []byte
-	band     []byte
+	// band is the INFO/CYTOBAND value ("21q21.3", empty for none) of the
+	// positions bandLo..bandHi of the held chromosome (none when bandLo >
+	// bandHi): records in order mostly share their band.
+	band           []byte
+	bandLo, bandHi int
 	// allAlts are the record's ALTs, upper-case: VEP's Allele field depends on all of them.
 	allAlts []string
 	shape   consequence.Shape // of the record being annotated
@@ -53,7 +57,7 @@ type chromInfo struct {
 }
 
 func newWorker(p *pipeline) *worker {
-	return &worker{p: p, pred: p.eng.newPred(p.opts)}
+	return &worker{p: p, pred: p.eng.newPred(p.opts), bandLo: 1}
 }
 
 // lookup resolves the record's chromosome. A worker holds one chromosome
@@ -78,6 +82,7 @@ func (w *worker) releaseHeld() {
 		w.p.res.release(w.last.canon)
 	}
 	w.last, w.held = chromInfo{}, false
+	w.bandLo, w.bandHi = 1, 0
 }
 
 // annotate appends the annotated record to dst (without "\n"), in stages:
@@ -233,8 +238,15 @@ func (w *worker) appendInfo(dst []byte, rec *vcf.Record, ci chromInfo) ([]byte, 
 		dst = appendKV(dst, infoStart, InfoRefMismatch, nil)
 		dst = dst[:len(dst)-1] // a flag has no "="
 	}
-	if band := ci.c.Cytoband(rec.Pos); band != "" {
-		w.band = append(append(w.band[:0], ci.canon...), band...)
+	if pos := rec.Pos; pos < w.bandLo || pos > w.bandHi {
+		var band string
+		band, w.bandLo, w.bandHi = ci.c.BandSpan(pos)
+		w.band = w.band[:0]
+		if band != "" {
+			w.band = append(append(w.band, ci.canon...), band...)
+		}
+	}
+	if len(w.band) > 0 {
 		dst = appendKV(dst, infoStart, InfoCytoband, w.band)
 	}
 	return dst, infoStart

@@ -5,6 +5,7 @@ import (
 	"cmp"
 	"context"
 	"errors"
+	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -452,4 +453,41 @@ func BenchmarkKnownDecode(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(n*b.N), "ns/record")
+}
+
+// TestBandSpan: every position of the span BandSpan gives has the band
+// name Cytoband gives at the position asked; overlapping bands (no real
+// cytoBand file has them) give a span of that position alone.
+func TestBandSpan(t *testing.T) {
+	disjointBands := []Band{{Start: 1, End: 100, Name: "p13"}, {Start: 101, End: 200, Name: "p12"}, {Start: 301, End: 400, Name: "q11"}}
+	overlapping := []Band{{Start: 1, End: 1000, Name: "p1"}, {Start: 50, End: 60, Name: "p2"}, {Start: 300, End: 400, Name: "q1"}}
+	tests := []struct {
+		bands          []Band
+		pos            int
+		name           string
+		wantLo, wantHi int
+	}{
+		{disjointBands, 1, "p13", 1, 100},
+		{disjointBands, 100, "p13", 1, 100},
+		{disjointBands, 150, "p12", 101, 200},
+		{disjointBands, 250, "", 201, 300},
+		{disjointBands, 400, "q11", 301, 400},
+		{disjointBands, 401, "", 401, math.MaxInt},
+		{disjointBands, 0, "", math.MinInt, 0},
+		{nil, 5, "", math.MinInt, math.MaxInt},
+		{overlapping, 55, "p1", 55, 55},
+		{overlapping, 350, "q1", 350, 350}, // as Cytoband answers, though p1 holds 350 too
+	}
+	for _, tc := range tests {
+		c := &Chrom{Name: "t", bands: tc.bands, bandsDisjoint: disjoint(tc.bands)}
+		name, lo, hi := c.BandSpan(tc.pos)
+		if name != tc.name || lo != tc.wantLo || hi != tc.wantHi {
+			t.Errorf("%v: BandSpan(%d) = %q %d..%d, want %q %d..%d", tc.bands, tc.pos, name, lo, hi, tc.name, tc.wantLo, tc.wantHi)
+		}
+		for _, p := range []int{max(lo, -5), min(hi, 2000), tc.pos} {
+			if got := c.Cytoband(p); got != name {
+				t.Errorf("%v: Cytoband(%d) = %q inside BandSpan(%d)'s span, which says %q", tc.bands, p, got, tc.pos, name)
+			}
+		}
+	}
 }

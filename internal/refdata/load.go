@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -143,7 +144,9 @@ type Chrom struct {
 	txEnd   []int         // tx[i].End
 	maxEnd  []int         // max End over tx[:i+1]
 	bands   []Band
-	known   *knownStore // nil when the chromosome has no known variants
+	// bandsDisjoint: bands do not overlap (BandSpan may give ranges)
+	bandsDisjoint bool
+	known         *knownStore // nil when the chromosome has no known variants
 }
 
 func loadChrom(dir string, e ChromEntry) (*Chrom, error) {
@@ -155,7 +158,7 @@ func loadChrom(dir string, e ChromEntry) (*Chrom, error) {
 	if err := json.Unmarshal(data, &meta); err != nil {
 		return nil, fmt.Errorf("%s: %w", e.Files.Meta, err)
 	}
-	c := &Chrom{Name: e.Name, Length: meta.Length, seq: packedSeq{runs: meta.Runs}, bands: meta.Bands, id: chromIDs.Add(1)}
+	c := &Chrom{Name: e.Name, Length: meta.Length, seq: packedSeq{runs: meta.Runs}, bands: meta.Bands, bandsDisjoint: disjoint(meta.Bands), id: chromIDs.Add(1)}
 	var unmap func() error
 	if c.seq.data, unmap, err = mapFile(filepath.Join(dir, e.Files.Seq)); err != nil {
 		return nil, err
@@ -351,11 +354,46 @@ func (c *Chrom) AppendKnownMatches(r *KnownReader, dst []KnownMatch, pos int, re
 
 // Cytoband returns the band name at pos (e.g. "q21.3"), "" if none.
 func (c *Chrom) Cytoband(pos int) string {
-	i := sort.Search(len(c.bands), func(i int) bool { return c.bands[i].End >= pos })
-	if i < len(c.bands) && c.bands[i].Start <= pos {
-		return c.bands[i].Name
+	name, _, _ := c.BandSpan(pos)
+	return name
+}
+
+// BandSpan is Cytoband for a caller that looks up positions near one
+// another, such as an annotator of sorted records: the band name at pos
+// ("" for none) and the positions lo..hi around pos with the same answer,
+// the band or the gap between two (just pos when the bands overlap, which a
+// cytoBand file's never do).
+func (c *Chrom) BandSpan(pos int) (name string, lo, hi int) {
+	b := c.bands
+	i := sort.Search(len(b), func(i int) bool { return b[i].End >= pos })
+	if i < len(b) && b[i].Start <= pos {
+		name = b[i].Name
 	}
-	return ""
+	switch {
+	case !c.bandsDisjoint:
+		return name, pos, pos
+	case name != "":
+		return name, b[i].Start, b[i].End
+	}
+	lo, hi = math.MinInt, math.MaxInt
+	if i > 0 {
+		lo = b[i-1].End + 1
+	}
+	if i < len(b) {
+		hi = b[i].Start - 1
+	}
+	return "", lo, hi
+}
+
+// disjoint reports whether bands sorted by Start are non-empty and do not
+// overlap (so their ends increase too).
+func disjoint(bands []Band) bool {
+	for i, b := range bands {
+		if b.End < b.Start || i > 0 && b.Start <= bands[i-1].End {
+			return false
+		}
+	}
+	return true
 }
 
 // Bands returns the chromosome's cytogenetic bands sorted by Start (read-only).
