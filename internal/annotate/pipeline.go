@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"sync"
+	"sync/atomic"
 
 	"github.com/gasproject/gas/internal/domain"
 	"github.com/gasproject/gas/internal/vcf"
@@ -57,7 +58,10 @@ type pipeline struct {
 	res     *residency // chromosomes shared by the workers
 
 	// Set by run.
-	cancel     context.CancelFunc
+	cancel context.CancelFunc
+	// stopped is set once ctx is done: the workers test it before each
+	// record (a select on ctx.Done() cost 1.3% of a run's instructions).
+	stopped    atomic.Bool
 	out        io.Writer
 	sum        *Summary
 	prog       *progress
@@ -80,6 +84,7 @@ type pipeline struct {
 func (p *pipeline) run(ctx context.Context, out io.Writer, sum *Summary, prog *progress) error {
 	p.ctx, p.cancel = context.WithCancel(ctx)
 	defer p.cancel()
+	defer context.AfterFunc(p.ctx, func() { p.stopped.Store(true) })()
 	p.out, p.sum, p.prog = out, sum, prog
 	// Two batches a worker keeps one annotated while the one before it is
 	// written; a few more let a worker run ahead of a slow batch.
@@ -271,12 +276,10 @@ func (w *worker) check(lineNo int) error {
 	if n := w.p.maxAlts; n > 0 && int64(len(w.rec.Alts())) > n {
 		return &domain.LimitError{Name: domain.LimitAltAlleles, Max: n, Line: lineNo}
 	}
-	select {
-	case <-w.p.ctx.Done():
+	if w.p.stopped.Load() {
 		return w.p.ctx.Err()
-	default:
-		return nil
 	}
+	return nil
 }
 
 // process parses and annotates one batch. The first bad line stops it.
