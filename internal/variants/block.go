@@ -48,6 +48,7 @@ type blockBuf struct {
 	dict     map[string]uint32     // the block's strings (features, biotypes, HGVS prefixes)
 	dictText []byte                // uvarint-length strings, in id order
 	other    dictCache             // the last HGVSc reference that was not the row's feature
+	raw, zip []byte                // the filter section before and after compression (flush)
 }
 
 // span is a byte range of a buffer.
@@ -246,74 +247,40 @@ func (b *blockBuf) addFilter(pos, gene, csq uint32, af float32, flags uint8) {
 	}
 }
 
-// blockOut is a finished block's summary and sections, before and after
-// compression, on its way to the file (writeBlock).
-type blockOut struct {
-	info                 blockInfo
-	filter, display, zip []byte
-}
-
-// flush hands the block (filter section, display section) to a goroutine
-// that compresses and writes it and records its summary in the footer
-// (writeBlock), while the next block's rows are added. The block before
-// it is written first: one block at a time is on its way.
+// flush writes the block (filter section, s2-compressed; display
+// section) and records its summary in the footer.
 func (p *parser) flush() error {
 	b := p.blk
 	n := b.rows()
 	if n == 0 {
 		return nil
 	}
-	if err := p.waitBlock(); err != nil {
+	info := b.sum
+	info.Off, info.Rows, info.Chrom = p.off, n, b.chrom
+	slices.Sort(info.Genes)
+	raw := append(append(append(append(append(b.raw[:0], b.pos...), b.gene...), b.csq...), b.af...), b.flags...)
+	b.zip = s2.Encode(b.zip[:cap(b.zip)], raw)
+	info.FilterLen = len(b.zip)
+	if _, err := p.write(b.zip); err != nil {
 		return err
 	}
-	o := p.spare
-	o.info = b.sum
-	o.info.Rows, o.info.Chrom = n, b.chrom
-	slices.Sort(o.info.Genes)
-	o.filter = append(append(append(append(append(o.filter[:0], b.pos...), b.gene...), b.csq...), b.af...), b.flags...)
 	// Display section: dictionary length, dictionary, group ends, groups.
 	b.groupEnd = append(b.groupEnd, uint32(len(b.disp)))
-	d := binary.LittleEndian.AppendUint32(o.display[:0], uint32(len(b.dictText)))
-	d = append(d, b.dictText...)
+	raw = binary.LittleEndian.AppendUint32(raw[:0], uint32(len(b.dictText)))
+	raw = append(raw, b.dictText...)
 	for _, e := range b.groupEnd {
-		d = binary.LittleEndian.AppendUint32(d, e)
+		raw = binary.LittleEndian.AppendUint32(raw, e)
 	}
-	o.display = append(d, b.disp...)
+	info.DisplayLen = len(raw) + len(b.disp)
+	b.raw = raw
+	if _, err := p.write(raw); err != nil {
+		return err
+	}
+	if _, err := p.write(b.disp); err != nil {
+		return err
+	}
+	p.foot.Blocks = append(p.foot.Blocks, info)
 	b.reset()
-	done := make(chan error, 1) // the goroutine ends without a reader (a failed run's builder is not closed)
-	p.written, p.spare = done, p.writing
-	p.writing = o
-	go func() { done <- p.writeBlock(o) }()
-	return nil
-}
-
-// waitBlock waits for the block on its way, if any, and returns its error.
-func (p *parser) waitBlock() error {
-	if p.written == nil {
-		return nil
-	}
-	err := <-p.written
-	p.written = nil
-	return err
-}
-
-// writeBlock compresses block o's sections and writes them, and adds its
-// summary to the footer (it runs while the parser adds the next block's
-// rows, which touch neither p.w, p.off nor p.foot.Blocks).
-func (p *parser) writeBlock(o *blockOut) error {
-	o.info.Off = p.off
-	for k, sec := range [2][]byte{o.filter, o.display} {
-		o.zip = s2.Encode(o.zip[:cap(o.zip)], sec)
-		if _, err := p.write(o.zip); err != nil {
-			return err
-		}
-		if k == 0 {
-			o.info.FilterLen = len(o.zip)
-		} else {
-			o.info.DisplayLen = len(o.zip)
-		}
-	}
-	p.foot.Blocks = append(p.foot.Blocks, o.info)
 	return nil
 }
 

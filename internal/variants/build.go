@@ -144,19 +144,13 @@ type parser struct {
 	slots   [cacheSlots]entryCache // by entry place in its record
 	row     entryRow               // the row being added
 	lastAlt int                    // the ALT of the last row added
-
-	// The finished block on its way to the file (flush), its writer's
-	// result when done (nil: none on its way), and the buffers of the
-	// next one.
-	writing, spare *blockOut
-	written        chan error
 }
 
 // newParser returns a parser writing to w, the magic already buffered.
 func newParser(w io.Writer) *parser {
 	p := &parser{
 		w: bufio.NewWriterSize(w, 1<<20), chroms: map[string]int{}, genes: map[string]uint32{},
-		csqs: map[string]uint32{}, csq: csqLayout{n: -1}, blk: newBlockBuf(), writing: &blockOut{}, spare: &blockOut{},
+		csqs: map[string]uint32{}, csq: csqLayout{n: -1}, blk: newBlockBuf(),
 		foot: footer{Version: version, Chroms: []string{}, Genes: []Gene{}, Csqs: []string{}, Blocks: []blockInfo{}},
 	}
 	p.write([]byte(magic)) // into the buffer: a write error shows at a later write
@@ -196,9 +190,6 @@ func (p *parser) write(b []byte) (int, error) {
 
 func (p *parser) finish() error {
 	if err := p.flush(); err != nil {
-		return err
-	}
-	if err := p.waitBlock(); err != nil {
 		return err
 	}
 	n, err := writeFooter(p.w, &p.foot, p.off)

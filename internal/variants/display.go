@@ -3,8 +3,6 @@ package variants
 import (
 	"encoding/binary"
 	"fmt"
-
-	"github.com/klauspost/compress/s2"
 )
 
 // blockDisplay is one block's display section, read whole.
@@ -27,15 +25,6 @@ func (ix *Index) readDisplay(bi int) (*blockDisplay, error) {
 		return nil, fmt.Errorf("variant index: block %d: %w", bi, err)
 	}
 	d := &blockDisplay{bi: bi}
-	if ix.f.compressed() {
-		if n, err := s2.DecodedLen(raw); err != nil || n > maxDisplay {
-			return nil, d.corrupt()
-		}
-		var err error
-		if raw, err = s2.Decode(nil, raw); err != nil {
-			return nil, d.corrupt()
-		}
-	}
 	ngroups := (b.Rows + displayGroup - 1) / displayGroup
 	if len(raw) < 4 {
 		return nil, d.corrupt()

@@ -32,23 +32,20 @@
 // # File format (version 4)
 //
 // Rows keep the file's order (a sorted VCF gives position order) in blocks of
-// up to 4096 rows; a block never spans two chromosomes, and ends early at a
-// record that finds 16 MiB in its display section (a reader refuses one
-// over 256 MiB rather than allocate it). The file is
+// up to 4096 rows; a block never spans two chromosomes. The file is
 //
 //	"GASVIX1\n"
-//	block*          filter section, then display section, each
-//	                s2-compressed (github.com/klauspost/compress/s2,
-//	                block format)
+//	block*          filter section (s2-compressed: klauspost/compress/s2,
+//	                block format), then display section
 //	footer          flate-compressed JSON: dictionaries and block directory
 //	footer offset   uint64 little-endian
 //	"GASVIX1\n"
 //
-// The block directory gives each section's compressed length; both are
-// decompressed whole when read (a filter section of 4096 rows is 68 KiB).
-// s2 takes a block's sections to about a fifth of their size for a few
-// instructions a byte: the index part a job writes and syncs is smaller
-// than its compressed VCF.
+// The block directory gives both sections' lengths in the file. A filter
+// section is decompressed whole when read (4096 rows are 68 KiB); s2 takes
+// it to about a seventh for about 40 instructions a row. The display
+// section is not compressed: s2 would take it to a third but costs 150
+// instructions a row, more than the rest of the display section's build.
 //
 // A block's filter section holds fixed-width columns, n values each: pos
 // (uint32), gene (uint32, index into the footer's gene dictionary),
@@ -60,8 +57,8 @@
 //
 // The display section holds what a row shows besides the filter columns:
 // id, ref, alt, allele, feature, biotype, hgvsc, hgvsp and clin_sig. It is
-// encoded as the rows arrive, then s2-compressed with the block (deflate
-// cost more than the rest of the build): a dictionary of the block's
+// encoded as the rows arrive, with no general-purpose compression (see
+// above; deflate cost more than the rest of the build): a dictionary of the block's
 // strings (uint32 byte length, then uvarint-length strings; string k has id
 // k), the end of each group of 128 rows (uint32 each), then the groups. A
 // group decodes on its own; per row:
@@ -98,8 +95,8 @@
 // filter section keeps its part's ids; the reader translates them as it
 // reads the block.
 //
-// Versions 2 and 3 still read: version 3 is version 4 with both sections
-// stored as they are (the filter section n × 17 bytes), version 2 is
+// Versions 2 and 3 still read: version 3 is version 4 with the filter
+// section stored as it is (n × 17 bytes), version 2 is
 // version 3 without parts. Join joins parts of this build's version only.
 //
 // # Query semantics

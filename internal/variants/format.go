@@ -15,19 +15,14 @@ const (
 	magic   = "GASVIX1\n"
 	version = 4
 	// minVersion is the oldest version read: version 3 is version 4
-	// with its sections as they are (not s2-compressed), version 2 is
-	// version 3 without parts.
+	// with its filter sections as they are (not s2-compressed), version
+	// 2 is version 3 without parts.
 	minVersion = 2
-	// compressedVersion is the first version whose block sections are
+	// compressedVersion is the first version whose filter sections are
 	// s2-compressed.
 	compressedVersion = 4
 	blockRows         = 4096
 	trailerLen        = 8 + len(magic)
-	// maxDisplay bounds a block's display section before compression:
-	// the builder ends a block at the first record after displayCut bytes
-	// (a record's entries are well under the difference), and the reader
-	// refuses a larger one rather than allocate it.
-	displayCut, maxDisplay = 16 << 20, 256 << 20
 	// filterWidth is the bytes per row of a block's filter section:
 	// pos, gene, consequence (uint32 each), af (float32), flags (uint8).
 	filterWidth = 4 + 4 + 4 + 4 + 1
@@ -95,7 +90,7 @@ type blockInfo struct {
 	Off        int64    `json:"o"`           // offset of the filter section
 	Rows       int      `json:"n"`           // rows in the block
 	FilterLen  int      `json:"f,omitempty"` // filter section bytes (compressed; version 4 on)
-	DisplayLen int      `json:"d"`           // display section bytes (compressed from version 4), after the filter section
+	DisplayLen int      `json:"d"`           // display section bytes, after the filter section
 	Chrom      int      `json:"c"`           // index into footer.Chroms
 	MinPos     uint32   `json:"p0"`          // smallest pos
 	MaxPos     uint32   `json:"p1"`          // largest pos
@@ -208,7 +203,7 @@ func readFooter(r io.ReaderAt, size int64) (*footer, error) {
 	return &f, nil
 }
 
-// compressed reports whether the index's block sections are s2-compressed.
+// compressed reports whether the index's filter sections are s2-compressed.
 func (f *footer) compressed() bool { return f.Version >= compressedVersion }
 
 // filterLen is the bytes block b's filter section takes in the file.

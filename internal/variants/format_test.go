@@ -11,8 +11,8 @@ import (
 	"testing"
 )
 
-// TestVersion3StillReads: an index written in version 3 (uncompressed
-// sections; testdata holds one a version-3 build made of the annotated VCF
+// TestVersion3StillReads: an index written in version 3 (filter sections
+// not compressed; testdata holds one a version-3 build made of the annotated VCF
 // beside it) answers every query as the index this build makes of the
 // same VCF.
 func TestVersion3StillReads(t *testing.T) {
@@ -58,9 +58,9 @@ func TestVersion3StillReads(t *testing.T) {
 	}
 }
 
-// TestCorruptSectionsFailTheQuery: a block section that does not decompress
-// to what the block directory says fails the query that reads it, naming
-// the block.
+// TestCorruptSectionsFailTheQuery: a filter section that does not
+// decompress to what the block directory says, or a display section that
+// does not decode, fails the query that reads it, naming the block.
 func TestCorruptSectionsFailTheQuery(t *testing.T) {
 	var idx bytes.Buffer
 	b := NewBuilder(&idx)
@@ -80,8 +80,7 @@ func TestCorruptSectionsFailTheQuery(t *testing.T) {
 	}{
 		{"filter of another length", blk.Off, []byte{0}, "sort=gene", "variant index: block 0: filter data is corrupt"},
 		{"filter not s2", blk.Off + 3, []byte{0xff, 0xff, 0xff}, "sort=gene", "variant index: block 0: filter data is corrupt"},
-		{"display too large", blk.Off + int64(blk.FilterLen), []byte{0xff, 0xff, 0xff, 0xff, 0x0f}, "", "variant index: block 0: display data is corrupt"},
-		{"display not s2", blk.Off + int64(blk.FilterLen) + 3, []byte{0xff, 0xff, 0xff}, "", "variant index: block 0: display data is corrupt"},
+		{"display dictionary too long", blk.Off + int64(blk.FilterLen), []byte{0xff, 0xff, 0xff, 0x0f}, "", "variant index: block 0: display data is corrupt"},
 	}
 	for _, c := range cases {
 		bad := bytes.Clone(idx.Bytes())

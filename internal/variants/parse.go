@@ -459,7 +459,7 @@ func (p *parser) startRow(chrom []byte) error {
 			p.foot.Chroms = append(p.foot.Chroms, string(chrom))
 		}
 	}
-	if b := p.blk; b.rows() > 0 && (b.chrom != c || b.rows() >= blockRows || len(b.disp) >= displayCut) {
+	if p.blk.rows() > 0 && (p.blk.chrom != c || p.blk.rows() >= blockRows) {
 		if err := p.flush(); err != nil {
 			return err
 		}
