@@ -27,6 +27,16 @@ const (
 // share id, ref and mostly alt, allele and clin_sig.
 var repeatable = [...]int{dID, dRef, dAlt, dAllele, dClinSig}
 
+// The other bits of a row's mask (version 4; a version-3 row has none set):
+// HGVSc is empty, or names the row's feature (only the text after ':' is
+// written), and HGVSp is empty. Either empty field is not written.
+const (
+	mRepeated     = 1<<len(repeatable) - 1
+	mHGVScEmpty   = 1 << 5
+	mHGVScFeature = 1 << 6
+	mHGVSpEmpty   = 1 << 7
+)
+
 // blockBuf is the block being filled: the filter columns, and the display
 // rows encoded as they come (see doc.go, "Display section").
 type blockBuf struct {
@@ -123,8 +133,21 @@ func (b *blockBuf) addRow(entry int, c *entryCache, rec *recordVals, r *entryRow
 			mask |= 16
 		}
 	}
+	// How the HGVS fields are written (see doc.go): hc is HGVSc's text
+	// after the feature's name and ':' (mHGVScFeature), if it has them.
+	hc := r.hgvsc
+	switch f := c.feature; {
+	case len(hc) == 0:
+		mask |= mHGVScEmpty
+	case len(hc) > len(f) && hc[len(f)] == ':' && string(hc[:len(f)]) == string(f):
+		mask |= mHGVScFeature
+		hc = hc[len(f)+1:]
+	}
+	if len(r.hgvsp) == 0 {
+		mask |= mHGVSpEmpty
+	}
 	disp := append(b.disp, mask)
-	if mask != 31 {
+	if mask&mRepeated != mRepeated {
 		if mask&1 == 0 {
 			disp = b.appendLiteral(disp, 0, rec.id)
 		}
@@ -142,12 +165,15 @@ func (b *blockBuf) addRow(entry int, c *entryCache, rec *recordVals, r *entryRow
 		}
 	}
 	disp = appendUvarint(appendUvarint(disp, c.featureID), c.biotypeID)
-	if hc, f := r.hgvsc, c.feature; len(hc) > len(f) && hc[len(f)] == ':' && string(hc[:len(f)]) == string(f) {
-		disp = appendString(appendUvarint(disp, c.featureID+1), hc[len(f)+1:])
-	} else {
-		disp = b.appendHGVS(disp, hc, &b.other)
+	if mask&mHGVScFeature != 0 {
+		disp = appendString(disp, hc)
+	} else if mask&mHGVScEmpty == 0 {
+		disp = b.appendRefHGVS(disp, hc, &b.other)
 	}
-	b.disp = b.appendHGVS(disp, r.hgvsp, &c.protein)
+	if mask&mHGVSpEmpty == 0 {
+		disp = b.appendRefHGVS(disp, r.hgvsp, &c.protein)
+	}
+	b.disp = disp
 }
 
 // appendUvarint is binary.AppendUvarint, the one-byte case inline.
@@ -176,16 +202,9 @@ func (b *blockBuf) appendLiteral(disp []byte, k int, s []byte) []byte {
 	return append(disp, s...)
 }
 
-// appendHGVS writes an HGVS notation as its reference sequence (the text
-// before ':', a dictionary id + 1; 0 when there is no ':') and the rest;
-// c remembers the last reference sequence.
-func (b *blockBuf) appendHGVS(dst, s []byte, c *dictCache) []byte {
-	if len(s) == 0 { // most entries have none: no call below
-		return append(dst, 0, 0)
-	}
-	return b.appendRefHGVS(dst, s, c)
-}
-
+// appendRefHGVS writes an HGVS notation as its reference sequence (the
+// text before ':', a dictionary id + 1; 0 when there is no ':') and the
+// rest; c remembers the last reference sequence.
 func (b *blockBuf) appendRefHGVS(dst, s []byte, c *dictCache) []byte {
 	if k := c.key; c.stamp == b.stamp && len(s) > len(k) && s[len(k)] == ':' && bytes.Equal(s[:len(k)], k) {
 		return appendString(binary.AppendUvarint(dst, uint64(c.id)+1), s[len(k)+1:])

@@ -99,16 +99,29 @@ func (d *blockDisplay) group(g, rows int) ([][displayFields]string, error) {
 			}
 			out[r][f] = s
 		}
+		var feature uint64
 		for _, f := range [...]int{dFeature, dBiotype} {
 			id, ok := ref()
 			if !ok || id == uint64(len(d.dict)) {
 				return nil, d.corrupt()
 			}
+			if f == dFeature {
+				feature = id
+			}
 			out[r][f] = d.dict[id]
 		}
-		for _, f := range [...]int{dHGVSc, dHGVSp} {
-			prefix, ok := ref()
-			if !ok {
+		for _, f := range [...]struct {
+			field       int
+			empty, name byte // mask bits: the field is empty, names the row's feature
+		}{{dHGVSc, mHGVScEmpty, mHGVScFeature}, {dHGVSp, mHGVSpEmpty, 0}} {
+			if mask&f.empty != 0 {
+				continue
+			}
+			var prefix uint64
+			var ok bool
+			if mask&f.name != 0 {
+				prefix = uint64(feature) + 1
+			} else if prefix, ok = ref(); !ok {
 				return nil, d.corrupt()
 			}
 			s, ok := str()
@@ -118,7 +131,7 @@ func (d *blockDisplay) group(g, rows int) ([][displayFields]string, error) {
 			if prefix > 0 {
 				s = d.dict[prefix-1] + ":" + s
 			}
-			out[r][f] = s
+			out[r][f.field] = s
 		}
 	}
 	return out, nil

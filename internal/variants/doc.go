@@ -63,14 +63,18 @@
 // k), the end of each group of 128 rows (uint32 each), then the groups. A
 // group decodes on its own; per row:
 //
-//	mask            one byte: bit k set = repeatable[k] (id, ref, alt,
-//	                allele, clin_sig) is the previous row's of the group
+//	mask            one byte: bit k (0-4) set = repeatable[k] (id, ref,
+//	                alt, allele, clin_sig) is the previous row's of the
+//	                group; bit 5: hgvsc is empty, bit 6: hgvsc names the
+//	                row's feature, bit 7: hgvsp is empty
 //	the repeatable fields not in mask, uvarint length + bytes each
 //	feature         uvarint dictionary id
 //	biotype         uvarint dictionary id
-//	hgvsc, hgvsp    uvarint: 0 = no reference sequence, else the dictionary
-//	                id + 1 of the text before ':'; then the text after it
-//	                (or the whole text), uvarint length + bytes
+//	hgvsc, hgvsp    unless empty: the reference sequence (the text before
+//	                ':') as a uvarint, 0 = none, else its dictionary id + 1
+//	                (left out for an hgvsc with bit 6: the feature's); then
+//	                the text after ':' (or the whole text), uvarint length
+//	                + bytes
 //
 // A record's entries share id and ref, and their HGVSc names the feature,
 // so an entry costs a few bytes beyond its HGVS changes.
@@ -96,7 +100,8 @@
 // reads the block.
 //
 // Versions 2 and 3 still read: version 3 is version 4 with the filter
-// section stored as it is (n × 17 bytes), version 2 is
+// section stored as it is (n × 17 bytes) and no mask bits 5-7 (empty HGVS
+// fields written as 0, 0; a feature's name as its id + 1), version 2 is
 // version 3 without parts. Join joins parts of this build's version only.
 //
 // # Query semantics
