@@ -51,9 +51,10 @@ type chromosome interface {
 	// refdata.SeqReader).
 	AppendSeqVia(r *refdata.SeqReader, dst []byte, start, end int) ([]byte, error)
 	Len() int
-	// Covered reports whether the reference holds any base in start..end
-	// (a stretch of only N is padding where nothing is stored).
-	Covered(start, end int) bool
+	// CoveredVia reports whether the reference holds any base in
+	// start..end (a stretch of only N is padding where nothing is stored),
+	// using r, the worker's SeqReader, which may know it from the last call.
+	CoveredVia(r *refdata.SeqReader, start, end int) bool
 }
 
 // reference resolves chromosome names (aliases included). A chromosome it

@@ -68,7 +68,7 @@ func (c *fakeChrom) AppendSeqVia(_ *refdata.SeqReader, dst []byte, start, end in
 func (c *fakeChrom) Len() int { return c.length }
 
 // Covered: the fake holds bases everywhere (all N, which match any REF).
-func (c *fakeChrom) Covered(start, end int) bool { return true }
+func (c *fakeChrom) CoveredVia(_ *refdata.SeqReader, start, end int) bool { return true }
 
 type fakePredictor struct{}
 

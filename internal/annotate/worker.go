@@ -320,7 +320,7 @@ const (
 // into buf, returned for reuse.
 func checkRef(c chromosome, sr *refdata.SeqReader, pos int, ref string, buf []byte) (int, []byte, error) {
 	end := pos + len(ref) - 1
-	if pos < 1 || end > c.Len() || !c.Covered(pos, end) {
+	if pos < 1 || end > c.Len() || !c.CoveredVia(sr, pos, end) {
 		return refUncovered, buf, nil
 	}
 	seq, err := c.AppendSeqVia(sr, buf, pos, end)

@@ -157,6 +157,8 @@ func TestSeq(t *testing.T) {
 		{c21, 25000000, 25000100}, {c21, 25000000 + 4*seqPage - 3, 25000000 + 4*seqPage + 5},
 		{c21, 25000000 + 12*seqPage - 1, 25000000 + 12*seqPage + 1}, {c21, 25000000 + 4*seqWindow - 3, 25000000 + 4*seqWindow + 5}, {mt, 16560, 16569},
 		{c21, 24985570, 24985590}, {c21, 25000050, 25000060}, {c21, 25100000, 25100000 + 5*seqWindow}, {c21, 26000300, 26000306},
+		// beside and over MT's one N (3107), after reads between runs
+		{mt, 3000, 3106}, {mt, 3100, 3110}, {mt, 3107, 3107}, {mt, 3108, 3200}, {mt, 3050, 3060}, {mt, 3106, 3107},
 	} {
 		want, _ := w.c.Seq(w.start, w.end)
 		if got, err := w.c.AppendSeqVia(&r, nil, w.start, w.end); err != nil || string(got) != want {
@@ -170,6 +172,11 @@ func TestSeq(t *testing.T) {
 		want := bytes.ContainsFunc(fa[w[0]-1:w[1]], func(r rune) bool { return r != 'N' && r != 'n' })
 		if got := c21.Covered(w[0], w[1]); got != want {
 			t.Errorf("Covered(%d, %d) = %v, want %v", w[0], w[1], got, want)
+		}
+		// CoveredVia answers alike with the reader of the reads above
+		// and of the windows before
+		if got := c21.CoveredVia(&r, w[0], w[1]); got != want {
+			t.Errorf("CoveredVia(%d, %d) = %v, want %v", w[0], w[1], got, want)
 		}
 	}
 }

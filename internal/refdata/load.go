@@ -285,6 +285,16 @@ func (c *Chrom) AppendSeqVia(r *SeqReader, dst []byte, start, end int) ([]byte, 
 // asks for every record, before it reads REF's bases.
 func (c *Chrom) Covered(start, end int) bool { return !c.seq.allN(start, end) }
 
+// CoveredVia is Covered for a caller that reads the bases next through r
+// (AppendSeqVia): a range between two runs of N, which r remembers, is
+// answered without searching the runs.
+func (c *Chrom) CoveredVia(r *SeqReader, start, end int) bool {
+	if r != nil && start <= end && r.runFree(c, start, end) {
+		return true
+	}
+	return c.Covered(start, end)
+}
+
 // Transcripts returns every transcript overlapping [start,end], sorted by
 // Start. The transcripts are shared: callers must not modify them.
 func (c *Chrom) Transcripts(start, end int) []*Transcript {

@@ -171,6 +171,32 @@ type SeqReader struct {
 	chrom uint64 // Chrom.id the window is of; 0: none
 	first int    // index in the packed file of win[0]
 	win   []byte
+	// Positions gapLo..gapHi of chromosome gapChrom (0: none) hold no run
+	// of N or IUPAC codes, the stretch between two that the last lookup
+	// found: sorted lookups mostly fall there and need not search the runs.
+	gapChrom     uint64
+	gapLo, gapHi int
+}
+
+// runFree reports whether no run of c (N or IUPAC codes) touches
+// start..end, from the gap between runs r knows or else the one around
+// start, which r then keeps.
+func (r *SeqReader) runFree(c *Chrom, start, end int) bool {
+	if r.gapChrom != c.id || start < r.gapLo || end > r.gapHi {
+		runs := c.seq.runs
+		i := c.seq.runAt(start)
+		if i < len(runs) && runs[i].Start <= start {
+			return false // start is in run i
+		}
+		r.gapChrom, r.gapLo, r.gapHi = c.id, 1, c.Length
+		if i > 0 {
+			r.gapLo = runs[i-1].End + 1
+		}
+		if i < len(runs) {
+			r.gapHi = runs[i].Start - 1
+		}
+	}
+	return start >= r.gapLo && end <= r.gapHi
 }
 
 // appendBases appends bases start..end (inside the chromosome) of c to
@@ -195,6 +221,9 @@ func (r *SeqReader) appendBases(c *Chrom, dst []byte, start, end int) ([]byte, e
 		r.chrom, r.first = c.id, lo
 	}
 	dst = appendPacked(dst, r.win, start-1-4*r.first, end-1-4*r.first)
+	if r.runFree(c, start, end) {
+		return dst, nil
+	}
 	return c.seq.patchRuns(dst, start, end), nil
 }
 
