@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"strconv"
+	"unsafe"
 
 	"github.com/gasproject/gas/internal/consequence"
 	"github.com/gasproject/gas/internal/refdata"
@@ -32,9 +33,7 @@ type worker struct {
 	exist    []byte
 	existEnd []int
 	predict  []bool // ALT i gets consequences
-	upRef    []byte
 	refSeq   []byte // the reference under REF (checkRef)
-	upAlt    []byte
 	// band is the INFO/CYTOBAND value ("21q21.3", empty for none) of the
 	// positions bandLo..bandHi of the held chromosome (none when bandLo >
 	// bandHi): records in order mostly share their band.
@@ -105,8 +104,7 @@ func (w *worker) annotate(dst []byte, rec *vcf.Record, lineNo int, t *tally) ([]
 		t.notCovered++
 		return append(dst, rec.Line...), nil
 	}
-	w.upRef = appendUpper(w.upRef[:0], rec.Ref())
-	ref := string(w.upRef)
+	ref := upperString(rec.Ref())
 	var refState int
 	refState, w.refSeq, err = checkRef(ci.c, &w.sr, rec.Pos, ref, w.refSeq[:0])
 	if err != nil {
@@ -122,7 +120,7 @@ func (w *worker) annotate(dst []byte, rec *vcf.Record, lineNo int, t *tally) ([]
 	w.mismatch = refState == refMismatch
 	if w.mismatch {
 		t.refMismatch++
-		t.note(fmt.Sprintf("line %d: %s:%d REF %s does not match the reference: no consequences (%s)", lineNo, ci.name, rec.Pos, clip(w.upRef), InfoRefMismatch))
+		t.note(fmt.Sprintf("line %d: %s:%d REF %s does not match the reference: no consequences (%s)", lineNo, ci.name, rec.Pos, clip([]byte(ref)), InfoRefMismatch))
 	}
 	if err := w.matchKnown(rec, ci, ref, lineNo, t); err != nil {
 		return dst, err
@@ -148,7 +146,7 @@ func (w *worker) matchKnown(rec *vcf.Record, ci chromInfo, ref string, lineNo in
 	w.ids = append(w.ids[:0], rec.ID()...)
 	w.allAlts = w.allAlts[:0]
 	for _, a := range alts {
-		w.allAlts = append(w.allAlts, string(appendUpper(w.upAlt[:0], a)))
+		w.allAlts = append(w.allAlts, upperString(a))
 	}
 	w.af, w.clnsig = w.af[:0], w.clnsig[:0]
 	w.exist, w.existEnd, w.predict = w.exist[:0], w.existEnd[:0], w.predict[:0]
@@ -377,6 +375,24 @@ func countTsTv(ref []byte, alts [][]byte, t *tally) {
 }
 
 func isACGT(c byte) bool { return c == 'A' || c == 'C' || c == 'G' || c == 'T' }
+
+// upperString is a field of the batch's input line (REF or an ALT),
+// upper-case, as a string. A field that is upper-case already, as VCF
+// files write bases, is not copied: the string shares the line's bytes,
+// which stay unchanged until the batch has been written and is read into
+// again. So the string must not be kept beyond the batch; nothing keeps
+// it beyond the record (consequence.Predictor, the known-variant lookup
+// and the tallies copy what they keep; Sprintf'd notes and errors are
+// copies). A copy per indel record was 1.2% of a run's instructions and
+// most of its garbage.
+func upperString(b []byte) string {
+	for _, c := range b {
+		if 'a' <= c && c <= 'z' {
+			return string(appendUpper(nil, b))
+		}
+	}
+	return unsafe.String(unsafe.SliceData(b), len(b))
+}
 
 func appendUpper(dst, s []byte) []byte {
 	for _, c := range s {

@@ -7,7 +7,9 @@ import (
 )
 
 // Variant is one ALT allele of a VCF record, as written in the record (REF and
-// ALT may share a leading base).
+// ALT may share a leading base). Its strings may share the caller's input
+// buffer (gas annotate's are the batch's lines): nothing here keeps them
+// after a call, but in the entries Predict and Append return.
 type Variant struct {
 	Chrom    string
 	Pos      int
