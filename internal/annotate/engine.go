@@ -43,7 +43,10 @@ type chromosome interface {
 	// BandSpan is the cytoband at pos ("" for none) and the positions
 	// lo..hi around it with the same answer (see refdata.Chrom.BandSpan).
 	BandSpan(pos int) (name string, lo, hi int)
-	AppendTranscripts(dst []*refdata.Transcript, start, end int) []*refdata.Transcript
+	// AppendTranscriptsNext appends the transcripts overlapping
+	// start..end, sorted by Start, and gives the lowest Start after end
+	// (see refdata.Chrom.AppendTranscriptsNext).
+	AppendTranscriptsNext(dst []*refdata.Transcript, start, end int) ([]*refdata.Transcript, int)
 	Seq(start, end int) (string, error)
 	// AppendSeq is Seq appending to dst.
 	AppendSeq(dst []byte, start, end int) ([]byte, error)

@@ -55,8 +55,8 @@ func (c *fakeChrom) BandSpan(pos int) (string, int, int) {
 	}
 	return "q21.3", math.MinInt, c.length
 }
-func (c *fakeChrom) AppendTranscripts(dst []*refdata.Transcript, start, end int) []*refdata.Transcript {
-	return dst
+func (c *fakeChrom) AppendTranscriptsNext(dst []*refdata.Transcript, start, end int) ([]*refdata.Transcript, int) {
+	return dst, math.MaxInt
 }
 func (c *fakeChrom) Seq(start, end int) (string, error) { return strings.Repeat("N", end-start+1), nil }
 func (c *fakeChrom) AppendSeq(dst []byte, start, end int) ([]byte, error) {

@@ -1,6 +1,8 @@
 package annotate
 
 import (
+	"math"
+
 	"github.com/gasproject/gas/internal/consequence"
 	"github.com/gasproject/gas/internal/refdata"
 )
@@ -9,15 +11,17 @@ import (
 // has its own, so the transcript buffer is reused without locking.
 type vepPredictor struct {
 	txs []*refdata.Transcript
-	// txs are the transcripts of the window lo..hi of chromosome c: the
-	// next allele with the same window (the record's next ALT, a record at
-	// the same position) uses them without a lookup.
-	c       chromosome
-	lo, hi  int
-	entries []consequence.Entry
-	pred    consequence.Predictor
-	set     string // Options.Transcripts
-	window  int    // up/downstream distance: transcripts this far from the variant still get an entry
+	// txs are the transcripts of the window lo..hi of chromosome c, and of
+	// every window lo'..hi' with lo <= lo' <= minEnd (the lowest End of
+	// txs) and hi <= hi' < next (the lowest Start after hi): the next
+	// alleles (the record's next ALT, records a little further on) use
+	// them without a lookup until a transcript starts or ends between.
+	c                    chromosome
+	lo, hi, next, minEnd int
+	entries              []consequence.Entry
+	pred                 consequence.Predictor
+	set                  string // Options.Transcripts
+	window               int    // up/downstream distance: transcripts this far from the variant still get an entry
 }
 
 func newPredictor(o Options) predictor {
@@ -28,10 +32,14 @@ func newPredictor(o Options) predictor {
 
 func (p *vepPredictor) appendCSQ(dst []byte, c chromosome, v consequence.Variant, existing []byte, t *tally, ix *indexBatch) ([]byte, string, string, error) {
 	end := v.Pos + len(v.Ref) - 1
-	if lo, hi := v.Pos-p.window, end+p.window; lo != p.lo || hi != p.hi || c != p.c { // the ints first: comparing interfaces is a call
-		p.txs = c.AppendTranscripts(p.txs[:0], lo, hi)
+	if lo, hi := v.Pos-p.window, end+p.window; lo < p.lo || lo > p.minEnd || hi < p.hi || hi >= p.next || c != p.c { // the ints first: comparing interfaces is a call
+		p.txs, p.next = c.AppendTranscriptsNext(p.txs[:0], lo, hi)
 		if p.set == TranscriptsCanonical {
 			p.txs = keepCanonical(p.txs)
+		}
+		p.minEnd = math.MaxInt
+		for _, t := range p.txs {
+			p.minEnd = min(p.minEnd, t.End)
 		}
 		p.c, p.lo, p.hi = c, lo, hi
 	}

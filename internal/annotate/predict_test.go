@@ -1,6 +1,7 @@
 package annotate
 
 import (
+	"math"
 	"testing"
 
 	"github.com/gasproject/gas/internal/consequence"
@@ -14,20 +15,24 @@ type countingChrom struct {
 	lookups int
 }
 
-func (c *countingChrom) AppendTranscripts(dst []*refdata.Transcript, start, end int) []*refdata.Transcript {
+func (c *countingChrom) AppendTranscriptsNext(dst []*refdata.Transcript, start, end int) ([]*refdata.Transcript, int) {
 	c.lookups++
+	next := math.MaxInt
 	for _, t := range c.txs {
 		if t.End >= start && t.Start <= end {
 			dst = append(dst, t)
 		}
+		if t.Start > end {
+			next = min(next, t.Start)
+		}
 	}
-	return dst
+	return dst, next
 }
 
-// TestPredictorReusesTranscriptWindow: an allele with the window of the
-// last one (same chromosome, position and REF length) is predicted on the
-// transcripts already looked up, and gets the CSQ text a fresh predictor
-// gives it, with every transcript set.
+// TestPredictorReusesTranscriptWindow: an allele whose window lies
+// further on than the last lookup's, with no transcript starting or ending
+// between, is predicted on the transcripts already looked up, and gets the
+// CSQ text a fresh predictor gives it, with every transcript set.
 func TestPredictorReusesTranscriptWindow(t *testing.T) {
 	tx := func(id string, start, end int, canonical bool) *refdata.Transcript {
 		return &refdata.Transcript{ID: id, Version: "1", GeneID: "G" + id, GeneName: "N" + id, Biotype: "lncRNA", Chrom: "21",
@@ -43,14 +48,16 @@ func TestPredictorReusesTranscriptWindow(t *testing.T) {
 		ref, alt   string
 		newLookups int // lookups of c this step makes
 	}{
-		{a, 11000, "A", "C", 1},
-		{a, 11000, "A", "G", 0},  // same window: the record's next ALT, or the next record
-		{a, 11000, "AC", "A", 1}, // a longer REF: another window
-		{a, 11000, "AC", "G", 0},
-		{a, 15100, "T", "C", 1}, // another position
-		{b, 15100, "T", "C", 1}, // another chromosome, same window
-		{b, 15100, "T", "G", 0},
-		{a, 15100, "T", "C", 1}, // back to the first
+		{a, 9000, "A", "C", 1},   // window 4000-14000: A and C
+		{a, 9000, "A", "G", 0},   // the same window: the record's next ALT
+		{a, 10500, "A", "C", 0},  // further on, no transcript starting or ending between
+		{a, 10500, "AC", "A", 0}, // a longer REF
+		{a, 11200, "T", "C", 1},  // B starts inside the window (a lookup, also when only canonical ones count)
+		{a, 15100, "T", "C", 0},
+		{a, 17100, "T", "C", 1}, // A ends before the window
+		{b, 17100, "T", "C", 1}, // another chromosome, same window
+		{b, 17100, "T", "G", 0},
+		{a, 15100, "T", "C", 1}, // back on the first, an earlier window
 	}
 	for _, set := range []string{TranscriptsAll, TranscriptsCanonical, TranscriptsPick, TranscriptsPerGene} {
 		o := Options{Transcripts: set}

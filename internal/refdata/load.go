@@ -303,11 +303,24 @@ func (c *Chrom) Transcripts(start, end int) []*Transcript {
 
 // AppendTranscripts is Transcripts appending to dst, for callers that reuse a buffer.
 func (c *Chrom) AppendTranscripts(dst []*Transcript, start, end int) []*Transcript {
+	dst, _ = c.AppendTranscriptsNext(dst, start, end)
+	return dst
+}
+
+// AppendTranscriptsNext is AppendTranscripts also giving next, the lowest
+// Start after end (math.MaxInt when none): the transcripts of a later
+// window start'..end' (start' >= start, end <= end' < next) are those of
+// this one that end at or after start', found without another lookup.
+func (c *Chrom) AppendTranscriptsNext(dst []*Transcript, start, end int) ([]*Transcript, int) {
 	// Scan back from the last transcript starting at or before end; the
 	// running max End says when no earlier transcript can reach start. Inside
 	// a megabase-long gene this walks the transcripts nested in it (tens on a
 	// real genome), which measured faster than an interval tree.
 	hi, _ := slices.BinarySearch(c.txStart, end+1)
+	next := math.MaxInt
+	if hi < len(c.txStart) {
+		next = c.txStart[hi]
+	}
 	n := len(dst)
 	for i := hi - 1; i >= 0 && c.maxEnd[i] >= start; i-- {
 		if c.txEnd[i] >= start {
@@ -315,7 +328,7 @@ func (c *Chrom) AppendTranscripts(dst []*Transcript, start, end int) []*Transcri
 		}
 	}
 	slices.Reverse(dst[n:])
-	return dst
+	return dst, next
 }
 
 // AllTranscripts returns the chromosome's transcripts sorted by Start (shared, read-only).
