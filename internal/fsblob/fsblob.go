@@ -156,7 +156,9 @@ func (s *Store) put(ctx context.Context, key string, r io.Reader, once bool) err
 	tmp, err := s.writeTemp(func(f *os.File) error {
 		// Written in MiB chunks: readers such as an upload's multipart part
 		// hand over 4 KiB a read, a write call each without the buffer.
-		w := bufio.NewWriterSize(writeback.New(f), 1<<20)
+		w := putBuffers.Get().(*bufio.Writer)
+		defer func() { w.Reset(nil); putBuffers.Put(w) }()
+		w.Reset(writeback.New(f))
 		n, err := w.ReadFrom(ctxReader{ctx, r})
 		size = n
 		if err == nil {
@@ -182,6 +184,10 @@ func (s *Store) put(ctx context.Context, key string, r io.Reader, once bool) err
 	}
 	return nil
 }
+
+// putBuffers holds put's MiB write buffers: a job stores some 75 objects,
+// most of them small, and a new buffer each time is a MiB to zero and collect.
+var putBuffers = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, 1<<20) }}
 
 // replace commits m as its key's sidecar and drops the data file it
 // replaced. A write whose context ended before the commit stores nothing
