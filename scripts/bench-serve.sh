@@ -8,9 +8,10 @@
 # (not to the poll that saw it).
 # Prints each run's wall and CPU time (and the bytes gas serve wrote to the
 # disk for the job: upload, work files, result; the less noisy figure on a
-# shared machine), the best of each and their ratios, and
-# Plan/ShardMap/Merge from the last job's history; fails when the last job's
-# result, decompressed, differs from gas annotate's.
+# shared machine) with how long each job's upload request and its Plan,
+# ShardMap and Merge steps took, the best of each and their ratios, and the
+# last job's steps from its history; fails when the last job's result,
+# decompressed, differs from gas annotate's.
 #
 # Environment: GENOME_DIR (required: a `make bench-genome` work directory
 # holding bundle/ and in/wgs.vcf, e.g. GENOME_SCALE=0.1 GENOME_DIR=/tmp/g
@@ -51,12 +52,22 @@ now() { date +%s.%N; }
 cpu() { awk -v t="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / t }' "/proc/$1/stat"; }
 # written PID: bytes a running process has caused to be written to storage so far.
 written() { awk '$1 == "write_bytes:" { print $2 }' "/proc/$1/io"; }
+# steps JOB: how long the upload request and each step of the job took
+# (from the job's history: the time between a state's entry and its exit).
+steps() {
+  "$GAS" history --data "$DATA" "$1" | awk -v up="$2" '
+    function secs(t, a) { split(t, a, ":"); return a[1] * 3600 + a[2] * 60 + a[3] }
+    $5 ~ /StateEntered$/ { t0[$6] = secs($3) }
+    $5 ~ /StateExited$/ && ($6 == "Plan" || $6 == "ShardMap" || $6 == "Merge") { d[$6] = secs($3) - t0[$6] }
+    END { printf "upload %.2f s, Plan %.2f s, ShardMap %.2f s, Merge %.2f s", up, d["Plan"], d["ShardMap"], d["Merge"] }'
+}
 serve_run() {
-  local start id job st c0 w0
+  local start id job st c0 w0 up
   c0=$(cpu "$SERVE_PID") w0=$(written "$SERVE_PID")
   start=$(now)
   id=$(curl -fsS -H "Authorization: Bearer $TOKEN" -F "file=@$IN" "$URL/api/v1/jobs" | sed -n 's/.*"id": *"\([^"]*\)".*/\1/p')
   [ -n "$id" ] || { echo "bench-serve: upload failed" >&2; exit 1; }
+  up=$(awk -v s="$start" -v e="$(now)" 'BEGIN { printf "%.2f", e - s }')
   while :; do
     job=$(curl -fsS -H "Authorization: Bearer $TOKEN" "$URL/api/v1/jobs/$id")
     st=$(sed -n 's/.*"status": *"\([A-Z]*\)".*/\1/p' <<<"$job")
@@ -70,6 +81,7 @@ serve_run() {
   awk -v a="$c0" -v b="$(cpu "$SERVE_PID")" 'BEGIN { printf " %.2f", b - a }'
   awk -v a="$w0" -v b="$(written "$SERVE_PID")" 'BEGIN { printf " %.0f", (b - a) / 1e6 }'
   echo "$id" >"$WORK/last-job"
+  echo "$up" >"$WORK/last-upload"
 }
 annotate_run() {
   local start
@@ -87,6 +99,7 @@ for ((i = 1; i <= RUNS; i++)); do
   read -r s sc sw <<<"$(serve_run)"; serve_all="$serve_all $s" serve_cpu="$serve_cpu $sc"
   read -r a ac aw <<<"$(annotate_run)"; ann_all="$ann_all $a" ann_cpu="$ann_cpu $ac"
   echo "run $i: gas serve $s s ($sc s CPU, $sw MB written), gas annotate $a s ($ac s CPU, $aw MB written)"
+  echo "       the job: $(steps "$(cat "$WORK/last-job")" "$(cat "$WORK/last-upload")")"
 done
 best() { tr ' ' '\n' | awk 'NF && (b == "" || $1 < b) { b = $1 } END { print b }'; }
 bs=$(best <<<"$serve_all") ba=$(best <<<"$ann_all") bsc=$(best <<<"$serve_cpu") bac=$(best <<<"$ann_cpu")
