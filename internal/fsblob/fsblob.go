@@ -156,9 +156,13 @@ func (s *Store) put(ctx context.Context, key string, r io.Reader, once bool) err
 	tmp, err := s.writeTemp(func(f *os.File) error {
 		// Written in MiB chunks: readers such as an upload's multipart part
 		// hand over 4 KiB a read, a write call each without the buffer.
+		// Raw: a MiB write outlasts the 20 µs after which the runtime hands
+		// an ordinary system call's P to another thread (writeback.Raw);
+		// the parts of the shards running at once are written while every
+		// core runs engine workers.
 		w := putBuffers.Get().(*bufio.Writer)
 		defer func() { w.Reset(nil); putBuffers.Put(w) }()
-		w.Reset(writeback.New(f))
+		w.Reset(writeback.Over(f, writeback.Raw(f)))
 		n, err := w.ReadFrom(ctxReader{ctx, r})
 		size = n
 		if err == nil {
