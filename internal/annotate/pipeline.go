@@ -184,19 +184,14 @@ func (p *pipeline) fill(b *batch) {
 	if err := p.ctx.Err(); err != nil {
 		b.readErr = err
 	}
-	for b.readErr == nil && len(b.ends) < batchLines && len(b.buf) < batchBytes {
-		line, n, err := p.rd.ReadLine()
+	if b.readErr == nil {
+		var err error
+		b.buf, b.ends, b.lineNos, err = p.rd.AppendLines(b.buf, b.ends, b.lineNos, batchLines, batchBytes)
 		if err == io.EOF {
 			p.inEnd = true
-			break
-		}
-		if err != nil {
+		} else if err != nil {
 			b.readErr = err
-			break
 		}
-		b.buf = append(b.buf, line...)
-		b.ends = append(b.ends, len(b.buf))
-		b.lineNos = append(b.lineNos, n)
 	}
 	if b.readErr != nil {
 		p.inEnd = true

@@ -247,6 +247,55 @@ func (r *Reader) ReadLine() ([]byte, int, error) {
 	}
 }
 
+// AppendLines reads data lines as ReadLine does, appending each to buf
+// and the end of it in buf and its line number to ends and nos, until it
+// has appended maxLines or buf holds maxBytes or more, and returns the
+// error ReadLine gives after them (io.EOF at the end of the input). The
+// lines already in the read buffer are taken from there in one pass, not
+// one ReadLine call each; anything else (a line the buffer does not hold
+// whole, a long one, an error) is left to ReadLine.
+func (r *Reader) AppendLines(buf []byte, ends, nos []int, maxLines, maxBytes int) ([]byte, []int, []int, error) {
+	for len(ends) < maxLines && len(buf) < maxBytes {
+		if r.err == nil {
+			data, _ := r.br.Peek(r.br.Buffered())
+			used := 0
+			for len(ends) < maxLines && len(buf) < maxBytes {
+				i := bytes.IndexByte(data[used:], '\n')
+				if i < 0 || i > r.maxLine { // not whole, or maybe too long: ReadLine says
+					break
+				}
+				line := data[used : used+i]
+				used += i + 1
+				r.off += int64(i + 1)
+				r.line++
+				if i > 0 && line[i-1] == '\r' {
+					line = line[:i-1]
+				}
+				if len(line) == 0 {
+					continue
+				}
+				if err := r.count(line); err != nil {
+					r.br.Discard(used)
+					return buf, ends, nos, err
+				}
+				buf = append(buf, line...)
+				ends, nos = append(ends, len(buf)), append(nos, r.line)
+			}
+			r.br.Discard(used)
+			if len(ends) == maxLines || len(buf) >= maxBytes {
+				break
+			}
+		}
+		line, n, err := r.ReadLine()
+		if err != nil {
+			return buf, ends, nos, err
+		}
+		buf = append(buf, line...)
+		ends, nos = append(ends, len(buf)), append(nos, n)
+	}
+	return buf, ends, nos, nil
+}
+
 // count enforces the Records and Contigs limits on a data line.
 func (r *Reader) count(line []byte) error {
 	r.records++

@@ -4,12 +4,16 @@ import (
 	"bytes"
 	"compress/gzip"
 	"errors"
+	"fmt"
 	"io"
+	"math/rand"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/gasproject/gas/internal/domain"
 	"github.com/gasproject/gas/internal/testshared"
 )
 
@@ -333,5 +337,85 @@ func TestOffset(t *testing.T) {
 				t.Errorf("offset at EOF %d, want %d", off, len(tc.in))
 			}
 		})
+	}
+}
+
+// TestAppendLinesIsReadLine: AppendLines, asked for batches of assorted
+// sizes, gives the lines, line numbers, offsets and errors of a ReadLine
+// loop, on input of several read buffers with CRLF and empty lines, lines
+// across the buffer's end, and at the line, record and contig limits.
+func TestAppendLinesIsReadLine(t *testing.T) {
+	rng := rand.New(rand.NewSource(7))
+	var text bytes.Buffer
+	text.WriteString("##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n")
+	for i := 0; text.Len() < 3*readBufSize; i++ {
+		switch rng.Intn(20) {
+		case 0:
+			text.WriteString("\n")
+		case 1:
+			text.WriteString("\r\n")
+		default:
+			fmt.Fprintf(&text, "%d\t%d\t.\tA\tC\t.\t.\tX=%s", 1+rng.Intn(3), i, strings.Repeat("y", rng.Intn(300)))
+			if rng.Intn(3) == 0 {
+				text.WriteString("\r")
+			}
+			text.WriteString("\n")
+		}
+	}
+	text.WriteString("2\t7\t.\tA\tC\t.\t.\t.") // no final newline
+	for _, lim := range []domain.Limits{{}, {LineBytes: 300}, {Records: 2000}, {Contigs: 2}} {
+		type got struct {
+			lines    []string
+			nos      []int
+			err      error
+			line     int
+			off      int64
+			finalErr error
+		}
+		want := got{}
+		r, err := NewReaderLimits(bytes.NewReader(text.Bytes()), lim)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for {
+			line, n, err := r.ReadLine()
+			if err != nil {
+				want.err = err
+				break
+			}
+			want.lines, want.nos = append(want.lines, string(line)), append(want.nos, n)
+		}
+		want.line, want.off = r.LineNumber(), r.Offset()
+		_, _, want.finalErr = r.ReadLine()
+		var le *domain.LimitError
+		if (lim != domain.Limits{}) != errors.As(want.err, &le) {
+			t.Fatalf("limits %+v: ReadLine stopped with %v", lim, want.err)
+		}
+
+		have := got{}
+		r, err = NewReaderLimits(bytes.NewReader(text.Bytes()), lim)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for have.err == nil {
+			var buf []byte
+			var ends, nos []int
+			buf, ends, nos, have.err = r.AppendLines(buf, ends, nos, 1+rng.Intn(1500), 1+rng.Intn(200<<10))
+			for i, end := range ends {
+				start := 0
+				if i > 0 {
+					start = ends[i-1]
+				}
+				have.lines, have.nos = append(have.lines, string(buf[start:end])), append(have.nos, nos[i])
+			}
+		}
+		have.line, have.off = r.LineNumber(), r.Offset()
+		_, _, have.finalErr = r.ReadLine()
+		if !slices.Equal(have.lines, want.lines) || !slices.Equal(have.nos, want.nos) || fmt.Sprint(have.err) != fmt.Sprint(want.err) ||
+			have.line != want.line || have.off != want.off || fmt.Sprint(have.finalErr) != fmt.Sprint(want.finalErr) {
+			t.Errorf("limits %+v: AppendLines gave %d lines (last number %v), error %v, line %d, offset %d, then %v; ReadLine %d (%v), %v, %d, %d, %v",
+				lim, len(have.lines), have.nos[len(have.nos)-1:], have.err, have.line, have.off, have.finalErr,
+				len(want.lines), want.nos[len(want.nos)-1:], want.err, want.line, want.off, want.finalErr)
+		}
 	}
 }
