@@ -43,9 +43,9 @@
 //
 // The block directory gives both sections' lengths in the file. A filter
 // section is decompressed whole when read (4096 rows are 68 KiB); s2 takes
-// it to about a seventh for about 40 instructions a row. The display
-// section is not compressed: s2 would take it to a third but costs 150
-// instructions a row, more than the rest of the display section's build.
+// it to about an eighth for about 40 instructions a row. The display
+// section is not compressed: s2 would take it to a third but costs about
+// 150 instructions a row, where building the section takes about 240.
 //
 // A block's filter section holds fixed-width columns, n values each: pos
 // (uint32), gene (uint32, index into the footer's gene dictionary),
