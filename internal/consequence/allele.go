@@ -148,6 +148,9 @@ func classOf(ref, alt string) string {
 // VCF record: SNV, insertion, deletion, indel, substitution, or
 // sequence_alteration for anything that is not plain sequence.
 func VariantClass(ref, alt string) string {
+	if len(ref) == 1 && len(alt) == 1 && isBase[ref[0]] && isBase[alt[0]] {
+		return "SNV" // most records: without the general path's calls
+	}
 	ref, refOK := upperBases(ref)
 	alt, altOK := upperBases(alt)
 	if ref == "" || alt == "" || !refOK || !altOK {

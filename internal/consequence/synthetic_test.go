@@ -158,6 +158,8 @@ func TestVariantClass(t *testing.T) {
 		{"A", "G", "SNV"}, {"A", "AT", "insertion"}, {"AT", "A", "deletion"},
 		{"AT", "GC", "substitution"}, {"A", "TC", "indel"}, {"ATG", "AC", "indel"},
 		{"A", "<DEL>", "sequence_alteration"}, {"A", "*", "sequence_alteration"},
+		// one base each: the fast path for upper-case bases, the general one else
+		{"N", "A", "SNV"}, {"A", "A", "SNV"}, {"a", "g", "SNV"}, {"A", "n", "SNV"}, {"A", ".", "sequence_alteration"}, {"R", "A", "sequence_alteration"},
 	} {
 		if got := VariantClass(c.ref, c.alt); got != c.want {
 			t.Errorf("VariantClass(%s, %s) = %s, want %s", c.ref, c.alt, got, c.want)
