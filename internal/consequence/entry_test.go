@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/gasproject/gas/internal/refdata"
 )
 
 // escapeSlow is appendEscaped one byte at a time, as VEP escapes.
@@ -170,5 +172,29 @@ func TestComputedFieldsNeedNoEscape(t *testing.T) {
 	}
 	if n < 10000 {
 		t.Fatalf("only %d entries checked", n)
+	}
+}
+
+// TestDistanceIsNearestEnds: the DISTANCE of an up- or downstream entry is
+// VEP's distance_to_transcript, the smallest of the four differences
+// between a variant end and a transcript end, for SNVs, deletions and
+// insertions (end one before start) on both sides of a transcript,
+// touching it or not.
+func TestDistanceIsNearestEnds(t *testing.T) {
+	tx := &refdata.Transcript{Start: 1000, End: 2000}
+	abs := func(v int) int { return max(v, -v) }
+	for start := 980; start <= 2020; start++ {
+		for _, n := range []int{-1, 0, 1, 4} { // end - start: insertion, SNV, deletions
+			a := &allele{start: start, end: start + n}
+			before := a.end >= tx.Start-maxDistance && a.end < tx.Start
+			after := a.start <= tx.End+maxDistance && a.start > tx.End
+			if !before && !after {
+				continue
+			}
+			want := min(abs(a.start-tx.Start), abs(a.start-tx.End), abs(a.end-tx.Start), abs(a.end-tx.End))
+			if got := distance(a, tx, before); got != want {
+				t.Errorf("allele %d-%d: distance %d, want %d", a.start, a.end, got, want)
+			}
+		}
 	}
 }

@@ -301,7 +301,7 @@ func (x *txInfo) flanking(e *Entry, a *allele) bool {
 	} else {
 		terms.set(bitDownstream)
 	}
-	e.Distance = distanceText(distance(a, t))
+	e.Distance = distanceText(distance(a, t, before))
 	e.setTerms(terms)
 	return true
 }
@@ -337,19 +337,17 @@ func (x *txInfo) exonTerms(a *allele, loc *location, seq Sequence, e *Entry, ter
 	}
 }
 
-// distance is VEP's distance_to_transcript: the smallest absolute difference
-// between a variant end and a transcript end.
-func distance(a *allele, t *refdata.Transcript) int {
-	d := -1
-	for _, v := range [4]int{a.start - t.Start, a.start - t.End, a.end - t.Start, a.end - t.End} {
-		if v < 0 {
-			v = -v
-		}
-		if d < 0 || v < d {
-			d = v
-		}
+// distance is VEP's distance_to_transcript, the smallest absolute
+// difference between a variant end and a transcript end, for a variant
+// before t (genomically) or after it: every variant end is then at or
+// before t.Start, or at or after t.End (an insertion's ends are a base
+// apart, in either order), so the nearest pair is the variant's nearer end
+// and that transcript end.
+func distance(a *allele, t *refdata.Transcript, before bool) int {
+	if before {
+		return t.Start - max(a.start, a.end)
 	}
-	return d
+	return min(a.start, a.end) - t.End
 }
 
 func overlaps(s1, e1, s2, e2 int) bool { return e1 >= s2 && s1 <= e2 }
