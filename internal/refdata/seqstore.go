@@ -125,6 +125,9 @@ func (s *packedSeq) appendBases(dst []byte, start, end int) []byte {
 // appendPacked appends the bases at 0-based positions p..last of packed
 // (position 0 in its first byte) to dst.
 func appendPacked(dst, packed []byte, p, last int) []byte {
+	if p == last { // one base: an SNV's REF check
+		return append(dst, decode4[packed[p>>2]][p&3])
+	}
 	for p <= last && p&3 != 0 {
 		dst = append(dst, decode4[packed[p>>2]][p&3])
 		p++
