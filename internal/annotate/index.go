@@ -43,11 +43,13 @@ type IndexRecord struct {
 // IndexEntry is one CSQ entry as written (escaped), Out[Start:End]: every
 // field of CSQFields, in order, '|'-separated. Alt is the index of its ALT
 // in the ALT column, Lens the lengths some of its fields had before
-// escaping.
+// escaping. Key names its text from Consequence to BIOTYPE: entries with
+// the same non-zero Key have the same text there (consequence.TextKey).
 type IndexEntry struct {
 	Start, End uint32
 	Alt        int32
 	Lens       EntryLens
+	Key        consequence.TextKey
 }
 
 // EntryLens are the lengths of an entry's fields Allele, EXON, INTRON, HGVSc
@@ -70,7 +72,7 @@ type indexBatch struct {
 }
 
 // indexBatchEntries presizes a batch's entries: 1024 records mostly have
-// 2-5 entries each, up to 13 in transcript-dense regions (24 bytes each).
+// 2-5 entries each, up to 13 in transcript-dense regions (32 bytes each).
 const indexBatchEntries = 16 * batchLines
 
 func (x *indexBatch) reset() {
@@ -117,7 +119,7 @@ func (x *indexBatch) entry(e *consequence.Entry, out []byte, start int) {
 		x.Entries = slices.Grow(x.Entries, len(x.Entries))
 	}
 	x.Entries = append(x.Entries, IndexEntry{uint32(start), uint32(len(out)), int32(x.alt),
-		EntryLens{len16(len(e.Allele)), len16(len(e.Exon)), len16(len(e.Intron)), len16(e.HGVScLen()), len16(len(e.HGVSp))}})
+		EntryLens{len16(len(e.Allele)), len16(len(e.Exon)), len16(len(e.Intron)), len16(e.HGVScLen()), len16(len(e.HGVSp))}, e.TextKey()})
 }
 
 // len16 is a field's length n, at most 0xffff: a longer field is not where

@@ -40,6 +40,9 @@ type Entry struct {
 	// hgvsc is the HGVSc text in the Predictor's buffer, which needs no
 	// escape (non-nil only with Predictor.HGVScInBuffer; HGVSc is empty).
 	hgvsc []byte
+	// keyed: the last AppendCSQ (or appendPredicted) wrote Consequence to
+	// BIOTYPE as tx's and cons' precomputed text (TextKey).
+	keyed bool
 	// computed: Predict made the entry, so the fields it computes itself
 	// (Allele, EXON and INTRON, the positions, Amino_acids, Codons,
 	// DISTANCE, STRAND, FLAGS, VARIANT_CLASS, CANONICAL: bases, numbers
@@ -61,6 +64,29 @@ func (e *Entry) setTerms(s termSet) {
 		l = s.list()
 	}
 	e.Consequences, e.Impact, e.cons = l.terms, l.impact, l
+}
+
+// TextKey names the text of the fields Consequence to BIOTYPE an entry's
+// last AppendCSQ wrote, as the engine's precomputed text of its transcript
+// and term list: two entries with the same key other than the zero one
+// wrote the same text there (and so its length too). The zero key names
+// nothing; such an entry's text must be read. A key is the serial numbers
+// of the transcript's txInfo (0 for the intergenic entry) and of the term
+// list, never reused within a process (a key holds no pointer, so a slice
+// of keys costs the garbage collector nothing).
+type TextKey struct{ tx, terms uint32 }
+
+// TextKey is the key of the entry's last written Consequence to BIOTYPE
+// text, the zero key when that text was not the precomputed one.
+func (e *Entry) TextKey() TextKey {
+	if !e.keyed {
+		return TextKey{}
+	}
+	k := TextKey{terms: e.cons.serial}
+	if e.tx != nil {
+		k.tx = e.tx.serial
+	}
+	return k
 }
 
 // sameSlice reports whether a and b are the same slice (not just equal).
@@ -116,8 +142,10 @@ func (e *Entry) AppendCSQ(dst []byte, existingVariation string) []byte {
 		dst = appendEscaped(dst, e.Allele)
 	}
 	dst = append(dst, '|')
+	e.keyed = false
 	if l := e.cons; l != nil && sameSlice(e.Consequences, l.terms) && e.Impact == l.impact {
 		dst = append(dst, l.csqImpact...)
+		e.keyed = true
 	} else {
 		for i, c := range e.Consequences {
 			if i > 0 {
@@ -133,7 +161,9 @@ func (e *Entry) AppendCSQ(dst []byte, existingVariation string) []byte {
 		dst = append(dst, x.csqFeature...)
 	} else if e.Symbol == "" && e.Gene == "" && e.FeatureType == "" && e.Feature == "" && e.Biotype == "" {
 		dst = append(dst, "|||||"...) // the intergenic entry
+		e.keyed = e.keyed && e.tx == nil
 	} else {
+		e.keyed = false
 		for _, f := range [...]string{e.Symbol, e.Gene, e.FeatureType, e.Feature, e.Biotype} {
 			dst = appendField(dst, f, false)
 		}
@@ -179,6 +209,7 @@ func (e *Entry) appendExonToCodons(dst []byte, computed bool) []byte {
 // unchecked as AppendCSQ copies them (HGVSc too unless it is not plain, and
 // HGVSp, which may hold a '=', is escaped).
 func (e *Entry) appendPredicted(dst []byte, x *txInfo, head, exist []byte, class int) []byte {
+	e.keyed = e.tx == x // it is: Predict set both
 	dst = append(dst, head...)
 	dst = append(dst, e.cons.csqImpact...)
 	if x == nil {

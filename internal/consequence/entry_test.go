@@ -198,3 +198,61 @@ func TestDistanceIsNearestEnds(t *testing.T) {
 		}
 	}
 }
+
+// TestTextKeyNamesItsText: entries with the same non-zero TextKey wrote the
+// same Consequence to BIOTYPE text, whether Predictor.AppendCSQ or
+// Entry.AppendCSQ wrote them; an entry whose fields no longer hold the
+// precomputed values has the zero key after its next AppendCSQ.
+func TestTextKeyNamesItsText(t *testing.T) {
+	m := loadMini(t)
+	var p Predictor
+	mid := func(text []byte) string { return strings.Join(strings.Split(string(text), "|")[1:8], "|") }
+	seen := map[TextKey]string{}
+	note := func(v Variant, e *Entry, text []byte) {
+		k := e.TextKey()
+		if k == (TextKey{}) {
+			t.Fatalf("%+v %s: a predicted entry without a key", v, e.Feature)
+		}
+		if s, ok := seen[k]; ok && s != mid(text) {
+			t.Fatalf("%+v %s: key of %q wrote %q", v, e.Feature, s, mid(text))
+		}
+		seen[k] = mid(text)
+	}
+	var entries []Entry
+	n := 0
+	for _, tx := range m.txs {
+		seq := m.seqs[tx.Chrom]
+		for _, pos := range []int{tx.Start - 3000, tx.Start + 2, (tx.Start + tx.End) / 2, tx.End + 7000} {
+			if pos < 2 || pos+3 > len(seq) {
+				continue
+			}
+			ref := string(seq[pos-1 : pos])
+			v := Variant{Chrom: tx.Chrom, Pos: pos, Ref: ref, Alt: string("ACGT"[(pos+1)%4])}
+			txs := near(m.txs, tx.Chrom, v.Pos-5000, v.Pos+5000)
+			p.AppendCSQ(nil, v, txs, chromSeq(seq), "", func(e *Entry, o []byte, start int) { note(v, e, o[start:]) })
+			entries = p.Append(entries[:0], v, txs, chromSeq(seq))
+			for i := range entries {
+				e := &entries[i]
+				note(v, e, e.AppendCSQ(nil, ""))
+				n++
+				for j, change := range []func(*Entry){
+					func(e *Entry) { e.Symbol += "x" },
+					func(e *Entry) { e.Biotype = "other" },
+					func(e *Entry) { e.Consequences = append([]string{}, e.Consequences...) },
+					func(e *Entry) { e.Impact += "x" },
+					func(e *Entry) { e.Symbol, e.Gene, e.FeatureType, e.Feature, e.Biotype = "", "", "", "", "" }, // keeps an intergenic entry's key
+				} {
+					c := *e
+					change(&c)
+					c.AppendCSQ(nil, "")
+					if k := c.TextKey(); k != (TextKey{}) && (j < 4 || e.tx != nil) {
+						t.Fatalf("%+v %s: a changed entry keeps its key", v, e.Feature)
+					}
+				}
+			}
+		}
+	}
+	if n < 100 || len(seen) < 20 {
+		t.Fatalf("%d entries, %d keys", n, len(seen))
+	}
+}

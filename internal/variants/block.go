@@ -7,6 +7,8 @@ import (
 	"slices"
 
 	"github.com/klauspost/compress/s2"
+
+	"github.com/gasproject/gas/internal/consequence"
 )
 
 // Display fields, in Row order, and how a display group encodes them.
@@ -98,6 +100,7 @@ type entryCache struct {
 	// otherwise): the same text has the same ids.
 	mid   []byte
 	midOK bool
+	key   consequence.TextKey // of mid, the zero key when unknown
 }
 
 // addRow adds a row with its filter values and display text: entry is its

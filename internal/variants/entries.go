@@ -6,6 +6,7 @@ import (
 	"math"
 
 	"github.com/gasproject/gas/internal/annotate"
+	"github.com/gasproject/gas/internal/consequence"
 )
 
 // EntryBuilder builds the index from the engine's own entries while it
@@ -90,7 +91,7 @@ func (p *parser) addRecords(rs *annotate.IndexRecords) error {
 			if e.Start > e.End || int(e.End) > len(rs.Out) {
 				return fmt.Errorf("variant index: %s:%d: entry %d is not in the batch's output", r.Chrom, r.Pos, k)
 			}
-			if err := p.addEngineEntry(k, rs.Out[e.Start:e.End], e.Lens, int(e.Alt)); err != nil {
+			if err := p.addEngineEntry(k, rs.Out[e.Start:e.End], e.Lens, e.Key, int(e.Alt)); err != nil {
 				return fmt.Errorf("variant index: %s:%d: %w", r.Chrom, r.Pos, err)
 			}
 		}
@@ -100,16 +101,19 @@ func (p *parser) addRecords(rs *annotate.IndexRecords) error {
 }
 
 // addEngineEntry adds entry k of a record, the engine's text of it with its
-// fields' lengths, for the record's ALT alt: each field at gasAt is where
-// the lengths put it when a '|' follows it there (annotate.EntryLens).
-func (p *parser) addEngineEntry(k int, text []byte, l annotate.EntryLens, alt int) error {
+// fields' lengths and the key of its text from Consequence to BIOTYPE, for
+// the record's ALT alt: each field at gasAt is where the lengths put it
+// when a '|' follows it there (annotate.EntryLens).
+func (p *parser) addEngineEntry(k int, text []byte, l annotate.EntryLens, key consequence.TextKey, alt int) error {
 	c := &p.slots[uint(k)%cacheSlots]
 	if a := int(l.Allele); a < len(text) && text[a] == '|' {
 		// Consequence to BIOTYPE as the last entry at this place had them?
-		// Then c holds them already. c.mid is seven whole fields: when the
-		// text goes on with c.mid and a '|', its next seven fields are those.
+		// Then c holds them already: its key is the entry's, or c.mid, seven
+		// whole fields, is the text's next (the text goes on with c.mid and
+		// a '|').
 		at := a + 1
-		if end := at + len(c.mid); c.midOK && end < len(text) && text[end] == '|' && string(text[at:end]) == string(c.mid) || p.setMid(c, text, at) {
+		if end := at + len(c.mid); c.midOK && end < len(text) && text[end] == '|' &&
+			(key == c.key && key != (consequence.TextKey{}) || string(text[at:end]) == string(c.mid)) || p.setMid(c, text, at, key) {
 			// The '|' after EXON, INTRON, HGVSc and HGVSp, each where the
 			// field's length puts it. Lengths that do not fit the text (a
 			// bug upstream) split the entry instead of slicing it.
@@ -135,17 +139,20 @@ func (p *parser) addSplitEntry(k int, c *entryCache, text []byte, alt int) error
 	gasLayout.split(text, &v, true)
 	p.setTerms(c, v[sCsq], v[sImpact])
 	p.setTranscript(c, v[sSymbol], v[sGene], v[sFeature], v[sBiotype])
-	c.midOK = false
+	c.midOK, c.key = false, consequence.TextKey{}
 	row := &p.row
 	row.allele, row.hgvsc, row.hgvsp, row.canonical = v[sAllele], v[sHGVSc], v[sHGVSp], string(v[sCanonical]) == "YES"
 	return p.addRow(k, c, alt, row)
 }
 
 // setMid sets c to an engine entry's seven fields Consequence to BIOTYPE,
-// which begin at text[at:]; false when the text has fewer fields.
-func (p *parser) setMid(c *entryCache, text []byte, at int) bool {
+// which begin at text[at:], and their key; false when the text has fewer
+// fields.
+func (p *parser) setMid(c *entryCache, text []byte, at int, key consequence.TextKey) bool {
 	var e [7]int
+	c.key = key
 	if c.midOK = bars(text, at, e[:]) == 7; !c.midOK {
+		c.key = consequence.TextKey{}
 		return false
 	}
 	p.setTerms(c, text[at:e[0]], text[e[0]+1:e[1]])

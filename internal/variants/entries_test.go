@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/gasproject/gas/internal/annotate"
+	"github.com/gasproject/gas/internal/consequence"
 	"github.com/gasproject/gas/internal/testshared"
 )
 
@@ -95,7 +96,7 @@ func TestEngineEntryLengthsThatDoNotFit(t *testing.T) {
 		if split {
 			err = p.addSplitEntry(0, &p.slots[0], text, 0)
 		} else {
-			err = p.addEngineEntry(0, text, l, 0)
+			err = p.addEngineEntry(0, text, l, consequence.TextKey{}, 0)
 		}
 		if err == nil {
 			err = p.finish()
