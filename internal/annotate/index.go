@@ -1,7 +1,6 @@
 package annotate
 
 import (
-	"bytes"
 	"slices"
 	"sync"
 
@@ -23,22 +22,30 @@ type IndexSink interface {
 type IndexRecords struct {
 	Records []IndexRecord
 	Entries []IndexEntry
-	Out     []byte // the batch's output, which the entries' Start and End index
+	Out     []byte // the batch's output, which the records' and entries' offsets index
 }
 
-// IndexRecord is one annotated record as written: its columns, and how
-// many of IndexRecords.Entries are its own.
+// IndexRecord is one annotated record as written: its POS, where its line
+// begins in IndexRecords.Out (CHROM, POS, ID with known-variant ids added,
+// REF and ALT, as written), where its INFO/KNOWN_AF and KNOWN_CLNSIG values
+// are there (one item per ALT, comma-separated; empty when not written),
+// and how many of IndexRecords.Entries are its own. It holds offsets, not
+// slices: 48 bytes, where slices took 160, written by the worker and read
+// by the sink on another core.
 type IndexRecord struct {
-	Chrom []byte
-	Pos   int
-	ID    []byte // the ID column, known-variant ids added
-	Ref   []byte
-	Alt   []byte // the whole ALT column (comma-separated)
-	// KnownAF and KnownClnsig are the INFO/KNOWN_AF and INFO/KNOWN_CLNSIG
-	// values (one item per ALT, comma-separated); empty when not written.
-	KnownAF, KnownClnsig []byte
-	Entries              int // its entries follow the previous record's
+	Pos                  int
+	Line                 uint32
+	KnownAF, KnownClnsig Span
+	Entries              int32 // its entries follow the previous record's
+	// Head locates CHROM, ID, REF and ALT in the line, from Line: CHROM is
+	// [0, Head[0]), ID [Head[1], Head[2]), REF [Head[2]+1, Head[3]) and
+	// ALT [Head[3]+1, Head[4]). All zero when ALT ends past 0xffff: then
+	// the line's columns must be read.
+	Head [5]uint16
 }
+
+// Span is the byte range [Start, End) of IndexRecords.Out.
+type Span struct{ Start, End uint32 }
 
 // IndexEntry is one CSQ entry as written (escaped), Out[Start:End]: every
 // field of CSQFields, in order, '|'-separated. Alt is the index of its ALT
@@ -60,13 +67,10 @@ type IndexEntry struct {
 type EntryLens struct{ Allele, Exon, Intron, HGVSc, HGVSp uint16 }
 
 // indexBatch collects a batch's records for Options.Index while a worker
-// annotates it: each entry's place in the batch's output, and the record
-// columns. Those of the worker's buffers (reused by the next record) are
-// copied into text; the slices stay valid when text grows (they keep its
-// earlier array), until the batch is reset.
+// annotates it: where each record's line and each entry are in the batch's
+// output.
 type indexBatch struct {
 	IndexRecords
-	text    []byte
 	alt     int // the ALT whose entries are being written
 	recEnts int // the entries before the record's
 }
@@ -79,36 +83,31 @@ func (x *indexBatch) reset() {
 	if x.Entries == nil {
 		x.Entries = make([]IndexEntry, 0, indexBatchEntries)
 	}
-	x.text, x.Records, x.Entries = x.text[:0], x.Records[:0], x.Entries[:0]
+	x.Records, x.Entries = x.Records[:0], x.Entries[:0]
 }
 
-// keep returns b, copied into text unless it is empty.
-func (x *indexBatch) keep(b []byte) []byte {
-	if len(b) == 0 {
-		return nil
-	}
-	at := len(x.text)
-	x.text = append(x.text, b...)
-	return x.text[at:len(x.text):len(x.text)]
-}
-
-// record starts the record of rec's line; its entries follow (entry), and
-// endRecord counts them (and removes it again when it got none). Its CHROM,
-// REF and ALT, and ID when the input's, are kept as they are: the line
-// stays until the batch is written. The worker's ID (ids: known ids added),
-// af and cl are copied.
-func (x *indexBatch) record(rec *vcf.Record, ids, af, cl []byte) {
-	id := rec.ID()
-	if !bytes.Equal(ids, id) {
-		id = x.keep(ids)
-	}
-	x.Records = append(x.Records, IndexRecord{Chrom: rec.Chrom(), Pos: rec.Pos, ID: id, Ref: rec.Ref(), Alt: rec.Alt(), KnownAF: x.keep(af), KnownClnsig: x.keep(cl)})
+// record starts the record rec, whose line the worker began writing at
+// line of the batch's output with an ID of idLen bytes, af and cl its
+// KNOWN_AF and KNOWN_CLNSIG values there; its entries follow (entry), and
+// endRecord counts them (and removes it again when it got none).
+func (x *indexBatch) record(rec *vcf.Record, line, idLen int, af, cl Span) {
+	x.Records = append(x.Records, IndexRecord{Pos: rec.Pos, Line: uint32(line), KnownAF: af, KnownClnsig: cl, Head: headOf(rec, idLen)})
 	x.recEnts = len(x.Entries)
+}
+
+// headOf is IndexRecord.Head of rec's line written with an ID of idLen
+// bytes.
+func headOf(rec *vcf.Record, idLen int) [5]uint16 {
+	chromEnd, idStart, idEnd, refEnd, altEnd := rec.HeadEnds(idLen)
+	if altEnd > 0xffff {
+		return [5]uint16{}
+	}
+	return [5]uint16{uint16(chromEnd), uint16(idStart), uint16(idEnd), uint16(refEnd), uint16(altEnd)}
 }
 
 func (x *indexBatch) endRecord() {
 	r := &x.Records[len(x.Records)-1]
-	if r.Entries = len(x.Entries) - x.recEnts; r.Entries == 0 {
+	if r.Entries = int32(len(x.Entries) - x.recEnts); r.Entries == 0 {
 		x.Records = x.Records[:len(x.Records)-1]
 	}
 }

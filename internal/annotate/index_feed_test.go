@@ -21,7 +21,7 @@ var errSink = errors.New("sink full")
 func (s *countingSink) AddRecords(rs *IndexRecords) error {
 	for _, r := range rs.Records {
 		s.records++
-		s.entries += r.Entries
+		s.entries += int(r.Entries)
 		if s.records == s.failAt {
 			return errSink
 		}

@@ -8,9 +8,9 @@ import (
 	"github.com/gasproject/gas/internal/vcf"
 )
 
-// TestIndexEntryText: the IndexRecords of a batch give each entry's text as
-// AppendCSQ wrote it (escapes included) with its ALT, entries following
-// their records, and a record's ID as the worker made it.
+// TestIndexEntryText: the IndexRecords of a batch give each record's line
+// and KNOWN_AF value, and each entry's text as AppendCSQ wrote it (escapes
+// included) with its ALT, entries following their records.
 func TestIndexEntryText(t *testing.T) {
 	plain := consequence.Entry{Allele: "T", Consequences: []string{"missense_variant", "splice_region_variant"}, Impact: "MODERATE",
 		Symbol: "MRPL39", Gene: "ENSG00000154719", FeatureType: "Transcript", Feature: "ENST00000307301.11", Biotype: "protein_coding",
@@ -19,15 +19,17 @@ func TestIndexEntryText(t *testing.T) {
 	synonymous.HGVSp = "ENSP00000305682:p.Glu353="
 	var x indexBatch
 	x.reset()
-	out := []byte("21\t100\t.\tA\tG,T\t.\t.\tCSQ=")
-	var want []string
+	out := []byte("20\t50\t.\tA\tG\t.\t.\t.\n")
+	line := len(out)
 	var rec vcf.Record
 	if err := vcf.ParseRecord([]byte("21\t100\t.\tA\tG,T\t.\t.\t."), 8, &rec); err != nil {
 		t.Fatal(err)
 	}
-	known := []byte("rs1")
-	x.record(&rec, known, nil, nil)
-	known[0] = 'X' // the worker's buffer, reused by the next record
+	out = rec.AppendHead(out, []byte("rs1;rs2"))
+	out = append(out, "KNOWN_AF=0.1,0.2;CSQ="...)
+	af := Span{uint32(len(out) - 12), uint32(len(out) - 5)}
+	var want []string
+	x.record(&rec, line, len("rs1;rs2"), af, Span{})
 	for i, e := range []consequence.Entry{plain, synonymous} {
 		x.alt = i
 		if i > 0 {
@@ -39,19 +41,22 @@ func TestIndexEntryText(t *testing.T) {
 		want = append(want, string(out[start:]))
 	}
 	x.endRecord()
+	out = append(out, '\n')
 	if err := vcf.ParseRecord([]byte("21\t200\t.\tC\tG\t.\t.\t."), 8, &rec); err != nil {
 		t.Fatal(err)
 	}
-	x.record(&rec, []byte("."), nil, nil)
+	x.record(&rec, len(out), 1, Span{}, Span{})
+	out = append(rec.AppendHead(out, []byte(".")), ".\n"...)
 	x.endRecord() // no entries: no record
-	var got []string
+	var got, lines, afs []string
 	var alts []int
 	var lens []EntryLens
-	var ids []string
 	sink := sinkFunc(func(rs *IndexRecords) error {
 		ents := rs.Entries
 		for _, r := range rs.Records {
-			ids = append(ids, string(r.ID))
+			l, h := rs.Out[r.Line:], r.Head
+			lines = append(lines, strings.Join([]string{string(l[:h[0]]), string(l[h[1]:h[2]]), string(l[h[2]+1 : h[3]]), string(l[h[3]+1 : h[4]])}, " "))
+			afs = append(afs, string(rs.Out[r.KnownAF.Start:r.KnownAF.End]))
 			for _, e := range ents[:r.Entries] {
 				got, alts, lens = append(got, string(rs.Out[e.Start:e.End])), append(alts, int(e.Alt)), append(lens, e.Lens)
 			}
@@ -62,8 +67,8 @@ func TestIndexEntryText(t *testing.T) {
 	if err := x.send(sink, out); err != nil {
 		t.Fatal(err)
 	}
-	if len(ids) != 1 || ids[0] != "rs1" {
-		t.Fatalf("records' IDs %q, want [rs1]", ids)
+	if len(lines) != 1 || lines[0] != "21 rs1;rs2 A G,T" || afs[0] != "0.1,0.2" {
+		t.Fatalf("records' CHROM, ID, REF and ALT %q, KNOWN_AF %q; want [\"21 rs1;rs2 A G,T\"], [0.1,0.2]", lines, afs)
 	}
 	if len(got) != 2 || got[0] != want[0] || got[1] != want[1] || alts[0] != 0 || alts[1] != 1 {
 		t.Fatalf("entries %q, ALTs %v; want %q, [0 1]", got, alts, want)
@@ -75,6 +80,33 @@ func TestIndexEntryText(t *testing.T) {
 	}
 	if !strings.Contains(want[1], "|ENSP00000305682:p.Glu353%3D|") {
 		t.Fatalf("the synonymous HGVSp was not escaped: %q", want[1])
+	}
+}
+
+// TestHeadOfLongLines: a record whose ALT ends past 0xffff bytes into its
+// line gets the zero Head (its columns are read instead), one just short of
+// it the columns' ends.
+func TestHeadOfLongLines(t *testing.T) {
+	for _, c := range []struct {
+		alt  int // ALT's length
+		zero bool
+	}{{1, false}, {0xffff - 13, false}, {0xffff - 12, true}, {100_000, true}} {
+		line := "21\t100\t.\tA\t" + strings.Repeat("C", c.alt) + "\t.\t.\t." // ALT ends at 13 + c.alt with the ID "rs1"
+		var rec vcf.Record
+		if err := vcf.ParseRecord([]byte(line), 8, &rec); err != nil {
+			t.Fatal(err)
+		}
+		h := headOf(&rec, 3)
+		out := string(rec.AppendHead(nil, []byte("rs1")))
+		if c.zero {
+			if h != ([5]uint16{}) {
+				t.Errorf("ALT of %d: head %v, want zero", c.alt, h)
+			}
+			continue
+		}
+		if got := out[:h[0]] + " " + out[h[1]:h[2]] + " " + out[h[2]+1:h[3]] + " " + out[h[3]+1:h[4]]; got != "21 rs1 A "+strings.Repeat("C", c.alt) {
+			t.Errorf("ALT of %d: head %v gives %.40q", c.alt, h, got)
+		}
 	}
 }
 

@@ -43,6 +43,10 @@ type worker struct {
 	allAlts []string
 	shape   consequence.Shape // of the record being annotated
 	ix      *indexBatch       // the batch's entries for Options.Index; nil without one
+	// Set by appendInfo for ix: where the record's line begins in the
+	// output, and its KNOWN_AF and KNOWN_CLNSIG values there.
+	lineStart      int
+	afAt, clnsigAt Span
 
 	// Per record, set by annotate and matchKnown.
 	mismatch                     bool // REF differs from the reference
@@ -221,6 +225,7 @@ func (w *worker) matchAllele(ci chromInfo, pos int, ref, alt string, t *tally) e
 // the input's keys (minus any we replace), then ours. It returns where the
 // INFO column starts.
 func (w *worker) appendInfo(dst []byte, rec *vcf.Record, ci chromInfo) ([]byte, int) {
+	w.lineStart, w.afAt, w.clnsigAt = len(dst), Span{}, Span{}
 	dst = rec.AppendHead(dst, w.ids)
 	infoStart := len(dst)
 	if info := rec.Info(); !(len(info) == 1 && info[0] == '.') {
@@ -228,9 +233,11 @@ func (w *worker) appendInfo(dst []byte, rec *vcf.Record, ci chromInfo) ([]byte, 
 	}
 	if w.anyAF {
 		dst = appendKV(dst, infoStart, InfoKnownAF, w.af)
+		w.afAt = Span{uint32(len(dst) - len(w.af)), uint32(len(dst))}
 	}
 	if w.anyClnsig {
 		dst = appendKV(dst, infoStart, InfoKnownClnsig, w.clnsig)
+		w.clnsigAt = Span{uint32(len(dst) - len(w.clnsig)), uint32(len(dst))}
 	}
 	if w.mismatch {
 		dst = appendKV(dst, infoStart, InfoRefMismatch, nil)
@@ -259,14 +266,7 @@ func (w *worker) appendCSQ(dst []byte, rec *vcf.Record, ci chromInfo, ref string
 	existStart := 0
 	w.shape = consequence.ShapeOf(ref, w.allAlts) // once per record: linear in the ALTs
 	if w.ix != nil {
-		var af, cl []byte
-		if w.anyAF {
-			af = w.af
-		}
-		if w.anyClnsig {
-			cl = w.clnsig
-		}
-		w.ix.record(rec, w.ids, af, cl) // rec's line is the batch's input
+		w.ix.record(rec, w.lineStart, len(w.ids), w.afAt, w.clnsigAt)
 	}
 	for i, ok := range w.predict {
 		exist := w.exist[existStart:w.existEnd[i]]

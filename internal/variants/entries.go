@@ -74,30 +74,81 @@ func (b *EntryBuilder) Part() *Part {
 }
 
 func (p *parser) addRecords(rs *annotate.IndexRecords) error {
-	ents := rs.Entries
+	ents, out := rs.Entries, rs.Out
 	for i := range rs.Records {
 		r := &rs.Records[i]
+		if int(r.Line) >= len(out) {
+			return fmt.Errorf("variant index: record %d of the batch: its line is not in the batch's output", i)
+		}
+		chrom, id, ref, alt, ok := recordColumns(out[r.Line:], r.Head)
+		if !ok {
+			return fmt.Errorf("variant index: record %d of the batch: its line has no CHROM, POS, ID, REF and ALT where told", i)
+		}
 		if r.Pos < 0 || r.Pos > math.MaxUint32 {
-			return fmt.Errorf("variant index: %s:%d: POS is not a position", r.Chrom, r.Pos)
+			return fmt.Errorf("variant index: %s:%d: POS is not a position", chrom, r.Pos)
 		}
-		if r.Entries > len(ents) {
-			return fmt.Errorf("variant index: %s:%d: %d entries, the batch has %d more", r.Chrom, r.Pos, r.Entries, len(ents))
+		if r.Entries < 0 || int(r.Entries) > len(ents) {
+			return fmt.Errorf("variant index: %s:%d: %d entries, the batch has %d more", chrom, r.Pos, r.Entries, len(ents))
 		}
-		if err := p.startRow(r.Chrom); err != nil {
+		af, okAF := spanOf(out, r.KnownAF)
+		cl, okCl := spanOf(out, r.KnownClnsig)
+		if !okAF || !okCl {
+			return fmt.Errorf("variant index: %s:%d: KNOWN_AF or KNOWN_CLNSIG is not in the batch's output", chrom, r.Pos)
+		}
+		if err := p.startRow(chrom); err != nil {
 			return err
 		}
-		p.rec.set(uint32(r.Pos), r)
+		p.rec.set(uint32(r.Pos), id, ref, alt, af, cl)
 		for k, e := range ents[:r.Entries] {
-			if e.Start > e.End || int(e.End) > len(rs.Out) {
-				return fmt.Errorf("variant index: %s:%d: entry %d is not in the batch's output", r.Chrom, r.Pos, k)
+			if e.Start > e.End || int(e.End) > len(out) {
+				return fmt.Errorf("variant index: %s:%d: entry %d is not in the batch's output", chrom, r.Pos, k)
 			}
-			if err := p.addEngineEntry(k, rs.Out[e.Start:e.End], e.Lens, e.Key, int(e.Alt)); err != nil {
-				return fmt.Errorf("variant index: %s:%d: %w", r.Chrom, r.Pos, err)
+			if err := p.addEngineEntry(k, out[e.Start:e.End], e.Lens, e.Key, int(e.Alt)); err != nil {
+				return fmt.Errorf("variant index: %s:%d: %w", chrom, r.Pos, err)
 			}
 		}
 		ents = ents[r.Entries:]
 	}
 	return nil
+}
+
+// recordColumns returns the CHROM, ID, REF and ALT columns of a record's
+// line l where h says they are (annotate.IndexRecord.Head), or, when h is
+// zero, as headColumns finds them; false: they are not there.
+func recordColumns(l []byte, h [5]uint16) (chrom, id, ref, alt []byte, ok bool) {
+	if h[4] == 0 {
+		return headColumns(l)
+	}
+	if int(h[4]) >= len(l) || h[0] >= h[1] || h[1] > h[2] || h[2] >= h[3] || h[3] >= h[4] ||
+		l[h[0]] != '\t' || l[h[2]] != '\t' || l[h[3]] != '\t' || l[h[4]] != '\t' {
+		return nil, nil, nil, nil, false
+	}
+	return l[:h[0]], l[h[1]:h[2]], l[h[2]+1 : h[3]], l[h[3]+1 : h[4]], true
+}
+
+// headColumns returns the CHROM, ID, REF and ALT columns of a record's
+// line (false: it has fewer than six columns). A byte loop: the columns
+// are short, and five IndexByte calls cost more.
+func headColumns(l []byte) (chrom, id, ref, alt []byte, ok bool) {
+	var tab [5]int
+	n := 0
+	for i, c := range l {
+		if c == '\t' {
+			tab[n] = i
+			if n++; n == len(tab) {
+				return l[:tab[0]], l[tab[1]+1 : tab[2]], l[tab[2]+1 : tab[3]], l[tab[3]+1 : tab[4]], true
+			}
+		}
+	}
+	return nil, nil, nil, nil, false
+}
+
+// spanOf is out[s.Start:s.End] (false: s is not a range of out).
+func spanOf(out []byte, s annotate.Span) ([]byte, bool) {
+	if s.Start > s.End || int(s.End) > len(out) {
+		return nil, false
+	}
+	return out[s.Start:s.End], true
 }
 
 // addEngineEntry adds entry k of a record, the engine's text of it with its

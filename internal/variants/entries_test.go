@@ -91,7 +91,7 @@ func TestEngineEntryLengthsThatDoNotFit(t *testing.T) {
 		if err := p.startRow([]byte("chr1")); err != nil {
 			t.Fatal(err)
 		}
-		p.rec.set(100, &annotate.IndexRecord{ID: []byte("."), Ref: []byte("C"), Alt: []byte("T")})
+		p.rec.set(100, []byte("."), []byte("C"), []byte("T"), nil, nil)
 		var err error
 		if split {
 			err = p.addSplitEntry(0, &p.slots[0], text, 0)
@@ -139,22 +139,38 @@ func TestEngineEntryLengthsThatDoNotFit(t *testing.T) {
 // TestAddRecordsRefusesBadBatches: a batch whose records or entries do not
 // fit it (a bug upstream) is an error naming the record, not a panic.
 func TestAddRecordsRefusesBadBatches(t *testing.T) {
+	line := "21\t100\t.\tC\tT\t.\t.\tKNOWN_AF=0.5;CSQ="
 	text := "T|intergenic_variant|MODIFIER||||||||||||||||||SNV|"
-	out := []byte(text)
-	ok := annotate.IndexEntry{Start: 0, End: uint32(len(out))}
-	rec := func(pos, entries int) annotate.IndexRecord {
-		return annotate.IndexRecord{Chrom: []byte("21"), Pos: pos, ID: []byte("."), Ref: []byte("C"), Alt: []byte("T"), Entries: entries}
+	out := []byte(line + text + "\n")
+	at := uint32(len(line))
+	ok := annotate.IndexEntry{Start: at, End: at + uint32(len(text))}
+	af := annotate.Span{Start: at - 8, End: at - 5} // "0.5"
+	rec := func(pos int, entries int32) annotate.IndexRecord {
+		return annotate.IndexRecord{Pos: pos, KnownAF: af, Entries: entries}
 	}
+	batch := func(es []annotate.IndexEntry, rs ...annotate.IndexRecord) annotate.IndexRecords {
+		return annotate.IndexRecords{Records: rs, Entries: es, Out: out}
+	}
+	one := []annotate.IndexEntry{ok}
 	for _, c := range []struct {
 		name string
 		rs   annotate.IndexRecords
 		want string
 	}{
-		{"good", annotate.IndexRecords{Records: []annotate.IndexRecord{rec(100, 1)}, Entries: []annotate.IndexEntry{ok}, Out: out}, ""},
-		{"negative POS", annotate.IndexRecords{Records: []annotate.IndexRecord{rec(-1, 1)}, Entries: []annotate.IndexEntry{ok}, Out: out}, "21:-1: POS is not a position"},
-		{"more entries than the batch", annotate.IndexRecords{Records: []annotate.IndexRecord{rec(100, 1), rec(200, 2)}, Entries: []annotate.IndexEntry{ok, ok}, Out: out}, "21:200: 2 entries, the batch has 1 more"},
-		{"entry past the output", annotate.IndexRecords{Records: []annotate.IndexRecord{rec(100, 1)}, Entries: []annotate.IndexEntry{{Start: 0, End: uint32(len(out) + 1)}}, Out: out}, "21:100: entry 0 is not in the batch's output"},
-		{"entry ending before its start", annotate.IndexRecords{Records: []annotate.IndexRecord{rec(100, 1)}, Entries: []annotate.IndexEntry{{Start: 5, End: 4}}, Out: out}, "21:100: entry 0 is not in the batch's output"},
+		{"good", batch(one, rec(100, 1)), ""},
+		{"negative POS", batch(one, rec(-1, 1)), "21:-1: POS is not a position"},
+		{"more entries than the batch", batch([]annotate.IndexEntry{ok, ok}, rec(100, 1), rec(200, 2)), "21:200: 2 entries, the batch has 1 more"},
+		{"negative entries", batch(one, rec(100, -1)), "21:100: -1 entries"},
+		{"entry past the output", batch([]annotate.IndexEntry{{Start: 0, End: uint32(len(out) + 1)}}, rec(100, 1)), "21:100: entry 0 is not in the batch's output"},
+		{"entry ending before its start", batch([]annotate.IndexEntry{{Start: 5, End: 4}}, rec(100, 1)), "21:100: entry 0 is not in the batch's output"},
+		{"line past the output", batch(one, annotate.IndexRecord{Pos: 100, Line: uint32(len(out)), Entries: 1}), "record 0 of the batch: its line is not in the batch's output"},
+		{"line of 5 columns", batch(one, annotate.IndexRecord{Pos: 100, Line: at - 20, Entries: 1}), "record 0 of the batch: its line has no CHROM, POS, ID, REF and ALT where told"},
+		{"head of the columns", batch(one, annotate.IndexRecord{Pos: 100, Head: [5]uint16{2, 7, 8, 10, 12}, KnownAF: af, Entries: 1}), ""},
+		{"head past the line", batch(one, annotate.IndexRecord{Pos: 100, Head: [5]uint16{2, 7, 8, 10, uint16(len(out))}, Entries: 1}), "record 0 of the batch: its line has no CHROM"},
+		{"head not on tabs", batch(one, annotate.IndexRecord{Pos: 100, Head: [5]uint16{2, 7, 8, 11, 12}, Entries: 1}), "record 0 of the batch: its line has no CHROM"},
+		{"head out of order", batch(one, annotate.IndexRecord{Pos: 100, Head: [5]uint16{2, 9, 8, 10, 12}, Entries: 1}), "record 0 of the batch: its line has no CHROM"},
+		{"KNOWN_AF past the output", batch(one, annotate.IndexRecord{Pos: 100, KnownAF: annotate.Span{Start: 1, End: uint32(len(out) + 1)}, Entries: 1}), "21:100: KNOWN_AF or KNOWN_CLNSIG is not in the batch's output"},
+		{"KNOWN_CLNSIG ending before its start", batch(one, annotate.IndexRecord{Pos: 100, KnownClnsig: annotate.Span{Start: 3, End: 2}, Entries: 1}), "21:100: KNOWN_AF or KNOWN_CLNSIG is not in the batch's output"},
 	} {
 		var buf bytes.Buffer
 		b := NewEntryBuilder(&buf)
@@ -167,6 +183,16 @@ func TestAddRecordsRefusesBadBatches(t *testing.T) {
 		}
 		if c.want != "" && b.Part() != nil {
 			t.Errorf("%s: a part after the error", c.name)
+		}
+		if c.want == "" {
+			ix, err := Open(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
+			if err != nil {
+				t.Fatalf("%s: %v", c.name, err)
+			}
+			page, err := ix.Query(Query{Limit: 10})
+			if rows := page.Rows; err != nil || len(rows) != 1 || rows[0].Chrom != "21" || rows[0].Pos != 100 || rows[0].Ref != "C" || rows[0].Alt != "T" || rows[0].AF == nil || *rows[0].AF != 0.5 {
+				t.Fatalf("%s: rows %+v, %v", c.name, page.Rows, err)
+			}
 		}
 	}
 }

@@ -10,7 +10,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/gasproject/gas/internal/annotate"
 	"github.com/gasproject/gas/internal/consequence"
 )
 
@@ -187,7 +186,7 @@ func (p *parser) record(l []byte) error {
 		return err
 	}
 	r := &p.rec
-	r.set(uint32(pos), &annotate.IndexRecord{ID: col[2], Ref: col[3], Alt: col[4], KnownAF: knownAF, KnownClnsig: knownCln})
+	r.set(uint32(pos), col[2], col[3], col[4], knownAF, knownCln)
 	if len(r.alts) > 1 {
 		alts := make([]string, len(r.alts))
 		for i, a := range r.alts {
@@ -211,18 +210,18 @@ func (p *parser) record(l []byte) error {
 	return nil
 }
 
-// set notes a record's POS (pos: rec's Pos is not read), ID and REF and
-// reads its ALT column and INFO/KNOWN_AF and KNOWN_CLNSIG values.
-func (r *recordVals) set(pos uint32, rec *annotate.IndexRecord) {
-	r.pos, r.id, r.ref = pos, rec.ID, rec.Ref
-	if alt := rec.Alt; bytes.IndexByte(alt, ',') < 0 { // one ALT, mostly
+// set notes a record's POS, ID and REF and reads its ALT column and
+// INFO/KNOWN_AF and KNOWN_CLNSIG values.
+func (r *recordVals) set(pos uint32, id, ref, alt, knownAF, knownCln []byte) {
+	r.pos, r.id, r.ref = pos, id, ref
+	if bytes.IndexByte(alt, ',') < 0 { // one ALT, mostly
 		r.alts = append(r.alts[:0], alt)
 	} else {
 		r.alts = splitAppend(r.alts[:0], alt, ',')
 	}
 	r.vep = r.vep[:0]
-	if len(r.afs) > 0 || len(r.clnsigs) > 0 || len(rec.KnownAF) > 0 || len(rec.KnownClnsig) > 0 {
-		r.setKnown(rec.KnownAF, rec.KnownClnsig) // most records have none, nor the one before
+	if len(r.afs) > 0 || len(r.clnsigs) > 0 || len(knownAF) > 0 || len(knownCln) > 0 {
+		r.setKnown(knownAF, knownCln) // most records have none, nor the one before
 	}
 }
 

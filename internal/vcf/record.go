@@ -72,6 +72,17 @@ func (r *Record) AppendHead(dst, id []byte) []byte {
 	return append(dst, r.Line[r.start[3]:r.start[7]]...)
 }
 
+// HeadEnds locates CHROM, ID, REF and ALT in the text AppendHead(dst, id)
+// writes, from its start, for an id of idLen bytes: CHROM is [0,
+// chromEnd), ID [idStart, idEnd), REF [idEnd+1, refEnd) and ALT [refEnd+1,
+// altEnd).
+func (r *Record) HeadEnds(idLen int) (chromEnd, idStart, idEnd, refEnd, altEnd int) {
+	s := &r.start
+	idEnd = s[2] + idLen
+	refEnd = idEnd + s[4] - s[3]
+	return s[1] - 1, s[2], idEnd, refEnd, refEnd + s[5] - s[4]
+}
+
 // AppendTail appends what follows INFO: a tab, FORMAT and the sample
 // columns, or nothing for an 8-column line.
 func (r *Record) AppendTail(dst []byte) []byte {
