@@ -19,6 +19,7 @@ import (
 
 	"github.com/gasproject/gas/internal/annotate"
 	"github.com/gasproject/gas/internal/annotate/synth"
+	"github.com/gasproject/gas/internal/refdata"
 	"github.com/gasproject/gas/internal/tabix"
 )
 
@@ -185,9 +186,8 @@ func naiveScan(b *testing.B, path string, q Query) int {
 //
 //	go test -run '^$' -bench IndexOverhead -benchtime 10x ./internal/variants
 func BenchmarkIndexOverhead(b *testing.B) {
-	e := engine(b)
 	n := benchRecords(b, 200_000)
-	in := benchInput(b, n)
+	e, in := stepInput(b, n)
 	dir := b.TempDir()
 	run := func(withIndex bool) (wall, cpu time.Duration) {
 		runtime.GC() // each run from the same heap, not the last one's garbage
@@ -229,6 +229,46 @@ func BenchmarkIndexOverhead(b *testing.B) {
 		n, round, 100*cpuR[len(cpuR)/2], q(cpuR, 1), q(cpuR, 3), 100*wallR[len(wallR)/2], q(wallR, 1), q(wallR, 3),
 		fastest[0][1].Round(time.Millisecond), fastest[1][1].Round(time.Millisecond), 100*(fastest[1][1].Seconds()/fastest[0][1].Seconds()-1),
 		fastest[0][0].Round(time.Millisecond), fastest[1][0].Round(time.Millisecond), 100*(fastest[1][0].Seconds()/fastest[0][0].Seconds()-1))
+}
+
+// stepInput is BenchmarkIndexOverhead's engine and input: the mini bundle
+// and n synthetic records, or, with GAS_BENCH_REF and GAS_BENCH_VCF, that
+// bundle (make bench-genome's, say) and the first n records of that VCF
+// (a shard of a real job):
+//
+//	GAS_BENCH_REF=/tmp/bg/bundle GAS_BENCH_VCF=/tmp/bg/in/wgs.vcf GAS_BENCH_RECORDS=500000 \
+//	  go test -run '^$' -bench IndexOverhead -benchtime 10x ./internal/variants
+func stepInput(b *testing.B, n int) (*annotate.Engine, []byte) {
+	ref, vcf := os.Getenv("GAS_BENCH_REF"), os.Getenv("GAS_BENCH_VCF")
+	if ref == "" && vcf == "" {
+		return engine(b), benchInput(b, n)
+	}
+	if ref == "" || vcf == "" {
+		b.Fatal("GAS_BENCH_REF and GAS_BENCH_VCF go together")
+	}
+	bundle, err := refdata.Open(ref)
+	if err != nil {
+		b.Fatal(err)
+	}
+	f, err := os.Open(vcf)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	var in bytes.Buffer
+	sc := bufio.NewScanner(f)
+	sc.Buffer(nil, 1<<30)
+	for records := 0; records < n && sc.Scan(); {
+		if l := sc.Bytes(); len(l) > 0 && l[0] != '#' {
+			records++
+		}
+		in.Write(sc.Bytes())
+		in.WriteByte('\n')
+	}
+	if err := sc.Err(); err != nil {
+		b.Fatal(err)
+	}
+	return annotate.New(bundle), in.Bytes()
 }
 
 // annotateStep annotates input as the AnnotateShard step does: into a BGZF
