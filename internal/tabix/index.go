@@ -207,12 +207,20 @@ func (x *Indexer) header() []byte {
 }
 
 // WriteTBI writes the .tbi payload (uncompressed: the caller wraps it in BGZF).
+// It is written a reference at a time, each into a buffer sized for it: a
+// whole genome's index is some 6 MB, which one growing buffer copied over
+// and over, and a BGZF writer compresses a reference's blocks while the
+// next is encoded.
 func (x *Indexer) WriteTBI(w io.Writer) error {
 	if x.NeedsCSI() {
 		return fmt.Errorf("a contig extends beyond %d bp: use a CSI index", TBIMaxPos)
 	}
 	b := append([]byte("TBI\x01"), append(le32(int32(len(x.refs))), x.header()...)...)
 	for _, r := range x.refs {
+		if _, err := w.Write(b); err != nil {
+			return err
+		}
+		b = slices.Grow(b[:0], r.binsSize(false)+4+8*len(r.linear))
 		b = r.appendBins(b, tbiDepth, false)
 		b = binary.LittleEndian.AppendUint32(b, uint32(len(r.linear)))
 		var prev uint64
@@ -229,7 +237,8 @@ func (x *Indexer) WriteTBI(w io.Writer) error {
 	return err
 }
 
-// WriteCSI writes the .csi payload (uncompressed: the caller wraps it in BGZF).
+// WriteCSI writes the .csi payload (uncompressed: the caller wraps it in
+// BGZF), a reference at a time as WriteTBI.
 func (x *Indexer) WriteCSI(w io.Writer) error {
 	depth := x.csiDepth()
 	hdr := x.header()
@@ -239,11 +248,27 @@ func (x *Indexer) WriteCSI(w io.Writer) error {
 	b = append(b, hdr...)
 	b = append(b, le32(int32(len(x.refs)))...)
 	for _, r := range x.refs {
-		b = r.appendBins(b, depth, true)
+		if _, err := w.Write(b); err != nil {
+			return err
+		}
+		b = r.appendBins(slices.Grow(b[:0], r.binsSize(true)), depth, true)
 	}
 	b = binary.LittleEndian.AppendUint64(b, 0)
 	_, err := w.Write(b)
 	return err
+}
+
+// binsSize is the bytes appendBins writes.
+func (r *refIndex) binsSize(csi bool) int {
+	per := 4 + 4 // bin, n_chunk
+	if csi {
+		per += 8 // loffset
+	}
+	n := 4 + (len(r.bins)+1)*per + 2*16 // n_bin, the bins and the pseudo-bin's heads, its two chunks
+	for _, cs := range r.bins {
+		n += 16 * len(cs)
+	}
+	return n
 }
 
 // appendBins writes n_bin and the bins in ascending order, then the pseudo-bin.

@@ -207,7 +207,11 @@ func (x *Indexer) appendPart(b []byte, shift uint64) error {
 		if err != nil {
 			return err
 		}
-		for nbins := next(); nbins > 0 && !bad; nbins-- {
+		nbins := next()
+		if len(r.bins) == 0 && nbins <= uint64(len(b)) { // a reference this part starts: no map growing bin by bin
+			r.bins = make(map[uint32][]chunk, nbins)
+		}
+		for ; nbins > 0 && !bad; nbins-- {
 			bin := uint32(next())
 			for nc := next(); nc > 0 && !bad; nc-- {
 				beg := next() + shift
@@ -218,6 +222,7 @@ func (x *Indexer) appendPart(b []byte, shift uint64) error {
 		if nlin > uint64(len(b)) { // a window takes a byte at least
 			return ErrCorruptPart
 		}
+		r.linear = slices.Grow(r.linear, max(int(nlin)-len(r.linear), 0))
 		for w := range int64(nlin) {
 			if v := next(); v != 0 {
 				r.setLinear(w, v-1+shift)
