@@ -25,7 +25,7 @@ func (s *Store) Concat(ctx context.Context, dst string, srcs []string, tail []by
 			return err
 		}
 	}
-	tmp, err := s.writeTemp(func(f *os.File) error { _, err := io.Copy(f, bytes.NewReader(tail)); return err })
+	tmp, err := s.writeTemp(false, func(f *os.File) error { _, err := io.Copy(f, bytes.NewReader(tail)); return err })
 	if err != nil {
 		return fmt.Errorf("concat into %q: %w", dst, err)
 	}

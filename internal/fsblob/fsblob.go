@@ -23,7 +23,9 @@
 // commits the sidecar the same way, so a join of many parts costs four
 // syncs, not two per part. A crash can at worst leave an
 // unreferenced file in data/. Writers are serialised within one process;
-// one process (gas serve) owns a store, others may read it.
+// one process (gas serve) owns a store, others may read it. PutCold is Put
+// for an object nothing reads back soon: its pages leave the page cache
+// once synced.
 //
 // Storage classes: a GLACIER object cannot be read until restored. A restore
 // completes after a per-tier delay (Options.RestoreDelays; by default
@@ -138,22 +140,42 @@ func (s *Store) SetExpeditedUnavailable(unavailable bool) { s.expeditedUnavailab
 
 // Put stores r's bytes under key as a STANDARD object, replacing any object there.
 func (s *Store) Put(ctx context.Context, key string, r io.Reader) error {
-	return s.put(ctx, key, r, false)
+	return s.put(ctx, key, r, putReplace)
 }
 
 // PutOnce stores r's bytes under key unless an object is there: then it
 // fails with domain.ErrConflict and leaves that object as it was (the
 // write-once audit archive; S3's If-None-Match: *).
 func (s *Store) PutOnce(ctx context.Context, key string, r io.Reader) error {
-	return s.put(ctx, key, r, true)
+	return s.put(ctx, key, r, putOnce)
 }
 
-func (s *Store) put(ctx context.Context, key string, r io.Reader, once bool) error {
+// PutCold is Put for an object that nothing reads back soon (a shard's
+// part, which Merge joins by reference): once its data file is synced, its
+// pages are dropped from the page cache (writeback.Drop). A whole genome's
+// parts are some 230 MB; kept, they would crowd out what is read (the
+// reference bundle, the upload the other shards are reading), and their
+// pages would not be reused by the next writes. A later read comes from
+// the disk. Durability is Put's.
+func (s *Store) PutCold(ctx context.Context, key string, r io.Reader) error {
+	return s.put(ctx, key, r, putCold)
+}
+
+// putMode is how put commits and caches an object.
+type putMode int
+
+const (
+	putReplace putMode = iota // Put
+	putOnce                   // PutOnce: only where no object is
+	putCold                   // PutCold: Put, then drop the pages
+)
+
+func (s *Store) put(ctx context.Context, key string, r io.Reader, mode putMode) error {
 	if err := checkKey(key); err != nil {
 		return err
 	}
 	var size int64
-	tmp, err := s.writeTemp(func(f *os.File) error {
+	tmp, err := s.writeTemp(mode == putCold, func(f *os.File) error {
 		// Written in MiB chunks: readers such as an upload's multipart part
 		// hand over 4 KiB a read, a write call each without the buffer.
 		// Raw: a MiB write outlasts the 20 µs after which the runtime hands
@@ -179,7 +201,7 @@ func (s *Store) put(ctx context.Context, key string, r io.Reader, once bool) err
 	}
 	m := &sidecar{Format: sidecarFormat, Key: key, Blob: name, Size: size, Modified: s.now().UTC(), Class: domain.ClassStandard}
 	commit := s.replace
-	if once {
+	if mode == putOnce {
 		commit = s.create
 	}
 	if err := commit(ctx, m); err != nil {
@@ -591,10 +613,11 @@ func makeDataDirs(data string) error {
 	return nil
 }
 
-// writeTemp creates a file under tmp/, lets fill write it, and syncs it.
+// writeTemp creates a file under tmp/, lets fill write it, and syncs it;
+// cold drops its pages from the page cache once synced (PutCold).
 // put writes through a writeback.Writer, so that the sync of a large object
 // waits for its last few MiB only.
-func (s *Store) writeTemp(fill func(*os.File) error) (string, error) {
+func (s *Store) writeTemp(cold bool, fill func(*os.File) error) (string, error) {
 	f, err := os.CreateTemp(s.tmp, "w-*")
 	if err != nil {
 		return "", err
@@ -602,6 +625,9 @@ func (s *Store) writeTemp(fill func(*os.File) error) (string, error) {
 	err = fill(f)
 	if err == nil {
 		err = f.Sync()
+	}
+	if err == nil && cold {
+		writeback.Drop(f)
 	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
@@ -679,7 +705,7 @@ func (s *Store) cloneBlob(name, dir string) (string, error) {
 		return "", fmt.Errorf("data file: %w", err)
 	}
 	defer src.Close()
-	tmp, err := s.writeTemp(func(f *os.File) error { _, err := io.Copy(f, src); return err })
+	tmp, err := s.writeTemp(false, func(f *os.File) error { _, err := io.Copy(f, src); return err })
 	if err != nil {
 		return "", err
 	}

@@ -190,7 +190,7 @@ func (s *Store) save(m *sidecar) error {
 	if st, err := os.Stat(path); err == nil && st.IsDir() {
 		return fmt.Errorf("object %q: its metadata path is a directory of other keys: %w", m.Key, domain.ErrConflict)
 	}
-	tmp, err := s.writeTemp(func(f *os.File) error { _, err := f.Write(data); return err })
+	tmp, err := s.writeTemp(false, func(f *os.File) error { _, err := f.Write(data); return err })
 	if err != nil {
 		return fmt.Errorf("object %q: write metadata: %w", m.Key, err)
 	}

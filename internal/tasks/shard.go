@@ -159,8 +159,8 @@ func (t *Tasks) runShard(ctx context.Context, s Shard, lim domain.Limits, run do
 	}
 	defer src.Close()
 
-	partBlob := t.createBlob(ctx, s.PartKey)
-	idxBlob := t.createBlob(ctx, indexKey(s))
+	partBlob := t.createBlob(ctx, s.PartKey, true)
+	idxBlob := t.createBlob(ctx, indexKey(s), false)
 	part := tabix.NewPartWriter(partBlob)
 	body := &countingWriter{w: part}
 	var w io.Writer = body

@@ -401,6 +401,44 @@ func TestMergeJoinsInTheStoreWhenItCan(t *testing.T) {
 	}
 }
 
+// coldBlobs records which keys were stored with PutCold.
+type coldBlobs struct {
+	domain.Blobs
+	mu   sync.Mutex // a shard stores its part and index part at once
+	cold []string
+}
+
+func (c *coldBlobs) PutCold(ctx context.Context, key string, r io.Reader) error {
+	c.mu.Lock()
+	c.cold = append(c.cold, key)
+	c.mu.Unlock()
+	return c.Put(ctx, key, r)
+}
+
+// TestShardsStoreTheirPartsCold: a shard's part, which Merge joins without
+// reading it, goes through the store's PutCold; the index part the variant
+// table reads, the summary Merge reads, the manifest and the result do not.
+func TestShardsStoreTheirPartsCold(t *testing.T) {
+	f := newFixture(t)
+	cb := &coldBlobs{Blobs: f.blobs}
+	f.t.blobs = cb
+	f.t.cfg.Shards = ShardConfig{Records: 1, MinRecords: 1}
+	if err := f.runJob("j1"); err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	for i := range 3 {
+		want = append(want, fmt.Sprintf("work/u1/j1/part-%05d.vcf.gz", i))
+	}
+	slices.Sort(cb.cold)
+	if !slices.Equal(cb.cold, want) {
+		t.Fatalf("stored cold: %v, want the 3 parts", cb.cold)
+	}
+	if j := f.job(t, "j1"); j.Status != domain.StatusCompleted || gunzip(t, f.blob(t, j.ResultKey)) == "" {
+		t.Fatalf("job %s, result %q", j.Status, j.ResultKey)
+	}
+}
+
 // TestMergeRefusesAPartOfAnotherSize: a part that is not the size its shard
 // recorded (here: one ending in its own EOF block) would break the tabix
 // offsets; Merge stops and keeps the job RUNNING for a retry.
