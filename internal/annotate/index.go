@@ -30,7 +30,7 @@ type IndexRecords struct {
 // REF and ALT, as written), where its INFO/KNOWN_AF and KNOWN_CLNSIG values
 // are there (one item per ALT, comma-separated; empty when not written),
 // and how many of IndexRecords.Entries are its own. It holds offsets, not
-// slices: 48 bytes, where slices took 160, written by the worker and read
+// slices: 56 bytes, where slices took 160, written by the worker and read
 // by the sink on another core.
 type IndexRecord struct {
 	Pos                  int
@@ -39,9 +39,8 @@ type IndexRecord struct {
 	Entries              int32 // its entries follow the previous record's
 	// Head locates CHROM, ID, REF and ALT in the line, from Line: CHROM is
 	// [0, Head[0]), ID [Head[1], Head[2]), REF [Head[2]+1, Head[3]) and
-	// ALT [Head[3]+1, Head[4]). All zero when ALT ends past 0xffff: then
-	// the line's columns must be read.
-	Head [5]uint16
+	// ALT [Head[3]+1, Head[4]) (vcf.Record.HeadEnds).
+	Head [5]uint32
 }
 
 // Span is the byte range [Start, End) of IndexRecords.Out.
@@ -91,18 +90,10 @@ func (x *indexBatch) reset() {
 // KNOWN_AF and KNOWN_CLNSIG values there; its entries follow (entry), and
 // endRecord counts them (and removes it again when it got none).
 func (x *indexBatch) record(rec *vcf.Record, line, idLen int, af, cl Span) {
-	x.Records = append(x.Records, IndexRecord{Pos: rec.Pos, Line: uint32(line), KnownAF: af, KnownClnsig: cl, Head: headOf(rec, idLen)})
-	x.recEnts = len(x.Entries)
-}
-
-// headOf is IndexRecord.Head of rec's line written with an ID of idLen
-// bytes.
-func headOf(rec *vcf.Record, idLen int) [5]uint16 {
 	chromEnd, idStart, idEnd, refEnd, altEnd := rec.HeadEnds(idLen)
-	if altEnd > 0xffff {
-		return [5]uint16{}
-	}
-	return [5]uint16{uint16(chromEnd), uint16(idStart), uint16(idEnd), uint16(refEnd), uint16(altEnd)}
+	x.Records = append(x.Records, IndexRecord{Pos: rec.Pos, Line: uint32(line), KnownAF: af, KnownClnsig: cl,
+		Head: [5]uint32{uint32(chromEnd), uint32(idStart), uint32(idEnd), uint32(refEnd), uint32(altEnd)}})
+	x.recEnts = len(x.Entries)
 }
 
 func (x *indexBatch) endRecord() {

@@ -83,33 +83,6 @@ func TestIndexEntryText(t *testing.T) {
 	}
 }
 
-// TestHeadOfLongLines: a record whose ALT ends past 0xffff bytes into its
-// line gets the zero Head (its columns are read instead), one just short of
-// it the columns' ends.
-func TestHeadOfLongLines(t *testing.T) {
-	for _, c := range []struct {
-		alt  int // ALT's length
-		zero bool
-	}{{1, false}, {0xffff - 13, false}, {0xffff - 12, true}, {100_000, true}} {
-		line := "21\t100\t.\tA\t" + strings.Repeat("C", c.alt) + "\t.\t.\t." // ALT ends at 13 + c.alt with the ID "rs1"
-		var rec vcf.Record
-		if err := vcf.ParseRecord([]byte(line), 8, &rec); err != nil {
-			t.Fatal(err)
-		}
-		h := headOf(&rec, 3)
-		out := string(rec.AppendHead(nil, []byte("rs1")))
-		if c.zero {
-			if h != ([5]uint16{}) {
-				t.Errorf("ALT of %d: head %v, want zero", c.alt, h)
-			}
-			continue
-		}
-		if got := out[:h[0]] + " " + out[h[1]:h[2]] + " " + out[h[2]+1:h[3]] + " " + out[h[3]+1:h[4]]; got != "21 rs1 A "+strings.Repeat("C", c.alt) {
-			t.Errorf("ALT of %d: head %v gives %.40q", c.alt, h, got)
-		}
-	}
-}
-
 type sinkFunc func(rs *IndexRecords) error
 
 func (f sinkFunc) AddRecords(rs *IndexRecords) error { return f(rs) }

@@ -113,34 +113,14 @@ func (p *parser) addRecords(rs *annotate.IndexRecords) error {
 }
 
 // recordColumns returns the CHROM, ID, REF and ALT columns of a record's
-// line l where h says they are (annotate.IndexRecord.Head), or, when h is
-// zero, as headColumns finds them; false: they are not there.
-func recordColumns(l []byte, h [5]uint16) (chrom, id, ref, alt []byte, ok bool) {
-	if h[4] == 0 {
-		return headColumns(l)
-	}
-	if int(h[4]) >= len(l) || h[0] >= h[1] || h[1] > h[2] || h[2] >= h[3] || h[3] >= h[4] ||
+// line l where h says they are (annotate.IndexRecord.Head); false: they
+// are not there.
+func recordColumns(l []byte, h [5]uint32) (chrom, id, ref, alt []byte, ok bool) {
+	if uint64(h[4]) >= uint64(len(l)) || h[0] >= h[1] || h[1] > h[2] || h[2] >= h[3] || h[3] >= h[4] ||
 		l[h[0]] != '\t' || l[h[2]] != '\t' || l[h[3]] != '\t' || l[h[4]] != '\t' {
 		return nil, nil, nil, nil, false
 	}
 	return l[:h[0]], l[h[1]:h[2]], l[h[2]+1 : h[3]], l[h[3]+1 : h[4]], true
-}
-
-// headColumns returns the CHROM, ID, REF and ALT columns of a record's
-// line (false: it has fewer than six columns). A byte loop: the columns
-// are short, and five IndexByte calls cost more.
-func headColumns(l []byte) (chrom, id, ref, alt []byte, ok bool) {
-	var tab [5]int
-	n := 0
-	for i, c := range l {
-		if c == '\t' {
-			tab[n] = i
-			if n++; n == len(tab) {
-				return l[:tab[0]], l[tab[1]+1 : tab[2]], l[tab[2]+1 : tab[3]], l[tab[3]+1 : tab[4]], true
-			}
-		}
-	}
-	return nil, nil, nil, nil, false
 }
 
 // spanOf is out[s.Start:s.End] (false: s is not a range of out).

@@ -145,8 +145,9 @@ func TestAddRecordsRefusesBadBatches(t *testing.T) {
 	at := uint32(len(line))
 	ok := annotate.IndexEntry{Start: at, End: at + uint32(len(text))}
 	af := annotate.Span{Start: at - 8, End: at - 5} // "0.5"
+	head := [5]uint32{2, 7, 8, 10, 12}              // of line
 	rec := func(pos int, entries int32) annotate.IndexRecord {
-		return annotate.IndexRecord{Pos: pos, KnownAF: af, Entries: entries}
+		return annotate.IndexRecord{Pos: pos, KnownAF: af, Entries: entries, Head: head}
 	}
 	batch := func(es []annotate.IndexEntry, rs ...annotate.IndexRecord) annotate.IndexRecords {
 		return annotate.IndexRecords{Records: rs, Entries: es, Out: out}
@@ -163,14 +164,13 @@ func TestAddRecordsRefusesBadBatches(t *testing.T) {
 		{"negative entries", batch(one, rec(100, -1)), "21:100: -1 entries"},
 		{"entry past the output", batch([]annotate.IndexEntry{{Start: 0, End: uint32(len(out) + 1)}}, rec(100, 1)), "21:100: entry 0 is not in the batch's output"},
 		{"entry ending before its start", batch([]annotate.IndexEntry{{Start: 5, End: 4}}, rec(100, 1)), "21:100: entry 0 is not in the batch's output"},
-		{"line past the output", batch(one, annotate.IndexRecord{Pos: 100, Line: uint32(len(out)), Entries: 1}), "record 0 of the batch: its line is not in the batch's output"},
-		{"line of 5 columns", batch(one, annotate.IndexRecord{Pos: 100, Line: at - 20, Entries: 1}), "record 0 of the batch: its line has no CHROM, POS, ID, REF and ALT where told"},
-		{"head of the columns", batch(one, annotate.IndexRecord{Pos: 100, Head: [5]uint16{2, 7, 8, 10, 12}, KnownAF: af, Entries: 1}), ""},
-		{"head past the line", batch(one, annotate.IndexRecord{Pos: 100, Head: [5]uint16{2, 7, 8, 10, uint16(len(out))}, Entries: 1}), "record 0 of the batch: its line has no CHROM"},
-		{"head not on tabs", batch(one, annotate.IndexRecord{Pos: 100, Head: [5]uint16{2, 7, 8, 11, 12}, Entries: 1}), "record 0 of the batch: its line has no CHROM"},
-		{"head out of order", batch(one, annotate.IndexRecord{Pos: 100, Head: [5]uint16{2, 9, 8, 10, 12}, Entries: 1}), "record 0 of the batch: its line has no CHROM"},
-		{"KNOWN_AF past the output", batch(one, annotate.IndexRecord{Pos: 100, KnownAF: annotate.Span{Start: 1, End: uint32(len(out) + 1)}, Entries: 1}), "21:100: KNOWN_AF or KNOWN_CLNSIG is not in the batch's output"},
-		{"KNOWN_CLNSIG ending before its start", batch(one, annotate.IndexRecord{Pos: 100, KnownClnsig: annotate.Span{Start: 3, End: 2}, Entries: 1}), "21:100: KNOWN_AF or KNOWN_CLNSIG is not in the batch's output"},
+		{"line past the output", batch(one, annotate.IndexRecord{Pos: 100, Line: uint32(len(out)), Head: head, Entries: 1}), "record 0 of the batch: its line is not in the batch's output"},
+		{"no head", batch(one, annotate.IndexRecord{Pos: 100, Entries: 1}), "record 0 of the batch: its line has no CHROM, POS, ID, REF and ALT where told"},
+		{"head past the line", batch(one, annotate.IndexRecord{Pos: 100, Head: [5]uint32{2, 7, 8, 10, uint32(len(out))}, Entries: 1}), "record 0 of the batch: its line has no CHROM"},
+		{"head not on tabs", batch(one, annotate.IndexRecord{Pos: 100, Head: [5]uint32{2, 7, 8, 11, 12}, Entries: 1}), "record 0 of the batch: its line has no CHROM"},
+		{"head out of order", batch(one, annotate.IndexRecord{Pos: 100, Head: [5]uint32{2, 9, 8, 10, 12}, Entries: 1}), "record 0 of the batch: its line has no CHROM"},
+		{"KNOWN_AF past the output", batch(one, annotate.IndexRecord{Pos: 100, KnownAF: annotate.Span{Start: 1, End: uint32(len(out) + 1)}, Head: head, Entries: 1}), "21:100: KNOWN_AF or KNOWN_CLNSIG is not in the batch's output"},
+		{"KNOWN_CLNSIG ending before its start", batch(one, annotate.IndexRecord{Pos: 100, KnownClnsig: annotate.Span{Start: 3, End: 2}, Head: head, Entries: 1}), "21:100: KNOWN_AF or KNOWN_CLNSIG is not in the batch's output"},
 	} {
 		var buf bytes.Buffer
 		b := NewEntryBuilder(&buf)
