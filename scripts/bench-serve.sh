@@ -6,12 +6,12 @@
 # -o X.vcf.gz` (BGZF and tabix index; a job also stores the variant index).
 # A job's wall time runs from the upload's start to the job's completed_at
 # (not to the poll that saw it).
-# Prints each run's wall and CPU time (and the bytes gas serve wrote to the
-# disk for the job: upload, work files, result; the less noisy figure on a
-# shared machine) with how long each job's upload request and its Plan,
-# ShardMap and Merge steps took, the best of each and their ratios, and the
-# last job's steps from its history; fails when the last job's result,
-# decompressed, differs from gas annotate's.
+# Prints each run's wall and CPU time (with its system part, and the bytes
+# gas serve wrote to the disk for the job: upload, work files, result; the
+# less noisy figure on a shared machine) with how long each job's upload
+# request and its Plan, ShardMap and Merge steps took, the best of each and
+# their ratios, and the last job's steps from its history; fails when the
+# last job's result, decompressed, differs from gas annotate's.
 #
 # Environment: GENOME_DIR (required: a `make bench-genome` work directory
 # holding bundle/ and in/wgs.vcf, e.g. GENOME_SCALE=0.1 GENOME_DIR=/tmp/g
@@ -50,6 +50,9 @@ for _ in $(seq 100); do curl -fs "$URL/healthz" >/dev/null 2>&1 && break; sleep 
 now() { date +%s.%N; }
 # cpu PID: user+system CPU seconds of a running process so far.
 cpu() { awk -v t="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / t }' "/proc/$1/stat"; }
+# sys PID: the system (kernel) part of it: on this VM mostly copying into
+# page-cache pages, whose cost varies with how lately the kernel used them.
+sys() { awk -v t="$(getconf CLK_TCK)" '{ printf "%.2f", $15 / t }' "/proc/$1/stat"; }
 # written PID: bytes a running process has caused to be written to storage so far.
 written() { awk '$1 == "write_bytes:" { print $2 }' "/proc/$1/io"; }
 # steps JOB: how long the upload request and each step of the job took
@@ -62,8 +65,8 @@ steps() {
     END { printf "upload %.2f s, Plan %.2f s, ShardMap %.2f s, Merge %.2f s", up, d["Plan"], d["ShardMap"], d["Merge"] }'
 }
 serve_run() {
-  local start id job st c0 w0 up
-  c0=$(cpu "$SERVE_PID") w0=$(written "$SERVE_PID")
+  local start id job st c0 s0 w0 up
+  c0=$(cpu "$SERVE_PID") s0=$(sys "$SERVE_PID") w0=$(written "$SERVE_PID")
   start=$(now)
   id=$(curl -fsS -H "Authorization: Bearer $TOKEN" -F "file=@$IN" "$URL/api/v1/jobs" | sed -n 's/.*"id": *"\([^"]*\)".*/\1/p')
   [ -n "$id" ] || { echo "bench-serve: upload failed" >&2; exit 1; }
@@ -79,6 +82,7 @@ serve_run() {
   done
   awk -v s="$start" -v e="$(date -d "$(sed -n 's/.*"completed_at": *"\([^"]*\)".*/\1/p' <<<"$job")" +%s.%N)" 'BEGIN { printf "%.2f", e - s }'
   awk -v a="$c0" -v b="$(cpu "$SERVE_PID")" 'BEGIN { printf " %.2f", b - a }'
+  awk -v a="$s0" -v b="$(sys "$SERVE_PID")" 'BEGIN { printf " %.2f", b - a }'
   awk -v a="$w0" -v b="$(written "$SERVE_PID")" 'BEGIN { printf " %.0f", (b - a) / 1e6 }'
   echo "$id" >"$WORK/last-job"
   echo "$up" >"$WORK/last-upload"
@@ -89,16 +93,16 @@ annotate_run() {
   start=$(now)
   /usr/bin/time -f "%U %S %O" -o "$WORK/annotate.time" $N "$GAS" annotate --ref "$G/bundle" --index -o "$WORK/annotate.vcf.gz" --log "$WORK/annotate.log" "$IN" 2>"$WORK/annotate.err"
   awk -v s="$start" -v e="$(now)" 'BEGIN { printf "%.2f", e - s }'
-  awk '{ printf " %.2f %.0f", $1 + $2, $3 * 512 / 1e6 }' "$WORK/annotate.time"
+  awk '{ printf " %.2f %.2f %.0f", $1 + $2, $2, $3 * 512 / 1e6 }' "$WORK/annotate.time"
 }
 
 records=$(grep -vc '^#' "$IN")
 echo "== $records records ($IN), $RUNS run(s) of each, alternating; load average $(cut -d' ' -f1-3 /proc/loadavg)"
 serve_all="" ann_all="" serve_cpu="" ann_cpu=""
 for ((i = 1; i <= RUNS; i++)); do
-  read -r s sc sw <<<"$(serve_run)"; serve_all="$serve_all $s" serve_cpu="$serve_cpu $sc"
-  read -r a ac aw <<<"$(annotate_run)"; ann_all="$ann_all $a" ann_cpu="$ann_cpu $ac"
-  echo "run $i: gas serve $s s ($sc s CPU, $sw MB written), gas annotate $a s ($ac s CPU, $aw MB written)"
+  read -r s sc ss sw <<<"$(serve_run)"; serve_all="$serve_all $s" serve_cpu="$serve_cpu $sc"
+  read -r a ac as aw <<<"$(annotate_run)"; ann_all="$ann_all $a" ann_cpu="$ann_cpu $ac"
+  echo "run $i: gas serve $s s ($sc s CPU, $ss s of it system, $sw MB written), gas annotate $a s ($ac s CPU, $as s system, $aw MB written)"
   echo "       the job: $(steps "$(cat "$WORK/last-job")" "$(cat "$WORK/last-upload")")"
 done
 best() { tr ' ' '\n' | awk 'NF && (b == "" || $1 < b) { b = $1 } END { print b }'; }
