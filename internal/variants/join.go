@@ -39,8 +39,18 @@ func (b *Builder) Part() *Part {
 // (tasks.Concatenator); Open checks that each part is where its size says.
 // Parts must share one CSQ layout.
 func Join(parts []*Part) ([]byte, error) {
-	foot := &footer{Version: version, Chroms: []string{}, Genes: []Gene{}, Csqs: []string{}, Blocks: []blockInfo{}}
-	chroms, genes, csqs := map[string]uint32{}, map[Gene]uint32{}, map[string]uint32{}
+	// Sized for the parts' dictionaries and blocks added up (a whole
+	// genome's 24 parts list ~60,000 genes: grown an entry at a time they
+	// were half of the join's CPU).
+	var nGenes, nCsqs, nBlocks int
+	for _, p := range parts {
+		if p != nil {
+			nGenes, nCsqs, nBlocks = nGenes+len(p.Footer.Genes), nCsqs+len(p.Footer.Csqs), nBlocks+len(p.Footer.Blocks)
+		}
+	}
+	foot := &footer{Version: version, Chroms: []string{}, Genes: make([]Gene, 0, nGenes), Csqs: make([]string, 0, nCsqs),
+		Blocks: make([]blockInfo, 0, nBlocks), Parts: make([]partInfo, 0, len(parts))}
+	chroms, genes, csqs := map[string]uint32{}, make(map[Gene]uint32, nGenes), make(map[string]uint32, nCsqs)
 	var off int64 // where part i starts in the joined file
 	for i, p := range parts {
 		if p == nil {
@@ -61,6 +71,12 @@ func Join(parts []*Part) ([]byte, error) {
 			return nil, errTooManyRows
 		}
 		pi := partInfo{Off: off, Size: p.Size}
+		if len(f.Genes) > 0 { // nil when none, as the footer has always written it
+			pi.Genes = make([]uint32, 0, len(f.Genes))
+		}
+		if len(f.Csqs) > 0 {
+			pi.Csqs = make([]uint32, 0, len(f.Csqs))
+		}
 		var chromIDs []uint32
 		for _, c := range f.Chroms {
 			chromIDs = append(chromIDs, intern(chroms, &foot.Chroms, c))
