@@ -19,6 +19,7 @@ import (
 
 	"github.com/gasproject/gas/internal/annotate"
 	"github.com/gasproject/gas/internal/annotate/synth"
+	"github.com/gasproject/gas/internal/fsblob"
 	"github.com/gasproject/gas/internal/refdata"
 	"github.com/gasproject/gas/internal/tabix"
 )
@@ -174,7 +175,8 @@ func naiveScan(b *testing.B, path string, q Query) int {
 // annotation: the AnnotateShard step annotates its shard into a BGZF part
 // with its tabix entries (tabix.PartWriter) and, with the index, hands the
 // engine's entries to an EntryBuilder (Options.Index); the part and the
-// index part go to files, synced as the blob store syncs them. A round runs
+// index part go to the local blob store (fsblob) as the job's do: through a
+// pipe each, the part to PutCold, the index part to Put. A round runs
 // the same GAS_BENCH_RECORDS records (default 200,000) four times, without
 // and with the index in the order ABBA or BAAB (alternating from round to
 // round: a load that rises or falls during the round weighs on both alike),
@@ -188,11 +190,14 @@ func naiveScan(b *testing.B, path string, q Query) int {
 func BenchmarkIndexOverhead(b *testing.B) {
 	n := benchRecords(b, 200_000)
 	e, in := stepInput(b, n)
-	dir := b.TempDir()
+	store, err := fsblob.Open(b.TempDir(), fsblob.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
 	run := func(withIndex bool) (wall, cpu time.Duration) {
 		runtime.GC() // each run from the same heap, not the last one's garbage
 		t0, c0 := time.Now(), cpuTime()
-		annotateStep(b, e, in, dir, withIndex)
+		annotateStep(b, e, in, store, withIndex)
 		return time.Since(t0), cpuTime() - c0
 	}
 	var wallR, cpuR []float64       // per round: indexed / plain - 1
@@ -271,39 +276,49 @@ func stepInput(b *testing.B, n int) (*annotate.Engine, []byte) {
 	return annotate.New(bundle), in.Bytes()
 }
 
-// annotateStep annotates input as the AnnotateShard step does: into a BGZF
-// part with its tabix entries (tabix.PartWriter) in a file of dir, and with
-// withIndex the engine's entries into an EntryBuilder writing the index
-// part to a file beside it; both files are synced (at once), then removed.
-func annotateStep(b *testing.B, e *annotate.Engine, input []byte, dir string, withIndex bool) {
-	partFile, err := os.Create(filepath.Join(dir, "part.vcf.gz"))
-	if err != nil {
-		b.Fatal(err)
+// annotateStep annotates input as the AnnotateShard step does
+// (tasks.runShard): the part, BGZF with its tabix entries, goes through a
+// pipe to the blob store's PutCold, and with withIndex the index part
+// (an EntryBuilder as the engine's Options.Index) through another to its
+// Put, each Put writing and syncing its file as the job's do, the two at
+// once; the blobs are deleted afterwards.
+func annotateStep(b *testing.B, e *annotate.Engine, input []byte, store *fsblob.Store, withIndex bool) {
+	ctx := context.Background()
+	put := func(key string, cold bool) (*io.PipeWriter, chan error) {
+		pr, pw := io.Pipe()
+		done := make(chan error, 1)
+		go func() {
+			var err error
+			if cold {
+				err = store.PutCold(ctx, key, pr)
+			} else {
+				err = store.Put(ctx, key, pr)
+			}
+			pr.CloseWithError(err) // unblock the writer if Put gave up
+			done <- err
+		}()
+		return pw, done
 	}
-	files := []*os.File{partFile}
+	part, partDone := put("part.vcf.gz", true)
+	pipes, dones, keys := []*io.PipeWriter{part}, []chan error{partDone}, []string{"part.vcf.gz"}
 	var idx io.Writer
 	if withIndex {
-		idxFile, err := os.Create(filepath.Join(dir, "part.idx"))
-		if err != nil {
-			b.Fatal(err)
-		}
-		files = append(files, idxFile)
-		idx = idxFile
+		w, done := put("part.idx", false)
+		pipes, dones, keys, idx = append(pipes, w), append(dones, done), append(keys, "part.idx"), w
 	}
-	annotateTo(b, e, input, partFile, idx)
-	// Synced at once, as runShard ends both blobs before waiting for either.
-	errs := make(chan error, len(files))
-	for _, f := range files {
-		go func() { errs <- f.Sync() }()
+	annotateTo(b, e, input, part, idx)
+	for _, w := range pipes { // both Puts' syncs at once, as runShard ends its blobs
+		w.Close()
 	}
-	for range files {
-		if err := <-errs; err != nil {
+	for _, done := range dones {
+		if err := <-done; err != nil {
 			b.Fatal(err)
 		}
 	}
-	for _, f := range files {
-		f.Close()
-		os.Remove(f.Name())
+	for _, k := range keys {
+		if err := store.Delete(ctx, k); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
 
