@@ -70,23 +70,33 @@ func (e *Entry) setTerms(s termSet) {
 // last AppendCSQ wrote, as the engine's precomputed text of its transcript
 // and term list: two entries with the same key other than the zero one
 // wrote the same text there (and so its length too). The zero key names
-// nothing; such an entry's text must be read. A key is the serial numbers
-// of the transcript's txInfo (0 for the intergenic entry) and of the term
-// list, never reused within a process (a key holds no pointer, so a slice
-// of keys costs the garbage collector nothing).
-type TextKey struct{ tx, terms uint32 }
+// nothing; such an entry's text must be read. A key packs the serial
+// numbers of the transcript's txInfo (0 for the intergenic entry) and of
+// the term list, which a process never reuses: it holds no pointer, so a
+// slice of keys costs the garbage collector nothing.
+type TextKey struct{ k uint64 }
+
+// Bits of a TextKey: the term list's serial below, the txInfo's above. An
+// entry whose serials do not fit (2^24 term lists or 2^40 txInfos made in
+// one process: not in practice) gets the zero key, never a reused one.
+const (
+	keyTermBits = 24
+	keyTxBits   = 64 - keyTermBits
+)
 
 // TextKey is the key of the entry's last written Consequence to BIOTYPE
 // text, the zero key when that text was not the precomputed one.
 func (e *Entry) TextKey() TextKey {
-	if !e.keyed {
+	if !e.keyed || e.cons.serial >= 1<<keyTermBits {
 		return TextKey{}
 	}
-	k := TextKey{terms: e.cons.serial}
+	var tx uint64 // the intergenic entry's
 	if e.tx != nil {
-		k.tx = e.tx.serial
+		if tx = e.tx.serial; tx >= 1<<keyTxBits {
+			return TextKey{}
+		}
 	}
-	return k
+	return TextKey{tx<<keyTermBits | e.cons.serial}
 }
 
 // sameSlice reports whether a and b are the same slice (not just equal).

@@ -256,3 +256,41 @@ func TestTextKeyNamesItsText(t *testing.T) {
 		t.Fatalf("%d entries, %d keys", n, len(seen))
 	}
 }
+
+// TestTextKeyLimits: serials that fit give distinct keys; a term list's
+// serial from 2^24 or a txInfo's from 2^40 gives the zero key (its text is
+// then read), never one that another entry could have.
+func TestTextKeyLimits(t *testing.T) {
+	key := func(tx *txInfo, terms uint64) TextKey {
+		e := Entry{keyed: true, tx: tx, cons: &termList{serial: terms}}
+		return e.TextKey()
+	}
+	seen := map[TextKey]string{}
+	for _, c := range []struct {
+		name  string
+		tx    *txInfo
+		terms uint64
+		zero  bool
+	}{
+		{"intergenic", nil, 1, false},
+		{"intergenic, last term list", nil, 1<<24 - 1, false},
+		{"transcript", &txInfo{serial: 1}, 1, false},
+		{"transcript, other terms", &txInfo{serial: 1}, 2, false},
+		{"last transcript", &txInfo{serial: 1<<40 - 1}, 1<<24 - 1, false},
+		{"term list past 2^24", &txInfo{serial: 1}, 1 << 24, true},
+		{"intergenic, term list past 2^24", nil, 1<<24 + 1, true},
+		{"transcript past 2^40", &txInfo{serial: 1 << 40}, 1, true},
+	} {
+		k := key(c.tx, c.terms)
+		if c.zero != (k == TextKey{}) {
+			t.Errorf("%s: key %v", c.name, k)
+		}
+		if other, ok := seen[k]; ok && !c.zero {
+			t.Errorf("%s: the key of %s", c.name, other)
+		}
+		seen[k] = c.name
+	}
+	if k := (&Entry{tx: &txInfo{serial: 1}, cons: &termList{serial: 1}}).TextKey(); k != (TextKey{}) {
+		t.Errorf("an entry not written from its precomputed text: key %v", k)
+	}
+}

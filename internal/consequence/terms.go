@@ -165,7 +165,7 @@ type termList struct {
 	// csqImpact is csq, '|' and the impact: the Consequence and IMPACT
 	// fields of a CSQ entry, escaped once.
 	csqImpact string
-	serial    uint32 // its TextKey number, from serials
+	serial    uint64 // its TextKey number, from termSerials
 }
 
 // listCache shares one termList per distinct set: entries hold the same few
@@ -211,21 +211,12 @@ func newTermList(terms []string, impact string) *termList {
 	}
 	n := len(csq)
 	csq = appendEscaped(append(csq, '|'), impact)
-	return &termList{terms: terms, impact: impact, csq: string(csq[:n]), csqImpact: string(csq), serial: nextSerial()}
+	return &termList{terms: terms, impact: impact, csq: string(csq[:n]), csqImpact: string(csq), serial: termSerials.Add(1)}
 }
 
-// serials numbers txInfos and termLists for TextKey: the numbers a process
-// makes are distinct (the count wraps after 4 billion; a panic says so
-// rather than reuse one) and never 0.
-var serials atomic.Uint32
-
-func nextSerial() uint32 {
-	n := serials.Add(1)
-	if n == 0 {
-		panic("consequence: more than 4 billion transcript and term-list texts made")
-	}
-	return n
-}
+// txSerials and termSerials number txInfos and termLists for TextKey from
+// 1: 64-bit counters, which never wrap.
+var txSerials, termSerials atomic.Uint64
 
 func (s termSet) build() []string {
 	out := make([]string, 0, 4)

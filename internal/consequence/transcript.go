@@ -43,7 +43,7 @@ type txInfo struct {
 	// exonLabels[i] and intronLabels[i] are EXON "i+1/n" and INTRON
 	// "i+1/n-1", the common single-feature values, made once.
 	exonLabels, intronLabels []string
-	serial                   uint32 // its TextKey number, from serials
+	serial                   uint64 // its TextKey number, from txSerials
 	// lastTerms is the term list of the last entry made for the
 	// transcript (see Entry.setTerms).
 	lastTerms atomic.Pointer[termList]
@@ -79,7 +79,7 @@ func infoFor(t *refdata.Transcript) *txInfo {
 }
 
 func newTxInfo(t *refdata.Transcript) *txInfo {
-	x := &txInfo{t: t, fullID: t.FullID(), cum: make([]int, len(t.Exons)), table: t.CodonTable, serial: nextSerial()}
+	x := &txInfo{t: t, fullID: t.FullID(), cum: make([]int, len(t.Exons)), table: t.CodonTable, serial: txSerials.Add(1)}
 	if x.table == 0 {
 		x.table = 1
 	}
