@@ -1,6 +1,8 @@
 package annotate
 
 import (
+	"fmt"
+	"math"
 	"slices"
 	"sync"
 
@@ -174,6 +176,14 @@ func (x *indexBatch) send(sink IndexSink, out []byte) error {
 	if len(x.Records) == 0 {
 		return nil
 	}
+	if len(out) > maxIndexOut {
+		return fmt.Errorf("variant index: a batch's output is %d bytes, more than the index's 32-bit offsets address", len(out))
+	}
 	x.Out = out
 	return sink.AddRecords(&x.IndexRecords)
 }
+
+// maxIndexOut is the most output a batch may have for its records' and
+// entries' 32-bit offsets into it (a variable for tests): past it they
+// would wrap and name other bytes, so the run fails instead.
+var maxIndexOut = math.MaxUint32

@@ -83,6 +83,32 @@ func TestIndexEntryText(t *testing.T) {
 	}
 }
 
+// TestIndexBatchPast32Bits: a batch whose output is longer than the
+// offsets can address fails the run rather than hand the sink offsets that
+// wrapped.
+func TestIndexBatchPast32Bits(t *testing.T) {
+	defer func(n int) { maxIndexOut = n }(maxIndexOut)
+	maxIndexOut = 16
+	var x indexBatch
+	x.reset()
+	var rec vcf.Record
+	if err := vcf.ParseRecord([]byte("21\t100\t.\tA\tG\t.\t.\t."), 8, &rec); err != nil {
+		t.Fatal(err)
+	}
+	out := rec.AppendHead(nil, []byte("."))
+	x.record(&rec, 0, 1, Span{}, Span{})
+	e := consequence.Entry{Allele: "G", Consequences: []string{"intergenic_variant"}, Impact: "MODIFIER"}
+	start := len(out)
+	out = e.AppendCSQ(out, "")
+	x.entry(&e, out, start)
+	x.endRecord()
+	called := false
+	err := x.send(sinkFunc(func(*IndexRecords) error { called = true; return nil }), out)
+	if err == nil || called || !strings.Contains(err.Error(), "more than the index's 32-bit offsets address") {
+		t.Fatalf("send: %v (sink called: %v)", err, called)
+	}
+}
+
 type sinkFunc func(rs *IndexRecords) error
 
 func (f sinkFunc) AddRecords(rs *IndexRecords) error { return f(rs) }
