@@ -16,10 +16,11 @@ import (
 	"github.com/gasproject/gas/internal/annotate"
 	"github.com/gasproject/gas/internal/refdata"
 	"github.com/gasproject/gas/internal/tabix"
+	"github.com/gasproject/gas/internal/variants"
 	"github.com/gasproject/gas/internal/vcf"
 )
 
-const annotateUsage = `usage: gas annotate --ref DIR [-o OUT [--index] [--sync]] [--transcripts SET] [--distance BP] [--summary S.json] [--log L.txt] IN
+const annotateUsage = `usage: gas annotate --ref DIR [-o OUT [--index] [--sync]] [--variants IDX] [--transcripts SET] [--distance BP] [--summary S.json] [--log L.txt] IN
 
 Annotates the VCF IN (plain, gzip or BGZF; "-" for standard input) with the
 reference bundle DIR and writes the annotated VCF to OUT ("-", the default, is
@@ -27,7 +28,9 @@ standard output; a name ending in .gz is written as BGZF, ready for tabix).
 OUT appears only when the run succeeds (it is written to a temporary file
 beside it and renamed into place). Like cp or bcftools, gas leaves writing it
 to disk to the kernel; --sync waits until it is on disk. Bad input exits
-non-zero with the line number and the reason.
+non-zero with the line number and the reason. --variants also writes the
+per-variant index of OUT that the portal's variant table reads (query it with
+gas variants IDX); like OUT, it appears only when the run succeeds.
 
 flags:
 `
@@ -44,6 +47,7 @@ func runAnnotate(ctx context.Context, args []string) error {
 	workers := fs.Int("workers", 0, "annotating goroutines (0: one per CPU)")
 	cpuProfile := fs.String("cpuprofile", "", "write a Go CPU profile to this file (for performance work)")
 	index := fs.Bool("index", false, "also write a tabix index beside OUT (OUT.tbi, or OUT.csi for a contig over 512 Mbp); OUT must end in .gz")
+	variantsPath := fs.String("variants", "", "also write the per-variant index of OUT to `IDX`, built from the entries as they are written (the index a job stores beside its result; query it with gas variants IDX)")
 	sync := fs.Bool("sync", false, "fsync OUT (and its index) before renaming it into place, and its directory after: OUT then survives a crash of the machine once gas exits, at the cost of waiting for the disk")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), annotateUsage)
@@ -86,6 +90,14 @@ func runAnnotate(ctx context.Context, args []string) error {
 	}
 	defer out.Abort() // no-op after Commit: a failed run leaves nothing at OUT
 
+	var vix *variantsOutput
+	if *variantsPath != "" {
+		if vix, err = createVariants(*variantsPath, durability); err != nil {
+			return err
+		}
+		defer vix.abort()
+	}
+
 	tuneGC()
 	if *cpuProfile != "" {
 		stop, err := startCPUProfile(*cpuProfile)
@@ -98,6 +110,9 @@ func runAnnotate(ctx context.Context, args []string) error {
 	if isTerminal(os.Stderr) {
 		opts.Progress = os.Stderr
 	}
+	if vix != nil {
+		opts.Index = vix.b
+	}
 	var sum *annotate.Summary
 	if *index {
 		sum, err = annotateIndexed(ctx, bundle, in, out, *outPath, durability, opts)
@@ -106,11 +121,46 @@ func runAnnotate(ctx context.Context, args []string) error {
 			err = out.Commit()
 		}
 	}
+	if err == nil && vix != nil {
+		if err = vix.commit(); err != nil {
+			err = fmt.Errorf("%s written, but not its variant index %s: %w", *outPath, *variantsPath, err)
+		}
+	}
 	if err != nil {
 		return fmt.Errorf("%s: %w", displayName(inPath), err)
 	}
 	return writeReports(sum, *sumPath, *logPath)
 }
+
+// variantsOutput is --variants IDX: the per-variant index the engine's
+// entries are handed to (variants.EntryBuilder), written like OUT to a
+// temporary file renamed into place on commit.
+type variantsOutput struct {
+	out *vcf.Output
+	b   *variants.EntryBuilder
+}
+
+func createVariants(path string, d vcf.Durability) (*variantsOutput, error) {
+	if path == "-" {
+		return nil, errors.New("--variants needs a file name, not standard output")
+	}
+	out, err := vcf.CreateRaw(path, d)
+	if err != nil {
+		return nil, err
+	}
+	return &variantsOutput{out: out, b: variants.NewEntryBuilder(out)}, nil
+}
+
+// commit writes the index's footer and puts the file in place.
+func (v *variantsOutput) commit() error {
+	if err := v.b.Close(); err != nil {
+		return err
+	}
+	return v.out.Commit()
+}
+
+// abort removes the temporary file unless committed.
+func (v *variantsOutput) abort() { v.out.Abort() }
 
 // createOutput opens OUT: BGZF for a .gz name, or, with --index, as written
 // (a tabix.PartWriter compresses it).

@@ -119,7 +119,7 @@ func TestRunAnnotate(t *testing.T) {
 		}
 	})
 
-	t.Run("bad input: line and reason, nothing at OUT", func(t *testing.T) {
+	t.Run("bad input: line and reason, nothing at OUT or IDX", func(t *testing.T) {
 		sub := t.TempDir()
 		in := filepath.Join(sub, "bad.vcf")
 		var b strings.Builder
@@ -130,7 +130,7 @@ func TestRunAnnotate(t *testing.T) {
 		b.WriteString("21\t25585733\t.\tCQ\tT\t.\t.\t.\n")
 		os.WriteFile(in, []byte(b.String()), 0o644)
 		out := filepath.Join(sub, "out.vcf")
-		err := runAnnotate(ctx, []string{"--ref", bundle, "-o", out, in})
+		err := runAnnotate(ctx, []string{"--ref", bundle, "-o", out, "--variants", filepath.Join(sub, "out.idx"), in})
 		if err == nil || !strings.Contains(err.Error(), "line 5003: REF \"CQ\"") || !strings.Contains(err.Error(), "bad.vcf") {
 			t.Fatalf("err = %v", err)
 		}

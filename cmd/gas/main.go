@@ -23,6 +23,7 @@ func commands() []command {
 	return []command{
 		{"serve", "run portal, API, workflow runner and embedded storage on one machine", runServe},
 		{"annotate", "annotate a VCF with the reference bundle", runAnnotate},
+		{"variants", "print the rows of a per-variant index that match filters, as TSV", runVariants},
 		{"refdata", "build, inspect or upload (to AWS) a reference bundle", runRefdata},
 		{"user", "create or update a local account and print an API token", runUser},
 		{"history", "print a job's workflow execution history", runHistory},

@@ -1,0 +1,150 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/gasproject/gas/internal/refdata"
+	"github.com/gasproject/gas/internal/testshared"
+	"github.com/gasproject/gas/internal/variants"
+)
+
+// TestAnnotateVariants: gas annotate --variants writes the index a
+// variants.Builder makes of OUT, byte for byte, and gas variants prints its
+// rows that match the filters, the ones a reading of OUT's CSQ finds.
+func TestAnnotateVariants(t *testing.T) {
+	shared := testshared.Dir(t)
+	dir := t.TempDir()
+	bundle := filepath.Join(dir, "bundle")
+	if _, err := refdata.BuildMini(context.Background(), shared, bundle); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	in := filepath.Join(shared, "vcf", "chr21_vep_test.vcf")
+	out, idx := filepath.Join(dir, "out.vcf"), filepath.Join(dir, "out.idx")
+	if err := runAnnotate(ctx, []string{"--ref", bundle, "--log", os.DevNull, "-o", out, "--variants", idx, in}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile(idx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	vcfText, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want bytes.Buffer
+	b := variants.NewBuilder(&want)
+	if _, err := b.Write(vcfText); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want.Bytes()) {
+		t.Fatalf("--variants wrote %d bytes, not the %d a Builder makes of OUT", len(got), want.Len())
+	}
+
+	ix, err := variants.Open(bytes.NewReader(got), int64(len(got)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	impactAt := csqFieldAt(t, string(vcfText), "IMPACT")
+	for _, tc := range []struct {
+		args    []string
+		impacts map[string]bool // nil: all
+	}{
+		{nil, nil},
+		{[]string{"impact=HIGH,MODERATE"}, map[string]bool{"HIGH": true, "MODERATE": true}},
+		{[]string{"impact=LOW"}, map[string]bool{"LOW": true}},
+	} {
+		want := 0
+		for _, e := range csqEntries(string(vcfText)) {
+			if f := strings.Split(e, "|"); tc.impacts == nil || tc.impacts[f[impactAt]] {
+				want++
+			}
+		}
+		if want == 0 {
+			t.Fatalf("%v: OUT has no such entry; the case tests nothing", tc.args)
+		}
+		q, err := variantsQuery(tc.args)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var tsv, count strings.Builder
+		if err := printVariants(ctx, &tsv, ix, q, false); err != nil {
+			t.Fatal(err)
+		}
+		if err := printVariants(ctx, &count, ix, q, true); err != nil {
+			t.Fatal(err)
+		}
+		lines := strings.Split(strings.TrimSuffix(tsv.String(), "\n"), "\n")
+		if lines[0]+"\n" != variants.TSVHeader || len(lines)-1 != want || count.String() != strconv.Itoa(want)+"\n" {
+			t.Errorf("%v: %d rows, count %q; OUT has %d such entries", tc.args, len(lines)-1, count.String(), want)
+		}
+		for _, l := range lines[1:] {
+			if f := strings.Split(l, "\t"); tc.impacts != nil && !tc.impacts[f[11]] {
+				t.Errorf("%v: row with impact %s", tc.args, f[11])
+			}
+		}
+	}
+
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{idx, "impact=SEVERE"}, `impact "SEVERE"`},
+		{[]string{idx, "colour=red"}, `unknown filter "colour"`},
+		{[]string{idx, "sort=gene"}, "every matching row"},
+		{[]string{idx, "HIGH"}, "want NAME=VALUE"},
+		{[]string{out}, out + ": variant index: not a GAS variant index"},
+		{[]string{filepath.Join(dir, "missing.idx")}, "missing.idx"},
+		{nil, "need the index file"},
+	} {
+		if err := runVariants(ctx, tc.args); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("gas variants %v: %v, want an error with %q", tc.args, err, tc.want)
+		}
+	}
+	if err := runAnnotate(ctx, []string{"--ref", bundle, "-o", out, "--variants", "-", in}); err == nil || !strings.Contains(err.Error(), "--variants needs a file") {
+		t.Errorf("--variants -: %v", err)
+	}
+}
+
+// csqFieldAt is field name's place in the CSQ header's Format.
+func csqFieldAt(t *testing.T, vcfText, name string) int {
+	for _, l := range strings.Split(vcfText, "\n") {
+		if _, f, ok := strings.Cut(l, "##INFO=<ID=CSQ,"); ok {
+			_, format, _ := strings.Cut(f, "Format: ")
+			format, _, _ = strings.Cut(format, "\"")
+			for i, n := range strings.Split(format, "|") {
+				if n == name {
+					return i
+				}
+			}
+		}
+	}
+	t.Fatalf("no CSQ field %s in the header", name)
+	return 0
+}
+
+// csqEntries are every record's CSQ entries.
+func csqEntries(vcfText string) []string {
+	var out []string
+	for _, l := range strings.Split(vcfText, "\n") {
+		if l == "" || l[0] == '#' {
+			continue
+		}
+		info := strings.Split(l, "\t")[7]
+		for _, kv := range strings.Split(info, ";") {
+			if v, ok := strings.CutPrefix(kv, "CSQ="); ok {
+				out = append(out, strings.Split(v, ",")...)
+			}
+		}
+	}
+	return out
+}
