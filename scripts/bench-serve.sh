@@ -2,8 +2,11 @@
 # scripts/bench-serve.sh: a whole job through the sharded workflow against the
 # engine alone, on the same file, alternating run by run. `gas serve` (on a
 # random port, a fresh data directory) takes the bench-genome WGS query from
-# upload to COMPLETED through the JSON API; its peer is `gas annotate --index
-# -o X.vcf.gz` (BGZF and tabix index; a job also stores the variant index).
+# upload to COMPLETED through the JSON API. Its peer writes the same three
+# files as the job: `gas annotate --index --variants X.idx -o X.vcf.gz` (BGZF,
+# its tabix index and the per-variant index); a second peer, `gas annotate
+# --index` (no variant index, the peer of the figures before 2026-12-05 21:40),
+# runs too, and both ratios are printed.
 # A job's wall time runs from the upload's start to the job's completed_at
 # (not to the poll that saw it).
 # Prints each run's wall and CPU time (with its system part, and the bytes
@@ -11,7 +14,8 @@
 # less noisy figure on a shared machine) with how long each job's upload
 # request and its Plan, ShardMap and Merge steps took, the best of each and
 # their ratios, and the last job's steps from its history; fails when the
-# last job's result, decompressed, differs from gas annotate's.
+# last job's result, decompressed, differs from gas annotate's, or its
+# variant table's row count from the peer's index's (gas variants --count).
 #
 # Environment: GENOME_DIR (required: a `make bench-genome` work directory
 # holding bundle/ and in/wgs.vcf, e.g. GENOME_SCALE=0.1 GENOME_DIR=/tmp/g
@@ -87,29 +91,33 @@ serve_run() {
   echo "$id" >"$WORK/last-job"
   echo "$up" >"$WORK/last-upload"
 }
+# annotate_run [--variants]: the peer, with the variant index or without.
 annotate_run() {
-  local start
-  rm -f "$WORK/annotate.vcf.gz" "$WORK/annotate.vcf.gz.tbi" # as a job, it writes new files
+  local start vix=()
+  rm -f "$WORK/annotate.vcf.gz" "$WORK/annotate.vcf.gz.tbi" "$WORK/annotate.idx" # as a job, it writes new files
+  [ "${1:-}" = --variants ] && vix=(--variants "$WORK/annotate.idx")
   start=$(now)
-  /usr/bin/time -f "%U %S %O" -o "$WORK/annotate.time" $N "$GAS" annotate --ref "$G/bundle" --index -o "$WORK/annotate.vcf.gz" --log "$WORK/annotate.log" "$IN" 2>"$WORK/annotate.err"
+  /usr/bin/time -f "%U %S %O" -o "$WORK/annotate.time" $N "$GAS" annotate --ref "$G/bundle" --index "${vix[@]}" -o "$WORK/annotate.vcf.gz" --log "$WORK/annotate.log" "$IN" 2>"$WORK/annotate.err"
   awk -v s="$start" -v e="$(now)" 'BEGIN { printf "%.2f", e - s }'
   awk '{ printf " %.2f %.2f %.0f", $1 + $2, $2, $3 * 512 / 1e6 }' "$WORK/annotate.time"
 }
 
 records=$(grep -vc '^#' "$IN")
 echo "== $records records ($IN), $RUNS run(s) of each, alternating; load average $(cut -d' ' -f1-3 /proc/loadavg)"
-serve_all="" ann_all="" serve_cpu="" ann_cpu=""
+serve_all="" ann_all="" serve_cpu="" ann_cpu="" tbx_all="" tbx_cpu=""
 for ((i = 1; i <= RUNS; i++)); do
   read -r s sc ss sw <<<"$(serve_run)"; serve_all="$serve_all $s" serve_cpu="$serve_cpu $sc"
-  read -r a ac as aw <<<"$(annotate_run)"; ann_all="$ann_all $a" ann_cpu="$ann_cpu $ac"
-  echo "run $i: gas serve $s s ($sc s CPU, $ss s of it system, $sw MB written), gas annotate $a s ($ac s CPU, $as s system, $aw MB written)"
-  echo "       the job: $(steps "$(cat "$WORK/last-job")" "$(cat "$WORK/last-upload")")"
+  read -r t tc ts tw <<<"$(annotate_run)"; tbx_all="$tbx_all $t" tbx_cpu="$tbx_cpu $tc"
+  read -r a ac as aw <<<"$(annotate_run --variants)"; ann_all="$ann_all $a" ann_cpu="$ann_cpu $ac"
+  echo "run $i: gas serve $s s ($sc s CPU, $ss s of it system, $sw MB written), gas annotate --variants $a s ($ac s CPU, $as s system, $aw MB written); without --variants $t s ($tc s CPU, $ts s system, $tw MB written)"
+  echo "       the job: $(steps "$(cat "$WORK/last-job")" "$(cat "$WORK/last-upload")"); pair ratio $(awk -v s="$s" -v a="$a" -v t="$t" 'BEGIN { printf "%.2fx (%.2fx without --variants)", s / a, s / t }')"
 done
 best() { tr ' ' '\n' | awk 'NF && (b == "" || $1 < b) { b = $1 } END { print b }'; }
 bs=$(best <<<"$serve_all") ba=$(best <<<"$ann_all") bsc=$(best <<<"$serve_cpu") bac=$(best <<<"$ann_cpu")
-awk -v s="$bs" -v a="$ba" -v sc="$bsc" -v ac="$bac" 'BEGIN {
-  printf "best wall: gas serve %.2f s, gas annotate %.2f s, ratio serve/annotate %.2fx\n", s, a, s / a
-  printf "best CPU:  gas serve %.2f s, gas annotate %.2f s, ratio serve/annotate %.2fx\n", sc, ac, sc / ac }'
+bt=$(best <<<"$tbx_all") btc=$(best <<<"$tbx_cpu")
+awk -v s="$bs" -v a="$ba" -v sc="$bsc" -v ac="$bac" -v t="$bt" -v tc="$btc" 'BEGIN {
+  printf "best wall: gas serve %.2f s, gas annotate --variants %.2f s, ratio serve/annotate %.2fx (without --variants %.2f s: %.2fx)\n", s, a, s / a, t, s / t
+  printf "best CPU:  gas serve %.2f s, gas annotate --variants %.2f s, ratio serve/annotate %.2fx (without --variants %.2f s: %.2fx)\n", sc, ac, sc / ac, tc, sc / tc }'
 # The job's result must be what gas annotate writes (as text: the BGZF blocks
 # differ where the shards' parts meet).
 curl -fsS -H "Authorization: Bearer $TOKEN" -o "$WORK/serve.vcf.gz" "$URL/api/v1/jobs/$(cat "$WORK/last-job")/result?format=vcf.gz"
@@ -117,6 +125,15 @@ if cmp -s <(zcat "$WORK/serve.vcf.gz") <(zcat "$WORK/annotate.vcf.gz"); then
   echo "result: the last job's VCF is byte-identical to gas annotate's (decompressed)"
 else
   echo "bench-serve: the last job's result differs from gas annotate's" >&2
+  exit 1
+fi
+# The job's variant table holds the rows of the peer's variant index.
+jobrows=$(curl -fsS -H "Authorization: Bearer $TOKEN" "$URL/api/v1/jobs/$(cat "$WORK/last-job")/variants?limit=1" | sed -n 's/.*"total": *\([0-9]*\).*/\1/p')
+peerrows=$("$GAS" variants --count "$WORK/annotate.idx")
+if [ -n "$jobrows" ] && [ "$jobrows" = "$peerrows" ]; then
+  echo "variants: the last job's variant table has the $jobrows rows of gas annotate --variants's index"
+else
+  echo "bench-serve: the last job's variant table has ${jobrows:-no} rows, gas annotate --variants's index $peerrows" >&2
   exit 1
 fi
 echo "last job's steps (gas history):"
