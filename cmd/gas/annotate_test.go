@@ -16,13 +16,21 @@ import (
 	"github.com/gasproject/gas/internal/testshared"
 )
 
-func TestRunAnnotate(t *testing.T) {
-	shared := testshared.Dir(t)
-	dir := t.TempDir()
-	bundle := filepath.Join(dir, "bundle")
+// miniBundle builds the mini reference bundle from ../shared in dir/bundle;
+// it returns the shared directory and the bundle's.
+func miniBundle(t *testing.T, dir string) (shared, bundle string) {
+	t.Helper()
+	shared = testshared.Dir(t)
+	bundle = filepath.Join(dir, "bundle")
 	if _, err := refdata.BuildMini(context.Background(), shared, bundle); err != nil {
 		t.Fatal(err)
 	}
+	return shared, bundle
+}
+
+func TestRunAnnotate(t *testing.T) {
+	dir := t.TempDir()
+	shared, bundle := miniBundle(t, dir)
 	ctx := context.Background()
 
 	t.Run("gz output, summary and log, flags after IN", func(t *testing.T) {

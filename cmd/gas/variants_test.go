@@ -9,8 +9,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gasproject/gas/internal/refdata"
-	"github.com/gasproject/gas/internal/testshared"
 	"github.com/gasproject/gas/internal/variants"
 )
 
@@ -18,12 +16,8 @@ import (
 // variants.Builder makes of OUT, byte for byte, and gas variants prints its
 // rows that match the filters, the ones a reading of OUT's CSQ finds.
 func TestAnnotateVariants(t *testing.T) {
-	shared := testshared.Dir(t)
 	dir := t.TempDir()
-	bundle := filepath.Join(dir, "bundle")
-	if _, err := refdata.BuildMini(context.Background(), shared, bundle); err != nil {
-		t.Fatal(err)
-	}
+	shared, bundle := miniBundle(t, dir)
 	ctx := context.Background()
 	in := filepath.Join(shared, "vcf", "chr21_vep_test.vcf")
 	out, idx := filepath.Join(dir, "out.vcf"), filepath.Join(dir, "out.idx")
