@@ -137,5 +137,5 @@ else
   exit 1
 fi
 echo "last job's steps (gas history):"
-"$GAS" history --data "$DATA" "$(cat "$WORK/last-job")" | awk '/StateEntered|StateExited/ {print "  " $0}' | cut -c1-110
+"$GAS" history --data "$DATA" "$(cat "$WORK/last-job")" | awk '/StateEntered|StateExited|MapRun/ {print "  " $0}' | cut -c1-110
 echo "load average $(cut -d' ' -f1-3 /proc/loadavg): the machine is shared, expect noise between runs."

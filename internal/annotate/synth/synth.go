@@ -51,8 +51,10 @@ func Write(w io.Writer, seq Sequence, regions []Region, n int, seed uint64) erro
 	bw := bufio.NewWriterSize(w, 1<<20)
 	fmt.Fprintln(bw, "##fileformat=VCFv4.2")
 	fmt.Fprintln(bw, "##source=gas synth (deterministic benchmark input)")
-	for _, r := range regions {
-		fmt.Fprintf(bw, "##contig=<ID=%s>\n", r.Chrom)
+	for i, r := range regions {
+		if i == 0 || r.Chrom != regions[i-1].Chrom { // a chromosome's regions are together
+			fmt.Fprintf(bw, "##contig=<ID=%s>\n", r.Chrom)
+		}
 	}
 	fmt.Fprintln(bw, `##INFO=<ID=DP,Number=1,Type=Integer,Description="Total depth">`)
 	fmt.Fprintln(bw, `##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">`)
