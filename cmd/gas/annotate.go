@@ -30,7 +30,7 @@ beside it and renamed into place). Like cp or bcftools, gas leaves writing it
 to disk to the kernel; --sync waits until it is on disk. Bad input exits
 non-zero with the line number and the reason. --variants also writes the
 per-variant index of OUT that the portal's variant table reads (query it with
-gas variants IDX); like OUT, it appears only when the run succeeds.
+gas variants IDX); it appears only with OUT.
 
 flags:
 `
@@ -114,16 +114,18 @@ func runAnnotate(ctx context.Context, args []string) error {
 		opts.Index = vix.b
 	}
 	var sum *annotate.Summary
+	written := false // OUT is in place (the tabix index may still have failed)
 	if *index {
-		sum, err = annotateIndexed(ctx, bundle, in, out, *outPath, durability, opts)
+		sum, written, err = annotateIndexed(ctx, bundle, in, out, *outPath, durability, opts)
 	} else {
 		if sum, err = annotate.New(bundle).Run(ctx, in, out, opts); err == nil {
 			err = out.Commit()
+			written = err == nil
 		}
 	}
-	if err == nil && vix != nil {
-		if err = vix.commit(); err != nil {
-			err = fmt.Errorf("%s written, but not its variant index %s: %w", *outPath, *variantsPath, err)
+	if written && vix != nil { // the variant index needs no sorted input: kept with OUT
+		if verr := vix.commit(); verr != nil && err == nil {
+			err = fmt.Errorf("%s written, but not its variant index %s: %w", *outPath, *variantsPath, verr)
 		}
 	}
 	if err != nil {
@@ -175,31 +177,32 @@ func createOutput(path string, index bool, d vcf.Durability) (*vcf.Output, error
 // compresses the lines and indexes each as it passes (as AnnotateShard
 // does), commits out and writes the index beside it: the output is not read
 // a second time. Input that is not sorted by position cannot be indexed:
-// the VCF is kept and the error says why.
-func annotateIndexed(ctx context.Context, bundle *refdata.Bundle, in io.Reader, out *vcf.Output, path string, d vcf.Durability, opts annotate.Options) (*annotate.Summary, error) {
+// the VCF is kept and the error says why. written reports that out was
+// committed.
+func annotateIndexed(ctx context.Context, bundle *refdata.Bundle, in io.Reader, out *vcf.Output, path string, d vcf.Durability, opts annotate.Options) (sum *annotate.Summary, written bool, err error) {
 	pw := tabix.NewPartWriter(out)
-	sum, err := annotate.New(bundle).Run(ctx, in, pw, opts)
+	sum, err = annotate.New(bundle).Run(ctx, in, pw, opts)
 	part, cerr := pw.Close() // stops its compressors, also after an error
 	if err != nil {
-		return sum, err
+		return sum, false, err
 	}
 	if cerr != nil {
-		return sum, cerr
+		return sum, false, cerr
 	}
 	if _, err := out.Write(tabix.EOF()); err != nil {
-		return sum, err
+		return sum, false, err
 	}
 	if err := out.Commit(); err != nil {
-		return sum, err
+		return sum, false, err
 	}
 	x := tabix.NewIndexer()
 	if err := tabix.AppendPart(x, part, 0); err != nil {
-		return sum, fmt.Errorf("%s written, but not indexed: %w", path, err)
+		return sum, true, fmt.Errorf("%s written, but not indexed: %w", path, err)
 	}
 	if _, err := tabix.WriteIndex(x, path, d); err != nil {
-		return sum, fmt.Errorf("%s written, but not indexed: %w", path, err)
+		return sum, true, fmt.Errorf("%s written, but not indexed: %w", path, err)
 	}
-	return sum, nil
+	return sum, true, nil
 }
 
 // openInput opens IN ("-": standard input) and says its size when it is a

@@ -76,7 +76,7 @@ func TestRunAnnotate(t *testing.T) {
 		}
 	})
 
-	t.Run("--index on unsorted input keeps the VCF and says why there is no index", func(t *testing.T) {
+	t.Run("--index on unsorted input keeps the VCF and its variant index and says why there is no tabix index", func(t *testing.T) {
 		lines := strings.SplitAfter(string(testshared.Read(t, "vcf", "chr21_vep_test.vcf")), "\n")
 		var head, body []string
 		for _, l := range lines {
@@ -91,7 +91,8 @@ func TestRunAnnotate(t *testing.T) {
 			t.Fatal(err)
 		}
 		out := filepath.Join(t.TempDir(), "u.vcf.gz")
-		err := runAnnotate(ctx, []string{"--ref", bundle, "--index", "--log", os.DevNull, "-o", out, in})
+		idx := out + ".idx"
+		err := runAnnotate(ctx, []string{"--ref", bundle, "--index", "--variants", idx, "--log", os.DevNull, "-o", out, in})
 		if err == nil || !strings.Contains(err.Error(), "written, but not indexed") || !strings.Contains(err.Error(), "sorted by position") {
 			t.Errorf("err = %v", err)
 		}
@@ -100,6 +101,9 @@ func TestRunAnnotate(t *testing.T) {
 		}
 		if _, err := os.Stat(out + ".tbi"); !os.IsNotExist(err) {
 			t.Errorf("an index was written: %v", err)
+		}
+		if _, err := os.Stat(idx); err != nil { // the variant index needs no sorted input
+			t.Errorf("the variant index is not kept with the VCF: %v", err)
 		}
 	})
 
