@@ -364,16 +364,17 @@ func annotateTo(b *testing.B, e *annotate.Engine, input []byte, part, idx io.Wri
 // an EntryBuilder, for counting instructions, which a busy machine does not
 // move: run each once under callgrind in a process of its own, and a third
 // that runs neither (none) for the setup's count. The index's cost is
-// indexed minus step, the step's is step minus none. GAS_BENCH_BUNDLE keeps
-// the mini bundle in a directory, so a process need not build it:
+// indexed minus step, the step's is step minus none. Its input is
+// stepInput's (GAS_BENCH_REF and GAS_BENCH_VCF: a real job's records).
+// GAS_BENCH_BUNDLE keeps the mini bundle in a directory, so a process need
+// not build it:
 //
 //	go test -c -o /tmp/variants.test ./internal/variants && cd internal/variants
 //	for w in none step indexed; do GAS_BENCH_BUNDLE=/tmp/mini GOGC=off GOMAXPROCS=1 \
 //	  GODEBUG=asyncpreemptoff=1,cpu.rdtscp=off valgrind --tool=callgrind --callgrind-out-file=/tmp/cg.$w \
 //	  /tmp/variants.test -test.run '^$' -test.bench "IndexStep/$w\$" -test.benchtime 1x; done
 func BenchmarkIndexStep(b *testing.B) {
-	e := engine(b)
-	in := benchInput(b, benchRecords(b, 20_000))
+	e, in := stepInput(b, benchRecords(b, 20_000))
 	for _, name := range []string{"step", "indexed"} {
 		b.Run(name, func(b *testing.B) {
 			for b.Loop() {
