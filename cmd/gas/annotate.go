@@ -47,7 +47,7 @@ func runAnnotate(ctx context.Context, args []string) error {
 	workers := fs.Int("workers", 0, "annotating goroutines (0: one per CPU)")
 	cpuProfile := fs.String("cpuprofile", "", "write a Go CPU profile to this file (for performance work)")
 	index := fs.Bool("index", false, "also write a tabix index beside OUT (OUT.tbi, or OUT.csi for a contig over 512 Mbp); OUT must end in .gz")
-	variantsPath := fs.String("variants", "", "also write the per-variant index of OUT to `IDX`, built from the entries as they are written (the index a job stores beside its result; query it with gas variants IDX)")
+	variantsPath := fs.String("variants", "", "also write the per-variant index of OUT to `IDX`, built from the entries as they are written (the format of the index a job stores beside its result; query it with gas variants IDX)")
 	sync := fs.Bool("sync", false, "fsync OUT (and its index) before renaming it into place, and its directory after: OUT then survives a crash of the machine once gas exits, at the cost of waiting for the disk")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), annotateUsage)
