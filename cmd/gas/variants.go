@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/gasproject/gas/internal/variants"
@@ -73,12 +74,11 @@ func variantsQuery(args []string) (variants.Query, error) {
 		if !ok || k == "" {
 			return variants.Query{}, fmt.Errorf("filter %q: want NAME=VALUE, e.g. impact=HIGH", a)
 		}
-		switch k {
-		case "sort", "limit", "cursor":
+		switch {
+		case k == "sort" || k == "limit" || k == "cursor":
 			return variants.Query{}, fmt.Errorf("filter %q: gas variants prints every matching row, in file order (no %s)", a, k)
-		case "gene", "consequence", "impact", "max_af", "canonical", "chrom", "start", "end":
-		default:
-			return variants.Query{}, fmt.Errorf("filter %q: unknown filter %q (gene, consequence, impact, max_af, canonical, chrom, start, end)", a, k)
+		case !slices.Contains(variants.FilterParams, k):
+			return variants.Query{}, fmt.Errorf("filter %q: unknown filter %q (%s)", a, k, strings.Join(variants.FilterParams, ", "))
 		}
 		v.Add(k, val)
 	}

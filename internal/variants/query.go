@@ -47,8 +47,9 @@ type Query struct {
 	Cursor       string   // next_cursor of the previous page
 }
 
-// Filter names in URLs, in the order a form shows them.
-var filterParams = []string{"gene", "consequence", "impact", "max_af", "canonical", "chrom", "start", "end"}
+// FilterParams are the filters' names in URLs (and gas variants'
+// arguments), in the order a form shows them.
+var FilterParams = []string{"gene", "consequence", "impact", "max_af", "canonical", "chrom", "start", "end"}
 
 func invalid(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", domain.ErrInvalid, fmt.Sprintf(format, args...))
@@ -174,7 +175,7 @@ func (q Query) Values() url.Values {
 // Filtered reports whether any filter is set.
 func (q Query) Filtered() bool {
 	v := q.Values()
-	for _, k := range filterParams {
+	for _, k := range FilterParams {
 		if v.Has(k) {
 			return true
 		}
