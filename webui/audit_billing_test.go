@@ -57,15 +57,15 @@ func TestAuditAndExecutions(t *testing.T) {
 			t.Errorf("audit?%s shows %v, want %v", q, got, want)
 		}
 	}
-	if r := aud.get("/audit?from=yesterday"); r.status != 400 {
-		t.Errorf("bad date: %d", r.status)
+	if r := aud.get("/audit?from=yesterday"); r.status != 400 || !strings.Contains(r.body, "from date &#34;yesterday&#34; is not YYYY-MM-DD") || strings.Contains(r.body, "invalid input") {
+		t.Errorf("bad date: %d %s", r.status, r.body)
 	}
 	// The filtered list exports whole, as CSV and JSON, for auditors only.
 	if r := user.get("/audit?format=csv"); r.status != 403 {
 		t.Errorf("audit export as a user: %d", r.status)
 	}
-	if r := aud.get("/audit?format=xml"); r.status != 400 {
-		t.Errorf("audit export format=xml: %d", r.status)
+	if r := aud.get("/audit?format=xml"); r.status != 400 || !strings.Contains(r.body, "format &#34;xml&#34;: want csv or json") || strings.Contains(r.body, "invalid input") {
+		t.Errorf("audit export format=xml: %d %s", r.status, r.body)
 	}
 	csvResp := aud.get("/audit?status=FAILED&format=csv")
 	lines := strings.Split(strings.TrimSpace(csvResp.body), "\n")

@@ -24,7 +24,7 @@ func (s *Server) manageSubscription(w http.ResponseWriter, r *http.Request, rq *
 	}
 	m, ok := s.cfg.Checkout.(SubscriptionManager)
 	if !ok || rq.viewer.StripeCustomerID == "" {
-		return public(fmt.Errorf("there is no paid subscription to manage: %w", domain.ErrNotFound))
+		return domain.UserErrorf(domain.ErrNotFound, "there is no paid subscription to manage")
 	}
 	u, err := m.ManageURL(r.Context(), *rq.viewer, s.publicBase(r)+"/subscribe")
 	if err != nil {

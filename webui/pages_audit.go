@@ -3,7 +3,6 @@ package webui
 import (
 	"context"
 	"encoding/csv"
-	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -77,7 +76,7 @@ func parseDay(s, field string) (time.Time, error) {
 	}
 	t, err := time.Parse("2006-01-02", s)
 	if err != nil {
-		return time.Time{}, public(fmt.Errorf("%s date %q is not YYYY-MM-DD: %w", field, s, domain.ErrInvalid))
+		return time.Time{}, domain.UserErrorf(domain.ErrInvalid, "%s date %q is not YYYY-MM-DD", field, s)
 	}
 	return t, nil
 }
@@ -95,7 +94,7 @@ var auditListCSVHeader = []string{"started", "stopped", "execution", "name", "ma
 // page's filters match (all pages, up to maxAuditExport rows), as a download.
 func (s *Server) auditExport(w http.ResponseWriter, r *http.Request, rq *request, f auditFilter, format string) error {
 	if format != "csv" && format != "json" {
-		return public(fmt.Errorf("format %q: want csv or json: %w", format, domain.ErrInvalid))
+		return domain.UserErrorf(domain.ErrInvalid, "format %q: want csv or json", format)
 	}
 	var all []service.AuditRow
 	for {

@@ -45,7 +45,7 @@ func (s *Service) Audit(ctx context.Context, viewer domain.Profile, f AuditFilte
 	for scanned := 0; scanned < auditScanPages; scanned++ {
 		execs, next, err := s.ports.Workflow.List(ctx, f.Execution, domain.Page{Limit: AuditPageSize, Cursor: cursor})
 		if errors.Is(err, domain.ErrInvalid) {
-			return nil, "", domain.ForUser(fmt.Errorf("the page cursor is not valid: %w", domain.ErrInvalid))
+			return nil, "", domain.UserErrorf(domain.ErrInvalid, "the page cursor is not valid")
 		}
 		if err != nil {
 			return nil, "", fmt.Errorf("list executions: %w", err)
@@ -75,7 +75,7 @@ func (s *Service) auditUser(ctx context.Context, user string) (string, error) {
 	}
 	p, err := s.ports.Profiles.GetByEmail(ctx, user)
 	if errors.Is(err, domain.ErrNotFound) {
-		return "", domain.ForUser(fmt.Errorf("no user with email %s: %w", user, domain.ErrNotFound))
+		return "", domain.UserErrorf(domain.ErrNotFound, "no user with email %s", user)
 	}
 	if err != nil {
 		return "", err

@@ -49,7 +49,7 @@ func (s *Service) ListJobs(ctx context.Context, viewer domain.Profile, cursor st
 	}
 	jobs, next, err = s.ports.Jobs.ListByUser(ctx, viewer.ID, domain.Page{Limit: limit, Cursor: cursor})
 	if errors.Is(err, domain.ErrInvalid) {
-		return nil, "", domain.ForUser(fmt.Errorf("the page cursor is not valid: %w", domain.ErrInvalid))
+		return nil, "", domain.UserErrorf(domain.ErrInvalid, "the page cursor is not valid")
 	}
 	// Deleted jobs stay in the store for auditors; their owner no longer lists them.
 	jobs = slices.DeleteFunc(jobs, func(j domain.Job) bool { return !j.DeletedAt.IsZero() })
@@ -127,12 +127,16 @@ func fileKey(j domain.Job, kind FileKind) (string, error) {
 	switch kind {
 	case FileLog:
 		if j.LogKey == "" {
-			return "", domain.ForUser(fmt.Errorf("job %s has no log yet (it is %s): %w", j.ID, j.Status, domain.ErrNotFound))
+			return "", domain.UserErrorf(domain.ErrNotFound, "job %s has no log yet (it is %s)", j.ID, j.Status)
 		}
 		return j.LogKey, nil
 	case FileResult:
-		if j.Status != domain.StatusCompleted {
-			return "", domain.ForUser(fmt.Errorf("job %s has no result: it is %s: %w", j.ID, j.Status, domain.ErrConflict))
+		switch j.Status {
+		case domain.StatusCompleted:
+		case domain.StatusFailed:
+			return "", domain.UserErrorf(domain.ErrConflict, "job %s failed, so it has no result (its log says why)", j.ID)
+		default:
+			return "", domain.UserErrorf(domain.ErrConflict, "job %s has no result yet: it is %s", j.ID, j.Status)
 		}
 		switch ResultState(j) {
 		case domain.ResultArchived:
@@ -150,7 +154,7 @@ func fileKey(j domain.Job, kind FileKind) (string, error) {
 func (s *Service) UpdateProfile(ctx context.Context, userID, name, institution string) (domain.Profile, error) {
 	name, institution = strings.TrimSpace(name), strings.TrimSpace(institution)
 	if name == "" || utf8.RuneCountInString(name) > 200 || utf8.RuneCountInString(institution) > 200 {
-		return domain.Profile{}, domain.ForUser(fmt.Errorf("name must be 1 to 200 characters and institution at most 200: %w", domain.ErrInvalid))
+		return domain.Profile{}, domain.UserErrorf(domain.ErrInvalid, "name must be 1 to 200 characters and institution at most 200")
 	}
 	p, err := s.ports.Profiles.Update(ctx, userID, func(p *domain.Profile) error {
 		p.Name, p.Institution = name, institution

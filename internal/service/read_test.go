@@ -143,6 +143,7 @@ func TestJobFiles(t *testing.T) {
 		"running":   func(j *domain.Job) { j.Status, j.ResultKey, j.LogKey = domain.StatusRunning, "", "" },
 		"archived":  func(j *domain.Job) { j.ResultState = domain.ResultArchived },
 		"restoring": func(j *domain.Job) { j.ResultState = domain.ResultRestoring },
+		"failed":    func(j *domain.Job) { j.Status, j.ResultKey = domain.StatusFailed, "" },
 	}
 	for id, edit := range jobs {
 		j := done
@@ -158,21 +159,26 @@ func TestJobFiles(t *testing.T) {
 		kind    FileKind
 		want    string // the file's content, or
 		wantErr error
+		wantMsg string // the whole error text, when set
 	}{
-		{"done", FileInput, "in bytes", nil},
-		{"done", FileResult, "res bytes", nil},
-		{"done", FileLog, "log bytes", nil},
-		{"running", FileInput, "in bytes", nil},
-		{"running", FileResult, "", domain.ErrConflict},
-		{"running", FileLog, "", domain.ErrNotFound},
-		{"archived", FileResult, "", domain.ErrArchived},
-		{"restoring", FileResult, "", domain.ErrRestoreInProgress},
-		{"missing", FileInput, "", domain.ErrNotFound},
+		{"done", FileInput, "in bytes", nil, ""},
+		{"done", FileResult, "res bytes", nil, ""},
+		{"done", FileLog, "log bytes", nil, ""},
+		{"running", FileInput, "in bytes", nil, ""},
+		{"running", FileResult, "", domain.ErrConflict, "job running has no result yet: it is RUNNING"},
+		{"running", FileLog, "", domain.ErrNotFound, "job running has no log yet (it is RUNNING)"},
+		{"failed", FileResult, "", domain.ErrConflict, "job failed failed, so it has no result (its log says why)"},
+		{"archived", FileResult, "", domain.ErrArchived, ""},
+		{"restoring", FileResult, "", domain.ErrRestoreInProgress, ""},
+		{"missing", FileInput, "", domain.ErrNotFound, ""},
 	} {
 		rc, _, err := f.s.OpenJobFile(ctx, u1, tc.job, tc.kind)
 		if tc.wantErr != nil {
 			if !errors.Is(err, tc.wantErr) {
 				t.Errorf("%s file %d: err = %v, want %v", tc.job, tc.kind, err, tc.wantErr)
+			}
+			if tc.wantMsg != "" && (err == nil || err.Error() != tc.wantMsg) {
+				t.Errorf("%s file %d: err = %v, want the text %q", tc.job, tc.kind, err, tc.wantMsg)
 			}
 			continue
 		}
