@@ -258,3 +258,22 @@ func TestAudit(t *testing.T) {
 		t.Errorf("unknown email: %v", err)
 	}
 }
+
+// TestResultFileChecksFormatFirst: a bad format is a bad request (400)
+// whatever the job's state, not the state's 409.
+func TestResultFileChecksFormatFirst(t *testing.T) {
+	for _, j := range []domain.Job{
+		{ID: "done", Status: domain.StatusCompleted, ResultKey: "r.vcf.gz"},
+		{ID: "archived", Status: domain.StatusCompleted, ResultKey: "r.vcf.gz", ResultState: domain.ResultArchived},
+		{ID: "restoring", Status: domain.StatusCompleted, ResultKey: "r.vcf.gz", ResultState: domain.ResultRestoring},
+		{ID: "running", Status: domain.StatusRunning},
+	} {
+		_, err := resultFile(j, "bogus")
+		if !errors.Is(err, domain.ErrInvalid) || err.Error() != `format "bogus" is not one of vcf, vcf.gz, tbi, tsv` {
+			t.Errorf("%s: format bogus: %v", j.ID, err)
+		}
+		if _, err := resultFile(j, "tsv"); j.ID != "done" && errors.Is(err, domain.ErrInvalid) {
+			t.Errorf("%s: format tsv: %v", j.ID, err)
+		}
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/gasproject/gas/internal/domain"
@@ -54,6 +55,9 @@ func resultFile(j domain.Job, format string) (ResultFile, error) {
 	if format == "" {
 		format = FormatVCF
 	}
+	if !slices.Contains(ResultFormats, format) { // before the job's state: a bad request is a 400 in any state
+		return ResultFile{}, domain.UserErrorf(domain.ErrInvalid, "format %q is not one of %s", format, strings.Join(ResultFormats, ", "))
+	}
 	key, err := fileKey(j, FileResult)
 	if err != nil {
 		return ResultFile{}, err
@@ -74,8 +78,6 @@ func resultFile(j domain.Job, format string) (ResultFile, error) {
 		if format == FormatTabix {
 			f.Key, f.Suffix, f.ContentType = domain.TabixKey(key), ".annotated.vcf.gz.tbi", "application/octet-stream"
 		}
-	default:
-		return ResultFile{}, domain.UserErrorf(domain.ErrInvalid, "format %q is not one of %s", format, strings.Join(ResultFormats, ", "))
 	}
 	return f, nil
 }
