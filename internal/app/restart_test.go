@@ -163,7 +163,7 @@ func TestRestoreFallsBackToStandardAndBringsTheSameBytesBack(t *testing.T) {
 		t.Errorf("archive copy: %v", err)
 	}
 	ms := mails(t, a)
-	if last := ms[len(ms)-1]; !strings.Contains(last, "1 archived result(s) are available again") {
+	if last := ms[len(ms)-1]; !strings.Contains(last, "1 archived result is available again") {
 		t.Errorf("last mail:\n%s", last)
 	}
 	// The job's restore ran in a child execution of its own, resumed by the
@@ -217,7 +217,7 @@ func TestRestoreFailureOfOneJobKeepsItArchivedAndTheOthersGoOn(t *testing.T) {
 		t.Errorf("broken job's archive: %+v %v", info, err)
 	}
 	ms := mails(t, a)
-	if last := ms[len(ms)-1]; !strings.Contains(last, "1 archived result(s) are available again") || !strings.Contains(last, j1.ID) {
+	if last := ms[len(ms)-1]; !strings.Contains(last, "1 archived result is available again") || !strings.Contains(last, j1.ID) {
 		t.Errorf("last mail:\n%s", last)
 	}
 

@@ -103,7 +103,7 @@ func (f *restoreFixture) upgrade(t *testing.T) string {
 func (f *restoreFixture) restoreMails(t *testing.T) []string {
 	var out []string
 	for _, m := range mails(t, f.a) {
-		if strings.Contains(m, "archived result(s) restored") {
+		if strings.Contains(m, "Welcome to premium.") {
 			out = append(out, m)
 		}
 	}
@@ -158,7 +158,7 @@ func TestRestoreRetriesAFailedJobInTheNextRound(t *testing.T) {
 	if len(ms) != 1 {
 		t.Fatalf("%d restore mails, want one:\n%s", len(ms), strings.Join(ms, "\n---\n"))
 	}
-	if !strings.Contains(ms[0], "3 archived result(s) are available again") || strings.Contains(ms[0], "could not be restored") {
+	if !strings.Contains(ms[0], "3 archived results are available again") || strings.Contains(ms[0], "could not be restored") {
 		t.Errorf("restore mail:\n%s", ms[0])
 	}
 	for _, id := range f.ids {
@@ -197,7 +197,7 @@ func TestRestoreGivesUpAfterTheLastRoundAndTheNextRestoreFinishes(t *testing.T) 
 	if len(ms) != 1 {
 		t.Fatalf("%d restore mails, want one", len(ms))
 	}
-	for _, want := range []string{"2 archived result(s) are available again", "1 result(s) could not be restored in 3 round(s)",
+	for _, want := range []string{"2 archived results are available again", "1 result could not be restored in 3 rounds",
 		broken + " (b.vcf): internal error (errorString): connection reset", "Retry restore"} {
 		if !strings.Contains(ms[0], want) {
 			t.Errorf("restore mail lacks %q:\n%s", want, ms[0])
@@ -248,7 +248,7 @@ func TestRestartBetweenRestoreRoundsFinishesTheRestore(t *testing.T) {
 	if n, w := count(h, "MapStateEntered", "RestoreEach"), count(h, "WaitStateEntered", "WaitBeforeRetry"); n != 2 || w != 1 {
 		t.Errorf("%d rounds and %d waits, want 2 and 1:\n%s", n, w, strings.Join(steps(h), "\n"))
 	}
-	if ms := f.restoreMails(t); len(ms) != 1 || !strings.Contains(ms[0], "3 archived result(s) are available again") {
+	if ms := f.restoreMails(t); len(ms) != 1 || !strings.Contains(ms[0], "3 archived results are available again") {
 		t.Errorf("restore mails:\n%s", strings.Join(ms, "\n---\n"))
 	}
 }

@@ -81,7 +81,7 @@ func TestRestore500ArchivedJobs(t *testing.T) {
 	if byEvent == 0 {
 		t.Error("no job was resumed by its restore-completed event")
 	}
-	if ms := mails(t, a); len(ms) != 1 || !strings.Contains(ms[0], fmt.Sprintf("%d archived result(s) are available again", n)) {
+	if ms := mails(t, a); len(ms) != 1 || !strings.Contains(ms[0], fmt.Sprintf("%d archived results are available again", n)) {
 		t.Errorf("%d mails; want one saying %d restored", len(ms), n)
 	}
 }

@@ -71,10 +71,18 @@ func (o Outcome) Explain() string {
 	if o.NotCovered > 0 {
 		s := fmt.Sprintf("%s on chromosomes or at positions the reference does not cover", are(o.NotCovered))
 		var names []string
+		more := 0
 		for _, c := range o.Chromosomes {
-			if !c.Covered && len(names) < 5 {
+			switch {
+			case c.Covered:
+			case len(names) < 5:
 				names = append(names, c.Name)
+			default:
+				more++
 			}
+		}
+		if more > 0 {
+			names = append(names, fmt.Sprintf("and %d more", more))
 		}
 		if len(names) > 0 {
 			s += " (" + strings.Join(names, ", ") + ")"

@@ -26,3 +26,12 @@ func DurationWords(d time.Duration) string {
 	}
 	return unit(int64(d.Round(24*time.Hour)/(24*time.Hour)), "day")
 }
+
+// Count writes n with the noun's form for it: Count(1, "result", "results")
+// is "1 result", Count(3, …) "3 results".
+func Count(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}

@@ -65,14 +65,14 @@ func (t *Tasks) NotifyRestored(ctx context.Context, in NotifyRestoredInput) (Not
 			return NotifyRestoredOutput{}, fmt.Errorf("notify restore of %s: %w", in.UserID, err)
 		}
 	}
-	text := fmt.Sprintf("Welcome to premium. %d archived result(s) are available again:\n%s\nAll your jobs: %s\n",
-		out.Restored, restored.String(), strings.TrimRight(t.cfg.BaseURL, "/")+"/jobs")
+	text := fmt.Sprintf("Welcome to premium. %s available again:\n%s\nAll your jobs: %s\n",
+		domain.Count(out.Restored, "archived result is", "archived results are"), restored.String(), strings.TrimRight(t.cfg.BaseURL, "/")+"/jobs")
 	if len(out.Failed) > 0 {
-		text += fmt.Sprintf("\n%d result(s) could not be restored in %d round(s) of attempts. They stay safely archived; "+
+		text += fmt.Sprintf("\n%s could not be restored in %s of attempts. They stay safely archived; "+
 			"retry from the job's page (Retry restore) or contact support:\n%s",
-			len(out.Failed), out.Rounds, failed.String())
+			domain.Count(len(out.Failed), "result", "results"), domain.Count(out.Rounds, "round", "rounds"), failed.String())
 	}
-	m := domain.Message{To: p.Email, Subject: fmt.Sprintf("GAS: %d archived result(s) restored", out.Restored), Text: text}
+	m := domain.Message{To: p.Email, Subject: "GAS: " + domain.Count(out.Restored, "archived result", "archived results") + " restored", Text: text}
 	if err := t.mail.Send(ctx, m); err != nil {
 		// Recorded on every job the email was about; the machine retries,
 		// then ends the restore without it.

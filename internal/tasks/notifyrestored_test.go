@@ -44,7 +44,7 @@ func TestRestoreRoundsRetryAndOneEmail(t *testing.T) {
 		t.Fatalf("notify %+v", n)
 	}
 	m := f.mail.Sent()[len(f.mail.Sent())-1]
-	if !strings.Contains(m.Text, "2 archived result(s) are available again") || strings.Contains(m.Text, "could not be restored") {
+	if !strings.Contains(m.Text, "2 archived results are available again") || strings.Contains(m.Text, "could not be restored") {
 		t.Errorf("mail:\n%s", m.Text)
 	}
 	for _, id := range []string{"j1", "j3"} {

@@ -187,7 +187,7 @@ func TestRestoreFailedKeepsArchiveAndOthersCarryOn(t *testing.T) {
 		t.Errorf("notify %+v", n)
 	}
 	m := f.mail.Sent()[len(f.mail.Sent())-1]
-	for _, w := range []string{"1 archived result(s) are available again", "j1 (sample.vcf)", "copy failed", "http://gas.test/jobs/j1"} {
+	for _, w := range []string{"1 archived result is available again", "j1 (sample.vcf)", "copy failed", "http://gas.test/jobs/j1"} {
 		if !strings.Contains(m.Text, w) {
 			t.Errorf("mail lacks %q:\n%s", w, m.Text)
 		}
