@@ -221,9 +221,11 @@ func (e *Engine) Run(ctx context.Context, in io.Reader, out io.Writer, opts Opti
 // reference. It returns the keys the input already declared: their old
 // values are removed from records so no key appears twice.
 func addHeader(h *vcf.Header, refDesc string) (strip [][]byte) {
-	if h.UpgradeV3() {
-		// VCF 3.3 had no ##contig lines; 4.x readers warn on every
-		// undeclared chromosome, so the usual human names are declared.
+	if h.UpgradeV3() || !h.HasContigs() {
+		// VCF 3.3 had no ##contig lines, and many 4.x files have none
+		// either; 4.x readers warn on every undeclared chromosome (and
+		// bcftools 1.16's +split-vep crashes on one), so the usual human
+		// names are declared. A header that declares some is left as it is.
 		h.AddContigs(humanContigs)
 	}
 	for _, d := range infoDecls {

@@ -324,3 +324,37 @@ func TestProgress(t *testing.T) {
 		t.Errorf("progress output %q", got)
 	}
 }
+
+// TestHeaderDeclaresContigs: a header without ##contig lines gets the human
+// names declared (as an upgraded VCF 3.3 header does); one that declares
+// any is left with its own.
+func TestHeaderDeclaresContigs(t *testing.T) {
+	for _, tc := range []struct {
+		name, meta string
+		want       int // ##contig lines after addHeader
+	}{
+		{"none", "", len(humanContigs)},
+		{"one declared", "##contig=<ID=MT,length=16569>\n", 1},
+		{"VCF 3.3", "", len(humanContigs)},
+	} {
+		format := "##fileformat=VCFv4.2\n"
+		if tc.name == "VCF 3.3" {
+			format = "##fileformat=VCFv3.3\n"
+		}
+		in := format + tc.meta + "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\nMT\t60\t.\tT\tA\t.\t.\t.\n"
+		r, err := vcf.NewReader(strings.NewReader(in))
+		if err != nil {
+			t.Fatal(err)
+		}
+		h := r.Header()
+		addHeader(h, "test")
+		var b strings.Builder
+		h.WriteTo(&b)
+		if got := strings.Count(b.String(), "\n##contig=<ID="); got != tc.want {
+			t.Errorf("%s: %d ##contig lines, want %d:\n%s", tc.name, got, tc.want, b.String())
+		}
+		if !strings.Contains(b.String(), "\n##contig=<ID=MT") {
+			t.Errorf("%s: MT is not declared:\n%s", tc.name, b.String())
+		}
+	}
+}

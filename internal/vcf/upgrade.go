@@ -86,6 +86,16 @@ func quoted(d []byte) string {
 	return `"` + s + `"`
 }
 
+// HasContigs reports whether the header declares any ##contig.
+func (h *Header) HasContigs() bool {
+	for _, l := range h.Meta {
+		if bytes.HasPrefix(l, []byte("##contig=")) {
+			return true
+		}
+	}
+	return false
+}
+
 // AddContigs declares ##contig=<ID=name> for each name the header does not
 // declare yet.
 func (h *Header) AddContigs(names []string) {
