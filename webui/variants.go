@@ -16,7 +16,7 @@ import (
 // parseVariantQuery reads the table's filters from the URL; bad values are
 // a 400 naming the parameter.
 func parseVariantQuery(r *http.Request) (variants.Query, error) {
-	q, err := variants.ParseQuery(r.URL.Query())
+	q, err := variants.ParseQuery(r.URL.Query(), "format", "from", "flash")
 	return q, public(err)
 }
 

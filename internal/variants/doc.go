@@ -111,11 +111,17 @@
 // the entry's list (missense_variant matches
 // "missense_variant&splice_region_variant"); impact is HIGH, MODERATE, LOW or
 // MODIFIER; max_af keeps rows whose af is at most the value, and rows with no
-// known frequency (novel variants) count as 0; canonical=true keeps
-// canonical transcripts; chrom uses the bundle's alias rule (chr21 = 21,
-// chrM = MT); start and end (1-based, inclusive) bound pos. sort is
-// position (the file's order, default), gene, impact (most severe first), af
-// or -af (rarest or most common first; unknown counts as 0). limit is 1-1000
-// (default 100); a sorted query pages up to row 10,000. total counts every
-// matching row.
+// known frequency (novel variants) count as 0 (NaN is refused);
+// canonical=true (or 1, yes, on; any case) keeps canonical transcripts,
+// false (0, no, off) or none keeps every transcript; chrom uses the bundle's
+// alias rule (chr21 = 21, chrM = MT); start and end (1-based, inclusive)
+// bound pos. sort is position (the file's order, default), gene, impact
+// (most severe first), af or -af (rarest or most common first; unknown
+// counts as 0). limit is 1-1000 (default 100); a sorted query pages up to
+// row 10,000 exactly (it keeps at most 10,001 rows). total counts every
+// matching row. ParseQuery refuses a parameter it does not know (the
+// caller names its own, such as format).
+//
+// Export gives every matching row: in file order, or in a sorted query's
+// order when at most 10,000 rows match (more are refused before any row).
 package variants

@@ -38,6 +38,9 @@ type Page struct {
 	Rows       []Row  `json:"rows"`
 	NextCursor string `json:"next_cursor"` // "" on the last page
 	Total      int64  `json:"total"`       // rows matching the filters, on every page
+	// Offset is how many matching rows come before the page's first (the
+	// portal numbers its rows from it).
+	Offset int64 `json:"-"`
 }
 
 // Index is an opened variant index. It is safe for concurrent queries.
@@ -171,6 +174,9 @@ func (ix *Index) Query(q Query) (Page, error) {
 		needPage := len(hits) <= limit && first+int64(b.Rows) > from
 		if !rc.any() && !needPage {
 			page.Total += int64(b.Rows)
+			if first+int64(b.Rows) <= from {
+				page.Offset += int64(b.Rows)
+			}
 			continue
 		}
 		var cols filterCols
@@ -181,7 +187,9 @@ func (ix *Index) Query(q Query) (Page, error) {
 		}
 		for i := range m.matching(rc, cols, b.Rows) {
 			page.Total++
-			if needPage && first+int64(i) >= from && len(hits) <= limit {
+			if first+int64(i) < from {
+				page.Offset++
+			} else if needPage && len(hits) <= limit {
 				hits = append(hits, hit{blk: bi, i: i})
 			}
 		}
@@ -232,22 +240,41 @@ func (ix *Index) sortKey(sort string, c filterCols, i int) float64 {
 	}
 }
 
-// querySorted keeps the first from+limit+1 rows in sort order (ties in file order).
+// querySorted keeps the first from+limit+1 rows in sort order (ties in file
+// order), no more than MaxSortedRows+1: the page ends at row MaxSortedRows.
 func (ix *Index) querySorted(q Query, m *matcher, from int64) (Page, error) {
-	limit := q.limit()
-	keep := int(from) + limit + 1
+	limit := min(q.limit(), MaxSortedRows-int(from)) // from < MaxSortedRows (cursorRow)
+	h, total, err := ix.sortedHits(q, m, int(from)+limit+1)
+	if err != nil {
+		return Page{}, err
+	}
+	page := Page{Total: total, Offset: min(from, total)}
+	hits := h[min(int(from), len(h)):]
+	if len(hits) > limit {
+		if from+int64(limit) < MaxSortedRows {
+			page.NextCursor = makeCursor("o", from+int64(limit))
+		}
+		hits = hits[:limit]
+	}
+	page.Rows, err = ix.rows(hits)
+	return page, err
+}
+
+// sortedHits returns the first keep rows matching m in q's sort order (ties
+// in file order), and how many rows match.
+func (ix *Index) sortedHits(q Query, m *matcher, keep int) ([]hit, int64, error) {
 	h := &hitHeap{ix: ix}
-	var page Page
+	var total int64
 	var buf []byte
 	var err error
 	for bi, rc := range ix.blocks(m) {
 		b := &ix.f.Blocks[bi]
 		var cols filterCols
 		if cols, buf, err = ix.readFilter(bi, buf); err != nil {
-			return Page{}, err
+			return nil, 0, err
 		}
 		for i := range m.matching(rc, cols, b.Rows) {
-			page.Total++
+			total++
 			x := hit{blk: bi, i: i, key: ix.sortKey(q.Sort, cols, i)}
 			if len(h.h) < keep {
 				heap.Push(h, x)
@@ -263,23 +290,20 @@ func (ix *Index) querySorted(q Query, m *matcher, from int64) (Page, error) {
 		}
 		return 1
 	})
-	hits := h.h[min(int(from), len(h.h)):]
-	if len(hits) > limit {
-		if from+int64(limit) < MaxSortedRows {
-			page.NextCursor = makeCursor("o", from+int64(limit))
-		}
-		hits = hits[:limit]
-	}
-	page.Rows, err = ix.rows(hits)
-	return page, err
+	return h.h, total, nil
 }
 
-// Export calls fn for every row matching q's filters, in file order (q's
-// sort, limit and cursor are ignored). It stops at fn's first error.
+// Export calls fn for every row matching q's filters (q's limit and cursor
+// are ignored): in file order, or in q's sort order, which holds up to
+// MaxSortedRows rows: when more match, Export returns an error wrapping
+// domain.ErrInvalid before calling fn. It stops at fn's first error.
 func (ix *Index) Export(q Query, fn func(Row) error) error {
 	m := ix.compile(q)
 	if m.none {
 		return nil
+	}
+	if q.sorted() {
+		return ix.exportSorted(q, m, fn)
 	}
 	var buf []byte
 	var err error
@@ -305,6 +329,32 @@ func (ix *Index) Export(q Query, fn func(Row) error) error {
 				return err
 			}
 		}
+	}
+	return nil
+}
+
+// exportSorted is Export in q's sort order: it keeps MaxSortedRows+1 hits
+// and makes rows of MaxLimit of them at a time.
+func (ix *Index) exportSorted(q Query, m *matcher, fn func(Row) error) error {
+	hits, total, err := ix.sortedHits(q, m, MaxSortedRows+1)
+	if err != nil {
+		return err
+	}
+	if err := q.CheckExport(total); err != nil {
+		return err
+	}
+	for len(hits) > 0 {
+		n := min(len(hits), MaxLimit)
+		rows, err := ix.rows(hits[:n])
+		if err != nil {
+			return err
+		}
+		for _, r := range rows {
+			if err := fn(r); err != nil {
+				return err
+			}
+		}
+		hits = hits[n:]
 	}
 	return nil
 }

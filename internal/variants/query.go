@@ -51,6 +51,15 @@ type Query struct {
 // arguments), in the order a form shows them.
 var FilterParams = []string{"gene", "consequence", "impact", "max_af", "canonical", "chrom", "start", "end"}
 
+// PageParams are the other parameters ParseQuery reads: order and paging.
+var PageParams = []string{"sort", "limit", "cursor"}
+
+// The values of canonical, any case: true keeps canonical transcripts, false every transcript.
+var (
+	canonicalTrue  = []string{"true", "1", "yes", "on"}
+	canonicalFalse = []string{"false", "0", "no", "off"}
+)
+
 func invalid(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", domain.ErrInvalid, fmt.Sprintf(format, args...))
 }
@@ -66,10 +75,14 @@ func list(v string) []string {
 	return out
 }
 
-// ParseQuery reads a Query from URL parameters (gene, consequence, impact,
-// max_af, canonical, chrom, start, end, sort, limit, cursor). Unknown values
-// are errors wrapping domain.ErrInvalid that name the parameter.
-func ParseQuery(v url.Values) (Query, error) {
+// ParseQuery reads a Query from URL parameters (FilterParams and
+// PageParams). extra names the caller's own parameters (such as format),
+// which it leaves alone; any other parameter, and a bad value, is an error
+// wrapping domain.ErrInvalid that names the parameter.
+func ParseQuery(v url.Values, extra ...string) (Query, error) {
+	if err := knownParams(v, extra); err != nil {
+		return Query{}, err
+	}
 	all := func(k string) string { return strings.Join(v[k], ",") } // gene=a&gene=b is gene=a,b
 	q := Query{
 		Genes: list(all("gene")), Consequences: list(all("consequence")),
@@ -89,17 +102,18 @@ func ParseQuery(v url.Values) (Query, error) {
 	}
 	if s := strings.TrimSpace(v.Get("max_af")); s != "" {
 		f, err := strconv.ParseFloat(s, 64)
-		if err != nil || f < 0 || f > 1 {
+		if err != nil || !(f >= 0 && f <= 1) { // NaN too
 			return Query{}, invalid("max_af %q is not a frequency between 0 and 1", s)
 		}
 		q.MaxAF = &f
 	}
-	switch c := v.Get("canonical"); c {
-	case "", "false", "0":
-	case "true", "1", "yes", "on":
+	switch c := strings.ToLower(strings.TrimSpace(v.Get("canonical"))); {
+	case c == "" || slices.Contains(canonicalFalse, c):
+	case slices.Contains(canonicalTrue, c):
 		q.Canonical = true
 	default:
-		return Query{}, invalid("canonical %q is not true or false", c)
+		return Query{}, invalid("canonical %q is not one of %s (canonical transcripts only) or %s (every transcript)",
+			v.Get("canonical"), strings.Join(canonicalTrue, ", "), strings.Join(canonicalFalse, ", "))
 	}
 	var err error
 	if q.Start, err = position(v, "start"); err != nil {
@@ -125,6 +139,23 @@ func ParseQuery(v url.Values) (Query, error) {
 		return Query{}, err
 	}
 	return q, nil
+}
+
+// knownParams refuses a parameter that is neither ParseQuery's nor in extra
+// (the first, in name order, so the message does not vary).
+func knownParams(v url.Values, extra []string) error {
+	names := make([]string, 0, len(v))
+	for k := range v {
+		names = append(names, k)
+	}
+	slices.Sort(names)
+	for _, k := range names {
+		if !slices.Contains(FilterParams, k) && !slices.Contains(PageParams, k) && !slices.Contains(extra, k) {
+			known := slices.Concat(FilterParams, PageParams, extra)
+			return invalid("unknown parameter %q (known: %s)", k, strings.Join(known, ", "))
+		}
+	}
+	return nil
 }
 
 func position(v url.Values, name string) (int, error) {
@@ -191,6 +222,19 @@ func (q Query) limit() int {
 }
 
 func (q Query) sorted() bool { return q.Sort != "" && q.Sort != SortPosition }
+
+// Sorted reports whether q asks for another order than position.
+func (q Query) Sorted() bool { return q.sorted() }
+
+// CheckExport reports whether Export can give q's total matching rows: in
+// position order any number, sorted up to MaxSortedRows (an error wrapping
+// domain.ErrInvalid when more match).
+func (q Query) CheckExport(total int64) error {
+	if q.sorted() && total > MaxSortedRows {
+		return invalid("sort %s: a sorted export holds up to %d rows and %d match: narrow the filters or export in position order", q.Sort, MaxSortedRows, total)
+	}
+	return nil
+}
 
 // A cursor is the next row (position order) or the next offset (sorted),
 // base64url-encoded so clients treat it as opaque.

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -19,6 +20,10 @@ func allPages(t *testing.T, ix *Index, q Query, maxPages int) ([]Row, []int64) {
 	t.Helper()
 	var rows []Row
 	var totals []int64
+	var base int64 // the offset of the first page: a sorted cursor's (the tests start position order at row 0)
+	if q.sorted() {
+		base, _ = q.cursorRow()
+	}
 	for n := 1; n < 100_000; n++ {
 		p, err := ix.Query(q)
 		if err != nil {
@@ -26,6 +31,9 @@ func allPages(t *testing.T, ix *Index, q Query, maxPages int) ([]Row, []int64) {
 		}
 		if len(p.Rows) > q.limit() {
 			t.Fatalf("page of %d rows, limit %d", len(p.Rows), q.limit())
+		}
+		if p.Offset != base+int64(len(rows)) {
+			t.Fatalf("query %v page %d: offset %d, want %d", q.Values(), n, p.Offset, base+int64(len(rows)))
 		}
 		rows = append(rows, p.Rows...)
 		totals = append(totals, p.Total)
@@ -89,9 +97,6 @@ func TestQueryMatchesFullScan(t *testing.T) {
 			for _, limit := range []int{1000, 37} {
 				q.Limit = limit
 				got, totals := allPages(t, ix, q, 5)
-				if q.sorted() && len(got) > MaxSortedRows {
-					got = got[:MaxSortedRows]
-				}
 				if limit < 1000 && len(want) > len(got) {
 					want = want[:len(got)] // the first pages only
 				}
@@ -109,12 +114,24 @@ func TestQueryMatchesFullScan(t *testing.T) {
 					}
 				}
 			}
+			// The export: every matching row, in q's sort order.
+			wantExp := naiveQuery(q, all)
+			if q.sorted() {
+				slices.SortStableFunc(wantExp, naiveOrder(q.Sort))
+			}
 			var exp []Row
-			if err := ix.Export(q, func(r Row) error { exp = append(exp, r); return nil }); err != nil {
+			err = ix.Export(q, func(r Row) error { exp = append(exp, r); return nil })
+			if q.sorted() && len(wantExp) > MaxSortedRows {
+				if !errors.Is(err, domain.ErrInvalid) || len(exp) > 0 {
+					t.Fatalf("%s %q: sorted export of %d rows: %d rows, error %v", file, qs, len(wantExp), len(exp), err)
+				}
+				continue
+			}
+			if err != nil {
 				t.Fatal(err)
 			}
-			if !reflect.DeepEqual(exp, naiveQuery(q, all)) {
-				t.Fatalf("%s %q: export differs from the full scan (%d vs %d rows)", file, qs, len(exp), len(naiveQuery(q, all)))
+			if !reflect.DeepEqual(exp, wantExp) {
+				t.Fatalf("%s %q: export differs from the full scan (%d vs %d rows)", file, qs, len(exp), len(wantExp))
 			}
 		}
 	}
@@ -182,7 +199,17 @@ func TestParseQueryRefusesBadValues(t *testing.T) {
 		{"consequence=missense", `consequence "missense"`},
 		{"max_af=abc", `max_af "abc"`},
 		{"max_af=2", `max_af "2"`},
-		{"canonical=maybe", `canonical "maybe"`},
+		{"max_af=NaN", `max_af "NaN"`},
+		{"max_af=nan", `max_af "nan"`},
+		{"max_af=-0.1", `max_af "-0.1"`},
+		{"max_af=Inf", `max_af "Inf"`},
+		{"canonical=maybe", `canonical "maybe" is not one of true, 1, yes, on (canonical transcripts only) or false, 0, no, off`},
+		{"canonical=t", `canonical "t"`},
+		{"canonical=F", `canonical "F"`},
+		{"impcat=HIGH", `unknown parameter "impcat" (known: gene, consequence, impact, max_af, canonical, chrom, start, end, sort, limit, cursor)`},
+		{"gene=JAM2&foo=bar", `unknown parameter "foo"`},
+		{"format=tsv", `unknown parameter "format"`}, // the API's own: it names it as extra
+		{"b=1&a=1", `unknown parameter "a"`},         // the first by name, whatever the map order
 		{"start=0", `start "0"`},
 		{"start=10&end=5", "start 10 is after end 5"},
 		{"sort=random", `sort "random"`},
@@ -198,13 +225,124 @@ func TestParseQueryRefusesBadValues(t *testing.T) {
 			t.Errorf("%s: error %v, want one containing %q", tc.q, err, tc.want)
 		}
 	}
-	v, _ := url.ParseQuery("gene=BRCA1,,TP53&impact=high&start=1,000&limit=1000")
+	v, _ := url.ParseQuery("gene=JAM2&format=tsv&from=7")
+	if q, err := ParseQuery(v, "format", "from"); err != nil || q.Genes[0] != "JAM2" {
+		t.Fatalf("extra parameters: %+v %v", q, err)
+	}
+	v, _ = url.ParseQuery("gene=BRCA1,,TP53&impact=high&start=1,000&limit=1000")
 	q, err := ParseQuery(v)
 	if err != nil || !reflect.DeepEqual(q.Genes, []string{"BRCA1", "TP53"}) || q.Impacts[0] != "HIGH" || q.Start != 1000 || q.Limit != 1000 {
 		t.Fatalf("%+v %v", q, err)
 	}
 	if got := q.Values().Encode(); got != "gene=BRCA1%2CTP53&impact=HIGH&limit=1000&start=1000" {
 		t.Fatalf("values %s", got)
+	}
+}
+
+// TestCanonicalValues: canonical takes the same words in any case; anything
+// else is refused.
+func TestCanonicalValues(t *testing.T) {
+	for _, tc := range []struct {
+		value string
+		want  bool
+	}{
+		{"", false}, {"true", true}, {"True", true}, {"TRUE", true}, {"1", true}, {"yes", true}, {"Yes", true},
+		{"on", true}, {"ON", true}, {" true ", true}, {"false", false}, {"False", false}, {"0", false},
+		{"no", false}, {"NO", false}, {"off", false}, {"Off", false},
+	} {
+		q, err := ParseQuery(url.Values{"canonical": {tc.value}})
+		if err != nil || q.Canonical != tc.want {
+			t.Errorf("canonical=%q: %v %v, want %v", tc.value, q.Canonical, err, tc.want)
+		}
+	}
+	for _, bad := range []string{"t", "f", "y", "n", "2", "-1", "yess", "canonical"} {
+		if _, err := ParseQuery(url.Values{"canonical": {bad}}); !errors.Is(err, domain.ErrInvalid) {
+			t.Errorf("canonical=%q: %v, want refused", bad, err)
+		}
+	}
+}
+
+// manyRows is an index of more rows than a sorted query pages through:
+// records at positions 1, 2, ... with four entries each, impacts in turn.
+func manyRows(t *testing.T, rows int) (*Index, []Row) {
+	t.Helper()
+	impacts := []string{"HIGH|stop_gained", "MODERATE|missense_variant", "LOW|synonymous_variant", "MODIFIER|intron_variant"}
+	var recs []string
+	for i := 0; i*4 < rows; i++ {
+		var es []string
+		for k, imp := range impacts {
+			level, csq, _ := strings.Cut(imp, "|")
+			es = append(es, "G|"+csq+"|"+level+"|G"+strconv.Itoa(i%7)+"|ENSG"+strconv.Itoa(i%7)+"|ENST"+strconv.Itoa(k))
+		}
+		recs = append(recs, "1\t"+strconv.Itoa(i+1)+"\t.\tA\tG\t.\t.\tCSQ="+strings.Join(es, ","))
+	}
+	vcf := []byte(csqVCF("Allele|Consequence|IMPACT|SYMBOL|Gene|Feature", recs...))
+	return build(t, vcf), naiveRows(t, vcf)
+}
+
+// TestSortedPagingStopsAtTheCap: whatever the page size, sorted paging ends
+// at row MaxSortedRows exactly.
+func TestSortedPagingStopsAtTheCap(t *testing.T) {
+	ix, _ := manyRows(t, MaxSortedRows+1000)
+	for _, tc := range []struct {
+		limit    int
+		from     int64
+		wantRows int
+	}{
+		{1000, 0, MaxSortedRows},
+		{7, MaxSortedRows - 200, 200}, // 10,003 rows before the fix
+		{7, MaxSortedRows - 4, 4},
+		{7, MaxSortedRows - 1, 1},
+		{1000, MaxSortedRows - 1, 1},
+	} {
+		q := Query{Sort: SortImpact, Limit: tc.limit}
+		if tc.from > 0 {
+			q.Cursor = makeCursor("o", tc.from)
+		}
+		rows, _ := allPages(t, ix, q, 0)
+		if len(rows) != tc.wantRows {
+			t.Errorf("limit %d from row %d: %d rows, want %d", tc.limit, tc.from, len(rows), tc.wantRows)
+		}
+	}
+}
+
+// TestSortedExportIsBounded: a sorted export holds at most MaxSortedRows
+// rows: more matching rows are refused before any row is written; fewer
+// come in sort order.
+func TestSortedExportIsBounded(t *testing.T) {
+	ix, all := manyRows(t, MaxSortedRows+4)
+	calls := 0
+	err := ix.Export(Query{Sort: SortImpact}, func(Row) error { calls++; return nil })
+	if !errors.Is(err, domain.ErrInvalid) || !strings.Contains(err.Error(), "up to 10000 rows and 10004 match") || calls != 0 {
+		t.Fatalf("%d rows over the bound: %d rows written, error %v", MaxSortedRows+4, calls, err)
+	}
+	q := Query{Sort: SortImpact, End: MaxSortedRows / 4} // exactly MaxSortedRows rows
+	want := naiveQuery(q, all)
+	slices.SortStableFunc(want, naiveOrder(q.Sort))
+	var got []Row
+	if err := ix.Export(q, func(r Row) error { got = append(got, r); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if len(want) != MaxSortedRows || !reflect.DeepEqual(got, want) {
+		t.Fatalf("sorted export: %d rows, want the %d in impact order", len(got), len(want))
+	}
+	if got[0].Impact != "HIGH" || got[len(got)-1].Impact != "MODIFIER" {
+		t.Fatalf("not in impact order: %s ... %s", got[0].Impact, got[len(got)-1].Impact)
+	}
+}
+
+// TestPositionOffset: a position-order page knows how many matching rows
+// come before it (the portal numbers its rows with it).
+func TestPositionOffset(t *testing.T) {
+	ix, _ := manyRows(t, 4*5000)
+	for _, qs := range []string{"", "impact=HIGH", "gene=G3&impact=LOW,HIGH", "start=100&end=4000"} {
+		v, _ := url.ParseQuery(qs)
+		q, err := ParseQuery(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		q.Limit = 997
+		allPages(t, ix, q, 0) // checks each page's Offset
 	}
 }
 
