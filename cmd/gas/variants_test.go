@@ -94,6 +94,8 @@ func TestAnnotateVariants(t *testing.T) {
 	}{
 		{[]string{idx, "impact=SEVERE"}, `impact "SEVERE"`},
 		{[]string{idx, "colour=red"}, `unknown filter "colour"`},
+		{[]string{idx, "max_af=NaN"}, `max_af "NaN" is not a frequency between 0 and 1`},
+		{[]string{idx, "canonical=t"}, `canonical "t" is not one of true, 1, yes, on`},
 		{[]string{idx, "sort=gene"}, "every matching row"},
 		{[]string{idx, "HIGH"}, "want NAME=VALUE"},
 		{[]string{out}, out + ": variant index: not a GAS variant index"},
@@ -102,6 +104,12 @@ func TestAnnotateVariants(t *testing.T) {
 	} {
 		if err := runVariants(ctx, tc.args); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("gas variants %v: %v, want an error with %q", tc.args, err, tc.want)
+		}
+	}
+	// canonical takes the API's words, in any case.
+	for arg, want := range map[string]bool{"canonical=TRUE": true, "canonical=Yes": true, "canonical=on": true, "canonical=Off": false, "canonical=0": false} {
+		if q, err := variantsQuery([]string{arg}); err != nil || q.Canonical != want {
+			t.Errorf("%s: canonical %v, %v; want %v", arg, q.Canonical, err, want)
 		}
 	}
 	if err := runAnnotate(ctx, []string{"--ref", bundle, "-o", out, "--variants", "-", in}); err == nil || !strings.Contains(err.Error(), "--variants needs a file") {

@@ -29,7 +29,9 @@ func (s *Service) Variants(ctx context.Context, viewer domain.Profile, jobID str
 }
 
 // ExportVariants writes every row matching q's filters as TSV (header
-// variants.TSVHeader), in file order.
+// variants.TSVHeader), in q's sort order (variants.Index.Export: a sorted
+// export of more than variants.MaxSortedRows rows is an error, before any
+// row but after the header).
 func (s *Service) ExportVariants(ctx context.Context, viewer domain.Profile, jobID string, q variants.Query, w io.Writer) (domain.Job, error) {
 	ix, j, release, err := s.variantIndex(ctx, viewer, jobID)
 	if err != nil {
