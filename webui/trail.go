@@ -1,7 +1,6 @@
 package webui
 
 import (
-	"fmt"
 	"net/http"
 
 	"github.com/gasproject/gas/internal/audit"
@@ -18,7 +17,7 @@ func (s *Server) auditTrail(w http.ResponseWriter, r *http.Request, rq *request)
 		format = "json"
 	}
 	if format != "json" && format != "csv" {
-		return public(fmt.Errorf("format %q: want json or csv: %w", format, domain.ErrInvalid))
+		return domain.UserErrorf(domain.ErrInvalid, "format %q: want json or csv", format)
 	}
 	rec, err := s.cfg.Service.AuditTrail(r.Context(), *rq.viewer, r.PathValue("id"))
 	if err != nil {

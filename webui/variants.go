@@ -58,7 +58,7 @@ func (s *Server) apiVariants(w http.ResponseWriter, r *http.Request, rq *request
 	if f := v.Get("format"); f == "tsv" {
 		return s.exportVariants(w, r, rq, q)
 	} else if f != "" && f != "json" {
-		return public(fmt.Errorf("format %q is not json or tsv: %w", f, domain.ErrInvalid))
+		return domain.UserErrorf(domain.ErrInvalid, "format %q is not json or tsv", f)
 	}
 	page, _, err := s.cfg.Service.Variants(r.Context(), *rq.viewer, r.PathValue("id"), q)
 	if err != nil {

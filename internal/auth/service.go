@@ -248,7 +248,7 @@ func (s *Service) CreateToken(ctx context.Context, userID, name string) (string,
 		name = "token"
 	}
 	if utf8.RuneCountInString(name) > 100 {
-		return "", Token{}, fmt.Errorf("token name too long: %w", domain.ErrInvalid)
+		return "", Token{}, domain.UserErrorf(domain.ErrInvalid, "token name too long")
 	}
 	plain := TokenPrefix + randomString(32)
 	t := Token{
@@ -335,7 +335,7 @@ func (s *Service) UpsertUser(ctx context.Context, in UpsertUser) (domain.Profile
 		return domain.Profile{}, err
 	}
 	if in.Role != "" && !in.Role.Valid() {
-		return domain.Profile{}, fmt.Errorf("role %q is not free_user or premium_user: %w", in.Role, domain.ErrInvalid)
+		return domain.Profile{}, domain.UserErrorf(domain.ErrInvalid, "role %q is not free_user or premium_user", in.Role)
 	}
 	existing, err := s.profiles.GetByEmail(ctx, email)
 	if errors.Is(err, domain.ErrNotFound) {
@@ -401,7 +401,7 @@ func NormalizeEmail(s string) (string, error) {
 	s = strings.TrimSpace(s)
 	a, err := mail.ParseAddress(s)
 	if err != nil || a.Address != s || len(s) > 254 {
-		return "", fmt.Errorf("%q is not an email address: %w", s, domain.ErrInvalid)
+		return "", domain.UserErrorf(domain.ErrInvalid, "%q is not an email address", s)
 	}
 	return strings.ToLower(s), nil
 }

@@ -51,10 +51,10 @@ func (s *Service) SignUp(ctx context.Context, in SignUp) error {
 	}
 	name, inst := strings.TrimSpace(in.Name), strings.TrimSpace(in.Institution)
 	if name == "" || utf8.RuneCountInString(name) > 200 {
-		return fmt.Errorf("name must be 1 to 200 characters: %w", domain.ErrInvalid)
+		return domain.UserErrorf(domain.ErrInvalid, "name must be 1 to 200 characters")
 	}
 	if utf8.RuneCountInString(inst) > 200 {
-		return fmt.Errorf("institution must be at most 200 characters: %w", domain.ErrInvalid)
+		return domain.UserErrorf(domain.ErrInvalid, "institution must be at most 200 characters")
 	}
 	if s.cfg.Mailer == nil {
 		return ErrNoMailer
@@ -188,7 +188,7 @@ func (s *Service) ConfirmSignUp(ctx context.Context, token, password string) (do
 // hashNew checks a new password's length and hashes it.
 func (s *Service) hashNew(password string) (string, error) {
 	if utf8.RuneCountInString(password) < MinPasswordLen || len(password) > 1024 {
-		return "", fmt.Errorf("password must be %d to 1024 characters: %w", MinPasswordLen, domain.ErrInvalid)
+		return "", domain.UserErrorf(domain.ErrInvalid, "password must be %d to 1024 characters", MinPasswordLen)
 	}
 	return HashPassword(password, s.cfg.Argon2)
 }

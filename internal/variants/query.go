@@ -2,7 +2,6 @@ package variants
 
 import (
 	"encoding/base64"
-	"fmt"
 	"net/url"
 	"slices"
 	"strconv"
@@ -60,8 +59,9 @@ var (
 	canonicalFalse = []string{"false", "0", "no", "off"}
 )
 
+// invalid is a message for the user that matches domain.ErrInvalid.
 func invalid(format string, args ...any) error {
-	return fmt.Errorf("%w: %s", domain.ErrInvalid, fmt.Sprintf(format, args...))
+	return domain.UserErrorf(domain.ErrInvalid, format, args...)
 }
 
 // list splits a comma-separated parameter, dropping blanks.
