@@ -161,3 +161,56 @@ func sum(b []byte) string {
 	s := sha256.Sum256(b)
 	return hex.EncodeToString(s[:])
 }
+
+// GIVEN a job its owner deletes during the retention wait (its execution
+// has not ended, so its record is not exported yet) WHEN the execution ends
+// THEN the record still has each deleted file's key, size and sha256, as
+// read just before the delete, noted with when and by whom.
+func TestRecordOfAJobDeletedBeforeItsExecutionEndedHasTheSums(t *testing.T) {
+	cfg := testConfig(t, t.TempDir())
+	cfg.Retention = 3 * time.Second
+	a := openApp(t, cfg)
+	ctx := context.Background()
+	fred := addUser(t, a, "fred", domain.RoleFree)
+	input := sharedVCF(t, "test.vcf")
+	j := submit(t, a, "fred", "test.vcf", input)
+	for end := time.Now().Add(time.Minute); j.Status != domain.StatusCompleted; time.Sleep(20 * time.Millisecond) {
+		if j = job(t, a, j.ID); time.Now().After(end) || j.Status == domain.StatusFailed {
+			t.Fatalf("job %s: %s", j.ID, j.Status)
+		}
+	}
+	result := readBlob(t, a, j.ResultKey)
+	deleted, err := a.Service.DeleteJob(ctx, fred, j.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ex, err := a.Workflow.Describe(ctx, j.ExecutionID); err != nil || ex.Status != domain.ExecRunning {
+		t.Fatalf("execution after the delete: %s %v; want it still in its retention wait", ex.Status, err)
+	}
+	if e := wait(t, a, j.ExecutionID); e.Status != domain.ExecSucceeded {
+		t.Fatalf("execution %s", e.Status)
+	}
+	rec, err := audit.Read(ctx, a.Audit, j.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.Job == nil || !rec.Job.DeletedAt.Equal(deleted.DeletedAt) || rec.Job.DeletedBy != "fred" {
+		t.Fatalf("record's job: %+v", rec.Job)
+	}
+	want := map[string][]byte{"input": input, "result": result}
+	for _, o := range rec.Objects {
+		if !strings.HasPrefix(o.Note, "deleted ") || !strings.Contains(o.Note, " by fred") {
+			t.Errorf("%s: note %q, want when and by whom it was deleted", o.Role, o.Note)
+		}
+		if b, ok := want[o.Role]; ok && (o.SHA256 != sum(b) || o.Size != int64(len(b)) || o.StorageClass != domain.ClassStandard) {
+			t.Errorf("%s %s: %d bytes %s sha256 %s, want %d bytes STANDARD %s", o.Role, o.Key, o.Size, o.StorageClass, o.SHA256, len(b), sum(b))
+		}
+		delete(want, o.Role)
+	}
+	if len(want) > 0 {
+		t.Errorf("record lacks objects %v: %+v", want, rec.Objects)
+	}
+	if j := job(t, a, j.ID); j.ResultState == domain.ResultArchived {
+		t.Errorf("a deleted job was archived: %+v", j)
+	}
+}

@@ -55,16 +55,9 @@ type Child struct {
 	Events    []domain.HistoryEvent `json:"events"`
 }
 
-// Object is one of a job's files, as the exporter found it.
-type Object struct {
-	Role         string              `json:"role"` // input, result, tabix, variants, log
-	Key          string              `json:"key"`
-	Size         int64               `json:"size"`
-	StorageClass domain.StorageClass `json:"storage_class,omitempty"`
-	SHA256       string              `json:"sha256,omitempty"` // hex
-	// Note says why SHA256 is empty (missing, archived and unreadable).
-	Note string `json:"note,omitempty"`
-}
+// Object is one of a job's files, as the exporter found it (or as the
+// delete found it just before removing it).
+type Object = domain.JobFile
 
 // Key is where the record of the execution named name is archived. An
 // annotation execution is named after its job, so a job id finds it too.

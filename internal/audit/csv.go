@@ -35,8 +35,11 @@ func WriteCSV(w io.Writer, rec Record) error {
 	}
 	row("record", strconv.Itoa(rec.Format), Stamp(rec.ExportedAt), where, "", key, "", sum, "", "execution input sha256 "+rec.InputSHA256)
 	if j := rec.Job; j != nil {
-		row("job", j.ID, Stamp(j.SubmittedAt), string(j.Status), string(j.ResultState), j.InputKey, strconv.FormatInt(j.InputSize, 10), "", j.Error,
-			"user "+j.UserID+"; input "+j.InputName+"; completed "+Stamp(j.CompletedAt)+"; result "+j.ResultKey)
+		detail := "user " + j.UserID + "; input " + j.InputName + "; completed " + Stamp(j.CompletedAt) + "; result " + j.ResultKey
+		if j.Deleted() {
+			detail += "; deleted " + Stamp(j.DeletedAt) + " by " + j.DeletedBy
+		}
+		row("job", j.ID, Stamp(j.SubmittedAt), string(j.Status), string(j.ResultState), j.InputKey, strconv.FormatInt(j.InputSize, 10), "", j.Error, detail)
 	}
 	executionRows(row, "execution", rec.Execution, rec.Events)
 	for _, o := range rec.Objects {

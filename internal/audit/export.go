@@ -137,14 +137,20 @@ var ArchivedRoles = []string{"result", "tabix", "variants"}
 
 // HashJobFiles heads each of the job's files (only those of the given
 // roles, when any are given) and hashes those it can read. Missing and
-// unreadable (archived) files are listed with a note.
+// unreadable (archived) files are listed with a note. A deleted job's files
+// are listed as the delete recorded them (Job.DeletedFiles), when it did.
 func HashJobFiles(ctx context.Context, objs Objects, j domain.Job, roles ...string) ([]Object, error) {
+	h := hasher{objs: objs, when: "exported", left: -1}
 	var out []Object
 	for _, f := range JobFiles(j) {
 		if f[1] == "" || (len(roles) > 0 && !slices.Contains(roles, f[0])) {
 			continue
 		}
-		o, err := hashObject(ctx, objs, f[0], f[1], j.FileSHA256[f[0]])
+		if o, ok := deletedFile(j, f[0], f[1]); ok {
+			out = append(out, o)
+			continue
+		}
+		o, err := h.hash(ctx, f[0], f[1], j.FileSHA256[f[0]])
 		if err != nil {
 			return nil, err
 		}
@@ -153,13 +159,64 @@ func HashJobFiles(ctx context.Context, objs Objects, j domain.Job, roles ...stri
 	return out, nil
 }
 
-// hashObject hashes one file; recorded is the sha256 taken before the file
-// was archived, used when it cannot be read now.
-func hashObject(ctx context.Context, objs Objects, role, key, recorded string) (Object, error) {
+// HashBeforeDelete is HashJobFiles of every file of a job about to be
+// deleted, for Job.DeletedFiles, reading at most budget bytes in all: a
+// readable file larger than what is left of it is listed with its size and
+// storage class and a note instead of its sha256, as is one in GLACIER
+// (unless ArchiveIfFree recorded its sha256), so a delete never waits for a
+// restore.
+func HashBeforeDelete(ctx context.Context, objs Objects, j domain.Job, budget int64) ([]Object, error) {
+	h := hasher{objs: objs, when: "deleted", left: budget}
+	var out []Object
+	for _, f := range JobFiles(j) {
+		if f[1] == "" {
+			continue
+		}
+		o, err := h.hash(ctx, f[0], f[1], j.FileSHA256[f[0]])
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, o)
+	}
+	return out, nil
+}
+
+// deletedFile is the file of role and key as the job's delete recorded it,
+// noted with when and by whom it was deleted.
+func deletedFile(j domain.Job, role, key string) (Object, bool) {
+	if !j.Deleted() {
+		return Object{}, false
+	}
+	for _, o := range j.DeletedFiles {
+		if o.Role == role && o.Key == key {
+			note := "deleted " + Stamp(j.DeletedAt) + " by " + j.DeletedBy
+			if o.SHA256 != "" {
+				note += "; size, storage class and sha256 as read just before the delete"
+			}
+			if o.Note != "" {
+				note += "; " + o.Note
+			}
+			o.Note = note
+			return o, true
+		}
+	}
+	return Object{}, false
+}
+
+// hasher reads job files for their sha256.
+type hasher struct {
+	objs Objects
+	when string // "exported", "deleted": when the files are read, for the notes
+	left int64  // bytes it may still read; negative: no bound
+}
+
+// hash hashes one file; recorded is the sha256 taken before the file was
+// archived, used when it cannot be read now.
+func (h *hasher) hash(ctx context.Context, role, key, recorded string) (Object, error) {
 	o := Object{Role: role, Key: key}
-	info, err := objs.Head(ctx, key)
+	info, err := h.objs.Head(ctx, key)
 	if errors.Is(err, domain.ErrNotFound) {
-		o.Note = "missing when exported"
+		o.Note = "missing when " + h.when
 		return o, nil
 	}
 	if err != nil {
@@ -167,26 +224,34 @@ func hashObject(ctx context.Context, objs Objects, role, key, recorded string) (
 	}
 	o.Size, o.StorageClass = info.Size, info.StorageClass
 	if !info.Readable(time.Now()) {
-		o.Note = "archived (" + string(info.StorageClass) + "), not readable when exported"
+		o.Note = "archived (" + string(info.StorageClass) + "), not readable when " + h.when
 		if recorded != "" {
 			o.SHA256, o.Note = recorded, "archived ("+string(info.StorageClass)+"): sha256 taken by ArchiveIfFree before the move"
 		}
 		return o, nil
 	}
-	rc, err := objs.Get(ctx, key)
+	if h.left >= 0 && info.Size > h.left {
+		o.Note = fmt.Sprintf("not hashed when %s: %d bytes, over the %d bytes left of the hashing budget", h.when, info.Size, h.left)
+		return o, nil
+	}
+	rc, err := h.objs.Get(ctx, key)
 	if errors.Is(err, domain.ErrArchived) || errors.Is(err, domain.ErrNotFound) {
-		o.Note = "not readable when exported"
+		o.Note = "not readable when " + h.when
 		return o, nil
 	}
 	if err != nil {
 		return o, fmt.Errorf("read %s: %w", key, err)
 	}
 	defer rc.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, rc); err != nil {
+	sum := sha256.New()
+	n, err := io.Copy(sum, rc)
+	if err != nil {
 		return o, fmt.Errorf("hash %s: %w", key, err)
 	}
-	o.SHA256 = hex.EncodeToString(h.Sum(nil))
+	if h.left >= 0 {
+		h.left = max(h.left-n, 0)
+	}
+	o.SHA256 = hex.EncodeToString(sum.Sum(nil))
 	return o, nil
 }
 

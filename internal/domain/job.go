@@ -25,6 +25,9 @@ const (
 	ResultAvailable ResultState = "AVAILABLE" // hot, downloadable
 	ResultArchived  ResultState = "ARCHIVED"  // in the GLACIER storage class
 	ResultRestoring ResultState = "RESTORING" // a restore was requested and is in flight
+	// ResultDeleted is never stored: it is how a deleted job's result state
+	// reads (service.ResultState), whatever it was when its files were deleted.
+	ResultDeleted ResultState = "DELETED"
 )
 
 // Job is one annotation request and everything that happened to it.
@@ -85,6 +88,10 @@ type Job struct {
 	// gone, it answers 404, and this record stays for auditors.
 	DeletedAt time.Time `json:"deleted_at,omitzero"`
 	DeletedBy string    `json:"deleted_by,omitempty"`
+	// DeletedFiles are the job's files as they were just before the delete
+	// removed them (key, size, storage class, sha256), so that the audit
+	// record of an execution that ends after the delete still has them.
+	DeletedFiles []JobFile `json:"deleted_files,omitempty"`
 
 	Error       string `json:"error,omitempty"`        // why the job FAILED, in words a user can act on
 	ExecutionID string `json:"execution_id,omitempty"` // workflow execution (ARN on AWS)
@@ -92,6 +99,22 @@ type Job struct {
 	// archived result (its id, an ARN on AWS), which its page links to.
 	RestoreExecution string `json:"restore_execution,omitempty"`
 }
+
+// JobFile is one of a job's files as it was read for auditors, when its
+// execution's record was exported or when the job was deleted.
+type JobFile struct {
+	Role         string       `json:"role"` // input, result, tabix, variants, log
+	Key          string       `json:"key"`
+	Size         int64        `json:"size"`
+	StorageClass StorageClass `json:"storage_class,omitempty"`
+	SHA256       string       `json:"sha256,omitempty"` // hex
+	// Note says why SHA256 is empty (missing, archived and unreadable), or
+	// where it comes from when not from reading the file then.
+	Note string `json:"note,omitempty"`
+}
+
+// Deleted reports whether the job's owner deleted it.
+func (j Job) Deleted() bool { return !j.DeletedAt.IsZero() }
 
 // RunOptions are a job's annotation settings (gas annotate --transcripts, --distance).
 type RunOptions struct {

@@ -17,7 +17,7 @@ func ArchiveAt(j Job, owner Profile, retention time.Duration, now time.Time) tim
 	if state == "" {
 		state = ResultAvailable
 	}
-	if owner.Premium() || j.Status != StatusCompleted || state != ResultAvailable || j.CompletedAt.IsZero() ||
+	if owner.Premium() || j.Deleted() || j.Status != StatusCompleted || state != ResultAvailable || j.CompletedAt.IsZero() ||
 		!j.ArchivedAt.IsZero() || !j.RestoredAt.IsZero() || retention <= 0 {
 		return time.Time{}
 	}

@@ -65,9 +65,13 @@ func (s *Service) Owner(ctx context.Context, viewer domain.Profile, j domain.Job
 	return s.ports.Profiles.Get(ctx, j.UserID)
 }
 
-// ResultState is the job's result state as users see it: empty until the
-// job completes, AVAILABLE by default once it has.
+// ResultState is the job's result state as users see it: DELETED once its
+// owner deleted it (whatever its state was), empty until the job completes,
+// AVAILABLE by default once it has.
 func ResultState(j domain.Job) domain.ResultState {
+	if j.Deleted() {
+		return domain.ResultDeleted
+	}
 	if j.Status != domain.StatusCompleted {
 		return ""
 	}
@@ -124,6 +128,9 @@ func (s *Service) JobFileKey(ctx context.Context, viewer domain.Profile, jobID s
 
 // fileKey is JobFileKey's rule without the access check.
 func fileKey(j domain.Job, kind FileKind) (string, error) {
+	if j.Deleted() { // only auditors see a deleted job
+		return "", domain.UserErrorf(domain.ErrNotFound, "job %s was deleted %s; its files are gone", j.ID, j.DeletedAt.UTC().Format(time.RFC3339))
+	}
 	switch kind {
 	case FileLog:
 		if j.LogKey == "" {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/gasproject/gas/internal/audit"
 	"github.com/gasproject/gas/internal/domain"
 )
 
@@ -14,8 +15,9 @@ import (
 // DeleteJob removes the owner's finished job: every file it has (input, log,
 // the result and the files beside it, hot and archived alike) is deleted,
 // and the job answers domain.ErrNotFound from then on, except to auditors,
-// who keep seeing the record with who deleted it and when. A running job, or
-// one being restored, is a conflict.
+// who keep seeing the record with who deleted it and when, and its files as
+// they were just before (Job.DeletedFiles: key, size, storage class,
+// sha256). A running job, or one being restored, is a conflict.
 func (s *Service) DeleteJob(ctx context.Context, viewer domain.Profile, jobID string) (domain.Job, error) {
 	j, err := s.ownJob(ctx, viewer, jobID, "delete")
 	if err != nil {
@@ -24,14 +26,30 @@ func (s *Service) DeleteJob(ctx context.Context, viewer domain.Profile, jobID st
 	if !j.Terminal() || ResultState(j) == domain.ResultRestoring {
 		return j, domain.UserErrorf(domain.ErrConflict, "job %s is %s; it can be deleted once it has finished", j.ID, jobState(j))
 	}
-	// Mark first: the workflow's later steps (archiving) then leave it alone,
-	// and a crash below leaves a deleted job whose files a retry removes.
+	// Hash first: the execution's audit record, exported when it ends (after
+	// the retention wait, so possibly after this), lists the files from the
+	// job record once they are gone. A file in GLACIER is noted, not read.
+	files, err := audit.HashBeforeDelete(ctx, s.ports.Blobs, j, s.cfg.DeleteHashBytes)
+	if err != nil {
+		return j, fmt.Errorf("delete job %s: hash its files: %w", jobID, err)
+	}
+	// Mark before deleting: the workflow's later steps (archiving) then
+	// leave the job alone.
+	errMoved := errors.New("result moved meanwhile")
+	hashed := j
 	j, err = s.ports.Jobs.Update(ctx, j.ID, func(j *domain.Job) error {
-		if j.DeletedAt.IsZero() {
-			j.DeletedAt, j.DeletedBy = s.cfg.Now().UTC(), viewer.ID
+		if j.Deleted() {
+			return nil // a concurrent delete got there first; its record stands
 		}
+		if j.ResultKey != hashed.ResultKey || j.ResultState != hashed.ResultState {
+			return errMoved
+		}
+		j.DeletedAt, j.DeletedBy, j.DeletedFiles = s.cfg.Now().UTC(), viewer.ID, files
 		return nil
 	})
+	if errors.Is(err, errMoved) {
+		return j, domain.UserErrorf(domain.ErrConflict, "the result of job %s was being archived or restored just now; try the delete again", jobID)
+	}
 	if err != nil {
 		return j, fmt.Errorf("delete job %s: %w", jobID, err)
 	}

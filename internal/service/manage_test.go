@@ -3,8 +3,10 @@ package service
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 
+	"github.com/gasproject/gas/internal/audit"
 	"github.com/gasproject/gas/internal/domain"
 )
 
@@ -42,8 +44,24 @@ func TestDeleteJobRemovesEveryFileAndKeepsTheRecordForAuditors(t *testing.T) {
 		t.Fatalf("deleted job listed: %+v", jobs)
 	}
 	rec, err := f.s.Job(ctx, f.profile(t, "a1"), "j1")
-	if err != nil || rec.DeletedBy != "u1" || rec.DeletedAt.IsZero() {
+	if err != nil || rec.DeletedBy != "u1" || rec.DeletedAt.IsZero() || ResultState(rec) != domain.ResultDeleted {
 		t.Fatalf("auditor's record: %+v %v", rec, err)
+	}
+	// The files as they were just before: the input hashed; the result in
+	// GLACIER noted, not read (nothing was restored for it).
+	files := map[string]domain.JobFile{}
+	for _, o := range rec.DeletedFiles {
+		files[o.Role] = o
+	}
+	if in := files["input"]; in.Key != j.InputKey || in.Size != 1 || in.SHA256 != audit.SHA256Hex([]byte("x")) {
+		t.Errorf("deleted input: %+v", in)
+	}
+	if res := files["result"]; res.Key != j.ResultKey || res.StorageClass != domain.ClassGlacier || res.SHA256 != "" ||
+		!strings.Contains(res.Note, "not readable when deleted") {
+		t.Errorf("deleted archived result: %+v", res)
+	}
+	if _, _, err := f.s.OpenJobFile(ctx, f.profile(t, "a1"), "j1", FileInput); !errors.Is(err, domain.ErrNotFound) || !strings.Contains(err.Error(), "was deleted") {
+		t.Errorf("auditor reading a deleted job's input: %v", err)
 	}
 	if _, err := f.s.DeleteJob(ctx, f.profile(t, "u1"), "j1"); !errors.Is(err, domain.ErrNotFound) {
 		t.Fatalf("second delete: %v", err)
