@@ -39,16 +39,21 @@ type jobJSON struct {
 	Error            string          `json:"error,omitempty"`
 	MailError        string          `json:"mail_error,omitempty"` // an email about the job that could not be delivered
 	// Progress of the sharded workflow: shards annotated of those Plan cut.
-	ShardsDone  int      `json:"shards_done,omitempty"`
-	ShardsTotal int      `json:"shards_total,omitempty"`
-	Links       jobLinks `json:"links"`
+	ShardsDone  int `json:"shards_done,omitempty"`
+	ShardsTotal int `json:"shards_total,omitempty"`
+	// DeletedAt and DeletedBy (a user id): the owner deleted the job, whose
+	// files are gone (only auditors still read it; result_state DELETED).
+	DeletedAt string   `json:"deleted_at,omitempty"`
+	DeletedBy string   `json:"deleted_by,omitempty"`
+	Links     jobLinks `json:"links"`
 }
 
-// jobLinks are where the job's parts are; empty ones do not exist (yet).
+// jobLinks are where the job's parts are; empty ones do not exist (yet, or
+// any more: a deleted job has no input, log or result).
 type jobLinks struct {
 	Self    string `json:"self"`
 	Page    string `json:"page"`
-	Input   string `json:"input"`
+	Input   string `json:"input,omitempty"`
 	History string `json:"history"`
 	Log     string `json:"log,omitempty"`
 	Result  string `json:"result,omitempty"`
@@ -85,8 +90,12 @@ func (s *Server) jobJSON(owner *domain.Profile, j domain.Job) jobJSON {
 		RestoreRound: j.RestoreRound, RestoreRounds: j.RestoreRounds, RestoreRetrying: j.RestoreRetrying(), RestoreExecution: j.RestoreExecution,
 		Summary: j.Summary, Error: j.Error, MailError: j.MailError,
 		ShardsDone: j.ShardsDone, ShardsTotal: j.ShardsTotal,
+		DeletedAt: apiTime(j.DeletedAt), DeletedBy: j.DeletedBy,
 	}
 	out.Links = newJobLinks(j.ID, j.LogKey != "", out.ResultState != "")
+	if j.Deleted() {
+		out.Links.Input, out.Links.Log, out.Links.Result = "", "", ""
+	}
 	if owner != nil {
 		out.ArchiveAt = apiTime(s.cfg.Service.ArchiveAt(*owner, j))
 	}

@@ -69,8 +69,28 @@ func TestDeleteAndRerun(t *testing.T) {
 			t.Errorf("%s after delete: %d", p, r.status)
 		}
 	}
-	if r := h.api("GET", "/api/v1/jobs/job1", audit, nil, ""); r.status != 200 {
-		t.Errorf("auditor's record: %d", r.status)
+	// The auditor still reads the job: deleted, by whom, and no links to the files that are gone.
+	r := h.api("GET", "/api/v1/jobs/job1", audit, nil, "")
+	if r.status != 200 || !strings.Contains(r.body, `"result_state":"DELETED"`) || !strings.Contains(r.body, `"deleted_at":"`) ||
+		!strings.Contains(r.body, `"deleted_by":"`+owner.ID+`"`) {
+		t.Errorf("auditor's record: %d %s", r.status, r.body)
+	}
+	for _, gone := range []string{"/input", "/result", "/log", "archive_at"} {
+		if strings.Contains(r.body, gone) {
+			t.Errorf("auditor's record of a deleted job has %s: %s", gone, r.body)
+		}
+	}
+	if r := h.api("GET", "/api/v1/jobs/job1/input", audit, nil, ""); r.status != 404 || !strings.Contains(r.body, "was deleted") {
+		t.Errorf("auditor reading the deleted input: %d %s", r.status, r.body)
+	}
+	p := h.signedIn("auditor@example.org").get("/jobs/job1")
+	if p.status != 200 || !strings.Contains(p.body, "Deleted by owner@example.org at") || strings.Contains(p.body, owner.ID+" at") {
+		t.Errorf("auditor's page of the deleted job: %d, no deleter's email:\n%s", p.status, p.body)
+	}
+	for _, gone := range []string{`id="input-link"`, `id="result-link"`, "result?format=", `id="variants-link"`, `id="log-link"`, `id="countdown"`} {
+		if strings.Contains(p.body, gone) {
+			t.Errorf("auditor's page of the deleted job has %s", gone)
+		}
 	}
 
 	// The portal: a confirmation page, then the form.

@@ -242,6 +242,7 @@ type jobPage struct {
 	Runtime    time.Duration
 	Summary    *summaryView
 	SummaryErr string
+	DeletedBy  string // who deleted the job: their email, as the audit pages show users
 }
 
 func (s *Server) jobDetail(w http.ResponseWriter, r *http.Request, rq *request) error {
@@ -260,6 +261,12 @@ func (s *Server) jobDetail(w http.ResponseWriter, r *http.Request, rq *request) 
 			page.RestoreBy = j.RestoreRequestedAt.Add(s.cfg.RestoreEstimate)
 		}
 		page.RestoreETA = restoreETA(page.RestoreBy, s.cfg.Now())
+	}
+	if j.Deleted() {
+		page.DeletedBy = j.DeletedBy // the id, when the profile is gone
+		if j.DeletedBy == owner.ID && owner.Email != "" {
+			page.DeletedBy = owner.Email // only the owner deletes
+		}
 	}
 	if o := domain.JobOutcome(j); o.NothingAnnotated() {
 		page.Outcome = o.Explain()
