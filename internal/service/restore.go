@@ -104,7 +104,7 @@ func (s *Service) noteRestore(ctx context.Context, userID, execID string) error 
 		}
 		for _, j := range jobs {
 			if _, err := s.ports.Jobs.Update(ctx, j.ID, func(j *domain.Job) error {
-				if j.ResultState == domain.ResultArchived {
+				if j.ResultState == domain.ResultArchived && !j.Deleted() {
 					j.RestoreExecution = execID
 				}
 				return nil

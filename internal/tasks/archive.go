@@ -69,8 +69,11 @@ func (t *Tasks) ArchiveIfFree(ctx context.Context, in JobInput) (ArchiveOutput, 
 		return out, fmt.Errorf("archive job %s: %w", j.ID, err)
 	}
 
-	errMoved := errors.New("result moved meanwhile")
+	errMoved, errDeleted := errors.New("result moved meanwhile"), errors.New("job deleted meanwhile")
 	_, err = t.jobs.Update(ctx, j.ID, func(j *domain.Job) error {
+		if j.Deleted() {
+			return errDeleted
+		}
 		if j.ResultState != domain.ResultAvailable || j.ResultKey != hotKey {
 			return errMoved
 		}
@@ -80,6 +83,15 @@ func (t *Tasks) ArchiveIfFree(ctx context.Context, in JobInput) (ArchiveOutput, 
 		j.ArchivedAt = t.now()
 		return nil
 	})
+	if errors.Is(err, errDeleted) {
+		// The owner deleted the job while we copied: the delete may have
+		// run before our copies existed, so drop them here.
+		if err := t.deleteAll(ctx, domain.ResultFiles(coldKey)); err != nil {
+			return out, fmt.Errorf("archive job %s: drop the copy of a deleted job: %w", j.ID, err)
+		}
+		out.Reason = "job deleted"
+		return out, nil
+	}
 	if errors.Is(err, errMoved) {
 		// A concurrent attempt (a retry overlapping a timed-out one) got
 		// there first: its record stands; finish like a repeated run.

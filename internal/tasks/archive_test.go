@@ -186,3 +186,38 @@ func TestArchiveIfFreeLosingARaceStillReportsArchived(t *testing.T) {
 		t.Errorf("job %s", j.ResultState)
 	}
 }
+
+// GIVEN the owner deletes the job while ArchiveIfFree copies it (the
+// delete's removal of the archive keys ran before the copies landed) THEN
+// ArchiveIfFree does not record an archive on the deleted job and drops
+// the copies it made, so nothing of the job stays in GLACIER.
+func TestArchiveIfFreeDropsItsCopiesOfAJobDeletedMeanwhile(t *testing.T) {
+	f := completed(t, "u1")
+	ctx := context.Background()
+	rj := &racingJobs{Jobs: f.jobs}
+	rj.race = func() {
+		j, err := f.jobs.Update(ctx, "j1", func(j *domain.Job) error {
+			j.DeletedAt, j.DeletedBy = f.now, "u1"
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, k := range append([]string{j.InputKey, j.LogKey}, domain.ResultFiles(j.ResultKey)...) {
+			f.blobs.Delete(ctx, k)
+		}
+	}
+	racer := New(rj, f.profiles, f.blobs, f.mail, nil, f.t.cfg)
+	out, err := racer.ArchiveIfFree(ctx, JobInput{JobID: "j1"})
+	if err != nil || out.Archived || out.Reason != "job deleted" {
+		t.Fatalf("%+v %v", out, err)
+	}
+	if j := f.job(t, "j1"); j.ResultState == domain.ResultArchived || j.ResultKey != "results/u1/j1/annotated.vcf.gz" {
+		t.Errorf("deleted job recorded as archived: %s %s", j.ResultState, j.ResultKey)
+	}
+	for _, k := range domain.ResultFiles("archive/u1/j1/annotated.vcf.gz") {
+		if _, ok := f.blobs.Data(k); ok {
+			t.Errorf("%s left in the archive", k)
+		}
+	}
+}

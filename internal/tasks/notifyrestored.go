@@ -82,7 +82,9 @@ func (t *Tasks) NotifyRestored(ctx context.Context, in NotifyRestoredInput) (Not
 	return out, nil
 }
 
-// eachJob calls fn for every job matching f, page by page.
+// eachJob calls fn for every job matching f that its owner has not deleted
+// (a deleted job keeps its record, and the result state it had, but has no
+// files to restore or report), page by page.
 func (t *Tasks) eachJob(ctx context.Context, f domain.JobFilter, fn func(domain.Job)) error {
 	page := domain.Page{Limit: 100}
 	for {
@@ -91,7 +93,9 @@ func (t *Tasks) eachJob(ctx context.Context, f domain.JobFilter, fn func(domain.
 			return fmt.Errorf("list %s jobs: %w", f.ResultState, err)
 		}
 		for _, j := range jobs {
-			fn(j)
+			if !j.Deleted() {
+				fn(j)
+			}
 		}
 		if next == "" {
 			return nil

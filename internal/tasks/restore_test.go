@@ -141,6 +141,26 @@ func TestRestoreHappyPathAndIdempotency(t *testing.T) {
 	}
 }
 
+// GIVEN an archived job its owner deleted WHEN the owner's restore lists
+// what to bring back THEN the deleted job is not among them (its files are gone).
+func TestListArchivedLeavesDeletedJobsOut(t *testing.T) {
+	f := archived(t)
+	ctx := context.Background()
+	if _, err := f.jobs.Update(ctx, "j3", func(j *domain.Job) error {
+		j.DeletedAt, j.DeletedBy = f.now, "u1"
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	list, err := f.t.ListArchived(ctx, ListArchivedInput{UserID: "u1", Execution: "restore-u1-x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := f.listed(t, list); list.Count != 1 || !reflect.DeepEqual(got, []string{"j1"}) {
+		t.Fatalf("listed %v (count %d), want only j1", got, list.Count)
+	}
+}
+
 func TestRequestRestoreFallsBackToStandard(t *testing.T) {
 	f := archived(t)
 	f.blobs.SetExpeditedUnavailable(true)
