@@ -62,7 +62,7 @@ type Config struct {
 	// DefaultDeleteHashBytes.
 	DeleteHashBytes int64
 	Now             func() time.Time
-	Logger        *slog.Logger
+	Logger          *slog.Logger
 }
 
 // Defaults of Config.
