@@ -47,7 +47,13 @@ func TestOpenAPIDocumentsEveryRoute(t *testing.T) {
 		t.Fatalf("routes and document differ:\nroutes:     %v\ndocumented: %v", routes, documented)
 	}
 	b := h.browser()
-	if p := b.get("/docs/api"); p.status != 200 || !strings.Contains(p.body, `href="/api/v1/openapi.json"`) || !strings.Contains(p.body, `<a href="/docs/api">API</a>`) {
+	p := b.get("/docs/api")
+	if p.status != 200 || !strings.Contains(p.body, `href="/api/v1/openapi.json"`) || !strings.Contains(p.body, `<a href="/docs/api">API</a>`) {
 		t.Errorf("docs page: %d", p.status)
+	}
+	for _, r := range routes { // the page lists every call
+		if !strings.Contains(p.body, "<code>"+r+"</code>") {
+			t.Errorf("the docs page does not list %s", r)
+		}
 	}
 }
