@@ -131,7 +131,7 @@ func TestBrowserDirectUpload(t *testing.T) {
 		t.Errorf("job %+v; object %+v, %v; want %d bytes", j, info, err, len(want))
 	}
 	// AND with the options chosen on the page
-	if j.Options != (domain.RunOptions{Transcripts: "pick", Distance: 1200}) {
+	if j.Options.String() != "transcripts=pick distance=1200" {
 		t.Errorf("job options %+v, want pick and 1200", j.Options)
 	}
 	onSubmitted, err := chromedp.Run(tctx, chromedp.Evaluate[bool](`location.pathname.endsWith("/submitted")`))

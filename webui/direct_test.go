@@ -445,3 +445,20 @@ func TestLargeDownloadPreparing(t *testing.T) {
 		t.Errorf("vcf.gz: %d, %d copies", p.status, len(copies.got))
 	}
 }
+
+// TestDirectUploadRunOptions: the options the page adds to the success URL
+// start the job, distance 0 (no up/downstream window) kept as 0.
+func TestDirectUploadRunOptions(t *testing.T) {
+	h, _ := newDirectHarness(t)
+	ada, _ := h.user("ada@example.org", domain.RoleFree, false)
+	key := "inputs/" + ada.ID + "/job1/calls.vcf"
+	h.blobs.Put(context.Background(), key, strings.NewReader(tinyVCF))
+	b := h.signedIn("ada@example.org")
+	if r := b.get("/annotate/uploaded?job=job1&key=" + url.QueryEscape(key) + "&transcripts=pick&distance=0"); r.status != http.StatusSeeOther {
+		t.Fatalf("%d %s", r.status, r.body)
+	}
+	j, err := h.db.Jobs().Get(context.Background(), "job1")
+	if err != nil || j.Options.String() != "transcripts=pick distance=0" || j.Options.Distance == nil {
+		t.Fatalf("job options %s (%v), want pick and 0", j.Options, err)
+	}
+}

@@ -38,6 +38,65 @@ func TestRunOptionsOnSubmit(t *testing.T) {
 	}
 }
 
+// TestDistanceZeroIsKept: distance 0 (no up/downstream window) reaches the
+// job as 0 from every entry point, not as the default 5000.
+func TestDistanceZeroIsKept(t *testing.T) {
+	h := newHarness(t)
+	owner, tok := h.user("owner@example.org", domain.RoleFree, false)
+	h.compressedJob(owner, "job1")
+	b := h.signedIn("owner@example.org")
+	b.get("/annotate")
+	idOf := func(r resp) string { // the new job, from the API's JSON or the portal's redirect
+		if loc := r.header.Get("Location"); strings.HasPrefix(loc, "/jobs/") {
+			return strings.TrimSuffix(strings.TrimPrefix(loc, "/jobs/"), "/submitted")
+		}
+		var j struct{ ID string }
+		r.json(t, &j)
+		return j.ID
+	}
+	for _, c := range []struct {
+		name string
+		send func() resp
+	}{
+		{"API submit", func() resp {
+			body, ct := multipartFile(t, "a.vcf", tinyVCF, "distance", "0")
+			return h.api("POST", "/api/v1/jobs", tok, body, ct)
+		}},
+		{"API rerun", func() resp {
+			return h.api("POST", "/api/v1/jobs/job1/rerun", tok, strings.NewReader("distance=0"), "application/x-www-form-urlencoded")
+		}},
+		{"portal submit", func() resp {
+			body, ct := multipartFile(t, "a.vcf", tinyVCF, "csrf", b.csrf, "transcripts", "all", "distance", "0")
+			res, err := b.c.Post(h.srv.URL+"/annotate", ct, body)
+			return read(t, res, err)
+		}},
+		{"portal rerun", func() resp { return b.post("/jobs/job1/rerun", url.Values{"transcripts": {"all"}, "distance": {"0"}}) }},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			r := c.send()
+			if r.status != 201 && r.status != 303 {
+				t.Fatalf("%d %s", r.status, r.body)
+			}
+			id := idOf(r)
+			j, err := h.db.Jobs().Get(t.Context(), id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			h.updateJob(id, func(j *domain.Job) { j.Status = domain.StatusCompleted }) // room under the concurrent-jobs limit
+			if j.Options.Distance == nil || *j.Options.Distance != 0 {
+				t.Fatalf("job options %s, want distance 0", j.Options)
+			}
+			if a := h.api("GET", "/api/v1/jobs/"+id, tok, nil, ""); !strings.Contains(a.body, `"options":{"transcripts":"all","distance":0}`) {
+				t.Errorf("API job: %s", a.body)
+			}
+			p := b.get("/jobs/" + id)
+			if !strings.Contains(p.body, "transcripts=all distance=0") || !strings.Contains(p.body, `name="distance" value="0"`) {
+				t.Errorf("job page does not show distance 0")
+			}
+		})
+	}
+}
+
 func TestDeleteAndRerun(t *testing.T) {
 	h := newHarness(t)
 	owner, tok := h.user("owner@example.org", domain.RoleFree, false)

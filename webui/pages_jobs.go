@@ -153,7 +153,7 @@ func setRunOption(o *domain.RunOptions, name, value string) error {
 		if err != nil {
 			return public(fmt.Errorf("distance %q is not a whole number of bases: %w", value, domain.ErrInvalid))
 		}
-		o.Distance = n
+		o.Distance = &n
 	}
 	return public(o.Check())
 }

@@ -43,7 +43,7 @@ func runAnnotate(ctx context.Context, args []string) error {
 	sumPath := fs.String("summary", "", "also write the run summary as JSON to this `file`")
 	logPath := fs.String("log", "", "write the human-readable summary to this `file` instead of standard error")
 	transcripts := fs.String("transcripts", annotate.TranscriptsAll, "transcript `SET`: all, canonical (only canonical transcripts), pick (one entry per allele, VEP's --pick order), per_gene (one per allele and gene)")
-	distance := fs.Int("distance", annotate.DefaultDistance, "up/downstream window in `BP` (VEP's --distance)")
+	distance := fs.Int("distance", annotate.DefaultDistance, "up/downstream window in `BP` (VEP's --distance), 0-1000000; 0: no upstream/downstream entries")
 	workers := fs.Int("workers", 0, "annotating goroutines (0: one per CPU)")
 	cpuProfile := fs.String("cpuprofile", "", "write a Go CPU profile to this file (for performance work)")
 	index := fs.Bool("index", false, "also write a tabix index beside OUT (OUT.tbi, or OUT.csi for a contig over 512 Mbp); OUT must end in .gz")
@@ -106,7 +106,7 @@ func runAnnotate(ctx context.Context, args []string) error {
 		}
 		defer stop()
 	}
-	opts := annotate.Options{InputSize: size, Workers: *workers, Transcripts: *transcripts, Distance: *distance}
+	opts := annotate.Options{InputSize: size, Workers: *workers, Transcripts: *transcripts, Distance: distance} // 0 is a window of no bases
 	if isTerminal(os.Stderr) {
 		opts.Progress = os.Stderr
 	}

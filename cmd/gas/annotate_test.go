@@ -124,6 +124,25 @@ func TestRunAnnotate(t *testing.T) {
 		}
 	})
 
+	t.Run("--distance 0: no upstream/downstream entries, recorded as 0", func(t *testing.T) {
+		in := filepath.Join(shared, "vcf", "chr21_vep_test.vcf")
+		flanking := map[string]int{}
+		for _, d := range []string{"0", "1", "5000"} {
+			out := filepath.Join(t.TempDir(), "d"+d+".vcf")
+			if err := runAnnotate(ctx, []string{"--ref", bundle, "--distance", d, "--log", os.DevNull, "-o", out, in}); err != nil {
+				t.Fatal(err)
+			}
+			b, _ := os.ReadFile(out)
+			if !strings.Contains(string(b), `##GAS_options="transcripts=all distance=`+d+`"`) {
+				t.Errorf("--distance %s not recorded in the header", d)
+			}
+			flanking[d] = strings.Count(string(b), "upstream_gene_variant") + strings.Count(string(b), "downstream_gene_variant")
+		}
+		if flanking["0"] != 0 || flanking["5000"] <= flanking["1"] {
+			t.Errorf("upstream/downstream entries by --distance: %v", flanking)
+		}
+	})
+
 	t.Run("-h prints usage with value names and asks main to exit quietly", func(t *testing.T) {
 		err := runAnnotate(ctx, []string{"-h"})
 		if !errors.Is(err, flag.ErrHelp) {

@@ -120,8 +120,9 @@ type Options struct {
 	// "" means all. Recorded in the output header (##GAS_options).
 	Transcripts string
 	// Distance is the up/downstream window in bases (VEP's --distance);
-	// 0 means DefaultDistance.
-	Distance int
+	// nil means DefaultDistance, 0 no window (no upstream or downstream
+	// entries). Recorded in the output header.
+	Distance *int
 	// ResidentChromosomes bounds the chromosomes kept loaded at once;
 	// 0 means DefaultResidentChromosomes.
 	ResidentChromosomes int
@@ -173,7 +174,7 @@ func (e *Engine) Run(ctx context.Context, in io.Reader, out io.Writer, opts Opti
 	if opts.Limits.OutputBytes > 0 {
 		out = &outputLimiter{w: out, left: opts.Limits.OutputBytes, max: opts.Limits.OutputBytes}
 	}
-	if err := CheckRunOptions(opts.Transcripts, opts.Distance); err != nil {
+	if err := opts.runOptions().Check(); err != nil {
 		return nil, err
 	}
 	hdr := rd.Header()

@@ -27,14 +27,20 @@ const (
 	MaxDistance     = domain.MaxDistance // VEP accepts any; beyond a megabase every entry is upstream/downstream noise
 )
 
-// CheckRunOptions validates the transcript set and distance (0 and "" mean the defaults).
+// CheckRunOptions validates the transcript set ("" means all) and the
+// distance in bases (0 is a window of no bases).
 func CheckRunOptions(transcripts string, distance int) error {
-	return domain.RunOptions{Transcripts: transcripts, Distance: distance}.Check()
+	return domain.RunOptions{Transcripts: transcripts, Distance: &distance}.Check()
+}
+
+// runOptions are o's transcript set and distance as a job records them.
+func (o Options) runOptions() domain.RunOptions {
+	return domain.RunOptions{Transcripts: o.Transcripts, Distance: o.Distance}
 }
 
 // optionsLine is the header line recording the run options.
 func optionsLine(o Options) string {
-	return fmt.Sprintf("##GAS_options=%q", domain.RunOptions{Transcripts: o.Transcripts, Distance: o.Distance}.String())
+	return fmt.Sprintf("##GAS_options=%q", o.runOptions().String())
 }
 
 func (o Options) transcripts() string {
@@ -44,12 +50,7 @@ func (o Options) transcripts() string {
 	return o.Transcripts
 }
 
-func (o Options) distance() int {
-	if o.Distance <= 0 {
-		return DefaultDistance
-	}
-	return o.Distance
-}
+func (o Options) distance() int { return o.runOptions().Window() }
 
 // keepCanonical drops the transcripts that are not canonical, in place.
 func keepCanonical(txs []*refdata.Transcript) []*refdata.Transcript {

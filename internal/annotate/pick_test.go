@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gasproject/gas/internal/refdata"
 	"github.com/gasproject/gas/internal/testshared"
 )
 
@@ -120,9 +121,9 @@ func TestDistance(t *testing.T) {
 		}
 		return n, entries
 	}
-	near, _ := csqByAllele(t, "chr21_vep_test.vcf", Options{Distance: 100})
+	near, _ := csqByAllele(t, "chr21_vep_test.vcf", Options{Distance: new(100)})
 	def, _ := csqByAllele(t, "chr21_vep_test.vcf", Options{})
-	far, hdr := csqByAllele(t, "chr21_vep_test.vcf", Options{Distance: 20000})
+	far, hdr := csqByAllele(t, "chr21_vep_test.vcf", Options{Distance: new(20000)})
 	if !strings.Contains(hdr, "distance=20000") {
 		t.Fatal("distance not recorded")
 	}
@@ -134,8 +135,101 @@ func TestDistance(t *testing.T) {
 	}
 }
 
+// TestDistanceZero: a window of 0 bases gives no upstream or downstream
+// entries at all (VEP's --distance 0), where 1 base already gives some; 0
+// is recorded as 0, not taken for the default.
+func TestDistanceZero(t *testing.T) {
+	flanking := func(m map[string][][]string) (n int) {
+		for _, entries := range m {
+			for _, e := range entries {
+				if strings.Contains(e[fConsequence], "upstream_gene_variant") || strings.Contains(e[fConsequence], "downstream_gene_variant") {
+					n++
+				}
+			}
+		}
+		return n
+	}
+	zero, hdr := csqByAllele(t, "chr21_vep_test.vcf", Options{Distance: new(0)})
+	if !strings.Contains(hdr, `##GAS_options="transcripts=all distance=0"`) {
+		t.Fatalf("distance 0 not recorded:\n%s", hdr)
+	}
+	one, _ := csqByAllele(t, "chr21_vep_test.vcf", Options{Distance: new(1)})
+	def, _ := csqByAllele(t, "chr21_vep_test.vcf", Options{})
+	if n0, n1, nd := flanking(zero), flanking(one), flanking(def); n0 != 0 || nd <= n1 {
+		t.Fatalf("upstream/downstream entries: distance 0 -> %d, 1 -> %d, default -> %d", n0, n1, nd)
+	}
+	if len(zero) != len(def) {
+		t.Fatalf("alleles: distance 0 %d, default %d", len(zero), len(def))
+	}
+}
+
+// TestDistanceZeroOneBaseUpstream: a SNV 1 bp before a + strand transcript
+// (and in no other) is upstream_gene_variant at DISTANCE 1 with distance 1
+// and by default, and intergenic with distance 0.
+func TestDistanceZeroOneBaseUpstream(t *testing.T) {
+	e := miniEngine(t)
+	c, err := miniBundle.Chrom("21")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tx *refdata.Transcript
+	for _, x := range c.Transcripts(1, c.Length) {
+		if x.Strand == 1 && x.Start > 1 && len(c.Transcripts(x.Start-1, x.Start-1)) == 0 {
+			tx = x
+			break
+		}
+	}
+	if tx == nil {
+		t.Fatal("no + strand transcript with a free base before it in the mini bundle")
+	}
+	ref, err := c.Seq(tx.Start-1, tx.Start-1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	alt := map[string]string{"A": "C", "C": "G", "G": "T", "T": "A"}[ref]
+	if alt == "" {
+		t.Fatalf("base %q before %s", ref, tx.ID)
+	}
+	vcf := "##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n" +
+		"21\t" + strconv.Itoa(tx.Start-1) + "\t.\t" + ref + "\t" + alt + "\t.\t.\t.\n"
+	for _, tc := range []struct {
+		name     string
+		distance *int
+		want     string // the transcript's entry: "consequence DISTANCE", "" for none
+	}{
+		{"default", nil, "upstream_gene_variant 1"},
+		{"one", new(1), "upstream_gene_variant 1"},
+		{"zero", new(0), ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var out bytes.Buffer
+			if _, err := e.Run(context.Background(), strings.NewReader(vcf), &out, Options{Distance: tc.distance}); err != nil {
+				t.Fatal(err)
+			}
+			got, csq := "", ""
+			for _, line := range strings.Split(out.String(), "\n") {
+				if _, info, ok := strings.Cut(line, "CSQ="); ok && !strings.HasPrefix(line, "#") {
+					csq = info
+				}
+			}
+			for _, entry := range strings.Split(csq, ",") {
+				f := strings.Split(entry, "|")
+				if len(f) > fDistance && strings.HasPrefix(f[fFeature], tx.ID) {
+					got = f[fConsequence] + " " + f[fDistance]
+				}
+			}
+			if got != tc.want {
+				t.Fatalf("%s at %d (before %s at %d): entry %q, want %q; CSQ %s", ref, tx.Start-1, tx.ID, tx.Start, got, tc.want, csq)
+			}
+			if tc.want == "" && !strings.HasPrefix(csq, alt+"|intergenic_variant|") {
+				t.Fatalf("CSQ %s, want intergenic_variant only", csq)
+			}
+		})
+	}
+}
+
 func TestRunOptionsRefused(t *testing.T) {
-	for _, o := range []Options{{Transcripts: "best"}, {Distance: -1}, {Distance: MaxDistance + 1}} {
+	for _, o := range []Options{{Transcripts: "best"}, {Distance: new(-1)}, {Distance: new(MaxDistance + 1)}} {
 		_, err := miniEngine(t).Run(context.Background(), strings.NewReader(hdr), &bytes.Buffer{}, o)
 		if err == nil || !strings.Contains(err.Error(), "transcripts") && !strings.Contains(err.Error(), "distance") {
 			t.Errorf("%+v: %v", o, err)

@@ -43,7 +43,7 @@ func (p *vepPredictor) appendCSQ(dst []byte, c chromosome, v consequence.Variant
 		}
 		p.c, p.lo, p.hi = c, lo, hi
 	}
-	v.Distance = p.window
+	v.Distance = &p.window
 	worst, worstRank := "", -1
 	ex := string(existing)
 	if p.set != TranscriptsPick && p.set != TranscriptsPerGene {

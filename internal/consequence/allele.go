@@ -41,8 +41,8 @@ func normalize(v Variant) (allele, bool) {
 		start++
 	}
 	a := allele{start: start, end: start + len(ref) - 1, ref: ref, alt: alt, vep: alt, distance: maxDistance}
-	if v.Distance > 0 {
-		a.distance = v.Distance
+	if v.Distance != nil {
+		a.distance = *v.Distance
 	}
 	if alt == "" {
 		a.vep = "-"

@@ -31,7 +31,8 @@
 //   - Input: an indel record loses its first base only when every allele shares
 //     it; other REF/ALT pairs are used as given (no trimming, no left-alignment),
 //     so splice and UTR calls cover the whole REF span. Allele "-" is a deletion.
-//   - Upstream/downstream within 5 kb, DISTANCE as VEP's distance_to_transcript.
+//   - Upstream/downstream within Variant.Distance (5 kb by default; 0: none, as
+//     VEP's --distance 0), DISTANCE as VEP's distance_to_transcript.
 //   - Splice terms from VEP's _intron_effects on the bases where REF and ALT
 //     differ: donor/acceptor are intron bases 1-2 at either end; splice_region
 //     is intron bases 3-8 or exon bases 1-3 next to an intron (plus VEP's

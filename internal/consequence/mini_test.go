@@ -140,7 +140,7 @@ func TestPredictorAppendCSQMatchesEntries(t *testing.T) {
 		pos = max(1, min(pos, len(chrom)-13))
 		ref := string(chrom[pos-1 : pos+rng.Intn(4)])
 		alt := []string{bases(1), ref[:1] + bases(1+rng.Intn(5)), ref[:1], bases(len(ref))}[rng.Intn(4)]
-		v := Variant{Chrom: tx.Chrom, Pos: pos, Ref: ref, Alt: alt, Distance: []int{0, 5000, 200}[rng.Intn(3)]}
+		v := Variant{Chrom: tx.Chrom, Pos: pos, Ref: ref, Alt: alt, Distance: []*int{nil, new(5000), new(200), new(0)}[rng.Intn(4)]}
 		if rng.Intn(5) == 0 {
 			v.AllAlts = []string{alt, bases(1 + rng.Intn(3))}
 			if rng.Intn(3) == 0 { // a caller's Shape with a class of its own
@@ -154,7 +154,11 @@ func TestPredictorAppendCSQMatchesEntries(t *testing.T) {
 		if i%97 == 0 {
 			seq = failingSeq{}
 		}
-		txs := near(m.txs, tx.Chrom, pos-v.Distance, pos+len(ref)+v.Distance)
+		window := maxDistance
+		if v.Distance != nil {
+			window = *v.Distance
+		}
+		txs := near(m.txs, tx.Chrom, pos-window, pos+len(ref)+window)
 		if i%13 == 0 {
 			txs = nil // intergenic
 		}

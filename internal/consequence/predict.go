@@ -22,9 +22,10 @@ type Variant struct {
 	// record by a caller that predicts each of its ALTs: without it every
 	// ALT scans all of them, quadratic in the ALT count.
 	Shape *Shape
-	// Distance is the up/downstream window in bases (VEP's --distance); 0
-	// means VEP's default, 5000.
-	Distance int
+	// Distance is the up/downstream window in bases (VEP's --distance);
+	// nil means VEP's default, 5000. 0 is no window: no upstream or
+	// downstream entries, as VEP's --distance 0.
+	Distance *int
 }
 
 // Sequence returns reference bases, 1-based inclusive, forward strand of the
@@ -37,8 +38,9 @@ type Sequence interface {
 const maxDistance = 5000
 
 // Predict returns one Entry per transcript the variant affects (upstream and
-// downstream within 5 kb included), or a single intergenic_variant entry when
-// none. transcripts should hold every transcript overlapping pos±5 kb; seq is
+// downstream within v.Distance, 5 kb by default, included), or a single
+// intergenic_variant entry when none. transcripts should hold every
+// transcript overlapping pos±v.Distance; seq is
 // read only for exonic variants of coding transcripts and for HGVS shifting.
 // Symbolic and '*' alleles yield no entries. When the sequence cannot be
 // read, location-based consequences are still returned and the codon-level
@@ -287,7 +289,8 @@ func (x *txInfo) describe(e *Entry) {
 }
 
 // flanking gives a variant outside the transcript upstream_gene_variant or
-// downstream_gene_variant within 5 kb (false when farther).
+// downstream_gene_variant within the variant's window, as VEP's _upstream
+// and _downstream (false when farther; always false with a window of 0).
 func (x *txInfo) flanking(e *Entry, a *allele) bool {
 	t := x.t
 	before := a.end >= t.Start-a.distance && a.end < t.Start

@@ -108,6 +108,46 @@ func TestSynthetic(t *testing.T) {
 	}
 }
 
+// TestDistanceWindow: Variant.Distance bounds upstream and downstream as
+// VEP's --distance does; 0 leaves none (nil is VEP's default, 5000), even
+// for a transcript the caller passes.
+func TestDistanceWindow(t *testing.T) {
+	seq, txs := synthetic()
+	p := txs[0] // + strand, 11-40
+	before := Variant{Chrom: "S", Pos: 10, Ref: string(seq[9]), Alt: "N"}
+	after := Variant{Chrom: "S", Pos: 41, Ref: string(seq[40]), Alt: "N"}
+	for _, c := range []struct {
+		name     string
+		v        Variant
+		distance *int
+		want     string // consequences of P's entry and its DISTANCE; "" for no entry
+	}{
+		{"upstream, default", before, nil, "upstream_gene_variant 1"},
+		{"upstream, 1", before, new(1), "upstream_gene_variant 1"},
+		{"upstream, 0", before, new(0), ""},
+		{"downstream, default", after, nil, "downstream_gene_variant 1"},
+		{"downstream, 0", after, new(0), ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			v := c.v
+			v.Distance = c.distance
+			got := ""
+			entries := Predict(v, []*refdata.Transcript{p}, seq)
+			for _, e := range entries {
+				if e.Feature == "P.1" {
+					got = strings.Join(e.Consequences, "&") + " " + e.Distance
+				}
+			}
+			if got != c.want {
+				t.Fatalf("P's entry %q, want %q", got, c.want)
+			}
+			if c.want == "" && (len(entries) != 1 || strings.Join(entries[0].Consequences, "&") != Intergenic) {
+				t.Fatalf("entries %+v, want intergenic_variant only", entries)
+			}
+		})
+	}
+}
+
 func TestIntergenic(t *testing.T) {
 	seq, txs := synthetic()
 	// The driver passes only transcripts within 5 kb; here there are none.

@@ -120,8 +120,11 @@ func (j Job) Deleted() bool { return !j.DeletedAt.IsZero() }
 type RunOptions struct {
 	// Transcripts is the transcript set: all (""), canonical, pick or per_gene.
 	Transcripts string `json:"transcripts,omitempty"`
-	// Distance is the up/downstream window in bases; 0 means 5000.
-	Distance int `json:"distance,omitempty"`
+	// Distance is the up/downstream window in bases. nil means
+	// DefaultDistance (a request without it, or a job recorded before the
+	// field existed); 0 is a window of no bases, as VEP's --distance 0: no
+	// upstream or downstream entries. A pointer, so that 0 is kept as 0.
+	Distance *int `json:"distance,omitempty"`
 }
 
 // Transcript sets of RunOptions.
@@ -138,10 +141,18 @@ func (o RunOptions) Check() error {
 	if o.Transcripts != "" && !slices.Contains(TranscriptSets, o.Transcripts) {
 		return fmt.Errorf("transcripts %q is not one of %s: %w", o.Transcripts, strings.Join(TranscriptSets, ", "), ErrInvalid)
 	}
-	if o.Distance < 0 || o.Distance > MaxDistance {
-		return fmt.Errorf("distance %d is not from 0 to %d bases: %w", o.Distance, MaxDistance, ErrInvalid)
+	if d := o.Window(); d < 0 || d > MaxDistance {
+		return fmt.Errorf("distance %d is not from 0 to %d bases: %w", d, MaxDistance, ErrInvalid)
 	}
 	return nil
+}
+
+// Window is the up/downstream window in bases: Distance, or DefaultDistance when it is nil.
+func (o RunOptions) Window() int {
+	if o.Distance == nil {
+		return DefaultDistance
+	}
+	return *o.Distance
 }
 
 // Effective is o with the defaults filled in.
@@ -149,16 +160,14 @@ func (o RunOptions) Effective() RunOptions {
 	if o.Transcripts == "" {
 		o.Transcripts = "all"
 	}
-	if o.Distance == 0 {
-		o.Distance = DefaultDistance
-	}
+	o.Distance = new(o.Window())
 	return o
 }
 
 // String is the options as recorded in the output header, defaults filled in.
 func (o RunOptions) String() string {
 	e := o.Effective()
-	return fmt.Sprintf("transcripts=%s distance=%d", e.Transcripts, e.Distance)
+	return fmt.Sprintf("transcripts=%s distance=%d", e.Transcripts, *e.Distance)
 }
 
 // RestoreRetrying reports whether the recorded restore failure will be

@@ -338,14 +338,21 @@ func TestAnnotateShardFailures(t *testing.T) {
 }
 
 func TestAnnotateShardPassesTheJobsRunOptions(t *testing.T) {
-	f := newFixture(t)
-	opts := domain.RunOptions{Transcripts: "pick", Distance: 200}
-	f.jobs.Update(context.Background(), "j1", func(j *domain.Job) error { j.Options = opts; return nil })
-	if err := f.runJob("j1"); err != nil {
-		t.Fatal(err)
-	}
-	if f.engine.run != opts {
-		t.Fatalf("engine got %+v, want %+v", f.engine.run, opts)
+	for _, opts := range []domain.RunOptions{
+		{Transcripts: "pick", Distance: new(200)},
+		{Distance: new(0)}, // no window, not the default
+		{},                 // a job recorded without options: the defaults
+	} {
+		t.Run(opts.String(), func(t *testing.T) {
+			f := newFixture(t)
+			f.jobs.Update(context.Background(), "j1", func(j *domain.Job) error { j.Options = opts; return nil })
+			if err := f.runJob("j1"); err != nil {
+				t.Fatal(err)
+			}
+			if got := f.engine.run; got.String() != opts.String() || got.Window() != opts.Window() {
+				t.Fatalf("engine got %s, want %s", got, opts)
+			}
+		})
 	}
 }
 

@@ -44,6 +44,8 @@ func SampleJob(id, user string, submitted time.Time) domain.Job {
 		Error:              "",
 		ExecutionID:        "exec-" + id,
 		RestoreExecution:   "restore-" + user + "-7f3a",
+		// A window of 0 bases, which a store must keep apart from "no distance" (the default).
+		Options: domain.RunOptions{Transcripts: "pick", Distance: new(0)},
 	}
 }
 
