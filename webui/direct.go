@@ -59,7 +59,9 @@ func (s *Server) uploaded(w http.ResponseWriter, r *http.Request, rq *request) e
 		return errAuditorWrite
 	}
 	q := r.URL.Query()
-	opts, err := runOptionsFrom(r) // the page's run options, which the script adds to this URL
+	// The page's run options, which the script adds to this URL; other
+	// parameters are not checked (S3's success redirect adds its own).
+	opts, err := runOptionsOf(q)
 	if err != nil {
 		return err
 	}

@@ -461,4 +461,13 @@ func TestDirectUploadRunOptions(t *testing.T) {
 	if err != nil || j.Options.String() != "transcripts=pick distance=0" || j.Options.Distance == nil {
 		t.Fatalf("job options %s (%v), want pick and 0", j.Options, err)
 	}
+	// An option given twice is refused, not decided by its last value.
+	h.blobs.Put(context.Background(), "inputs/"+ada.ID+"/job2/calls.vcf", strings.NewReader(tinyVCF))
+	r := b.get("/annotate/uploaded?job=job2&key=" + url.QueryEscape("inputs/"+ada.ID+"/job2/calls.vcf") + "&distance=0&distance=5")
+	if r.status != http.StatusBadRequest || !strings.Contains(r.body, "more than once") {
+		t.Fatalf("distance twice: %d", r.status)
+	}
+	if _, err := h.db.Jobs().Get(context.Background(), "job2"); err == nil {
+		t.Fatal("a job started with distance given twice")
+	}
 }

@@ -3,22 +3,9 @@ package webui
 import (
 	"net/http"
 	"net/url"
-
-	"github.com/gasproject/gas/internal/domain"
 )
 
 // Job management: delete (with a confirmation page) and re-run with new options.
-
-// runOptionsFrom reads transcripts and distance from a form or query ("" keeps a default).
-func runOptionsFrom(r *http.Request) (domain.RunOptions, error) {
-	var o domain.RunOptions
-	for _, name := range []string{"transcripts", "distance"} {
-		if err := setRunOption(&o, name, r.FormValue(name)); err != nil {
-			return o, err
-		}
-	}
-	return o, nil
-}
 
 // deleteConfirm is the confirmation page of a delete (GET /jobs/{id}/delete).
 func (s *Server) deleteConfirm(w http.ResponseWriter, r *http.Request, rq *request) error {
@@ -52,19 +39,17 @@ func (s *Server) apiDelete(w http.ResponseWriter, r *http.Request, rq *request) 
 	return nil
 }
 
-// rerunJob submits job {id} again with the run options of the request's
-// form: what the page's Re-run form and the API's rerun share.
-func (s *Server) rerunJob(r *http.Request, rq *request) (domain.Job, error) {
-	opts, err := runOptionsFrom(r)
-	if err != nil {
-		return domain.Job{}, err
-	}
-	return s.cfg.Service.Rerun(r.Context(), *rq.viewer, r.PathValue("id"), opts)
-}
-
-// rerun answers the job page's Re-run form (POST /jobs/{id}/rerun).
+// rerun answers the job page's Re-run form (POST /jobs/{id}/rerun, an
+// urlencoded form that s.form has parsed and checked the csrf field of).
 func (s *Server) rerun(w http.ResponseWriter, r *http.Request, rq *request) error {
-	j, err := s.rerunJob(r, rq)
+	if err := checkFields(r.Form, "csrf"); err != nil {
+		return err
+	}
+	opts, err := runOptionsOf(r.Form)
+	if err != nil {
+		return err
+	}
+	j, err := s.cfg.Service.Rerun(r.Context(), *rq.viewer, r.PathValue("id"), opts)
 	if err != nil {
 		return err
 	}
@@ -74,7 +59,11 @@ func (s *Server) rerun(w http.ResponseWriter, r *http.Request, rq *request) erro
 
 // apiRerun answers POST /api/v1/jobs/{id}/rerun (form fields transcripts, distance).
 func (s *Server) apiRerun(w http.ResponseWriter, r *http.Request, rq *request) error {
-	j, err := s.rerunJob(r, rq)
+	opts, err := rerunOptions(w, r)
+	if err != nil {
+		return err
+	}
+	j, err := s.cfg.Service.Rerun(r.Context(), *rq.viewer, r.PathValue("id"), opts)
 	if err != nil {
 		return err
 	}

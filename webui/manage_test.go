@@ -2,7 +2,9 @@ package webui_test
 
 import (
 	"bytes"
+	"io"
 	"mime/multipart"
+	"net/http"
 	"net/url"
 	"strings"
 	"testing"
@@ -188,5 +190,165 @@ func TestAuditorNavigationHasNoAnnotateOrUpgrade(t *testing.T) {
 	u.signIn("user@example.org")
 	if p := nav(u.get("/profile").body); !strings.Contains(p, `href="/annotate"`) || !strings.Contains(p, `href="/subscribe"`) {
 		t.Error("a user's navigation lost Annotate or Upgrade")
+	}
+}
+
+// multipartParts builds a multipart body of the parts in order, each
+// {name, value}; a part named "file" is a VCF file part with that content.
+func multipartParts(t *testing.T, parts ...[2]string) (io.Reader, string) {
+	t.Helper()
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	for _, p := range parts {
+		if p[0] == "file" {
+			fw, err := mw.CreateFormFile("file", "a.vcf")
+			if err != nil {
+				t.Fatal(err)
+			}
+			io.WriteString(fw, p[1])
+			continue
+		}
+		mw.WriteField(p[0], p[1])
+	}
+	mw.Close()
+	return &buf, mw.FormDataContentType()
+}
+
+// TestSubmitRefusesFieldsItCannotHonour: a run option after the streamed
+// file, an unknown field and a field given twice are 400s naming the
+// field, and no job starts; in the API and on the portal's upload.
+func TestSubmitRefusesFieldsItCannotHonour(t *testing.T) {
+	h := newHarness(t)
+	_, tok := h.user("owner@example.org", domain.RoleFree, false)
+	h.user("portal@example.org", domain.RoleFree, false)
+	b := h.signedIn("portal@example.org")
+	b.get("/annotate")
+	file := [2]string{"file", tinyVCF}
+	cases := []struct {
+		name  string
+		parts [][2]string
+		want  string
+	}{
+		{"transcripts after file", [][2]string{file, {"transcripts", "canonical"}}, `field "transcripts" comes after "file": send it before the file`},
+		{"distance after file", [][2]string{{"transcripts", "pick"}, file, {"distance", "0"}}, `field "distance" comes after "file"`},
+		{"unknown after file", [][2]string{file, {"transcript", "pick"}}, `unknown field "transcript"`},
+		{"second file", [][2]string{file, file}, `field "file" is given more than once`},
+		{"misspelled", [][2]string{{"transcript", "pick"}, file}, `unknown field "transcript"`},
+		{"repeated", [][2]string{{"transcripts", "pick"}, {"transcripts", "all"}, file}, `field "transcripts" is given more than once`},
+	}
+	for _, c := range cases {
+		t.Run("API "+c.name, func(t *testing.T) {
+			before := len(h.wf.started(domain.MachineAnnotation))
+			body, ct := multipartParts(t, c.parts...)
+			r := h.api("POST", "/api/v1/jobs", tok, body, ct)
+			var e errBody
+			r.json(t, &e)
+			if r.status != 400 || !strings.Contains(e.Error, c.want) {
+				t.Errorf("%d %q, want 400 %q", r.status, e.Error, c.want)
+			}
+			if n := len(h.wf.started(domain.MachineAnnotation)); n != before {
+				t.Errorf("%d jobs started", n-before)
+			}
+		})
+		t.Run("portal "+c.name, func(t *testing.T) {
+			before := len(h.wf.started(domain.MachineAnnotation))
+			body, ct := multipartParts(t, append([][2]string{{"csrf", b.csrf}}, c.parts...)...)
+			req, _ := http.NewRequest("POST", h.srv.URL+"/annotate", body)
+			req.Header.Set("Content-Type", ct)
+			req.Header.Set("X-Requested-With", "XMLHttpRequest")
+			req.Header.Set("X-CSRF-Token", b.csrf)
+			res, err := b.c.Do(req)
+			r := read(t, res, err)
+			var e errBody
+			r.json(t, &e)
+			if r.status != 400 || !strings.Contains(e.Error, c.want) {
+				t.Errorf("%d %q, want 400 %q", r.status, e.Error, c.want)
+			}
+			if n := len(h.wf.started(domain.MachineAnnotation)); n != before {
+				t.Errorf("%d jobs started", n-before)
+			}
+		})
+	}
+	// The plain form (no JavaScript) gets the message on an error page.
+	body, ct := multipartParts(t, [2]string{"csrf", b.csrf}, file, [2]string{"transcripts", "canonical"})
+	res, err := b.c.Post(h.srv.URL+"/annotate", ct, body)
+	if r := read(t, res, err); r.status != 400 || !strings.Contains(r.body, "comes after") {
+		t.Errorf("plain form, option after the file: %d", r.status)
+	}
+	// What the portal's forms send is still accepted: csrf, the options, then the file.
+	body, ct = multipartParts(t, [2]string{"csrf", b.csrf}, [2]string{"transcripts", "canonical"}, [2]string{"distance", "10"}, file)
+	res, err = b.c.Post(h.srv.URL+"/annotate", ct, body)
+	if r := read(t, res, err); r.status != 303 {
+		t.Errorf("plain form: %d %s", r.status, r.body)
+	}
+}
+
+// TestRerunRefusesWhatItCannotRead: a JSON body, an unknown field and a
+// field given twice are 400s naming the problem; the portal's Re-run form
+// (csrf, transcripts, distance) and a bare POST still work.
+func TestRerunRefusesWhatItCannotRead(t *testing.T) {
+	h := newHarness(t)
+	owner, tok := h.user("owner@example.org", domain.RoleFree, false)
+	h.compressedJob(owner, "job1")
+	rerun := "/api/v1/jobs/job1/rerun"
+	form := "application/x-www-form-urlencoded"
+	multi, multiCT := multipartParts(t, [2]string{"transcripts", "pick"}, [2]string{"file", tinyVCF})
+	for _, c := range []struct {
+		name, path, body, ct string
+		want                 string
+	}{
+		{"JSON body", rerun, `{"transcripts":"pick"}`, "application/json", `unsupported content type "application/json"`},
+		{"misspelled", rerun, "transcript=pick", form, `unknown field "transcript"`},
+		{"repeated", rerun, "transcripts=pick&transcripts=all", form, `field "transcripts" is given more than once`},
+		{"body and query", rerun + "?distance=10", "distance=0", form, `field "distance" is given more than once`},
+		{"unknown in query", rerun + "?transcript=pick", "", "", `unknown field "transcript"`},
+		{"body without type", rerun, "transcripts=pick", "", "no Content-Type"},
+		{"bad Content-Type", rerun, "transcripts=pick", "text/;;", "malformed Content-Type"},
+		{"a file", rerun, "", multiCT, `unknown field "file"`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var body io.Reader = strings.NewReader(c.body)
+			if c.name == "a file" {
+				body = multi
+			}
+			r := h.api("POST", c.path, tok, body, c.ct)
+			var e errBody
+			r.json(t, &e)
+			if r.status != 400 || !strings.Contains(e.Error, c.want) {
+				t.Errorf("%d %q, want 400 %q", r.status, e.Error, c.want)
+			}
+		})
+	}
+	for _, c := range []struct{ name, query, ct, want string }{
+		{"bare POST", "", "", `"options":{"transcripts":"all","distance":5000}`},
+		{"multipart", "", "multipart", `"options":{"transcripts":"per_gene","distance":7}`},
+		{"query", "?transcripts=canonical&distance=0", "", `"options":{"transcripts":"canonical","distance":0}`},
+	} {
+		t.Run("accepted "+c.name, func(t *testing.T) {
+			var body io.Reader
+			ct := c.ct
+			if ct == "multipart" {
+				body, ct = multipartParts(t, [2]string{"transcripts", "per_gene"}, [2]string{"distance", "7"})
+			}
+			r := h.api("POST", rerun+c.query, tok, body, ct)
+			if r.status != 201 || !strings.Contains(r.body, c.want) {
+				t.Fatalf("%d %s, want %s", r.status, r.body, c.want)
+			}
+			var j struct{ ID string }
+			r.json(t, &j)
+			h.updateJob(j.ID, func(j *domain.Job) { j.Status = domain.StatusCompleted })
+		})
+	}
+
+	// The portal's form: its csrf field is fine, a stray field is not.
+	b := h.signedIn("owner@example.org")
+	if p := b.post("/jobs/job1/rerun", url.Values{"transcripts": {"pick"}, "distance": {"100"}}); p.status != 303 {
+		t.Errorf("portal re-run: %d", p.status)
+	}
+	if p := b.post("/jobs/job1/rerun", url.Values{"transcript": {"pick"}}); p.status != 400 || !strings.Contains(p.body, "unknown field") {
+		t.Errorf("portal re-run, misspelled field: %d", p.status)
+	}
+	if p := b.post("/jobs/job1/rerun", url.Values{"distance": {"1", "2"}}); p.status != 400 || !strings.Contains(p.body, "more than once") {
+		t.Errorf("portal re-run, distance twice: %d", p.status)
 	}
 }

@@ -99,6 +99,7 @@ func (s *Server) receiveUpload(r *http.Request, v *domain.Profile, csrf func(fie
 	// instead of some 50,000.
 	mr := multipart.NewReader(bufio.NewReaderSize(r.Body, uploadReadBuffer), params["boundary"])
 	var opts domain.RunOptions // fields before "file"
+	seen := map[string]bool{}
 	for {
 		part, err := mr.NextPart()
 		if err == io.EOF {
@@ -110,7 +111,12 @@ func (s *Server) receiveUpload(r *http.Request, v *domain.Profile, csrf func(fie
 			}
 			return domain.Job{}, public(&statusError{http.StatusBadRequest, "malformed multipart body: " + err.Error()})
 		}
-		switch part.FormName() {
+		name := part.FormName()
+		if seen[name] {
+			return domain.Job{}, givenTwice(name)
+		}
+		seen[name] = true
+		switch name {
 		case "csrf":
 			if csrf != nil {
 				b, _ := io.ReadAll(io.LimitReader(part, 256))
@@ -118,7 +124,7 @@ func (s *Server) receiveUpload(r *http.Request, v *domain.Profile, csrf func(fie
 			}
 		case "transcripts", "distance":
 			b, _ := io.ReadAll(io.LimitReader(part, 64))
-			if err := setRunOption(&opts, part.FormName(), strings.TrimSpace(string(b))); err != nil {
+			if err := setRunOption(&opts, name, strings.TrimSpace(string(b))); err != nil {
 				return domain.Job{}, err
 			}
 		case "file":
@@ -130,32 +136,20 @@ func (s *Server) receiveUpload(r *http.Request, v *domain.Profile, csrf func(fie
 				// Hold the file itself to what the portal carries, not the body around it.
 				file = http.MaxBytesReader(nil, part, limit)
 			}
-			j, err := s.submit(r.Context(), v, part.FileName(), file, opts)
+			body := &fileThenEnd{file: file, mr: mr}
+			j, err := s.submit(r.Context(), v, part.FileName(), body, opts)
+			if body.err != nil {
+				return domain.Job{}, body.err // a field after the file: the upload failed, no job started
+			}
 			if err != nil {
 				return domain.Job{}, uploadReadError(err)
 			}
 			return j, nil
+		default:
+			return domain.Job{}, unknownField(name, uploadFields)
 		}
 		part.Close()
 	}
-}
-
-// setRunOption reads one run option field ("" keeps the default).
-func setRunOption(o *domain.RunOptions, name, value string) error {
-	if value == "" {
-		return nil
-	}
-	switch name {
-	case "transcripts":
-		o.Transcripts = value
-	case "distance":
-		n, err := strconv.Atoi(value)
-		if err != nil {
-			return public(fmt.Errorf("distance %q is not a whole number of bases: %w", value, domain.ErrInvalid))
-		}
-		o.Distance = &n
-	}
-	return public(o.Check())
 }
 
 // uploadReadError maps a body that hit the server's hard limit to 413.
