@@ -37,7 +37,7 @@ func setRunOption(o *domain.RunOptions, name, value string) error {
 	case "distance":
 		n, err := strconv.Atoi(value)
 		if err != nil {
-			return public(fmt.Errorf("distance %q is not a whole number of bases: %w", value, domain.ErrInvalid))
+			return domain.UserErrorf(domain.ErrInvalid, "distance %q is not a whole number of bases", value)
 		}
 		o.Distance = &n
 	}

@@ -136,13 +136,13 @@ const (
 	MaxDistance     = 1_000_000
 )
 
-// Check reports an invalid option as an error wrapping ErrInvalid.
+// Check reports an invalid option as a UserError matching ErrInvalid.
 func (o RunOptions) Check() error {
 	if o.Transcripts != "" && !slices.Contains(TranscriptSets, o.Transcripts) {
-		return fmt.Errorf("transcripts %q is not one of %s: %w", o.Transcripts, strings.Join(TranscriptSets, ", "), ErrInvalid)
+		return UserErrorf(ErrInvalid, "transcripts %q is not one of %s", o.Transcripts, strings.Join(TranscriptSets, ", "))
 	}
 	if d := o.Window(); d < 0 || d > MaxDistance {
-		return fmt.Errorf("distance %d is not from 0 to %d bases: %w", d, MaxDistance, ErrInvalid)
+		return UserErrorf(ErrInvalid, "distance %d is not from 0 to %d bases", d, MaxDistance)
 	}
 	return nil
 }

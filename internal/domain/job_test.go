@@ -31,6 +31,10 @@ func TestRunOptions(t *testing.T) {
 			if c.invalid != (err != nil) || err != nil && !errors.Is(err, ErrInvalid) {
 				t.Fatalf("Check() = %v, want invalid %v", err, c.invalid)
 			}
+			var ue *UserError
+			if err != nil && (!errors.As(err, &ue) || strings.HasSuffix(err.Error(), ErrInvalid.Error())) {
+				t.Errorf("Check() = %q, want a message for users without the sentinel's text", err)
+			}
 			if !c.invalid {
 				if got := c.o.String(); got != c.text {
 					t.Errorf("String() = %q, want %q", got, c.text)
