@@ -133,8 +133,11 @@ type jobListJSON struct {
 }
 
 func (s *Server) apiList(w http.ResponseWriter, r *http.Request, rq *request) error {
-	limit, _ := strconv.Atoi(r.URL.Query().Get("limit"))
-	jobs, next, err := s.cfg.Service.ListJobs(r.Context(), *rq.viewer, r.URL.Query().Get("cursor"), limit)
+	cursor, limit, err := listParams(r)
+	if err != nil {
+		return err
+	}
+	jobs, next, err := s.cfg.Service.ListJobs(r.Context(), *rq.viewer, cursor, limit)
 	if err != nil {
 		return err
 	}
@@ -145,6 +148,27 @@ func (s *Server) apiList(w http.ResponseWriter, r *http.Request, rq *request) er
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil
+}
+
+// listParams reads GET /api/v1/jobs's cursor and limit (1 to
+// service.MaxPageSize; absent: service.DefaultPageSize); another
+// parameter, or a limit out of range, is a 400 naming it.
+func listParams(r *http.Request) (cursor string, limit int, err error) {
+	v, err := queryValues(r)
+	if err != nil {
+		return "", 0, err
+	}
+	for k := range v {
+		if k != "cursor" && k != "limit" {
+			return "", 0, domain.UserErrorf(domain.ErrInvalid, "unknown parameter %q (known: cursor, limit)", k)
+		}
+	}
+	if l := v.Get("limit"); l != "" {
+		if limit, err = strconv.Atoi(l); err != nil || limit < 1 || limit > service.MaxPageSize {
+			return "", 0, domain.UserErrorf(domain.ErrInvalid, "limit %q is not a whole number from 1 to %d", l, service.MaxPageSize)
+		}
+	}
+	return v.Get("cursor"), limit, nil
 }
 
 func (s *Server) apiJob(w http.ResponseWriter, r *http.Request, rq *request) error {

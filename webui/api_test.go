@@ -218,6 +218,23 @@ func TestAPIList(t *testing.T) {
 	if r := h.api("GET", "/api/v1/jobs?cursor=garbage!", tok, nil, ""); r.status != 400 {
 		t.Errorf("bad cursor: %d %s", r.status, r.body)
 	}
+	// What the call cannot honour is a 400 naming it, not the default page.
+	for q, want := range map[string]string{
+		"limit=abc":        `limit \"abc\" is not a whole number from 1 to 100`,
+		"limit=0":          `limit \"0\" is not a whole number from 1 to 100`,
+		"limit=101":        `limit \"101\" is not a whole number from 1 to 100`,
+		"foo=1":            `unknown parameter \"foo\" (known: cursor, limit)`,
+		"limit=5;cursor=x": `the query string has a ';'`,
+	} {
+		if r := h.api("GET", "/api/v1/jobs?"+q, tok, nil, ""); r.status != 400 || !strings.Contains(r.body, want) {
+			t.Errorf("?%s: %d %s, want 400 with %s", q, r.status, r.body, want)
+		}
+	}
+	r = h.api("GET", "/api/v1/jobs?limit=100", tok, nil, "")
+	r.json(t, &page)
+	if r.status != 200 || len(page.Jobs) != 25 {
+		t.Errorf("limit=100: %d, %d jobs", r.status, len(page.Jobs))
+	}
 	_ = other
 }
 

@@ -248,7 +248,9 @@ var humanContigs = func() []string {
 		}
 		names = append(names, prefix+"X", prefix+"Y")
 	}
-	return append(names, "MT", "chrM")
+	// The mitochondrion under every name GAS reads as MT (refdata's alias
+	// rule), so a record on M or chrMT keeps its CHROM in other tools.
+	return append(names, "MT", "chrM", "M", "chrMT")
 }()
 
 // countingReader counts input bytes for the progress bar (read by the

@@ -141,7 +141,7 @@ func fileKey(j domain.Job, kind FileKind) (string, error) {
 		switch j.Status {
 		case domain.StatusCompleted:
 		case domain.StatusFailed:
-			return "", domain.UserErrorf(domain.ErrConflict, "job %s failed, so it has no result (its log says why)", j.ID)
+			return "", domain.UserErrorf(domain.ErrConflict, "job %s failed, so it has no result (the job's error says why)", j.ID)
 		default:
 			return "", domain.UserErrorf(domain.ErrConflict, "job %s has no result yet: it is %s", j.ID, j.Status)
 		}

@@ -167,7 +167,7 @@ func TestJobFiles(t *testing.T) {
 		{"running", FileInput, "in bytes", nil, ""},
 		{"running", FileResult, "", domain.ErrConflict, "job running has no result yet: it is RUNNING"},
 		{"running", FileLog, "", domain.ErrNotFound, "job running has no log yet (it is RUNNING)"},
-		{"failed", FileResult, "", domain.ErrConflict, "job failed failed, so it has no result (its log says why)"},
+		{"failed", FileResult, "", domain.ErrConflict, "job failed failed, so it has no result (the job's error says why)"},
 		{"archived", FileResult, "", domain.ErrArchived, ""},
 		{"restoring", FileResult, "", domain.ErrRestoreInProgress, ""},
 		{"missing", FileInput, "", domain.ErrNotFound, ""},
