@@ -86,7 +86,7 @@ func (s *Server) jobJSON(owner *domain.Profile, j domain.Job) jobJSON {
 	out := jobJSON{
 		ID: j.ID, Options: j.Options.Effective(), Status: j.Status, InputName: j.InputName, InputSize: j.InputSize,
 		SubmittedAt: j.SubmittedAt.Format(time.RFC3339Nano), StartedAt: apiTime(j.StartedAt), CompletedAt: apiTime(j.CompletedAt),
-		ResultState: service.ResultState(j), ArchivedAt: apiTime(j.ArchivedAt), RestoreError: j.RestoreError,
+		ResultState: j.VisibleResultState(), ArchivedAt: apiTime(j.ArchivedAt), RestoreError: j.RestoreError,
 		RestoreRound: j.RestoreRound, RestoreRounds: j.RestoreRounds, RestoreRetrying: j.RestoreRetrying(), RestoreExecution: j.RestoreExecution,
 		Summary: j.Summary, Error: j.Error, MailError: j.MailError,
 		ShardsDone: j.ShardsDone, ShardsTotal: j.ShardsTotal,

@@ -199,7 +199,7 @@ type jobRow struct {
 }
 
 func newJobRow(j domain.Job) jobRow {
-	state := service.ResultState(j)
+	state := j.VisibleResultState()
 	return jobRow{
 		ID: j.ID, PathID: url.PathEscape(j.ID), InputName: j.InputName,
 		Submitted: formatTime(j.SubmittedAt), Size: formatBytes(j.InputSize),
@@ -248,7 +248,7 @@ func (s *Server) jobDetail(w http.ResponseWriter, r *http.Request, rq *request) 
 	if p != nil {
 		owner = *p
 	}
-	page := jobPage{Job: j, State: service.ResultState(j), Owner: owner, Mine: j.UserID == rq.viewer.ID, ArchiveAt: s.cfg.Service.ArchiveAt(owner, j), Runtime: -1}
+	page := jobPage{Job: j, State: j.VisibleResultState(), Owner: owner, Mine: j.UserID == rq.viewer.ID, ArchiveAt: s.cfg.Service.ArchiveAt(owner, j), Runtime: -1}
 	if page.State == domain.ResultRestoring {
 		page.RestoreBy = j.RestoreReadyBy
 		if page.RestoreBy.IsZero() {

@@ -39,7 +39,7 @@ func WriteCSV(w io.Writer, rec Record) error {
 		if j.Deleted() {
 			detail += "; deleted " + Stamp(j.DeletedAt) + " by " + j.DeletedBy
 		}
-		row("job", j.ID, Stamp(j.SubmittedAt), string(j.Status), string(j.ResultState), j.InputKey, strconv.FormatInt(j.InputSize, 10), "", j.Error, detail)
+		row("job", j.ID, Stamp(j.SubmittedAt), string(j.Status), string(j.VisibleResultState()), j.InputKey, strconv.FormatInt(j.InputSize, 10), "", j.Error, detail)
 	}
 	executionRows(row, "execution", rec.Execution, rec.Events)
 	for _, o := range rec.Objects {

@@ -128,6 +128,10 @@ func TestRecordOfADeletedJobHasTheSumsTakenAtTheDelete(t *testing.T) {
 	if !strings.Contains(b.String(), "; deleted 2026-12-06T10:00:00Z by u1\n") {
 		t.Errorf("CSV job row lacks the delete:\n%s", b.String())
 	}
+	// Its state column says DELETED, as the API does, whatever was stored.
+	if !strings.Contains(b.String(), ","+string(j.Status)+",DELETED,") {
+		t.Errorf("CSV job row's state is not DELETED:\n%s", b.String())
+	}
 }
 
 func checkObjects(t *testing.T, got []Object, want map[string]string) {

@@ -116,6 +116,22 @@ type JobFile struct {
 // Deleted reports whether the job's owner deleted it.
 func (j Job) Deleted() bool { return !j.DeletedAt.IsZero() }
 
+// VisibleResultState is the job's result state as users and auditors see
+// it: DELETED once its owner deleted it (whatever ResultState was stored),
+// empty until the job completes, AVAILABLE by default once it has.
+func (j Job) VisibleResultState() ResultState {
+	if j.Deleted() {
+		return ResultDeleted
+	}
+	if j.Status != StatusCompleted {
+		return ""
+	}
+	if j.ResultState == "" {
+		return ResultAvailable
+	}
+	return j.ResultState
+}
+
 // RunOptions are a job's annotation settings (gas annotate --transcripts, --distance).
 type RunOptions struct {
 	// Transcripts is the transcript set: all (""), canonical, pick or per_gene.

@@ -65,22 +65,6 @@ func (s *Service) Owner(ctx context.Context, viewer domain.Profile, j domain.Job
 	return s.ports.Profiles.Get(ctx, j.UserID)
 }
 
-// ResultState is the job's result state as users see it: DELETED once its
-// owner deleted it (whatever its state was), empty until the job completes,
-// AVAILABLE by default once it has.
-func ResultState(j domain.Job) domain.ResultState {
-	if j.Deleted() {
-		return domain.ResultDeleted
-	}
-	if j.Status != domain.StatusCompleted {
-		return ""
-	}
-	if j.ResultState == "" {
-		return domain.ResultAvailable
-	}
-	return j.ResultState
-}
-
 // ArchiveAt is when a free owner's completed result moves to the archive;
 // zero when it will not (domain.ArchiveAt, with this service's retention).
 func (s *Service) ArchiveAt(owner domain.Profile, j domain.Job) time.Time {
@@ -145,7 +129,7 @@ func fileKey(j domain.Job, kind FileKind) (string, error) {
 		default:
 			return "", domain.UserErrorf(domain.ErrConflict, "job %s has no result yet: it is %s", j.ID, j.Status)
 		}
-		switch ResultState(j) {
+		switch j.VisibleResultState() {
 		case domain.ResultArchived:
 			return "", domain.UserErrorf(domain.ErrArchived, "the result of job %s is archived; upgrade to premium to restore it", j.ID)
 		case domain.ResultRestoring:

@@ -23,7 +23,7 @@ func (s *Service) DeleteJob(ctx context.Context, viewer domain.Profile, jobID st
 	if err != nil {
 		return j, err
 	}
-	if !j.Terminal() || ResultState(j) == domain.ResultRestoring {
+	if !j.Terminal() || j.VisibleResultState() == domain.ResultRestoring {
 		return j, domain.UserErrorf(domain.ErrConflict, "job %s is %s; it can be deleted once it has finished", j.ID, jobState(j))
 	}
 	// Hash first: the execution's audit record, exported when it ends (after
@@ -64,7 +64,7 @@ func (s *Service) DeleteJob(ctx context.Context, viewer domain.Profile, jobID st
 }
 
 func jobState(j domain.Job) string {
-	if ResultState(j) == domain.ResultRestoring {
+	if j.VisibleResultState() == domain.ResultRestoring {
 		return "being restored"
 	}
 	return string(j.Status)

@@ -44,7 +44,7 @@ func TestDeleteJobRemovesEveryFileAndKeepsTheRecordForAuditors(t *testing.T) {
 		t.Fatalf("deleted job listed: %+v", jobs)
 	}
 	rec, err := f.s.Job(ctx, f.profile(t, "a1"), "j1")
-	if err != nil || rec.DeletedBy != "u1" || rec.DeletedAt.IsZero() || ResultState(rec) != domain.ResultDeleted {
+	if err != nil || rec.DeletedBy != "u1" || rec.DeletedAt.IsZero() || rec.VisibleResultState() != domain.ResultDeleted {
 		t.Fatalf("auditor's record: %+v %v", rec, err)
 	}
 	// The files as they were just before: the input hashed; the result in

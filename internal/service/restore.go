@@ -136,7 +136,7 @@ func (s *Service) RetryRestore(ctx context.Context, viewer domain.Profile, jobID
 	if !viewer.Premium() {
 		return "", domain.UserErrorf(domain.ErrForbidden, "only premium accounts can restore archived results; upgrade first")
 	}
-	if ResultState(j) != domain.ResultArchived || j.RestoreRetrying() {
+	if j.VisibleResultState() != domain.ResultArchived || j.RestoreRetrying() {
 		return "", nil // restored, restoring, or a round is about to retry it
 	}
 	running, _, err := s.ports.Workflow.List(ctx, domain.ExecutionFilter{StateMachine: domain.MachineRestore,
