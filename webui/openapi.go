@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // openAPI is the OpenAPI 3 document of /api/v1, checked against the routes
@@ -24,7 +25,7 @@ func apiDocument(w http.ResponseWriter, _ *http.Request) {
 // apiDocs is the page the footer links: what the API offers (every
 // operation of the document, with its summary), and the document.
 func (s *Server) apiDocs(w http.ResponseWriter, r *http.Request, rq *request) error {
-	s.render(w, r, rq, http.StatusOK, "apidocs", "The JSON API", apiOps)
+	s.render(w, r, rq, http.StatusOK, "apidocs", "The JSON API", apiOps())
 	return nil
 }
 
@@ -32,8 +33,9 @@ func (s *Server) apiDocs(w http.ResponseWriter, r *http.Request, rq *request) er
 type apiOp struct{ Method, Path, Summary string }
 
 // apiOps are the document's operations, by path, then method (GET, PUT,
-// POST, PATCH, DELETE).
-var apiOps = func() []apiOp {
+// POST, PATCH, DELETE), read on first use: not at the start of every gas
+// command (the document is 25 KB of JSON).
+var apiOps = sync.OnceValue(func() []apiOp {
 	var doc struct {
 		Paths map[string]map[string]json.RawMessage `json:"paths"`
 	}
@@ -58,4 +60,4 @@ var apiOps = func() []apiOp {
 	}
 	slices.SortStableFunc(ops, func(a, b apiOp) int { return strings.Compare(a.Path, b.Path) })
 	return ops
-}()
+})
