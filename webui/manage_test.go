@@ -214,6 +214,20 @@ func multipartParts(t *testing.T, parts ...[2]string) (io.Reader, string) {
 	return &buf, mw.FormDataContentType()
 }
 
+// refused checks that r is a 400 whose error holds want and that no job
+// started since before of them had.
+func refused(t *testing.T, h *harness, before int, r resp, want string) {
+	t.Helper()
+	var e errBody
+	r.json(t, &e)
+	if r.status != 400 || !strings.Contains(e.Error, want) {
+		t.Errorf("%d %q, want 400 %q", r.status, e.Error, want)
+	}
+	if n := len(h.wf.started(domain.MachineAnnotation)); n != before {
+		t.Errorf("%d jobs started", n-before)
+	}
+}
+
 // TestSubmitRefusesFieldsItCannotHonour: a run option after the streamed
 // file, an unknown field and a field given twice are 400s naming the
 // field, and no job starts; in the API and on the portal's upload.
@@ -240,15 +254,7 @@ func TestSubmitRefusesFieldsItCannotHonour(t *testing.T) {
 		t.Run("API "+c.name, func(t *testing.T) {
 			before := len(h.wf.started(domain.MachineAnnotation))
 			body, ct := multipartParts(t, c.parts...)
-			r := h.api("POST", "/api/v1/jobs", tok, body, ct)
-			var e errBody
-			r.json(t, &e)
-			if r.status != 400 || !strings.Contains(e.Error, c.want) {
-				t.Errorf("%d %q, want 400 %q", r.status, e.Error, c.want)
-			}
-			if n := len(h.wf.started(domain.MachineAnnotation)); n != before {
-				t.Errorf("%d jobs started", n-before)
-			}
+			refused(t, h, before, h.api("POST", "/api/v1/jobs", tok, body, ct), c.want)
 		})
 		t.Run("portal "+c.name, func(t *testing.T) {
 			before := len(h.wf.started(domain.MachineAnnotation))
@@ -258,15 +264,7 @@ func TestSubmitRefusesFieldsItCannotHonour(t *testing.T) {
 			req.Header.Set("X-Requested-With", "XMLHttpRequest")
 			req.Header.Set("X-CSRF-Token", b.csrf)
 			res, err := b.c.Do(req)
-			r := read(t, res, err)
-			var e errBody
-			r.json(t, &e)
-			if r.status != 400 || !strings.Contains(e.Error, c.want) {
-				t.Errorf("%d %q, want 400 %q", r.status, e.Error, c.want)
-			}
-			if n := len(h.wf.started(domain.MachineAnnotation)); n != before {
-				t.Errorf("%d jobs started", n-before)
-			}
+			refused(t, h, before, read(t, res, err), c.want)
 		})
 	}
 	// The plain form (no JavaScript) gets the message on an error page.

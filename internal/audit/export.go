@@ -141,22 +141,7 @@ var ArchivedRoles = []string{"result", "tabix", "variants"}
 // are listed as the delete recorded them (Job.DeletedFiles), when it did.
 func HashJobFiles(ctx context.Context, objs Objects, j domain.Job, roles ...string) ([]Object, error) {
 	h := hasher{objs: objs, when: "exported", left: -1}
-	var out []Object
-	for _, f := range JobFiles(j) {
-		if f[1] == "" || (len(roles) > 0 && !slices.Contains(roles, f[0])) {
-			continue
-		}
-		if o, ok := deletedFile(j, f[0], f[1]); ok {
-			out = append(out, o)
-			continue
-		}
-		o, err := h.hash(ctx, f[0], f[1], j.FileSHA256[f[0]])
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, o)
-	}
-	return out, nil
+	return h.jobFiles(ctx, j, roles)
 }
 
 // HashBeforeDelete is HashJobFiles of every file of a job about to be
@@ -167,9 +152,19 @@ func HashJobFiles(ctx context.Context, objs Objects, j domain.Job, roles ...stri
 // restore.
 func HashBeforeDelete(ctx context.Context, objs Objects, j domain.Job, budget int64) ([]Object, error) {
 	h := hasher{objs: objs, when: "deleted", left: budget}
+	return h.jobFiles(ctx, j, nil)
+}
+
+// jobFiles lists j's files of roles (all when none), each as its delete
+// recorded it or hashed now.
+func (h *hasher) jobFiles(ctx context.Context, j domain.Job, roles []string) ([]Object, error) {
 	var out []Object
 	for _, f := range JobFiles(j) {
-		if f[1] == "" {
+		if f[1] == "" || (len(roles) > 0 && !slices.Contains(roles, f[0])) {
+			continue
+		}
+		if o, ok := deletedFile(j, f[0], f[1]); ok {
+			out = append(out, o)
 			continue
 		}
 		o, err := h.hash(ctx, f[0], f[1], j.FileSHA256[f[0]])
