@@ -26,7 +26,7 @@ const (
 	ResultArchived  ResultState = "ARCHIVED"  // in the GLACIER storage class
 	ResultRestoring ResultState = "RESTORING" // a restore was requested and is in flight
 	// ResultDeleted is never stored: it is how a deleted job's result state
-	// reads (service.ResultState), whatever it was when its files were deleted.
+	// reads (Job.VisibleResultState), whatever it was when its files were deleted.
 	ResultDeleted ResultState = "DELETED"
 )
 
