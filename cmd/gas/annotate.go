@@ -30,7 +30,8 @@ beside it and renamed into place). Like cp or bcftools, gas leaves writing it
 to disk to the kernel; --sync waits until it is on disk. Bad input exits
 non-zero with the line number and the reason. --variants also writes the
 per-variant index of OUT that the portal's variant table reads (query it with
-gas variants IDX); it appears only with OUT.
+gas variants OUT IDX); it appears only with OUT, and reads its rows' text
+from OUT as written: keep them together.
 
 flags:
 `
@@ -47,7 +48,7 @@ func runAnnotate(ctx context.Context, args []string) error {
 	workers := fs.Int("workers", 0, "annotating goroutines (0: one per CPU)")
 	cpuProfile := fs.String("cpuprofile", "", "write a Go CPU profile to this file (for performance work)")
 	index := fs.Bool("index", false, "also write a tabix index beside OUT (OUT.tbi, or OUT.csi for a contig over 512 Mbp); OUT must end in .gz")
-	variantsPath := fs.String("variants", "", "also write the per-variant index of OUT to `IDX`, built from the entries as they are written (the format of the index a job stores beside its result; query it with gas variants IDX)")
+	variantsPath := fs.String("variants", "", "also write the per-variant index of OUT to `IDX`, built from the entries as they are written (the format of the index a job stores beside its result; it reads its rows' text from OUT; query it with gas variants OUT IDX)")
 	sync := fs.Bool("sync", false, "fsync OUT (and its index) before renaming it into place, and its directory after: OUT then survives a crash of the machine once gas exits, at the cost of waiting for the disk")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), annotateUsage)
@@ -84,7 +85,10 @@ func runAnnotate(ctx context.Context, args []string) error {
 	if *sync {
 		durability = vcf.Synced
 	}
-	out, err := createOutput(*outPath, *index, durability)
+	// Through a tabix.PartWriter, which knows where each line is in the
+	// BGZF: for the tabix index, and for the variant index's anchors.
+	parted := *index || *variantsPath != "" && strings.HasSuffix(*outPath, ".gz")
+	out, err := createOutput(*outPath, parted, durability)
 	if err != nil {
 		return err
 	}
@@ -113,16 +117,7 @@ func runAnnotate(ctx context.Context, args []string) error {
 	if vix != nil {
 		opts.Index = vix.b
 	}
-	var sum *annotate.Summary
-	written := false // OUT is in place (the tabix index may still have failed)
-	if *index {
-		sum, written, err = annotateIndexed(ctx, bundle, in, out, *outPath, durability, opts)
-	} else {
-		if sum, err = annotate.New(bundle).Run(ctx, in, out, opts); err == nil {
-			err = out.Commit()
-			written = err == nil
-		}
-	}
+	sum, written, err := annotateTo(ctx, bundle, in, out, *outPath, durability, opts, parted, *index, vix)
 	if written && vix != nil { // the variant index needs no sorted input: kept with OUT
 		if verr := vix.commit(); verr != nil && err == nil {
 			err = fmt.Errorf("%s written, but not its variant index %s: %w", *outPath, *variantsPath, verr)
@@ -134,12 +129,32 @@ func runAnnotate(ctx context.Context, args []string) error {
 	return writeReports(sum, *sumPath, *logPath)
 }
 
+// annotateTo annotates in into out, parted (through a tabix.PartWriter,
+// with the tabix index when index) or not, and tells vix where OUT has the
+// text written. written reports that out was committed (the tabix index
+// may still have failed).
+func annotateTo(ctx context.Context, bundle *refdata.Bundle, in io.Reader, out *vcf.Output, path string, d vcf.Durability,
+	opts annotate.Options, parted, index bool, vix *variantsOutput) (sum *annotate.Summary, written bool, err error) {
+	if !parted {
+		if sum, err = annotate.New(bundle).Run(ctx, in, out, opts); err == nil {
+			err = out.Commit()
+		}
+		return sum, err == nil, err
+	}
+	sum, locate, written, err := annotateParted(ctx, bundle, in, out, path, d, opts, index)
+	if vix != nil {
+		vix.locate = locate
+	}
+	return sum, written, err
+}
+
 // variantsOutput is --variants IDX: the per-variant index the engine's
 // entries are handed to (variants.EntryBuilder), written like OUT to a
 // temporary file renamed into place on commit.
 type variantsOutput struct {
-	out *vcf.Output
-	b   *variants.EntryBuilder
+	out    *vcf.Output
+	b      *variants.EntryBuilder
+	locate variants.Locate // where OUT has the text written: PlainResult unless BGZF
 }
 
 func createVariants(path string, d vcf.Durability) (*variantsOutput, error) {
@@ -150,12 +165,12 @@ func createVariants(path string, d vcf.Durability) (*variantsOutput, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &variantsOutput{out: out, b: variants.NewEntryBuilder(out)}, nil
+	return &variantsOutput{out: out, b: variants.NewEntryBuilder(out), locate: variants.PlainResult}, nil
 }
 
 // commit writes the index's footer and puts the file in place.
 func (v *variantsOutput) commit() error {
-	if err := v.b.Close(); err != nil {
+	if err := v.b.Close(v.locate); err != nil {
 		return err
 	}
 	return v.out.Commit()
@@ -164,45 +179,49 @@ func (v *variantsOutput) commit() error {
 // abort removes the temporary file unless committed.
 func (v *variantsOutput) abort() { v.out.Abort() }
 
-// createOutput opens OUT: BGZF for a .gz name, or, with --index, as written
-// (a tabix.PartWriter compresses it).
-func createOutput(path string, index bool, d vcf.Durability) (*vcf.Output, error) {
-	if index {
+// createOutput opens OUT: BGZF for a .gz name, or, parted, as written (a
+// tabix.PartWriter compresses it).
+func createOutput(path string, parted bool, d vcf.Durability) (*vcf.Output, error) {
+	if parted {
 		return vcf.CreateRaw(path, d)
 	}
 	return vcf.Create(path, d)
 }
 
-// annotateIndexed annotates into out through a tabix.PartWriter, which
+// annotateParted annotates into out through a tabix.PartWriter, which
 // compresses the lines and indexes each as it passes (as AnnotateShard
-// does), commits out and writes the index beside it: the output is not read
-// a second time. Input that is not sorted by position cannot be indexed:
-// the VCF is kept and the error says why. written reports that out was
-// committed.
-func annotateIndexed(ctx context.Context, bundle *refdata.Bundle, in io.Reader, out *vcf.Output, path string, d vcf.Durability, opts annotate.Options) (sum *annotate.Summary, written bool, err error) {
+// does), commits out and, with index, writes the tabix index beside it:
+// the output is not read a second time. Input that is not sorted by
+// position cannot be indexed: the VCF is kept and the error says why.
+// locate maps an offset in the text written to its place in out (for the
+// variant index); written reports that out was committed.
+func annotateParted(ctx context.Context, bundle *refdata.Bundle, in io.Reader, out *vcf.Output, path string, d vcf.Durability, opts annotate.Options, index bool) (sum *annotate.Summary, locate variants.Locate, written bool, err error) {
 	pw := tabix.NewPartWriter(out)
 	sum, err = annotate.New(bundle).Run(ctx, in, pw, opts)
 	part, cerr := pw.Close() // stops its compressors, also after an error
 	if err != nil {
-		return sum, false, err
+		return sum, nil, false, err
 	}
 	if cerr != nil {
-		return sum, false, cerr
+		return sum, nil, false, cerr
 	}
 	if _, err := out.Write(tabix.EOF()); err != nil {
-		return sum, false, err
+		return sum, nil, false, err
 	}
 	if err := out.Commit(); err != nil {
-		return sum, false, err
+		return sum, nil, false, err
+	}
+	if !index {
+		return sum, pw.Virtual, true, nil
 	}
 	x := tabix.NewIndexer()
 	if err := tabix.AppendPart(x, part, 0); err != nil {
-		return sum, true, fmt.Errorf("%s written, but not indexed: %w", path, err)
+		return sum, pw.Virtual, true, fmt.Errorf("%s written, but not indexed: %w", path, err)
 	}
 	if _, err := tabix.WriteIndex(x, path, d); err != nil {
-		return sum, true, fmt.Errorf("%s written, but not indexed: %w", path, err)
+		return sum, pw.Virtual, true, fmt.Errorf("%s written, but not indexed: %w", path, err)
 	}
-	return sum, true, nil
+	return sum, pw.Virtual, true, nil
 }
 
 // openInput opens IN ("-": standard input) and says its size when it is a

@@ -15,15 +15,16 @@ import (
 	"github.com/gasproject/gas/internal/variants"
 )
 
-const variantsUsage = `usage: gas variants [--count] IDX [FILTER=VALUE ...]
+const variantsUsage = `usage: gas variants [--count] OUT IDX [FILTER=VALUE ...]
 
-Prints the rows of the per-variant index IDX (written by gas annotate
---variants) that match every FILTER, as TSV: a header row, then one row per
-variant x transcript, in file order. The filters are the
-API's (GET /api/v1/jobs/{id}/variants): gene, consequence, impact, max_af,
+Prints the rows of the per-variant index IDX of the annotated VCF OUT (both
+written by gas annotate -o OUT --variants IDX; the index reads its rows'
+text from OUT) that match every FILTER, as TSV: a header row, then one row
+per variant x transcript, in file order. The filters are the API's
+(GET /api/v1/jobs/{id}/variants): gene, consequence, impact, max_af,
 canonical, chrom, start, end; a comma means OR within one filter, e.g.
 
-  gas variants out.idx impact=HIGH,MODERATE canonical=true max_af=0.01
+  gas variants out.vcf.gz out.idx impact=HIGH,MODERATE canonical=true max_af=0.01
 
 flags:
 `
@@ -40,15 +41,20 @@ func runVariants(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	if len(rest) < 1 {
+	if len(rest) < 2 || strings.Contains(rest[0], "=") || strings.Contains(rest[1], "=") {
 		fs.Usage()
-		return errors.New("need the index file IDX")
+		return errors.New("need the annotated VCF OUT and its index file IDX")
 	}
-	q, err := variantsQuery(rest[1:])
+	q, err := variantsQuery(rest[2:])
 	if err != nil {
 		return err
 	}
-	f, err := os.Open(rest[0])
+	res, err := os.Open(rest[0])
+	if err != nil {
+		return err
+	}
+	defer res.Close()
+	f, err := os.Open(rest[1])
 	if err != nil {
 		return err
 	}
@@ -57,9 +63,9 @@ func runVariants(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	ix, err := variants.Open(f, st.Size())
+	ix, err := variants.Open(f, st.Size(), res)
 	if err != nil {
-		return fmt.Errorf("%s: %w", rest[0], err)
+		return fmt.Errorf("%s: %w", rest[1], err)
 	}
 	return printVariants(ctx, os.Stdout, ix, q, *count)
 }

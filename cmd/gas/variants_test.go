@@ -14,7 +14,8 @@ import (
 
 // TestAnnotateVariants: gas annotate --variants writes the index a
 // variants.Builder makes of OUT, byte for byte, and gas variants prints its
-// rows that match the filters, the ones a reading of OUT's CSQ finds.
+// rows that match the filters, the ones a reading of OUT's CSQ finds; with
+// a BGZF OUT, the index reads the same rows from it.
 func TestAnnotateVariants(t *testing.T) {
 	dir := t.TempDir()
 	shared, bundle := miniBundle(t, dir)
@@ -37,16 +38,41 @@ func TestAnnotateVariants(t *testing.T) {
 	if _, err := b.Write(vcfText); err != nil {
 		t.Fatal(err)
 	}
-	if err := b.Close(); err != nil {
+	if err := b.Close(variants.PlainResult); err != nil {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(got, want.Bytes()) {
 		t.Fatalf("--variants wrote %d bytes, not the %d a Builder makes of OUT", len(got), want.Len())
 	}
 
-	ix, err := variants.Open(bytes.NewReader(got), int64(len(got)))
+	ix, err := variants.Open(bytes.NewReader(got), int64(len(got)), bytes.NewReader(vcfText))
 	if err != nil {
 		t.Fatal(err)
+	}
+	// A BGZF OUT (with or without --index): the same rows.
+	var all strings.Builder
+	if err := printVariants(ctx, &all, ix, variants.Query{}, false); err != nil {
+		t.Fatal(err)
+	}
+	for i, extra := range [][]string{nil, {"--index"}} {
+		gzOut, gzIdx := filepath.Join(dir, strconv.Itoa(i)+".vcf.gz"), filepath.Join(dir, strconv.Itoa(i)+".idx")
+		args := append([]string{"--ref", bundle, "--log", os.DevNull, "-o", gzOut, "--variants", gzIdx}, append(extra, in)...)
+		if err := runAnnotate(ctx, args); err != nil {
+			t.Fatal(err)
+		}
+		var gzAll bytes.Buffer
+		old := os.Stdout
+		r, w, _ := os.Pipe()
+		os.Stdout = w
+		done := make(chan error)
+		go func() { _, err := gzAll.ReadFrom(r); done <- err }()
+		err := runVariants(ctx, []string{gzOut, gzIdx})
+		w.Close()
+		os.Stdout = old
+		<-done
+		if err != nil || gzAll.String() != all.String() || !strings.Contains(all.String(), "ENST") {
+			t.Fatalf("gas variants of a BGZF OUT %v: %v; %d bytes of rows, %d from the plain OUT", extra, err, gzAll.Len(), all.Len())
+		}
 	}
 	impactAt := csqFieldAt(t, string(vcfText), "IMPACT")
 	for _, tc := range []struct {
@@ -92,15 +118,19 @@ func TestAnnotateVariants(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{idx, "impact=SEVERE"}, `impact "SEVERE"`},
-		{[]string{idx, "colour=red"}, `unknown filter "colour"`},
-		{[]string{idx, "max_af=NaN"}, `max_af "NaN" is not a frequency between 0 and 1`},
-		{[]string{idx, "canonical=t"}, `canonical "t" is not one of true, 1, yes, on`},
-		{[]string{idx, "sort=gene"}, "every matching row"},
-		{[]string{idx, "HIGH"}, "want NAME=VALUE"},
-		{[]string{out}, out + ": variant index: not a GAS variant index"},
-		{[]string{filepath.Join(dir, "missing.idx")}, "missing.idx"},
-		{nil, "need the index file"},
+		{[]string{out, idx, "impact=SEVERE"}, `impact "SEVERE"`},
+		{[]string{out, idx, "colour=red"}, `unknown filter "colour"`},
+		{[]string{out, idx, "max_af=NaN"}, `max_af "NaN" is not a frequency between 0 and 1`},
+		{[]string{out, idx, "canonical=t"}, `canonical "t" is not one of true, 1, yes, on`},
+		{[]string{out, idx, "sort=gene"}, "every matching row"},
+		{[]string{out, idx, "HIGH"}, "want NAME=VALUE"},
+		{[]string{out, out}, out + ": variant index: not a GAS variant index"},
+		{[]string{out, filepath.Join(dir, "missing.idx")}, "missing.idx"},
+		{[]string{filepath.Join(dir, "missing.vcf"), idx}, "missing.vcf"},
+		{[]string{filepath.Join(dir, "0.vcf.gz"), idx}, "is it the index's own result?"},
+		{[]string{idx}, "need the annotated VCF OUT and its index file IDX"},
+		{[]string{idx, "impact=HIGH"}, "need the annotated VCF OUT and its index file IDX"},
+		{nil, "need the annotated VCF OUT"},
 	} {
 		if err := runVariants(ctx, tc.args); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("gas variants %v: %v, want an error with %q", tc.args, err, tc.want)

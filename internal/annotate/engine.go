@@ -184,7 +184,8 @@ func (e *Engine) Run(ctx context.Context, in io.Reader, out io.Writer, opts Opti
 		hdr.AddMeta(e.prov.headerLine())
 	}
 	hdr.AddMeta(optionsLine(opts))
-	if _, err := hdr.WriteTo(out); err != nil {
+	hn, err := hdr.WriteTo(out)
+	if err != nil {
 		return nil, fmt.Errorf("write header: %w", err)
 	}
 	workers := opts.Workers
@@ -202,7 +203,7 @@ func (e *Engine) Run(ctx context.Context, in io.Reader, out io.Writer, opts Opti
 		prog = newProgress(opts.Progress, opts.InputSize, counted)
 	}
 	p := &pipeline{eng: e, rd: rd, cols: hdr.Columns(), strip: strip, workers: workers, maxAlts: opts.Limits.AltAlleles, opts: opts,
-		res: newResidency(e.ref, opts.ResidentChromosomes)}
+		res: newResidency(e.ref, opts.ResidentChromosomes), outOff: hn}
 	defer p.res.releaseAll()
 	if err := p.run(ctx, out, sum, prog); err != nil {
 		if prog != nil {

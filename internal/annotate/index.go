@@ -25,6 +25,9 @@ type IndexRecords struct {
 	Records []IndexRecord
 	Entries []IndexEntry
 	Out     []byte // the batch's output, which the records' and entries' offsets index
+	// Off is where Out begins in the run's output: the header's bytes and
+	// every earlier batch's (a record's line is at Off + Line).
+	Off int64
 }
 
 // IndexRecord is one annotated record as written: its POS, where its line

@@ -63,6 +63,7 @@ type pipeline struct {
 	// record (a select on ctx.Done() cost 1.3% of a run's instructions).
 	stopped    atomic.Bool
 	out        io.Writer
+	outOff     int64 // bytes written to out: the header's, then the batches'
 	sum        *Summary
 	prog       *progress
 	ix         *indexFeed
@@ -254,6 +255,8 @@ func (p *pipeline) write(b *batch) error {
 	if _, err := p.out.Write(b.out); err != nil {
 		return fmt.Errorf("write output: %w", err)
 	}
+	b.ix.Off = p.outOff
+	p.outOff += int64(len(b.out))
 	p.sum.add(&b.t)
 	if p.prog != nil {
 		p.prog.update(p.sum.Records)

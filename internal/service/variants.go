@@ -54,7 +54,7 @@ func (s *Service) variantIndex(ctx context.Context, viewer domain.Profile, jobID
 	if err != nil {
 		return nil, j, nil, err
 	}
-	ix, release, err := s.indexes.open(ctx, s.ports.Blobs, domain.VariantsKey(key))
+	ix, release, err := s.indexes.open(ctx, s.ports.Blobs, key)
 	if errors.Is(err, domain.ErrNotFound) {
 		return nil, j, nil, domain.UserErrorf(domain.ErrNotFound, "job %s was annotated before the variant table existed; re-run it to get one", j.ID)
 	}
@@ -67,11 +67,14 @@ func (s *Service) variantIndex(ctx context.Context, viewer domain.Profile, jobID
 	return ix, j, release, nil
 }
 
-// indexCache keeps recently used variant indexes open, at most max of them
-// and maxFiles open files in all (a joined index in the directory store is
-// one file per shard): a query reads a few blocks of local files. An index
-// is read from the blob store once: the directory store's files are used in
+// indexCache keeps recently used variant indexes open with their results,
+// at most max of them and maxFiles open files in all (a joined index or
+// result in the directory store is one file per shard): a query reads a
+// few blocks of the index and of the result (the rows' text). An index is
+// read from the blob store once: the directory store's files are used in
 // place, any other store's object is copied to an unlinked temporary file.
+// A result is read where it is: in place, or by ranged reads (S3); only a
+// store that has neither (the in-memory fake) copies it.
 type indexCache struct {
 	mu       sync.Mutex
 	max      int
@@ -103,7 +106,8 @@ func openFiles(r io.Closer) int {
 	return 1
 }
 
-// open returns the index at key and a release func to call when done with it.
+// open returns the index of the result at key and a release func to call
+// when done with it.
 func (c *indexCache) open(ctx context.Context, blobs domain.Blobs, key string) (*variants.Index, func(), error) {
 	c.mu.Lock()
 	e, ok := c.entries[key]
@@ -114,7 +118,7 @@ func (c *indexCache) open(ctx context.Context, blobs domain.Blobs, key string) (
 	}
 	c.mu.Unlock()
 	if !ok {
-		f, ix, err := fetchIndex(ctx, blobs, key)
+		f, files, ix, err := fetchIndex(ctx, blobs, key)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -126,7 +130,7 @@ func (c *indexCache) open(ctx context.Context, blobs domain.Blobs, key string) (
 			e.refs++
 			e.used = c.clock
 		} else {
-			e = &indexEntry{ix: ix, f: f, files: openFiles(f), refs: 1, used: c.clock}
+			e = &indexEntry{ix: ix, f: f, files: files, refs: 1, used: c.clock}
 			c.entries[key] = e
 			c.files += e.files
 			c.evict()
@@ -194,22 +198,114 @@ type fileAt struct {
 
 func (f fileAt) Size() int64 { return f.size }
 
-func fetchIndex(ctx context.Context, blobs domain.Blobs, key string) (sizedReaderAt, *variants.Index, error) {
+// fetchIndex opens the variant index of the result at key, with the
+// result it reads its rows' text from: what to close when done, and how
+// many files that holds open.
+func fetchIndex(ctx context.Context, blobs domain.Blobs, key string) (io.Closer, int, *variants.Index, error) {
+	rc, err := blobs.Get(ctx, domain.VariantsKey(key))
+	if err != nil {
+		return nil, 0, nil, err
+	}
+	idx, err := readerAt(rc, domain.VariantsKey(key))
+	if err != nil {
+		return nil, 0, nil, err
+	}
+	// An index of version 5 reads its rows' text from the result; an
+	// older one needs none (and its job may predate compressed results).
+	res, err := resultAt(ctx, blobs, key)
+	if errors.Is(err, domain.ErrNotFound) {
+		ix, err := variants.Open(idx, idx.Size(), nil)
+		if err != nil {
+			idx.Close()
+			return nil, 0, nil, fmt.Errorf("%w (and the result %s is missing)", err, key)
+		}
+		return idx, openFiles(idx), ix, nil
+	}
+	if err != nil {
+		idx.Close()
+		return nil, 0, nil, fmt.Errorf("open the result: %w", err)
+	}
+	f := closers{idx, res}
+	ix, err := variants.Open(idx, idx.Size(), res)
+	if err != nil {
+		f.Close()
+		return nil, 0, nil, err
+	}
+	return f, openFiles(idx) + openFiles(res), ix, nil
+}
+
+// closers closes each in turn, returning the first error.
+type closers []io.Closer
+
+func (cs closers) Close() error {
+	var first error
+	for _, c := range cs {
+		if err := c.Close(); err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
+}
+
+// resultAt gives random access to the result at key: the directory store's
+// files in place, a ranged store's object by ranged reads (S3: no copy of a
+// whole genome's result), any other store's object copied.
+func resultAt(ctx context.Context, blobs domain.Blobs, key string) (sizedReaderAt, error) {
+	if rb, ok := blobs.(domain.RangeBlobs); ok {
+		rc, err := rb.Get(ctx, key)
+		if err != nil {
+			return nil, err
+		}
+		if r, ok := rc.(sizedReaderAt); ok {
+			return r, nil
+		}
+		rc.Close()
+		info, err := rb.Head(ctx, key)
+		if err != nil {
+			return nil, err
+		}
+		// The cache keeps the reader past this request: its reads must
+		// not end with the request.
+		return &rangeAt{ctx: context.WithoutCancel(ctx), blobs: rb, key: key, size: info.Size}, nil
+	}
 	rc, err := blobs.Get(ctx, key)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	r, err := readerAt(rc, key)
-	if err != nil {
-		return nil, nil, err
-	}
-	ix, err := variants.Open(r, r.Size())
-	if err != nil {
-		r.Close()
-		return nil, nil, err
-	}
-	return r, ix, nil
+	return readerAt(rc, key)
 }
+
+// rangeAt reads an object by ranged reads, one per ReadAt.
+type rangeAt struct {
+	ctx   context.Context
+	blobs domain.RangeBlobs
+	key   string
+	size  int64
+}
+
+func (r *rangeAt) ReadAt(p []byte, off int64) (int, error) {
+	if off >= r.size {
+		return 0, io.EOF
+	}
+	n := min(int64(len(p)), r.size-off)
+	rc, err := r.blobs.GetRange(r.ctx, r.key, off, n)
+	if err != nil {
+		return 0, fmt.Errorf("read %s at %d: %w", r.key, off, err)
+	}
+	defer rc.Close()
+	k, err := io.ReadFull(rc, p[:n])
+	if err != nil {
+		return k, fmt.Errorf("read %s at %d: %w", r.key, off, err)
+	}
+	if k < len(p) {
+		return k, io.EOF
+	}
+	return k, nil
+}
+
+func (r *rangeAt) Close() error { return nil }
+func (r *rangeAt) Size() int64  { return r.size }
+func (r *rangeAt) Files() int   { return 0 } // no file held open
 
 // readerAt gives random access to the blob rc reads: the directory store's
 // files in place, any other store's object copied to an unlinked temporary

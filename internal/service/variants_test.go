@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/gasproject/gas/internal/domain"
+	"github.com/gasproject/gas/internal/tabix"
 	"github.com/gasproject/gas/internal/variants"
 	"github.com/gasproject/gas/internal/vcf/vcftest"
 )
@@ -21,12 +22,20 @@ import (
 func (f *fixture) completedWithIndex(t *testing.T, id string) {
 	t.Helper()
 	key := "results/u1/" + id + "/annotated.vcf.gz"
-	var idx bytes.Buffer
-	b := variants.NewBuilder(&idx)
-	b.Write([]byte(vcftest.Annotated))
-	if err := b.Close(); err != nil {
+	// The result as the workflow stores it (BGZF), and its index.
+	var result, idx bytes.Buffer
+	pw := tabix.NewPartWriter(&result)
+	pw.Write([]byte(vcftest.Annotated))
+	if _, err := pw.Close(); err != nil {
 		t.Fatal(err)
 	}
+	result.Write(tabix.EOF())
+	b := variants.NewBuilder(&idx)
+	b.Write([]byte(vcftest.Annotated))
+	if err := b.Close(pw.Virtual); err != nil {
+		t.Fatal(err)
+	}
+	f.putBlob(t, key, result.String())
 	f.putBlob(t, domain.VariantsKey(key), idx.String())
 	f.addJob(t, domain.Job{ID: id, UserID: "u1", Status: domain.StatusCompleted, ResultKey: key, ResultState: domain.ResultAvailable})
 }
@@ -93,7 +102,7 @@ func TestIndexCacheKeepsAtMostMaxOpen(t *testing.T) {
 		f.completedWithIndex(t, fmt.Sprint("j", i))
 	}
 	// Hold one index across evictions: it must stay readable until released.
-	held, release, err := f.s.indexes.open(ctx, f.blob, domain.VariantsKey("results/u1/j0/annotated.vcf.gz"))
+	held, release, err := f.s.indexes.open(ctx, f.blob, "results/u1/j0/annotated.vcf.gz")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -139,16 +148,17 @@ func (b manyFileBlobs) Get(ctx context.Context, key string) (io.ReadCloser, erro
 	return manyFiles{Reader: bytes.NewReader(data), n: b.n}, err
 }
 
-// TestIndexCacheBoundsOpenFiles: indexes of several files each are evicted
-// once their files pass the budget, however few they are.
+// TestIndexCacheBoundsOpenFiles: indexes of several files each (and their
+// results, read in place, as many) are evicted once their files pass the
+// budget, however few they are.
 func TestIndexCacheBoundsOpenFiles(t *testing.T) {
 	f := newFixture()
 	ctx := context.Background()
-	f.s.indexes = newIndexCache(10, 7)
+	f.s.indexes = newIndexCache(10, 13)
 	blobs := manyFileBlobs{Blobs: f.blob, n: 3}
 	for i := range 4 {
 		f.completedWithIndex(t, fmt.Sprint("j", i))
-		ix, release, err := f.s.indexes.open(ctx, blobs, domain.VariantsKey(fmt.Sprintf("results/u1/j%d/annotated.vcf.gz", i)))
+		ix, release, err := f.s.indexes.open(ctx, blobs, fmt.Sprintf("results/u1/j%d/annotated.vcf.gz", i))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -157,7 +167,77 @@ func TestIndexCacheBoundsOpenFiles(t *testing.T) {
 		}
 		release()
 	}
-	if n, files := len(f.s.indexes.entries), f.s.indexes.files; n != 2 || files != 6 {
-		t.Fatalf("%d indexes of %d files open, want 2 of 6 (at most 7 files)", n, files)
+	if n, files := len(f.s.indexes.entries), f.s.indexes.files; n != 2 || files != 12 {
+		t.Fatalf("%d indexes of %d files open, want 2 of 12 (at most 13 files)", n, files)
+	}
+}
+
+// rangeOnlyBlobs serves a store's objects as S3 does: Get as a stream (no
+// random access), GetRange for parts, counting the bytes each gives.
+type rangeOnlyBlobs struct {
+	domain.Blobs
+	got, ranged map[string]int64
+}
+
+func (b *rangeOnlyBlobs) Get(ctx context.Context, key string) (io.ReadCloser, error) {
+	rc, err := b.Blobs.Get(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	data, err := io.ReadAll(rc)
+	return &countedReader{r: bytes.NewReader(data), n: func(k int) { b.got[key] += int64(k) }}, err
+}
+
+// countedReader is a stream that counts the bytes read from it.
+type countedReader struct {
+	r io.Reader
+	n func(int)
+}
+
+func (c *countedReader) Read(p []byte) (int, error) {
+	k, err := c.r.Read(p)
+	c.n(k)
+	return k, err
+}
+
+func (c *countedReader) Close() error { return nil }
+
+func (b *rangeOnlyBlobs) GetRange(ctx context.Context, key string, off, n int64) (io.ReadCloser, error) {
+	rc, err := b.Blobs.Get(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	data, err := io.ReadAll(rc)
+	if err != nil {
+		return nil, err
+	}
+	part := data[min(off, int64(len(data))):min(off+n, int64(len(data)))]
+	b.ranged[key] += int64(len(part))
+	return io.NopCloser(bytes.NewReader(part)), nil
+}
+
+// TestVariantsReadTheResultByRanges: from a store with ranged reads and no
+// random access (S3), a query reads the result by ranges where it is; only
+// the index is copied.
+func TestVariantsReadTheResultByRanges(t *testing.T) {
+	f := newFixture()
+	ctx := context.Background()
+	f.completedWithIndex(t, "j1")
+	key := "results/u1/j1/annotated.vcf.gz"
+	blobs := &rangeOnlyBlobs{Blobs: f.blob, got: map[string]int64{}, ranged: map[string]int64{}}
+	ix, release, err := f.s.indexes.open(ctx, blobs, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer release()
+	q, _ := variants.ParseQuery(url.Values{"impact": {"HIGH"}})
+	page, err := ix.Query(q)
+	if err != nil || page.Total != 1 || page.Rows[0].Gene != "GENE2" || page.Rows[0].Feature != "ENST3.1" {
+		t.Fatalf("page %+v, %v", page, err)
+	}
+	if blobs.got[key] != 0 || blobs.ranged[key] == 0 || blobs.got[domain.VariantsKey(key)] == 0 {
+		t.Fatalf("read whole %v, by ranges %v: want the result by ranges only", blobs.got, blobs.ranged)
 	}
 }

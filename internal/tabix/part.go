@@ -127,6 +127,12 @@ func (p *PartWriter) Close() (*Part, error) {
 	return part, nil
 }
 
+// Virtual maps an offset in the text written to the virtual offset of that
+// byte in the part (compressed offset of its block << 16 | offset in the
+// block), after Close: what a variant index's anchors hold
+// (variants.Locate). The end of the text maps to the end of the part.
+func (p *PartWriter) Virtual(off int64) uint64 { return p.blocks.virtual(uint64(off)) }
+
 // AppendPart adds a part's index to x, the part starting at byte offset of
 // the joined file; x then holds what indexing each of the part's lines in
 // turn (Add) would have given it. Parts must be appended in file order.

@@ -1,12 +1,15 @@
 package tasks
 
 import (
+	"bytes"
 	"context"
-	"github.com/gasproject/gas/internal/variants"
 	"os"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/gasproject/gas/internal/variants"
 
 	"github.com/gasproject/gas/internal/annotate"
 	"github.com/gasproject/gas/internal/domain"
@@ -96,14 +99,39 @@ func TestShardedJobWithTheRealEngine(t *testing.T) {
 			if tbi := f.blob(t, domain.TabixKey(j.ResultKey)); !strings.HasPrefix(tbi, "\x1f\x8b") {
 				t.Errorf("tabix index is not BGZF: %q", tbi[:min(len(tbi), 20)])
 			}
+			// The joined index reads its rows' text from the joined
+			// result: every row as an index of the whole text gives it.
 			idx := f.blob(t, domain.VariantsKey(j.ResultKey))
-			ix, err := variants.Open(strings.NewReader(idx), int64(len(idx)))
+			ix, err := variants.Open(strings.NewReader(idx), int64(len(idx)), strings.NewReader(f.blob(t, j.ResultKey)))
 			if err != nil || ix.Rows() == 0 {
-				t.Errorf("variant index: %v rows, %v", ix, err)
+				t.Fatalf("variant index: %v rows, %v", ix, err)
+			}
+			var whole bytes.Buffer
+			b := variants.NewBuilder(&whole)
+			b.Write([]byte(out))
+			if err := b.Close(variants.PlainResult); err != nil {
+				t.Fatal(err)
+			}
+			one, err := variants.Open(bytes.NewReader(whole.Bytes()), int64(whole.Len()), strings.NewReader(out))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, want := allRows(t, ix), allRows(t, one); !reflect.DeepEqual(got, want) || len(got) == 0 {
+				t.Errorf("the joined index gives %d rows, an index of the whole result %d (first %+v, want %+v)", len(got), len(want), got[:min(1, len(got))], want[:min(1, len(want))])
 			}
 			if log := f.blob(t, j.LogKey); !strings.Contains(log, "records:") || !strings.Contains(log, "shards: 4") {
 				t.Errorf("log %q", log)
 			}
 		})
 	}
+}
+
+// allRows is every row of ix, in file order.
+func allRows(t *testing.T, ix *variants.Index) []variants.Row {
+	t.Helper()
+	var rows []variants.Row
+	if err := ix.Export(variants.Query{}, func(r variants.Row) error { rows = append(rows, r); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	return rows
 }

@@ -292,13 +292,16 @@ func (t *Tasks) writeTabix(ctx context.Context, resultKey string, results []Shar
 func (t *Tasks) joinVariantIndex(ctx context.Context, resultKey string, shards []Shard, results []ShardResult) error {
 	parts := make([]*variants.Part, len(results))
 	keys, sizes := make([]string, len(shards)), make([]int64, len(shards))
+	at := make([]int64, len(results)) // where each shard's part is in the result
+	var off int64
 	for i, r := range results {
-		if r.Variants == nil {
+		if r.Variants == nil || r.Part == nil {
 			return fmt.Errorf("shard %d has no variant index part (annotated by an older version: run the job again)", i)
 		}
-		parts[i], keys[i], sizes[i] = r.Variants, indexKey(shards[i]), r.Variants.Size
+		parts[i], keys[i], sizes[i], at[i] = r.Variants, indexKey(shards[i]), r.Variants.Size, off
+		off += r.Part.Size
 	}
-	tail, err := variants.Join(parts)
+	tail, err := variants.Join(parts, at)
 	if err != nil {
 		return err
 	}

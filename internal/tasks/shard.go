@@ -164,8 +164,10 @@ func (t *Tasks) runShard(ctx context.Context, s Shard, lim domain.Limits, run do
 	part := tabix.NewPartWriter(partBlob)
 	body := &countingWriter{w: part}
 	var w io.Writer = body
+	var skipper *headerSkipper
 	if s.Index > 0 {
-		w = &headerSkipper{w: body}
+		skipper = &headerSkipper{w: body}
+		w = skipper
 	}
 	vb := variants.NewEntryBuilder(idxBlob)
 	var res ShardResult
@@ -187,7 +189,15 @@ func (t *Tasks) runShard(ctx context.Context, s Shard, lim domain.Limits, run do
 		err = keep()
 	}
 	if err == nil {
-		err = vb.Close()
+		// The index's anchors: where each of its records' lines is in
+		// the part (an offset in the engine's output, less the header a
+		// later shard's part drops).
+		err = vb.Close(func(off int64) uint64 {
+			if skipper != nil {
+				off -= skipper.skipped
+			}
+			return part.Virtual(off)
+		})
 	}
 	res.Variants, res.OutputBytes = vb.Part(), body.n
 	partBlob.end(err) // both Puts' fsyncs at once
@@ -305,25 +315,17 @@ func (c *countingWriter) Write(p []byte) (int, error) {
 // output has the header, the joined result keeps shard 0's.
 type headerSkipper struct {
 	w        io.Writer
-	body     bool // past the header
-	dropping bool // inside a header line
+	body     bool  // past the header
+	dropping bool  // inside a header line
+	skipped  int64 // the header's bytes, dropped
 }
 
 func (h *headerSkipper) Write(p []byte) (int, error) {
 	n := len(p)
-	for !h.body && len(p) > 0 {
-		if !h.dropping {
-			if p[0] != '#' {
-				h.body = true
-				break
-			}
-			h.dropping = true
-		}
-		i := bytes.IndexByte(p, '\n')
-		if i < 0 {
-			return n, nil
-		}
-		p, h.dropping = p[i+1:], false
+	if !h.body {
+		rest := h.drop(p)
+		h.skipped += int64(len(p) - len(rest))
+		p = rest
 	}
 	if len(p) == 0 {
 		return n, nil
@@ -332,4 +334,23 @@ func (h *headerSkipper) Write(p []byte) (int, error) {
 		return 0, err
 	}
 	return n, nil
+}
+
+// drop returns p without the header's bytes at its start.
+func (h *headerSkipper) drop(p []byte) []byte {
+	for len(p) > 0 {
+		if !h.dropping {
+			if p[0] != '#' {
+				h.body = true
+				return p
+			}
+			h.dropping = true
+		}
+		i := bytes.IndexByte(p, '\n')
+		if i < 0 {
+			return nil
+		}
+		p, h.dropping = p[i+1:], false
+	}
+	return p
 }

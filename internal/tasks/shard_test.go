@@ -399,8 +399,10 @@ func TestMergeJoinsInTheStoreWhenItCan(t *testing.T) {
 		t.Fatalf("Concat calls %v, want %v: the 3 parts and the 3 index parts, in order", cb.calls, want)
 	}
 	idx := f.blob(t, domain.VariantsKey(j.ResultKey))
-	if _, err := variants.Open(strings.NewReader(idx), int64(len(idx))); err != nil {
+	if ix, err := variants.Open(strings.NewReader(idx), int64(len(idx)), strings.NewReader(f.blob(t, j.ResultKey))); err != nil {
 		t.Errorf("joined variant index: %v", err)
+	} else if rows := allRows(t, ix); int64(len(rows)) != ix.Rows() {
+		t.Errorf("joined variant index: %d rows read of %d", len(rows), ix.Rows())
 	}
 	wantOut := strings.NewReplacer("DP=3;ANN=chr1,chr2", "DP=3;ANN=chr2", "ANN=chr1,chr2", "ANN=chr1").Replace(wantResult)
 	if got := gunzip(t, f.blob(t, j.ResultKey)); got != wantOut {

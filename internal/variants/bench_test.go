@@ -45,9 +45,11 @@ func benchInput(b testing.TB, n int) []byte {
 	return in.Bytes()
 }
 
-// benchResult annotates n synthetic records into dir/annotated.vcf and
-// builds dir/variants.idx beside it from the engine's entries, as the
-// AnnotateShard step does.
+// benchResult annotates n synthetic records into dir/annotated.vcf (for
+// the peer) and, as the AnnotateShard step stores it, dir/annotated.vcf.gz
+// (BGZF, through a tabix.PartWriter), and builds dir/variants.idx beside
+// them from the engine's entries: an index that reads its rows' text from
+// the BGZF result, as the service's does.
 func benchResult(b *testing.B, dir string, n int) (vcfPath string, ix *Index) {
 	e := engine(b)
 	in := benchInput(b, n)
@@ -56,28 +58,42 @@ func benchResult(b *testing.B, dir string, n int) (vcfPath string, ix *Index) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	gz, err := os.Create(vcfPath + ".gz")
+	if err != nil {
+		b.Fatal(err)
+	}
 	idxFile, err := os.Create(filepath.Join(dir, "variants.idx"))
 	if err != nil {
 		b.Fatal(err)
 	}
-	bw := bufio.NewWriterSize(out, 1<<20)
+	bw, zw := bufio.NewWriterSize(out, 1<<20), bufio.NewWriterSize(gz, 1<<20)
+	pw := tabix.NewPartWriter(zw)
 	bld := NewEntryBuilder(idxFile)
-	if _, err := e.Run(context.Background(), bytes.NewReader(in), bw, annotate.Options{Index: bld}); err != nil {
+	if _, err := e.Run(context.Background(), bytes.NewReader(in), io.MultiWriter(bw, pw), annotate.Options{Index: bld}); err != nil {
 		b.Fatal(err)
 	}
-	if err := bld.Close(); err != nil {
+	if _, err := pw.Close(); err != nil {
 		b.Fatal(err)
 	}
-	if err := bw.Flush(); err != nil {
+	if err := bld.Close(pw.Virtual); err != nil {
 		b.Fatal(err)
+	}
+	if _, err := zw.Write(tabix.EOF()); err != nil {
+		b.Fatal(err)
+	}
+	for _, w := range []*bufio.Writer{bw, zw} {
+		if err := w.Flush(); err != nil {
+			b.Fatal(err)
+		}
 	}
 	out.Close()
 	st, _ := idxFile.Stat()
-	if ix, err = Open(idxFile, st.Size()); err != nil {
+	if ix, err = Open(idxFile, st.Size(), gz); err != nil {
 		b.Fatal(err)
 	}
 	vst, _ := os.Stat(vcfPath)
-	b.Logf("%d records: %d CSQ rows, result %d MB, index %d MB", n, ix.Rows(), vst.Size()>>20, st.Size()>>20)
+	zst, _ := gz.Stat()
+	b.Logf("%d records: %d CSQ rows, result %d MB (%d MB BGZF), index %d MB", n, ix.Rows(), vst.Size()>>20, zst.Size()>>20, st.Size()>>20)
 	return vcfPath, ix
 }
 
@@ -353,7 +369,7 @@ func annotateTo(b *testing.B, e *annotate.Engine, input []byte, part, idx io.Wri
 		b.Fatal(err)
 	}
 	if bld != nil {
-		if err := bld.Close(); err != nil {
+		if err := bld.Close(pw.Virtual); err != nil {
 			b.Fatal(err)
 		}
 	}

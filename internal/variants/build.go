@@ -3,6 +3,7 @@ package variants
 import (
 	"bufio"
 	"bytes"
+	"encoding/binary"
 	"fmt"
 	"io"
 )
@@ -18,6 +19,8 @@ type Builder struct {
 	err    error // set by the parsing goroutine before done closes
 	closed bool
 	p      *parser
+	next   int64  // offset of the first byte not yet part of a parsed line
+	locate Locate // set by Close before the parsing goroutine reads it
 }
 
 const chunkCap = 256 << 10
@@ -61,10 +64,12 @@ func (b *Builder) Write(p []byte) (int, error) {
 	return n, nil
 }
 
-// Close ends the input, writes the footer and returns the first error.
-func (b *Builder) Close() error {
+// Close ends the input, writes the anchors and the footer and returns the
+// first error: locate maps an offset in the text written to where the
+// result stores it (PlainResult when the result is that text as it is).
+func (b *Builder) Close(locate Locate) error {
 	if !b.closed {
-		b.closed = true
+		b.closed, b.locate = true, locate
 		close(b.chunks)
 	}
 	<-b.done
@@ -87,12 +92,12 @@ func (b *Builder) loop() {
 		return
 	}
 	if len(carry) > 0 {
-		if err := b.p.line(bytes.TrimSuffix(carry, []byte("\r"))); err != nil {
+		if err := b.line(carry, len(carry)); err != nil {
 			b.err = err
 			return
 		}
 	}
-	b.err = b.p.finish()
+	b.err = b.p.finish(b.locate)
 }
 
 // lines parses the complete lines of chunk c, the first one completing
@@ -106,7 +111,7 @@ func (b *Builder) lines(carry, c []byte) ([]byte, error) {
 			return append(carry, c...), nil
 		}
 		carry = append(carry, c[:i]...)
-		if err := b.p.line(bytes.TrimSuffix(carry, []byte("\r"))); err != nil {
+		if err := b.line(carry, len(carry)+1); err != nil {
 			return nil, err
 		}
 		data = c[i+1:]
@@ -116,11 +121,18 @@ func (b *Builder) lines(carry, c []byte) ([]byte, error) {
 		if i < 0 {
 			return append(carry[:0], data...), nil
 		}
-		if err := b.p.line(bytes.TrimSuffix(data[:i], []byte("\r"))); err != nil {
+		if err := b.line(data[:i], i+1); err != nil {
 			return nil, err
 		}
 		data = data[i+1:]
 	}
+}
+
+// line parses line l, which takes n bytes of the text (its newline too).
+func (b *Builder) line(l []byte, n int) error {
+	b.p.lineAt = b.next
+	b.next += int64(n)
+	return b.p.line(bytes.TrimSuffix(l, []byte("\r")))
 }
 
 // parser holds the header's layout, the dictionaries and the block being filled.
@@ -144,7 +156,34 @@ type parser struct {
 	slots   [cacheSlots]entryCache // by entry place in its record
 	row     entryRow               // the row being added
 	lastAlt int                    // the ALT of the last row added
+
+	// Where the rows' text is in the result: lineAt is the offset of the
+	// line being parsed (Builder), recAt that of the record whose rows
+	// are being added; anchors has one per group of rows so far.
+	lineAt, recAt int64
+	anchors       []anchor
+
+	// shownRows, when set, makes the parser a reader of a result's lines:
+	// it collects each row's display text there and builds no index.
+	shownRows *[]shownRow
 }
+
+// anchor is where a group's rows are in the result: its first row is the
+// entry skip of the record whose line begins at the offset at of the
+// result's text (the file's bytes when not compressed).
+type anchor struct {
+	at   int64
+	skip uint32
+}
+
+// Locate maps an offset in a result's text to the place an anchor stores:
+// for a BGZF result, the virtual offset (compressed offset of the block
+// << 16 | offset in the block; tabix.PartWriter.Virtual); for a result
+// stored as text, the offset itself (PlainResult).
+type Locate func(off int64) uint64
+
+// PlainResult is the Locate of a result stored as text.
+func PlainResult(off int64) uint64 { return uint64(off) }
 
 // newParser returns a parser writing to w, the magic already buffered.
 func newParser(w io.Writer) *parser {
@@ -188,8 +227,25 @@ func (p *parser) write(b []byte) (int, error) {
 	return n, nil
 }
 
-func (p *parser) finish() error {
+func (p *parser) finish(locate Locate) error {
 	if err := p.flush(); err != nil {
+		return err
+	}
+	// The anchors, the blocks' groups in order.
+	at, g := p.off, 0
+	for i := range p.foot.Blocks {
+		b := &p.foot.Blocks[i]
+		b.AnchorOff = at + int64(anchorLen*g)
+		g += groups(b.Rows)
+	}
+	if g != len(p.anchors) {
+		return fmt.Errorf("variant index: %d anchors for %d groups of rows", len(p.anchors), g)
+	}
+	buf := make([]byte, 0, anchorLen*len(p.anchors))
+	for _, a := range p.anchors {
+		buf = binary.LittleEndian.AppendUint32(binary.LittleEndian.AppendUint64(buf, locate(a.at)), a.skip)
+	}
+	if _, err := p.write(buf); err != nil {
 		return err
 	}
 	n, err := writeFooter(p.w, &p.foot, p.off)

@@ -5,7 +5,36 @@ import (
 	"fmt"
 )
 
-// blockDisplay is one block's display section, read whole.
+// Display fields, in Row order, and how a display group of versions 2-4
+// encodes them (the display section: see doc.go).
+const (
+	dID = iota
+	dRef
+	dAlt
+	dAllele
+	dFeature
+	dBiotype
+	dHGVSc
+	dHGVSp
+	dClinSig
+)
+
+// repeatable are the fields a row may mark "same as the previous row of the
+// group" (bit k of the row's mask for repeatable[k]): a record's entries
+// share id, ref and mostly alt, allele and clin_sig.
+var repeatable = [...]int{dID, dRef, dAlt, dAllele, dClinSig}
+
+// The other bits of a row's mask (version 4; a version-2 or -3 row has none set):
+// HGVSc is empty, or names the row's feature (only the text after ':' is
+// written), and HGVSp is empty. Either empty field is not written.
+const (
+	mRepeated     = 1<<len(repeatable) - 1
+	mHGVScEmpty   = 1 << 5
+	mHGVScFeature = 1 << 6
+	mHGVSpEmpty   = 1 << 7
+)
+
+// blockDisplay is one block's display section (versions 2-4), read whole.
 type blockDisplay struct {
 	bi       int
 	dict     []string
@@ -25,7 +54,7 @@ func (ix *Index) readDisplay(bi int) (*blockDisplay, error) {
 		return nil, fmt.Errorf("variant index: block %d: %w", bi, err)
 	}
 	d := &blockDisplay{bi: bi}
-	ngroups := (b.Rows + displayGroup - 1) / displayGroup
+	ngroups := groups(b.Rows)
 	if len(raw) < 4 {
 		return nil, d.corrupt()
 	}

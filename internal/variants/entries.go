@@ -54,11 +54,13 @@ func (b *EntryBuilder) AddRecords(rs *annotate.IndexRecords) error {
 	return b.err
 }
 
-// Close writes the footer and returns the first error. Without Close (the
-// run failed) the index is incomplete: discard it.
-func (b *EntryBuilder) Close() error {
+// Close writes the anchors and the footer and returns the first error:
+// locate maps an offset in the run's output (annotate.IndexRecords.Off) to
+// where the result stores it. Without Close (the run failed) the index is
+// incomplete: discard it.
+func (b *EntryBuilder) Close(locate Locate) error {
 	if !b.closed && b.err == nil {
-		b.err = b.p.finish()
+		b.err = b.p.finish(locate)
 	}
 	b.closed = true
 	return b.err
@@ -98,6 +100,7 @@ func (p *parser) addRecords(rs *annotate.IndexRecords) error {
 		if err := p.startRow(chrom); err != nil {
 			return err
 		}
+		p.recAt = rs.Off + int64(r.Line)
 		p.rec.set(uint32(r.Pos), id, ref, alt, af, cl)
 		for k, e := range ents[:r.Entries] {
 			if e.Start > e.End || int(e.End) > len(out) {

@@ -34,18 +34,18 @@ func TestEntryBuilderMatchesBuilder(t *testing.T) {
 			if _, err := e.Run(context.Background(), bytes.NewReader(in), &out, annotate.Options{Index: eb, Transcripts: set, Workers: 2}); err != nil {
 				t.Fatalf("%s: %v", path, err)
 			}
-			if err := eb.Close(); err != nil {
+			if err := eb.Close(PlainResult); err != nil {
 				t.Fatalf("%s %s: %v", filepath.Base(path), set, err)
 			}
 			var want bytes.Buffer
 			b := NewBuilder(&want)
 			b.Write(out.Bytes())
-			if err := b.Close(); err != nil {
+			if err := b.Close(PlainResult); err != nil {
 				t.Fatal(err)
 			}
 			if !bytes.Equal(idx.Bytes(), want.Bytes()) {
-				got, _ := Open(bytes.NewReader(idx.Bytes()), int64(idx.Len()))
-				wantIx, _ := Open(bytes.NewReader(want.Bytes()), int64(want.Len()))
+				got, _ := Open(bytes.NewReader(idx.Bytes()), int64(idx.Len()), bytes.NewReader(out.Bytes()))
+				wantIx, _ := Open(bytes.NewReader(want.Bytes()), int64(want.Len()), bytes.NewReader(out.Bytes()))
 				t.Fatalf("%s, transcripts %s: the entries' index (%d bytes, %d rows) is not the text's (%d bytes, %d rows)",
 					filepath.Base(path), set, idx.Len(), rowsOf(got), want.Len(), rowsOf(wantIx))
 			}
@@ -99,12 +99,12 @@ func TestEngineEntryLengthsThatDoNotFit(t *testing.T) {
 			err = p.addEngineEntry(0, text, l, consequence.TextKey{}, 0)
 		}
 		if err == nil {
-			err = p.finish()
+			err = p.finish(PlainResult)
 		}
 		if err != nil {
 			t.Fatalf("lengths %+v: %v", l, err)
 		}
-		ix, err := Open(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
+		ix, err := Open(bytes.NewReader(buf.Bytes()), int64(buf.Len()), bytes.NewReader(nil))
 		if err != nil || ix.Rows() != 1 {
 			t.Fatalf("lengths %+v: %v, %d rows", l, err, rowsOf(ix))
 		}
@@ -176,7 +176,7 @@ func TestAddRecordsRefusesBadBatches(t *testing.T) {
 		b := NewEntryBuilder(&buf)
 		err := b.AddRecords(&c.rs)
 		if err == nil {
-			err = b.Close()
+			err = b.Close(PlainResult)
 		}
 		if c.want == "" && err != nil || c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)) {
 			t.Errorf("%s: %v, want %q", c.name, err, c.want)
@@ -185,7 +185,7 @@ func TestAddRecordsRefusesBadBatches(t *testing.T) {
 			t.Errorf("%s: a part after the error", c.name)
 		}
 		if c.want == "" {
-			ix, err := Open(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
+			ix, err := Open(bytes.NewReader(buf.Bytes()), int64(buf.Len()), bytes.NewReader(out))
 			if err != nil {
 				t.Fatalf("%s: %v", c.name, err)
 			}

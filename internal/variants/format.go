@@ -13,11 +13,20 @@ import (
 
 const (
 	magic   = "GASVIX1\n"
-	version = 4
-	// minVersion is the oldest version read: version 3 is version 4
+	version = 5
+	// minVersion is the oldest version read: version 4 is version 5
+	// with the rows' display text in the index (a display section per
+	// block) instead of anchors into the result; version 3 is version 4
 	// with its filter sections as they are (not s2-compressed), version
 	// 2 is version 3 without parts.
 	minVersion = 2
+	// anchoredVersion is the first version whose rows' display text is
+	// read from the result through anchors.
+	anchoredVersion = 5
+	// anchorLen is the bytes of one anchor: the virtual offset of the
+	// group's first record's line in the result (uint64) and the rows of
+	// that record before the group's first (uint32), little-endian.
+	anchorLen = 12
 	// compressedVersion is the first version whose filter sections are
 	// s2-compressed.
 	compressedVersion = 4
@@ -26,10 +35,12 @@ const (
 	// filterWidth is the bytes per row of a block's filter section:
 	// pos, gene, consequence (uint32 each), af (float32), flags (uint8).
 	filterWidth = 4 + 4 + 4 + 4 + 1
-	// displayFields is the number of strings per row in a display section.
+	// displayFields is the number of strings per row besides the filter
+	// columns (Row's id, ref, alt, allele, feature, biotype, hgvsc,
+	// hgvsp, clin_sig).
 	displayFields = 9
-	// displayGroup is the rows per group of a display section (a group
-	// decodes on its own).
+	// displayGroup is the rows per group: each group has an anchor
+	// (version 5), or decodes on its own in a display section (2 to 4).
 	displayGroup = 128
 )
 
@@ -90,7 +101,8 @@ type blockInfo struct {
 	Off        int64    `json:"o"`           // offset of the filter section
 	Rows       int      `json:"n"`           // rows in the block
 	FilterLen  int      `json:"f,omitempty"` // filter section bytes (compressed; version 4 on)
-	DisplayLen int      `json:"d"`           // display section bytes, after the filter section
+	DisplayLen int      `json:"d"`           // display section bytes, after the filter section (versions 2-4)
+	AnchorOff  int64    `json:"r,omitempty"` // offset of the block's first anchor (version 5)
 	Chrom      int      `json:"c"`           // index into footer.Chroms
 	MinPos     uint32   `json:"p0"`          // smallest pos
 	MaxPos     uint32   `json:"p1"`          // largest pos
@@ -107,6 +119,9 @@ type blockInfo struct {
 type partInfo struct {
 	Off  int64 `json:"o"` // where the part's file starts in the joined index
 	Size int64 `json:"z"` // its bytes, its own footer and trailer included
+	// ResultOff is where the part's result starts in the joined result
+	// (a BGZF file: the part's anchors add ResultOff<<16).
+	ResultOff int64 `json:"v,omitempty"`
 	// Genes and Csqs translate the part's dictionary ids, which its
 	// blocks' filter sections hold, into the footer's.
 	Genes []uint32 `json:"g"`
@@ -199,9 +214,18 @@ func readFooter(r io.ReaderAt, size int64) (*footer, error) {
 		if b.Off < lo || end > hi || b.DisplayLen < 0 || f.compressed() && b.FilterLen <= 0 || b.Chrom < 0 || b.Chrom >= len(f.Chroms) {
 			return nil, fmt.Errorf("variant index: block %d out of range", i)
 		}
+		if f.anchored() && (b.AnchorOff < lo || b.AnchorOff+int64(anchorLen*groups(b.Rows)) > hi || b.DisplayLen != 0) {
+			return nil, fmt.Errorf("variant index: block %d: anchors out of range", i)
+		}
 	}
 	return &f, nil
 }
+
+// anchored reports whether the index's rows' display text is in the result.
+func (f *footer) anchored() bool { return f.Version >= anchoredVersion }
+
+// groups is the number of display groups of a block of rows rows.
+func groups(rows int) int { return (rows + displayGroup - 1) / displayGroup }
 
 // compressed reports whether the index's filter sections are s2-compressed.
 func (f *footer) compressed() bool { return f.Version >= compressedVersion }

@@ -3,24 +3,32 @@ package variants
 import (
 	"bytes"
 	"compress/gzip"
+	"fmt"
 	"io"
 	"net/url"
 	"os"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 )
 
-// TestVersion3StillReads: an index written in version 3 (filter sections
-// not compressed; testdata holds one a version-3 build made of the annotated VCF
-// beside it) answers every query as the index this build makes of the
-// same VCF.
-func TestVersion3StillReads(t *testing.T) {
-	old, err := os.ReadFile("testdata/v3-chr21_vep_test.idx")
+// TestOldVersionsStillRead: an index written in version 3 (filter sections
+// not compressed) or 4 (the rows' text in display sections; testdata holds
+// one of each, built of the annotated VCF beside them) answers every query
+// as the index this build makes of the same VCF, and needs no result.
+func TestOldVersionsStillRead(t *testing.T) {
+	for _, v := range []int{3, 4} {
+		t.Run(strconv.Itoa(v), func(t *testing.T) { testOldVersion(t, v) })
+	}
+}
+
+func testOldVersion(t *testing.T, v int) {
+	old, err := os.ReadFile(fmt.Sprintf("testdata/v%d-chr21_vep_test.idx", v))
 	if err != nil {
 		t.Fatal(err)
 	}
-	v3, err := Open(bytes.NewReader(old), int64(len(old)))
+	v3, err := Open(bytes.NewReader(old), int64(len(old)), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,7 +46,7 @@ func TestVersion3StillReads(t *testing.T) {
 		t.Fatal(err)
 	}
 	v4 := build(t, vcf)
-	if v3.f.Version != 3 || v4.f.Version != version || v3.Rows() != v4.Rows() || v3.Rows() == 0 {
+	if v3.f.Version != v || v4.f.Version != version || v3.Rows() != v4.Rows() || v3.Rows() == 0 {
 		t.Fatalf("versions %d and %d, %d and %d rows", v3.f.Version, v4.f.Version, v3.Rows(), v4.Rows())
 	}
 	for _, qs := range queryCases {
@@ -52,7 +60,7 @@ func TestVersion3StillReads(t *testing.T) {
 			got, gotTotals := allPages(t, v3, q, 0)
 			want, wantTotals := allPages(t, v4, q, 0)
 			if !reflect.DeepEqual(got, want) || !reflect.DeepEqual(gotTotals, wantTotals) || len(wantTotals) == 0 {
-				t.Fatalf("%q limit %d: version 3 gives %d rows (totals %v), version %d %d (%v)", qs, limit, len(got), gotTotals, version, len(want), wantTotals)
+				t.Fatalf("%q limit %d: version %d gives %d rows (totals %v), version %d %d (%v)", qs, limit, v, len(got), gotTotals, version, len(want), wantTotals)
 			}
 		}
 	}
@@ -64,10 +72,11 @@ func TestVersion3StillReads(t *testing.T) {
 func TestCorruptSectionsFailTheQuery(t *testing.T) {
 	var idx bytes.Buffer
 	b := NewBuilder(&idx)
-	if _, err := b.Write(annotated(t, "test.vcf")); err != nil {
+	vcf := annotated(t, "test.vcf")
+	if _, err := b.Write(vcf); err != nil {
 		t.Fatal(err)
 	}
-	if err := b.Close(); err != nil {
+	if err := b.Close(PlainResult); err != nil {
 		t.Fatal(err)
 	}
 	blk := b.Part().Footer.Blocks[0]
@@ -80,12 +89,14 @@ func TestCorruptSectionsFailTheQuery(t *testing.T) {
 	}{
 		{"filter of another length", blk.Off, []byte{0}, "sort=gene", "variant index: block 0: filter data is corrupt"},
 		{"filter not s2", blk.Off + 3, []byte{0xff, 0xff, 0xff}, "sort=gene", "variant index: block 0: filter data is corrupt"},
-		{"display dictionary too long", blk.Off + int64(blk.FilterLen), []byte{0xff, 0xff, 0xff, 0x0f}, "", "variant index: block 0: display data is corrupt"},
+		{"anchor elsewhere in the result", blk.AnchorOff + anchorLen, []byte{0, 0, 0, 0, 0, 0, 0, 0}, "limit=1000", "variant index: block 0, rows 128-255: the result does not hold them: a header or empty line"},
+		{"anchor beyond the result", blk.AnchorOff + anchorLen, []byte{0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0}, "limit=1000", "variant index: block 0, rows 128-255: the result does not hold them: the result ends"},
+		{"anchor's skip too large", blk.AnchorOff + 8, []byte{0xff, 0xff, 0xff, 0}, "", "variant index: block 0, rows 0-127: the result does not hold them: the result ends"},
 	}
 	for _, c := range cases {
 		bad := bytes.Clone(idx.Bytes())
 		copy(bad[c.at:], c.bytes)
-		ix, err := Open(bytes.NewReader(bad), int64(len(bad)))
+		ix, err := Open(bytes.NewReader(bad), int64(len(bad)), bytes.NewReader(vcf))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -89,10 +89,10 @@ func build(t testing.TB, vcf []byte) *Index {
 		}
 		p = p[k:]
 	}
-	if err := b.Close(); err != nil {
+	if err := b.Close(PlainResult); err != nil {
 		t.Fatalf("build: %v", err)
 	}
-	ix, err := Open(bytes.NewReader(idx.Bytes()), int64(idx.Len()))
+	ix, err := Open(bytes.NewReader(idx.Bytes()), int64(idx.Len()), bytes.NewReader(vcf))
 	if err != nil {
 		t.Fatalf("open: %v", err)
 	}

@@ -2,6 +2,7 @@ package variants
 
 import (
 	"container/heap"
+	"errors"
 	"fmt"
 	"io"
 	"iter"
@@ -46,6 +47,8 @@ type Page struct {
 // Index is an opened variant index. It is safe for concurrent queries.
 type Index struct {
 	r          io.ReaderAt
+	result     io.ReaderAt // the annotated VCF the anchors point into (version 5)
+	kind       resultKind
 	f          *footer
 	first      []int64 // global number of each block's first row
 	geneByName map[string][]uint32
@@ -53,13 +56,27 @@ type Index struct {
 	geneRank   []uint32 // rank of each gene id by displayed name
 }
 
-// Open reads an index's footer from r (size bytes long).
-func Open(r io.ReaderAt, size int64) (*Index, error) {
+// Open reads an index's footer from r (size bytes long). result is the
+// annotated VCF the index was built of, as stored (BGZF or text): a
+// version-5 index reads its rows' text there; older ones need none (nil).
+func Open(r io.ReaderAt, size int64, result io.ReaderAt) (*Index, error) {
 	f, err := readFooter(r, size)
 	if err != nil {
 		return nil, err
 	}
 	ix := &Index{r: r, f: f, geneByName: map[string][]uint32{}, csqByTerm: map[string][]uint32{}}
+	if f.anchored() {
+		if result == nil {
+			return nil, errors.New("variant index: version 5 reads its rows' text from the result, and none was given")
+		}
+		if ix.kind, err = sniffResult(result); err != nil {
+			return nil, err
+		}
+		if ix.kind == resultPlain && len(f.Parts) > 0 {
+			return nil, errors.New("variant index: a joined index's result is BGZF, and this one is not")
+		}
+		ix.result = result
+	}
 	var n int64
 	for _, b := range f.Blocks {
 		ix.first = append(ix.first, n)
@@ -198,7 +215,7 @@ func (ix *Index) Query(q Query) (Page, error) {
 		page.NextCursor = makeCursor("p", ix.row(hits[limit]))
 		hits = hits[:limit]
 	}
-	page.Rows, err = ix.rows(hits)
+	page.Rows, err = ix.rows(ix.newRowReader(), hits)
 	return page, err
 }
 
@@ -256,7 +273,7 @@ func (ix *Index) querySorted(q Query, m *matcher, from int64) (Page, error) {
 		}
 		hits = hits[:limit]
 	}
-	page.Rows, err = ix.rows(hits)
+	page.Rows, err = ix.rows(ix.newRowReader(), hits)
 	return page, err
 }
 
@@ -308,6 +325,7 @@ func (ix *Index) Export(q Query, fn func(Row) error) error {
 	var buf []byte
 	var err error
 	var hits []hit
+	rd := ix.newRowReader()
 	for bi, rc := range ix.blocks(m) {
 		b := &ix.f.Blocks[bi]
 		var cols filterCols
@@ -320,7 +338,7 @@ func (ix *Index) Export(q Query, fn func(Row) error) error {
 		for i := range m.matching(rc, cols, b.Rows) {
 			hits = append(hits, hit{blk: bi, i: i})
 		}
-		rows, err := ix.rows(hits)
+		rows, err := ix.rows(rd, hits)
 		if err != nil {
 			return err
 		}
@@ -343,9 +361,10 @@ func (ix *Index) exportSorted(q Query, m *matcher, fn func(Row) error) error {
 	if err := q.CheckExport(total); err != nil {
 		return err
 	}
+	rd := ix.newRowReader()
 	for len(hits) > 0 {
 		n := min(len(hits), MaxLimit)
-		rows, err := ix.rows(hits[:n])
+		rows, err := ix.rows(rd, hits[:n])
 		if err != nil {
 			return err
 		}
@@ -359,14 +378,14 @@ func (ix *Index) exportSorted(q Query, m *matcher, fn func(Row) error) error {
 	return nil
 }
 
-// rows materializes hits, in their order, reading each block's filter and
-// display sections and decoding each display group involved once.
-func (ix *Index) rows(hits []hit) ([]Row, error) {
+// rows materializes hits, in their order, reading each block's filter
+// section and each group of rows' display text involved once (rd reads
+// the text: one per query).
+func (ix *Index) rows(rd *rowReader, hits []hit) ([]Row, error) {
 	out := make([]Row, len(hits))
 	type groupKey struct{ blk, g int }
-	groups := map[groupKey][][displayFields]string{}
+	groups := map[groupKey][]shownRow{}
 	cols := map[int]filterCols{}
-	disps := map[int]*blockDisplay{}
 	for k, h := range hits {
 		c, ok := cols[h.blk]
 		if !ok {
@@ -379,21 +398,18 @@ func (ix *Index) rows(hits []hit) ([]Row, error) {
 		key := groupKey{h.blk, h.i / displayGroup}
 		rows, ok := groups[key]
 		if !ok {
-			d, ok := disps[h.blk]
-			if !ok {
-				var err error
-				if d, err = ix.readDisplay(h.blk); err != nil {
-					return nil, err
-				}
-				disps[h.blk] = d
-			}
 			var err error
-			if rows, err = d.group(key.g, min(displayGroup, ix.f.Blocks[h.blk].Rows-key.g*displayGroup)); err != nil {
+			if rows, err = rd.group(h.blk, key.g, min(displayGroup, ix.f.Blocks[h.blk].Rows-key.g*displayGroup)); err != nil {
 				return nil, err
 			}
 			groups[key] = rows
 		}
-		out[k] = ix.makeRow(h.blk, c, rows[h.i%displayGroup], h.i)
+		d := &rows[h.i%displayGroup]
+		if ix.kind != resultNone && d.pos != c.pos(h.i) {
+			return nil, fmt.Errorf("variant index: block %d, row %d: position %d in the index, %d in the result (is it the index's own result?)",
+				h.blk, h.i, c.pos(h.i), d.pos)
+		}
+		out[k] = ix.makeRow(h.blk, c, d.text, h.i)
 	}
 	return out, nil
 }

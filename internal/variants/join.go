@@ -37,8 +37,13 @@ func (b *Builder) Part() *Part {
 // its filter sections keep and the reader translates as it reads them. No
 // part is read, so the join can be done where the parts are stored
 // (tasks.Concatenator); Open checks that each part is where its size says.
-// Parts must share one CSQ layout.
-func Join(parts []*Part) ([]byte, error) {
+// Parts must share one CSQ layout. results[i] is where part i's result
+// starts in the joined result (its BGZF parts one after the other), which
+// part i's anchors are shifted by.
+func Join(parts []*Part, results []int64) ([]byte, error) {
+	if len(results) != len(parts) {
+		return nil, fmt.Errorf("variant index: join: %d parts, %d result offsets", len(parts), len(results))
+	}
 	// Sized for the parts' dictionaries and blocks added up (a whole
 	// genome's 24 parts list ~60,000 genes: grown an entry at a time they
 	// were half of the join's CPU).
@@ -70,7 +75,10 @@ func Join(parts []*Part) ([]byte, error) {
 		if foot.Rows += f.Rows; foot.Rows >= math.MaxUint32 {
 			return nil, errTooManyRows
 		}
-		pi := partInfo{Off: off, Size: p.Size}
+		if results[i] < 0 || i > 0 && results[i] < results[i-1] {
+			return nil, fmt.Errorf("variant index: join: part %d's result is at offset %d, before the part before it", i, results[i])
+		}
+		pi := partInfo{Off: off, Size: p.Size, ResultOff: results[i]}
 		if len(f.Genes) > 0 { // nil when none, as the footer has always written it
 			pi.Genes = make([]uint32, 0, len(f.Genes))
 		}
@@ -89,14 +97,15 @@ func Join(parts []*Part) ([]byte, error) {
 		}
 		for bi, b := range f.Blocks {
 			end := b.Off + f.blockLen(&b)
-			if b.Off < int64(len(magic)) || end > p.Size-int64(trailerLen) || b.FilterLen <= 0 || b.DisplayLen < 0 || b.Chrom < 0 || b.Chrom >= len(chromIDs) {
+			if b.Off < int64(len(magic)) || end > p.Size-int64(trailerLen) || b.FilterLen <= 0 || b.DisplayLen != 0 || b.Chrom < 0 || b.Chrom >= len(chromIDs) ||
+				b.AnchorOff < int64(len(magic)) || b.AnchorOff+int64(anchorLen*groups(b.Rows)) > p.Size-int64(trailerLen) {
 				return nil, fmt.Errorf("variant index: join: part %d: block %d out of place", i, bi)
 			}
 			out, err := translateSummary(b, chromIDs, pi)
 			if err != nil {
 				return nil, fmt.Errorf("variant index: join: part %d: block %d: %w", i, bi, err)
 			}
-			out.Off, out.Part = off+b.Off, i
+			out.Off, out.AnchorOff, out.Part = off+b.Off, off+b.AnchorOff, i
 			foot.Blocks = append(foot.Blocks, out)
 		}
 		foot.Parts = append(foot.Parts, pi)

@@ -11,6 +11,8 @@ import (
 	"testing"
 
 	"github.com/klauspost/compress/s2"
+
+	"github.com/gasproject/gas/internal/tabix"
 )
 
 // splitVCF cuts annotated VCF text into parts of the given record counts
@@ -34,9 +36,26 @@ func splitVCF(vcf []byte, counts ...int) [][]byte {
 	return append(parts, []byte(h+strings.Join(body, "")))
 }
 
-// buildPart indexes one part, returning the file and its description.
-func buildPart(t *testing.T, vcf []byte) ([]byte, *Part) {
+// buildPart indexes one part of the sharded workflow, returning the index
+// file, its description and the part's result: the text compressed by a
+// tabix.PartWriter, its header dropped unless first (as AnnotateShard
+// stores it).
+func buildPart(t *testing.T, vcf []byte, first bool) ([]byte, *Part, []byte) {
 	t.Helper()
+	var z bytes.Buffer
+	pw := tabix.NewPartWriter(&z)
+	skip := 0
+	if !first {
+		for skip < len(vcf) && vcf[skip] == '#' {
+			skip += bytes.IndexByte(vcf[skip:], '\n') + 1
+		}
+	}
+	if _, err := pw.Write(vcf[skip:]); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pw.Close(); err != nil {
+		t.Fatal(err)
+	}
 	var idx bytes.Buffer
 	b := NewBuilder(&idx)
 	if _, err := b.Write(vcf); err != nil {
@@ -45,20 +64,26 @@ func buildPart(t *testing.T, vcf []byte) ([]byte, *Part) {
 	if b.Part() != nil {
 		t.Fatal("Part before Close is not nil")
 	}
-	if err := b.Close(); err != nil {
+	if err := b.Close(func(off int64) uint64 { return pw.Virtual(off - int64(skip)) }); err != nil {
 		t.Fatal(err)
 	}
-	return idx.Bytes(), b.Part()
+	return idx.Bytes(), b.Part(), z.Bytes()
 }
 
 // joinParts stores the parts' files one after the other, then Join's tail,
-// as the sharded workflow's Merge does.
-func joinParts(files [][]byte, parts []*Part) ([]byte, error) {
-	tail, err := Join(parts)
-	if err != nil {
-		return nil, err
+// and the parts' results one after the other, then the BGZF EOF block, as
+// the sharded workflow's Merge does: the joined index and result.
+func joinParts(files [][]byte, parts []*Part, results [][]byte) (index, result []byte, err error) {
+	var offs []int64
+	for _, r := range results {
+		offs = append(offs, int64(len(result)))
+		result = append(result, r...)
 	}
-	return append(bytes.Join(files, nil), tail...), nil
+	tail, err := Join(parts, offs)
+	if err != nil {
+		return nil, nil, err
+	}
+	return append(bytes.Join(files, nil), tail...), append(result, tabix.EOF()...), nil
 }
 
 // TestJoinMatchesOneIndex: the index joined from parts answers every query
@@ -74,17 +99,17 @@ func TestJoinMatchesOneIndex(t *testing.T) {
 	}
 	one := build(t, whole)
 	for _, counts := range [][]int{{0}, {50, 0, 90}, {1, 131, 100}, {5000}} {
-		var files [][]byte
+		var files, results [][]byte
 		var parts []*Part
-		for _, p := range splitVCF(whole, counts...) {
-			f, d := buildPart(t, p)
-			files, parts = append(files, f), append(parts, d)
+		for i, p := range splitVCF(whole, counts...) {
+			f, d, r := buildPart(t, p, i == 0)
+			files, parts, results = append(files, f), append(parts, d), append(results, r)
 		}
-		joined, err := joinParts(files, parts)
+		joined, result, err := joinParts(files, parts, results)
 		if err != nil {
 			t.Fatalf("%v: join: %v", counts, err)
 		}
-		ix, err := Open(bytes.NewReader(joined), int64(len(joined)))
+		ix, err := Open(bytes.NewReader(joined), int64(len(joined)), bytes.NewReader(result))
 		if err != nil {
 			t.Fatalf("%v: open the joined index: %v", counts, err)
 		}
@@ -112,11 +137,11 @@ func TestJoinMatchesOneIndex(t *testing.T) {
 // Open a joined file whose parts are not what the descriptions say.
 func TestJoinRefusesBadParts(t *testing.T) {
 	vcf := annotated(t, "test.vcf")
-	f0, p0 := buildPart(t, splitVCF(vcf, 100)[0])
-	f1, p1 := buildPart(t, splitVCF(vcf, 100)[1])
+	f0, p0, r0 := buildPart(t, splitVCF(vcf, 100)[0], true)
+	f1, p1, r1 := buildPart(t, splitVCF(vcf, 100)[1], false)
 	other := *p1
 	other.Footer.Fields = append([]string{"X"}, p1.Footer.Fields...)
-	joined, err := joinParts([][]byte{f0, f1}, []*Part{p0, p1})
+	joined, _, err := joinParts([][]byte{f0, f1}, []*Part{p0, p1}, [][]byte{r0, r1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -139,9 +164,9 @@ func TestJoinRefusesBadParts(t *testing.T) {
 		{"wrong file", [][]byte{f1, f0}, []*Part{p0, p1}, "part 0 is not a GAS variant index"},
 	}
 	for _, c := range cases {
-		b, err := joinParts(c.files, c.parts)
+		b, result, err := joinParts(c.files, c.parts, [][]byte{r0, r1})
 		if err == nil {
-			_, err = Open(bytes.NewReader(b), int64(len(b)))
+			_, err = Open(bytes.NewReader(b), int64(len(b)), bytes.NewReader(result))
 		}
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: err %v, want %q", c.name, err, c.want)
@@ -153,16 +178,16 @@ func TestJoinRefusesBadParts(t *testing.T) {
 // dictionary lacks fails the query that reads it, naming the block.
 func TestJoinedIndexRefusesBadIDs(t *testing.T) {
 	vcf := annotated(t, "test.vcf")
-	f0, p0 := buildPart(t, splitVCF(vcf, 100)[0])
-	f1, p1 := buildPart(t, splitVCF(vcf, 100)[1])
+	f0, p0, r0 := buildPart(t, splitVCF(vcf, 100)[0], true)
+	f1, p1, r1 := buildPart(t, splitVCF(vcf, 100)[1], false)
 	bad, p1 := withFilter(t, f1, p1, 0, func(c filterCols) {
 		binary.LittleEndian.PutUint32(c.raw[4*c.n:], uint32(len(p1.Footer.Genes))) // row 0's gene
 	})
-	joined, err := joinParts([][]byte{f0, bad}, []*Part{p0, p1})
+	joined, result, err := joinParts([][]byte{f0, bad}, []*Part{p0, p1}, [][]byte{r0, r1})
 	if err != nil {
 		t.Fatal(err)
 	}
-	ix, err := Open(bytes.NewReader(joined), int64(len(joined)))
+	ix, err := Open(bytes.NewReader(joined), int64(len(joined)), bytes.NewReader(result))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -203,6 +228,9 @@ func withFilter(t *testing.T, f []byte, p *Part, bi int, patch func(filterCols))
 	q.Footer.Blocks[bi].FilterLen = len(z)
 	for i := bi + 1; i < len(q.Footer.Blocks); i++ {
 		q.Footer.Blocks[i].Off += int64(len(z) - b.FilterLen)
+	}
+	for i := range q.Footer.Blocks { // the anchors follow the last block
+		q.Footer.Blocks[i].AnchorOff += int64(len(z) - b.FilterLen)
 	}
 	return out, &q
 }

@@ -182,8 +182,11 @@ func (p *parser) record(l []byte) error {
 	if err != nil {
 		return p.lineErr("POS %q is not a position", col[1])
 	}
-	if err := p.startRow(col[0]); err != nil {
-		return err
+	if p.shownRows == nil {
+		if err := p.startRow(col[0]); err != nil {
+			return err
+		}
+		p.recAt = p.lineAt
 	}
 	r := &p.rec
 	r.set(uint32(pos), col[2], col[3], col[4], knownAF, knownCln)
@@ -343,9 +346,6 @@ type entryRow struct {
 	alt                  []byte // the ALT's text
 	af                   float32
 	flags                uint8
-	// The row's alt and clin_sig are the previous row's: it is of the
-	// same record and ALT, and they are the record's values of it.
-	sameAlt, sameClinSig bool
 }
 
 // setTerms sets c's consequence list and impact (and their ids) to csq and
@@ -364,26 +364,24 @@ func (p *parser) setTranscript(c *entryCache, symbol, gene, feature, biotype []b
 		c.geneID = p.geneID(symbol, gene)
 		c.symbol, c.gene = append(c.symbol[:0], symbol...), append(c.gene[:0], gene...)
 		c.feature, c.biotype = append(c.feature[:0], feature...), append(c.biotype[:0], biotype...)
-		c.ok, c.txStamp = true, 0
+		c.ok = true
 	}
 }
 
 // addRow adds a row: entry k of its record, for the record's ALT alt, c
 // holding its consequence and transcript. af and clin_sig are the entry's
-// fields when the layout has them, else the record's INFO values of the ALT.
+// fields when the layout has them, else the record's INFO values of the
+// ALT. A parser reading a result's rows (shown set) collects their
+// display text instead.
 func (p *parser) addRow(k int, c *entryCache, alt int, row *entryRow) error {
-	if p.foot.Rows >= math.MaxUint32 {
-		return errTooManyRows
-	}
 	r := &p.rec
 	flags := c.impactCode
 	if row.canonical {
 		flags |= flagCanonical
 	}
-	row.sameAlt = k > 0 && alt == p.lastAlt
-	row.sameClinSig = row.sameAlt && p.csq.at[sClinSig] < 0
+	sameAlt := k > 0 && alt == p.lastAlt
 	p.lastAlt = alt
-	if row.sameAlt && p.csq.at[sAF] < 0 && p.csq.at[sClinSig] < 0 {
+	if sameAlt && p.csq.at[sAF] < 0 && p.csq.at[sClinSig] < 0 {
 		// The last row's ALT of the same record: its af, clin_sig and alt,
 		// which row (the parser's own) still holds, are this one's.
 		row.flags = flags | row.flags&flagAF
@@ -391,11 +389,19 @@ func (p *parser) addRow(k int, c *entryCache, alt int, row *entryRow) error {
 		row.flags = flags
 		p.altValues(alt, row)
 	}
-	b := p.blk
-	if c.txStamp != b.stamp {
-		c.featureID, c.biotypeID, c.txStamp = b.lookup(c.feature), b.lookup(c.biotype), b.stamp
+	if p.shownRows != nil {
+		*p.shownRows = append(*p.shownRows, shownRow{pos: r.pos, text: [displayFields]string{string(r.id), string(r.ref), string(row.alt),
+			string(row.allele), string(c.feature), string(c.biotype), string(row.hgvsc), string(row.hgvsp), string(row.clinSig)}})
+		return nil
 	}
-	b.addRow(k, c, r, row)
+	if p.foot.Rows >= math.MaxUint32 {
+		return errTooManyRows
+	}
+	b := p.blk
+	if b.rows()%displayGroup == 0 {
+		p.anchors = append(p.anchors, anchor{at: p.recAt, skip: uint32(k)})
+	}
+	b.addFilter(r.pos, c.geneID, c.csqID, row.af, row.flags)
 	p.foot.Rows++
 	return nil
 }

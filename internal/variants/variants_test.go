@@ -356,11 +356,11 @@ func TestBuilderErrors(t *testing.T) {
 	} {
 		b := NewBuilder(&bytes.Buffer{})
 		b.Write([]byte(hdr + tc.body))
-		if err := b.Close(); err == nil || !strings.Contains(err.Error(), tc.want) {
+		if err := b.Close(PlainResult); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("error %v, want %q", err, tc.want)
 		}
 	}
-	if _, err := Open(bytes.NewReader([]byte("not an index at all, no")), 23); err == nil {
+	if _, err := Open(bytes.NewReader([]byte("not an index at all, no")), 23, nil); err == nil {
 		t.Error("garbage opened")
 	}
 	// An index of a file without CSQ has no rows, and opens.

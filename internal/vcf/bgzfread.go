@@ -36,6 +36,9 @@ type inBlock struct {
 	ready chan struct{}
 }
 
+// IsBGZF reports whether head (at least 18 bytes) starts a BGZF block.
+func IsBGZF(head []byte) bool { return isBGZF(head) }
+
 // isBGZF reports whether head (at least 18 bytes) starts a BGZF block.
 func isBGZF(head []byte) bool {
 	_, ok := bgzfBlockLen(head)

@@ -1,0 +1,64 @@
+package vcf
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"strings"
+	"testing"
+)
+
+// TestBGZFAtReadsEachBlock: BGZFAt gives every block's text at its offset,
+// the next block's offset, io.EOF past the last, and names the offset of
+// bytes that are not a whole block.
+func TestBGZFAtReadsEachBlock(t *testing.T) {
+	text := strings.Repeat("21\t100\t.\tA\tG\t.\t.\tCSQ=G|missense_variant\n", 6000) // several blocks
+	var b bytes.Buffer
+	w := NewBGZFWriter(&b)
+	w.Write([]byte(text))
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	file := b.Bytes()
+	z := NewBGZFAt(bytes.NewReader(file))
+	var got bytes.Buffer
+	blocks := 0
+	for off := int64(0); ; blocks++ {
+		data, next, err := z.Block(off)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil || next <= off {
+			t.Fatalf("block at %d: next %d, %v", off, next, err)
+		}
+		got.Write(data)
+		off = next
+	}
+	if got.String() != text || blocks < 4 {
+		t.Fatalf("%d blocks gave %d bytes of %d", blocks, got.Len(), len(text))
+	}
+	// The same block again comes from the cache, and a block before it too.
+	if a, _, err := z.Block(0); err != nil || !strings.HasPrefix(text, string(a)) {
+		t.Fatalf("block 0 again: %v", err)
+	}
+	for _, c := range []struct {
+		name string
+		file []byte
+		off  int64
+		want string
+	}{
+		{"inside a block", file, 5, "BGZF block at offset 5: not a BGZF block, or cut short"},
+		{"cut short", file[:100], 0, "BGZF block at offset 0: not a BGZF block, or cut short"},
+		{"plain text", []byte(text), 0, "BGZF block at offset 0: not a BGZF block"},
+		{"negative", file, -1, "BGZF block at offset -1: out of range"},
+	} {
+		if _, _, err := NewBGZFAt(bytes.NewReader(c.file)).Block(c.off); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: %v, want %q", c.name, err, c.want)
+		}
+	}
+	bad := bytes.Clone(file)
+	bad[30] ^= 0xff // inside block 0's deflate data
+	if _, _, err := NewBGZFAt(bytes.NewReader(bad)).Block(0); err == nil || !strings.Contains(err.Error(), "BGZF block at offset 0") {
+		t.Errorf("corrupt block: %v", err)
+	}
+}
