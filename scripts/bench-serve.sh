@@ -129,7 +129,7 @@ else
 fi
 # The job's variant table holds the rows of the peer's variant index.
 jobrows=$(curl -fsS -H "Authorization: Bearer $TOKEN" "$URL/api/v1/jobs/$(cat "$WORK/last-job")/variants?limit=1" | sed -n 's/.*"total": *\([0-9]*\).*/\1/p')
-peerrows=$("$GAS" variants --count "$WORK/annotate.idx")
+peerrows=$("$GAS" variants --count "$WORK/annotate.vcf.gz" "$WORK/annotate.idx")
 if [ -n "$jobrows" ] && [ "$jobrows" = "$peerrows" ]; then
   echo "variants: the last job's variant table has the $jobrows rows of gas annotate --variants's index"
 else

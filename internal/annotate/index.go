@@ -53,22 +53,18 @@ type Span struct{ Start, End uint32 }
 
 // IndexEntry is one CSQ entry as written (escaped), Out[Start:End]: every
 // field of CSQFields, in order, '|'-separated. Alt is the index of its ALT
-// in the ALT column, Lens the lengths some of its fields had before
-// escaping. Key names its text from Consequence to BIOTYPE: entries with
-// the same non-zero Key have the same text there (consequence.TextKey).
+// in the ALT column. AlleleLen is the length of its Allele field before
+// escaping (at most 0xffff): where the text has a '|' at that length, the
+// field was not escaped (an escape lengthens it, and an escaped field
+// holds no '|'), so the fields after it are found without reading it. Key
+// names its text from Consequence to BIOTYPE: entries with the same
+// non-zero Key have the same text there (consequence.TextKey).
 type IndexEntry struct {
 	Start, End uint32
 	Alt        int32
-	Lens       EntryLens
+	AlleleLen  uint16
 	Key        consequence.TextKey
 }
-
-// EntryLens are the lengths of an entry's fields Allele, EXON, INTRON, HGVSc
-// and HGVSp before escaping (at most 0xffff): where the text has a '|' after
-// a field at its length from the field's start, the field was not escaped
-// (an escape lengthens it, and an escaped field holds no '|'), so it is
-// found without reading it.
-type EntryLens struct{ Allele, Exon, Intron, HGVSc, HGVSp uint16 }
 
 // indexBatch collects a batch's records for Options.Index while a worker
 // annotates it: where each record's line and each entry are in the batch's
@@ -117,7 +113,7 @@ func (x *indexBatch) entry(e *consequence.Entry, out []byte, start int) {
 		x.Entries = slices.Grow(x.Entries, len(x.Entries))
 	}
 	// Written in place, field by field: a composite literal (an appended
-	// IndexEntry, an EntryLens) is built on the stack with 2- and 4-byte
+	// IndexEntry) is built on the stack with 2- and 4-byte
 	// stores and copied with 8- or 16-byte loads, which cannot take their
 	// data from those stores still in flight and wait for them: that wait
 	// cost 1.1 s of a whole genome's 20 s of CPU (a CPU profile put it on
@@ -125,9 +121,7 @@ func (x *indexBatch) entry(e *consequence.Entry, out []byte, start int) {
 	x.Entries = x.Entries[:len(x.Entries)+1]
 	en := &x.Entries[len(x.Entries)-1]
 	en.Start, en.End, en.Alt = uint32(start), uint32(len(out)), int32(x.alt)
-	l := &en.Lens
-	l.Allele, l.Exon, l.Intron, l.HGVSc, l.HGVSp = len16(len(e.Allele)), len16(len(e.Exon)), len16(len(e.Intron)), len16(e.HGVScLen()), len16(len(e.HGVSp))
-	en.Key = e.TextKey()
+	en.AlleleLen, en.Key = len16(len(e.Allele)), e.TextKey()
 }
 
 // len16 is a field's length n, at most 0xffff: a longer field is not where

@@ -50,7 +50,7 @@ func TestIndexEntryText(t *testing.T) {
 	x.endRecord() // no entries: no record
 	var got, lines, afs []string
 	var alts []int
-	var lens []EntryLens
+	var lens []uint16
 	sink := sinkFunc(func(rs *IndexRecords) error {
 		ents := rs.Entries
 		for _, r := range rs.Records {
@@ -58,7 +58,7 @@ func TestIndexEntryText(t *testing.T) {
 			lines = append(lines, strings.Join([]string{string(l[:h[0]]), string(l[h[1]:h[2]]), string(l[h[2]+1 : h[3]]), string(l[h[3]+1 : h[4]])}, " "))
 			afs = append(afs, string(rs.Out[r.KnownAF.Start:r.KnownAF.End]))
 			for _, e := range ents[:r.Entries] {
-				got, alts, lens = append(got, string(rs.Out[e.Start:e.End])), append(alts, int(e.Alt)), append(lens, e.Lens)
+				got, alts, lens = append(got, string(rs.Out[e.Start:e.End])), append(alts, int(e.Alt)), append(lens, e.AlleleLen)
 			}
 			ents = ents[r.Entries:]
 		}
@@ -73,10 +73,9 @@ func TestIndexEntryText(t *testing.T) {
 	if len(got) != 2 || got[0] != want[0] || got[1] != want[1] || alts[0] != 0 || alts[1] != 1 {
 		t.Fatalf("entries %q, ALTs %v; want %q, [0 1]", got, alts, want)
 	}
-	// The fields' lengths before escaping: the second HGVSp is 2 bytes
-	// longer as written.
-	if l := (EntryLens{1, 0, 0, 28, 27}); lens[0] != l || lens[1] != (EntryLens{1, 0, 0, 28, 25}) {
-		t.Fatalf("lengths %v, want %v and the second HGVSp 25", lens, l)
+	// The Allele fields' lengths (before escaping).
+	if lens[0] != 1 || lens[1] != 1 {
+		t.Fatalf("Allele lengths %v, want [1 1]", lens)
 	}
 	if !strings.Contains(want[1], "|ENSP00000305682:p.Glu353%3D|") {
 		t.Fatalf("the synonymous HGVSp was not escaped: %q", want[1])

@@ -106,7 +106,7 @@ func (p *parser) addRecords(rs *annotate.IndexRecords) error {
 			if e.Start > e.End || int(e.End) > len(out) {
 				return fmt.Errorf("variant index: %s:%d: entry %d is not in the batch's output", chrom, r.Pos, k)
 			}
-			if err := p.addEngineEntry(k, out[e.Start:e.End], e.Lens, e.Key, int(e.Alt)); err != nil {
+			if err := p.addEngineEntry(k, out[e.Start:e.End], e.AlleleLen, e.Key, int(e.Alt)); err != nil {
 				return fmt.Errorf("variant index: %s:%d: %w", chrom, r.Pos, err)
 			}
 		}
@@ -134,13 +134,15 @@ func spanOf(out []byte, s annotate.Span) ([]byte, bool) {
 	return out[s.Start:s.End], true
 }
 
-// addEngineEntry adds entry k of a record, the engine's text of it with its
-// fields' lengths and the key of its text from Consequence to BIOTYPE, for
-// the record's ALT alt: each field at gasAt is where the lengths put it
-// when a '|' follows it there (annotate.EntryLens).
-func (p *parser) addEngineEntry(k int, text []byte, l annotate.EntryLens, key consequence.TextKey, alt int) error {
+// addEngineEntry adds entry k of a record, the engine's text of it with
+// its Allele field's length before escaping and the key of its text from
+// Consequence to BIOTYPE, for the record's ALT alt: Consequence begins
+// after that length when a '|' is there (annotate.IndexEntry.AlleleLen).
+// The row needs those seven fields (for its gene's and consequence list's
+// ids) and CANONICAL, the last field; its text is the result's.
+func (p *parser) addEngineEntry(k int, text []byte, alleleLen uint16, key consequence.TextKey, alt int) error {
 	c := &p.slots[uint(k)%cacheSlots]
-	if a := int(l.Allele); a < len(text) && text[a] == '|' {
+	if a := int(alleleLen); a < len(text) && text[a] == '|' {
 		// Consequence to BIOTYPE as the last entry at this place had them?
 		// Then c holds them already: its key is the entry's, or c.mid, seven
 		// whole fields, is the text's next (the text goes on with c.mid and
@@ -148,19 +150,9 @@ func (p *parser) addEngineEntry(k int, text []byte, l annotate.EntryLens, key co
 		at := a + 1
 		if end := at + len(c.mid); c.midOK && end < len(text) && text[end] == '|' &&
 			(key == c.key && key != (consequence.TextKey{}) || string(text[at:end]) == string(c.mid)) || p.setMid(c, text, at, key) {
-			// The '|' after EXON, INTRON, HGVSc and HGVSp, each where the
-			// field's length puts it. Lengths that do not fit the text (a
-			// bug upstream) split the entry instead of slicing it.
-			exon := at + len(c.mid) + 1 + int(l.Exon)
-			intron := exon + 1 + int(l.Intron)
-			hgvsc := intron + 1 + int(l.HGVSc)
-			hgvsp := hgvsc + 1 + int(l.HGVSp)
-			if hgvsp < len(text) && text[exon] == '|' && text[intron] == '|' && text[hgvsc] == '|' && text[hgvsp] == '|' {
-				row := &p.row // not a new one: each would be cleared
-				row.allele, row.hgvsc, row.hgvsp = text[:a], text[intron+1:hgvsc], text[hgvsc+1:hgvsp]
-				row.canonical = len(text) >= 4 && string(text[len(text)-4:]) == "|YES" // CANONICAL is the last field
-				return p.addRow(k, c, alt, row)
-			}
+			row := &p.row // not a new one: each would be cleared
+			row.canonical = len(text) >= 4 && string(text[len(text)-4:]) == "|YES" // CANONICAL is the last field
+			return p.addRow(k, c, alt, row)
 		}
 	}
 	return p.addSplitEntry(k, c, text, alt)

@@ -357,8 +357,13 @@ func (p *parser) setTerms(c *entryCache, csq, impact []byte) {
 	}
 }
 
-// setTranscript sets c's transcript fields (and the gene's id) to these.
+// setTranscript sets c's transcript fields (and the gene's id) to these;
+// feature and biotype only for a parser reading a result (shownRows): the
+// index does not keep them.
 func (p *parser) setTranscript(c *entryCache, symbol, gene, feature, biotype []byte) {
+	if p.shownRows == nil {
+		feature, biotype = nil, nil
+	}
 	if !c.ok || !bytes.Equal(c.feature, feature) || !bytes.Equal(c.biotype, biotype) ||
 		!bytes.Equal(c.symbol, symbol) || !bytes.Equal(c.gene, gene) {
 		c.geneID = p.geneID(symbol, gene)
@@ -406,7 +411,8 @@ func (p *parser) addRow(k int, c *entryCache, alt int, row *entryRow) error {
 	return nil
 }
 
-// altValues sets a row's af (and flagAF), clin_sig and alt: the ALT's.
+// altValues sets a row's af (and flagAF) and, for a parser reading a
+// result (shownRows), its clin_sig and alt: the ALT's.
 func (p *parser) altValues(alt int, row *entryRow) {
 	r := &p.rec
 	var known bool
@@ -417,6 +423,9 @@ func (p *parser) altValues(alt int, row *entryRow) {
 	}
 	if known {
 		row.flags |= flagAF
+	}
+	if p.shownRows == nil {
+		return
 	}
 	if p.csq.at[sClinSig] < 0 {
 		row.clinSig = nil
