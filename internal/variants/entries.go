@@ -150,7 +150,7 @@ func (p *parser) addEngineEntry(k int, text []byte, alleleLen uint16, key conseq
 		at := a + 1
 		if end := at + len(c.mid); c.midOK && end < len(text) && text[end] == '|' &&
 			(key == c.key && key != (consequence.TextKey{}) || string(text[at:end]) == string(c.mid)) || p.setMid(c, text, at, key) {
-			row := &p.row // not a new one: each would be cleared
+			row := &p.row                                                          // not a new one: each would be cleared
 			row.canonical = len(text) >= 4 && string(text[len(text)-4:]) == "|YES" // CANONICAL is the last field
 			return p.addRow(k, c, alt, row)
 		}
