@@ -10,13 +10,16 @@ import (
 // BGZFAt reads the blocks of a BGZF file at their compressed offsets (the
 // upper 48 bits of a virtual offset): random access for a reader that
 // knows where its lines are, such as a variant index's anchors. It reads
-// the file in chunks of bgzfAtChunk bytes (one request per chunk from an
-// object store) and keeps the last block inflated. Not safe for concurrent
-// use.
+// the file in chunks (one request per chunk from an object store): of
+// bgzfAtChunk bytes, twice the last one's up to bgzfAtMaxChunk while the
+// reads go on where the last chunk ended (a scan of the whole file takes a
+// few dozen requests, not one per block). It keeps the last block
+// inflated. Not safe for concurrent use.
 type BGZFAt struct {
 	r        io.ReaderAt
 	chunk    []byte
 	chunkOff int64
+	size     int // of the next chunk read
 	blk      inBlock
 	blkOff   int64 // -1: none inflated
 	next     int64 // offset of the block after blk
@@ -24,12 +27,15 @@ type BGZFAt struct {
 	br       bytes.Reader
 }
 
-// bgzfAtChunk is the bytes BGZFAt reads at a time: a block is at most
-// 64 KiB, and text compresses to a few blocks' worth in this.
-const bgzfAtChunk = 128 << 10
+// bgzfAtChunk is the bytes BGZFAt reads at a time at first: a block is at
+// most 64 KiB, and text compresses to a few blocks' worth in this.
+const (
+	bgzfAtChunk    = 128 << 10
+	bgzfAtMaxChunk = 4 << 20
+)
 
 // NewBGZFAt reads the BGZF file r.
-func NewBGZFAt(r io.ReaderAt) *BGZFAt { return &BGZFAt{r: r, blkOff: -1} }
+func NewBGZFAt(r io.ReaderAt) *BGZFAt { return &BGZFAt{r: r, blkOff: -1, size: bgzfAtChunk} }
 
 // Block returns the text of the block at compressed offset off and the
 // offset of the block after it; the text is valid until the next call. At
@@ -60,10 +66,15 @@ func (z *BGZFAt) read(off int64) ([]byte, error) {
 	if raw, ok := z.inChunk(off); ok {
 		return raw, nil
 	}
-	if cap(z.chunk) < bgzfAtChunk {
-		z.chunk = make([]byte, bgzfAtChunk)
+	if in := off - z.chunkOff; len(z.chunk) > 0 && in >= 0 && in <= int64(len(z.chunk)) {
+		z.size = min(2*z.size, bgzfAtMaxChunk) // reading on: a larger chunk
+	} else {
+		z.size = bgzfAtChunk
 	}
-	n, err := z.r.ReadAt(z.chunk[:bgzfAtChunk], off)
+	if cap(z.chunk) < z.size {
+		z.chunk = make([]byte, z.size)
+	}
+	n, err := z.r.ReadAt(z.chunk[:z.size], off)
 	if err != nil && !errors.Is(err, io.EOF) {
 		return nil, fmt.Errorf("read BGZF block at offset %d: %w", off, err)
 	}

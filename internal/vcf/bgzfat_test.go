@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"math/rand/v2"
 	"strings"
 	"testing"
 )
@@ -20,7 +21,8 @@ func TestBGZFAtReadsEachBlock(t *testing.T) {
 		t.Fatal(err)
 	}
 	file := b.Bytes()
-	z := NewBGZFAt(bytes.NewReader(file))
+	counted := &countingReaderAt{r: bytes.NewReader(file)}
+	z := NewBGZFAt(counted)
 	var got bytes.Buffer
 	blocks := 0
 	for off := int64(0); ; blocks++ {
@@ -36,6 +38,32 @@ func TestBGZFAtReadsEachBlock(t *testing.T) {
 	}
 	if got.String() != text || blocks < 4 {
 		t.Fatalf("%d blocks gave %d bytes of %d", blocks, got.Len(), len(text))
+	}
+	// A scan reads larger chunks as it goes: a few reads, not one a block.
+	big := make([]byte, 3<<20) // random bases: a quarter of it compressed
+	rnd := rand.New(rand.NewPCG(1, 2))
+	for i := range big {
+		big[i] = "ACGT\n"[rnd.IntN(5)]
+	}
+	var bb bytes.Buffer
+	w = NewBGZFWriter(&bb)
+	w.Write(big)
+	w.Close()
+	counted = &countingReaderAt{r: bytes.NewReader(bb.Bytes())}
+	z2 := NewBGZFAt(counted)
+	n := 0
+	for off := int64(0); ; {
+		data, next, err := z2.Block(off)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, off = n+len(data), next
+	}
+	if n != len(big) || counted.reads > 6 {
+		t.Fatalf("scan of %d compressed bytes: %d of %d bytes in %d reads, want at most 6", bb.Len(), n, len(big), counted.reads)
 	}
 	// The same block again comes from the cache, and a block before it too.
 	if a, _, err := z.Block(0); err != nil || !strings.HasPrefix(text, string(a)) {
@@ -61,4 +89,15 @@ func TestBGZFAtReadsEachBlock(t *testing.T) {
 	if _, _, err := NewBGZFAt(bytes.NewReader(bad)).Block(0); err == nil || !strings.Contains(err.Error(), "BGZF block at offset 0") {
 		t.Errorf("corrupt block: %v", err)
 	}
+}
+
+// countingReaderAt counts the ReadAt calls made of it.
+type countingReaderAt struct {
+	r     io.ReaderAt
+	reads int
+}
+
+func (c *countingReaderAt) ReadAt(p []byte, off int64) (int, error) {
+	c.reads++
+	return c.r.ReadAt(p, off)
 }
