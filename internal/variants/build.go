@@ -197,6 +197,9 @@ func newParser(w io.Writer) *parser {
 }
 
 func (p *parser) lineErr(format string, args ...any) error {
+	if p.shownRows != nil { // a reader: the caller names the place
+		return fmt.Errorf(format, args...)
+	}
 	return fmt.Errorf("variant index: line %d: %s", p.lineNo, fmt.Sprintf(format, args...))
 }
 

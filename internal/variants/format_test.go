@@ -3,6 +3,7 @@ package variants
 import (
 	"bytes"
 	"compress/gzip"
+	"encoding/binary"
 	"fmt"
 	"io"
 	"net/url"
@@ -80,6 +81,9 @@ func TestCorruptSectionsFailTheQuery(t *testing.T) {
 		t.Fatal(err)
 	}
 	blk := b.Part().Footer.Blocks[0]
+	head := bytes.Index(vcf, []byte("\n#CHROM")) + 1
+	first := head + bytes.IndexByte(vcf[head:], '\n') + 1 // the first record's line
+	inside := binary.LittleEndian.AppendUint64(nil, uint64(first+3))
 	cases := []struct {
 		name  string
 		at    int64  // where the bytes go
@@ -89,8 +93,9 @@ func TestCorruptSectionsFailTheQuery(t *testing.T) {
 	}{
 		{"filter of another length", blk.Off, []byte{0}, "sort=gene", "variant index: block 0: filter data is corrupt"},
 		{"filter not s2", blk.Off + 3, []byte{0xff, 0xff, 0xff}, "sort=gene", "variant index: block 0: filter data is corrupt"},
-		{"anchor elsewhere in the result", blk.AnchorOff + anchorLen, []byte{0, 0, 0, 0, 0, 0, 0, 0}, "limit=1000", "variant index: block 0, rows 128-255: the result does not hold them: a header or empty line"},
+		{"anchor elsewhere in the result", blk.AnchorOff + anchorLen, []byte{0, 0, 0, 0, 0, 0, 0, 0}, "limit=1000", "variant index: block 0, rows 128-255: the result does not hold them: a header line"},
 		{"anchor beyond the result", blk.AnchorOff + anchorLen, []byte{0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0}, "limit=1000", "variant index: block 0, rows 128-255: the result does not hold them: the result ends"},
+		{"anchor inside a line", blk.AnchorOff, inside, "", "variant index: block 0"},
 		{"anchor's skip too large", blk.AnchorOff + 8, []byte{0xff, 0xff, 0xff, 0}, "", "variant index: block 0, rows 0-127: the result does not hold them: the result ends"},
 	}
 	for _, c := range cases {

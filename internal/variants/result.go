@@ -98,11 +98,14 @@ func (rr *rowReader) group(bi, g, rows int) ([]shownRow, error) {
 	need := skip + rows
 	rr.shown = rr.shown[:0]
 	err := rr.lines(place, func(line []byte) (bool, error) {
-		if len(line) == 0 || line[0] == '#' {
-			return false, errors.New("a header or empty line where a record was expected")
+		switch {
+		case len(line) == 0: // no rows, as Builder reads it
+			return true, nil
+		case line[0] == '#':
+			return false, errors.New("a header line where a record was expected")
 		}
 		if err := rr.p.record(line); err != nil {
-			return false, err
+			return false, fmt.Errorf("a line: %w", err)
 		}
 		return len(rr.shown) < need, nil
 	})
