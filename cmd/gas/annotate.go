@@ -196,7 +196,10 @@ func createOutput(path string, parted bool, d vcf.Durability) (*vcf.Output, erro
 // locate maps an offset in the text written to its place in out (for the
 // variant index); written reports that out was committed.
 func annotateParted(ctx context.Context, bundle *refdata.Bundle, in io.Reader, out *vcf.Output, path string, d vcf.Durability, opts annotate.Options, index bool) (sum *annotate.Summary, locate variants.Locate, written bool, err error) {
-	pw := tabix.NewPartWriter(out)
+	pw := tabix.NewBlockLogWriter(out) // where each line went, for the variant index
+	if index {
+		pw = tabix.NewPartWriter(out) // and the lines' tabix entries
+	}
 	sum, err = annotate.New(bundle).Run(ctx, in, pw, opts)
 	part, cerr := pw.Close() // stops its compressors, also after an error
 	if err != nil {

@@ -32,12 +32,22 @@ type PartWriter struct {
 	carry    []byte // a line split across Writes
 	lines    int
 	err      error
+	noLines  bool // NewBlockLogWriter: the lines are not indexed
 }
 
 // NewPartWriter writes BGZF blocks to w.
 func NewPartWriter(w io.Writer) *PartWriter {
 	bl := &blockLog{w: w}
 	return &PartWriter{z: vcf.NewBGZFWriter(bl), blocks: bl, x: NewIndexer()}
+}
+
+// NewBlockLogWriter compresses to BGZF as a PartWriter does, and says where
+// each byte went (Virtual), without indexing the lines (which costs a parse
+// of each): for a variant index's anchors into a file that gets no tabix
+// index. Its Close's Part has no index.
+func NewBlockLogWriter(w io.Writer) *PartWriter {
+	bl := &blockLog{w: w}
+	return &PartWriter{z: vcf.NewBGZFWriter(bl), blocks: bl, noLines: true}
 }
 
 // EOF is the BGZF end-of-file block that must follow the last part.
@@ -50,6 +60,10 @@ func EOF() []byte {
 func (p *PartWriter) Write(b []byte) (int, error) {
 	if p.err != nil {
 		return 0, p.err
+	}
+	if p.noLines {
+		p.off += uint64(len(b))
+		return p.z.Write(b)
 	}
 	for rest, at := b, p.off; len(rest) > 0; {
 		i := bytes.IndexByte(rest, '\n')
@@ -119,6 +133,10 @@ func (p *PartWriter) Close() (*Part, error) {
 		return nil, errors.New("tabix: the part's last line has no newline")
 	}
 	part := &Part{Size: p.blocks.size}
+	if p.noLines {
+		part.Unsorted = "the lines were not indexed (NewBlockLogWriter)"
+		return part, nil
+	}
 	if p.unsorted != nil {
 		part.Unsorted = p.unsorted.Error()
 		return part, nil

@@ -129,3 +129,37 @@ func TestAppendPartRefusesACorruptIndex(t *testing.T) {
 		}
 	}
 }
+
+// TestBlockLogWriterPlacesLikeAPartWriter: NewBlockLogWriter writes the
+// bytes a PartWriter writes and maps every offset to the same virtual
+// offset, without an index.
+func TestBlockLogWriterPlacesLikeAPartWriter(t *testing.T) {
+	var text bytes.Buffer
+	text.WriteString("##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n")
+	for i := range 20000 {
+		fmt.Fprintf(&text, "1\t%d\t.\tA\tG\t.\t.\tDP=%d\n", 100+i*10, i)
+	}
+	var a, b bytes.Buffer
+	pw, bw := NewPartWriter(&a), NewBlockLogWriter(&b)
+	for _, w := range []*PartWriter{pw, bw} {
+		if _, err := w.Write(text.Bytes()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pp, err := pw.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	bp, err := bw.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(a.Bytes(), b.Bytes()) || len(pp.Index) == 0 || len(bp.Index) != 0 || bp.Unsorted == "" || bp.Size != pp.Size {
+		t.Fatalf("block log writer: %d bytes (part writer %d), index %d bytes, unsorted %q", b.Len(), a.Len(), len(bp.Index), bp.Unsorted)
+	}
+	for off := int64(0); off <= int64(text.Len()); off += 997 {
+		if pv, bv := pw.Virtual(off), bw.Virtual(off); pv != bv || off > 70000 && pv>>16 == 0 {
+			t.Fatalf("offset %d: %#x, %#x", off, pv, bv)
+		}
+	}
+}
