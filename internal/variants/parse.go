@@ -328,7 +328,10 @@ func (p *parser) entry(k int, e []byte) error {
 	p.setTranscript(c, v[sSymbol], v[sGene], v[sFeature], v[sBiotype])
 	row := &p.row
 	row.allele, row.hgvsc, row.hgvsp, row.canonical = v[sAllele], v[sHGVSc], v[sHGVSp], string(v[sCanonical]) == "YES"
-	row.afField, row.clinSig = v[sAF], v[sClinSig]
+	row.afField = v[sAF]
+	if p.csq.at[sClinSig] >= 0 { // else the ALT's KNOWN_CLNSIG, which a row of the same ALT keeps
+		row.clinSig = v[sClinSig]
+	}
 	return p.addRow(k, c, alt, row)
 }
 

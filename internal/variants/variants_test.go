@@ -419,3 +419,18 @@ func csqVCF(format string, records ...string) string {
 		`##INFO=<ID=CSQ,Number=.,Type=String,Description="Consequence annotations. Format: ` + format + `">` + "\n" +
 		"#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n" + strings.Join(records, "\n") + "\n"
 }
+
+// TestRecordValuesOnEveryRow: every row of a record shows its ALT's
+// KNOWN_AF and KNOWN_CLNSIG, its ID, REF and ALT, the later rows of an ALT
+// too (which take them from the row before), as a full scan reads them.
+func TestRecordValuesOnEveryRow(t *testing.T) {
+	e := "|missense_variant|MODERATE|G1|ENSG1|ENST1|YES"
+	vcf := csqVCF("Allele|Consequence|IMPACT|SYMBOL|Gene|Feature|CANONICAL",
+		"1\t10\trs1\tA\tG\t.\t.\tKNOWN_AF=0.25;KNOWN_CLNSIG=benign;CSQ=G"+e+",G"+e+",G"+e,
+		"1\t20\trs2;rs3\tA\tC,T\t.\t.\tKNOWN_AF=0.1,.;KNOWN_CLNSIG=.,pathogenic;CSQ=C"+e+",C"+e+",T"+e+",T"+e+",T"+e,
+		"1\t30\t.\tC\tG\t.\t.\tCSQ=G"+e+",G"+e)
+	got, want := firstPage(t, vcf), naiveRows(t, []byte(vcf))
+	if !reflect.DeepEqual(got, want) || len(got) != 10 || got[2].ClinSig != "benign" || got[6].ClinSig != "pathogenic" || got[9].ClinSig != "" {
+		t.Fatalf("rows:\n%+v\nwant:\n%+v", got, want)
+	}
+}
