@@ -104,15 +104,6 @@ func sameSlice(a, b []string) bool {
 	return len(a) == len(b) && (len(a) == 0 || &a[0] == &b[0])
 }
 
-// HGVScLen is the length of the entry's HGVSc, also when the text is in the
-// Predictor's buffer (HGVScInBuffer) rather than in HGVSc.
-func (e *Entry) HGVScLen() int {
-	if e.hgvsc != nil {
-		return len(e.hgvsc)
-	}
-	return len(e.HGVSc)
-}
-
 // CSQFormat is the Format of the CSQ INFO key, in the order AppendCSQ writes.
 const CSQFormat = "Allele|Consequence|IMPACT|SYMBOL|Gene|Feature_type|Feature|BIOTYPE|EXON|INTRON|HGVSc|HGVSp|cDNA_position|CDS_position|Protein_position|Amino_acids|Codons|Existing_variation|DISTANCE|STRAND|FLAGS|VARIANT_CLASS|CANONICAL"
 
