@@ -64,10 +64,16 @@ func runVariants(ctx context.Context, args []string) error {
 		return err
 	}
 	ix, err := variants.Open(f, st.Size(), res)
+	if err == nil {
+		err = printVariants(ctx, os.Stdout, ix, q, *count)
+	}
+	if errors.Is(err, variants.ErrWrongResult) {
+		return fmt.Errorf("%s is not the annotated VCF %s was built of (or it changed since): %w", rest[0], rest[1], err)
+	}
 	if err != nil {
 		return fmt.Errorf("%s: %w", rest[1], err)
 	}
-	return printVariants(ctx, os.Stdout, ix, q, *count)
+	return nil
 }
 
 // variantsQuery reads the FILTER=VALUE arguments as the API's parameters.
@@ -91,7 +97,8 @@ func variantsQuery(args []string) (variants.Query, error) {
 	return variants.ParseQuery(v)
 }
 
-// printVariants writes the rows matching q as TSV, or their number.
+// printVariants writes the rows matching q as TSV, or their number. Rows
+// go out whole: after an error the output ends at a row's end.
 func printVariants(ctx context.Context, w io.Writer, ix *variants.Index, q variants.Query, count bool) error {
 	bw := bufio.NewWriterSize(w, 256<<10)
 	if count {
@@ -112,6 +119,11 @@ func printVariants(ctx context.Context, w io.Writer, ix *variants.Index, q varia
 			return err
 		}
 		buf = r.AppendTSV(buf[:0])
+		if bw.Available() < len(buf) { // flush at a row's end, not inside one
+			if err := bw.Flush(); err != nil {
+				return err
+			}
+		}
 		_, err := bw.Write(buf)
 		return err
 	})

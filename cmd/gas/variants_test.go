@@ -127,7 +127,7 @@ func TestAnnotateVariants(t *testing.T) {
 		{[]string{out, out}, out + ": variant index: not a GAS variant index"},
 		{[]string{out, filepath.Join(dir, "missing.idx")}, "missing.idx"},
 		{[]string{filepath.Join(dir, "missing.vcf"), idx}, "missing.vcf"},
-		{[]string{filepath.Join(dir, "0.vcf.gz"), idx}, "is it the index's own result?"},
+		{[]string{filepath.Join(dir, "0.vcf.gz"), idx}, "0.vcf.gz is not the annotated VCF " + idx + " was built of"},
 		{[]string{idx}, "need the annotated VCF OUT and its index file IDX"},
 		{[]string{idx, "impact=HIGH"}, "need the annotated VCF OUT and its index file IDX"},
 		{nil, "need the annotated VCF OUT"},

@@ -68,8 +68,11 @@
 // compressed offset << 16 | the offset in its text) when the result is
 // BGZF, as a job's is, and the offset in the file when it is text
 // (Locate). A group's rows are those the result's lines give from the
-// anchor on, parsed as Builder parses them; each row's POS must be the
-// filter column's, or the query fails ("is it the index's own result?").
+// anchor on, parsed as Builder parses them; each row's position, gene,
+// consequence list, impact, canonical flag and af must be its filter
+// columns', or the query fails (ErrWrongResult), and Open reads the first
+// and the last row, so another result, or one cut short or recompressed,
+// fails there. Each filter section has a CRC-32C in the block directory.
 // A query thus reads, per group of its page, the result's bytes from the
 // anchor (one BGZF block or two; a ranged read from S3). Building the text
 // into the index cost about a quarter of its instructions and made 85% of
@@ -140,7 +143,8 @@
 // counts as 0). limit is 1-1000 (default 100); a sorted query pages up to
 // row 10,000 exactly (it keeps at most 10,001 rows). total counts every
 // matching row. ParseQuery refuses a parameter it does not know (the
-// caller names its own, such as format).
+// caller names its own, such as format), and one given twice unless it is
+// gene, consequence, impact or chrom (where repeating means OR).
 //
 // Export gives every matching row: in file order, or in a sorted query's
 // order when at most 10,000 rows match (more are refused before any row).

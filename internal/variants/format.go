@@ -103,6 +103,7 @@ type blockInfo struct {
 	FilterLen  int      `json:"f,omitempty"` // filter section bytes (compressed; version 4 on)
 	DisplayLen int      `json:"d"`           // display section bytes, after the filter section (versions 2-4)
 	AnchorOff  int64    `json:"r,omitempty"` // offset of the block's first anchor (version 5)
+	FilterCRC  uint32   `json:"x,omitempty"` // CRC-32C of the stored filter section (version 5)
 	Chrom      int      `json:"c"`           // index into footer.Chroms
 	MinPos     uint32   `json:"p0"`          // smallest pos
 	MaxPos     uint32   `json:"p1"`          // largest pos
@@ -270,9 +271,19 @@ func checkParts(r io.ReaderAt, f *footer, off int64) error {
 }
 
 // translate rewrites the gene and consequence columns of a block of a
-// joined index, read as its part wrote them, into the footer's ids.
+// joined index, read as its part wrote them, into the footer's ids; in an
+// index of one part it checks that they are ids of the footer's
+// dictionaries (a corrupt file fails the query, not the process).
 func (f *footer) translate(b *blockInfo, c filterCols) error {
 	if len(f.Parts) == 0 {
+		for k, n := range [2]int{len(f.Genes), len(f.Csqs)} {
+			col := c.raw[4*c.n*(k+1) : 4*c.n*(k+2)]
+			for i := 0; i < len(col); i += 4 {
+				if int(binary.LittleEndian.Uint32(col[i:])) >= n {
+					return errors.New("dictionary id out of range")
+				}
+			}
+		}
 		return nil
 	}
 	p := &f.Parts[b.Part]

@@ -4,6 +4,7 @@ import (
 	"container/heap"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"io"
 	"iter"
 	"slices"
@@ -73,7 +74,7 @@ func Open(r io.ReaderAt, size int64, result io.ReaderAt) (*Index, error) {
 			return nil, err
 		}
 		if ix.kind == resultPlain && len(f.Parts) > 0 {
-			return nil, errors.New("variant index: a joined index's result is BGZF, and this one is not")
+			return nil, fmt.Errorf("variant index: a joined index's result is BGZF, and this one is not: %w", ErrWrongResult)
 		}
 		ix.result = result
 	}
@@ -105,7 +106,22 @@ func Open(r io.ReaderAt, size int64, result io.ReaderAt) (*Index, error) {
 	for rank, id := range order {
 		ix.geneRank[id] = uint32(rank)
 	}
+	if err := ix.checkResult(); err != nil {
+		return nil, err
+	}
 	return ix, nil
+}
+
+// checkResult reads the first and the last row from the result (an index
+// of version 5 with rows): a result that is not the index's own, or that
+// was cut short, fails at Open rather than in some query.
+func (ix *Index) checkResult() error {
+	if ix.kind == resultNone || ix.f.Rows == 0 {
+		return nil
+	}
+	last := len(ix.f.Blocks) - 1
+	_, err := ix.rows(ix.newRowReader(), []hit{{blk: 0, i: 0}, {blk: last, i: ix.f.Blocks[last].Rows - 1}})
+	return err
 }
 
 // Rows is the number of rows in the index.
@@ -139,6 +155,9 @@ func (ix *Index) readFilter(bi int, buf []byte) (filterCols, []byte, error) {
 	}
 	if _, err := ix.r.ReadAt(dst, b.Off); err != nil {
 		return filterCols{}, buf, fmt.Errorf("variant index: read block %d: %w", bi, err)
+	}
+	if ix.f.anchored() && crc32.Checksum(buf[n:], castagnoli) != b.FilterCRC {
+		return filterCols{}, buf, fmt.Errorf("variant index: block %d: filter data is corrupt (checksum)", bi)
 	}
 	if stored > 0 {
 		if k, err := s2.DecodedLen(buf[n:]); err != nil || k != n {
@@ -405,9 +424,10 @@ func (ix *Index) rows(rd *rowReader, hits []hit) ([]Row, error) {
 			groups[key] = rows
 		}
 		d := &rows[h.i%displayGroup]
-		if ix.kind != resultNone && d.pos != c.pos(h.i) {
-			return nil, fmt.Errorf("variant index: block %d, row %d: position %d in the index, %d in the result (is it the index's own result?)",
-				h.blk, h.i, c.pos(h.i), d.pos)
+		if ix.kind != resultNone {
+			if err := rd.checkRow(h.blk, c, h.i, d); err != nil {
+				return nil, err
+			}
 		}
 		out[k] = ix.makeRow(h.blk, c, d.text, h.i)
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"hash/crc32"
 	"net/url"
 	"reflect"
 	"slices"
@@ -225,7 +226,7 @@ func withFilter(t *testing.T, f []byte, p *Part, bi int, patch func(filterCols))
 	q := *p
 	q.Size += int64(len(z) - b.FilterLen)
 	q.Footer.Blocks = slices.Clone(p.Footer.Blocks)
-	q.Footer.Blocks[bi].FilterLen = len(z)
+	q.Footer.Blocks[bi].FilterLen, q.Footer.Blocks[bi].FilterCRC = len(z), crc32.Checksum(z, castagnoli)
 	for i := bi + 1; i < len(q.Footer.Blocks); i++ {
 		q.Footer.Blocks[i].Off += int64(len(z) - b.FilterLen)
 	}
@@ -233,4 +234,21 @@ func withFilter(t *testing.T, f []byte, p *Part, bi int, patch func(filterCols))
 		q.Footer.Blocks[i].AnchorOff += int64(len(z) - b.FilterLen)
 	}
 	return out, &q
+}
+
+// TestOneIndexRefusesBadIDs: in an index of one part, a filter section's
+// gene or consequence id beyond the footer's dictionaries is an error (the
+// row would index past them).
+func TestOneIndexRefusesBadIDs(t *testing.T) {
+	f := &footer{Genes: []Gene{{Symbol: "G1"}}, Csqs: []string{"missense_variant"}}
+	for k, name := range []string{"gene", "consequence"} {
+		raw := make([]byte, 2*filterWidth)
+		binary.LittleEndian.PutUint32(raw[4*2*(k+1)+4:], 1) // row 1's id: one past the dictionary
+		if err := f.translate(&blockInfo{}, filterCols{n: 2, raw: raw}); err == nil || err.Error() != "dictionary id out of range" {
+			t.Errorf("%s id out of range: %v", name, err)
+		}
+	}
+	if err := f.translate(&blockInfo{}, filterCols{n: 2, raw: make([]byte, 2*filterWidth)}); err != nil {
+		t.Errorf("ids in range: %v", err)
+	}
 }

@@ -398,7 +398,7 @@ func (p *parser) addRow(k int, c *entryCache, alt int, row *entryRow) error {
 		p.altValues(alt, row)
 	}
 	if p.shownRows != nil {
-		*p.shownRows = append(*p.shownRows, shownRow{pos: r.pos, text: [displayFields]string{string(r.id), string(r.ref), string(row.alt),
+		*p.shownRows = append(*p.shownRows, shownRow{pos: r.pos, gene: c.geneID, csq: c.csqID, flags: row.flags, af: row.af, text: [displayFields]string{string(r.id), string(r.ref), string(row.alt),
 			string(row.allele), string(c.feature), string(c.biotype), string(row.hgvsc), string(row.hgvsp), string(row.clinSig)}})
 		return nil
 	}

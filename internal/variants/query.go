@@ -3,6 +3,7 @@ package variants
 import (
 	"encoding/base64"
 	"net/url"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -102,7 +103,7 @@ func ParseQuery(v url.Values, extra ...string) (Query, error) {
 	}
 	if s := strings.TrimSpace(v.Get("max_af")); s != "" {
 		f, err := strconv.ParseFloat(s, 64)
-		if err != nil || !(f >= 0 && f <= 1) { // NaN too
+		if err != nil || !decimal.MatchString(s) || !(f >= 0 && f <= 1) { // NaN too
 			return Query{}, invalid("max_af %q is not a frequency between 0 and 1", s)
 		}
 		q.MaxAF = &f
@@ -141,8 +142,16 @@ func ParseQuery(v url.Values, extra ...string) (Query, error) {
 	return q, nil
 }
 
-// knownParams refuses a parameter that is neither ParseQuery's nor in extra
-// (the first, in name order, so the message does not vary).
+// decimal is a number as people write one (0.01, .5, 1e-3): not Go's other
+// forms that ParseFloat reads (0_001, 0x1p-3, Inf).
+var decimal = regexp.MustCompile(`^([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?$`)
+
+// listParams may be given more than once: gene=a&gene=b is gene=a,b.
+var listParams = []string{"gene", "consequence", "impact", "chrom"}
+
+// knownParams refuses a parameter that is neither ParseQuery's nor in
+// extra, and one of a single value given twice (the first, in name order,
+// so the message does not vary).
 func knownParams(v url.Values, extra []string) error {
 	names := make([]string, 0, len(v))
 	for k := range v {
@@ -153,6 +162,9 @@ func knownParams(v url.Values, extra []string) error {
 		if !slices.Contains(FilterParams, k) && !slices.Contains(PageParams, k) && !slices.Contains(extra, k) {
 			known := slices.Concat(FilterParams, PageParams, extra)
 			return invalid("unknown parameter %q (known: %s)", k, strings.Join(known, ", "))
+		}
+		if len(v[k]) > 1 && !slices.Contains(listParams, k) {
+			return invalid("%s is given %d times: give it once (only %s may repeat, meaning OR)", k, len(v[k]), strings.Join(listParams, ", "))
 		}
 	}
 	return nil

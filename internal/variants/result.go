@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"slices"
 	"strings"
 
@@ -14,11 +15,20 @@ import (
 
 // shownRow is a row's display text (Row's id, ref, alt, allele, feature,
 // biotype, hgvsc, hgvsp and clin_sig, in that order) and, read from the
-// result, its record's POS (0 from a display section).
+// result, its filter values as the text gives them (gene and csq in the
+// reading parser's dictionaries): checked against the index's.
 type shownRow struct {
-	pos  uint32
-	text [displayFields]string
+	pos       uint32
+	gene, csq uint32
+	flags     uint8
+	af        float32
+	text      [displayFields]string
 }
+
+// ErrWrongResult is a result whose text does not give the index's rows:
+// not the VCF the index was built of, or changed since (recompressed, cut
+// short).
+var ErrWrongResult = errors.New("the result does not match the index (not the annotated VCF it was built of, or changed since: recompressed or cut short)")
 
 // maxResultLine bounds the memory a line of the result may take while its
 // rows are read (the engine's own lines are far shorter).
@@ -45,7 +55,7 @@ func sniffResult(r io.ReaderAt) (resultKind, error) {
 	case vcf.IsBGZF(head):
 		return resultBGZF, nil
 	case vcf.IsGzip(head):
-		return resultNone, errors.New("variant index: the result is gzip but not BGZF (its rows cannot be found in it)")
+		return resultNone, fmt.Errorf("variant index: the result is gzip but not BGZF: %w", ErrWrongResult)
 	}
 	return resultPlain, nil
 }
@@ -113,8 +123,7 @@ func (rr *rowReader) group(bi, g, rows int) ([]shownRow, error) {
 		err = errors.New("the result ends before the group's rows")
 	}
 	if err != nil {
-		return nil, fmt.Errorf("variant index: block %d, rows %d-%d: the result does not hold them: %w (is it the index's own result?)",
-			bi, g*displayGroup, g*displayGroup+rows-1, err)
+		return nil, fmt.Errorf("variant index: block %d, rows %d-%d: %v: %w", bi, g*displayGroup, g*displayGroup+rows-1, err, ErrWrongResult)
 	}
 	return slices.Clone(rr.shown[skip:need]), nil // rr.shown is the next group's
 }
@@ -190,6 +199,20 @@ func (rr *rowReader) lines(place uint64, fn func([]byte) (bool, error)) error {
 		return err
 	}
 	return nil
+}
+
+// checkRow checks that row i of block bi, c its filter columns, is what the
+// result's text gives (d): its position, gene, consequence list, impact,
+// canonical flag and af.
+func (rr *rowReader) checkRow(bi int, c filterCols, i int, d *shownRow) error {
+	ix, p := rr.ix, rr.p
+	if d.pos == c.pos(i) && d.flags == c.flags(i) && math.Float32bits(d.af) == math.Float32bits(c.af(i)) &&
+		p.foot.Genes[d.gene] == ix.f.Genes[c.gene(i)] && p.foot.Csqs[d.csq] == ix.f.Csqs[c.csq(i)] {
+		return nil
+	}
+	return fmt.Errorf("variant index: block %d, row %d: the index has %s:%d %s %s, the result's text %d %s %s: %w", bi, i,
+		ix.f.Chroms[ix.f.Blocks[bi].Chrom], c.pos(i), ix.f.Genes[c.gene(i)].Name(), ix.f.Csqs[c.csq(i)],
+		d.pos, p.foot.Genes[d.gene].Name(), p.foot.Csqs[d.csq], ErrWrongResult)
 }
 
 // sectionGroup decodes group g of block bi's display section (versions 2-4).

@@ -203,6 +203,13 @@ func TestParseQueryRefusesBadValues(t *testing.T) {
 		{"max_af=nan", `max_af "nan"`},
 		{"max_af=-0.1", `max_af "-0.1"`},
 		{"max_af=Inf", `max_af "Inf"`},
+		{"max_af=0_001", `max_af "0_001"`},
+		{"max_af=0x1p-3", `max_af "0x1p-3"`},
+		{"limit=5&limit=6", "limit is given 2 times: give it once (only gene, consequence, impact, chrom may repeat, meaning OR)"},
+		{"sort=af&sort=-af", "sort is given 2 times"},
+		{"max_af=0.5&max_af=0.1", "max_af is given 2 times"},
+		{"canonical=true&canonical=false", "canonical is given 2 times"},
+		{"start=5&start=6", "start is given 2 times"},
 		{"canonical=maybe", `canonical "maybe" is not one of true, 1, yes, on (canonical transcripts only) or false, 0, no, off`},
 		{"canonical=t", `canonical "t"`},
 		{"canonical=F", `canonical "F"`},
@@ -224,6 +231,14 @@ func TestParseQueryRefusesBadValues(t *testing.T) {
 		if err == nil || !errors.Is(err, domain.ErrInvalid) || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: error %v, want one containing %q", tc.q, err, tc.want)
 		}
+	}
+	for _, s := range []string{"0.01", ".5", "1e-3", "5E-2", "1", "0", "1.", " 0.25 "} { // decimals as people write them
+		if q, err := ParseQuery(url.Values{"max_af": {s}}); err != nil || q.MaxAF == nil {
+			t.Errorf("max_af=%q: %v", s, err)
+		}
+	}
+	if q, err := ParseQuery(url.Values{"gene": {"A", "B"}, "impact": {"HIGH", "LOW"}}); err != nil || len(q.Genes) != 2 || len(q.Impacts) != 2 {
+		t.Errorf("repeated list filters: %+v %v", q, err)
 	}
 	v, _ := url.ParseQuery("gene=JAM2&format=tsv&from=7")
 	if q, err := ParseQuery(v, "format", "from"); err != nil || q.Genes[0] != "JAM2" {
@@ -432,5 +447,35 @@ func TestRecordValuesOnEveryRow(t *testing.T) {
 	got, want := firstPage(t, vcf), naiveRows(t, []byte(vcf))
 	if !reflect.DeepEqual(got, want) || len(got) != 10 || got[2].ClinSig != "benign" || got[6].ClinSig != "pathogenic" || got[9].ClinSig != "" {
 		t.Fatalf("rows:\n%+v\nwant:\n%+v", got, want)
+	}
+}
+
+// TestAnotherResultWithTheSamePositions: a result whose lines are at the
+// index's places and positions but give other rows (another ALT, impact or
+// frequency) fails the query that reads them, and never mixes the two.
+func TestAnotherResultWithTheSamePositions(t *testing.T) {
+	e := "|missense_variant|MODERATE|G1|ENSG1|ENST1|YES"
+	rec := func(af string) string {
+		return "1\t20\t.\tA\tC\t.\t.\tKNOWN_AF=" + af + ";CSQ=C" + e + ",C" + e
+	}
+	vcf := csqVCF("Allele|Consequence|IMPACT|SYMBOL|Gene|Feature|CANONICAL", "1\t10\t.\tA\tG\t.\t.\tCSQ=G"+e, rec("0.5"), "1\t30\t.\tC\tG\t.\t.\tCSQ=G"+e)
+	other := strings.Replace(vcf, "KNOWN_AF=0.5", "KNOWN_AF=0.3", 1) // same length, same places
+	var idx bytes.Buffer
+	b := NewBuilder(&idx)
+	b.Write([]byte(vcf))
+	if err := b.Close(PlainResult); err != nil {
+		t.Fatal(err)
+	}
+	ix, err := Open(bytes.NewReader(idx.Bytes()), int64(idx.Len()), strings.NewReader(other)) // its first and last rows agree
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p, err := ix.Query(Query{}); !errors.Is(err, ErrWrongResult) || !strings.Contains(err.Error(), "row 1") {
+		t.Fatalf("rows %+v, err %v: want ErrWrongResult at row 1", p.Rows, err)
+	}
+	for _, bad := range []string{"", "not a vcf\n", strings.Replace(vcf, "1\t10\t", "1\t11\t", 1)} {
+		if _, err := Open(bytes.NewReader(idx.Bytes()), int64(idx.Len()), strings.NewReader(bad)); !errors.Is(err, ErrWrongResult) {
+			t.Errorf("result %.20q: Open %v, want ErrWrongResult", bad, err)
+		}
 	}
 }
