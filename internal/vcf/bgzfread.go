@@ -37,10 +37,7 @@ type inBlock struct {
 }
 
 // IsBGZF reports whether head (at least 18 bytes) starts a BGZF block.
-func IsBGZF(head []byte) bool { return isBGZF(head) }
-
-// isBGZF reports whether head (at least 18 bytes) starts a BGZF block.
-func isBGZF(head []byte) bool {
+func IsBGZF(head []byte) bool {
 	_, ok := bgzfBlockLen(head)
 	return ok
 }

@@ -38,7 +38,7 @@ func manyRecords(n int) string {
 
 func TestBGZFReadErrors(t *testing.T) {
 	data := bgzf(t, manyRecords(30000)) // about 20 blocks
-	if !isBGZF(data) {
+	if !IsBGZF(data) {
 		t.Fatal("our BGZF output is not recognised as BGZF")
 	}
 	corrupt := append([]byte(nil), data...)
@@ -93,7 +93,7 @@ func TestReadBgzipFile(t *testing.T) {
 	}
 	f.Close()
 	in, _ := os.ReadFile(out)
-	if !isBGZF(in) {
+	if !IsBGZF(in) {
 		t.Fatal("bgzip output not recognised as BGZF")
 	}
 	if got := reemit(t, bytes.NewReader(in)); !bytes.Equal(got, want) {

@@ -108,7 +108,7 @@ func open(in io.Reader, lim domain.Limits) (*Reader, error) {
 		r.contigs = map[string]struct{}{}
 	}
 	var text io.Reader = br
-	if head, _ := br.Peek(18); isBGZF(head) {
+	if head, _ := br.Peek(18); IsBGZF(head) {
 		z := newBGZFReader(br)
 		r.closer = z
 		text = z
